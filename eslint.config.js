@@ -1,0 +1,50 @@
+// Lint rules that keep the house style mechanical (docs/contributing/style.md).
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'pkg/generated/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', package: 'node:test', name: ['test', 'it', 'describe', 'suite', 'before', 'after'] },
+          ],
+        },
+      ],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-console': 'error',
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'ExportAllDeclaration', message: 'Export names explicitly (no export *).' },
+        { selector: 'TSEnumDeclaration', message: 'Use an `as const` object instead of enum.' },
+        { selector: 'MemberExpression[object.name="test"][property.name="only"]', message: 'No .only in tests.' },
+        { selector: 'MemberExpression[object.name="describe"][property.name="only"]', message: 'No .only in tests.' },
+      ],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'prom-client', importNames: ['register'], message: 'Register on an injected Registry.' },
+            { name: 'lodash', message: 'No lodash.' },
+            { name: 'moment', message: 'No moment.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Entry points and scripts that print for a person.
+    files: ['cmd/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
+    rules: { 'no-console': 'off' },
+  },
+);

@@ -1,0 +1,2 @@
+export { Labels, LabelsBuilder, MetricName, compareStrings, quoteLabelValue } from './labels.js';
+export { Matcher, MatchType } from './matcher.js';

@@ -1,0 +1,19 @@
+export type {
+  Appendable,
+  Appender,
+  ChunkIterator,
+  ChunkMeta,
+  ChunkQuerier,
+  ChunkQueryable,
+  ChunkSeries,
+  ChunkSeriesSet,
+  LabelHints,
+  Querier,
+  Queryable,
+  SampleIterator,
+  SelectHints,
+  Series,
+  SeriesRef,
+  SeriesSet,
+} from './interface.js';
+export { ValueType } from './interface.js';
