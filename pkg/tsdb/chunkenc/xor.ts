@@ -1,0 +1,372 @@
+/**
+ * The Gorilla XOR chunk, bit for bit as Prometheus writes it (encoding 1 in blocks):
+ *
+ *   ┌──────────────────┬────────────────┬───────────────┬──────────────────┬─────────────────────┐
+ *   │ num samples u16BE│ t0 varint      │ v0 64 bits    │ Δt1 uvarint      │ v1 xor │ (ΔΔt, v xor)…
+ *   └──────────────────┴────────────────┴───────────────┴──────────────────┴─────────────────────┘
+ *
+ * From the third sample on, each timestamp is the delta of deltas in a bucket chosen by its size:
+ *   0 → '0'; [-8191, 8192] → '10' + 14 bits; [-65535, 65536] → '110' + 17 bits;
+ *   [-524287, 524288] → '1110' + 20 bits; else '1111' + 64 bits (two's complement).
+ * Each value (from the second on) is XOR'd with the previous one's bits:
+ *   equal → '0'; within the previous leading/trailing zero window → '10' + the window's bits;
+ *   else '11' + leading zeros (5 bits, capped at 31) + significant bit count (6 bits, 64 written as 0)
+ *   + the significant bits.
+ * Varints are Go's encoding/binary forms (the signed one zig-zag).
+ */
+import type { SampleIterator } from '../../storage/index.js';
+import { ValueType } from '../../storage/index.js';
+import { BitReader, BitWriter } from './bstream.js';
+import { f64, u32 } from './float-bits.js';
+
+/** Chunk encodings as numbered in Prometheus' chunkenc (block chunk files carry this byte). */
+export const Encoding = { None: 0, XOR: 1 } as const;
+export type Encoding = (typeof Encoding)[keyof typeof Encoding];
+
+/** Size of the sample-count header. */
+export const XorHeaderBytes = 2;
+/** The header caps a chunk at this many samples. */
+export const XorMaxSamples = 0xffff;
+
+const TwoPow32 = 4294967296;
+
+/** An XOR chunk open for appends. Samples must come in strictly increasing time order. */
+export class XorChunk {
+  readonly #w: BitWriter;
+  #num: number;
+  #t: number;
+  #tDelta: number;
+  #vhi: number;
+  #vlo: number;
+  #leading: number;
+  #trailing: number;
+
+  /** `capacity` is the initial buffer size in bytes; the buffer doubles as needed. */
+  constructor(capacity = 32) {
+    this.#w = new BitWriter(new Uint8Array(Math.max(capacity, XorHeaderBytes)), XorHeaderBytes);
+    this.#num = 0;
+    this.#t = 0;
+    this.#tDelta = 0;
+    this.#vhi = 0;
+    this.#vlo = 0;
+    this.#leading = 0xff;
+    this.#trailing = 0;
+  }
+
+  numSamples(): number {
+    return this.#num;
+  }
+
+  /** Encoded bytes so far; a view that stays valid until the next append. */
+  bytes(): Uint8Array {
+    return this.#w.bytes();
+  }
+
+  /** Encoded size in bytes. */
+  size(): number {
+    return this.#w.length;
+  }
+
+  /** A copy of the encoded bytes with no spare capacity (for completed chunks). */
+  compact(): Uint8Array {
+    return this.#w.buf.slice(0, this.#w.length);
+  }
+
+  /** Appends one sample. The caller guarantees t is greater than the last appended timestamp. */
+  append(t: number, v: number): void {
+    const w = this.#w;
+    const num = this.#num;
+    if (num === 0) {
+      writeVarint(w, t);
+      f64[0] = v;
+      this.#vlo = u32[0];
+      this.#vhi = u32[1];
+      w.writeBits(this.#vhi, 32);
+      w.writeBits(this.#vlo, 32);
+    } else if (num === 1) {
+      const tDelta = t - this.#t;
+      writeUvarint(w, tDelta);
+      this.#tDelta = tDelta;
+      this.#writeValue(v);
+    } else {
+      const tDelta = t - this.#t;
+      const dod = tDelta - this.#tDelta;
+      if (dod === 0) {
+        w.writeBit(0);
+      } else if (dod >= -8191 && dod <= 8192) {
+        w.writeBits(0b10, 2);
+        w.writeBits(dod & 0x3fff, 14);
+      } else if (dod >= -65535 && dod <= 65536) {
+        w.writeBits(0b110, 3);
+        w.writeBits(dod & 0x1ffff, 17);
+      } else if (dod >= -524287 && dod <= 524288) {
+        w.writeBits(0b1110, 4);
+        w.writeBits(dod & 0xfffff, 20);
+      } else {
+        w.writeBits(0b1111, 4);
+        const hi = Math.floor(dod / TwoPow32);
+        w.writeBits(hi >>> 0, 32);
+        w.writeBits((dod - hi * TwoPow32) >>> 0, 32);
+      }
+      this.#tDelta = tDelta;
+      this.#writeValue(v);
+    }
+    this.#t = t;
+    this.#num = num + 1;
+    const buf = w.buf;
+    buf[0] = (num + 1) >>> 8;
+    buf[1] = (num + 1) & 0xff;
+  }
+
+  #writeValue(v: number): void {
+    const w = this.#w;
+    f64[0] = v;
+    const nlo = u32[0];
+    const nhi = u32[1];
+    const xlo = (nlo ^ this.#vlo) >>> 0;
+    const xhi = (nhi ^ this.#vhi) >>> 0;
+    this.#vlo = nlo;
+    this.#vhi = nhi;
+    if (xlo === 0 && xhi === 0) {
+      w.writeBit(0);
+      return;
+    }
+    w.writeBit(1);
+    let leading = xhi !== 0 ? Math.clz32(xhi) : 32 + Math.clz32(xlo);
+    const trailing = xlo !== 0 ? ctz32(xlo) : 32 + ctz32(xhi);
+    if (leading >= 32) leading = 31;
+    if (this.#leading !== 0xff && leading >= this.#leading && trailing >= this.#trailing) {
+      w.writeBit(0);
+      writeShifted(w, xhi, xlo, this.#trailing, 64 - this.#leading - this.#trailing);
+      return;
+    }
+    this.#leading = leading;
+    this.#trailing = trailing;
+    w.writeBit(1);
+    w.writeBits(leading, 5);
+    const sigbits = 64 - leading - trailing;
+    // 64 significant bits do not fit in 6 bits: written as 0 (0 itself never occurs, see above).
+    w.writeBits(sigbits & 0x3f, 6);
+    writeShifted(w, xhi, xlo, trailing, sigbits);
+  }
+
+  iterator(reuse?: XorIterator): XorIterator {
+    const it = reuse ?? new XorIterator();
+    it.reset(this.bytes());
+    return it;
+  }
+}
+
+/** Writes the `n` bits of hi:lo >>> shift. */
+function writeShifted(w: BitWriter, hi: number, lo: number, shift: number, n: number): void {
+  if (shift >= 32) {
+    lo = hi >>> (shift - 32);
+    hi = 0;
+  } else if (shift > 0) {
+    lo = ((lo >>> shift) | (hi << (32 - shift))) >>> 0;
+    hi = hi >>> shift;
+  }
+  w.writeBits64(hi, lo, n);
+}
+
+function ctz32(x: number): number {
+  return 31 - Math.clz32(x & -x);
+}
+
+function writeUvarint(w: BitWriter, x: number): void {
+  while (x >= 0x80) {
+    w.writeBits((x % 0x80) | 0x80, 8);
+    x = Math.floor(x / 0x80);
+  }
+  w.writeBits(x, 8);
+}
+
+function writeVarint(w: BitWriter, x: number): void {
+  writeUvarint(w, x >= 0 ? x * 2 : -x * 2 - 1);
+}
+
+/**
+ * Iterates an XOR chunk. Reusable through reset(); allocates nothing per sample. A truncated or
+ * malformed chunk ends iteration with err() set.
+ */
+export class XorIterator implements SampleIterator {
+  readonly #r: BitReader;
+  #total: number;
+  #read: number;
+  #t: number;
+  #tDelta: number;
+  #vhi: number;
+  #vlo: number;
+  #leading: number;
+  #trailing: number;
+  #err: Error | undefined;
+
+  constructor(bytes: Uint8Array = EmptyChunk) {
+    this.#r = new BitReader(bytes, XorHeaderBytes);
+    this.#total = 0;
+    this.#read = 0;
+    this.#t = 0;
+    this.#tDelta = 0;
+    this.#vhi = 0;
+    this.#vlo = 0;
+    this.#leading = 0;
+    this.#trailing = 0;
+    this.#err = undefined;
+    this.reset(bytes);
+  }
+
+  /** Restarts on another chunk's bytes (header included). */
+  reset(bytes: Uint8Array): void {
+    this.#r.reset(bytes, XorHeaderBytes);
+    this.#err = undefined;
+    this.#read = 0;
+    this.#t = 0;
+    this.#tDelta = 0;
+    this.#vhi = 0;
+    this.#vlo = 0;
+    this.#leading = 0;
+    this.#trailing = 0;
+    if (bytes.length < XorHeaderBytes) {
+      this.#total = 0;
+      if (bytes.length !== 0) this.#err = new Error('xor chunk: truncated header');
+    } else {
+      this.#total = (bytes[0] << 8) | bytes[1];
+    }
+  }
+
+  atT(): number {
+    return this.#t;
+  }
+
+  atV(): number {
+    u32[0] = this.#vlo;
+    u32[1] = this.#vhi;
+    return f64[0];
+  }
+
+  /** High and low 32 bits of the current value, for bit-exact consumers. */
+  atVHi(): number {
+    return this.#vhi;
+  }
+
+  atVLo(): number {
+    return this.#vlo;
+  }
+
+  err(): Error | undefined {
+    return this.#err;
+  }
+
+  seek(t: number): ValueType {
+    if (this.#err !== undefined) return ValueType.None;
+    while (this.#read === 0 || t > this.#t) {
+      if (this.next() === ValueType.None) return ValueType.None;
+    }
+    return ValueType.Float;
+  }
+
+  next(): ValueType {
+    if (this.#err !== undefined || this.#read >= this.#total) return ValueType.None;
+    const r = this.#r;
+    if (this.#read === 0) {
+      const t = this.#readVarint();
+      if (t === undefined || r.remaining() < 64) return this.#fail('first sample');
+      this.#t = t;
+      this.#vhi = r.readBits(32);
+      this.#vlo = r.readBits(32);
+    } else if (this.#read === 1) {
+      const d = this.#readUvarint();
+      if (d === undefined) return this.#fail('second timestamp');
+      this.#tDelta = d;
+      this.#t += d;
+      if (!this.#readValue()) return this.#fail('value');
+    } else {
+      let prefix = 0;
+      for (; prefix < 4; prefix++) {
+        const bit = r.readBit();
+        if (bit < 0) return this.#fail('timestamp');
+        if (bit === 0) break;
+      }
+      if (prefix > 0) {
+        const sz = prefix === 1 ? 14 : prefix === 2 ? 17 : prefix === 3 ? 20 : 64;
+        if (r.remaining() < sz) return this.#fail('timestamp');
+        let dod: number;
+        if (sz === 64) {
+          const hi = r.readBits(32) | 0;
+          dod = hi * TwoPow32 + r.readBits(32);
+        } else {
+          dod = r.readBits(sz);
+          if (dod > 1 << (sz - 1)) dod -= 1 << sz;
+        }
+        this.#tDelta += dod;
+      }
+      this.#t += this.#tDelta;
+      if (!this.#readValue()) return this.#fail('value');
+    }
+    this.#read++;
+    return ValueType.Float;
+  }
+
+  #fail(what: string): ValueType {
+    this.#err = new Error(`xor chunk: truncated ${what} of sample ${this.#read} of ${this.#total}`);
+    return ValueType.None;
+  }
+
+  #readValue(): boolean {
+    const r = this.#r;
+    const b0 = r.readBit();
+    if (b0 < 0) return false;
+    if (b0 === 0) return true;
+    const b1 = r.readBit();
+    if (b1 < 0) return false;
+    if (b1 === 1) {
+      if (r.remaining() < 11) return false;
+      this.#leading = r.readBits(5);
+      let sig = r.readBits(6);
+      if (sig === 0) sig = 64;
+      this.#trailing = 64 - this.#leading - sig;
+    }
+    const n = 64 - this.#leading - this.#trailing;
+    if (n < 0 || r.remaining() < n) return false;
+    let lo = r.readBits64(n);
+    let hi = r.hi;
+    const shift = this.#trailing;
+    if (shift >= 32) {
+      hi = lo << (shift - 32);
+      lo = 0;
+    } else if (shift > 0) {
+      hi = (hi << shift) | (lo >>> (32 - shift));
+      lo = lo << shift;
+    }
+    this.#vhi = (this.#vhi ^ hi) >>> 0;
+    this.#vlo = (this.#vlo ^ lo) >>> 0;
+    return true;
+  }
+
+  #readUvarint(): number | undefined {
+    const r = this.#r;
+    let x = 0;
+    let mul = 1;
+    for (let i = 0; i < 10; i++) {
+      if (r.remaining() < 8) return undefined;
+      const b = r.readBits(8);
+      x += (b & 0x7f) * mul;
+      if (b < 0x80) return x;
+      mul *= 0x80;
+    }
+    return undefined;
+  }
+
+  #readVarint(): number | undefined {
+    const u = this.#readUvarint();
+    if (u === undefined) return undefined;
+    return u % 2 === 0 ? u / 2 : -(u + 1) / 2;
+  }
+}
+
+const EmptyChunk = new Uint8Array(0);
+
+/** Number of samples recorded in an XOR chunk's header. */
+export function xorNumSamples(bytes: Uint8Array): number {
+  return bytes.length < XorHeaderBytes ? 0 : (bytes[0] << 8) | bytes[1];
+}
