@@ -1,0 +1,2 @@
+export { createLogger, jsonLineToLogfmt } from './logger.js';
+export type { LogFormat, LogLevel, Logger } from './logger.js';

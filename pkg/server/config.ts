@@ -1,0 +1,17 @@
+import { bytes, duration, int, oneOf, section, string } from '../flagext/index.js';
+import type { ConfigOf } from '../flagext/index.js';
+
+/** The `server` section: Cortex's names and defaults. */
+export const serverConfig = section({
+  httpListenAddress: string({ flag: 'server.http-listen-address', default: '', help: 'HTTP server listen address; empty means all interfaces.' }),
+  httpListenPort: int({ flag: 'server.http-listen-port', default: 9009, min: 0, help: 'HTTP server listen port.' }),
+  grpcListenAddress: string({ flag: 'server.grpc-listen-address', default: '', help: 'gRPC server listen address; empty means all interfaces.' }),
+  grpcListenPort: int({ flag: 'server.grpc-listen-port', default: 9095, min: 0, help: 'gRPC server listen port.' }),
+  gracefulShutdownTimeout: duration({ flag: 'server.graceful-shutdown-timeout', default: '30s', help: 'Timeout for graceful shutdowns: modules that have not stopped by then are abandoned and the process exits non-zero.' }),
+  httpServerIdleTimeout: duration({ flag: 'server.http-idle-timeout', default: '2m', category: 'advanced', help: 'Idle timeout for HTTP server keep-alive connections.' }),
+  grpcServerMaxRecvMsgSize: bytes({ flag: 'server.grpc-max-recv-msg-size-bytes', default: 4 << 20, help: 'Limit on the size of a gRPC message this server can receive (bytes).' }),
+  grpcServerMaxSendMsgSize: bytes({ flag: 'server.grpc-max-send-msg-size-bytes', default: 4 << 20, help: 'Limit on the size of a gRPC message this server can send (bytes).' }),
+  logLevel: oneOf(['debug', 'info', 'warn', 'error'] as const, { flag: 'log.level', default: 'info', help: 'Only log messages with the given severity or above.' }),
+  logFormat: oneOf(['logfmt', 'json'] as const, { flag: 'log.format', default: 'logfmt', help: 'Output log messages in the given format.' }),
+});
+export type ServerConfig = ConfigOf<typeof serverConfig>;

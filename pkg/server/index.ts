@@ -1,0 +1,5 @@
+export { Server } from './server.js';
+export type { ServerDeps } from './server.js';
+export { serverConfig } from './config.js';
+export type { ServerConfig } from './config.js';
+export type { GrpcServiceOptions } from './grpc-instrument.js';

@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto';
+import { Server as GrpcServer, ServerCredentials } from '@grpc/grpc-js';
+import type { ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
+import { fastify } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../log/index.js';
+import { idleService } from '../services/index.js';
+import type { Service } from '../services/index.js';
+import { OrgIdHeader, TenantError } from '../tenant/index.js';
+import type { TenantResolver } from '../tenant/index.js';
+import type { ServerConfig } from './config.js';
+import { instrumentService } from './grpc-instrument.js';
+import type { GrpcServiceOptions } from './grpc-instrument.js';
+import { ServerMetrics, routeLabel } from './metrics.js';
+
+export interface ServerDeps {
+  logger: Logger;
+  registry: Registry;
+  tenants: TenantResolver;
+}
+
+/**
+ * The process's one HTTP server (fastify) and one gRPC server, shared by every module. Modules add
+ * routes and services while they are initialised; the server starts listening when its module
+ * starts, and closes last.
+ */
+export class Server {
+  readonly http: FastifyInstance;
+  readonly grpc: GrpcServer;
+  readonly #cfg: ServerConfig;
+  readonly #deps: ServerDeps;
+  readonly #metrics: ServerMetrics;
+  #grpcPort = 0;
+
+  constructor(cfg: ServerConfig, deps: ServerDeps) {
+    this.#cfg = cfg;
+    this.#deps = deps;
+    this.#metrics = new ServerMetrics(deps.registry);
+    this.http = fastify({
+      loggerInstance: deps.logger.child({ component: 'http' }) as FastifyBaseLogger,
+      disableRequestLogging: true,
+      requestIdHeader: 'x-request-id',
+      genReqId: () => randomUUID(),
+      keepAliveTimeout: cfg.httpServerIdleTimeout,
+      forceCloseConnections: 'idle',
+    });
+    this.grpc = new GrpcServer({
+      'grpc.max_receive_message_length': cfg.grpcServerMaxRecvMsgSize,
+      'grpc.max_send_message_length': cfg.grpcServerMaxSendMsgSize,
+    });
+    this.#instrumentHttp();
+  }
+
+  /** Adds a gRPC service whose calls are timed and, when asked, checked for a tenant. */
+  addGrpcService(def: ServiceDefinition, impl: UntypedServiceImplementation, opts: GrpcServiceOptions): void {
+    this.grpc.addService(def, instrumentService(def, impl, this.#metrics, this.#deps.tenants, opts));
+  }
+
+  /**
+   * The tenant of an HTTP request, from its X-Scope-OrgID header. Throws an error that the server
+   * answers with 401 (missing) or 400 (invalid), counting it.
+   */
+  tenant(req: FastifyRequest): string {
+    return this.#deps.tenants.tenant(headerValue(req));
+  }
+
+  /** All tenants of a read request (`a|b` allowed). */
+  tenants(req: FastifyRequest): string[] {
+    return this.#deps.tenants.tenants(headerValue(req));
+  }
+
+  /** The bound ports; meaningful once the service is Running (port 0 in config picks a free one). */
+  httpPort(): number {
+    const addr = this.http.server.address();
+    return addr !== null && typeof addr === 'object' ? addr.port : 0;
+  }
+
+  grpcPort(): number {
+    return this.#grpcPort;
+  }
+
+  service(): Service {
+    return idleService('server', {
+      starting: async () => {
+        await this.http.listen({ host: this.#cfg.httpListenAddress || '0.0.0.0', port: this.#cfg.httpListenPort });
+        this.#grpcPort = await new Promise<number>((resolve, reject) => {
+          const host = this.#cfg.grpcListenAddress || '0.0.0.0';
+          this.grpc.bindAsync(`${host}:${this.#cfg.grpcListenPort}`, ServerCredentials.createInsecure(),
+            (err, port) => (err ? reject(new Error(`listen gRPC on ${host}:${this.#cfg.grpcListenPort}`, { cause: err })) : resolve(port)));
+        });
+        this.#deps.logger.info({ http: this.httpPort(), grpc: this.#grpcPort }, 'server listening');
+      },
+      stopping: async () => {
+        await new Promise<void>((resolve) => this.grpc.tryShutdown(() => resolve()));
+        await this.http.close();
+      },
+    });
+  }
+
+  #instrumentHttp(): void {
+    const { requestDuration, tenantRejections } = this.#metrics;
+    this.http.addHook('onRequest', async (req) => {
+      const org = headerValue(req);
+      if (org !== undefined) req.log = req.log.child({ tenant: org });
+    });
+    this.http.addHook('onResponse', async (req, reply) => {
+      const route = req.routeOptions.url === undefined ? 'other' : routeLabel(req.routeOptions.url);
+      requestDuration.observe({ method: req.method, route, status_code: String(reply.statusCode), ws: 'false' },
+        reply.elapsedTime / 1000);
+    });
+    this.http.setErrorHandler(async (err, req, reply) => {
+      if (err instanceof TenantError) {
+        tenantRejections.inc({ protocol: 'http', reason: err.code });
+        return reply.code(err.code === 'missing' ? 401 : 400).type('text/plain; charset=utf-8').send(err.message);
+      }
+      const code = typeof (err as { statusCode?: unknown }).statusCode === 'number' ? (err as { statusCode: number }).statusCode : 500;
+      if (code >= 500) req.log.error({ err }, 'request failed');
+      return reply.code(code).type('text/plain; charset=utf-8').send((err as Error).message);
+    });
+  }
+}
+
+function headerValue(req: FastifyRequest): string | undefined {
+  const v = req.headers[OrgIdHeader];
+  return Array.isArray(v) ? v[0] : v;
+}
