@@ -73,7 +73,7 @@ export function string(opts: Options<string>): Field<string> {
   }, (v) => (opts.secret === true && v !== '' ? '********' : v));
 }
 
-export function oneOf<T extends string>(values: readonly T[], opts: Options<T>): Field<T> {
+export function oneOf<const T extends string>(values: readonly T[], opts: Options<NoInfer<T>>): Field<T> {
   return field(opts, values.join('|'), (raw) => {
     if (typeof raw === 'string' && (values as readonly string[]).includes(raw)) return raw as T;
     throw new Error(`expected one of ${values.join(', ')}, got ${describe(raw)}`);

@@ -11,7 +11,7 @@ export const serverConfig = section({
   httpServerIdleTimeout: duration({ flag: 'server.http-idle-timeout', default: '2m', category: 'advanced', help: 'Idle timeout for HTTP server keep-alive connections.' }),
   grpcServerMaxRecvMsgSize: bytes({ flag: 'server.grpc-max-recv-msg-size-bytes', default: 4 << 20, help: 'Limit on the size of a gRPC message this server can receive (bytes).' }),
   grpcServerMaxSendMsgSize: bytes({ flag: 'server.grpc-max-send-msg-size-bytes', default: 4 << 20, help: 'Limit on the size of a gRPC message this server can send (bytes).' }),
-  logLevel: oneOf(['debug', 'info', 'warn', 'error'] as const, { flag: 'log.level', default: 'info', help: 'Only log messages with the given severity or above.' }),
-  logFormat: oneOf(['logfmt', 'json'] as const, { flag: 'log.format', default: 'logfmt', help: 'Output log messages in the given format.' }),
+  logLevel: oneOf(['debug', 'info', 'warn', 'error'], { flag: 'log.level', default: 'info', help: 'Only log messages with the given severity or above.' }),
+  logFormat: oneOf(['logfmt', 'json'], { flag: 'log.format', default: 'logfmt', help: 'Output log messages in the given format.' }),
 });
 export type ServerConfig = ConfigOf<typeof serverConfig>;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Server as GrpcServer, ServerCredentials } from '@grpc/grpc-js';
 import type { ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
-import { fastify } from 'fastify';
+import { LogController, fastify } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../log/index.js';
@@ -39,7 +39,7 @@ export class Server {
     this.#metrics = new ServerMetrics(deps.registry);
     this.http = fastify({
       loggerInstance: deps.logger.child({ component: 'http' }) as FastifyBaseLogger,
-      disableRequestLogging: true,
+      logController: new LogController({ disableRequestLogging: true }),
       requestIdHeader: 'x-request-id',
       genReqId: () => randomUUID(),
       keepAliveTimeout: cfg.httpServerIdleTimeout,

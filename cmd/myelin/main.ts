@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+// The myelin binary: flags and -config.file → Config → Myelin modules → run until a signal.
+import { readFileSync } from 'node:fs';
+import { ConfigError, loadConfig } from '../../pkg/flagext/index.js';
+import { createLogger } from '../../pkg/log/index.js';
+import { Myelin, myelinConfig } from '../../pkg/myelin/index.js';
+
+async function main(): Promise<number> {
+  let loaded;
+  try {
+    loaded = loadConfig(myelinConfig, process.argv.slice(2), { env: process.env, readFile: (p) => readFileSync(p, 'utf8') });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(`error loading config: ${err.message}`);
+    return 1;
+  }
+  if (loaded.kind === 'help') {
+    console.log(loaded.text);
+    return 0;
+  }
+  const cfg = loaded.config;
+  const log = createLogger({ level: cfg.server.logLevel, format: cfg.server.logFormat });
+  const myelin = new Myelin(cfg, log);
+  try {
+    myelin.validateTargets();
+  } catch (err) {
+    console.error(`error loading config: ${(err as Error).message}`);
+    return 1;
+  }
+
+  let exitCode = 0;
+  let stopping: Promise<void> | undefined;
+  const shutdown = (reason: string) => {
+    if (stopping !== undefined) return stopping;
+    log.info({ reason }, 'shutting down');
+    const timeout = setTimeout(() => {
+      log.error({ timeout: cfg.server.gracefulShutdownTimeout }, 'graceful shutdown timed out, exiting');
+      process.exit(1);
+    }, cfg.server.gracefulShutdownTimeout);
+    timeout.unref();
+    stopping = myelin.stop().finally(() => clearTimeout(timeout));
+    return stopping;
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+
+  try {
+    await myelin.start();
+  } catch (err) {
+    log.error({ err }, 'module failed to start');
+    await shutdown('startup failure');
+    return 1;
+  }
+  log.info({ targets: cfg.target }, 'myelin started');
+  await new Promise<void>((resolve) => {
+    myelin.onFailure((module, err) => {
+      log.error({ module, err }, 'module failed');
+      exitCode = 1;
+      void shutdown(`module ${module} failed`).then(resolve);
+    });
+    process.once('SIGTERM', () => void stopping?.then(resolve));
+    process.once('SIGINT', () => void stopping?.then(resolve));
+  });
+  log.info('myelin stopped');
+  return exitCode;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error('BUG: myelin crashed', err);
+    process.exit(2);
+  },
+);

@@ -1,0 +1,134 @@
+// Runs the real `myelin` binary as a child process: startup, status endpoints, config errors,
+// failure exit codes and graceful shutdown.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const binary = fileURLToPath(new URL('../cmd/myelin/main.js', import.meta.url));
+const localPorts = ['-server.http-listen-address=127.0.0.1', '-server.http-listen-port=0',
+  '-server.grpc-listen-address=127.0.0.1', '-server.grpc-listen-port=0', '-log.format=json'];
+
+interface Running {
+  proc: ChildProcess;
+  logs: Record<string, unknown>[];
+  exited: Promise<number | null>;
+  stderr: () => string;
+}
+
+function run(args: string[]): Running {
+  const proc = spawn(process.execPath, [binary, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const logs: Record<string, unknown>[] = [];
+  let stderr = '';
+  let partial = '';
+  proc.stderr?.on('data', (b: Buffer) => {
+    stderr += b.toString();
+    partial += b.toString();
+    const lines = partial.split('\n');
+    partial = lines.pop() ?? '';
+    for (const l of lines) {
+      try { logs.push(JSON.parse(l) as Record<string, unknown>); } catch { /* not a log line */ }
+    }
+  });
+  proc.stdout?.on('data', (b: Buffer) => { stderr += b.toString(); });
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  return { proc, logs, exited, stderr: () => stderr };
+}
+
+async function waitFor<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function startMyelin(t: { after: (fn: () => Promise<void>) => void }, extra: string[] = []) {
+  const r = run([...localPorts, ...extra]);
+  t.after(async () => {
+    if (r.proc.exitCode === null) r.proc.kill('SIGKILL');
+    await r.exited;
+  });
+  const listening = await waitFor('server listening log', () => r.logs.find((l) => l.msg === 'server listening'));
+  return { ...r, base: `http://127.0.0.1:${listening.http as number}` };
+}
+
+test('-target=all serves /ready, /services, /config, /metrics and the index page, then stops on SIGTERM', async (t) => {
+  const m = await startMyelin(t, ['-auth.enabled=false']);
+  await waitFor('ready', async () => ((await fetch(`${m.base}/ready`)).status === 200 ? true : undefined));
+
+  const services = await (await fetch(`${m.base}/services`, { headers: { accept: 'application/json' } })).json() as { name: string; state: string }[];
+  assert.deepEqual(services.map((s) => s.name).sort(), ['runtime-config', 'server']);
+  assert.ok(services.every((s) => s.state === 'Running'));
+  assert.match(await (await fetch(`${m.base}/services`)).text(), /<td>server<\/td><td>Running<\/td>/);
+
+  const config = await (await fetch(`${m.base}/config`)).text();
+  assert.match(config, /http_listen_port: 0/);
+  assert.match(config, /auth_enabled: false/);
+  const diff = await (await fetch(`${m.base}/config?mode=diff`)).text();
+  assert.doesNotMatch(diff, /ingestion_rate/);
+  assert.match(diff, /log_format: json/);
+  assert.equal((await fetch(`${m.base}/config?mode=bogus`)).status, 400);
+
+  const metrics = await (await fetch(`${m.base}/metrics`)).text();
+  assert.match(metrics, /myelin_build_info\{version="[^"]+",revision="[^"]*",branch="[^"]*",nodeversion="v\d+/);
+  assert.match(metrics, /process_cpu_seconds_total/);
+  assert.match(metrics, /nodejs_heap_size_used_bytes/);
+  assert.match(metrics, /myelin_request_duration_seconds_bucket\{le="[^"]+",method="GET",route="ready",status_code="200",ws="false"\}/);
+
+  const index = await (await fetch(`${m.base}/`)).text();
+  for (const path of ['/services', '/config', '/metrics', '/runtime_config']) assert.ok(index.includes(`href="${path}"`), path);
+
+  m.proc.kill('SIGTERM');
+  assert.equal(await m.exited, 0);
+  assert.ok(m.logs.some((l) => l.msg === 'myelin stopped'), m.stderr());
+});
+
+test('-target takes a comma list and rejects unknown modules', async (t) => {
+  const m = await startMyelin(t, ['-target=distributor,querier']);
+  await waitFor('ready', async () => ((await fetch(`${m.base}/ready`)).status === 200 ? true : undefined));
+  m.proc.kill('SIGINT');
+  assert.equal(await m.exited, 0);
+
+  const bad = run([...localPorts, '-target=distributor,bogus']);
+  assert.equal(await bad.exited, 1);
+  assert.match(bad.stderr(), /-target: unknown module "bogus"; valid: all, compactor, distributor/);
+});
+
+test('config errors stop startup with the key path and exit code 1', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'myelin-bin-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'myelin.yaml');
+  writeFileSync(file, 'server:\n  grpc_listen_port: lots\n');
+  const r = run([`-config.file=${file}`]);
+  assert.equal(await r.exited, 1);
+  assert.match(r.stderr(), /error loading config: server\.grpc_listen_port: expected an integer, got "lots"/);
+});
+
+test('a module that fails to start exits non-zero with a clear log line', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'myelin-bin-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'runtime.yaml');
+  writeFileSync(file, 'overrides:\n  t1:\n    no_such_limit: 1\n');
+  const r = run([...localPorts, `-runtime-config.file=${file}`]);
+  assert.equal(await r.exited, 1);
+  const failure = r.logs.find((l) => l.msg === 'module failed to start');
+  assert.ok(failure, r.stderr());
+  assert.match(JSON.stringify(failure), /overrides\.t1\.no_such_limit: unknown key/);
+});
+
+test('-help lists every flag with its default', async () => {
+  const r = run(['-help']);
+  assert.equal(await r.exited, 0);
+  for (const flag of ['-server.http-listen-port', '-server.grpc-listen-port', '-auth.enabled', '-log.level', '-log.format',
+    '-config.file', '-config.expand-env', '-runtime-config.file', '-runtime-config.reload-period', '-target']) {
+    assert.ok(r.stderr().includes(flag), `missing ${flag}`);
+  }
+  assert.match(r.stderr(), /HTTP server listen port\. \(default "9009"\)/);
+});

@@ -1,0 +1,15 @@
+import { bool, section, stringList } from '../flagext/index.js';
+import type { ConfigOf } from '../flagext/index.js';
+import { limitsConfig } from '../limits/index.js';
+import { runtimeConfigConfig } from '../runtime-config/index.js';
+import { serverConfig } from '../server/index.js';
+
+/** The root config: one YAML file with Cortex's top-level sections. */
+export const myelinConfig = section({
+  target: stringList({ flag: 'target', default: ['all'], help: 'Comma-separated list of modules to run (see /services for names); "all" runs every component in one process.' }),
+  authEnabled: bool({ flag: 'auth.enabled', default: true, help: 'Require the X-Scope-OrgID header on every request (401 without it); when false every request belongs to the tenant "anonymous".' }),
+  server: serverConfig,
+  limits: limitsConfig,
+  runtimeConfig: runtimeConfigConfig,
+});
+export type MyelinConfig = ConfigOf<typeof myelinConfig>;

@@ -1,0 +1,31 @@
+/** Module names, exactly as `-target` spells them. */
+export const Module = {
+  Server: 'server',
+  RuntimeConfig: 'runtime-config',
+  Overrides: 'overrides',
+  Distributor: 'distributor',
+  Ingester: 'ingester',
+  Querier: 'querier',
+  StoreGateway: 'store-gateway',
+  Compactor: 'compactor',
+  QueryFrontend: 'query-frontend',
+  All: 'all',
+} as const;
+export type ModuleName = (typeof Module)[keyof typeof Module];
+
+/** The module graph; `satisfies` makes a module without an entry a compile error. */
+export const moduleDeps = {
+  [Module.Server]: [],
+  [Module.RuntimeConfig]: [Module.Server],
+  [Module.Overrides]: [Module.RuntimeConfig],
+  [Module.Distributor]: [Module.Server, Module.Overrides],
+  [Module.Ingester]: [Module.Server, Module.Overrides],
+  [Module.Querier]: [Module.Server, Module.Overrides],
+  [Module.StoreGateway]: [Module.Server, Module.Overrides],
+  [Module.Compactor]: [Module.Server, Module.Overrides],
+  [Module.QueryFrontend]: [Module.Server, Module.Overrides],
+  [Module.All]: [Module.QueryFrontend, Module.Querier, Module.Ingester, Module.Distributor, Module.StoreGateway, Module.Compactor],
+} satisfies Record<ModuleName, readonly ModuleName[]>;
+
+/** Modules that are wiring only and cannot be a -target of their own. */
+export const internalModules: ReadonlySet<ModuleName> = new Set([Module.Server, Module.RuntimeConfig, Module.Overrides]);
