@@ -1,3 +1,5 @@
+import { isValidLabelName, isValidMetricName } from './validate.js';
+
 /**
  * An immutable label set, sorted by name, each name at most once.
  *
@@ -134,30 +136,50 @@ export class Labels {
     return rec;
   }
 
-  /** Prometheus text form: `name{a="b", c="d"}`, `{a="b"}` without a metric name. */
+  /**
+   * Prometheus text form: `name{a="b", c="d"}`, `{a="b"}` without a metric name. Values are quoted
+   * like Go's strconv.Quote; names that are not legacy-valid (Prometheus 3 UTF-8 names) are quoted,
+   * and such a metric name moves inside the braces: `{"my.metric", a="b"}`.
+   */
   toString(): string {
     const name = this.get('__name__');
     const parts: string[] = [];
+    const legacyName = name === '' || isValidMetricName(name);
+    if (!legacyName) parts.push(quoteLabelValue(name));
     this.forEach((n, v) => {
-      if (n !== '__name__') parts.push(`${n}=${quoteLabelValue(v)}`);
+      if (n !== '__name__') parts.push(`${isValidLabelName(n) ? n : quoteLabelValue(n)}=${quoteLabelValue(v)}`);
     });
+    if (!legacyName) return `{${parts.join(', ')}}`;
     if (name !== '' && parts.length === 0) return name;
     return `${name}{${parts.join(', ')}}`;
   }
 }
 
-/** Go-style double-quoted string, as Prometheus prints label values. */
+const GoEscapes: Record<string, string> = {
+  '\\': '\\\\',
+  '"': '\\"',
+  '\x07': '\\a',
+  '\b': '\\b',
+  '\f': '\\f',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\t': '\\t',
+  '\v': '\\v',
+};
+
+/** Go-style double-quoted string (strconv.Quote for printable text), as Prometheus prints label values. */
 export function quoteLabelValue(v: string): string {
   let out = '"';
   for (const ch of v) {
-    switch (ch) {
-      case '\\': out += '\\\\'; break;
-      case '"': out += '\\"'; break;
-      case '\n': out += '\\n'; break;
-      case '\r': out += '\\r'; break;
-      case '\t': out += '\\t'; break;
-      default: out += ch;
+    const esc = GoEscapes[ch];
+    if (esc !== undefined) {
+      out += esc;
+      continue;
     }
+    const c = ch.codePointAt(0) as number;
+    if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, '0')}`;
+    else if (c >= 0xd800 && c <= 0xdfff) out += '\\ufffd';
+    else out += ch;
   }
   return out + '"';
 }
