@@ -9,7 +9,8 @@ import { waitUntil } from '../../../integration/e2e/process.js';
 import { kvAcceptance, type Doc } from '../acceptance.js';
 import type { KVClient } from '../client.js';
 import { jsonCodec } from '../codec.js';
-import { defaultEtcdConfig } from '../config.js';
+import { defaults } from '../../flagext/index.js';
+import { etcdConfig } from '../config.js';
 import { EtcdClient, etcdClientOptions } from './etcd-client.js';
 
 const logger = pino({ level: 'silent' });
@@ -19,7 +20,7 @@ describe('etcd KV', () => {
   const clients: KVClient<Doc>[] = [];
   let n = 0;
   const open = (prefix = `t${n++}/`, onWatchRestart?: () => void): EtcdClient<Doc> => {
-    const c = new EtcdClient<Doc>({ ...defaultEtcdConfig(), endpoints: [etcd.endpoint], dialTimeout: 2000 }, jsonCodec(), prefix, {
+    const c = new EtcdClient<Doc>({ ...defaults(etcdConfig('')), endpoints: [etcd.endpoint], dialTimeout: 2000 }, jsonCodec(), prefix, {
       logger,
       onWatchRestart,
     });
@@ -66,7 +67,7 @@ describe('etcd client options', () => {
     try {
       for (const f of ['ca.pem', 'cert.pem', 'key.pem']) await writeFile(join(dir, f), `${f} bytes`);
       const opts = etcdClientOptions({
-        ...defaultEtcdConfig(),
+        ...defaults(etcdConfig('')),
         endpoints: ['etcd-0:2379', 'https://etcd-1:2379'],
         tlsEnabled: true,
         tlsCaPath: join(dir, 'ca.pem'),
@@ -88,7 +89,7 @@ describe('etcd client options', () => {
   });
 
   it('leaves plain endpoints and no auth alone', () => {
-    const opts = etcdClientOptions({ ...defaultEtcdConfig(), endpoints: ['127.0.0.1:2379'] });
+    const opts = etcdClientOptions({ ...defaults(etcdConfig('')), endpoints: ['127.0.0.1:2379'] });
     assert.deepEqual(opts.hosts, ['127.0.0.1:2379']);
     assert.equal(opts.credentials, undefined);
     assert.equal(opts.auth, undefined);

@@ -8,22 +8,8 @@ import type { Logger } from 'pino';
 import { CasConflictError, type CasFn, type KVClient, type WatchKeyFn, type WatchPrefixFn } from '../client.js';
 import { casBackoff } from '../cas-backoff.js';
 import type { Codec } from '../codec.js';
-
-export interface EtcdConfig {
-  /** host:port or http(s)://host:port of each etcd member. */
-  endpoints: string[];
-  /** Milliseconds to wait for a connection. */
-  dialTimeout: number;
-  /** Attempts of a CAS (conflicts and transient errors alike). */
-  maxRetries: number;
-  tlsEnabled: boolean;
-  tlsCertPath: string;
-  tlsKeyPath: string;
-  tlsCaPath: string;
-  tlsServerName: string;
-  username: string;
-  password: string;
-}
+import type { EtcdConfig } from '../config.js';
+import { sleep } from '../../services/index.js';
 
 export interface EtcdClientOptions {
   logger: Logger;
@@ -58,17 +44,6 @@ export function etcdClientOptions(cfg: EtcdConfig): IOptions {
   if (cfg.username !== '') opts.auth = { username: cfg.username, password: cfg.password };
   return opts;
 }
-
-const delay = (ms: number, signal?: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 
 const toBuffer = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 
@@ -162,7 +137,7 @@ export class EtcdClient<T> implements KVClient<T> {
         failures++;
         this.#onWatchRestart();
         this.#log.warn({ key: target, err }, 'listing etcd keys for watch');
-        await delay(Math.min(2000, 50 << Math.min(failures, 6)), signal);
+        await sleep(Math.min(2000, 50 << Math.min(failures, 6)), signal);
         continue;
       }
       first = false;

@@ -5,17 +5,8 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { CasFn, KVClient, WatchKeyFn, WatchPrefixFn } from '../client.js';
+import type { MultiConfig } from '../config.js';
 import { sharedCounter, sharedGauge } from '../metrics.js';
-
-export interface MultiConfig {
-  /** Store name of the primary, e.g. `inmemory` or `etcd`. */
-  primary: string;
-  /** Store name of the secondary. */
-  secondary: string;
-  mirrorEnabled: boolean;
-  /** Milliseconds a mirrored write may take before it is counted as an error. */
-  mirrorTimeout: number;
-}
 
 export interface NamedClient<T> {
   name: string;
