@@ -1,0 +1,121 @@
+// ReadRing: replication-set lookups over one RingSnapshot (dskit ring.ReadRing). The live Ring
+// swaps in a new view on every change it watches; a view itself never changes.
+import { heartbeatFresh, type InstanceDesc } from './desc.js';
+import type { Operation } from './operation.js';
+import { EmptyRingError, quorum, TooFewHealthyInstancesError, type ReplicationSet } from './replication-set.js';
+import type { RingSnapshot } from './ring-snapshot.js';
+import { shuffleShardInstances } from './shuffle-shard.js';
+
+export interface LookupConfig {
+  replicationFactor: number;
+  /** Milliseconds without heartbeat after which an instance is unhealthy; 0 disables the check. */
+  heartbeatTimeout: number;
+  zoneAwarenessEnabled: boolean;
+}
+
+export interface ReadRing {
+  /**
+   * The replication set of the 32-bit `key`: walking clockwise from the first token greater than
+   * `key`, RF distinct instances (one per zone with zone awareness), extended by one for every
+   * instance whose state `op` says to extend on, then stripped of unhealthy instances. Throws
+   * TooFewHealthyInstancesError when fewer than a quorum remain. When `buf` is given, the result's
+   * `instances` is `buf`, overwritten: valid until the next call with the same `buf`.
+   */
+  get(key: number, op: Operation, buf?: InstanceDesc[]): ReplicationSet;
+  /** Every instance healthy for `op`, with maxErrors 0. */
+  getAllHealthy(op: Operation): ReplicationSet;
+  replicationFactor(): number;
+  instancesCount(): number;
+  /** The subring of `size` instances for `tenant`, stable while the ring does not change; the whole ring when size ≤ 0 or ≥ the ring. */
+  shuffleShard(tenant: string, size: number): ReadRing;
+  snapshot(): RingSnapshot;
+}
+
+export class RingView implements ReadRing {
+  readonly #snap: RingSnapshot;
+  readonly #cfg: LookupConfig;
+  readonly #now: () => number;
+  readonly #subrings = new Map<string, RingView>();
+  readonly #picked: number[] = [];
+  readonly #zones: string[] = [];
+
+  constructor(snap: RingSnapshot, cfg: LookupConfig, now: () => number) {
+    this.#snap = snap;
+    this.#cfg = cfg;
+    this.#now = now;
+  }
+
+  get(key: number, op: Operation, buf: InstanceDesc[] = []): ReplicationSet {
+    const s = this.#snap;
+    const nTokens = s.tokens.length;
+    if (nTokens === 0) throw new EmptyRingError();
+    const rf = this.#cfg.replicationFactor;
+    const zoneAware = this.#cfg.zoneAwarenessEnabled;
+    const maxZones = zoneAware ? s.zones.length : Infinity;
+    const picked = this.#picked;
+    const zones = this.#zones;
+    picked.length = 0;
+    zones.length = 0;
+    let n = rf;
+    const start = s.searchToken(key >>> 0);
+    for (let iter = 0; iter < nTokens && picked.length < Math.min(n, s.instances.length) && zones.length < maxZones; iter++) {
+      const idx = s.owners[(start + iter) % nTokens];
+      if (picked.includes(idx)) continue;
+      const inst = s.instances[idx];
+      if (zoneAware) {
+        if (zones.includes(inst.zone)) continue;
+        zones.push(inst.zone);
+      }
+      picked.push(idx);
+      if (op.extendsReplicaSet(inst.state)) n++;
+    }
+    return this.#filterHealthy(picked, op, rf, buf);
+  }
+
+  #filterHealthy(picked: number[], op: Operation, rf: number, out: InstanceDesc[]): ReplicationSet {
+    const now = this.#now();
+    const timeout = this.#cfg.heartbeatTimeout;
+    out.length = 0;
+    let unhealthy: string[] | undefined;
+    for (const idx of picked) {
+      const inst = this.#snap.instances[idx];
+      if (op.isHealthyState(inst.state) && heartbeatFresh(inst, timeout, now)) out.push(inst);
+      else (unhealthy ??= []).push(inst.id);
+    }
+    // A set extended past RF by joining/leaving instances needs a quorum of its real size.
+    const need = quorum(Math.max(rf, picked.length));
+    if (out.length < need) throw new TooFewHealthyInstancesError(need, out.length, unhealthy ?? []);
+    return { instances: out, maxErrors: out.length - need };
+  }
+
+  getAllHealthy(op: Operation): ReplicationSet {
+    const now = this.#now();
+    const instances = this.#snap.instances.filter(
+      (i) => op.isHealthyState(i.state) && heartbeatFresh(i, this.#cfg.heartbeatTimeout, now),
+    );
+    return { instances, maxErrors: 0 };
+  }
+
+  replicationFactor(): number {
+    return this.#cfg.replicationFactor;
+  }
+
+  instancesCount(): number {
+    return this.#snap.instances.length;
+  }
+
+  shuffleShard(tenant: string, size: number): ReadRing {
+    if (size <= 0 || size >= this.#snap.instances.length) return this;
+    const cacheKey = `${size}\u0000${tenant}`;
+    let sub = this.#subrings.get(cacheKey);
+    if (sub === undefined) {
+      sub = new RingView(this.#snap.subset(shuffleShardInstances(this.#snap, tenant, size)), this.#cfg, this.#now);
+      this.#subrings.set(cacheKey, sub);
+    }
+    return sub;
+  }
+
+  snapshot(): RingSnapshot {
+    return this.#snap;
+  }
+}
