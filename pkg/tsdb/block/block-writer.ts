@@ -1,10 +1,9 @@
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Labels } from '../../model/labels/index.js';
+import { Labels, compareUtf8 } from '../../model/labels/index.js';
 import type { ChunkIterator, ChunkSeriesSet } from '../../storage/index.js';
 import { SegmentWriter } from '../chunks/index.js';
-import { compareUtf8 } from '../encoding/index.js';
-import { IndexWriter, compareLabelsUtf8 } from '../index/index.js';
+import { IndexWriter } from '../index/index.js';
 import { syncDir } from './fsync.js';
 import { META_VERSION, writeMeta, type BlockDesc, type BlockMeta, type ThanosMeta } from './meta.js';
 import { writeEmptyTombstones } from './tombstones.js';
@@ -128,12 +127,12 @@ async function writeInto(dir: string, ulid: string, set: ChunkSeriesSet, o: Bloc
   }
   if (series.length === 0) return undefined;
 
-  series.sort((a, b) => compareLabelsUtf8(a.labels, b.labels));
+  series.sort((a, b) => Labels.compare(a.labels, b.labels));
   const iw = await IndexWriter.create(join(dir, 'index'));
   try {
     await iw.addSymbols([...symbols].sort(compareUtf8));
     for (let i = 0; i < series.length; i++) {
-      if (i > 0 && compareLabelsUtf8(series[i - 1].labels, series[i].labels) === 0) {
+      if (i > 0 && Labels.compare(series[i - 1].labels, series[i].labels) === 0) {
         throw new Error(`series ${series[i].labels.toString()} appears twice in the input`);
       }
       await iw.addSeries(series[i].labels, series[i].chunks);

@@ -4,7 +4,6 @@ import fc from 'fast-check';
 import { crc32c } from './crc32c.js';
 import { Decbuf, verifyCRC32, CorruptionError } from './decbuf.js';
 import { Encbuf } from './encbuf.js';
-import { compareUtf8 } from './utf8-compare.js';
 import { uvarintSize } from './varint.js';
 
 test('crc32c matches the Castagnoli check values', () => {
@@ -92,16 +91,4 @@ test('truncated data and bad checksums throw corruption errors', () => {
   verifyCRC32(bytes, 0, 4, 'ok');
   bytes[0] ^= 1;
   assert.throws(() => verifyCRC32(bytes, 0, 4, 'flipped'), /checksum mismatch/);
-});
-
-test('compareUtf8 orders as bytes do', () => {
-  const pick = fc.constantFrom('a', 'z', '\u00e9', '\uffff', '\ue000', '\u{10000}', '\u{1f600}', '\ud7ff');
-  fc.assert(
-    fc.property(fc.array(pick, { maxLength: 4 }), fc.array(pick, { maxLength: 4 }), (xa, ya) => {
-      const x = xa.join('');
-      const y = ya.join('');
-      assert.equal(Math.sign(compareUtf8(x, y)), Math.sign(Buffer.compare(Buffer.from(x), Buffer.from(y))));
-    }),
-    { numRuns: 300 },
-  );
 });

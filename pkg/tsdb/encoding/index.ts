@@ -3,5 +3,4 @@ export { CorruptionError, Decbuf, verifyCRC32 } from './decbuf.js';
 export { Encbuf } from './encbuf.js';
 export { FileReader } from './file-reader.js';
 export { FileWriter } from './file-writer.js';
-export { compareUtf8 } from './utf8-compare.js';
 export { unzigzag, uvarintSize, zigzag } from './varint.js';

@@ -1,5 +1,5 @@
-import type { Labels } from '../../model/labels/index.js';
-import { Encbuf, FileWriter, compareUtf8 } from '../encoding/index.js';
+import { Labels, compareUtf8 } from '../../model/labels/index.js';
+import { Encbuf, FileWriter } from '../encoding/index.js';
 import {
   ALL_POSTINGS_NAME,
   ALL_POSTINGS_VALUE,
@@ -79,7 +79,7 @@ export class IndexWriter {
   /** Adds a series after all series that sort before it; returns its reference (offset / 16). */
   async addSeries(labels: Labels, chunks: ChunkMetaTriplets): Promise<number> {
     if (this.#stage !== Stage.Series) throw new Error('BUG: index series added before symbols or after close');
-    if (this.#lastSeries !== undefined && compareLabelsUtf8(this.#lastSeries, labels) >= 0) {
+    if (this.#lastSeries !== undefined && Labels.compare(this.#lastSeries, labels) >= 0) {
       throw new Error(`BUG: index series out of order: ${this.#lastSeries.toString()} >= ${labels.toString()}`);
     }
     this.#lastSeries = labels;
@@ -255,15 +255,4 @@ function encodeChunkMetas(e: Encbuf, c: ChunkMetaTriplets, labels: Labels): void
     e.putUvarint(maxt - mint);
     e.putVarint(c[i + 2] - c[i - 1]);
   }
-}
-
-/** labels.Compare with Go (UTF-8 byte) string order. */
-export function compareLabelsUtf8(a: Labels, b: Labels): number {
-  const x = a.pairs();
-  const y = b.pairs();
-  const n = Math.min(x.length, y.length);
-  for (let i = 0; i < n; i++) {
-    if (x[i] !== y[i]) return compareUtf8(x[i], y[i]);
-  }
-  return x.length - y.length;
 }

@@ -1,4 +1,5 @@
-import { CorruptionError, Decbuf, type FileReader, compareUtf8, verifyCRC32 } from '../encoding/index.js';
+import { compareUtf8 } from '../../model/labels/index.js';
+import { CorruptionError, Decbuf, type FileReader, verifyCRC32 } from '../encoding/index.js';
 
 /** Keep every this-many-th entry of a label name in memory (Prometheus uses 32 as well). */
 const SAMPLE_EVERY = 32;
