@@ -1,4 +1,4 @@
-import { isValidLabelName, isValidMetricName } from './validate.js';
+import { compareUtf8, isValidLabelName, isValidMetricName } from './validate.js';
 
 /**
  * An immutable label set, sorted by name, each name at most once.
@@ -103,13 +103,16 @@ export class Labels {
     return true;
   }
 
-  /** Orders label sets as Prometheus' labels.Compare: pairwise by name, then value, then length. */
+  /**
+   * Orders label sets as Prometheus' labels.Compare: pairwise by name, then value, then length, with
+   * strings compared by UTF-8 bytes as Go does (the order of series in blocks and postings).
+   */
   static compare(a: Labels, b: Labels): number {
     const x = a.#pairs;
     const y = b.#pairs;
     const n = Math.min(x.length, y.length);
     for (let i = 0; i < n; i++) {
-      if (x[i] !== y[i]) return x[i] < y[i] ? -1 : 1;
+      if (x[i] !== y[i]) return compareUtf8(x[i], y[i]);
     }
     return x.length - y.length;
   }
@@ -230,9 +233,9 @@ export class LabelsBuilder {
   }
 }
 
-/** Byte-order comparison for ASCII label names (JS `<` compares UTF-16 units). */
+/** Byte-order (UTF-8) comparison of label names and values, as Go compares strings. */
 export function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  return compareUtf8(a, b);
 }
 
 export const MetricName = '__name__';

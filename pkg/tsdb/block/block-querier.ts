@@ -1,0 +1,130 @@
+import { compareUtf8, type Labels, type Matcher } from '../../model/labels/index.js';
+import type {
+  ChunkQuerier,
+  ChunkSeriesSet,
+  LabelHints,
+  Querier,
+  SampleIterator,
+  SelectHints,
+  Series,
+  SeriesSet,
+} from '../../storage/index.js';
+import type { SegmentReader } from '../chunks/index.js';
+import type { IndexReader } from '../index/index.js';
+import type { BlockChunkSeries} from './block-chunk-series-set.js';
+import { BlockChunkSeriesSet } from './block-chunk-series-set.js';
+import { ChunksSampleIterator } from './chunk-samples.js';
+import { postingsForMatchers } from './postings-for-matchers.js';
+
+/** The part shared by the chunk and the sample querier of a block: range, label names and values. */
+class BlockQuerierBase {
+  protected readonly index: IndexReader;
+  protected readonly segments: SegmentReader;
+  protected readonly mint: number;
+  protected readonly maxt: number;
+
+  constructor(index: IndexReader, segments: SegmentReader, mint: number, maxt: number) {
+    this.index = index;
+    this.segments = segments;
+    this.mint = mint;
+    this.maxt = maxt;
+  }
+
+  protected selectChunks(hints: SelectHints | undefined, matchers: Matcher[]): BlockChunkSeriesSet {
+    const mint = hints === undefined ? this.mint : Math.max(this.mint, hints.start);
+    const maxt = hints === undefined ? this.maxt : Math.min(this.maxt, hints.end);
+    return new BlockChunkSeriesSet(this.index, this.segments, mint, maxt, matchers);
+  }
+
+  async labelNames(hints: LabelHints, ...matchers: Matcher[]): Promise<string[]> {
+    if (matchers.length === 0) return limit(this.index.labelNames(), hints);
+    const names = new Set<string>();
+    for (const s of await this.index.series(await postingsForMatchers(this.index, matchers))) {
+      s.labels.forEach((n) => names.add(n));
+    }
+    return limit(sortedByBytes(names), hints);
+  }
+
+  async labelValues(name: string, hints: LabelHints, ...matchers: Matcher[]): Promise<string[]> {
+    if (matchers.length === 0) return limit(await this.index.labelValues(name), hints);
+    const values = new Set<string>();
+    for (const s of await this.index.series(await postingsForMatchers(this.index, matchers))) {
+      const v = s.labels.get(name);
+      if (v !== '') values.add(v);
+    }
+    return limit(sortedByBytes(values), hints);
+  }
+
+  async close(): Promise<void> {
+    // The block owns the readers; a querier holds no resources of its own.
+  }
+}
+
+function sortedByBytes(set: Set<string>): string[] {
+  return [...set].sort(compareUtf8);
+}
+
+function limit(list: string[], hints: LabelHints): string[] {
+  return hints.limit > 0 && list.length > hints.limit ? list.slice(0, hints.limit) : list;
+}
+
+export class BlockChunkQuerier extends BlockQuerierBase implements ChunkQuerier {
+  select(hints: SelectHints, ...matchers: Matcher[]): ChunkSeriesSet {
+    return this.selectChunks(hints, matchers);
+  }
+}
+
+export class BlockQuerier extends BlockQuerierBase implements Querier {
+  select(hints: SelectHints, ...matchers: Matcher[]): SeriesSet {
+    const mint = Math.max(this.mint, hints.start);
+    const maxt = Math.min(this.maxt, hints.end);
+    return new BlockSeriesSet(this.selectChunks(hints, matchers), mint, maxt);
+  }
+}
+
+class BlockSeriesSet implements SeriesSet {
+  readonly #chunks: BlockChunkSeriesSet;
+  readonly #mint: number;
+  readonly #maxt: number;
+
+  constructor(chunks: BlockChunkSeriesSet, mint: number, maxt: number) {
+    this.#chunks = chunks;
+    this.#mint = mint;
+    this.#maxt = maxt;
+  }
+
+  next(): Promise<boolean> {
+    return this.#chunks.next();
+  }
+
+  at(): Series {
+    return new BlockSeries(this.#chunks.at() as BlockChunkSeries, this.#mint, this.#maxt);
+  }
+
+  err(): Error | undefined {
+    return this.#chunks.err();
+  }
+
+  warnings(): readonly string[] {
+    return this.#chunks.warnings();
+  }
+}
+
+class BlockSeries implements Series {
+  readonly labels: Labels;
+  readonly #s: BlockChunkSeries;
+  readonly #mint: number;
+  readonly #maxt: number;
+
+  constructor(s: BlockChunkSeries, mint: number, maxt: number) {
+    this.labels = s.labels;
+    this.#s = s;
+    this.#mint = mint;
+    this.#maxt = maxt;
+  }
+
+  iterator(reuse?: SampleIterator): SampleIterator {
+    const it = reuse instanceof ChunksSampleIterator ? reuse : new ChunksSampleIterator();
+    return it.reset(this.#s.encodings, this.#s.data, this.#mint, this.#maxt);
+  }
+}

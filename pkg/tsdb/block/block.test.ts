@@ -1,0 +1,159 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { Matcher, MatchType } from '../../model/labels/index.js';
+import { Block } from './block.js';
+import { dumpPlain, dumpQuerier, toChunkSeries, withTempDir, type PlainSeries } from './block-test-util.js';
+import { writeBlock } from './block-writer.js';
+import { listChunkSeriesSet } from './chunk-builder.js';
+import { readMeta } from './meta.js';
+
+const HOUR = 3600_000;
+
+function fixture(): PlainSeries[] {
+  const out: PlainSeries[] = [];
+  for (const job of ['api', 'db', 'caf\u00e9']) {
+    for (let i = 0; i < 4; i++) {
+      const samples: [number, number][] = [];
+      for (let t = 0; t < 300; t++) samples.push([1000 + t * 15_000 + i, t * (i + 1) + 0.5]);
+      out.push({ labels: { __name__: 'http_requests_total', job, instance: `host-${i}` }, samples });
+    }
+  }
+  out.push({ labels: { __name__: 'up', job: 'api' }, samples: [[5000, 1]] });
+  return out;
+}
+
+test('a written block reads back with the same series, samples and meta', async () => {
+  await withTempDir(async (dir) => {
+    const series = fixture();
+    const meta = await writeBlock(dir, listChunkSeriesSet(toChunkSeries(series)));
+    assert.ok(meta !== undefined);
+    assert.deepEqual(await readdir(dir), [meta.ulid], 'no temporary directory left behind');
+    const files = (await readdir(join(dir, meta.ulid))).sort();
+    assert.deepEqual(files, ['chunks', 'index', 'meta.json', 'tombstones']);
+    assert.equal((await stat(join(dir, meta.ulid, 'tombstones'))).size, 9);
+    assert.deepEqual(await readMeta(join(dir, meta.ulid)), meta);
+    assert.equal(meta.stats.numSeries, 13);
+    assert.equal(meta.stats.numSamples, 12 * 300 + 1);
+    assert.equal(meta.stats.numChunks, 12 * 3 + 1);
+    assert.equal(meta.minTime, 1000);
+    assert.equal(meta.maxTime, 1000 + 299 * 15_000 + 3 + 1);
+    assert.deepEqual(meta.compaction, { level: 1, sources: [meta.ulid] });
+    assert.match(await readFile(join(dir, meta.ulid, 'meta.json'), 'utf8'), /^\{\n\t"ulid"/);
+
+    const b = await Block.open(join(dir, meta.ulid));
+    try {
+      const q = await b.querier(-Infinity, Infinity);
+      assert.deepEqual(await dumpQuerier(q, -Infinity, Infinity), dumpPlain(series));
+      // A time range cuts samples and drops series without any.
+      const q2 = await b.querier(2 * HOUR / 2, HOUR);
+      assert.deepEqual(await dumpQuerier(q2, HOUR, HOUR), dumpPlain(series, HOUR, HOUR));
+    } finally {
+      await b.close();
+    }
+  });
+});
+
+test('matchers select as Prometheus does', async () => {
+  await withTempDir(async (dir) => {
+    const series = fixture();
+    const meta = await writeBlock(dir, listChunkSeriesSet(toChunkSeries(series)));
+    const b = await Block.open(join(dir, (meta as { ulid: string }).ulid));
+    const q = await b.querier(-Infinity, Infinity);
+    const cases: Record<string, { matchers: Matcher[]; want: (l: Record<string, string>) => boolean }> = {
+      'equal': { matchers: [new Matcher(MatchType.Equal, 'job', 'db')], want: (l) => l.job === 'db' },
+      'equal on two names': {
+        matchers: [new Matcher(MatchType.Equal, 'job', 'api'), new Matcher(MatchType.Equal, 'instance', 'host-2')],
+        want: (l) => l.job === 'api' && l.instance === 'host-2',
+      },
+      'not equal': { matchers: [new Matcher(MatchType.NotEqual, 'job', 'api')], want: (l) => l.job !== 'api' },
+      'regex': { matchers: [new Matcher(MatchType.Regexp, 'instance', 'host-[12]')], want: (l) => /^host-[12]$/.test(l.instance ?? '') },
+      'negated regex': { matchers: [new Matcher(MatchType.NotRegexp, 'job', 'a.*|d.*')], want: (l) => !/^(a.*|d.*)$/.test(l.job) },
+      'empty value selects series without the label': {
+        matchers: [new Matcher(MatchType.Equal, 'instance', '')],
+        want: (l) => l.instance === undefined,
+      },
+      'regex that matches empty': {
+        matchers: [new Matcher(MatchType.Equal, '__name__', 'up'), new Matcher(MatchType.Regexp, 'instance', '|x')],
+        want: (l) => l.__name__ === 'up',
+      },
+      'absent value': { matchers: [new Matcher(MatchType.Equal, 'job', 'nope')], want: () => false },
+      'absent name': { matchers: [new Matcher(MatchType.Regexp, 'zone', '.+')], want: () => false },
+      'unicode value': { matchers: [new Matcher(MatchType.Equal, 'job', 'caf\u00e9')], want: (l) => l.job === 'caf\u00e9' },
+    };
+    try {
+      for (const [name, c] of Object.entries(cases)) {
+        const got = await dumpQuerier(q, -Infinity, Infinity, ...c.matchers);
+        assert.deepEqual(got, dumpPlain(series.filter((s) => c.want(s.labels))), name);
+      }
+      assert.deepEqual(await q.labelNames({ limit: 0 }), ['__name__', 'instance', 'job']);
+      assert.deepEqual(await q.labelValues('job', { limit: 0 }), ['api', 'caf\u00e9', 'db']);
+      assert.deepEqual(await q.labelValues('job', { limit: 0 }, new Matcher(MatchType.Equal, '__name__', 'up')), ['api']);
+      assert.deepEqual(await q.labelNames({ limit: 0 }, new Matcher(MatchType.Equal, '__name__', 'up')), ['__name__', 'job']);
+      assert.deepEqual(await q.labelValues('instance', { limit: 2 }), ['host-0', 'host-1']);
+    } finally {
+      await b.close();
+    }
+  });
+});
+
+test('many label values exercise the sampled postings offset table', async () => {
+  await withTempDir(async (dir) => {
+    const series: PlainSeries[] = [];
+    for (let i = 0; i < 500; i++) series.push({ labels: { __name__: 'm', id: String(i).padStart(4, '0') }, samples: [[i, i]] });
+    const meta = await writeBlock(dir, listChunkSeriesSet(toChunkSeries(series)));
+    const b = await Block.open(join(dir, (meta as { ulid: string }).ulid));
+    const q = await b.querier(-Infinity, Infinity);
+    try {
+      for (const i of [0, 1, 31, 32, 33, 63, 64, 255, 480, 498, 499]) {
+        const id = String(i).padStart(4, '0');
+        const got = await dumpQuerier(q, -Infinity, Infinity, new Matcher(MatchType.Equal, 'id', id));
+        assert.deepEqual([...got.values()], [[[i, i]]], `id ${id}`);
+      }
+      const missing = await dumpQuerier(q, -Infinity, Infinity, new Matcher(MatchType.Equal, 'id', '0031x'));
+      assert.equal(missing.size, 0);
+      assert.equal((await q.labelValues('id', { limit: 0 })).length, 500);
+    } finally {
+      await b.close();
+    }
+  });
+});
+
+test('an empty series set writes no block', async () => {
+  await withTempDir(async (dir) => {
+    assert.equal(await writeBlock(dir, listChunkSeriesSet([])), undefined);
+    assert.deepEqual(await readdir(dir), []);
+  });
+});
+
+const labelValue = fc.constantFrom('a', 'b', 'c', '', 'caf\u00e9', '\u{1f600}', '\uffff', 'x y');
+const plainSeries = fc.record({
+  labels: fc.record({ __name__: fc.constantFrom('m1', 'm2'), a: labelValue, b: labelValue }),
+  samples: fc
+    .uniqueArray(fc.integer({ min: -1e6, max: 1e7 }), { maxLength: 300 })
+    .chain((ts) =>
+      fc.tuple(fc.constant(ts.sort((x, y) => x - y)), fc.array(fc.double({ noNaN: true }), { minLength: ts.length, maxLength: ts.length })),
+    )
+    .map(([ts, vs]) => ts.map((t, i): [number, number] => [t, vs[i]])),
+});
+
+test('reader after writer is the identity on random series sets', async () => {
+  await withTempDir(async (dir) => {
+    await fc.assert(
+      fc.asyncProperty(fc.uniqueArray(plainSeries, { maxLength: 12, selector: (s) => JSON.stringify(Object.entries(s.labels).filter(([, v]) => v !== '').sort()) }), async (series) => {
+        const meta = await writeBlock(dir, listChunkSeriesSet(toChunkSeries(series, 50)));
+        const want = dumpPlain(series);
+        if (meta === undefined) return assert.equal(want.size, 0);
+        const b = await Block.open(join(dir, meta.ulid));
+        try {
+          assert.deepEqual(await dumpQuerier(await b.querier(-Infinity, Infinity), -Infinity, Infinity), want);
+        } finally {
+          await b.close();
+        }
+      }),
+      { numRuns: 25 },
+    );
+  });
+});

@@ -1,0 +1,20 @@
+export { Block } from './block.js';
+export { BlockChunkQuerier, BlockQuerier } from './block-querier.js';
+export { TMP_FOR_CREATION_SUFFIX, chunkSampleCount, defaultBlockWriterOptions, writeBlock, type BlockWriterOptions } from './block-writer.js';
+export { ChunkBuilder, SAMPLES_PER_CHUNK, chunkSeriesFromSamples, listChunkSeriesSet } from './chunk-builder.js';
+export { ChunksSampleIterator } from './chunk-samples.js';
+export {
+  META_FILENAME,
+  TENANT_EXTERNAL_LABEL,
+  blockTenant,
+  readMeta,
+  validateMeta,
+  writeMeta,
+  type BlockCompaction,
+  type BlockDesc,
+  type BlockMeta,
+  type BlockStats,
+  type ThanosMeta,
+} from './meta.js';
+export { postingsForMatchers } from './postings-for-matchers.js';
+export { UlidGenerator, encodeUlid, isUlid, ulidTime } from './ulid.js';

@@ -1,0 +1,108 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CorruptionError, Decbuf, FileReader, verifyCRC32 } from '../encoding/index.js';
+import { SEGMENT_HEADER_SIZE, SEGMENT_MAGIC, chunkRefOffset, chunkRefSeq, segmentName } from './segment-format.js';
+
+/** One chunk read from a segment; `data` is a view into a buffer owned by the caller from now on. */
+export interface SegmentChunk {
+  encoding: number;
+  data: Uint8Array;
+}
+
+/** Bytes read past the last chunk start of a batch, to catch that chunk in the same read. */
+const TAIL_GUESS = 2048;
+
+/** Reads chunks from a block's segment files by reference, with positioned reads. */
+export class SegmentReader {
+  readonly #files: FileReader[];
+
+  private constructor(files: FileReader[]) {
+    this.#files = files;
+  }
+
+  static async open(dir: string): Promise<SegmentReader> {
+    const names = (await readdir(dir)).filter((n) => /^\d{6}$/.test(n)).sort();
+    const files: FileReader[] = [];
+    try {
+      for (let i = 0; i < names.length; i++) {
+        if (names[i] !== segmentName(i)) throw new CorruptionError(`${dir}: segment ${segmentName(i)} missing`);
+        const f = await FileReader.open(join(dir, names[i]));
+        files.push(f);
+        const h = new Decbuf(await f.read(0, SEGMENT_HEADER_SIZE), f.path);
+        if (h.be32() !== SEGMENT_MAGIC) throw new CorruptionError(`${f.path}: bad segment magic`);
+      }
+    } catch (err) {
+      await Promise.all(files.map((f) => f.close()));
+      throw err;
+    }
+    return new SegmentReader(files);
+  }
+
+  /** Total bytes of all segment files. */
+  get size(): number {
+    let n = 0;
+    for (const f of this.#files) n += f.size;
+    return n;
+  }
+
+  /**
+   * Reads the chunks at `refs` (any order), coalescing neighbours in the same segment into one read.
+   * Returns them in the order of `refs`.
+   */
+  async readChunks(refs: readonly number[]): Promise<SegmentChunk[]> {
+    const out: SegmentChunk[] = new Array(refs.length);
+    let i = 0;
+    while (i < refs.length) {
+      // A run of increasing refs in one segment becomes one read.
+      const seq = chunkRefSeq(refs[i]);
+      let j = i + 1;
+      while (j < refs.length && chunkRefSeq(refs[j]) === seq && refs[j] > refs[j - 1]) j++;
+      const f = this.#file(seq);
+      const from = chunkRefOffset(refs[i]);
+      const buf = await f.readUpTo(from, chunkRefOffset(refs[j - 1]) - from + TAIL_GUESS);
+      for (let k = i; k < j; k++) {
+        const at = chunkRefOffset(refs[k]) - from;
+        out[k] = (await this.#decodeAt(f, buf, at, refs[k])) ?? (await this.#readOne(f, refs[k]));
+      }
+      i = j;
+    }
+    return out;
+  }
+
+  #file(seq: number): FileReader {
+    const f = this.#files[seq];
+    if (f === undefined) throw new CorruptionError(`chunk segment ${segmentName(seq)} does not exist`);
+    return f;
+  }
+
+  /** Decodes the chunk at `buf[at]`, or undefined when the buffer ends before it does. */
+  async #decodeAt(f: FileReader, buf: Uint8Array, at: number, ref: number): Promise<SegmentChunk | undefined> {
+    if (at >= buf.length) return undefined;
+    const d = new Decbuf(buf, `${f.path} chunk ${ref}`, at);
+    let len: number;
+    try {
+      len = d.uvarint();
+    } catch {
+      return undefined;
+    }
+    const start = d.pos;
+    if (start + 1 + len + 4 > buf.length) return undefined;
+    verifyCRC32(buf, start, start + 1 + len, d.what);
+    return { encoding: buf[start], data: buf.subarray(start + 1, start + 1 + len) };
+  }
+
+  async #readOne(f: FileReader, ref: number): Promise<SegmentChunk> {
+    const off = chunkRefOffset(ref);
+    const head = await f.readUpTo(off, 10);
+    const d = new Decbuf(head, `${f.path} chunk ${ref}`);
+    const len = d.uvarint();
+    const buf = await f.read(off, d.pos + 1 + len + 4);
+    const got = await this.#decodeAt(f, buf, 0, ref);
+    if (got === undefined) throw new Error(`BUG: chunk ${ref} does not fit its exact read`);
+    return got;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.#files.map((f) => f.close()));
+  }
+}

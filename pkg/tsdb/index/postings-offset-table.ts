@@ -1,0 +1,152 @@
+import { compareUtf8 } from '../../model/labels/index.js';
+import { CorruptionError, Decbuf, type FileReader, verifyCRC32 } from '../encoding/index.js';
+
+/** Keep every this-many-th entry of a label name in memory (Prometheus uses 32 as well). */
+const SAMPLE_EVERY = 32;
+
+/** One decoded (value → postings range) entry of the postings offset table. */
+export interface PostingsEntry {
+  value: string;
+  /** File offset of the postings list. */
+  start: number;
+  /** File offset where the next list begins: an upper bound of this list's end. */
+  end: number;
+}
+
+/** What the reader keeps in memory per label name. */
+interface NameSamples {
+  /** Sampled values (entries 0, 32, 64, … and the last). */
+  values: string[];
+  /** File offset of each sampled entry inside the table. */
+  entryAt: number[];
+  /** Postings offset of each sampled entry. */
+  postingsAt: number[];
+  /** File offset just past the name's last table entry. */
+  tableEnd: number;
+  /** Postings offset of the first list after this name's last one (bound of its end). */
+  postingsEnd: number;
+  count: number;
+}
+
+/**
+ * The postings offset table held sparsely: for each label name every 32nd entry, so that an exact
+ * lookup reads at most 32 entries from disk, and a regex scans only that name's part of the table.
+ */
+export class PostingsOffsetTable {
+  readonly #f: FileReader;
+  readonly #names: Map<string, NameSamples>;
+  readonly #sortedNames: string[];
+
+  private constructor(f: FileReader, names: Map<string, NameSamples>) {
+    this.#f = f;
+    this.#names = names;
+    this.#sortedNames = [...names.keys()].sort(compareUtf8);
+  }
+
+  /**
+   * Reads the table at `offset` once, keeping samples. `postingsEnd` bounds the last postings list
+   * (the start of the section after the postings).
+   */
+  static async load(f: FileReader, offset: number, postingsEnd: number): Promise<PostingsOffsetTable> {
+    const what = `${f.path}: postings offset table`;
+    const len = new Decbuf(await f.read(offset, 4), what).be32();
+    const buf = await f.read(offset, 4 + len + 4);
+    verifyCRC32(buf, 4, 4 + len, what);
+    const d = new Decbuf(buf, what, 4, 4 + len);
+    const n = d.be32();
+    const names = new Map<string, NameSamples>();
+    let cur: NameSamples | undefined;
+    let curName = '';
+    let lastValue = '';
+    let lastEntryAt = 0;
+    let lastPostings = 0;
+    for (let i = 0; i < n; i++) {
+      const entryAt = offset + d.pos;
+      if (d.uvarint() !== 2) throw new CorruptionError(`${what}: entry ${i} does not have 2 keys`);
+      const name = d.uvarintStr();
+      const value = d.uvarintStr();
+      const postings = d.uvarint();
+      if (cur === undefined || name !== curName) {
+        if (cur !== undefined) finishName(cur, lastValue, lastEntryAt, lastPostings, entryAt, postings);
+        if (names.has(name)) throw new CorruptionError(`${what}: label name ${JSON.stringify(name)} not contiguous`);
+        cur = { values: [], entryAt: [], postingsAt: [], tableEnd: 0, postingsEnd: 0, count: 0 };
+        names.set(name, cur);
+        curName = name;
+      }
+      if (cur.count % SAMPLE_EVERY === 0) {
+        cur.values.push(value);
+        cur.entryAt.push(entryAt);
+        cur.postingsAt.push(postings);
+      }
+      cur.count++;
+      lastValue = value;
+      lastEntryAt = entryAt;
+      lastPostings = postings;
+    }
+    if (cur !== undefined) finishName(cur, lastValue, lastEntryAt, lastPostings, offset + d.pos, postingsEnd);
+    return new PostingsOffsetTable(f, names);
+  }
+
+  /** Label names present, sorted by bytes (the all-postings name "" included). */
+  names(): readonly string[] {
+    return this.#sortedNames;
+  }
+
+  has(name: string): boolean {
+    return this.#names.has(name);
+  }
+
+  /** The postings range of (name, value), or undefined when the pair is absent. */
+  async find(name: string, value: string): Promise<PostingsEntry | undefined> {
+    const s = this.#names.get(name);
+    if (s === undefined) return undefined;
+    // Last sample <= value.
+    let lo = 0;
+    let hi = s.values.length - 1;
+    if (compareUtf8(value, s.values[0]) < 0) return undefined;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (compareUtf8(s.values[mid], value) <= 0) lo = mid;
+      else hi = mid - 1;
+    }
+    if (s.values[lo] === value && lo === s.values.length - 1) {
+      return { value, start: s.postingsAt[lo], end: s.postingsEnd };
+    }
+    const groupEnd = lo + 1 < s.values.length ? s.entryAt[lo + 1] : s.tableEnd;
+    const entries = await this.#decodeRange(name, s.entryAt[lo], groupEnd, lo + 1 < s.values.length ? s.postingsAt[lo + 1] : s.postingsEnd);
+    for (const e of entries) if (e.value === value) return e;
+    return undefined;
+  }
+
+  /** Every entry of `name`, in value order (one read of that name's part of the table). */
+  async entries(name: string): Promise<PostingsEntry[]> {
+    const s = this.#names.get(name);
+    if (s === undefined) return [];
+    return this.#decodeRange(name, s.entryAt[0], s.tableEnd, s.postingsEnd);
+  }
+
+  async #decodeRange(name: string, from: number, to: number, endBound: number): Promise<PostingsEntry[]> {
+    const what = `${this.#f.path}: postings offset table of ${JSON.stringify(name)}`;
+    const d = new Decbuf(await this.#f.read(from, to - from), what);
+    const out: PostingsEntry[] = [];
+    while (d.remaining > 0) {
+      d.uvarint();
+      d.skip(d.uvarint()); // the name, known
+      const value = d.uvarintStr();
+      const start = d.uvarint();
+      if (out.length > 0) out[out.length - 1].end = start;
+      out.push({ value, start, end: endBound });
+    }
+    return out;
+  }
+}
+
+function finishName(s: NameSamples, lastValue: string, lastEntryAt: number, lastPostings: number, tableEnd: number, postingsEnd: number): void {
+  if ((s.count - 1) % SAMPLE_EVERY !== 0) {
+    s.values.push(lastValue);
+    s.entryAt.push(lastEntryAt);
+    s.postingsAt.push(lastPostings);
+  }
+  s.tableEnd = tableEnd;
+  s.postingsEnd = postingsEnd;
+}

@@ -1,0 +1,49 @@
+import { CorruptionError, Decbuf, type FileReader, verifyCRC32 } from '../encoding/index.js';
+
+const textDecoder = new TextDecoder();
+
+/**
+ * The symbol table kept as its raw bytes plus one offset per symbol; strings are decoded on first
+ * use and then remembered. This is the index-header part every query needs (as Thanos keeps it).
+ */
+export class SymbolTable {
+  readonly #buf: Uint8Array;
+  readonly #at: Uint32Array;
+  readonly #decoded: (string | undefined)[];
+
+  private constructor(buf: Uint8Array, at: Uint32Array) {
+    this.#buf = buf;
+    this.#at = at;
+    this.#decoded = new Array(at.length);
+  }
+
+  static async load(f: FileReader, offset: number): Promise<SymbolTable> {
+    const what = `${f.path}: symbol table`;
+    const len = new Decbuf(await f.read(offset, 4), what).be32();
+    const buf = await f.read(offset, 4 + len + 4);
+    verifyCRC32(buf, 4, 4 + len, what);
+    const d = new Decbuf(buf, what, 4, 4 + len);
+    const n = d.be32();
+    const at = new Uint32Array(n);
+    for (let i = 0; i < n; i++) {
+      at[i] = d.pos;
+      d.skip(d.uvarint());
+    }
+    return new SymbolTable(buf, at);
+  }
+
+  get length(): number {
+    return this.#at.length;
+  }
+
+  lookup(ref: number): string {
+    const s = this.#decoded[ref];
+    if (s !== undefined) return s;
+    if (ref >= this.#at.length) throw new CorruptionError(`symbol ${ref} out of range (${this.#at.length} symbols)`);
+    const d = new Decbuf(this.#buf, 'symbol table', this.#at[ref]);
+    const n = d.uvarint();
+    const str = textDecoder.decode(this.#buf.subarray(d.pos, d.pos + n));
+    this.#decoded[ref] = str;
+    return str;
+  }
+}
