@@ -1,0 +1,22 @@
+export type {
+  AggregateExpr,
+  AtPreprocessor,
+  BinaryExpr,
+  Call,
+  Expr,
+  MatrixSelector,
+  NumberLiteral,
+  ParenExpr,
+  StringLiteral,
+  SubqueryExpr,
+  TimeModifiers,
+  UnaryExpr,
+  VectorMatching,
+  VectorSelector,
+} from './ast.js';
+export { Card, NodeKind, ValueKind, comparisonOps, documentedType, setOps, typeOf } from './ast.js';
+export type { FunctionInfo } from './functions.js';
+export { getFunction } from './functions.js';
+export { formatDuration, parseDurationMs, parseNumber, quoteString, unquoteString } from './lex-values.js';
+export { ParseError, parseExpr, parseSeriesSelector } from './parse.js';
+export { exprToString } from './printer.js';
