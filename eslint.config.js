@@ -2,6 +2,12 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+const restrictedPaths = [
+  { name: 'prom-client', importNames: ['register'], message: 'Register on an injected Registry.' },
+  { name: 'lodash', message: 'No lodash.' },
+  { name: 'moment', message: 'No moment.' },
+];
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'pkg/generated/**'] },
   js.configs.recommended,
@@ -30,16 +36,28 @@ export default tseslint.config(
         { selector: 'MemberExpression[object.name="test"][property.name="only"]', message: 'No .only in tests.' },
         { selector: 'MemberExpression[object.name="describe"][property.name="only"]', message: 'No .only in tests.' },
       ],
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [
-            { name: 'prom-client', importNames: ['register'], message: 'Register on an injected Registry.' },
-            { name: 'lodash', message: 'No lodash.' },
-            { name: 'moment', message: 'No moment.' },
-          ],
-        },
-      ],
+      'no-restricted-imports': ['error', { paths: restrictedPaths }],
+    },
+  },
+  {
+    files: ['pkg/**/*.ts'],
+    ignores: ['pkg/myelin/**'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: restrictedPaths, patterns: [
+        { group: ['../myelin/*', '../../myelin/*', '../../../myelin/*'], message: 'Only cmd/ imports the composition root.' },
+      ] }],
+    },
+  },
+  {
+    // Layering (pkg/README.md): the data model and engine know nothing about tenants, rings or
+    // components; nothing below the composition root imports it.
+    files: ['pkg/model/**/*.ts', 'pkg/storage/**/*.ts', 'pkg/tsdb/**/*.ts', 'pkg/promql/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: restrictedPaths, patterns: [
+        { group: ['**/tenant/*', '**/ring/*', '**/kv/*', '../myelin/*', '../../myelin/*', '../../../myelin/*', '**/distributor/*', '**/ingester/*', '**/querier/*', '**/store-gateway/*', '**/compactor/*'],
+          message: 'The data model and engine must not depend on tenancy, rings or components.' },
+      ] }],
     },
   },
   {
