@@ -215,8 +215,11 @@ export class XorIterator implements SampleIterator {
     this.reset(bytes);
   }
 
-  /** Restarts on another chunk's bytes (header included). */
-  reset(bytes: Uint8Array): void {
+  /**
+   * Restarts on another chunk's bytes (header included). `numSamples` overrides the header's count:
+   * readers of a chunk that is still being appended to pass the count they snapshotted.
+   */
+  reset(bytes: Uint8Array, numSamples = -1): void {
     this.#r.reset(bytes, XorHeaderBytes);
     this.#err = undefined;
     this.#read = 0;
@@ -230,7 +233,7 @@ export class XorIterator implements SampleIterator {
       this.#total = 0;
       if (bytes.length !== 0) this.#err = new Error('xor chunk: truncated header');
     } else {
-      this.#total = (bytes[0] << 8) | bytes[1];
+      this.#total = numSamples >= 0 ? numSamples : (bytes[0] << 8) | bytes[1];
     }
   }
 

@@ -1,0 +1,34 @@
+/**
+ * Why the head refused a sample. Codes are stable (they become `reason` labels and API errors);
+ * the messages are Prometheus' (storage.ErrOutOfOrderSample etc.) so that clients that match on
+ * them keep working.
+ */
+export const AppendErrorCode = {
+  OutOfOrderSample: 'out_of_order_sample',
+  DuplicateSampleForTimestamp: 'duplicate_sample_for_timestamp',
+  OutOfBounds: 'out_of_bounds',
+  EmptyLabelset: 'empty_labelset',
+} as const;
+export type AppendErrorCode = (typeof AppendErrorCode)[keyof typeof AppendErrorCode];
+
+const messages: Record<string, string> = {
+  [AppendErrorCode.OutOfOrderSample]: 'out of order sample',
+  [AppendErrorCode.DuplicateSampleForTimestamp]: 'duplicate sample for timestamp',
+  [AppendErrorCode.OutOfBounds]: 'out of bounds',
+  [AppendErrorCode.EmptyLabelset]: 'empty labelset',
+};
+
+/**
+ * A sample or series the head refused; the batch stays usable (other samples may be appended and
+ * committed). `code` is one of AppendErrorCode, or the reason a series-limit hook returned.
+ */
+export class AppendError extends Error {
+  readonly code: string;
+
+  constructor(code: string, detail = '') {
+    const base = messages[code] ?? `series refused: ${code}`;
+    super(detail === '' ? base : `${base}: ${detail}`);
+    this.name = 'AppendError';
+    this.code = code;
+  }
+}

@@ -1,0 +1,186 @@
+import type { Labels } from '../model/labels/index.js';
+import type { Appender, SeriesRef } from '../storage/index.js';
+import { f64, u32 } from './chunkenc/float-bits.js';
+import { AppendError, AppendErrorCode } from './errors.js';
+import type { Head } from './head.js';
+import type { MemSeries } from './mem-series.js';
+import type { Wal } from './wal/index.js';
+
+/**
+ * Buffers samples for the head and commits them as one batch: one WAL write (a series record for
+ * series the WAL has not seen, then one samples record), then the samples go into the chunks.
+ * Samples are checked at append() against the series' committed state and this batch's earlier
+ * samples, so errors surface per sample (Prometheus headAppender).
+ *
+ * Reusable: after commit() or rollback() it starts a new batch.
+ */
+export class HeadAppender implements Appender {
+  readonly #head: Head;
+  readonly #id: number;
+  #minValidTime: number;
+  #series: MemSeries[] = [];
+  #refs = new Float64Array(256);
+  #ts = new Float64Array(256);
+  /** Values as a typed array: plain arrays may canonicalise NaN payloads such as the stale marker. */
+  #vs = new Float64Array(256);
+  #n = 0;
+
+  constructor(head: Head, id: number) {
+    this.#head = head;
+    this.#id = id;
+    this.#minValidTime = head.appendableMinValidTime();
+  }
+
+  append(ref: SeriesRef, labels: Labels, t: number, v: number): SeriesRef {
+    const head = this.#head;
+    if (t < this.#minValidTime) {
+      head.metrics.rejectedSamples.inc({ reason: AppendErrorCode.OutOfBounds });
+      throw new AppendError(AppendErrorCode.OutOfBounds, `${labels.toString()} t=${t}`);
+    }
+    let s = ref !== 0 ? head.byRef.get(ref) : undefined;
+    if (s === undefined) s = head.getOrCreate(labels);
+    f64[0] = v;
+    const hi = u32[1];
+    const lo = u32[0];
+    let lastT: number;
+    let lastHi: number;
+    let lastLo: number;
+    if (s.pendingOwner === this.#id) {
+      lastT = s.pendingT;
+      lastHi = s.pendingHi;
+      lastLo = s.pendingLo;
+    } else {
+      lastT = s.lastT;
+      lastHi = s.lastHi;
+      lastLo = s.lastLo;
+    }
+    if (t <= lastT) {
+      if (t === lastT) {
+        if (hi === lastHi && lo === lastLo) return s.ref; // same sample again: a no-op
+        head.metrics.rejectedSamples.inc({ reason: AppendErrorCode.DuplicateSampleForTimestamp });
+        throw new AppendError(AppendErrorCode.DuplicateSampleForTimestamp, `${s.labels.toString()} t=${t}`);
+      }
+      head.metrics.rejectedSamples.inc({ reason: AppendErrorCode.OutOfOrderSample });
+      throw new AppendError(AppendErrorCode.OutOfOrderSample, `${s.labels.toString()} t=${t} last=${lastT}`);
+    }
+    s.pendingOwner = this.#id;
+    s.pendingT = t;
+    s.pendingHi = hi;
+    s.pendingLo = lo;
+    const n = this.#n;
+    if (n === this.#ts.length) this.#grow();
+    this.#series[n] = s;
+    this.#refs[n] = s.ref;
+    this.#ts[n] = t;
+    this.#vs[n] = v;
+    this.#n = n + 1;
+    return s.ref;
+  }
+
+  #grow(): void {
+    const cap = this.#ts.length * 2;
+    const grow = (a: Float64Array) => {
+      const b = new Float64Array(cap);
+      b.set(a);
+      return b;
+    };
+    this.#refs = grow(this.#refs);
+    this.#ts = grow(this.#ts);
+    this.#vs = grow(this.#vs);
+  }
+
+  async commit(): Promise<void> {
+    const n = this.#n;
+    if (n === 0) return;
+    const series = this.#series;
+    const refs = this.#refs;
+    const ts = this.#ts;
+    const vs = this.#vs;
+    // Detach the batch so the appender can take the next one while the WAL write is in flight.
+    this.#series = [];
+    this.#refs = new Float64Array(256);
+    this.#ts = new Float64Array(256);
+    this.#vs = new Float64Array(256);
+    this.#n = 0;
+    const head = this.#head;
+    try {
+      if (head.wal !== undefined) await logBatch(head, head.wal, series, refs, ts, vs, n);
+      applySamples(head, series, ts, vs, n);
+    } finally {
+      for (let i = 0; i < n; i++) if (series[i].pendingOwner === this.#id) series[i].pendingOwner = 0;
+      this.#minValidTime = head.appendableMinValidTime();
+    }
+  }
+
+  rollback(): void {
+    for (let i = 0; i < this.#n; i++) if (this.#series[i].pendingOwner === this.#id) this.#series[i].pendingOwner = 0;
+    this.#series = [];
+    this.#n = 0;
+    this.#minValidTime = this.#head.appendableMinValidTime();
+  }
+}
+
+/**
+ * Writes one batch to the WAL: a series record for the batch's series the WAL has not seen yet, and
+ * the samples record. Encoding and framing are synchronous (the head's encoders are shared).
+ */
+async function logBatch(
+  head: Head,
+  wal: Wal,
+  series: readonly MemSeries[],
+  refs: Float64Array,
+  ts: Float64Array,
+  vs: Float64Array,
+  n: number,
+): Promise<void> {
+  const newSeries: MemSeries[] = [];
+  for (let i = 0; i < n; i++) {
+    const s = series[i];
+    if (!s.walLogged) {
+      s.walLogged = true;
+      newSeries.push(s);
+    }
+  }
+  const records: Uint8Array[] = [];
+  if (newSeries.length > 0) {
+    records.push(head.seriesEncoder.series(newSeries.map((s) => s.ref), newSeries.map((s) => s.labels)));
+  }
+  records.push(head.samplesEncoder.samples(refs, ts, vs, n));
+  try {
+    await wal.log(...records);
+  } catch (err) {
+    for (const s of newSeries) s.walLogged = false;
+    throw new Error(`commit ${n} samples to the WAL`, { cause: err });
+  }
+}
+
+/**
+ * Puts committed samples into their series' chunks. A sample that lost a race with a concurrent
+ * appender's commit of the same series (now out of order) is dropped and counted, as in Prometheus.
+ */
+export function applySamples(head: Head, series: readonly MemSeries[], ts: Float64Array, vs: Float64Array, n: number): void {
+  let mint = Infinity;
+  let maxt = -Infinity;
+  let appended = 0;
+  let chunks = 0;
+  for (let i = 0; i < n; i++) {
+    const s = series[i];
+    const t = ts[i];
+    if (t <= s.lastT) {
+      f64[0] = vs[i];
+      if (t === s.lastT && u32[1] === s.lastHi && u32[0] === s.lastLo) continue;
+      head.metrics.rejectedSamples.inc({ reason: AppendErrorCode.OutOfOrderSample });
+      continue;
+    }
+    if (s.append(t, vs[i], head.cut)) chunks++;
+    appended++;
+    if (t < mint) mint = t;
+    if (t > maxt) maxt = t;
+  }
+  if (appended > 0) head.extendTimeRange(mint, maxt);
+  head.metrics.samplesAppended.inc(appended);
+  if (chunks > 0) {
+    head.metrics.chunksCreated.inc(chunks);
+    head.metrics.chunks.inc(chunks);
+  }
+}

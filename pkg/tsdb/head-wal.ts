@@ -1,0 +1,132 @@
+import { mkdir } from 'node:fs/promises';
+import { f64, u32 } from './chunkenc/float-bits.js';
+import type { Head } from './head.js';
+import type { MemSeries } from './mem-series.js';
+import type { Corruption, Wal } from './wal/index.js';
+import { RecordDecoder, RecordType, SampleColumns, SegmentReader, createCheckpoint, lastCheckpoint, listSegments, repairWal } from './wal/index.js';
+
+/**
+ * Rebuilds the head from the WAL directory: the newest checkpoint, then the segments after it.
+ * Series keep their refs. A corrupt or torn tail is cut off (valid prefix kept, later segments
+ * deleted), logged and counted; the head then opens normally — never a crash loop.
+ *
+ * Memory: one page and one record at a time besides the head itself.
+ */
+export async function replayWal(head: Head, dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const start = performance.now();
+  const state = new ReplayState(head);
+  const cp = lastCheckpoint(dir);
+  if (cp !== undefined) {
+    const c = state.read(listSegments(cp.path));
+    // Checkpoints are fsynced before they appear; damage here means the disk lost data. Keep going
+    // with what was read: samples of series whose record was lost are skipped and counted.
+    if (c !== undefined) reportCorruption(head, cp.path, c, []);
+  }
+  const segments = listSegments(dir).filter((s) => cp === undefined || s.index > cp.index);
+  const c = state.read(segments);
+  if (c !== undefined) {
+    const { removedSegments } = await repairWal(dir, c);
+    reportCorruption(head, dir, c, removedSegments);
+  }
+  head.metrics.walReplayUnknownRefs.inc(state.unknownRefs);
+  head.metrics.walReplayDuration.set((performance.now() - start) / 1000);
+  head.log?.info(
+    { dir, series: head.numSeries(), samples: state.samples, unknownRefs: state.unknownRefs, ms: Math.round(performance.now() - start) },
+    'wal replay done',
+  );
+}
+
+function reportCorruption(head: Head, dir: string, c: Corruption, removedSegments: number[]): void {
+  head.metrics.walCorruptions.inc();
+  head.log?.warn({ dir, segment: c.segment, offset: c.offset, reason: c.reason, removedSegments }, 'wal corruption repaired, valid prefix kept');
+}
+
+class ReplayState {
+  readonly #head: Head;
+  readonly #dec = new RecordDecoder();
+  readonly #cols = new SampleColumns();
+  /** Refs of duplicate series records (same labels, another ref) mapped to the series kept. */
+  readonly #aliases = new Map<number, MemSeries>();
+  samples = 0;
+  unknownRefs = 0;
+
+  constructor(head: Head) {
+    this.#head = head;
+  }
+
+  /** Applies every valid record of the segments; returns the corruption that stopped it, if any. */
+  read(segments: ReturnType<typeof listSegments>): Corruption | undefined {
+    const r = new SegmentReader(segments);
+    try {
+      for (let rec = r.next(); rec !== undefined; rec = r.next()) {
+        if (rec[0] === RecordType.Series) this.#dec.series(rec, (ref, ls) => this.#series(ref, ls));
+        else if (rec[0] === RecordType.Samples) this.#samples(rec);
+        // Other record types (tombstones, exemplars, …) are not written by Myelin; skip them.
+      }
+      return r.corruption();
+    } finally {
+      r.close();
+    }
+  }
+
+  #series(ref: number, ls: Parameters<Head['createSeries']>[1]): void {
+    const head = this.#head;
+    const existing = head.seriesByLabels(ls);
+    if (existing !== undefined) {
+      if (existing.ref !== ref) this.#aliases.set(ref, existing);
+      return;
+    }
+    if (head.byRef.has(ref)) throw new Error(`BUG: WAL series ref ${ref} reused for ${ls.toString()}`);
+    head.createSeries(ref, ls).walLogged = true;
+  }
+
+  #samples(rec: Uint8Array): void {
+    const head = this.#head;
+    const c = this.#cols;
+    this.#dec.samples(rec, c);
+    // Only the hard bound: the head accepted these samples once, whatever its max time was then.
+    const minValid = head.minValidTime();
+    let mint = Infinity;
+    let maxt = -Infinity;
+    let chunks = 0;
+    for (let i = 0; i < c.length; i++) {
+      const ref = c.refs[i];
+      const s = head.byRef.get(ref) ?? this.#aliases.get(ref);
+      if (s === undefined) {
+        this.unknownRefs++;
+        continue;
+      }
+      const t = c.ts[i];
+      if (t <= s.lastT || t < minValid) continue;
+      u32[1] = c.vhi[i];
+      u32[0] = c.vlo[i];
+      if (s.append(t, f64[0], head.cut)) chunks++;
+      this.samples++;
+      if (t < mint) mint = t;
+      if (t > maxt) maxt = t;
+    }
+    if (maxt >= mint) head.extendTimeRange(mint, maxt);
+    head.metrics.chunksCreated.inc(chunks);
+    head.metrics.chunks.inc(chunks);
+  }
+}
+
+/**
+ * After a truncation: starts a new segment, folds every older segment into a checkpoint holding only
+ * the live series and samples at or after mint, and deletes the folded segments. A failure is
+ * logged and counted; the WAL stays valid (the old segments are only deleted after the checkpoint
+ * is in place), just longer to replay.
+ */
+export async function checkpointAfterTruncation(head: Head, wal: Wal, mint: number): Promise<void> {
+  const current = await wal.nextSegment();
+  if (current === 0) return;
+  try {
+    const stats = await createCheckpoint(wal.dir, current - 1, { keepSeries: (ref) => head.byRef.has(ref), mint });
+    head.metrics.checkpoints.inc();
+    head.log?.info({ dir: wal.dir, ...stats }, 'wal checkpoint created');
+  } catch (err) {
+    head.metrics.checkpointFailures.inc();
+    head.log?.error({ dir: wal.dir, err }, 'wal checkpoint failed');
+  }
+}

@@ -1,0 +1,159 @@
+import type { Labels } from '../model/labels/index.js';
+import { XorChunk } from './chunkenc/index.js';
+import { f64, u32 } from './chunkenc/float-bits.js';
+
+/** A completed (immutable) head chunk. */
+export interface CompletedChunk {
+  readonly minT: number;
+  readonly maxT: number;
+  readonly bytes: Uint8Array;
+}
+
+export interface ChunkCutOptions {
+  /** Width of the head's block ranges in ms; chunks never cross a multiple of it. */
+  readonly chunkRange: number;
+  /** Target samples per chunk (Prometheus: 120). */
+  readonly samplesPerChunk: number;
+}
+
+/** A chunk grows past this size only until the next sample (Prometheus maxBytesPerXORChunk). */
+const MaxBytesPerXorChunk = 1024;
+
+/**
+ * One series in the head: its labels, completed chunks and the open head chunk, plus the last
+ * sample's time and value bits (for out-of-order and duplicate checks) and appender bookkeeping.
+ * Every field is set in the constructor, in one order, so all series share one V8 shape.
+ */
+export class MemSeries {
+  readonly ref: number;
+  readonly labels: Labels;
+  /** Completed chunks in time order; null while there are none (most series most of the time). */
+  completed: CompletedChunk[] | null;
+  head: XorChunk | null;
+  headMinT: number;
+  headMaxT: number;
+  /** Cut the head chunk at or after this time (Prometheus memSeries.nextAt). */
+  nextAt: number;
+  /** Last committed sample: -Infinity when none. Value as IEEE bits (exact for NaN payloads). */
+  lastT: number;
+  lastHi: number;
+  lastLo: number;
+  /** Id of the appender holding uncommitted samples for this series (0: none), and its last one. */
+  pendingOwner: number;
+  pendingT: number;
+  pendingHi: number;
+  pendingLo: number;
+  /** Whether a series record for this series is in the WAL (or on its way there). */
+  walLogged: boolean;
+
+  constructor(ref: number, labels: Labels) {
+    this.ref = ref;
+    this.labels = labels;
+    this.completed = null;
+    this.head = null;
+    this.headMinT = 0;
+    this.headMaxT = 0;
+    this.nextAt = 0;
+    this.lastT = -Infinity;
+    this.lastHi = 0;
+    this.lastLo = 0;
+    this.pendingOwner = 0;
+    this.pendingT = 0;
+    this.pendingHi = 0;
+    this.pendingLo = 0;
+    this.walLogged = false;
+  }
+
+  /** Oldest sample time, or Infinity when the series has no samples. */
+  minTime(): number {
+    if (this.completed !== null && this.completed.length > 0) return this.completed[0].minT;
+    return this.head !== null ? this.headMinT : Infinity;
+  }
+
+  /** Newest sample time, or -Infinity when the series has no samples. */
+  maxTime(): number {
+    if (this.head !== null) return this.headMaxT;
+    const c = this.completed;
+    return c !== null && c.length > 0 ? c[c.length - 1].maxT : -Infinity;
+  }
+
+  hasSamples(): boolean {
+    return this.head !== null || (this.completed !== null && this.completed.length > 0);
+  }
+
+  /**
+   * Appends a sample newer than lastT (the caller checks order). Returns true when a new chunk was
+   * cut. Chunk cutting follows Prometheus' head: at 1/4 of the target sample count, predict an end
+   * time that spreads the rest of the block range evenly over equally full chunks; cut there, at the
+   * block range end, at twice the target count, or past 1 KiB.
+   */
+  append(t: number, v: number, o: ChunkCutOptions): boolean {
+    let cut = false;
+    const head = this.head;
+    if (head === null) {
+      this.#cut(t, o.chunkRange);
+      cut = true;
+    } else {
+      const n = head.numSamples();
+      if (n === o.samplesPerChunk >> 2) this.nextAt = computeChunkEndTime(this.headMinT, this.headMaxT, this.nextAt, 4);
+      if (t >= this.nextAt || n >= o.samplesPerChunk * 2 || head.size() > MaxBytesPerXorChunk) {
+        this.#cut(t, o.chunkRange);
+        cut = true;
+      }
+    }
+    (this.head as XorChunk).append(t, v);
+    this.headMaxT = t;
+    this.lastT = t;
+    f64[0] = v;
+    this.lastLo = u32[0];
+    this.lastHi = u32[1];
+    return cut;
+  }
+
+  #cut(t: number, chunkRange: number): void {
+    const old = this.head;
+    if (old !== null) {
+      if (this.completed === null) this.completed = [];
+      this.completed.push({ minT: this.headMinT, maxT: this.headMaxT, bytes: old.compact() });
+    }
+    this.head = new XorChunk(64);
+    this.headMinT = t;
+    this.headMaxT = t;
+    this.nextAt = Math.floor(t / chunkRange) * chunkRange + chunkRange;
+  }
+
+  /**
+   * Drops completed chunks (and a closed-out head chunk) that end before `mint`. Returns the number
+   * of chunks removed.
+   */
+  truncateBefore(mint: number): number {
+    let removed = 0;
+    const c = this.completed;
+    if (c !== null) {
+      let k = 0;
+      while (k < c.length && c[k].maxT < mint) k++;
+      if (k > 0) {
+        c.splice(0, k);
+        removed += k;
+      }
+      if (c.length === 0) this.completed = null;
+    }
+    if (this.head !== null && this.headMaxT < mint) {
+      this.head = null;
+      removed++;
+    }
+    return removed;
+  }
+
+  /** Number of chunks (completed plus the open one). */
+  numChunks(): number {
+    return (this.completed === null ? 0 : this.completed.length) + (this.head === null ? 0 : 1);
+  }
+}
+
+/** Prometheus' computeChunkEndTime: the end time that makes the remaining chunks equally full. */
+function computeChunkEndTime(start: number, cur: number, max: number, ratioToFull: number): number {
+  const n = (max - start) / ((cur - start + 1) * ratioToFull);
+  if (n <= 1) return max;
+  return Math.floor(start + (max - start) / Math.floor(n));
+}

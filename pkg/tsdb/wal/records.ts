@@ -1,0 +1,224 @@
+/**
+ * WAL record payloads, in Prometheus' tsdb/record encoding:
+ *
+ *   series:  0x01 │ ( ref u64BE │ n uvarint │ ( len uvarint │ name │ len uvarint │ value ) × n ) × …
+ *   samples: 0x02 │ ref₀ u64BE │ t₀ i64BE │ ( ref−ref₀ varint │ t−t₀ varint │ value bits u64BE ) × …
+ *
+ * (The first sample's ref and timestamp are the bases and are also encoded as a zero delta entry.)
+ */
+import { Labels } from '../../model/labels/index.js';
+import { f64, u32 } from '../chunkenc/float-bits.js';
+
+export const RecordType = { Series: 1, Samples: 2 } as const;
+export type RecordType = (typeof RecordType)[keyof typeof RecordType];
+
+const TwoPow32 = 4294967296;
+
+/** Samples decoded from one record, columnar; grown as needed and reused across records. */
+export class SampleColumns {
+  refs = new Float64Array(1024);
+  ts = new Float64Array(1024);
+  /** Value bits, high and low halves (floats pass through as bits: NaN payloads stay exact). */
+  vhi = new Uint32Array(1024);
+  vlo = new Uint32Array(1024);
+  length = 0;
+
+  reserve(n: number): void {
+    if (n <= this.refs.length) return;
+    const cap = Math.max(n, this.refs.length * 2);
+    const grow = <T extends Float64Array | Uint32Array>(a: T, make: (n: number) => T): T => {
+      const b = make(cap);
+      b.set(a);
+      return b;
+    };
+    this.refs = grow(this.refs, (n) => new Float64Array(n));
+    this.ts = grow(this.ts, (n) => new Float64Array(n));
+    this.vhi = grow(this.vhi, (n) => new Uint32Array(n));
+    this.vlo = grow(this.vlo, (n) => new Uint32Array(n));
+  }
+}
+
+/** Encodes records into one reused buffer: each result is a view valid until the next call. */
+export class RecordEncoder {
+  #buf = Buffer.allocUnsafe(64 * 1024);
+  #n = 0;
+
+  #ensure(extra: number): void {
+    if (this.#n + extra <= this.#buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.#buf.length * 2, this.#n + extra));
+    this.#buf.copy(next, 0, 0, this.#n);
+    this.#buf = next;
+  }
+
+  #byte(b: number): void {
+    this.#buf[this.#n++] = b;
+  }
+
+  #u64(x: number): void {
+    const hi = Math.floor(x / TwoPow32);
+    this.#buf.writeInt32BE(hi, this.#n);
+    this.#buf.writeUInt32BE(x - hi * TwoPow32, this.#n + 4);
+    this.#n += 8;
+  }
+
+  #uvarint(x: number): void {
+    while (x >= 0x80) {
+      this.#buf[this.#n++] = (x % 0x80) | 0x80;
+      x = Math.floor(x / 0x80);
+    }
+    this.#buf[this.#n++] = x;
+  }
+
+  #varint(x: number): void {
+    this.#uvarint(x >= 0 ? x * 2 : -x * 2 - 1);
+  }
+
+  #string(s: string): void {
+    const len = Buffer.byteLength(s);
+    this.#ensure(len + 10);
+    this.#uvarint(len);
+    this.#n += this.#buf.write(s, this.#n, 'utf8');
+  }
+
+  /** A series record for the given series. */
+  series(refs: readonly number[], labels: readonly Labels[]): Uint8Array {
+    this.#n = 0;
+    this.#ensure(1);
+    this.#byte(RecordType.Series);
+    for (let i = 0; i < refs.length; i++) {
+      const p = labels[i].pairs();
+      this.#ensure(18);
+      this.#u64(refs[i]);
+      this.#uvarint(p.length >> 1);
+      for (let j = 0; j < p.length; j++) this.#string(p[j]);
+    }
+    return this.#buf.subarray(0, this.#n);
+  }
+
+  /** A samples record for samples [0, n) of the columns (values as numbers). */
+  samples(refs: ArrayLike<number>, ts: ArrayLike<number>, vs: Float64Array, n: number): Uint8Array {
+    this.#samplesHeader(refs, ts, n);
+    const buf = this.#buf;
+    for (let i = 0; i < n; i++) {
+      this.#sampleKey(refs[i] - refs[0], ts[i] - ts[0]);
+      f64[0] = vs[i];
+      buf.writeUInt32BE(u32[1], this.#n);
+      buf.writeUInt32BE(u32[0], this.#n + 4);
+      this.#n += 8;
+    }
+    return buf.subarray(0, this.#n);
+  }
+
+  /** A samples record for samples [0, n) of decoded columns (values as bits). */
+  samplesFromColumns(c: SampleColumns, n: number): Uint8Array {
+    this.#samplesHeader(c.refs, c.ts, n);
+    const buf = this.#buf;
+    for (let i = 0; i < n; i++) {
+      this.#sampleKey(c.refs[i] - c.refs[0], c.ts[i] - c.ts[0]);
+      buf.writeUInt32BE(c.vhi[i], this.#n);
+      buf.writeUInt32BE(c.vlo[i], this.#n + 4);
+      this.#n += 8;
+    }
+    return buf.subarray(0, this.#n);
+  }
+
+  #samplesHeader(refs: ArrayLike<number>, ts: ArrayLike<number>, n: number): void {
+    this.#n = 0;
+    this.#ensure(1 + 16 + n * 28);
+    this.#byte(RecordType.Samples);
+    if (n === 0) return;
+    this.#u64(refs[0]);
+    this.#u64(ts[0]);
+  }
+
+  #sampleKey(dRef: number, dT: number): void {
+    this.#varint(dRef);
+    this.#varint(dT);
+  }
+}
+
+/** Thrown for a record that passed its checksum but does not decode: a bug or foreign data. */
+export class RecordDecodeError extends Error {
+  readonly code = 'wal_record_invalid';
+}
+
+/** Decodes records from views handed out by the segment reader. */
+export class RecordDecoder {
+  #b: Buffer = Buffer.alloc(0);
+  #p = 0;
+
+  #need(n: number): void {
+    if (this.#p + n > this.#b.length) throw new RecordDecodeError(`record truncated at byte ${this.#p}`);
+  }
+
+  #u64(): number {
+    this.#need(8);
+    const x = this.#b.readInt32BE(this.#p) * TwoPow32 + this.#b.readUInt32BE(this.#p + 4);
+    this.#p += 8;
+    return x;
+  }
+
+  #uvarint(): number {
+    let x = 0;
+    let mul = 1;
+    for (let i = 0; i < 10; i++) {
+      this.#need(1);
+      const b = this.#b[this.#p++];
+      x += (b & 0x7f) * mul;
+      if (b < 0x80) return x;
+      mul *= 0x80;
+    }
+    throw new RecordDecodeError('varint overflow');
+  }
+
+  #varint(): number {
+    const u = this.#uvarint();
+    return u % 2 === 0 ? u / 2 : -(u + 1) / 2;
+  }
+
+  #string(): string {
+    const len = this.#uvarint();
+    this.#need(len);
+    const s = this.#b.toString('utf8', this.#p, this.#p + len);
+    this.#p += len;
+    return s;
+  }
+
+  /** Calls `fn` for each series in a series record. */
+  series(rec: Uint8Array, fn: (ref: number, labels: Labels) => void): void {
+    this.#b = Buffer.from(rec.buffer, rec.byteOffset, rec.byteLength);
+    this.#p = 1;
+    while (this.#p < this.#b.length) {
+      const ref = this.#u64();
+      const n = this.#uvarint();
+      const pairs: string[] = new Array(n * 2);
+      for (let i = 0; i < n * 2; i++) pairs[i] = this.#string();
+      let sorted = true;
+      for (let i = 2; i < pairs.length; i += 2) if (pairs[i - 2] >= pairs[i]) sorted = false;
+      fn(ref, sorted ? Labels.fromSortedPairs(pairs) : Labels.fromPairs(pairs));
+    }
+  }
+
+  /** Decodes a samples record into `out` (replacing its contents). */
+  samples(rec: Uint8Array, out: SampleColumns): void {
+    this.#b = Buffer.from(rec.buffer, rec.byteOffset, rec.byteLength);
+    this.#p = 1;
+    out.length = 0;
+    if (this.#b.length === 1) return;
+    const ref0 = this.#u64();
+    const t0 = this.#u64();
+    const b = this.#b;
+    let i = 0;
+    while (this.#p < b.length) {
+      if (i === out.refs.length) out.reserve(i + 1);
+      out.refs[i] = ref0 + this.#varint();
+      out.ts[i] = t0 + this.#varint();
+      this.#need(8);
+      out.vhi[i] = b.readUInt32BE(this.#p);
+      out.vlo[i] = b.readUInt32BE(this.#p + 4);
+      this.#p += 8;
+      i++;
+    }
+    out.length = i;
+  }
+}
