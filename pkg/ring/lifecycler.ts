@@ -6,7 +6,7 @@
 //   running:  heartbeat every period (±10%) ‖ PENDING —join_after→ JOINING (new tokens)
 //             —observe_period, re-pick tokens another instance won→ ACTIVE
 //   stopping: LEAVING → onLeaving() (flush/transfer) → delete own key (unregister_on_shutdown)
-import type { Logger } from 'pino';
+import type { Logger } from '../log/index.js';
 import type { Registry } from 'prom-client';
 import type { KVClient } from '../kv/index.js';
 import { sharedHistogram } from '../kv/index.js';

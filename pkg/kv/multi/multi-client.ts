@@ -2,7 +2,7 @@
 // reads and watches use the primary; writes go to the primary and, when mirroring is on, the
 // value the primary ended with is copied to the secondary. The primary can be switched at
 // runtime (e.g. from the runtime config); running watches then move to the new primary.
-import type { Logger } from 'pino';
+import type { Logger } from '../../log/index.js';
 import type { Registry } from 'prom-client';
 import type { CasFn, KVClient, WatchKeyFn, WatchPrefixFn } from '../client.js';
 import type { MultiConfig } from '../config.js';
