@@ -1,5 +1,5 @@
 // Builds the KVClient a kvstore config asks for, instrumented and with its prefix applied.
-import type { Logger } from 'pino';
+import type { Logger } from '../log/index.js';
 import type { Registry } from 'prom-client';
 import type { KVClient } from './client.js';
 import type { Codec } from './codec.js';

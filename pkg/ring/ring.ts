@@ -1,7 +1,7 @@
 // The live ring client: watches the ring's instance keys and keeps a local view, so lookups are
 // synchronous and never touch the KV (dskit ring.Ring). It is a Service: starting loads every
 // instance, running follows the watch until stopped.
-import type { Logger } from 'pino';
+import type { Logger } from '../log/index.js';
 import type { Registry } from 'prom-client';
 import type { KVClient } from '../kv/index.js';
 import { basicService, type Service } from '../services/index.js';

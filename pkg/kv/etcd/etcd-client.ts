@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { circuitBreaker, ConsecutiveBreaker, ExponentialBackoff, handleWhen, retry, type IBackoff } from 'cockatiel';
 import { Etcd3, isRecoverableError, type IKeyValue, type IOptions, type Namespace } from 'etcd3';
-import type { Logger } from 'pino';
+import type { Logger } from '../../log/index.js';
 import { CasConflictError, type CasFn, type KVClient, type WatchKeyFn, type WatchPrefixFn } from '../client.js';
 import { casBackoff } from '../cas-backoff.js';
 import type { Codec } from '../codec.js';

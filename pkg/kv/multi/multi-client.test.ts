@@ -67,4 +67,15 @@ describe('multi KV', () => {
     ac.abort();
     await done;
   });
+
+  it('follows the runtime config and falls back to the static config without it', () => {
+    const { multi } = pair(false);
+    multi.applyRuntimeConfig({ primary: 'b', mirrorEnabled: true });
+    assert.equal(multi.primary, 'b');
+    multi.applyRuntimeConfig({ primary: undefined, mirrorEnabled: undefined });
+    assert.equal(multi.primary, 'a');
+    multi.applyRuntimeConfig(undefined);
+    assert.equal(multi.primary, 'a');
+    assert.throws(() => multi.applyRuntimeConfig({ primary: 'consul', mirrorEnabled: undefined }), /no store named "consul"/);
+  });
 });

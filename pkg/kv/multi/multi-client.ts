@@ -2,7 +2,7 @@
 // reads and watches use the primary; writes go to the primary and, when mirroring is on, the
 // value the primary ended with is copied to the secondary. The primary can be switched at
 // runtime (e.g. from the runtime config); running watches then move to the new primary.
-import type { Logger } from 'pino';
+import type { Logger } from '../../log/index.js';
 import type { Registry } from 'prom-client';
 import type { CasFn, KVClient, WatchKeyFn, WatchPrefixFn } from '../client.js';
 import type { MultiConfig } from '../config.js';
@@ -22,6 +22,7 @@ export interface MultiClientOptions {
 
 export class MultiClient<T> implements KVClient<T> {
   readonly #clients: NamedClient<T>[];
+  readonly #cfg: MultiConfig;
   #primary: NamedClient<T>;
   #mirrorEnabled: boolean;
   readonly #mirrorTimeout: number;
@@ -37,6 +38,7 @@ export class MultiClient<T> implements KVClient<T> {
 
   constructor(cfg: MultiConfig, clients: NamedClient<T>[], opts: MultiClientOptions) {
     this.#clients = clients;
+    this.#cfg = cfg;
     this.#primary = this.#find(cfg.primary);
     this.#mirrorEnabled = cfg.mirrorEnabled;
     this.#mirrorTimeout = cfg.mirrorTimeout;
@@ -97,6 +99,15 @@ export class MultiClient<T> implements KVClient<T> {
   setMirrorEnabled(enabled: boolean): void {
     this.#mirrorEnabled = enabled;
     this.#updateGauges();
+  }
+
+  /**
+   * Applies the runtime config's `multi_kv_config` (Cortex): a field left out falls back to the
+   * static config, so removing the runtime override undoes the switch.
+   */
+  applyRuntimeConfig(r: { primary: string | undefined; mirrorEnabled: boolean | undefined } | undefined): void {
+    this.setPrimary(r?.primary ?? this.#cfg.primary);
+    this.setMirrorEnabled(r?.mirrorEnabled ?? this.#cfg.mirrorEnabled);
   }
 
   get(key: string): Promise<T | null> {

@@ -1,0 +1,12 @@
+export { doBatch, type BatchOptions } from './batch.js';
+export { lifecyclerConfig, ringConfig, type LifecyclerConfig, type RingConfig } from './config.js';
+export { heartbeatFresh, InstanceDesc, instanceDescCodec, instanceKey, InstanceState, stateName } from './desc.js';
+export { Lifecycler, type LifecyclerDeps } from './lifecycler.js';
+export { Read, Reporting, Write, WriteNoExtend, type Operation } from './operation.js';
+export { EmptyRingError, quorum, TooFewHealthyInstancesError, type ReplicationSet } from './replication-set.js';
+export { Ring, type RingDeps } from './ring.js';
+export { RingSnapshot } from './ring-snapshot.js';
+export { RingView, type LookupConfig, type ReadRing } from './ring-view.js';
+export { fnv1a32 } from './shuffle-shard.js';
+export { registerRingStatusPage, ringStatus, type InstanceStatus } from './status-page.js';
+export { loadTokensFile, pickTokens, storeTokensFile } from './tokens.js';
