@@ -17,6 +17,6 @@ export {
   type BlockStats,
   type ThanosMeta,
 } from './meta.js';
-export { postingsForMatchers } from './postings-for-matchers.js';
+export { blockPostingsForMatchers } from './postings-for-matchers.js';
 export { UlidGenerator, encodeUlid, isUlid, ulidTime } from './ulid.js';
 export { syncDir } from './fsync.js';

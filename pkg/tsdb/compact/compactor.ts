@@ -14,8 +14,6 @@ export interface CompactOptions {
 
 const defaults = (): CompactOptions => ({ ulids: new UlidGenerator(), source: 'compactor', segmentSize: undefined });
 
-const ALL_TIME = { start: -Number.MAX_VALUE, end: Number.MAX_VALUE, step: 0, func: '', range: 0, sortSeries: true };
-
 /**
  * Merges `blocks` (any time ranges, overlapping or not) into one new block under `parentDir` and
  * returns its meta (undefined if they hold no data). Series present in several blocks are
@@ -30,7 +28,7 @@ export async function compactBlocks(parentDir: string, blocks: readonly Block[],
   const metas = blocks.map((b) => b.meta);
   const thanos = mergedThanosMeta(metas, o.source);
   const sets: ChunkSeriesSet[] = [];
-  for (const b of blocks) sets.push((await b.chunkQuerier(b.meta.minTime, b.meta.maxTime)).select(ALL_TIME));
+  for (const b of blocks) sets.push(b.allChunkSeries());
   const sources = [...new Set(metas.flatMap((m) => m.compaction.sources))].sort();
   return writeBlock(parentDir, mergeChunkSeriesSets(sets, mergeOverlappingChunks), {
     ulids: o.ulids,
