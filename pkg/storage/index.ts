@@ -17,3 +17,4 @@ export type {
   SeriesSet,
 } from './interface.js';
 export { ValueType } from './interface.js';
+export { ChainSampleIterator, mergeChunkSeriesSets, mergeSeriesSets } from './merge.js';

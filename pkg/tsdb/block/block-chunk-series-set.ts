@@ -1,8 +1,7 @@
-import type { Labels, Matcher } from '../../model/labels/index.js';
+import type { Labels } from '../../model/labels/index.js';
 import type { ChunkIterator, ChunkMeta, ChunkSeries, ChunkSeriesSet } from '../../storage/index.js';
 import type { SegmentReader } from '../chunks/index.js';
 import type { IndexReader, Postings } from '../index/index.js';
-import { postingsForMatchers } from './postings-for-matchers.js';
 
 /** Series read per batch: one coalesced index read and one chunk read per batch. */
 const BATCH = 256;
@@ -75,19 +74,20 @@ export class BlockChunkSeriesSet implements ChunkSeriesSet {
   readonly #segments: SegmentReader;
   readonly #mint: number;
   readonly #maxt: number;
-  readonly #matchers: readonly Matcher[];
+  readonly #select: () => Promise<Postings>;
   #postings: Postings | undefined;
   #pos: number;
   #batch: BlockChunkSeries[];
   #bi: number;
   #err: Error | undefined;
 
-  constructor(index: IndexReader, segments: SegmentReader, mint: number, maxt: number, matchers: readonly Matcher[]) {
+  /** `select` gives the refs of the series to return, sorted; called once, on the first next(). */
+  constructor(index: IndexReader, segments: SegmentReader, mint: number, maxt: number, select: () => Promise<Postings>) {
     this.#index = index;
     this.#segments = segments;
     this.#mint = mint;
     this.#maxt = maxt;
-    this.#matchers = matchers;
+    this.#select = select;
     this.#postings = undefined;
     this.#pos = 0;
     this.#batch = [];
@@ -98,7 +98,7 @@ export class BlockChunkSeriesSet implements ChunkSeriesSet {
   async next(): Promise<boolean> {
     if (this.#err !== undefined) return false;
     try {
-      if (this.#postings === undefined) this.#postings = await postingsForMatchers(this.#index, this.#matchers);
+      if (this.#postings === undefined) this.#postings = await this.#select();
       while (++this.#bi >= this.#batch.length) {
         if (this.#pos >= this.#postings.length) return false;
         await this.#loadBatch(this.#postings);

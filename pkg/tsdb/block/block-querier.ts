@@ -14,7 +14,7 @@ import type { IndexReader } from '../index/index.js';
 import type { BlockChunkSeries} from './block-chunk-series-set.js';
 import { BlockChunkSeriesSet } from './block-chunk-series-set.js';
 import { ChunksSampleIterator } from './chunk-samples.js';
-import { postingsForMatchers } from './postings-for-matchers.js';
+import { blockPostingsForMatchers } from './postings-for-matchers.js';
 
 /** The part shared by the chunk and the sample querier of a block: range, label names and values. */
 class BlockQuerierBase {
@@ -33,13 +33,13 @@ class BlockQuerierBase {
   protected selectChunks(hints: SelectHints | undefined, matchers: Matcher[]): BlockChunkSeriesSet {
     const mint = hints === undefined ? this.mint : Math.max(this.mint, hints.start);
     const maxt = hints === undefined ? this.maxt : Math.min(this.maxt, hints.end);
-    return new BlockChunkSeriesSet(this.index, this.segments, mint, maxt, matchers);
+    return new BlockChunkSeriesSet(this.index, this.segments, mint, maxt, () => blockPostingsForMatchers(this.index, matchers));
   }
 
   async labelNames(hints: LabelHints, ...matchers: Matcher[]): Promise<string[]> {
     if (matchers.length === 0) return limit(this.index.labelNames(), hints);
     const names = new Set<string>();
-    for (const s of await this.index.series(await postingsForMatchers(this.index, matchers))) {
+    for (const s of await this.index.series(await blockPostingsForMatchers(this.index, matchers))) {
       s.labels.forEach((n) => names.add(n));
     }
     return limit(sortedByBytes(names), hints);
@@ -48,7 +48,7 @@ class BlockQuerierBase {
   async labelValues(name: string, hints: LabelHints, ...matchers: Matcher[]): Promise<string[]> {
     if (matchers.length === 0) return limit(await this.index.labelValues(name), hints);
     const values = new Set<string>();
-    for (const s of await this.index.series(await postingsForMatchers(this.index, matchers))) {
+    for (const s of await this.index.series(await blockPostingsForMatchers(this.index, matchers))) {
       const v = s.labels.get(name);
       if (v !== '') values.add(v);
     }

@@ -2,7 +2,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Labels, type Matcher } from '../../model/labels/index.js';
+import { Labels, Matcher, MatchType } from '../../model/labels/index.js';
 import { ValueType, type ChunkSeries, type Querier } from '../../storage/index.js';
 import { chunkSeriesFromSamples } from './chunk-builder.js';
 
@@ -30,9 +30,10 @@ export function promLabelsString(ls: Labels): string {
   return `{${parts.join(', ')}}`;
 }
 
-/** Every sample a querier returns for `matchers` within [mint, maxt]. */
+/** Every sample a querier returns for `matchers` (all series when none, as promtool dump) within [mint, maxt]. */
 export async function dumpQuerier(q: Querier, mint: number, maxt: number, ...matchers: Matcher[]): Promise<SampleDump> {
   const out: SampleDump = new Map();
+  if (matchers.length === 0) matchers = [new Matcher(MatchType.Regexp, '__name__', '.*')];
   const set = q.select({ start: mint, end: maxt, step: 0, func: '', range: 0, sortSeries: true }, ...matchers);
   let prev: Labels | undefined;
   while (await set.next()) {

@@ -81,6 +81,11 @@ test('matchers select as Prometheus does', async () => {
       },
       'absent value': { matchers: [new Matcher(MatchType.Equal, 'job', 'nope')], want: () => false },
       'absent name': { matchers: [new Matcher(MatchType.Regexp, 'zone', '.+')], want: () => false },
+      'regex over a set of literals': {
+        matchers: [new Matcher(MatchType.Regexp, 'job', 'db|api|none')],
+        want: (l) => l.job === 'db' || l.job === 'api',
+      },
+      'not equal to the empty string': { matchers: [new Matcher(MatchType.NotEqual, 'instance', '')], want: (l) => l.instance !== undefined },
       'unicode value': { matchers: [new Matcher(MatchType.Equal, 'job', 'caf\u00e9')], want: (l) => l.job === 'caf\u00e9' },
     };
     try {
@@ -88,6 +93,8 @@ test('matchers select as Prometheus does', async () => {
         const got = await dumpQuerier(q, -Infinity, Infinity, ...c.matchers);
         assert.deepEqual(got, dumpPlain(series.filter((s) => c.want(s.labels))), name);
       }
+      const none = q.select({ start: 0, end: Infinity, step: 0, func: '', range: 0, sortSeries: true });
+      assert.equal(await none.next(), false, 'no matchers select nothing, as in Prometheus');
       assert.deepEqual(await q.labelNames({ limit: 0 }), ['__name__', 'instance', 'job']);
       assert.deepEqual(await q.labelValues('job', { limit: 0 }), ['api', 'caf\u00e9', 'db']);
       assert.deepEqual(await q.labelValues('job', { limit: 0 }, new Matcher(MatchType.Equal, '__name__', 'up')), ['api']);

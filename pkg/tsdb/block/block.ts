@@ -1,7 +1,8 @@
 import { join } from 'node:path';
-import type { ChunkQuerier, ChunkQueryable, Querier, Queryable } from '../../storage/index.js';
+import type { ChunkQuerier, ChunkQueryable, ChunkSeriesSet, Querier, Queryable } from '../../storage/index.js';
 import { SegmentReader } from '../chunks/index.js';
 import { IndexReader } from '../index/index.js';
+import { BlockChunkSeriesSet } from './block-chunk-series-set.js';
 import { BlockChunkQuerier, BlockQuerier } from './block-querier.js';
 import { readMeta, type BlockMeta } from './meta.js';
 import { countTombstones } from './tombstones.js';
@@ -50,6 +51,11 @@ export class Block implements Queryable, ChunkQueryable {
   /** Chunks overlapping [mint, maxt], whole (not cut to the range). */
   async chunkQuerier(mint: number, maxt: number): Promise<ChunkQuerier> {
     return new BlockChunkQuerier(this.index, this.segments, mint, maxt);
+  }
+
+  /** Every series of the block with all its chunks, in label order (the input of compaction). */
+  allChunkSeries(): ChunkSeriesSet {
+    return new BlockChunkSeriesSet(this.index, this.segments, -Infinity, Infinity, () => this.index.allPostings());
   }
 
   /** Bytes on disk of the index and the chunk segments. */

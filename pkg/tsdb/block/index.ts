@@ -1,4 +1,5 @@
 export { Block } from './block.js';
+export { BlockChunkSeries, BlockChunkSeriesSet } from './block-chunk-series-set.js';
 export { BlockChunkQuerier, BlockQuerier } from './block-querier.js';
 export { TMP_FOR_CREATION_SUFFIX, chunkSampleCount, defaultBlockWriterOptions, writeBlock, type BlockWriterOptions } from './block-writer.js';
 export { ChunkBuilder, SAMPLES_PER_CHUNK, chunkSeriesFromSamples, listChunkSeriesSet } from './chunk-builder.js';
@@ -16,5 +17,6 @@ export {
   type BlockStats,
   type ThanosMeta,
 } from './meta.js';
-export { postingsForMatchers } from './postings-for-matchers.js';
+export { blockPostingsForMatchers } from './postings-for-matchers.js';
 export { UlidGenerator, encodeUlid, isUlid, ulidTime } from './ulid.js';
+export { syncDir } from './fsync.js';

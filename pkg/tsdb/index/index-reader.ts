@@ -1,6 +1,6 @@
 import { Labels } from '../../model/labels/index.js';
 import { CorruptionError, Decbuf, FileReader, verifyCRC32 } from '../encoding/index.js';
-import { INDEX_HEADER_SIZE, INDEX_MAGIC, INDEX_VERSION_2, SERIES_ALIGN, TOC_SIZE } from './format.js';
+import { ALL_POSTINGS_NAME, ALL_POSTINGS_VALUE, INDEX_HEADER_SIZE, INDEX_MAGIC, INDEX_VERSION_2, SERIES_ALIGN, TOC_SIZE } from './format.js';
 import { PostingsOffsetTable, type PostingsEntry } from './postings-offset-table.js';
 import { SymbolTable } from './symbol-table.js';
 import { decodeTOC, type TOC } from './toc.js';
@@ -76,10 +76,20 @@ export class IndexReader {
     return (await this.#table.entries(name)).map((e) => e.value);
   }
 
-  /** Postings of one (name, value) pair, empty when absent. ("", "") lists every series. */
-  async postings(name: string, value: string): Promise<Uint32Array> {
-    const e = await this.#table.find(name, value);
-    return e === undefined ? new Uint32Array(0) : (await this.#readPostingsLists([e]))[0];
+  /** Every series ref (the postings of ("", "")). */
+  async allPostings(): Promise<Uint32Array> {
+    return (await this.postingsForValues(ALL_POSTINGS_NAME, [ALL_POSTINGS_VALUE]))[0] ?? new Uint32Array(0);
+  }
+
+  /** Postings lists of those `values` of `name` that exist (exact lookups in the sampled table). */
+  async postingsForValues(name: string, values: readonly string[]): Promise<Uint32Array[]> {
+    const entries: PostingsEntry[] = [];
+    for (const v of values) {
+      const e = await this.#table.find(name, v);
+      if (e !== undefined) entries.push(e);
+    }
+    entries.sort((a, b) => a.start - b.start);
+    return this.#readPostingsLists(entries);
   }
 
   /** Postings lists of every value of `name` that `accept` admits, one list per accepted value. */
