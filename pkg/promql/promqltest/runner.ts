@@ -1,5 +1,8 @@
 /** Runs promqltest scripts against Myelin's engine over the in-memory storage. */
+import type { Labels } from '../../model/labels/index.js';
 import { Engine } from '../engine.js';
+import type { Expr, VectorSelector } from '../parser/index.js';
+import { NodeKind, parseExpr } from '../parser/index.js';
 import type { QueryResult } from '../engine.js';
 import type { Series } from '../value.js';
 import { MemoryStorage } from './memory-storage.js';
@@ -33,18 +36,18 @@ function floatsMatch(a: number, b: number): boolean {
 export async function runScript(file: string, text: string, engine = new Engine({ timeout: 60_000 })): Promise<CaseResult[]> {
   const db = new MemoryStorage();
   const results: CaseResult[] = [];
-  let native = new Set<string>();
+  let native: Labels[] = [];
   for (const cmd of parseScript(text)) {
     if (cmd.kind === 'clear') {
       db.clear();
-      native = new Set();
+      native = [];
     } else if (cmd.kind === 'load') {
       for (const s of cmd.series) {
         s.points.forEach((v, i) => {
           if (v !== null) db.append(s.labels, i * cmd.interval, v === 'stale' ? staleNaN : v);
         });
       }
-      for (const n of cmd.nativeNames) native.add(n);
+      native.push(...cmd.nativeSeries);
     } else {
       const id = `${file}:${cmd.line}`;
       const unsupported = nativeReason(cmd, native);
@@ -59,15 +62,42 @@ export async function runScript(file: string, text: string, engine = new Engine(
   return results;
 }
 
-function nativeReason(cmd: EvalCmd, native: Set<string>): string | null {
+/** A case is unsupported when it expects histogram values or selects a native histogram series. */
+function nativeReason(cmd: EvalCmd, native: readonly Labels[]): string | null {
   if (cmd.histogramLiteral) return 'expects native histogram values';
-  for (const n of native) {
-    if (n !== '' && new RegExp(`(^|[^\\w:])${n}($|[^\\w:])`).test(cmd.query)) return `queries native histogram series ${n}`;
+  if (native.length === 0) return null;
+  let expr: Expr;
+  try {
+    expr = parseExpr(cmd.query);
+  } catch {
+    return null;
   }
-  if (native.size > 0 && (cmd.query.includes('__name__') || /(^|[^\w:}\]\s])\s*\{/.test(cmd.query))) {
-    return 'may select native histogram series';
+  for (const sel of selectors(expr)) {
+    const hit = native.find((ls) => sel.matchers.every((m) => m.matches(ls.get(m.name))));
+    if (hit !== undefined) return `selects native histogram series ${hit.toString()}`;
   }
   return null;
+}
+
+function selectors(e: Expr): VectorSelector[] {
+  switch (e.kind) {
+    case NodeKind.VectorSelector:
+      return [e];
+    case NodeKind.MatrixSelector:
+      return [e.vector];
+    case NodeKind.Subquery:
+    case NodeKind.Paren:
+    case NodeKind.Unary:
+      return selectors(e.expr);
+    case NodeKind.Call:
+      return e.args.flatMap(selectors);
+    case NodeKind.Aggregate:
+      return selectors(e.expr);
+    case NodeKind.Binary:
+      return [...selectors(e.lhs), ...selectors(e.rhs)];
+    default:
+      return [];
+  }
 }
 
 async function runEval(engine: Engine, db: MemoryStorage, cmd: EvalCmd): Promise<string | null> {

@@ -2,7 +2,7 @@
  * Reader for Prometheus' promqltest scripts (`load`, `clear`, `eval …` with expected results and
  * `expect` lines; format in Prometheus promql/promqltest/README.md).
  */
-import { Labels } from '../../model/labels/index.js';
+import { Labels, LabelsBuilder } from '../../model/labels/index.js';
 import { NodeKind, parseDurationMs, parseExpr, parseNumber } from '../parser/index.js';
 
 /**
@@ -25,8 +25,8 @@ export interface LoadCmd {
   line: number;
   interval: number;
   series: Array<{ labels: Labels; points: Point[] }>;
-  /** Metric names that hold native histogram samples (skipped: not supported yet). */
-  nativeNames: string[];
+  /** Series that hold native histogram samples (not loaded: not supported yet), incl. NHCB conversions. */
+  nativeSeries: Labels[];
 }
 
 export interface EvalCmd {
@@ -150,14 +150,17 @@ export function parseScript(text: string): Command[] {
     }
     const load = /^load(?:_with_nhcb)?\s+(\S+)$/.exec(t);
     if (load !== null) {
-      const cmd: LoadCmd = { kind: 'load', line: lineNo, interval: durationOrSeconds(load[1]), series: [], nativeNames: [] };
+      const cmd: LoadCmd = { kind: 'load', line: lineNo, interval: durationOrSeconds(load[1]), series: [], nativeSeries: [] };
       const nhcb = t.startsWith('load_with_nhcb');
       for (const l of block()) {
         const { labels, rest } = parseSeriesLine(l.text);
         const { points, histograms } = expandPoints(rest);
         const name = labels.get('__name__');
-        if (histograms) cmd.nativeNames.push(name);
-        if (nhcb && name.endsWith('_bucket')) cmd.nativeNames.push(name.slice(0, -'_bucket'.length));
+        if (histograms) cmd.nativeSeries.push(labels);
+        if (nhcb && name.endsWith('_bucket')) {
+          const base = new LabelsBuilder(labels).set('__name__', name.slice(0, -'_bucket'.length)).del('le');
+          cmd.nativeSeries.push(base.labels());
+        }
         cmd.series.push({ labels, points });
       }
       cmds.push(cmd);
