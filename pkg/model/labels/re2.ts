@@ -10,7 +10,8 @@
  *   ^ $ → start/end of text, or of line under `m`;   \A \z → start/end of text
  *   \Q…\E → escaped literal;  [[:alpha:]] → ASCII ranges;  \s → [\t\n\f\r ] (RE2's ASCII set)
  *   \pL, \p{Greek} → \p{L}, \p{Script=Greek};  \x{10FFFF} → \u{10FFFF};  \123 → octal
- *   (?P<n>…), (?<n>…), (…) → (?:…) (captures are never read)
+ *   (?P<n>…), (?<n>…), (…) → (?:…) (matchers never read captures), or with `captures` set
+ *                                   (label_replace) → (?<n>…) and (…), numbered as in RE2
  *
  * Refused with an RE2-style message: backreferences, lookarounds, `(?P=n)`, unknown escapes,
  * repeats over 1000, doubled repetition operators (`a**`), unbalanced parentheses and brackets.
@@ -53,12 +54,12 @@ const CLASS_SPECIAL = new Set('\\]^-['.split(''));
 const SPACE_CLASS = '\\t\\n\\f\\r ';
 
 /** A JS source and flags equivalent to the RE2 pattern, fully anchored, `.` matching newlines. */
-export function translateRE2(pattern: string): { source: string; flags: string } {
+export function translateRE2(pattern: string, captures = false): { source: string; flags: string } {
   // First try treating case-insensitivity as the JS flag; this only holds when `i` is on for every
   // literal in the pattern, which the translator reports.
-  const whole = new Translator(pattern, true).run();
+  const whole = new Translator(pattern, true, captures).run();
   if (whole.ok) return { source: `^(?:${whole.out})$`, flags: whole.usedI ? 'isu' : 'su' };
-  const exact = new Translator(pattern, false).run();
+  const exact = new Translator(pattern, false, captures).run();
   return { source: `^(?:${exact.out})$`, flags: 'su' };
 }
 
@@ -66,6 +67,8 @@ class Translator {
   readonly #p: string;
   /** Case-insensitivity is left to the JS `i` flag (valid only if every literal is under `i`). */
   readonly #globalI: boolean;
+  /** Keep capturing groups (numbered and named) instead of making them non-capturing. */
+  readonly #captures: boolean;
   #pos = 0;
   #out = '';
   #flags: Flags = { i: false, s: true, m: false, U: false };
@@ -76,9 +79,10 @@ class Translator {
   #canRepeat = false;
   #repeated = false;
 
-  constructor(pattern: string, globalI: boolean) {
+  constructor(pattern: string, globalI: boolean, captures: boolean) {
     this.#p = pattern;
     this.#globalI = globalI;
+    this.#captures = captures;
   }
 
   #fail(why: string): never {
@@ -206,7 +210,7 @@ class Translator {
     this.#pos++;
     if (p[this.#pos] !== '?') {
       this.#stack.push({ ...this.#flags });
-      this.#assertion('(?:');
+      this.#assertion(this.#captures ? '(' : '(?:');
       return;
     }
     const rest = p.slice(this.#pos + 1);
@@ -214,7 +218,7 @@ class Translator {
     if (named !== null) {
       this.#pos += 1 + named[0].length;
       this.#stack.push({ ...this.#flags });
-      this.#assertion('(?:');
+      this.#assertion(this.#captures ? `(?<${named[1]}>` : '(?:');
       return;
     }
     if (/^(=|!|<=|<!)/.test(rest)) this.#fail('lookaround assertions are not supported');

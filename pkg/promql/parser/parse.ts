@@ -382,7 +382,12 @@ class Converter {
       t.startOrEnd = children(last)[0].name === 'AtStart' ? 'start' : 'end';
       return;
     }
-    const v = parseNumber(this.text(last).replace(/\s+/g, ''));
+    const text = this.text(last).replace(/\s+/g, '');
+    let v = parseNumber(text);
+    if (v === null) {
+      const d = parseDurationMs(text.replace(/^[+-]/, ''));
+      if (d !== null) v = (text.startsWith('-') ? -d : d) / 1000;
+    }
     if (v === null || !Number.isFinite(v)) this.fail(last, `timestamp out of bounds for @ modifier: ${this.text(last)}`);
     t.timestamp = Math.round(v * 1000);
   }

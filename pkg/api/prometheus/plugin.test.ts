@@ -1,0 +1,114 @@
+import { strict as assert } from 'node:assert';
+import { test } from 'node:test';
+import Fastify from 'fastify';
+import { Labels } from '../../model/labels/index.js';
+import { Engine } from '../../promql/index.js';
+import { MemoryStorage } from '../../promql/promqltest/memory-storage.js';
+import { prometheusApi } from './plugin.js';
+
+async function setup() {
+  const dbs = new Map<string, MemoryStorage>([['a', new MemoryStorage()], ['b', new MemoryStorage()]]);
+  const a = dbs.get('a') as MemoryStorage;
+  for (let i = 0; i <= 10; i++) {
+    a.append(Labels.fromRecord({ __name__: 'up', job: 'x' }), i * 15_000, 1);
+    a.append(Labels.fromRecord({ __name__: 'req_total', job: 'x' }), i * 15_000, i * 0.1);
+  }
+  (dbs.get('b') as MemoryStorage).append(Labels.fromRecord({ __name__: 'secret', job: 'y' }), 0, 7);
+  const app = Fastify();
+  await app.register(prometheusApi, {
+    prefix: '/prometheus',
+    engine: new Engine(),
+    queryable: (t) => dbs.get(t) ?? new MemoryStorage(),
+    tenantOf: (req) => String(req.headers['x-scope-orgid'] ?? 'anonymous'),
+    now: () => 150_000,
+  });
+  return app;
+}
+
+const cases: Record<string, { method?: 'GET' | 'POST'; url: string; form?: string; status: number; body: unknown }> = {
+  'instant vector': {
+    url: '/prometheus/api/v1/query?query=up&time=150',
+    status: 200,
+    body: { status: 'success', data: { resultType: 'vector', result: [{ metric: { __name__: 'up', job: 'x' }, value: [150, '1'] }] } },
+  },
+  'scalar with special floats': {
+    url: '/prometheus/api/v1/query?query=1%2F0&time=1.5',
+    status: 200,
+    body: { status: 'success', data: { resultType: 'scalar', result: [1.5, '+Inf'] } },
+  },
+  'POST form range query': {
+    method: 'POST',
+    url: '/prometheus/api/v1/query_range',
+    form: 'query=sum(up)&start=0&end=30&step=15s',
+    status: 200,
+    body: {
+      status: 'success',
+      data: { resultType: 'matrix', result: [{ metric: {}, values: [[0, '1'], [15, '1'], [30, '1']] }] },
+    },
+  },
+  'parse error is bad_data': {
+    url: '/prometheus/api/v1/query?query=sum(',
+    status: 400,
+    body: { status: 'error', errorType: 'bad_data', error: 'invalid parameter "query": 1:5: parse error: unexpected end of input' },
+  },
+  'bad time': {
+    url: '/prometheus/api/v1/query?query=up&time=abc',
+    status: 400,
+    body: { status: 'error', errorType: 'bad_data', error: 'invalid parameter "time": cannot parse "abc" to a valid timestamp' },
+  },
+  'execution error is 422': {
+    url: '/prometheus/api/v1/query?query=up%20%2B%20on(job)%20%7Bjob%3D%22x%22%7D&time=150',
+    status: 422,
+    body: {
+      status: 'error',
+      errorType: 'execution',
+      error:
+        'found duplicate series for the match group {job="x"} on the right hand-side of the operation: [{__name__="up", job="x"}, {__name__="req_total", job="x"}];many-to-many matching not allowed: matching labels must be unique on one side',
+    },
+  },
+  'one-to-one matching with on()': {
+    url: '/prometheus/api/v1/query?query=up%20%2B%20on()%20req_total&time=150',
+    status: 200,
+    body: { status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [150, '2'] }] } },
+  },
+  'series with match[] in form': {
+    method: 'POST',
+    url: '/prometheus/api/v1/series',
+    form: 'match[]=up&match[]=req_total',
+    status: 200,
+    body: { status: 'success', data: [{ __name__: 'up', job: 'x' }, { __name__: 'req_total', job: 'x' }] },
+  },
+  'labels with match[]': {
+    url: '/prometheus/api/v1/labels?match[]=up',
+    status: 200,
+    body: { status: 'success', data: ['__name__', 'job'] },
+  },
+  'label values of the tenant only': {
+    url: '/prometheus/api/v1/label/__name__/values',
+    status: 200,
+    body: { status: 'success', data: ['req_total', 'up'] },
+  },
+  'metadata empty': { url: '/prometheus/api/v1/metadata', status: 200, body: { status: 'success', data: {} } },
+  'format_query': {
+    url: '/prometheus/api/v1/format_query?query=sum(rate(x[5m]))by(job)',
+    status: 200,
+    body: { status: 'success', data: 'sum by (job) (rate(x[5m]))' },
+  },
+};
+
+test('prometheus API', async (t) => {
+  const app = await setup();
+  for (const [name, c] of Object.entries(cases)) {
+    await t.test(name, async () => {
+      const res = await app.inject({
+        method: c.method ?? 'GET',
+        url: c.url,
+        headers: { 'x-scope-orgid': 'a', ...(c.form !== undefined ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+        payload: c.form,
+      });
+      assert.equal(res.statusCode, c.status, res.body);
+      assert.deepEqual(res.json(), c.body);
+    });
+  }
+  await app.close();
+});

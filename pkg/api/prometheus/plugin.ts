@@ -1,0 +1,237 @@
+/**
+ * Prometheus' HTTP query API (/api/v1/...) as a fastify plugin. Register it under the prefix the
+ * deployment uses (Cortex: `/prometheus`). GET and POST (form) are both accepted, as Grafana sends.
+ */
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { Matcher } from '../../model/labels/index.js';
+import type { Queryable } from '../../storage/index.js';
+import type { Engine } from '../../promql/index.js';
+import { ErrorType, QueryError } from '../../promql/index.js';
+import { ParseError, exprToString, parseExpr, parseSeriesSelector } from '../../promql/parser/index.js';
+import { encodeValue, labelsJson } from './encode.js';
+import type { Params } from './params.js';
+import { all, badParam, maxTime, minTime, one, parseDuration, parseTime, timeOr } from './params.js';
+
+export interface MetricMetadata {
+  type: string;
+  help: string;
+  unit: string;
+}
+
+export interface PrometheusApiOptions {
+  engine: Engine;
+  /** The data a tenant may read. */
+  queryable: (tenant: string) => Queryable;
+  /** The tenant of a request (X-Scope-OrgID resolution lives in pkg/tenant). */
+  tenantOf: (req: FastifyRequest) => string;
+  /** Metric metadata per tenant; empty when not given. */
+  metadata?: (tenant: string) => Promise<Record<string, MetricMetadata[]>>;
+  /** Wall clock for the default query time. */
+  now?: () => number;
+  buildInfo?: { version: string; revision: string; branch: string };
+}
+
+const statusOf: Record<string, number> = {
+  [ErrorType.BadData]: 400,
+  [ErrorType.Execution]: 422,
+  [ErrorType.Timeout]: 503,
+  [ErrorType.Canceled]: 499,
+  [ErrorType.Unavailable]: 503,
+  [ErrorType.Internal]: 500,
+};
+
+function sendError(reply: FastifyReply, err: unknown): FastifyReply {
+  let type: string = ErrorType.Internal;
+  let message = err instanceof Error ? err.message : String(err);
+  if (err instanceof QueryError) type = err.type;
+  else if (err instanceof ParseError) {
+    type = ErrorType.BadData;
+    message = `invalid parameter "query": ${message}`;
+  }
+  return reply.code(statusOf[type] ?? 500).send({ status: 'error', errorType: type, error: message });
+}
+
+function success(reply: FastifyReply, data: unknown, warnings: string[] = [], infos: string[] = []): FastifyReply {
+  const body: Record<string, unknown> = { status: 'success', data };
+  if (warnings.length > 0) body.warnings = warnings;
+  if (infos.length > 0) body.infos = infos;
+  return reply.send(body);
+}
+
+function paramsOf(req: FastifyRequest): Params {
+  const q = (req.query ?? {}) as Params;
+  const b = (req.body !== null && typeof req.body === 'object' ? req.body : {}) as Params;
+  const out: Params = { ...q };
+  for (const [k, v] of Object.entries(b)) {
+    const prev = out[k];
+    if (prev === undefined) out[k] = v;
+    else out[k] = [...(Array.isArray(prev) ? prev : [prev]), ...(Array.isArray(v) ? v : v === undefined ? [] : [v])];
+  }
+  return out;
+}
+
+/** application/x-www-form-urlencoded bodies, repeated keys as arrays (`match[]`). */
+function parseForm(body: string): Params {
+  const out: Params = {};
+  for (const [k, v] of new URLSearchParams(body)) {
+    const prev = out[k];
+    out[k] = prev === undefined ? v : [...(Array.isArray(prev) ? prev : [prev]), v];
+  }
+  return out;
+}
+
+function matcherSets(p: Params): Matcher[][] {
+  return all(p, 'match[]').map((m) => {
+    try {
+      return parseSeriesSelector(m);
+    } catch (err) {
+      throw badParam('match[]', (err as Error).message);
+    }
+  });
+}
+
+export const prometheusApi: FastifyPluginAsync<PrometheusApiOptions> = async (app: FastifyInstance, opts) => {
+  const now = opts.now ?? Date.now;
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+    done(null, parseForm(body as string));
+  });
+
+  const route = (path: string, handler: (req: FastifyRequest, p: Params, tenant: string) => Promise<unknown>): void => {
+    const h = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+      try {
+        const result = await handler(req, paramsOf(req), opts.tenantOf(req));
+        if (result instanceof Envelope) return success(reply, result.data, result.warnings, result.infos);
+        return success(reply, result);
+      } catch (err) {
+        return sendError(reply, err);
+      }
+    };
+    app.get(path, h);
+    app.post(path, h);
+  };
+
+  route('/api/v1/query', async (req, p, tenant) => {
+    const query = one(p, 'query') ?? '';
+    const t = timeOr(p, 'time', now());
+    const res = await opts.engine.instantQuery(opts.queryable(tenant), query, t, queryOptions(req, p));
+    return new Envelope(withStats(encodeValue(res.value), p, res.stats.samplesLoaded), res.warnings, res.infos);
+  });
+
+  route('/api/v1/query_range', async (req, p, tenant) => {
+    const start = parseTime(required(p, 'start'), 'start');
+    const end = parseTime(required(p, 'end'), 'end');
+    if (end < start) throw badParam('end', 'end timestamp must not be before start time');
+    const step = parseDuration(required(p, 'step'), 'step');
+    const query = one(p, 'query') ?? '';
+    const res = await opts.engine.rangeQuery(opts.queryable(tenant), query, start, end, step, queryOptions(req, p));
+    return new Envelope(withStats(encodeValue(res.value), p, res.stats.samplesLoaded), res.warnings, res.infos);
+  });
+
+  route('/api/v1/series', async (_req, p, tenant) => {
+    const sets = matcherSets(p);
+    if (sets.length === 0) throw new QueryError(ErrorType.BadData, 'no match[] parameter provided');
+    const start = timeOr(p, 'start', minTime);
+    const end = timeOr(p, 'end', maxTime);
+    const q = await opts.queryable(tenant).querier(start, end);
+    try {
+      const seen = new Map<string, Record<string, string>>();
+      for (const ms of sets) {
+        const set = q.select({ start, end, step: 0, func: 'series', range: 0, sortSeries: true }, ...ms);
+        while (await set.next()) {
+          const ls = set.at().labels;
+          if (!seen.has(ls.key)) seen.set(ls.key, labelsJson(ls));
+        }
+        const err = set.err();
+        if (err !== undefined) throw new QueryError(ErrorType.Execution, `select series: ${err.message}`, { cause: err });
+      }
+      return [...seen.values()];
+    } finally {
+      await q.close();
+    }
+  });
+
+  route('/api/v1/labels', async (_req, p, tenant) => {
+    const sets = matcherSets(p);
+    const q = await opts.queryable(tenant).querier(timeOr(p, 'start', minTime), timeOr(p, 'end', maxTime));
+    try {
+      const hints = { limit: Number(one(p, 'limit') ?? 0) || 0 };
+      const names = new Set<string>();
+      for (const ms of sets.length === 0 ? [[]] : sets) for (const n of await q.labelNames(hints, ...ms)) names.add(n);
+      return limit([...names].sort(), hints.limit);
+    } finally {
+      await q.close();
+    }
+  });
+
+  route('/api/v1/label/:name/values', async (req, p, tenant) => {
+    const name = (req.params as { name: string }).name;
+    const sets = matcherSets(p);
+    const q = await opts.queryable(tenant).querier(timeOr(p, 'start', minTime), timeOr(p, 'end', maxTime));
+    try {
+      const hints = { limit: Number(one(p, 'limit') ?? 0) || 0 };
+      const values = new Set<string>();
+      for (const ms of sets.length === 0 ? [[]] : sets) for (const v of await q.labelValues(name, hints, ...ms)) values.add(v);
+      return limit([...values].sort(), hints.limit);
+    } finally {
+      await q.close();
+    }
+  });
+
+  route('/api/v1/metadata', async (_req, p, tenant) => {
+    const all = opts.metadata === undefined ? {} : await opts.metadata(tenant);
+    const metric = one(p, 'metric');
+    if (metric !== undefined && metric !== '') return metric in all ? { [metric]: all[metric] } : {};
+    return all;
+  });
+
+  route('/api/v1/query_exemplars', () => Promise.resolve([]));
+
+  route('/api/v1/status/buildinfo', () =>
+    Promise.resolve({
+      version: opts.buildInfo?.version ?? '0.1.0',
+      revision: opts.buildInfo?.revision ?? '',
+      branch: opts.buildInfo?.branch ?? '',
+      buildUser: '',
+      buildDate: '',
+      goVersion: '',
+    }),
+  );
+
+  route('/api/v1/format_query', (_req, p) => Promise.resolve(exprToString(parseExpr(one(p, 'query') ?? ''))));
+};
+
+class Envelope {
+  readonly data: unknown;
+  readonly warnings: string[];
+  readonly infos: string[];
+  constructor(data: unknown, warnings: string[], infos: string[]) {
+    this.data = data;
+    this.warnings = warnings;
+    this.infos = infos;
+  }
+}
+
+function required(p: Params, name: string): string {
+  const v = one(p, name);
+  if (v === undefined || v === '') throw badParam(name, `cannot parse "" to a valid ${name === 'step' ? 'duration' : 'timestamp'}`);
+  return v;
+}
+
+function limit<T>(xs: T[], n: number): T[] {
+  return n > 0 ? xs.slice(0, n) : xs;
+}
+
+function queryOptions(req: FastifyRequest, p: Params): { signal?: AbortSignal; lookbackDelta?: number } {
+  const ac = new AbortController();
+  req.raw.once('close', () => {
+    if (!req.raw.complete) ac.abort();
+  });
+  const lb = one(p, 'lookback_delta');
+  return { signal: ac.signal, lookbackDelta: lb === undefined || lb === '' ? undefined : parseDuration(lb, 'lookback_delta') };
+}
+
+function withStats(data: { resultType: string; result: unknown }, p: Params, samples: number): Record<string, unknown> {
+  const stats = one(p, 'stats');
+  if (stats === undefined || stats === '') return data;
+  return { ...data, stats: { samples: { totalQueryableSamples: samples } } };
+}

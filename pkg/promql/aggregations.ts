@@ -1,0 +1,222 @@
+/** Aggregation operators (sum, avg, …, topk, count_values, limitk, limit_ratio) with by/without. */
+import type { Labels } from '../model/labels/index.js';
+import { LabelsBuilder, MetricName } from '../model/labels/index.js';
+import type { AggregateExpr } from './parser/index.js';
+import type { Evaluator, Val } from './evaluator.js';
+import { formatFloat } from './format-float.js';
+import { prometheusLabelsHash } from './labels-hash.js';
+import { goFloat } from './range-functions.js';
+import type { KahanSum } from './stats-math.js';
+import { kahanAdd, quantile } from './stats-math.js';
+import type { Matrix, Sample, Vector } from './value.js';
+import { executionError } from './value.js';
+
+interface Group {
+  metric: Labels;
+  dropName: boolean;
+  count: number;
+  value: number;
+  k: KahanSum;
+  mean: KahanSum;
+  incremental: boolean;
+  values: number[];
+  samples: Sample[];
+}
+
+export function aggregate(ev: Evaluator, e: AggregateExpr, param: Val | null, input: Val): Matrix {
+  const names = new Set(e.grouping);
+  if (e.without) names.add(MetricName);
+  const keyCache = new Map<Labels, Labels>();
+  const groupOf = (m: Labels): Labels => {
+    let g = keyCache.get(m);
+    if (g === undefined) {
+      g = e.without ? m.drop(names) : m.keep(names);
+      keyCache.set(m, g);
+    }
+    return g;
+  };
+  const keepsName = !e.without && names.has(MetricName);
+  const args: Val[] = param === null ? [input] : [param, input];
+  const label = param !== null && param.k === 'string' ? param.s : '';
+  if (e.op === 'count_values' && (label === '' || label.includes('\ufffd'))) {
+    throw executionError(`invalid label name ${JSON.stringify(label)}`);
+  }
+  const annos = ev.opts.annotations;
+  return ev.rangeEval(args, (vecs, sc) => {
+    const vec = vecs[args.length - 1];
+    const p = param === null ? NaN : sc[0];
+    switch (e.op) {
+      case 'topk':
+      case 'bottomk':
+      case 'limitk':
+        return selectK(e.op, vec, p, groupOf);
+      case 'limit_ratio':
+        return limitRatio(vec, p, annos);
+      case 'count_values':
+        return countValues(vec, label, groupOf);
+      case 'quantile':
+        if (Number.isNaN(p) || p < 0 || p > 1) annos.warn(`quantile value should be between 0 and 1, got ${goFloat(p)}`);
+        break;
+    }
+    const groups = new Map<string, Group>();
+    for (const s of vec) {
+      const metric = groupOf(s.metric);
+      let g = groups.get(metric.key);
+      if (g === undefined) {
+        g = newGroup(metric, keepsName && s.dropName, s.f);
+        groups.set(metric.key, g);
+        if (e.op === 'quantile') g.values.push(s.f);
+        continue;
+      }
+      accumulate(e.op, g, s.f);
+    }
+    const out: Vector = [];
+    for (const g of groups.values()) out.push({ metric: g.metric, t: 0, f: finish(e.op, g, p), dropName: g.dropName });
+    return out;
+  });
+}
+
+function newGroup(metric: Labels, dropName: boolean, f: number): Group {
+  return {
+    metric,
+    dropName,
+    count: 1,
+    value: f,
+    k: { sum: f, c: 0 },
+    mean: { sum: f, c: 0 },
+    incremental: false,
+    values: [],
+    samples: [],
+  };
+}
+
+function accumulate(op: string, g: Group, f: number): void {
+  g.count++;
+  switch (op) {
+    case 'sum':
+      kahanAdd(g.k, f);
+      return;
+    case 'avg': {
+      if (!g.incremental) {
+        const prevSum = g.k.sum;
+        const prevC = g.k.c;
+        kahanAdd(g.k, f);
+        if (g.k.sum !== Infinity && g.k.sum !== -Infinity) return;
+        g.incremental = true;
+        g.mean.sum = prevSum / (g.count - 1);
+        g.mean.c = prevC / (g.count - 1);
+      }
+      const q = (g.count - 1) / g.count;
+      g.mean.sum *= q;
+      g.mean.c *= q;
+      kahanAdd(g.mean, f / g.count);
+      return;
+    }
+    case 'max':
+      if (g.value < f || Number.isNaN(g.value)) g.value = f;
+      return;
+    case 'min':
+      if (g.value > f || Number.isNaN(g.value)) g.value = f;
+      return;
+    case 'stddev':
+    case 'stdvar': {
+      // Welford: mean in mean.sum, sum of squared deviations in value (initialised in finish).
+      if (g.count === 2) g.value = Number.isFinite(g.mean.sum) ? 0 : NaN;
+      const delta = f - g.mean.sum;
+      g.mean.sum += delta / g.count;
+      g.value += delta * (f - g.mean.sum);
+      return;
+    }
+    case 'quantile':
+      g.values.push(f);
+      return;
+    default:
+      return;
+  }
+}
+
+function finish(op: string, g: Group, p: number): number {
+  switch (op) {
+    case 'sum':
+      return g.k.sum + g.k.c;
+    case 'avg':
+      return g.incremental ? g.mean.sum + g.mean.c : g.k.sum / g.count + g.k.c / g.count;
+    case 'count':
+      return g.count;
+    case 'group':
+      return 1;
+    case 'max':
+    case 'min':
+      return g.value;
+    case 'stdvar':
+      return g.count === 1 ? (Number.isFinite(g.value) ? 0 : NaN) : g.value / g.count;
+    case 'stddev':
+      return g.count === 1 ? (Number.isFinite(g.value) ? 0 : NaN) : Math.sqrt(g.value / g.count);
+    case 'quantile':
+      return quantile(p, g.values);
+    default:
+      throw executionError(`aggregation "${op}" is not supported`);
+  }
+}
+
+/** topk / bottomk / limitk: up to k input samples per group, unchanged. */
+function selectK(op: string, vec: Vector, p: number, groupOf: (m: Labels) => Labels): Vector {
+  if (Number.isNaN(p)) throw executionError(`Parameter value is NaN for ${op}`);
+  const k = Math.trunc(p);
+  if (k < 1) return [];
+  const groups = new Map<string, Sample[]>();
+  for (const s of vec) {
+    const key = groupOf(s.metric).key;
+    let g = groups.get(key);
+    if (g === undefined) {
+      g = [];
+      groups.set(key, g);
+    }
+    if (op === 'limitk' && g.length >= k) continue;
+    g.push(s);
+  }
+  const out: Vector = [];
+  for (const g of groups.values()) {
+    if (op !== 'limitk') {
+      const top = op === 'topk';
+      g.sort((a, b) => {
+        const an = Number.isNaN(a.f);
+        const bn = Number.isNaN(b.f);
+        if (an || bn) return an === bn ? 0 : an ? 1 : -1;
+        return top ? b.f - a.f : a.f - b.f;
+      });
+    }
+    for (let i = 0; i < g.length && i < k; i++) out.push(g[i]);
+  }
+  return out;
+}
+
+/** math.MaxUint64 as a float64 (2^64 after rounding, as in Go). */
+const maxUint64 = 2 ** 64;
+
+function limitRatio(vec: Vector, p: number, annos: Evaluator['opts']['annotations']): Vector {
+  if (Number.isNaN(p)) throw executionError('Ratio value is NaN for limit_ratio');
+  let r = p;
+  if (r > 1) {
+    r = 1;
+    annos.warn(`ratio value should be between -1 and 1, got ${goFloat(p)}, capping to ${goFloat(r)}`);
+  } else if (r < -1) {
+    r = -1;
+    annos.warn(`ratio value should be between -1 and 1, got ${goFloat(p)}, capping to ${goFloat(r)}`);
+  }
+  return vec.filter((s) => {
+    const offset = prometheusLabelsHash(s.metric) / maxUint64;
+    return (r >= 0 && offset < r) || (r < 0 && offset >= 1 + r);
+  });
+}
+
+function countValues(vec: Vector, label: string, groupOf: (m: Labels) => Labels): Vector {
+  const counts = new Map<string, Sample>();
+  for (const s of vec) {
+    const metric = new LabelsBuilder(groupOf(s.metric)).set(label, formatFloat(s.f)).labels();
+    const c = counts.get(metric.key);
+    if (c === undefined) counts.set(metric.key, { metric, t: 0, f: 1, dropName: false });
+    else c.f++;
+  }
+  return [...counts.values()];
+}

@@ -1,0 +1,207 @@
+/** Binary operators: scalar/scalar, vector/scalar and vector/vector with matching and set ops. */
+import type { Labels } from '../model/labels/index.js';
+import { LabelsBuilder, MetricName, quoteLabelValue } from '../model/labels/index.js';
+import type { BinaryExpr, VectorMatching } from './parser/index.js';
+import { Card, comparisonOps } from './parser/index.js';
+import type { Evaluator, Val } from './evaluator.js';
+import type { Matrix, Sample, Vector } from './value.js';
+import { executionError } from './value.js';
+
+export type BinaryOperand = Extract<Val, { k: 'vector' } | { k: 'scalar' }>;
+
+const arithmetic: ReadonlySet<string> = new Set(['+', '-', '*', '/', '%', '^', 'atan2']);
+
+/** Go's math.Pow where it differs from JS: 1^y and (-1)^±Inf are 1. */
+function pow(x: number, y: number): number {
+  if (x === 1) return 1;
+  if (x === -1 && (y === Infinity || y === -Infinity)) return 1;
+  return Math.pow(x, y);
+}
+
+/** Arithmetic result, or for comparisons 1/0 (callers turn that into keep/drop). */
+export function applyOp(op: string, l: number, r: number): number {
+  switch (op) {
+    case '+':
+      return l + r;
+    case '-':
+      return l - r;
+    case '*':
+      return l * r;
+    case '/':
+      return l / r;
+    case '%':
+      return l % r;
+    case '^':
+      return pow(l, r);
+    case 'atan2':
+      return Math.atan2(l, r);
+    case '==':
+      return l === r ? 1 : 0;
+    case '!=':
+      return l !== r ? 1 : 0;
+    case '>':
+      return l > r ? 1 : 0;
+    case '<':
+      return l < r ? 1 : 0;
+    case '>=':
+      return l >= r ? 1 : 0;
+    case '<=':
+      return l <= r ? 1 : 0;
+    default:
+      throw executionError(`operator "${op}" not allowed for operation`);
+  }
+}
+
+export function binaryOp(ev: Evaluator, e: BinaryExpr, lhs: BinaryOperand, rhs: BinaryOperand): Float64Array | Matrix {
+  const op = e.op;
+  const isCmp = comparisonOps.has(op);
+  if (lhs.k === 'scalar' && rhs.k === 'scalar') {
+    const out = new Float64Array(ev.steps);
+    for (let i = 0; i < ev.steps; i++) out[i] = applyOp(op, lhs.v[i], rhs.v[i]);
+    return out;
+  }
+  if (lhs.k === 'vector' && rhs.k === 'vector') {
+    const m = e.matching as VectorMatching;
+    switch (op) {
+      case 'and':
+        return ev.rangeEval([lhs, rhs], (v) => setAnd(v[0], v[1], m, false));
+      case 'unless':
+        return ev.rangeEval([lhs, rhs], (v) => setAnd(v[0], v[1], m, true));
+      case 'or':
+        return ev.rangeEval([lhs, rhs], (v) => setOr(v[0], v[1], m));
+      default:
+        return ev.rangeEval([lhs, rhs], (v) => vectorBinop(op, v[0], v[1], m, e.returnBool));
+    }
+  }
+  const swap = lhs.k === 'scalar';
+  const vec = (swap ? rhs : lhs) as Extract<Val, { k: 'vector' }>;
+  const sc = (swap ? lhs : rhs) as Extract<Val, { k: 'scalar' }>;
+  const drop = arithmetic.has(op) || e.returnBool;
+  const out: Matrix = [];
+  for (const s of vec.m) {
+    const ts: number[] = [];
+    const fs: number[] = [];
+    for (let j = 0; j < s.ts.length; j++) {
+      const step = ev.interval > 0 ? Math.round((s.ts[j] - ev.start) / ev.interval) : 0;
+      const x = s.fs[j];
+      const y = sc.v[step];
+      const r = swap ? applyOp(op, y, x) : applyOp(op, x, y);
+      if (isCmp && !e.returnBool) {
+        if (r === 0) continue;
+        fs.push(x);
+      } else {
+        fs.push(r);
+      }
+      ts.push(s.ts[j]);
+    }
+    if (ts.length > 0) out.push({ metric: s.metric, ts, fs, dropName: drop || s.dropName });
+  }
+  return out;
+}
+
+function signature(m: VectorMatching): (ls: Labels) => string {
+  const names = new Set(m.matchingLabels);
+  if (m.on) return (ls) => ls.keep(names).key;
+  names.add(MetricName);
+  return (ls) => ls.drop(names).key;
+}
+
+function setAnd(lhs: Vector, rhs: Vector, m: VectorMatching, unless: boolean): Vector {
+  const sig = signature(m);
+  const right = new Set<string>();
+  for (const s of rhs) right.add(sig(s.metric));
+  return lhs.filter((s) => right.has(sig(s.metric)) !== unless);
+}
+
+function setOr(lhs: Vector, rhs: Vector, m: VectorMatching): Vector {
+  const sig = signature(m);
+  const left = new Set<string>();
+  for (const s of lhs) left.add(sig(s.metric));
+  const out = lhs.slice();
+  for (const s of rhs) if (!left.has(sig(s.metric))) out.push(s);
+  return out;
+}
+
+/** Prometheus' labels.String(): every label, `__name__` included, in braces. */
+function labelsString(ls: Labels): string {
+  const parts: string[] = [];
+  ls.forEach((n, v) => parts.push(`${n}=${quoteLabelValue(v)}`));
+  return `{${parts.join(', ')}}`;
+}
+
+function matchLabels(ls: Labels, m: VectorMatching): Labels {
+  const names = new Set(m.matchingLabels);
+  if (m.on) return ls.keep(names);
+  names.add(MetricName);
+  return ls.drop(names);
+}
+
+function vectorBinop(op: string, lhsIn: Vector, rhsIn: Vector, m: VectorMatching, returnBool: boolean): Vector {
+  if (lhsIn.length === 0 || rhsIn.length === 0) return [];
+  const swap = m.card === Card.OneToMany;
+  const lhs = swap ? rhsIn : lhsIn;
+  const rhs = swap ? lhsIn : rhsIn;
+  const sig = signature(m);
+  const right = new Map<string, Sample>();
+  for (const rs of rhs) {
+    const s = sig(rs.metric);
+    const dup = right.get(s);
+    if (dup !== undefined) {
+      const side = swap ? 'left' : 'right';
+      throw executionError(
+        `found duplicate series for the match group ${labelsString(matchLabels(rs.metric, m))} on the ${side} hand-side of the operation: [${labelsString(rs.metric)}, ${labelsString(dup.metric)}];many-to-many matching not allowed: matching labels must be unique on one side`,
+      );
+    }
+    right.set(s, rs);
+  }
+  const isCmp = comparisonOps.has(op);
+  const matched = new Map<string, Set<string> | null>();
+  const out: Vector = [];
+  for (const ls of lhs) {
+    const s = sig(ls.metric);
+    const rs = right.get(s);
+    if (rs === undefined) continue;
+    const fl = swap ? rs.f : ls.f;
+    const fr = swap ? ls.f : rs.f;
+    let f = applyOp(op, fl, fr);
+    if (isCmp) {
+      if (returnBool) {
+        // f is already 1 or 0.
+      } else if (f === 0) continue;
+      else f = fl;
+    }
+    const metric = resultMetric(ls.metric, rs.metric, m);
+    const seen = matched.get(s);
+    if (m.card === Card.OneToOne) {
+      if (seen !== undefined) {
+        throw executionError('multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)');
+      }
+      matched.set(s, null);
+    } else {
+      let set = seen;
+      if (set === undefined || set === null) {
+        set = new Set();
+        matched.set(s, set);
+      } else if (set.has(metric.key)) {
+        throw executionError('multiple matches for matching labels grouping labels must ensure unique matches');
+      }
+      set.add(metric.key);
+    }
+    const dropName = returnBool || arithmetic.has(op) || ls.dropName;
+    out.push({ metric, t: ls.t, f, dropName });
+  }
+  return out;
+}
+
+function resultMetric(lhs: Labels, rhs: Labels, m: VectorMatching): Labels {
+  if (m.card === Card.OneToOne) {
+    const names = new Set(m.matchingLabels);
+    const base = m.on ? lhs.keep(names) : lhs.drop(names);
+    if (m.include.length === 0) return base;
+    lhs = base;
+  }
+  if (m.include.length === 0) return lhs;
+  const b = new LabelsBuilder(lhs);
+  for (const n of m.include) b.set(n, rhs.get(n));
+  return b.labels();
+}

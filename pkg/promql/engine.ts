@@ -1,0 +1,207 @@
+/**
+ * The PromQL engine: parses, loads the selected series from a Queryable, evaluates and applies
+ * Prometheus' limits (samples per query, timeout, points per series, concurrent queries).
+ */
+import { Labels, MetricName } from '../model/labels/index.js';
+import type { Queryable } from '../storage/index.js';
+import { Evaluator } from './evaluator.js';
+import type { Val } from './evaluator.js';
+import type { Expr } from './parser/index.js';
+import { ParseError, ValueKind, documentedType, parseExpr, typeOf } from './parser/index.js';
+import { selectAll } from './selection.js';
+import type { Matrix, QueryValue, Series, Vector } from './value.js';
+import { Annotations, ErrorType, QueryError, executionError } from './value.js';
+
+export interface EngineOptions {
+  /** How far back an instant vector selector looks for a sample, ms (Prometheus: 5m). */
+  lookbackDelta: number;
+  /** Most samples one query may load (Prometheus -query.max-samples: 50,000,000). */
+  maxSamples: number;
+  /** Query timeout in ms (Prometheus -query.timeout: 2m). */
+  timeout: number;
+  /** Queries evaluated at once; more wait (Prometheus -query.max-concurrency: 20). */
+  maxConcurrent: number;
+  /** Most points per series in a range query (Prometheus: 11,000). */
+  maxPointsPerSeries: number;
+  /** Resolution of subqueries without an explicit step, ms (Prometheus: the evaluation interval, 1m). */
+  subqueryStep: number;
+}
+
+export const defaultEngineOptions: EngineOptions = {
+  lookbackDelta: 5 * 60_000,
+  maxSamples: 50_000_000,
+  timeout: 2 * 60_000,
+  maxConcurrent: 20,
+  maxPointsPerSeries: 11_000,
+  subqueryStep: 60_000,
+};
+
+export interface QueryOptions {
+  signal?: AbortSignal;
+  /** Overrides the engine's lookback delta for this query (ms). */
+  lookbackDelta?: number;
+}
+
+export interface QueryStats {
+  samplesLoaded: number;
+}
+
+export interface QueryResult {
+  value: QueryValue;
+  warnings: string[];
+  infos: string[];
+  stats: QueryStats;
+}
+
+export class Engine {
+  readonly opts: EngineOptions;
+  #running = 0;
+  readonly #waiting: Array<() => void> = [];
+
+  constructor(opts: Partial<EngineOptions> = {}) {
+    this.opts = { ...defaultEngineOptions, ...opts };
+  }
+
+  /** Evaluates `query` at time `t` (ms). Throws ParseError or QueryError. */
+  instantQuery(q: Queryable, query: string, t: number, qo: QueryOptions = {}): Promise<QueryResult> {
+    const expr = parseExpr(query);
+    return this.exec(q, expr, t, t, 0, qo);
+  }
+
+  /** Evaluates `query` from `start` to `end` every `step` (all ms). Throws ParseError or QueryError. */
+  rangeQuery(q: Queryable, query: string, start: number, end: number, step: number, qo: QueryOptions = {}): Promise<QueryResult> {
+    const expr = parseExpr(query);
+    const t = typeOf(expr);
+    if (t !== ValueKind.Vector && t !== ValueKind.Scalar) {
+      throw new QueryError(
+        ErrorType.BadData,
+        `invalid expression type "${documentedType(t)}" for range query, must be Scalar or instant Vector`,
+      );
+    }
+    if (step <= 0) throw new QueryError(ErrorType.BadData, 'zero or negative query resolution step widths are not accepted. Try a positive integer');
+    if (end < start) throw new QueryError(ErrorType.BadData, 'end timestamp must not be before start time');
+    if ((end - start) / step + 1 > this.opts.maxPointsPerSeries) {
+      throw new QueryError(
+        ErrorType.BadData,
+        'exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)',
+      );
+    }
+    return this.exec(q, expr, start, end, step, qo);
+  }
+
+  private async exec(q: Queryable, expr: Expr, start: number, end: number, step: number, qo: QueryOptions): Promise<QueryResult> {
+    await this.acquire(qo.signal);
+    try {
+      return await this.run(q, expr, start, end, step, qo);
+    } finally {
+      this.release();
+    }
+  }
+
+  private async run(q: Queryable, expr: Expr, start: number, end: number, step: number, qo: QueryOptions): Promise<QueryResult> {
+    const deadline = Date.now() + this.opts.timeout;
+    const timeout = AbortSignal.timeout(this.opts.timeout);
+    const signal = qo.signal === undefined ? timeout : AbortSignal.any([qo.signal, timeout]);
+    const lookbackDelta = qo.lookbackDelta ?? this.opts.lookbackDelta;
+    let sel;
+    try {
+      sel = await selectAll(expr, q, { start, end, step, lookbackDelta, maxSamples: this.opts.maxSamples, signal });
+    } catch (err) {
+      throw abortError(err, timeout);
+    }
+    const annotations = new Annotations();
+    const opts = {
+      queryStart: start,
+      queryEnd: end,
+      lookbackDelta,
+      subqueryStep: this.opts.subqueryStep,
+      signal,
+      deadline,
+      annotations,
+    };
+    const ev = new Evaluator(start, end, step, sel, opts);
+    let val: Val;
+    try {
+      val = ev.eval(expr);
+    } catch (err) {
+      throw abortError(err, timeout);
+    }
+    const value = toQueryValue(val, ev, step === 0);
+    return {
+      value,
+      warnings: [...sel.warnings, ...annotations.warnings],
+      infos: [...annotations.infos],
+      stats: { samplesLoaded: sel.samples },
+    };
+  }
+
+  private acquire(signal: AbortSignal | undefined): Promise<void> {
+    if (this.#running < this.opts.maxConcurrent) {
+      this.#running++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => {
+      const go = (): void => {
+        signal?.removeEventListener('abort', onAbort);
+        this.#running++;
+        resolve();
+      };
+      const onAbort = (): void => {
+        const i = this.#waiting.indexOf(go);
+        if (i >= 0) this.#waiting.splice(i, 1);
+        reject(new QueryError(ErrorType.Canceled, 'query was canceled while waiting for a query slot'));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#waiting.push(go);
+    });
+  }
+
+  private release(): void {
+    this.#running--;
+    const next = this.#waiting.shift();
+    if (next !== undefined) next();
+  }
+}
+
+function abortError(err: unknown, timeout: AbortSignal): unknown {
+  if (err instanceof QueryError && err.type === ErrorType.Canceled && timeout.aborted) {
+    return new QueryError(ErrorType.Timeout, 'query timed out in query execution');
+  }
+  return err;
+}
+
+/** Applies delayed `__name__` removal and checks that no two series share a label set. */
+function cleanup(m: Matrix): Matrix {
+  const seen = new Set<string>();
+  const drop = new Set([MetricName]);
+  for (const s of m) {
+    if (s.dropName) {
+      s.metric = s.metric.drop(drop);
+      s.dropName = false;
+    }
+    if (seen.has(s.metric.key)) throw executionError('vector cannot contain metrics with the same labelset');
+    seen.add(s.metric.key);
+  }
+  return m;
+}
+
+function toQueryValue(val: Val, ev: Evaluator, instant: boolean): QueryValue {
+  switch (val.k) {
+    case 'string':
+      return { type: 'string', string: val.s, t: ev.start };
+    case 'scalar':
+      if (instant) return { type: 'scalar', scalar: { t: ev.start, v: val.v[0] } };
+      return { type: 'matrix', matrix: [{ metric: Labels.EMPTY, ts: ev.timesOf(), fs: Array.from(val.v), dropName: false }] };
+    case 'range':
+      return { type: 'matrix', matrix: cleanup(val.m) };
+    case 'vector': {
+      const m = cleanup(val.m);
+      if (!instant) return { type: 'matrix', matrix: m.sort((a: Series, b: Series) => Labels.compare(a.metric, b.metric)) };
+      const vector: Vector = [];
+      for (const s of m) if (s.ts.length > 0) vector.push({ metric: s.metric, t: ev.start, f: s.fs[0], dropName: false });
+      return { type: 'vector', vector };
+    }
+  }
+}
+
+export { ParseError };

@@ -1,0 +1,413 @@
+/**
+ * Evaluates an AST over a range of steps (an instant query is a range of one step). Every
+ * vector-valued node evaluates to a Matrix whose points sit on the steps; scalars to one value per
+ * step. Selectors and functions over range vectors walk each series once with two moving window
+ * pointers; operators and aggregations work step by step on instant vectors (Prometheus'
+ * rangeEval).
+ */
+import { Labels } from '../model/labels/index.js';
+import type { Call, Expr, MatrixSelector, SubqueryExpr, VectorSelector } from './parser/index.js';
+import { NodeKind, ValueKind } from './parser/index.js';
+import { aggregate } from './aggregations.js';
+import { binaryOp, type BinaryOperand } from './binary-ops.js';
+import { callInstantFunction } from './functions.js';
+import { absentLabels, callRangeFunction, rangeFunctionKeepsName } from './range-functions.js';
+import type { LoadedSeries, Selection } from './selection.js';
+import { isStaleNaN, resolveAt } from './selection.js';
+import type { Annotations, Matrix, Series, Vector } from './value.js';
+import { ErrorType, QueryError, executionError } from './value.js';
+
+export type Val =
+  | { readonly k: 'vector'; readonly m: Matrix }
+  | { readonly k: 'scalar'; readonly v: Float64Array }
+  | { readonly k: 'string'; readonly s: string }
+  | { readonly k: 'range'; readonly m: Matrix };
+
+export interface EvalOptions {
+  /** Start and end of the whole query, for `@ start()` and `@ end()`. */
+  queryStart: number;
+  queryEnd: number;
+  lookbackDelta: number;
+  /** Resolution of subqueries without a step, in ms. */
+  subqueryStep: number;
+  signal: AbortSignal | undefined;
+  /** Wall-clock ms after which evaluation stops with a timeout (timers cannot fire mid-evaluation). */
+  deadline: number;
+  annotations: Annotations;
+}
+
+/** A range of input points for a function over time: views plus the step's reference time. */
+export interface Window {
+  ts: ArrayLike<number>;
+  vs: ArrayLike<number>;
+  from: number;
+  to: number;
+  /** Evaluation time of the step (ms; the `@` time if set), offset and range of the window (ms). */
+  t: number;
+  /** The step's own evaluation time (differs from t under `@`). */
+  evalT: number;
+  offset: number;
+  range: number;
+  /** Name of the input series, for annotations. */
+  metric: Labels;
+}
+
+export class Evaluator {
+  readonly start: number;
+  readonly end: number;
+  readonly interval: number;
+  readonly steps: number;
+  readonly #sel: Selection;
+  readonly opts: EvalOptions;
+  #checks = 0;
+
+  constructor(start: number, end: number, interval: number, sel: Selection, opts: EvalOptions) {
+    this.start = start;
+    this.end = end;
+    this.interval = interval;
+    this.steps = interval > 0 ? Math.floor((end - start) / interval) + 1 : 1;
+    this.#sel = sel;
+    this.opts = opts;
+  }
+
+  stepTime(i: number): number {
+    return this.start + i * this.interval;
+  }
+
+  /** Cheap cancellation check, called once per series or step. */
+  checkAbort(): void {
+    if ((++this.#checks & 255) !== 0) return;
+    if (Date.now() > this.opts.deadline) throw new QueryError(ErrorType.Timeout, 'query timed out in query execution');
+    const s = this.opts.signal;
+    if (s?.aborted === true) {
+      const r: unknown = s.reason;
+      if (r instanceof QueryError) throw r;
+      throw new QueryError(ErrorType.Canceled, 'query was canceled');
+    }
+  }
+
+  eval(e: Expr): Val {
+    this.checkAbort();
+    switch (e.kind) {
+      case NodeKind.Number:
+        return { k: 'scalar', v: new Float64Array(this.steps).fill(e.value) };
+      case NodeKind.String:
+        return { k: 'string', s: e.value };
+      case NodeKind.Paren:
+        return this.eval(e.expr);
+      case NodeKind.Unary:
+        return this.unary(e.op, this.eval(e.expr));
+      case NodeKind.VectorSelector:
+        return { k: 'vector', m: this.vectorSelector(e, false) };
+      case NodeKind.MatrixSelector:
+        return { k: 'range', m: this.rangeAtEnd(this.matrixInput(e)) };
+      case NodeKind.Subquery:
+        return { k: 'range', m: this.rangeAtEnd(this.subqueryInput(e)) };
+      case NodeKind.Call:
+        return this.call(e);
+      case NodeKind.Aggregate: {
+        const param = e.param === null ? null : this.eval(e.param);
+        const input = this.eval(e.expr);
+        return { k: 'vector', m: aggregate(this, e, param, input) };
+      }
+      case NodeKind.Binary: {
+        const lhs = this.eval(e.lhs);
+        const rhs = this.eval(e.rhs);
+        if (lhs.k === 'scalar' && rhs.k === 'scalar') return { k: 'scalar', v: binaryOp(this, e, lhs, rhs) as Float64Array };
+        return { k: 'vector', m: binaryOp(this, e, lhs as BinaryOperand, rhs as BinaryOperand) as Matrix };
+      }
+    }
+  }
+
+  private unary(op: '-' | '+', v: Val): Val {
+    if (op === '+') return v;
+    if (v.k === 'scalar') return { k: 'scalar', v: v.v.map((x) => -x) };
+    if (v.k !== 'vector') throw new Error('BUG: unary minus on ' + v.k);
+    return { k: 'vector', m: v.m.map((s) => ({ metric: s.metric, ts: s.ts, fs: s.fs.map((x) => -x), dropName: true })) };
+  }
+
+  /** Instant vector selector: per step, the newest sample in (ref - lookback, ref], unless stale. */
+  vectorSelector(e: VectorSelector, timestamps: boolean): Matrix {
+    const loaded = this.loaded(e);
+    const at = resolveAt(e, this.opts.queryStart, this.opts.queryEnd);
+    const lookback = this.opts.lookbackDelta;
+    const out: Matrix = [];
+    for (const s of loaded) {
+      this.checkAbort();
+      const ts: number[] = [];
+      const fs: number[] = [];
+      let j = 0;
+      for (let i = 0; i < this.steps; i++) {
+        const t = this.stepTime(i);
+        const ref = (at ?? t) - e.offset;
+        if (at !== null) j = 0;
+        while (j < s.ts.length && s.ts[j] <= ref) j++;
+        const k = j - 1;
+        if (k < 0 || s.ts[k] <= ref - lookback) continue;
+        const v = s.vs[k];
+        if (isStaleNaN(v)) continue;
+        ts.push(t);
+        fs.push(timestamps ? s.ts[k] / 1000 : v);
+      }
+      if (ts.length > 0) out.push({ metric: s.metric, ts, fs, dropName: false });
+    }
+    return out;
+  }
+
+  private loaded(e: VectorSelector): LoadedSeries[] {
+    const l = this.#sel.series.get(e);
+    if (l === undefined) throw new Error('BUG: selector was not loaded');
+    return l;
+  }
+
+  /** The raw series of a matrix selector with the time shift of its modifiers. */
+  private matrixInput(e: MatrixSelector): RangeInput {
+    const sel = e.vector;
+    const series = this.loaded(sel).map((s) => ({ metric: s.metric, ts: s.ts, fs: s.vs, dropName: false }));
+    return { series, range: e.range, offset: sel.offset, at: resolveAt(sel, this.opts.queryStart, this.opts.queryEnd) };
+  }
+
+  /** Evaluates a subquery's inner expression on its own aligned steps (Prometheus' alignment). */
+  private subqueryInput(e: SubqueryExpr): RangeInput {
+    const at = resolveAt(e, this.opts.queryStart, this.opts.queryEnd);
+    const outerStart = at ?? this.start;
+    const outerEnd = at ?? this.end;
+    const step = e.step > 0 ? e.step : this.opts.subqueryStep;
+    const lo = outerStart - e.offset - e.range;
+    let start = step * Math.trunc(lo / step);
+    if (start < lo) start += step;
+    const end = outerEnd - e.offset;
+    const inner = new Evaluator(start, end, step, this.#sel, this.opts);
+    const v = inner.eval(e.expr);
+    let series: Series[];
+    if (v.k === 'vector') series = v.m;
+    else if (v.k === 'scalar') series = [{ metric: Labels.EMPTY, ts: inner.timesOf(), fs: Array.from(v.v), dropName: false }];
+    else throw new Error(`BUG: subquery over ${v.k}`);
+    return { series, range: e.range, offset: e.offset, at };
+  }
+
+  timesOf(): number[] {
+    const out = new Array<number>(this.steps);
+    for (let i = 0; i < this.steps; i++) out[i] = this.stepTime(i);
+    return out;
+  }
+
+  /** A range vector as the result of an instant query: the points of each window at `end`. */
+  private rangeAtEnd(input: RangeInput): Matrix {
+    const ref = (input.at ?? this.end) - input.offset;
+    const out: Matrix = [];
+    for (const s of input.series) {
+      const ts: number[] = [];
+      const fs: number[] = [];
+      for (let i = 0; i < s.ts.length; i++) {
+        if (s.ts[i] > ref - input.range && s.ts[i] <= ref) {
+          ts.push(s.ts[i]);
+          fs.push(s.fs[i]);
+        }
+      }
+      if (ts.length > 0) out.push({ metric: s.metric, ts, fs, dropName: s.dropName });
+    }
+    return out;
+  }
+
+  private call(e: Call): Val {
+    const name = e.func.name;
+    const rangeArg = e.args.findIndex((a) => rangeExpr(a) !== null);
+    if (rangeArg >= 0) return { k: 'vector', m: this.rangeFunction(e, rangeArg) };
+    if (name === 'timestamp') {
+      const inner = unparen(e.args[0]);
+      if (inner.kind === NodeKind.VectorSelector) {
+        const m = this.vectorSelector(inner, true);
+        for (const s of m) s.dropName = true;
+        return { k: 'vector', m };
+      }
+    }
+    const args = e.args.map((a) => this.eval(a));
+    if (e.func.returnType === ValueKind.Scalar) {
+      return { k: 'scalar', v: callScalarFunction(this, name, args) };
+    }
+    return { k: 'vector', m: callInstantFunction(this, e, args) };
+  }
+
+  /** Functions over a range vector: one pass per series with a sliding (ref - range, ref] window. */
+  private rangeFunction(e: Call, argIdx: number): Matrix {
+    const arg = rangeExpr(e.args[argIdx]) as MatrixSelector | SubqueryExpr;
+    const input = arg.kind === NodeKind.MatrixSelector ? this.matrixInput(arg) : this.subqueryInput(arg);
+    const scalars = e.args.map((a, i) => (i === argIdx ? null : this.eval(a)));
+    const name = e.func.name;
+    if (name === 'absent_over_time') return this.absentOverTime(arg, input);
+    const keepName = rangeFunctionKeepsName(name);
+    const params = new Float64Array(scalars.length);
+    const out: Matrix = [];
+    const w: Window = {
+      ts: [],
+      vs: [],
+      from: 0,
+      to: 0,
+      t: 0,
+      evalT: 0,
+      offset: input.offset,
+      range: input.range,
+      metric: Labels.EMPTY,
+    };
+    for (const s of input.series) {
+      this.checkAbort();
+      const ts: number[] = [];
+      const fs: number[] = [];
+      let lo = 0;
+      let hi = 0;
+      w.ts = s.ts;
+      w.vs = s.fs;
+      w.metric = s.metric;
+      for (let i = 0; i < this.steps; i++) {
+        const t = this.stepTime(i);
+        const ref = (input.at ?? t) - input.offset;
+        if (input.at !== null) {
+          lo = 0;
+          hi = 0;
+        }
+        while (hi < s.ts.length && s.ts[hi] <= ref) hi++;
+        while (lo < hi && s.ts[lo] <= ref - input.range) lo++;
+        w.from = lo;
+        w.to = hi;
+        w.t = input.at ?? t;
+        w.evalT = t;
+        for (let a = 0; a < scalars.length; a++) {
+          const sv = scalars[a];
+          params[a] = sv !== null && sv.k === 'scalar' ? sv.v[i] : NaN;
+        }
+        const v = callRangeFunction(name, w, params, this.opts.annotations);
+        if (v === null) continue;
+        ts.push(t);
+        fs.push(v);
+      }
+      if (ts.length > 0) out.push({ metric: s.metric, ts, fs, dropName: !keepName || s.dropName });
+    }
+    return out;
+  }
+
+  private absentOverTime(arg: MatrixSelector | SubqueryExpr, input: RangeInput): Matrix {
+    const ts: number[] = [];
+    const fs: number[] = [];
+    for (let i = 0; i < this.steps; i++) {
+      const t = this.stepTime(i);
+      const ref = (input.at ?? t) - input.offset;
+      const present = input.series.some((s) => hasPointIn(s.ts, ref - input.range, ref));
+      if (!present) {
+        ts.push(t);
+        fs.push(1);
+      }
+    }
+    if (ts.length === 0) return [];
+    const metric = arg.kind === NodeKind.MatrixSelector ? absentLabels(arg.vector) : Labels.EMPTY;
+    return [{ metric, ts, fs, dropName: false }];
+  }
+
+  /**
+   * Prometheus' rangeEval: calls `fn` once per step with the instant vectors (or scalar values)
+   * of its arguments at that step and collects the output into series.
+   */
+  rangeEval(args: readonly Val[], fn: (vecs: Vector[], scalars: Float64Array, t: number, step: number) => Vector): Matrix {
+    const cursors = args.map((a) => (a.k === 'vector' ? new Int32Array(a.m.length) : null));
+    const vecs: Vector[] = args.map(() => []);
+    const scalars = new Float64Array(args.length);
+    const bySeries = new Map<string, Series>();
+    const order: Series[] = [];
+    for (let i = 0; i < this.steps; i++) {
+      this.checkAbort();
+      const t = this.stepTime(i);
+      for (let a = 0; a < args.length; a++) {
+        const arg = args[a];
+        if (arg.k === 'scalar') scalars[a] = arg.v[i];
+        else if (arg.k === 'vector') gather(arg.m, cursors[a] as Int32Array, t, vecs[a]);
+      }
+      const res = fn(vecs, scalars, t, i);
+      for (const smp of res) {
+        const key = smp.metric.key;
+        let s = bySeries.get(key);
+        if (s === undefined) {
+          s = { metric: smp.metric, ts: [], fs: [], dropName: smp.dropName };
+          bySeries.set(key, s);
+          order.push(s);
+        } else if (s.ts[s.ts.length - 1] === t) {
+          throw executionError('vector cannot contain metrics with the same labelset');
+        }
+        s.ts.push(t);
+        s.fs.push(smp.f);
+      }
+    }
+    return order;
+  }
+}
+
+interface RangeSeries {
+  metric: Labels;
+  ts: ArrayLike<number>;
+  fs: ArrayLike<number>;
+  dropName: boolean;
+}
+
+interface RangeInput {
+  series: readonly RangeSeries[];
+  range: number;
+  offset: number;
+  at: number | null;
+}
+
+/** Fills `out` with the samples of `m` at time t, advancing per-series cursors. */
+function gather(m: Matrix, cur: Int32Array, t: number, out: Vector): void {
+  out.length = 0;
+  for (let j = 0; j < m.length; j++) {
+    const s = m[j];
+    let c = cur[j];
+    while (c < s.ts.length && s.ts[c] < t) c++;
+    cur[j] = c;
+    if (c < s.ts.length && s.ts[c] === t) out.push({ metric: s.metric, t, f: s.fs[c], dropName: s.dropName });
+  }
+}
+
+/** Whether any timestamp lies in (from, to]. */
+function hasPointIn(ts: ArrayLike<number>, from: number, to: number): boolean {
+  for (let i = 0; i < ts.length; i++) if (ts[i] > from && ts[i] <= to) return true;
+  return false;
+}
+
+function unparen(e: Expr): Expr {
+  while (e.kind === NodeKind.Paren) e = e.expr;
+  return e;
+}
+
+function rangeExpr(e: Expr): MatrixSelector | SubqueryExpr | null {
+  const u = unparen(e);
+  return u.kind === NodeKind.MatrixSelector || u.kind === NodeKind.Subquery ? u : null;
+}
+
+function callScalarFunction(ev: Evaluator, name: string, args: Val[]): Float64Array {
+  const out = new Float64Array(ev.steps);
+  for (let i = 0; i < ev.steps; i++) {
+    switch (name) {
+      case 'time':
+        out[i] = ev.stepTime(i) / 1000;
+        break;
+      case 'pi':
+        out[i] = Math.PI;
+        break;
+      default:
+        out[i] = NaN;
+    }
+  }
+  if (name === 'scalar') {
+    const arg = args[0];
+    if (arg.k !== 'vector') throw new Error('BUG: scalar() of ' + arg.k);
+    const counts = new Int32Array(ev.steps);
+    for (const s of arg.m) {
+      for (let j = 0; j < s.ts.length; j++) {
+        const i = Math.round((s.ts[j] - ev.start) / (ev.interval || 1));
+        counts[i]++;
+        out[i] = s.fs[j];
+      }
+    }
+    for (let i = 0; i < ev.steps; i++) if (counts[i] !== 1) out[i] = NaN;
+  }
+  return out;
+}

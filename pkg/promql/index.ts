@@ -1,0 +1,6 @@
+export type { EngineOptions, QueryOptions, QueryResult, QueryStats } from './engine.js';
+export { Engine, defaultEngineOptions } from './engine.js';
+export { formatFloat } from './format-float.js';
+export { isStaleNaN } from './selection.js';
+export type { Matrix, QueryValue, Sample, Scalar, Series, Vector } from './value.js';
+export { Annotations, ErrorType, QueryError } from './value.js';

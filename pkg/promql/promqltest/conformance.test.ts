@@ -1,0 +1,55 @@
+/**
+ * Runs every Prometheus promqltest script in shared/promql-testdata against the engine. Every
+ * float case must pass except those listed in known-failures.json, and a listed case that passes
+ * fails the test too, so the list only ever shrinks. Native histogram cases count as unsupported.
+ */
+import { strict as assert } from 'node:assert';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { CaseStatus, runScript } from './runner.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** The scripts live beside the repository (../shared/promql-testdata) or where the env var says. */
+function testdataDir(): string {
+  const env = process.env.MYELIN_PROMQL_TESTDATA;
+  if (env !== undefined && env !== '') return env;
+  for (let dir = resolve(here); dir !== dirname(dir); dir = dirname(dir)) {
+    for (const candidate of [join(dir, 'shared', 'promql-testdata'), join(dir, '..', 'shared', 'promql-testdata')]) {
+      if (existsSync(candidate)) return candidate;
+    }
+  }
+  throw new Error('promql-testdata not found: set MYELIN_PROMQL_TESTDATA');
+}
+
+// known-failures.json sits in the source tree; tsc does not copy it to dist/.
+const knownPath = resolve(here, '../../../../pkg/promql/promqltest/known-failures.json');
+const known = new Set(JSON.parse(readFileSync(knownPath, 'utf8')) as string[]);
+
+const dir = testdataDir();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.test'))
+  .sort();
+
+test('promqltest conformance scripts are all present', () => {
+  assert.ok(files.length >= 15, `found ${files.length} scripts in ${dir}`);
+});
+
+for (const file of files) {
+  test(`promqltest ${file}`, async (t) => {
+    const results = await runScript(file, readFileSync(join(dir, file), 'utf8'));
+    const counts = { passed: 0, failed: 0, unsupported: 0 };
+    const regressions: string[] = [];
+    const fixed: string[] = [];
+    for (const r of results) {
+      counts[r.status]++;
+      if (r.status === CaseStatus.Failed && !known.has(r.id)) regressions.push(`${r.id}: ${r.reason}`);
+      if (r.status !== CaseStatus.Failed && known.has(r.id)) fixed.push(r.id);
+    }
+    t.diagnostic(`${file}: passed ${counts.passed}, failed ${counts.failed}, unsupported ${counts.unsupported}`);
+    assert.deepEqual(regressions, [], 'cases failing that are not in known-failures.json');
+    assert.deepEqual(fixed, [], 'cases in known-failures.json that no longer fail: remove them from the list');
+  });
+}

@@ -1,0 +1,191 @@
+/** Runs promqltest scripts against Myelin's engine over the in-memory storage. */
+import type { Labels } from '../../model/labels/index.js';
+import { Engine } from '../engine.js';
+import type { Expr, VectorSelector } from '../parser/index.js';
+import { NodeKind, parseExpr } from '../parser/index.js';
+import type { QueryResult } from '../engine.js';
+import type { Series } from '../value.js';
+import { MemoryStorage } from './memory-storage.js';
+import type { EvalCmd, Point } from './script.js';
+import { parseScript, staleNaN } from './script.js';
+
+export const CaseStatus = { Passed: 'passed', Failed: 'failed', Unsupported: 'unsupported' } as const;
+export type CaseStatus = (typeof CaseStatus)[keyof typeof CaseStatus];
+
+export interface CaseResult {
+  /** `<file>:<line>` of the eval command. */
+  id: string;
+  status: CaseStatus;
+  /** Why it failed (or why unsupported). */
+  reason: string;
+}
+
+const epsilon = 1e-6;
+const minNormal = 2.2250738585072014e-308;
+
+/** Prometheus' almost.Equal with promqltest's epsilon; NaN equals NaN. */
+function floatsMatch(a: number, b: number): boolean {
+  if (Number.isNaN(a) && Number.isNaN(b)) return true;
+  if (a === b) return true;
+  const absSum = Math.abs(a) + Math.abs(b);
+  const diff = Math.abs(a - b);
+  if (a === 0 || b === 0 || absSum < minNormal) return diff < epsilon * minNormal;
+  return diff / Math.min(absSum, Number.MAX_VALUE) < epsilon;
+}
+
+export async function runScript(file: string, text: string, engine = new Engine({ timeout: 60_000 })): Promise<CaseResult[]> {
+  const db = new MemoryStorage();
+  const results: CaseResult[] = [];
+  let native: Labels[] = [];
+  for (const cmd of parseScript(text)) {
+    if (cmd.kind === 'clear') {
+      db.clear();
+      native = [];
+    } else if (cmd.kind === 'load') {
+      for (const s of cmd.series) {
+        s.points.forEach((v, i) => {
+          if (v !== null) db.append(s.labels, i * cmd.interval, v === 'stale' ? staleNaN : v);
+        });
+      }
+      native.push(...cmd.nativeSeries);
+    } else {
+      const id = `${file}:${cmd.line}`;
+      const unsupported = nativeReason(cmd, native);
+      if (unsupported !== null) {
+        results.push({ id, status: CaseStatus.Unsupported, reason: unsupported });
+        continue;
+      }
+      const reason = await runEval(engine, db, cmd);
+      results.push({ id, status: reason === null ? CaseStatus.Passed : CaseStatus.Failed, reason: reason ?? '' });
+    }
+  }
+  return results;
+}
+
+/** A case is unsupported when it expects histogram values or selects a native histogram series. */
+function nativeReason(cmd: EvalCmd, native: readonly Labels[]): string | null {
+  if (cmd.histogramLiteral) return 'expects native histogram values';
+  if (native.length === 0) return null;
+  let expr: Expr;
+  try {
+    expr = parseExpr(cmd.query);
+  } catch {
+    return null;
+  }
+  for (const sel of selectors(expr)) {
+    const hit = native.find((ls) => sel.matchers.every((m) => m.matches(ls.get(m.name))));
+    if (hit !== undefined) return `selects native histogram series ${hit.toString()}`;
+  }
+  return null;
+}
+
+function selectors(e: Expr): VectorSelector[] {
+  switch (e.kind) {
+    case NodeKind.VectorSelector:
+      return [e];
+    case NodeKind.MatrixSelector:
+      return [e.vector];
+    case NodeKind.Subquery:
+    case NodeKind.Paren:
+    case NodeKind.Unary:
+      return selectors(e.expr);
+    case NodeKind.Call:
+      return e.args.flatMap(selectors);
+    case NodeKind.Aggregate:
+      return selectors(e.expr);
+    case NodeKind.Binary:
+      return [...selectors(e.lhs), ...selectors(e.rhs)];
+    default:
+      return [];
+  }
+}
+
+async function runEval(engine: Engine, db: MemoryStorage, cmd: EvalCmd): Promise<string | null> {
+  let res: QueryResult;
+  try {
+    res = cmd.instant
+      ? await engine.instantQuery(db, cmd.query, cmd.start)
+      : await engine.rangeQuery(db, cmd.query, cmd.start, cmd.end, cmd.step);
+  } catch (err) {
+    const msg = (err as Error).message;
+    if (!cmd.fail) return `unexpected error: ${msg}`;
+    if (cmd.failMessage !== null && msg !== cmd.failMessage) return `error "${msg}", want "${cmd.failMessage}"`;
+    if (cmd.failRegexp !== null && !cmd.failRegexp.test(msg)) return `error "${msg}" does not match ${cmd.failRegexp}`;
+    return null;
+  }
+  if (cmd.fail) return 'expected an error, got none';
+  const annos = checkAnnotations('warning', cmd.warn, cmd.warnMessages, res.warnings) ?? checkAnnotations('info', cmd.info, cmd.infoMessages, res.infos);
+  if (annos !== null) return annos;
+  return compareResult(cmd, res);
+}
+
+function checkAnnotations(kind: string, want: 'none' | 'some' | 'any', msgs: string[], got: string[]): string | null {
+  if (want === 'none' && got.length > 0) return `unexpected ${kind}s: ${got.join('; ')}`;
+  if (want === 'some' && got.length === 0) return `expected ${kind}s, got none`;
+  for (const m of msgs) {
+    if (!got.some((g) => g === m || g.startsWith(m + ' ('))) return `missing ${kind} "${m}" in [${got.join('; ')}]`;
+  }
+  return null;
+}
+
+function compareResult(cmd: EvalCmd, res: QueryResult): string | null {
+  const v = res.value;
+  if (v.type === 'scalar') {
+    if (cmd.scalar === null) return `got scalar ${v.scalar.v}, want series`;
+    return floatsMatch(cmd.scalar, v.scalar.v) ? null : `scalar ${v.scalar.v}, want ${cmd.scalar}`;
+  }
+  if (v.type === 'string') return 'string results are not compared';
+  if (cmd.scalar !== null) return `want scalar ${cmd.scalar}, got ${v.type}`;
+  if (v.type === 'vector') {
+    if (v.vector.length !== cmd.expected.length) {
+      return `got ${v.vector.length} samples, want ${cmd.expected.length}: ${v.vector.map((s) => `${s.metric.toString()} ${s.f}`).join(', ')}`;
+    }
+    for (let i = 0; i < cmd.expected.length; i++) {
+      const exp = cmd.expected[i];
+      const idx = v.vector.findIndex((s) => s.metric.equals(exp.labels));
+      if (idx < 0) return `missing ${exp.labels.toString()}; got ${v.vector.map((s) => s.metric.toString()).join(', ')}`;
+      if (cmd.ordered && idx !== i) return `${exp.labels.toString()} at position ${idx}, want ${i}`;
+      const want = exp.points[0];
+      if (typeof want !== 'number' || !floatsMatch(want, v.vector[idx].f)) return `${exp.labels.toString()} = ${v.vector[idx].f}, want ${want}`;
+    }
+    return null;
+  }
+  return compareMatrix(cmd, v.matrix);
+}
+
+function compareMatrix(cmd: EvalCmd, m: Series[]): string | null {
+  if (m.length !== cmd.expected.length) {
+    return `got ${m.length} series, want ${cmd.expected.length}: ${m.map((s) => s.metric.toString()).join(', ')}`;
+  }
+  for (const exp of cmd.expected) {
+    const s = m.find((x) => x.metric.equals(exp.labels));
+    if (s === undefined) return `missing series ${exp.labels.toString()}; got ${m.map((x) => x.metric.toString()).join(', ')}`;
+    const err = cmd.instant ? comparePointsInOrder(exp.points, s) : comparePointsOnSteps(cmd, exp.points, s);
+    if (err !== null) return `${exp.labels.toString()}: ${err}`;
+  }
+  return null;
+}
+
+function comparePointsInOrder(want: Point[], s: Series): string | null {
+  const w = want.filter((p): p is number => typeof p === 'number');
+  if (w.length !== s.fs.length) return `got ${s.fs.length} points [${s.fs.join(' ')}], want ${w.length}`;
+  for (let i = 0; i < w.length; i++) if (!floatsMatch(w[i], s.fs[i])) return `point ${i} = ${s.fs[i]}, want ${w[i]}`;
+  return null;
+}
+
+function comparePointsOnSteps(cmd: EvalCmd, want: Point[], s: Series): string | null {
+  const got = new Map<number, number>();
+  for (let i = 0; i < s.ts.length; i++) got.set(s.ts[i], s.fs[i]);
+  let expectedCount = 0;
+  for (let k = 0; k < want.length; k++) {
+    const p = want[k];
+    if (typeof p !== 'number') continue;
+    expectedCount++;
+    const t = cmd.start + k * cmd.step;
+    const g = got.get(t);
+    if (g === undefined) return `no point at ${t / 1000}s, want ${p}`;
+    if (!floatsMatch(p, g)) return `point at ${t / 1000}s = ${g}, want ${p}`;
+  }
+  if (expectedCount !== s.ts.length) return `got ${s.ts.length} points, want ${expectedCount}: ${s.ts.map((t, i) => `${t / 1000}s=${s.fs[i]}`).join(' ')}`;
+  return null;
+}

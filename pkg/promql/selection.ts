@@ -1,0 +1,168 @@
+/**
+ * Loads the samples of every selector in a query before evaluation starts, so that evaluation
+ * itself is synchronous: one `select` per selector, one pass over each series' iterator, samples
+ * kept columnar in typed arrays. Each selector's time range is widened by its lookback or range,
+ * offset, `@` and enclosing subqueries, as Prometheus' getTimeRangesForSelector does.
+ */
+import type { Labels } from '../model/labels/index.js';
+import type { Querier, Queryable, SampleIterator } from '../storage/index.js';
+import { ValueType } from '../storage/index.js';
+import type { Expr, TimeModifiers, VectorSelector } from './parser/index.js';
+import { NodeKind } from './parser/index.js';
+import { QueryError, ErrorType } from './value.js';
+
+export interface LoadedSeries {
+  readonly metric: Labels;
+  /** Sample timestamps (ms) and values, ascending; views sized to the samples loaded. */
+  readonly ts: Float64Array;
+  readonly vs: Float64Array;
+}
+
+export interface SelectContext {
+  start: number;
+  end: number;
+  step: number;
+  lookbackDelta: number;
+  maxSamples: number;
+  signal: AbortSignal | undefined;
+}
+
+export interface Selection {
+  readonly series: Map<VectorSelector, LoadedSeries[]>;
+  samples: number;
+  warnings: string[];
+}
+
+const scratch = new Float64Array(1);
+const scratchBits = new Uint32Array(scratch.buffer);
+
+/** The staleness marker: a NaN with the payload Prometheus reserves (0x7ff0000000000002). */
+export function isStaleNaN(v: number): boolean {
+  if (v === v) return false;
+  scratch[0] = v;
+  return scratchBits[0] === 2 && scratchBits[1] === 0x7ff00000;
+}
+
+export function resolveAt(m: TimeModifiers, start: number, end: number): number | null {
+  if (m.startOrEnd === 'start') return start;
+  if (m.startOrEnd === 'end') return end;
+  return m.timestamp;
+}
+
+interface Need {
+  sel: VectorSelector;
+  mint: number;
+  maxt: number;
+  range: number;
+  func: string;
+  dropStale: boolean;
+}
+
+/** Walks the AST and records, per selector, the sample time range it needs. */
+function collect(e: Expr, lo: number, hi: number, ctx: SelectContext, func: string, out: Need[]): void {
+  switch (e.kind) {
+    case NodeKind.VectorSelector:
+    case NodeKind.MatrixSelector: {
+      const sel = e.kind === NodeKind.VectorSelector ? e : e.vector;
+      const range = e.kind === NodeKind.MatrixSelector ? e.range : 0;
+      const at = resolveAt(sel, ctx.start, ctx.end);
+      const a = (at ?? lo) - sel.offset;
+      const b = (at ?? hi) - sel.offset;
+      const back = range > 0 ? range : ctx.lookbackDelta;
+      out.push({ sel, mint: a - back, maxt: b, range, func, dropStale: range > 0 });
+      return;
+    }
+    case NodeKind.Subquery: {
+      const at = resolveAt(e, ctx.start, ctx.end);
+      const a = (at ?? lo) - e.offset;
+      const b = (at ?? hi) - e.offset;
+      collect(e.expr, a - e.range, b, ctx, '', out);
+      return;
+    }
+    case NodeKind.Call:
+      for (const arg of e.args) collect(arg, lo, hi, ctx, e.func.name, out);
+      return;
+    case NodeKind.Aggregate:
+      if (e.param !== null) collect(e.param, lo, hi, ctx, '', out);
+      collect(e.expr, lo, hi, ctx, e.op, out);
+      return;
+    case NodeKind.Binary:
+      collect(e.lhs, lo, hi, ctx, '', out);
+      collect(e.rhs, lo, hi, ctx, '', out);
+      return;
+    case NodeKind.Unary:
+    case NodeKind.Paren:
+      collect(e.expr, lo, hi, ctx, func, out);
+      return;
+    default:
+      return;
+  }
+}
+
+export async function selectAll(expr: Expr, queryable: Queryable, ctx: SelectContext): Promise<Selection> {
+  const needs: Need[] = [];
+  collect(expr, ctx.start, ctx.end, ctx, '', needs);
+  const sel: Selection = { series: new Map(), samples: 0, warnings: [] };
+  if (needs.length === 0) return sel;
+  let mint = Infinity;
+  let maxt = -Infinity;
+  for (const n of needs) {
+    mint = Math.min(mint, n.mint);
+    maxt = Math.max(maxt, n.maxt);
+  }
+  const querier = await queryable.querier(mint, maxt);
+  try {
+    for (const n of needs) sel.series.set(n.sel, await load(querier, n, ctx, sel));
+  } finally {
+    await querier.close();
+  }
+  return sel;
+}
+
+async function load(querier: Querier, n: Need, ctx: SelectContext, sel: Selection): Promise<LoadedSeries[]> {
+  const hints = { start: n.mint, end: n.maxt, step: ctx.step, func: n.func, range: n.range, sortSeries: false };
+  const set = querier.select(hints, ...n.sel.matchers);
+  const out: LoadedSeries[] = [];
+  let it: SampleIterator | undefined;
+  let ts: Float64Array = new Float64Array(64);
+  let vs: Float64Array = new Float64Array(64);
+  while (await set.next()) {
+    if (ctx.signal?.aborted === true) throw new QueryError(ErrorType.Canceled, 'query was canceled');
+    const series = set.at();
+    it = series.iterator(it);
+    let len = 0;
+    for (let vt = it.seek(n.mint); vt !== ValueType.None; vt = it.next()) {
+      const t = it.atT();
+      if (t > n.maxt) break;
+      if (vt !== ValueType.Float) continue;
+      const v = it.atV();
+      if (n.dropStale && isStaleNaN(v)) continue;
+      if (len === ts.length) {
+        ts = grow(ts);
+        vs = grow(vs);
+      }
+      ts[len] = t;
+      vs[len] = v;
+      len++;
+    }
+    const err = it.err();
+    if (err !== undefined) throw new QueryError(ErrorType.Execution, `read series ${series.labels.toString()}`, { cause: err });
+    if (len === 0) continue;
+    sel.samples += len;
+    if (sel.samples > ctx.maxSamples) {
+      throw new QueryError(ErrorType.Execution, 'query processing would load too many samples into memory in query execution');
+    }
+    out.push({ metric: series.labels, ts: ts.slice(0, len), vs: vs.slice(0, len) });
+  }
+  const err = set.err();
+  if (err !== undefined) throw new QueryError(ErrorType.Execution, 'select series', { cause: err });
+  sel.warnings.push(...set.warnings());
+  return out;
+}
+
+function grow(a: Float64Array): Float64Array {
+  // Doubling keeps the copy cost linear in the series length.
+  const b = new Float64Array(a.length * 2);
+  b.set(a);
+  return b;
+}

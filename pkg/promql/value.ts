@@ -1,0 +1,68 @@
+/** Values the engine computes and returns (Prometheus promql/value.go, float samples only). */
+import type { Labels } from '../model/labels/index.js';
+
+/** One element of an instant vector. `dropName`: Prometheus 3.x delayed `__name__` removal. */
+export interface Sample {
+  metric: Labels;
+  t: number;
+  f: number;
+  dropName: boolean;
+}
+export type Vector = Sample[];
+
+/** A series of points; `ts` in ms, ascending. */
+export interface Series {
+  metric: Labels;
+  ts: number[];
+  fs: number[];
+  dropName: boolean;
+}
+export type Matrix = Series[];
+
+export interface Scalar {
+  t: number;
+  v: number;
+}
+
+export type QueryValue =
+  | { readonly type: 'vector'; readonly vector: Vector }
+  | { readonly type: 'scalar'; readonly scalar: Scalar }
+  | { readonly type: 'matrix'; readonly matrix: Matrix }
+  | { readonly type: 'string'; readonly string: string; readonly t: number };
+
+/** Error types of Prometheus' HTTP API; the engine's errors carry one. */
+export const ErrorType = {
+  BadData: 'bad_data',
+  Execution: 'execution',
+  Timeout: 'timeout',
+  Canceled: 'canceled',
+  Internal: 'internal',
+  Unavailable: 'unavailable',
+} as const;
+export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
+
+/** An error raised while evaluating a query; `type` selects the HTTP status. */
+export class QueryError extends Error {
+  readonly type: ErrorType;
+  constructor(type: ErrorType, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'QueryError';
+    this.type = type;
+  }
+}
+
+export function executionError(msg: string, cause?: unknown): QueryError {
+  return new QueryError(ErrorType.Execution, msg, cause === undefined ? undefined : { cause });
+}
+
+/** Warnings and infos gathered during evaluation (Prometheus annotations). */
+export class Annotations {
+  readonly warnings = new Set<string>();
+  readonly infos = new Set<string>();
+  warn(msg: string): void {
+    this.warnings.add(`PromQL warning: ${msg}`);
+  }
+  info(msg: string): void {
+    this.infos.add(`PromQL info: ${msg}`);
+  }
+}
