@@ -1,7 +1,7 @@
 /**
  * Child process of the crash test (head-crash.test.ts): appends batches to a head with a WAL and
- * prints `ack <id>` once each commit resolved, and `trunc <mint>` after each truncation, until it is
- * killed. Batch <id> holds one sample (t = id * 1000, v = id) for each of SERIES series.
+ * prints `ack <id>` once each commit resolved, and `trunc <mint>` before each truncation (which may
+ * drop samples older than mint), until it is killed. Batch <id> holds one sample (t = id * 1000, v = id) for each of SERIES series.
  *
  * Usage: node crash-writer.js <wal dir>
  */
@@ -24,8 +24,8 @@ async function main(dir: string): Promise<void> {
     process.stdout.write(`ack ${id}\n`);
     if (id % 40 === 39) {
       const mint = (id - 30) * 1000;
-      await head.truncate(mint);
       process.stdout.write(`trunc ${mint}\n`);
+      await head.truncate(mint);
     }
     id++;
   }
