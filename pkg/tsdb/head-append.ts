@@ -97,10 +97,11 @@ export class HeadAppender implements Appender {
     const ts = this.#ts;
     const vs = this.#vs;
     // Detach the batch so the appender can take the next one while the WAL write is in flight.
+    // Same capacity as the batch just taken: appenders see batches of similar sizes.
     this.#series = [];
-    this.#refs = new Float64Array(256);
-    this.#ts = new Float64Array(256);
-    this.#vs = new Float64Array(256);
+    this.#refs = new Float64Array(refs.length);
+    this.#ts = new Float64Array(ts.length);
+    this.#vs = new Float64Array(vs.length);
     this.#n = 0;
     const head = this.#head;
     try {

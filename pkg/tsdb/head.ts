@@ -10,6 +10,7 @@ import { checkpointAfterTruncation, replayWal } from './head-wal.js';
 import { MemPostings } from './index/index.js';
 import type { ChunkCutOptions } from './mem-series.js';
 import { MemSeries } from './mem-series.js';
+import { SeriesMap } from './series-map.js';
 import type { WalOptions } from './wal/index.js';
 import { RecordEncoder, Wal } from './wal/index.js';
 
@@ -64,7 +65,7 @@ export class Head implements Appendable, Queryable, ChunkQueryable {
   readonly log: Logger | undefined;
   /** Internal: series by ref and by labels key. */
   readonly byRef = new Map<number, MemSeries>();
-  readonly #byKey = new Map<string, MemSeries>();
+  readonly #byLabels = new SeriesMap();
   /** Internal. */
   readonly postings = new MemPostings();
   readonly #interner = new Interner();
@@ -143,7 +144,7 @@ export class Head implements Appendable, Queryable, ChunkQueryable {
 
   /** Internal: the series with these labels, created (after the limit hook) when absent. */
   getOrCreate(ls: Labels): MemSeries {
-    const s = this.#byKey.get(ls.key);
+    const s = this.#byLabels.get(ls);
     if (s !== undefined) return s;
     if (ls.isEmpty()) throw new AppendError(AppendErrorCode.EmptyLabelset);
     const hook = this.opts.beforeSeriesCreate;
@@ -159,7 +160,7 @@ export class Head implements Appendable, Queryable, ChunkQueryable {
 
   /** Internal: the series with these labels if it exists. */
   seriesByLabels(ls: Labels): MemSeries | undefined {
-    return this.#byKey.get(ls.key);
+    return this.#byLabels.get(ls);
   }
 
   /** Internal: creates a series with a given ref (WAL replay keeps refs). */
@@ -169,7 +170,7 @@ export class Head implements Appendable, Queryable, ChunkQueryable {
     for (let i = 0; i < p.length; i++) interned[i] = this.#interner.intern(p[i]);
     const s = new MemSeries(ref, Labels.fromSortedPairs(interned));
     this.byRef.set(ref, s);
-    this.#byKey.set(s.labels.key, s);
+    this.#byLabels.add(s);
     this.postings.add(ref, s.labels);
     if (ref >= this.#nextRef) this.#nextRef = ref + 1;
     this.metrics.series.set(this.byRef.size);
@@ -197,8 +198,8 @@ export class Head implements Appendable, Queryable, ChunkQueryable {
       }
     }
     for (const [ref, ls] of deleted) {
+      this.#byLabels.delete(this.byRef.get(ref) as MemSeries);
       this.byRef.delete(ref);
-      this.#byKey.delete(ls.key);
       const p = ls.pairs();
       for (let i = 0; i < p.length; i++) this.#interner.release(p[i]);
     }

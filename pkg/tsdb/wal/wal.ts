@@ -168,9 +168,10 @@ export class Wal {
   }
 
   #frame(rec: Uint8Array): void {
-    // Fragments and headers this record needs from the current position, to keep it in one segment.
-    const pagesNeeded = Math.ceil((rec.length + RecordHeaderSize) / (PageSize - RecordHeaderSize)) + 1;
-    if (this.#segFill > 0 && this.#segFill + pagesNeeded * PageSize > this.#opts.segmentSize) this.#rotate();
+    // Records stay within one segment: rotate unless the record, a header per fragment and the
+    // padding of at most one short page tail per page crossed surely fit.
+    const overhead = 2 * RecordHeaderSize * (Math.ceil(rec.length / (PageSize - RecordHeaderSize)) + 2);
+    if (this.#segFill > 0 && this.#segFill + rec.length + overhead > this.#opts.segmentSize) this.#rotate();
     let off = 0;
     let first = true;
     for (;;) {

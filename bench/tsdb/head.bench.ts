@@ -1,0 +1,208 @@
+/**
+ * TSDB head benchmark: remote-write-shaped appends, head memory per series, XOR compression, WAL
+ * write and replay speed.
+ *
+ *   node --expose-gc dist/bench/tsdb/head.bench.js            # full sizes (1M series; a few minutes)
+ *   BENCH_SMOKE=1 node --expose-gc dist/bench/tsdb/head.bench.js   # tiny sizes, seconds
+ */
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Registry } from 'prom-client';
+import { Labels, Matcher, MatchType } from '../../pkg/model/labels/index.js';
+import { XorChunk } from '../../pkg/tsdb/chunkenc/index.js';
+import { Head } from '../../pkg/tsdb/index.js';
+import { listSegments } from '../../pkg/tsdb/wal/index.js';
+
+const smoke = process.env.BENCH_SMOKE === '1';
+const sizes = smoke
+  ? { appendSeries: 2_000, appendRounds: 5, memSeries: 5_000, walSeries: 2_000, walSamplesPerSeries: 30, batch: 500 }
+  : { appendSeries: 200_000, appendRounds: 20, memSeries: 1_000_000, walSeries: 100_000, walSamplesPerSeries: 120, batch: 2_000 };
+
+const gc = (globalThis as { gc?: () => void }).gc;
+const Scrape = 15_000;
+const T0 = 1_700_000_000_000;
+
+/** A realistic label set: 100 metric names, 10 jobs, 100 series per instance, one unique pod label. */
+function seriesLabels(i: number): Labels {
+  return Labels.fromRecord({
+    __name__: `bench_metric_${i % 100}_total`,
+    job: `job-${i % 10}`,
+    instance: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${Math.floor(i / 100) & 255}:9100`,
+    pod: `app-${Math.floor(i / 7)}-${(i * 2654435761) % 100000}`,
+    zone: `zone-${i % 3}`,
+  });
+}
+
+/** Fresh copies of the label sets, as a decoded remote-write request would hand them over. */
+function freshCopy(ls: Labels): Labels {
+  return Labels.fromSortedPairs(ls.pairs().map((s) => (' ' + s).slice(1)));
+}
+
+function fmt(n: number, digits = 1): string {
+  return n.toLocaleString('en-US', { maximumFractionDigits: digits });
+}
+
+async function withDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 'myelin-bench-'));
+  try {
+    return await fn(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Append ns/sample: every batch carries one new sample for each of `batch` existing series. */
+async function benchAppend(walDir: string | undefined, useRefs: boolean): Promise<number> {
+  const head = await Head.open({ walDir, wal: { fsync: 'none' } }, { registry: new Registry() });
+  const n = sizes.appendSeries;
+  const labels = Array.from({ length: n }, (_, i) => seriesLabels(i));
+  const refs = new Array<number>(n).fill(0);
+  const app = head.appender();
+  // Create the series first (the steady state of an ingester is existing series).
+  for (let i = 0; i < n; i += sizes.batch) {
+    for (let j = i; j < Math.min(n, i + sizes.batch); j++) refs[j] = app.append(0, labels[j], T0, j);
+    await app.commit();
+  }
+  const requests = labels.map(freshCopy);
+  let samples = 0;
+  const start = process.hrtime.bigint();
+  for (let r = 1; r <= sizes.appendRounds; r++) {
+    const t = T0 + r * Scrape;
+    for (let i = 0; i < n; i += sizes.batch) {
+      const end = Math.min(n, i + sizes.batch);
+      for (let j = i; j < end; j++) app.append(useRefs ? refs[j] : 0, useRefs ? labels[j] : freshLabels(requests, j, r), t, j + r);
+      await app.commit();
+      samples += end - i;
+    }
+  }
+  const ns = Number(process.hrtime.bigint() - start) / samples;
+  await head.close();
+  return ns;
+}
+
+/** Each round, a request's labels are new objects (their `key` is not cached yet). */
+function freshLabels(requests: Labels[], j: number, r: number): Labels {
+  return r % 2 === 0 ? requests[j] : Labels.fromSortedPairs(requests[j].pairs());
+}
+
+function heapBytes(): number {
+  gc?.();
+  gc?.();
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+}
+
+/** Bytes per active series after `memSeries` series × 120 samples (a full chunk each). */
+async function benchMemory(): Promise<{ perSeries: number; chunkBytesPerSample: number }> {
+  const before = heapBytes();
+  const head = await Head.open({}, { registry: new Registry() });
+  const n = sizes.memSeries;
+  const refs = new Array<number>(n).fill(0);
+  const app = head.appender();
+  for (let s = 0; s < 120; s++) {
+    const t = T0 + s * Scrape;
+    for (let i = 0; i < n; i += sizes.batch) {
+      const end = Math.min(n, i + sizes.batch);
+      for (let j = i; j < end; j++) {
+        const ls = refs[j] === 0 ? seriesLabels(j) : Labels.EMPTY;
+        refs[j] = app.append(refs[j], ls, t, counterValue(j, s));
+      }
+      await app.commit();
+    }
+  }
+  const after = heapBytes();
+  let chunkBytes = 0;
+  const cq = await head.chunkQuerier(-Infinity, Infinity);
+  const set = cq.select({ start: 0, end: 0, step: 0, func: '', range: 0, sortSeries: false }, new Matcher(MatchType.Regexp, '__name__', '.+'));
+  while (await set.next()) {
+    const it = set.at().chunks();
+    while (it.next()) chunkBytes += it.at().bytes.length;
+  }
+  const perSeries = (after - before) / n;
+  await head.close();
+  return { perSeries, chunkBytesPerSample: chunkBytes / (n * 120) };
+}
+
+function counterValue(series: number, step: number): number {
+  return (series % 1000) * 1000 + step * ((series % 7) + 1) * 3 + (step % 4 === 0 ? 1 : 0);
+}
+
+/** XOR bytes/sample over 120-sample chunks of typical shapes, at exact 15 s intervals (Prometheus aligns scrape timestamps). */
+function benchXor(): Record<string, number> {
+  const shapes: Record<string, (i: number, prev: number) => number> = {
+    'counter, steady rate': (_i, p) => p + 150,
+    'counter, bursty (+0..8)': (i, p) => p + ((i * 2654435761) % 9),
+    'gauge, integer random walk': (i, p) => p + (((i * 40503) % 2001) - 1000) * 4096,
+    'gauge, float ratio (2 digits)': (i) => Math.round(((i * 7919) % 1000) / 10) / 100,
+    constant: () => 1,
+  };
+  const out: Record<string, number> = {};
+  for (const [name, f] of Object.entries(shapes)) {
+    let bytes = 0;
+    const chunks = 2000;
+    for (let c = 0; c < chunks; c++) {
+      const ch = new XorChunk();
+      let v = c * 1000;
+      for (let i = 0; i < 120; i++) {
+        v = f(c * 120 + i, v);
+        ch.append(T0 + i * Scrape, v);
+      }
+      bytes += ch.size();
+    }
+    out[name] = bytes / (chunks * 120);
+  }
+  return out;
+}
+
+/** WAL write throughput through the head (fsync none), and replay speed on reopen. */
+async function benchWal(): Promise<{ mbPerSec: number; replayPerSec: number; samples: number; walBytes: number }> {
+  return withDir(async (dir) => {
+    const head = await Head.open({ walDir: dir, wal: { fsync: 'none' } }, { registry: new Registry() });
+    const n = sizes.walSeries;
+    const labels = Array.from({ length: n }, (_, i) => seriesLabels(i));
+    const refs = new Array<number>(n).fill(0);
+    const app = head.appender();
+    let samples = 0;
+    const start = process.hrtime.bigint();
+    for (let s = 0; s < sizes.walSamplesPerSeries; s++) {
+      for (let i = 0; i < n; i += sizes.batch) {
+        const end = Math.min(n, i + sizes.batch);
+        for (let j = i; j < end; j++) refs[j] = app.append(refs[j], labels[j], T0 + s * Scrape, counterValue(j, s));
+        await app.commit();
+        samples += end - i;
+      }
+    }
+    const secs = Number(process.hrtime.bigint() - start) / 1e9;
+    await head.close();
+    let walBytes = 0;
+    for (const seg of listSegments(dir)) walBytes += (await stat(seg.path)).size;
+    const rs = process.hrtime.bigint();
+    const h2 = await Head.open({ walDir: dir, wal: { fsync: 'none' } }, { registry: new Registry() });
+    const replaySecs = Number(process.hrtime.bigint() - rs) / 1e9;
+    if (h2.numSeries() !== n) throw new Error(`replay rebuilt ${h2.numSeries()} series, want ${n}`);
+    await h2.close();
+    return { mbPerSec: walBytes / 1e6 / secs, replayPerSec: samples / replaySecs, samples, walBytes };
+  });
+}
+
+async function main(): Promise<void> {
+  if (gc === undefined) throw new Error('run with node --expose-gc');
+  console.log(`# myelin tsdb head benchmark${smoke ? ' (smoke sizes)' : ''}, node ${process.version}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cpus`);
+  console.log(`append, ${fmt(sizes.appendSeries, 0)} series, batches of ${sizes.batch} (1 sample per series), ${sizes.appendRounds} rounds:`);
+  console.log(`  no WAL, fresh labels per request : ${fmt(await benchAppend(undefined, false))} ns/sample`);
+  console.log(`  no WAL, cached series refs       : ${fmt(await benchAppend(undefined, true))} ns/sample`);
+  await withDir(async (d) => console.log(`  WAL (fsync none), fresh labels   : ${fmt(await benchAppend(d, false))} ns/sample`));
+  const mem = await benchMemory();
+  console.log(`head memory, ${fmt(sizes.memSeries, 0)} series x 120 samples (counters, 15s):`);
+  console.log(`  ${fmt(mem.perSeries, 0)} bytes per active series (heapUsed + arrayBuffers after global.gc(), minus the same before the head was built)`);
+  console.log(`  ${fmt(mem.chunkBytesPerSample, 3)} chunk bytes per sample`);
+  console.log('XOR chunk bytes per sample (120-sample chunks, 15s scrape):');
+  for (const [name, b] of Object.entries(benchXor())) console.log(`  ${name.padEnd(32)} ${fmt(b, 3)}`);
+  const wal = await benchWal();
+  console.log(`WAL, ${fmt(sizes.walSeries, 0)} series x ${sizes.walSamplesPerSeries} samples (${fmt(wal.samples, 0)} samples, ${fmt(wal.walBytes / 1e6)} MB):`);
+  console.log(`  write ${fmt(wal.mbPerSec)} MB/s through head commits (fsync none)`);
+  console.log(`  replay ${fmt(wal.replayPerSec / 1e6, 2)} M samples/s`);
+}
+
+await main();

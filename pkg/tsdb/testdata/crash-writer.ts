@@ -1,0 +1,37 @@
+/**
+ * Child process of the crash test (head-crash.test.ts): appends batches to a head with a WAL and
+ * prints `ack <id>` once each commit resolved, and `trunc <mint>` before each truncation (which may
+ * drop samples older than mint), until it is killed. Batch <id> holds one sample (t = id * 1000, v = id) for each of SERIES series.
+ *
+ * Usage: node crash-writer.js <wal dir>
+ */
+import { Registry } from 'prom-client';
+import { Labels } from '../../model/labels/index.js';
+import { Head } from '../head.js';
+
+const SERIES = 50;
+
+async function main(dir: string): Promise<void> {
+  const head = await Head.open({ walDir: dir, wal: { segmentSize: 64 * 1024, fsync: 'none' } }, { registry: new Registry() });
+  const labels: Labels[] = [];
+  for (let i = 0; i < SERIES; i++) labels.push(Labels.fromRecord({ __name__: 'crash_test', series: String(i) }));
+  const refs = new Array<number>(SERIES).fill(0);
+  let id = head.maxTime() === -Infinity ? 0 : head.maxTime() / 1000 + 1;
+  const app = head.appender();
+  for (;;) {
+    for (let i = 0; i < SERIES; i++) refs[i] = app.append(refs[i], labels[i], id * 1000, id);
+    await app.commit();
+    process.stdout.write(`ack ${id}\n`);
+    if (id % 40 === 39) {
+      const mint = (id - 30) * 1000;
+      process.stdout.write(`trunc ${mint}\n`);
+      await head.truncate(mint);
+    }
+    id++;
+  }
+}
+
+main(process.argv[2]).catch((err: unknown) => {
+  process.stderr.write(`crash-writer: ${String(err)}\n`);
+  process.exit(1);
+});
