@@ -39,7 +39,27 @@ export const defaultBlockWriterOptions = (): BlockWriterOptions => ({
 
 interface PendingSeries {
   labels: Labels;
-  chunks: Float64Array;
+  /** First triplet of this series in the shared chunk meta array, and how many. */
+  start: number;
+  count: number;
+}
+
+/** `[minT, maxT, ref]` triplets of every series, in one growing array (no array per series). */
+class ChunkMetaArray {
+  data = new Float64Array(3 * 1024);
+  length = 0;
+
+  push(minT: number, maxT: number, ref: number): void {
+    if (this.length + 3 > this.data.length) {
+      const bigger = new Float64Array(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    const d = this.data;
+    d[this.length++] = minT;
+    d[this.length++] = maxT;
+    d[this.length++] = ref;
+  }
 }
 
 /**
@@ -83,42 +103,40 @@ export async function writeBlock(
 async function writeInto(dir: string, ulid: string, set: ChunkSeriesSet, o: BlockWriterOptions): Promise<BlockMeta | undefined> {
   const segments = new SegmentWriter(join(dir, 'chunks'), o.segmentSize);
   const series: PendingSeries[] = [];
+  const metas = new ChunkMetaArray();
   const symbols = new Set<string>();
   let numSamples = 0;
   let numChunks = 0;
   let minT = Infinity;
   let maxT = -Infinity;
   let it: ChunkIterator | undefined;
+  let prev: readonly string[] = [];
   try {
     while (await set.next()) {
       const s = set.at();
       it = s.chunks(it);
-      let triplets = new Float64Array(3 * 4);
-      let n = 0;
+      const start = metas.length / 3;
       while (it.next()) {
         const c = it.at();
-        const ref = await segments.write(c.encoding, c.bytes);
-        if (n + 3 > triplets.length) {
-          const bigger = new Float64Array(triplets.length * 2);
-          bigger.set(triplets);
-          triplets = bigger;
-        }
-        triplets[n++] = c.minT;
-        triplets[n++] = c.maxT;
-        triplets[n++] = ref;
+        const cMinT = c.minT;
+        const cMaxT = c.maxT;
         numSamples += chunkSampleCount(c.bytes);
-        if (c.minT < minT) minT = c.minT;
-        if (c.maxT > maxT) maxT = c.maxT;
+        let ref = segments.writeSync(c.encoding, c.bytes);
+        if (ref < 0) ref = await segments.write(c.encoding, c.bytes);
+        metas.push(cMinT, cMaxT, ref);
+        if (cMinT < minT) minT = cMinT;
+        if (cMaxT > maxT) maxT = cMaxT;
       }
       const itErr = it.err();
       if (itErr !== undefined) throw new Error(`iterate chunks of ${s.labels.toString()}`, { cause: itErr });
-      if (n === 0) continue;
-      numChunks += n / 3;
-      s.labels.forEach((name, value) => {
-        symbols.add(name);
-        symbols.add(value);
-      });
-      series.push({ labels: s.labels, chunks: triplets.subarray(0, n) });
+      const count = metas.length / 3 - start;
+      if (count === 0) continue;
+      numChunks += count;
+      // Sorted input repeats most label text of the previous series: skip the set for those.
+      const p = s.labels.pairs();
+      for (let i = 0; i < p.length; i++) if (p[i] !== prev[i]) symbols.add(p[i]);
+      prev = p;
+      series.push({ labels: s.labels, start, count });
     }
     const setErr = set.err();
     if (setErr !== undefined) throw new Error('iterate series', { cause: setErr });
@@ -135,7 +153,7 @@ async function writeInto(dir: string, ulid: string, set: ChunkSeriesSet, o: Bloc
       if (i > 0 && Labels.compare(series[i - 1].labels, series[i].labels) === 0) {
         throw new Error(`series ${series[i].labels.toString()} appears twice in the input`);
       }
-      await iw.addSeries(series[i].labels, series[i].chunks);
+      await iw.addSeries(series[i].labels, metas.data, series[i].start, series[i].count);
     }
     await iw.close();
   } catch (err) {

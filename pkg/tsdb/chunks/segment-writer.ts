@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Encbuf, FileWriter } from '../encoding/index.js';
-import { DEFAULT_SEGMENT_SIZE, SEGMENT_MAGIC, SEGMENT_VERSION, chunkRef, segmentName } from './segment-format.js';
+import { DEFAULT_SEGMENT_SIZE, SEGMENT_HEADER_SIZE, SEGMENT_MAGIC, SEGMENT_VERSION, chunkRef, segmentName } from './segment-format.js';
 
 /** Writes chunks into numbered segment files under `dir`, starting a new file before one would exceed `segmentSize`. */
 export class SegmentWriter {
@@ -19,8 +19,31 @@ export class SegmentWriter {
     this.#enc = new Encbuf(256);
   }
 
+  /**
+   * Appends one chunk and returns its reference, or -1 without writing anything when that needs
+   * I/O first (a full buffer or a new segment): then call write(). `data` is copied.
+   */
+  writeSync(encoding: number, data: Uint8Array): number {
+    const f = this.#file;
+    if (f === undefined) return -1;
+    const e = this.#encode(encoding, data);
+    if (!f.fits(e.length) || this.#mustCut(f, e.length)) return -1;
+    const ref = chunkRef(this.#seq, f.pos);
+    f.writeSync(e.get());
+    return ref;
+  }
+
   /** Appends one chunk and returns its reference. `data` is copied. */
   async write(encoding: number, data: Uint8Array): Promise<number> {
+    const e = this.#encode(encoding, data);
+    if (this.#file === undefined || this.#mustCut(this.#file, e.length)) await this.#cut();
+    const f = this.#file as FileWriter;
+    const ref = chunkRef(this.#seq, f.pos);
+    await f.write(e.get());
+    return ref;
+  }
+
+  #encode(encoding: number, data: Uint8Array): Encbuf {
     const e = this.#enc;
     e.reset();
     e.putUvarint(data.length);
@@ -28,13 +51,12 @@ export class SegmentWriter {
     e.putByte(encoding);
     e.putBytes(data);
     e.putCRC32Since(crcFrom);
-    if (this.#file === undefined || (this.#file.pos + e.length > this.segmentSize && this.#file.pos > 8)) {
-      await this.#cut();
-    }
-    const f = this.#file as FileWriter;
-    const ref = chunkRef(this.#seq, f.pos);
-    await f.write(e.get());
-    return ref;
+    return e;
+  }
+
+  /** A segment is full when the chunk would cross its size; a chunk alone may exceed it. */
+  #mustCut(f: FileWriter, n: number): boolean {
+    return f.pos + n > this.segmentSize && f.pos > SEGMENT_HEADER_SIZE;
   }
 
   async #cut(): Promise<void> {

@@ -1,22 +1,22 @@
 import { open, type FileHandle } from 'node:fs/promises';
 
-const FLUSH_AT = 4 << 20;
+const BUFFER_SIZE = 4 << 20;
 
 /**
- * Appends to a new file through a large in-memory buffer, tracking the absolute position, so that
- * format writers can encode synchronously and await only when a flush is due (once per few MiB).
+ * Appends to a new file through one large reused buffer, tracking the absolute position, so that
+ * format writers can encode synchronously and pay an await only when the buffer is full.
  */
 export class FileWriter {
   readonly path: string;
-  #fh: FileHandle;
-  #chunks: Uint8Array[];
+  readonly #fh: FileHandle;
+  readonly #buf: Buffer;
   #buffered: number;
   #flushed: number;
 
   private constructor(path: string, fh: FileHandle) {
     this.path = path;
     this.#fh = fh;
-    this.#chunks = [];
+    this.#buf = Buffer.allocUnsafe(BUFFER_SIZE);
     this.#buffered = 0;
     this.#flushed = 0;
   }
@@ -31,31 +31,43 @@ export class FileWriter {
     return this.#flushed + this.#buffered;
   }
 
-  /** Buffers a copy of `bytes`; flushes when enough has accumulated. */
-  async write(bytes: Uint8Array): Promise<void> {
-    if (bytes.length === 0) return;
-    this.#chunks.push(bytes.slice());
-    this.#buffered += bytes.length;
-    if (this.#buffered >= FLUSH_AT) await this.flush();
+  /** Whether the next `n` bytes fit the buffer, so that writeSync() may be used. */
+  fits(n: number): boolean {
+    return this.#buffered + n <= BUFFER_SIZE;
   }
 
-  /** Writes zero bytes until `pos` is a multiple of `align`. */
+  /** Copies `bytes` into the buffer; the caller checked fits(). */
+  writeSync(bytes: Uint8Array): void {
+    this.#buf.set(bytes, this.#buffered);
+    this.#buffered += bytes.length;
+  }
+
+  /** Copies `bytes` (any size), flushing as the buffer fills. */
+  async write(bytes: Uint8Array): Promise<void> {
+    let off = 0;
+    while (off < bytes.length) {
+      if (this.#buffered === BUFFER_SIZE) await this.flush();
+      const n = Math.min(bytes.length - off, BUFFER_SIZE - this.#buffered);
+      this.#buf.set(bytes.subarray(off, off + n), this.#buffered);
+      this.#buffered += n;
+      off += n;
+    }
+  }
+
+  /** Zero bytes until `pos` is a multiple of `align` (align <= 16). */
   async pad(align: number): Promise<void> {
     const rem = this.pos % align;
-    if (rem !== 0) await this.write(new Uint8Array(align - rem));
+    if (rem !== 0) await this.write(ZEROS.subarray(0, align - rem));
   }
 
   async flush(): Promise<void> {
-    if (this.#buffered === 0) return;
-    const data = Buffer.concat(this.#chunks, this.#buffered);
-    this.#chunks = [];
-    this.#buffered = 0;
     let off = 0;
-    while (off < data.length) {
-      const { bytesWritten } = await this.#fh.write(data, off, data.length - off, this.#flushed + off);
+    while (off < this.#buffered) {
+      const { bytesWritten } = await this.#fh.write(this.#buf, off, this.#buffered - off, this.#flushed + off);
       off += bytesWritten;
     }
-    this.#flushed += data.length;
+    this.#flushed += this.#buffered;
+    this.#buffered = 0;
   }
 
   /** Flushes, fsyncs and closes. */
@@ -68,9 +80,11 @@ export class FileWriter {
     }
   }
 
-  /** Closes without syncing, for error paths; the file is removed by the caller. */
+  /** Closes without flushing or syncing, for error paths; the caller removes the file. */
   async abort(): Promise<void> {
-    this.#chunks = [];
+    this.#buffered = 0;
     await this.#fh.close();
   }
 }
+
+const ZEROS = new Uint8Array(16);

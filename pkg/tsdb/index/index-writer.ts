@@ -1,5 +1,5 @@
 import { Labels, compareUtf8 } from '../../model/labels/index.js';
-import { Encbuf, FileWriter } from '../encoding/index.js';
+import { Encbuf, FileWriter, uvarintSize } from '../encoding/index.js';
 import {
   ALL_POSTINGS_NAME,
   ALL_POSTINGS_VALUE,
@@ -18,20 +18,41 @@ export type ChunkMetaTriplets = ArrayLike<number>;
 const Stage = { Symbols: 0, Series: 1, Done: 2 } as const;
 type Stage = (typeof Stage)[keyof typeof Stage];
 
+/** A growing Uint32Array. */
+class U32List {
+  data = new Uint32Array(1024);
+  length = 0;
+
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const bigger = new Uint32Array(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    this.data[this.length++] = v;
+  }
+}
+
 /**
  * Writes an index file: first all symbols (sorted, once), then every series in label order, then
- * close() derives label indices, postings and the offset tables. Postings are kept in memory as
- * growing arrays of series refs, one per (name, value).
+ * close() derives label indices, postings and the offset tables.
+ *
+ * Postings are not kept per (name, value) while series arrive: each label pair is recorded as
+ * (name symbol, value symbol, series ref) in typed arrays, and close() groups them with two stable
+ * counting sorts. Symbol refs follow the byte order of the symbols, so sorting by refs sorts by
+ * name, then value, and the series refs stay ascending within a group. No object per posting.
  */
 export class IndexWriter {
   readonly #f: FileWriter;
   readonly #e: Encbuf;
   #stage: Stage;
   readonly #toc: TOC;
-  #symbols: Map<string, number>;
-  /** name → value → series refs, in insertion (= ascending) order. */
-  readonly #postings: Map<string, Map<string, number[]>>;
-  readonly #all: number[];
+  readonly #symbolRefs: Map<string, number>;
+  #symbols: readonly string[];
+  readonly #pairName: U32List;
+  readonly #pairValue: U32List;
+  readonly #pairSeries: U32List;
+  readonly #all: U32List;
   #lastSeries: Labels | undefined;
 
   private constructor(f: FileWriter) {
@@ -39,9 +60,12 @@ export class IndexWriter {
     this.#e = new Encbuf(4096);
     this.#stage = Stage.Symbols;
     this.#toc = { symbols: 0, series: 0, labelIndices: 0, labelIndicesTable: 0, postings: 0, postingsTable: 0 };
-    this.#symbols = new Map();
-    this.#postings = new Map();
-    this.#all = [];
+    this.#symbolRefs = new Map();
+    this.#symbols = [];
+    this.#pairName = new U32List();
+    this.#pairValue = new U32List();
+    this.#pairSeries = new U32List();
+    this.#all = new U32List();
     this.#lastSeries = undefined;
   }
 
@@ -58,6 +82,7 @@ export class IndexWriter {
   async addSymbols(symbols: readonly string[]): Promise<void> {
     if (this.#stage !== Stage.Symbols) throw new Error('BUG: index symbols added twice or after series');
     this.#toc.symbols = this.#f.pos;
+    this.#symbols = symbols;
     const e = this.#e;
     e.reset();
     e.putBE32(0);
@@ -66,7 +91,7 @@ export class IndexWriter {
       if (i > 0 && compareUtf8(symbols[i - 1], symbols[i]) >= 0) {
         throw new Error(`BUG: index symbols out of order: ${JSON.stringify(symbols[i - 1])} >= ${JSON.stringify(symbols[i])}`);
       }
-      this.#symbols.set(symbols[i], i);
+      this.#symbolRefs.set(symbols[i], i);
       e.putUvarintStr(symbols[i]);
     }
     e.setBE32(0, e.length - 4);
@@ -76,54 +101,54 @@ export class IndexWriter {
     this.#toc.series = this.#f.pos;
   }
 
-  /** Adds a series after all series that sort before it; returns its reference (offset / 16). */
-  async addSeries(labels: Labels, chunks: ChunkMetaTriplets): Promise<number> {
+  /**
+   * Adds a series after all series that sort before it; returns its reference (offset / 16).
+   * Its chunk metas are `count` triplets of `chunks` from triplet `start` on.
+   */
+  async addSeries(labels: Labels, chunks: ChunkMetaTriplets, start = 0, count = chunks.length / 3): Promise<number> {
     if (this.#stage !== Stage.Series) throw new Error('BUG: index series added before symbols or after close');
     if (this.#lastSeries !== undefined && Labels.compare(this.#lastSeries, labels) >= 0) {
       throw new Error(`BUG: index series out of order: ${this.#lastSeries.toString()} >= ${labels.toString()}`);
     }
     this.#lastSeries = labels;
-    await this.#f.pad(SERIES_ALIGN);
-    const ref = this.#f.pos / SERIES_ALIGN;
+    const pad = (SERIES_ALIGN - (this.#f.pos % SERIES_ALIGN)) % SERIES_ALIGN;
+    const ref = (this.#f.pos + pad) / SERIES_ALIGN;
     if (ref > 0xffffffff) throw new Error('index series section exceeds 64 GiB');
     const e = this.#e;
     e.reset();
-    // Encode the body after a 5-byte hole, then move it up behind its uvarint length.
-    const HOLE = 5;
+    // The body goes after room for padding and a 5-byte uvarint; its length is written in front
+    // of it once known, and the padding right before that.
+    const HOLE = pad + 5;
     for (let i = 0; i < HOLE; i++) e.putByte(0);
-    e.putUvarint(labels.length);
-    for (let i = 0; i < labels.length; i++) {
-      const name = labels.nameAt(i);
-      const value = labels.valueAt(i);
-      e.putUvarint(this.#symbolRef(name));
-      e.putUvarint(this.#symbolRef(value));
-      this.#posting(name, value).push(ref);
+    const p = labels.pairs();
+    e.putUvarint(p.length >> 1);
+    for (let i = 0; i < p.length; i += 2) {
+      const n = this.#symbolRef(p[i]);
+      const v = this.#symbolRef(p[i + 1]);
+      e.putUvarint(n);
+      e.putUvarint(v);
+      this.#pairName.push(n);
+      this.#pairValue.push(v);
+      this.#pairSeries.push(ref);
     }
     this.#all.push(ref);
-    encodeChunkMetas(e, chunks, labels);
-    const body = e.get();
-    const bodyLen = body.length - HOLE;
-    const head = new Encbuf(8);
-    head.putUvarint(bodyLen);
-    const start = HOLE - head.length;
-    body.set(head.get(), start);
+    encodeChunkMetas(e, chunks, start, count, labels);
+    const bodyLen = e.length - HOLE;
+    const lenSize = uvarintSize(bodyLen);
+    const from = HOLE - lenSize - pad;
     e.putCRC32Since(HOLE);
-    await this.#f.write(e.get().subarray(start));
+    const out = e.get();
+    putUvarintAt(out, HOLE - lenSize, bodyLen);
+    const bytes = out.subarray(from);
+    if (this.#f.fits(bytes.length)) this.#f.writeSync(bytes);
+    else await this.#f.write(bytes);
     return ref;
   }
 
   #symbolRef(s: string): number {
-    const r = this.#symbols.get(s);
+    const r = this.#symbolRefs.get(s);
     if (r === undefined) throw new Error(`BUG: label text ${JSON.stringify(s)} missing from the symbol table`);
     return r;
-  }
-
-  #posting(name: string, value: string): number[] {
-    let byValue = this.#postings.get(name);
-    if (byValue === undefined) this.#postings.set(name, (byValue = new Map()));
-    let refs = byValue.get(value);
-    if (refs === undefined) byValue.set(value, (refs = []));
-    return refs;
   }
 
   /** Writes label indices, postings, both offset tables and the TOC; then fsyncs and closes. */
@@ -131,29 +156,35 @@ export class IndexWriter {
     if (this.#stage === Stage.Symbols) await this.addSymbols([]);
     if (this.#stage !== Stage.Series) throw new Error('BUG: index closed twice');
     this.#stage = Stage.Done;
-    const names = [...this.#postings.keys()].sort(compareUtf8);
-    const sortedValues = new Map<string, string[]>();
-    for (const n of names) sortedValues.set(n, [...(this.#postings.get(n) as Map<string, number[]>).keys()].sort(compareUtf8));
+    const n = this.#pairSeries.length;
+    const byValue = countingSort(this.#pairValue.data, identity(n), this.#symbols.length);
+    const order = countingSort(this.#pairName.data, byValue, this.#symbols.length);
+    const names = this.#pairName.data;
+    const values = this.#pairValue.data;
 
-    const labelIndexOffsets = await this.#writeLabelIndices(names, sortedValues);
-    const postingsOffsets = await this.#writePostings(names, sortedValues);
+    const labelIndexOffsets = await this.#writeLabelIndices(order);
+    const postingsOffsets = await this.#writePostings(order);
 
     const e = this.#e;
     this.#toc.labelIndicesTable = this.#f.pos;
-    beginTable(e, names.length);
-    for (let i = 0; i < names.length; i++) {
+    beginTable(e, labelIndexOffsets.length);
+    for (const [nameRef, offset] of labelIndexOffsets) {
       e.putUvarint(1);
-      e.putUvarintStr(names[i]);
-      e.putUvarint(labelIndexOffsets[i]);
+      e.putUvarintStr(this.#symbols[nameRef]);
+      e.putUvarint(offset);
     }
     endTable(e);
     await this.#flushEnc();
 
     this.#toc.postingsTable = this.#f.pos;
     beginTable(e, postingsOffsets.length);
-    let k = 0;
-    putPostingsEntry(e, ALL_POSTINGS_NAME, ALL_POSTINGS_VALUE, postingsOffsets[k++]);
-    for (const n of names) for (const v of sortedValues.get(n) as string[]) putPostingsEntry(e, n, v, postingsOffsets[k++]);
+    putPostingsEntry(e, ALL_POSTINGS_NAME, ALL_POSTINGS_VALUE, postingsOffsets[0]);
+    let g = 1;
+    for (let i = 0; i < n; i++) {
+      const k = order[i];
+      if (i > 0 && names[k] === names[order[i - 1]] && values[k] === values[order[i - 1]]) continue;
+      putPostingsEntry(e, this.#symbols[names[k]], this.#symbols[values[k]], postingsOffsets[g++]);
+    }
     endTable(e);
     await this.#flushEnc();
 
@@ -163,44 +194,65 @@ export class IndexWriter {
     await this.#f.close();
   }
 
-  async #writeLabelIndices(names: string[], sortedValues: Map<string, string[]>): Promise<number[]> {
+  /** One label index per name: its distinct values' symbol refs. Returns [name ref, offset] pairs. */
+  async #writeLabelIndices(order: Uint32Array): Promise<[number, number][]> {
     this.#toc.labelIndices = this.#f.pos;
-    const offsets: number[] = [];
+    const names = this.#pairName.data;
+    const values = this.#pairValue.data;
+    const out: [number, number][] = [];
     const e = this.#e;
-    for (const n of names) {
+    let i = 0;
+    while (i < order.length) {
+      const name = names[order[i]];
       await this.#f.pad(4);
-      offsets.push(this.#f.pos);
-      const values = sortedValues.get(n) as string[];
+      out.push([name, this.#f.pos]);
       e.reset();
-      e.putBE32(4 + 4 + 4 * values.length);
+      e.putBE32(0);
       e.putBE32(1);
-      e.putBE32(values.length);
-      for (const v of values) e.putBE32(this.#symbolRef(v));
+      e.putBE32(0);
+      let count = 0;
+      for (; i < order.length && names[order[i]] === name; i++) {
+        const v = values[order[i]];
+        if (count > 0 && v === values[order[i - 1]]) continue;
+        e.putBE32(v);
+        count++;
+      }
+      e.setBE32(0, e.length - 4);
+      e.setBE32(8, count);
       e.putCRC32Since(4);
       await this.#flushEnc();
     }
-    return offsets;
+    return out;
   }
 
-  async #writePostings(names: string[], sortedValues: Map<string, string[]>): Promise<number[]> {
+  /** The all-series list, then one list per (name, value) in order. Returns their offsets. */
+  async #writePostings(order: Uint32Array): Promise<number[]> {
     await this.#f.pad(4);
     this.#toc.postings = this.#f.pos;
-    const offsets: number[] = [await this.#writePostingsList(this.#all)];
-    for (const n of names) {
-      const byValue = this.#postings.get(n) as Map<string, number[]>;
-      for (const v of sortedValues.get(n) as string[]) offsets.push(await this.#writePostingsList(byValue.get(v) as number[]));
+    const offsets: number[] = [await this.#writePostingsList(this.#all.data, 0, this.#all.length, undefined)];
+    const names = this.#pairName.data;
+    const values = this.#pairValue.data;
+    let i = 0;
+    while (i < order.length) {
+      const name = names[order[i]];
+      const value = values[order[i]];
+      let j = i + 1;
+      while (j < order.length && names[order[j]] === name && values[order[j]] === value) j++;
+      offsets.push(await this.#writePostingsList(this.#pairSeries.data, i, j, order));
+      i = j;
     }
     return offsets;
   }
 
-  async #writePostingsList(refs: readonly number[]): Promise<number> {
+  /** Writes refs[from..to) (through `order` when given) as one postings list; returns its offset. */
+  async #writePostingsList(refs: Uint32Array, from: number, to: number, order: Uint32Array | undefined): Promise<number> {
     await this.#f.pad(4);
     const at = this.#f.pos;
     const e = this.#e;
     e.reset();
-    e.putBE32(4 + 4 * refs.length);
-    e.putBE32(refs.length);
-    for (let i = 0; i < refs.length; i++) e.putBE32(refs[i]);
+    e.putBE32(4 + 4 * (to - from));
+    e.putBE32(to - from);
+    for (let i = from; i < to; i++) e.putBE32(refs[order === undefined ? i : order[i]]);
     e.putCRC32Since(4);
     await this.#flushEnc();
     return at;
@@ -218,6 +270,21 @@ export class IndexWriter {
   }
 }
 
+function identity(n: number): Uint32Array {
+  const out = new Uint32Array(n);
+  for (let i = 0; i < n; i++) out[i] = i;
+  return out;
+}
+
+/** Stable counting sort of the indices `input` by `keys[index]`, keys in [0, range). */
+function countingSort(keys: Uint32Array, input: Uint32Array, range: number): Uint32Array {
+  const start = new Uint32Array(range + 1);
+  for (let i = 0; i < input.length; i++) start[keys[input[i]] + 1]++;
+  for (let k = 0; k < range; k++) start[k + 1] += start[k];
+  const out = new Uint32Array(input.length);
+  for (let i = 0; i < input.length; i++) out[start[keys[input[i]]]++] = input[i];
+  return out;
+}
 function beginTable(e: Encbuf, entries: number): void {
   e.reset();
   e.putBE32(0);
@@ -236,15 +303,23 @@ function putPostingsEntry(e: Encbuf, name: string, value: string, offset: number
   e.putUvarint(offset);
 }
 
-function encodeChunkMetas(e: Encbuf, c: ChunkMetaTriplets, labels: Labels): void {
-  const n = c.length / 3;
+function putUvarintAt(b: Uint8Array, at: number, v: number): void {
+  while (v >= 0x80) {
+    b[at++] = (v & 0x7f) | 0x80;
+    v = Math.floor(v / 128);
+  }
+  b[at] = v;
+}
+
+function encodeChunkMetas(e: Encbuf, c: ChunkMetaTriplets, start: number, n: number, labels: Labels): void {
   e.putUvarint(n);
   if (n === 0) return;
-  if (c[1] < c[0]) throw new Error(`BUG: chunk of ${labels.toString()} ends before it starts`);
-  e.putVarint(c[0]);
-  e.putUvarint(c[1] - c[0]);
-  e.putUvarint(c[2]);
-  for (let i = 3; i < c.length; i += 3) {
+  const s = 3 * start;
+  if (c[s + 1] < c[s]) throw new Error(`BUG: chunk of ${labels.toString()} ends before it starts`);
+  e.putVarint(c[s]);
+  e.putUvarint(c[s + 1] - c[s]);
+  e.putUvarint(c[s + 2]);
+  for (let i = s + 3; i < s + 3 * n; i += 3) {
     const mint = c[i];
     const maxt = c[i + 1];
     const prevMaxt = c[i - 2];
