@@ -99,3 +99,31 @@ test('repair truncates to the valid prefix and drops later segments', () =>
     await w2.close();
     assert.deepEqual(readAll(dir).recs, [record(1, 100), record(4, 5)]);
   }));
+
+test('fsync policies: batch syncs before resolving, interval syncs in the background', () =>
+  withDir(async (dir) => {
+    const count = async (reg: Registry, name: string) => Number(new RegExp(`${name} (\\d+)`).exec(await reg.metrics())?.[1] ?? 0);
+    const fsyncs = (reg: Registry) => count(reg, 'myelin_tsdb_wal_fsync_duration_seconds_count');
+    const regBatch = new Registry();
+    const wb = await Wal.open(join(dir, 'batch'), { fsync: FsyncPolicy.Batch }, regBatch);
+    await Promise.all([wb.log(record(1, 10)), wb.log(record(2, 10)), wb.log(record(3, 10))]);
+    await wb.log(record(4, 10));
+    const writes = await count(regBatch, 'myelin_tsdb_wal_writes_total');
+    assert.ok(writes >= 2 && writes <= 4, `${writes} writes`);
+    assert.equal(await fsyncs(regBatch), writes, 'one fsync per write group');
+    await wb.close();
+
+    const regNone = new Registry();
+    const wn = await Wal.open(join(dir, 'none'), { fsync: FsyncPolicy.None }, regNone);
+    await wn.log(record(1, 10));
+    await wn.close();
+    assert.equal(await fsyncs(regNone), 0);
+
+    const regInt = new Registry();
+    const wi = await Wal.open(join(dir, 'interval'), { fsync: FsyncPolicy.Interval, fsyncIntervalMs: 5 }, regInt);
+    await wi.log(record(1, 10));
+    const deadline = Date.now() + 2000;
+    while ((await fsyncs(regInt)) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    assert.ok((await fsyncs(regInt)) >= 1, 'interval fsync happened');
+    await wi.close();
+  }));
