@@ -146,4 +146,15 @@ test('truncation checkpoints the WAL; replay reads checkpoint and later segments
     assert.deepEqual(await dumpHead(h2), want);
     assert.equal(h2.numSeries(), 2);
     await h2.close();
+    // Even with no segment left after the checkpoint, writing resumes past it (never in a segment
+    // that replay would skip).
+    for (const s of listSegments(dir)) await rm(s.path);
+    const h3 = await open(dir);
+    const a3 = h3.appender();
+    a3.append(0, series(4), 500, 1);
+    await a3.commit();
+    await h3.close();
+    const h4 = await open(dir);
+    assert.deepEqual((await dumpHead(h4)).get(series(4).toString()), [[500, '3ff0000000000000']]);
+    await h4.close();
   }));

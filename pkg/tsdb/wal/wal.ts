@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { crc32c } from './crc32c.js';
 import { WalMetrics } from './metrics.js';
-import { FragmentType, PageSize, RecordHeaderSize, listSegments, segmentName } from './segments.js';
+import { FragmentType, PageSize, RecordHeaderSize, lastCheckpoint, listSegments, segmentName } from './segments.js';
 
 /**
  * When the WAL calls fdatasync. Every acknowledged write has reached the OS when log() resolves, so
@@ -81,8 +81,11 @@ export class Wal {
     const o = { ...DefaultWalOptions, ...opts };
     if (o.segmentSize < 2 * PageSize) throw new Error(`WAL segment size ${o.segmentSize} is below two pages`);
     await mkdir(dir, { recursive: true });
+    // After the newest segment, and after the newest checkpoint: replay skips segments it covers.
     const segs = listSegments(dir);
-    const w = new Wal(dir, o, segs.length === 0 ? 0 : segs[segs.length - 1].index + 1, reg, log);
+    const cp = lastCheckpoint(dir);
+    const next = Math.max(segs.length === 0 ? 0 : segs[segs.length - 1].index + 1, cp === undefined ? 0 : cp.index + 1);
+    const w = new Wal(dir, o, next, reg, log);
     await w.#openFile(w.#segment);
     if (o.fsync === FsyncPolicy.Interval) {
       w.#timer = setInterval(() => w.#syncIfDirty(), o.fsyncIntervalMs);
