@@ -158,3 +158,20 @@ test('truncation checkpoints the WAL; replay reads checkpoint and later segments
     assert.deepEqual((await dumpHead(h4)).get(series(4).toString()), [[500, '3ff0000000000000']]);
     await h4.close();
   }));
+
+test('a checksummed but undecodable record is skipped and counted, not a crash loop', () =>
+  withDir(async (dir) => {
+    const h = await open(dir);
+    const a = h.appender();
+    a.append(0, series(1), 10, 1);
+    await a.commit();
+    await h.wal?.log(Uint8Array.from([2, 0, 0, 1])); // a samples record cut inside its first ref
+    a.append(0, series(1), 20, 2);
+    await a.commit();
+    await h.close();
+    const reg = new Registry();
+    const h2 = await open(dir, reg);
+    assert.deepEqual((await dumpHead(h2)).get(series(1).toString())?.map(([t]) => t), [10, 20]);
+    assert.match(await reg.metrics(), /myelin_tsdb_wal_corruptions_total 1\n/);
+    await h2.close();
+  }));

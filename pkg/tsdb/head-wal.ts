@@ -3,7 +3,7 @@ import { f64, u32 } from './chunkenc/float-bits.js';
 import type { Head } from './head.js';
 import type { MemSeries } from './mem-series.js';
 import type { Corruption, Wal } from './wal/index.js';
-import { RecordDecoder, RecordType, SampleColumns, SegmentReader, createCheckpoint, lastCheckpoint, listSegments, repairWal } from './wal/index.js';
+import { RecordDecodeError, RecordDecoder, RecordType, SampleColumns, SegmentReader, createCheckpoint, lastCheckpoint, listSegments, repairWal } from './wal/index.js';
 
 /**
  * Rebuilds the head from the WAL directory: the newest checkpoint, then the segments after it.
@@ -60,9 +60,16 @@ class ReplayState {
     const r = new SegmentReader(segments);
     try {
       for (let rec = r.next(); rec !== undefined; rec = r.next()) {
-        if (rec[0] === RecordType.Series) this.#dec.series(rec, (ref, ls) => this.#series(ref, ls));
-        else if (rec[0] === RecordType.Samples) this.#samples(rec);
-        // Other record types (tombstones, exemplars, …) are not written by Myelin; skip them.
+        try {
+          if (rec[0] === RecordType.Series) this.#dec.series(rec, (ref, ls) => this.#series(ref, ls));
+          else if (rec[0] === RecordType.Samples) this.#samples(rec);
+          // Other record types (tombstones, exemplars, …) are not written by Myelin; skip them.
+        } catch (err) {
+          // A record with a valid checksum that does not decode: skip it rather than refuse to start.
+          if (!(err instanceof RecordDecodeError)) throw err;
+          this.#head.metrics.walCorruptions.inc();
+          this.#head.log?.error({ segment: r.segment(), err }, 'skipping undecodable wal record');
+        }
       }
       return r.corruption();
     } finally {
