@@ -53,7 +53,7 @@ async function withDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
 }
 
 /** Append ns/sample: every batch carries one new sample for each of `batch` existing series. */
-async function benchAppend(walDir: string | undefined, useRefs: boolean): Promise<number> {
+async function benchAppend(walDir: string | undefined, useRefs: boolean): Promise<{ wall: number; cpu: number }> {
   const head = await Head.open({ walDir, wal: { fsync: 'none' } }, { registry: new Registry() });
   const n = sizes.appendSeries;
   const labels = Array.from({ length: n }, (_, i) => seriesLabels(i));
@@ -66,6 +66,7 @@ async function benchAppend(walDir: string | undefined, useRefs: boolean): Promis
   }
   const requests = labels.map(freshCopy);
   let samples = 0;
+  const cpu0 = process.cpuUsage();
   const start = process.hrtime.bigint();
   for (let r = 1; r <= sizes.appendRounds; r++) {
     const t = T0 + r * Scrape;
@@ -77,8 +78,9 @@ async function benchAppend(walDir: string | undefined, useRefs: boolean): Promis
     }
   }
   const ns = Number(process.hrtime.bigint() - start) / samples;
+  const cpu = process.cpuUsage(cpu0);
   await head.close();
-  return ns;
+  return { wall: ns, cpu: ((cpu.user + cpu.system) * 1000) / samples };
 }
 
 function heapBytes(): number {
@@ -185,9 +187,10 @@ async function main(): Promise<void> {
   if (gc === undefined) throw new Error('run with node --expose-gc');
   console.log(`# myelin tsdb head benchmark${smoke ? ' (smoke sizes)' : ''}, node ${process.version}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cpus`);
   console.log(`append, ${fmt(sizes.appendSeries, 0)} series, batches of ${sizes.batch} (1 sample per series), ${sizes.appendRounds} rounds:`);
-  console.log(`  no WAL, fresh labels per request : ${fmt(await benchAppend(undefined, false))} ns/sample`);
-  console.log(`  no WAL, cached series refs       : ${fmt(await benchAppend(undefined, true))} ns/sample`);
-  await withDir(async (d) => console.log(`  WAL (fsync none), fresh labels   : ${fmt(await benchAppend(d, false))} ns/sample`));
+  const show = (r: { wall: number; cpu: number }) => `${fmt(r.wall)} ns/sample wall, ${fmt(r.cpu)} ns/sample CPU (incl. GC threads)`;
+  console.log(`  no WAL, fresh labels per request : ${show(await benchAppend(undefined, false))}`);
+  console.log(`  no WAL, cached series refs       : ${show(await benchAppend(undefined, true))}`);
+  await withDir(async (d) => console.log(`  WAL (fsync none), fresh labels   : ${show(await benchAppend(d, false))}`));
   const mem = await benchMemory();
   console.log(`head memory, ${fmt(sizes.memSeries, 0)} series x 120 samples (counters, 15s):`);
   console.log(`  ${fmt(mem.perSeries, 0)} bytes per active series (heapUsed + arrayBuffers after global.gc(), minus the same before the head was built)`);
