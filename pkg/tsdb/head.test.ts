@@ -220,3 +220,18 @@ test('truncation drops old chunks and garbage-collects empty series', async () =
   assert.equal(h.minTime(), got[0][0]);
   assert.match(await reg.metrics(), /myelin_tsdb_head_series_removed_total 1/);
 });
+
+test('label names and values: sorted by UTF-8 bytes, limited, restricted by time', async () => {
+  const h = await Head.open({}, { registry: new Registry() });
+  const a = h.appender();
+  a.append(0, L({ __name__: 'm', v: '\uffff' }), 10, 1);
+  a.append(0, L({ __name__: 'm', v: '😀' }), 10, 1);
+  a.append(0, L({ __name__: 'm', v: 'b', old: 'yes' }), 1, 1);
+  await a.commit();
+  const q = await h.querier(5, 20);
+  assert.deepEqual(await q.labelValues('v', { limit: 0 }), ['b', '\uffff', '😀']);
+  assert.deepEqual(await q.labelValues('v', { limit: 2 }), ['b', '\uffff']);
+  assert.deepEqual(await q.labelValues('v', { limit: 0 }, eq('__name__', 'm')), ['\uffff', '😀'], 'series without data in range left out');
+  assert.deepEqual(await q.labelNames({ limit: 0 }, eq('__name__', 'm')), ['__name__', 'v']);
+  assert.deepEqual(await (await h.querier(100, 200)).labelNames({ limit: 0 }), [], 'no overlap with the head');
+});
