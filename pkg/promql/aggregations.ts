@@ -86,16 +86,32 @@ function selectK(op: string, vec: Vector, p: number, groupOf: (m: Labels) => Lab
   }
   const out: Vector = [];
   for (const g of groups.values()) {
-    if (op !== 'limitk') {
-      const top = op === 'topk';
-      g.sort((a, b) => {
-        const an = Number.isNaN(a.f);
-        const bn = Number.isNaN(b.f);
-        if (an || bn) return an === bn ? 0 : an ? 1 : -1;
-        return top ? b.f - a.f : a.f - b.f;
-      });
+    if (op === 'limitk') {
+      for (let i = 0; i < g.length && i < k; i++) out.push(g[i]);
+    } else {
+      out.push(...best(g, k, op === 'topk'));
     }
-    for (let i = 0; i < g.length && i < k; i++) out.push(g[i]);
+  }
+  return out;
+}
+
+/** The k best samples (largest for topk, smallest for bottomk; NaN worst), best first, stable. */
+function best(g: Sample[], k: number, top: boolean): Sample[] {
+  const worse = (a: Sample, b: Sample): boolean => {
+    if (Number.isNaN(a.f)) return !Number.isNaN(b.f);
+    if (Number.isNaN(b.f)) return false;
+    return top ? a.f < b.f : a.f > b.f;
+  };
+  const out: Sample[] = [];
+  for (const s of g) {
+    if (out.length === k && !worse(out[k - 1], s)) continue;
+    let i = out.length < k ? out.length : k - 1;
+    if (out.length < k) out.push(s);
+    while (i > 0 && worse(out[i - 1], s)) {
+      out[i] = out[i - 1];
+      i--;
+    }
+    out[i] = s;
   }
   return out;
 }

@@ -64,13 +64,16 @@ export function binaryOp(ev: Evaluator, e: BinaryExpr, lhs: BinaryOperand, rhs: 
     const m = e.matching as VectorMatching;
     switch (op) {
       case 'and':
-        return ev.rangeEval([lhs, rhs], (v) => setAnd(v[0], v[1], m, false));
+        return ev.rangeEval([lhs, rhs], (v) => setAnd(v[0], v[1], signature(m), false));
       case 'unless':
-        return ev.rangeEval([lhs, rhs], (v) => setAnd(v[0], v[1], m, true));
+        return ev.rangeEval([lhs, rhs], (v) => setAnd(v[0], v[1], signature(m), true));
       case 'or':
-        return ev.rangeEval([lhs, rhs], (v) => setOr(v[0], v[1], m));
-      default:
-        return ev.rangeEval([lhs, rhs], (v) => vectorBinop(op, v[0], v[1], m, e.returnBool));
+        return ev.rangeEval([lhs, rhs], (v) => setOr(v[0], v[1], signature(m)));
+      default: {
+        const sig = signature(m);
+        const results = new ResultMetrics(m);
+        return ev.rangeEval([lhs, rhs], (v) => vectorBinop(op, v[0], v[1], m, e.returnBool, sig, results));
+      }
     }
   }
   const swap = lhs.k === 'scalar';
@@ -99,22 +102,30 @@ export function binaryOp(ev: Evaluator, e: BinaryExpr, lhs: BinaryOperand, rhs: 
   return out;
 }
 
-function signature(m: VectorMatching): (ls: Labels) => string {
+type Sig = (ls: Labels) => string;
+
+/** The matching signature of a label set, memoised per label set for the whole evaluation. */
+function signature(m: VectorMatching): Sig {
   const names = new Set(m.matchingLabels);
-  if (m.on) return (ls) => ls.keep(names).key;
-  names.add(MetricName);
-  return (ls) => ls.drop(names).key;
+  if (!m.on) names.add(MetricName);
+  const cache = new Map<Labels, string>();
+  return (ls) => {
+    let k = cache.get(ls);
+    if (k === undefined) {
+      k = (m.on ? ls.keep(names) : ls.drop(names)).key;
+      cache.set(ls, k);
+    }
+    return k;
+  };
 }
 
-function setAnd(lhs: Vector, rhs: Vector, m: VectorMatching, unless: boolean): Vector {
-  const sig = signature(m);
+function setAnd(lhs: Vector, rhs: Vector, sig: Sig, unless: boolean): Vector {
   const right = new Set<string>();
   for (const s of rhs) right.add(sig(s.metric));
   return lhs.filter((s) => right.has(sig(s.metric)) !== unless);
 }
 
-function setOr(lhs: Vector, rhs: Vector, m: VectorMatching): Vector {
-  const sig = signature(m);
+function setOr(lhs: Vector, rhs: Vector, sig: Sig): Vector {
   const left = new Set<string>();
   for (const s of lhs) left.add(sig(s.metric));
   const out = lhs.slice();
@@ -136,12 +147,19 @@ function matchLabels(ls: Labels, m: VectorMatching): Labels {
   return ls.drop(names);
 }
 
-function vectorBinop(op: string, lhsIn: Vector, rhsIn: Vector, m: VectorMatching, returnBool: boolean): Vector {
+function vectorBinop(
+  op: string,
+  lhsIn: Vector,
+  rhsIn: Vector,
+  m: VectorMatching,
+  returnBool: boolean,
+  sig: Sig,
+  results: ResultMetrics,
+): Vector {
   if (lhsIn.length === 0 || rhsIn.length === 0) return [];
   const swap = m.card === Card.OneToMany;
   const lhs = swap ? rhsIn : lhsIn;
   const rhs = swap ? lhsIn : rhsIn;
-  const sig = signature(m);
   const right = new Map<string, Sample>();
   for (const rs of rhs) {
     const s = sig(rs.metric);
@@ -170,7 +188,7 @@ function vectorBinop(op: string, lhsIn: Vector, rhsIn: Vector, m: VectorMatching
       } else if (f === 0) continue;
       else f = fl;
     }
-    const metric = resultMetric(ls.metric, rs.metric, m);
+    const metric = results.get(ls.metric, rs.metric);
     const seen = matched.get(s);
     if (m.card === Card.OneToOne) {
       if (seen !== undefined) {
@@ -191,6 +209,29 @@ function vectorBinop(op: string, lhsIn: Vector, rhsIn: Vector, m: VectorMatching
     out.push({ metric, t: ls.t, f, dropName });
   }
   return out;
+}
+
+/** Output label sets of matched pairs, memoised for the whole evaluation (they repeat every step). */
+class ResultMetrics {
+  readonly #m: VectorMatching;
+  readonly #cache = new Map<Labels, Map<Labels, Labels>>();
+  constructor(m: VectorMatching) {
+    this.#m = m;
+  }
+
+  get(lhs: Labels, rhs: Labels): Labels {
+    let byRhs = this.#cache.get(lhs);
+    if (byRhs === undefined) {
+      byRhs = new Map();
+      this.#cache.set(lhs, byRhs);
+    }
+    let out = byRhs.get(rhs);
+    if (out === undefined) {
+      out = resultMetric(lhs, rhs, this.#m);
+      byRhs.set(rhs, out);
+    }
+    return out;
+  }
 }
 
 function resultMetric(lhs: Labels, rhs: Labels, m: VectorMatching): Labels {
