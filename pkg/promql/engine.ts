@@ -62,14 +62,14 @@ export class Engine {
     this.opts = { ...defaultEngineOptions, ...opts };
   }
 
-  /** Evaluates `query` at time `t` (ms). Throws ParseError or QueryError. */
-  instantQuery(q: Queryable, query: string, t: number, qo: QueryOptions = {}): Promise<QueryResult> {
+  /** Evaluates `query` at time `t` (ms). Rejects with a ParseError or a QueryError. */
+  async instantQuery(q: Queryable, query: string, t: number, qo: QueryOptions = {}): Promise<QueryResult> {
     const expr = parseExpr(query);
     return this.exec(q, expr, t, t, 0, qo);
   }
 
-  /** Evaluates `query` from `start` to `end` every `step` (all ms). Throws ParseError or QueryError. */
-  rangeQuery(q: Queryable, query: string, start: number, end: number, step: number, qo: QueryOptions = {}): Promise<QueryResult> {
+  /** Evaluates `query` from `start` to `end` every `step` (all ms). Rejects with a ParseError or a QueryError. */
+  async rangeQuery(q: Queryable, query: string, start: number, end: number, step: number, qo: QueryOptions = {}): Promise<QueryResult> {
     const expr = parseExpr(query);
     const t = typeOf(expr);
     if (t !== ValueKind.Vector && t !== ValueKind.Scalar) {

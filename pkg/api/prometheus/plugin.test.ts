@@ -49,7 +49,7 @@ const cases: Record<string, { method?: 'GET' | 'POST'; url: string; form?: strin
   'parse error is bad_data': {
     url: '/prometheus/api/v1/query?query=sum(',
     status: 400,
-    body: { status: 'error', errorType: 'bad_data', error: 'invalid parameter "query": 1:5: parse error: unexpected end of input' },
+    body: { status: 'error', errorType: 'bad_data', error: 'invalid parameter "query": 1:5: parse error: unclosed left parenthesis' },
   },
   'bad time': {
     url: '/prometheus/api/v1/query?query=up&time=abc',

@@ -16,7 +16,10 @@ const ok: Record<string, [string, string]> = {
 };
 
 const bad: Record<string, [string, string]> = {
-  'unexpected end': ['sum(', '1:5: parse error: unexpected end of input'],
+  'unclosed parenthesis': ['sum(', '1:5: parse error: unclosed left parenthesis'],
+  'unclosed braces': ['foo{a="b"', '1:10: parse error: unexpected end of input inside braces'],
+  'unclosed bracket': ['foo[5m', '1:7: parse error: unclosed left bracket'],
+  'unexpected end': ['1 +', '1:4: parse error: unexpected end of input'],
   'range on non selector': ['(foo)[5m]', '1:1: parse error: ranges only allowed for vector selectors'],
   'function arg type': ['rate(foo)', '1:1: parse error: expected type range vector in call to function "rate", got instant vector'],
   'scalar comparison needs bool': ['1 < 2', '1:1: parse error: comparisons between scalars must use BOOL modifier'],

@@ -107,7 +107,7 @@ class Converter {
   private lezerError(n: SyntaxNode): ParseError {
     const at = n.from;
     const rest = this.#input.slice(at).trimStart();
-    if (rest === '') return new ParseError(this.#input, at, 'unexpected end of input');
+    if (rest === '') return new ParseError(this.#input, this.#input.length, unclosed(this.#input));
     const m = /([A-Za-z_:][\w:]*)\s*$/.exec(this.#input.slice(0, at));
     if (rest[0] === '(' && m !== null && getFunction(m[1]) === undefined) {
       return new ParseError(this.#input, m.index, `unknown function with name "${m[1]}"`);
@@ -443,6 +443,33 @@ class Converter {
     if (inner !== undefined && kids.length === 1) return this.duration(inner);
     return this.fail(n, `duration expression "${this.text(n)}" is not supported`);
   }
+}
+
+/** Prometheus' lexer message for input that ends while a bracket is still open. */
+function unclosed(s: string): string {
+  let parens = 0;
+  let brackets = 0;
+  let braces = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (c === '"' || c === "'" || c === '`') {
+      let j = i + 1;
+      while (j < s.length && s[j] !== c) j += c !== '`' && s[j] === '\\' ? 2 : 1;
+      i = j;
+    } else if (c === '#') {
+      const j = s.indexOf('\n', i);
+      i = j < 0 ? s.length : j;
+    } else if (c === '(') parens++;
+    else if (c === ')') parens--;
+    else if (c === '[') brackets++;
+    else if (c === ']') brackets--;
+    else if (c === '{') braces++;
+    else if (c === '}') braces--;
+  }
+  if (braces > 0) return 'unexpected end of input inside braces';
+  if (parens > 0) return 'unclosed left parenthesis';
+  if (brackets > 0) return 'unclosed left bracket';
+  return 'unexpected end of input';
 }
 
 /**
