@@ -54,7 +54,11 @@ const cases: Record<string, { method?: 'GET' | 'POST'; url: string; form?: strin
   'bad time': {
     url: '/prometheus/api/v1/query?query=up&time=abc',
     status: 400,
-    body: { status: 'error', errorType: 'bad_data', error: 'invalid parameter "time": cannot parse "abc" to a valid timestamp' },
+    body: {
+      status: 'error',
+      errorType: 'bad_data',
+      error: `invalid parameter "time": Invalid time value for 'time': cannot parse "abc" to a valid timestamp`,
+    },
   },
   'execution error is 422': {
     url: '/prometheus/api/v1/query?query=up%20%2B%20on(job)%20%7Bjob%3D%22x%22%7D&time=150',

@@ -8,7 +8,7 @@ import type { Queryable } from '../../storage/index.js';
 import type { Engine } from '../../promql/index.js';
 import { ErrorType, QueryError } from '../../promql/index.js';
 import { ParseError, exprToString, parseExpr, parseSeriesSelector } from '../../promql/parser/index.js';
-import { encodeValue, labelsJson } from './encode.js';
+import { encodeData, goJson } from './encode.js';
 import type { Params } from './params.js';
 import { all, badParam, maxTime, minTime, one, parseDuration, parseTime, timeOr } from './params.js';
 
@@ -48,14 +48,18 @@ function sendError(reply: FastifyReply, err: unknown): FastifyReply {
     type = ErrorType.BadData;
     message = `invalid parameter "query": ${message}`;
   }
-  return reply.code(statusOf[type] ?? 500).send({ status: 'error', errorType: type, error: message });
+  return reply
+    .code(statusOf[type] ?? 500)
+    .type('application/json')
+    .send(`{"status":"error","errorType":${goJson(type)},"error":${goJson(message)}}`);
 }
 
-function success(reply: FastifyReply, data: unknown, warnings: string[] = [], infos: string[] = []): FastifyReply {
-  const body: Record<string, unknown> = { status: 'success', data };
-  if (warnings.length > 0) body.warnings = warnings;
-  if (infos.length > 0) body.infos = infos;
-  return reply.send(body);
+/** Prometheus' success envelope; `data` is already JSON. */
+function success(reply: FastifyReply, data: string, warnings: string[] = [], infos: string[] = []): FastifyReply {
+  let body = `{"status":"success","data":${data}`;
+  if (warnings.length > 0) body += `,"warnings":${goJson(warnings)}`;
+  if (infos.length > 0) body += `,"infos":${goJson(infos)}`;
+  return reply.type('application/json').send(body + '}');
 }
 
 function paramsOf(req: FastifyRequest): Params {
@@ -101,7 +105,7 @@ export const prometheusApi: FastifyPluginAsync<PrometheusApiOptions> = async (ap
       try {
         const result = await handler(req, paramsOf(req), opts.tenantOf(req));
         if (result instanceof Envelope) return success(reply, result.data, result.warnings, result.infos);
-        return success(reply, result);
+        return success(reply, goJson(result));
       } catch (err) {
         return sendError(reply, err);
       }
@@ -114,7 +118,7 @@ export const prometheusApi: FastifyPluginAsync<PrometheusApiOptions> = async (ap
     const query = one(p, 'query') ?? '';
     const t = timeOr(p, 'time', now());
     const res = await opts.engine.instantQuery(opts.queryable(tenant), query, t, queryOptions(req, p));
-    return new Envelope(withStats(encodeValue(res.value), p, res.stats.samplesLoaded), res.warnings, res.infos);
+    return new Envelope(withStats(encodeData(res.value), p, res.stats.samplesLoaded), res.warnings, res.infos);
   });
 
   route('/api/v1/query_range', async (req, p, tenant) => {
@@ -124,7 +128,7 @@ export const prometheusApi: FastifyPluginAsync<PrometheusApiOptions> = async (ap
     const step = parseDuration(required(p, 'step'), 'step');
     const query = one(p, 'query') ?? '';
     const res = await opts.engine.rangeQuery(opts.queryable(tenant), query, start, end, step, queryOptions(req, p));
-    return new Envelope(withStats(encodeValue(res.value), p, res.stats.samplesLoaded), res.warnings, res.infos);
+    return new Envelope(withStats(encodeData(res.value), p, res.stats.samplesLoaded), res.warnings, res.infos);
   });
 
   route('/api/v1/series', async (_req, p, tenant) => {
@@ -139,7 +143,7 @@ export const prometheusApi: FastifyPluginAsync<PrometheusApiOptions> = async (ap
         const set = q.select({ start, end, step: 0, func: 'series', range: 0, sortSeries: true }, ...ms);
         while (await set.next()) {
           const ls = set.at().labels;
-          if (!seen.has(ls.key)) seen.set(ls.key, labelsJson(ls));
+          if (!seen.has(ls.key)) seen.set(ls.key, ls.toRecord());
         }
         const err = set.err();
         if (err !== undefined) throw new QueryError(ErrorType.Execution, `select series: ${err.message}`, { cause: err });
@@ -201,10 +205,11 @@ export const prometheusApi: FastifyPluginAsync<PrometheusApiOptions> = async (ap
 };
 
 class Envelope {
-  readonly data: unknown;
+  /** The `data` member, already JSON. */
+  readonly data: string;
   readonly warnings: string[];
   readonly infos: string[];
-  constructor(data: unknown, warnings: string[], infos: string[]) {
+  constructor(data: string, warnings: string[], infos: string[]) {
     this.data = data;
     this.warnings = warnings;
     this.infos = infos;
@@ -230,8 +235,9 @@ function queryOptions(req: FastifyRequest, p: Params): { signal?: AbortSignal; l
   return { signal: ac.signal, lookbackDelta: lb === undefined || lb === '' ? undefined : parseDuration(lb, 'lookback_delta') };
 }
 
-function withStats(data: { resultType: string; result: unknown }, p: Params, samples: number): Record<string, unknown> {
+/** With `stats=<anything>`, Prometheus appends query statistics to `data`. */
+function withStats(data: string, p: Params, samples: number): string {
   const stats = one(p, 'stats');
   if (stats === undefined || stats === '') return data;
-  return { ...data, stats: { samples: { totalQueryableSamples: samples } } };
+  return `${data.slice(0, -1)},"stats":{"samples":{"totalQueryableSamples":${samples}}}}`;
 }

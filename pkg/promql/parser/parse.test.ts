@@ -21,7 +21,7 @@ const bad: Record<string, [string, string]> = {
   'unclosed bracket': ['foo[5m', '1:7: parse error: unclosed left bracket'],
   'unexpected end': ['1 +', '1:4: parse error: unexpected end of input'],
   'range on non selector': ['(foo)[5m]', '1:1: parse error: ranges only allowed for vector selectors'],
-  'function arg type': ['rate(foo)', '1:1: parse error: expected type range vector in call to function "rate", got instant vector'],
+  'function arg type': ['rate(foo)', '1:6: parse error: expected type range vector in call to function "rate", got instant vector'],
   'scalar comparison needs bool': ['1 < 2', '1:1: parse error: comparisons between scalars must use BOOL modifier'],
   'unknown function': ['blah(x)', '1:1: parse error: unknown function with name "blah"'],
   'set op on scalar': ['1 and foo', '1:1: parse error: set operator "and" not allowed in binary scalar expression'],

@@ -83,6 +83,8 @@ export function parseSeriesSelector(input: string): Matcher[] {
 
 class Converter {
   readonly #input: string;
+  /** Start offset of every expression built, for error positions. */
+  readonly #starts = new WeakMap<Expr, number>();
   constructor(input: string) {
     this.#input = input;
   }
@@ -118,6 +120,16 @@ class Converter {
 
   fail(n: { from: number } | number, msg: string): never {
     throw new ParseError(this.#input, typeof n === 'number' ? n : n.from, msg);
+  }
+
+  /** A failure callback for the checks: at the operand named, else at `fallback`. */
+  private failAt(fallback: number): (msg: string, at?: Expr) => never {
+    return (msg, at) => this.fail(at === undefined ? fallback : (this.#starts.get(at) ?? fallback), msg);
+  }
+
+  private started<E extends Expr>(e: E, pos: number): E {
+    if (!this.#starts.has(e)) this.#starts.set(e, pos);
+    return e;
   }
 
   text(n: SyntaxNode): string {
@@ -182,7 +194,7 @@ class Converter {
       if (it === undefined || it.t !== 'binop' || it.prec < minPrec) return lhs;
       st.i++;
       const rhs = this.climb(items, st, it.prec === powPrec ? it.prec : it.prec + 1);
-      lhs = this.binary(it.node, it.op, lhs, rhs);
+      lhs = this.started(this.binary(it.node, it.op, lhs, rhs, this.#starts.get(lhs) ?? it.pos), this.#starts.get(lhs) ?? it.pos);
     }
   }
 
@@ -192,18 +204,19 @@ class Converter {
     if (it.t === 'unary') {
       const operand = this.climb(items, st, powPrec);
       if (operand.kind === NodeKind.Number) {
-        return it.op === '-' ? { kind: NodeKind.Number, value: -operand.value, text: '-' + operand.text } : operand;
+        if (it.op === '+') return operand;
+        return this.started({ kind: NodeKind.Number, value: -operand.value, text: '-' + operand.text }, it.pos);
       }
       checkUnary(operand, (m) => this.fail(it.pos, m));
-      return { kind: NodeKind.Unary, op: it.op, expr: operand };
+      return this.started({ kind: NodeKind.Unary, op: it.op, expr: operand }, it.pos);
     }
     if (it.t !== 'atom') throw new Error(`BUG: unexpected ${it.t} where an operand belongs`);
-    let e = it.e;
+    let e = this.started(it.e, it.pos);
     while (st.i < items.length) {
       const p = items[st.i];
       if (p.t !== 'postfix') break;
       st.i++;
-      e = this.postfix(p.node, e);
+      e = this.started(this.postfix(p.node, e), it.pos);
     }
     return e;
   }
@@ -290,7 +303,7 @@ class Converter {
     const func = getFunction(name);
     if (func === undefined) this.fail(ident, `unknown function with name "${name}"`);
     const args = children(body).map((a) => this.expr(a));
-    checkCall(func, args, (m) => this.fail(n, m));
+    checkCall(func, args, this.failAt(n.from));
     return { kind: NodeKind.Call, func, args };
   }
 
@@ -310,11 +323,10 @@ class Converter {
     }
     if (body === null) this.fail(n, 'BUG: aggregation without body');
     const args = children(body).map((a) => this.expr(a));
-    const agg = checkAggregate(op, args, grouping, without, (m) => this.fail(n, m));
-    return agg;
+    return checkAggregate(op, args, grouping, without, this.failAt(n.from));
   }
 
-  private binary(n: SyntaxNode, op: string, lhs: Expr, rhs: Expr): BinaryExpr {
+  private binary(n: SyntaxNode, op: string, lhs: Expr, rhs: Expr, pos: number): BinaryExpr {
     let returnBool = false;
     let matching: VectorMatching | null = null;
     for (const c of children(n)) {
@@ -333,7 +345,7 @@ class Converter {
         matching = { card, matchingLabels, on, include };
       }
     }
-    return checkBinary(op, lhs, rhs, returnBool, matching, (m) => this.fail(n, m));
+    return checkBinary(op, lhs, rhs, returnBool, matching, this.failAt(pos));
   }
 
   private postfix(n: SyntaxNode, target: Expr): Expr {
