@@ -3,8 +3,8 @@ import type { AggregateExpr, BinaryExpr, Expr, VectorMatching } from './ast.js';
 import { Card, NodeKind, ValueKind, comparisonOps, documentedType, setOps, typeOf } from './ast.js';
 import type { FunctionInfo } from './functions.js';
 
-/** Raises a parse error at `at` (an operand), or at the expression being checked. */
-type Fail = (msg: string, at?: Expr) => never;
+/** Raises a parse error at `at` (an operand, or 'op': a binary operator), else at the expression checked. */
+type Fail = (msg: string, at?: Expr | 'op') => never;
 
 const paramAggregations: ReadonlySet<string> = new Set([
   'topk',
@@ -80,15 +80,15 @@ export function checkBinary(
   const rt = typeOf(rhs);
   const isComparison = comparisonOps.has(op);
   const isSet = setOps.has(op);
-  if (returnBool && !isComparison) fail('bool modifier can only be used on comparison operators');
+  if (returnBool && !isComparison) fail('bool modifier can only be used on comparison operators', 'op');
   if (isComparison && !returnBool && lt === ValueKind.Scalar && rt === ValueKind.Scalar) {
-    fail('comparisons between scalars must use BOOL modifier');
+    fail('comparisons between scalars must use BOOL modifier', 'op');
   }
   let matching: VectorMatching | null = matchingIn ?? { card: Card.OneToOne, matchingLabels: [], on: false, include: [] };
   if (isSet && matching.card === Card.OneToOne) matching = { ...matching, card: Card.ManyToMany };
   if (matching.on) {
     for (const l of matching.matchingLabels) {
-      if (matching.include.includes(l)) fail(`label "${l}" must not occur in ON and GROUP clause at once`);
+      if (matching.include.includes(l)) fail(`label "${l}" must not occur in ON and GROUP clause at once`, 'op');
     }
   }
   if (lt !== ValueKind.Scalar && lt !== ValueKind.Vector) fail('binary expression must contain only scalar and instant vector types', lhs);

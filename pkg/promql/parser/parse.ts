@@ -11,7 +11,7 @@
  */
 import { parser } from '@prometheus-io/lezer-promql';
 import type { SyntaxNode } from '@lezer/common';
-import { Matcher, MatchType, MetricName } from '../../model/labels/index.js';
+import { Matcher, MatchType, MetricName, RegexpSyntaxError } from '../../model/labels/index.js';
 import type { BinaryExpr, Expr, VectorMatching, VectorSelector } from './ast.js';
 import { Card, NodeKind } from './ast.js';
 import { checkBinary, checkCall, checkAggregate, checkUnary } from './check.js';
@@ -60,12 +60,17 @@ const binaryOps: Record<string, { op: string; prec: number }> = {
   Or: { op: 'or', prec: 1 },
 };
 const powPrec = 6;
+/** Go's math.MaxInt64 as a float: the largest @ time in ms. */
+const maxInt64 = 2 ** 63;
 
 type Item =
   | { t: 'atom'; e: Expr; pos: number }
   | { t: 'unary'; op: '-' | '+'; pos: number }
   | { t: 'postfix'; node: SyntaxNode }
   | { t: 'binop'; node: SyntaxNode; op: string; prec: number; pos: number };
+
+/** Where a check failed: an operand, the binary operator, or (undefined) the whole expression. */
+type FailAt = Expr | 'op' | undefined;
 
 /** Parses a PromQL expression; throws ParseError. */
 export function parseExpr(input: string): Expr {
@@ -100,9 +105,12 @@ class Converter {
         return undefined;
       },
     });
+    if (children(top).every((c) => c.type.isError && c.from === c.to && c.from >= this.#input.trimEnd().length)) {
+      if (/^\s*(#[^\n]*\n?\s*)*$/.test(this.#input)) throw new ParseError(this.#input, 0, 'no expression found in input');
+    }
     if (err !== null) throw this.lezerError(err);
-    const expr = top.firstChild;
-    if (expr === null) throw new ParseError(this.#input, 0, 'no expression found in input');
+    const expr = children(top)[0];
+    if (expr === undefined) throw new ParseError(this.#input, 0, 'no expression found in input');
     return this.expr(expr);
   }
 
@@ -110,12 +118,19 @@ class Converter {
     const at = n.from;
     const rest = this.#input.slice(at).trimStart();
     if (rest === '') return new ParseError(this.#input, this.#input.length, unclosed(this.#input));
+    const before = this.#input.slice(0, at).trimEnd();
+    if (rest[0] === '}' && /[=~!]$/.test(before)) {
+      return new ParseError(this.#input, at, 'unexpected "}" in label matching, expected string');
+    }
+    if (rest[0] === ')' && !before.includes('(')) {
+      // The lexer reports an unbalanced parenthesis after consuming it.
+      return new ParseError(this.#input, at + 1, "unexpected right parenthesis ')'");
+    }
     const m = /([A-Za-z_:][\w:]*)\s*$/.exec(this.#input.slice(0, at));
     if (rest[0] === '(' && m !== null && getFunction(m[1]) === undefined) {
       return new ParseError(this.#input, m.index, `unknown function with name "${m[1]}"`);
     }
-    const tok = /^(\w+|\S)/.exec(rest)?.[1] ?? rest[0];
-    return new ParseError(this.#input, at, `unexpected character or token "${tok}"`);
+    return new ParseError(this.#input, at, `unexpected ${describeToken(rest)}`);
   }
 
   fail(n: { from: number } | number, msg: string): never {
@@ -123,8 +138,12 @@ class Converter {
   }
 
   /** A failure callback for the checks: at the operand named, else at `fallback`. */
-  private failAt(fallback: number): (msg: string, at?: Expr) => never {
-    return (msg, at) => this.fail(at === undefined ? fallback : (this.#starts.get(at) ?? fallback), msg);
+  private failAt(fallback: number, opPos = fallback): (msg: string, at?: FailAt) => never {
+    return (msg, at) => {
+      if (at === undefined) return this.fail(fallback, msg);
+      if (at === 'op') return this.fail(opPos, msg);
+      return this.fail(this.#starts.get(at) ?? fallback, msg);
+    };
   }
 
   private started<E extends Expr>(e: E, pos: number): E {
@@ -194,7 +213,8 @@ class Converter {
       if (it === undefined || it.t !== 'binop' || it.prec < minPrec) return lhs;
       st.i++;
       const rhs = this.climb(items, st, it.prec === powPrec ? it.prec : it.prec + 1);
-      lhs = this.started(this.binary(it.node, it.op, lhs, rhs, this.#starts.get(lhs) ?? it.pos), this.#starts.get(lhs) ?? it.pos);
+      const start = this.#starts.get(lhs) ?? it.pos;
+      lhs = this.started(this.binary(it.node, it.op, lhs, rhs, start, it.pos), start);
     }
   }
 
@@ -289,7 +309,8 @@ class Converter {
     try {
       return new Matcher(op, label, value);
     } catch (err) {
-      return this.fail(kids[2], `invalid regular expression in label matcher: ${(err as Error).message}`);
+      const why = err instanceof RegexpSyntaxError ? err.reason : (err as Error).message;
+      return this.fail(n, `error parsing regexp: ${why}: \`^(?:${value})$\``);
     }
   }
 
@@ -326,7 +347,7 @@ class Converter {
     return checkAggregate(op, args, grouping, without, this.failAt(n.from));
   }
 
-  private binary(n: SyntaxNode, op: string, lhs: Expr, rhs: Expr, pos: number): BinaryExpr {
+  private binary(n: SyntaxNode, op: string, lhs: Expr, rhs: Expr, pos: number, opPos: number): BinaryExpr {
     let returnBool = false;
     let matching: VectorMatching | null = null;
     for (const c of children(n)) {
@@ -345,7 +366,7 @@ class Converter {
         matching = { card, matchingLabels, on, include };
       }
     }
-    return checkBinary(op, lhs, rhs, returnBool, matching, this.failAt(pos));
+    return checkBinary(op, lhs, rhs, returnBool, matching, this.failAt(pos, opPos));
   }
 
   private postfix(n: SyntaxNode, target: Expr): Expr {
@@ -400,7 +421,9 @@ class Converter {
       const d = parseDurationMs(text.replace(/^[+-]/, ''));
       if (d !== null) v = (text.startsWith('-') ? -d : d) / 1000;
     }
-    if (v === null || !Number.isFinite(v)) this.fail(last, `timestamp out of bounds for @ modifier: ${this.text(last)}`);
+    if (v === null || !Number.isFinite(v) || Math.abs(v * 1000) > maxInt64) {
+      this.fail(n, `timestamp out of bounds for @ modifier: ${v === null ? this.text(last) : v.toFixed(6)}`);
+    }
     t.timestamp = Math.round(v * 1000);
   }
 
@@ -457,8 +480,41 @@ class Converter {
   }
 }
 
+const keywords: ReadonlySet<string> = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'bool', 'offset']);
+
+/** The token at the start of `rest`, described as Prometheus' parser describes items. */
+function describeToken(rest: string): string {
+  if (rest[0] === ':') return "colon ':'";
+  const word = /^[A-Za-z_:][\w:]*/.exec(rest);
+  if (word !== null) return keywords.has(word[0].toLowerCase()) ? `<${word[0].toLowerCase()}>` : `identifier ${JSON.stringify(word[0])}`;
+  const str = /^("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`[^`]*`)/.exec(rest);
+  if (str !== null) return `string ${JSON.stringify(str[0])}`;
+  const num = /^(\d+(?:\.\d*)?|\.\d+)/.exec(rest);
+  if (num !== null) return `number ${JSON.stringify(num[0])}`;
+  switch (rest[0]) {
+    case ')':
+      return "right parenthesis ')'";
+    case '(':
+      return "left parenthesis '('";
+    case ']':
+      return "right bracket ']'";
+    case '[':
+      return "left bracket '['";
+    case ':':
+      return "colon ':'";
+    case ',':
+      return '","';
+    default:
+      return `character: '${rest[0]}'`;
+  }
+}
+
 /** Prometheus' lexer message for input that ends while a bracket is still open. */
 function unclosed(s: string): string {
+  const tail = s.replace(/#[^\n]*/g, '').trimEnd();
+  if (/\boffset\s*[-+]?$/i.test(tail)) return 'unexpected end of input in offset, expected duration';
+  if (/@\s*(start|end)?$/.test(tail)) return 'unexpected end of input in @, expected timestamp';
+  if (/\b(by|without|on|ignoring)$/i.test(tail)) return 'unexpected end of input in grouping opts, expected "("';
   let parens = 0;
   let brackets = 0;
   let braces = 0;
@@ -522,7 +578,7 @@ function prevWordStart(s: string, i: number): string {
 function children(n: SyntaxNode): SyntaxNode[] {
   const out: SyntaxNode[] = [];
   for (let c = n.firstChild; c !== null; c = c.nextSibling) {
-    if (c.type.isError || /^[A-Z]/.test(c.name)) out.push(c);
+    if (c.type.isError || (/^[A-Z]/.test(c.name) && c.name !== 'LineComment')) out.push(c);
   }
   return out;
 }
