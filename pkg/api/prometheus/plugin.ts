@@ -5,7 +5,8 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Matcher } from '../../model/labels/index.js';
 import type { Queryable } from '../../storage/index.js';
-import type { Engine } from '../../promql/index.js';
+import { TenantError } from '../../tenant/index.js';
+import type { Engine, QueryOptions } from '../../promql/index.js';
 import { ErrorType, QueryError } from '../../promql/index.js';
 import { ParseError, exprToString, parseExpr, parseSeriesSelector } from '../../promql/parser/index.js';
 import { encodeData, goJson } from './encode.js';
@@ -22,7 +23,10 @@ export interface PrometheusApiOptions {
   engine: Engine;
   /** The data a tenant may read. */
   queryable: (tenant: string) => Queryable;
-  /** The tenant of a request (X-Scope-OrgID resolution lives in pkg/tenant). */
+  /**
+   * The tenant of a request, e.g. `(req) => resolver.tenants(req.headers['x-scope-orgid']).join('|')`
+   * with pkg/tenant's TenantResolver; a TenantError it throws becomes 401 (missing) or 400.
+   */
   tenantOf: (req: FastifyRequest) => string;
   /** Metric metadata per tenant; empty when not given. */
   metadata?: (tenant: string) => Promise<Record<string, MetricMetadata[]>>;
@@ -43,13 +47,19 @@ const statusOf: Record<string, number> = {
 function sendError(reply: FastifyReply, err: unknown): FastifyReply {
   let type: string = ErrorType.Internal;
   let message = err instanceof Error ? err.message : String(err);
+  let status: number | undefined;
   if (err instanceof QueryError) type = err.type;
+  else if (err instanceof TenantError) {
+    // No or a malformed X-Scope-OrgID: 401 / 400, as Cortex answers.
+    type = ErrorType.BadData;
+    status = err.code === 'missing' ? 401 : 400;
+  }
   else if (err instanceof ParseError) {
     type = ErrorType.BadData;
     message = `invalid parameter "query": ${message}`;
   }
   return reply
-    .code(statusOf[type] ?? 500)
+    .code(status ?? statusOf[type] ?? 500)
     .type('application/json')
     .send(`{"status":"error","errorType":${goJson(type)},"error":${goJson(message)}}`);
 }
@@ -226,13 +236,17 @@ function limit<T>(xs: T[], n: number): T[] {
   return n > 0 ? xs.slice(0, n) : xs;
 }
 
-function queryOptions(req: FastifyRequest, p: Params): { signal?: AbortSignal; lookbackDelta?: number } {
+/** Cancels when the client goes away; `lookback_delta` and `timeout` parameters as Prometheus. */
+function queryOptions(req: FastifyRequest, p: Params): QueryOptions {
   const ac = new AbortController();
   req.raw.once('close', () => {
     if (!req.raw.complete) ac.abort();
   });
-  const lb = one(p, 'lookback_delta');
-  return { signal: ac.signal, lookbackDelta: lb === undefined || lb === '' ? undefined : parseDuration(lb, 'lookback_delta') };
+  const duration = (name: string): number | undefined => {
+    const v = one(p, name);
+    return v === undefined || v === '' ? undefined : parseDuration(v, name);
+  };
+  return { signal: ac.signal, lookbackDelta: duration('lookback_delta'), timeout: duration('timeout') };
 }
 
 /** With `stats=<anything>`, Prometheus appends query statistics to `data`. */
