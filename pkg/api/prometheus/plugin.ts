@@ -110,10 +110,13 @@ export const prometheusApi: FastifyPluginAsync<PrometheusApiOptions> = async (ap
     done(null, parseForm(body as string));
   });
 
-  const route = (path: string, handler: (req: FastifyRequest, p: Params, tenant: string) => Promise<unknown>): void => {
+  const route = (
+    path: string,
+    handler: (req: FastifyRequest, p: Params, tenant: string, reply: FastifyReply) => Promise<unknown>,
+  ): void => {
     const h = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
       try {
-        const result = await handler(req, paramsOf(req), opts.tenantOf(req));
+        const result = await handler(req, paramsOf(req), opts.tenantOf(req), reply);
         if (result instanceof Envelope) return success(reply, result.data, result.warnings, result.infos);
         return success(reply, goJson(result));
       } catch (err) {
@@ -124,20 +127,20 @@ export const prometheusApi: FastifyPluginAsync<PrometheusApiOptions> = async (ap
     app.post(path, h);
   };
 
-  route('/api/v1/query', async (req, p, tenant) => {
+  route('/api/v1/query', async (_req, p, tenant, reply) => {
     const query = one(p, 'query') ?? '';
     const t = timeOr(p, 'time', now());
-    const res = await opts.engine.instantQuery(opts.queryable(tenant), query, t, queryOptions(req, p));
+    const res = await opts.engine.instantQuery(opts.queryable(tenant), query, t, queryOptions(reply, p));
     return new Envelope(withStats(encodeData(res.value), p, res.stats.samplesLoaded), res.warnings, res.infos);
   });
 
-  route('/api/v1/query_range', async (req, p, tenant) => {
+  route('/api/v1/query_range', async (_req, p, tenant, reply) => {
     const start = parseTime(required(p, 'start'), 'start');
     const end = parseTime(required(p, 'end'), 'end');
     if (end < start) throw badParam('end', 'end timestamp must not be before start time');
     const step = parseDuration(required(p, 'step'), 'step');
     const query = one(p, 'query') ?? '';
-    const res = await opts.engine.rangeQuery(opts.queryable(tenant), query, start, end, step, queryOptions(req, p));
+    const res = await opts.engine.rangeQuery(opts.queryable(tenant), query, start, end, step, queryOptions(reply, p));
     return new Envelope(withStats(encodeData(res.value), p, res.stats.samplesLoaded), res.warnings, res.infos);
   });
 
@@ -237,10 +240,11 @@ function limit<T>(xs: T[], n: number): T[] {
 }
 
 /** Cancels when the client goes away; `lookback_delta` and `timeout` parameters as Prometheus. */
-function queryOptions(req: FastifyRequest, p: Params): QueryOptions {
+function queryOptions(reply: FastifyReply, p: Params): QueryOptions {
   const ac = new AbortController();
-  req.raw.once('close', () => {
-    if (!req.raw.complete) ac.abort();
+  // The response closing before it was written means the client went away.
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) ac.abort();
   });
   const duration = (name: string): number | undefined => {
     const v = one(p, name);
