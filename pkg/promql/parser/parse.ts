@@ -16,30 +16,8 @@ import type { BinaryExpr, Expr, VectorMatching, VectorSelector } from './ast.js'
 import { Card, NodeKind } from './ast.js';
 import { checkBinary, checkCall, checkAggregate, checkUnary } from './check.js';
 import { getFunction } from './functions.js';
+import { ParseError, syntaxError } from './parse-errors.js';
 import { parseDurationMs, parseNumber, unquoteString } from './lex-values.js';
-
-/** A parse or type error, worded and positioned as Prometheus words them. */
-export class ParseError extends Error {
-  readonly code = 'bad_data';
-  readonly pos: number;
-  constructor(input: string, pos: number, msg: string) {
-    super(`${position(input, pos)} parse error: ${msg}`);
-    this.name = 'ParseError';
-    this.pos = pos;
-  }
-}
-
-function position(input: string, pos: number): string {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = 0; i < pos && i < input.length; i++) {
-    if (input[i] === '\n') {
-      line++;
-      lineStart = i + 1;
-    }
-  }
-  return `${line}:${pos - lineStart + 1}:`;
-}
 
 const binaryOps: Record<string, { op: string; prec: number }> = {
   Pow: { op: '^', prec: 6 },
@@ -108,29 +86,10 @@ class Converter {
     if (children(top).every((c) => c.type.isError && c.from === c.to && c.from >= this.#input.trimEnd().length)) {
       if (/^\s*(#[^\n]*\n?\s*)*$/.test(this.#input)) throw new ParseError(this.#input, 0, 'no expression found in input');
     }
-    if (err !== null) throw this.lezerError(err);
+    if (err !== null) throw syntaxError(this.#input, (err as SyntaxNode).from);
     const expr = children(top)[0];
     if (expr === undefined) throw new ParseError(this.#input, 0, 'no expression found in input');
     return this.expr(expr);
-  }
-
-  private lezerError(n: SyntaxNode): ParseError {
-    const at = n.from;
-    const rest = this.#input.slice(at).trimStart();
-    if (rest === '') return new ParseError(this.#input, this.#input.length, unclosed(this.#input));
-    const before = this.#input.slice(0, at).trimEnd();
-    if (rest[0] === '}' && /[=~!]$/.test(before)) {
-      return new ParseError(this.#input, at, 'unexpected "}" in label matching, expected string');
-    }
-    if (rest[0] === ')' && !before.includes('(')) {
-      // The lexer reports an unbalanced parenthesis after consuming it.
-      return new ParseError(this.#input, at + 1, "unexpected right parenthesis ')'");
-    }
-    const m = /([A-Za-z_:][\w:]*)\s*$/.exec(this.#input.slice(0, at));
-    if (rest[0] === '(' && m !== null && getFunction(m[1]) === undefined) {
-      return new ParseError(this.#input, m.index, `unknown function with name "${m[1]}"`);
-    }
-    return new ParseError(this.#input, at, `unexpected ${describeToken(rest)}`);
   }
 
   fail(n: { from: number } | number, msg: string): never {
@@ -478,66 +437,6 @@ class Converter {
     if (inner !== undefined && kids.length === 1) return this.duration(inner);
     return this.fail(n, `duration expression "${this.text(n)}" is not supported`);
   }
-}
-
-const keywords: ReadonlySet<string> = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'bool', 'offset']);
-
-/** The token at the start of `rest`, described as Prometheus' parser describes items. */
-function describeToken(rest: string): string {
-  if (rest[0] === ':') return "colon ':'";
-  const word = /^[A-Za-z_:][\w:]*/.exec(rest);
-  if (word !== null) return keywords.has(word[0].toLowerCase()) ? `<${word[0].toLowerCase()}>` : `identifier ${JSON.stringify(word[0])}`;
-  const str = /^("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`[^`]*`)/.exec(rest);
-  if (str !== null) return `string ${JSON.stringify(str[0])}`;
-  const num = /^(\d+(?:\.\d*)?|\.\d+)/.exec(rest);
-  if (num !== null) return `number ${JSON.stringify(num[0])}`;
-  switch (rest[0]) {
-    case ')':
-      return "right parenthesis ')'";
-    case '(':
-      return "left parenthesis '('";
-    case ']':
-      return "right bracket ']'";
-    case '[':
-      return "left bracket '['";
-    case ':':
-      return "colon ':'";
-    case ',':
-      return '","';
-    default:
-      return `character: '${rest[0]}'`;
-  }
-}
-
-/** Prometheus' lexer message for input that ends while a bracket is still open. */
-function unclosed(s: string): string {
-  const tail = s.replace(/#[^\n]*/g, '').trimEnd();
-  if (/\boffset\s*[-+]?$/i.test(tail)) return 'unexpected end of input in offset, expected duration';
-  if (/@\s*(start|end)?$/.test(tail)) return 'unexpected end of input in @, expected timestamp';
-  if (/\b(by|without|on|ignoring)$/i.test(tail)) return 'unexpected end of input in grouping opts, expected "("';
-  let parens = 0;
-  let brackets = 0;
-  let braces = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (c === '"' || c === "'" || c === '`') {
-      let j = i + 1;
-      while (j < s.length && s[j] !== c) j += c !== '`' && s[j] === '\\' ? 2 : 1;
-      i = j;
-    } else if (c === '#') {
-      const j = s.indexOf('\n', i);
-      i = j < 0 ? s.length : j;
-    } else if (c === '(') parens++;
-    else if (c === ')') parens--;
-    else if (c === '[') brackets++;
-    else if (c === ']') brackets--;
-    else if (c === '{') braces++;
-    else if (c === '}') braces--;
-  }
-  if (braces > 0) return 'unexpected end of input inside braces';
-  if (parens > 0) return 'unclosed left parenthesis';
-  if (brackets > 0) return 'unclosed left bracket';
-  return 'unexpected end of input';
 }
 
 /**
