@@ -256,27 +256,33 @@ export class Evaluator {
       range: input.range,
       metric: Labels.EMPTY,
     };
+    const at = input.at;
+    const offset = input.offset;
+    const range = input.range;
     for (const s of input.series) {
       this.checkAbort();
       const ts: number[] = [];
       const fs: number[] = [];
+      const sts = s.ts;
+      const n = sts.length;
       let lo = 0;
       let hi = 0;
-      w.ts = s.ts;
+      w.ts = sts;
       w.vs = s.fs;
       w.metric = s.metric;
       for (let i = 0; i < this.steps; i++) {
-        const t = this.stepTime(i);
-        const ref = (input.at ?? t) - input.offset;
-        if (input.at !== null) {
+        const t = this.start + i * this.interval;
+        const ref = (at ?? t) - offset;
+        if (at !== null) {
           lo = 0;
           hi = 0;
         }
-        while (hi < s.ts.length && s.ts[hi] <= ref) hi++;
-        while (lo < hi && s.ts[lo] <= ref - input.range) lo++;
+        while (hi < n && sts[hi] <= ref) hi++;
+        const min = ref - range;
+        while (lo < hi && sts[lo] <= min) lo++;
         w.from = lo;
         w.to = hi;
-        w.t = input.at ?? t;
+        w.t = at ?? t;
         w.evalT = t;
         for (let a = 0; a < scalars.length; a++) {
           const sv = scalars[a];

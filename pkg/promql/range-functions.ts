@@ -136,18 +136,23 @@ export function absentLabels(vs: VectorSelector): Labels {
 }
 
 function extrapolatedRate(w: Window, isCounter: boolean, isRate: boolean): number | null {
-  const n = w.to - w.from;
+  const from = w.from;
+  const to = w.to;
+  const n = to - from;
   if (n < 2) return null;
+  const ts = w.ts;
+  const vs = w.vs;
   const rangeEnd = w.t - w.offset;
   const rangeStart = rangeEnd - w.range;
-  const firstT = w.ts[w.from];
-  const lastT = w.ts[w.to - 1];
-  const first = w.vs[w.from];
-  let result = w.vs[w.to - 1] - first;
+  const firstT = ts[from];
+  const lastT = ts[to - 1];
+  const first = vs[from];
+  let result = vs[to - 1] - first;
   if (isCounter) {
+    // Add back what every counter reset took away.
     let last = 0;
-    for (let i = w.from; i < w.to; i++) {
-      const v = w.vs[i];
+    for (let i = from; i < to; i++) {
+      const v = vs[i];
       if (v < last) result += last;
       last = v;
     }
