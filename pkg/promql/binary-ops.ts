@@ -4,6 +4,7 @@ import { LabelsBuilder, MetricName, quoteLabelValue } from '../model/labels/inde
 import type { BinaryExpr, VectorMatching } from './parser/index.js';
 import { Card, comparisonOps } from './parser/index.js';
 import type { Evaluator, Val } from './evaluator.js';
+import { vectorBinopSeriesWise } from './binary-ops-series.js';
 import type { Matrix, Sample, Vector } from './value.js';
 import { executionError } from './value.js';
 
@@ -72,6 +73,18 @@ export function binaryOp(ev: Evaluator, e: BinaryExpr, lhs: BinaryOperand, rhs: 
       default: {
         const sig = signature(m);
         const results = new ResultMetrics(m);
+        if (m.card === Card.OneToOne) {
+          return vectorBinopSeriesWise(ev, lhs.m, rhs.m, {
+            op,
+            isComparison: isCmp,
+            returnBool: e.returnBool,
+            dropName: e.returnBool || arithmetic.has(op),
+            apply: applyOp,
+            sig,
+            result: (l, r) => results.get(l, r),
+            rhsDuplicateError: (a, b) => duplicateError(a.metric, b.metric, m, 'right'),
+          });
+        }
         return ev.rangeEval([lhs, rhs], (v) => vectorBinop(op, v[0], v[1], m, e.returnBool, sig, results));
       }
     }
@@ -140,6 +153,13 @@ function labelsString(ls: Labels): string {
   return `{${parts.join(', ')}}`;
 }
 
+/** Two series of the "one" side share a signature at one step. */
+function duplicateError(a: Labels, b: Labels, m: VectorMatching, side: string): Error {
+  return executionError(
+    `found duplicate series for the match group ${labelsString(matchLabels(a, m))} on the ${side} hand-side of the operation: [${labelsString(a)}, ${labelsString(b)}];many-to-many matching not allowed: matching labels must be unique on one side`,
+  );
+}
+
 function matchLabels(ls: Labels, m: VectorMatching): Labels {
   const names = new Set(m.matchingLabels);
   if (m.on) return ls.keep(names);
@@ -147,6 +167,7 @@ function matchLabels(ls: Labels, m: VectorMatching): Labels {
   return ls.drop(names);
 }
 
+/** group_left / group_right, step by step: the "many" side may repeat a signature, the "one" side not. */
 function vectorBinop(
   op: string,
   lhsIn: Vector,
@@ -164,16 +185,11 @@ function vectorBinop(
   for (const rs of rhs) {
     const s = sig(rs.metric);
     const dup = right.get(s);
-    if (dup !== undefined) {
-      const side = swap ? 'left' : 'right';
-      throw executionError(
-        `found duplicate series for the match group ${labelsString(matchLabels(rs.metric, m))} on the ${side} hand-side of the operation: [${labelsString(rs.metric)}, ${labelsString(dup.metric)}];many-to-many matching not allowed: matching labels must be unique on one side`,
-      );
-    }
+    if (dup !== undefined) throw duplicateError(rs.metric, dup.metric, m, swap ? 'left' : 'right');
     right.set(s, rs);
   }
   const isCmp = comparisonOps.has(op);
-  const matched = new Map<string, Set<string> | null>();
+  const matched = new Map<string, Set<string>>();
   const out: Vector = [];
   for (const ls of lhs) {
     const s = sig(ls.metric);
@@ -189,22 +205,14 @@ function vectorBinop(
       else f = fl;
     }
     const metric = results.get(ls.metric, rs.metric);
-    const seen = matched.get(s);
-    if (m.card === Card.OneToOne) {
-      if (seen !== undefined) {
-        throw executionError('multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)');
-      }
-      matched.set(s, null);
-    } else {
-      let set = seen;
-      if (set === undefined || set === null) {
-        set = new Set();
-        matched.set(s, set);
-      } else if (set.has(metric.key)) {
-        throw executionError('multiple matches for matching labels grouping labels must ensure unique matches');
-      }
-      set.add(metric.key);
+    let set = matched.get(s);
+    if (set === undefined) {
+      set = new Set();
+      matched.set(s, set);
+    } else if (set.has(metric.key)) {
+      throw executionError('multiple matches for matching labels grouping labels must ensure unique matches');
     }
+    set.add(metric.key);
     const dropName = returnBool || arithmetic.has(op) || ls.dropName;
     out.push({ metric, t: ls.t, f, dropName });
   }
