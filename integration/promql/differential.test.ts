@@ -245,3 +245,35 @@ test('series, labels and label values agree with Prometheus', async () => {
     assert.deepEqual(sortJson(mine.data), sortJson(theirs.data), path);
   }
 });
+
+/** Deterministic results (sorted matrices, exact arithmetic) must be byte-identical. */
+const exact: Array<{ path: string; params: Record<string, string> }> = [
+  { path: '/api/v1/query_range', params: { query: 'http_requests_total{instance="host-1"}', ...range } },
+  { path: '/api/v1/query_range', params: { query: 'count by (job) (http_requests_total)', ...range } },
+  { path: '/api/v1/query_range', params: { query: 'node_memory_free_bytes / 1e6 > 1000', ...range } },
+  { path: '/api/v1/query', params: { query: '1/0', time: '1.5' } },
+  { path: '/api/v1/query', params: { query: 'vector(1)', time: '1.5' } },
+  { path: '/api/v1/query', params: { query: 'vector(1)', time: '1.005' } },
+  { path: '/api/v1/query', params: { query: '-node_memory_free_bytes[1m]', time: instantTime } },
+  { path: '/api/v1/query', params: { query: 'sum(rate(http_requests_total[5m])) by (job) * on() group_left vector(1)', time: instantTime } },
+  { path: '/api/v1/query', params: { query: 'node_memory_free_bytes[5m]', time: instantTime } },
+  { path: '/api/v1/query', params: { query: '-1/0', time: '-10.005' } },
+  { path: '/api/v1/query', params: { query: 'vector(0/0) < bool 1', time: instantTime } },
+  { path: '/api/v1/query', params: { query: '"a<b>&c"', time: instantTime } },
+  { path: '/api/v1/query', params: { query: 'sum(', time: instantTime } },
+  { path: '/api/v1/query', params: { query: 'rate(http_requests_total)', time: instantTime } },
+  { path: '/api/v1/query', params: { query: 'up', time: 'yesterday' } },
+  { path: '/api/v1/query_range', params: { query: 'up', start: '10', end: '5', step: '1' } },
+  { path: '/api/v1/query_range', params: { query: 'up', start: '0', end: '100000', step: '1' } },
+];
+
+test('byte-identical responses', async (t) => {
+  for (const { path, params } of exact) {
+    await t.test(`${path} ${JSON.stringify(params)}`, async () => {
+      const mine = await myelin.inject({ method: 'GET', url: `${path}?${new URLSearchParams(params).toString()}` });
+      const theirs = await fetch(`${prom.url}${path}?${new URLSearchParams(params).toString()}`);
+      assert.equal(mine.body, await theirs.text());
+      assert.equal(mine.statusCode, theirs.status);
+    });
+  }
+});

@@ -6,22 +6,10 @@ import type { Evaluator, Val } from './evaluator.js';
 import { formatFloat } from './format-float.js';
 import { prometheusLabelsHash } from './labels-hash.js';
 import { goFloat } from './range-functions.js';
-import type { KahanSum } from './stats-math.js';
-import { kahanAdd, quantile } from './stats-math.js';
-import type { Matrix, Sample, Vector } from './value.js';
+import { quantile } from './stats-math.js';
+import { aggregateSeriesWise, seriesWiseOps } from './aggregations-series.js';
+import type { Annotations, Matrix, Sample, Vector } from './value.js';
 import { executionError } from './value.js';
-
-interface Group {
-  metric: Labels;
-  dropName: boolean;
-  count: number;
-  value: number;
-  k: KahanSum;
-  mean: KahanSum;
-  incremental: boolean;
-  values: number[];
-  samples: Sample[];
-}
 
 export function aggregate(ev: Evaluator, e: AggregateExpr, param: Val | null, input: Val): Matrix {
   const names = new Set(e.grouping);
@@ -41,6 +29,7 @@ export function aggregate(ev: Evaluator, e: AggregateExpr, param: Val | null, in
   if (e.op === 'count_values' && (label === '' || label.includes('\ufffd'))) {
     throw executionError(`invalid label name ${JSON.stringify(label)}`);
   }
+  if (seriesWiseOps.has(e.op) && input.k === 'vector') return aggregateSeriesWise(ev, e.op, input.m, groupOf, keepsName);
   const annos = ev.opts.annotations;
   return ev.rangeEval(args, (vecs, sc) => {
     const vec = vecs[args.length - 1];
@@ -55,108 +44,28 @@ export function aggregate(ev: Evaluator, e: AggregateExpr, param: Val | null, in
       case 'count_values':
         return countValues(vec, label, groupOf);
       case 'quantile':
-        if (Number.isNaN(p) || p < 0 || p > 1) annos.warn(`quantile value should be between 0 and 1, got ${goFloat(p)}`);
-        break;
+        return quantiles(vec, p, groupOf, keepsName, annos);
+      default:
+        throw executionError(`aggregation "${e.op}" is not supported`);
     }
-    const groups = new Map<string, Group>();
-    for (const s of vec) {
-      const metric = groupOf(s.metric);
-      let g = groups.get(metric.key);
-      if (g === undefined) {
-        g = newGroup(metric, keepsName && s.dropName, s.f);
-        groups.set(metric.key, g);
-        if (e.op === 'quantile') g.values.push(s.f);
-        continue;
-      }
-      accumulate(e.op, g, s.f);
-    }
-    const out: Vector = [];
-    for (const g of groups.values()) out.push({ metric: g.metric, t: 0, f: finish(e.op, g, p), dropName: g.dropName });
-    return out;
   });
 }
 
-function newGroup(metric: Labels, dropName: boolean, f: number): Group {
-  return {
-    metric,
-    dropName,
-    count: 1,
-    value: f,
-    k: { sum: f, c: 0 },
-    mean: { sum: f, c: 0 },
-    incremental: false,
-    values: [],
-    samples: [],
-  };
-}
-
-function accumulate(op: string, g: Group, f: number): void {
-  g.count++;
-  switch (op) {
-    case 'sum':
-      kahanAdd(g.k, f);
-      return;
-    case 'avg': {
-      if (!g.incremental) {
-        const prevSum = g.k.sum;
-        const prevC = g.k.c;
-        kahanAdd(g.k, f);
-        if (g.k.sum !== Infinity && g.k.sum !== -Infinity) return;
-        g.incremental = true;
-        g.mean.sum = prevSum / (g.count - 1);
-        g.mean.c = prevC / (g.count - 1);
-      }
-      const q = (g.count - 1) / g.count;
-      g.mean.sum *= q;
-      g.mean.c *= q;
-      kahanAdd(g.mean, f / g.count);
-      return;
+function quantiles(vec: Vector, q: number, groupOf: (m: Labels) => Labels, keepsName: boolean, annos: Annotations): Vector {
+  if (Number.isNaN(q) || q < 0 || q > 1) annos.warn(`quantile value should be between 0 and 1, got ${goFloat(q)}`);
+  const groups = new Map<string, { metric: Labels; dropName: boolean; values: number[] }>();
+  for (const s of vec) {
+    const metric = groupOf(s.metric);
+    let g = groups.get(metric.key);
+    if (g === undefined) {
+      g = { metric, dropName: keepsName && s.dropName, values: [] };
+      groups.set(metric.key, g);
     }
-    case 'max':
-      if (g.value < f || Number.isNaN(g.value)) g.value = f;
-      return;
-    case 'min':
-      if (g.value > f || Number.isNaN(g.value)) g.value = f;
-      return;
-    case 'stddev':
-    case 'stdvar': {
-      // Welford: mean in mean.sum, sum of squared deviations in value (initialised in finish).
-      if (g.count === 2) g.value = Number.isFinite(g.mean.sum) ? 0 : NaN;
-      const delta = f - g.mean.sum;
-      g.mean.sum += delta / g.count;
-      g.value += delta * (f - g.mean.sum);
-      return;
-    }
-    case 'quantile':
-      g.values.push(f);
-      return;
-    default:
-      return;
+    g.values.push(s.f);
   }
-}
-
-function finish(op: string, g: Group, p: number): number {
-  switch (op) {
-    case 'sum':
-      return g.k.sum + g.k.c;
-    case 'avg':
-      return g.incremental ? g.mean.sum + g.mean.c : g.k.sum / g.count + g.k.c / g.count;
-    case 'count':
-      return g.count;
-    case 'group':
-      return 1;
-    case 'max':
-    case 'min':
-      return g.value;
-    case 'stdvar':
-      return g.count === 1 ? (Number.isFinite(g.value) ? 0 : NaN) : g.value / g.count;
-    case 'stddev':
-      return g.count === 1 ? (Number.isFinite(g.value) ? 0 : NaN) : Math.sqrt(g.value / g.count);
-    case 'quantile':
-      return quantile(p, g.values);
-    default:
-      throw executionError(`aggregation "${op}" is not supported`);
-  }
+  const out: Vector = [];
+  for (const g of groups.values()) out.push({ metric: g.metric, t: 0, f: quantile(q, g.values), dropName: g.dropName });
+  return out;
 }
 
 /** topk / bottomk / limitk: up to k input samples per group, unchanged. */
@@ -177,16 +86,32 @@ function selectK(op: string, vec: Vector, p: number, groupOf: (m: Labels) => Lab
   }
   const out: Vector = [];
   for (const g of groups.values()) {
-    if (op !== 'limitk') {
-      const top = op === 'topk';
-      g.sort((a, b) => {
-        const an = Number.isNaN(a.f);
-        const bn = Number.isNaN(b.f);
-        if (an || bn) return an === bn ? 0 : an ? 1 : -1;
-        return top ? b.f - a.f : a.f - b.f;
-      });
+    if (op === 'limitk') {
+      for (let i = 0; i < g.length && i < k; i++) out.push(g[i]);
+    } else {
+      out.push(...best(g, k, op === 'topk'));
     }
-    for (let i = 0; i < g.length && i < k; i++) out.push(g[i]);
+  }
+  return out;
+}
+
+/** The k best samples (largest for topk, smallest for bottomk; NaN worst), best first, stable. */
+function best(g: Sample[], k: number, top: boolean): Sample[] {
+  const worse = (a: Sample, b: Sample): boolean => {
+    if (Number.isNaN(a.f)) return !Number.isNaN(b.f);
+    if (Number.isNaN(b.f)) return false;
+    return top ? a.f < b.f : a.f > b.f;
+  };
+  const out: Sample[] = [];
+  for (const s of g) {
+    if (out.length === k && !worse(out[k - 1], s)) continue;
+    let i = out.length < k ? out.length : k - 1;
+    if (out.length < k) out.push(s);
+    while (i > 0 && worse(out[i - 1], s)) {
+      out[i] = out[i - 1];
+      i--;
+    }
+    out[i] = s;
   }
   return out;
 }
@@ -194,7 +119,7 @@ function selectK(op: string, vec: Vector, p: number, groupOf: (m: Labels) => Lab
 /** math.MaxUint64 as a float64 (2^64 after rounding, as in Go). */
 const maxUint64 = 2 ** 64;
 
-function limitRatio(vec: Vector, p: number, annos: Evaluator['opts']['annotations']): Vector {
+function limitRatio(vec: Vector, p: number, annos: Annotations): Vector {
   if (Number.isNaN(p)) throw executionError('Ratio value is NaN for limit_ratio');
   let r = p;
   if (r > 1) {

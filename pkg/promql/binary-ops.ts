@@ -4,6 +4,7 @@ import { LabelsBuilder, MetricName, quoteLabelValue } from '../model/labels/inde
 import type { BinaryExpr, VectorMatching } from './parser/index.js';
 import { Card, comparisonOps } from './parser/index.js';
 import type { Evaluator, Val } from './evaluator.js';
+import { vectorBinopSeriesWise } from './binary-ops-series.js';
 import type { Matrix, Sample, Vector } from './value.js';
 import { executionError } from './value.js';
 
@@ -64,13 +65,28 @@ export function binaryOp(ev: Evaluator, e: BinaryExpr, lhs: BinaryOperand, rhs: 
     const m = e.matching as VectorMatching;
     switch (op) {
       case 'and':
-        return ev.rangeEval([lhs, rhs], (v) => setAnd(v[0], v[1], m, false));
+        return ev.rangeEval([lhs, rhs], (v) => setAnd(v[0], v[1], signature(m), false));
       case 'unless':
-        return ev.rangeEval([lhs, rhs], (v) => setAnd(v[0], v[1], m, true));
+        return ev.rangeEval([lhs, rhs], (v) => setAnd(v[0], v[1], signature(m), true));
       case 'or':
-        return ev.rangeEval([lhs, rhs], (v) => setOr(v[0], v[1], m));
-      default:
-        return ev.rangeEval([lhs, rhs], (v) => vectorBinop(op, v[0], v[1], m, e.returnBool));
+        return ev.rangeEval([lhs, rhs], (v) => setOr(v[0], v[1], signature(m)));
+      default: {
+        const sig = signature(m);
+        const results = new ResultMetrics(m);
+        if (m.card === Card.OneToOne) {
+          return vectorBinopSeriesWise(ev, lhs.m, rhs.m, {
+            op,
+            isComparison: isCmp,
+            returnBool: e.returnBool,
+            dropName: e.returnBool || arithmetic.has(op),
+            apply: applyOp,
+            sig,
+            result: (l, r) => results.get(l, r),
+            rhsDuplicateError: (a, b) => duplicateError(a.metric, b.metric, m, 'right'),
+          });
+        }
+        return ev.rangeEval([lhs, rhs], (v) => vectorBinop(op, v[0], v[1], m, e.returnBool, sig, results));
+      }
     }
   }
   const swap = lhs.k === 'scalar';
@@ -99,22 +115,30 @@ export function binaryOp(ev: Evaluator, e: BinaryExpr, lhs: BinaryOperand, rhs: 
   return out;
 }
 
-function signature(m: VectorMatching): (ls: Labels) => string {
+type Sig = (ls: Labels) => string;
+
+/** The matching signature of a label set, memoised per label set for the whole evaluation. */
+function signature(m: VectorMatching): Sig {
   const names = new Set(m.matchingLabels);
-  if (m.on) return (ls) => ls.keep(names).key;
-  names.add(MetricName);
-  return (ls) => ls.drop(names).key;
+  if (!m.on) names.add(MetricName);
+  const cache = new Map<Labels, string>();
+  return (ls) => {
+    let k = cache.get(ls);
+    if (k === undefined) {
+      k = (m.on ? ls.keep(names) : ls.drop(names)).key;
+      cache.set(ls, k);
+    }
+    return k;
+  };
 }
 
-function setAnd(lhs: Vector, rhs: Vector, m: VectorMatching, unless: boolean): Vector {
-  const sig = signature(m);
+function setAnd(lhs: Vector, rhs: Vector, sig: Sig, unless: boolean): Vector {
   const right = new Set<string>();
   for (const s of rhs) right.add(sig(s.metric));
   return lhs.filter((s) => right.has(sig(s.metric)) !== unless);
 }
 
-function setOr(lhs: Vector, rhs: Vector, m: VectorMatching): Vector {
-  const sig = signature(m);
+function setOr(lhs: Vector, rhs: Vector, sig: Sig): Vector {
   const left = new Set<string>();
   for (const s of lhs) left.add(sig(s.metric));
   const out = lhs.slice();
@@ -129,6 +153,13 @@ function labelsString(ls: Labels): string {
   return `{${parts.join(', ')}}`;
 }
 
+/** Two series of the "one" side share a signature at one step. */
+function duplicateError(a: Labels, b: Labels, m: VectorMatching, side: string): Error {
+  return executionError(
+    `found duplicate series for the match group ${labelsString(matchLabels(a, m))} on the ${side} hand-side of the operation: [${labelsString(a)}, ${labelsString(b)}];many-to-many matching not allowed: matching labels must be unique on one side`,
+  );
+}
+
 function matchLabels(ls: Labels, m: VectorMatching): Labels {
   const names = new Set(m.matchingLabels);
   if (m.on) return ls.keep(names);
@@ -136,26 +167,29 @@ function matchLabels(ls: Labels, m: VectorMatching): Labels {
   return ls.drop(names);
 }
 
-function vectorBinop(op: string, lhsIn: Vector, rhsIn: Vector, m: VectorMatching, returnBool: boolean): Vector {
+/** group_left / group_right, step by step: the "many" side may repeat a signature, the "one" side not. */
+function vectorBinop(
+  op: string,
+  lhsIn: Vector,
+  rhsIn: Vector,
+  m: VectorMatching,
+  returnBool: boolean,
+  sig: Sig,
+  results: ResultMetrics,
+): Vector {
   if (lhsIn.length === 0 || rhsIn.length === 0) return [];
   const swap = m.card === Card.OneToMany;
   const lhs = swap ? rhsIn : lhsIn;
   const rhs = swap ? lhsIn : rhsIn;
-  const sig = signature(m);
   const right = new Map<string, Sample>();
   for (const rs of rhs) {
     const s = sig(rs.metric);
     const dup = right.get(s);
-    if (dup !== undefined) {
-      const side = swap ? 'left' : 'right';
-      throw executionError(
-        `found duplicate series for the match group ${labelsString(matchLabels(rs.metric, m))} on the ${side} hand-side of the operation: [${labelsString(rs.metric)}, ${labelsString(dup.metric)}];many-to-many matching not allowed: matching labels must be unique on one side`,
-      );
-    }
+    if (dup !== undefined) throw duplicateError(rs.metric, dup.metric, m, swap ? 'left' : 'right');
     right.set(s, rs);
   }
   const isCmp = comparisonOps.has(op);
-  const matched = new Map<string, Set<string> | null>();
+  const matched = new Map<string, Set<string>>();
   const out: Vector = [];
   for (const ls of lhs) {
     const s = sig(ls.metric);
@@ -170,27 +204,42 @@ function vectorBinop(op: string, lhsIn: Vector, rhsIn: Vector, m: VectorMatching
       } else if (f === 0) continue;
       else f = fl;
     }
-    const metric = resultMetric(ls.metric, rs.metric, m);
-    const seen = matched.get(s);
-    if (m.card === Card.OneToOne) {
-      if (seen !== undefined) {
-        throw executionError('multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)');
-      }
-      matched.set(s, null);
-    } else {
-      let set = seen;
-      if (set === undefined || set === null) {
-        set = new Set();
-        matched.set(s, set);
-      } else if (set.has(metric.key)) {
-        throw executionError('multiple matches for matching labels grouping labels must ensure unique matches');
-      }
-      set.add(metric.key);
+    const metric = results.get(ls.metric, rs.metric);
+    let set = matched.get(s);
+    if (set === undefined) {
+      set = new Set();
+      matched.set(s, set);
+    } else if (set.has(metric.key)) {
+      throw executionError('multiple matches for matching labels grouping labels must ensure unique matches');
     }
+    set.add(metric.key);
     const dropName = returnBool || arithmetic.has(op) || ls.dropName;
     out.push({ metric, t: ls.t, f, dropName });
   }
   return out;
+}
+
+/** Output label sets of matched pairs, memoised for the whole evaluation (they repeat every step). */
+class ResultMetrics {
+  readonly #m: VectorMatching;
+  readonly #cache = new Map<Labels, Map<Labels, Labels>>();
+  constructor(m: VectorMatching) {
+    this.#m = m;
+  }
+
+  get(lhs: Labels, rhs: Labels): Labels {
+    let byRhs = this.#cache.get(lhs);
+    if (byRhs === undefined) {
+      byRhs = new Map();
+      this.#cache.set(lhs, byRhs);
+    }
+    let out = byRhs.get(rhs);
+    if (out === undefined) {
+      out = resultMetric(lhs, rhs, this.#m);
+      byRhs.set(rhs, out);
+    }
+    return out;
+  }
 }
 
 function resultMetric(lhs: Labels, rhs: Labels, m: VectorMatching): Labels {

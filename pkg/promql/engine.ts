@@ -40,6 +40,8 @@ export interface QueryOptions {
   signal?: AbortSignal;
   /** Overrides the engine's lookback delta for this query (ms). */
   lookbackDelta?: number;
+  /** A shorter timeout for this query (ms); the engine's timeout still caps it. */
+  timeout?: number;
 }
 
 export interface QueryStats {
@@ -62,14 +64,14 @@ export class Engine {
     this.opts = { ...defaultEngineOptions, ...opts };
   }
 
-  /** Evaluates `query` at time `t` (ms). Throws ParseError or QueryError. */
-  instantQuery(q: Queryable, query: string, t: number, qo: QueryOptions = {}): Promise<QueryResult> {
+  /** Evaluates `query` at time `t` (ms). Rejects with a ParseError or a QueryError. */
+  async instantQuery(q: Queryable, query: string, t: number, qo: QueryOptions = {}): Promise<QueryResult> {
     const expr = parseExpr(query);
     return this.exec(q, expr, t, t, 0, qo);
   }
 
-  /** Evaluates `query` from `start` to `end` every `step` (all ms). Throws ParseError or QueryError. */
-  rangeQuery(q: Queryable, query: string, start: number, end: number, step: number, qo: QueryOptions = {}): Promise<QueryResult> {
+  /** Evaluates `query` from `start` to `end` every `step` (all ms). Rejects with a ParseError or a QueryError. */
+  async rangeQuery(q: Queryable, query: string, start: number, end: number, step: number, qo: QueryOptions = {}): Promise<QueryResult> {
     const expr = parseExpr(query);
     const t = typeOf(expr);
     if (t !== ValueKind.Vector && t !== ValueKind.Scalar) {
@@ -99,8 +101,9 @@ export class Engine {
   }
 
   private async run(q: Queryable, expr: Expr, start: number, end: number, step: number, qo: QueryOptions): Promise<QueryResult> {
-    const deadline = Date.now() + this.opts.timeout;
-    const timeout = AbortSignal.timeout(this.opts.timeout);
+    const limit = Math.min(this.opts.timeout, qo.timeout ?? Infinity);
+    const deadline = Date.now() + limit;
+    const timeout = AbortSignal.timeout(limit);
     const signal = qo.signal === undefined ? timeout : AbortSignal.any([qo.signal, timeout]);
     const lookbackDelta = qo.lookbackDelta ?? this.opts.lookbackDelta;
     let sel;

@@ -11,7 +11,7 @@ import { NodeKind, ValueKind } from './parser/index.js';
 import { aggregate } from './aggregations.js';
 import { binaryOp, type BinaryOperand } from './binary-ops.js';
 import { callInstantFunction } from './functions.js';
-import { absentLabels, callRangeFunction, rangeFunctionKeepsName } from './range-functions.js';
+import { absentLabels, checkCounterName, rangeFunction, rangeFunctionKeepsName } from './range-functions.js';
 import type { LoadedSeries, Selection } from './selection.js';
 import { isStaleNaN, resolveAt } from './selection.js';
 import type { Annotations, Matrix, Series, Vector } from './value.js';
@@ -38,8 +38,8 @@ export interface EvalOptions {
 
 /** A range of input points for a function over time: views plus the step's reference time. */
 export interface Window {
-  ts: ArrayLike<number>;
-  vs: ArrayLike<number>;
+  ts: Float64Array;
+  vs: Float64Array;
   from: number;
   to: number;
   /** Evaluation time of the step (ms; the `@` time if set), offset and range of the window (ms). */
@@ -179,10 +179,13 @@ export class Evaluator {
     const end = outerEnd - e.offset;
     const inner = new Evaluator(start, end, step, this.#sel, this.opts);
     const v = inner.eval(e.expr);
-    let series: Series[];
-    if (v.k === 'vector') series = v.m;
-    else if (v.k === 'scalar') series = [{ metric: Labels.EMPTY, ts: inner.timesOf(), fs: Array.from(v.v), dropName: false }];
-    else throw new Error(`BUG: subquery over ${v.k}`);
+    // Typed arrays like the selectors' keep the window walk monomorphic.
+    let series: RangeSeries[];
+    if (v.k === 'vector') {
+      series = v.m.map((x) => ({ metric: x.metric, ts: Float64Array.from(x.ts), fs: Float64Array.from(x.fs), dropName: x.dropName }));
+    } else if (v.k === 'scalar') {
+      series = [{ metric: Labels.EMPTY, ts: Float64Array.from(inner.timesOf()), fs: v.v, dropName: false }];
+    } else throw new Error(`BUG: subquery over ${v.k}`);
     return { series, range: e.range, offset: e.offset, at };
   }
 
@@ -237,11 +240,14 @@ export class Evaluator {
     const name = e.func.name;
     if (name === 'absent_over_time') return this.absentOverTime(arg, input);
     const keepName = rangeFunctionKeepsName(name);
+    const fn = rangeFunction(name);
+    const annos = this.opts.annotations;
     const params = new Float64Array(scalars.length);
     const out: Matrix = [];
+    const empty = new Float64Array(0);
     const w: Window = {
-      ts: [],
-      vs: [],
+      ts: empty,
+      vs: empty,
       from: 0,
       to: 0,
       t: 0,
@@ -250,38 +256,46 @@ export class Evaluator {
       range: input.range,
       metric: Labels.EMPTY,
     };
+    const at = input.at;
+    const offset = input.offset;
+    const range = input.range;
     for (const s of input.series) {
       this.checkAbort();
       const ts: number[] = [];
       const fs: number[] = [];
+      const sts = s.ts;
+      const n = sts.length;
       let lo = 0;
       let hi = 0;
-      w.ts = s.ts;
+      w.ts = sts;
       w.vs = s.fs;
       w.metric = s.metric;
       for (let i = 0; i < this.steps; i++) {
-        const t = this.stepTime(i);
-        const ref = (input.at ?? t) - input.offset;
-        if (input.at !== null) {
+        const t = this.start + i * this.interval;
+        const ref = (at ?? t) - offset;
+        if (at !== null) {
           lo = 0;
           hi = 0;
         }
-        while (hi < s.ts.length && s.ts[hi] <= ref) hi++;
-        while (lo < hi && s.ts[lo] <= ref - input.range) lo++;
+        while (hi < n && sts[hi] <= ref) hi++;
+        const min = ref - range;
+        while (lo < hi && sts[lo] <= min) lo++;
         w.from = lo;
         w.to = hi;
-        w.t = input.at ?? t;
+        w.t = at ?? t;
         w.evalT = t;
         for (let a = 0; a < scalars.length; a++) {
           const sv = scalars[a];
           params[a] = sv !== null && sv.k === 'scalar' ? sv.v[i] : NaN;
         }
-        const v = callRangeFunction(name, w, params, this.opts.annotations);
+        const v = fn(w, params, annos);
         if (v === null) continue;
         ts.push(t);
         fs.push(v);
       }
-      if (ts.length > 0) out.push({ metric: s.metric, ts, fs, dropName: !keepName || s.dropName });
+      if (ts.length === 0) continue;
+      out.push({ metric: s.metric, ts, fs, dropName: !keepName || s.dropName });
+      checkCounterName(name, s.metric, annos);
     }
     return out;
   }
@@ -340,10 +354,11 @@ export class Evaluator {
   }
 }
 
+/** Input of a function over time; typed arrays keep the window walk monomorphic. */
 interface RangeSeries {
   metric: Labels;
-  ts: ArrayLike<number>;
-  fs: ArrayLike<number>;
+  ts: Float64Array;
+  fs: Float64Array;
   dropName: boolean;
 }
 

@@ -10,12 +10,12 @@ import { executionError } from './value.js';
 import type { KahanSum } from './stats-math.js';
 import { kahanAdd, quantile } from './stats-math.js';
 
-type RangeFn = (w: Window, p: Float64Array, annos: Annotations) => number | null;
+export type RangeFn = (w: Window, p: Float64Array, annos: Annotations) => number | null;
 
 const fns: Record<string, RangeFn> = {
-  rate: (w, _p, a) => extrapolatedRate(w, true, true, a),
-  increase: (w, _p, a) => extrapolatedRate(w, true, false, a),
-  delta: (w, _p, a) => extrapolatedRate(w, false, false, a),
+  rate: (w) => extrapolatedRate(w, true, true),
+  increase: (w) => extrapolatedRate(w, true, false),
+  delta: (w) => extrapolatedRate(w, false, false),
   irate: (w) => instantValue(w, true),
   idelta: (w) => instantValue(w, false),
   deriv: (w) => {
@@ -97,10 +97,21 @@ const fns: Record<string, RangeFn> = {
   },
 };
 
-export function callRangeFunction(name: string, w: Window, params: Float64Array, annos: Annotations): number | null {
+export function rangeFunction(name: string): RangeFn {
   const fn = fns[name];
   if (fn === undefined) throw executionError(`function "${name}" is not supported over range vectors`);
-  return fn(w, params, annos);
+  return fn;
+}
+
+const counterSuffix = /(_total|_sum|_count|_bucket)$/;
+
+/** rate() and increase() note series whose name does not look like a counter's (once per series). */
+export function checkCounterName(func: string, metric: Labels, annos: Annotations): void {
+  if (func !== 'rate' && func !== 'increase') return;
+  const name = metric.get(MetricName);
+  if (!counterSuffix.test(name)) {
+    annos.info(`metric might not be a counter, name does not end in _total/_sum/_count/_bucket: ${JSON.stringify(name)}`);
+  }
 }
 
 /** Functions over time whose output keeps the input's metric name. */
@@ -124,25 +135,24 @@ export function absentLabels(vs: VectorSelector): Labels {
   return b.labels();
 }
 
-function extrapolatedRate(w: Window, isCounter: boolean, isRate: boolean, annos: Annotations): number | null {
-  const n = w.to - w.from;
+function extrapolatedRate(w: Window, isCounter: boolean, isRate: boolean): number | null {
+  const from = w.from;
+  const to = w.to;
+  const n = to - from;
   if (n < 2) return null;
-  if (isCounter) {
-    const name = w.metric.get(MetricName);
-    if (!/(_total|_sum|_count|_bucket)$/.test(name)) {
-      annos.info(`metric might not be a counter, name does not end in _total/_sum/_count/_bucket: ${JSON.stringify(name)}`);
-    }
-  }
+  const ts = w.ts;
+  const vs = w.vs;
   const rangeEnd = w.t - w.offset;
   const rangeStart = rangeEnd - w.range;
-  const firstT = w.ts[w.from];
-  const lastT = w.ts[w.to - 1];
-  const first = w.vs[w.from];
-  let result = w.vs[w.to - 1] - first;
+  const firstT = ts[from];
+  const lastT = ts[to - 1];
+  const first = vs[from];
+  let result = vs[to - 1] - first;
   if (isCounter) {
+    // Add back what every counter reset took away.
     let last = 0;
-    for (let i = w.from; i < w.to; i++) {
-      const v = w.vs[i];
+    for (let i = from; i < to; i++) {
+      const v = vs[i];
       if (v < last) result += last;
       last = v;
     }

@@ -119,50 +119,76 @@ export async function selectAll(expr: Expr, queryable: Queryable, ctx: SelectCon
   return sel;
 }
 
+/**
+ * Samples go into arenas shared by the selector's series: each series is a subarray view (no copy
+ * per series). When an arena fills, a larger one takes over and only the series being read moves.
+ */
+class Arena {
+  ts: Float64Array = new Float64Array(4096);
+  vs: Float64Array = new Float64Array(4096);
+  /** Start of the series being written and the next free slot. */
+  start = 0;
+  end = 0;
+
+  push(t: number, v: number): void {
+    if (this.end === this.ts.length) this.#grow();
+    this.ts[this.end] = t;
+    this.vs[this.end] = v;
+    this.end++;
+  }
+
+  /** Ends the current series; returns its views. */
+  take(): { ts: Float64Array; vs: Float64Array } {
+    const out = { ts: this.ts.subarray(this.start, this.end), vs: this.vs.subarray(this.start, this.end) };
+    this.start = this.end;
+    return out;
+  }
+
+  #grow(): void {
+    // Doubling keeps the copy cost linear; earlier series keep their views of the old arena.
+    const n = this.end - this.start;
+    const size = Math.max(this.ts.length * 2, n * 2);
+    const ts = new Float64Array(size);
+    const vs = new Float64Array(size);
+    ts.set(this.ts.subarray(this.start, this.end));
+    vs.set(this.vs.subarray(this.start, this.end));
+    this.ts = ts;
+    this.vs = vs;
+    this.start = 0;
+    this.end = n;
+  }
+}
+
 async function load(querier: Querier, n: Need, ctx: SelectContext, sel: Selection): Promise<LoadedSeries[]> {
   const hints = { start: n.mint, end: n.maxt, step: ctx.step, func: n.func, range: n.range, sortSeries: false };
   const set = querier.select(hints, ...n.sel.matchers);
   const out: LoadedSeries[] = [];
+  const arena = new Arena();
   let it: SampleIterator | undefined;
-  let ts: Float64Array = new Float64Array(64);
-  let vs: Float64Array = new Float64Array(64);
   while (await set.next()) {
     if (ctx.signal?.aborted === true) throw new QueryError(ErrorType.Canceled, 'query was canceled');
     const series = set.at();
     it = series.iterator(it);
-    let len = 0;
     for (let vt = it.seek(n.mint); vt !== ValueType.None; vt = it.next()) {
       const t = it.atT();
       if (t > n.maxt) break;
       if (vt !== ValueType.Float) continue;
       const v = it.atV();
       if (n.dropStale && isStaleNaN(v)) continue;
-      if (len === ts.length) {
-        ts = grow(ts);
-        vs = grow(vs);
-      }
-      ts[len] = t;
-      vs[len] = v;
-      len++;
+      arena.push(t, v);
     }
     const err = it.err();
     if (err !== undefined) throw new QueryError(ErrorType.Execution, `read series ${series.labels.toString()}`, { cause: err });
-    if (len === 0) continue;
-    sel.samples += len;
+    const { ts, vs } = arena.take();
+    if (ts.length === 0) continue;
+    sel.samples += ts.length;
     if (sel.samples > ctx.maxSamples) {
       throw new QueryError(ErrorType.Execution, 'query processing would load too many samples into memory in query execution');
     }
-    out.push({ metric: series.labels, ts: ts.slice(0, len), vs: vs.slice(0, len) });
+    out.push({ metric: series.labels, ts, vs });
   }
   const err = set.err();
   if (err !== undefined) throw new QueryError(ErrorType.Execution, 'select series', { cause: err });
   sel.warnings.push(...set.warnings());
   return out;
-}
-
-function grow(a: Float64Array): Float64Array {
-  // Doubling keeps the copy cost linear in the series length.
-  const b = new Float64Array(a.length * 2);
-  b.set(a);
-  return b;
 }

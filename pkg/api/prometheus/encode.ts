@@ -1,33 +1,78 @@
-/** JSON shapes of Prometheus' HTTP API: values, numbers as strings, times as float seconds. */
+/**
+ * Prometheus' HTTP API JSON, byte for byte: sample values as strings in Go's shortest 'f' format
+ * (`"NaN"`, `"+Inf"`), timestamps as seconds with up to three decimals (Prometheus'
+ * MarshalTimestamp), labels in name order, and Go's HTML-safe string escaping (`<` → `\u003c`).
+ * Results are written as strings directly: no intermediate objects per sample.
+ */
 import type { Labels } from '../../model/labels/index.js';
 import type { QueryValue } from '../../promql/index.js';
 import { formatFloat } from '../../promql/index.js';
 
-type Point = [number, string];
+const htmlUnsafe = /[<>&\u2028\u2029]/g;
+const htmlEscapes: Record<string, string> = {
+  '<': '\\u003c',
+  '>': '\\u003e',
+  '&': '\\u0026',
+  '\u2028': '\\u2028',
+  '\u2029': '\\u2029',
+};
 
-function point(t: number, v: number): Point {
-  return [t / 1000, formatFloat(v)];
+/** JSON.stringify with Go encoding/json's escaping of HTML-significant characters. */
+export function goJson(v: unknown): string {
+  return JSON.stringify(v).replace(htmlUnsafe, (c) => htmlEscapes[c]);
 }
 
-export function labelsJson(ls: Labels): Record<string, string> {
-  return ls.toRecord();
+/** Milliseconds as Prometheus prints them: `1435781451.781`, `12`, `0.005`, `-1.5` → `-1.500`. */
+export function formatTimestamp(ms: number): string {
+  const neg = ms < 0;
+  const abs = Math.abs(ms);
+  const secs = Math.floor(abs / 1000);
+  const frac = abs - secs * 1000;
+  let out = (neg ? '-' : '') + String(secs);
+  if (frac !== 0) out += '.' + String(frac).padStart(3, '0');
+  return out;
 }
 
-export function encodeValue(v: QueryValue): { resultType: string; result: unknown } {
+/** ms as Go's encoding/json prints float64 seconds. */
+function jsonSeconds(ms: number): string {
+  return JSON.stringify(ms / 1000);
+}
+
+function point(t: number, v: number): string {
+  return `[${formatTimestamp(t)},"${formatFloat(v)}"]`;
+}
+
+export function labelsJson(ls: Labels): string {
+  let out = '{';
+  const p = ls.pairs();
+  for (let i = 0; i < p.length; i += 2) {
+    if (i > 0) out += ',';
+    out += goJson(p[i]) + ':' + goJson(p[i + 1]);
+  }
+  return out + '}';
+}
+
+/** The `data` member of a query response. */
+export function encodeData(v: QueryValue): string {
   switch (v.type) {
+    // Scalars and strings marshal their time as a plain float (1.5), samples as Prometheus'
+    // MarshalTimestamp (1.500).
     case 'scalar':
-      return { resultType: 'scalar', result: point(v.scalar.t, v.scalar.v) };
+      return `{"resultType":"scalar","result":[${jsonSeconds(v.scalar.t)},"${formatFloat(v.scalar.v)}"]}`;
     case 'string':
-      return { resultType: 'string', result: [v.t / 1000, v.string] };
-    case 'vector':
-      return {
-        resultType: 'vector',
-        result: v.vector.map((s) => ({ metric: labelsJson(s.metric), value: point(s.t, s.f) })),
-      };
-    case 'matrix':
-      return {
-        resultType: 'matrix',
-        result: v.matrix.map((s) => ({ metric: labelsJson(s.metric), values: s.ts.map((t, i) => point(t, s.fs[i])) })),
-      };
+      return `{"resultType":"string","result":[${jsonSeconds(v.t)},${goJson(v.string)}]}`;
+    case 'vector': {
+      const parts = v.vector.map((s) => `{"metric":${labelsJson(s.metric)},"value":${point(s.t, s.f)}}`);
+      return `{"resultType":"vector","result":[${parts.join(',')}]}`;
+    }
+    case 'matrix': {
+      const parts: string[] = [];
+      for (const s of v.matrix) {
+        const pts = new Array<string>(s.ts.length);
+        for (let i = 0; i < s.ts.length; i++) pts[i] = point(s.ts[i], s.fs[i]);
+        parts.push(`{"metric":${labelsJson(s.metric)},"values":[${pts.join(',')}]}`);
+      }
+      return `{"resultType":"matrix","result":[${parts.join(',')}]}`;
+    }
   }
 }

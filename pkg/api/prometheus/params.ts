@@ -37,9 +37,15 @@ export function parseTime(s: string, name: string): number {
   throw badParam(name, `cannot parse "${s}" to a valid timestamp`);
 }
 
+/** An optional time parameter; Prometheus words its errors differently from required ones. */
 export function timeOr(p: Params, name: string, dflt: number): number {
   const s = one(p, name);
-  return s === undefined || s === '' ? dflt : parseTime(s, name);
+  if (s === undefined || s === '') return dflt;
+  try {
+    return parseTime(s, name);
+  } catch {
+    throw badParam(name, `Invalid time value for '${name}': cannot parse "${s}" to a valid timestamp`);
+  }
 }
 
 /** Seconds with a fraction, or a Prometheus duration; returns ms. */

@@ -4,6 +4,7 @@ import Fastify from 'fastify';
 import { Labels } from '../../model/labels/index.js';
 import { Engine } from '../../promql/index.js';
 import { MemoryStorage } from '../../promql/promqltest/memory-storage.js';
+import { TenantResolver } from '../../tenant/index.js';
 import { prometheusApi } from './plugin.js';
 
 async function setup() {
@@ -19,7 +20,7 @@ async function setup() {
     prefix: '/prometheus',
     engine: new Engine(),
     queryable: (t) => dbs.get(t) ?? new MemoryStorage(),
-    tenantOf: (req) => String(req.headers['x-scope-orgid'] ?? 'anonymous'),
+    tenantOf: (req) => new TenantResolver({ authEnabled: true }).tenant(req.headers['x-scope-orgid'] as string | undefined),
     now: () => 150_000,
   });
   return app;
@@ -49,12 +50,16 @@ const cases: Record<string, { method?: 'GET' | 'POST'; url: string; form?: strin
   'parse error is bad_data': {
     url: '/prometheus/api/v1/query?query=sum(',
     status: 400,
-    body: { status: 'error', errorType: 'bad_data', error: 'invalid parameter "query": 1:5: parse error: unexpected end of input' },
+    body: { status: 'error', errorType: 'bad_data', error: 'invalid parameter "query": 1:5: parse error: unclosed left parenthesis' },
   },
   'bad time': {
     url: '/prometheus/api/v1/query?query=up&time=abc',
     status: 400,
-    body: { status: 'error', errorType: 'bad_data', error: 'invalid parameter "time": cannot parse "abc" to a valid timestamp' },
+    body: {
+      status: 'error',
+      errorType: 'bad_data',
+      error: `invalid parameter "time": Invalid time value for 'time': cannot parse "abc" to a valid timestamp`,
+    },
   },
   'execution error is 422': {
     url: '/prometheus/api/v1/query?query=up%20%2B%20on(job)%20%7Bjob%3D%22x%22%7D&time=150',
@@ -95,6 +100,16 @@ const cases: Record<string, { method?: 'GET' | 'POST'; url: string; form?: strin
     body: { status: 'success', data: 'sum by (job) (rate(x[5m]))' },
   },
 };
+
+test('requests without a tenant are refused', async () => {
+  const app = await setup();
+  const res = await app.inject({ method: 'GET', url: '/prometheus/api/v1/query?query=up' });
+  assert.equal(res.statusCode, 401);
+  assert.deepEqual(res.json(), { status: 'error', errorType: 'bad_data', error: 'no org id' });
+  const other = await app.inject({ method: 'GET', url: '/prometheus/api/v1/label/__name__/values', headers: { 'x-scope-orgid': 'b' } });
+  assert.deepEqual(other.json(), { status: 'success', data: ['secret'] });
+  await app.close();
+});
 
 test('prometheus API', async (t) => {
   const app = await setup();

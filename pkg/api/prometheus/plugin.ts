@@ -5,10 +5,11 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Matcher } from '../../model/labels/index.js';
 import type { Queryable } from '../../storage/index.js';
-import type { Engine } from '../../promql/index.js';
+import { TenantError } from '../../tenant/index.js';
+import type { Engine, QueryOptions } from '../../promql/index.js';
 import { ErrorType, QueryError } from '../../promql/index.js';
 import { ParseError, exprToString, parseExpr, parseSeriesSelector } from '../../promql/parser/index.js';
-import { encodeValue, labelsJson } from './encode.js';
+import { encodeData, goJson } from './encode.js';
 import type { Params } from './params.js';
 import { all, badParam, maxTime, minTime, one, parseDuration, parseTime, timeOr } from './params.js';
 
@@ -22,7 +23,10 @@ export interface PrometheusApiOptions {
   engine: Engine;
   /** The data a tenant may read. */
   queryable: (tenant: string) => Queryable;
-  /** The tenant of a request (X-Scope-OrgID resolution lives in pkg/tenant). */
+  /**
+   * The tenant of a request, e.g. `(req) => resolver.tenants(req.headers['x-scope-orgid']).join('|')`
+   * with pkg/tenant's TenantResolver; a TenantError it throws becomes 401 (missing) or 400.
+   */
   tenantOf: (req: FastifyRequest) => string;
   /** Metric metadata per tenant; empty when not given. */
   metadata?: (tenant: string) => Promise<Record<string, MetricMetadata[]>>;
@@ -43,19 +47,29 @@ const statusOf: Record<string, number> = {
 function sendError(reply: FastifyReply, err: unknown): FastifyReply {
   let type: string = ErrorType.Internal;
   let message = err instanceof Error ? err.message : String(err);
+  let status: number | undefined;
   if (err instanceof QueryError) type = err.type;
+  else if (err instanceof TenantError) {
+    // No or a malformed X-Scope-OrgID: 401 / 400, as Cortex answers.
+    type = ErrorType.BadData;
+    status = err.code === 'missing' ? 401 : 400;
+  }
   else if (err instanceof ParseError) {
     type = ErrorType.BadData;
     message = `invalid parameter "query": ${message}`;
   }
-  return reply.code(statusOf[type] ?? 500).send({ status: 'error', errorType: type, error: message });
+  return reply
+    .code(status ?? statusOf[type] ?? 500)
+    .type('application/json')
+    .send(`{"status":"error","errorType":${goJson(type)},"error":${goJson(message)}}`);
 }
 
-function success(reply: FastifyReply, data: unknown, warnings: string[] = [], infos: string[] = []): FastifyReply {
-  const body: Record<string, unknown> = { status: 'success', data };
-  if (warnings.length > 0) body.warnings = warnings;
-  if (infos.length > 0) body.infos = infos;
-  return reply.send(body);
+/** Prometheus' success envelope; `data` is already JSON. */
+function success(reply: FastifyReply, data: string, warnings: string[] = [], infos: string[] = []): FastifyReply {
+  let body = `{"status":"success","data":${data}`;
+  if (warnings.length > 0) body += `,"warnings":${goJson(warnings)}`;
+  if (infos.length > 0) body += `,"infos":${goJson(infos)}`;
+  return reply.type('application/json').send(body + '}');
 }
 
 function paramsOf(req: FastifyRequest): Params {
@@ -96,12 +110,15 @@ export const prometheusApi: FastifyPluginAsync<PrometheusApiOptions> = async (ap
     done(null, parseForm(body as string));
   });
 
-  const route = (path: string, handler: (req: FastifyRequest, p: Params, tenant: string) => Promise<unknown>): void => {
+  const route = (
+    path: string,
+    handler: (req: FastifyRequest, p: Params, tenant: string, reply: FastifyReply) => Promise<unknown>,
+  ): void => {
     const h = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
       try {
-        const result = await handler(req, paramsOf(req), opts.tenantOf(req));
+        const result = await handler(req, paramsOf(req), opts.tenantOf(req), reply);
         if (result instanceof Envelope) return success(reply, result.data, result.warnings, result.infos);
-        return success(reply, result);
+        return success(reply, goJson(result));
       } catch (err) {
         return sendError(reply, err);
       }
@@ -110,21 +127,21 @@ export const prometheusApi: FastifyPluginAsync<PrometheusApiOptions> = async (ap
     app.post(path, h);
   };
 
-  route('/api/v1/query', async (req, p, tenant) => {
+  route('/api/v1/query', async (_req, p, tenant, reply) => {
     const query = one(p, 'query') ?? '';
     const t = timeOr(p, 'time', now());
-    const res = await opts.engine.instantQuery(opts.queryable(tenant), query, t, queryOptions(req, p));
-    return new Envelope(withStats(encodeValue(res.value), p, res.stats.samplesLoaded), res.warnings, res.infos);
+    const res = await opts.engine.instantQuery(opts.queryable(tenant), query, t, queryOptions(reply, p));
+    return new Envelope(withStats(encodeData(res.value), p, res.stats.samplesLoaded), res.warnings, res.infos);
   });
 
-  route('/api/v1/query_range', async (req, p, tenant) => {
+  route('/api/v1/query_range', async (_req, p, tenant, reply) => {
     const start = parseTime(required(p, 'start'), 'start');
     const end = parseTime(required(p, 'end'), 'end');
     if (end < start) throw badParam('end', 'end timestamp must not be before start time');
     const step = parseDuration(required(p, 'step'), 'step');
     const query = one(p, 'query') ?? '';
-    const res = await opts.engine.rangeQuery(opts.queryable(tenant), query, start, end, step, queryOptions(req, p));
-    return new Envelope(withStats(encodeValue(res.value), p, res.stats.samplesLoaded), res.warnings, res.infos);
+    const res = await opts.engine.rangeQuery(opts.queryable(tenant), query, start, end, step, queryOptions(reply, p));
+    return new Envelope(withStats(encodeData(res.value), p, res.stats.samplesLoaded), res.warnings, res.infos);
   });
 
   route('/api/v1/series', async (_req, p, tenant) => {
@@ -139,7 +156,7 @@ export const prometheusApi: FastifyPluginAsync<PrometheusApiOptions> = async (ap
         const set = q.select({ start, end, step: 0, func: 'series', range: 0, sortSeries: true }, ...ms);
         while (await set.next()) {
           const ls = set.at().labels;
-          if (!seen.has(ls.key)) seen.set(ls.key, labelsJson(ls));
+          if (!seen.has(ls.key)) seen.set(ls.key, ls.toRecord());
         }
         const err = set.err();
         if (err !== undefined) throw new QueryError(ErrorType.Execution, `select series: ${err.message}`, { cause: err });
@@ -201,10 +218,11 @@ export const prometheusApi: FastifyPluginAsync<PrometheusApiOptions> = async (ap
 };
 
 class Envelope {
-  readonly data: unknown;
+  /** The `data` member, already JSON. */
+  readonly data: string;
   readonly warnings: string[];
   readonly infos: string[];
-  constructor(data: unknown, warnings: string[], infos: string[]) {
+  constructor(data: string, warnings: string[], infos: string[]) {
     this.data = data;
     this.warnings = warnings;
     this.infos = infos;
@@ -221,17 +239,23 @@ function limit<T>(xs: T[], n: number): T[] {
   return n > 0 ? xs.slice(0, n) : xs;
 }
 
-function queryOptions(req: FastifyRequest, p: Params): { signal?: AbortSignal; lookbackDelta?: number } {
+/** Cancels when the client goes away; `lookback_delta` and `timeout` parameters as Prometheus. */
+function queryOptions(reply: FastifyReply, p: Params): QueryOptions {
   const ac = new AbortController();
-  req.raw.once('close', () => {
-    if (!req.raw.complete) ac.abort();
+  // The response closing before it was written means the client went away.
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) ac.abort();
   });
-  const lb = one(p, 'lookback_delta');
-  return { signal: ac.signal, lookbackDelta: lb === undefined || lb === '' ? undefined : parseDuration(lb, 'lookback_delta') };
+  const duration = (name: string): number | undefined => {
+    const v = one(p, name);
+    return v === undefined || v === '' ? undefined : parseDuration(v, name);
+  };
+  return { signal: ac.signal, lookbackDelta: duration('lookback_delta'), timeout: duration('timeout') };
 }
 
-function withStats(data: { resultType: string; result: unknown }, p: Params, samples: number): Record<string, unknown> {
+/** With `stats=<anything>`, Prometheus appends query statistics to `data`. */
+function withStats(data: string, p: Params, samples: number): string {
   const stats = one(p, 'stats');
   if (stats === undefined || stats === '') return data;
-  return { ...data, stats: { samples: { totalQueryableSamples: samples } } };
+  return `${data.slice(0, -1)},"stats":{"samples":{"totalQueryableSamples":${samples}}}}`;
 }

@@ -19,9 +19,12 @@
 
 export class RegexpSyntaxError extends SyntaxError {
   readonly code = 'invalid_regexp';
+  /** What is wrong, in RE2's words (`missing closing )`), for callers that word their own errors. */
+  readonly reason: string;
   constructor(pattern: string, why: string) {
     super(`invalid RE2 regexp ${JSON.stringify(pattern)}: ${why}`);
     this.name = 'RegexpSyntaxError';
+    this.reason = why;
   }
 }
 

@@ -3,7 +3,8 @@ import type { AggregateExpr, BinaryExpr, Expr, VectorMatching } from './ast.js';
 import { Card, NodeKind, ValueKind, comparisonOps, documentedType, setOps, typeOf } from './ast.js';
 import type { FunctionInfo } from './functions.js';
 
-type Fail = (msg: string) => never;
+/** Raises a parse error at `at` (an operand, or 'op': a binary operator), else at the expression checked. */
+type Fail = (msg: string, at?: Expr | 'op') => never;
 
 const paramAggregations: ReadonlySet<string> = new Set([
   'topk',
@@ -37,7 +38,7 @@ export function checkCall(func: FunctionInfo, args: readonly Expr[], fail: Fail)
     const want = func.argTypes[Math.min(i, declared - 1)];
     const got = typeOf(args[i]);
     if (got !== want) {
-      fail(`expected type ${documentedType(want)} in call to function "${func.name}", got ${documentedType(got)}`);
+      fail(`expected type ${documentedType(want)} in call to function "${func.name}", got ${documentedType(got)}`, args[i]);
     }
   }
 }
@@ -57,12 +58,12 @@ export function checkAggregate(
   const param = wantArgs === 2 ? args[0] : null;
   const t = typeOf(expr);
   if (t !== ValueKind.Vector) {
-    fail(`expected type instant vector in aggregation expression, got ${documentedType(t)}`);
+    fail(`expected type instant vector in aggregation expression, got ${documentedType(t)}`, expr);
   }
   if (param !== null) {
     const want = op === 'count_values' ? ValueKind.String : ValueKind.Scalar;
     const got = typeOf(param);
-    if (got !== want) fail(`expected type ${documentedType(want)} in aggregation parameter, got ${documentedType(got)}`);
+    if (got !== want) fail(`expected type ${documentedType(want)} in aggregation parameter, got ${documentedType(got)}`, param);
   }
   return { kind: NodeKind.Aggregate, op, expr, param, grouping, without };
 }
@@ -79,22 +80,19 @@ export function checkBinary(
   const rt = typeOf(rhs);
   const isComparison = comparisonOps.has(op);
   const isSet = setOps.has(op);
-  if (returnBool && !isComparison) fail('bool modifier can only be used on comparison operators');
+  if (returnBool && !isComparison) fail('bool modifier can only be used on comparison operators', 'op');
   if (isComparison && !returnBool && lt === ValueKind.Scalar && rt === ValueKind.Scalar) {
-    fail('comparisons between scalars must use BOOL modifier');
+    fail('comparisons between scalars must use BOOL modifier', 'op');
   }
   let matching: VectorMatching | null = matchingIn ?? { card: Card.OneToOne, matchingLabels: [], on: false, include: [] };
   if (isSet && matching.card === Card.OneToOne) matching = { ...matching, card: Card.ManyToMany };
   if (matching.on) {
     for (const l of matching.matchingLabels) {
-      if (matching.include.includes(l)) fail(`label "${l}" must not occur in ON and GROUP clause at once`);
+      if (matching.include.includes(l)) fail(`label "${l}" must not occur in ON and GROUP clause at once`, 'op');
     }
   }
-  for (const t of [lt, rt]) {
-    if (t !== ValueKind.Scalar && t !== ValueKind.Vector) {
-      fail('binary expression must contain only scalar and instant vector types');
-    }
-  }
+  if (lt !== ValueKind.Scalar && lt !== ValueKind.Vector) fail('binary expression must contain only scalar and instant vector types', lhs);
+  if (rt !== ValueKind.Scalar && rt !== ValueKind.Vector) fail('binary expression must contain only scalar and instant vector types', rhs);
   if (lt !== ValueKind.Vector || rt !== ValueKind.Vector) {
     if (matchingIn !== null && matchingIn.matchingLabels.length > 0) {
       fail('vector matching only allowed between instant vectors');

@@ -18,5 +18,6 @@ export { Card, NodeKind, ValueKind, comparisonOps, documentedType, setOps, typeO
 export type { FunctionInfo } from './functions.js';
 export { getFunction } from './functions.js';
 export { formatDuration, parseDurationMs, parseNumber, quoteString, unquoteString } from './lex-values.js';
-export { ParseError, parseExpr, parseSeriesSelector } from './parse.js';
+export { parseExpr, parseSeriesSelector } from './parse.js';
+export { ParseError } from './parse-errors.js';
 export { exprToString } from './printer.js';

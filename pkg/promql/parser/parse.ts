@@ -11,35 +11,13 @@
  */
 import { parser } from '@prometheus-io/lezer-promql';
 import type { SyntaxNode } from '@lezer/common';
-import { Matcher, MatchType, MetricName } from '../../model/labels/index.js';
+import { Matcher, MatchType, MetricName, RegexpSyntaxError } from '../../model/labels/index.js';
 import type { BinaryExpr, Expr, VectorMatching, VectorSelector } from './ast.js';
 import { Card, NodeKind } from './ast.js';
 import { checkBinary, checkCall, checkAggregate, checkUnary } from './check.js';
 import { getFunction } from './functions.js';
+import { ParseError, syntaxError } from './parse-errors.js';
 import { parseDurationMs, parseNumber, unquoteString } from './lex-values.js';
-
-/** A parse or type error, worded and positioned as Prometheus words them. */
-export class ParseError extends Error {
-  readonly code = 'bad_data';
-  readonly pos: number;
-  constructor(input: string, pos: number, msg: string) {
-    super(`${position(input, pos)} parse error: ${msg}`);
-    this.name = 'ParseError';
-    this.pos = pos;
-  }
-}
-
-function position(input: string, pos: number): string {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = 0; i < pos && i < input.length; i++) {
-    if (input[i] === '\n') {
-      line++;
-      lineStart = i + 1;
-    }
-  }
-  return `${line}:${pos - lineStart + 1}:`;
-}
 
 const binaryOps: Record<string, { op: string; prec: number }> = {
   Pow: { op: '^', prec: 6 },
@@ -60,12 +38,17 @@ const binaryOps: Record<string, { op: string; prec: number }> = {
   Or: { op: 'or', prec: 1 },
 };
 const powPrec = 6;
+/** Go's math.MaxInt64 as a float: the largest @ time in ms. */
+const maxInt64 = 2 ** 63;
 
 type Item =
   | { t: 'atom'; e: Expr; pos: number }
   | { t: 'unary'; op: '-' | '+'; pos: number }
   | { t: 'postfix'; node: SyntaxNode }
   | { t: 'binop'; node: SyntaxNode; op: string; prec: number; pos: number };
+
+/** Where a check failed: an operand, the binary operator, or (undefined) the whole expression. */
+type FailAt = Expr | 'op' | undefined;
 
 /** Parses a PromQL expression; throws ParseError. */
 export function parseExpr(input: string): Expr {
@@ -83,6 +66,8 @@ export function parseSeriesSelector(input: string): Matcher[] {
 
 class Converter {
   readonly #input: string;
+  /** Start offset of every expression built, for error positions. */
+  readonly #starts = new WeakMap<Expr, number>();
   constructor(input: string) {
     this.#input = input;
   }
@@ -98,26 +83,31 @@ class Converter {
         return undefined;
       },
     });
-    if (err !== null) throw this.lezerError(err);
-    const expr = top.firstChild;
-    if (expr === null) throw new ParseError(this.#input, 0, 'no expression found in input');
-    return this.expr(expr);
-  }
-
-  private lezerError(n: SyntaxNode): ParseError {
-    const at = n.from;
-    const rest = this.#input.slice(at).trimStart();
-    if (rest === '') return new ParseError(this.#input, at, 'unexpected end of input');
-    const m = /([A-Za-z_:][\w:]*)\s*$/.exec(this.#input.slice(0, at));
-    if (rest[0] === '(' && m !== null && getFunction(m[1]) === undefined) {
-      return new ParseError(this.#input, m.index, `unknown function with name "${m[1]}"`);
+    if (children(top).every((c) => c.type.isError && c.from === c.to && c.from >= this.#input.trimEnd().length)) {
+      if (/^\s*(#[^\n]*\n?\s*)*$/.test(this.#input)) throw new ParseError(this.#input, 0, 'no expression found in input');
     }
-    const tok = /^(\w+|\S)/.exec(rest)?.[1] ?? rest[0];
-    return new ParseError(this.#input, at, `unexpected character or token "${tok}"`);
+    if (err !== null) throw syntaxError(this.#input, (err as SyntaxNode).from);
+    const expr = children(top)[0];
+    if (expr === undefined) throw new ParseError(this.#input, 0, 'no expression found in input');
+    return this.expr(expr);
   }
 
   fail(n: { from: number } | number, msg: string): never {
     throw new ParseError(this.#input, typeof n === 'number' ? n : n.from, msg);
+  }
+
+  /** A failure callback for the checks: at the operand named, else at `fallback`. */
+  private failAt(fallback: number, opPos = fallback): (msg: string, at?: FailAt) => never {
+    return (msg, at) => {
+      if (at === undefined) return this.fail(fallback, msg);
+      if (at === 'op') return this.fail(opPos, msg);
+      return this.fail(this.#starts.get(at) ?? fallback, msg);
+    };
+  }
+
+  private started<E extends Expr>(e: E, pos: number): E {
+    if (!this.#starts.has(e)) this.#starts.set(e, pos);
+    return e;
   }
 
   text(n: SyntaxNode): string {
@@ -182,7 +172,8 @@ class Converter {
       if (it === undefined || it.t !== 'binop' || it.prec < minPrec) return lhs;
       st.i++;
       const rhs = this.climb(items, st, it.prec === powPrec ? it.prec : it.prec + 1);
-      lhs = this.binary(it.node, it.op, lhs, rhs);
+      const start = this.#starts.get(lhs) ?? it.pos;
+      lhs = this.started(this.binary(it.node, it.op, lhs, rhs, start, it.pos), start);
     }
   }
 
@@ -192,18 +183,19 @@ class Converter {
     if (it.t === 'unary') {
       const operand = this.climb(items, st, powPrec);
       if (operand.kind === NodeKind.Number) {
-        return it.op === '-' ? { kind: NodeKind.Number, value: -operand.value, text: '-' + operand.text } : operand;
+        if (it.op === '+') return operand;
+        return this.started({ kind: NodeKind.Number, value: -operand.value, text: '-' + operand.text }, it.pos);
       }
       checkUnary(operand, (m) => this.fail(it.pos, m));
-      return { kind: NodeKind.Unary, op: it.op, expr: operand };
+      return this.started({ kind: NodeKind.Unary, op: it.op, expr: operand }, it.pos);
     }
     if (it.t !== 'atom') throw new Error(`BUG: unexpected ${it.t} where an operand belongs`);
-    let e = it.e;
+    let e = this.started(it.e, it.pos);
     while (st.i < items.length) {
       const p = items[st.i];
       if (p.t !== 'postfix') break;
       st.i++;
-      e = this.postfix(p.node, e);
+      e = this.started(this.postfix(p.node, e), it.pos);
     }
     return e;
   }
@@ -276,7 +268,8 @@ class Converter {
     try {
       return new Matcher(op, label, value);
     } catch (err) {
-      return this.fail(kids[2], `invalid regular expression in label matcher: ${(err as Error).message}`);
+      const why = err instanceof RegexpSyntaxError ? err.reason : (err as Error).message;
+      return this.fail(n, `error parsing regexp: ${why}: \`^(?:${value})$\``);
     }
   }
 
@@ -290,7 +283,7 @@ class Converter {
     const func = getFunction(name);
     if (func === undefined) this.fail(ident, `unknown function with name "${name}"`);
     const args = children(body).map((a) => this.expr(a));
-    checkCall(func, args, (m) => this.fail(n, m));
+    checkCall(func, args, this.failAt(n.from));
     return { kind: NodeKind.Call, func, args };
   }
 
@@ -310,11 +303,10 @@ class Converter {
     }
     if (body === null) this.fail(n, 'BUG: aggregation without body');
     const args = children(body).map((a) => this.expr(a));
-    const agg = checkAggregate(op, args, grouping, without, (m) => this.fail(n, m));
-    return agg;
+    return checkAggregate(op, args, grouping, without, this.failAt(n.from));
   }
 
-  private binary(n: SyntaxNode, op: string, lhs: Expr, rhs: Expr): BinaryExpr {
+  private binary(n: SyntaxNode, op: string, lhs: Expr, rhs: Expr, pos: number, opPos: number): BinaryExpr {
     let returnBool = false;
     let matching: VectorMatching | null = null;
     for (const c of children(n)) {
@@ -333,7 +325,7 @@ class Converter {
         matching = { card, matchingLabels, on, include };
       }
     }
-    return checkBinary(op, lhs, rhs, returnBool, matching, (m) => this.fail(n, m));
+    return checkBinary(op, lhs, rhs, returnBool, matching, this.failAt(pos, opPos));
   }
 
   private postfix(n: SyntaxNode, target: Expr): Expr {
@@ -388,7 +380,9 @@ class Converter {
       const d = parseDurationMs(text.replace(/^[+-]/, ''));
       if (d !== null) v = (text.startsWith('-') ? -d : d) / 1000;
     }
-    if (v === null || !Number.isFinite(v)) this.fail(last, `timestamp out of bounds for @ modifier: ${this.text(last)}`);
+    if (v === null || !Number.isFinite(v) || Math.abs(v * 1000) > maxInt64) {
+      this.fail(n, `timestamp out of bounds for @ modifier: ${v === null ? this.text(last) : v.toFixed(6)}`);
+    }
     t.timestamp = Math.round(v * 1000);
   }
 
@@ -483,7 +477,7 @@ function prevWordStart(s: string, i: number): string {
 function children(n: SyntaxNode): SyntaxNode[] {
   const out: SyntaxNode[] = [];
   for (let c = n.firstChild; c !== null; c = c.nextSibling) {
-    if (c.type.isError || /^[A-Z]/.test(c.name)) out.push(c);
+    if (c.type.isError || (/^[A-Z]/.test(c.name) && c.name !== 'LineComment')) out.push(c);
   }
   return out;
 }

@@ -1,0 +1,108 @@
+import { strict as assert } from 'node:assert';
+import { test } from 'node:test';
+import { Labels } from '../model/labels/index.js';
+import type { Querier, Queryable } from '../storage/index.js';
+import { Engine } from './engine.js';
+import { MemoryStorage } from './promqltest/memory-storage.js';
+import { ErrorType, QueryError } from './value.js';
+
+function storage(series: number, samples: number): MemoryStorage {
+  const db = new MemoryStorage();
+  for (let s = 0; s < series; s++) {
+    const ls = Labels.fromRecord({ __name__: 'm', i: String(s) });
+    for (let k = 0; k < samples; k++) db.append(ls, k * 15_000, k);
+  }
+  return db;
+}
+
+function rejectsWith(type: ErrorType, message: string | RegExp): (err: unknown) => boolean {
+  return (err) => {
+    assert.ok(err instanceof QueryError, String(err));
+    assert.equal(err.type, type);
+    if (typeof message === 'string') assert.equal(err.message, message);
+    else assert.match(err.message, message);
+    return true;
+  };
+}
+
+test('stats count the samples loaded', async () => {
+  const res = await new Engine().instantQuery(storage(3, 41), 'sum(rate(m[5m]))', 600_000);
+  // (300s, 600s] holds 20 samples of each of the three series.
+  assert.equal(res.stats.samplesLoaded, 3 * 21);
+  assert.equal(res.value.type, 'vector');
+});
+
+test('max samples per query', async () => {
+  const engine = new Engine({ maxSamples: 100 });
+  await assert.rejects(
+    engine.instantQuery(storage(10, 41), 'm[10m]', 600_000),
+    rejectsWith(ErrorType.Execution, 'query processing would load too many samples into memory in query execution'),
+  );
+});
+
+test('points per series in range queries', async () => {
+  await assert.rejects(
+    new Engine().rangeQuery(new MemoryStorage(), 'vector(1)', 0, 11_000_000, 1000),
+    rejectsWith(ErrorType.BadData, /^exceeded maximum resolution of 11,000 points per timeseries/),
+  );
+  const ok = await new Engine().rangeQuery(new MemoryStorage(), 'vector(1)', 0, 10_999_000, 1000);
+  assert.equal(ok.value.type === 'matrix' && ok.value.matrix[0].ts.length, 11_000);
+});
+
+test('range queries need an instant vector or scalar', async () => {
+  await assert.rejects(
+    new Engine().rangeQuery(new MemoryStorage(), 'm[5m]', 0, 60_000, 15_000),
+    rejectsWith(ErrorType.BadData, 'invalid expression type "range vector" for range query, must be Scalar or instant Vector'),
+  );
+});
+
+test('timeout during evaluation', async () => {
+  const engine = new Engine({ timeout: 0 });
+  await assert.rejects(
+    engine.rangeQuery(storage(300, 5), 'm * 2', 0, 600_000, 1000),
+    rejectsWith(ErrorType.Timeout, 'query timed out in query execution'),
+  );
+});
+
+test('a canceled signal cancels the query', async () => {
+  const ac = new AbortController();
+  ac.abort();
+  await assert.rejects(
+    new Engine().instantQuery(storage(3, 5), 'm', 60_000, { signal: ac.signal }),
+    rejectsWith(ErrorType.Canceled, 'query was canceled'),
+  );
+});
+
+test('lookback delta per query', async () => {
+  const db = storage(1, 1); // one sample at t=0
+  const engine = new Engine();
+  const at = async (t: number, lookbackDelta?: number): Promise<number> => {
+    const res = await engine.instantQuery(db, 'm', t, { lookbackDelta });
+    return res.value.type === 'vector' ? res.value.vector.length : -1;
+  };
+  assert.equal(await at(299_999), 1);
+  assert.equal(await at(300_000), 0, 'the lookback window is left-open');
+  assert.equal(await at(60_000, 30_000), 0);
+});
+
+test('concurrent queries beyond the limit wait for a slot', async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const db = storage(1, 3);
+  const slow: Queryable = {
+    async querier(mint: number, maxt: number): Promise<Querier> {
+      await gate;
+      return db.querier(mint, maxt);
+    },
+  };
+  const engine = new Engine({ maxConcurrent: 1 });
+  const first = engine.instantQuery(slow, 'm', 30_000);
+  const ac = new AbortController();
+  const waiting = engine.instantQuery(db, 'm', 30_000, { signal: ac.signal });
+  const queued = engine.instantQuery(db, 'm', 30_000);
+  ac.abort();
+  await assert.rejects(waiting, rejectsWith(ErrorType.Canceled, 'query was canceled while waiting for a query slot'));
+  release();
+  assert.equal((await first).value.type, 'vector');
+  assert.equal((await queued).value.type, 'vector');
+});
