@@ -4,6 +4,7 @@ import { Labels, compareUtf8 } from '../../model/labels/index.js';
 import type { ChunkIterator, ChunkSeriesSet } from '../../storage/index.js';
 import { SegmentWriter } from '../chunks/index.js';
 import { IndexWriter } from '../index/index.js';
+import { chunkSampleCount } from './chunk-sample-count.js';
 import { syncDir } from './fsync.js';
 import { META_VERSION, writeMeta, type BlockDesc, type BlockMeta, type ThanosMeta } from './meta.js';
 import { writeEmptyTombstones } from './tombstones.js';
@@ -174,9 +175,4 @@ async function writeInto(dir: string, ulid: string, set: ChunkSeriesSet, o: Bloc
   if (o.thanos !== undefined) meta.thanos = o.thanos;
   await writeMeta(dir, meta);
   return meta;
-}
-
-/** Samples in a chunk: XOR and histogram chunks all start with a big-endian uint16 count. */
-export function chunkSampleCount(bytes: Uint8Array): number {
-  return bytes.length < 2 ? 0 : (bytes[0] << 8) | bytes[1];
 }
