@@ -54,6 +54,8 @@ export class IndexWriter {
   readonly #pairSeries: U32List;
   readonly #all: U32List;
   #lastSeries: Labels | undefined;
+  #prevPairs: readonly string[];
+  #prevRefs: Uint32Array;
 
   private constructor(f: FileWriter) {
     this.#f = f;
@@ -67,6 +69,8 @@ export class IndexWriter {
     this.#pairSeries = new U32List();
     this.#all = new U32List();
     this.#lastSeries = undefined;
+    this.#prevPairs = [];
+    this.#prevRefs = new Uint32Array(16);
   }
 
   static async create(path: string): Promise<IndexWriter> {
@@ -122,9 +126,18 @@ export class IndexWriter {
     for (let i = 0; i < HOLE; i++) e.putByte(0);
     const p = labels.pairs();
     e.putUvarint(p.length >> 1);
+    // Series arrive sorted, so most label text repeats the previous series': reuse its refs.
+    let prev = this.#prevPairs;
+    let refs = this.#prevRefs;
+    if (refs.length < p.length) {
+      refs = this.#prevRefs = new Uint32Array(p.length * 2);
+      prev = [];
+    }
+    for (let i = 0; i < p.length; i++) if (p[i] !== prev[i]) refs[i] = this.#symbolRef(p[i]);
+    this.#prevPairs = p;
     for (let i = 0; i < p.length; i += 2) {
-      const n = this.#symbolRef(p[i]);
-      const v = this.#symbolRef(p[i + 1]);
+      const n = refs[i];
+      const v = refs[i + 1];
       e.putUvarint(n);
       e.putUvarint(v);
       this.#pairName.push(n);
