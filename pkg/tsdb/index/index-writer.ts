@@ -47,8 +47,9 @@ export class IndexWriter {
   readonly #e: Encbuf;
   #stage: Stage;
   readonly #toc: TOC;
-  readonly #symbolRefs: Map<string, number>;
   #symbols: readonly string[];
+  /** Whether JS `<` (UTF-16 order) agrees with the symbols' byte order, for the fast search. */
+  #utf16Order: boolean;
   readonly #pairName: U32List;
   readonly #pairValue: U32List;
   readonly #pairSeries: U32List;
@@ -62,8 +63,8 @@ export class IndexWriter {
     this.#e = new Encbuf(4096);
     this.#stage = Stage.Symbols;
     this.#toc = { symbols: 0, series: 0, labelIndices: 0, labelIndicesTable: 0, postings: 0, postingsTable: 0 };
-    this.#symbolRefs = new Map();
     this.#symbols = [];
+    this.#utf16Order = true;
     this.#pairName = new U32List();
     this.#pairValue = new U32List();
     this.#pairSeries = new U32List();
@@ -92,10 +93,12 @@ export class IndexWriter {
     e.putBE32(0);
     e.putBE32(symbols.length);
     for (let i = 0; i < symbols.length; i++) {
-      if (i > 0 && compareUtf8(symbols[i - 1], symbols[i]) >= 0) {
-        throw new Error(`BUG: index symbols out of order: ${JSON.stringify(symbols[i - 1])} >= ${JSON.stringify(symbols[i])}`);
+      if (i > 0 && !(symbols[i - 1] < symbols[i])) {
+        this.#utf16Order = false;
+        if (compareUtf8(symbols[i - 1], symbols[i]) >= 0) {
+          throw new Error(`BUG: index symbols out of order: ${JSON.stringify(symbols[i - 1])} >= ${JSON.stringify(symbols[i])}`);
+        }
       }
-      this.#symbolRefs.set(symbols[i], i);
       e.putUvarintStr(symbols[i]);
     }
     e.setBE32(0, e.length - 4);
@@ -158,10 +161,26 @@ export class IndexWriter {
     return ref;
   }
 
+  /** Position of `s` in the sorted symbols, by binary search (cheaper than a map of 1M strings). */
   #symbolRef(s: string): number {
-    const r = this.#symbolRefs.get(s);
-    if (r === undefined) throw new Error(`BUG: label text ${JSON.stringify(s)} missing from the symbol table`);
-    return r;
+    const sym = this.#symbols;
+    let lo = 0;
+    let hi = sym.length - 1;
+    if (this.#utf16Order) {
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (sym[mid] < s) lo = mid + 1;
+        else hi = mid;
+      }
+    } else {
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (compareUtf8(sym[mid], s) < 0) lo = mid + 1;
+        else hi = mid;
+      }
+    }
+    if (sym[lo] !== s) throw new Error(`BUG: label text ${JSON.stringify(s)} missing from the symbol table`);
+    return lo;
   }
 
   /** Writes label indices, postings, both offset tables and the TOC; then fsyncs and closes. */
