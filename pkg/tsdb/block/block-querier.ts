@@ -9,24 +9,22 @@ import type {
   Series,
   SeriesSet,
 } from '../../storage/index.js';
-import type { SegmentReader } from '../chunks/index.js';
 import type { IndexReader } from '../index/index.js';
-import type { BlockChunkSeries} from './block-chunk-series-set.js';
-import { BlockChunkSeriesSet } from './block-chunk-series-set.js';
+import { BlockChunkSeriesSet, type BlockChunkSeries, type BlockReaders } from './block-chunk-series-set.js';
 import { ChunksSampleIterator } from '../head-read.js';
 import { Encoding } from '../chunkenc/index.js';
 import { blockPostingsForMatchers } from './postings-for-matchers.js';
 
 /** The part shared by the chunk and the sample querier of a block: range, label names and values. */
 class BlockQuerierBase {
+  protected readonly readers: BlockReaders;
   protected readonly index: IndexReader;
-  protected readonly segments: SegmentReader;
   protected readonly mint: number;
   protected readonly maxt: number;
 
-  constructor(index: IndexReader, segments: SegmentReader, mint: number, maxt: number) {
-    this.index = index;
-    this.segments = segments;
+  constructor(readers: BlockReaders, mint: number, maxt: number) {
+    this.readers = readers;
+    this.index = readers.index;
     this.mint = mint;
     this.maxt = maxt;
   }
@@ -34,7 +32,7 @@ class BlockQuerierBase {
   protected selectChunks(hints: SelectHints | undefined, matchers: Matcher[]): BlockChunkSeriesSet {
     const mint = hints === undefined ? this.mint : Math.max(this.mint, hints.start);
     const maxt = hints === undefined ? this.maxt : Math.min(this.maxt, hints.end);
-    return new BlockChunkSeriesSet(this.index, this.segments, mint, maxt, () => blockPostingsForMatchers(this.index, matchers));
+    return new BlockChunkSeriesSet(this.readers, mint, maxt, () => blockPostingsForMatchers(this.index, matchers));
   }
 
   async labelNames(hints: LabelHints, ...matchers: Matcher[]): Promise<string[]> {

@@ -7,7 +7,7 @@ import { IndexWriter } from '../index/index.js';
 import { chunkSampleCount } from './chunk-sample-count.js';
 import { syncDir } from './fsync.js';
 import { META_VERSION, writeMeta, type BlockDesc, type BlockMeta, type ThanosMeta } from './meta.js';
-import { writeEmptyTombstones } from './tombstones.js';
+import { writeTombstones } from './tombstones.js';
 import { UlidGenerator } from './ulid.js';
 
 export const TMP_FOR_CREATION_SUFFIX = '.tmp-for-creation';
@@ -161,7 +161,7 @@ async function writeInto(dir: string, ulid: string, set: ChunkSeriesSet, o: Bloc
     await iw.abort().catch(() => undefined);
     throw err;
   }
-  await writeEmptyTombstones(dir);
+  await writeTombstones(dir);
 
   const meta: BlockMeta = {
     ulid,

@@ -1,5 +1,5 @@
 export { Block } from './block.js';
-export { BlockChunkSeries, BlockChunkSeriesSet } from './block-chunk-series-set.js';
+export { BlockChunkSeries, BlockChunkSeriesSet, type BlockReaders } from './block-chunk-series-set.js';
 export { BlockChunkQuerier, BlockQuerier } from './block-querier.js';
 export { chunkSampleCount } from './chunk-sample-count.js';
 export { TMP_FOR_CREATION_SUFFIX, defaultBlockWriterOptions, writeBlock, type BlockWriterOptions } from './block-writer.js';
@@ -20,3 +20,4 @@ export {
 export { blockPostingsForMatchers } from './postings-for-matchers.js';
 export { UlidGenerator, encodeUlid, isUlid, ulidTime } from './ulid.js';
 export { syncDir } from './fsync.js';
+export { readTombstones, writeTombstones, type Tombstones } from './tombstones.js';
