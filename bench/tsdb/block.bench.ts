@@ -82,7 +82,7 @@ function generateShared(n: number, samples: number): Dataset {
   const series: ChunkSeries[] = [];
   for (let i = 0; i < n; i++) {
     const p = patterns[i % patterns.length] as BlockChunkSeries;
-    series.push(new BlockChunkSeries(labelsOf(i, n), p.times, p.encodings, p.data));
+    series.push(new BlockChunkSeries(labelsOf(i, n), p.minTs, p.maxTs, p.encodings, p.bytes));
   }
   series.sort((a, c) => Labels.compare(a.labels, c.labels));
   return { series, samples: n * samples, raw: undefined };

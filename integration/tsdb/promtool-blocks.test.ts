@@ -81,8 +81,11 @@ function assertSameDump(got: SampleDump, want: SampleDump): void {
 test('promtool analyzes and dumps blocks written by Myelin', async () => {
   await withTempDir(async (dir) => {
     const series = makeSeries(60, 1_700_000_000_000, 90 * 60_000);
-    const meta = await writeBlock(dir, listChunkSeriesSet(toChunkSeries(series)));
+    // With the Thanos/Cortex extension section: Prometheus' reader must not mind it.
+    const thanos = { labels: { __org_id__: 'tenant-1' }, downsample: { resolution: 0 }, source: 'ingester' };
+    const meta = await writeBlock(dir, listChunkSeriesSet(toChunkSeries(series)), { thanos });
     assert.ok(meta !== undefined);
+    assert.deepEqual((await readMeta(join(dir, meta.ulid))).thanos, thanos);
     await mkdir(join(dir, 'wal'));
 
     const analyze = await run(PROMTOOL, ['tsdb', 'analyze', dir, meta.ulid]);

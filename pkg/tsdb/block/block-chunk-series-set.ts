@@ -2,23 +2,41 @@ import type { Labels } from '../../model/labels/index.js';
 import type { ChunkIterator, ChunkMeta, ChunkSeries, ChunkSeriesSet } from '../../storage/index.js';
 import type { SegmentReader } from '../chunks/index.js';
 import type { IndexReader, Postings } from '../index/index.js';
+import { chunkSampleCount } from './chunk-sample-count.js';
+import { deletionCoverage, dropDeleted } from './chunk-deletion.js';
+import type { Tombstones } from './tombstones.js';
+
+/** What reading a block needs: its index, chunk segments and tombstones. */
+export interface BlockReaders {
+  readonly index: IndexReader;
+  readonly segments: SegmentReader;
+  readonly tombstones: Tombstones;
+}
 
 /** Series read per batch: one coalesced index read and one chunk read per batch. */
 const BATCH = 256;
 
-/** One series of a block with the chunks overlapping the query range, already read. */
+/**
+ * One series with its chunks in memory, column by column (the shape the head's
+ * ChunksSampleIterator reads): a block series with the chunks overlapping the query range, or the
+ * output of ChunkBuilder and compaction.
+ */
 export class BlockChunkSeries implements ChunkSeries {
   readonly labels: Labels;
-  /** `[minT, maxT]` pairs. */
-  readonly times: Float64Array;
-  readonly encodings: Uint8Array;
-  readonly data: Uint8Array[];
+  readonly minTs: number[];
+  readonly maxTs: number[];
+  readonly encodings: number[];
+  readonly bytes: Uint8Array[];
+  /** Samples per chunk, from each chunk's header. */
+  readonly counts: number[];
 
-  constructor(labels: Labels, times: Float64Array, encodings: Uint8Array, data: Uint8Array[]) {
+  constructor(labels: Labels, minTs: number[], maxTs: number[], encodings: number[], bytes: Uint8Array[]) {
     this.labels = labels;
-    this.times = times;
+    this.minTs = minTs;
+    this.maxTs = maxTs;
     this.encodings = encodings;
-    this.data = data;
+    this.bytes = bytes;
+    this.counts = bytes.map(chunkSampleCount);
   }
 
   chunks(reuse?: ChunkIterator): ChunkIterator {
@@ -46,13 +64,13 @@ class ArrayChunkIterator implements ChunkIterator {
 
   next(): boolean {
     const s = this.#s;
-    if (s === undefined || this.#i + 1 >= s.data.length) return false;
+    if (s === undefined || this.#i + 1 >= s.bytes.length) return false;
     const i = ++this.#i;
     const m = this.#meta;
-    m.minT = s.times[2 * i];
-    m.maxT = s.times[2 * i + 1];
+    m.minT = s.minTs[i];
+    m.maxT = s.maxTs[i];
     m.encoding = s.encodings[i];
-    m.bytes = s.data[i];
+    m.bytes = s.bytes[i];
     return true;
   }
 
@@ -75,6 +93,7 @@ export class BlockChunkSeriesSet implements ChunkSeriesSet {
   readonly #mint: number;
   readonly #maxt: number;
   readonly #select: () => Promise<Postings>;
+  readonly #stones: Tombstones;
   #postings: Postings | undefined;
   #pos: number;
   #batch: BlockChunkSeries[];
@@ -82,7 +101,9 @@ export class BlockChunkSeriesSet implements ChunkSeriesSet {
   #err: Error | undefined;
 
   /** `select` gives the refs of the series to return, sorted; called once, on the first next(). */
-  constructor(index: IndexReader, segments: SegmentReader, mint: number, maxt: number, select: () => Promise<Postings>) {
+  constructor(r: BlockReaders, mint: number, maxt: number, select: () => Promise<Postings>) {
+    const { index, segments } = r;
+    this.#stones = r.tombstones;
     this.#index = index;
     this.#segments = segments;
     this.#mint = mint;
@@ -117,29 +138,37 @@ export class BlockChunkSeriesSet implements ChunkSeriesSet {
     this.#pos = end;
     const series = await this.#index.series(refs);
     const chunkRefs: number[] = [];
-    const kept: { labels: Labels; times: number[] }[] = [];
+    const kept: { labels: Labels; minTs: number[]; maxTs: number[]; deleted: readonly number[] | undefined }[] = [];
     for (const s of series) {
-      const times: number[] = [];
+      const minTs: number[] = [];
+      const maxTs: number[] = [];
+      const deleted = this.#stones.get(s.ref);
       for (let i = 0; i < s.chunks.length; i += 3) {
         if (s.chunks[i + 1] < this.#mint || s.chunks[i] > this.#maxt) continue;
-        times.push(s.chunks[i], s.chunks[i + 1]);
+        if (deleted !== undefined && deletionCoverage(deleted, s.chunks[i], s.chunks[i + 1]) === 'all') continue;
+        minTs.push(s.chunks[i]);
+        maxTs.push(s.chunks[i + 1]);
         chunkRefs.push(s.chunks[i + 2]);
       }
-      if (times.length > 0) kept.push({ labels: s.labels, times });
+      if (minTs.length > 0) kept.push({ labels: s.labels, minTs, maxTs, deleted });
     }
     const chunks = await this.#segments.readChunks(chunkRefs);
     this.#batch = [];
-    this.#bi = -1;
     let k = 0;
     for (const s of kept) {
-      const n = s.times.length / 2;
-      const enc = new Uint8Array(n);
+      const n = s.minTs.length;
+      const enc: number[] = new Array(n);
       const data: Uint8Array[] = new Array(n);
       for (let i = 0; i < n; i++, k++) {
         enc[i] = chunks[k].encoding;
         data[i] = chunks[k].data;
       }
-      this.#batch.push(new BlockChunkSeries(s.labels, Float64Array.from(s.times), enc, data));
+      if (s.deleted !== undefined) {
+        const left = withoutDeleted(s.labels, s.deleted, s.minTs, s.maxTs, enc, data);
+        if (left !== undefined) this.#batch.push(left);
+        continue;
+      }
+      this.#batch.push(new BlockChunkSeries(s.labels, s.minTs, s.maxTs, enc, data));
     }
     this.#bi = -1;
   }
@@ -155,4 +184,32 @@ export class BlockChunkSeriesSet implements ChunkSeriesSet {
   warnings(): readonly string[] {
     return [];
   }
+}
+
+/** The series with deleted samples cut out of partly covered chunks; undefined when none is left. */
+function withoutDeleted(
+  labels: Labels,
+  deleted: readonly number[],
+  minTs: number[],
+  maxTs: number[],
+  enc: number[],
+  data: Uint8Array[],
+): BlockChunkSeries | undefined {
+  const out = { minTs: [] as number[], maxTs: [] as number[], enc: [] as number[], data: [] as Uint8Array[] };
+  for (let i = 0; i < data.length; i++) {
+    if (deletionCoverage(deleted, minTs[i], maxTs[i]) === 'none') {
+      out.minTs.push(minTs[i]);
+      out.maxTs.push(maxTs[i]);
+      out.enc.push(enc[i]);
+      out.data.push(data[i]);
+      continue;
+    }
+    const c = dropDeleted(enc[i], data[i], deleted, `series ${labels.toString()}`);
+    if (c === undefined) continue;
+    out.minTs.push(c.minT);
+    out.maxTs.push(c.maxT);
+    out.enc.push(enc[i]);
+    out.data.push(c.bytes);
+  }
+  return out.data.length === 0 ? undefined : new BlockChunkSeries(labels, out.minTs, out.maxTs, out.enc, out.data);
 }

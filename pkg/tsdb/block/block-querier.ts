@@ -9,23 +9,22 @@ import type {
   Series,
   SeriesSet,
 } from '../../storage/index.js';
-import type { SegmentReader } from '../chunks/index.js';
 import type { IndexReader } from '../index/index.js';
-import type { BlockChunkSeries} from './block-chunk-series-set.js';
-import { BlockChunkSeriesSet } from './block-chunk-series-set.js';
-import { ChunksSampleIterator } from './chunk-samples.js';
+import { BlockChunkSeriesSet, type BlockChunkSeries, type BlockReaders } from './block-chunk-series-set.js';
+import { ChunksSampleIterator } from '../head-read.js';
+import { Encoding } from '../chunkenc/index.js';
 import { blockPostingsForMatchers } from './postings-for-matchers.js';
 
 /** The part shared by the chunk and the sample querier of a block: range, label names and values. */
 class BlockQuerierBase {
+  protected readonly readers: BlockReaders;
   protected readonly index: IndexReader;
-  protected readonly segments: SegmentReader;
   protected readonly mint: number;
   protected readonly maxt: number;
 
-  constructor(index: IndexReader, segments: SegmentReader, mint: number, maxt: number) {
-    this.index = index;
-    this.segments = segments;
+  constructor(readers: BlockReaders, mint: number, maxt: number) {
+    this.readers = readers;
+    this.index = readers.index;
     this.mint = mint;
     this.maxt = maxt;
   }
@@ -33,7 +32,7 @@ class BlockQuerierBase {
   protected selectChunks(hints: SelectHints | undefined, matchers: Matcher[]): BlockChunkSeriesSet {
     const mint = hints === undefined ? this.mint : Math.max(this.mint, hints.start);
     const maxt = hints === undefined ? this.maxt : Math.min(this.maxt, hints.end);
-    return new BlockChunkSeriesSet(this.index, this.segments, mint, maxt, () => blockPostingsForMatchers(this.index, matchers));
+    return new BlockChunkSeriesSet(this.readers, mint, maxt, () => blockPostingsForMatchers(this.index, matchers));
   }
 
   async labelNames(hints: LabelHints, ...matchers: Matcher[]): Promise<string[]> {
@@ -86,15 +85,24 @@ class BlockSeriesSet implements SeriesSet {
   readonly #chunks: BlockChunkSeriesSet;
   readonly #mint: number;
   readonly #maxt: number;
+  #err: Error | undefined;
 
   constructor(chunks: BlockChunkSeriesSet, mint: number, maxt: number) {
     this.#chunks = chunks;
     this.#mint = mint;
     this.#maxt = maxt;
+    this.#err = undefined;
   }
 
-  next(): Promise<boolean> {
-    return this.#chunks.next();
+  /** Fails on series with chunks other than XOR (native histograms are not decoded yet). */
+  async next(): Promise<boolean> {
+    if (!(await this.#chunks.next())) return false;
+    const s = this.#chunks.at() as BlockChunkSeries;
+    if (s.encodings.some((e) => e !== Encoding.XOR)) {
+      this.#err = new Error(`series ${s.labels.toString()} has non-XOR chunks, which the sample querier cannot decode yet`);
+      return false;
+    }
+    return true;
   }
 
   at(): Series {
@@ -102,7 +110,7 @@ class BlockSeriesSet implements SeriesSet {
   }
 
   err(): Error | undefined {
-    return this.#chunks.err();
+    return this.#err ?? this.#chunks.err();
   }
 
   warnings(): readonly string[] {
@@ -125,6 +133,7 @@ class BlockSeries implements Series {
 
   iterator(reuse?: SampleIterator): SampleIterator {
     const it = reuse instanceof ChunksSampleIterator ? reuse : new ChunksSampleIterator();
-    return it.reset(this.#s.encodings, this.#s.data, this.#mint, this.#maxt);
+    it.reset(this.#s, this.#mint, this.#maxt);
+    return it;
   }
 }

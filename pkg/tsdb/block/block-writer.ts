@@ -4,9 +4,10 @@ import { Labels, compareUtf8 } from '../../model/labels/index.js';
 import type { ChunkIterator, ChunkSeriesSet } from '../../storage/index.js';
 import { SegmentWriter } from '../chunks/index.js';
 import { IndexWriter } from '../index/index.js';
+import { chunkSampleCount } from './chunk-sample-count.js';
 import { syncDir } from './fsync.js';
 import { META_VERSION, writeMeta, type BlockDesc, type BlockMeta, type ThanosMeta } from './meta.js';
-import { writeEmptyTombstones } from './tombstones.js';
+import { writeTombstones } from './tombstones.js';
 import { UlidGenerator } from './ulid.js';
 
 export const TMP_FOR_CREATION_SUFFIX = '.tmp-for-creation';
@@ -104,7 +105,7 @@ async function writeInto(dir: string, ulid: string, set: ChunkSeriesSet, o: Bloc
   const segments = new SegmentWriter(join(dir, 'chunks'), o.segmentSize);
   const series: PendingSeries[] = [];
   const metas = new ChunkMetaArray();
-  const symbols = new Set<string>();
+  const symbols: string[] = [];
   let numSamples = 0;
   let numChunks = 0;
   let minT = Infinity;
@@ -132,9 +133,9 @@ async function writeInto(dir: string, ulid: string, set: ChunkSeriesSet, o: Bloc
       const count = metas.length / 3 - start;
       if (count === 0) continue;
       numChunks += count;
-      // Sorted input repeats most label text of the previous series: skip the set for those.
+      // Sorted input repeats most label text of the previous series: skip those.
       const p = s.labels.pairs();
-      for (let i = 0; i < p.length; i++) if (p[i] !== prev[i]) symbols.add(p[i]);
+      for (let i = 0; i < p.length; i++) if (p[i] !== prev[i]) symbols.push(p[i]);
       prev = p;
       series.push({ labels: s.labels, start, count });
     }
@@ -148,7 +149,7 @@ async function writeInto(dir: string, ulid: string, set: ChunkSeriesSet, o: Bloc
   series.sort((a, b) => Labels.compare(a.labels, b.labels));
   const iw = await IndexWriter.create(join(dir, 'index'));
   try {
-    await iw.addSymbols([...symbols].sort(compareUtf8));
+    await iw.addSymbols(sortedDistinct(symbols));
     for (let i = 0; i < series.length; i++) {
       if (i > 0 && Labels.compare(series[i - 1].labels, series[i].labels) === 0) {
         throw new Error(`series ${series[i].labels.toString()} appears twice in the input`);
@@ -160,7 +161,7 @@ async function writeInto(dir: string, ulid: string, set: ChunkSeriesSet, o: Bloc
     await iw.abort().catch(() => undefined);
     throw err;
   }
-  await writeEmptyTombstones(dir);
+  await writeTombstones(dir);
 
   const meta: BlockMeta = {
     ulid,
@@ -176,7 +177,18 @@ async function writeInto(dir: string, ulid: string, set: ChunkSeriesSet, o: Bloc
   return meta;
 }
 
-/** Samples in a chunk: XOR and histogram chunks all start with a big-endian uint16 count. */
-export function chunkSampleCount(bytes: Uint8Array): number {
-  return bytes.length < 2 ? 0 : (bytes[0] << 8) | bytes[1];
+/**
+ * Sorts label text by UTF-8 bytes and drops repeats, in place. The native sort (UTF-16 order, no
+ * comparator call per step) is right unless astral and U+E000..U+FFFF characters meet, which one
+ * linear check detects; then the UTF-8 comparator sorts again.
+ */
+function sortedDistinct(strs: string[]): string[] {
+  strs.sort();
+  let ok = true;
+  for (let i = 1; i < strs.length && ok; i++) if (strs[i - 1] !== strs[i] && compareUtf8(strs[i - 1], strs[i]) > 0) ok = false;
+  if (!ok) strs.sort(compareUtf8);
+  let n = 0;
+  for (let i = 0; i < strs.length; i++) if (i === 0 || strs[i] !== strs[n - 1]) strs[n++] = strs[i];
+  strs.length = n;
+  return strs;
 }

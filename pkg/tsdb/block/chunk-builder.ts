@@ -12,7 +12,8 @@ export const SAMPLES_PER_CHUNK = 120;
  */
 export class ChunkBuilder {
   readonly samplesPerChunk: number;
-  #times: number[];
+  #minTs: number[];
+  #maxTs: number[];
   #data: Uint8Array[];
   #cur: XorChunk | undefined;
   #curMin: number;
@@ -20,7 +21,8 @@ export class ChunkBuilder {
 
   constructor(samplesPerChunk = SAMPLES_PER_CHUNK) {
     this.samplesPerChunk = samplesPerChunk;
-    this.#times = [];
+    this.#minTs = [];
+    this.#maxTs = [];
     this.#data = [];
     this.#cur = undefined;
     this.#curMin = 0;
@@ -42,7 +44,8 @@ export class ChunkBuilder {
 
   #cut(): void {
     if (this.#cur === undefined) return;
-    this.#times.push(this.#curMin, this.#curMax);
+    this.#minTs.push(this.#curMin);
+    this.#maxTs.push(this.#curMax);
     this.#data.push(this.#cur.compact());
     this.#cur = undefined;
   }
@@ -50,9 +53,10 @@ export class ChunkBuilder {
   /** The series built so far; the builder is empty afterwards. */
   finish(labels: Labels): ChunkSeries {
     this.#cut();
-    const n = this.#data.length;
-    const s = new BlockChunkSeries(labels, Float64Array.from(this.#times), new Uint8Array(n).fill(Encoding.XOR), this.#data);
-    this.#times = [];
+    const encodings = this.#data.map(() => Encoding.XOR as number);
+    const s = new BlockChunkSeries(labels, this.#minTs, this.#maxTs, encodings, this.#data);
+    this.#minTs = [];
+    this.#maxTs = [];
     this.#data = [];
     return s;
   }

@@ -1,9 +1,9 @@
 export { Block } from './block.js';
-export { BlockChunkSeries, BlockChunkSeriesSet } from './block-chunk-series-set.js';
+export { BlockChunkSeries, BlockChunkSeriesSet, type BlockReaders } from './block-chunk-series-set.js';
 export { BlockChunkQuerier, BlockQuerier } from './block-querier.js';
-export { TMP_FOR_CREATION_SUFFIX, chunkSampleCount, defaultBlockWriterOptions, writeBlock, type BlockWriterOptions } from './block-writer.js';
+export { chunkSampleCount } from './chunk-sample-count.js';
+export { TMP_FOR_CREATION_SUFFIX, defaultBlockWriterOptions, writeBlock, type BlockWriterOptions } from './block-writer.js';
 export { ChunkBuilder, SAMPLES_PER_CHUNK, chunkSeriesFromSamples, listChunkSeriesSet } from './chunk-builder.js';
-export { ChunksSampleIterator } from './chunk-samples.js';
 export {
   META_FILENAME,
   TENANT_EXTERNAL_LABEL,
@@ -20,3 +20,4 @@ export {
 export { blockPostingsForMatchers } from './postings-for-matchers.js';
 export { UlidGenerator, encodeUlid, isUlid, ulidTime } from './ulid.js';
 export { syncDir } from './fsync.js';
+export { readTombstones, writeTombstones, type Tombstones } from './tombstones.js';

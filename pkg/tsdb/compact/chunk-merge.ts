@@ -32,11 +32,13 @@ export function mergeOverlappingChunks(group: ChunkSeries[]): ChunkSeries {
   }
   all.sort((a, b) => a.minT - b.minT || a.order - b.order);
 
-  const times: number[] = [];
+  const minTs: number[] = [];
+  const maxTs: number[] = [];
   const encodings: number[] = [];
   const data: Uint8Array[] = [];
   const emit = (minT: number, maxT: number, encoding: number, bytes: Uint8Array): void => {
-    times.push(minT, maxT);
+    minTs.push(minT);
+    maxTs.push(maxT);
     encodings.push(encoding);
     data.push(bytes);
   };
@@ -53,7 +55,7 @@ export function mergeOverlappingChunks(group: ChunkSeries[]): ChunkSeries {
     }
     i = j;
   }
-  return new BlockChunkSeries(group[0].labels, Float64Array.from(times), Uint8Array.from(encodings), data);
+  return new BlockChunkSeries(group[0].labels, minTs, maxTs, encodings, data);
 }
 
 function allIdentical(run: OwnedChunk[]): boolean {

@@ -47,26 +47,31 @@ export class IndexWriter {
   readonly #e: Encbuf;
   #stage: Stage;
   readonly #toc: TOC;
-  readonly #symbolRefs: Map<string, number>;
   #symbols: readonly string[];
+  /** Whether JS `<` (UTF-16 order) agrees with the symbols' byte order, for the fast search. */
+  #utf16Order: boolean;
   readonly #pairName: U32List;
   readonly #pairValue: U32List;
   readonly #pairSeries: U32List;
   readonly #all: U32List;
   #lastSeries: Labels | undefined;
+  #prevPairs: readonly string[];
+  #prevRefs: Uint32Array;
 
   private constructor(f: FileWriter) {
     this.#f = f;
     this.#e = new Encbuf(4096);
     this.#stage = Stage.Symbols;
     this.#toc = { symbols: 0, series: 0, labelIndices: 0, labelIndicesTable: 0, postings: 0, postingsTable: 0 };
-    this.#symbolRefs = new Map();
     this.#symbols = [];
+    this.#utf16Order = true;
     this.#pairName = new U32List();
     this.#pairValue = new U32List();
     this.#pairSeries = new U32List();
     this.#all = new U32List();
     this.#lastSeries = undefined;
+    this.#prevPairs = [];
+    this.#prevRefs = new Uint32Array(16);
   }
 
   static async create(path: string): Promise<IndexWriter> {
@@ -88,10 +93,12 @@ export class IndexWriter {
     e.putBE32(0);
     e.putBE32(symbols.length);
     for (let i = 0; i < symbols.length; i++) {
-      if (i > 0 && compareUtf8(symbols[i - 1], symbols[i]) >= 0) {
-        throw new Error(`BUG: index symbols out of order: ${JSON.stringify(symbols[i - 1])} >= ${JSON.stringify(symbols[i])}`);
+      if (i > 0 && !(symbols[i - 1] < symbols[i])) {
+        this.#utf16Order = false;
+        if (compareUtf8(symbols[i - 1], symbols[i]) >= 0) {
+          throw new Error(`BUG: index symbols out of order: ${JSON.stringify(symbols[i - 1])} >= ${JSON.stringify(symbols[i])}`);
+        }
       }
-      this.#symbolRefs.set(symbols[i], i);
       e.putUvarintStr(symbols[i]);
     }
     e.setBE32(0, e.length - 4);
@@ -122,9 +129,18 @@ export class IndexWriter {
     for (let i = 0; i < HOLE; i++) e.putByte(0);
     const p = labels.pairs();
     e.putUvarint(p.length >> 1);
+    // Series arrive sorted, so most label text repeats the previous series': reuse its refs.
+    let prev = this.#prevPairs;
+    let refs = this.#prevRefs;
+    if (refs.length < p.length) {
+      refs = this.#prevRefs = new Uint32Array(p.length * 2);
+      prev = [];
+    }
+    for (let i = 0; i < p.length; i++) if (p[i] !== prev[i]) refs[i] = this.#symbolRef(p[i]);
+    this.#prevPairs = p;
     for (let i = 0; i < p.length; i += 2) {
-      const n = this.#symbolRef(p[i]);
-      const v = this.#symbolRef(p[i + 1]);
+      const n = refs[i];
+      const v = refs[i + 1];
       e.putUvarint(n);
       e.putUvarint(v);
       this.#pairName.push(n);
@@ -145,10 +161,26 @@ export class IndexWriter {
     return ref;
   }
 
+  /** Position of `s` in the sorted symbols, by binary search (cheaper than a map of 1M strings). */
   #symbolRef(s: string): number {
-    const r = this.#symbolRefs.get(s);
-    if (r === undefined) throw new Error(`BUG: label text ${JSON.stringify(s)} missing from the symbol table`);
-    return r;
+    const sym = this.#symbols;
+    let lo = 0;
+    let hi = sym.length - 1;
+    if (this.#utf16Order) {
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (sym[mid] < s) lo = mid + 1;
+        else hi = mid;
+      }
+    } else {
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (compareUtf8(sym[mid], s) < 0) lo = mid + 1;
+        else hi = mid;
+      }
+    }
+    if (sym[lo] !== s) throw new Error(`BUG: label text ${JSON.stringify(s)} missing from the symbol table`);
+    return lo;
   }
 
   /** Writes label indices, postings, both offset tables and the TOC; then fsyncs and closes. */

@@ -55,35 +55,42 @@ export class PostingsOffsetTable {
     const d = new Decbuf(buf, what, 4, 4 + len);
     const n = d.be32();
     const names = new Map<string, NameSamples>();
+    // Only sampled values become strings; the name is compared as bytes against the current one.
     let cur: NameSamples | undefined;
-    let curName = '';
-    let lastValue = '';
+    let curNameAt = 0;
+    let curNameLen = -1;
+    let lastValueAt = 0;
     let lastEntryAt = 0;
     let lastPostings = 0;
     for (let i = 0; i < n; i++) {
       const entryAt = offset + d.pos;
       if (d.uvarint() !== 2) throw new CorruptionError(`${what}: entry ${i} does not have 2 keys`);
-      const name = d.uvarintStr();
-      const value = d.uvarintStr();
+      const nameLen = d.uvarint();
+      const nameAt = d.pos;
+      d.skip(nameLen);
+      const valueAt = d.pos;
+      d.skip(d.uvarint());
       const postings = d.uvarint();
-      if (cur === undefined || name !== curName) {
-        if (cur !== undefined) finishName(cur, lastValue, lastEntryAt, lastPostings, entryAt, postings);
+      if (cur === undefined || !sameBytes(buf, nameAt, nameLen, curNameAt, curNameLen)) {
+        if (cur !== undefined) finishName(cur, decodeStr(buf, lastValueAt, what), lastEntryAt, lastPostings, entryAt, postings);
+        const name = textDecoder.decode(buf.subarray(nameAt, nameAt + nameLen));
         if (names.has(name)) throw new CorruptionError(`${what}: label name ${JSON.stringify(name)} not contiguous`);
         cur = { values: [], entryAt: [], postingsAt: [], tableEnd: 0, postingsEnd: 0, count: 0 };
         names.set(name, cur);
-        curName = name;
+        curNameAt = nameAt;
+        curNameLen = nameLen;
       }
       if (cur.count % SAMPLE_EVERY === 0) {
-        cur.values.push(value);
+        cur.values.push(decodeStr(buf, valueAt, what));
         cur.entryAt.push(entryAt);
         cur.postingsAt.push(postings);
       }
       cur.count++;
-      lastValue = value;
+      lastValueAt = valueAt;
       lastEntryAt = entryAt;
       lastPostings = postings;
     }
-    if (cur !== undefined) finishName(cur, lastValue, lastEntryAt, lastPostings, offset + d.pos, postingsEnd);
+    if (cur !== undefined) finishName(cur, decodeStr(buf, lastValueAt, what), lastEntryAt, lastPostings, offset + d.pos, postingsEnd);
     return new PostingsOffsetTable(f, names);
   }
 
@@ -139,6 +146,19 @@ export class PostingsOffsetTable {
     }
     return out;
   }
+}
+
+const textDecoder = new TextDecoder();
+
+function sameBytes(b: Uint8Array, at1: number, len1: number, at2: number, len2: number): boolean {
+  if (len1 !== len2) return false;
+  for (let i = 0; i < len1; i++) if (b[at1 + i] !== b[at2 + i]) return false;
+  return true;
+}
+
+/** The uvarint-prefixed string at `at`. */
+function decodeStr(b: Uint8Array, at: number, what: string): string {
+  return new Decbuf(b, what, at).uvarintStr();
 }
 
 function finishName(s: NameSamples, lastValue: string, lastEntryAt: number, lastPostings: number, tableEnd: number, postingsEnd: number): void {

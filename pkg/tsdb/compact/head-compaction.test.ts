@@ -1,0 +1,83 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Labels } from '../../model/labels/index.js';
+import { Head } from '../head.js';
+import { dumpHead } from '../head-testutil.js';
+import { Block } from '../block/index.js';
+import { withTempDir } from '../block/block-test-util.js';
+import { compactHead, headCompactable } from './head-compaction.js';
+
+const H = 3600_000;
+const STEP = 60_000;
+const series = [0, 1, 2].map((i) => Labels.fromRecord({ __name__: 'up', pod: `p${i}` }));
+
+async function appendRange(head: Head, from: number, to: number): Promise<void> {
+  for (let t = from; t < to; t += 10 * STEP) {
+    const app = head.appender();
+    for (let k = t; k < Math.min(t + 10 * STEP, to); k += STEP) for (const [i, ls] of series.entries()) app.append(0, ls, k, k / STEP + i);
+    await app.commit();
+  }
+}
+
+function expected(from: number, to: number): Map<string, [number, number][]> {
+  const out = new Map<string, [number, number][]>();
+  for (const [i, ls] of series.entries()) {
+    const rows: [number, number][] = [];
+    for (let t = from; t < to; t += STEP) rows.push([t, t / STEP + i]);
+    out.set(ls.toString(), rows);
+  }
+  return out;
+}
+
+test('the head persists its oldest ranges as blocks and truncates memory and WAL, while appends go on', async () => {
+  await withTempDir(async (dir) => {
+    const walDir = join(dir, 'wal');
+    const blocksDir = join(dir, 'blocks');
+    await mkdir(blocksDir);
+    const head = await Head.open({ walDir });
+    await appendRange(head, 0, 6.5 * H);
+    assert.ok(headCompactable(head, 2 * H));
+
+    // Appends keep landing while the compaction runs.
+    const compaction = compactHead(head, blocksDir, { thanos: { labels: { __org_id__: 't1' }, downsample: { resolution: 0 }, source: 'ingester' } });
+    await appendRange(head, 6.5 * H, 7 * H);
+    const metas = await compaction;
+
+    assert.deepEqual(metas.map((m) => [m.minTime, m.maxTime]), [[0, 2 * H], [2 * H, 4 * H]]);
+    assert.ok(!headCompactable(head, 2 * H));
+    assert.equal(head.minTime(), 4 * H);
+    for (const [k, m] of metas.entries()) {
+      assert.equal(m.compaction.level, 1);
+      assert.equal(m.thanos?.labels.__org_id__, 't1');
+      const b = await Block.open(join(blocksDir, m.ulid));
+      try {
+        assert.deepEqual(await dumpHead(b), expected(k * 2 * H, (k + 1) * 2 * H));
+      } finally {
+        await b.close();
+      }
+    }
+    const end = 7 * H;
+    assert.deepEqual(await dumpHead(head), expected(4 * H, end));
+    await head.close();
+
+    // The WAL replays only what the head still held (older samples are below the blocks' end).
+    const reopened = await Head.open({ walDir, minValidTime: 4 * H });
+    try {
+      assert.deepEqual(await dumpHead(reopened), expected(4 * H, end));
+    } finally {
+      await reopened.close();
+    }
+  });
+});
+
+test('a head spanning less than 1.5 ranges is left alone', async () => {
+  await withTempDir(async (dir) => {
+    const head = await Head.open({});
+    await appendRange(head, 0, 3 * H);
+    assert.deepEqual(await compactHead(head, dir), []);
+    assert.equal(head.minTime(), 0);
+    await head.close();
+  });
+});
