@@ -3,9 +3,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { Etcd3 } from 'etcd3';
 import { pino } from 'pino';
 import { EtcdServer } from '../../../integration/e2e/etcd.js';
 import { waitUntil } from '../../../integration/e2e/process.js';
+import { TcpProxy } from '../../../integration/e2e/tcp-proxy.js';
 import { kvAcceptance, type Doc } from '../acceptance.js';
 import type { KVClient } from '../client.js';
 import { jsonCodec } from '../codec.js';
@@ -55,9 +57,64 @@ describe('etcd KV', () => {
     await etcd.restart();
     await writer.cas('b', () => ({ n: 2 }));
     await writer.delete('a');
+    // Compact the history right away: a watch that resumes after this cannot replay the delete
+    // and has to re-list (the compare of `known` with the listing reports the delete).
+    const raw = new Etcd3({ hosts: etcd.endpoint });
+    try {
+      const rev = (await raw.get('restart/b').exec()).header.revision;
+      await raw.kv.compact({ revision: rev, physical: true });
+    } finally {
+      raw.close();
+    }
     await waitUntil(() => seen.get('b') === 2 && seen.get('a') === null, { timeoutMs: 15_000, what: 'writes after restart' });
     ac.abort();
     await done;
+  });
+  it('a watch that cannot resume from a compacted revision re-lists and reports what it missed', async () => {
+    const proxy = await TcpProxy.start(etcd.clientPort);
+    let restarts = 0;
+    const watching = new EtcdClient<Doc>(
+      { ...defaults(etcdConfig('')), endpoints: [`127.0.0.1:${proxy.port}`], dialTimeout: 2000 },
+      jsonCodec(),
+      'compact/',
+      { logger, onWatchRestart: () => restarts++ },
+    );
+    clients.push(watching);
+    const writer = open('compact/');
+    const seen = new Map<string, number | null>();
+    const ac = new AbortController();
+    const done = watching.watchPrefix('', ac.signal, (k, v) => {
+      seen.set(k, v === null ? null : v.n);
+    });
+    try {
+      await writer.cas('a', () => ({ n: 1 }));
+      await writer.cas('c', () => ({ n: 3 }));
+      await waitUntil(() => seen.get('a') === 1 && seen.get('c') === 3, { what: 'first writes' });
+
+      await proxy.cut(); // only the watching client loses etcd
+      await waitUntil(() => restarts > 0, { what: 'watch to notice' });
+      await writer.delete('a');
+      await writer.cas('b', () => ({ n: 2 }));
+      await writer.cas('c', () => ({ n: 4 }));
+      const raw = new Etcd3({ hosts: etcd.endpoint });
+      try {
+        const rev = (await raw.get('compact/b').exec()).header.revision;
+        await raw.kv.compact({ revision: rev, physical: true });
+      } finally {
+        raw.close();
+      }
+      const before = restarts;
+      await proxy.restore();
+      await waitUntil(() => seen.get('a') === null && seen.get('b') === 2 && seen.get('c') === 4, {
+        timeoutMs: 15_000,
+        what: 'missed changes after re-listing',
+      });
+      assert.ok(restarts > before, 'the re-list counts as a watch restart');
+    } finally {
+      ac.abort();
+      await done;
+      await proxy.close();
+    }
   });
 });
 

@@ -200,8 +200,15 @@ export class EtcdClient<T> implements KVClient<T> {
         if (ended) return;
         ended = true;
         signal.removeEventListener('abort', onAbort);
-        watcher.removeAllListeners();
+        watcher.off('put', onPut).off('delete', onDelete).off('disconnected', onDisconnected).off('error', onError);
+        // A late error while cancelling must not be an unhandled 'error' event.
         watcher.on('error', () => {});
+        if (how === 'relist') {
+          // etcd cancelled this watcher itself and etcd3 already dropped it; cancel() would wait
+          // for an 'end' that never comes.
+          resolve(how);
+          return;
+        }
         watcher.cancel().then(
           () => (err === undefined ? resolve(how) : reject(err)),
           (cancelErr: unknown) => {
@@ -220,29 +227,29 @@ export class EtcdClient<T> implements KVClient<T> {
           end('stopped', err);
         }
       };
-      watcher.on('put', (kv) =>
+      const onPut = (kv: IKeyValue): void =>
         guard(() => {
           const key = kv.key.toString();
           if (known.get(key) === kv.mod_revision) return true;
           known.set(key, kv.mod_revision);
           return this.#call(f, key, kv.value);
-        }),
-      );
-      watcher.on('delete', (kv) =>
+        });
+      const onDelete = (kv: IKeyValue): void =>
         guard(() => {
           const key = kv.key.toString();
           if (!known.delete(key)) return true;
           return f(key, null);
-        }),
-      );
-      watcher.on('disconnected', (err) => {
+        });
+      const onDisconnected = (err: Error): void => {
         this.#log.debug({ key: target, err }, 'etcd watch disconnected, resuming');
         this.#onWatchRestart();
-      });
-      watcher.on('error', (err) => {
+      };
+      const onError = (err: Error): void => {
+        // etcd cancelled the watch, typically because its start revision was compacted away.
         this.#log.warn({ key: target, err }, 'etcd watch cancelled, re-listing');
         end('relist');
-      });
+      };
+      watcher.on('put', onPut).on('delete', onDelete).on('disconnected', onDisconnected).on('error', onError);
       if (signal.aborted) end('aborted');
       else signal.addEventListener('abort', onAbort, { once: true });
     });
