@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
 import { stringify as stringifyYaml } from 'yaml';
 import { defaults, toYamlObject } from '../flagext/index.js';
+import { escapeHtml, htmlPage } from '../server/index.js';
 import type { State } from '../services/index.js';
 import { myelinConfig } from './config.js';
 import type { MyelinConfig } from './config.js';
@@ -40,7 +41,7 @@ export function registerStatusRoutes(app: FastifyInstance, src: StatusSources, l
     const states = [...src.states()];
     if (wantsJson(req)) return reply.send(states.map(([name, state]) => ({ name, state })));
     const rows = states.map(([name, state]) => `<tr><td>${escapeHtml(name)}</td><td>${state}</td></tr>`).join('\n');
-    return reply.type('text/html').send(page('Services', `<table border="1" cellpadding="4"><thead><tr><th>Service</th><th>Status</th></tr></thead><tbody>\n${rows}\n</tbody></table>`));
+    return reply.type('text/html').send(htmlPage('Services', `<table border="1" cellpadding="4"><thead><tr><th>Service</th><th>Status</th></tr></thead><tbody>\n${rows}\n</tbody></table>`));
   });
 
   app.get<{ Querystring: { mode?: string } }>('/config', async (req, reply) => {
@@ -71,14 +72,6 @@ export function registerStatusRoutes(app: FastifyInstance, src: StatusSources, l
     const sections = [...new Set(all.map((l) => l.section))];
     const body = sections.map((s) => `<h2>${escapeHtml(s)}</h2>\n<ul>\n${all.filter((l) => l.section === s)
       .map((l) => `<li><a href="${escapeHtml(l.path)}">${escapeHtml(l.title)}</a></li>`).join('\n')}\n</ul>`).join('\n');
-    return reply.type('text/html').send(page('Myelin', body));
+    return reply.type('text/html').send(htmlPage('Myelin', body));
   });
-}
-
-function page(title: string, body: string): string {
-  return `<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>\n<body>\n<h1>${escapeHtml(title)}</h1>\n${body}\n</body></html>\n`;
-}
-
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 }

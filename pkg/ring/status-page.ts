@@ -2,6 +2,7 @@
 // table a person can read, or JSON with `Accept: application/json`; POST with a `forget` form
 // field removes an instance (the Forget button, shown for unhealthy instances).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { escapeHtml } from '../server/index.js';
 import { heartbeatAgeMs, heartbeatFresh, stateName } from './desc.js';
 import type { Ring } from './ring.js';
 
@@ -63,18 +64,18 @@ function show(req: FastifyRequest, reply: FastifyReply, ring: Ring, path: string
   const body = rows
     .map(
       (r) => `<tr${r.healthy ? '' : ' style="background:#fdd"'}>
-<td>${esc(r.id)}</td><td>${esc(r.zone)}</td><td>${r.healthy ? r.state : `${r.state} (unhealthy)`}</td><td>${esc(r.address)}</td>
+<td>${escapeHtml(r.id)}</td><td>${escapeHtml(r.zone)}</td><td>${r.healthy ? r.state : `${r.state} (unhealthy)`}</td><td>${escapeHtml(r.address)}</td>
 <td>${new Date(r.registered_timestamp * 1000).toISOString()}</td><td>${formatAge(r.heartbeat_age_ms)} ago</td>
 <td>${r.tokens}</td><td>${(r.ownership * 100).toFixed(2)}%</td>
-<td>${r.healthy ? '' : `<form method="post" action="${esc(path)}"><input type="hidden" name="forget" value="${esc(r.id)}"><button type="submit">Forget</button></form>`}</td>
+<td>${r.healthy ? '' : `<form method="post" action="${escapeHtml(path)}"><input type="hidden" name="forget" value="${escapeHtml(r.id)}"><button type="submit">Forget</button></form>`}</td>
 </tr>`,
     )
     .join('\n');
   const title = `${ring.name} ring`;
   return reply.type('text/html; charset=utf-8').send(`<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>${esc(title)}</title></head>
+<html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>
 <body>
-<h1>${esc(title)}</h1>
+<h1>${escapeHtml(title)}</h1>
 <p>${rows.length} instances, ${rows.filter((r) => r.healthy).length} healthy. Heartbeat timeout ${formatAge(ring.heartbeatTimeout())}.</p>
 <table border="1" cellpadding="4">
 <thead><tr><th>Instance</th><th>Zone</th><th>State</th><th>Address</th><th>Registered</th><th>Last heartbeat</th><th>Tokens</th><th>Ownership</th><th></th></tr></thead>
@@ -92,5 +93,3 @@ function formatAge(ms: number): string {
   return `${Math.round(s / 3600)}h`;
 }
 
-const escapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => escapes[c]);

@@ -3,3 +3,4 @@ export type { ServerDeps } from './server.js';
 export { serverConfig } from './config.js';
 export type { ServerConfig } from './config.js';
 export type { GrpcServiceOptions } from './grpc-instrument.js';
+export { escapeHtml, htmlPage } from './html.js';
