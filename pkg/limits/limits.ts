@@ -14,6 +14,9 @@ export const limitsConfig = section({
   maxLabelNamesPerSeries: int({ flag: 'validation.max-label-names-per-series', default: 30, min: 1, help: 'Maximum number of label names per series (distributor).' }),
   maxSeriesPerUser: int({ flag: 'ingester.max-series-per-user', default: 5_000_000, min: 0, help: 'The maximum number of active series per tenant, per ingester. 0 to disable (ingester).' }),
   maxSeriesPerMetric: int({ flag: 'ingester.max-series-per-metric', default: 50_000, min: 0, help: 'The maximum number of active series per metric name, per ingester. 0 to disable (ingester).' }),
+  maxGlobalSeriesPerUser: int({ flag: 'ingester.max-global-series-per-user', default: 0, min: 0, help: 'The maximum number of active series per tenant across the cluster, spread over the ingesters by the replication factor. 0 to disable (ingester).' }),
+  maxGlobalSeriesPerMetric: int({ flag: 'ingester.max-global-series-per-metric', default: 0, min: 0, help: 'The maximum number of active series per metric name across the cluster. 0 to disable (ingester).' }),
+  maxMetadataPerUser: int({ flag: 'ingester.max-metadata-per-user', default: 8000, min: 0, help: 'The maximum number of metric metadata entries per tenant, per ingester. 0 to disable (ingester).' }),
   ingestionTenantShardSize: int({ flag: 'distributor.ingestion-tenant-shard-size', default: 0, min: 0, help: 'The tenant\'s shard size for shuffle sharding of writes across ingesters. 0 disables shuffle sharding (distributor, ring).' }),
 });
 export type Limits = ConfigOf<typeof limitsConfig>;

@@ -21,11 +21,12 @@ async function appendRange(head: Head, from: number, to: number): Promise<void> 
   }
 }
 
-function expected(from: number, to: number): Map<string, [number, number][]> {
-  const out = new Map<string, [number, number][]>();
+/** Rows as dumpHead prints them: the value's IEEE 754 bits in hex. */
+function expected(from: number, to: number): Map<string, [number, string][]> {
+  const out = new Map<string, [number, string][]>();
   for (const [i, ls] of series.entries()) {
-    const rows: [number, number][] = [];
-    for (let t = from; t < to; t += STEP) rows.push([t, t / STEP + i]);
+    const rows: [number, string][] = [];
+    for (let t = from; t < to; t += STEP) rows.push([t, Buffer.from(new Float64Array([t / STEP + i]).buffer).reverse().toString('hex')]);
     out.set(ls.toString(), rows);
   }
   return out;
@@ -78,6 +79,27 @@ test('a head spanning less than 1.5 ranges is left alone', async () => {
     await appendRange(head, 0, 3 * H);
     assert.deepEqual(await compactHead(head, dir), []);
     assert.equal(head.minTime(), 0);
+    await head.close();
+  });
+});
+
+test('with `all` the whole head becomes blocks split at range boundaries (a flush)', async () => {
+  await withTempDir(async (dir) => {
+    const head = await Head.open({ walDir: join(dir, 'wal') });
+    await appendRange(head, 1 * H, 3.5 * H);
+    assert.ok(!headCompactable(head, 2 * H));
+    const metas = await compactHead(head, dir, { all: true });
+    const last = 3.5 * H - STEP;
+    assert.deepEqual(metas.map((m) => [m.minTime, m.maxTime]), [[1 * H, 2 * H], [2 * H, last + 1]]);
+    assert.equal(head.numSeries(), 0);
+    assert.ok(head.minValidTime() > last);
+    const got = new Map<string, [number, string][]>();
+    for (const m of metas) {
+      const b = await Block.open(join(dir, m.ulid));
+      for (const [k, rows] of await dumpHead(b)) got.set(k, [...(got.get(k) ?? []), ...rows]);
+      await b.close();
+    }
+    assert.deepEqual(got, expected(1 * H, 3.5 * H));
     await head.close();
   });
 });

@@ -8,9 +8,14 @@ export interface HeadCompactionOptions {
   ulids: UlidGenerator;
   /** Written into each block's meta.json (e.g. the tenant label an ingester adds). */
   thanos: ThanosMeta | undefined;
+  /**
+   * Persist the whole head, not only its complete ranges (a flush: Prometheus' forced head
+   * compaction). Afterwards samples older than the newest persisted one are out of bounds.
+   */
+  all: boolean;
 }
 
-const defaults = (): HeadCompactionOptions => ({ blockRange: 2 * 3600_000, ulids: new UlidGenerator(), thanos: undefined });
+const defaults = (): HeadCompactionOptions => ({ blockRange: 2 * 3600_000, ulids: new UlidGenerator(), thanos: undefined, all: false });
 
 /** Every series, including those without a metric name (a matcher that accepts "" selects all). */
 const ALL_SERIES = new Matcher(MatchType.Regexp, '__name__', '.*');
@@ -32,14 +37,16 @@ export function headCompactable(head: Head, blockRange: number): boolean {
  * snapshots of a range that appends can no longer reach; only head.truncate() walks all series
  * synchronously. A crash after the block is written but before the truncation leaves samples in
  * both the block and the WAL: queries deduplicate them and the next compaction merges them.
+ * With `all`, every range up to the newest sample is persisted the same way.
  * Returns the metas of the blocks written, oldest first.
  */
 export async function compactHead(head: Head, dir: string, opts: Partial<HeadCompactionOptions> = {}): Promise<BlockMeta[]> {
   const o = { ...defaults(), ...opts };
   const out: BlockMeta[] = [];
-  while (headCompactable(head, o.blockRange)) {
+  while (o.all ? head.minTime() <= head.maxTime() : headCompactable(head, o.blockRange)) {
     const mint = head.minTime();
-    const maxt = Math.floor(mint / o.blockRange) * o.blockRange + o.blockRange;
+    const rangeEnd = Math.floor(mint / o.blockRange) * o.blockRange + o.blockRange;
+    const maxt = o.all ? Math.min(rangeEnd, head.maxTime() + 1) : rangeEnd;
     const q = await head.chunkQuerier(mint, maxt - 1);
     try {
       const set = q.select({ start: mint, end: maxt - 1, step: 0, func: '', range: 0, sortSeries: true }, ALL_SERIES);
