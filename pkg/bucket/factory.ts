@@ -1,0 +1,22 @@
+import type { Registry } from 'prom-client';
+import type { Bucket } from './bucket.js';
+import type { BucketConfig } from './config.js';
+import { FilesystemBucket } from './filesystem/filesystem-bucket.js';
+import { instrumentedBucket } from './instrumented-bucket.js';
+
+export interface BucketDeps {
+  reg: Registry;
+  /** The `bucket` label of the metrics: the component using the bucket (ingester, store-gateway, ...). */
+  name: string;
+}
+
+/** The configured backend, instrumented. */
+export function newBucket(cfg: BucketConfig, deps: BucketDeps): Bucket {
+  let b: Bucket;
+  switch (cfg.backend) {
+    case 'filesystem':
+      b = new FilesystemBucket(cfg.filesystem.dir);
+      break;
+  }
+  return instrumentedBucket(b, deps.reg, deps.name);
+}

@@ -1,0 +1,15 @@
+export {
+  ObjectNotFoundError,
+  dirPrefix,
+  isObjectNotFound,
+  validateObjectName,
+  type Bucket,
+  type BucketReader,
+  type IterOptions,
+  type ObjectAttributes,
+} from './bucket.js';
+export { bucketBackends, bucketConfig, bucketFields, validateBucketConfig, type BucketBackend, type BucketConfig } from './config.js';
+export { newBucket, type BucketDeps } from './factory.js';
+export { FilesystemBucket } from './filesystem/filesystem-bucket.js';
+export { BucketOp, instrumentedBucket } from './instrumented-bucket.js';
+export { prefixedBucket, prefixedBucketReader, tenantBucket, tenantBucketReader } from './prefixed-bucket.js';

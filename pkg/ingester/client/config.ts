@@ -1,0 +1,11 @@
+// The `ingester_client` config section (Cortex ingester/client.Config, gRPC part).
+import { bytes, oneOf, section, type ConfigOf } from '../../flagext/index.js';
+
+export const ingesterClientConfig = section({
+  grpcClientConfig: section({
+    maxRecvMsgSize: bytes({ flag: 'ingester.client.grpc-max-recv-msg-size', default: 100 << 20, help: 'Largest gRPC message a client of the ingesters receives.' }),
+    maxSendMsgSize: bytes({ flag: 'ingester.client.grpc-max-send-msg-size', default: 16 << 20, help: 'Largest gRPC message a client of the ingesters sends.' }),
+    grpcCompression: oneOf(['', 'gzip'], { flag: 'ingester.client.grpc-compression', default: '', help: 'Compression of gRPC calls to ingesters: \'\' (none) or \'gzip\'.' }),
+  }),
+});
+export type IngesterClientConfig = ConfigOf<typeof ingesterClientConfig>;

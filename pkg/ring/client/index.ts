@@ -1,0 +1,1 @@
+export { ClientPool, type PoolClient, type PoolConfig, type PoolDeps } from './pool.js';

@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { WriteRequest } from '../generated/prometheus/remote.js';
+import type { MetricMetadata, TimeSeries } from '../generated/prometheus/types.js';
+import { WireError } from './errors.js';
+import { snappyDecode, snappyEncode } from './snappy.js';
+import { WriteRequestDecoder } from './write-request-decoder.js';
+import { RequestAssembler, rewriteSeriesLabels } from './write-request-encoder.js';
+
+const label = fc.record({ name: fc.string({ maxLength: 12 }), value: fc.string({ unit: 'grapheme', maxLength: 20 }) });
+const sample = fc.record({
+  value: fc.double(),
+  timestamp: fc.oneof(fc.integer({ min: -(2 ** 40), max: 2 ** 42 }), fc.maxSafeInteger(), fc.constant(Number.MIN_SAFE_INTEGER)),
+});
+const exemplar = fc.record({ labels: fc.array(label, { maxLength: 2 }), value: fc.double({ noNaN: true }), timestamp: fc.nat() });
+const series = fc.record({
+  labels: fc.array(label, { maxLength: 6 }),
+  samples: fc.array(sample, { maxLength: 5 }),
+  exemplars: fc.array(exemplar, { maxLength: 2 }),
+});
+const metadata = fc.record({
+  type: fc.integer({ min: 0, max: 7 }),
+  metricFamilyName: fc.string({ maxLength: 10 }),
+  help: fc.string({ maxLength: 30 }),
+  unit: fc.string({ maxLength: 5 }),
+});
+const request = fc.record({ timeseries: fc.array(series, { maxLength: 12 }), metadata: fc.array(metadata, { maxLength: 3 }) });
+
+function encode(req: WriteRequest): Buffer {
+  return Buffer.from(WriteRequest.encode(req).finish());
+}
+
+/** The decoder's columns as ts-proto objects (exemplars taken from the recorded byte ranges). */
+function asMessage(d: WriteRequestDecoder): WriteRequest {
+  const timeseries: TimeSeries[] = [];
+  for (let i = 0; i < d.seriesCount; i++) {
+    const labels = [];
+    for (let l = d.labelsStart[i]; l < d.labelsStart[i + 1]; l++) labels.push({ name: d.names[l], value: d.values[l] });
+    const samples = [];
+    for (let s = d.samplesStart[i]; s < d.samplesStart[i + 1]; s++) samples.push({ value: d.v[s], timestamp: d.t[s] });
+    const exemplars = WriteRequest.decode(d.buf.subarray(d.seriesFrom[i], d.seriesTo[i])).timeseries[0].exemplars;
+    assert.equal(d.exemplars[i], exemplars.length);
+    timeseries.push({ labels, samples, exemplars });
+  }
+  const md: MetricMetadata[] = d.metadata.map((m) => ({ ...m }));
+  return { timeseries, metadata: md };
+}
+
+test('decodes what ts-proto encodes', () => {
+  const d = new WriteRequestDecoder();
+  fc.assert(
+    fc.property(request, (req) => {
+      const buf = encode(req);
+      assert.deepEqual(asMessage(d.decode(buf)), WriteRequest.decode(buf));
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('reassembled subsets decode to the same series', () => {
+  const d = new WriteRequestDecoder();
+  fc.assert(
+    fc.property(request, fc.array(fc.boolean(), { minLength: 12, maxLength: 12 }), (req, pick) => {
+      const buf = encode(req);
+      d.decode(buf);
+      const a = new RequestAssembler();
+      const want: WriteRequest = { timeseries: [], metadata: [] };
+      const full = WriteRequest.decode(buf);
+      for (let i = 0; i < d.seriesCount; i++) {
+        if (!pick[i]) continue;
+        a.add(buf, d.seriesFrom[i], d.seriesTo[i]);
+        want.timeseries.push(full.timeseries[i]);
+      }
+      for (let m = 0; m < d.metadata.length; m++) {
+        a.add(buf, d.metadataFrom[m], d.metadataTo[m]);
+        want.metadata.push(full.metadata[m]);
+      }
+      assert.deepEqual(WriteRequest.decode(a.finish()), want);
+    }),
+    { numRuns: 200 },
+  );
+});
+
+test('rewriteSeriesLabels drops one label and keeps samples and exemplars', () => {
+  const d = new WriteRequestDecoder();
+  fc.assert(
+    fc.property(series, fc.string({ maxLength: 3 }), (s, skip) => {
+      const buf = encode({ timeseries: [s], metadata: [] });
+      d.decode(buf);
+      const out = rewriteSeriesLabels(buf, d.seriesFrom[0], d.seriesTo[0], d.names, d.values, d.labelsStart[0], d.labelsStart[1], skip);
+      const got = WriteRequest.decode(out).timeseries[0];
+      const orig = WriteRequest.decode(buf).timeseries[0];
+      assert.deepEqual(got, { ...orig, labels: orig.labels.filter((l) => l.name !== skip) });
+    }),
+    { numRuns: 200 },
+  );
+});
+
+test('malformed input throws WireError only', () => {
+  const d = new WriteRequestDecoder();
+  fc.assert(
+    fc.property(request, fc.nat(), (req, cut) => {
+      const buf = encode(req);
+      if (buf.length === 0) return;
+      try {
+        d.decode(buf.subarray(0, cut % buf.length));
+      } catch (err) {
+        assert.ok(err instanceof WireError, String(err));
+      }
+    }),
+    { numRuns: 200 },
+  );
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
+      try {
+        d.decode(Buffer.from(bytes));
+      } catch (err) {
+        assert.ok(err instanceof WireError, String(err));
+      }
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('named protobuf errors', async (t) => {
+  const cases: Record<string, { bytes: number[]; message: RegExp }> = {
+    'timeseries as varint': { bytes: [0x08, 0x01], message: /field 1 has wrong wire type 0/ },
+    'label name as fixed32': { bytes: [0x0a, 0x07, 0x0a, 0x05, 0x0d, 1, 2, 3, 4], message: /field 1 has wrong wire type 5/ },
+    'truncated series': { bytes: [0x0a, 0x10, 0x0a], message: /truncated length-delimited field/ },
+    'group wire type': { bytes: [0x13], message: /unsupported wire type 3/ },
+    'field zero': { bytes: [0x00], message: /field number 0/ },
+  };
+  for (const [name, c] of Object.entries(cases)) {
+    await t.test(name, () => {
+      assert.throws(() => new WriteRequestDecoder().decode(Buffer.from(c.bytes)), (err: unknown) => err instanceof WireError && c.message.test(err.message));
+    });
+  }
+});
+
+test('snappy: round trip, bad data and the size limit from the header', () => {
+  const data = Buffer.from('x'.repeat(5000));
+  assert.deepEqual(snappyDecode(snappyEncode(data), 5000), data);
+  assert.throws(() => snappyDecode(snappyEncode(data), 4999), { code: 'too_large', message: /5000 bytes exceeds the limit of 4999/ });
+  assert.throws(() => snappyDecode(Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff]), 1e9), { code: 'bad_snappy' });
+  assert.throws(() => snappyDecode(Buffer.from('not snappy at all'), 1e6), { code: 'bad_snappy' });
+  // A header claiming 4 GiB must be rejected without allocating.
+  assert.throws(() => snappyDecode(Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f, 0]), 100 << 20), { code: 'too_large' });
+});

@@ -1,0 +1,288 @@
+// A hand-written decoder of Prometheus' remote-write WriteRequest into columns (VictoriaMetrics
+// lib/prompb/write_request_unmarshaler.go, in TypeScript). The .proto in proto/prometheus stays
+// the source of truth; write-request-decoder.test.ts checks this decoder against pkg/generated.
+//
+//   WriteRequest { repeated TimeSeries timeseries = 1; repeated MetricMetadata metadata = 3; }
+//   TimeSeries   { repeated Label labels = 1; repeated Sample samples = 2; repeated Exemplar exemplars = 3; }
+//   Label        { string name = 1; string value = 2; }
+//   Sample       { double value = 1; int64 timestamp = 2; }
+//   MetricMetadata { MetricType type = 1; string metric_family_name = 2; string help = 4; string unit = 5; }
+//
+// Besides the columns, the decoder keeps the byte range of every series and metadata field
+// (tag + length + body), so a request for a subset can be cut from the original bytes
+// (write-request-encoder.ts) without encoding anything again. Exemplars and histograms are not
+// decoded; they travel inside those byte ranges.
+import { WireError, WireErrorCode } from './errors.js';
+
+export interface MetadataEntry {
+  type: number;
+  metricFamilyName: string;
+  help: string;
+  unit: string;
+}
+
+const f64 = new Float64Array(1);
+const f64Bytes = new Uint8Array(f64.buffer);
+
+/**
+ * Reusable: `decode(buf)` overwrites the columns, and every view of them (and `buf`, which the
+ * ranges point into) stays valid until the next call. Not safe to share across concurrent
+ * requests that await between decode and use; keep one per request or a pool.
+ */
+export class WriteRequestDecoder {
+  /** The buffer of the last decode; the byte ranges below index into it. */
+  buf: Buffer = Buffer.alloc(0);
+  seriesCount = 0;
+  /** Series i is the bytes [seriesFrom[i], seriesTo[i]) of `buf`, tag and length included. */
+  seriesFrom: Uint32Array = new Uint32Array(64);
+  seriesTo: Uint32Array = new Uint32Array(64);
+  /** Labels of series i are names/values [labelsStart[i], labelsStart[i + 1]). */
+  labelsStart: Uint32Array = new Uint32Array(65);
+  names: string[] = [];
+  values: string[] = [];
+  /** Samples of series i are t/v [samplesStart[i], samplesStart[i + 1]). */
+  samplesStart: Uint32Array = new Uint32Array(65);
+  t: Float64Array = new Float64Array(1024);
+  v: Float64Array = new Float64Array(1024);
+  /** Exemplars per series (not decoded; counted for metrics and limits). */
+  exemplars: Uint32Array = new Uint32Array(64);
+  metadata: MetadataEntry[] = [];
+  metadataFrom: number[] = [];
+  metadataTo: number[] = [];
+  #pos = 0;
+  #labels = 0;
+  #samples = 0;
+
+  /** Total samples decoded by the last call. */
+  get sampleCount(): number {
+    return this.#samples;
+  }
+
+  decode(buf: Buffer): this {
+    this.buf = buf;
+    this.seriesCount = 0;
+    this.#labels = 0;
+    this.#samples = 0;
+    this.names.length = 0;
+    this.values.length = 0;
+    this.metadata.length = 0;
+    this.metadataFrom.length = 0;
+    this.metadataTo.length = 0;
+    this.#pos = 0;
+    const end = buf.length;
+    while (this.#pos < end) {
+      const from = this.#pos;
+      const tag = this.#uvarint(end);
+      if (tag === 10) {
+        const to = this.#lengthEnd(end);
+        this.#series(from, to);
+      } else if (tag === 26) {
+        const to = this.#lengthEnd(end);
+        this.#metadata(from, to);
+      } else {
+        this.#checkKnownField(tag, 1, 3);
+        this.#skip(tag, end);
+      }
+    }
+    this.labelsStart[this.seriesCount] = this.#labels;
+    this.samplesStart[this.seriesCount] = this.#samples;
+    return this;
+  }
+
+  #series(from: number, end: number): void {
+    const i = this.seriesCount++;
+    if (i + 1 >= this.seriesFrom.length) this.#growSeries();
+    this.seriesFrom[i] = from;
+    this.seriesTo[i] = end;
+    this.labelsStart[i] = this.#labels;
+    this.samplesStart[i] = this.#samples;
+    this.exemplars[i] = 0;
+    while (this.#pos < end) {
+      const tag = this.#uvarint(end);
+      if (tag === 10) this.#label(this.#lengthEnd(end));
+      else if (tag === 18) this.#sample(this.#lengthEnd(end));
+      else if (tag === 26) {
+        this.exemplars[i]++;
+        this.#pos = this.#lengthEnd(end);
+      } else {
+        this.#checkKnownField(tag, 1, 2, 3);
+        this.#skip(tag, end);
+      }
+    }
+  }
+
+  #label(end: number): void {
+    let name = '';
+    let value = '';
+    while (this.#pos < end) {
+      const tag = this.#uvarint(end);
+      if (tag === 10) name = this.#string(end);
+      else if (tag === 18) value = this.#string(end);
+      else {
+        this.#checkKnownField(tag, 1, 2);
+        this.#skip(tag, end);
+      }
+    }
+    this.names.push(name);
+    this.values.push(value);
+    this.#labels++;
+  }
+
+  #sample(end: number): void {
+    let ts = 0;
+    let val = 0;
+    const buf = this.buf;
+    while (this.#pos < end) {
+      const tag = this.#uvarint(end);
+      if (tag === 9) {
+        const p = this.#pos;
+        if (p + 8 > end) throw truncated('sample value');
+        for (let k = 0; k < 8; k++) f64Bytes[k] = buf[p + k];
+        val = f64[0];
+        this.#pos = p + 8;
+      } else if (tag === 16) {
+        ts = this.#int64(end);
+      } else {
+        this.#checkKnownField(tag, 1, 2);
+        this.#skip(tag, end);
+      }
+    }
+    const n = this.#samples++;
+    if (n >= this.t.length) this.#growSamples();
+    this.t[n] = ts;
+    this.v[n] = val;
+  }
+
+  #metadata(from: number, end: number): void {
+    const m: MetadataEntry = { type: 0, metricFamilyName: '', help: '', unit: '' };
+    while (this.#pos < end) {
+      const tag = this.#uvarint(end);
+      if (tag === 8) m.type = this.#uvarint(end);
+      else if (tag === 18) m.metricFamilyName = this.#string(end);
+      else if (tag === 34) m.help = this.#string(end);
+      else if (tag === 42) m.unit = this.#string(end);
+      else {
+        this.#checkKnownField(tag, 1, 2, 4, 5);
+        this.#skip(tag, end);
+      }
+    }
+    this.metadata.push(m);
+    this.metadataFrom.push(from);
+    this.metadataTo.push(end);
+  }
+
+  /** A known field number with the wrong wire type is an error (as in Go's protobuf), never skipped. */
+  #checkKnownField(tag: number, ...known: number[]): void {
+    const field = tag >>> 3;
+    if (field === 0) throw new WireError(WireErrorCode.BadProtobuf, 'invalid protobuf: field number 0');
+    if (known.includes(field)) {
+      throw new WireError(WireErrorCode.BadProtobuf, `invalid protobuf: field ${field} has wrong wire type ${tag & 7}`);
+    }
+  }
+
+  #skip(tag: number, end: number): void {
+    switch (tag & 7) {
+      case 0:
+        this.#int64(end);
+        return;
+      case 1:
+        if (this.#pos + 8 > end) throw truncated('fixed64 field');
+        this.#pos += 8;
+        return;
+      case 2:
+        this.#pos = this.#lengthEnd(end);
+        return;
+      case 5:
+        if (this.#pos + 4 > end) throw truncated('fixed32 field');
+        this.#pos += 4;
+        return;
+      default:
+        throw new WireError(WireErrorCode.BadProtobuf, `invalid protobuf: unsupported wire type ${tag & 7}`);
+    }
+  }
+
+  #string(end: number): string {
+    const to = this.#lengthEnd(end);
+    const s = this.buf.toString('utf8', this.#pos, to);
+    this.#pos = to;
+    return s;
+  }
+
+  /** Reads a length prefix and returns where the field ends, checked against `end`. */
+  #lengthEnd(end: number): number {
+    const len = this.#uvarint(end);
+    const to = this.#pos + len;
+    if (to > end) throw truncated('length-delimited field');
+    return to;
+  }
+
+  /** An unsigned varint of at most 32 bits (tags, lengths, enums). */
+  #uvarint(end: number): number {
+    const buf = this.buf;
+    let p = this.#pos;
+    let x = 0;
+    for (let shift = 0; shift < 35; shift += 7) {
+      if (p >= end) throw truncated('varint');
+      const b = buf[p++];
+      x += (b & 0x7f) * 2 ** shift;
+      if (b < 0x80) {
+        if (x > 0xffffffff) break;
+        this.#pos = p;
+        return x;
+      }
+    }
+    throw new WireError(WireErrorCode.BadProtobuf, 'invalid protobuf: varint overflows 32 bits');
+  }
+
+  /** A two's complement int64 varint, exact within ±2^53. */
+  #int64(end: number): number {
+    const buf = this.buf;
+    let p = this.#pos;
+    let lo = 0;
+    let hi = 0;
+    let b = 0x80;
+    for (let i = 0; i < 10 && b >= 0x80; i++) {
+      if (p >= end) throw truncated('varint');
+      b = buf[p++];
+      if (i < 4) lo |= (b & 0x7f) << (7 * i);
+      else if (i === 4) {
+        lo |= (b & 0x0f) << 28;
+        hi |= (b & 0x7f) >> 4;
+      } else hi |= (b & 0x7f) << (7 * i - 32);
+    }
+    if (b >= 0x80) throw new WireError(WireErrorCode.BadProtobuf, 'invalid protobuf: varint longer than 10 bytes');
+    this.#pos = p;
+    const x = (hi | 0) * 4294967296 + (lo >>> 0);
+    if (!Number.isSafeInteger(x)) throw new WireError(WireErrorCode.BadProtobuf, 'invalid protobuf: integer beyond ±2^53');
+    return x;
+  }
+
+  #growSeries(): void {
+    const n = this.seriesFrom.length * 2;
+    this.seriesFrom = grow(this.seriesFrom, n);
+    this.seriesTo = grow(this.seriesTo, n);
+    this.exemplars = grow(this.exemplars, n);
+    this.labelsStart = grow(this.labelsStart, n + 1);
+    this.samplesStart = grow(this.samplesStart, n + 1);
+  }
+
+  #growSamples(): void {
+    const n = this.t.length * 2;
+    const t = new Float64Array(n);
+    t.set(this.t);
+    this.t = t;
+    const v = new Float64Array(n);
+    v.set(this.v);
+    this.v = v;
+  }
+}
+
+function grow(a: Uint32Array, n: number): Uint32Array {
+  const out = new Uint32Array(n);
+  out.set(a);
+  return out;
+}
+
+function truncated(what: string): WireError {
+  return new WireError(WireErrorCode.BadProtobuf, `invalid protobuf: truncated ${what}`);
+}

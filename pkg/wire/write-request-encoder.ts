@@ -1,0 +1,151 @@
+// Builds WriteRequests from the byte ranges WriteRequestDecoder recorded. A WriteRequest is a
+// sequence of fields, so the concatenation of whole `timeseries`/`metadata` fields (tag, length,
+// body) of any requests is itself a valid WriteRequest: a per-ingester request is assembled by
+// copying the ranges of the series that ingester owns, with no decoding or encoding of samples.
+
+/** Collects byte ranges (of any buffers) and concatenates them into one request. */
+export class RequestAssembler {
+  #bufs: Uint8Array[] = [];
+  #from: number[] = [];
+  #to: number[] = [];
+  #size = 0;
+
+  add(buf: Uint8Array, from: number, to: number): void {
+    this.#bufs.push(buf);
+    this.#from.push(from);
+    this.#to.push(to);
+    this.#size += to - from;
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  finish(): Buffer {
+    const out = Buffer.allocUnsafe(this.#size);
+    let at = 0;
+    for (let i = 0; i < this.#bufs.length; i++) {
+      const b = this.#bufs[i];
+      const from = this.#from[i];
+      const to = this.#to[i];
+      // Small ranges (a series is ~200 bytes) copy faster in a loop than through Buffer.copy's
+      // native call.
+      if (to - from < 64) for (let k = from; k < to; k++) out[at++] = b[k];
+      else {
+        out.set(b.subarray(from, to), at);
+        at += to - from;
+      }
+    }
+    return out;
+  }
+}
+
+/**
+ * Re-encodes the `timeseries` field at [from, to) of `src` with new labels: the labels are
+ * written from `names`/`values` [lFrom, lTo) minus the label `skip` (pass '' to keep all), and
+ * every other field of the series (samples, exemplars, histograms) is copied as it is. Used when
+ * the distributor changes a series' labels (the HA tracker drops the replica label).
+ */
+export function rewriteSeriesLabels(
+  src: Buffer, from: number, to: number, names: readonly string[], values: readonly string[], lFrom: number, lTo: number, skip: string,
+): Buffer {
+  let labelsLen = 0;
+  for (let i = lFrom; i < lTo; i++) {
+    if (names[i] === skip) continue;
+    labelsLen += fieldLen(labelBodyLen(names[i], values[i]));
+  }
+  // Skip the series' own tag and length to reach its body.
+  let p = from + 1;
+  while (src[p] >= 0x80) p++;
+  p++;
+  const rest: number[] = [];
+  let restLen = 0;
+  while (p < to) {
+    const start = p;
+    const tag = readVarint(src, p);
+    p = tag.next;
+    p = skipValue(src, p, tag.value & 7);
+    if (tag.value >>> 3 !== 1) {
+      rest.push(start, p);
+      restLen += p - start;
+    }
+  }
+  const bodyLen = labelsLen + restLen;
+  const out = Buffer.allocUnsafe(fieldLen(bodyLen));
+  let at = 0;
+  out[at++] = 10;
+  at = writeVarint(out, at, bodyLen);
+  for (let i = lFrom; i < lTo; i++) {
+    if (names[i] === skip) continue;
+    const n = names[i];
+    const v = values[i];
+    const nl = Buffer.byteLength(n);
+    const vl = Buffer.byteLength(v);
+    out[at++] = 10;
+    at = writeVarint(out, at, fieldLen(nl) + fieldLen(vl));
+    out[at++] = 10;
+    at = writeVarint(out, at, nl);
+    at += out.write(n, at);
+    out[at++] = 18;
+    at = writeVarint(out, at, vl);
+    at += out.write(v, at);
+  }
+  for (let k = 0; k < rest.length; k += 2) at += src.copy(out, at, rest[k], rest[k + 1]);
+  return out;
+}
+
+function labelBodyLen(n: string, v: string): number {
+  return fieldLen(Buffer.byteLength(n)) + fieldLen(Buffer.byteLength(v));
+}
+
+/** Length of a length-delimited field with a one-byte tag and a body of `len` bytes. */
+function fieldLen(len: number): number {
+  return 1 + varintLen(len) + len;
+}
+
+function varintLen(x: number): number {
+  let n = 1;
+  while (x >= 0x80) {
+    x = Math.floor(x / 128);
+    n++;
+  }
+  return n;
+}
+
+function writeVarint(out: Buffer, at: number, x: number): number {
+  while (x >= 0x80) {
+    out[at++] = (x & 0x7f) | 0x80;
+    x = Math.floor(x / 128);
+  }
+  out[at++] = x;
+  return at;
+}
+
+// The ranges given to rewriteSeriesLabels were validated by the decoder, so these readers need
+// no bounds checks beyond the decoder's.
+function readVarint(b: Buffer, p: number): { value: number; next: number } {
+  let x = 0;
+  for (let shift = 0; ; shift += 7) {
+    const c = b[p++];
+    x += (c & 0x7f) * 2 ** shift;
+    if (c < 0x80) return { value: x, next: p };
+  }
+}
+
+function skipValue(b: Buffer, p: number, wireType: number): number {
+  switch (wireType) {
+    case 0:
+      while (b[p++] >= 0x80);
+      return p;
+    case 1:
+      return p + 8;
+    case 2: {
+      const len = readVarint(b, p);
+      return len.next + len.value;
+    }
+    case 5:
+      return p + 4;
+    default:
+      throw new Error(`BUG: wire type ${wireType} in a range the decoder accepted`);
+  }
+}
