@@ -13,6 +13,8 @@ type AnyCall = ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown,
 export interface GrpcServiceOptions {
   /** Calls without a valid tenant in their metadata are refused before the handler runs. */
   requireTenant: boolean;
+  /** Methods (as named in the implementation) that act on no tenant's behalf, e.g. AllUserStats. */
+  tenantExempt?: readonly string[];
 }
 
 /**
@@ -26,18 +28,19 @@ export function instrumentService(def: ServiceDefinition, impl: UntypedServiceIm
   for (const [name, method] of Object.entries(def)) {
     const handler = impl[name];
     if (handler === undefined) throw new Error(`BUG: gRPC method ${method.path} has no handler`);
-    out[name] = wrap(method, handler, metrics, tenants, opts);
+    const needsTenant = opts.requireTenant && !(opts.tenantExempt ?? []).includes(name);
+    out[name] = wrap(method, handler, metrics, tenants, needsTenant);
   }
   return out;
 }
 
 function wrap(method: MethodDefinition<unknown, unknown>, handler: UntypedHandleCall, metrics: ServerMetrics,
-  tenants: TenantResolver, opts: GrpcServiceOptions): UntypedHandleCall {
+  tenants: TenantResolver, needsTenant: boolean): UntypedHandleCall {
   const observe = (start: bigint, code: string) => metrics.requestDuration.observe(
     { method: 'gRPC', route: method.path, status_code: code, ws: 'false' },
     Number(process.hrtime.bigint() - start) / 1e9);
   const tenantProblem = (call: AnyCall) => {
-    if (!opts.requireTenant) return undefined;
+    if (!needsTenant) return undefined;
     try {
       tenants.tenant(orgIdFromMetadata(call.metadata));
       return undefined;

@@ -17,6 +17,8 @@ import type { Wal } from './wal/index.js';
 export class HeadAppender implements Appender {
   readonly #head: Head;
   readonly #id: number;
+  /** Only the head's hard bound applies (bulk loads such as transfers, like WAL replay). */
+  readonly #hardBoundOnly: boolean;
   #minValidTime: number;
   #series: MemSeries[] = [];
   #refs = new Float64Array(256);
@@ -25,10 +27,15 @@ export class HeadAppender implements Appender {
   #vs = new Float64Array(256);
   #n = 0;
 
-  constructor(head: Head, id: number) {
+  constructor(head: Head, id: number, hardBoundOnly = false) {
     this.#head = head;
     this.#id = id;
-    this.#minValidTime = head.appendableMinValidTime();
+    this.#hardBoundOnly = hardBoundOnly;
+    this.#minValidTime = this.#bound();
+  }
+
+  #bound(): number {
+    return this.#hardBoundOnly ? this.#head.minValidTime() : this.#head.appendableMinValidTime();
   }
 
   append(ref: SeriesRef, labels: Labels, t: number, v: number): SeriesRef {
@@ -109,7 +116,7 @@ export class HeadAppender implements Appender {
       applySamples(head, series, ts, vs, n);
     } finally {
       for (let i = 0; i < n; i++) if (series[i].pendingOwner === this.#id) series[i].pendingOwner = 0;
-      this.#minValidTime = head.appendableMinValidTime();
+      this.#minValidTime = this.#bound();
     }
   }
 
@@ -117,7 +124,7 @@ export class HeadAppender implements Appender {
     for (let i = 0; i < this.#n; i++) if (this.#series[i].pendingOwner === this.#id) this.#series[i].pendingOwner = 0;
     this.#series = [];
     this.#n = 0;
-    this.#minValidTime = this.#head.appendableMinValidTime();
+    this.#minValidTime = this.#bound();
   }
 }
 

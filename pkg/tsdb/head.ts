@@ -104,6 +104,16 @@ export class Head implements Appendable, Queryable, ChunkQueryable {
     return new HeadAppender(this, this.#nextAppenderId++);
   }
 
+  /**
+   * An appender for bulk loads of older data (series handed over by another ingester): samples are
+   * refused only below the hard minimum valid time, not half a block range behind the newest one,
+   * as during WAL replay. Per-series order is still enforced.
+   */
+  bulkAppender(): HeadAppender {
+    if (this.#closed) throw new Error('append to a closed head');
+    return new HeadAppender(this, this.#nextAppenderId++, true);
+  }
+
   async querier(mint: number, maxt: number): Promise<Querier> {
     return new HeadQuerier(this, mint, maxt);
   }

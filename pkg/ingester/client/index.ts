@@ -1,2 +1,3 @@
 export { IngesterConn, ingesterClientFactory, type CallLimits } from './client.js';
 export { ingesterClientConfig, type IngesterClientConfig } from './config.js';
+export { fromProtoMatchers, toProtoMatchers } from './matchers.js';

@@ -1,0 +1,209 @@
+import { status } from '@grpc/grpc-js';
+import type { Metadata, sendUnaryData, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
+import type {
+  IngesterServer, LabelNamesRequest, LabelValuesRequest, MetricsForLabelMatchersRequest, QueryRequest,
+  QueryStreamResponse, TimeSeriesChunk,
+} from '../generated/myelin/ingester.js';
+import type { Label, TimeSeries } from '../generated/prometheus/types.js';
+import type { Labels, Matcher } from '../model/labels/index.js';
+import { MatchType, Matcher as LabelMatcher } from '../model/labels/index.js';
+import type { SelectHints } from '../storage/index.js';
+import { ValueType } from '../storage/index.js';
+import { orgIdFromMetadata } from '../tenant/index.js';
+import type { TenantResolver } from '../tenant/index.js';
+import { fromProtoMatchers } from './client/index.js';
+import type { Ingester } from './ingester.js';
+import { PushError } from './push-error.js';
+import type { TransferReceiver } from './transfer.js';
+
+/** Series per QueryStream message (Cortex: 128). */
+const seriesPerBatch = 128;
+
+type Fail = { code: status; details: string };
+
+function failure(err: unknown): Fail {
+  if (err instanceof PushError) return { code: err.code, details: err.message };
+  return { code: status.INTERNAL, details: err instanceof Error ? err.message : String(err) };
+}
+
+/** The ingester's gRPC service (proto/myelin/ingester.proto) over an Ingester. */
+export function ingesterGrpcService(ing: Ingester, tenants: TenantResolver, transfer: TransferReceiver): IngesterServer {
+  const tenantOf = (call: { metadata: Metadata }) => tenants.tenant(orgIdFromMetadata(call.metadata));
+  const unary = <Req, Res>(fn: (tenant: string, req: Req) => Promise<Res>) =>
+    (call: ServerUnaryCall<Req, Res>, cb: sendUnaryData<Res>) => {
+      let tenant: string;
+      try {
+        tenant = tenantOf(call);
+      } catch (err) {
+        cb({ code: status.UNAUTHENTICATED, details: (err as Error).message });
+        return;
+      }
+      fn(tenant, call.request).then((res) => cb(null, res), (err: unknown) => cb(failure(err)));
+    };
+
+  return {
+    push: unary(async (tenant, req) => {
+      await ing.push(tenant, req);
+      return {};
+    }),
+    queryStream: (call: ServerWritableStream<QueryRequest, QueryStreamResponse>) => {
+      streamQuery(ing, tenantOf(call), call).catch((err: unknown) => {
+        const f = failure(err);
+        call.destroy(Object.assign(new Error(f.details), f));
+      });
+    },
+    query: unary(async (tenant, req: QueryRequest) => {
+      const timeseries: TimeSeries[] = [];
+      await forEachSeries(ing, tenant, req, (ls, s) => {
+        timeseries.push({ labels: toProtoLabels(ls), samples: s, exemplars: [] });
+      });
+      return { timeseries };
+    }),
+    labelNames: unary(async (tenant, req: LabelNamesRequest) => {
+      const q = await querierFor(ing, tenant, req.startTimestampMs, req.endTimestampMs);
+      if (q === undefined) return { labelNames: [] };
+      try {
+        return { labelNames: await q.labelNames({ limit: req.limit }, ...parseMatchers(req.matchers)) };
+      } finally {
+        await q.close();
+      }
+    }),
+    labelValues: unary(async (tenant, req: LabelValuesRequest) => {
+      const q = await querierFor(ing, tenant, req.startTimestampMs, req.endTimestampMs);
+      if (q === undefined) return { labelValues: [] };
+      try {
+        return { labelValues: await q.labelValues(req.labelName, { limit: req.limit }, ...parseMatchers(req.matchers)) };
+      } finally {
+        await q.close();
+      }
+    }),
+    metricsForLabelMatchers: unary(async (tenant, req: MetricsForLabelMatchersRequest) => {
+      const seen = new Map<string, Labels>();
+      for (const set of req.matchersSet) {
+        const q = await querierFor(ing, tenant, req.startTimestampMs, req.endTimestampMs);
+        if (q === undefined) break;
+        try {
+          const ss = q.select(hints(req.startTimestampMs, req.endTimestampMs, 'series'), ...parseMatchers(set.matchers));
+          while (await ss.next()) seen.set(ss.at().labels.key, ss.at().labels);
+          if (ss.err() !== undefined) throw ss.err();
+        } finally {
+          await q.close();
+        }
+      }
+      return { metric: [...seen.values()].map((ls) => ({ labels: toProtoLabels(ls) })) };
+    }),
+    metricsMetadata: unary(async (tenant) => ({ metadata: ing.metadata(tenant) })),
+    userStats: unary(async (tenant) => ing.stats(tenant)),
+    allUserStats: (_call, cb) => cb(null, { stats: ing.tenants().map((userId) => ({ userId, data: ing.stats(userId) })) }),
+    transferChunks: (call, cb) => {
+      transfer.receive(call).then(() => cb(null, {}), (err: unknown) => cb(failure(err)));
+    },
+  };
+}
+
+const hints = (start: number, end: number, func = ''): SelectHints => ({ start, end, step: 0, func, range: 0, sortSeries: true });
+
+function parseMatchers(ms: Parameters<typeof fromProtoMatchers>[0]): Matcher[] {
+  try {
+    const out = fromProtoMatchers(ms);
+    // No matchers would select nothing; an explicit "any name" selects every series.
+    return out.length > 0 ? out : [new LabelMatcher(MatchType.Regexp, '__name__', '.*')];
+  } catch (err) {
+    throw PushError.invalid((err as Error).message);
+  }
+}
+
+async function querierFor(ing: Ingester, tenant: string, mint: number, maxt: number) {
+  const db = ing.tsdb(tenant);
+  return db === undefined ? undefined : db.querier(mint, maxt);
+}
+
+export function toProtoLabels(ls: Labels): Label[] {
+  const out: Label[] = [];
+  ls.forEach((name, value) => out.push({ name, value }));
+  return out;
+}
+
+/** Calls `fn` with the labels and samples of every series matching the request, in label order. */
+async function forEachSeries(ing: Ingester, tenant: string, req: QueryRequest,
+  fn: (ls: Labels, samples: { value: number; timestamp: number }[]) => void | Promise<void>): Promise<void> {
+  const matchers = parseMatchers(req.matchers);
+  const q = await querierFor(ing, tenant, req.startTimestampMs, req.endTimestampMs);
+  if (q === undefined) return;
+  try {
+    const limit = ing.maxSeriesPerQuery(tenant);
+    const ss = q.select(hints(req.startTimestampMs, req.endTimestampMs), ...matchers);
+    let n = 0;
+    while (await ss.next()) {
+      if (limit > 0 && ++n > limit) throw seriesLimitError(limit);
+      const s = ss.at();
+      const samples: { value: number; timestamp: number }[] = [];
+      const it = s.iterator();
+      for (let vt = it.next(); vt !== ValueType.None; vt = it.next()) samples.push({ value: it.atV(), timestamp: it.atT() });
+      if (it.err() !== undefined) throw it.err();
+      await fn(s.labels, samples);
+    }
+    if (ss.err() !== undefined) throw ss.err();
+  } finally {
+    await q.close();
+  }
+}
+
+function seriesLimitError(limit: number): PushError {
+  return PushError.limit(`the query hit the max number of series limit (limit: ${limit} series)`);
+}
+
+/** QueryStream: batches of series as raw chunks (default) or samples, honouring back-pressure. */
+async function streamQuery(ing: Ingester, tenant: string, call: ServerWritableStream<QueryRequest, QueryStreamResponse>): Promise<void> {
+  const req = call.request;
+  const send = async (msg: QueryStreamResponse) => {
+    if (!call.write(msg)) await new Promise((resolve) => call.once('drain', resolve));
+  };
+  if (req.streamSamples) {
+    let batch: TimeSeries[] = [];
+    await forEachSeries(ing, tenant, req, async (ls, samples) => {
+      batch.push({ labels: toProtoLabels(ls), samples, exemplars: [] });
+      if (batch.length >= seriesPerBatch) {
+        await send({ chunkseries: [], timeseries: batch });
+        batch = [];
+      }
+    });
+    if (batch.length > 0) await send({ chunkseries: [], timeseries: batch });
+    call.end();
+    return;
+  }
+  const db = ing.tsdb(tenant);
+  if (db === undefined) {
+    call.end();
+    return;
+  }
+  const matchers = parseMatchers(req.matchers);
+  const q = await db.chunkQuerier(req.startTimestampMs, req.endTimestampMs);
+  try {
+    const limit = ing.maxSeriesPerQuery(tenant);
+    const ss = q.select(hints(req.startTimestampMs, req.endTimestampMs), ...matchers);
+    let batch: TimeSeriesChunk[] = [];
+    let n = 0;
+    while (await ss.next()) {
+      if (limit > 0 && ++n > limit) throw seriesLimitError(limit);
+      const s = ss.at();
+      const chunks = [];
+      const it = s.chunks();
+      while (it.next()) {
+        const c = it.at();
+        chunks.push({ startTimestampMs: c.minT, endTimestampMs: c.maxT, encoding: c.encoding, data: Buffer.from(c.bytes) });
+      }
+      if (it.err() !== undefined) throw it.err();
+      batch.push({ fromIngesterId: ing.lifecycler.id, userId: tenant, labels: toProtoLabels(s.labels), chunks });
+      if (batch.length >= seriesPerBatch) {
+        await send({ chunkseries: batch, timeseries: [] });
+        batch = [];
+      }
+    }
+    if (ss.err() !== undefined) throw ss.err();
+    if (batch.length > 0) await send({ chunkseries: batch, timeseries: [] });
+    call.end();
+  } finally {
+    await q.close();
+  }
+}

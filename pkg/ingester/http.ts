@@ -1,0 +1,33 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from '../log/index.js';
+import { registerRingStatusPage } from '../ring/index.js';
+import type { Ingester } from './ingester.js';
+
+/**
+ * The ingester's operator endpoints (Cortex's paths):
+ * - `POST /ingester/flush[?tenant=a&tenant=b][&wait=true]`: cut every (or the named) tenant's head
+ *   into blocks and ship them; 204 at once, or when done with `wait=true`.
+ * - `POST /ingester/shutdown`: flush, leave and unregister from the ring, then ask the process to
+ *   exit (`onShutdown`); 204 once flushed and unregistered.
+ * - `GET /ingester/ring`: the ingester ring's status page.
+ */
+export async function registerIngesterRoutes(app: FastifyInstance, ing: Ingester, log: Logger, onShutdown: () => void): Promise<void> {
+  app.post<{ Querystring: { tenant?: string | string[]; wait?: string } }>('/ingester/flush', async (req, reply) => {
+    const t = req.query.tenant;
+    const tenants = t === undefined ? undefined : Array.isArray(t) ? t : [t];
+    log.info({ tenants: tenants ?? 'all', wait: req.query.wait === 'true' }, 'flush requested');
+    const flushing = ing.flush('api', tenants);
+    if (req.query.wait === 'true') await flushing;
+    else flushing.catch((err: unknown) => log.error({ err }, 'requested flush failed'));
+    return reply.code(204).send();
+  });
+
+  app.post('/ingester/shutdown', async (_req, reply) => {
+    log.info('shutdown requested');
+    await ing.shutdownAndFlush();
+    onShutdown();
+    return reply.code(204).send();
+  });
+
+  await registerRingStatusPage(app, '/ingester/ring', ing.lifecycler.ring);
+}

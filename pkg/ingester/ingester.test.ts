@@ -1,0 +1,208 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Metadata, status } from '@grpc/grpc-js';
+import type { ServiceError } from '@grpc/grpc-js';
+import type { IngesterClient, QueryStreamResponse, UserStatsResponse } from '../generated/myelin/ingester.js';
+import type { WriteRequest } from '../generated/prometheus/remote.js';
+import { LabelMatcher_Type, MetricMetadata_MetricType } from '../generated/prometheus/types.js';
+import type { TimeSeries } from '../generated/prometheus/types.js';
+import { MemoryStore } from '../kv/index.js';
+import { ValueType } from '../storage/index.js';
+import { XorIterator } from '../tsdb/chunkenc/index.js';
+import { tenantMetadata } from '../tenant/index.js';
+import { startTestIngester } from './testing.js';
+
+const series = (name: string, extra: Record<string, string>, samples: [number, number][]): TimeSeries => ({
+  labels: [{ name: '__name__', value: name }, ...Object.entries(extra).map(([n, v]) => ({ name: n, value: v }))],
+  samples: samples.map(([timestamp, value]) => ({ timestamp, value })),
+  exemplars: [],
+});
+
+function push(c: IngesterClient, tenant: string | undefined, req: Partial<WriteRequest>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const md = tenant === undefined ? new Metadata() : tenantMetadata(tenant);
+    c.push({ timeseries: [], metadata: [], ...req }, md, (err: ServiceError | null) => (err ? reject(err) : resolve()));
+  });
+}
+
+function queryStream(c: IngesterClient, tenant: string, name: string, streamSamples = false): Promise<QueryStreamResponse[]> {
+  return new Promise((resolve, reject) => {
+    const out: QueryStreamResponse[] = [];
+    const call = c.queryStream({ startTimestampMs: 0, endTimestampMs: 1e13, matchers: [{ type: LabelMatcher_Type.EQ, name: '__name__', value: name }], streamSamples }, tenantMetadata(tenant));
+    call.on('data', (m: QueryStreamResponse) => out.push(m));
+    call.on('error', reject);
+    call.on('end', () => resolve(out));
+  });
+}
+
+/** Decodes the chunks of a QueryStream answer to `labels → [t, v][]`. */
+function decodeChunks(msgs: QueryStreamResponse[]): Map<string, [number, number][]> {
+  const out = new Map<string, [number, number][]>();
+  const it = new XorIterator();
+  for (const m of msgs) for (const cs of m.chunkseries) {
+    const rows: [number, number][] = out.get(JSON.stringify(cs.labels)) ?? [];
+    for (const c of cs.chunks) {
+      it.reset(c.data);
+      for (let vt = it.next(); vt !== ValueType.None; vt = it.next()) rows.push([it.atT(), it.atV()]);
+    }
+    out.set(JSON.stringify(cs.labels), rows);
+  }
+  return out;
+}
+
+const unary = <T>(fn: (cb: (err: ServiceError | null, v?: T) => void) => void) =>
+  new Promise<T>((resolve, reject) => fn((err, v) => (err ? reject(err) : resolve(v as T))));
+
+test('push then query: QueryStream chunks and samples, Query, labels, series, metadata, stats; tenants isolated', async (t) => {
+  const bucketDir = mkdtempSync(join(tmpdir(), 'bucket-'));
+  const ti = await startTestIngester({ id: 'ing-1', kv: new MemoryStore(), bucketDir });
+  t.after(ti.stop);
+  const c = ti.client;
+  const samplesA = Array.from({ length: 300 }, (_, i) => [1000 + i * 15_000, i] as [number, number]);
+  await push(c, 'team-a', {
+    timeseries: [series('up', { job: 'api' }, samplesA), series('up', { job: 'db' }, [[1000, 1]])],
+    metadata: [{ type: MetricMetadata_MetricType.GAUGE, metricFamilyName: 'up', help: 'Up.', unit: '' }],
+  });
+  await push(c, 'team-b', { timeseries: [series('up', { job: 'other' }, [[1000, 7]])] });
+
+  const chunks = decodeChunks(await queryStream(c, 'team-a', 'up'));
+  assert.deepEqual([...chunks.keys()].map((k) => (JSON.parse(k) as { value: string }[])[1].value), ['api', 'db']);
+  assert.deepEqual(chunks.get(JSON.stringify(series('up', { job: 'api' }, []).labels)), samplesA);
+
+  const streamed = await queryStream(c, 'team-a', 'up', true);
+  assert.deepEqual(streamed.flatMap((m) => m.timeseries).map((ts) => ts.samples.length), [300, 1]);
+
+  const q = await unary<{ timeseries: TimeSeries[] }>((cb) => c.query({ startTimestampMs: 0, endTimestampMs: 1e13, matchers: [{ type: LabelMatcher_Type.RE, name: 'job', value: 'd.' }], streamSamples: false }, tenantMetadata('team-a'), cb));
+  assert.deepEqual(q.timeseries.map((ts) => ts.samples), [[{ timestamp: 1000, value: 1 }]]);
+
+  const names = await unary<{ labelNames: string[] }>((cb) => c.labelNames({ startTimestampMs: 0, endTimestampMs: 1e13, matchers: [], limit: 0 }, tenantMetadata('team-a'), cb));
+  assert.deepEqual(names.labelNames, ['__name__', 'job']);
+  const values = await unary<{ labelValues: string[] }>((cb) => c.labelValues({ labelName: 'job', startTimestampMs: 0, endTimestampMs: 1e13, matchers: [], limit: 0 }, tenantMetadata('team-b'), cb));
+  assert.deepEqual(values.labelValues, ['other'], 'team-b sees only its own values');
+  const metrics = await unary<{ metric: { labels: { name: string; value: string }[] }[] }>((cb) => c.metricsForLabelMatchers({ startTimestampMs: 0, endTimestampMs: 1e13, matchersSet: [{ matchers: [{ type: LabelMatcher_Type.EQ, name: 'job', value: 'db' }] }] }, tenantMetadata('team-a'), cb));
+  assert.deepEqual(metrics.metric.map((m) => m.labels.map((l) => l.value)), [['up', 'db']]);
+  const md = await unary<{ metadata: { help: string }[] }>((cb) => c.metricsMetadata({}, tenantMetadata('team-a'), cb));
+  assert.deepEqual(md.metadata.map((m) => m.help), ['Up.']);
+  const stats = await unary<UserStatsResponse>((cb) => c.userStats({}, tenantMetadata('team-a'), cb));
+  assert.equal(stats.numSeries, 2);
+  const all = await unary<{ stats: { userId: string }[] }>((cb) => c.allUserStats({}, new Metadata(), cb));
+  assert.deepEqual(all.stats.map((s) => s.userId), ['team-a', 'team-b']);
+  assert.equal(decodeChunks(await queryStream(c, 'team-c', 'up')).size, 0, 'an unknown tenant has no data');
+
+  const text = await ti.registry.metrics();
+  assert.match(text, /myelin_ingester_ingested_samples_total 302/);
+  assert.match(text, /myelin_ingester_memory_series 3/);
+  assert.match(text, /myelin_tsdb_head_series 3/, 'per-tenant head metrics are summed');
+  assert.match(text, /myelin_tsdb_wal_writes_total [1-9]/);
+});
+
+test('refused samples: limits and append errors name the limit and tenant; the rest is stored', async (t) => {
+  const bucketDir = mkdtempSync(join(tmpdir(), 'bucket-'));
+  const ti = await startTestIngester({ id: 'ing-1', kv: new MemoryStore(), bucketDir, limits: { maxSeriesPerUser: 2, maxSeriesPerMetric: 1, maxMetadataPerUser: 1 } });
+  t.after(ti.stop);
+  const c = ti.client;
+  const cases: Record<string, { req: Partial<WriteRequest>; code: status; message: RegExp }> = {
+    'per-metric series limit': {
+      req: { timeseries: [series('a', { i: '1' }, [[1000, 1]]), series('a', { i: '2' }, [[1000, 1]])] },
+      code: status.RESOURCE_EXHAUSTED, message: /per-metric series limit of 1 exceeded for tenant t1: .*a\{i="2"\}/,
+    },
+    'per-user series limit': {
+      req: { timeseries: [series('b', {}, [[1000, 1]]), series('c', {}, [[1000, 1]])] },
+      code: status.RESOURCE_EXHAUSTED, message: /per-user series limit of 2 exceeded for tenant t1/,
+    },
+    'out of order sample': {
+      req: { timeseries: [series('a', { i: '1' }, [[2000, 1], [1500, 2]])] },
+      code: status.INVALID_ARGUMENT, message: /out of order sample.*a\{i="1"\}.*\(tenant t1\)/,
+    },
+    'duplicate sample for timestamp': {
+      req: { timeseries: [series('a', { i: '1' }, [[2000, 5]])] },
+      code: status.INVALID_ARGUMENT, message: /duplicate sample for timestamp/,
+    },
+    'metadata limit': {
+      req: { metadata: [{ type: 1, metricFamilyName: 'a', help: '', unit: '' }, { type: 1, metricFamilyName: 'b', help: '', unit: '' }] },
+      code: status.RESOURCE_EXHAUSTED, message: /per-user metric metadata limit of 1 exceeded for tenant t1/,
+    },
+  };
+  for (const [name, c2] of Object.entries(cases)) {
+    await assert.rejects(push(c, 't1', c2.req), (err: ServiceError) => {
+      assert.equal(err.code, c2.code, name);
+      assert.match(err.details, c2.message, name);
+      return true;
+    }, name);
+  }
+  // Partial acceptance: a{i=1} took 1000, 2000; b took 1000.
+  const stored = decodeChunks(await queryStream(c, 't1', 'a'));
+  assert.deepEqual([...stored.values()], [[[1000, 1], [2000, 1]]]);
+  assert.equal(decodeChunks(await queryStream(c, 't1', 'b')).size, 1);
+  await assert.rejects(push(c, undefined, { timeseries: [series('a', {}, [[1, 1]])] }), (err: ServiceError) => err.code === status.UNAUTHENTICATED);
+  const text = await ti.registry.metrics();
+  assert.match(text, /myelin_discarded_samples_total\{reason="per_metric_series_limit",user="t1"\} 1/);
+  assert.match(text, /myelin_discarded_samples_total\{reason="per_user_series_limit",user="t1"\} 1/);
+  assert.match(text, /myelin_discarded_samples_total\{reason="out_of_order_sample",user="t1"\} 1/);
+});
+
+test('/ingester/flush ships blocks with the tenant in meta.json; a restart replays the WAL and never re-uploads', async (t) => {
+  const bucketDir = mkdtempSync(join(tmpdir(), 'bucket-'));
+  const kv = new MemoryStore();
+  // Recent data: local blocks stay within the retention period after shipping.
+  const H = 3600_000;
+  const base = Math.floor(Date.now() / (2 * H)) * 2 * H - 2 * H;
+  const tsdb = { flushBlocksOnShutdown: false };
+  let ti = await startTestIngester({ id: 'ing-1', kv, bucketDir, tsdb });
+  const dataDir = ti.dataDir;
+  await push(ti.client, 'team-a', { timeseries: [series('up', { job: 'x' }, [[base + 1 * H, 1], [base + 2 * H + 5, 2]])] });
+  await push(ti.client, 'team-a', { timeseries: [series('late', {}, [[base + 2 * H + 10, 3]])] });
+  let res = await fetch(`${ti.http}/ingester/flush?tenant=team-a&wait=true`, { method: 'POST' });
+  assert.equal(res.status, 204);
+  const blocks = readdirSync(join(bucketDir, 'team-a')).sort();
+  assert.equal(blocks.length, 2, 'split at the 2h boundary');
+  for (const b of blocks) {
+    const meta = JSON.parse(readFileSync(join(bucketDir, 'team-a', b, 'meta.json'), 'utf8')) as { thanos: { labels: Record<string, string> } };
+    assert.deepEqual(meta.thanos.labels, { __org_id__: 'team-a', __ingester_id__: 'ing-1' });
+    assert.ok(existsSync(join(bucketDir, 'team-a', b, 'index')));
+    assert.ok(existsSync(join(bucketDir, 'team-a', b, 'chunks', '000001')));
+  }
+  assert.match(readFileSync(join(dataDir, 'team-a', 'thanos.shipper.json'), 'utf8'), new RegExp(blocks[0]));
+  assert.match(await ti.registry.metrics(), /myelin_ingester_shipper_uploads_total 2/);
+  assert.match(await ti.registry.metrics(), /myelin_ingester_flushes_total\{reason="api",outcome="success"\} 1/);
+  // New samples after the flush go to the WAL only.
+  await push(ti.client, 'team-a', { timeseries: [series('up', { job: 'x' }, [[base + 3 * H, 9]])] });
+  await ti.stop();
+  assert.equal(readdirSync(join(bucketDir, 'team-a')).length, 2, 'no flush on shutdown when disabled');
+
+  ti = await startTestIngester({ id: 'ing-1', kv, bucketDir, dataDir, tsdb });
+  t.after(ti.stop);
+  const rows = decodeChunks(await queryStream(ti.client, 'team-a', 'up'));
+  assert.deepEqual([...rows.values()], [[[base + 1 * H, 1], [base + 2 * H + 5, 2], [base + 3 * H, 9]]], 'local blocks + replayed WAL');
+  res = await fetch(`${ti.http}/ingester/flush?wait=true`, { method: 'POST' });
+  assert.equal(res.status, 204);
+  assert.equal(readdirSync(join(bucketDir, 'team-a')).length, 3, 'only the new block was uploaded');
+  assert.match(await ti.registry.metrics(), /myelin_ingester_shipper_uploads_total 1/);
+});
+
+test('transfer on shutdown: a PENDING ingester takes every series and the tokens; nothing is lost', async (t) => {
+  const bucketDir = mkdtempSync(join(tmpdir(), 'bucket-'));
+  const kv = new MemoryStore();
+  const a = await startTestIngester({ id: 'ing-a', kv, bucketDir, transfer: true });
+  const data = Array.from({ length: 50 }, (_, i) => series('m', { i: String(i) }, Array.from({ length: 200 }, (_, k) => [k * 60_000 + i, k] as [number, number])));
+  await push(a.client, 'team-a', { timeseries: data.slice(0, 25) });
+  await push(a.client, 'team-b', { timeseries: data.slice(25) });
+  const tokensA = a.ing.lifecycler.tokens();
+  const b = await startTestIngester({ id: 'ing-b', kv, bucketDir, joinAfter: 60_000 });
+  t.after(b.stop);
+  while (!a.ing.lifecycler.ring.snapshot().instances.some((d) => d.id === 'ing-b')) await new Promise((r) => setTimeout(r, 10));
+  await a.stop();
+
+  assert.equal(b.ing.lifecycler.state(), 0 /* ACTIVE */);
+  assert.deepEqual([...b.ing.lifecycler.tokens()].sort(), [...tokensA].sort());
+  const gotA = decodeChunks(await queryStream(b.client, 'team-a', 'm'));
+  const gotB = decodeChunks(await queryStream(b.client, 'team-b', 'm'));
+  assert.equal(gotA.size, 25);
+  assert.equal(gotB.size, 25);
+  for (const ts of data.slice(0, 25)) assert.deepEqual(gotA.get(JSON.stringify(ts.labels)), ts.samples.map((s) => [s.timestamp, s.value]));
+  assert.equal(readdirSync(bucketDir).length, 0, 'transferred, not flushed');
+  assert.match(await b.registry.metrics(), /myelin_ingester_transfers_total\{direction="received",outcome="success"\} 1/);
+});

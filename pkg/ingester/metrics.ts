@@ -1,0 +1,38 @@
+import { Counter, Gauge, Histogram } from 'prom-client';
+import type { Registry } from 'prom-client';
+
+/** The ingester's own metrics, named as Cortex's with the myelin_ prefix. */
+export class IngesterMetrics {
+  readonly ingestedSamples: Counter;
+  readonly ingestedSamplesFailures: Counter;
+  readonly discardedSamples: Counter<'reason' | 'user'>;
+  readonly memoryUsers: Gauge;
+  readonly memorySeries: Gauge;
+  readonly seriesCreated: Counter<'user'>;
+  readonly shipperUploads: Counter;
+  readonly shipperUploadFailures: Counter;
+  readonly flushes: Counter<'reason' | 'outcome'>;
+  readonly flushDuration: Histogram;
+  readonly transfers: Counter<'direction' | 'outcome'>;
+  readonly transferDuration: Histogram<'direction'>;
+  readonly transferredSeries: Counter<'direction'>;
+  readonly walReplayDuration: Gauge;
+
+  constructor(reg: Registry, memory: { users: () => number; series: () => number }) {
+    const registers = [reg];
+    this.ingestedSamples = new Counter({ name: 'myelin_ingester_ingested_samples_total', help: 'The total number of samples ingested (durable in the WAL).', registers });
+    this.ingestedSamplesFailures = new Counter({ name: 'myelin_ingester_ingested_samples_failures_total', help: 'The total number of samples that errored on ingestion.', registers });
+    this.discardedSamples = new Counter({ name: 'myelin_discarded_samples_total', help: 'The total number of samples that were discarded, by reason and tenant.', labelNames: ['reason', 'user'], registers });
+    this.memoryUsers = new Gauge({ name: 'myelin_ingester_memory_users', help: 'The current number of tenants with a TSDB open in memory.', registers, collect() { this.set(memory.users()); } });
+    this.memorySeries = new Gauge({ name: 'myelin_ingester_memory_series', help: 'The current number of series in memory.', registers, collect() { this.set(memory.series()); } });
+    this.seriesCreated = new Counter({ name: 'myelin_ingester_memory_series_created_total', help: 'The total number of series that were created per tenant.', labelNames: ['user'], registers });
+    this.shipperUploads = new Counter({ name: 'myelin_ingester_shipper_uploads_total', help: 'Blocks uploaded to the bucket.', registers });
+    this.shipperUploadFailures = new Counter({ name: 'myelin_ingester_shipper_upload_failures_total', help: 'Block uploads that failed (retried on the next ship interval).', registers });
+    this.flushes = new Counter({ name: 'myelin_ingester_flushes_total', help: 'Flushes of whole heads to blocks, by what asked for them and outcome.', labelNames: ['reason', 'outcome'], registers });
+    this.flushDuration = new Histogram({ name: 'myelin_ingester_flush_duration_seconds', help: 'Time to flush every tenant head to blocks and ship them.', buckets: [0.1, 0.5, 1, 5, 10, 30, 60, 300], registers });
+    this.transfers = new Counter({ name: 'myelin_ingester_transfers_total', help: 'Transfers of in-memory series on shutdown, by direction (sent, received) and outcome.', labelNames: ['direction', 'outcome'], registers });
+    this.transferDuration = new Histogram({ name: 'myelin_ingester_transfer_duration_seconds', help: 'Time taken to transfer series to or from another ingester.', labelNames: ['direction'], buckets: [0.1, 0.5, 1, 5, 10, 30, 60, 300], registers });
+    this.transferredSeries = new Counter({ name: 'myelin_ingester_transferred_series_total', help: 'Series transferred to or from another ingester.', labelNames: ['direction'], registers });
+    this.walReplayDuration = new Gauge({ name: 'myelin_ingester_wal_replay_duration_seconds', help: 'Time the ingester took at startup to open every tenant TSDB and replay their WALs.', registers });
+  }
+}

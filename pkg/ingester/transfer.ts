@@ -1,0 +1,129 @@
+import type { ServerReadableStream } from '@grpc/grpc-js';
+import type { TimeSeriesChunk, TransferChunksResponse } from '../generated/myelin/ingester.js';
+import type { Logger } from '../log/index.js';
+import { Labels, Matcher, MatchType } from '../model/labels/index.js';
+import type { InstanceDesc } from '../ring/index.js';
+import { ValueType } from '../storage/index.js';
+import { Encoding, XorIterator } from '../tsdb/chunkenc/index.js';
+import type { HeadAppender } from '../tsdb/index.js';
+import { IngesterConn } from './client/index.js';
+import type { IngesterClientConfig } from './client/index.js';
+import type { Ingester } from './ingester.js';
+import { PushError } from './push-error.js';
+
+/** Series appended between WAL commits while receiving a transfer. */
+const seriesPerCommit = 512;
+
+/**
+ * The receiving side of TransferChunks (Cortex's hand-over on shutdown): a PENDING ingester takes
+ * the leaving ingester's series into its own heads and WALs, then claims its tokens and becomes
+ * ACTIVE. The sender gets its answer only after that, so it leaves the ring only once nothing it
+ * held can be lost.
+ */
+export class TransferReceiver {
+  readonly #ing: Ingester;
+  readonly #log: Logger;
+
+  constructor(ing: Ingester, log: Logger) {
+    this.#ing = ing;
+    this.#log = log;
+  }
+
+  async receive(call: ServerReadableStream<TimeSeriesChunk, TransferChunksResponse>): Promise<void> {
+    const end = this.#ing.metrics.transferDuration.startTimer({ direction: 'received' });
+    let from = '';
+    let series = 0;
+    const appenders = new Map<string, { app: HeadAppender; pending: number }>();
+    const it = new XorIterator();
+    try {
+      for await (const msg of call as AsyncIterable<TimeSeriesChunk>) {
+        if (from === '') from = msg.fromIngesterId;
+        else if (msg.fromIngesterId !== from) throw PushError.invalid(`transfer mixes senders ${from} and ${msg.fromIngesterId}`);
+        let entry = appenders.get(msg.userId);
+        if (entry === undefined) {
+          const db = await this.#ing.tsdbForTransfer(msg.userId);
+          entry = { app: db.head.bulkAppender(), pending: 0 };
+          appenders.set(msg.userId, entry);
+        }
+        const ls = Labels.fromPairs(msg.labels.flatMap((l) => [l.name, l.value]));
+        let ref = 0;
+        for (const c of msg.chunks) {
+          if (c.encoding !== Encoding.XOR) throw PushError.invalid(`transfer of ${ls.toString()}: unsupported chunk encoding ${c.encoding}`);
+          it.reset(c.data);
+          for (let vt = it.next(); vt !== ValueType.None; vt = it.next()) ref = entry.app.append(ref, ls, it.atT(), it.atV());
+          if (it.err() !== undefined) throw PushError.invalid(`transfer of ${ls.toString()}: ${it.err()?.message}`);
+        }
+        series++;
+        if (++entry.pending >= seriesPerCommit) {
+          await entry.app.commit();
+          entry.pending = 0;
+        }
+      }
+      for (const { app } of appenders.values()) await app.commit();
+      if (from === '') throw PushError.invalid('transfer carried no series');
+      await this.#ing.lifecycler.claimTokensFrom(from);
+      this.#ing.metrics.transfers.inc({ direction: 'received', outcome: 'success' });
+      this.#ing.metrics.transferredSeries.inc({ direction: 'received' }, series);
+      this.#log.info({ from, series }, 'transfer received, tokens claimed');
+    } catch (err) {
+      for (const { app } of appenders.values()) app.rollback();
+      this.#ing.metrics.transfers.inc({ direction: 'received', outcome: 'failure' });
+      throw err;
+    } finally {
+      end();
+    }
+  }
+}
+
+const everySeries = new Matcher(MatchType.Regexp, '__name__', '.*');
+
+/**
+ * The sending side: streams every tenant's series (head and local blocks, as raw chunks) to
+ * `target`, and resolves once the target has stored them and claimed this ingester's tokens.
+ */
+export function transferOutVia(cfg: IngesterClientConfig) {
+  return async (ing: Ingester, target: InstanceDesc): Promise<void> => {
+    const conn = new IngesterConn(cfg, target.addr);
+    try {
+      let sent = 0;
+      await new Promise<void>((resolve, reject) => {
+        const stream = conn.client.transferChunks((err) => (err ? reject(err) : resolve()));
+        const write = async (msg: TimeSeriesChunk) => {
+          if (!stream.write(msg)) await new Promise((r) => stream.once('drain', r));
+        };
+        (async () => {
+          for (const tenant of ing.tenants()) {
+            const q = await (ing.tsdb(tenant) as NonNullable<ReturnType<Ingester['tsdb']>>).chunkQuerier(-Infinity, Infinity);
+            try {
+              const ss = q.select({ start: -Infinity, end: Infinity, step: 0, func: '', range: 0, sortSeries: true }, everySeries);
+              while (await ss.next()) {
+                const s = ss.at();
+                const chunks = [];
+                const ci = s.chunks();
+                while (ci.next()) {
+                  const c = ci.at();
+                  chunks.push({ startTimestampMs: c.minT, endTimestampMs: c.maxT, encoding: c.encoding, data: Buffer.from(c.bytes) });
+                }
+                if (ci.err() !== undefined) throw ci.err();
+                const labels: { name: string; value: string }[] = [];
+                s.labels.forEach((name, value) => labels.push({ name, value }));
+                await write({ fromIngesterId: ing.lifecycler.id, userId: tenant, labels, chunks });
+                sent++;
+              }
+              if (ss.err() !== undefined) throw ss.err();
+            } finally {
+              await q.close();
+            }
+          }
+          stream.end();
+        })().catch((err: unknown) => {
+          stream.cancel();
+          reject(err instanceof Error ? err : new Error(String(err)));
+        });
+      });
+      ing.metrics.transferredSeries.inc({ direction: 'sent' }, sent);
+    } finally {
+      conn.client.close();
+    }
+  };
+}

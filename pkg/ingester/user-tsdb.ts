@@ -1,0 +1,208 @@
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../log/index.js';
+import { MetricName, compareUtf8 } from '../model/labels/index.js';
+import type { Labels } from '../model/labels/index.js';
+import type { Matcher } from '../model/labels/index.js';
+import type { ChunkQuerier, ChunkSeriesSet, LabelHints, Querier, SelectHints, SeriesSet } from '../storage/index.js';
+import { mergeChunkSeriesSets, mergeSeriesSets } from '../storage/index.js';
+import { AppendError, Head } from '../tsdb/index.js';
+import type { SeriesCreateHook } from '../tsdb/index.js';
+import { Block, TENANT_EXTERNAL_LABEL, TMP_FOR_CREATION_SUFFIX, isUlid } from '../tsdb/block/index.js';
+import type { BlockMeta, ThanosMeta, UlidGenerator } from '../tsdb/block/index.js';
+import { compactHead, mergeOverlappingChunks } from '../tsdb/compact/index.js';
+import type { TsdbConfig } from './config.js';
+
+/** Labels every block an ingester writes carries in meta.json (Cortex's external labels). */
+export const IngesterIdExternalLabel = '__ingester_id__';
+
+export interface UserTsdbDeps {
+  logger: Logger;
+  /** The tenant's own registry for its head and WAL metrics (summed by TenantRegistries). */
+  registry: Registry;
+  ulids: UlidGenerator;
+  /** Consulted before a new series is created; returns a refusal reason or undefined. */
+  seriesRefusal: (userSeries: number, metricSeries: number) => string | undefined;
+  now: () => number;
+}
+
+/**
+ * One tenant's TSDB inside an ingester (Cortex userTSDB): a head with its WAL under
+ * `<dir>/<tenant>/wal` and the blocks cut from it beside, as Prometheus lays out a data dir.
+ */
+export class UserTsdb {
+  readonly tenant: string;
+  readonly dir: string;
+  readonly head: Head;
+  #blocks: Block[];
+  readonly #cfg: TsdbConfig;
+  readonly #deps: UserTsdbDeps;
+  readonly #thanos: ThanosMeta;
+  /** When the tenant last wrote or read, for idle closing (ms). */
+  lastUsed: number;
+
+  private constructor(tenant: string, dir: string, head: Head, blocks: Block[], cfg: TsdbConfig, deps: UserTsdbDeps, ingesterId: string) {
+    this.tenant = tenant;
+    this.dir = dir;
+    this.head = head;
+    this.#blocks = blocks;
+    this.#cfg = cfg;
+    this.#deps = deps;
+    this.lastUsed = deps.now();
+    this.#thanos = { labels: { [TENANT_EXTERNAL_LABEL]: tenant, [IngesterIdExternalLabel]: ingesterId }, downsample: { resolution: 0 }, source: 'receive' };
+  }
+
+  /** Opens (or creates) the tenant's TSDB: loads its local blocks, then replays the WAL. */
+  static async open(baseDir: string, tenant: string, cfg: TsdbConfig, deps: UserTsdbDeps, ingesterId: string): Promise<UserTsdb> {
+    const dir = join(baseDir, tenant);
+    await mkdir(dir, { recursive: true });
+    const blocks = await openLocalBlocks(dir, deps.logger);
+    const minValidTime = blocks.reduce((max, b) => Math.max(max, b.meta.maxTime), -Infinity);
+    // The hook needs the head it is passed to; it is set right after the head opens.
+    const opened: { head?: Head } = {};
+    const beforeSeriesCreate: SeriesCreateHook = (ls, numSeries) =>
+      deps.seriesRefusal(numSeries, opened.head === undefined ? 0 : seriesWithMetricName(opened.head, ls.get(MetricName)));
+    const head = await Head.open({
+      chunkRange: cfg.blockRangesPeriod,
+      walDir: join(dir, 'wal'),
+      wal: { fsync: cfg.walFsync, segmentSize: cfg.walSegmentSizeBytes },
+      minValidTime,
+      beforeSeriesCreate,
+    }, { logger: deps.logger, registry: deps.registry });
+    opened.head = head;
+    return new UserTsdb(tenant, dir, head, blocks, cfg, deps, ingesterId);
+  }
+
+  blocks(): readonly Block[] {
+    return this.#blocks;
+  }
+
+  /**
+   * Appends a batch and commits it to the WAL: resolves only once the accepted samples are durable.
+   * Samples the head refuses are skipped and counted by reason; the first refusal is returned so
+   * the caller can answer with it (Cortex's partial error).
+   */
+  async append(series: readonly { labels: Labels; samples: readonly { timestamp: number; value: number }[] }[]):
+    Promise<{ appended: number; failed: Map<string, number>; firstError: AppendError | undefined }> {
+    const app = this.head.appender();
+    const failed = new Map<string, number>();
+    let firstError: AppendError | undefined;
+    let appended = 0;
+    for (const s of series) {
+      let ref = 0;
+      for (const sample of s.samples) {
+        try {
+          ref = app.append(ref, s.labels, sample.timestamp, sample.value);
+          appended++;
+        } catch (err) {
+          if (!(err instanceof AppendError)) throw err;
+          failed.set(err.code, (failed.get(err.code) ?? 0) + 1);
+          firstError ??= new AppendError(err.code, `${err.message} for series ${s.labels.toString()}`);
+        }
+      }
+    }
+    await app.commit();
+    this.lastUsed = this.#deps.now();
+    return { appended, failed, firstError };
+  }
+
+  /** Cuts complete block ranges out of the head (or, with `all`, the whole head) into local blocks. */
+  async compact(all: boolean): Promise<BlockMeta[]> {
+    const metas = await compactHead(this.head, this.dir, { blockRange: this.#cfg.blockRangesPeriod, ulids: this.#deps.ulids, thanos: this.#thanos, all });
+    for (const m of metas) this.#blocks.push(await Block.open(join(this.dir, m.ulid)));
+    return metas;
+  }
+
+  /** Closes and deletes local blocks for which `deletable(meta)` holds (shipped and past retention). */
+  async deleteBlocks(deletable: (meta: BlockMeta) => boolean): Promise<string[]> {
+    const gone = this.#blocks.filter((b) => deletable(b.meta));
+    if (gone.length === 0) return [];
+    this.#blocks = this.#blocks.filter((b) => !deletable(b.meta));
+    for (const b of gone) {
+      await b.close();
+      await rm(join(this.dir, b.meta.ulid), { recursive: true, force: true });
+    }
+    return gone.map((b) => b.meta.ulid);
+  }
+
+  async querier(mint: number, maxt: number): Promise<Querier> {
+    this.lastUsed = this.#deps.now();
+    const parts: Querier[] = [await this.head.querier(mint, maxt)];
+    for (const b of this.#overlapping(mint, maxt)) parts.push(await b.querier(mint, maxt));
+    return parts.length === 1 ? parts[0] : new MergedQuerier(parts);
+  }
+
+  async chunkQuerier(mint: number, maxt: number): Promise<ChunkQuerier> {
+    this.lastUsed = this.#deps.now();
+    const parts: ChunkQuerier[] = [await this.head.chunkQuerier(mint, maxt)];
+    for (const b of this.#overlapping(mint, maxt)) parts.push(await b.chunkQuerier(mint, maxt));
+    return parts.length === 1 ? parts[0] : new MergedChunkQuerier(parts);
+  }
+
+  async close(): Promise<void> {
+    await this.head.close();
+    for (const b of this.#blocks) await b.close();
+  }
+
+  #overlapping(mint: number, maxt: number): Block[] {
+    return this.#blocks.filter((b) => b.meta.minTime <= maxt && b.meta.maxTime > mint);
+  }
+}
+
+/** Series in the head with this metric name (for the per-metric series limit). */
+function seriesWithMetricName(head: Head, name: string): number {
+  return head.postings.postings(MetricName, [name]).length;
+}
+
+/** Opens the blocks in a tenant dir, removing leftovers of block writes a crash interrupted. */
+async function openLocalBlocks(dir: string, log: Logger): Promise<Block[]> {
+  const blocks: Block[] = [];
+  for (const name of (await readdir(dir)).sort()) {
+    if (name.endsWith(TMP_FOR_CREATION_SUFFIX)) {
+      await rm(join(dir, name), { recursive: true, force: true });
+      log.info({ dir: name }, 'removed unfinished block');
+    } else if (isUlid(name)) {
+      blocks.push(await Block.open(join(dir, name)));
+    }
+  }
+  return blocks;
+}
+
+/** Label names or values of several queriers, merged, sorted and deduplicated. */
+async function mergeStrings(parts: readonly Promise<string[]>[], limit: number): Promise<string[]> {
+  const all = [...new Set((await Promise.all(parts)).flat())].sort(compareUtf8);
+  return limit > 0 ? all.slice(0, limit) : all;
+}
+
+
+/** A head querier and block queriers as one; series present in several are merged sample-wise. */
+class MergedQuerier implements Querier {
+  readonly #parts: Querier[];
+  constructor(parts: Querier[]) { this.#parts = parts; }
+  select(hints: SelectHints, ...matchers: Matcher[]): SeriesSet {
+    return mergeSeriesSets(this.#parts.map((q) => q.select({ ...hints, sortSeries: true }, ...matchers)));
+  }
+  labelNames(hints: LabelHints, ...matchers: Matcher[]): Promise<string[]> {
+    return mergeStrings(this.#parts.map((q) => q.labelNames(hints, ...matchers)), hints.limit);
+  }
+  labelValues(name: string, hints: LabelHints, ...matchers: Matcher[]): Promise<string[]> {
+    return mergeStrings(this.#parts.map((q) => q.labelValues(name, hints, ...matchers)), hints.limit);
+  }
+  async close(): Promise<void> { await Promise.all(this.#parts.map((q) => q.close())); }
+}
+
+class MergedChunkQuerier implements ChunkQuerier {
+  readonly #parts: ChunkQuerier[];
+  constructor(parts: ChunkQuerier[]) { this.#parts = parts; }
+  select(hints: SelectHints, ...matchers: Matcher[]): ChunkSeriesSet {
+    return mergeChunkSeriesSets(this.#parts.map((q) => q.select({ ...hints, sortSeries: true }, ...matchers)), mergeOverlappingChunks);
+  }
+  labelNames(hints: LabelHints, ...matchers: Matcher[]): Promise<string[]> {
+    return mergeStrings(this.#parts.map((q) => q.labelNames(hints, ...matchers)), hints.limit);
+  }
+  labelValues(name: string, hints: LabelHints, ...matchers: Matcher[]): Promise<string[]> {
+    return mergeStrings(this.#parts.map((q) => q.labelValues(name, hints, ...matchers)), hints.limit);
+  }
+  async close(): Promise<void> { await Promise.all(this.#parts.map((q) => q.close())); }
+}
