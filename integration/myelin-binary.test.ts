@@ -10,8 +10,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const binary = fileURLToPath(new URL('../cmd/myelin/main.js', import.meta.url));
+const dataDir = mkdtempSync(join(tmpdir(), 'myelin-bin-data-'));
 const localPorts = ['-server.http-listen-address=127.0.0.1', '-server.http-listen-port=0',
-  '-server.grpc-listen-address=127.0.0.1', '-server.grpc-listen-port=0', '-log.format=json'];
+  '-server.grpc-listen-address=127.0.0.1', '-server.grpc-listen-port=0', '-log.format=json',
+  `-blocks-storage.tsdb.dir=${dataDir}/tsdb`, `-blocks-storage.filesystem.dir=${dataDir}/blocks`];
 
 interface Running {
   proc: ChildProcess;
@@ -64,7 +66,7 @@ test('-target=all serves /ready, /services, /config, /metrics and the index page
   await waitFor('ready', async () => ((await fetch(`${m.base}/ready`)).status === 200 ? true : undefined));
 
   const services = await (await fetch(`${m.base}/services`, { headers: { accept: 'application/json' } })).json() as { name: string; state: string }[];
-  assert.deepEqual(services.map((s) => s.name).sort(), ['runtime-config', 'server']);
+  assert.deepEqual(services.map((s) => s.name).sort(), ['ingester', 'runtime-config', 'server']);
   assert.ok(services.every((s) => s.state === 'Running'));
   assert.match(await (await fetch(`${m.base}/services`)).text(), /<td>server<\/td><td>Running<\/td>/);
 
@@ -83,7 +85,7 @@ test('-target=all serves /ready, /services, /config, /metrics and the index page
   assert.match(metrics, /myelin_request_duration_seconds_bucket\{le="[^"]+",method="GET",route="ready",status_code="200",ws="false"\}/);
 
   const index = await (await fetch(`${m.base}/`)).text();
-  for (const path of ['/services', '/config', '/metrics', '/runtime_config']) assert.ok(index.includes(`href="${path}"`), path);
+  for (const path of ['/services', '/config', '/metrics', '/runtime_config', '/ingester/ring']) assert.ok(index.includes(`href="${path}"`), path);
 
   m.proc.kill('SIGTERM');
   assert.equal(await m.exited, 0);

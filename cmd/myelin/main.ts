@@ -53,6 +53,8 @@ async function main(): Promise<number> {
   }
   log.info({ targets: cfg.target }, 'myelin started');
   await new Promise<void>((resolve) => {
+    myelin.onShutdownRequest(() => void shutdown('shutdown requested through the API').then(resolve));
+    myelin.onModuleStopped((module) => void shutdown(`module ${module} stopped`).then(resolve));
     myelin.onFailure((module, err) => {
       log.error({ module, err }, 'module failed');
       exitCode = 1;

@@ -110,8 +110,9 @@ function moduleService(name: string, inner: Service, deps: readonly Service[], d
         inner.awaitTerminated().then(() => 'terminated' as const, (err: unknown) => err),
         abortedPromise(signal).then(() => 'aborted' as const),
       ]);
-      if (outcome === 'aborted' || signal.aborted) return;
-      if (outcome === 'terminated') throw new Error(`module ${name} stopped unexpectedly`);
+      // A module that ends cleanly on its own (e.g. the ingester after /ingester/shutdown) stops
+      // without failing; the process decides what follows (ServiceManager.onTerminated).
+      if (outcome === 'aborted' || outcome === 'terminated' || signal.aborted) return;
       throw new Error(`module ${name} failed`, { cause: outcome });
     },
     async stopping() {

@@ -1,4 +1,10 @@
+import { networkInterfaces } from 'node:os';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { newBucket } from '../bucket/index.js';
+import { IngesterService } from '../generated/myelin/ingester.js';
+import { Ingester, TransferReceiver, ingesterGrpcService, registerIngesterRoutes, transferOutVia } from '../ingester/index.js';
+import { MemoryStore, createKVClient } from '../kv/index.js';
+import { instanceDescCodec } from '../ring/index.js';
 import { Overrides } from '../limits/index.js';
 import type { Logger } from '../log/index.js';
 import { ModuleManager } from '../modules/index.js';
@@ -24,12 +30,20 @@ export class Myelin {
   readonly registry: Registry;
   readonly tenants: TenantResolver;
   readonly links: IndexLink[] = [];
+  /** The in-memory KV store every ring of this process shares when its store is `inmemory`. */
+  readonly memoryKv = new MemoryStore();
+  #ingester: Ingester | undefined;
+  #shutdownRequested: () => void = () => {};
   #server: Server | undefined;
   #runtimeConfig: RuntimeConfigManager | undefined;
   #overrides: Overrides | undefined;
   #services = new Map<string, Service>();
   #manager: ServiceManager | undefined;
   readonly #mm = new ModuleManager();
+
+  get ingester(): Ingester {
+    return this.#ingester ?? bug('ingester');
+  }
 
   constructor(cfg: MyelinConfig, logger: Logger) {
     this.cfg = cfg;
@@ -66,6 +80,16 @@ export class Myelin {
     await this.#manager.awaitHealthy();
   }
 
+  /** Calls `fn` when a module asks for the process to stop (`POST /ingester/shutdown`). */
+  onShutdownRequest(fn: () => void): void {
+    this.#shutdownRequested = fn;
+  }
+
+  /** Calls `fn` when any module stops on its own, cleanly. */
+  onModuleStopped(fn: (module: string) => void): void {
+    (this.#manager ?? bug('service manager')).onTerminated(fn);
+  }
+
   /** Calls `fn` when any module fails. */
   onFailure(fn: (module: string, err: Error) => void): void {
     (this.#manager ?? bug('service manager')).onFailure(fn);
@@ -83,19 +107,19 @@ export class Myelin {
   }
 
   #registerModules(): void {
-    const inits: Record<ModuleName, () => Service | null> = {
+    const inits: Record<ModuleName, () => Service | null | Promise<Service | null>> = {
       [Module.Server]: () => this.#initServer(),
       [Module.RuntimeConfig]: () => this.#initRuntimeConfig(),
       [Module.Overrides]: () => this.#initOverrides(),
       [Module.Distributor]: () => this.#pending(Module.Distributor),
-      [Module.Ingester]: () => this.#pending(Module.Ingester),
+      [Module.Ingester]: () => this.#initIngester(),
       [Module.Querier]: () => this.#pending(Module.Querier),
       [Module.StoreGateway]: () => this.#pending(Module.StoreGateway),
       [Module.Compactor]: () => this.#pending(Module.Compactor),
       [Module.QueryFrontend]: () => this.#pending(Module.QueryFrontend),
       [Module.All]: () => null,
     };
-    for (const [name, init] of Object.entries(inits) as [ModuleName, () => Service | null][]) {
+    for (const [name, init] of Object.entries(inits) as [ModuleName, () => Service | null | Promise<Service | null>][]) {
       this.#mm.register(name, init, { userVisible: !internalModules.has(name) });
       this.#mm.addDependencies(name, moduleDeps[name]);
     }
@@ -128,11 +152,42 @@ export class Myelin {
     return null;
   }
 
+  async #initIngester(): Promise<Service> {
+    const cfg = this.cfg.ingester;
+    if (cfg.lifecycler.addr === '') cfg.lifecycler.addr = `${advertiseHost(this.cfg.server.grpcListenAddress)}:${this.cfg.server.grpcListenPort}`;
+    const log = this.logger.child({ component: 'ingester' });
+    const ing = new Ingester(cfg, this.cfg.blocksStorage.tsdb, {
+      overrides: this.overrides,
+      kv: createKVClient(cfg.lifecycler.ring.kvstore, instanceDescCodec, { memory: this.memoryKv, logger: this.logger, registry: this.registry, kvName: 'ingester-ring' }),
+      bucket: newBucket(this.cfg.blocksStorage, { reg: this.registry, name: 'ingester' }),
+      registry: this.registry,
+      logger: this.logger,
+      transferOut: transferOutVia(this.cfg.ingesterClient),
+    });
+    this.server.addGrpcService(IngesterService, ingesterGrpcService(ing, this.tenants, new TransferReceiver(ing, log)),
+      { requireTenant: true, tenantExempt: ['allUserStats', 'transferChunks'] });
+    await registerIngesterRoutes(this.server.http, ing, log, () => this.#shutdownRequested());
+    this.links.push(
+      { section: 'Ingester', title: 'Ring status', path: '/ingester/ring' },
+    );
+    this.#ingester = ing;
+    return ing.service;
+  }
+
   /** Components whose issue has not landed yet are in the graph but run no service. */
   #pending(name: ModuleName): null {
     this.logger.warn({ module: name }, 'module has no implementation yet; it runs no service');
     return null;
   }
+}
+
+/** The host other processes reach this one on: the gRPC listen address, else a non-loopback IPv4. */
+function advertiseHost(listen: string): string {
+  if (listen !== '' && listen !== '0.0.0.0') return listen;
+  for (const addrs of Object.values(networkInterfaces())) {
+    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
 }
 
 function bug(what: string): never {

@@ -20,6 +20,15 @@ export class ServiceManager {
     }
   }
 
+  /** Calls `fn` once for each service that ends in Terminated (stopped cleanly). */
+  onTerminated(fn: (name: string) => void): void {
+    for (const svc of this.#services) {
+      svc.addListener((_from, to) => {
+        if (to === 'Terminated') fn(svc.name);
+      });
+    }
+  }
+
   startAsync(): void {
     for (const svc of this.#services) svc.startAsync();
   }
