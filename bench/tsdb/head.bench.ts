@@ -12,7 +12,7 @@ import { Registry } from 'prom-client';
 import { Labels, Matcher, MatchType } from '../../pkg/model/labels/index.js';
 import { XorChunk } from '../../pkg/tsdb/chunkenc/index.js';
 import { Head } from '../../pkg/tsdb/index.js';
-import { listSegments } from '../../pkg/tsdb/wal/index.js';
+import { RecordEncoder, Wal, listSegments } from '../../pkg/tsdb/wal/index.js';
 
 const smoke = process.env.BENCH_SMOKE === '1';
 const sizes = smoke
@@ -152,8 +152,23 @@ function benchXor(): Record<string, number> {
   return out;
 }
 
-/** WAL write throughput through the head (fsync none), and replay speed on reopen. */
-async function benchWal(): Promise<{ mbPerSec: number; replayPerSec: number; samples: number; walBytes: number }> {
+function cpuSeconds(since: NodeJS.CpuUsage): number {
+  const c = process.cpuUsage(since);
+  return (c.user + c.system) / 1e6;
+}
+
+interface WalFigures {
+  headMBps: number;
+  rawMBps: number;
+  rawCpuMBps: number;
+  replayPerSec: number;
+  replayPerCpuSec: number;
+  samples: number;
+  walBytes: number;
+}
+
+/** WAL write throughput (through head commits, and raw Wal.log of encoded batches) and replay speed. */
+async function benchWal(): Promise<WalFigures> {
   return withDir(async (dir) => {
     const head = await Head.open({ walDir: dir, wal: { fsync: 'none' } }, { registry: new Registry() });
     const n = sizes.walSeries;
@@ -174,13 +189,54 @@ async function benchWal(): Promise<{ mbPerSec: number; replayPerSec: number; sam
     await head.close();
     let walBytes = 0;
     for (const seg of listSegments(dir)) walBytes += (await stat(seg.path)).size;
+    const raw = await benchRawWal(join(dir, 'raw'));
+    const cpu0 = process.cpuUsage();
     const rs = process.hrtime.bigint();
     const h2 = await Head.open({ walDir: dir, wal: { fsync: 'none' } }, { registry: new Registry() });
     const replaySecs = Number(process.hrtime.bigint() - rs) / 1e9;
+    const replayCpu = cpuSeconds(cpu0);
     if (h2.numSeries() !== n) throw new Error(`replay rebuilt ${h2.numSeries()} series, want ${n}`);
     await h2.close();
-    return { mbPerSec: walBytes / 1e6 / secs, replayPerSec: samples / replaySecs, samples, walBytes };
+    return {
+      headMBps: walBytes / 1e6 / secs,
+      rawMBps: raw.mbps,
+      rawCpuMBps: raw.cpuMbps,
+      replayPerSec: samples / replaySecs,
+      replayPerCpuSec: samples / replayCpu,
+      samples,
+      walBytes,
+    };
   });
+}
+
+/** Raw WAL writes: encoded samples records of one batch each, logged back to back (fsync none). */
+async function benchRawWal(dir: string): Promise<{ mbps: number; cpuMbps: number }> {
+  const wal = await Wal.open(dir, { fsync: 'none' });
+  const enc = new RecordEncoder();
+  const n = sizes.batch;
+  const refs = new Float64Array(n).map((_, i) => i + 1);
+  const ts = new Float64Array(n).fill(T0);
+  const vs = new Float64Array(n).map((_, i) => i * 1.5);
+  const batches = smoke ? 200 : 20_000;
+  let bytes = 0;
+  const cpu0 = process.cpuUsage();
+  const start = process.hrtime.bigint();
+  let pending: Promise<void>[] = [];
+  for (let b = 0; b < batches; b++) {
+    ts.fill(T0 + b * Scrape);
+    const rec = enc.samples(refs, ts, vs, n);
+    bytes += rec.length;
+    pending.push(wal.log(rec));
+    if (pending.length === 16) {
+      await Promise.all(pending);
+      pending = [];
+    }
+  }
+  await Promise.all(pending);
+  const secs = Number(process.hrtime.bigint() - start) / 1e9;
+  const cpu = cpuSeconds(cpu0);
+  await wal.close();
+  return { mbps: bytes / 1e6 / secs, cpuMbps: bytes / 1e6 / cpu };
 }
 
 async function main(): Promise<void> {
@@ -199,8 +255,9 @@ async function main(): Promise<void> {
   for (const [name, b] of Object.entries(benchXor())) console.log(`  ${name.padEnd(32)} ${fmt(b, 3)}`);
   const wal = await benchWal();
   console.log(`WAL, ${fmt(sizes.walSeries, 0)} series x ${sizes.walSamplesPerSeries} samples (${fmt(wal.samples, 0)} samples, ${fmt(wal.walBytes / 1e6)} MB):`);
-  console.log(`  write ${fmt(wal.mbPerSec)} MB/s through head commits (fsync none)`);
-  console.log(`  replay ${fmt(wal.replayPerSec / 1e6, 2)} M samples/s`);
+  console.log(`  write ${fmt(wal.headMBps)} MB/s through head commits (append + WAL, fsync none)`);
+  console.log(`  write ${fmt(wal.rawMBps)} MB/s raw Wal.log of ${sizes.batch}-sample records (${fmt(wal.rawCpuMBps)} MB per CPU second)`);
+  console.log(`  replay ${fmt(wal.replayPerSec / 1e6, 2)} M samples/s wall, ${fmt(wal.replayPerCpuSec / 1e6, 2)} M samples per CPU second`);
 }
 
 await main();

@@ -21,6 +21,8 @@ export class HeadAppender implements Appender {
   readonly #hardBoundOnly: boolean;
   #minValidTime: number;
   #series: MemSeries[] = [];
+  /** Series whose pendingAppends this batch incremented. */
+  #touched: MemSeries[] = [];
   #refs = new Float64Array(256);
   #ts = new Float64Array(256);
   /** Values as a typed array: plain arrays may canonicalise NaN payloads such as the stale marker. */
@@ -52,7 +54,8 @@ export class HeadAppender implements Appender {
     let lastT: number;
     let lastHi: number;
     let lastLo: number;
-    if (s.pendingOwner === this.#id) {
+    const ours = s.pendingOwner === this.#id;
+    if (ours) {
       lastT = s.pendingT;
       lastHi = s.pendingHi;
       lastLo = s.pendingLo;
@@ -69,6 +72,12 @@ export class HeadAppender implements Appender {
       }
       head.metrics.rejectedSamples.inc({ reason: AppendErrorCode.OutOfOrderSample });
       throw new AppendError(AppendErrorCode.OutOfOrderSample, `${s.labels.toString()} t=${t} last=${lastT}`);
+    }
+    if (!ours) {
+      // Counted once per hand-over, released once per entry of #touched: balanced even when
+      // concurrent appenders take the series back and forth.
+      s.pendingAppends++;
+      this.#touched.push(s);
     }
     s.pendingOwner = this.#id;
     s.pendingT = t;
@@ -100,12 +109,14 @@ export class HeadAppender implements Appender {
     const n = this.#n;
     if (n === 0) return;
     const series = this.#series;
+    const touched = this.#touched;
     const refs = this.#refs;
     const ts = this.#ts;
     const vs = this.#vs;
     // Detach the batch so the appender can take the next one while the WAL write is in flight.
     // Same capacity as the batch just taken: appenders see batches of similar sizes.
     this.#series = [];
+    this.#touched = [];
     this.#refs = new Float64Array(refs.length);
     this.#ts = new Float64Array(ts.length);
     this.#vs = new Float64Array(vs.length);
@@ -115,13 +126,21 @@ export class HeadAppender implements Appender {
       if (head.wal !== undefined) await logBatch(head, head.wal, series, refs, ts, vs, n);
       applySamples(head, series, ts, vs, n);
     } finally {
-      for (let i = 0; i < n; i++) if (series[i].pendingOwner === this.#id) series[i].pendingOwner = 0;
+      this.#release(touched);
       this.#minValidTime = this.#bound();
     }
   }
 
+  #release(touched: readonly MemSeries[]): void {
+    for (const s of touched) {
+      s.pendingAppends--;
+      if (s.pendingOwner === this.#id) s.pendingOwner = 0;
+    }
+  }
+
   rollback(): void {
-    for (let i = 0; i < this.#n; i++) if (this.#series[i].pendingOwner === this.#id) this.#series[i].pendingOwner = 0;
+    this.#release(this.#touched);
+    this.#touched = [];
     this.#series = [];
     this.#n = 0;
     this.#minValidTime = this.#bound();

@@ -235,3 +235,17 @@ test('label names and values: sorted by UTF-8 bytes, limited, restricted by time
   assert.deepEqual(await q.labelNames({ limit: 0 }, eq('__name__', 'm')), ['__name__', 'v']);
   assert.deepEqual(await (await h.querier(100, 200)).labelNames({ limit: 0 }), [], 'no overlap with the head');
 });
+
+test('truncation never collects a series another appender still has samples for', async () => {
+  const h = await Head.open({}, { registry: new Registry() });
+  const ls = L({ a: 'shared' });
+  const a = h.appender();
+  const b = h.appender();
+  a.append(0, ls, 100, 1);
+  b.append(0, ls, 50, 1); // b takes the series over (checked against committed state: none)
+  b.rollback();
+  await h.truncate(10);
+  assert.equal(h.numSeries(), 1, 'a still holds a sample for it');
+  await a.commit();
+  assert.deepEqual((await dumpHead(h)).get(ls.toString())?.map(([t]) => t), [100]);
+});

@@ -203,7 +203,7 @@ export class Head implements Appendable, Queryable, ChunkQueryable {
       if (s.hasSamples()) {
         const t = s.minTime();
         if (t < minT) minT = t;
-      } else if (s.pendingOwner === 0) {
+      } else if (s.pendingAppends === 0) {
         deleted.set(s.ref, s.labels);
       }
     }

@@ -38,11 +38,13 @@ export class MemSeries {
   lastT: number;
   lastHi: number;
   lastLo: number;
-  /** Id of the appender holding uncommitted samples for this series (0: none), and its last one. */
+  /** Id of the last appender that buffered a sample for this series (0: none), and that sample. */
   pendingOwner: number;
   pendingT: number;
   pendingHi: number;
   pendingLo: number;
+  /** Appenders with uncommitted samples for this series: garbage collection must wait for them. */
+  pendingAppends: number;
   /** Whether a series record for this series is in the WAL (or on its way there). */
   walLogged: boolean;
 
@@ -61,6 +63,7 @@ export class MemSeries {
     this.pendingT = 0;
     this.pendingHi = 0;
     this.pendingLo = 0;
+    this.pendingAppends = 0;
     this.walLogged = false;
   }
 
