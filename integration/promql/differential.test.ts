@@ -132,6 +132,9 @@ const queries: Array<{ q: string; prom?: string }> = [
   { q: 'http_requests_total and on (method) http_requests_total{method="GET"}' },
   { q: 'http_requests_total{status="200"} or http_requests_total{method="PUT"}' },
   { q: 'http_requests_total unless http_requests_total{status="404"}' },
+  { q: 'sum by (job, method) (http_requests_total) + on (job) sum by (job) (http_requests_total)' },
+  { q: 'sum by (job) (http_requests_total) + on (job) sum by (job, method) (http_requests_total)' },
+  { q: 'sum by (job, method) (http_requests_total) * on (job) group_left sum by (job) (http_requests_total)' },
   // Subqueries.
   { q: 'max_over_time(rate(http_requests_total[1m])[10m:1m])' },
   { q: 'avg_over_time(node_memory_free_bytes[10m:])' },
