@@ -121,6 +121,10 @@ const queries: Array<{ q: string; prom?: string }> = [
   { q: 'rate(http_requests_total[5m]) * 60 - 1' },
   { q: '2 ^ (rate(http_requests_total[5m]) % 3)' },
   { q: 'atan2(rate(http_requests_total[5m]), 10)' },
+  { q: 'rate(http_requests_total[5m]) atan2 10' },
+  {
+    q: 'label_replace(sum by (job, instance) (rate(http_requests_total{method="GET",status=~"2.."}[5m])), "host", "$1", "instance", "(.*)") / on (job) group_left sum by (job) (rate(http_requests_total[5m]))',
+  },
   { q: 'rate(http_requests_total[5m]) > 5' },
   { q: '5 < bool rate(http_requests_total[5m])' },
   { q: 'rate(http_requests_total[5m]) == bool rate(http_requests_total[5m] offset 1m)' },
@@ -277,6 +281,17 @@ test('byte-identical responses', async (t) => {
       const theirs = await fetch(`${prom.url}${path}?${new URLSearchParams(params).toString()}`);
       assert.equal(mine.body, await theirs.text());
       assert.equal(mine.statusCode, theirs.status);
+    });
+  }
+});
+
+test('format_query prints as Prometheus does', async (t) => {
+  for (const { q, prom: promQuery } of queries) {
+    if (promQuery !== undefined) continue;
+    await t.test(q, async () => {
+      const mine = await myelinGet('/api/v1/format_query', { query: q });
+      const theirs = (await prom.get('/api/v1/format_query', { query: q })) as Json;
+      assert.deepEqual(mine, theirs);
     });
   }
 });

@@ -8,7 +8,7 @@ import type { Queryable } from '../../storage/index.js';
 import { TenantError } from '../../tenant/index.js';
 import type { Engine, QueryOptions } from '../../promql/index.js';
 import { ErrorType, QueryError } from '../../promql/index.js';
-import { ParseError, exprToString, parseExpr, parseSeriesSelector } from '../../promql/parser/index.js';
+import { ParseError, parseExpr, parseSeriesSelector, prettyPrint } from '../../promql/parser/index.js';
 import { encodeData, goJson } from './encode.js';
 import type { Params } from './params.js';
 import { all, badParam, maxTime, minTime, one, parseDuration, parseTime, timeOr } from './params.js';
@@ -214,7 +214,7 @@ export const prometheusApi: FastifyPluginAsync<PrometheusApiOptions> = async (ap
     }),
   );
 
-  route('/api/v1/format_query', (_req, p) => Promise.resolve(exprToString(parseExpr(one(p, 'query') ?? ''))));
+  route('/api/v1/format_query', (_req, p) => Promise.resolve(prettyPrint(parseExpr(one(p, 'query') ?? ''))));
 };
 
 class Envelope {
