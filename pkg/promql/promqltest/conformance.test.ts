@@ -8,6 +8,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { exprToString, parseExpr, prettyPrint } from '../parser/index.js';
 import { CaseStatus, runScript } from './runner.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -53,3 +54,23 @@ for (const file of files) {
     assert.deepEqual(fixed, [], 'cases in known-failures.json that no longer fail: remove them from the list');
   });
 }
+
+test('every query of the scripts prints back to itself (String and Pretty)', () => {
+  let n = 0;
+  for (const file of files) {
+    for (const line of readFileSync(join(dir, file), 'utf8').split('\n')) {
+      const m = /^eval\S*\s+(?:instant\s+at\s+\S+|range\s+from\s+\S+\s+to\s+\S+\s+step\s+\S+)\s+(.*)$/.exec(line);
+      if (m === null) continue;
+      let printed: string;
+      try {
+        printed = exprToString(parseExpr(m[1]));
+      } catch {
+        continue; // eval_fail cases with parse errors
+      }
+      assert.equal(exprToString(parseExpr(printed)), printed, `${file}: ${m[1]}`);
+      assert.equal(exprToString(parseExpr(prettyPrint(parseExpr(m[1])))), printed, `${file}: ${m[1]} (pretty)`);
+      n++;
+    }
+  }
+  assert.ok(n > 1000, `only ${n} queries`);
+});
