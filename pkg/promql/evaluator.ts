@@ -14,7 +14,7 @@ import { callInstantFunction } from './functions.js';
 import { absentLabels, checkCounterName, rangeFunction, rangeFunctionKeepsName } from './range-functions.js';
 import type { LoadedSeries, Selection } from './selection.js';
 import { isStaleNaN, resolveAt } from './selection.js';
-import type { Annotations, Matrix, Series, Vector } from './value.js';
+import type { Annotations, Matrix, Sample, Series, Vector } from './value.js';
 import { ErrorType, QueryError, executionError } from './value.js';
 
 export type Val =
@@ -324,6 +324,7 @@ export class Evaluator {
   rangeEval(args: readonly Val[], fn: (vecs: Vector[], scalars: Float64Array, t: number, step: number) => Vector): Matrix {
     const cursors = args.map((a) => (a.k === 'vector' ? new Int32Array(a.m.length) : null));
     const vecs: Vector[] = args.map(() => []);
+    const pools: Sample[][] = args.map(() => []);
     const scalars = new Float64Array(args.length);
     const bySeries = new Map<string, Series>();
     const order: Series[] = [];
@@ -333,7 +334,7 @@ export class Evaluator {
       for (let a = 0; a < args.length; a++) {
         const arg = args[a];
         if (arg.k === 'scalar') scalars[a] = arg.v[i];
-        else if (arg.k === 'vector') gather(arg.m, cursors[a] as Int32Array, t, vecs[a]);
+        else if (arg.k === 'vector') gather(arg.m, cursors[a] as Int32Array, t, vecs[a], pools[a]);
       }
       const res = fn(vecs, scalars, t, i);
       for (const smp of res) {
@@ -370,14 +371,28 @@ interface RangeInput {
 }
 
 /** Fills `out` with the samples of `m` at time t, advancing per-series cursors. */
-function gather(m: Matrix, cur: Int32Array, t: number, out: Vector): void {
+/**
+ * Fills `out` with the samples of `m` at time t, advancing per-series cursors. The Sample objects
+ * come from `pool` (one per series) and are overwritten at the next step: step functions consume
+ * their input and output before rangeEval moves on, and never keep samples across steps.
+ */
+function gather(m: Matrix, cur: Int32Array, t: number, out: Vector, pool: Sample[]): void {
   out.length = 0;
   for (let j = 0; j < m.length; j++) {
     const s = m[j];
     let c = cur[j];
     while (c < s.ts.length && s.ts[c] < t) c++;
     cur[j] = c;
-    if (c < s.ts.length && s.ts[c] === t) out.push({ metric: s.metric, t, f: s.fs[c], dropName: s.dropName });
+    if (c < s.ts.length && s.ts[c] === t) {
+      let smp = pool[j];
+      if (smp === undefined) {
+        smp = { metric: s.metric, t, f: 0, dropName: s.dropName };
+        pool[j] = smp;
+      }
+      smp.t = t;
+      smp.f = s.fs[c];
+      out.push(smp);
+    }
   }
 }
 
