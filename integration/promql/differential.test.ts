@@ -8,7 +8,7 @@
  * - range windows and the lookback are closed `[t-r, t]` in 2.x, left-open in 3.x: every sample
  *   timestamp has a non-zero millisecond part and queries use whole seconds, so no sample lies on
  *   a boundary; query times are off the minute, so no subquery point (on multiples of its step)
- *   lies on one either;
+ *   lies on one either (nested subqueries use ranges that are not multiples of their steps);
  * - `holt_winters` was renamed `double_exponential_smoothing`: each side gets its own name;
  * - 2.x drops `__name__` at once, 3.x late (label_replace could read it): no query reads a
  *   to-be-dropped name;
@@ -143,6 +143,21 @@ const queries: Array<{ q: string; prom?: string }> = [
   { q: 'max_over_time(rate(http_requests_total[1m])[10m:1m])' },
   { q: 'avg_over_time(node_memory_free_bytes[10m:])' },
   { q: 'min_over_time(sum by (job) (rate(http_requests_total[5m]))[30m:2m] offset 3m)' },
+  { q: `max_over_time(rate(http_requests_total[5m])[20m:1m] @ ${at(5400_000 + 7_000)})` },
+  // The inner subquery runs on the outer one's steps (whole minutes): a 299s range keeps its
+  // window boundaries off its 30s points.
+  { q: 'avg_over_time(max_over_time(node_memory_free_bytes[299s:30s])[20m:2m])' },
+  { q: 'quantile_over_time(0.5, rate(http_requests_total[2m])[15m:1m] offset -5m)' },
+  { q: 'absent_over_time(nonexistent[5m:1m])' },
+  { q: 'last_over_time(node_memory_free_bytes[10m:])' },
+  { q: 'deriv(sum(node_memory_free_bytes)[30m:1m])' },
+  { q: 'rate(sum by (job) (http_requests_total)[10m:30s])' },
+  { q: 'count_values without (instance) ("value", round(rate(http_requests_total[5m])))' },
+  { q: 'topk by (job) (1, sum by (job, method) (rate(http_requests_total[5m])))' },
+  { q: 'sum by (job) (rate(http_requests_total[5m])) > bool on (job) group_left avg by (job) (rate(http_requests_total[5m]))' },
+  { q: 'node_memory_free_bytes unless on (instance) node_memory_free_bytes offset 1h' },
+  { q: 'scalar(node_memory_free_bytes) * 2' },
+  { q: 'sum(http_requests_total) - sum(http_requests_total offset 5m) or vector(0)' },
 ];
 
 let prom: PrometheusServer;
