@@ -34,6 +34,8 @@ export interface EvalOptions {
   /** Wall-clock ms after which evaluation stops with a timeout (timers cannot fire mid-evaluation). */
   deadline: number;
   annotations: Annotations;
+  /** Samples read by selectors at their steps (Prometheus' totalQueryableSamples), shared by subqueries. */
+  counters: { samplesRead: number };
 }
 
 /** A range of input points for a function over time: views plus the step's reference time. */
@@ -149,6 +151,7 @@ export class Evaluator {
         ts.push(t);
         fs.push(timestamps ? s.ts[k] / 1000 : v);
       }
+      this.opts.counters.samplesRead += ts.length;
       if (ts.length > 0) out.push({ metric: s.metric, ts, fs, dropName: false });
     }
     return out;
@@ -209,6 +212,7 @@ export class Evaluator {
         }
       }
       if (ts.length > 0) out.push({ metric: s.metric, ts, fs, dropName: s.dropName });
+      this.opts.counters.samplesRead += ts.length;
     }
     return out;
   }
@@ -259,6 +263,7 @@ export class Evaluator {
     const at = input.at;
     const offset = input.offset;
     const range = input.range;
+    let read = 0;
     for (const s of input.series) {
       this.checkAbort();
       const ts: number[] = [];
@@ -284,6 +289,7 @@ export class Evaluator {
         w.to = hi;
         w.t = at ?? t;
         w.evalT = t;
+        read += hi - lo;
         for (let a = 0; a < scalars.length; a++) {
           const sv = scalars[a];
           params[a] = sv !== null && sv.k === 'scalar' ? sv.v[i] : NaN;
@@ -297,6 +303,7 @@ export class Evaluator {
       out.push({ metric: s.metric, ts, fs, dropName: !keepName || s.dropName });
       checkCounterName(name, s.metric, annos);
     }
+    this.opts.counters.samplesRead += read;
     return out;
   }
 

@@ -131,7 +131,7 @@ export const prometheusApi: FastifyPluginAsync<PrometheusApiOptions> = async (ap
     const query = one(p, 'query') ?? '';
     const t = timeOr(p, 'time', now());
     const res = await opts.engine.instantQuery(opts.queryable(tenant), query, t, queryOptions(reply, p));
-    return new Envelope(withStats(encodeData(res.value), p, res.stats.samplesLoaded), res.warnings, res.infos);
+    return new Envelope(withStats(encodeData(res.value), p, res.stats.samplesRead), res.warnings, res.infos);
   });
 
   route('/api/v1/query_range', async (_req, p, tenant, reply) => {
@@ -141,7 +141,7 @@ export const prometheusApi: FastifyPluginAsync<PrometheusApiOptions> = async (ap
     const step = parseDuration(required(p, 'step'), 'step');
     const query = one(p, 'query') ?? '';
     const res = await opts.engine.rangeQuery(opts.queryable(tenant), query, start, end, step, queryOptions(reply, p));
-    return new Envelope(withStats(encodeData(res.value), p, res.stats.samplesLoaded), res.warnings, res.infos);
+    return new Envelope(withStats(encodeData(res.value), p, res.stats.samplesRead), res.warnings, res.infos);
   });
 
   route('/api/v1/series', async (_req, p, tenant) => {
