@@ -142,7 +142,7 @@ export class Evaluator {
       for (let i = 0; i < this.steps; i++) {
         const t = this.stepTime(i);
         const ref = (at ?? t) - e.offset;
-        if (at !== null) j = 0;
+        // ref only grows from step to step (it is constant under @), so j never moves back.
         while (j < s.ts.length && s.ts[j] <= ref) j++;
         const k = j - 1;
         if (k < 0 || s.ts[k] <= ref - lookback) continue;
@@ -278,10 +278,6 @@ export class Evaluator {
       for (let i = 0; i < this.steps; i++) {
         const t = this.start + i * this.interval;
         const ref = (at ?? t) - offset;
-        if (at !== null) {
-          lo = 0;
-          hi = 0;
-        }
         while (hi < n && sts[hi] <= ref) hi++;
         const min = ref - range;
         while (lo < hi && sts[lo] <= min) lo++;
@@ -308,21 +304,28 @@ export class Evaluator {
   }
 
   private absentOverTime(arg: MatrixSelector | SubqueryExpr, input: RangeInput): Matrix {
+    // One forward walk per series marks the steps whose window holds a sample.
+    const present = new Uint8Array(this.steps);
+    for (const s of input.series) {
+      let lo = 0;
+      for (let i = 0; i < this.steps; i++) {
+        const ref = (input.at ?? this.stepTime(i)) - input.offset;
+        while (lo < s.ts.length && s.ts[lo] <= ref - input.range) lo++;
+        if (lo < s.ts.length && s.ts[lo] <= ref) present[i] = 1;
+      }
+    }
     const ts: number[] = [];
     const fs: number[] = [];
     for (let i = 0; i < this.steps; i++) {
-      const t = this.stepTime(i);
-      const ref = (input.at ?? t) - input.offset;
-      const present = input.series.some((s) => hasPointIn(s.ts, ref - input.range, ref));
-      if (!present) {
-        ts.push(t);
-        fs.push(1);
-      }
+      if (present[i] === 1) continue;
+      ts.push(this.stepTime(i));
+      fs.push(1);
     }
     if (ts.length === 0) return [];
     const metric = arg.kind === NodeKind.MatrixSelector ? absentLabels(arg.vector) : Labels.EMPTY;
     return [{ metric, ts, fs, dropName: false }];
   }
+
 
   /**
    * Prometheus' rangeEval: calls `fn` once per step with the instant vectors (or scalar values)
@@ -401,12 +404,6 @@ function gather(m: Matrix, cur: Int32Array, t: number, out: Vector, pool: Sample
       out.push(smp);
     }
   }
-}
-
-/** Whether any timestamp lies in (from, to]. */
-function hasPointIn(ts: ArrayLike<number>, from: number, to: number): boolean {
-  for (let i = 0; i < ts.length; i++) if (ts[i] > from && ts[i] <= to) return true;
-  return false;
 }
 
 function unparen(e: Expr): Expr {
