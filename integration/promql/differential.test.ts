@@ -8,7 +8,7 @@
  * - range windows and the lookback are closed `[t-r, t]` in 2.x, left-open in 3.x: every sample
  *   timestamp has a non-zero millisecond part and queries use whole seconds, so no sample lies on
  *   a boundary; query times are off the minute, so no subquery point (on multiples of its step)
- *   lies on one either;
+ *   lies on one either (nested subqueries use ranges that are not multiples of their steps);
  * - `holt_winters` was renamed `double_exponential_smoothing`: each side gets its own name;
  * - 2.x drops `__name__` at once, 3.x late (label_replace could read it): no query reads a
  *   to-be-dropped name;
@@ -121,6 +121,10 @@ const queries: Array<{ q: string; prom?: string }> = [
   { q: 'rate(http_requests_total[5m]) * 60 - 1' },
   { q: '2 ^ (rate(http_requests_total[5m]) % 3)' },
   { q: 'atan2(rate(http_requests_total[5m]), 10)' },
+  { q: 'rate(http_requests_total[5m]) atan2 10' },
+  {
+    q: 'label_replace(sum by (job, instance) (rate(http_requests_total{method="GET",status=~"2.."}[5m])), "host", "$1", "instance", "(.*)") / on (job) group_left sum by (job) (rate(http_requests_total[5m]))',
+  },
   { q: 'rate(http_requests_total[5m]) > 5' },
   { q: '5 < bool rate(http_requests_total[5m])' },
   { q: 'rate(http_requests_total[5m]) == bool rate(http_requests_total[5m] offset 1m)' },
@@ -132,10 +136,28 @@ const queries: Array<{ q: string; prom?: string }> = [
   { q: 'http_requests_total and on (method) http_requests_total{method="GET"}' },
   { q: 'http_requests_total{status="200"} or http_requests_total{method="PUT"}' },
   { q: 'http_requests_total unless http_requests_total{status="404"}' },
+  { q: 'sum by (job, method) (http_requests_total) + on (job) sum by (job) (http_requests_total)' },
+  { q: 'sum by (job) (http_requests_total) + on (job) sum by (job, method) (http_requests_total)' },
+  { q: 'sum by (job, method) (http_requests_total) * on (job) group_left sum by (job) (http_requests_total)' },
   // Subqueries.
   { q: 'max_over_time(rate(http_requests_total[1m])[10m:1m])' },
   { q: 'avg_over_time(node_memory_free_bytes[10m:])' },
   { q: 'min_over_time(sum by (job) (rate(http_requests_total[5m]))[30m:2m] offset 3m)' },
+  { q: `max_over_time(rate(http_requests_total[5m])[20m:1m] @ ${at(5400_000 + 7_000)})` },
+  // The inner subquery runs on the outer one's steps (whole minutes): a 299s range keeps its
+  // window boundaries off its 30s points.
+  { q: 'avg_over_time(max_over_time(node_memory_free_bytes[299s:30s])[20m:2m])' },
+  { q: 'quantile_over_time(0.5, rate(http_requests_total[2m])[15m:1m] offset -5m)' },
+  { q: 'absent_over_time(nonexistent[5m:1m])' },
+  { q: 'last_over_time(node_memory_free_bytes[10m:])' },
+  { q: 'deriv(sum(node_memory_free_bytes)[30m:1m])' },
+  { q: 'rate(sum by (job) (http_requests_total)[10m:30s])' },
+  { q: 'count_values without (instance) ("value", round(rate(http_requests_total[5m])))' },
+  { q: 'topk by (job) (1, sum by (job, method) (rate(http_requests_total[5m])))' },
+  { q: 'sum by (job) (rate(http_requests_total[5m])) > bool on (job) group_left avg by (job) (rate(http_requests_total[5m]))' },
+  { q: 'node_memory_free_bytes unless on (instance) node_memory_free_bytes offset 1h' },
+  { q: 'scalar(node_memory_free_bytes) * 2' },
+  { q: 'sum(http_requests_total) - sum(http_requests_total offset 5m) or vector(0)' },
 ];
 
 let prom: PrometheusServer;
@@ -274,6 +296,17 @@ test('byte-identical responses', async (t) => {
       const theirs = await fetch(`${prom.url}${path}?${new URLSearchParams(params).toString()}`);
       assert.equal(mine.body, await theirs.text());
       assert.equal(mine.statusCode, theirs.status);
+    });
+  }
+});
+
+test('format_query prints as Prometheus does', async (t) => {
+  for (const { q, prom: promQuery } of queries) {
+    if (promQuery !== undefined) continue;
+    await t.test(q, async () => {
+      const mine = await myelinGet('/api/v1/format_query', { query: q });
+      const theirs = (await prom.get('/api/v1/format_query', { query: q })) as Json;
+      assert.deepEqual(mine, theirs);
     });
   }
 });

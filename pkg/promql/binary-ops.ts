@@ -20,7 +20,7 @@ function pow(x: number, y: number): number {
 }
 
 /** Arithmetic result, or for comparisons 1/0 (callers turn that into keep/drop). */
-export function applyOp(op: string, l: number, r: number): number {
+function applyOp(op: string, l: number, r: number): number {
   switch (op) {
     case '+':
       return l + r;

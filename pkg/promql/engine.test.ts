@@ -29,6 +29,8 @@ test('stats count the samples loaded', async () => {
   const res = await new Engine().instantQuery(storage(3, 41), 'sum(rate(m[5m]))', 600_000);
   // (300s, 600s] holds 20 samples of each of the three series.
   assert.equal(res.stats.samplesLoaded, 3 * 21);
+  // The windows (300s, 600s] read 20 of them per series.
+  assert.equal(res.stats.samplesRead, 3 * 20);
   assert.equal(res.value.type, 'vector');
 });
 

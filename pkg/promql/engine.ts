@@ -45,7 +45,10 @@ export interface QueryOptions {
 }
 
 export interface QueryStats {
+  /** Samples copied out of storage for the query. */
   samplesLoaded: number;
+  /** Samples selectors read at their steps, as Prometheus' totalQueryableSamples counts them. */
+  samplesRead: number;
 }
 
 export interface QueryResult {
@@ -121,6 +124,7 @@ export class Engine {
       signal,
       deadline,
       annotations,
+      counters: { samplesRead: 0 },
     };
     const ev = new Evaluator(start, end, step, sel, opts);
     let val: Val;
@@ -134,7 +138,7 @@ export class Engine {
       value,
       warnings: [...sel.warnings, ...annotations.warnings],
       infos: [...annotations.infos],
-      stats: { samplesLoaded: sel.samples },
+      stats: { samplesLoaded: sel.samples, samplesRead: opts.counters.samplesRead },
     };
   }
 

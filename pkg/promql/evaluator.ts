@@ -14,7 +14,7 @@ import { callInstantFunction } from './functions.js';
 import { absentLabels, checkCounterName, rangeFunction, rangeFunctionKeepsName } from './range-functions.js';
 import type { LoadedSeries, Selection } from './selection.js';
 import { isStaleNaN, resolveAt } from './selection.js';
-import type { Annotations, Matrix, Series, Vector } from './value.js';
+import type { Annotations, Matrix, Sample, Series, Vector } from './value.js';
 import { ErrorType, QueryError, executionError } from './value.js';
 
 export type Val =
@@ -34,6 +34,8 @@ export interface EvalOptions {
   /** Wall-clock ms after which evaluation stops with a timeout (timers cannot fire mid-evaluation). */
   deadline: number;
   annotations: Annotations;
+  /** Samples read by selectors at their steps (Prometheus' totalQueryableSamples), shared by subqueries. */
+  counters: { samplesRead: number };
 }
 
 /** A range of input points for a function over time: views plus the step's reference time. */
@@ -140,7 +142,7 @@ export class Evaluator {
       for (let i = 0; i < this.steps; i++) {
         const t = this.stepTime(i);
         const ref = (at ?? t) - e.offset;
-        if (at !== null) j = 0;
+        // ref only grows from step to step (it is constant under @), so j never moves back.
         while (j < s.ts.length && s.ts[j] <= ref) j++;
         const k = j - 1;
         if (k < 0 || s.ts[k] <= ref - lookback) continue;
@@ -149,6 +151,7 @@ export class Evaluator {
         ts.push(t);
         fs.push(timestamps ? s.ts[k] / 1000 : v);
       }
+      this.opts.counters.samplesRead += ts.length;
       if (ts.length > 0) out.push({ metric: s.metric, ts, fs, dropName: false });
     }
     return out;
@@ -209,6 +212,7 @@ export class Evaluator {
         }
       }
       if (ts.length > 0) out.push({ metric: s.metric, ts, fs, dropName: s.dropName });
+      this.opts.counters.samplesRead += ts.length;
     }
     return out;
   }
@@ -259,6 +263,7 @@ export class Evaluator {
     const at = input.at;
     const offset = input.offset;
     const range = input.range;
+    let read = 0;
     for (const s of input.series) {
       this.checkAbort();
       const ts: number[] = [];
@@ -273,10 +278,6 @@ export class Evaluator {
       for (let i = 0; i < this.steps; i++) {
         const t = this.start + i * this.interval;
         const ref = (at ?? t) - offset;
-        if (at !== null) {
-          lo = 0;
-          hi = 0;
-        }
         while (hi < n && sts[hi] <= ref) hi++;
         const min = ref - range;
         while (lo < hi && sts[lo] <= min) lo++;
@@ -284,6 +285,7 @@ export class Evaluator {
         w.to = hi;
         w.t = at ?? t;
         w.evalT = t;
+        read += hi - lo;
         for (let a = 0; a < scalars.length; a++) {
           const sv = scalars[a];
           params[a] = sv !== null && sv.k === 'scalar' ? sv.v[i] : NaN;
@@ -297,25 +299,33 @@ export class Evaluator {
       out.push({ metric: s.metric, ts, fs, dropName: !keepName || s.dropName });
       checkCounterName(name, s.metric, annos);
     }
+    this.opts.counters.samplesRead += read;
     return out;
   }
 
   private absentOverTime(arg: MatrixSelector | SubqueryExpr, input: RangeInput): Matrix {
+    // One forward walk per series marks the steps whose window holds a sample.
+    const present = new Uint8Array(this.steps);
+    for (const s of input.series) {
+      let lo = 0;
+      for (let i = 0; i < this.steps; i++) {
+        const ref = (input.at ?? this.stepTime(i)) - input.offset;
+        while (lo < s.ts.length && s.ts[lo] <= ref - input.range) lo++;
+        if (lo < s.ts.length && s.ts[lo] <= ref) present[i] = 1;
+      }
+    }
     const ts: number[] = [];
     const fs: number[] = [];
     for (let i = 0; i < this.steps; i++) {
-      const t = this.stepTime(i);
-      const ref = (input.at ?? t) - input.offset;
-      const present = input.series.some((s) => hasPointIn(s.ts, ref - input.range, ref));
-      if (!present) {
-        ts.push(t);
-        fs.push(1);
-      }
+      if (present[i] === 1) continue;
+      ts.push(this.stepTime(i));
+      fs.push(1);
     }
     if (ts.length === 0) return [];
     const metric = arg.kind === NodeKind.MatrixSelector ? absentLabels(arg.vector) : Labels.EMPTY;
     return [{ metric, ts, fs, dropName: false }];
   }
+
 
   /**
    * Prometheus' rangeEval: calls `fn` once per step with the instant vectors (or scalar values)
@@ -324,6 +334,7 @@ export class Evaluator {
   rangeEval(args: readonly Val[], fn: (vecs: Vector[], scalars: Float64Array, t: number, step: number) => Vector): Matrix {
     const cursors = args.map((a) => (a.k === 'vector' ? new Int32Array(a.m.length) : null));
     const vecs: Vector[] = args.map(() => []);
+    const pools: Sample[][] = args.map(() => []);
     const scalars = new Float64Array(args.length);
     const bySeries = new Map<string, Series>();
     const order: Series[] = [];
@@ -333,7 +344,7 @@ export class Evaluator {
       for (let a = 0; a < args.length; a++) {
         const arg = args[a];
         if (arg.k === 'scalar') scalars[a] = arg.v[i];
-        else if (arg.k === 'vector') gather(arg.m, cursors[a] as Int32Array, t, vecs[a]);
+        else if (arg.k === 'vector') gather(arg.m, cursors[a] as Int32Array, t, vecs[a], pools[a]);
       }
       const res = fn(vecs, scalars, t, i);
       for (const smp of res) {
@@ -370,21 +381,29 @@ interface RangeInput {
 }
 
 /** Fills `out` with the samples of `m` at time t, advancing per-series cursors. */
-function gather(m: Matrix, cur: Int32Array, t: number, out: Vector): void {
+/**
+ * Fills `out` with the samples of `m` at time t, advancing per-series cursors. The Sample objects
+ * come from `pool` (one per series) and are overwritten at the next step: step functions consume
+ * their input and output before rangeEval moves on, and never keep samples across steps.
+ */
+function gather(m: Matrix, cur: Int32Array, t: number, out: Vector, pool: Sample[]): void {
   out.length = 0;
   for (let j = 0; j < m.length; j++) {
     const s = m[j];
     let c = cur[j];
     while (c < s.ts.length && s.ts[c] < t) c++;
     cur[j] = c;
-    if (c < s.ts.length && s.ts[c] === t) out.push({ metric: s.metric, t, f: s.fs[c], dropName: s.dropName });
+    if (c < s.ts.length && s.ts[c] === t) {
+      let smp = pool[j];
+      if (smp === undefined) {
+        smp = { metric: s.metric, t, f: 0, dropName: s.dropName };
+        pool[j] = smp;
+      }
+      smp.t = t;
+      smp.f = s.fs[c];
+      out.push(smp);
+    }
   }
-}
-
-/** Whether any timestamp lies in (from, to]. */
-function hasPointIn(ts: ArrayLike<number>, from: number, to: number): boolean {
-  for (let i = 0; i < ts.length; i++) if (ts[i] > from && ts[i] <= to) return true;
-  return false;
 }
 
 function unparen(e: Expr): Expr {

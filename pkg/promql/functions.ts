@@ -1,5 +1,5 @@
 /** Functions over instant vectors (math, time, sorting, absent, vector) and their dispatch. */
-import { Labels, compareStrings } from '../model/labels/index.js';
+import { Labels } from '../model/labels/index.js';
 import type { Call } from './parser/index.js';
 import { NodeKind } from './parser/index.js';
 import type { Evaluator, Val } from './evaluator.js';
@@ -169,4 +169,3 @@ function sortVector(v: Vector, desc: boolean): Vector {
   return out;
 }
 
-export { compareStrings };

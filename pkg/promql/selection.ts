@@ -119,13 +119,17 @@ export async function selectAll(expr: Expr, queryable: Queryable, ctx: SelectCon
   return sel;
 }
 
+/** Samples per arena block: large enough to amortise, small enough not to over-allocate. */
+const blockSize = 1 << 16;
+
 /**
- * Samples go into arenas shared by the selector's series: each series is a subarray view (no copy
- * per series). When an arena fills, a larger one takes over and only the series being read moves.
+ * Samples go into arena blocks shared by the selector's series: each series is a subarray view (no
+ * copy per series). When a block fills, a new one takes over and only the series being read moves;
+ * a series longer than a block gets a block of its own.
  */
 class Arena {
-  ts: Float64Array = new Float64Array(4096);
-  vs: Float64Array = new Float64Array(4096);
+  ts: Float64Array = new Float64Array(blockSize);
+  vs: Float64Array = new Float64Array(blockSize);
   /** Start of the series being written and the next free slot. */
   start = 0;
   end = 0;
@@ -145,9 +149,9 @@ class Arena {
   }
 
   #grow(): void {
-    // Doubling keeps the copy cost linear; earlier series keep their views of the old arena.
+    // Earlier series keep their views of the old block.
     const n = this.end - this.start;
-    const size = Math.max(this.ts.length * 2, n * 2);
+    const size = Math.max(blockSize, n * 2);
     const ts = new Float64Array(size);
     const vs = new Float64Array(size);
     ts.set(this.ts.subarray(this.start, this.end));

@@ -42,7 +42,7 @@ function point(t: number, v: number): string {
   return `[${formatTimestamp(t)},"${formatFloat(v)}"]`;
 }
 
-export function labelsJson(ls: Labels): string {
+function labelsJson(ls: Labels): string {
   let out = '{';
   const p = ls.pairs();
   for (let i = 0; i < p.length; i += 2) {

@@ -22,6 +22,7 @@ async function setup() {
     queryable: (t) => dbs.get(t) ?? new MemoryStorage(),
     tenantOf: (req) => new TenantResolver({ authEnabled: true }).tenant(req.headers['x-scope-orgid'] as string | undefined),
     now: () => 150_000,
+    metadata: async () => ({ up: [{ type: 'gauge', help: 'Up.', unit: '' }], req_total: [{ type: 'counter', help: '', unit: '' }] }),
   });
   return app;
 }
@@ -93,7 +94,62 @@ const cases: Record<string, { method?: 'GET' | 'POST'; url: string; form?: strin
     status: 200,
     body: { status: 'success', data: ['req_total', 'up'] },
   },
-  'metadata empty': { url: '/prometheus/api/v1/metadata', status: 200, body: { status: 'success', data: {} } },
+  'metadata from the provider': {
+    url: '/prometheus/api/v1/metadata?metric=up',
+    status: 200,
+    body: { status: 'success', data: { up: [{ type: 'gauge', help: 'Up.', unit: '' }] } },
+  },
+  'exemplars are empty': { url: '/prometheus/api/v1/query_exemplars?query=up', status: 200, body: { status: 'success', data: [] } },
+  'buildinfo': {
+    url: '/prometheus/api/v1/status/buildinfo',
+    status: 200,
+    body: {
+      status: 'success',
+      data: { version: '0.1.0', revision: '', branch: '', buildUser: '', buildDate: '', goVersion: '' },
+    },
+  },
+  'stats report samples': {
+    url: '/prometheus/api/v1/query?query=sum(req_total)&time=150&stats=all',
+    status: 200,
+    body: {
+      status: 'success',
+      data: {
+        resultType: 'vector',
+        result: [{ metric: {}, value: [150, '1'] }],
+        stats: { samples: { totalQueryableSamples: 1 } },
+      },
+    },
+  },
+  'POST labels with match[]': {
+    method: 'POST',
+    url: '/prometheus/api/v1/labels',
+    form: 'match[]=req_total&start=0&end=200',
+    status: 200,
+    body: { status: 'success', data: ['__name__', 'job'] },
+  },
+  'series needs match[]': {
+    url: '/prometheus/api/v1/series',
+    status: 400,
+    body: { status: 'error', errorType: 'bad_data', error: 'no match[] parameter provided' },
+  },
+  'step as a duration, RFC 3339 times, infos': {
+    url: '/prometheus/api/v1/query_range?query=rate(up[1m])&start=1970-01-01T00:01:00Z&end=1970-01-01T00:02:00.000Z&step=1m',
+    status: 200,
+    body: {
+      status: 'success',
+      data: { resultType: 'matrix', result: [{ metric: { job: 'x' }, values: [[60, '0'], [120, '0']] }] },
+      infos: ['PromQL info: metric might not be a counter, name does not end in _total/_sum/_count/_bucket: "up"'],
+    },
+  },
+  'too many points': {
+    url: '/prometheus/api/v1/query_range?query=up&start=0&end=100000&step=1',
+    status: 400,
+    body: {
+      status: 'error',
+      errorType: 'bad_data',
+      error: 'exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)',
+    },
+  },
   'format_query': {
     url: '/prometheus/api/v1/format_query?query=sum(rate(x[5m]))by(job)',
     status: 200,

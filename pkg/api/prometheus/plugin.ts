@@ -8,7 +8,7 @@ import type { Queryable } from '../../storage/index.js';
 import { TenantError } from '../../tenant/index.js';
 import type { Engine, QueryOptions } from '../../promql/index.js';
 import { ErrorType, QueryError } from '../../promql/index.js';
-import { ParseError, exprToString, parseExpr, parseSeriesSelector } from '../../promql/parser/index.js';
+import { ParseError, parseExpr, parseSeriesSelector, prettyPrint } from '../../promql/parser/index.js';
 import { encodeData, goJson } from './encode.js';
 import type { Params } from './params.js';
 import { all, badParam, maxTime, minTime, one, parseDuration, parseTime, timeOr } from './params.js';
@@ -131,7 +131,7 @@ export const prometheusApi: FastifyPluginAsync<PrometheusApiOptions> = async (ap
     const query = one(p, 'query') ?? '';
     const t = timeOr(p, 'time', now());
     const res = await opts.engine.instantQuery(opts.queryable(tenant), query, t, queryOptions(reply, p));
-    return new Envelope(withStats(encodeData(res.value), p, res.stats.samplesLoaded), res.warnings, res.infos);
+    return new Envelope(withStats(encodeData(res.value), p, res.stats.samplesRead), res.warnings, res.infos);
   });
 
   route('/api/v1/query_range', async (_req, p, tenant, reply) => {
@@ -141,7 +141,7 @@ export const prometheusApi: FastifyPluginAsync<PrometheusApiOptions> = async (ap
     const step = parseDuration(required(p, 'step'), 'step');
     const query = one(p, 'query') ?? '';
     const res = await opts.engine.rangeQuery(opts.queryable(tenant), query, start, end, step, queryOptions(reply, p));
-    return new Envelope(withStats(encodeData(res.value), p, res.stats.samplesLoaded), res.warnings, res.infos);
+    return new Envelope(withStats(encodeData(res.value), p, res.stats.samplesRead), res.warnings, res.infos);
   });
 
   route('/api/v1/series', async (_req, p, tenant) => {
@@ -214,7 +214,7 @@ export const prometheusApi: FastifyPluginAsync<PrometheusApiOptions> = async (ap
     }),
   );
 
-  route('/api/v1/format_query', (_req, p) => Promise.resolve(exprToString(parseExpr(one(p, 'query') ?? ''))));
+  route('/api/v1/format_query', (_req, p) => Promise.resolve(prettyPrint(parseExpr(one(p, 'query') ?? ''))));
 };
 
 class Envelope {

@@ -42,8 +42,8 @@ export type AtPreprocessor = 'start' | 'end' | null;
 export interface NumberLiteral {
   readonly kind: typeof NodeKind.Number;
   readonly value: number;
-  /** Source text when the literal was written as a duration or in another base (kept for printing). */
-  readonly text: string;
+  /** Written as a duration (`5m`): printed back as one. */
+  readonly duration: boolean;
 }
 
 export interface StringLiteral {

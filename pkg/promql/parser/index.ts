@@ -20,4 +20,4 @@ export { getFunction } from './functions.js';
 export { formatDuration, parseDurationMs, parseNumber, quoteString, unquoteString } from './lex-values.js';
 export { parseExpr, parseSeriesSelector } from './parse.js';
 export { ParseError } from './parse-errors.js';
-export { exprToString } from './printer.js';
+export { exprToString, prettyPrint } from './printer.js';

@@ -37,6 +37,7 @@ export function syntaxError(input: string, at: number): ParseError {
     return new ParseError(input, at + 1, "unexpected right parenthesis ')'");
   }
   const m = /([A-Za-z_:][\w:]*)\s*$/.exec(input.slice(0, at));
+  if (rest[0] === '(' && m !== null && m[1] === 'atan2') return new ParseError(input, m.index, 'unexpected <op:atan2>');
   if (rest[0] === '(' && m !== null && getFunction(m[1]) === undefined) {
     return new ParseError(input, m.index, `unknown function with name "${m[1]}"`);
   }

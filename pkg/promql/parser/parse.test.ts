@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { exprToString, parseExpr } from './index.js';
 
 const ok: Record<string, [string, string]> = {
-  'postfix chain on a subquery': ['max_over_time((a / b)[1h:5m] offset 1m @ 100)', 'max_over_time((a / b)[1h:5m] offset 1m @ 100.000)'],
+  'postfix chain on a subquery': ['max_over_time((a / b)[1h:5m] offset 1m @ 100)', 'max_over_time((a / b)[1h:5m] @ 100.000 offset 1m)'],
   'unary binds below pow': ['-2^2', '-2 ^ 2'],
   'grouping after body': ['sum(rate(x[5m])) by (job)', 'sum by (job) (rate(x[5m]))'],
   'compound durations and negative offset': ['foo[1h30m] offset -90s', 'foo[1h30m] offset -1m30s'],
@@ -13,6 +13,7 @@ const ok: Record<string, [string, string]> = {
   'trailing dot number': ['2.', '2'],
   'string escapes': [`label_replace(x, "a", '\\x41\\u00e9', "b", \`\\d\`)`, 'label_replace(x, "a", "Aé", "b", "\\\\d")'],
   'comments are skipped': ['foo # first\n+ 1 # second', 'foo + 1'],
+  'matchers sorted, durations kept': ['foo{b="1",a=~"x"} offset 5m > 5m', 'foo{a=~"x",b="1"} offset 5m > 5m'],
   'group_left with labels': ['a * on (x) group_left (y) b', 'a * on (x) group_left (y) b'],
 };
 

@@ -184,7 +184,7 @@ class Converter {
       const operand = this.climb(items, st, powPrec);
       if (operand.kind === NodeKind.Number) {
         if (it.op === '+') return operand;
-        return this.started({ kind: NodeKind.Number, value: -operand.value, text: '-' + operand.text }, it.pos);
+        return this.started({ kind: NodeKind.Number, value: -operand.value, duration: operand.duration }, it.pos);
       }
       checkUnary(operand, (m) => this.fail(it.pos, m));
       return this.started({ kind: NodeKind.Unary, op: it.op, expr: operand }, it.pos);
@@ -220,13 +220,11 @@ class Converter {
   /** The unsigned number of a literal (its sign is a separate unary item). */
   private number(n: SyntaxNode): Expr {
     const text = this.text(n).replace(/^[+-]\s*/, '');
-    let v = parseNumber(text);
-    if (v === null) {
-      const d = parseDurationMs(text);
-      if (d === null) this.fail(n, `bad number or duration syntax: "${text}"`);
-      v = d / 1000;
-    }
-    return { kind: NodeKind.Number, value: v, text };
+    const v = parseNumber(text);
+    if (v !== null) return { kind: NodeKind.Number, value: v, duration: false };
+    const d = parseDurationMs(text);
+    if (d === null) this.fail(n, `bad number or duration syntax: "${text}"`);
+    return { kind: NodeKind.Number, value: d / 1000, duration: true };
   }
 
   string(n: SyntaxNode): string {

@@ -161,6 +161,9 @@ export function parseScript(text: string): Command[] {
           const base = new LabelsBuilder(labels).set('__name__', name.slice(0, -'_bucket'.length)).del('le');
           cmd.nativeSeries.push(base.labels());
         }
+        // A series defined twice in one load keeps its last definition, as in Prometheus.
+        const dup = cmd.series.findIndex((x) => x.labels.equals(labels));
+        if (dup >= 0) cmd.series.splice(dup, 1);
         cmd.series.push({ labels, points });
       }
       cmds.push(cmd);
