@@ -22,7 +22,10 @@ class BlockQuerierBase {
   protected readonly mint: number;
   protected readonly maxt: number;
 
-  constructor(readers: BlockReaders, mint: number, maxt: number) {
+  readonly #release: () => void;
+
+  constructor(readers: BlockReaders, mint: number, maxt: number, release: () => void) {
+    this.#release = release;
     this.readers = readers;
     this.index = readers.index;
     this.mint = mint;
@@ -54,8 +57,9 @@ class BlockQuerierBase {
     return limit(sortedByBytes(values), hints);
   }
 
+  /** Releases the block; series sets already returned must not be read afterwards. */
   async close(): Promise<void> {
-    // The block owns the readers; a querier holds no resources of its own.
+    this.#release();
   }
 }
 

@@ -11,6 +11,8 @@ export interface SegmentChunk {
 
 /** Bytes read past the last chunk start of a batch, to catch that chunk in the same read. */
 const TAIL_GUESS = 2048;
+/** Chunks whose starts are closer than this share one read; farther ones get their own. */
+const COALESCE_GAP = 64 * 1024;
 
 /** Reads chunks from a block's segment files by reference, with positioned reads. */
 export class SegmentReader {
@@ -46,7 +48,7 @@ export class SegmentReader {
   }
 
   /**
-   * Reads the chunks at `refs` (any order), coalescing neighbours in the same segment into one read.
+   * Reads the chunks at `refs` (any order), coalescing close neighbours in one segment into one read.
    * Returns them in the order of `refs`.
    */
   async readChunks(refs: readonly number[]): Promise<SegmentChunk[]> {
@@ -56,13 +58,13 @@ export class SegmentReader {
       // A run of increasing refs in one segment becomes one read.
       const seq = chunkRefSeq(refs[i]);
       let j = i + 1;
-      while (j < refs.length && chunkRefSeq(refs[j]) === seq && refs[j] > refs[j - 1]) j++;
+      while (j < refs.length && chunkRefSeq(refs[j]) === seq && refs[j] > refs[j - 1] && refs[j] - refs[j - 1] < COALESCE_GAP) j++;
       const f = this.#file(seq);
       const from = chunkRefOffset(refs[i]);
       const buf = await f.readUpTo(from, chunkRefOffset(refs[j - 1]) - from + TAIL_GUESS);
       for (let k = i; k < j; k++) {
         const at = chunkRefOffset(refs[k]) - from;
-        out[k] = (await this.#decodeAt(f, buf, at, refs[k])) ?? (await this.#readOne(f, refs[k]));
+        out[k] = this.#decodeAt(f, buf, at, refs[k]) ?? (await this.#readOne(f, refs[k]));
       }
       i = j;
     }
@@ -76,7 +78,7 @@ export class SegmentReader {
   }
 
   /** Decodes the chunk at `buf[at]`, or undefined when the buffer ends before it does. */
-  async #decodeAt(f: FileReader, buf: Uint8Array, at: number, ref: number): Promise<SegmentChunk | undefined> {
+  #decodeAt(f: FileReader, buf: Uint8Array, at: number, ref: number): SegmentChunk | undefined {
     if (at >= buf.length) return undefined;
     const d = new Decbuf(buf, `${f.path} chunk ${ref}`, at);
     let len: number;
@@ -97,7 +99,7 @@ export class SegmentReader {
     const d = new Decbuf(head, `${f.path} chunk ${ref}`);
     const len = d.uvarint();
     const buf = await f.read(off, d.pos + 1 + len + 4);
-    const got = await this.#decodeAt(f, buf, 0, ref);
+    const got = this.#decodeAt(f, buf, 0, ref);
     if (got === undefined) throw new Error(`BUG: chunk ${ref} does not fit its exact read`);
     return got;
   }

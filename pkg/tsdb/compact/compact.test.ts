@@ -4,7 +4,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { Block, listChunkSeriesSet, readMeta, writeBlock, type BlockMeta } from '../block/index.js';
-import { dumpPlain, dumpQuerier, toChunkSeries, withTempDir, type PlainSeries } from '../block/block-test-util.js';
+import { dumpPlain, dumpQueryable, toChunkSeries, withTempDir, type PlainSeries } from '../block/block-test-util.js';
 import { compactBlocks, compactDir } from './compactor.js';
 
 const HOUR = 3600_000;
@@ -15,7 +15,7 @@ const valueAt = (name: string, t: number): number => t * 7 + name.length;
 async function dumpBlock(dir: string, id: string): Promise<Map<string, [number, number][]>> {
   const b = await Block.open(join(dir, id));
   try {
-    return await dumpQuerier(await b.querier(-Infinity, Infinity), -Infinity, Infinity);
+    return await dumpQueryable(b, -Infinity, Infinity);
   } finally {
     await b.close();
   }
