@@ -184,7 +184,7 @@ export class IndexReader {
       chunks[1] = maxt;
       chunks[2] = cref;
       for (let i = 1; i < nc; i++) {
-        mint = maxt + b.uvarint();
+        mint = maxt + b.uvarintWrapped();
         maxt = mint + b.uvarint();
         cref += b.varint();
         chunks[3 * i] = mint;
