@@ -3,11 +3,12 @@ import assert from 'node:assert/strict';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { Matcher, MatchType } from '../../model/labels/index.js';
+import { Labels, Matcher, MatchType } from '../../model/labels/index.js';
 import { Block } from './block.js';
 import { dumpPlain, dumpQueryable, toChunkSeries, withTempDir, type PlainSeries } from './block-test-util.js';
 import { writeBlock } from './block-writer.js';
-import { listChunkSeriesSet } from './chunk-builder.js';
+import { BlockChunkSeries } from './block-chunk-series-set.js';
+import { chunkSeriesFromSamples, listChunkSeriesSet } from './chunk-builder.js';
 import { readMeta } from './meta.js';
 
 const HOUR = 3600_000;
@@ -179,5 +180,26 @@ test('closing a block waits for its open queriers and refuses new ones', async (
     await q.close();
     await closing;
     assert.equal(closed, true);
+  });
+});
+
+test('a series with overlapping chunks reads back merged, one sample per timestamp', async () => {
+  await withTempDir(async (dir) => {
+    const ls = Labels.fromRecord({ __name__: 'x' });
+    const a = chunkSeriesFromSamples(ls, [0, 10, 20, 30], [0, 1, 2, 3]);
+    const b = chunkSeriesFromSamples(ls, [15, 20, 25], [9, 9, 9]);
+    // One series whose two chunks overlap in time.
+    const both = new BlockChunkSeries(ls, [0, 15], [30, 25], [1, 1], [
+      (a as BlockChunkSeries).bytes[0],
+      (b as BlockChunkSeries).bytes[0],
+    ]);
+    const meta = await writeBlock(dir, listChunkSeriesSet([both]));
+    const blk = await Block.open(join(dir, (meta as { ulid: string }).ulid));
+    try {
+      const got = await dumpQueryable(blk, -Infinity, Infinity);
+      assert.deepEqual([...got.values()], [[[0, 0], [10, 1], [15, 9], [20, 2], [25, 9], [30, 3]]]);
+    } finally {
+      await blk.close();
+    }
   });
 });

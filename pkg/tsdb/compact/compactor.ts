@@ -1,8 +1,7 @@
 import { readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mergeChunkSeriesSets, type ChunkSeriesSet } from '../../storage/index.js';
-import { Block, UlidGenerator, isUlid, readMeta, syncDir, writeBlock, type BlockMeta, type ThanosMeta } from '../block/index.js';
-import { mergeOverlappingChunks } from './chunk-merge.js';
+import { Block, UlidGenerator, isUlid, mergeOverlappingChunks, readMeta, syncDir, writeBlock, type BlockMeta, type ThanosMeta } from '../block/index.js';
 import { DEFAULT_BLOCK_RANGES, planCompaction } from './planner.js';
 
 export interface CompactOptions {

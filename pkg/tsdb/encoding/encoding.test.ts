@@ -107,5 +107,8 @@ test('uvarintWrapped reads Go uint64(int64) wrap-around exactly', () => {
   };
   for (const x of [-5n, -3_600_000n, 0n, 42n, 2n ** 52n]) {
     assert.equal(new Decbuf(enc(x), 'wrap').uvarintWrapped(), Number(x), String(x));
+    const e = new Encbuf();
+    e.putUvarintWrapped(Number(x));
+    assert.deepEqual([...e.get()], [...enc(x)], `encode ${x}`);
   }
 });
