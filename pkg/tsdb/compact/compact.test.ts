@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { Block, listChunkSeriesSet, readMeta, writeBlock, type BlockMeta } from '../block/index.js';
+import { Labels } from '../../model/labels/index.js';
+import { Block, BlockChunkSeries, chunkSeriesFromSamples, listChunkSeriesSet, readMeta, writeBlock, type BlockMeta } from '../block/index.js';
 import { dumpPlain, dumpQueryable, toChunkSeries, withTempDir, type PlainSeries } from '../block/block-test-util.js';
 import { compactBlocks, compactDir } from './compactor.js';
 
@@ -142,5 +143,21 @@ test('compactDir levels 2h blocks into 12h and replaces the parents', async () =
     for (const id of left) for (const [k, v] of await dumpBlock(dir, id)) merged.set(k, [...(merged.get(k) ?? []), ...v]);
     for (const v of merged.values()) v.sort((x, y) => x[0] - y[0]);
     assert.deepEqual(merged, dumpPlain(all));
+  });
+});
+
+test('compacting a single block merges chunks that overlap within a series', async () => {
+  await withTempDir(async (dir) => {
+    const ls = Labels.fromRecord({ __name__: 'x' });
+    const a = chunkSeriesFromSamples(ls, [0, 10, 20], [0, 1, 2]) as BlockChunkSeries;
+    const b = chunkSeriesFromSamples(ls, [10, 15], [1, 5]) as BlockChunkSeries;
+    const both = new BlockChunkSeries(ls, [0, 10], [20, 15], [1, 1], [a.bytes[0], b.bytes[0]]);
+    const meta = (await writeBlock(dir, listChunkSeriesSet([both]))) as BlockMeta;
+    const [opened] = await openAll(dir, [meta]);
+    const out = (await compactBlocks(dir, [opened])) as BlockMeta;
+    await opened.close();
+    assert.equal(out.stats.numChunks, 1);
+    assert.equal(out.stats.numSamples, 4);
+    assert.deepEqual([...(await dumpBlock(dir, out.ulid)).values()], [[[0, 0], [10, 1], [15, 5], [20, 2]]]);
   });
 });

@@ -1,7 +1,7 @@
 import { readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { mergeChunkSeriesSets, type ChunkSeriesSet } from '../../storage/index.js';
-import { Block, UlidGenerator, isUlid, mergeOverlappingChunks, readMeta, syncDir, writeBlock, type BlockMeta, type ThanosMeta } from '../block/index.js';
+import { mergeChunkSeriesSets, type ChunkSeries, type ChunkSeriesSet } from '../../storage/index.js';
+import { Block, UlidGenerator, type BlockChunkSeries, isUlid, mergeOverlappingChunks, readMeta, syncDir, writeBlock, type BlockMeta, type ThanosMeta } from '../block/index.js';
 import { DEFAULT_BLOCK_RANGES, planCompaction } from './planner.js';
 
 export interface CompactOptions {
@@ -27,7 +27,7 @@ export async function compactBlocks(parentDir: string, blocks: readonly Block[],
   const metas = blocks.map((b) => b.meta);
   const thanos = mergedThanosMeta(metas, o.source);
   const sets: ChunkSeriesSet[] = [];
-  for (const b of blocks) sets.push(b.allChunkSeries());
+  for (const b of blocks) sets.push(withoutOverlaps(b.allChunkSeries()));
   const sources = [...new Set(metas.flatMap((m) => m.compaction.sources))].sort();
   return writeBlock(parentDir, mergeChunkSeriesSets(sets, mergeOverlappingChunks), {
     ulids: o.ulids,
@@ -39,6 +39,20 @@ export async function compactBlocks(parentDir: string, blocks: readonly Block[],
     thanos,
     segmentSize: o.segmentSize,
   });
+}
+
+/** Merges the chunks of series that overlap within one block, so the output has none. */
+function withoutOverlaps(set: ChunkSeriesSet): ChunkSeriesSet {
+  return {
+    next: () => set.next(),
+    at: (): ChunkSeries => {
+      const s = set.at() as BlockChunkSeries;
+      for (let i = 1; i < s.minTs.length; i++) if (s.minTs[i] <= s.maxTs[i - 1]) return mergeOverlappingChunks([s]);
+      return s;
+    },
+    err: () => set.err(),
+    warnings: () => set.warnings(),
+  };
 }
 
 function mergedThanosMeta(metas: readonly BlockMeta[], source: string): ThanosMeta | undefined {
