@@ -3,7 +3,11 @@ export { BlockChunkSeries, BlockChunkSeriesSet, type BlockReaders } from './bloc
 export { BlockChunkQuerier, BlockQuerier } from './block-querier.js';
 export { chunkSampleCount } from './chunk-sample-count.js';
 export { mergeOverlappingChunks } from './chunk-merge.js';
-export { TMP_FOR_CREATION_SUFFIX, defaultBlockWriterOptions, writeBlock, type BlockWriterOptions } from './block-writer.js';
+export {
+  TMP_FOR_CREATION_SUFFIX,
+  TMP_FOR_DELETION_SUFFIX,
+  removeTmpBlockDirs,
+  defaultBlockWriterOptions, writeBlock, type BlockWriterOptions } from './block-writer.js';
 export { ChunkBuilder, SAMPLES_PER_CHUNK, chunkSeriesFromSamples, listChunkSeriesSet } from './chunk-builder.js';
 export {
   META_FILENAME,

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { Labels } from '../../model/labels/index.js';
@@ -120,6 +120,9 @@ test('blocks of different tenants are never merged', async () => {
 
 test('compactDir levels 2h blocks into 12h and replaces the parents', async () => {
   await withTempDir(async (dir) => {
+    // Leftovers of an interrupted write and deletion are removed first.
+    await mkdir(join(dir, '01HZZZZZZZZZZZZZZZZZZZZZZZ.tmp-for-creation', 'chunks'), { recursive: true });
+    await mkdir(join(dir, '01HZZZZZZZZZZZZZZZZZZZZZZY.tmp-for-deletion'));
     const all: PlainSeries[] = [{ labels: { __name__: 'm', k: 'v' }, samples: [] }];
     // Seven 2h blocks: six fill [0, 12h), the seventh is the newest and stays alone.
     for (let b = 0; b < 7; b++) {

@@ -1,7 +1,7 @@
 import { readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mergeChunkSeriesSets, type ChunkSeries, type ChunkSeriesSet } from '../../storage/index.js';
-import { Block, UlidGenerator, type BlockChunkSeries, isUlid, mergeOverlappingChunks, readMeta, syncDir, writeBlock, type BlockMeta, type ThanosMeta } from '../block/index.js';
+import { Block, TMP_FOR_DELETION_SUFFIX, UlidGenerator, removeTmpBlockDirs, type BlockChunkSeries, isUlid, mergeOverlappingChunks, readMeta, syncDir, writeBlock, type BlockMeta, type ThanosMeta } from '../block/index.js';
 import { DEFAULT_BLOCK_RANGES, planCompaction } from './planner.js';
 
 export interface CompactOptions {
@@ -79,6 +79,7 @@ function mergedThanosMeta(metas: readonly BlockMeta[], source: string): ThanosMe
  */
 export async function compactDir(dir: string, ranges: readonly number[] = DEFAULT_BLOCK_RANGES, opts: Partial<CompactOptions> = {}): Promise<BlockMeta[]> {
   const created: BlockMeta[] = [];
+  await removeTmpBlockDirs(dir);
   for (;;) {
     const metas: BlockMeta[] = [];
     for (const name of (await readdir(dir)).filter(isUlid)) metas.push(await readMeta(join(dir, name)));
@@ -93,7 +94,7 @@ export async function compactDir(dir: string, ranges: readonly number[] = DEFAUL
       await Promise.all(blocks.map((b) => b.close()));
     }
     for (const m of plan) {
-      const doomed = join(dir, `${m.ulid}.tmp-for-deletion`);
+      const doomed = join(dir, m.ulid + TMP_FOR_DELETION_SUFFIX);
       await rename(join(dir, m.ulid), doomed);
       await rm(doomed, { recursive: true, force: true });
     }
