@@ -137,6 +137,7 @@ async function timeSelect(block: Block, matchers: Matcher[]): Promise<{ ms: numb
   }
   const err = set.err();
   if (err !== undefined) throw err;
+  await q.close();
   return { ms: performance.now() - start, series, samples };
 }
 

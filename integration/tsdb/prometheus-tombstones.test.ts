@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { Block, isUlid, readTombstones } from '../../pkg/tsdb/block/index.js';
-import { dumpPlain, dumpQuerier, withTempDir, type PlainSeries } from '../../pkg/tsdb/block/block-test-util.js';
+import { dumpPlain, dumpQueryable, withTempDir, type PlainSeries } from '../../pkg/tsdb/block/block-test-util.js';
 
 const PROMETHEUS = process.env.PROMETHEUS ?? '/usr/bin/prometheus';
 const PROMTOOL = process.env.PROMTOOL ?? '/usr/bin/promtool';
@@ -87,7 +87,7 @@ test('Myelin reads blocks with tombstones written by Prometheus', async () => {
         { labels: series[0].labels, samples: series[0].samples.filter(([t]) => t < delStart || t > delEnd) },
         series[1],
       ]);
-      assert.deepEqual(await dumpQuerier(await b.querier(-Infinity, Infinity), -Infinity, Infinity), want);
+      assert.deepEqual(await dumpQueryable(b, -Infinity, Infinity), want);
     } finally {
       await b.close();
     }

@@ -14,7 +14,7 @@ import { Labels } from '../../pkg/model/labels/index.js';
 import { Block, isUlid, listChunkSeriesSet, readMeta, writeBlock } from '../../pkg/tsdb/block/index.js';
 import {
   dumpPlain,
-  dumpQuerier,
+  dumpQueryable,
   promLabelsString,
   toChunkSeries,
   withTempDir,
@@ -142,11 +142,13 @@ test('Myelin reads blocks written by promtool create-blocks-from openmetrics', a
       numSamples += meta.stats.numSamples;
       const b = await Block.open(bdir);
       try {
-        for (const [k, v] of await dumpQuerier(await b.querier(meta.minTime, meta.maxTime - 1), meta.minTime, meta.maxTime - 1)) {
+        for (const [k, v] of await dumpQueryable(b, meta.minTime, meta.maxTime - 1)) {
           got.set(k, [...(got.get(k) ?? []), ...v]);
         }
         // Label values come from the index' postings offset table.
-        const jobs = await (await b.querier(meta.minTime, meta.maxTime)).labelValues('job', { limit: 0 });
+        const q = await b.querier(meta.minTime, meta.maxTime);
+        const jobs = await q.labelValues('job', { limit: 0 });
+        await q.close();
         assert.ok(jobs.includes('caf\u00e9'));
       } finally {
         await b.close();

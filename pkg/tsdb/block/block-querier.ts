@@ -12,6 +12,7 @@ import type {
 import type { IndexReader } from '../index/index.js';
 import { BlockChunkSeriesSet, type BlockChunkSeries, type BlockReaders } from './block-chunk-series-set.js';
 import { ChunksSampleIterator } from '../head-read.js';
+import { mergeOverlappingChunks } from './chunk-merge.js';
 import { Encoding } from '../chunkenc/index.js';
 import { blockPostingsForMatchers } from './postings-for-matchers.js';
 
@@ -22,7 +23,10 @@ class BlockQuerierBase {
   protected readonly mint: number;
   protected readonly maxt: number;
 
-  constructor(readers: BlockReaders, mint: number, maxt: number) {
+  readonly #release: () => void;
+
+  constructor(readers: BlockReaders, mint: number, maxt: number, release: () => void) {
+    this.#release = release;
     this.readers = readers;
     this.index = readers.index;
     this.mint = mint;
@@ -54,8 +58,9 @@ class BlockQuerierBase {
     return limit(sortedByBytes(values), hints);
   }
 
+  /** Releases the block; series sets already returned must not be read afterwards. */
   async close(): Promise<void> {
-    // The block owns the readers; a querier holds no resources of its own.
+    this.#release();
   }
 }
 
@@ -86,27 +91,40 @@ class BlockSeriesSet implements SeriesSet {
   readonly #mint: number;
   readonly #maxt: number;
   #err: Error | undefined;
+  #cur: BlockChunkSeries | undefined;
 
   constructor(chunks: BlockChunkSeriesSet, mint: number, maxt: number) {
     this.#chunks = chunks;
     this.#mint = mint;
     this.#maxt = maxt;
     this.#err = undefined;
+    this.#cur = undefined;
   }
 
-  /** Fails on series with chunks other than XOR (native histograms are not decoded yet). */
+  /**
+   * Fails on series with chunks other than XOR (native histograms are not decoded yet). A series
+   * whose chunks overlap (possible in blocks other tools wrote) is merged first, so its samples
+   * come out in order and once.
+   */
   async next(): Promise<boolean> {
     if (!(await this.#chunks.next())) return false;
-    const s = this.#chunks.at() as BlockChunkSeries;
+    let s = this.#chunks.at() as BlockChunkSeries;
     if (s.encodings.some((e) => e !== Encoding.XOR)) {
       this.#err = new Error(`series ${s.labels.toString()} has non-XOR chunks, which the sample querier cannot decode yet`);
       return false;
     }
+    for (let i = 1; i < s.minTs.length; i++) {
+      if (s.minTs[i] <= s.maxTs[i - 1]) {
+        s = mergeOverlappingChunks([s]) as BlockChunkSeries;
+        break;
+      }
+    }
+    this.#cur = s;
     return true;
   }
 
   at(): Series {
-    return new BlockSeries(this.#chunks.at() as BlockChunkSeries, this.#mint, this.#maxt);
+    return new BlockSeries(this.#cur as BlockChunkSeries, this.#mint, this.#maxt);
   }
 
   err(): Error | undefined {

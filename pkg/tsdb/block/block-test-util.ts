@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Labels, Matcher, MatchType } from '../../model/labels/index.js';
-import { ValueType, type ChunkSeries, type Querier } from '../../storage/index.js';
+import { ValueType, type ChunkSeries, type Querier, type Queryable } from '../../storage/index.js';
 import { chunkSeriesFromSamples } from './chunk-builder.js';
 
 /** A series in plain form: canonical label text → samples as [t, v]. */
@@ -30,8 +30,20 @@ export function promLabelsString(ls: Labels): string {
   return `{${parts.join(', ')}}`;
 }
 
-/** Every sample a querier returns for `matchers` (all series when none, as promtool dump) within [mint, maxt]. */
-export async function dumpQuerier(q: Querier, mint: number, maxt: number, ...matchers: Matcher[]): Promise<SampleDump> {
+/**
+ * Every sample a queryable returns for `matchers` (all series when none, as promtool dump) within
+ * [mint, maxt], through a querier opened and closed here.
+ */
+export async function dumpQueryable(queryable: Queryable, mint: number, maxt: number, ...matchers: Matcher[]): Promise<SampleDump> {
+  const q = await queryable.querier(mint, maxt);
+  try {
+    return await dumpQuerier(q, mint, maxt, matchers);
+  } finally {
+    await q.close();
+  }
+}
+
+async function dumpQuerier(q: Querier, mint: number, maxt: number, matchers: Matcher[]): Promise<SampleDump> {
   const out: SampleDump = new Map();
   if (matchers.length === 0) matchers = [new Matcher(MatchType.Regexp, '__name__', '.*')];
   const set = q.select({ start: mint, end: maxt, step: 0, func: '', range: 0, sortSeries: true }, ...matchers);

@@ -1,4 +1,4 @@
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Labels, compareUtf8 } from '../../model/labels/index.js';
 import type { ChunkIterator, ChunkSeriesSet } from '../../storage/index.js';
@@ -11,6 +11,17 @@ import { writeTombstones } from './tombstones.js';
 import { UlidGenerator } from './ulid.js';
 
 export const TMP_FOR_CREATION_SUFFIX = '.tmp-for-creation';
+export const TMP_FOR_DELETION_SUFFIX = '.tmp-for-deletion';
+
+/**
+ * Removes what interrupted block writes and deletions left in `dir` (`*.tmp-for-creation`,
+ * `*.tmp-for-deletion`), as Prometheus does when it opens a data directory. Returns their names.
+ */
+export async function removeTmpBlockDirs(dir: string): Promise<string[]> {
+  const names = (await readdir(dir)).filter((n) => n.endsWith(TMP_FOR_CREATION_SUFFIX) || n.endsWith(TMP_FOR_DELETION_SUFFIX));
+  for (const n of names) await rm(join(dir, n), { recursive: true, force: true });
+  return names;
+}
 
 export interface BlockWriterOptions {
   /** Makes the block id; one generator per process keeps ids increasing. */

@@ -3,11 +3,12 @@ import assert from 'node:assert/strict';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { Matcher, MatchType } from '../../model/labels/index.js';
+import { Labels, Matcher, MatchType } from '../../model/labels/index.js';
 import { Block } from './block.js';
-import { dumpPlain, dumpQuerier, toChunkSeries, withTempDir, type PlainSeries } from './block-test-util.js';
+import { dumpPlain, dumpQueryable, toChunkSeries, withTempDir, type PlainSeries } from './block-test-util.js';
 import { writeBlock } from './block-writer.js';
-import { listChunkSeriesSet } from './chunk-builder.js';
+import { BlockChunkSeries } from './block-chunk-series-set.js';
+import { chunkSeriesFromSamples, listChunkSeriesSet } from './chunk-builder.js';
 import { readMeta } from './meta.js';
 
 const HOUR = 3600_000;
@@ -45,11 +46,9 @@ test('a written block reads back with the same series, samples and meta', async 
 
     const b = await Block.open(join(dir, meta.ulid));
     try {
-      const q = await b.querier(-Infinity, Infinity);
-      assert.deepEqual(await dumpQuerier(q, -Infinity, Infinity), dumpPlain(series));
+      assert.deepEqual(await dumpQueryable(b, -Infinity, Infinity), dumpPlain(series));
       // A time range cuts samples and drops series without any.
-      const q2 = await b.querier(2 * HOUR / 2, HOUR);
-      assert.deepEqual(await dumpQuerier(q2, HOUR, HOUR), dumpPlain(series, HOUR, HOUR));
+      assert.deepEqual(await dumpQueryable(b, HOUR, HOUR), dumpPlain(series, HOUR, HOUR));
     } finally {
       await b.close();
     }
@@ -90,7 +89,7 @@ test('matchers select as Prometheus does', async () => {
     };
     try {
       for (const [name, c] of Object.entries(cases)) {
-        const got = await dumpQuerier(q, -Infinity, Infinity, ...c.matchers);
+        const got = await dumpQueryable(b, -Infinity, Infinity, ...c.matchers);
         assert.deepEqual(got, dumpPlain(series.filter((s) => c.want(s.labels))), name);
       }
       const none = q.select({ start: 0, end: Infinity, step: 0, func: '', range: 0, sortSeries: true });
@@ -101,6 +100,7 @@ test('matchers select as Prometheus does', async () => {
       assert.deepEqual(await q.labelNames({ limit: 0 }, new Matcher(MatchType.Equal, '__name__', 'up')), ['__name__', 'job']);
       assert.deepEqual(await q.labelValues('instance', { limit: 2 }), ['host-0', 'host-1']);
     } finally {
+      await q.close();
       await b.close();
     }
   });
@@ -112,16 +112,17 @@ test('many label values exercise the sampled postings offset table', async () =>
     for (let i = 0; i < 500; i++) series.push({ labels: { __name__: 'm', id: String(i).padStart(4, '0') }, samples: [[i, i]] });
     const meta = await writeBlock(dir, listChunkSeriesSet(toChunkSeries(series)));
     const b = await Block.open(join(dir, (meta as { ulid: string }).ulid));
-    const q = await b.querier(-Infinity, Infinity);
     try {
       for (const i of [0, 1, 31, 32, 33, 63, 64, 255, 480, 498, 499]) {
         const id = String(i).padStart(4, '0');
-        const got = await dumpQuerier(q, -Infinity, Infinity, new Matcher(MatchType.Equal, 'id', id));
+        const got = await dumpQueryable(b, -Infinity, Infinity, new Matcher(MatchType.Equal, 'id', id));
         assert.deepEqual([...got.values()], [[[i, i]]], `id ${id}`);
       }
-      const missing = await dumpQuerier(q, -Infinity, Infinity, new Matcher(MatchType.Equal, 'id', '0031x'));
+      const missing = await dumpQueryable(b, -Infinity, Infinity, new Matcher(MatchType.Equal, 'id', '0031x'));
       assert.equal(missing.size, 0);
+      const q = await b.querier(-Infinity, Infinity);
       assert.equal((await q.labelValues('id', { limit: 0 })).length, 500);
+      await q.close();
     } finally {
       await b.close();
     }
@@ -155,12 +156,50 @@ test('reader after writer is the identity on random series sets', async () => {
         if (meta === undefined) return assert.equal(want.size, 0);
         const b = await Block.open(join(dir, meta.ulid));
         try {
-          assert.deepEqual(await dumpQuerier(await b.querier(-Infinity, Infinity), -Infinity, Infinity), want);
+          assert.deepEqual(await dumpQueryable(b, -Infinity, Infinity), want);
         } finally {
           await b.close();
         }
       }),
       { numRuns: 25 },
     );
+  });
+});
+
+test('closing a block waits for its open queriers and refuses new ones', async () => {
+  await withTempDir(async (dir) => {
+    const meta = await writeBlock(dir, listChunkSeriesSet(toChunkSeries(fixture())));
+    const b = await Block.open(join(dir, (meta as { ulid: string }).ulid));
+    const q = await b.querier(0, Infinity);
+    let closed = false;
+    const closing = b.close().then(() => (closed = true));
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(closed, false, 'block closed under an open querier');
+    assert.deepEqual(await q.labelValues('job', { limit: 1 }), ['api'], 'the open querier still reads');
+    await assert.rejects(b.querier(0, 1), /closing/);
+    await q.close();
+    await closing;
+    assert.equal(closed, true);
+  });
+});
+
+test('a series with overlapping chunks reads back merged, one sample per timestamp', async () => {
+  await withTempDir(async (dir) => {
+    const ls = Labels.fromRecord({ __name__: 'x' });
+    const a = chunkSeriesFromSamples(ls, [0, 10, 20, 30], [0, 1, 2, 3]);
+    const b = chunkSeriesFromSamples(ls, [15, 20, 25], [9, 9, 9]);
+    // One series whose two chunks overlap in time.
+    const both = new BlockChunkSeries(ls, [0, 15], [30, 25], [1, 1], [
+      (a as BlockChunkSeries).bytes[0],
+      (b as BlockChunkSeries).bytes[0],
+    ]);
+    const meta = await writeBlock(dir, listChunkSeriesSet([both]));
+    const blk = await Block.open(join(dir, (meta as { ulid: string }).ulid));
+    try {
+      const got = await dumpQueryable(blk, -Infinity, Infinity);
+      assert.deepEqual([...got.values()], [[[0, 0], [10, 1], [15, 9], [20, 2], [25, 9], [30, 3]]]);
+    } finally {
+      await blk.close();
+    }
   });
 });

@@ -18,6 +18,10 @@ export class Block implements Queryable, ChunkQueryable, BlockReaders {
   readonly segments: SegmentReader;
   /** Deleted intervals per series ref; applied to every read. */
   readonly tombstones: Tombstones;
+  /** Queriers handed out and not closed yet (Prometheus' pendingReaders). */
+  #pending: number;
+  #closing: boolean;
+  #idle: (() => void) | undefined;
 
   private constructor(dir: string, meta: BlockMeta, index: IndexReader, segments: SegmentReader, tombstones: Tombstones) {
     this.dir = dir;
@@ -25,6 +29,9 @@ export class Block implements Queryable, ChunkQueryable, BlockReaders {
     this.index = index;
     this.segments = segments;
     this.tombstones = tombstones;
+    this.#pending = 0;
+    this.#closing = false;
+    this.#idle = undefined;
   }
 
   static async open(dir: string): Promise<Block> {
@@ -45,14 +52,26 @@ export class Block implements Queryable, ChunkQueryable, BlockReaders {
     }
   }
 
-  /** Samples with timestamps in [mint, maxt] (inclusive). */
+  /** Samples with timestamps in [mint, maxt] (inclusive). Close it: the block waits for that. */
   async querier(mint: number, maxt: number): Promise<Querier> {
-    return new BlockQuerier(this, mint, maxt);
+    return new BlockQuerier(this, mint, maxt, this.#acquire());
   }
 
-  /** Chunks overlapping [mint, maxt], whole (not cut to the range). */
+  /** Chunks overlapping [mint, maxt], whole (not cut to the range). Close it: the block waits for that. */
   async chunkQuerier(mint: number, maxt: number): Promise<ChunkQuerier> {
-    return new BlockChunkQuerier(this, mint, maxt);
+    return new BlockChunkQuerier(this, mint, maxt, this.#acquire());
+  }
+
+  /** Counts an open reader; the returned function releases it (once). */
+  #acquire(): () => void {
+    if (this.#closing) throw new Error(`block ${this.meta.ulid} is closing`);
+    this.#pending++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--this.#pending === 0) this.#idle?.();
+    };
   }
 
   /** Every series of the block with all its chunks, in label order (the input of compaction). */
@@ -65,7 +84,11 @@ export class Block implements Queryable, ChunkQueryable, BlockReaders {
     return this.index.size + this.segments.size;
   }
 
+  /** Refuses new queriers, waits until the open ones are closed, then closes the files. */
   async close(): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    if (this.#pending > 0) await new Promise<void>((resolve) => (this.#idle = resolve));
     await Promise.all([this.index.close(), this.segments.close()]);
   }
 }

@@ -2,7 +2,12 @@ export { Block } from './block.js';
 export { BlockChunkSeries, BlockChunkSeriesSet, type BlockReaders } from './block-chunk-series-set.js';
 export { BlockChunkQuerier, BlockQuerier } from './block-querier.js';
 export { chunkSampleCount } from './chunk-sample-count.js';
-export { TMP_FOR_CREATION_SUFFIX, defaultBlockWriterOptions, writeBlock, type BlockWriterOptions } from './block-writer.js';
+export { mergeOverlappingChunks } from './chunk-merge.js';
+export {
+  TMP_FOR_CREATION_SUFFIX,
+  TMP_FOR_DELETION_SUFFIX,
+  removeTmpBlockDirs,
+  defaultBlockWriterOptions, writeBlock, type BlockWriterOptions } from './block-writer.js';
 export { ChunkBuilder, SAMPLES_PER_CHUNK, chunkSeriesFromSamples, listChunkSeriesSet } from './chunk-builder.js';
 export {
   META_FILENAME,

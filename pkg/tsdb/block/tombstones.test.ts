@@ -4,7 +4,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Labels, Matcher, MatchType } from '../../model/labels/index.js';
 import { Block } from './block.js';
-import { dumpPlain, dumpQuerier, promLabelsString, toChunkSeries, withTempDir, type PlainSeries } from './block-test-util.js';
+import { dumpPlain, dumpQueryable, promLabelsString, toChunkSeries, withTempDir, type PlainSeries } from './block-test-util.js';
 import { writeBlock } from './block-writer.js';
 import { listChunkSeriesSet } from './chunk-builder.js';
 import { mergeIntervals, readTombstones, writeTombstones } from './tombstones.js';
@@ -47,8 +47,9 @@ test('deleted samples disappear from queries, chunks and the series list', async
         { labels: { __name__: 'a' }, samples: samples(300).filter(([t]) => t < 900 || t > 2100) },
         series[2],
       ]);
-      assert.deepEqual(await dumpQuerier(await b.querier(-Infinity, Infinity), -Infinity, Infinity), want);
-      const set = (await b.chunkQuerier(-Infinity, Infinity)).select(
+      assert.deepEqual(await dumpQueryable(b, -Infinity, Infinity), want);
+      const cq = await b.chunkQuerier(-Infinity, Infinity);
+      const set = cq.select(
         { start: -Infinity, end: Infinity, step: 0, func: '', range: 0, sortSeries: true },
         new Matcher(MatchType.Equal, '__name__', 'a'),
       );
@@ -58,7 +59,8 @@ test('deleted samples disappear from queries, chunks and the series list', async
       while (it.next()) spans.push([it.at().minT, it.at().maxT]);
       assert.deepEqual(spans, [[0, 890], [2110, 2990]], 'covered chunk dropped, partly covered ones cut');
       assert.equal(await set.next(), false);
-      assert.ok(!(await dumpQuerier(await b.querier(-Infinity, Infinity), -Infinity, Infinity)).has(promLabelsString(Labels.fromRecord({ __name__: 'b' }))));
+      await cq.close();
+      assert.ok(!(await dumpQueryable(b, -Infinity, Infinity)).has(promLabelsString(Labels.fromRecord({ __name__: 'b' }))));
     } finally {
       await b.close();
     }

@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CorruptionError, Decbuf, FileReader, verifyCRC32 } from '../encoding/index.js';
+import { CorruptionError, Decbuf, FileReader, readUpTo, verifyCRC32, type RangeReader } from '../encoding/index.js';
 import { SEGMENT_HEADER_SIZE, SEGMENT_MAGIC, chunkRefOffset, chunkRefSeq, segmentName } from './segment-format.js';
 
 /** One chunk read from a segment; `data` is a view into a buffer owned by the caller from now on. */
@@ -11,23 +11,39 @@ export interface SegmentChunk {
 
 /** Bytes read past the last chunk start of a batch, to catch that chunk in the same read. */
 const TAIL_GUESS = 2048;
+/** Chunks whose starts are closer than this share one read; farther ones get their own. */
+const COALESCE_GAP = 64 * 1024;
 
 /** Reads chunks from a block's segment files by reference, with positioned reads. */
 export class SegmentReader {
-  readonly #files: FileReader[];
+  readonly #files: RangeReader[];
 
-  private constructor(files: FileReader[]) {
+  private constructor(files: RangeReader[]) {
     this.#files = files;
   }
 
   static async open(dir: string): Promise<SegmentReader> {
     const names = (await readdir(dir)).filter((n) => /^\d{6}$/.test(n)).sort();
-    const files: FileReader[] = [];
+    const files: RangeReader[] = [];
     try {
       for (let i = 0; i < names.length; i++) {
         if (names[i] !== segmentName(i)) throw new CorruptionError(`${dir}: segment ${segmentName(i)} missing`);
-        const f = await FileReader.open(join(dir, names[i]));
-        files.push(f);
+        files.push(await FileReader.open(join(dir, names[i])));
+      }
+    } catch (err) {
+      await Promise.all(files.map((f) => f.close()));
+      throw err;
+    }
+    return SegmentReader.fromReaders(files);
+  }
+
+  /**
+   * Reads segments through `files` (segment 000001 first; files or bucket objects). Checks their
+   * headers; closes them all on failure.
+   */
+  static async fromReaders(files: RangeReader[]): Promise<SegmentReader> {
+    try {
+      for (const f of files) {
         const h = new Decbuf(await f.read(0, SEGMENT_HEADER_SIZE), f.path);
         if (h.be32() !== SEGMENT_MAGIC) throw new CorruptionError(`${f.path}: bad segment magic`);
       }
@@ -46,7 +62,7 @@ export class SegmentReader {
   }
 
   /**
-   * Reads the chunks at `refs` (any order), coalescing neighbours in the same segment into one read.
+   * Reads the chunks at `refs` (any order), coalescing close neighbours in one segment into one read.
    * Returns them in the order of `refs`.
    */
   async readChunks(refs: readonly number[]): Promise<SegmentChunk[]> {
@@ -56,27 +72,27 @@ export class SegmentReader {
       // A run of increasing refs in one segment becomes one read.
       const seq = chunkRefSeq(refs[i]);
       let j = i + 1;
-      while (j < refs.length && chunkRefSeq(refs[j]) === seq && refs[j] > refs[j - 1]) j++;
+      while (j < refs.length && chunkRefSeq(refs[j]) === seq && refs[j] > refs[j - 1] && refs[j] - refs[j - 1] < COALESCE_GAP) j++;
       const f = this.#file(seq);
       const from = chunkRefOffset(refs[i]);
-      const buf = await f.readUpTo(from, chunkRefOffset(refs[j - 1]) - from + TAIL_GUESS);
+      const buf = await readUpTo(f, from, chunkRefOffset(refs[j - 1]) - from + TAIL_GUESS);
       for (let k = i; k < j; k++) {
         const at = chunkRefOffset(refs[k]) - from;
-        out[k] = (await this.#decodeAt(f, buf, at, refs[k])) ?? (await this.#readOne(f, refs[k]));
+        out[k] = this.#decodeAt(f, buf, at, refs[k]) ?? (await this.#readOne(f, refs[k]));
       }
       i = j;
     }
     return out;
   }
 
-  #file(seq: number): FileReader {
+  #file(seq: number): RangeReader {
     const f = this.#files[seq];
     if (f === undefined) throw new CorruptionError(`chunk segment ${segmentName(seq)} does not exist`);
     return f;
   }
 
   /** Decodes the chunk at `buf[at]`, or undefined when the buffer ends before it does. */
-  async #decodeAt(f: FileReader, buf: Uint8Array, at: number, ref: number): Promise<SegmentChunk | undefined> {
+  #decodeAt(f: RangeReader, buf: Uint8Array, at: number, ref: number): SegmentChunk | undefined {
     if (at >= buf.length) return undefined;
     const d = new Decbuf(buf, `${f.path} chunk ${ref}`, at);
     let len: number;
@@ -91,13 +107,13 @@ export class SegmentReader {
     return { encoding: buf[start], data: buf.subarray(start + 1, start + 1 + len) };
   }
 
-  async #readOne(f: FileReader, ref: number): Promise<SegmentChunk> {
+  async #readOne(f: RangeReader, ref: number): Promise<SegmentChunk> {
     const off = chunkRefOffset(ref);
-    const head = await f.readUpTo(off, 10);
+    const head = await readUpTo(f, off, 10);
     const d = new Decbuf(head, `${f.path} chunk ${ref}`);
     const len = d.uvarint();
     const buf = await f.read(off, d.pos + 1 + len + 4);
-    const got = await this.#decodeAt(f, buf, 0, ref);
+    const got = this.#decodeAt(f, buf, 0, ref);
     if (got === undefined) throw new Error(`BUG: chunk ${ref} does not fit its exact read`);
     return got;
   }

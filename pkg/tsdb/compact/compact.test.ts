@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { Block, listChunkSeriesSet, readMeta, writeBlock, type BlockMeta } from '../block/index.js';
-import { dumpPlain, dumpQuerier, toChunkSeries, withTempDir, type PlainSeries } from '../block/block-test-util.js';
+import { Labels } from '../../model/labels/index.js';
+import { Block, BlockChunkSeries, chunkSeriesFromSamples, listChunkSeriesSet, readMeta, writeBlock, type BlockMeta } from '../block/index.js';
+import { dumpPlain, dumpQueryable, toChunkSeries, withTempDir, type PlainSeries } from '../block/block-test-util.js';
 import { compactBlocks, compactDir } from './compactor.js';
 
 const HOUR = 3600_000;
@@ -15,7 +16,7 @@ const valueAt = (name: string, t: number): number => t * 7 + name.length;
 async function dumpBlock(dir: string, id: string): Promise<Map<string, [number, number][]>> {
   const b = await Block.open(join(dir, id));
   try {
-    return await dumpQuerier(await b.querier(-Infinity, Infinity), -Infinity, Infinity);
+    return await dumpQueryable(b, -Infinity, Infinity);
   } finally {
     await b.close();
   }
@@ -119,6 +120,9 @@ test('blocks of different tenants are never merged', async () => {
 
 test('compactDir levels 2h blocks into 12h and replaces the parents', async () => {
   await withTempDir(async (dir) => {
+    // Leftovers of an interrupted write and deletion are removed first.
+    await mkdir(join(dir, '01HZZZZZZZZZZZZZZZZZZZZZZZ.tmp-for-creation', 'chunks'), { recursive: true });
+    await mkdir(join(dir, '01HZZZZZZZZZZZZZZZZZZZZZZY.tmp-for-deletion'));
     const all: PlainSeries[] = [{ labels: { __name__: 'm', k: 'v' }, samples: [] }];
     // Seven 2h blocks: six fill [0, 12h), the seventh is the newest and stays alone.
     for (let b = 0; b < 7; b++) {
@@ -142,5 +146,21 @@ test('compactDir levels 2h blocks into 12h and replaces the parents', async () =
     for (const id of left) for (const [k, v] of await dumpBlock(dir, id)) merged.set(k, [...(merged.get(k) ?? []), ...v]);
     for (const v of merged.values()) v.sort((x, y) => x[0] - y[0]);
     assert.deepEqual(merged, dumpPlain(all));
+  });
+});
+
+test('compacting a single block merges chunks that overlap within a series', async () => {
+  await withTempDir(async (dir) => {
+    const ls = Labels.fromRecord({ __name__: 'x' });
+    const a = chunkSeriesFromSamples(ls, [0, 10, 20], [0, 1, 2]) as BlockChunkSeries;
+    const b = chunkSeriesFromSamples(ls, [10, 15], [1, 5]) as BlockChunkSeries;
+    const both = new BlockChunkSeries(ls, [0, 10], [20, 15], [1, 1], [a.bytes[0], b.bytes[0]]);
+    const meta = (await writeBlock(dir, listChunkSeriesSet([both]))) as BlockMeta;
+    const [opened] = await openAll(dir, [meta]);
+    const out = (await compactBlocks(dir, [opened])) as BlockMeta;
+    await opened.close();
+    assert.equal(out.stats.numChunks, 1);
+    assert.equal(out.stats.numSamples, 4);
+    assert.deepEqual([...(await dumpBlock(dir, out.ulid)).values()], [[[0, 0], [10, 1], [15, 5], [20, 2]]]);
   });
 });

@@ -1,8 +1,7 @@
 import { readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { mergeChunkSeriesSets, type ChunkSeriesSet } from '../../storage/index.js';
-import { Block, UlidGenerator, isUlid, readMeta, syncDir, writeBlock, type BlockMeta, type ThanosMeta } from '../block/index.js';
-import { mergeOverlappingChunks } from './chunk-merge.js';
+import { mergeChunkSeriesSets, type ChunkSeries, type ChunkSeriesSet } from '../../storage/index.js';
+import { Block, TMP_FOR_DELETION_SUFFIX, UlidGenerator, removeTmpBlockDirs, type BlockChunkSeries, isUlid, mergeOverlappingChunks, readMeta, syncDir, writeBlock, type BlockMeta, type ThanosMeta } from '../block/index.js';
 import { DEFAULT_BLOCK_RANGES, planCompaction } from './planner.js';
 
 export interface CompactOptions {
@@ -28,7 +27,7 @@ export async function compactBlocks(parentDir: string, blocks: readonly Block[],
   const metas = blocks.map((b) => b.meta);
   const thanos = mergedThanosMeta(metas, o.source);
   const sets: ChunkSeriesSet[] = [];
-  for (const b of blocks) sets.push(b.allChunkSeries());
+  for (const b of blocks) sets.push(withoutOverlaps(b.allChunkSeries()));
   const sources = [...new Set(metas.flatMap((m) => m.compaction.sources))].sort();
   return writeBlock(parentDir, mergeChunkSeriesSets(sets, mergeOverlappingChunks), {
     ulids: o.ulids,
@@ -40,6 +39,20 @@ export async function compactBlocks(parentDir: string, blocks: readonly Block[],
     thanos,
     segmentSize: o.segmentSize,
   });
+}
+
+/** Merges the chunks of series that overlap within one block, so the output has none. */
+function withoutOverlaps(set: ChunkSeriesSet): ChunkSeriesSet {
+  return {
+    next: () => set.next(),
+    at: (): ChunkSeries => {
+      const s = set.at() as BlockChunkSeries;
+      for (let i = 1; i < s.minTs.length; i++) if (s.minTs[i] <= s.maxTs[i - 1]) return mergeOverlappingChunks([s]);
+      return s;
+    },
+    err: () => set.err(),
+    warnings: () => set.warnings(),
+  };
 }
 
 function mergedThanosMeta(metas: readonly BlockMeta[], source: string): ThanosMeta | undefined {
@@ -66,6 +79,7 @@ function mergedThanosMeta(metas: readonly BlockMeta[], source: string): ThanosMe
  */
 export async function compactDir(dir: string, ranges: readonly number[] = DEFAULT_BLOCK_RANGES, opts: Partial<CompactOptions> = {}): Promise<BlockMeta[]> {
   const created: BlockMeta[] = [];
+  await removeTmpBlockDirs(dir);
   for (;;) {
     const metas: BlockMeta[] = [];
     for (const name of (await readdir(dir)).filter(isUlid)) metas.push(await readMeta(join(dir, name)));
@@ -80,7 +94,7 @@ export async function compactDir(dir: string, ranges: readonly number[] = DEFAUL
       await Promise.all(blocks.map((b) => b.close()));
     }
     for (const m of plan) {
-      const doomed = join(dir, `${m.ulid}.tmp-for-deletion`);
+      const doomed = join(dir, m.ulid + TMP_FOR_DELETION_SUFFIX);
       await rename(join(dir, m.ulid), doomed);
       await rm(doomed, { recursive: true, force: true });
     }

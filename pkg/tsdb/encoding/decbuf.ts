@@ -67,6 +67,21 @@ export class Decbuf {
     throw new CorruptionError(`${this.what}: varint overflow at ${this.pos}`);
   }
 
+  /**
+   * A uvarint that Go wrote as `uint64(x)` of a signed int64 `x` (e.g. Prometheus' chunk-meta delta
+   * `mint - prev.maxt`, negative when chunks overlap): values of 2^63 and above wrap to negative.
+   * The rare long form goes through BigInt so the wrap is exact.
+   */
+  uvarintWrapped(): number {
+    const start = this.pos;
+    const v = this.uvarint();
+    if (v < 2 ** 53) return v;
+    let big = 0n;
+    let shift = 0n;
+    for (let p = start; p < this.pos; p++, shift += 7n) big |= BigInt(this.buf[p] & 0x7f) << shift;
+    return Number(BigInt.asIntN(64, big));
+  }
+
   varint(): number {
     return unzigzag(this.uvarint());
   }

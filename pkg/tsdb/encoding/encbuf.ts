@@ -80,6 +80,21 @@ export class Encbuf {
     b[this.#len++] = v;
   }
 
+  /** `uvarint(uint64(v))` for a signed v, as Go writes a negative int64 cast to uint64. */
+  putUvarintWrapped(v: number): void {
+    if (v >= 0) {
+      this.putUvarint(v);
+      return;
+    }
+    this.#grow(10);
+    let u = BigInt.asUintN(64, BigInt(v));
+    while (u >= 0x80n) {
+      this.#buf[this.#len++] = Number(u & 0x7fn) | 0x80;
+      u >>= 7n;
+    }
+    this.#buf[this.#len++] = Number(u);
+  }
+
   putVarint(v: number): void {
     this.putUvarint(zigzag(v));
   }

@@ -92,3 +92,23 @@ test('truncated data and bad checksums throw corruption errors', () => {
   bytes[0] ^= 1;
   assert.throws(() => verifyCRC32(bytes, 0, 4, 'flipped'), /checksum mismatch/);
 });
+
+test('uvarintWrapped reads Go uint64(int64) wrap-around exactly', () => {
+  // uint64(-5) and uint64(-3_600_000): ten-byte uvarints of values near 2^64.
+  const enc = (x: bigint): Uint8Array => {
+    const out: number[] = [];
+    let v = BigInt.asUintN(64, x);
+    while (v >= 0x80n) {
+      out.push(Number(v & 0x7fn) | 0x80);
+      v >>= 7n;
+    }
+    out.push(Number(v));
+    return Uint8Array.from(out);
+  };
+  for (const x of [-5n, -3_600_000n, 0n, 42n, 2n ** 52n]) {
+    assert.equal(new Decbuf(enc(x), 'wrap').uvarintWrapped(), Number(x), String(x));
+    const e = new Encbuf();
+    e.putUvarintWrapped(Number(x));
+    assert.deepEqual([...e.get()], [...enc(x)], `encode ${x}`);
+  }
+});

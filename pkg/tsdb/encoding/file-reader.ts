@@ -1,8 +1,9 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { CorruptionError } from './decbuf.js';
+import type { RangeReader } from './range-reader.js';
 
 /** Positioned reads from one file, so that large files are never loaded whole. */
-export class FileReader {
+export class FileReader implements RangeReader {
   readonly path: string;
   readonly size: number;
   #fh: FileHandle;
@@ -37,11 +38,6 @@ export class FileReader {
       done += bytesRead;
     }
     return buf;
-  }
-
-  /** Like read() but clamps the range to the end of the file. */
-  async readUpTo(offset: number, length: number): Promise<Buffer> {
-    return this.read(offset, Math.max(0, Math.min(length, this.size - offset)));
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
 import { Labels } from '../../model/labels/index.js';
-import { CorruptionError, Decbuf, FileReader, verifyCRC32 } from '../encoding/index.js';
+import { CorruptionError, Decbuf, FileReader, readUpTo, verifyCRC32, type RangeReader } from '../encoding/index.js';
 import { ALL_POSTINGS_NAME, ALL_POSTINGS_VALUE, INDEX_HEADER_SIZE, INDEX_MAGIC, INDEX_VERSION_2, SERIES_ALIGN, TOC_SIZE } from './format.js';
 import { PostingsOffsetTable, type PostingsEntry } from './postings-offset-table.js';
 import { SymbolTable } from './symbol-table.js';
@@ -23,12 +23,12 @@ const SERIES_GUESS = 512;
  */
 export class IndexReader {
   readonly path: string;
-  readonly #f: FileReader;
+  readonly #f: RangeReader;
   readonly toc: TOC;
   readonly #symbols: SymbolTable;
   readonly #table: PostingsOffsetTable;
 
-  private constructor(f: FileReader, toc: TOC, symbols: SymbolTable, table: PostingsOffsetTable) {
+  private constructor(f: RangeReader, toc: TOC, symbols: SymbolTable, table: PostingsOffsetTable) {
     this.path = f.path;
     this.#f = f;
     this.toc = toc;
@@ -37,7 +37,12 @@ export class IndexReader {
   }
 
   static async open(path: string): Promise<IndexReader> {
-    const f = await FileReader.open(path);
+    return IndexReader.fromReader(await FileReader.open(path));
+  }
+
+  /** Reads the index through `f` (a file, or ranges of a bucket object); closes it on failure. */
+  static async fromReader(f: RangeReader): Promise<IndexReader> {
+    const path = f.path;
     try {
       if (f.size < INDEX_HEADER_SIZE + TOC_SIZE) throw new CorruptionError(`${path}: index too small (${f.size} bytes)`);
       const h = new Decbuf(await f.read(0, INDEX_HEADER_SIZE), path);
@@ -106,7 +111,7 @@ export class IndexReader {
       let j = i + 1;
       while (j < entries.length && entries[j].start - entries[j - 1].end < COALESCE_GAP) j++;
       const from = entries[i].start;
-      const buf = await this.#f.readUpTo(from, entries[j - 1].end - from);
+      const buf = await readUpTo(this.#f, from, entries[j - 1].end - from);
       for (let k = i; k < j; k++) out.push(await this.#decodePostings(buf, entries[k].start - from, entries[k].start));
       i = j;
     }
@@ -138,7 +143,7 @@ export class IndexReader {
       let j = i + 1;
       while (j < refs.length && (refs[j] - refs[j - 1]) * SERIES_ALIGN < COALESCE_GAP) j++;
       const from = refs[i] * SERIES_ALIGN;
-      const buf = await this.#f.readUpTo(from, refs[j - 1] * SERIES_ALIGN - from + SERIES_GUESS);
+      const buf = await readUpTo(this.#f, from, refs[j - 1] * SERIES_ALIGN - from + SERIES_GUESS);
       for (let k = i; k < j; k++) {
         const at = refs[k] * SERIES_ALIGN - from;
         out.push(this.#decodeSeries(buf, at, refs[k]) ?? (await this.#readOneSeries(refs[k])));
@@ -150,7 +155,7 @@ export class IndexReader {
 
   async #readOneSeries(ref: number): Promise<IndexSeries> {
     const off = ref * SERIES_ALIGN;
-    const d = new Decbuf(await this.#f.readUpTo(off, 10), this.path);
+    const d = new Decbuf(await readUpTo(this.#f, off, 10), this.path);
     const len = d.uvarint();
     const s = this.#decodeSeries(await this.#f.read(off, d.pos + len + 4), 0, ref);
     if (s === undefined) throw new Error(`BUG: series ${ref} does not fit its exact read`);
@@ -184,7 +189,7 @@ export class IndexReader {
       chunks[1] = maxt;
       chunks[2] = cref;
       for (let i = 1; i < nc; i++) {
-        mint = maxt + b.uvarint();
+        mint = maxt + b.uvarintWrapped();
         maxt = mint + b.uvarint();
         cref += b.varint();
         chunks[3 * i] = mint;

@@ -11,7 +11,7 @@ import { encodeTOC, type TOC } from './toc.js';
 
 /**
  * Chunk metas of one series as flat triplets `[minT, maxT, ref, minT, maxT, ref, …]`, ordered by
- * time and not overlapping (each minT >= the previous maxT).
+ * minT. They may overlap (readers then merge them), as in Prometheus.
  */
 export type ChunkMetaTriplets = ArrayLike<number>;
 
@@ -355,10 +355,9 @@ function encodeChunkMetas(e: Encbuf, c: ChunkMetaTriplets, start: number, n: num
     const mint = c[i];
     const maxt = c[i + 1];
     const prevMaxt = c[i - 2];
-    if (mint < prevMaxt || maxt < mint) {
-      throw new Error(`BUG: chunks of ${labels.toString()} overlap or are out of order at ${mint}`);
-    }
-    e.putUvarint(mint - prevMaxt);
+    if (maxt < mint) throw new Error(`BUG: chunk of ${labels.toString()} ends before it starts at ${mint}`);
+    // Overlapping chunks give a negative delta, written as Go writes uint64(int64).
+    e.putUvarintWrapped(mint - prevMaxt);
     e.putUvarint(maxt - mint);
     e.putVarint(c[i + 2] - c[i - 1]);
   }

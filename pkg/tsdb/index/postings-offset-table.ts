@@ -1,8 +1,10 @@
 import { compareUtf8 } from '../../model/labels/index.js';
-import { CorruptionError, Decbuf, type FileReader, verifyCRC32 } from '../encoding/index.js';
+import { CorruptionError, Decbuf, type RangeReader, verifyCRC32 } from '../encoding/index.js';
 
 /** Keep every this-many-th entry of a label name in memory (Prometheus uses 32 as well). */
 const SAMPLE_EVERY = 32;
+/** Decoded table entries kept for regex matchers and label values, over all cached names. */
+const ENTRIES_CACHE_LIMIT = 64 * 1024;
 
 /** One decoded (value → postings range) entry of the postings offset table. */
 export interface PostingsEntry {
@@ -33,21 +35,26 @@ interface NameSamples {
  * lookup reads at most 32 entries from disk, and a regex scans only that name's part of the table.
  */
 export class PostingsOffsetTable {
-  readonly #f: FileReader;
+  readonly #f: RangeReader;
   readonly #names: Map<string, NameSamples>;
   readonly #sortedNames: string[];
+  /** Decoded entries of recently used names, least recently used first. */
+  readonly #cache: Map<string, PostingsEntry[]>;
+  #cached: number;
 
-  private constructor(f: FileReader, names: Map<string, NameSamples>) {
+  private constructor(f: RangeReader, names: Map<string, NameSamples>) {
     this.#f = f;
     this.#names = names;
     this.#sortedNames = [...names.keys()].sort(compareUtf8);
+    this.#cache = new Map();
+    this.#cached = 0;
   }
 
   /**
    * Reads the table at `offset` once, keeping samples. `postingsEnd` bounds the last postings list
    * (the start of the section after the postings).
    */
-  static async load(f: FileReader, offset: number, postingsEnd: number): Promise<PostingsOffsetTable> {
+  static async load(f: RangeReader, offset: number, postingsEnd: number): Promise<PostingsOffsetTable> {
     const what = `${f.path}: postings offset table`;
     const len = new Decbuf(await f.read(offset, 4), what).be32();
     const buf = await f.read(offset, 4 + len + 4);
@@ -125,11 +132,30 @@ export class PostingsOffsetTable {
     return undefined;
   }
 
-  /** Every entry of `name`, in value order (one read of that name's part of the table). */
-  async entries(name: string): Promise<PostingsEntry[]> {
+  /**
+   * Every entry of `name`, in value order (one read of that name's part of the table). Recently
+   * used lists are cached up to ENTRIES_CACHE_LIMIT entries in all; treat the result as read-only.
+   */
+  async entries(name: string): Promise<readonly PostingsEntry[]> {
+    const cached = this.#cache.get(name);
+    if (cached !== undefined) {
+      this.#cache.delete(name);
+      this.#cache.set(name, cached);
+      return cached;
+    }
     const s = this.#names.get(name);
     if (s === undefined) return [];
-    return this.#decodeRange(name, s.entryAt[0], s.tableEnd, s.postingsEnd);
+    const out = await this.#decodeRange(name, s.entryAt[0], s.tableEnd, s.postingsEnd);
+    if (out.length <= ENTRIES_CACHE_LIMIT / 4) {
+      this.#cache.set(name, out);
+      this.#cached += out.length;
+      for (const [k, v] of this.#cache) {
+        if (this.#cached <= ENTRIES_CACHE_LIMIT) break;
+        this.#cache.delete(k);
+        this.#cached -= v.length;
+      }
+    }
+    return out;
   }
 
   async #decodeRange(name: string, from: number, to: number, endBound: number): Promise<PostingsEntry[]> {

@@ -2,7 +2,8 @@ import type { Labels } from '../../model/labels/index.js';
 import type { ChunkSeries } from '../../storage/index.js';
 import { ChainSampleIterator, ValueType } from '../../storage/index.js';
 import { Encoding, XorIterator } from '../chunkenc/index.js';
-import { BlockChunkSeries, ChunkBuilder } from '../block/index.js';
+import { BlockChunkSeries } from './block-chunk-series-set.js';
+import { ChunkBuilder } from './chunk-builder.js';
 
 interface OwnedChunk {
   minT: number;
