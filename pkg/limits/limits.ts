@@ -1,4 +1,4 @@
-import { float, int, section } from '../flagext/index.js';
+import { bool, duration, float, int, oneOf, section, string } from '../flagext/index.js';
 import type { ConfigOf } from '../flagext/index.js';
 
 /**
@@ -9,6 +9,23 @@ import type { ConfigOf } from '../flagext/index.js';
 export const limitsConfig = section({
   ingestionRate: float({ flag: 'distributor.ingestion-rate-limit', default: 25000, min: 0, help: 'Per-tenant ingestion rate limit in samples per second (distributor).' }),
   ingestionBurstSize: int({ flag: 'distributor.ingestion-burst-size', default: 50000, min: 0, help: 'Per-tenant allowed ingestion burst size, in samples (distributor).' }),
+  ingestionRateStrategy: oneOf(['local', 'global'], {
+    flag: 'distributor.ingestion-rate-limit-strategy',
+    default: 'local',
+    help: 'How the ingestion rate limit applies: local (each distributor allows the full rate) or global (the rate is split among the healthy distributors of the distributor ring) (distributor).',
+  }),
+  requestRate: float({ flag: 'distributor.request-rate-limit', default: 0, min: 0, help: 'Per-tenant push request rate limit in requests per second. 0 disables it (distributor).' }),
+  requestBurstSize: int({ flag: 'distributor.request-burst-size', default: 0, min: 0, help: 'Per-tenant allowed push request burst size. 0 disables the request rate limit (distributor).' }),
+  acceptHaSamples: bool({ flag: 'distributor.ha-tracker.enable-for-all-users', default: false, help: 'Deduplicate samples from HA Prometheus pairs for the tenant; needs -distributor.ha-tracker.enable (distributor).' }),
+  haClusterLabel: string({ flag: 'distributor.ha-tracker.cluster', default: 'cluster', help: 'Label that names the HA cluster a sample comes from (distributor).' }),
+  haReplicaLabel: string({ flag: 'distributor.ha-tracker.replica', default: '__replica__', help: 'Label that names the replica within an HA cluster; dropped before storing (distributor).' }),
+  haMaxClusters: int({ flag: 'distributor.ha-tracker.max-clusters', default: 0, min: 0, help: 'Maximum number of HA clusters tracked for the tenant. 0 disables the limit (distributor).' }),
+  enforceMetricName: bool({ flag: 'validation.enforce-metric-name', default: true, help: 'Reject series without a valid metric name (distributor).' }),
+  enforceMetadataMetricName: bool({ flag: 'validation.enforce-metadata-metric-name', default: true, help: 'Reject metadata without a metric family name (distributor).' }),
+  maxMetadataLength: int({ flag: 'validation.max-metadata-length', default: 1024, min: 1, help: 'Maximum length of a metadata metric name, help or unit (distributor).' }),
+  rejectOldSamples: bool({ flag: 'validation.reject-old-samples', default: false, help: 'Reject samples older than -validation.reject-old-samples.max-age (distributor).' }),
+  rejectOldSamplesMaxAge: duration({ flag: 'validation.reject-old-samples.max-age', default: '14d', help: 'Maximum age of accepted samples when -validation.reject-old-samples is true (distributor).' }),
+  creationGracePeriod: duration({ flag: 'validation.create-grace-period', default: '10m', help: 'Reject samples with timestamps further than this in the future (distributor).' }),
   maxLabelNameLength: int({ flag: 'validation.max-length-label-name', default: 1024, min: 1, help: 'Maximum length accepted for label names (distributor).' }),
   maxLabelValueLength: int({ flag: 'validation.max-length-label-value', default: 2048, min: 1, help: 'Maximum length accepted for label values (distributor).' }),
   maxLabelNamesPerSeries: int({ flag: 'validation.max-label-names-per-series', default: 30, min: 1, help: 'Maximum number of label names per series (distributor).' }),

@@ -1,0 +1,100 @@
+// The remote-write load generator: requests are encoded and snappy-compressed before the clock
+// starts, then sent round by round with bounded concurrency over keep-alive connections. Only
+// 127.0.0.1 targets are allowed.
+import { Agent, request } from 'node:http';
+import { WriteRequest } from '../../pkg/generated/prometheus/remote.js';
+import { snappyEncode } from '../../pkg/wire/index.js';
+import { nodeExporterSeries } from './node-exporter-series.js';
+
+export interface LoadOptions {
+  /** Active series, split evenly over the tenants. */
+  series: number;
+  /** Samples per series (rounds; one sample per series per round, 15 s apart). */
+  samples: number;
+  /** Samples per request. */
+  batch: number;
+  concurrency: number;
+  tenants: number;
+  /** Stop sending after this many seconds even if requests remain. */
+  maxSeconds: number;
+}
+
+export interface EncodedRequest {
+  tenant: string;
+  body: Buffer;
+  samples: number;
+}
+
+/** Encodes every request of the run, in send order (round-major, so a series' samples stay in order). */
+export function buildRequests(o: LoadOptions, start = Date.now() - o.samples * 15_000): EncodedRequest[] {
+  const sets = nodeExporterSeries(o.series);
+  const labels = sets.map((s) => s.map(([name, value]) => ({ name, value })));
+  const out: EncodedRequest[] = [];
+  for (let round = 0; round < o.samples; round++) {
+    const t = start + round * 15_000;
+    for (let tenant = 0; tenant < o.tenants; tenant++) {
+      const mine = labels.filter((_, i) => i % o.tenants === tenant);
+      for (let b = 0; b < mine.length; b += o.batch) {
+        const timeseries = mine.slice(b, b + o.batch).map((l, i) => ({ labels: l, samples: [{ value: round * 7 + i, timestamp: t }], exemplars: [] }));
+        const body = snappyEncode(Buffer.from(WriteRequest.encode({ timeseries, metadata: [] }).finish()));
+        out.push({ tenant: `tenant-${tenant}`, body, samples: timeseries.length });
+      }
+    }
+  }
+  return out;
+}
+
+export interface LoadResult {
+  ackedSamples: number;
+  failedRequests: number;
+  firstError: string;
+  seconds: number;
+}
+
+/** Sends `reqs` to `url` (http://127.0.0.1:port/path) and counts the acknowledged samples. */
+export async function sendLoad(url: string, reqs: EncodedRequest[], o: LoadOptions): Promise<LoadResult> {
+  const u = new URL(url);
+  if (u.hostname !== '127.0.0.1') throw new Error(`load generator only targets 127.0.0.1, not ${u.hostname}`);
+  const agent = new Agent({ keepAlive: true, maxSockets: o.concurrency });
+  const res: LoadResult = { ackedSamples: 0, failedRequests: 0, firstError: '', seconds: 0 };
+  const t0 = performance.now();
+  const deadline = t0 + o.maxSeconds * 1000;
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < reqs.length && performance.now() < deadline) {
+      const r = reqs[next++];
+      const { status, body } = await post(agent, u, r);
+      if (status >= 200 && status < 300) res.ackedSamples += r.samples;
+      else {
+        res.failedRequests++;
+        if (res.firstError === '') res.firstError = `${status}: ${body.slice(0, 300)}`;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: o.concurrency }, worker));
+  res.seconds = (performance.now() - t0) / 1000;
+  agent.destroy();
+  return res;
+}
+
+function post(agent: Agent, u: URL, r: EncodedRequest): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        agent, host: u.hostname, port: u.port, path: u.pathname, method: 'POST',
+        headers: {
+          'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-prometheus-remote-write-version': '0.1.0',
+          'x-scope-orgid': r.tenant, 'content-length': r.body.length,
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(r.body);
+  });
+}

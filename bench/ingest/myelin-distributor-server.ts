@@ -1,0 +1,59 @@
+// The Myelin side of the ingest benchmark until the ingester is wired into the binary: one process
+// running the real Server + Distributor (HTTP push, decode, validation, limits, sharding, gRPC Push)
+// and, on the same process's loopback, a stand-in ingester that decodes each Push with the
+// generated decoder, counts the samples and stores nothing. Usage: node ... <http-port>
+import { Server as GrpcServer, ServerCredentials, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { Distributor, distributorConfig } from '../../pkg/distributor/index.js';
+import { defaults } from '../../pkg/flagext/index.js';
+import { IngesterService } from '../../pkg/generated/myelin/ingester.js';
+import type { WriteRequest } from '../../pkg/generated/prometheus/remote.js';
+import { ingesterClientConfig, ingesterClientFactory } from '../../pkg/ingester/client/index.js';
+import { limitsConfig, Overrides } from '../../pkg/limits/index.js';
+import { RingSnapshot, RingView } from '../../pkg/ring/index.js';
+import { instance, seededTokens } from '../../pkg/ring/testing.js';
+import { Server, serverConfig } from '../../pkg/server/index.js';
+import { TenantResolver } from '../../pkg/tenant/index.js';
+
+const httpPort = Number(process.argv[2]);
+const logger = pino({ level: 'warn' });
+let samples = 0;
+const ingester = new GrpcServer({ 'grpc.max_receive_message_length': 100 << 20 });
+ingester.addService(IngesterService, {
+  push: (call: ServerUnaryCall<WriteRequest, unknown>, cb: sendUnaryData<unknown>) => {
+    for (const s of call.request.timeseries) samples += s.samples.length;
+    cb(null, {});
+  },
+});
+const grpcPort = await new Promise<number>((resolve, reject) =>
+  ingester.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
+);
+const registry = new Registry();
+const server = new Server(
+  { ...defaults(serverConfig), httpListenAddress: '127.0.0.1', httpListenPort: httpPort, grpcListenAddress: '127.0.0.1', grpcListenPort: 0 },
+  { logger, registry, tenants: new TenantResolver({ authEnabled: true }) },
+);
+const limits = { ...defaults(limitsConfig), ingestionRate: 1e12, ingestionBurstSize: 1e12 };
+const ring = new RingView(
+  new RingSnapshot([instance('ingester-0', seededTokens(1, 128), { addr: `127.0.0.1:${grpcPort}` })]),
+  { replicationFactor: 1, heartbeatTimeout: 0, zoneAwarenessEnabled: false },
+  Date.now,
+);
+const distributor = new Distributor(defaults(distributorConfig), {
+  limits: new Overrides(limits, () => new Map()),
+  ingesterRing: ring,
+  clientFactory: ingesterClientFactory(defaults(ingesterClientConfig)),
+  registry,
+  logger,
+});
+distributor.registerRoutes(server.http, (req) => server.tenant(req));
+server.http.get('/bench/samples', async () => ({ samples }));
+const services = [server.service(), distributor.service()];
+for (const s of services) s.startAsync();
+await Promise.all(services.map((s) => s.awaitRunning()));
+process.on('SIGTERM', () => {
+  for (const s of services) s.stopAsync();
+  ingester.forceShutdown();
+  setImmediate(() => process.exit(0));
+});

@@ -1,0 +1,33 @@
+// Why samples and metadata are discarded: the stable `reason` label values of
+// myelin_discarded_samples_total and myelin_discarded_metadata_total (Cortex util/validation).
+
+export const DiscardReason = {
+  MissingMetricName: 'missing_metric_name',
+  InvalidMetricName: 'metric_name_invalid',
+  InvalidLabel: 'label_invalid',
+  LabelNameTooLong: 'label_name_too_long',
+  LabelValueTooLong: 'label_value_too_long',
+  MaxLabelNamesPerSeries: 'max_label_names_per_series',
+  DuplicateLabelNames: 'duplicate_label_names',
+  LabelsNotSorted: 'labels_not_sorted',
+  TooOld: 'greater_than_max_sample_age',
+  TooFarInFuture: 'too_far_in_future',
+  RateLimited: 'rate_limited',
+  TooManyHaClusters: 'too_many_ha_clusters',
+  // Metadata only.
+  MetadataMissingMetricName: 'missing_metric_name',
+  MetadataMetricNameTooLong: 'metric_name_too_long',
+  MetadataHelpTooLong: 'help_too_long',
+  MetadataUnitTooLong: 'unit_too_long',
+} as const;
+export type DiscardReason = (typeof DiscardReason)[keyof typeof DiscardReason];
+
+/** A push rejected (wholly or partly) for a reason the client must not retry: HTTP 400. */
+export class ValidationError extends Error {
+  readonly reason: DiscardReason;
+  constructor(reason: DiscardReason, message: string) {
+    super(message);
+    this.name = 'ValidationError';
+    this.reason = reason;
+  }
+}

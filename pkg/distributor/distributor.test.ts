@@ -1,0 +1,186 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { status } from '@grpc/grpc-js';
+import { defaults } from '../flagext/index.js';
+import { WriteRequest } from '../generated/prometheus/remote.js';
+import { limitsConfig, type Limits } from '../limits/index.js';
+import { RingSnapshot, RingView } from '../ring/index.js';
+import { instance } from '../ring/testing.js';
+import { snappyEncode } from '../wire/index.js';
+import { FakeIngester, metricValue, ringOver, series, startDistributor } from './testing.js';
+
+let ing: FakeIngester;
+before(async () => {
+  ing = await FakeIngester.start();
+});
+after(() => ing.stop());
+
+const good = () => series('up', { job: 'good' });
+
+test('every validation reason: 400 with the first error, the good series stored, the reason counted', async (t) => {
+  const now = Date.now();
+  const h = await startDistributor({
+    ring: ringOver([ing], 1),
+    limits: (l) => {
+      l.maxLabelNameLength = 10;
+      l.maxLabelValueLength = 8;
+      l.maxLabelNamesPerSeries = 3;
+      l.rejectOldSamples = true;
+      l.rejectOldSamplesMaxAge = 3600_000;
+      l.maxMetadataLength = 12;
+    },
+  });
+  t.after(() => h.close());
+  const lbl = (pairs: [string, string][]) => ({ labels: pairs.map(([name, value]) => ({ name, value })), samples: [{ timestamp: now, value: 1 }, { timestamp: now, value: 2 }], exemplars: [] });
+  const cases: Record<string, { ts?: ReturnType<typeof lbl>; md?: { type: number; metricFamilyName: string; help: string; unit: string }; reason: string; message: RegExp; metric?: string }> = {
+    'missing metric name': { ts: lbl([['job', 'x']]), reason: 'missing_metric_name', message: /sample missing metric name/ },
+    'invalid metric name': { ts: lbl([['__name__', '0up']]), reason: 'metric_name_invalid', message: /invalid metric name/ },
+    'invalid label name': { ts: lbl([['__name__', 'up'], ['a-b', 'x']]), reason: 'label_invalid', message: /invalid label: "a-b"/ },
+    'label name too long': { ts: lbl([['__name__', 'up'], ['a'.repeat(11), 'x']]), reason: 'label_name_too_long', message: /label name too long \(limit 10\)/ },
+    'label value too long': { ts: lbl([['__name__', 'up'], ['job', 'x'.repeat(9)]]), reason: 'label_value_too_long', message: /label value too long \(limit 8\) for label "job"/ },
+    'too many labels': { ts: lbl([['__name__', 'up'], ['a', '1'], ['b', '2'], ['c', '3']]), reason: 'max_label_names_per_series', message: /too many labels \(limit 3\)/ },
+    'duplicate label names': { ts: lbl([['__name__', 'up'], ['a', '1'], ['a', '2']]), reason: 'duplicate_label_names', message: /duplicate label name: "a"/ },
+    'unsorted labels': { ts: lbl([['__name__', 'up'], ['b', '1'], ['a', '2']]), reason: 'labels_not_sorted', message: /labels not sorted by name at "a"/ },
+    'sample too old': { ts: { ...lbl([['__name__', 'up']]), samples: [{ timestamp: now - 7200_000, value: 1 }, { timestamp: now, value: 1 }] }, reason: 'greater_than_max_sample_age', message: /timestamp too old/ },
+    'sample too new': { ts: { ...lbl([['__name__', 'up']]), samples: [{ timestamp: now + 3600_000, value: 1 }, { timestamp: now, value: 1 }] }, reason: 'too_far_in_future', message: /timestamp too new/ },
+    'metadata without name': { md: { type: 1, metricFamilyName: '', help: 'h', unit: '' }, reason: 'missing_metric_name', message: /metadata missing metric name/, metric: 'myelin_discarded_metadata_total' },
+    'metadata help too long': { md: { type: 1, metricFamilyName: 'up', help: 'h'.repeat(13), unit: '' }, reason: 'help_too_long', message: /metadata help too long \(limit 12\)/, metric: 'myelin_discarded_metadata_total' },
+    'metadata unit too long': { md: { type: 1, metricFamilyName: 'up', help: '', unit: 'u'.repeat(13) }, reason: 'unit_too_long', message: /metadata unit too long/, metric: 'myelin_discarded_metadata_total' },
+  };
+  for (const [name, c] of Object.entries(cases)) {
+    await t.test(name, async () => {
+      const tenant = `t-${name.replace(/ /g, '-')}`;
+      const before = ing.received.length;
+      const res = await h.push(tenant, { timeseries: [good(), ...(c.ts ? [c.ts] : [])], metadata: c.md ? [c.md] : [] });
+      assert.equal(res.status, 400);
+      assert.match(await res.text(), c.message);
+      const metric = c.metric ?? 'myelin_discarded_samples_total';
+      assert.equal(await metricValue(h.registry, metric, { reason: c.reason, user: tenant }), c.ts ? 2 : 1);
+      const got = ing.received.slice(before);
+      assert.deepEqual(got.map((r) => [r.tenant, r.req.timeseries.length, r.req.metadata.length]), [[tenant, 1, 0]], 'the good series is stored');
+      assert.equal(await metricValue(h.registry, 'myelin_distributor_received_samples_total', { user: tenant }), 1);
+    });
+  }
+});
+
+test('limits are isolated per tenant and the first error wins', async (t) => {
+  const strict: Limits = { ...defaults(limitsConfig), maxLabelNamesPerSeries: 1 };
+  const h = await startDistributor({ ring: ringOver([ing], 1), tenantLimits: new Map([['strict', strict]]) });
+  t.after(() => h.close());
+  const two = series('up', { job: 'a' });
+  const res = await h.push('strict', { timeseries: [two, series('up', { job: 'b' })], metadata: [] });
+  assert.equal(res.status, 400);
+  assert.match(await res.text(), /too many labels \(limit 1\) series: \{__name__="up", job="a"\}/);
+  assert.equal((await h.push('relaxed', { timeseries: [two], metadata: [] })).status, 200);
+});
+
+test('local and global ingestion rate strategies', async (t) => {
+  for (const strategy of ['local', 'global'] as const) {
+    await t.test(strategy, async () => {
+      let now = Date.now();
+      const distributors = new RingView(
+        new RingSnapshot([instance('d-1', [1]), instance('d-2', [2])]),
+        { replicationFactor: 1, heartbeatTimeout: 0, zoneAwarenessEnabled: false },
+        () => now,
+      );
+      const h = await startDistributor({
+        ring: ringOver([ing], 1),
+        distributorRing: distributors,
+        now: () => now,
+        limits: (l) => {
+          l.ingestionRate = 20;
+          l.ingestionBurstSize = 20;
+          l.ingestionRateStrategy = strategy;
+        },
+      });
+      t.after(() => h.close());
+      const batch = (n: number, job: string) => ({ timeseries: [series('up', { job }, Array.from({ length: n }, (_, i) => now - 1000 + i))], metadata: [] });
+      assert.equal((await h.push('a', batch(20, 'x'))).status, 200, 'the burst is allowed');
+      const over = await h.push('a', batch(1, 'y'));
+      assert.equal(over.status, 429);
+      assert.match(await over.text(), new RegExp(`ingestion rate limit \\(20/s, ${strategy} strategy, burst 20\\) exceeded while adding 1 samples`));
+      assert.equal(await metricValue(h.registry, 'myelin_discarded_samples_total', { reason: 'rate_limited', user: 'a' }), 1);
+      assert.equal((await h.push('b', batch(20, 'z'))).status, 200, 'another tenant has its own bucket');
+      now += 500; // refills 10 samples locally, 5 when the rate is split between two distributors
+      assert.equal((await h.push('a', batch(6, 'w'))).status, strategy === 'local' ? 200 : 429);
+    });
+  }
+});
+
+test('request rate limit', async (t) => {
+  const h = await startDistributor({ ring: ringOver([ing], 1), limits: (l) => Object.assign(l, { requestRate: 1, requestBurstSize: 2 }) });
+  t.after(() => h.close());
+  const req = { timeseries: [good()], metadata: [] };
+  assert.deepEqual([(await h.push('r', req)).status, (await h.push('r', req)).status, (await h.push('r', req)).status], [200, 200, 429]);
+  assert.equal(await metricValue(h.registry, 'myelin_discarded_requests_total', { reason: 'rate_limited', user: 'r' }), 1);
+});
+
+test('RF=3: one ingester down still succeeds, two down answer 5xx; ingester errors are mapped', async (t) => {
+  const ings = await Promise.all([0, 1, 2].map(() => FakeIngester.start()));
+  t.after(() => ings.forEach((i) => i.stop()));
+  const h = await startDistributor({ ring: ringOver(ings, 3) });
+  t.after(() => h.close());
+  const req = { timeseries: Array.from({ length: 20 }, (_, i) => series('up', { instance: `host-${i}` })), metadata: [] };
+  assert.equal((await h.push('t', req)).status, 200);
+  assert.deepEqual(ings.map((i) => i.samples()), [20, 20, 20], 'RF=3 over 3 ingesters: each has every series');
+
+  for (const code of [status.INVALID_ARGUMENT, status.RESOURCE_EXHAUSTED]) {
+    for (const i of ings) i.failWith = { code, details: 'per-user series limit of 1 exceeded' };
+    const res = await h.push('t', req);
+    assert.equal(res.status, 400, `gRPC ${code} → 400`);
+    assert.match(await res.text(), /per-user series limit/);
+  }
+  for (const i of ings) i.failWith = undefined;
+
+  ings[0].stop();
+  assert.equal((await h.push('t', req)).status, 200);
+  assert.deepEqual(ings.slice(1).map((i) => i.samples()), [40, 40]);
+  ings[1].stop();
+  const res = await h.push('t', req);
+  assert.ok(res.status >= 500, `status ${res.status}`);
+  assert.match(await res.text(), /ingester unavailable/);
+  assert.ok((await metricValue(h.registry, 'myelin_distributor_ingester_append_failures_total', { ingester: ings[1].addr, status: 'UNAVAILABLE' })) >= 1);
+});
+
+test('malformed bodies get 4xx and the distributor keeps working', async (t) => {
+  const h = await startDistributor({ ring: ringOver([ing], 1), cfg: (c) => (c.maxRecvMsgSize = 10 << 20) });
+  t.after(() => h.close());
+  const raw = (body: Buffer, headers: Record<string, string> = {}) =>
+    fetch(`${h.url}/api/v1/push`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-scope-orgid': 'm', ...headers }, body });
+  const valid = Buffer.from(WriteRequest.encode({ timeseries: [good()], metadata: [] }).finish());
+  const cases: Record<string, { res: () => Promise<Response>; status: number; message: RegExp }> = {
+    'not snappy': { res: () => raw(Buffer.from('{"hello": "json"}')), status: 400, message: /not snappy/ },
+    'truncated protobuf': { res: () => raw(snappyEncode(valid.subarray(0, valid.length - 3))), status: 400, message: /truncated/ },
+    'wrong field types': { res: () => raw(snappyEncode(Buffer.from([0x08, 0x96, 0x01]))), status: 400, message: /wrong wire type/ },
+    'decoded size over the limit': { res: () => raw(snappyEncode(Buffer.alloc(11 << 20))), status: 413, message: /exceeds the limit of 10485760 bytes/ },
+    '50 MB body': { res: () => raw(Buffer.alloc(50 << 20, 0xff)), status: 413, message: /larger than 10485760 bytes \(-distributor.max-recv-msg-size\)/ },
+    'gzip encoding': { res: () => raw(valid, { 'content-encoding': 'gzip' }), status: 415, message: /expected snappy/ },
+    'json content type': { res: () => raw(valid, { 'content-type': 'application/json' }), status: 415, message: /expected application\/x-protobuf/ },
+    'remote write 2.0': { res: () => raw(valid, { 'content-type': 'application/x-protobuf;proto=io.prometheus.write.v2.Request' }), status: 415, message: /expected prometheus.WriteRequest/ },
+    'no tenant': { res: () => raw(snappyEncode(valid), { 'x-scope-orgid': '' }), status: 401, message: /no org id/ },
+  };
+  for (const [name, c] of Object.entries(cases)) {
+    await t.test(name, async () => {
+      const res = await c.res();
+      assert.equal(res.status, c.status);
+      assert.match(await res.text(), c.message);
+    });
+  }
+  assert.equal((await h.push('m', { timeseries: [good()], metadata: [] }, {})).status, 200);
+  const prom = await fetch(`${h.url}/prometheus/api/v1/push`, {
+    method: 'POST', headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-scope-orgid': 'm' }, body: snappyEncode(valid),
+  });
+  assert.equal(prom.status, 200);
+});
+
+test('all_user_stats: JSON and HTML, divided by the replication factor', async (t) => {
+  const ings = await Promise.all([0, 1].map(() => FakeIngester.start()));
+  t.after(() => ings.forEach((i) => i.stop()));
+  for (const i of ings) i.stats = { stats: [{ userId: 'alice', data: { numSeries: 10, ingestionRate: 4, apiIngestionRate: 4, ruleIngestionRate: 0 } }] };
+  const h = await startDistributor({ ring: ringOver(ings, 2) });
+  t.after(() => h.close());
+  const json = await (await fetch(`${h.url}/distributor/all_user_stats`, { headers: { accept: 'application/json' } })).json();
+  assert.deepEqual(json, [{ userId: 'alice', numSeries: 10, ingestionRate: 4, apiIngestionRate: 4, ruleIngestionRate: 0 }]);
+  const html = await (await fetch(`${h.url}/distributor/all_user_stats`)).text();
+  assert.match(html, /<td>alice<\/td><td>10<\/td><td>4.00<\/td>/);
+});

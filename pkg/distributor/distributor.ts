@@ -1,0 +1,231 @@
+// The distributor (Cortex pkg/distributor): the front door of every remote write. A push is
+// decoded into columns, deduplicated by the HA tracker, validated series by series against the
+// tenant's limits, rate limited, and sent to the ingesters that own each series.
+import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import type { IngesterConn } from '../ingester/client/index.js';
+import type { KVClient } from '../kv/index.js';
+import type { Overrides } from '../limits/index.js';
+import type { Logger } from '../log/index.js';
+import { Write, type ReadRing } from '../ring/index.js';
+import { ClientPool } from '../ring/client/index.js';
+import { basicService, abortedPromise, type Service } from '../services/index.js';
+import { rewriteSeriesLabels, snappyDecode, WriteRequestDecoder } from '../wire/index.js';
+import type { DistributorConfig } from './config.js';
+import { ValidationError, type DiscardReason } from './discard.js';
+import { HaTracker, ReplicasNotMatchError, type ReplicaDesc } from './ha-tracker.js';
+import { registerDistributorRoutes, type TenantOf } from './http.js';
+import { DistributorMetrics } from './metrics.js';
+import { answerFor, RateLimitedError, type PushAnswer } from './push-error.js';
+import { RateLimiter, strategyRate } from './rate-limiter.js';
+import { sendToIngesters, type Accepted } from './send.js';
+import { metadataToken, seriesToken } from './shard-token.js';
+import { checkMetadata, metadataError, SeriesValidator } from './validate.js';
+
+export interface DistributorDeps {
+  limits: Overrides;
+  /** The ingester ring (a live Ring in production). */
+  ingesterRing: ReadRing;
+  /** Creates the client of an ingester address; the distributor pools them. */
+  clientFactory: (addr: string) => IngesterConn;
+  /** The HA tracker's store; required when -distributor.ha-tracker.enable is true. */
+  haKV?: KVClient<ReplicaDesc>;
+  /** The distributor ring, counted by the global rate strategy; without it, one distributor. */
+  distributorRing?: ReadRing;
+  registry: Registry;
+  logger: Logger;
+  now?: () => number;
+}
+
+export class Distributor {
+  readonly cfg: DistributorConfig;
+  readonly limits: Overrides;
+  readonly ingesterRing: ReadRing;
+  readonly pool: ClientPool<IngesterConn>;
+  readonly haTracker: HaTracker | undefined;
+  readonly metrics: DistributorMetrics;
+  readonly log: Logger;
+  readonly #distributorRing: ReadRing | undefined;
+  readonly #now: () => number;
+  readonly #ingestionLimiter: RateLimiter;
+  readonly #requestLimiter: RateLimiter;
+  readonly #validator = new SeriesValidator();
+  readonly #decoders: WriteRequestDecoder[] = [];
+
+  constructor(cfg: DistributorConfig, deps: DistributorDeps) {
+    this.cfg = cfg;
+    this.limits = deps.limits;
+    this.ingesterRing = deps.ingesterRing;
+    this.#distributorRing = deps.distributorRing;
+    this.#now = deps.now ?? Date.now;
+    this.log = deps.logger.child({ component: 'distributor' });
+    this.metrics = new DistributorMetrics(deps.registry);
+    this.pool = new ClientPool(
+      { checkInterval: cfg.pool.clientCleanupPeriod, healthCheckEnabled: cfg.pool.healthCheckIngesters, healthCheckTimeout: cfg.remoteTimeout },
+      {
+        factory: deps.clientFactory,
+        addresses: () => this.ingesterRing.snapshot().instances.map((i) => i.addr),
+        logger: deps.logger,
+        registry: deps.registry,
+        name: 'distributor_ingester',
+      },
+    );
+    if (cfg.haTracker.enableHaTracker) {
+      if (deps.haKV === undefined) throw new Error('BUG: the HA tracker is enabled but no KV client was given');
+      this.haTracker = new HaTracker(cfg.haTracker, deps.haKV, { logger: deps.logger, registry: deps.registry, now: this.#now });
+    } else this.haTracker = undefined;
+    this.#ingestionLimiter = new RateLimiter((tenant) => {
+      const l = this.limits.limits(tenant);
+      return { rate: strategyRate(l.ingestionRateStrategy, l.ingestionRate, this.#healthyDistributors()), burst: l.ingestionBurstSize };
+    });
+    this.#requestLimiter = new RateLimiter((tenant) => {
+      const l = this.limits.limits(tenant);
+      return { rate: strategyRate(l.ingestionRateStrategy, l.requestRate, this.#healthyDistributors()), burst: l.requestBurstSize };
+    });
+  }
+
+  #healthyDistributors(): number {
+    return this.#distributorRing === undefined ? 1 : this.#distributorRing.getAllHealthy(Write).instances.length;
+  }
+
+  /** Runs the client pool's checks and the HA tracker's watch. */
+  service(): Service {
+    const subs = [this.pool.service(), ...(this.haTracker === undefined ? [] : [this.haTracker.service()])];
+    return basicService('distributor', {
+      starting: async () => {
+        for (const s of subs) s.startAsync();
+        await Promise.all(subs.map((s) => s.awaitRunning()));
+      },
+      running: async (signal) => abortedPromise(signal),
+      stopping: async () => {
+        for (const s of subs) s.stopAsync();
+        await Promise.allSettled(subs.map((s) => s.awaitTerminated()));
+      },
+    });
+  }
+
+  /** Adds POST /api/v1/push (and under /prometheus), /distributor/ha_tracker, /distributor/all_user_stats. */
+  registerRoutes(app: FastifyInstance, tenantOf: TenantOf): void {
+    registerDistributorRoutes(app, this, tenantOf);
+  }
+
+  /** Handles one remote-write body (snappy-compressed WriteRequest) of `tenant`. Never throws. */
+  async push(tenant: string, body: Buffer): Promise<PushAnswer> {
+    const m = this.metrics;
+    m.requestsIn.inc({ user: tenant });
+    const now = this.#now();
+    if (!this.#requestLimiter.allow(tenant, 1, now)) {
+      m.discardedRequests.inc({ reason: 'rate_limited', user: tenant });
+      const l = this.limits.limits(tenant);
+      return { status: 429, message: `request rate limit (${l.requestRate}/s, burst ${l.requestBurstSize}) exceeded` };
+    }
+    const d = this.#decoders.pop() ?? new WriteRequestDecoder();
+    try {
+      d.decode(snappyDecode(body, this.cfg.maxRecvMsgSize));
+      return await this.#pushDecoded(tenant, d, now);
+    } catch (err) {
+      const answer = answerFor(err);
+      if (answer.status >= 500) this.log.warn({ tenant, err }, 'push failed');
+      return answer;
+    } finally {
+      this.#decoders.push(d);
+    }
+  }
+
+  async #pushDecoded(tenant: string, d: WriteRequestDecoder, now: number): Promise<PushAnswer> {
+    const m = this.metrics;
+    const limits = this.limits.limits(tenant);
+    m.samplesIn.inc({ user: tenant }, d.sampleCount);
+    m.metadataIn.inc({ user: tenant }, d.metadata.length);
+    const replicaLabel = await this.#haCheck(tenant, d);
+    if (replicaLabel === null) return { status: 202, message: 'samples from a non-elected HA replica were dropped' };
+
+    let firstErr: ValidationError | undefined;
+    const series: number[] = [];
+    const tokens: number[] = [];
+    let rewritten: Map<number, Buffer> | undefined;
+    let samples = 0;
+    const v = this.#validator;
+    for (let i = 0; i < d.seriesCount; i++) {
+      const from = d.labelsStart[i];
+      const to = d.labelsStart[i + 1];
+      const reason = v.check(d, i, limits, now, replicaLabel);
+      const n = d.samplesStart[i + 1] - d.samplesStart[i];
+      if (reason !== undefined) {
+        m.discardedSamples.inc({ reason, user: tenant }, n);
+        firstErr ??= v.error(reason, d, i, limits, replicaLabel);
+        continue;
+      }
+      if (replicaLabel !== '' && hasLabel(d, from, to, replicaLabel)) {
+        (rewritten ??= new Map()).set(i, rewriteSeriesLabels(d.buf, d.seriesFrom[i], d.seriesTo[i], d.names, d.values, from, to, replicaLabel));
+      }
+      series.push(i);
+      tokens.push(seriesToken(tenant, d.names, d.values, from, to, replicaLabel));
+      samples += n;
+    }
+    const metadata: number[] = [];
+    for (let j = 0; j < d.metadata.length; j++) {
+      const md = d.metadata[j];
+      const reason = checkMetadata(md, limits);
+      if (reason !== undefined) {
+        m.discardedMetadata.inc({ reason, user: tenant });
+        firstErr ??= metadataError(reason, md, limits);
+        continue;
+      }
+      metadata.push(j);
+      tokens.push(metadataToken(tenant, md.metricFamilyName));
+    }
+    if (!this.#ingestionLimiter.allow(tenant, samples + metadata.length, now)) {
+      m.discardedSamples.inc({ reason: 'rate_limited' satisfies DiscardReason, user: tenant }, samples);
+      m.discardedMetadata.inc({ reason: 'rate_limited' satisfies DiscardReason, user: tenant }, metadata.length);
+      throw new RateLimitedError(
+        `ingestion rate limit (${limits.ingestionRate}/s, ${limits.ingestionRateStrategy} strategy, burst ${limits.ingestionBurstSize}) exceeded while adding ${samples} samples and ${metadata.length} metadata`,
+      );
+    }
+    if (tokens.length > 0) {
+      const accepted: Accepted = { d, series, metadata, keys: Uint32Array.from(tokens), rewritten };
+      const ring = limits.ingestionTenantShardSize > 0 ? this.ingesterRing.shuffleShard(tenant, limits.ingestionTenantShardSize) : this.ingesterRing;
+      await sendToIngesters(ring, tenant, accepted, { pool: this.pool, metrics: m, timeout: this.cfg.remoteTimeout });
+      m.receivedSamples.inc({ user: tenant }, samples);
+      m.receivedMetadata.inc({ user: tenant }, metadata.length);
+    }
+    return firstErr === undefined ? { status: 200, message: '' } : { status: 400, message: firstErr.message };
+  }
+
+  /**
+   * Applies the HA tracker to a request: the replica label to drop ('' when none), or null when
+   * the request comes from a non-elected replica. Cluster and replica are read from the first
+   * series, as Cortex does: one request comes from one Prometheus.
+   */
+  async #haCheck(tenant: string, d: WriteRequestDecoder): Promise<string | null> {
+    const limits = this.limits.limits(tenant);
+    if (this.haTracker === undefined || !limits.acceptHaSamples || d.seriesCount === 0) return '';
+    const cluster = labelValue(d, 0, limits.haClusterLabel);
+    const replica = labelValue(d, 0, limits.haReplicaLabel);
+    if (cluster === undefined || replica === undefined) {
+      this.metrics.nonHaSamples.inc({ user: tenant }, d.sampleCount);
+      return '';
+    }
+    try {
+      await this.haTracker.checkReplica(tenant, cluster, replica, limits.haMaxClusters);
+    } catch (err) {
+      if (err instanceof ReplicasNotMatchError) {
+        this.metrics.dedupedSamples.inc({ user: tenant, cluster }, d.sampleCount);
+        return null;
+      }
+      if (err instanceof ValidationError) this.metrics.discardedSamples.inc({ reason: err.reason, user: tenant }, d.sampleCount);
+      throw err;
+    }
+    return limits.haReplicaLabel;
+  }
+}
+
+function hasLabel(d: WriteRequestDecoder, from: number, to: number, name: string): boolean {
+  for (let l = from; l < to; l++) if (d.names[l] === name) return true;
+  return false;
+}
+
+function labelValue(d: WriteRequestDecoder, i: number, name: string): string | undefined {
+  for (let l = d.labelsStart[i]; l < d.labelsStart[i + 1]; l++) if (d.names[l] === name) return d.values[l];
+  return undefined;
+}

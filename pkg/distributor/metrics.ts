@@ -1,0 +1,34 @@
+// The distributor's metrics, named as Cortex's with the myelin_ prefix.
+import { Counter, type Registry } from 'prom-client';
+
+export class DistributorMetrics {
+  readonly requestsIn: Counter<'user'>;
+  readonly samplesIn: Counter<'user'>;
+  readonly metadataIn: Counter<'user'>;
+  readonly receivedSamples: Counter<'user'>;
+  readonly receivedMetadata: Counter<'user'>;
+  readonly nonHaSamples: Counter<'user'>;
+  readonly dedupedSamples: Counter<'user' | 'cluster'>;
+  readonly discardedSamples: Counter<'reason' | 'user'>;
+  readonly discardedMetadata: Counter<'reason' | 'user'>;
+  readonly discardedRequests: Counter<'reason' | 'user'>;
+  readonly ingesterAppends: Counter<'ingester' | 'type'>;
+  readonly ingesterAppendFailures: Counter<'ingester' | 'type' | 'status'>;
+
+  constructor(registry: Registry) {
+    const registers = [registry];
+    const c = <L extends string>(name: string, help: string, labelNames: L[]) => new Counter<L>({ name, help, labelNames, registers });
+    this.requestsIn = c('myelin_distributor_requests_in_total', 'Push requests received, before validation.', ['user']);
+    this.samplesIn = c('myelin_distributor_samples_in_total', 'Samples received, before validation and deduplication.', ['user']);
+    this.metadataIn = c('myelin_distributor_metadata_in_total', 'Metadata received, before validation.', ['user']);
+    this.receivedSamples = c('myelin_distributor_received_samples_total', 'Samples that passed validation and limits and were sent to the ingesters.', ['user']);
+    this.receivedMetadata = c('myelin_distributor_received_metadata_total', 'Metadata that passed validation and limits and was sent to the ingesters.', ['user']);
+    this.nonHaSamples = c('myelin_distributor_non_ha_samples_received_total', 'Samples of tenants with the HA tracker enabled that carried no cluster or replica label.', ['user']);
+    this.dedupedSamples = c('myelin_distributor_deduped_samples_total', 'Samples dropped because they came from a non-elected HA replica.', ['user', 'cluster']);
+    this.discardedSamples = c('myelin_discarded_samples_total', 'Samples discarded, by reason.', ['reason', 'user']);
+    this.discardedMetadata = c('myelin_discarded_metadata_total', 'Metadata discarded, by reason.', ['reason', 'user']);
+    this.discardedRequests = c('myelin_discarded_requests_total', 'Push requests discarded before decoding, by reason.', ['reason', 'user']);
+    this.ingesterAppends = c('myelin_distributor_ingester_appends_total', 'Push calls to ingesters.', ['ingester', 'type']);
+    this.ingesterAppendFailures = c('myelin_distributor_ingester_append_failures_total', 'Failed push calls to ingesters, by gRPC status.', ['ingester', 'type', 'status']);
+  }
+}

@@ -1,0 +1,153 @@
+// Test helpers: fake ingesters (real gRPC servers on 127.0.0.1 implementing Push and the stats
+// calls), a ring over them, and a distributor behind a real Server. Not used by production code.
+import type { status} from '@grpc/grpc-js';
+import { Server as GrpcServer, ServerCredentials, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { defaults } from '../flagext/index.js';
+import { IngesterService, UsersStatsResponse, type UserStatsResponse } from '../generated/myelin/ingester.js';
+import { WriteRequest } from '../generated/prometheus/remote.js';
+import { ingesterClientConfig, ingesterClientFactory } from '../ingester/client/index.js';
+import type { KVClient } from '../kv/index.js';
+import { limitsConfig, Overrides, type Limits } from '../limits/index.js';
+import { RingSnapshot, RingView, type ReadRing } from '../ring/index.js';
+import { instance, seededTokens } from '../ring/testing.js';
+import { Server, serverConfig } from '../server/index.js';
+import { orgIdFromMetadata, TenantResolver } from '../tenant/index.js';
+import { snappyEncode } from '../wire/index.js';
+import { distributorConfig, type DistributorConfig } from './config.js';
+import { Distributor } from './distributor.js';
+import type { ReplicaDesc } from './ha-tracker.js';
+
+export const silentLogger = pino({ level: 'silent' });
+
+export interface Received {
+  tenant: string;
+  req: WriteRequest;
+}
+
+/** A gRPC server implementing the ingester's Push (recording requests) and stats calls. */
+export class FakeIngester {
+  readonly received: Received[] = [];
+  /** When set, Push fails with this gRPC status. */
+  failWith: { code: status; details: string } | undefined = undefined;
+  stats: UsersStatsResponse = UsersStatsResponse.create();
+  readonly #server = new GrpcServer();
+  port = 0;
+
+  static async start(): Promise<FakeIngester> {
+    const f = new FakeIngester();
+    f.#server.addService(IngesterService, {
+      push: (call: ServerUnaryCall<WriteRequest, unknown>, cb: sendUnaryData<unknown>) => {
+        if (f.failWith !== undefined) return cb(f.failWith);
+        f.received.push({ tenant: orgIdFromMetadata(call.metadata) ?? '', req: call.request });
+        cb(null, {});
+      },
+      allUserStats: (_call: ServerUnaryCall<unknown, unknown>, cb: sendUnaryData<UsersStatsResponse>) => cb(null, f.stats),
+      userStats: (_call: ServerUnaryCall<unknown, unknown>, cb: sendUnaryData<UserStatsResponse>) => cb(null, f.stats.stats[0]?.data),
+    });
+    f.port = await new Promise<number>((resolve, reject) =>
+      f.#server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
+    );
+    return f;
+  }
+
+  get addr(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  samples(): number {
+    return this.received.reduce((n, r) => n + r.req.timeseries.reduce((m, s) => m + s.samples.length, 0), 0);
+  }
+
+  series(): string[] {
+    return this.received.flatMap((r) => r.req.timeseries.map((s) => `${r.tenant}:${s.labels.map((l) => `${l.name}=${l.value}`).join(',')}`));
+  }
+
+  stop(): void {
+    this.#server.forceShutdown();
+  }
+}
+
+export function ringOver(ingesters: FakeIngester[], rf: number): ReadRing {
+  const descs = ingesters.map((f, i) => instance(`ingester-${i}`, seededTokens(i + 1, 64), { addr: f.addr }));
+  return new RingView(new RingSnapshot(descs), { replicationFactor: rf, heartbeatTimeout: 0, zoneAwarenessEnabled: false }, Date.now);
+}
+
+export interface Harness {
+  server: Server;
+  distributor: Distributor;
+  registry: Registry;
+  url: string;
+  push(tenant: string | undefined, req: WriteRequest, headers?: Record<string, string>): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  ring: ReadRing;
+  cfg?: (cfg: DistributorConfig) => void;
+  limits?: (l: Limits) => void;
+  tenantLimits?: Map<string, Limits>;
+  haKV?: KVClient<ReplicaDesc>;
+  distributorRing?: ReadRing;
+  now?: () => number;
+}
+
+export async function startDistributor(opts: HarnessOptions): Promise<Harness> {
+  const registry = new Registry();
+  const server = new Server(
+    { ...defaults(serverConfig), httpListenAddress: '127.0.0.1', httpListenPort: 0, grpcListenAddress: '127.0.0.1', grpcListenPort: 0 },
+    { logger: silentLogger, registry, tenants: new TenantResolver({ authEnabled: true }) },
+  );
+  const cfg = defaults(distributorConfig);
+  opts.cfg?.(cfg);
+  const limits = defaults(limitsConfig);
+  opts.limits?.(limits);
+  const tenantLimits = opts.tenantLimits ?? new Map();
+  const distributor = new Distributor(cfg, {
+    limits: new Overrides(limits, () => tenantLimits),
+    ingesterRing: opts.ring,
+    clientFactory: ingesterClientFactory(defaults(ingesterClientConfig)),
+    haKV: opts.haKV,
+    distributorRing: opts.distributorRing,
+    registry,
+    logger: silentLogger,
+    now: opts.now,
+  });
+  distributor.registerRoutes(server.http, (req) => server.tenant(req));
+  const services = [server.service(), distributor.service()];
+  for (const s of services) s.startAsync();
+  await Promise.all(services.map((s) => s.awaitRunning()));
+  const url = `http://127.0.0.1:${server.httpPort()}`;
+  return {
+    server,
+    distributor,
+    registry,
+    url,
+    push: (tenant, req, headers = {}) =>
+      fetch(`${url}/api/v1/push`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', ...(tenant === undefined ? {} : { 'x-scope-orgid': tenant }), ...headers },
+        body: snappyEncode(Buffer.from(WriteRequest.encode(req).finish())),
+      }),
+    close: async () => {
+      for (const s of services.reverse()) {
+        s.stopAsync();
+        await s.awaitTerminated();
+      }
+    },
+  };
+}
+
+/** A series with sorted labels from `name` and `pairs`, one sample per timestamp. */
+export function series(name: string, pairs: Record<string, string>, ts: number[] = [Date.now()]) {
+  const labels = [['__name__', name], ...Object.entries(pairs)].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([n, v]) => ({ name: n, value: v }));
+  return { labels, samples: ts.map((t, i) => ({ timestamp: t, value: i + 1 })), exemplars: [] };
+}
+
+/** The value of one sample of a metric in the registry's exposition, 0 when absent. */
+export async function metricValue(registry: Registry, name: string, labels: Record<string, string>): Promise<number> {
+  const metric = await registry.getSingleMetric(name)?.get();
+  const v = metric?.values.find((x) => Object.entries(labels).every(([k, val]) => x.labels[k] === val));
+  return v?.value ?? 0;
+}

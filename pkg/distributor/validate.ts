@@ -1,0 +1,136 @@
+// Validation of decoded series and metadata against a tenant's limits (Cortex
+// util/validation/validate.go). Per-series checks return a reason and never throw; the message
+// of a rejection is built only for the first one of a request.
+import type { Limits } from '../limits/index.js';
+import { isValidLabelName, isValidMetricName, MetricName, quoteLabelValue } from '../model/labels/index.js';
+import type { MetadataEntry, WriteRequestDecoder } from '../wire/index.js';
+import { DiscardReason, ValidationError } from './discard.js';
+
+/**
+ * Checks series against limits. Labels must arrive sorted by name and unique, as Prometheus
+ * sends them; unsorted or duplicate names are rejected, not repaired. After a rejection,
+ * `badLabel`/`badSample` point at the offending label or sample for `error()`.
+ */
+export class SeriesValidator {
+  badLabel = -1;
+  badSample = -1;
+
+  /**
+   * The reason series `i` of `d` is rejected, or undefined. The label named `skip` (the HA
+   * replica label, which is dropped before storing) is ignored; pass '' to check every label.
+   */
+  check(d: WriteRequestDecoder, i: number, limits: Limits, now: number, skip: string): DiscardReason | undefined {
+    const names = d.names;
+    const values = d.values;
+    const from = d.labelsStart[i];
+    const to = d.labelsStart[i + 1];
+    this.badLabel = -1;
+    this.badSample = -1;
+    let count = 0;
+    let prev = '';
+    let metricName: string | undefined;
+    for (let l = from; l < to; l++) {
+      const n = names[l];
+      if (n === skip) continue;
+      count++;
+      this.badLabel = l;
+      if (n === MetricName) {
+        metricName = values[l];
+      } else if (!isValidLabelName(n)) return DiscardReason.InvalidLabel;
+      if (n.length > limits.maxLabelNameLength) return DiscardReason.LabelNameTooLong;
+      if (values[l].length > limits.maxLabelValueLength) return DiscardReason.LabelValueTooLong;
+      if (count > 1) {
+        if (n === prev) return DiscardReason.DuplicateLabelNames;
+        if (n < prev) return DiscardReason.LabelsNotSorted;
+      }
+      prev = n;
+    }
+    this.badLabel = -1;
+    if (limits.enforceMetricName) {
+      if (metricName === undefined || metricName === '') return DiscardReason.MissingMetricName;
+      if (!isValidMetricName(metricName)) return DiscardReason.InvalidMetricName;
+    }
+    if (count > limits.maxLabelNamesPerSeries) return DiscardReason.MaxLabelNamesPerSeries;
+    const maxT = now + limits.creationGracePeriod;
+    const minT = limits.rejectOldSamples ? now - limits.rejectOldSamplesMaxAge : -Infinity;
+    const t = d.t;
+    for (let s = d.samplesStart[i], end = d.samplesStart[i + 1]; s < end; s++) {
+      if (t[s] > maxT) {
+        this.badSample = s;
+        return DiscardReason.TooFarInFuture;
+      }
+      if (t[s] < minT) {
+        this.badSample = s;
+        return DiscardReason.TooOld;
+      }
+    }
+    return undefined;
+  }
+
+  /** The error for the rejection `check` just returned, naming the series and the limit. */
+  error(reason: DiscardReason, d: WriteRequestDecoder, i: number, limits: Limits, skip: string): ValidationError {
+    const series = seriesString(d, i, skip);
+    const l = this.badLabel;
+    const label = l >= 0 ? d.names[l] : '';
+    let msg: string;
+    switch (reason) {
+      case DiscardReason.InvalidLabel:
+        msg = `sample invalid label: ${JSON.stringify(label)} series: ${series}`;
+        break;
+      case DiscardReason.LabelNameTooLong:
+        msg = `label name too long (limit ${limits.maxLabelNameLength}): ${JSON.stringify(label)} series: ${series}`;
+        break;
+      case DiscardReason.LabelValueTooLong:
+        msg = `label value too long (limit ${limits.maxLabelValueLength}) for label ${JSON.stringify(label)} series: ${series}`;
+        break;
+      case DiscardReason.DuplicateLabelNames:
+        msg = `duplicate label name: ${JSON.stringify(label)} series: ${series}`;
+        break;
+      case DiscardReason.LabelsNotSorted:
+        msg = `labels not sorted by name at ${JSON.stringify(label)} series: ${series}`;
+        break;
+      case DiscardReason.MissingMetricName:
+        msg = `sample missing metric name, series: ${series}`;
+        break;
+      case DiscardReason.InvalidMetricName:
+        msg = `sample invalid metric name, series: ${series}`;
+        break;
+      case DiscardReason.MaxLabelNamesPerSeries:
+        msg = `series has too many labels (limit ${limits.maxLabelNamesPerSeries}) series: ${series}`;
+        break;
+      case DiscardReason.TooFarInFuture:
+        msg = `timestamp too new: ${d.t[this.badSample]} (more than ${limits.creationGracePeriod}ms ahead, -validation.create-grace-period) series: ${series}`;
+        break;
+      case DiscardReason.TooOld:
+        msg = `timestamp too old: ${d.t[this.badSample]} (older than ${limits.rejectOldSamplesMaxAge}ms, -validation.reject-old-samples.max-age) series: ${series}`;
+        break;
+      default:
+        msg = `series rejected (${reason}): ${series}`;
+    }
+    return new ValidationError(reason, msg);
+  }
+}
+
+/** The reason a metadata entry is rejected, or undefined. */
+export function checkMetadata(m: MetadataEntry, limits: Limits): DiscardReason | undefined {
+  if (limits.enforceMetadataMetricName && m.metricFamilyName === '') return DiscardReason.MetadataMissingMetricName;
+  const max = limits.maxMetadataLength;
+  if (m.metricFamilyName.length > max) return DiscardReason.MetadataMetricNameTooLong;
+  if (m.help.length > max) return DiscardReason.MetadataHelpTooLong;
+  if (m.unit.length > max) return DiscardReason.MetadataUnitTooLong;
+  return undefined;
+}
+
+export function metadataError(reason: DiscardReason, m: MetadataEntry, limits: Limits): ValidationError {
+  const what = reason === DiscardReason.MetadataMissingMetricName ? 'metadata missing metric name'
+    : `metadata ${reason.replace(/_/g, ' ')} (limit ${limits.maxMetadataLength})`;
+  return new ValidationError(reason, `${what}: metric family ${JSON.stringify(m.metricFamilyName.slice(0, 200))}`);
+}
+
+function seriesString(d: WriteRequestDecoder, i: number, skip: string): string {
+  const parts: string[] = [];
+  for (let l = d.labelsStart[i]; l < d.labelsStart[i + 1]; l++) {
+    if (d.names[l] !== skip) parts.push(`${d.names[l]}=${quoteLabelValue(d.values[l].slice(0, 200))}`);
+  }
+  return `{${parts.join(', ')}}`;
+}
