@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CorruptionError, Decbuf, FileReader, verifyCRC32 } from '../encoding/index.js';
+import { CorruptionError, Decbuf, FileReader, verifyCRC32, type RangeReader } from '../encoding/index.js';
 import { SEGMENT_HEADER_SIZE, SEGMENT_MAGIC, chunkRefOffset, chunkRefSeq, segmentName } from './segment-format.js';
 
 /** One chunk read from a segment; `data` is a view into a buffer owned by the caller from now on. */
@@ -14,9 +14,9 @@ const TAIL_GUESS = 2048;
 
 /** Reads chunks from a block's segment files by reference, with positioned reads. */
 export class SegmentReader {
-  readonly #files: FileReader[];
+  readonly #files: RangeReader[];
 
-  private constructor(files: FileReader[]) {
+  private constructor(files: RangeReader[]) {
     this.#files = files;
   }
 
@@ -26,8 +26,22 @@ export class SegmentReader {
     try {
       for (let i = 0; i < names.length; i++) {
         if (names[i] !== segmentName(i)) throw new CorruptionError(`${dir}: segment ${segmentName(i)} missing`);
-        const f = await FileReader.open(join(dir, names[i]));
-        files.push(f);
+        files.push(await FileReader.open(join(dir, names[i])));
+      }
+    } catch (err) {
+      await Promise.all(files.map((f) => f.close()));
+      throw err;
+    }
+    return SegmentReader.fromReaders(files);
+  }
+
+  /**
+   * A reader over segment files given in order (000001, 000002, ...), local or in a bucket. Checks
+   * each header; closing the SegmentReader closes them, and so does a failure here.
+   */
+  static async fromReaders(files: RangeReader[]): Promise<SegmentReader> {
+    try {
+      for (const f of files) {
         const h = new Decbuf(await f.read(0, SEGMENT_HEADER_SIZE), f.path);
         if (h.be32() !== SEGMENT_MAGIC) throw new CorruptionError(`${f.path}: bad segment magic`);
       }
@@ -69,14 +83,14 @@ export class SegmentReader {
     return out;
   }
 
-  #file(seq: number): FileReader {
+  #file(seq: number): RangeReader {
     const f = this.#files[seq];
     if (f === undefined) throw new CorruptionError(`chunk segment ${segmentName(seq)} does not exist`);
     return f;
   }
 
   /** Decodes the chunk at `buf[at]`, or undefined when the buffer ends before it does. */
-  async #decodeAt(f: FileReader, buf: Uint8Array, at: number, ref: number): Promise<SegmentChunk | undefined> {
+  async #decodeAt(f: RangeReader, buf: Uint8Array, at: number, ref: number): Promise<SegmentChunk | undefined> {
     if (at >= buf.length) return undefined;
     const d = new Decbuf(buf, `${f.path} chunk ${ref}`, at);
     let len: number;
@@ -91,7 +105,7 @@ export class SegmentReader {
     return { encoding: buf[start], data: buf.subarray(start + 1, start + 1 + len) };
   }
 
-  async #readOne(f: FileReader, ref: number): Promise<SegmentChunk> {
+  async #readOne(f: RangeReader, ref: number): Promise<SegmentChunk> {
     const off = chunkRefOffset(ref);
     const head = await f.readUpTo(off, 10);
     const d = new Decbuf(head, `${f.path} chunk ${ref}`);

@@ -1,8 +1,24 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { CorruptionError } from './decbuf.js';
 
+/**
+ * Positioned reads of one immutable object of known size: a local file (FileReader) or an object in
+ * a bucket read with range requests (the store-gateway's readers). The index and chunk readers only
+ * need this.
+ */
+export interface RangeReader {
+  /** Names the object in errors. */
+  readonly path: string;
+  readonly size: number;
+  /** Exactly `[offset, offset+length)`; a range past the end is corruption. */
+  read(offset: number, length: number): Promise<Buffer>;
+  /** Like read() but clamps the range to the end of the object. */
+  readUpTo(offset: number, length: number): Promise<Buffer>;
+  close(): Promise<void>;
+}
+
 /** Positioned reads from one file, so that large files are never loaded whole. */
-export class FileReader {
+export class FileReader implements RangeReader {
   readonly path: string;
   readonly size: number;
   #fh: FileHandle;

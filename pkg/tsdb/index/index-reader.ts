@@ -1,5 +1,5 @@
 import { Labels } from '../../model/labels/index.js';
-import { CorruptionError, Decbuf, FileReader, verifyCRC32 } from '../encoding/index.js';
+import { CorruptionError, Decbuf, FileReader, verifyCRC32, type RangeReader } from '../encoding/index.js';
 import { ALL_POSTINGS_NAME, ALL_POSTINGS_VALUE, INDEX_HEADER_SIZE, INDEX_MAGIC, INDEX_VERSION_2, SERIES_ALIGN, TOC_SIZE } from './format.js';
 import { PostingsOffsetTable, type PostingsEntry } from './postings-offset-table.js';
 import { SymbolTable } from './symbol-table.js';
@@ -23,12 +23,12 @@ const SERIES_GUESS = 512;
  */
 export class IndexReader {
   readonly path: string;
-  readonly #f: FileReader;
+  readonly #f: RangeReader;
   readonly toc: TOC;
   readonly #symbols: SymbolTable;
   readonly #table: PostingsOffsetTable;
 
-  private constructor(f: FileReader, toc: TOC, symbols: SymbolTable, table: PostingsOffsetTable) {
+  private constructor(f: RangeReader, toc: TOC, symbols: SymbolTable, table: PostingsOffsetTable) {
     this.path = f.path;
     this.#f = f;
     this.toc = toc;
@@ -37,7 +37,12 @@ export class IndexReader {
   }
 
   static async open(path: string): Promise<IndexReader> {
-    const f = await FileReader.open(path);
+    return IndexReader.fromReader(await FileReader.open(path));
+  }
+
+  /** Opens the index behind `f` (a local file or a bucket object); closing the reader closes `f`. */
+  static async fromReader(f: RangeReader): Promise<IndexReader> {
+    const path = f.path;
     try {
       if (f.size < INDEX_HEADER_SIZE + TOC_SIZE) throw new CorruptionError(`${path}: index too small (${f.size} bytes)`);
       const h = new Decbuf(await f.read(0, INDEX_HEADER_SIZE), path);

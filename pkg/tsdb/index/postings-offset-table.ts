@@ -1,5 +1,5 @@
 import { compareUtf8 } from '../../model/labels/index.js';
-import { CorruptionError, Decbuf, type FileReader, verifyCRC32 } from '../encoding/index.js';
+import { CorruptionError, Decbuf, type RangeReader, verifyCRC32 } from '../encoding/index.js';
 
 /** Keep every this-many-th entry of a label name in memory (Prometheus uses 32 as well). */
 const SAMPLE_EVERY = 32;
@@ -33,11 +33,11 @@ interface NameSamples {
  * lookup reads at most 32 entries from disk, and a regex scans only that name's part of the table.
  */
 export class PostingsOffsetTable {
-  readonly #f: FileReader;
+  readonly #f: RangeReader;
   readonly #names: Map<string, NameSamples>;
   readonly #sortedNames: string[];
 
-  private constructor(f: FileReader, names: Map<string, NameSamples>) {
+  private constructor(f: RangeReader, names: Map<string, NameSamples>) {
     this.#f = f;
     this.#names = names;
     this.#sortedNames = [...names.keys()].sort(compareUtf8);
@@ -47,7 +47,7 @@ export class PostingsOffsetTable {
    * Reads the table at `offset` once, keeping samples. `postingsEnd` bounds the last postings list
    * (the start of the section after the postings).
    */
-  static async load(f: FileReader, offset: number, postingsEnd: number): Promise<PostingsOffsetTable> {
+  static async load(f: RangeReader, offset: number, postingsEnd: number): Promise<PostingsOffsetTable> {
     const what = `${f.path}: postings offset table`;
     const len = new Decbuf(await f.read(offset, 4), what).be32();
     const buf = await f.read(offset, 4 + len + 4);

@@ -1,4 +1,4 @@
-import { CorruptionError, Decbuf, type FileReader, verifyCRC32 } from '../encoding/index.js';
+import { CorruptionError, Decbuf, type RangeReader, verifyCRC32 } from '../encoding/index.js';
 
 const textDecoder = new TextDecoder();
 
@@ -17,7 +17,7 @@ export class SymbolTable {
     this.#decoded = new Array(at.length);
   }
 
-  static async load(f: FileReader, offset: number): Promise<SymbolTable> {
+  static async load(f: RangeReader, offset: number): Promise<SymbolTable> {
     const what = `${f.path}: symbol table`;
     const len = new Decbuf(await f.read(offset, 4), what).be32();
     const buf = await f.read(offset, 4 + len + 4);
