@@ -1,7 +1,7 @@
 // The bucket part of the `blocks_storage` section (Cortex bucket.Config, flags -blocks-storage.*).
 import { oneOf, section, string, type ConfigOf } from '../flagext/index.js';
 
-export const bucketBackends = ['filesystem'] as const;
+export const bucketBackends = ['filesystem', 'gcs'] as const;
 export type BucketBackend = (typeof bucketBackends)[number];
 
 /**
@@ -22,6 +22,21 @@ export const bucketFields = {
       help: 'Directory holding the blocks when -blocks-storage.backend=filesystem. Every process using it must see the same directory.',
     }),
   }),
+  gcs: section({
+    bucketName: string({ flag: 'blocks-storage.gcs.bucket-name', default: '', help: 'GCS bucket name (needed when -blocks-storage.backend=gcs).' }),
+    serviceAccount: string({
+      flag: 'blocks-storage.gcs.service-account',
+      default: '',
+      secret: true,
+      help: 'JSON of a GCS service account key. Empty uses application default credentials (GOOGLE_APPLICATION_CREDENTIALS, the metadata server, ...).',
+    }),
+    endpoint: string({
+      flag: 'blocks-storage.gcs.endpoint',
+      default: '',
+      category: 'advanced',
+      help: 'Override of the GCS JSON API endpoint, e.g. http://127.0.0.1:4443 for an emulator. Authentication is skipped with an override unless -blocks-storage.gcs.service-account is set.',
+    }),
+  }),
 } as const;
 
 export const bucketConfig = section(bucketFields);
@@ -29,4 +44,5 @@ export type BucketConfig = ConfigOf<typeof bucketConfig>;
 
 export function validateBucketConfig(cfg: BucketConfig): void {
   if (cfg.backend === 'filesystem' && cfg.filesystem.dir === '') throw new Error('blocks_storage: filesystem.dir must not be empty');
+  if (cfg.backend === 'gcs' && cfg.gcs.bucketName === '') throw new Error('blocks_storage: gcs.bucket_name is required with backend gcs');
 }

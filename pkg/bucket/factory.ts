@@ -1,6 +1,7 @@
 import type { Registry } from 'prom-client';
 import type { Bucket } from './bucket.js';
 import type { BucketConfig } from './config.js';
+import { GcsBucket } from './gcs/gcs-bucket.js';
 import { FilesystemBucket } from './filesystem/filesystem-bucket.js';
 import { instrumentedBucket } from './instrumented-bucket.js';
 
@@ -16,6 +17,9 @@ export function newBucket(cfg: BucketConfig, deps: BucketDeps): Bucket {
   switch (cfg.backend) {
     case 'filesystem':
       b = new FilesystemBucket(cfg.filesystem.dir);
+      break;
+    case 'gcs':
+      b = new GcsBucket(cfg.gcs);
       break;
   }
   return instrumentedBucket(b, deps.reg, deps.name);

@@ -37,13 +37,13 @@ export function promLabelsString(ls: Labels): string {
 export async function dumpQueryable(queryable: Queryable, mint: number, maxt: number, ...matchers: Matcher[]): Promise<SampleDump> {
   const q = await queryable.querier(mint, maxt);
   try {
-    return await dumpQuerier(q, mint, maxt, matchers);
+    return await dumpQuerier(q, mint, maxt, ...matchers);
   } finally {
     await q.close();
   }
 }
 
-async function dumpQuerier(q: Querier, mint: number, maxt: number, matchers: Matcher[]): Promise<SampleDump> {
+export async function dumpQuerier(q: Querier, mint: number, maxt: number, ...matchers: Matcher[]): Promise<SampleDump> {
   const out: SampleDump = new Map();
   if (matchers.length === 0) matchers = [new Matcher(MatchType.Regexp, '__name__', '.*')];
   const set = q.select({ start: mint, end: maxt, step: 0, func: '', range: 0, sortSeries: true }, ...matchers);

@@ -52,6 +52,14 @@ export class Block implements Queryable, ChunkQueryable, BlockReaders {
     }
   }
 
+  /**
+   * A block from readers opened elsewhere (the store-gateway reads the index and chunks from a
+   * bucket); `dir` only names it in errors. The block owns the readers from now on.
+   */
+  static fromParts(dir: string, meta: BlockMeta, index: IndexReader, segments: SegmentReader, tombstones: Tombstones): Block {
+    return new Block(dir, meta, index, segments, tombstones);
+  }
+
   /** Samples with timestamps in [mint, maxt] (inclusive). Close it: the block waits for that. */
   async querier(mint: number, maxt: number): Promise<Querier> {
     return new BlockQuerier(this, mint, maxt, this.#acquire());

@@ -52,6 +52,11 @@ export async function readTombstones(dir: string): Promise<Map<number, number[]>
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
     throw err;
   }
+  return decodeTombstones(buf, path);
+}
+
+/** Decodes a tombstones file's bytes; `path` names it in errors. */
+export function decodeTombstones(buf: Buffer, path: string): Map<number, number[]> {
   if (buf.length < 9) throw new CorruptionError(`${path}: too short`);
   const d = new Decbuf(buf, path, 0, buf.length - 4);
   if (d.be32() !== TOMBSTONES_MAGIC) throw new CorruptionError(`${path}: bad magic`);

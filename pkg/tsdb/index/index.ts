@@ -6,4 +6,5 @@ export { EmptyPostings, insertPosting, intersectPostings, mergePostings, seekInd
 export { MemPostings } from './mem-postings.js';
 export type { PostingsIndex } from './postings-for-matchers.js';
 export { postingsForMatchers } from './postings-for-matchers.js';
-export { type TOC } from './toc.js';
+export { decodeTOC, type TOC } from './toc.js';
+export { INDEX_HEADER_SIZE, TOC_SIZE } from './format.js';

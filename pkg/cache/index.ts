@@ -1,0 +1,6 @@
+export type { Cache } from './cache.js';
+export { cacheBackends, cachesConfig, redisConfig, validateRedisConfig, type CacheBackend, type CachesConfig, type RedisConfig } from './config.js';
+export { instrumentedCache } from './instrumented-cache.js';
+export { LruCache } from './lru-cache.js';
+export { RedisCache } from './redis-cache.js';
+export { RedisPool } from './redis-client.js';

@@ -1,0 +1,50 @@
+// A small pool of ioredis connections configured from RedisConfig. Commands fail fast while Redis
+// is unreachable (no offline queue, no per-command retries); ioredis keeps reconnecting meanwhile.
+import { Redis } from 'ioredis';
+import type { RedisConfig } from './config.js';
+
+export class RedisPool {
+  readonly #clients: Redis[];
+  #next = 0;
+
+  constructor(cfg: RedisConfig) {
+    const [host, portText] = splitHostPort(cfg.address);
+    this.#clients = [];
+    for (let i = 0; i < cfg.poolSize; i++) {
+      this.#clients.push(
+        new Redis({
+          host,
+          port: Number(portText),
+          password: cfg.password === '' ? undefined : cfg.password,
+          username: cfg.username === '' ? undefined : cfg.username,
+          db: cfg.db,
+          connectTimeout: cfg.dialTimeout,
+          commandTimeout: cfg.timeout,
+          enableOfflineQueue: false,
+          maxRetriesPerRequest: 0,
+          retryStrategy: (times) => Math.min(times * 100, 2000),
+          ...(cfg.tlsEnabled ? { tls: { rejectUnauthorized: !cfg.tlsInsecureSkipVerify } } : {}),
+        }),
+      );
+      // Errors reach callers as failed commands; the connection's own error events are expected
+      // while Redis is away and must not become unhandled 'error' events.
+      this.#clients[i].on('error', () => {});
+    }
+  }
+
+  client(): Redis {
+    const c = this.#clients[this.#next];
+    this.#next = (this.#next + 1) % this.#clients.length;
+    return c;
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.#clients) c.disconnect();
+  }
+}
+
+function splitHostPort(addr: string): [string, string] {
+  const i = addr.lastIndexOf(':');
+  if (i <= 0) return [addr, '6379'];
+  return [addr.slice(0, i).replace(/^\[|\]$/g, ''), addr.slice(i + 1)];
+}
