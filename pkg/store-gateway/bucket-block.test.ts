@@ -8,7 +8,7 @@ import { FilesystemBucket, instrumentedBucket, tenantBucketReader } from '../buc
 import { uploadTestBlock } from '../bucket-index/testing.js';
 import { LruCache, instrumentedCache } from '../cache/index.js';
 import { Matcher, MatchType } from '../model/labels/index.js';
-import { dumpPlain, dumpQuerier, type PlainSeries } from '../tsdb/block/block-test-util.js';
+import { dumpPlain, dumpQueryable, type PlainSeries } from '../tsdb/block/block-test-util.js';
 import { openBucketBlock, INDEX_HEADER_FILENAME } from './bucket-block.js';
 
 const root = await fs.mkdtemp(path.join(tmpdir(), 'myelin-sg-block-'));
@@ -41,15 +41,14 @@ test('a block read from the bucket through index-header and caches returns exact
   assert.ok((await fs.stat(path.join(local, INDEX_HEADER_FILENAME))).size > 0);
   const job3 = new Matcher(MatchType.Equal, 'job', 'job-3');
   const want = dumpPlain(series.filter((s) => s.labels.job === 'job-3'), 1_000_000, 5_000_000);
-  const q = await block.querier(1_000_000, 5_000_000);
-  assert.deepEqual(await dumpQuerier(q, 1_000_000, 5_000_000, job3), want);
+  assert.deepEqual(await dumpQueryable(block, 1_000_000, 5_000_000, job3), want);
   const bytesAfterCold = Number((await reg.getSingleMetricAsString('myelin_objstore_bucket_operation_fetched_bytes_total')).match(/get_range"\} (\d+)/)?.[1]);
   // Warm: the same query is served from the caches, no new range reads.
-  assert.deepEqual(await dumpQuerier(await block.querier(1_000_000, 5_000_000), 1_000_000, 5_000_000, job3), want);
+  assert.deepEqual(await dumpQueryable(block, 1_000_000, 5_000_000, job3), want);
   const bytesAfterWarm = Number((await reg.getSingleMetricAsString('myelin_objstore_bucket_operation_fetched_bytes_total')).match(/get_range"\} (\d+)/)?.[1]);
   assert.equal(bytesAfterWarm, bytesAfterCold);
   assert.match(await reg.metrics(), /myelin_cache_hits_total\{name="chunks"\} [1-9]/);
-  assert.deepEqual(await dumpQuerier(await block.querier(0, Infinity), 0, Infinity), dumpPlain(series));
+  assert.deepEqual(await dumpQueryable(block, 0, Infinity), dumpPlain(series));
   await block.close();
 
   // Reopening uses the index-header on disk: no reads of the symbol or postings offset tables.
@@ -57,6 +56,8 @@ test('a block read from the bucket through index-header and caches returns exact
   const again = await openBucketBlock(tb, 'tenant-a', meta.ulid, local, caches);
   const afterOps = Number((await reg.getSingleMetricAsString('myelin_objstore_bucket_operations_total')).match(/operation="get_range"\} (\d+)/)?.[1]);
   assert.equal(afterOps - before, 0); // the segment header check of chunks/000001 hits the chunks cache
-  assert.deepEqual((await (await again.querier(0, Infinity)).labelValues('job', { limit: 0 })).length, 7);
+  const q = await again.querier(0, Infinity);
+  assert.deepEqual((await q.labelValues('job', { limit: 0 })).length, 7);
+  await q.close();
   await again.close();
 });
