@@ -1,5 +1,6 @@
 // The distributor's metrics, named as Cortex's with the myelin_ prefix.
 import { Counter, type Registry } from 'prom-client';
+import { discardedSamplesCounter } from '../limits/index.js';
 
 export class DistributorMetrics {
   readonly requestsIn: Counter<'user'>;
@@ -25,7 +26,7 @@ export class DistributorMetrics {
     this.receivedMetadata = c('myelin_distributor_received_metadata_total', 'Metadata that passed validation and limits and was sent to the ingesters.', ['user']);
     this.nonHaSamples = c('myelin_distributor_non_ha_samples_received_total', 'Samples of tenants with the HA tracker enabled that carried no cluster or replica label.', ['user']);
     this.dedupedSamples = c('myelin_distributor_deduped_samples_total', 'Samples dropped because they came from a non-elected HA replica.', ['user', 'cluster']);
-    this.discardedSamples = c('myelin_discarded_samples_total', 'Samples discarded, by reason.', ['reason', 'user']);
+    this.discardedSamples = discardedSamplesCounter(registry);
     this.discardedMetadata = c('myelin_discarded_metadata_total', 'Metadata discarded, by reason.', ['reason', 'user']);
     this.discardedRequests = c('myelin_discarded_requests_total', 'Push requests discarded before decoding, by reason.', ['reason', 'user']);
     this.ingesterAppends = c('myelin_distributor_ingester_appends_total', 'Push calls to ingesters.', ['ingester', 'type']);

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
+import { discardedSamplesCounter } from '../limits/index.js';
 
 /** The ingester's own metrics, named as Cortex's with the myelin_ prefix. */
 export class IngesterMetrics {
@@ -22,7 +23,7 @@ export class IngesterMetrics {
     const registers = [reg];
     this.ingestedSamples = new Counter({ name: 'myelin_ingester_ingested_samples_total', help: 'The total number of samples ingested (durable in the WAL).', registers });
     this.ingestedSamplesFailures = new Counter({ name: 'myelin_ingester_ingested_samples_failures_total', help: 'The total number of samples that errored on ingestion.', registers });
-    this.discardedSamples = new Counter({ name: 'myelin_discarded_samples_total', help: 'The total number of samples that were discarded, by reason and tenant.', labelNames: ['reason', 'user'], registers });
+    this.discardedSamples = discardedSamplesCounter(reg);
     this.memoryUsers = new Gauge({ name: 'myelin_ingester_memory_users', help: 'The current number of tenants with a TSDB open in memory.', registers, collect() { this.set(memory.users()); } });
     this.memorySeries = new Gauge({ name: 'myelin_ingester_memory_series', help: 'The current number of series in memory.', registers, collect() { this.set(memory.series()); } });
     this.seriesCreated = new Counter({ name: 'myelin_ingester_memory_series_created_total', help: 'The total number of series that were created per tenant.', labelNames: ['user'], registers });

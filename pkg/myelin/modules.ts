@@ -3,6 +3,7 @@ export const Module = {
   Server: 'server',
   RuntimeConfig: 'runtime-config',
   Overrides: 'overrides',
+  Ring: 'ring',
   Distributor: 'distributor',
   Ingester: 'ingester',
   Querier: 'querier',
@@ -18,9 +19,10 @@ export const moduleDeps = {
   [Module.Server]: [],
   [Module.RuntimeConfig]: [Module.Server],
   [Module.Overrides]: [Module.RuntimeConfig],
-  [Module.Distributor]: [Module.Server, Module.Overrides],
+  [Module.Ring]: [Module.Server],
+  [Module.Distributor]: [Module.Server, Module.Overrides, Module.Ring],
   [Module.Ingester]: [Module.Server, Module.Overrides],
-  [Module.Querier]: [Module.Server, Module.Overrides],
+  [Module.Querier]: [Module.Server, Module.Overrides, Module.Ring],
   [Module.StoreGateway]: [Module.Server, Module.Overrides],
   [Module.Compactor]: [Module.Server, Module.Overrides],
   [Module.QueryFrontend]: [Module.Server, Module.Overrides],
@@ -28,4 +30,4 @@ export const moduleDeps = {
 } satisfies Record<ModuleName, readonly ModuleName[]>;
 
 /** Modules that are wiring only and cannot be a -target of their own. */
-export const internalModules: ReadonlySet<ModuleName> = new Set([Module.Server, Module.RuntimeConfig, Module.Overrides]);
+export const internalModules: ReadonlySet<ModuleName> = new Set([Module.Server, Module.RuntimeConfig, Module.Overrides, Module.Ring]);

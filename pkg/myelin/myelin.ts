@@ -3,8 +3,15 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { newBucket } from '../bucket/index.js';
 import { IngesterService } from '../generated/myelin/ingester.js';
 import { Ingester, TransferReceiver, ingesterGrpcService, registerIngesterRoutes, transferOutVia } from '../ingester/index.js';
-import { MemoryStore, createKVClient } from '../kv/index.js';
-import { instanceDescCodec } from '../ring/index.js';
+import { Distributor, validateDistributorConfig } from '../distributor/index.js';
+import type { ReplicaDesc } from '../distributor/index.js';
+import { MemoryStore, createKVClient, jsonCodec } from '../kv/index.js';
+import { prometheusApi } from '../api/prometheus/index.js';
+import { IngesterConn } from '../ingester/client/index.js';
+import { Engine } from '../promql/index.js';
+import { IngestersQueryable } from '../querier/index.js';
+import { Ring, instanceDescCodec } from '../ring/index.js';
+import { ClientPool } from '../ring/client/index.js';
 import { Overrides } from '../limits/index.js';
 import type { Logger } from '../log/index.js';
 import { ModuleManager } from '../modules/index.js';
@@ -13,7 +20,7 @@ import { Server } from '../server/index.js';
 import { ServiceManager } from '../services/index.js';
 import type { Service, State } from '../services/index.js';
 import { TenantResolver } from '../tenant/index.js';
-import { registerBuildInfo } from './build-info.js';
+import { registerBuildInfo, version } from './build-info.js';
 import type { MyelinConfig } from './config.js';
 import { Module, internalModules, moduleDeps } from './modules.js';
 import type { ModuleName } from './modules.js';
@@ -33,6 +40,7 @@ export class Myelin {
   /** The in-memory KV store every ring of this process shares when its store is `inmemory`. */
   readonly memoryKv = new MemoryStore();
   #ingester: Ingester | undefined;
+  #ingesterRing: Ring | undefined;
   #shutdownRequested: () => void = () => {};
   #server: Server | undefined;
   #runtimeConfig: RuntimeConfigManager | undefined;
@@ -111,9 +119,10 @@ export class Myelin {
       [Module.Server]: () => this.#initServer(),
       [Module.RuntimeConfig]: () => this.#initRuntimeConfig(),
       [Module.Overrides]: () => this.#initOverrides(),
-      [Module.Distributor]: () => this.#pending(Module.Distributor),
+      [Module.Ring]: () => this.#initRing(),
+      [Module.Distributor]: () => this.#initDistributor(),
       [Module.Ingester]: () => this.#initIngester(),
-      [Module.Querier]: () => this.#pending(Module.Querier),
+      [Module.Querier]: () => this.#initQuerier(),
       [Module.StoreGateway]: () => this.#pending(Module.StoreGateway),
       [Module.Compactor]: () => this.#pending(Module.Compactor),
       [Module.QueryFrontend]: () => this.#pending(Module.QueryFrontend),
@@ -150,6 +159,62 @@ export class Myelin {
     const rc = this.#runtimeConfig ?? bug('runtime config');
     this.#overrides = new Overrides(this.cfg.limits, () => rc.current().overrides);
     return null;
+  }
+
+  /** The process's client of the ingester ring (its own watch), for distributors and queriers. */
+  #initRing(): Service {
+    const ringCfg = this.cfg.ingester.lifecycler.ring;
+    this.#ingesterRing = new Ring(ringCfg, 'ingester', 'ingester', {
+      kv: createKVClient(ringCfg.kvstore, instanceDescCodec, { memory: this.memoryKv, logger: this.logger, registry: this.registry, kvName: 'ingester-ring-client' }),
+      logger: this.logger,
+      registry: this.registry,
+    });
+    return this.#ingesterRing.service;
+  }
+
+  #initDistributor(): Service {
+    const cfg = this.cfg.distributor;
+    validateDistributorConfig(cfg);
+    const ha = cfg.haTracker;
+    const distributor = new Distributor(cfg, {
+      limits: this.overrides,
+      ingesterRing: this.#ingesterRing ?? bug('ingester ring'),
+      clientFactory: (addr) => new IngesterConn(this.cfg.ingesterClient, addr),
+      haKV: ha.enableHaTracker
+        ? createKVClient(ha.kvstore, jsonCodec<ReplicaDesc>(), { memory: this.memoryKv, logger: this.logger, registry: this.registry, kvName: 'distributor-ha-tracker' })
+        : undefined,
+      registry: this.registry,
+      logger: this.logger,
+    });
+    distributor.registerRoutes(this.server.http, (req) => this.server.tenant(req));
+    this.links.push(
+      { section: 'Distributor', title: 'HA tracker status', path: '/distributor/ha_tracker' },
+      { section: 'Distributor', title: 'Usage statistics', path: '/distributor/all_user_stats' },
+    );
+    return distributor.service();
+  }
+
+  async #initQuerier(): Promise<Service> {
+    const ring = this.#ingesterRing ?? bug('ingester ring');
+    const qcfg = this.cfg.querier;
+    const pool = new ClientPool<IngesterConn>(
+      { checkInterval: 15_000, healthCheckEnabled: true, healthCheckTimeout: qcfg.timeout },
+      { factory: (addr) => new IngesterConn(this.cfg.ingesterClient, addr), addresses: () => ring.snapshot().instances.map((i) => i.addr),
+        logger: this.logger, registry: this.registry, name: 'querier_ingester' },
+    );
+    const engine = new Engine({ lookbackDelta: qcfg.lookbackDelta, timeout: qcfg.timeout, maxSamples: qcfg.maxSamples, maxConcurrent: qcfg.maxConcurrent });
+    const prefix = `${this.cfg.api.prometheusHttpPrefix.replace(/\/$/, '')}/api/v1`;
+    await this.server.http.register(prometheusApi, {
+      prefix,
+      engine,
+      tenantOf: (req) => this.server.tenant(req),
+      queryable: (tenant) => new IngestersQueryable(tenant, {
+        ring, client: (addr) => pool.get(addr), queryIngestersWithin: qcfg.queryIngestersWithin, timeout: qcfg.timeout,
+      }),
+      buildInfo: { version, revision: process.env.MYELIN_REVISION ?? 'unknown', branch: process.env.MYELIN_BRANCH ?? 'unknown' },
+    });
+    this.links.push({ section: 'Querier', title: 'Prometheus API: build info', path: `${prefix}/status/buildinfo` });
+    return pool.service();
   }
 
   async #initIngester(): Promise<Service> {

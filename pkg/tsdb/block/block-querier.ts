@@ -136,7 +136,8 @@ class BlockSeriesSet implements SeriesSet {
   }
 }
 
-class BlockSeries implements Series {
+/** A series whose samples are read from its chunks, clipped to [mint, maxt]. */
+export class BlockSeries implements Series {
   readonly labels: Labels;
   readonly #s: BlockChunkSeries;
   readonly #mint: number;

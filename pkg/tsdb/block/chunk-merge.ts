@@ -20,7 +20,7 @@ interface OwnedChunk {
  * copies (the same chunk shipped by RF replicas) are kept once; other overlapping runs are decoded,
  * merged with duplicate timestamps dropped (the earlier source wins) and re-encoded as XOR.
  */
-export function mergeOverlappingChunks(group: ChunkSeries[]): ChunkSeries {
+export function mergeOverlappingChunks(group: ChunkSeries[]): BlockChunkSeries {
   const all: OwnedChunk[] = [];
   for (const s of group) {
     const it = s.chunks();

@@ -1,0 +1,4 @@
+export { apiConfig, querierConfig } from './config.js';
+export type { ApiConfig, QuerierConfig } from './config.js';
+export { IngestersQueryable } from './ingesters-queryable.js';
+export type { IngestersQueryableDeps } from './ingesters-queryable.js';

@@ -1,0 +1,163 @@
+import type { ServiceError } from '@grpc/grpc-js';
+import type { LabelNamesResponse, LabelValuesResponse, QueryStreamResponse } from '../generated/myelin/ingester.js';
+import type { IngesterConn } from '../ingester/client/index.js';
+import { toProtoMatchers } from '../ingester/client/index.js';
+import { Labels, compareUtf8 } from '../model/labels/index.js';
+import type { Matcher } from '../model/labels/index.js';
+import { Read } from '../ring/index.js';
+import type { InstanceDesc, ReadRing } from '../ring/index.js';
+import type { ChunkSeries, LabelHints, Querier, Queryable, SelectHints, Series, SeriesSet } from '../storage/index.js';
+import { BlockChunkSeries, BlockSeries, mergeOverlappingChunks } from '../tsdb/block/index.js';
+import { tenantMetadata } from '../tenant/index.js';
+
+export interface IngestersQueryableDeps {
+  ring: ReadRing;
+  client: (addr: string) => IngesterConn;
+  /** Only ranges newer than now − this reach the ingesters (ms); 0 always asks them. */
+  queryIngestersWithin: number;
+  /** Per-call timeout in ms. */
+  timeout: number;
+  now?: () => number;
+}
+
+/**
+ * Reads recent data of one tenant from the ingesters (Cortex distributor_queryable): every healthy
+ * ingester is asked with QueryStream, up to the ring's tolerated failures may fail, and the RF
+ * copies of each series are merged (identical chunks kept once, overlapping ones deduplicated).
+ */
+export class IngestersQueryable implements Queryable {
+  readonly #tenant: string;
+  readonly #deps: IngestersQueryableDeps;
+
+  constructor(tenant: string, deps: IngestersQueryableDeps) {
+    this.#tenant = tenant;
+    this.#deps = deps;
+  }
+
+  async querier(mint: number, maxt: number): Promise<Querier> {
+    const now = (this.#deps.now ?? Date.now)();
+    const within = this.#deps.queryIngestersWithin;
+    const skip = within > 0 && maxt < now - within;
+    return new IngestersQuerier(this.#tenant, this.#deps, skip ? undefined : Math.max(mint, within > 0 ? now - within : mint), maxt);
+  }
+}
+
+class IngestersQuerier implements Querier {
+  readonly #tenant: string;
+  readonly #deps: IngestersQueryableDeps;
+  /** Undefined when the range is too old for ingesters. */
+  readonly #mint: number | undefined;
+  readonly #maxt: number;
+
+  constructor(tenant: string, deps: IngestersQueryableDeps, mint: number | undefined, maxt: number) {
+    this.#tenant = tenant;
+    this.#deps = deps;
+    this.#mint = mint;
+    this.#maxt = maxt;
+  }
+
+  select(hints: SelectHints, ...matchers: Matcher[]): SeriesSet {
+    const mint = this.#mint;
+    if (mint === undefined) return listSeriesSet(async () => []);
+    const start = Math.max(mint, hints.start);
+    const end = Math.min(this.#maxt, hints.end);
+    return listSeriesSet(async () => {
+      const answers = await this.#fanOut((conn, deadline) => queryStream(conn, this.#tenant, start, end, matchers, deadline));
+      return mergeReplicas(answers.flat(), start, end);
+    });
+  }
+
+  async labelNames(hints: LabelHints, ...matchers: Matcher[]): Promise<string[]> {
+    if (this.#mint === undefined) return [];
+    const req = { startTimestampMs: this.#mint, endTimestampMs: this.#maxt, matchers: toProtoMatchers(matchers), limit: hints.limit };
+    const answers = await this.#fanOut((conn, deadline) => unary<LabelNamesResponse>((cb) =>
+      conn.client.labelNames(req, tenantMetadata(this.#tenant), { deadline }, cb)));
+    return union(answers.map((a) => a.labelNames), hints.limit);
+  }
+
+  async labelValues(name: string, hints: LabelHints, ...matchers: Matcher[]): Promise<string[]> {
+    if (this.#mint === undefined) return [];
+    const req = { labelName: name, startTimestampMs: this.#mint, endTimestampMs: this.#maxt, matchers: toProtoMatchers(matchers), limit: hints.limit };
+    const answers = await this.#fanOut((conn, deadline) => unary<LabelValuesResponse>((cb) =>
+      conn.client.labelValues(req, tenantMetadata(this.#tenant), { deadline }, cb)));
+    return union(answers.map((a) => a.labelValues), hints.limit);
+  }
+
+  async close(): Promise<void> {}
+
+  /** Calls every healthy ingester; fails once more than the tolerated number of them failed. */
+  async #fanOut<T>(call: (conn: IngesterConn, deadline: number) => Promise<T>): Promise<T[]> {
+    const set = this.#deps.ring.getAllHealthy(Read);
+    const deadline = Date.now() + this.#deps.timeout;
+    const results = await Promise.allSettled(set.instances.map((inst: InstanceDesc) => call(this.#deps.client(inst.addr), deadline)));
+    const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed.length > set.maxErrors) {
+      throw new Error(`query ingesters: ${failed.length} of ${set.instances.length} failed (at most ${set.maxErrors} may): ${(failed[0].reason as Error).message}`);
+    }
+    return results.filter((r): r is PromiseFulfilledResult<Awaited<T>> => r.status === 'fulfilled').map((r) => r.value);
+  }
+}
+
+function unary<T>(fn: (cb: (err: ServiceError | null, v?: T) => void) => void): Promise<T> {
+  return new Promise((resolve, reject) => fn((err, v) => (err ? reject(err) : resolve(v as T))));
+}
+
+/** The chunk series one ingester holds for a query. */
+function queryStream(conn: IngesterConn, tenant: string, start: number, end: number, matchers: Matcher[], deadline: number): Promise<ChunkSeries[]> {
+  return new Promise((resolve, reject) => {
+    const out: ChunkSeries[] = [];
+    const call = conn.client.queryStream({ startTimestampMs: start, endTimestampMs: end, matchers: toProtoMatchers(matchers), streamSamples: false },
+      tenantMetadata(tenant), { deadline });
+    call.on('data', (msg: QueryStreamResponse) => {
+      for (const cs of msg.chunkseries) {
+        const labels = Labels.fromPairs(cs.labels.flatMap((l) => [l.name, l.value]));
+        out.push(new BlockChunkSeries(labels, cs.chunks.map((c) => c.startTimestampMs), cs.chunks.map((c) => c.endTimestampMs),
+          cs.chunks.map((c) => c.encoding), cs.chunks.map((c) => c.data)));
+      }
+    });
+    call.on('error', reject);
+    call.on('end', () => resolve(out));
+  });
+}
+
+/** Groups the replicas of each series, merges their chunks, and returns the series in label order. */
+function mergeReplicas(all: ChunkSeries[], mint: number, maxt: number): Series[] {
+  const groups = new Map<string, ChunkSeries[]>();
+  for (const s of all) {
+    const g = groups.get(s.labels.key);
+    if (g === undefined) groups.set(s.labels.key, [s]);
+    else g.push(s);
+  }
+  return [...groups.values()]
+    .map((g) => new BlockSeries(mergeOverlappingChunks(g), mint, maxt))
+    .sort((a, b) => Labels.compare(a.labels, b.labels));
+}
+
+function union(lists: string[][], limit: number): string[] {
+  const all = [...new Set(lists.flat())].sort(compareUtf8);
+  return limit > 0 ? all.slice(0, limit) : all;
+}
+
+/** A series set over a list loaded on the first next() (lazy, as the Querier contract asks). */
+function listSeriesSet(load: () => Promise<Series[]>): SeriesSet {
+  let items: Series[] | undefined;
+  let i = -1;
+  let err: Error | undefined;
+  return {
+    async next() {
+      if (err !== undefined) return false;
+      if (items === undefined) {
+        try {
+          items = await load();
+        } catch (e) {
+          err = e instanceof Error ? e : new Error(String(e));
+          return false;
+        }
+      }
+      return ++i < items.length;
+    },
+    at: () => (items as Series[])[i],
+    err: () => err,
+    warnings: () => [],
+  };
+}
