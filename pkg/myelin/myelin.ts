@@ -203,7 +203,7 @@ export class Myelin {
         logger: this.logger, registry: this.registry, name: 'querier_ingester' },
     );
     const engine = new Engine({ lookbackDelta: qcfg.lookbackDelta, timeout: qcfg.timeout, maxSamples: qcfg.maxSamples, maxConcurrent: qcfg.maxConcurrent });
-    const prefix = `${this.cfg.api.prometheusHttpPrefix.replace(/\/$/, '')}/api/v1`;
+    const prefix = this.cfg.api.prometheusHttpPrefix.replace(/\/$/, '');
     await this.server.http.register(prometheusApi, {
       prefix,
       engine,
@@ -213,7 +213,7 @@ export class Myelin {
       }),
       buildInfo: { version, revision: process.env.MYELIN_REVISION ?? 'unknown', branch: process.env.MYELIN_BRANCH ?? 'unknown' },
     });
-    this.links.push({ section: 'Querier', title: 'Prometheus API: build info', path: `${prefix}/status/buildinfo` });
+    this.links.push({ section: 'Querier', title: 'Prometheus API: build info', path: `${prefix}/api/v1/status/buildinfo` });
     return pool.service();
   }
 
