@@ -20,14 +20,9 @@ export class HeadAppender implements Appender {
   /** Only the head's hard bound applies (bulk loads such as transfers, like WAL replay). */
   readonly #hardBoundOnly: boolean;
   #minValidTime: number;
-  #series: MemSeries[] = [];
-  /** Series whose pendingAppends this batch incremented. */
-  #touched: MemSeries[] = [];
-  #refs = new Float64Array(256);
-  #ts = new Float64Array(256);
-  /** Values as a typed array: plain arrays may canonicalise NaN payloads such as the stale marker. */
-  #vs = new Float64Array(256);
-  #n = 0;
+  #b = new Batch();
+  /** A batch whose commit finished, kept for reuse (fewer allocations, less GC). */
+  #spare: Batch | undefined = undefined;
 
   constructor(head: Head, id: number, hardBoundOnly = false) {
     this.#head = head;
@@ -73,77 +68,91 @@ export class HeadAppender implements Appender {
       head.metrics.rejectedSamples.inc({ reason: AppendErrorCode.OutOfOrderSample });
       throw new AppendError(AppendErrorCode.OutOfOrderSample, `${s.labels.toString()} t=${t} last=${lastT}`);
     }
+    const b = this.#b;
     if (!ours) {
-      // Counted once per hand-over, released once per entry of #touched: balanced even when
+      // Counted once per hand-over, released once per entry of `touched`: balanced even when
       // concurrent appenders take the series back and forth.
       s.pendingAppends++;
-      this.#touched.push(s);
+      b.touched[b.nTouched++] = s;
     }
     s.pendingOwner = this.#id;
     s.pendingT = t;
     s.pendingHi = hi;
     s.pendingLo = lo;
-    const n = this.#n;
-    if (n === this.#ts.length) this.#grow();
-    this.#series[n] = s;
-    this.#refs[n] = s.ref;
-    this.#ts[n] = t;
-    this.#vs[n] = v;
-    this.#n = n + 1;
+    b.push(s, t, v);
     return s.ref;
   }
 
+  async commit(): Promise<void> {
+    const b = this.#b;
+    if (b.n === 0) return;
+    // Detach the batch so the appender can take the next one while the WAL write is in flight.
+    this.#b = this.#spare ?? new Batch();
+    this.#spare = undefined;
+    const head = this.#head;
+    try {
+      if (head.wal !== undefined) await logBatch(head, head.wal, b);
+      applySamples(head, b.series, b.ts, b.vs, b.n);
+    } finally {
+      this.#release(b);
+      this.#minValidTime = this.#bound();
+      this.#spare = b;
+    }
+  }
+
+  #release(b: Batch): void {
+    for (let i = 0; i < b.nTouched; i++) {
+      const s = b.touched[i];
+      s.pendingAppends--;
+      if (s.pendingOwner === this.#id) s.pendingOwner = 0;
+    }
+    b.clear();
+  }
+
+  rollback(): void {
+    this.#release(this.#b);
+    this.#minValidTime = this.#bound();
+  }
+}
+
+/** One batch of samples, columnar. Arrays keep their capacity across clear(). */
+class Batch {
+  series: MemSeries[] = [];
+  /** Series whose pendingAppends this batch incremented, in [0, nTouched). */
+  touched: MemSeries[] = [];
+  nTouched = 0;
+  refs = new Float64Array(256);
+  ts = new Float64Array(256);
+  /** Values as a typed array: plain arrays may canonicalise NaN payloads such as the stale marker. */
+  vs = new Float64Array(256);
+  n = 0;
+
+  push(s: MemSeries, t: number, v: number): void {
+    const n = this.n;
+    if (n === this.ts.length) this.#grow();
+    this.series[n] = s;
+    this.refs[n] = s.ref;
+    this.ts[n] = t;
+    this.vs[n] = v;
+    this.n = n + 1;
+  }
+
   #grow(): void {
-    const cap = this.#ts.length * 2;
+    const cap = this.ts.length * 2;
     const grow = (a: Float64Array) => {
       const b = new Float64Array(cap);
       b.set(a);
       return b;
     };
-    this.#refs = grow(this.#refs);
-    this.#ts = grow(this.#ts);
-    this.#vs = grow(this.#vs);
+    this.refs = grow(this.refs);
+    this.ts = grow(this.ts);
+    this.vs = grow(this.vs);
   }
 
-  async commit(): Promise<void> {
-    const n = this.#n;
-    if (n === 0) return;
-    const series = this.#series;
-    const touched = this.#touched;
-    const refs = this.#refs;
-    const ts = this.#ts;
-    const vs = this.#vs;
-    // Detach the batch so the appender can take the next one while the WAL write is in flight.
-    // Same capacity as the batch just taken: appenders see batches of similar sizes.
-    this.#series = [];
-    this.#touched = [];
-    this.#refs = new Float64Array(refs.length);
-    this.#ts = new Float64Array(ts.length);
-    this.#vs = new Float64Array(vs.length);
-    this.#n = 0;
-    const head = this.#head;
-    try {
-      if (head.wal !== undefined) await logBatch(head, head.wal, series, refs, ts, vs, n);
-      applySamples(head, series, ts, vs, n);
-    } finally {
-      this.#release(touched);
-      this.#minValidTime = this.#bound();
-    }
-  }
-
-  #release(touched: readonly MemSeries[]): void {
-    for (const s of touched) {
-      s.pendingAppends--;
-      if (s.pendingOwner === this.#id) s.pendingOwner = 0;
-    }
-  }
-
-  rollback(): void {
-    this.#release(this.#touched);
-    this.#touched = [];
-    this.#series = [];
-    this.#n = 0;
-    this.#minValidTime = this.#bound();
+  /** Empties the batch. Series stay referenced from the arrays until overwritten (harmless). */
+  clear(): void {
+    this.n = 0;
+    this.nTouched = 0;
   }
 }
 
@@ -151,15 +160,8 @@ export class HeadAppender implements Appender {
  * Writes one batch to the WAL: a series record for the batch's series the WAL has not seen yet, and
  * the samples record. Encoding and framing are synchronous (the head's encoders are shared).
  */
-async function logBatch(
-  head: Head,
-  wal: Wal,
-  series: readonly MemSeries[],
-  refs: Float64Array,
-  ts: Float64Array,
-  vs: Float64Array,
-  n: number,
-): Promise<void> {
+async function logBatch(head: Head, wal: Wal, b: Batch): Promise<void> {
+  const { series, refs, ts, vs, n } = b;
   const newSeries: MemSeries[] = [];
   for (let i = 0; i < n; i++) {
     const s = series[i];

@@ -11,6 +11,7 @@ import { MemPostings } from './index/index.js';
 import type { ChunkCutOptions } from './mem-series.js';
 import { MemSeries } from './mem-series.js';
 import { SeriesMap } from './series-map.js';
+import { SeriesRefs } from './series-refs.js';
 import type { WalOptions } from './wal/index.js';
 import { RecordEncoder, Wal } from './wal/index.js';
 
@@ -64,7 +65,7 @@ export class Head implements Appendable, Queryable, ChunkQueryable {
   /** Internal. */
   readonly log: Logger | undefined;
   /** Internal: series by ref and by labels key. */
-  readonly byRef = new Map<number, MemSeries>();
+  readonly byRef = new SeriesRefs();
   readonly #byLabels = new SeriesMap();
   /** Internal. */
   readonly postings = new MemPostings();
