@@ -108,3 +108,28 @@ test('concurrent queries beyond the limit wait for a slot', async () => {
   assert.equal((await first).value.type, 'vector');
   assert.equal((await queued).value.type, 'vector');
 });
+
+test('steps wider than the windows load only the windows and agree with instant queries', async () => {
+  const db = new MemoryStorage();
+  for (let s = 0; s < 3; s++) {
+    const ls = Labels.fromRecord({ __name__: 'c_total', i: String(s) });
+    for (let t = 0; t <= 6 * 3600_000; t += 15_000 + s) db.append(ls, t, t / 1000 + s);
+  }
+  const engine = new Engine();
+  for (const q of ['rate(c_total[5m])', 'c_total', 'sum(increase(c_total[10m] offset 3m))', 'c_total offset -7m']) {
+    const range = await engine.rangeQuery(db, q, 3600_000, 5 * 3600_000, 3600_000);
+    assert.equal(range.value.type, 'matrix');
+    if (range.value.type !== 'matrix') continue;
+    // Five windows of at most 10m hold about 5 * 40 samples per series; all 4h would be ~960.
+    assert.ok(range.stats.samplesLoaded <= 3 * 5 * 41, `${q}: loaded ${range.stats.samplesLoaded}`);
+    for (let t = 3600_000; t <= 5 * 3600_000; t += 3600_000) {
+      const inst = await engine.instantQuery(db, q, t);
+      const want = inst.value.type === 'vector' ? inst.value.vector.map((s) => `${s.metric.toString()} ${s.f}`).sort() : [];
+      const got = range.value.matrix
+        .filter((s) => s.ts.includes(t))
+        .map((s) => `${s.metric.toString()} ${s.fs[s.ts.indexOf(t)]}`)
+        .sort();
+      assert.deepEqual(got, want, `${q} at ${t}`);
+    }
+  }
+});

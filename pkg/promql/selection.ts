@@ -56,10 +56,23 @@ interface Need {
   range: number;
   func: string;
   dropStale: boolean;
+  /** When steps are wider than the windows, only the windows' samples are loaded. */
+  windows: Windows | null;
 }
 
-/** Walks the AST and records, per selector, the sample time range it needs. */
-function collect(e: Expr, lo: number, hi: number, ctx: SelectContext, func: string, out: Need[]): void {
+/** The windows `(ref_i - back, ref_i]` with `ref_i = first + i * step`, i < steps. */
+interface Windows {
+  first: number;
+  step: number;
+  steps: number;
+  back: number;
+}
+
+/**
+ * Walks the AST and records, per selector, the sample time range it needs. `top` is false inside
+ * subqueries, whose own steps decide the windows.
+ */
+function collect(e: Expr, lo: number, hi: number, ctx: SelectContext, func: string, out: Need[], top = true): void {
   switch (e.kind) {
     case NodeKind.VectorSelector:
     case NodeKind.MatrixSelector: {
@@ -69,30 +82,32 @@ function collect(e: Expr, lo: number, hi: number, ctx: SelectContext, func: stri
       const a = (at ?? lo) - sel.offset;
       const b = (at ?? hi) - sel.offset;
       const back = range > 0 ? range : ctx.lookbackDelta;
-      out.push({ sel, mint: a - back, maxt: b, range, func, dropStale: range > 0 });
+      const sparse = top && at === null && ctx.step > back;
+      const windows = sparse ? { first: a, step: ctx.step, steps: Math.floor((ctx.end - ctx.start) / ctx.step) + 1, back } : null;
+      out.push({ sel, mint: a - back, maxt: b, range, func, dropStale: range > 0, windows });
       return;
     }
     case NodeKind.Subquery: {
       const at = resolveAt(e, ctx.start, ctx.end);
       const a = (at ?? lo) - e.offset;
       const b = (at ?? hi) - e.offset;
-      collect(e.expr, a - e.range, b, ctx, '', out);
+      collect(e.expr, a - e.range, b, ctx, '', out, false);
       return;
     }
     case NodeKind.Call:
-      for (const arg of e.args) collect(arg, lo, hi, ctx, e.func.name, out);
+      for (const arg of e.args) collect(arg, lo, hi, ctx, e.func.name, out, top);
       return;
     case NodeKind.Aggregate:
-      if (e.param !== null) collect(e.param, lo, hi, ctx, '', out);
-      collect(e.expr, lo, hi, ctx, e.op, out);
+      if (e.param !== null) collect(e.param, lo, hi, ctx, '', out, top);
+      collect(e.expr, lo, hi, ctx, e.op, out, top);
       return;
     case NodeKind.Binary:
-      collect(e.lhs, lo, hi, ctx, '', out);
-      collect(e.rhs, lo, hi, ctx, '', out);
+      collect(e.lhs, lo, hi, ctx, '', out, top);
+      collect(e.rhs, lo, hi, ctx, '', out, top);
       return;
     case NodeKind.Unary:
     case NodeKind.Paren:
-      collect(e.expr, lo, hi, ctx, func, out);
+      collect(e.expr, lo, hi, ctx, func, out, top);
       return;
     default:
       return;
@@ -117,6 +132,13 @@ export async function selectAll(expr: Expr, queryable: Queryable, ctx: SelectCon
     await querier.close();
   }
   return sel;
+}
+
+/** Stores the iterator's current sample if it is a float (and not a staleness marker to drop). */
+function keep(it: SampleIterator, vt: ValueType, n: Need, arena: Arena): void {
+  if (vt !== ValueType.Float) return;
+  const v = it.atV();
+  if (!(n.dropStale && isStaleNaN(v))) arena.push(it.atT(), v);
 }
 
 /** Samples per arena block: large enough to amortise, small enough not to over-allocate. */
@@ -173,13 +195,23 @@ async function load(querier: Querier, n: Need, ctx: SelectContext, sel: Selectio
     if (ctx.signal?.aborted === true) throw new QueryError(ErrorType.Canceled, 'query was canceled');
     const series = set.at();
     it = series.iterator(it);
-    for (let vt = it.seek(n.mint); vt !== ValueType.None; vt = it.next()) {
+    const w = n.windows;
+    let vt = it.seek(n.mint);
+    while (vt !== ValueType.None) {
       const t = it.atT();
       if (t > n.maxt) break;
-      if (vt !== ValueType.Float) continue;
-      const v = it.atV();
-      if (n.dropStale && isStaleNaN(v)) continue;
-      arena.push(t, v);
+      if (w !== null) {
+        // The first window that ends at or after t; jump to its start when t lies before it.
+        const i = Math.max(0, Math.ceil((t - w.first) / w.step));
+        if (i >= w.steps) break;
+        const from = w.first + i * w.step - w.back;
+        if (t <= from) {
+          vt = it.seek(from + 1);
+          continue;
+        }
+      }
+      keep(it, vt, n, arena);
+      vt = it.next();
     }
     const err = it.err();
     if (err !== undefined) throw new QueryError(ErrorType.Execution, `read series ${series.labels.toString()}`, { cause: err });
