@@ -133,3 +133,16 @@ test('steps wider than the windows load only the windows and agree with instant 
     }
   }
 });
+
+test('functions over plain matrix selectors stream: max samples bounds what is held, not the total', async () => {
+  const db = storage(10, 41);
+  const engine = new Engine({ maxSamples: 50 });
+  const res = await engine.rangeQuery(db, 'sum(rate(m[5m]))', 300_000, 600_000, 60_000);
+  assert.ok(res.stats.samplesLoaded > 50, `loaded ${res.stats.samplesLoaded}`);
+  assert.equal(res.value.type, 'matrix');
+  // Not streamable (its argument is not a literal): the samples are held, and the limit applies.
+  await assert.rejects(
+    engine.rangeQuery(db, 'sum(quantile_over_time(scalar(vector(0.5)), m[5m]))', 300_000, 600_000, 60_000),
+    rejectsWith(ErrorType.Execution, 'query processing would load too many samples into memory in query execution'),
+  );
+});

@@ -109,13 +109,15 @@ export class Engine {
     const timeout = AbortSignal.timeout(limit);
     const signal = qo.signal === undefined ? timeout : AbortSignal.any([qo.signal, timeout]);
     const lookbackDelta = qo.lookbackDelta ?? this.opts.lookbackDelta;
+    const annotations = new Annotations();
+    const counters = { samplesRead: 0 };
     let sel;
     try {
-      sel = await selectAll(expr, q, { start, end, step, lookbackDelta, maxSamples: this.opts.maxSamples, signal });
+      const maxSamples = this.opts.maxSamples;
+      sel = await selectAll(expr, q, { start, end, step, lookbackDelta, maxSamples, signal, annotations, counters });
     } catch (err) {
       throw abortError(err, timeout);
     }
-    const annotations = new Annotations();
     const opts = {
       queryStart: start,
       queryEnd: end,
@@ -124,7 +126,7 @@ export class Engine {
       signal,
       deadline,
       annotations,
-      counters: { samplesRead: 0 },
+      counters,
     };
     const ev = new Evaluator(start, end, step, sel, opts);
     let val: Val;

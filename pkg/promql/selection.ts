@@ -7,9 +7,11 @@
 import type { Labels } from '../model/labels/index.js';
 import type { Querier, Queryable, SampleIterator } from '../storage/index.js';
 import { ValueType } from '../storage/index.js';
-import type { Expr, TimeModifiers, VectorSelector } from './parser/index.js';
+import type { Call, Expr, TimeModifiers, VectorSelector } from './parser/index.js';
 import { NodeKind } from './parser/index.js';
+import type { Annotations, Matrix } from './value.js';
 import { QueryError, ErrorType } from './value.js';
+import { WindowWalker } from './window-walk.js';
 
 export interface LoadedSeries {
   readonly metric: Labels;
@@ -25,11 +27,17 @@ export interface SelectContext {
   lookbackDelta: number;
   maxSamples: number;
   signal: AbortSignal | undefined;
+  annotations: Annotations;
+  counters: { samplesRead: number };
 }
 
 export interface Selection {
   readonly series: Map<VectorSelector, LoadedSeries[]>;
+  /** Functions over time computed while streaming their series (their samples are not kept). */
+  readonly results: Map<Call, Matrix>;
+  /** Samples copied out of storage, and those still held for evaluation (what maxSamples limits). */
   samples: number;
+  held: number;
   warnings: string[];
 }
 
@@ -58,6 +66,8 @@ interface Need {
   dropStale: boolean;
   /** When steps are wider than the windows, only the windows' samples are loaded. */
   windows: Windows | null;
+  /** Set when a function over this matrix selector can run while its series stream by. */
+  stream: { call: Call; cols: (Float64Array | null)[] } | null;
 }
 
 /** The windows `(ref_i - back, ref_i]` with `ref_i = first + i * step`, i < steps. */
@@ -83,8 +93,8 @@ function collect(e: Expr, lo: number, hi: number, ctx: SelectContext, func: stri
       const b = (at ?? hi) - sel.offset;
       const back = range > 0 ? range : ctx.lookbackDelta;
       const sparse = top && at === null && ctx.step > back;
-      const windows = sparse ? { first: a, step: ctx.step, steps: Math.floor((ctx.end - ctx.start) / ctx.step) + 1, back } : null;
-      out.push({ sel, mint: a - back, maxt: b, range, func, dropStale: range > 0, windows });
+      const windows = sparse ? { first: a, step: ctx.step, steps: stepCount(ctx), back } : null;
+      out.push({ sel, mint: a - back, maxt: b, range, func, dropStale: range > 0, windows, stream: null });
       return;
     }
     case NodeKind.Subquery: {
@@ -94,9 +104,15 @@ function collect(e: Expr, lo: number, hi: number, ctx: SelectContext, func: stri
       collect(e.expr, a - e.range, b, ctx, '', out, false);
       return;
     }
-    case NodeKind.Call:
+    case NodeKind.Call: {
       for (const arg of e.args) collect(arg, lo, hi, ctx, e.func.name, out, top);
+      const stream = top ? streamable(e, ctx) : null;
+      if (stream !== null) {
+        const need = out.find((n) => n.sel === stream.sel) as Need;
+        need.stream = { call: e, cols: stream.cols };
+      }
       return;
+    }
     case NodeKind.Aggregate:
       if (e.param !== null) collect(e.param, lo, hi, ctx, '', out, top);
       collect(e.expr, lo, hi, ctx, e.op, out, top);
@@ -114,10 +130,37 @@ function collect(e: Expr, lo: number, hi: number, ctx: SelectContext, func: stri
   }
 }
 
+function stepCount(ctx: SelectContext): number {
+  return ctx.step > 0 ? Math.floor((ctx.end - ctx.start) / ctx.step) + 1 : 1;
+}
+
+/**
+ * A call whose range argument is a plain matrix selector and whose other arguments are number
+ * literals can be computed series by series while loading: it needs no other series.
+ */
+function streamable(e: Call, ctx: SelectContext): { sel: VectorSelector; cols: (Float64Array | null)[] } | null {
+  if (e.func.name === 'absent_over_time') return null;
+  let sel: VectorSelector | null = null;
+  const cols: (Float64Array | null)[] = [];
+  for (const a of e.args) {
+    let x = a;
+    while (x.kind === NodeKind.Paren) x = x.expr;
+    if (x.kind === NodeKind.MatrixSelector && sel === null) {
+      sel = x.vector;
+      cols.push(null);
+    } else if (x.kind === NodeKind.Number) {
+      cols.push(new Float64Array(stepCount(ctx)).fill(x.value));
+    } else {
+      return null;
+    }
+  }
+  return sel === null ? null : { sel, cols };
+}
+
 export async function selectAll(expr: Expr, queryable: Queryable, ctx: SelectContext): Promise<Selection> {
   const needs: Need[] = [];
   collect(expr, ctx.start, ctx.end, ctx, '', needs);
-  const sel: Selection = { series: new Map(), samples: 0, warnings: [] };
+  const sel: Selection = { series: new Map(), results: new Map(), samples: 0, held: 0, warnings: [] };
   if (needs.length === 0) return sel;
   let mint = Infinity;
   let maxt = -Infinity;
@@ -127,7 +170,10 @@ export async function selectAll(expr: Expr, queryable: Queryable, ctx: SelectCon
   }
   const querier = await queryable.querier(mint, maxt);
   try {
-    for (const n of needs) sel.series.set(n.sel, await load(querier, n, ctx, sel));
+    for (const n of needs) {
+      const loaded = await load(querier, n, ctx, sel);
+      if (n.stream === null) sel.series.set(n.sel, loaded);
+    }
   } finally {
     await querier.close();
   }
@@ -163,6 +209,12 @@ class Arena {
     this.end++;
   }
 
+  /** Forgets everything written: the block is reused (earlier views must no longer be used). */
+  reset(): void {
+    this.start = 0;
+    this.end = 0;
+  }
+
   /** Ends the current series; returns its views. */
   take(): { ts: Float64Array; vs: Float64Array } {
     const out = { ts: this.ts.subarray(this.start, this.end), vs: this.vs.subarray(this.start, this.end) };
@@ -190,6 +242,17 @@ async function load(querier: Querier, n: Need, ctx: SelectContext, sel: Selectio
   const set = querier.select(hints, ...n.sel.matchers);
   const out: LoadedSeries[] = [];
   const arena = new Arena();
+  const results: Matrix = [];
+  const walker =
+    n.stream === null
+      ? null
+      : new WindowWalker(
+          n.stream.call.func.name,
+          { start: ctx.start, interval: ctx.step, steps: stepCount(ctx) },
+          { at: resolveAt(n.sel, ctx.start, ctx.end), offset: n.sel.offset, range: n.range },
+          n.stream.cols,
+          ctx.annotations,
+        );
   let it: SampleIterator | undefined;
   while (await set.next()) {
     if (ctx.signal?.aborted === true) throw new QueryError(ErrorType.Canceled, 'query was canceled');
@@ -218,10 +281,22 @@ async function load(querier: Querier, n: Need, ctx: SelectContext, sel: Selectio
     const { ts, vs } = arena.take();
     if (ts.length === 0) continue;
     sel.samples += ts.length;
-    if (sel.samples > ctx.maxSamples) {
+    if (sel.held + ts.length > ctx.maxSamples) {
       throw new QueryError(ErrorType.Execution, 'query processing would load too many samples into memory in query execution');
     }
+    if (walker !== null) {
+      // Streamed: compute the function now and let the arena block be reused for the next series.
+      const r = walker.walk(series.labels, false, ts, vs);
+      if (r !== null) results.push(r);
+      arena.reset();
+      continue;
+    }
+    sel.held += ts.length;
     out.push({ metric: series.labels, ts, vs });
+  }
+  if (walker !== null && n.stream !== null) {
+    sel.results.set(n.stream.call, results);
+    ctx.counters.samplesRead += walker.samplesRead;
   }
   const err = set.err();
   if (err !== undefined) throw new QueryError(ErrorType.Execution, 'select series', { cause: err });
