@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
+import { Registry } from 'prom-client';
 import { Labels } from '../model/labels/index.js';
 import type { Querier, Queryable } from '../storage/index.js';
 import { Engine } from './engine.js';
@@ -145,4 +146,17 @@ test('functions over plain matrix selectors stream: max samples bounds what is h
     engine.rangeQuery(db, 'sum(quantile_over_time(scalar(vector(0.5)), m[5m]))', 300_000, 600_000, 60_000),
     rejectsWith(ErrorType.Execution, 'query processing would load too many samples into memory in query execution'),
   );
+});
+
+test('engine metrics', async () => {
+  const reg = new Registry();
+  const engine = new Engine({ maxConcurrent: 7 }, reg);
+  await engine.instantQuery(storage(2, 5), 'sum(m)', 60_000);
+  await assert.rejects(engine.instantQuery(storage(1, 1), 'm + on(i) m', 0, { signal: AbortSignal.abort() }));
+  const text = await reg.metrics();
+  assert.match(text, /^myelin_promql_engine_queries 0$/m);
+  assert.match(text, /^myelin_promql_engine_queries_concurrent_max 7$/m);
+  assert.match(text, /^myelin_promql_engine_query_samples_total 10$/m);
+  assert.match(text, /^myelin_promql_engine_query_failures_total\{reason="canceled"\} 1$/m);
+  assert.match(text, /^myelin_promql_engine_query_duration_seconds_count\{slice="inner_eval"\} 1$/m);
 });

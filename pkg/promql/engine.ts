@@ -2,8 +2,10 @@
  * The PromQL engine: parses, loads the selected series from a Queryable, evaluates and applies
  * Prometheus' limits (samples per query, timeout, points per series, concurrent queries).
  */
+import type { Registry } from 'prom-client';
 import { Labels, MetricName } from '../model/labels/index.js';
 import type { Queryable } from '../storage/index.js';
+import { EngineMetrics } from './engine-metrics.js';
 import { Evaluator } from './evaluator.js';
 import type { Val } from './evaluator.js';
 import type { Expr } from './parser/index.js';
@@ -60,11 +62,15 @@ export interface QueryResult {
 
 export class Engine {
   readonly opts: EngineOptions;
+  readonly #metrics: EngineMetrics;
   #running = 0;
   readonly #waiting: Array<() => void> = [];
 
-  constructor(opts: Partial<EngineOptions> = {}) {
+  /** Metrics go to `registry` when one is given. */
+  constructor(opts: Partial<EngineOptions> = {}, registry?: Registry) {
     this.opts = { ...defaultEngineOptions, ...opts };
+    this.#metrics = new EngineMetrics(registry);
+    this.#metrics.queriesConcurrentMax.set(this.opts.maxConcurrent);
   }
 
   /** Evaluates `query` at time `t` (ms). Rejects with a ParseError or a QueryError. */
@@ -95,11 +101,22 @@ export class Engine {
   }
 
   private async exec(q: Queryable, expr: Expr, start: number, end: number, step: number, qo: QueryOptions): Promise<QueryResult> {
-    await this.acquire(qo.signal);
+    const m = this.#metrics;
+    m.queries.inc();
+    const queued = performance.now();
     try {
-      return await this.run(q, expr, start, end, step, qo);
+      await this.acquire(qo.signal);
+      m.queryDuration.observe({ slice: 'queue_time' }, (performance.now() - queued) / 1000);
+      try {
+        return await this.run(q, expr, start, end, step, qo);
+      } finally {
+        this.release();
+      }
+    } catch (err) {
+      m.failures.inc({ reason: err instanceof QueryError ? err.type : ErrorType.Internal });
+      throw err;
     } finally {
-      this.release();
+      m.queries.dec();
     }
   }
 
@@ -112,12 +129,16 @@ export class Engine {
     const annotations = new Annotations();
     const counters = { samplesRead: 0 };
     let sel;
+    const prepared = performance.now();
     try {
       const maxSamples = this.opts.maxSamples;
       sel = await selectAll(expr, q, { start, end, step, lookbackDelta, maxSamples, signal, annotations, counters });
     } catch (err) {
       throw abortError(err, timeout);
     }
+    const evaluated = performance.now();
+    this.#metrics.queryDuration.observe({ slice: 'prepare_time' }, (evaluated - prepared) / 1000);
+    this.#metrics.samples.inc(sel.samples);
     const opts = {
       queryStart: start,
       queryEnd: end,
@@ -134,6 +155,8 @@ export class Engine {
       val = ev.eval(expr);
     } catch (err) {
       throw abortError(err, timeout);
+    } finally {
+      this.#metrics.queryDuration.observe({ slice: 'inner_eval' }, (performance.now() - evaluated) / 1000);
     }
     const value = toQueryValue(val, ev, step === 0);
     return {
