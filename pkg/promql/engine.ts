@@ -57,6 +57,8 @@ export interface QueryResult {
   value: QueryValue;
   warnings: string[];
   infos: string[];
+  /** Where in the query text each warning or info points (offset), when known. */
+  positions: ReadonlyMap<string, number>;
   stats: QueryStats;
 }
 
@@ -163,6 +165,7 @@ export class Engine {
       value,
       warnings: [...sel.warnings, ...annotations.warnings],
       infos: [...annotations.infos],
+      positions: annotations.positions,
       stats: { samplesLoaded: sel.samples, samplesRead: opts.counters.samplesRead },
     };
   }

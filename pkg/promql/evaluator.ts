@@ -7,7 +7,7 @@
  */
 import { Labels } from '../model/labels/index.js';
 import type { Call, Expr, MatrixSelector, SubqueryExpr, VectorSelector } from './parser/index.js';
-import { NodeKind, ValueKind } from './parser/index.js';
+import { NodeKind, ValueKind, startOf } from './parser/index.js';
 import { aggregate } from './aggregations.js';
 import { binaryOp, type BinaryOperand } from './binary-ops.js';
 import { callInstantFunction } from './functions.js';
@@ -249,7 +249,7 @@ export class Evaluator {
       const v = this.eval(a);
       return v.k === 'scalar' ? v.v : null;
     });
-    const walker = new WindowWalker(e.func.name, this, input, cols, this.opts.annotations);
+    const walker = new WindowWalker(e.func.name, this, input, cols, this.opts.annotations, startOf(e.args[0]));
     const out: Matrix = [];
     for (const s of input.series) {
       this.checkAbort();

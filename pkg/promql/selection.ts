@@ -8,7 +8,7 @@ import type { Labels } from '../model/labels/index.js';
 import type { Querier, Queryable, SampleIterator } from '../storage/index.js';
 import { ValueType } from '../storage/index.js';
 import type { Call, Expr, TimeModifiers, VectorSelector } from './parser/index.js';
-import { NodeKind } from './parser/index.js';
+import { NodeKind, startOf } from './parser/index.js';
 import type { Annotations, Matrix } from './value.js';
 import { QueryError, ErrorType } from './value.js';
 import { WindowWalker } from './window-walk.js';
@@ -252,6 +252,7 @@ async function load(querier: Querier, n: Need, ctx: SelectContext, sel: Selectio
           { at: resolveAt(n.sel, ctx.start, ctx.end), offset: n.sel.offset, range: n.range },
           n.stream.cols,
           ctx.annotations,
+          startOf(n.stream.call.args[0]),
         );
   let it: SampleIterator | undefined;
   while (await set.next()) {

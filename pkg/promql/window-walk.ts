@@ -8,7 +8,7 @@ import type { Labels } from '../model/labels/index.js';
 import type { Window } from './evaluator.js';
 import type { RangeFn } from './range-functions.js';
 import { checkCounterName, rangeFunction, rangeFunctionKeepsName } from './range-functions.js';
-import type { Annotations, Series } from './value.js';
+import type { Annotations, Reporter, Series } from './value.js';
 
 export interface WalkSteps {
   start: number;
@@ -32,12 +32,20 @@ export class WindowWalker {
   /** Scalar arguments, one value per step; null in the range argument's slot. */
   readonly #cols: readonly (Float64Array | null)[];
   readonly #params: Float64Array;
-  readonly #annos: Annotations;
+  readonly #report: Reporter;
   readonly #w: Window;
   /** Samples the windows held, summed over steps (Prometheus' samples read). */
   samplesRead = 0;
 
-  constructor(name: string, steps: WalkSteps, win: WalkWindow, cols: readonly (Float64Array | null)[], annos: Annotations) {
+  /** `pos`: where the call's first argument starts in the query (annotations point there). */
+  constructor(
+    name: string,
+    steps: WalkSteps,
+    win: WalkWindow,
+    cols: readonly (Float64Array | null)[],
+    annos: Annotations,
+    pos: number | undefined,
+  ) {
     this.#name = name;
     this.#fn = rangeFunction(name);
     this.#keepName = rangeFunctionKeepsName(name);
@@ -45,7 +53,7 @@ export class WindowWalker {
     this.#win = win;
     this.#cols = cols;
     this.#params = new Float64Array(cols.length);
-    this.#annos = annos;
+    this.#report = annos.at(pos);
     const empty = new Float64Array(0);
     this.#w = { ts: empty, vs: empty, from: 0, to: 0, t: 0, evalT: 0, offset: win.offset, range: win.range, metric: null as unknown as Labels };
   }
@@ -82,14 +90,14 @@ export class WindowWalker {
         const c = cols[a];
         params[a] = c === null ? NaN : c[i];
       }
-      const v = fn(w, params, this.#annos);
+      const v = fn(w, params, this.#report);
       if (v === null) continue;
       outT.push(t);
       outF.push(v);
     }
     this.samplesRead += read;
     if (outT.length === 0) return null;
-    checkCounterName(this.#name, metric, this.#annos);
+    checkCounterName(this.#name, metric, this.#report);
     return { metric, ts: outT, fs: outF, dropName: !this.#keepName || dropName };
   }
 }
