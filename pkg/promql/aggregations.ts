@@ -2,13 +2,14 @@
 import type { Labels } from '../model/labels/index.js';
 import { LabelsBuilder, MetricName } from '../model/labels/index.js';
 import type { AggregateExpr } from './parser/index.js';
+import { startOf } from './parser/index.js';
 import type { Evaluator, Val } from './evaluator.js';
 import { formatFloat } from './format-float.js';
 import { prometheusLabelsHash } from './labels-hash.js';
 import { goFloat } from './range-functions.js';
 import { quantile } from './stats-math.js';
 import { aggregateSeriesWise, seriesWiseOps } from './aggregations-series.js';
-import type { Annotations, Matrix, Sample, Vector } from './value.js';
+import type { Matrix, Reporter, Sample, Vector } from './value.js';
 import { executionError } from './value.js';
 
 export function aggregate(ev: Evaluator, e: AggregateExpr, param: Val | null, input: Val): Matrix {
@@ -30,7 +31,8 @@ export function aggregate(ev: Evaluator, e: AggregateExpr, param: Val | null, in
     throw executionError(`invalid label name ${JSON.stringify(label)}`);
   }
   if (seriesWiseOps.has(e.op) && input.k === 'vector') return aggregateSeriesWise(ev, e.op, input.m, groupOf, keepsName);
-  const annos = ev.opts.annotations;
+  // Prometheus points annotations about the parameter at the parameter.
+  const report = ev.opts.annotations.at(e.param === null ? undefined : startOf(e.param));
   return ev.rangeEval(args, (vecs, sc) => {
     const vec = vecs[args.length - 1];
     const p = param === null ? NaN : sc[0];
@@ -40,19 +42,19 @@ export function aggregate(ev: Evaluator, e: AggregateExpr, param: Val | null, in
       case 'limitk':
         return selectK(e.op, vec, p, groupOf);
       case 'limit_ratio':
-        return limitRatio(vec, p, annos);
+        return limitRatio(vec, p, report);
       case 'count_values':
         return countValues(vec, label, groupOf);
       case 'quantile':
-        return quantiles(vec, p, groupOf, keepsName, annos);
+        return quantiles(vec, p, groupOf, keepsName, report);
       default:
         throw executionError(`aggregation "${e.op}" is not supported`);
     }
   });
 }
 
-function quantiles(vec: Vector, q: number, groupOf: (m: Labels) => Labels, keepsName: boolean, annos: Annotations): Vector {
-  if (Number.isNaN(q) || q < 0 || q > 1) annos.warn(`quantile value should be between 0 and 1, got ${goFloat(q)}`);
+function quantiles(vec: Vector, q: number, groupOf: (m: Labels) => Labels, keepsName: boolean, report: Reporter): Vector {
+  if (Number.isNaN(q) || q < 0 || q > 1) report.warn(`quantile value should be between 0 and 1, got ${goFloat(q)}`);
   const groups = new Map<string, { metric: Labels; dropName: boolean; values: number[] }>();
   for (const s of vec) {
     const metric = groupOf(s.metric);
@@ -119,15 +121,15 @@ function best(g: Sample[], k: number, top: boolean): Sample[] {
 /** math.MaxUint64 as a float64 (2^64 after rounding, as in Go). */
 const maxUint64 = 2 ** 64;
 
-function limitRatio(vec: Vector, p: number, annos: Annotations): Vector {
+function limitRatio(vec: Vector, p: number, report: Reporter): Vector {
   if (Number.isNaN(p)) throw executionError('Ratio value is NaN for limit_ratio');
   let r = p;
   if (r > 1) {
     r = 1;
-    annos.warn(`ratio value should be between -1 and 1, got ${goFloat(p)}, capping to ${goFloat(r)}`);
+    report.warn(`ratio value should be between -1 and 1, got ${goFloat(p)}, capping to ${goFloat(r)}`);
   } else if (r < -1) {
     r = -1;
-    annos.warn(`ratio value should be between -1 and 1, got ${goFloat(p)}, capping to ${goFloat(r)}`);
+    report.warn(`ratio value should be between -1 and 1, got ${goFloat(p)}, capping to ${goFloat(r)}`);
   }
   return vec.filter((s) => {
     const offset = prometheusLabelsHash(s.metric) / maxUint64;

@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
+import { Registry } from 'prom-client';
 import { Labels } from '../model/labels/index.js';
 import type { Querier, Queryable } from '../storage/index.js';
 import { Engine } from './engine.js';
@@ -107,4 +108,55 @@ test('concurrent queries beyond the limit wait for a slot', async () => {
   release();
   assert.equal((await first).value.type, 'vector');
   assert.equal((await queued).value.type, 'vector');
+});
+
+test('steps wider than the windows load only the windows and agree with instant queries', async () => {
+  const db = new MemoryStorage();
+  for (let s = 0; s < 3; s++) {
+    const ls = Labels.fromRecord({ __name__: 'c_total', i: String(s) });
+    for (let t = 0; t <= 6 * 3600_000; t += 15_000 + s) db.append(ls, t, t / 1000 + s);
+  }
+  const engine = new Engine();
+  for (const q of ['rate(c_total[5m])', 'c_total', 'sum(increase(c_total[10m] offset 3m))', 'c_total offset -7m']) {
+    const range = await engine.rangeQuery(db, q, 3600_000, 5 * 3600_000, 3600_000);
+    assert.equal(range.value.type, 'matrix');
+    if (range.value.type !== 'matrix') continue;
+    // Five windows of at most 10m hold about 5 * 40 samples per series; all 4h would be ~960.
+    assert.ok(range.stats.samplesLoaded <= 3 * 5 * 41, `${q}: loaded ${range.stats.samplesLoaded}`);
+    for (let t = 3600_000; t <= 5 * 3600_000; t += 3600_000) {
+      const inst = await engine.instantQuery(db, q, t);
+      const want = inst.value.type === 'vector' ? inst.value.vector.map((s) => `${s.metric.toString()} ${s.f}`).sort() : [];
+      const got = range.value.matrix
+        .filter((s) => s.ts.includes(t))
+        .map((s) => `${s.metric.toString()} ${s.fs[s.ts.indexOf(t)]}`)
+        .sort();
+      assert.deepEqual(got, want, `${q} at ${t}`);
+    }
+  }
+});
+
+test('functions over plain matrix selectors stream: max samples bounds what is held, not the total', async () => {
+  const db = storage(10, 41);
+  const engine = new Engine({ maxSamples: 50 });
+  const res = await engine.rangeQuery(db, 'sum(rate(m[5m]))', 300_000, 600_000, 60_000);
+  assert.ok(res.stats.samplesLoaded > 50, `loaded ${res.stats.samplesLoaded}`);
+  assert.equal(res.value.type, 'matrix');
+  // Not streamable (its argument is not a literal): the samples are held, and the limit applies.
+  await assert.rejects(
+    engine.rangeQuery(db, 'sum(quantile_over_time(scalar(vector(0.5)), m[5m]))', 300_000, 600_000, 60_000),
+    rejectsWith(ErrorType.Execution, 'query processing would load too many samples into memory in query execution'),
+  );
+});
+
+test('engine metrics', async () => {
+  const reg = new Registry();
+  const engine = new Engine({ maxConcurrent: 7 }, reg);
+  await engine.instantQuery(storage(2, 5), 'sum(m)', 60_000);
+  await assert.rejects(engine.instantQuery(storage(1, 1), 'm + on(i) m', 0, { signal: AbortSignal.abort() }));
+  const text = await reg.metrics();
+  assert.match(text, /^myelin_promql_engine_queries 0$/m);
+  assert.match(text, /^myelin_promql_engine_queries_concurrent_max 7$/m);
+  assert.match(text, /^myelin_promql_engine_query_samples_total 10$/m);
+  assert.match(text, /^myelin_promql_engine_query_failures_total\{reason="canceled"\} 1$/m);
+  assert.match(text, /^myelin_promql_engine_query_duration_seconds_count\{slice="inner_eval"\} 1$/m);
 });

@@ -2,8 +2,10 @@
  * The PromQL engine: parses, loads the selected series from a Queryable, evaluates and applies
  * Prometheus' limits (samples per query, timeout, points per series, concurrent queries).
  */
+import type { Registry } from 'prom-client';
 import { Labels, MetricName } from '../model/labels/index.js';
 import type { Queryable } from '../storage/index.js';
+import { EngineMetrics } from './engine-metrics.js';
 import { Evaluator } from './evaluator.js';
 import type { Val } from './evaluator.js';
 import type { Expr } from './parser/index.js';
@@ -55,16 +57,22 @@ export interface QueryResult {
   value: QueryValue;
   warnings: string[];
   infos: string[];
+  /** Where in the query text each warning or info points (offset), when known. */
+  positions: ReadonlyMap<string, number>;
   stats: QueryStats;
 }
 
 export class Engine {
   readonly opts: EngineOptions;
+  readonly #metrics: EngineMetrics;
   #running = 0;
   readonly #waiting: Array<() => void> = [];
 
-  constructor(opts: Partial<EngineOptions> = {}) {
+  /** Metrics go to `registry` when one is given. */
+  constructor(opts: Partial<EngineOptions> = {}, registry?: Registry) {
     this.opts = { ...defaultEngineOptions, ...opts };
+    this.#metrics = new EngineMetrics(registry);
+    this.#metrics.queriesConcurrentMax.set(this.opts.maxConcurrent);
   }
 
   /** Evaluates `query` at time `t` (ms). Rejects with a ParseError or a QueryError. */
@@ -95,11 +103,22 @@ export class Engine {
   }
 
   private async exec(q: Queryable, expr: Expr, start: number, end: number, step: number, qo: QueryOptions): Promise<QueryResult> {
-    await this.acquire(qo.signal);
+    const m = this.#metrics;
+    m.queries.inc();
+    const queued = performance.now();
     try {
-      return await this.run(q, expr, start, end, step, qo);
+      await this.acquire(qo.signal);
+      m.queryDuration.observe({ slice: 'queue_time' }, (performance.now() - queued) / 1000);
+      try {
+        return await this.run(q, expr, start, end, step, qo);
+      } finally {
+        this.release();
+      }
+    } catch (err) {
+      m.failures.inc({ reason: err instanceof QueryError ? err.type : ErrorType.Internal });
+      throw err;
     } finally {
-      this.release();
+      m.queries.dec();
     }
   }
 
@@ -109,13 +128,19 @@ export class Engine {
     const timeout = AbortSignal.timeout(limit);
     const signal = qo.signal === undefined ? timeout : AbortSignal.any([qo.signal, timeout]);
     const lookbackDelta = qo.lookbackDelta ?? this.opts.lookbackDelta;
+    const annotations = new Annotations();
+    const counters = { samplesRead: 0 };
     let sel;
+    const prepared = performance.now();
     try {
-      sel = await selectAll(expr, q, { start, end, step, lookbackDelta, maxSamples: this.opts.maxSamples, signal });
+      const maxSamples = this.opts.maxSamples;
+      sel = await selectAll(expr, q, { start, end, step, lookbackDelta, maxSamples, signal, annotations, counters });
     } catch (err) {
       throw abortError(err, timeout);
     }
-    const annotations = new Annotations();
+    const evaluated = performance.now();
+    this.#metrics.queryDuration.observe({ slice: 'prepare_time' }, (evaluated - prepared) / 1000);
+    this.#metrics.samples.inc(sel.samples);
     const opts = {
       queryStart: start,
       queryEnd: end,
@@ -124,7 +149,7 @@ export class Engine {
       signal,
       deadline,
       annotations,
-      counters: { samplesRead: 0 },
+      counters,
     };
     const ev = new Evaluator(start, end, step, sel, opts);
     let val: Val;
@@ -132,12 +157,15 @@ export class Engine {
       val = ev.eval(expr);
     } catch (err) {
       throw abortError(err, timeout);
+    } finally {
+      this.#metrics.queryDuration.observe({ slice: 'inner_eval' }, (performance.now() - evaluated) / 1000);
     }
     const value = toQueryValue(val, ev, step === 0);
     return {
       value,
       warnings: [...sel.warnings, ...annotations.warnings],
       infos: [...annotations.infos],
+      positions: annotations.positions,
       stats: { samplesLoaded: sel.samples, samplesRead: opts.counters.samplesRead },
     };
   }

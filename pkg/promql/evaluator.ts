@@ -7,11 +7,12 @@
  */
 import { Labels } from '../model/labels/index.js';
 import type { Call, Expr, MatrixSelector, SubqueryExpr, VectorSelector } from './parser/index.js';
-import { NodeKind, ValueKind } from './parser/index.js';
+import { NodeKind, ValueKind, startOf } from './parser/index.js';
 import { aggregate } from './aggregations.js';
 import { binaryOp, type BinaryOperand } from './binary-ops.js';
 import { callInstantFunction } from './functions.js';
-import { absentLabels, checkCounterName, rangeFunction, rangeFunctionKeepsName } from './range-functions.js';
+import { absentLabels } from './range-functions.js';
+import { WindowWalker } from './window-walk.js';
 import type { LoadedSeries, Selection } from './selection.js';
 import { isStaleNaN, resolveAt } from './selection.js';
 import type { Annotations, Matrix, Sample, Series, Vector } from './value.js';
@@ -238,70 +239,27 @@ export class Evaluator {
 
   /** Functions over a range vector: one pass per series with a sliding (ref - range, ref] window. */
   private rangeFunction(e: Call, argIdx: number): Matrix {
+    const streamed = this.#sel.results.get(e);
+    if (streamed !== undefined) return streamed;
     const arg = rangeExpr(e.args[argIdx]) as MatrixSelector | SubqueryExpr;
     const input = arg.kind === NodeKind.MatrixSelector ? this.matrixInput(arg) : this.subqueryInput(arg);
-    const scalars = e.args.map((a, i) => (i === argIdx ? null : this.eval(a)));
-    const name = e.func.name;
-    if (name === 'absent_over_time') return this.absentOverTime(arg, input);
-    const keepName = rangeFunctionKeepsName(name);
-    const fn = rangeFunction(name);
-    const annos = this.opts.annotations;
-    const params = new Float64Array(scalars.length);
+    if (e.func.name === 'absent_over_time') return this.absentOverTime(arg, input);
+    const cols = e.args.map((a, i) => {
+      if (i === argIdx) return null;
+      const v = this.eval(a);
+      return v.k === 'scalar' ? v.v : null;
+    });
+    const walker = new WindowWalker(e.func.name, this, input, cols, this.opts.annotations, startOf(e.args[0]));
     const out: Matrix = [];
-    const empty = new Float64Array(0);
-    const w: Window = {
-      ts: empty,
-      vs: empty,
-      from: 0,
-      to: 0,
-      t: 0,
-      evalT: 0,
-      offset: input.offset,
-      range: input.range,
-      metric: Labels.EMPTY,
-    };
-    const at = input.at;
-    const offset = input.offset;
-    const range = input.range;
-    let read = 0;
     for (const s of input.series) {
       this.checkAbort();
-      const ts: number[] = [];
-      const fs: number[] = [];
-      const sts = s.ts;
-      const n = sts.length;
-      let lo = 0;
-      let hi = 0;
-      w.ts = sts;
-      w.vs = s.fs;
-      w.metric = s.metric;
-      for (let i = 0; i < this.steps; i++) {
-        const t = this.start + i * this.interval;
-        const ref = (at ?? t) - offset;
-        while (hi < n && sts[hi] <= ref) hi++;
-        const min = ref - range;
-        while (lo < hi && sts[lo] <= min) lo++;
-        w.from = lo;
-        w.to = hi;
-        w.t = at ?? t;
-        w.evalT = t;
-        read += hi - lo;
-        for (let a = 0; a < scalars.length; a++) {
-          const sv = scalars[a];
-          params[a] = sv !== null && sv.k === 'scalar' ? sv.v[i] : NaN;
-        }
-        const v = fn(w, params, annos);
-        if (v === null) continue;
-        ts.push(t);
-        fs.push(v);
-      }
-      if (ts.length === 0) continue;
-      out.push({ metric: s.metric, ts, fs, dropName: !keepName || s.dropName });
-      checkCounterName(name, s.metric, annos);
+      const r = walker.walk(s.metric, s.dropName, s.ts, s.fs);
+      if (r !== null) out.push(r);
     }
-    this.opts.counters.samplesRead += read;
+    this.opts.counters.samplesRead += walker.samplesRead;
     return out;
   }
+
 
   private absentOverTime(arg: MatrixSelector | SubqueryExpr, input: RangeInput): Matrix {
     // One forward walk per series marks the steps whose window holds a sample.

@@ -1,7 +1,7 @@
 /** Functions over instant vectors (math, time, sorting, absent, vector) and their dispatch. */
 import { Labels } from '../model/labels/index.js';
 import type { Call } from './parser/index.js';
-import { NodeKind } from './parser/index.js';
+import { NodeKind, startOf } from './parser/index.js';
 import type { Evaluator, Val } from './evaluator.js';
 import { histogramFraction, histogramQuantile } from './histogram-functions.js';
 import { labelJoin, labelReplace, sortByLabel } from './label-functions.js';
@@ -101,10 +101,16 @@ export function callInstantFunction(ev: Evaluator, e: Call, args: Val[]): Matrix
       const [dst, sep, ...srcs] = stringArgs(args, 1);
       return ev.rangeEval(args, labelJoin(dst, sep, srcs));
     }
-    case 'histogram_quantile':
-      return ev.rangeEval(args, (vecs, sc) => histogramQuantile(sc[0], vecs[1], ev.opts.annotations));
-    case 'histogram_fraction':
-      return ev.rangeEval(args, (vecs, sc) => histogramFraction(sc[0], sc[1], vecs[2], ev.opts.annotations));
+    case 'histogram_quantile': {
+      const annos = ev.opts.annotations;
+      const atQ = annos.at(startOf(e.args[0]));
+      const atV = annos.at(startOf(e.args[1]));
+      return ev.rangeEval(args, (vecs, sc) => histogramQuantile(sc[0], vecs[1], atQ, atV));
+    }
+    case 'histogram_fraction': {
+      const atV = ev.opts.annotations.at(startOf(e.args[2]));
+      return ev.rangeEval(args, (vecs, sc) => histogramFraction(sc[0], sc[1], vecs[2], atV));
+    }
     case 'histogram_count':
     case 'histogram_sum':
     case 'histogram_avg':

@@ -2,7 +2,7 @@
 import { MetricName } from '../model/labels/index.js';
 import type { Labels } from '../model/labels/index.js';
 import { goFloat } from './range-functions.js';
-import type { Annotations, Vector } from './value.js';
+import type { Reporter, Vector } from './value.js';
 import { parseNumber } from './parser/index.js';
 
 interface Bucket {
@@ -18,13 +18,13 @@ interface Group {
 const le = new Set(['le']);
 
 /** Groups bucket samples by their labels without `le`; warns about unusable `le` values. */
-function groupBuckets(v: Vector, annos: Annotations): Group[] {
+function groupBuckets(v: Vector, report: Reporter): Group[] {
   const groups = new Map<string, Group>();
   for (const s of v) {
     const raw = s.metric.get('le');
     const upper = raw === '' ? null : parseNumber(raw);
     if (upper === null) {
-      annos.warn(`bucket label "le" is missing or has a malformed value of ${JSON.stringify(raw)} for metric name ${JSON.stringify(s.metric.get(MetricName))}`);
+      report.warn(`bucket label "le" is missing or has a malformed value of ${JSON.stringify(raw)} for metric name ${JSON.stringify(s.metric.get(MetricName))}`);
       continue;
     }
     const metric = s.metric.drop(le);
@@ -108,13 +108,14 @@ function bucketQuantile(q: number, input: Bucket[]): [number, boolean] {
   return [start + (end - start) * (rank / count), forced];
 }
 
-export function histogramQuantile(q: number, v: Vector, annos: Annotations): Vector {
-  if (Number.isNaN(q) || q < 0 || q > 1) annos.warn(`quantile value should be between 0 and 1, got ${goFloat(q)}`);
+/** `atQ`, `atV`: report about the quantile argument and the bucket vector argument. */
+export function histogramQuantile(q: number, v: Vector, atQ: Reporter, atV: Reporter): Vector {
+  if (Number.isNaN(q) || q < 0 || q > 1) atQ.warn(`quantile value should be between 0 and 1, got ${goFloat(q)}`);
   const out: Vector = [];
-  for (const g of groupBuckets(v, annos)) {
+  for (const g of groupBuckets(v, atV)) {
     const [value, forced] = bucketQuantile(q, g.buckets);
     if (forced) {
-      annos.info(
+      atV.info(
         `input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile) for metric name ${JSON.stringify(g.metric.get(MetricName))}`,
       );
     }
@@ -123,9 +124,9 @@ export function histogramQuantile(q: number, v: Vector, annos: Annotations): Vec
   return out;
 }
 
-export function histogramFraction(lower: number, upper: number, v: Vector, annos: Annotations): Vector {
+export function histogramFraction(lower: number, upper: number, v: Vector, atV: Reporter): Vector {
   const out: Vector = [];
-  for (const g of groupBuckets(v, annos)) {
+  for (const g of groupBuckets(v, atV)) {
     out.push({ metric: g.metric, t: 0, f: bucketFraction(lower, upper, g.buckets), dropName: true });
   }
   return out;

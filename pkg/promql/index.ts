@@ -1,5 +1,6 @@
 export type { EngineOptions, QueryOptions, QueryResult, QueryStats } from './engine.js';
 export { Engine, defaultEngineOptions } from './engine.js';
+export { EngineMetrics } from './engine-metrics.js';
 export { formatFloat } from './format-float.js';
 export { isStaleNaN } from './selection.js';
 export type { Matrix, QueryValue, Sample, Scalar, Series, Vector } from './value.js';

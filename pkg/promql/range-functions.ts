@@ -5,12 +5,12 @@
 import { LabelsBuilder, Labels, MatchType, MetricName } from '../model/labels/index.js';
 import type { VectorSelector } from './parser/index.js';
 import type { Window } from './evaluator.js';
-import type { Annotations } from './value.js';
+import type { Reporter } from './value.js';
 import { executionError } from './value.js';
 import type { KahanSum } from './stats-math.js';
 import { kahanAdd, quantile } from './stats-math.js';
 
-export type RangeFn = (w: Window, p: Float64Array, annos: Annotations) => number | null;
+export type RangeFn = (w: Window, p: Float64Array, report: Reporter) => number | null;
 
 const fns: Record<string, RangeFn> = {
   rate: (w) => extrapolatedRate(w, true, true),
@@ -106,11 +106,11 @@ export function rangeFunction(name: string): RangeFn {
 const counterSuffix = /(_total|_sum|_count|_bucket)$/;
 
 /** rate() and increase() note series whose name does not look like a counter's (once per series). */
-export function checkCounterName(func: string, metric: Labels, annos: Annotations): void {
+export function checkCounterName(func: string, metric: Labels, report: Reporter): void {
   if (func !== 'rate' && func !== 'increase') return;
   const name = metric.get(MetricName);
   if (!counterSuffix.test(name)) {
-    annos.info(`metric might not be a counter, name does not end in _total/_sum/_count/_bucket: ${JSON.stringify(name)}`);
+    report.info(`metric might not be a counter, name does not end in _total/_sum/_count/_bucket: ${JSON.stringify(name)}`);
   }
 }
 

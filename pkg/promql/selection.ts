@@ -7,9 +7,11 @@
 import type { Labels } from '../model/labels/index.js';
 import type { Querier, Queryable, SampleIterator } from '../storage/index.js';
 import { ValueType } from '../storage/index.js';
-import type { Expr, TimeModifiers, VectorSelector } from './parser/index.js';
-import { NodeKind } from './parser/index.js';
+import type { Call, Expr, TimeModifiers, VectorSelector } from './parser/index.js';
+import { NodeKind, startOf } from './parser/index.js';
+import type { Annotations, Matrix } from './value.js';
 import { QueryError, ErrorType } from './value.js';
+import { WindowWalker } from './window-walk.js';
 
 export interface LoadedSeries {
   readonly metric: Labels;
@@ -25,11 +27,17 @@ export interface SelectContext {
   lookbackDelta: number;
   maxSamples: number;
   signal: AbortSignal | undefined;
+  annotations: Annotations;
+  counters: { samplesRead: number };
 }
 
 export interface Selection {
   readonly series: Map<VectorSelector, LoadedSeries[]>;
+  /** Functions over time computed while streaming their series (their samples are not kept). */
+  readonly results: Map<Call, Matrix>;
+  /** Samples copied out of storage, and those still held for evaluation (what maxSamples limits). */
   samples: number;
+  held: number;
   warnings: string[];
 }
 
@@ -56,10 +64,25 @@ interface Need {
   range: number;
   func: string;
   dropStale: boolean;
+  /** When steps are wider than the windows, only the windows' samples are loaded. */
+  windows: Windows | null;
+  /** Set when a function over this matrix selector can run while its series stream by. */
+  stream: { call: Call; cols: (Float64Array | null)[] } | null;
 }
 
-/** Walks the AST and records, per selector, the sample time range it needs. */
-function collect(e: Expr, lo: number, hi: number, ctx: SelectContext, func: string, out: Need[]): void {
+/** The windows `(ref_i - back, ref_i]` with `ref_i = first + i * step`, i < steps. */
+interface Windows {
+  first: number;
+  step: number;
+  steps: number;
+  back: number;
+}
+
+/**
+ * Walks the AST and records, per selector, the sample time range it needs. `top` is false inside
+ * subqueries, whose own steps decide the windows.
+ */
+function collect(e: Expr, lo: number, hi: number, ctx: SelectContext, func: string, out: Need[], top = true): void {
   switch (e.kind) {
     case NodeKind.VectorSelector:
     case NodeKind.MatrixSelector: {
@@ -69,40 +92,75 @@ function collect(e: Expr, lo: number, hi: number, ctx: SelectContext, func: stri
       const a = (at ?? lo) - sel.offset;
       const b = (at ?? hi) - sel.offset;
       const back = range > 0 ? range : ctx.lookbackDelta;
-      out.push({ sel, mint: a - back, maxt: b, range, func, dropStale: range > 0 });
+      const sparse = top && at === null && ctx.step > back;
+      const windows = sparse ? { first: a, step: ctx.step, steps: stepCount(ctx), back } : null;
+      out.push({ sel, mint: a - back, maxt: b, range, func, dropStale: range > 0, windows, stream: null });
       return;
     }
     case NodeKind.Subquery: {
       const at = resolveAt(e, ctx.start, ctx.end);
       const a = (at ?? lo) - e.offset;
       const b = (at ?? hi) - e.offset;
-      collect(e.expr, a - e.range, b, ctx, '', out);
+      collect(e.expr, a - e.range, b, ctx, '', out, false);
       return;
     }
-    case NodeKind.Call:
-      for (const arg of e.args) collect(arg, lo, hi, ctx, e.func.name, out);
+    case NodeKind.Call: {
+      for (const arg of e.args) collect(arg, lo, hi, ctx, e.func.name, out, top);
+      const stream = top ? streamable(e, ctx) : null;
+      if (stream !== null) {
+        const need = out.find((n) => n.sel === stream.sel) as Need;
+        need.stream = { call: e, cols: stream.cols };
+      }
       return;
+    }
     case NodeKind.Aggregate:
-      if (e.param !== null) collect(e.param, lo, hi, ctx, '', out);
-      collect(e.expr, lo, hi, ctx, e.op, out);
+      if (e.param !== null) collect(e.param, lo, hi, ctx, '', out, top);
+      collect(e.expr, lo, hi, ctx, e.op, out, top);
       return;
     case NodeKind.Binary:
-      collect(e.lhs, lo, hi, ctx, '', out);
-      collect(e.rhs, lo, hi, ctx, '', out);
+      collect(e.lhs, lo, hi, ctx, '', out, top);
+      collect(e.rhs, lo, hi, ctx, '', out, top);
       return;
     case NodeKind.Unary:
     case NodeKind.Paren:
-      collect(e.expr, lo, hi, ctx, func, out);
+      collect(e.expr, lo, hi, ctx, func, out, top);
       return;
     default:
       return;
   }
 }
 
+function stepCount(ctx: SelectContext): number {
+  return ctx.step > 0 ? Math.floor((ctx.end - ctx.start) / ctx.step) + 1 : 1;
+}
+
+/**
+ * A call whose range argument is a plain matrix selector and whose other arguments are number
+ * literals can be computed series by series while loading: it needs no other series.
+ */
+function streamable(e: Call, ctx: SelectContext): { sel: VectorSelector; cols: (Float64Array | null)[] } | null {
+  if (e.func.name === 'absent_over_time') return null;
+  let sel: VectorSelector | null = null;
+  const cols: (Float64Array | null)[] = [];
+  for (const a of e.args) {
+    let x = a;
+    while (x.kind === NodeKind.Paren) x = x.expr;
+    if (x.kind === NodeKind.MatrixSelector && sel === null) {
+      sel = x.vector;
+      cols.push(null);
+    } else if (x.kind === NodeKind.Number) {
+      cols.push(new Float64Array(stepCount(ctx)).fill(x.value));
+    } else {
+      return null;
+    }
+  }
+  return sel === null ? null : { sel, cols };
+}
+
 export async function selectAll(expr: Expr, queryable: Queryable, ctx: SelectContext): Promise<Selection> {
   const needs: Need[] = [];
   collect(expr, ctx.start, ctx.end, ctx, '', needs);
-  const sel: Selection = { series: new Map(), samples: 0, warnings: [] };
+  const sel: Selection = { series: new Map(), results: new Map(), samples: 0, held: 0, warnings: [] };
   if (needs.length === 0) return sel;
   let mint = Infinity;
   let maxt = -Infinity;
@@ -112,11 +170,21 @@ export async function selectAll(expr: Expr, queryable: Queryable, ctx: SelectCon
   }
   const querier = await queryable.querier(mint, maxt);
   try {
-    for (const n of needs) sel.series.set(n.sel, await load(querier, n, ctx, sel));
+    for (const n of needs) {
+      const loaded = await load(querier, n, ctx, sel);
+      if (n.stream === null) sel.series.set(n.sel, loaded);
+    }
   } finally {
     await querier.close();
   }
   return sel;
+}
+
+/** Stores the iterator's current sample if it is a float (and not a staleness marker to drop). */
+function keep(it: SampleIterator, vt: ValueType, n: Need, arena: Arena): void {
+  if (vt !== ValueType.Float) return;
+  const v = it.atV();
+  if (!(n.dropStale && isStaleNaN(v))) arena.push(it.atT(), v);
 }
 
 /** Samples per arena block: large enough to amortise, small enough not to over-allocate. */
@@ -139,6 +207,12 @@ class Arena {
     this.ts[this.end] = t;
     this.vs[this.end] = v;
     this.end++;
+  }
+
+  /** Forgets everything written: the block is reused (earlier views must no longer be used). */
+  reset(): void {
+    this.start = 0;
+    this.end = 0;
   }
 
   /** Ends the current series; returns its views. */
@@ -168,28 +242,62 @@ async function load(querier: Querier, n: Need, ctx: SelectContext, sel: Selectio
   const set = querier.select(hints, ...n.sel.matchers);
   const out: LoadedSeries[] = [];
   const arena = new Arena();
+  const results: Matrix = [];
+  const walker =
+    n.stream === null
+      ? null
+      : new WindowWalker(
+          n.stream.call.func.name,
+          { start: ctx.start, interval: ctx.step, steps: stepCount(ctx) },
+          { at: resolveAt(n.sel, ctx.start, ctx.end), offset: n.sel.offset, range: n.range },
+          n.stream.cols,
+          ctx.annotations,
+          startOf(n.stream.call.args[0]),
+        );
   let it: SampleIterator | undefined;
   while (await set.next()) {
     if (ctx.signal?.aborted === true) throw new QueryError(ErrorType.Canceled, 'query was canceled');
     const series = set.at();
     it = series.iterator(it);
-    for (let vt = it.seek(n.mint); vt !== ValueType.None; vt = it.next()) {
+    const w = n.windows;
+    let vt = it.seek(n.mint);
+    while (vt !== ValueType.None) {
       const t = it.atT();
       if (t > n.maxt) break;
-      if (vt !== ValueType.Float) continue;
-      const v = it.atV();
-      if (n.dropStale && isStaleNaN(v)) continue;
-      arena.push(t, v);
+      if (w !== null) {
+        // The first window that ends at or after t; jump to its start when t lies before it.
+        const i = Math.max(0, Math.ceil((t - w.first) / w.step));
+        if (i >= w.steps) break;
+        const from = w.first + i * w.step - w.back;
+        if (t <= from) {
+          vt = it.seek(from + 1);
+          continue;
+        }
+      }
+      keep(it, vt, n, arena);
+      vt = it.next();
     }
     const err = it.err();
     if (err !== undefined) throw new QueryError(ErrorType.Execution, `read series ${series.labels.toString()}`, { cause: err });
     const { ts, vs } = arena.take();
     if (ts.length === 0) continue;
     sel.samples += ts.length;
-    if (sel.samples > ctx.maxSamples) {
+    if (sel.held + ts.length > ctx.maxSamples) {
       throw new QueryError(ErrorType.Execution, 'query processing would load too many samples into memory in query execution');
     }
+    if (walker !== null) {
+      // Streamed: compute the function now and let the arena block be reused for the next series.
+      const r = walker.walk(series.labels, false, ts, vs);
+      if (r !== null) results.push(r);
+      arena.reset();
+      continue;
+    }
+    sel.held += ts.length;
     out.push({ metric: series.labels, ts, vs });
+  }
+  if (walker !== null && n.stream !== null) {
+    sel.results.set(n.stream.call, results);
+    ctx.counters.samplesRead += walker.samplesRead;
   }
   const err = set.err();
   if (err !== undefined) throw new QueryError(ErrorType.Execution, 'select series', { cause: err });

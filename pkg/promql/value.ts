@@ -55,14 +55,35 @@ export function executionError(msg: string, cause?: unknown): QueryError {
   return new QueryError(ErrorType.Execution, msg, cause === undefined ? undefined : { cause });
 }
 
+/** Reports annotations about one expression (its position is bound in). */
+export interface Reporter {
+  warn(msg: string): void;
+  info(msg: string): void;
+}
+
 /** Warnings and infos gathered during evaluation (Prometheus annotations). */
 export class Annotations {
+  /** Texts as Prometheus' annotations print without a query (what promqltest compares). */
   readonly warnings = new Set<string>();
   readonly infos = new Set<string>();
-  warn(msg: string): void {
-    this.warnings.add(`PromQL warning: ${msg}`);
+  /** Source offset of the expression each text is about, when known (the API prints it). */
+  readonly positions = new Map<string, number>();
+
+  warn(msg: string, pos?: number): void {
+    this.#add(this.warnings, `PromQL warning: ${msg}`, pos);
   }
-  info(msg: string): void {
-    this.infos.add(`PromQL info: ${msg}`);
+
+  info(msg: string, pos?: number): void {
+    this.#add(this.infos, `PromQL info: ${msg}`, pos);
+  }
+
+  /** A reporter for the expression starting at `pos`. */
+  at(pos: number | undefined): Reporter {
+    return { warn: (msg) => this.warn(msg, pos), info: (msg) => this.info(msg, pos) };
+  }
+
+  #add(set: Set<string>, text: string, pos: number | undefined): void {
+    set.add(text);
+    if (pos !== undefined && !this.positions.has(text)) this.positions.set(text, pos);
   }
 }

@@ -138,7 +138,7 @@ const cases: Record<string, { method?: 'GET' | 'POST'; url: string; form?: strin
     body: {
       status: 'success',
       data: { resultType: 'matrix', result: [{ metric: { job: 'x' }, values: [[60, '0'], [120, '0']] }] },
-      infos: ['PromQL info: metric might not be a counter, name does not end in _total/_sum/_count/_bucket: "up"'],
+      infos: ['PromQL info: metric might not be a counter, name does not end in _total/_sum/_count/_bucket: "up" (1:6)'],
     },
   },
   'too many points': {

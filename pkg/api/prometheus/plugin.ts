@@ -6,9 +6,9 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import type { Matcher } from '../../model/labels/index.js';
 import type { Queryable } from '../../storage/index.js';
 import { TenantError } from '../../tenant/index.js';
-import type { Engine, QueryOptions } from '../../promql/index.js';
+import type { Engine, QueryOptions, QueryResult } from '../../promql/index.js';
 import { ErrorType, QueryError } from '../../promql/index.js';
-import { ParseError, parseExpr, parseSeriesSelector, prettyPrint } from '../../promql/parser/index.js';
+import { ParseError, lineCol, parseExpr, parseSeriesSelector, prettyPrint } from '../../promql/parser/index.js';
 import { encodeData, goJson } from './encode.js';
 import type { Params } from './params.js';
 import { all, badParam, maxTime, minTime, one, parseDuration, parseTime, timeOr } from './params.js';
@@ -131,7 +131,7 @@ export const prometheusApi: FastifyPluginAsync<PrometheusApiOptions> = async (ap
     const query = one(p, 'query') ?? '';
     const t = timeOr(p, 'time', now());
     const res = await opts.engine.instantQuery(opts.queryable(tenant), query, t, queryOptions(reply, p));
-    return new Envelope(withStats(encodeData(res.value), p, res.stats.samplesRead), res.warnings, res.infos);
+    return envelope(res, query, p);
   });
 
   route('/api/v1/query_range', async (_req, p, tenant, reply) => {
@@ -141,7 +141,7 @@ export const prometheusApi: FastifyPluginAsync<PrometheusApiOptions> = async (ap
     const step = parseDuration(required(p, 'step'), 'step');
     const query = one(p, 'query') ?? '';
     const res = await opts.engine.rangeQuery(opts.queryable(tenant), query, start, end, step, queryOptions(reply, p));
-    return new Envelope(withStats(encodeData(res.value), p, res.stats.samplesRead), res.warnings, res.infos);
+    return envelope(res, query, p);
   });
 
   route('/api/v1/series', async (_req, p, tenant) => {
@@ -251,6 +251,16 @@ function queryOptions(reply: FastifyReply, p: Params): QueryOptions {
     return v === undefined || v === '' ? undefined : parseDuration(v, name);
   };
   return { signal: ac.signal, lookbackDelta: duration('lookback_delta'), timeout: duration('timeout') };
+}
+
+/** A query's answer; annotations carry their position in the query, as Prometheus prints them. */
+function envelope(res: QueryResult, query: string, p: Params): Envelope {
+  const at = (text: string): string => {
+    const pos = res.positions.get(text);
+    return pos === undefined ? text : `${text} (${lineCol(query, pos)})`;
+  };
+  const data = withStats(encodeData(res.value), p, res.stats.samplesRead);
+  return new Envelope(data, res.warnings.map(at), res.infos.map(at));
 }
 
 /** With `stats=<anything>`, Prometheus appends query statistics to `data`. */

@@ -18,6 +18,6 @@ export { Card, NodeKind, ValueKind, comparisonOps, documentedType, setOps, typeO
 export type { FunctionInfo } from './functions.js';
 export { getFunction } from './functions.js';
 export { formatDuration, parseDurationMs, parseNumber, quoteString, unquoteString } from './lex-values.js';
-export { parseExpr, parseSeriesSelector } from './parse.js';
-export { ParseError } from './parse-errors.js';
+export { parseExpr, parseSeriesSelector, startOf } from './parse.js';
+export { ParseError, lineCol } from './parse-errors.js';
 export { exprToString, prettyPrint } from './printer.js';

@@ -6,13 +6,14 @@ export class ParseError extends Error {
   readonly code = 'bad_data';
   readonly pos: number;
   constructor(input: string, pos: number, msg: string) {
-    super(`${position(input, pos)} parse error: ${msg}`);
+    super(`${lineCol(input, pos)}: parse error: ${msg}`);
     this.name = 'ParseError';
     this.pos = pos;
   }
 }
 
-function position(input: string, pos: number): string {
+/** `line:col` (both 1-based) of an offset in a query, as Prometheus prints positions. */
+export function lineCol(input: string, pos: number): string {
   let line = 1;
   let lineStart = 0;
   for (let i = 0; i < pos && i < input.length; i++) {
@@ -21,7 +22,7 @@ function position(input: string, pos: number): string {
       lineStart = i + 1;
     }
   }
-  return `${line}:${pos - lineStart + 1}:`;
+  return `${line}:${pos - lineStart + 1}`;
 }
 
 /** The error for a Lezer error node at offset `at`. */

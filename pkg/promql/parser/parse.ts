@@ -64,10 +64,16 @@ export function parseSeriesSelector(input: string): Matcher[] {
   return [...e.matchers];
 }
 
+/** Start offset in the query text of every expression parsed (error and annotation positions). */
+const starts = new WeakMap<Expr, number>();
+
+/** Where `e` starts in the text it was parsed from, if it came from parseExpr. */
+export function startOf(e: Expr): number | undefined {
+  return starts.get(e);
+}
+
 class Converter {
   readonly #input: string;
-  /** Start offset of every expression built, for error positions. */
-  readonly #starts = new WeakMap<Expr, number>();
   constructor(input: string) {
     this.#input = input;
   }
@@ -101,12 +107,12 @@ class Converter {
     return (msg, at) => {
       if (at === undefined) return this.fail(fallback, msg);
       if (at === 'op') return this.fail(opPos, msg);
-      return this.fail(this.#starts.get(at) ?? fallback, msg);
+      return this.fail(starts.get(at) ?? fallback, msg);
     };
   }
 
   private started<E extends Expr>(e: E, pos: number): E {
-    if (!this.#starts.has(e)) this.#starts.set(e, pos);
+    if (!starts.has(e)) starts.set(e, pos);
     return e;
   }
 
@@ -172,7 +178,7 @@ class Converter {
       if (it === undefined || it.t !== 'binop' || it.prec < minPrec) return lhs;
       st.i++;
       const rhs = this.climb(items, st, it.prec === powPrec ? it.prec : it.prec + 1);
-      const start = this.#starts.get(lhs) ?? it.pos;
+      const start = starts.get(lhs) ?? it.pos;
       lhs = this.started(this.binary(it.node, it.op, lhs, rhs, start, it.pos), start);
     }
   }
