@@ -161,7 +161,7 @@ test('reader after writer is the identity on random series sets', async () => {
           await b.close();
         }
       }),
-      { numRuns: 25 },
+      { numRuns: 15 },
     );
   });
 });
