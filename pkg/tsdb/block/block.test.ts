@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { Labels, Matcher, MatchType } from '../../model/labels/index.js';
 import { Block } from './block.js';
-import { dumpPlain, dumpQueryable, toChunkSeries, withTempDir, type PlainSeries } from './block-test-util.js';
+import { dumpPlain, dumpQuerier, dumpQueryable, toChunkSeries, withTempDir, type PlainSeries } from './block-test-util.js';
 import { writeBlock } from './block-writer.js';
 import { BlockChunkSeries } from './block-chunk-series-set.js';
 import { chunkSeriesFromSamples, listChunkSeriesSet } from './chunk-builder.js';
@@ -161,25 +161,26 @@ test('reader after writer is the identity on random series sets', async () => {
           await b.close();
         }
       }),
-      { numRuns: 25 },
+      { numRuns: 15 },
     );
   });
 });
 
-test('closing a block waits for its open queriers and refuses new ones', async () => {
+test('closing a block refuses new queriers and closes its files after the last open one', async () => {
   await withTempDir(async (dir) => {
     const meta = await writeBlock(dir, listChunkSeriesSet(toChunkSeries(fixture())));
     const b = await Block.open(join(dir, (meta as { ulid: string }).ulid));
     const q = await b.querier(0, Infinity);
-    let closed = false;
-    const closing = b.close().then(() => (closed = true));
-    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
-    assert.equal(closed, false, 'block closed under an open querier');
-    assert.deepEqual(await q.labelValues('job', { limit: 1 }), ['api'], 'the open querier still reads');
+    await b.close();
     await assert.rejects(b.querier(0, 1), /closing/);
+    assert.deepEqual(await dumpQuerier(q, 0, Infinity, new Matcher(MatchType.Equal, 'job', 'db')), dumpPlain(fixture().filter((s) => s.labels.job === 'db')), 'the open querier still reads');
+    let filesClosed = false;
+    const closed = b.closed().then(() => (filesClosed = true));
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(filesClosed, false, 'files closed under an open querier');
     await q.close();
-    await closing;
-    assert.equal(closed, true);
+    await closed;
+    await assert.rejects(b.index.allPostings(), 'reads after the files closed fail');
   });
 });
 

@@ -21,7 +21,10 @@ export class Block implements Queryable, ChunkQueryable, BlockReaders {
   /** Queriers handed out and not closed yet (Prometheus' pendingReaders). */
   #pending: number;
   #closing: boolean;
-  #idle: (() => void) | undefined;
+  /** Settles when the files are closed (never rejects); set by close(). */
+  #filesClosed: Promise<void> | undefined;
+  #markFilesClosed: (() => void) | undefined;
+  #closeErr: unknown;
 
   private constructor(dir: string, meta: BlockMeta, index: IndexReader, segments: SegmentReader, tombstones: Tombstones) {
     this.dir = dir;
@@ -31,7 +34,9 @@ export class Block implements Queryable, ChunkQueryable, BlockReaders {
     this.tombstones = tombstones;
     this.#pending = 0;
     this.#closing = false;
-    this.#idle = undefined;
+    this.#filesClosed = undefined;
+    this.#markFilesClosed = undefined;
+    this.#closeErr = undefined;
   }
 
   static async open(dir: string): Promise<Block> {
@@ -60,12 +65,12 @@ export class Block implements Queryable, ChunkQueryable, BlockReaders {
     return new Block(dir, meta, index, segments, tombstones);
   }
 
-  /** Samples with timestamps in [mint, maxt] (inclusive). Close it: the block waits for that. */
+  /** Samples with timestamps in [mint, maxt] (inclusive). Close it: the block's files stay open until then. */
   async querier(mint: number, maxt: number): Promise<Querier> {
     return new BlockQuerier(this, mint, maxt, this.#acquire());
   }
 
-  /** Chunks overlapping [mint, maxt], whole (not cut to the range). Close it: the block waits for that. */
+  /** Chunks overlapping [mint, maxt], whole (not cut to the range). Close it: the block's files stay open until then. */
   async chunkQuerier(mint: number, maxt: number): Promise<ChunkQuerier> {
     return new BlockChunkQuerier(this, mint, maxt, this.#acquire());
   }
@@ -78,7 +83,7 @@ export class Block implements Queryable, ChunkQueryable, BlockReaders {
     return () => {
       if (released) return;
       released = true;
-      if (--this.#pending === 0) this.#idle?.();
+      if (--this.#pending === 0 && this.#closing) this.#closeFiles();
     };
   }
 
@@ -92,11 +97,37 @@ export class Block implements Queryable, ChunkQueryable, BlockReaders {
     return this.index.size + this.segments.size;
   }
 
-  /** Refuses new queriers, waits until the open ones are closed, then closes the files. */
+  /**
+   * Refuses new queriers and closes the files: now, or when the last open querier closes (as
+   * Prometheus' pending readers). Unlike Prometheus it does not wait for those queriers, so a
+   * querier someone forgot to close keeps files open but cannot hang the caller; `closed()` waits
+   * for the files.
+   */
   async close(): Promise<void> {
     if (this.#closing) return;
     this.#closing = true;
-    if (this.#pending > 0) await new Promise<void>((resolve) => (this.#idle = resolve));
-    await Promise.all([this.index.close(), this.segments.close()]);
+    this.#filesClosed = new Promise<void>((resolve) => (this.#markFilesClosed = resolve));
+    if (this.#pending === 0) {
+      this.#closeFiles();
+      await this.closed();
+    }
+  }
+
+  /** Resolves once the files are closed (after close()); throws what closing them threw. */
+  async closed(): Promise<void> {
+    if (this.#filesClosed === undefined) throw new Error('BUG: Block.closed() before close()');
+    await this.#filesClosed;
+    if (this.#closeErr !== undefined) throw new Error(`close block ${this.dir}`, { cause: this.#closeErr });
+  }
+
+  #closeFiles(): void {
+    void Promise.all([this.index.close(), this.segments.close()])
+      .then(
+        () => undefined,
+        (err: unknown) => {
+          this.#closeErr = err;
+        },
+      )
+      .then(() => this.#markFilesClosed?.());
   }
 }

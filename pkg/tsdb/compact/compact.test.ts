@@ -104,6 +104,31 @@ test('three identical replicas merge into one copy, chunk for chunk', async () =
   });
 });
 
+test('three identical replicas of random series sets merge into one copy (property)', async () => {
+  await withTempDir(async (dir) => {
+    await fc.assert(
+      fc.asyncProperty(blockSeries, async (set) => {
+        const series: PlainSeries[] = set.map((s) => ({
+          labels: { __name__: s.name, replica_free: 'yes' },
+          samples: [...s.ts].sort((x, y) => x - y).map((t): [number, number] => [t, valueAt(s.name, t)]),
+        }));
+        const replicas: BlockMeta[] = [];
+        for (let r = 0; r < 3; r++) replicas.push((await writeBlock(dir, listChunkSeriesSet(toChunkSeries(series, 30)))) as BlockMeta);
+        const opened = await openAll(dir, replicas);
+        let out: BlockMeta;
+        try {
+          out = (await compactBlocks(dir, opened)) as BlockMeta;
+        } finally {
+          await Promise.all(opened.map((b) => b.close()));
+        }
+        assert.deepEqual(out.stats, replicas[0].stats);
+        assert.deepEqual(await dumpBlock(dir, out.ulid), dumpPlain(series));
+      }),
+      { numRuns: 10 },
+    );
+  });
+});
+
 test('blocks of different tenants are never merged', async () => {
   await withTempDir(async (dir) => {
     const series: PlainSeries[] = [{ labels: { __name__: 'x' }, samples: [[1, 1]] }];
