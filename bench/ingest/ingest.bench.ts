@@ -5,8 +5,9 @@
 // load / series), and the ratios to Myelin.
 //
 // Myelin is measured as `myelin-distributor-server.ts`: the real HTTP push path and distributor
-// with a stand-in ingester that decodes and discards (the ingester is not wired into the binary
-// yet), so its CPU covers the distributor and a Push decode, and its RSS does not include storage.
+// with a stand-in ingester that decodes each Push with pkg/wire and discards it (the ingester is
+// not wired into the binary yet), so its CPU covers the distributor and a Push decode, and its RSS
+// does not include storage.
 //
 // Env: BENCH_SERIES, BENCH_SAMPLES (per series), BENCH_BATCH (samples per request),
 // BENCH_CONCURRENCY, BENCH_TENANTS, BENCH_MAX_SECONDS, BENCH_TARGETS (myelin,prometheus,victoria-metrics),

@@ -1,28 +1,30 @@
 // The Myelin side of the ingest benchmark until the ingester is wired into the binary: one process
 // running the real Server + Distributor (HTTP push, decode, validation, limits, sharding, gRPC Push)
-// and, on the same process's loopback, a stand-in ingester that decodes each Push with the
-// generated decoder, counts the samples and stores nothing. Usage: node ... <http-port>
-import { Server as GrpcServer, ServerCredentials, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
+// and, on the same process's loopback, a stand-in ingester that decodes each Push into columns with
+// pkg/wire (as an ingester should), counts the samples and stores nothing. Usage: node ... <http-port>
+import { Server as GrpcServer, ServerCredentials, type sendUnaryData, type ServerUnaryCall, type ServiceDefinition } from '@grpc/grpc-js';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { Distributor, distributorConfig } from '../../pkg/distributor/index.js';
 import { defaults } from '../../pkg/flagext/index.js';
 import { IngesterService } from '../../pkg/generated/myelin/ingester.js';
-import type { WriteRequest } from '../../pkg/generated/prometheus/remote.js';
 import { ingesterClientConfig, ingesterClientFactory } from '../../pkg/ingester/client/index.js';
 import { limitsConfig, Overrides } from '../../pkg/limits/index.js';
 import { RingSnapshot, RingView } from '../../pkg/ring/index.js';
 import { instance, seededTokens } from '../../pkg/ring/testing.js';
 import { Server, serverConfig } from '../../pkg/server/index.js';
 import { TenantResolver } from '../../pkg/tenant/index.js';
+import { WriteRequestDecoder } from '../../pkg/wire/index.js';
 
 const httpPort = Number(process.argv[2]);
 const logger = pino({ level: 'warn' });
 let samples = 0;
 const ingester = new GrpcServer({ 'grpc.max_receive_message_length': 100 << 20 });
-ingester.addService(IngesterService, {
-  push: (call: ServerUnaryCall<WriteRequest, unknown>, cb: sendUnaryData<unknown>) => {
-    for (const s of call.request.timeseries) samples += s.samples.length;
+const decoder = new WriteRequestDecoder();
+const rawPush = { ...IngesterService.push, requestDeserialize: (b: Buffer) => b };
+ingester.addService({ push: rawPush } as unknown as ServiceDefinition, {
+  push: (call: ServerUnaryCall<Buffer, unknown>, cb: sendUnaryData<unknown>) => {
+    samples += decoder.decode(call.request).sampleCount;
     cb(null, {});
   },
 });

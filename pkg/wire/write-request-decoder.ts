@@ -21,6 +21,18 @@ export interface MetadataEntry {
   unit: string;
 }
 
+/**
+ * Buffer's native string slicers, which `toString(encoding, from, to)` calls after checks and an
+ * encoding switch; present on every Buffer since Node 0.x, but missing from @types/node.
+ */
+interface SliceBuffer extends Buffer {
+  latin1Slice(from: number, to: number): string;
+  utf8Slice(from: number, to: number): string;
+}
+
+/** Label positions whose last name and value are remembered (two slots per position). */
+const cacheSlots = 128;
+
 const f64 = new Float64Array(1);
 const f64Bytes = new Uint8Array(f64.buffer);
 
@@ -51,6 +63,10 @@ export class WriteRequestDecoder {
   metadataTo: number[] = [];
   #pos = 0;
   #labels = 0;
+  readonly #cacheBuf: (Buffer | undefined)[] = new Array<Buffer | undefined>(cacheSlots).fill(undefined);
+  readonly #cacheFrom = new Uint32Array(cacheSlots);
+  readonly #cacheTo = new Uint32Array(cacheSlots);
+  readonly #cacheStr: string[] = new Array<string>(cacheSlots).fill('');
   #samples = 0;
 
   /** Total samples decoded by the last call. */
@@ -99,7 +115,7 @@ export class WriteRequestDecoder {
     this.exemplars[i] = 0;
     while (this.#pos < end) {
       const tag = this.#uvarint(end);
-      if (tag === 10) this.#label(this.#lengthEnd(end));
+      if (tag === 10) this.#label(this.#lengthEnd(end), this.#labels - this.labelsStart[i]);
       else if (tag === 18) this.#sample(this.#lengthEnd(end));
       else if (tag === 26) {
         this.exemplars[i]++;
@@ -111,13 +127,13 @@ export class WriteRequestDecoder {
     }
   }
 
-  #label(end: number): void {
+  #label(end: number, k: number): void {
     let name = '';
     let value = '';
     while (this.#pos < end) {
       const tag = this.#uvarint(end);
-      if (tag === 10) name = this.#string(end);
-      else if (tag === 18) value = this.#string(end);
+      if (tag === 10) name = this.#cachedString(end, 2 * k);
+      else if (tag === 18) value = this.#cachedString(end, 2 * k + 1);
       else {
         this.#checkKnownField(tag, 1, 2);
         this.#skip(tag, end);
@@ -126,6 +142,43 @@ export class WriteRequestDecoder {
     this.names.push(name);
     this.values.push(value);
     this.#labels++;
+  }
+
+  /**
+   * Reads a string field. Consecutive series of a request mostly repeat the names and many
+   * values of the previous series at the same label position (same metric family, same target),
+   * so the bytes are first compared with the string read at that slot last time, and that string
+   * is reused when they match: no allocation, and equal strings share one copy.
+   */
+  #cachedString(end: number, slot: number): string {
+    const to = this.#lengthEnd(end);
+    const from = this.#pos;
+    this.#pos = to;
+    const buf = this.buf;
+    const len = to - from;
+    if (slot < cacheSlots) {
+      const at = this.#cacheFrom[slot];
+      if (this.#cacheBuf[slot] === buf && this.#cacheTo[slot] - at === len) {
+        let k = 0;
+        while (k < len && buf[at + k] === buf[from + k]) k++;
+        if (k === len) return this.#cacheStr[slot];
+      }
+    }
+    let ascii = true;
+    for (let k = from; k < to; k++) {
+      if (buf[k] >= 0x80) {
+        ascii = false;
+        break;
+      }
+    }
+    const s = ascii ? (buf as SliceBuffer).latin1Slice(from, to) : (buf as SliceBuffer).utf8Slice(from, to);
+    if (slot < cacheSlots) {
+      this.#cacheBuf[slot] = buf;
+      this.#cacheFrom[slot] = from;
+      this.#cacheTo[slot] = to;
+      this.#cacheStr[slot] = s;
+    }
+    return s;
   }
 
   #sample(end: number): void {
@@ -220,6 +273,11 @@ export class WriteRequestDecoder {
   #uvarint(end: number): number {
     const buf = this.buf;
     let p = this.#pos;
+    // Fast path: tags and most lengths fit in one byte.
+    if (p < end && buf[p] < 0x80) {
+      this.#pos = p + 1;
+      return buf[p];
+    }
     let x = 0;
     for (let shift = 0; shift < 35; shift += 7) {
       if (p >= end) throw truncated('varint');
