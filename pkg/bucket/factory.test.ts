@@ -22,7 +22,7 @@ test('blocks_storage flags select and configure the backend', async () => {
     set('blocks-storage.gcs.bucket-name', 'blocks');
     set('blocks-storage.gcs.endpoint', server.endpoint);
     validateBucketConfig(cfg);
-    const b = await newBucket(cfg, { reg: new Registry(), name: 'test' });
+    const b = newBucket(cfg, { reg: new Registry(), name: 'test' });
     await b.upload('t/x', Buffer.from('gcs'));
     assert.equal((await b.get('t/x')).toString(), 'gcs');
   } finally {
@@ -32,7 +32,7 @@ test('blocks_storage flags select and configure the backend', async () => {
   try {
     set('blocks-storage.backend', 'filesystem');
     set('blocks-storage.filesystem.dir', dir);
-    const b = await newBucket(cfg, { reg: new Registry(), name: 'test' });
+    const b = newBucket(cfg, { reg: new Registry(), name: 'test' });
     await b.upload('t/x', Buffer.from('fs'));
     assert.equal((await fs.readFile(path.join(dir, 't', 'x'))).toString(), 'fs');
   } finally {

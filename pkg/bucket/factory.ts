@@ -1,6 +1,7 @@
 import type { Registry } from 'prom-client';
 import type { Bucket } from './bucket.js';
 import type { BucketConfig } from './config.js';
+import { GcsBucket } from './gcs/gcs-bucket.js';
 import { FilesystemBucket } from './filesystem/filesystem-bucket.js';
 import { instrumentedBucket } from './instrumented-bucket.js';
 
@@ -10,18 +11,15 @@ export interface BucketDeps {
   name: string;
 }
 
-/**
- * The configured backend, instrumented. The GCS client library is loaded only when the gcs backend
- * is configured (it takes a second to import).
- */
-export async function newBucket(cfg: BucketConfig, deps: BucketDeps): Promise<Bucket> {
+/** The configured backend, instrumented. */
+export function newBucket(cfg: BucketConfig, deps: BucketDeps): Bucket {
   let b: Bucket;
   switch (cfg.backend) {
     case 'filesystem':
       b = new FilesystemBucket(cfg.filesystem.dir);
       break;
     case 'gcs':
-      b = new (await import('./gcs/gcs-bucket.js')).GcsBucket(cfg.gcs);
+      b = new GcsBucket(cfg.gcs);
       break;
   }
   return instrumentedBucket(b, deps.reg, deps.name);

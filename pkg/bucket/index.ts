@@ -11,5 +11,7 @@ export {
 export { bucketBackends, bucketConfig, bucketFields, validateBucketConfig, type BucketBackend, type BucketConfig } from './config.js';
 export { newBucket, type BucketDeps } from './factory.js';
 export { FilesystemBucket } from './filesystem/filesystem-bucket.js';
+export { GcsBucket, type GcsBucketConfig } from './gcs/gcs-bucket.js';
+export { FakeGcsServer } from './gcs/testing/fake-gcs-server.js';
 export { BucketOp, instrumentedBucket } from './instrumented-bucket.js';
 export { prefixedBucket, prefixedBucketReader, tenantBucket, tenantBucketReader } from './prefixed-bucket.js';
