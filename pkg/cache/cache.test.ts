@@ -10,7 +10,7 @@ import { redisConfig } from './config.js';
 import { instrumentedCache } from './instrumented-cache.js';
 import { LruCache } from './lru-cache.js';
 import { RedisCache } from './redis-cache.js';
-import { RedisPool } from './redis-client.js';
+import { RedisPool } from './redis-pool.js';
 
 const log = pino({ level: 'silent' });
 const kv = (...pairs: [string, string][]) => new Map(pairs.map(([k, v]) => [k, Buffer.from(v)]));

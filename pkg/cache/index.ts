@@ -3,4 +3,4 @@ export { cacheBackends, cachesConfig, redisConfig, validateRedisConfig, type Cac
 export { instrumentedCache } from './instrumented-cache.js';
 export { LruCache } from './lru-cache.js';
 export { RedisCache } from './redis-cache.js';
-export { RedisPool } from './redis-client.js';
+export { RedisPool } from './redis-pool.js';

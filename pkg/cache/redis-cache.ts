@@ -5,7 +5,7 @@ import type { Registry } from 'prom-client';
 import { sharedCounter } from '../kv/index.js';
 import type { Logger } from '../log/index.js';
 import type { Cache } from './cache.js';
-import type { RedisPool } from './redis-client.js';
+import type { RedisPool } from './redis-pool.js';
 
 export class RedisCache implements Cache {
   readonly name: string;

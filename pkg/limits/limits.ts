@@ -35,6 +35,8 @@ export const limitsConfig = section({
   maxGlobalSeriesPerMetric: int({ flag: 'ingester.max-global-series-per-metric', default: 0, min: 0, help: 'The maximum number of active series per metric name across the cluster. 0 to disable (ingester).' }),
   maxMetadataPerUser: int({ flag: 'ingester.max-metadata-per-user', default: 8000, min: 0, help: 'The maximum number of metric metadata entries per tenant, per ingester. 0 to disable (ingester).' }),
   maxFetchedSeriesPerQuery: int({ flag: 'querier.max-fetched-series-per-query', default: 0, min: 0, help: 'The maximum number of series a single query may fetch from each ingester (and store-gateway). 0 to disable.' }),
+  maxFetchedChunksPerQuery: int({ flag: 'querier.max-fetched-chunks-per-query', default: 2_000_000, min: 0, help: 'The maximum number of chunks a single query may fetch from the store-gateways. 0 to disable (querier).' }),
+  maxFetchedChunkBytesPerQuery: int({ flag: 'querier.max-fetched-chunk-bytes-per-query', default: 0, min: 0, help: 'The maximum size in bytes of the chunks a single query may fetch from the store-gateways. 0 to disable (querier).' }),
   ingestionTenantShardSize: int({ flag: 'distributor.ingestion-tenant-shard-size', default: 0, min: 0, help: 'The tenant\'s shard size for shuffle sharding of writes across ingesters. 0 disables shuffle sharding (distributor, ring).' }),
 });
 export type Limits = ConfigOf<typeof limitsConfig>;

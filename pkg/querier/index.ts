@@ -2,3 +2,10 @@ export { apiConfig, querierConfig } from './config.js';
 export type { ApiConfig, QuerierConfig } from './config.js';
 export { IngestersQueryable } from './ingesters-queryable.js';
 export type { IngestersQueryableDeps } from './ingesters-queryable.js';
+export {
+  BlocksConsistencyError,
+  BlocksStoreQueryable,
+  QueryLimitError,
+  type BlocksStoreQueryableDeps,
+  type QueryLimits,
+} from './blocks-store-queryable.js';

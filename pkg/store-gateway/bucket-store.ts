@@ -41,6 +41,7 @@ export class BucketStore {
   readonly #drops;
   readonly #loaded;
   #syncing: Promise<void> | undefined;
+  #queued: Promise<void> | undefined;
 
   constructor(syncDir: string, deps: BucketStoreDeps) {
     this.#syncDir = syncDir;
@@ -70,14 +71,26 @@ export class BucketStore {
 
   /**
    * Brings the held blocks in line with the bucket indexes and `owns`: opens new ones, closes those
-   * no longer listed, owned or present. Concurrent calls share one run. A block that fails to open
-   * is logged and retried next time; it never fails the sync.
+   * no longer listed, owned or present. A call made while a sync runs gets the next run, which
+   * starts when the current one ends (callers arriving meanwhile share it), so the caller always
+   * sees the bucket as it was after the call. A block that fails to open is logged and retried next
+   * time; it never fails the sync.
    */
   sync(owns: OwnsBlock): Promise<void> {
-    this.#syncing ??= this.#sync(owns).finally(() => {
-      this.#syncing = undefined;
-    });
-    return this.#syncing;
+    if (this.#queued !== undefined) return this.#queued;
+    if (this.#syncing === undefined) {
+      this.#syncing = this.#sync(owns).finally(() => {
+        this.#syncing = undefined;
+      });
+      return this.#syncing;
+    }
+    this.#queued = this.#syncing
+      .catch(() => {})
+      .then(() => {
+        this.#queued = undefined;
+        return this.sync(owns);
+      });
+    return this.#queued;
   }
 
   async #sync(owns: OwnsBlock): Promise<void> {

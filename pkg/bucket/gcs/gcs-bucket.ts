@@ -1,8 +1,10 @@
 // Google Cloud Storage backend over @google-cloud/storage. Small buffers go up in one multipart
 // request; streams and large buffers use a resumable upload (what the library does best for them).
+// The client library takes about a second to import, so it is loaded when the first GcsBucket is
+// made, not by everything that imports pkg/bucket.
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Storage, type Bucket as GcsClientBucket, type StorageOptions } from '@google-cloud/storage';
+import type { Bucket as GcsClientBucket, StorageOptions } from '@google-cloud/storage';
 import {
   ObjectNotFoundError,
   dirPrefix,
@@ -27,8 +29,7 @@ const multipartMaxBytes = 8 << 20;
 const statusOf = (err: unknown) => (err as { code?: unknown } | undefined)?.code;
 
 export class GcsBucket implements Bucket {
-  private readonly storage: Storage;
-  private readonly bucket: GcsClientBucket;
+  readonly #client: Promise<GcsClientBucket>;
   private readonly name: string;
   private readonly listPageSize: number;
 
@@ -53,8 +54,7 @@ export class GcsBucket implements Bucket {
       // credentials were given (a proxy in front of real GCS), drop it for an emulator.
       opts.useAuthWithCustomEndpoint = cfg.serviceAccount !== '';
     }
-    this.storage = new Storage(opts);
-    this.bucket = this.storage.bucket(cfg.bucketName);
+    this.#client = import('@google-cloud/storage').then((m) => new m.Storage(opts).bucket(cfg.bucketName));
     this.name = cfg.bucketName;
   }
 
@@ -64,7 +64,7 @@ export class GcsBucket implements Bucket {
     do {
       let resp;
       try {
-        resp = await this.bucket.getFiles({
+        resp = await (await this.#client).getFiles({
           prefix: dir,
           delimiter: opts.recursive === true ? undefined : '/',
           autoPaginate: false,
@@ -85,7 +85,7 @@ export class GcsBucket implements Bucket {
   async get(name: string): Promise<Buffer> {
     validateObjectName(name);
     try {
-      const [data] = await this.bucket.file(name).download();
+      const [data] = await (await this.#client).file(name).download();
       return data;
     } catch (err) {
       throw this.wrap(err, name, 'get');
@@ -97,7 +97,7 @@ export class GcsBucket implements Bucket {
     if (offset < 0) throw new Error(`get range of ${name}: negative offset ${offset}`);
     if (length === 0) return Buffer.alloc(0);
     try {
-      const [data] = await this.bucket.file(name).download(length < 0 ? { start: offset } : { start: offset, end: offset + length - 1 });
+      const [data] = await (await this.#client).file(name).download(length < 0 ? { start: offset } : { start: offset, end: offset + length - 1 });
       return data;
     } catch (err) {
       if (statusOf(err) === 416) {
@@ -111,7 +111,7 @@ export class GcsBucket implements Bucket {
   async exists(name: string): Promise<boolean> {
     validateObjectName(name);
     try {
-      const [ok] = await this.bucket.file(name).exists();
+      const [ok] = await (await this.#client).file(name).exists();
       return ok;
     } catch (err) {
       throw this.wrap(err, name, 'check existence of');
@@ -121,7 +121,7 @@ export class GcsBucket implements Bucket {
   async attributes(name: string): Promise<ObjectAttributes> {
     validateObjectName(name);
     try {
-      const [meta] = await this.bucket.file(name).getMetadata();
+      const [meta] = await (await this.#client).file(name).getMetadata();
       return { size: Number(meta.size ?? 0), lastModified: new Date(meta.updated ?? 0) };
     } catch (err) {
       throw this.wrap(err, name, 'read attributes of');
@@ -130,7 +130,7 @@ export class GcsBucket implements Bucket {
 
   async upload(name: string, body: Buffer | Readable): Promise<void> {
     validateObjectName(name);
-    const file = this.bucket.file(name);
+    const file = (await this.#client).file(name);
     try {
       if (Buffer.isBuffer(body) && body.length <= multipartMaxBytes) await file.save(body, { resumable: false });
       else await pipeline(body as Readable, file.createWriteStream({ resumable: true }));
@@ -142,7 +142,7 @@ export class GcsBucket implements Bucket {
   async delete(name: string): Promise<void> {
     validateObjectName(name);
     try {
-      await this.bucket.file(name).delete();
+      await (await this.#client).file(name).delete();
     } catch (err) {
       throw this.wrap(err, name, 'delete');
     }

@@ -1,0 +1,285 @@
+// The querier's view of long-term storage (Cortex blocksStoreQueryable): for a tenant and a time
+// range, the blocks come from the tenant's bucket index; each block is asked of a store-gateway
+// that owns it (store-gateway ring), and every block must be answered by someone: blocks left
+// unqueried are retried on other owners, and the query fails when some remain. Limits on fetched
+// series, chunks and chunk bytes stop a query early with an error saying which limit was hit.
+import type { Registry } from 'prom-client';
+import { tenantBucketReader, type BucketReader } from '../bucket/index.js';
+import { blocksInRange, readBucketIndex, type BucketIndex } from '../bucket-index/index.js';
+import type { StoredSeries } from '../generated/myelin/storegateway.js';
+import { sharedCounter } from '../kv/index.js';
+import type { Logger } from '../log/index.js';
+import { compareStrings, type Matcher } from '../model/labels/index.js';
+import type { RingSnapshot } from '../ring/index.js';
+import type { LabelHints, Querier, Queryable, SelectHints, SeriesSet } from '../storage/index.js';
+import { blockOwners } from '../store-gateway/index.js';
+import { matchersToWire, type StoreGatewayClients } from '../store-gateway/client/index.js';
+import { storeSeriesSet } from './blocks-store-series.js';
+
+export interface QueryLimits {
+  /** 0 disables each limit. */
+  maxFetchedSeriesPerQuery: number;
+  maxFetchedChunksPerQuery: number;
+  maxFetchedChunkBytesPerQuery: number;
+}
+
+/** A query that hit one of the per-query limits; `code` is stable (HTTP 422 in the API, as Cortex). */
+export class QueryLimitError extends Error {
+  readonly code: 'MAX_FETCHED_SERIES' | 'MAX_FETCHED_CHUNKS' | 'MAX_FETCHED_CHUNK_BYTES';
+  constructor(code: QueryLimitError['code'], message: string) {
+    super(message);
+    this.name = 'QueryLimitError';
+    this.code = code;
+  }
+}
+
+/** Some blocks could not be queried on any store-gateway. */
+export class BlocksConsistencyError extends Error {
+  readonly code = 'BLOCKS_NOT_QUERIED';
+  readonly missing: readonly string[];
+  constructor(missing: string[], cause?: unknown) {
+    super(`consistency check failed because some blocks were not queried: ${missing.join(' ')}`, { cause });
+    this.name = 'BlocksConsistencyError';
+    this.missing = missing;
+  }
+}
+
+export interface BlocksStoreQueryableDeps {
+  bucket: BucketReader;
+  /** The store-gateway ring as the querier sees it (a Ring client's current snapshot). */
+  ringSnapshot: () => RingSnapshot;
+  replicationFactor: number;
+  heartbeatTimeout: number;
+  clients: StoreGatewayClients;
+  limits: (tenant: string) => QueryLimits;
+  logger: Logger;
+  registry: Registry;
+  now?: () => number;
+}
+
+/** Store-gateways asked per block before giving up (Cortex' maxFetchSeriesAttempts). */
+const MAX_ATTEMPTS = 3;
+
+export class BlocksStoreQueryable {
+  readonly #deps: BlocksStoreQueryableDeps;
+  readonly #log: Logger;
+  readonly #consistencyFailures;
+  readonly #retries;
+
+  constructor(deps: BlocksStoreQueryableDeps) {
+    this.#deps = deps;
+    this.#log = deps.logger.child({ component: 'blocks-store-queryable' });
+    this.#consistencyFailures = sharedCounter(deps.registry, {
+      name: 'myelin_querier_blocks_consistency_checks_failed_total',
+      help: 'Queries that failed because some blocks could not be queried on any store-gateway.',
+      labelNames: [],
+    });
+    this.#retries = sharedCounter(deps.registry, {
+      name: 'myelin_querier_storegateway_refetches_total',
+      help: 'Blocks asked again of another store-gateway because the first did not serve them.',
+      labelNames: [],
+    });
+  }
+
+  /** The Queryable of one tenant. */
+  forTenant(tenant: string): Queryable {
+    return { querier: async (mint, maxt) => new BlocksStoreQuerier(this, tenant, mint, maxt) };
+  }
+
+  async #index(tenant: string): Promise<BucketIndex | undefined> {
+    return readBucketIndex(tenantBucketReader(this.#deps.bucket, tenant), tenant);
+  }
+
+  /** Blocks of the tenant overlapping [mint, maxt] that are not marked for deletion. */
+  async blocksFor(tenant: string, mint: number, maxt: number): Promise<string[]> {
+    const idx = await this.#index(tenant);
+    if (idx === undefined) return [];
+    const marked = new Set(idx.block_deletion_marks.map((m) => m.block_id));
+    return blocksInRange(idx, mint, maxt)
+      .map((b) => b.block_id)
+      .filter((id) => !marked.has(id));
+  }
+
+  /**
+   * Calls `ask` on store-gateways until every block was queried: each round groups the blocks left
+   * by their first owner not tried yet for that block. Returns the results of the calls.
+   */
+  async fetch<R extends { queriedBlocks: string[] }>(blocks: string[], ask: (addr: string, blocks: string[]) => Promise<R>): Promise<R[]> {
+    const results: R[] = [];
+    const tried = new Map<string, Set<string>>(blocks.map((b) => [b, new Set()]));
+    let remaining = blocks;
+    let lastErr: unknown;
+    for (let attempt = 0; attempt < MAX_ATTEMPTS && remaining.length > 0; attempt++) {
+      if (attempt > 0) this.#retries.inc(remaining.length);
+      const byAddr = this.#assign(remaining, tried);
+      if (byAddr.size === 0) break;
+      const done = new Set<string>();
+      await Promise.all(
+        [...byAddr].map(async ([addr, ids]) => {
+          try {
+            const r = await ask(addr, ids);
+            results.push(r);
+            for (const b of r.queriedBlocks) done.add(b);
+          } catch (err) {
+            if (err instanceof QueryLimitError) throw err;
+            lastErr = err;
+            this.#log.warn({ addr, blocks: ids.length, err }, 'store-gateway call failed; trying other replicas');
+          }
+        }),
+      );
+      remaining = remaining.filter((b) => !done.has(b));
+    }
+    if (remaining.length > 0) {
+      this.#consistencyFailures.inc();
+      throw new BlocksConsistencyError(remaining, lastErr);
+    }
+    return results;
+  }
+
+  #assign(blocks: string[], tried: Map<string, Set<string>>): Map<string, string[]> {
+    const snap = this.#deps.ringSnapshot();
+    const lookup = {
+      replicationFactor: this.#deps.replicationFactor,
+      heartbeatTimeout: this.#deps.heartbeatTimeout,
+      now: (this.#deps.now ?? Date.now)(),
+      purpose: 'read' as const,
+    };
+    const byAddr = new Map<string, string[]>();
+    for (const b of blocks) {
+      const seen = tried.get(b) as Set<string>;
+      const owner = blockOwners(snap, b, lookup).find((o) => !seen.has(o.addr));
+      if (owner === undefined) continue;
+      seen.add(owner.addr);
+      let list = byAddr.get(owner.addr);
+      if (list === undefined) byAddr.set(owner.addr, (list = []));
+      list.push(b);
+    }
+    return byAddr;
+  }
+
+  get clients(): StoreGatewayClients {
+    return this.#deps.clients;
+  }
+
+  limits(tenant: string): QueryLimits {
+    return this.#deps.limits(tenant);
+  }
+}
+
+/** Counts what a query fetched and throws when a limit is passed. */
+class FetchTracker {
+  readonly #limits: QueryLimits;
+  readonly #seenSeries = new Set<string>();
+  #chunks = 0;
+  #bytes = 0;
+
+  constructor(limits: QueryLimits) {
+    this.#limits = limits;
+  }
+
+  add(series: readonly StoredSeries[]): void {
+    const l = this.#limits;
+    for (const s of series) {
+      let key = '';
+      for (const p of s.labels) key += `${p.name}\u0000${p.value}\u0000`;
+      this.#seenSeries.add(key);
+      this.#chunks += s.chunks.length;
+      for (const c of s.chunks) this.#bytes += c.data.length;
+    }
+    if (l.maxFetchedSeriesPerQuery > 0 && this.#seenSeries.size > l.maxFetchedSeriesPerQuery) {
+      throw new QueryLimitError('MAX_FETCHED_SERIES', `the query hit the max number of series limit (limit: ${l.maxFetchedSeriesPerQuery} series)`);
+    }
+    if (l.maxFetchedChunksPerQuery > 0 && this.#chunks > l.maxFetchedChunksPerQuery) {
+      throw new QueryLimitError('MAX_FETCHED_CHUNKS', `the query hit the max number of chunks limit (limit: ${l.maxFetchedChunksPerQuery} chunks)`);
+    }
+    if (l.maxFetchedChunkBytesPerQuery > 0 && this.#bytes > l.maxFetchedChunkBytesPerQuery) {
+      throw new QueryLimitError(
+        'MAX_FETCHED_CHUNK_BYTES',
+        `the query hit the aggregated chunks size limit (limit: ${l.maxFetchedChunkBytesPerQuery} bytes)`,
+      );
+    }
+  }
+}
+
+class BlocksStoreQuerier implements Querier {
+  readonly #q: BlocksStoreQueryable;
+  readonly #tenant: string;
+  readonly #mint: number;
+  readonly #maxt: number;
+
+  constructor(q: BlocksStoreQueryable, tenant: string, mint: number, maxt: number) {
+    this.#q = q;
+    this.#tenant = tenant;
+    this.#mint = mint;
+    this.#maxt = maxt;
+  }
+
+  select(hints: SelectHints, ...matchers: Matcher[]): SeriesSet {
+    const mint = Math.max(this.#mint, hints.start);
+    const maxt = Math.min(this.#maxt, hints.end);
+    return lazySeriesSet(() => this.#select(mint, maxt, matchers));
+  }
+
+  async #select(mint: number, maxt: number, matchers: Matcher[]): Promise<SeriesSet> {
+    const blocks = await this.#q.blocksFor(this.#tenant, mint, maxt);
+    const tracker = new FetchTracker(this.#q.limits(this.#tenant));
+    const wire = matchersToWire(matchers);
+    const results = await this.#q.fetch(blocks, async (addr, ids) => {
+      const r = await this.#q.clients.series(addr, this.#tenant, { minTime: mint, maxTime: maxt, matchers: wire, blockIds: ids, skipChunks: false });
+      tracker.add(r.series);
+      return r;
+    });
+    return storeSeriesSet(results.map((r) => r.series), mint, maxt);
+  }
+
+  async labelNames(hints: LabelHints, ...matchers: Matcher[]): Promise<string[]> {
+    const blocks = await this.#q.blocksFor(this.#tenant, this.#mint, this.#maxt);
+    const wire = matchersToWire(matchers);
+    const results = await this.#q.fetch(blocks, (addr, ids) =>
+      this.#q.clients.labelNames(addr, this.#tenant, { minTime: this.#mint, maxTime: this.#maxt, matchers: wire, blockIds: ids }),
+    );
+    return union(results.map((r) => r.values), hints.limit);
+  }
+
+  async labelValues(name: string, hints: LabelHints, ...matchers: Matcher[]): Promise<string[]> {
+    const blocks = await this.#q.blocksFor(this.#tenant, this.#mint, this.#maxt);
+    const wire = matchersToWire(matchers);
+    const results = await this.#q.fetch(blocks, (addr, ids) =>
+      this.#q.clients.labelValues(addr, this.#tenant, { labelName: name, minTime: this.#mint, maxTime: this.#maxt, matchers: wire, blockIds: ids }),
+    );
+    return union(results.map((r) => r.values), hints.limit);
+  }
+
+  async close(): Promise<void> {}
+}
+
+function union(lists: string[][], limit: number): string[] {
+  const all = [...new Set(lists.flat())].sort(compareStrings);
+  return limit > 0 && all.length > limit ? all.slice(0, limit) : all;
+}
+
+/** A SeriesSet whose work starts on the first next(); errors surface through err(). */
+function lazySeriesSet(open: () => Promise<SeriesSet>): SeriesSet {
+  let inner: SeriesSet | undefined;
+  let failure: Error | undefined;
+  return {
+    async next() {
+      if (failure !== undefined) return false;
+      if (inner === undefined) {
+        try {
+          inner = await open();
+        } catch (err) {
+          failure = err as Error;
+          return false;
+        }
+      }
+      return inner.next();
+    },
+    at: () => {
+      if (inner === undefined) throw new Error('BUG: at() before next()');
+      return inner.at();
+    },
+    err: () => failure ?? inner?.err(),
+    warnings: () => inner?.warnings() ?? [],
+  };
+}

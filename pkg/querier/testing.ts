@@ -1,0 +1,91 @@
+// Test and benchmark helpers: a bucket with blocks, store-gateways sharing a ring, and a
+// BlocksStoreQueryable asking them over gRPC. Not used by production code.
+import * as fs from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import type { Bucket } from '../bucket/index.js';
+import { BucketIndexUpdater } from '../bucket-index/index.js';
+import { defaults } from '../flagext/index.js';
+import { createKVClient, kvConfig, MemoryStore } from '../kv/index.js';
+import { Ring, instanceDescCodec, ringConfig } from '../ring/index.js';
+import { STORE_GATEWAY_RING_KEY, type OwnedCaches } from '../store-gateway/index.js';
+import { StoreGatewayClientPool } from '../store-gateway/client/index.js';
+import { startTestGateway, type TestGateway } from '../store-gateway/testing.js';
+import { BlocksStoreQueryable, type QueryLimits } from './blocks-store-queryable.js';
+
+export interface TestCluster {
+  bucket: Bucket;
+  gateways: Map<string, TestGateway>;
+  ring: Ring;
+  queryable: BlocksStoreQueryable;
+  registry: Registry;
+  limits: QueryLimits;
+  updateIndex(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface TestClusterOptions {
+  bucket: Bucket;
+  gatewayIds: string[];
+  replicationFactor: number;
+  caches?: (id: string) => OwnedCaches;
+}
+
+export async function startTestCluster(o: TestClusterOptions): Promise<TestCluster> {
+  const logger = pino({ level: 'silent' });
+  const registry = new Registry();
+  const memory = new MemoryStore();
+  const syncRoot = await fs.mkdtemp(path.join(tmpdir(), 'myelin-sg-sync-'));
+  const updater = new BucketIndexUpdater({ bucket: o.bucket, logger, registry });
+  await updater.updateAll();
+  const gateways = new Map<string, TestGateway>();
+  for (const id of o.gatewayIds) {
+    const caches = o.caches?.(id);
+    gateways.set(
+      id,
+      await startTestGateway({
+        id,
+        bucket: o.bucket,
+        ring: memory,
+        syncDir: path.join(syncRoot, id),
+        replicationFactor: o.replicationFactor,
+        ...(caches !== undefined ? { caches } : {}),
+      }),
+    );
+  }
+  const rc = { ...defaults(ringConfig('store-gateway.sharding-ring.')), replicationFactor: o.replicationFactor, heartbeatTimeout: 60_000 };
+  const kv = createKVClient(defaults(kvConfig('store-gateway.sharding-ring.')), instanceDescCodec, { memory, logger, registry, kvName: 'querier-sg' });
+  const ring = new Ring(rc, 'store-gateway', STORE_GATEWAY_RING_KEY, { kv, logger, registry });
+  ring.service.startAsync();
+  await ring.service.awaitRunning();
+  const clients = new StoreGatewayClientPool({ timeoutMs: 10_000, maxRecvMsgSize: 100 << 20 });
+  const limits: QueryLimits = { maxFetchedSeriesPerQuery: 0, maxFetchedChunksPerQuery: 0, maxFetchedChunkBytesPerQuery: 0 };
+  const queryable = new BlocksStoreQueryable({
+    bucket: o.bucket,
+    ringSnapshot: () => ring.snapshot(),
+    replicationFactor: o.replicationFactor,
+    heartbeatTimeout: 60_000,
+    clients,
+    limits: () => limits,
+    logger,
+    registry,
+  });
+  return {
+    bucket: o.bucket,
+    gateways,
+    ring,
+    queryable,
+    registry,
+    limits,
+    updateIndex: () => updater.updateAll(),
+    async close() {
+      clients.close();
+      for (const g of gateways.values()) await g.stop();
+      ring.service.stopAsync();
+      await ring.service.awaitTerminated();
+      await fs.rm(syncRoot, { recursive: true, force: true });
+    },
+  };
+}
