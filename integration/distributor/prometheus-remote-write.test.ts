@@ -61,7 +61,9 @@ test('Prometheus remote-writes into the distributor under its tenant', async (t)
   const up = ing.received.flatMap((r) => r.req.timeseries).find((s) => s.labels.some((l) => l.name === '__name__' && l.value === 'up'));
   assert.deepEqual(up?.labels.map((l) => l.name), ['__name__', 'instance', 'job']);
   assert.equal(up?.samples[0].value, 1);
-  assert.ok((await metricValue(h.registry, 'myelin_distributor_received_samples_total', { user: 'team-a' })) > 0);
+  // The ingester sees a push before the distributor counts it (after the quorum answered).
+  await waitUntil(async () => (await metricValue(h.registry, 'myelin_distributor_received_samples_total', { user: 'team-a' })) > 0,
+    { what: 'received samples counted' });
   const discarded = (await h.registry.getSingleMetric('myelin_discarded_samples_total')?.get())?.values ?? [];
   assert.deepEqual(discarded, [], 'nothing Prometheus sends is rejected');
 });
