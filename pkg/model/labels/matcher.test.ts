@@ -14,6 +14,8 @@ test('RE2 regexes match as Prometheus does', async (t) => {
     '(?i) inside a group': { re: 'a(?i:b)c', yes: ['aBc', 'abc'], no: ['ABC', 'abC'] },
     '(?i) mid-pattern to group end': { re: '(a(?i)b)c', yes: ['aBc'], no: ['aBC', 'ABc'] },
     '(?i) with classes': { re: 'x(?i:[a-c]+)', yes: ['xAbC'], no: ['XaB', 'xd'] },
+    'scoped (?i) folds like RE2 (Kelvin sign, long s)': { re: 'a(?i:ks)', yes: ['aKS', 'a\u212a\u017f', 'aks'], no: ['Aks', 'akz'] },
+    'scoped (?i) in a class with non-ASCII': { re: 'x(?i:[σé])', yes: ['xΣ', 'xς', 'xÉ'], no: ['xe'] },
     '(?-s) turns dot-all off': { re: '(?-s)a.b', yes: ['axb'], no: ['a\nb'] },
     '(?m) line anchors': { re: '(?m)a$\\n^b', yes: ['a\nb'], no: [] },
     '\\z and \\A': { re: '\\Afoo\\z', yes: ['foo'], no: ['foo\n'] },
@@ -88,6 +90,18 @@ test('matchesEmpty and setMatches', () => {
   assert.deepEqual(re('a|b\\.c|d').setMatches(), ['a', 'b.c', 'd']);
   assert.equal(re('a.*').setMatches(), undefined);
   assert.deepEqual(new Matcher(MatchType.Equal, 'a', 'v').setMatches(), ['v']);
+});
+
+test('scoped and pattern-wide (?i) agree (property)', () => {
+  const text = fc.string({ unit: fc.constantFrom('a', 'K', 'k', '\u212a', 's', 'S', '\u017f', 'σ', 'Σ', 'ς', 'é', 'É', '1'), maxLength: 4 });
+  fc.assert(
+    fc.property(text, text, (pat, v) => {
+      const lit = pat.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
+      // The leading case-sensitive `A` forces per-character folding; `(?i)` alone uses the JS flag.
+      assert.equal(re(`A(?i:${lit})`).matches(`A${v}`), re(`(?i)${lit}`).matches(v), `${lit} on ${v}`);
+    }),
+    { numRuns: 300 },
+  );
 });
 
 test('fast paths agree with the general RegExp (property)', () => {

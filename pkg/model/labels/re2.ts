@@ -5,7 +5,8 @@
  * rewritten token by token:
  *
  *   (?i) (?s) (?m) (?U), (?flags:…) and (?-flags)  → tracked per group; `i` becomes the JS `i` flag
- *                                   when it covers the whole pattern, otherwise explicit case sets
+ *                                   when it covers the whole pattern, otherwise each letter becomes
+ *                                   its simple case-folding orbit (k → [kKK])
  *   .  → [\s\S] when `s` is set (Prometheus sets it), [^\n] otherwise
  *   ^ $ → start/end of text, or of line under `m`;   \A \z → start/end of text
  *   \Q…\E → escaped literal;  [[:alpha:]] → ASCII ranges;  \s → [\t\n\f\r ] (RE2's ASCII set)
@@ -202,7 +203,7 @@ class Translator {
 
   #literal(ch: string): void {
     if (this.#noteCase(ch)) {
-      this.#atom(`[${classChar(ch.toLowerCase())}${classChar(ch.toUpperCase())}${classChar(ch)}]`);
+      this.#atom(`[${caseVariants(ch).map(classChar).join('')}]`);
       return;
     }
     this.#atom(SYNTAX.has(ch) ? `\\${ch}` : ch);
@@ -436,10 +437,46 @@ class Translator {
     const b = hi.codePointAt(0) as number;
     for (let cp = a; cp <= b && cp - a < 1024; cp++) {
       const ch = String.fromCodePoint(cp);
-      if (this.#noteCase(ch)) extra += classChar(ch.toLowerCase()) + classChar(ch.toUpperCase());
+      if (this.#noteCase(ch)) extra += caseVariants(ch).map(classChar).join('');
     }
     return extra;
   }
+}
+
+/**
+ * Simple case-folding partners that toLowerCase/toUpperCase do not reach (Unicode CaseFolding.txt),
+ * keyed by the lowercase letter: Kelvin sign, long s, Angstrom sign, Greek symbol variants, …
+ */
+const EXTRA_FOLDS: Record<string, string> = {
+  k: '\u212a',
+  s: '\u017f',
+  'å': '\u212b',
+  'ß': '\u1e9e',
+  'σ': 'ς',
+  'θ': 'ϑϴ',
+  'ι': '\u0345\u1fbe',
+  'μ': 'µ',
+  'β': 'ϐ',
+  'ε': 'ϵ',
+  'κ': 'ϰ',
+  'π': 'ϖ',
+  'ρ': 'ϱ',
+  'φ': 'ϕ',
+  'ω': '\u2126',
+};
+
+/**
+ * The characters RE2's (?i) treats as equal to `ch` (its simple case-folding orbit): candidates from
+ * toLowerCase/toUpperCase and EXTRA_FOLDS, kept when JavaScript's own `iu` matching (simple case
+ * folding too) agrees.
+ */
+function caseVariants(ch: string): string[] {
+  const lower = ch.toLowerCase();
+  const upper = ch.toUpperCase();
+  const candidates = new Set([ch, lower, upper, upper.toLowerCase(), lower.toUpperCase()]);
+  for (const c of [...candidates]) for (const x of EXTRA_FOLDS[c.toLowerCase()] ?? '') candidates.add(x);
+  const same = new RegExp(`^[${classChar(ch)}]$`, 'iu');
+  return [...candidates].filter((c) => [...c].length === 1 && same.test(c));
 }
 
 function classChar(ch: string): string {
