@@ -134,7 +134,8 @@ export class Engine {
     const prepared = performance.now();
     try {
       const maxSamples = this.opts.maxSamples;
-      sel = await selectAll(expr, q, { start, end, step, lookbackDelta, maxSamples, signal, annotations, counters });
+      const subqueryStep = this.opts.subqueryStep;
+      sel = await selectAll(expr, q, { start, end, step, lookbackDelta, subqueryStep, maxSamples, signal, annotations, counters });
     } catch (err) {
       throw abortError(err, timeout);
     }

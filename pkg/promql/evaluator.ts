@@ -12,6 +12,7 @@ import { aggregate } from './aggregations.js';
 import { binaryOp, type BinaryOperand } from './binary-ops.js';
 import { callInstantFunction } from './functions.js';
 import { absentLabels } from './range-functions.js';
+import { subqueryGrid } from './subquery-grid.js';
 import { WindowWalker } from './window-walk.js';
 import type { LoadedSeries, Selection } from './selection.js';
 import { isStaleNaN, resolveAt } from './selection.js';
@@ -174,14 +175,8 @@ export class Evaluator {
   /** Evaluates a subquery's inner expression on its own aligned steps (Prometheus' alignment). */
   private subqueryInput(e: SubqueryExpr): RangeInput {
     const at = resolveAt(e, this.opts.queryStart, this.opts.queryEnd);
-    const outerStart = at ?? this.start;
-    const outerEnd = at ?? this.end;
-    const step = e.step > 0 ? e.step : this.opts.subqueryStep;
-    const lo = outerStart - e.offset - e.range;
-    let start = step * Math.trunc(lo / step);
-    if (start < lo) start += step;
-    const end = outerEnd - e.offset;
-    const inner = new Evaluator(start, end, step, this.#sel, this.opts);
+    const g = subqueryGrid(e, this.start, this.end, at, this.opts.subqueryStep);
+    const inner = new Evaluator(g.start, g.end, g.step, this.#sel, this.opts);
     const v = inner.eval(e.expr);
     // Typed arrays like the selectors' keep the window walk monomorphic.
     let series: RangeSeries[];

@@ -3,6 +3,7 @@ import { Labels } from '../model/labels/index.js';
 import type { Call } from './parser/index.js';
 import { NodeKind, startOf } from './parser/index.js';
 import type { Evaluator, Val } from './evaluator.js';
+import type { BucketCache } from './histogram-functions.js';
 import { histogramFraction, histogramQuantile } from './histogram-functions.js';
 import { labelJoin, labelReplace, sortByLabel } from './label-functions.js';
 import { absentLabels } from './range-functions.js';
@@ -105,11 +106,13 @@ export function callInstantFunction(ev: Evaluator, e: Call, args: Val[]): Matrix
       const annos = ev.opts.annotations;
       const atQ = annos.at(startOf(e.args[0]));
       const atV = annos.at(startOf(e.args[1]));
-      return ev.rangeEval(args, (vecs, sc) => histogramQuantile(sc[0], vecs[1], atQ, atV));
+      const cache: BucketCache = new Map();
+      return ev.rangeEval(args, (vecs, sc) => histogramQuantile(sc[0], vecs[1], atQ, atV, cache));
     }
     case 'histogram_fraction': {
       const atV = ev.opts.annotations.at(startOf(e.args[2]));
-      return ev.rangeEval(args, (vecs, sc) => histogramFraction(sc[0], sc[1], vecs[2], atV));
+      const cache: BucketCache = new Map();
+      return ev.rangeEval(args, (vecs, sc) => histogramFraction(sc[0], sc[1], vecs[2], atV, cache));
     }
     case 'histogram_count':
     case 'histogram_sum':

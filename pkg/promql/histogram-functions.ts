@@ -17,17 +17,26 @@ interface Group {
 
 const le = new Set(['le']);
 
+/** Per bucket series, parsed once per query: its upper bound (null if unusable) and group labels. */
+export type BucketCache = Map<Labels, { upper: number | null; group: Labels }>;
+
 /** Groups bucket samples by their labels without `le`; warns about unusable `le` values. */
-function groupBuckets(v: Vector, report: Reporter): Group[] {
+function groupBuckets(v: Vector, report: Reporter, cache: BucketCache): Group[] {
   const groups = new Map<string, Group>();
   for (const s of v) {
-    const raw = s.metric.get('le');
-    const upper = raw === '' ? null : parseNumber(raw);
+    let c = cache.get(s.metric);
+    if (c === undefined) {
+      const raw = s.metric.get('le');
+      c = { upper: raw === '' ? null : parseNumber(raw), group: s.metric.drop(le) };
+      cache.set(s.metric, c);
+    }
+    const upper = c.upper;
     if (upper === null) {
+      const raw = s.metric.get('le');
       report.warn(`bucket label "le" is missing or has a malformed value of ${JSON.stringify(raw)} for metric name ${JSON.stringify(s.metric.get(MetricName))}`);
       continue;
     }
-    const metric = s.metric.drop(le);
+    const metric = c.group;
     let g = groups.get(metric.key);
     if (g === undefined) {
       g = { metric, buckets: [] };
@@ -109,10 +118,10 @@ function bucketQuantile(q: number, input: Bucket[]): [number, boolean] {
 }
 
 /** `atQ`, `atV`: report about the quantile argument and the bucket vector argument. */
-export function histogramQuantile(q: number, v: Vector, atQ: Reporter, atV: Reporter): Vector {
+export function histogramQuantile(q: number, v: Vector, atQ: Reporter, atV: Reporter, cache: BucketCache): Vector {
   if (Number.isNaN(q) || q < 0 || q > 1) atQ.warn(`quantile value should be between 0 and 1, got ${goFloat(q)}`);
   const out: Vector = [];
-  for (const g of groupBuckets(v, atV)) {
+  for (const g of groupBuckets(v, atV, cache)) {
     const [value, forced] = bucketQuantile(q, g.buckets);
     if (forced) {
       atV.info(
@@ -124,9 +133,9 @@ export function histogramQuantile(q: number, v: Vector, atQ: Reporter, atV: Repo
   return out;
 }
 
-export function histogramFraction(lower: number, upper: number, v: Vector, atV: Reporter): Vector {
+export function histogramFraction(lower: number, upper: number, v: Vector, atV: Reporter, cache: BucketCache): Vector {
   const out: Vector = [];
-  for (const g of groupBuckets(v, atV)) {
+  for (const g of groupBuckets(v, atV, cache)) {
     out.push({ metric: g.metric, t: 0, f: bucketFraction(lower, upper, g.buckets), dropName: true });
   }
   return out;

@@ -11,6 +11,8 @@ import type { Call, Expr, TimeModifiers, VectorSelector } from './parser/index.j
 import { NodeKind, startOf } from './parser/index.js';
 import type { Annotations, Matrix } from './value.js';
 import { QueryError, ErrorType } from './value.js';
+import type { Grid } from './subquery-grid.js';
+import { gridSteps, subqueryGrid } from './subquery-grid.js';
 import { WindowWalker } from './window-walk.js';
 
 export interface LoadedSeries {
@@ -25,6 +27,8 @@ export interface SelectContext {
   end: number;
   step: number;
   lookbackDelta: number;
+  /** Step of subqueries without one (ms). */
+  subqueryStep: number;
   maxSamples: number;
   signal: AbortSignal | undefined;
   annotations: Annotations;
@@ -68,6 +72,8 @@ interface Need {
   windows: Windows | null;
   /** Set when a function over this matrix selector can run while its series stream by. */
   stream: { call: Call; cols: (Float64Array | null)[] } | null;
+  /** The steps the selector is evaluated on. */
+  grid: Grid;
 }
 
 /** The windows `(ref_i - back, ref_i]` with `ref_i = first + i * step`, i < steps. */
@@ -79,34 +85,32 @@ interface Windows {
 }
 
 /**
- * Walks the AST and records, per selector, the sample time range it needs. `top` is false inside
- * subqueries, whose own steps decide the windows.
+ * Walks the AST and records, per selector, the samples it needs. `grid` holds the steps the node
+ * is evaluated on: the query's, or those of the enclosing subquery.
  */
-function collect(e: Expr, lo: number, hi: number, ctx: SelectContext, func: string, out: Need[], top = true): void {
+function collect(e: Expr, grid: Grid, ctx: SelectContext, func: string, out: Need[]): void {
   switch (e.kind) {
     case NodeKind.VectorSelector:
     case NodeKind.MatrixSelector: {
       const sel = e.kind === NodeKind.VectorSelector ? e : e.vector;
       const range = e.kind === NodeKind.MatrixSelector ? e.range : 0;
       const at = resolveAt(sel, ctx.start, ctx.end);
-      const a = (at ?? lo) - sel.offset;
-      const b = (at ?? hi) - sel.offset;
+      const a = (at ?? grid.start) - sel.offset;
+      const b = (at ?? grid.end) - sel.offset;
       const back = range > 0 ? range : ctx.lookbackDelta;
-      const sparse = top && at === null && ctx.step > back;
-      const windows = sparse ? { first: a, step: ctx.step, steps: stepCount(ctx), back } : null;
-      out.push({ sel, mint: a - back, maxt: b, range, func, dropStale: range > 0, windows, stream: null });
+      const sparse = at === null && grid.step > back;
+      const windows = sparse ? { first: a, step: grid.step, steps: gridSteps(grid), back } : null;
+      out.push({ sel, mint: a - back, maxt: b, range, func, dropStale: range > 0, windows, stream: null, grid });
       return;
     }
     case NodeKind.Subquery: {
       const at = resolveAt(e, ctx.start, ctx.end);
-      const a = (at ?? lo) - e.offset;
-      const b = (at ?? hi) - e.offset;
-      collect(e.expr, a - e.range, b, ctx, '', out, false);
+      collect(e.expr, subqueryGrid(e, grid.start, grid.end, at, ctx.subqueryStep), ctx, '', out);
       return;
     }
     case NodeKind.Call: {
-      for (const arg of e.args) collect(arg, lo, hi, ctx, e.func.name, out, top);
-      const stream = top ? streamable(e, ctx) : null;
+      for (const arg of e.args) collect(arg, grid, ctx, e.func.name, out);
+      const stream = streamable(e, grid);
       if (stream !== null) {
         const need = out.find((n) => n.sel === stream.sel) as Need;
         need.stream = { call: e, cols: stream.cols };
@@ -114,31 +118,27 @@ function collect(e: Expr, lo: number, hi: number, ctx: SelectContext, func: stri
       return;
     }
     case NodeKind.Aggregate:
-      if (e.param !== null) collect(e.param, lo, hi, ctx, '', out, top);
-      collect(e.expr, lo, hi, ctx, e.op, out, top);
+      if (e.param !== null) collect(e.param, grid, ctx, '', out);
+      collect(e.expr, grid, ctx, e.op, out);
       return;
     case NodeKind.Binary:
-      collect(e.lhs, lo, hi, ctx, '', out, top);
-      collect(e.rhs, lo, hi, ctx, '', out, top);
+      collect(e.lhs, grid, ctx, '', out);
+      collect(e.rhs, grid, ctx, '', out);
       return;
     case NodeKind.Unary:
     case NodeKind.Paren:
-      collect(e.expr, lo, hi, ctx, func, out, top);
+      collect(e.expr, grid, ctx, func, out);
       return;
     default:
       return;
   }
 }
 
-function stepCount(ctx: SelectContext): number {
-  return ctx.step > 0 ? Math.floor((ctx.end - ctx.start) / ctx.step) + 1 : 1;
-}
-
 /**
  * A call whose range argument is a plain matrix selector and whose other arguments are number
  * literals can be computed series by series while loading: it needs no other series.
  */
-function streamable(e: Call, ctx: SelectContext): { sel: VectorSelector; cols: (Float64Array | null)[] } | null {
+function streamable(e: Call, grid: Grid): { sel: VectorSelector; cols: (Float64Array | null)[] } | null {
   if (e.func.name === 'absent_over_time') return null;
   let sel: VectorSelector | null = null;
   const cols: (Float64Array | null)[] = [];
@@ -149,7 +149,7 @@ function streamable(e: Call, ctx: SelectContext): { sel: VectorSelector; cols: (
       sel = x.vector;
       cols.push(null);
     } else if (x.kind === NodeKind.Number) {
-      cols.push(new Float64Array(stepCount(ctx)).fill(x.value));
+      cols.push(new Float64Array(gridSteps(grid)).fill(x.value));
     } else {
       return null;
     }
@@ -159,7 +159,7 @@ function streamable(e: Call, ctx: SelectContext): { sel: VectorSelector; cols: (
 
 export async function selectAll(expr: Expr, queryable: Queryable, ctx: SelectContext): Promise<Selection> {
   const needs: Need[] = [];
-  collect(expr, ctx.start, ctx.end, ctx, '', needs);
+  collect(expr, { start: ctx.start, end: ctx.end, step: ctx.step }, ctx, '', needs);
   const sel: Selection = { series: new Map(), results: new Map(), samples: 0, held: 0, warnings: [] };
   if (needs.length === 0) return sel;
   let mint = Infinity;
@@ -248,7 +248,7 @@ async function load(querier: Querier, n: Need, ctx: SelectContext, sel: Selectio
       ? null
       : new WindowWalker(
           n.stream.call.func.name,
-          { start: ctx.start, interval: ctx.step, steps: stepCount(ctx) },
+          { start: n.grid.start, interval: n.grid.step, steps: gridSteps(n.grid) },
           { at: resolveAt(n.sel, ctx.start, ctx.end), offset: n.sel.offset, range: n.range },
           n.stream.cols,
           ctx.annotations,
