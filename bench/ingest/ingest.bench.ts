@@ -4,13 +4,13 @@
 // from /proc/<pid>/stat over the load) and resident memory per active series (VmRSS after the
 // load / series), and the ratios to Myelin.
 //
-// Myelin is measured as `myelin-distributor-server.ts`: the real HTTP push path and distributor
-// with a stand-in ingester that decodes each Push with pkg/wire and discards it (the ingester is
-// not wired into the binary yet), so its CPU covers the distributor and a Push decode, and its RSS
-// does not include storage.
+// `myelin` is the binary, `-target=all` with RF=1 (distributor, ingester with WAL and TSDB head, and
+// every other module idle), limits raised out of the way. `myelin-distributor` is
+// `myelin-distributor-server.ts`: the real HTTP push path and distributor with a stand-in ingester
+// that decodes each Push with pkg/wire and discards it, which isolates the distributor's share.
 //
 // Env: BENCH_SERIES, BENCH_SAMPLES (per series), BENCH_BATCH (samples per request),
-// BENCH_CONCURRENCY, BENCH_TENANTS, BENCH_MAX_SECONDS, BENCH_TARGETS (myelin,prometheus,victoria-metrics),
+// BENCH_CONCURRENCY, BENCH_TENANTS, BENCH_MAX_SECONDS, BENCH_TARGETS (myelin,myelin-distributor,prometheus,victoria-metrics),
 // BENCH_PIN_CPU (run servers under `taskset -c <n>`), BENCH_CPU_PROF (directory: Myelin runs with
 // --cpu-prof), BENCH_SMOKE=1 (a few seconds in all).
 import { execFileSync } from 'node:child_process';
@@ -31,12 +31,12 @@ const opts: LoadOptions = {
   tenants: env('BENCH_TENANTS', 1, 1),
   maxSeconds: env('BENCH_MAX_SECONDS', 600, 10),
 };
-const targets = (process.env.BENCH_TARGETS ?? 'myelin,prometheus,victoria-metrics').split(',');
+const targets = (process.env.BENCH_TARGETS ?? 'myelin,myelin-distributor,prometheus,victoria-metrics').split(',');
 const clkTck = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
 
 interface Target {
   name: string;
-  start(port: number, dir: string): TestProcess;
+  start(port: number, dir: string): TestProcess | Promise<TestProcess>;
   ready: string;
   push: string;
 }
@@ -44,13 +44,29 @@ interface Target {
 const pin = (cmd: string, args: string[]): [string, string[]] =>
   process.env.BENCH_PIN_CPU !== undefined ? ['taskset', ['-c', process.env.BENCH_PIN_CPU, cmd, ...args]] : [cmd, args];
 
+const nodeProf = () => (process.env.BENCH_CPU_PROF !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []);
+
 const all: Record<string, Target> = {
   myelin: {
-    name: 'myelin (distributor + stand-in ingester)',
+    name: 'myelin -target=all (RF=1)',
+    start: async (port, dir) => {
+      const main = fileURLToPath(new URL('../../cmd/myelin/main.js', import.meta.url));
+      return new TestProcess('myelin', ...pin(process.execPath, [
+        ...nodeProf(), main, '-target=all', '-server.http-listen-address=127.0.0.1', `-server.http-listen-port=${port}`,
+        '-server.grpc-listen-address=127.0.0.1', `-server.grpc-listen-port=${await freePort()}`, '-log.level=warn',
+        `-blocks-storage.tsdb.dir=${dir}/tsdb`, `-blocks-storage.filesystem.dir=${dir}/blocks`, '-distributor.replication-factor=1',
+        '-distributor.ingestion-rate-limit=1e12', '-distributor.ingestion-burst-size=1000000000000', '-ingester.max-series-per-user=0',
+        '-ingester.max-series-per-metric=0',
+      ]));
+    },
+    ready: '/ready',
+    push: '/api/v1/push',
+  },
+  'myelin-distributor': {
+    name: 'myelin distributor + stand-in ingester',
     start: (port) => {
       const script = fileURLToPath(new URL('./myelin-distributor-server.js', import.meta.url));
-      const prof = process.env.BENCH_CPU_PROF !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-      return new TestProcess('myelin', ...pin(process.execPath, [...prof, script, String(port)]));
+      return new TestProcess('myelin-distributor', ...pin(process.execPath, [...nodeProf(), script, String(port)]));
     },
     ready: '/distributor/ha_tracker',
     push: '/api/v1/push',
@@ -96,7 +112,7 @@ for (const key of targets) {
   const dir = await mkdtemp(join(tmpdir(), `bench-ingest-${key}-`));
   await writeFile(join(dir, 'prometheus.yml'), 'global: {}\n');
   const port = await freePort();
-  const proc = target.start(port, dir);
+  const proc = await target.start(port, dir);
   try {
     const base = `http://127.0.0.1:${port}`;
     await waitUntil(async () => (await fetch(base + target.ready)).ok, { timeoutMs: 30_000, what: `${key} ready` });
@@ -119,7 +135,7 @@ for (const key of targets) {
   }
 }
 
-const my = rows.find((r) => r.name.startsWith('myelin'));
+const my = rows[0];
 console.log('\n| system | acked samples/s | server CPU µs/sample | RSS/active series | failed requests | CPU vs Myelin | RSS vs Myelin |');
 console.log('|---|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) {

@@ -53,7 +53,7 @@ test('Prometheus remote-writes into the distributor under its tenant', async (t)
       const names = new Set(ing.series().map((s) => /__name__=([^,]*)/.exec(s)?.[1]));
       return names.has('up') && names.has('prometheus_tsdb_head_series') && ing.received.some((r) => r.req.metadata.length > 0);
     },
-    { timeoutMs: 30_000, what: 'series and metadata from prometheus' },
+    { timeoutMs: 60_000, what: 'series and metadata from prometheus' },
   ).catch((err: unknown) => {
     throw new Error(`ingester got ${ing.received.length} requests; prometheus output:\n${prom.output}`, { cause: err });
   });

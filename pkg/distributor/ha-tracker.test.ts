@@ -70,6 +70,13 @@ test('HA tracker over etcd: election, 202 for the other replica, replica label d
   assert.match(await third.text(), /too many HA clusters \(limit: 2/);
   assert.equal(await metricValue(d1.registry, 'myelin_discarded_samples_total', { reason: 'too_many_ha_clusters', user: 'team' }), 1);
 
+  // Elections silent for 30 minutes are deleted, everywhere; the next push elects anew.
+  now += 31 * 60_000;
+  await d1.distributor.haTracker?.cleanup();
+  await waitUntil(() => d2.distributor.haTracker?.elected().length === 0, { what: 'elections deleted on d2' });
+  assert.equal((await d2.push('team', from('r1'))).status, 200);
+  assert.equal((await d1.push('team', from('r2'))).status, 202);
+
   // Series without the HA labels are accepted and counted.
   assert.equal((await d1.push('team', { timeseries: [series('up', { job: 'x' }, [now])], metadata: [] })).status, 200);
   assert.equal(await metricValue(d1.registry, 'myelin_distributor_non_ha_samples_received_total', { user: 'team' }), 1);

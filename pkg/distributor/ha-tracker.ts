@@ -7,9 +7,13 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { KVClient } from '../kv/index.js';
 import type { Logger } from '../log/index.js';
-import { basicService, type Service } from '../services/index.js';
+import { basicService, sleep, type Service } from '../services/index.js';
 import type { DistributorConfig } from './config.js';
 import { DiscardReason, ValidationError } from './discard.js';
+
+/** Elections silent this long are deleted (Cortex's fixed 30 minutes). */
+const deletionTimeout = 30 * 60_000;
+const cleanupPeriod = 30 * 60_000;
 
 /** One election, stored as JSON under `<prefix><tenant>/<cluster>`. */
 export interface ReplicaDesc {
@@ -67,11 +71,38 @@ export class HaTracker {
     this.#cas = new Counter({ name: 'myelin_ha_tracker_kv_store_cas_total', help: 'Compare-and-swap calls to the KV store by the HA tracker.', labelNames: ['user', 'cluster'], registers });
   }
 
-  /** Loads and then follows every election in the KV store. */
+  /**
+   * Loads and then follows every election in the KV store; every cleanup period (±20%) deletes
+   * the elections of clusters that sent nothing for the deletion timeout.
+   */
   service(): Service {
     return basicService('ha-tracker', {
-      running: (signal) => this.#kv.watchPrefix('', signal, (key, value) => this.#apply(key, value)),
+      running: async (signal) => {
+        const watch = this.#kv.watchPrefix('', signal, (key, value) => this.#apply(key, value));
+        while (!signal.aborted) {
+          await sleep(cleanupPeriod * (0.8 + 0.4 * this.#random()), signal);
+          if (signal.aborted) break;
+          await this.cleanup().catch((err: unknown) => this.#log.warn({ err }, 'cleaning up old HA elections'));
+        }
+        await watch;
+      },
     });
+  }
+
+  /** Deletes the elections whose replica has sent nothing for the deletion timeout (30 min). */
+  async cleanup(): Promise<void> {
+    const now = this.#now();
+    for (const e of this.elected()) {
+      if (now - e.receivedAt <= deletionTimeout) continue;
+      const key = `${e.tenant}/${e.cluster}`;
+      // Another distributor may refresh the entry between the read and the delete; the cluster is
+      // then simply elected again on its next push.
+      const cur = await this.#kv.get(key);
+      if (cur === null || now - cur.receivedAt <= deletionTimeout) continue;
+      await this.#kv.delete(key);
+      this.#electedAt.remove({ user: e.tenant, cluster: e.cluster });
+      this.#log.info({ tenant: e.tenant, cluster: e.cluster, replica: cur.replica }, 'deleted election of silent HA cluster');
+    }
   }
 
   #apply(key: string, value: ReplicaDesc | null): void {

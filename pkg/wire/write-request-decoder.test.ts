@@ -147,3 +147,10 @@ test('snappy: round trip, bad data and the size limit from the header', () => {
   // A header claiming 4 GiB must be rejected without allocating.
   assert.throws(() => snappyDecode(Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f, 0]), 100 << 20), { code: 'too_large' });
 });
+
+test('strings must be valid UTF-8, as proto3 requires', () => {
+  const bad = Buffer.from([0x0a, 0x06, 0x0a, 0x04, 0x0a, 0x02, 0xc3, 0x28]);
+  assert.throws(() => new WriteRequestDecoder().decode(bad), { code: 'bad_protobuf', message: /not valid UTF-8/ });
+  const ok = Buffer.from(WriteRequest.encode({ timeseries: [{ labels: [{ name: 'é', value: '日本' }], samples: [], exemplars: [] }], metadata: [] }).finish());
+  assert.deepEqual(new WriteRequestDecoder().decode(ok).values, ['日本']);
+});

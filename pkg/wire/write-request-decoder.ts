@@ -12,6 +12,7 @@
 // (tag + length + body), so a request for a subset can be cut from the original bytes
 // (write-request-encoder.ts) without encoding anything again. Exemplars and histograms are not
 // decoded; they travel inside those byte ranges.
+import { isUtf8 } from 'node:buffer';
 import { WireError, WireErrorCode } from './errors.js';
 
 export interface MetadataEntry {
@@ -164,12 +165,16 @@ export class WriteRequestDecoder {
         if (k === len) return this.#cacheStr[slot];
       }
     }
+    // Slot `cacheSlots` and above: read without caching (metadata, labels past the cache).
     let ascii = true;
     for (let k = from; k < to; k++) {
       if (buf[k] >= 0x80) {
         ascii = false;
         break;
       }
+    }
+    if (!ascii && !isUtf8(buf.subarray(from, to))) {
+      throw new WireError(WireErrorCode.BadProtobuf, 'invalid protobuf: string field is not valid UTF-8');
     }
     const s = ascii ? (buf as SliceBuffer).latin1Slice(from, to) : (buf as SliceBuffer).utf8Slice(from, to);
     if (slot < cacheSlots) {
@@ -255,10 +260,7 @@ export class WriteRequestDecoder {
   }
 
   #string(end: number): string {
-    const to = this.#lengthEnd(end);
-    const s = this.buf.toString('utf8', this.#pos, to);
-    this.#pos = to;
-    return s;
+    return this.#cachedString(end, cacheSlots);
   }
 
   /** Reads a length prefix and returns where the field ends, checked against `end`. */
