@@ -42,6 +42,8 @@ export class Lifecycler {
   readonly #heartbeatDuration;
   readonly #desc: InstanceDesc;
   #writes: Promise<unknown> = Promise.resolve();
+  /** Instances whose tokens this one took over: while they still show them, that is no conflict. */
+  readonly #tookOverFrom = new Set<string>();
   /** Aborted when a token claim ends PENDING early. */
   #joinWait = new AbortController();
 
@@ -185,7 +187,7 @@ export class Lifecycler {
   /** Replaces tokens another instance won (older registration). Returns true when it changed any. */
   #repickLostTokens(): boolean {
     const snap = this.ring.view().snapshot();
-    const lost = new Set(snap.lostTokens(this.#cfg.id));
+    const lost = new Set(snap.lostTokens(this.#cfg.id, this.#tookOverFrom));
     if (lost.size === 0) return false;
     const taken = new Set([...snap.tokens, ...this.#desc.tokens]);
     const kept = this.#desc.tokens.filter((t) => !lost.has(t));
@@ -239,6 +241,7 @@ export class Lifecycler {
     if (this.#desc.state !== InstanceState.PENDING) throw new Error(`claim tokens of ${from}: instance ${this.#cfg.id} is ${stateName(this.#desc.state)}, not PENDING`);
     const other = await this.#kv.get(instanceKey(this.ring.key, from));
     if (other === null || other.tokens.length === 0) throw new Error(`claim tokens of ${from}: it has no tokens in the ${this.ring.name} ring`);
+    this.#tookOverFrom.add(from);
     this.#desc.tokens = [...other.tokens];
     this.#desc.state = InstanceState.ACTIVE;
     this.#joinWait.abort();

@@ -96,14 +96,18 @@ export class RingSnapshot {
     return out;
   }
 
-  /** Tokens of instance `id` that another instance won (the lifecycler re-picks these). */
-  lostTokens(id: string): number[] {
+  /**
+   * Tokens of instance `id` that another instance won (the lifecycler re-picks these). Conflicts
+   * with instances in `yieldingTo` are not losses: they are handing their tokens over to `id`.
+   */
+  lostTokens(id: string, yieldingTo: ReadonlySet<string> = new Set()): number[] {
     const idx = this.indexOf(id);
     if (idx < 0) return [];
     const lost: number[] = [];
     for (const tok of this.instances[idx].tokens) {
       const at = this.searchToken(tok - 1);
-      if (this.tokens[at] !== tok || this.owners[at] !== idx) lost.push(tok);
+      if (this.tokens[at] !== tok) lost.push(tok);
+      else if (this.owners[at] !== idx && !yieldingTo.has(this.instances[this.owners[at]].id)) lost.push(tok);
     }
     return lost;
   }

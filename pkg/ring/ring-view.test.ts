@@ -125,6 +125,8 @@ describe('RingSnapshot', () => {
     assert.equal(owner(30), 'twin');
     assert.deepEqual(snap.lostTokens('young'), [20, 30]);
     assert.deepEqual(snap.lostTokens('old'), []);
+    // While `old` hands its tokens to `young` (transfer), its older claim is no loss for `young`.
+    assert.deepEqual(snap.lostTokens('young', new Set(['old'])), [30]);
     assert.deepEqual([...snap.tokensOwned()], [2, 1, 1]); // old, twin, young (sorted by id)
   });
 
