@@ -21,9 +21,9 @@ import {
   type PlainSeries,
   type SampleDump,
 } from '../../pkg/tsdb/block/block-test-util.js';
+import { PROMTOOL, assertSameDump, parseDump } from './promtool.js';
 
 const run = promisify(execFile);
-const PROMTOOL = process.env.PROMTOOL ?? '/usr/bin/promtool';
 
 /** Deterministic pseudo-random series with awkward labels and values. */
 function makeSeries(n: number, from: number, span: number): PlainSeries[] {
@@ -49,33 +49,6 @@ function makeSeries(n: number, from: number, span: number): PlainSeries[] {
     });
   }
   return out;
-}
-
-function parseGoFloat(s: string): number {
-  if (s === '+Inf') return Infinity;
-  if (s === '-Inf') return -Infinity;
-  return Number(s);
-}
-
-/** Parses `promtool tsdb dump` output: `{labels} value timestamp` per line. */
-function parseDump(text: string): SampleDump {
-  const out: SampleDump = new Map();
-  for (const line of text.split('\n')) {
-    if (line === '') continue;
-    const m = /^(\{.*\}) (\S+) (-?\d+)$/.exec(line);
-    assert.ok(m !== null, `unexpected dump line ${JSON.stringify(line)}`);
-    let list = out.get(m[1]);
-    if (list === undefined) out.set(m[1], (list = []));
-    list.push([Number(m[3]), parseGoFloat(m[2])]);
-  }
-  return out;
-}
-
-/** Compares dumps so that -0 and 0 count as equal (promtool prints both as 0) and NaN equals NaN. */
-function assertSameDump(got: SampleDump, want: SampleDump): void {
-  const norm = (d: SampleDump): [string, [number, number | string][]][] =>
-    [...d].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, v.map(([t, x]) => [t, Number.isNaN(x) ? 'NaN' : x === 0 ? 0 : x])]);
-  assert.deepEqual(norm(got), norm(want));
 }
 
 test('promtool analyzes and dumps blocks written by Myelin', async () => {

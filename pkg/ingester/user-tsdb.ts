@@ -98,7 +98,7 @@ export class UserTsdb {
         } catch (err) {
           if (!(err instanceof AppendError)) throw err;
           failed.set(err.code, (failed.get(err.code) ?? 0) + 1);
-          firstError ??= new AppendError(err.code, `${err.message} for series ${s.labels.toString()}`);
+          firstError ??= err;
         }
       }
     }
