@@ -47,6 +47,8 @@ export interface TestIngesterOptions {
   /** Stay PENDING (waiting for a transfer) this long before claiming tokens. */
   joinAfter?: number;
   transfer?: boolean;
+  /** Replication factor of the ingester ring (default 1). */
+  rf?: number;
 }
 
 /** Starts an ingester with its servers and waits until it is ACTIVE (or PENDING with `joinAfter`). */
@@ -63,7 +65,7 @@ export async function startTestIngester(o: TestIngesterOptions): Promise<TestIng
   cfg.lifecycler.numTokens = 16;
   cfg.lifecycler.heartbeatPeriod = 200;
   cfg.lifecycler.joinAfter = o.joinAfter ?? 0;
-  cfg.lifecycler.ring.replicationFactor = 1;
+  cfg.lifecycler.ring.replicationFactor = o.rf ?? 1;
   cfg.maxTransferRetries = o.transfer === true ? 10 : 0;
   cfg.transferTimeout = 10_000;
   const tsdb = { ...defaults(tsdbConfig), dir: dataDir, shipInterval: 0, ...o.tsdb };
