@@ -67,7 +67,7 @@ export async function startTestIngester(o: TestIngesterOptions): Promise<TestIng
   cfg.lifecycler.joinAfter = o.joinAfter ?? 0;
   cfg.lifecycler.ring.replicationFactor = o.rf ?? 1;
   cfg.maxTransferRetries = o.transfer === true ? 10 : 0;
-  cfg.transferTimeout = 10_000;
+  cfg.transferTimeout = 1_000;
   const tsdb = { ...defaults(tsdbConfig), dir: dataDir, shipInterval: 0, ...o.tsdb };
   const limits = { ...defaults(limitsConfig), ...o.limits };
   const ing = new Ingester(cfg, tsdb, {
