@@ -99,6 +99,11 @@ export class Ingester {
     });
   }
 
+  /** Whether pushes are taken now (false while starting, transferring or stopping). */
+  acceptingWrites(): boolean {
+    return this.#acceptingWrites;
+  }
+
   /** The tenants with a TSDB open. */
   tenants(): string[] {
     return [...this.#tsdbs.keys()].sort();

@@ -79,6 +79,7 @@ export async function startTestIngester(o: TestIngesterOptions): Promise<TestIng
     transferOut: transferOutVia(defaults(ingesterClientConfig)),
   });
   server.addGrpcService(IngesterService, ingesterGrpcService(ing, tenants, new TransferReceiver(ing, silentLogger)), { requireTenant: true, tenantExempt: ['allUserStats', 'transferChunks'] });
+  server.setHealthCheck('myelin.ingester.Ingester', () => ing.acceptingWrites());
   await registerIngesterRoutes(server.http, ing, silentLogger, () => {});
   const serverSvc = server.service();
   serverSvc.startAsync();

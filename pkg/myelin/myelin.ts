@@ -142,6 +142,10 @@ export class Myelin {
       states: () => this.states(),
       runtimeConfigYaml: (mode) => this.#runtimeConfig?.yaml(mode) ?? '',
     }, () => this.links);
+    server.setHealthCheck('', () => {
+      const states = [...this.states().values()];
+      return states.length > 0 && states.every((st) => st === 'Running');
+    });
     this.#server = server;
     return server.service();
   }
@@ -231,6 +235,7 @@ export class Myelin {
     });
     this.server.addGrpcService(IngesterService, ingesterGrpcService(ing, this.tenants, new TransferReceiver(ing, log)),
       { requireTenant: true, tenantExempt: ['allUserStats', 'transferChunks'] });
+    this.server.setHealthCheck('myelin.ingester.Ingester', () => ing.acceptingWrites());
     await registerIngesterRoutes(this.server.http, ing, log, () => this.#shutdownRequested());
     this.links.push(
       { section: 'Ingester', title: 'Ring status', path: '/ingester/ring' },

@@ -4,6 +4,8 @@ import { credentials, status } from '@grpc/grpc-js';
 import type { Metadata, ServiceError, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { Registry } from 'prom-client';
 import { defaults } from '../flagext/index.js';
+import { HealthCheckResponse_ServingStatus, HealthClient } from '../generated/grpc/health/v1/health.js';
+import type { HealthCheckResponse } from '../generated/grpc/health/v1/health.js';
 import { IngesterClient, IngesterService } from '../generated/myelin/ingester.js';
 import type { UserStatsResponse } from '../generated/myelin/ingester.js';
 import { createLogger } from '../log/index.js';
@@ -82,4 +84,19 @@ test('gRPC tenant resolution: UNAUTHENTICATED without, INVALID_ARGUMENT when bad
   assert.match(text, /myelin_request_duration_seconds_count\{method="gRPC",route="\/myelin\.ingester\.Ingester\/UserStats",status_code="success",ws="false"\} 1/);
   assert.match(text, /myelin_request_duration_seconds_count\{method="gRPC",route="\/myelin\.ingester\.Ingester\/UserStats",status_code="error",ws="false"\} 2/);
   assert.match(text, /myelin_tenant_rejected_requests_total\{protocol="grpc",reason="missing"\} 1/);
+});
+
+test('grpc.health.v1 answers per service: SERVING, NOT_SERVING, NOT_FOUND', async (t) => {
+  const { server, stop } = await startServer(true);
+  let up = false;
+  // Registered after start only for the test: the map is read per call.
+  server.setHealthCheck('', () => up);
+  const client = new HealthClient(`127.0.0.1:${server.grpcPort()}`, credentials.createInsecure());
+  t.after(async () => { client.close(); await stop(); });
+  const check = (service: string) => new Promise<HealthCheckResponse>((resolve, reject) =>
+    client.check({ service }, (err: ServiceError | null, res?: HealthCheckResponse) => (err ? reject(err) : resolve(res as HealthCheckResponse))));
+  assert.equal((await check('')).status, HealthCheckResponse_ServingStatus.NOT_SERVING);
+  up = true;
+  assert.equal((await check('')).status, HealthCheckResponse_ServingStatus.SERVING);
+  await assert.rejects(check('no.such.Service'), (err: ServiceError) => err.code === status.NOT_FOUND);
 });

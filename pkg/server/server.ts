@@ -10,7 +10,9 @@ import type { Service } from '../services/index.js';
 import { OrgIdHeader, TenantError } from '../tenant/index.js';
 import type { TenantResolver } from '../tenant/index.js';
 import type { ServerConfig } from './config.js';
+import { HealthService } from '../generated/grpc/health/v1/health.js';
 import { instrumentService } from './grpc-instrument.js';
+import { healthService } from './health.js';
 import type { GrpcServiceOptions } from './grpc-instrument.js';
 import { ServerMetrics, routeLabel } from './metrics.js';
 
@@ -31,6 +33,8 @@ export class Server {
   readonly #cfg: ServerConfig;
   readonly #deps: ServerDeps;
   readonly #metrics: ServerMetrics;
+  /** Health checks by gRPC service name; '' is the whole process. */
+  readonly #health = new Map<string, () => boolean>();
   #grpcPort = 0;
 
   constructor(cfg: ServerConfig, deps: ServerDeps) {
@@ -50,6 +54,15 @@ export class Server {
       'grpc.max_send_message_length': cfg.grpcServerMaxSendMsgSize,
     });
     this.#instrumentHttp();
+    this.addGrpcService(HealthService, healthService(this.#health), { requireTenant: false });
+  }
+
+  /**
+   * Answers grpc.health.v1 checks for `service` ('' for the whole process) with `serving()`.
+   * Set before the server starts.
+   */
+  setHealthCheck(service: string, serving: () => boolean): void {
+    this.#health.set(service, serving);
   }
 
   /** Adds a gRPC service whose calls are timed and, when asked, checked for a tenant. */
