@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { WriteRequest } from '../../pkg/generated/prometheus/remote.js';
 import type { TimeSeries } from '../../pkg/generated/prometheus/types.js';
 import { startTestIngester } from '../../pkg/ingester/testing.js';
 import { MemoryStore } from '../../pkg/kv/index.js';
@@ -30,7 +31,8 @@ test('shipped blocks pass promtool tsdb analyze and dump what was pushed', async
   }));
   // As remote write sends them: every series' next samples, a few at a time, in time order.
   for (let k = 0; k < 200; k += 20) {
-    await ti.ing.push('team-a', { timeseries: series.map((s) => ({ ...s, samples: s.samples.slice(k, k + 20) })), metadata: [] });
+    const req = { timeseries: series.map((s) => ({ ...s, samples: s.samples.slice(k, k + 20) })), metadata: [] };
+    await ti.ing.push('team-a', Buffer.from(WriteRequest.encode(req).finish()));
   }
   const res = await fetch(`${ti.http}/ingester/flush?wait=true`, { method: 'POST' });
   assert.equal(res.status, 204);

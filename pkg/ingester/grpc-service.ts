@@ -1,7 +1,8 @@
 import { status } from '@grpc/grpc-js';
-import type { Metadata, sendUnaryData, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
+import type { handleUnaryCall, Metadata, sendUnaryData, ServerReadableStream, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
+import { IngesterService } from '../generated/myelin/ingester.js';
 import type {
-  IngesterServer, LabelNamesRequest, LabelValuesRequest, MetricsForLabelMatchersRequest, QueryRequest,
+  IngesterServer, WriteResponse, LabelNamesRequest, TransferChunksResponse, UserStatsRequest, UsersStatsResponse, LabelValuesRequest, MetricsForLabelMatchersRequest, QueryRequest,
   QueryStreamResponse, TimeSeriesChunk,
 } from '../generated/myelin/ingester.js';
 import type { Label, TimeSeries } from '../generated/prometheus/types.js';
@@ -26,8 +27,19 @@ function failure(err: unknown): Fail {
   return { code: status.INTERNAL, details: err instanceof Error ? err.message : String(err) };
 }
 
-/** The ingester's gRPC service (proto/myelin/ingester.proto) over an Ingester. */
-export function ingesterGrpcService(ing: Ingester, tenants: TenantResolver, transfer: TransferReceiver): IngesterServer {
+/**
+ * The ingester service definition with Push taking the request's bytes as they arrived: the
+ * ingester decodes them into columns itself (pkg/wire) instead of ts-proto's object per sample.
+ */
+export const ingesterServiceDefinition = {
+  ...IngesterService,
+  push: { ...IngesterService.push, requestDeserialize: (b: Buffer): Buffer => b },
+};
+
+type IngesterHandlers = Omit<IngesterServer, 'push'> & { push: handleUnaryCall<Buffer, WriteResponse> };
+
+/** The ingester's gRPC service (proto/myelin/ingester.proto) over an Ingester; register it with ingesterServiceDefinition. */
+export function ingesterGrpcService(ing: Ingester, tenants: TenantResolver, transfer: TransferReceiver): IngesterHandlers {
   const tenantOf = (call: { metadata: Metadata }) => tenants.tenant(orgIdFromMetadata(call.metadata));
   const unary = <Req, Res>(fn: (tenant: string, req: Req) => Promise<Res>) =>
     (call: ServerUnaryCall<Req, Res>, cb: sendUnaryData<Res>) => {
@@ -42,8 +54,8 @@ export function ingesterGrpcService(ing: Ingester, tenants: TenantResolver, tran
     };
 
   return {
-    push: unary(async (tenant, req) => {
-      await ing.push(tenant, req);
+    push: unary(async (tenant, body: Buffer) => {
+      await ing.push(tenant, body);
       return {};
     }),
     queryStream: (call: ServerWritableStream<QueryRequest, QueryStreamResponse>) => {
@@ -94,8 +106,9 @@ export function ingesterGrpcService(ing: Ingester, tenants: TenantResolver, tran
     }),
     metricsMetadata: unary(async (tenant) => ({ metadata: ing.metadata(tenant) })),
     userStats: unary(async (tenant) => ing.stats(tenant)),
-    allUserStats: (_call, cb) => cb(null, { stats: ing.tenants().map((userId) => ({ userId, data: ing.stats(userId) })) }),
-    transferChunks: (call, cb) => {
+    allUserStats: (_call: ServerUnaryCall<UserStatsRequest, UsersStatsResponse>, cb: sendUnaryData<UsersStatsResponse>) =>
+      cb(null, { stats: ing.tenants().map((userId) => ({ userId, data: ing.stats(userId) })) }),
+    transferChunks: (call: ServerReadableStream<TimeSeriesChunk, TransferChunksResponse>, cb: sendUnaryData<TransferChunksResponse>) => {
       transfer.receive(call).then(() => cb(null, {}), (err: unknown) => cb(failure(err)));
     },
   };

@@ -2,7 +2,7 @@ export { ingesterConfig, tsdbConfig } from './config.js';
 export type { IngesterConfig, TsdbConfig } from './config.js';
 export { Ingester } from './ingester.js';
 export type { IngesterDeps, TenantStats } from './ingester.js';
-export { ingesterGrpcService } from './grpc-service.js';
+export { ingesterGrpcService, ingesterServiceDefinition } from './grpc-service.js';
 export { registerIngesterRoutes } from './http.js';
 export { PushError } from './push-error.js';
 export { SeriesLimitReason } from './limiter.js';

@@ -1,12 +1,12 @@
 import { readdir, rm } from 'node:fs/promises';
 import { Registry } from 'prom-client';
 import type { Bucket } from '../bucket/index.js';
-import type { WriteRequest } from '../generated/prometheus/remote.js';
 import type { MetricMetadata } from '../generated/prometheus/types.js';
+import { WireError, WriteRequestDecoder } from '../wire/index.js';
+import type { MetadataEntry } from '../wire/index.js';
 import type { KVClient } from '../kv/index.js';
 import type { Overrides } from '../limits/index.js';
 import type { Logger } from '../log/index.js';
-import { Labels } from '../model/labels/index.js';
 import { InstanceState, Lifecycler, Write } from '../ring/index.js';
 import type { InstanceDesc } from '../ring/index.js';
 import { basicService, sleep } from '../services/index.js';
@@ -65,6 +65,7 @@ export class Ingester {
   readonly #rates = new Map<string, IngestionRate>();
   readonly #tenantRegistries: TenantRegistries;
   readonly #ulids = new UlidGenerator();
+  readonly #decoder = new WriteRequestDecoder();
   /** Pushes are refused unless this is true (before the WAL replay, and from shutdown on). */
   #acceptingWrites = false;
   #inflightPushes = 0;
@@ -115,23 +116,27 @@ export class Ingester {
   }
 
   /**
-   * Stores a remote-write request for `tenant`. Resolves once every accepted sample is in the WAL;
-   * rejects with a PushError whose code says how the distributor should answer (refused samples
-   * are skipped, the others kept, and the first refusal reported, as Cortex does).
+   * Stores an encoded remote-write request (prometheus.WriteRequest) for `tenant`. Resolves once
+   * every accepted sample is in the WAL; rejects with a PushError whose code says how the
+   * distributor should answer (refused samples are skipped, the others kept, and the first refusal
+   * reported, as Cortex does).
    */
-  async push(tenant: string, req: WriteRequest): Promise<void> {
+  async push(tenant: string, body: Buffer): Promise<void> {
     if (!this.#acceptingWrites) throw PushError.unavailable('ingester is not accepting writes (starting, transferring or stopping)');
     this.#inflightPushes++;
     try {
       const db = await this.#getOrOpenTsdb(tenant);
-      const series = req.timeseries.map((ts) => ({
-        labels: Labels.fromPairs(ts.labels.flatMap((l) => [l.name, l.value])),
-        samples: ts.samples,
-      }));
-      const res = await db.append(series);
+      // One decoder serves every push: it is read synchronously inside append() before any await.
+      try {
+        this.#decoder.decode(body);
+      } catch (err) {
+        if (err instanceof WireError) throw PushError.invalid(`malformed write request: ${err.message}`);
+        throw err;
+      }
+      const metadataRefused = this.#storeMetadata(tenant, this.#decoder.metadata);
+      const res = await db.append(this.#decoder);
       this.metrics.ingestedSamples.inc(res.appended);
       this.#rates.get(tenant)?.add(res.appended);
-      const metadataRefused = this.#storeMetadata(tenant, req.metadata);
       let failed = 0;
       for (const [reason, n] of res.failed) {
         failed += n;
@@ -232,7 +237,7 @@ export class Ingester {
     return db;
   }
 
-  #storeMetadata(tenant: string, metadata: readonly MetricMetadata[]): number {
+  #storeMetadata(tenant: string, metadata: readonly MetadataEntry[]): number {
     if (metadata.length === 0) return 0;
     let byName = this.#metadata.get(tenant);
     if (byName === undefined) this.#metadata.set(tenant, (byName = new Map()));

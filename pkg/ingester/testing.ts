@@ -7,7 +7,7 @@ import { credentials } from '@grpc/grpc-js';
 import { Registry } from 'prom-client';
 import { FilesystemBucket } from '../bucket/index.js';
 import { defaults } from '../flagext/index.js';
-import { IngesterClient, IngesterService } from '../generated/myelin/ingester.js';
+import { IngesterClient } from '../generated/myelin/ingester.js';
 import type { MemoryStore } from '../kv/index.js';
 import { MemoryClient } from '../kv/index.js';
 import { Overrides, limitsConfig } from '../limits/index.js';
@@ -19,7 +19,7 @@ import { TenantResolver } from '../tenant/index.js';
 import { ingesterClientConfig } from './client/index.js';
 import { ingesterConfig, tsdbConfig } from './config.js';
 import type { TsdbConfig } from './config.js';
-import { ingesterGrpcService } from './grpc-service.js';
+import { ingesterGrpcService, ingesterServiceDefinition } from './grpc-service.js';
 import { registerIngesterRoutes } from './http.js';
 import { Ingester } from './ingester.js';
 import { TransferReceiver, transferOutVia } from './transfer.js';
@@ -78,7 +78,7 @@ export async function startTestIngester(o: TestIngesterOptions): Promise<TestIng
     logger: silentLogger,
     transferOut: transferOutVia(defaults(ingesterClientConfig)),
   });
-  server.addGrpcService(IngesterService, ingesterGrpcService(ing, tenants, new TransferReceiver(ing, silentLogger)), { requireTenant: true, tenantExempt: ['allUserStats', 'transferChunks'] });
+  server.addGrpcService(ingesterServiceDefinition, ingesterGrpcService(ing, tenants, new TransferReceiver(ing, silentLogger)), { requireTenant: true, tenantExempt: ['allUserStats', 'transferChunks'] });
   server.setHealthCheck('myelin.ingester.Ingester', () => ing.acceptingWrites());
   await registerIngesterRoutes(server.http, ing, silentLogger, () => {});
   const serverSvc = server.service();

@@ -2,8 +2,8 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../log/index.js';
-import { MetricName, compareUtf8 } from '../model/labels/index.js';
-import type { Labels } from '../model/labels/index.js';
+import { Labels, MetricName, compareUtf8 } from '../model/labels/index.js';
+import type { WriteRequestDecoder } from '../wire/index.js';
 import type { Matcher } from '../model/labels/index.js';
 import type { ChunkQuerier, ChunkSeriesSet, LabelHints, Querier, SelectHints, SeriesSet } from '../storage/index.js';
 import { mergeChunkSeriesSets, mergeSeriesSets } from '../storage/index.js';
@@ -79,21 +79,27 @@ export class UserTsdb {
   }
 
   /**
-   * Appends a batch and commits it to the WAL: resolves only once the accepted samples are durable.
-   * Samples the head refuses are skipped and counted by reason; the first refusal is returned so
-   * the caller can answer with it (Cortex's partial error).
+   * Appends a decoded remote-write request and commits it to the WAL: resolves only once the
+   * accepted samples are durable. The columns are read synchronously before the first await, so
+   * the decoder may be reused as soon as this returns its promise. Samples the head refuses are
+   * skipped and counted by reason; the first refusal is returned so the caller can answer with it
+   * (Cortex's partial error).
    */
-  async append(series: readonly { labels: Labels; samples: readonly { timestamp: number; value: number }[] }[]):
-    Promise<{ appended: number; failed: Map<string, number>; firstError: AppendError | undefined }> {
+  async append(req: WriteRequestDecoder): Promise<{ appended: number; failed: Map<string, number>; firstError: AppendError | undefined }> {
     const app = this.head.appender();
     const failed = new Map<string, number>();
     let firstError: AppendError | undefined;
     let appended = 0;
-    for (const s of series) {
+    const { names, values, labelsStart, samplesStart, t, v } = req;
+    const pairs: string[] = [];
+    for (let i = 0; i < req.seriesCount; i++) {
+      pairs.length = 0;
+      for (let l = labelsStart[i]; l < labelsStart[i + 1]; l++) pairs.push(names[l], values[l]);
+      const labels = Labels.fromPairs(pairs);
       let ref = 0;
-      for (const sample of s.samples) {
+      for (let k = samplesStart[i]; k < samplesStart[i + 1]; k++) {
         try {
-          ref = app.append(ref, s.labels, sample.timestamp, sample.value);
+          ref = app.append(ref, labels, t[k], v[k]);
           appended++;
         } catch (err) {
           if (!(err instanceof AppendError)) throw err;

@@ -1,8 +1,7 @@
 import { networkInterfaces } from 'node:os';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { newBucket } from '../bucket/index.js';
-import { IngesterService } from '../generated/myelin/ingester.js';
-import { Ingester, TransferReceiver, ingesterGrpcService, registerIngesterRoutes, transferOutVia } from '../ingester/index.js';
+import { Ingester, TransferReceiver, ingesterGrpcService, ingesterServiceDefinition, registerIngesterRoutes, transferOutVia } from '../ingester/index.js';
 import { Distributor, validateDistributorConfig } from '../distributor/index.js';
 import type { ReplicaDesc } from '../distributor/index.js';
 import { MemoryStore, createKVClient, jsonCodec } from '../kv/index.js';
@@ -233,7 +232,7 @@ export class Myelin {
       logger: this.logger,
       transferOut: transferOutVia(this.cfg.ingesterClient),
     });
-    this.server.addGrpcService(IngesterService, ingesterGrpcService(ing, this.tenants, new TransferReceiver(ing, log)),
+    this.server.addGrpcService(ingesterServiceDefinition, ingesterGrpcService(ing, this.tenants, new TransferReceiver(ing, log)),
       { requireTenant: true, tenantExempt: ['allUserStats', 'transferChunks'] });
     this.server.setHealthCheck('myelin.ingester.Ingester', () => ing.acceptingWrites());
     await registerIngesterRoutes(this.server.http, ing, log, () => this.#shutdownRequested());

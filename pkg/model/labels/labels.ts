@@ -25,6 +25,8 @@ export class Labels {
 
   /** From flat pairs in any order; later duplicates win. Empty values are dropped (Prometheus semantics). */
   static fromPairs(pairs: readonly string[]): Labels {
+    // Fast path: senders such as Prometheus' remote write already sort labels and drop empty ones.
+    if (pairs.length % 2 === 0 && isCanonical(pairs)) return Labels.fromSortedPairs(pairs.slice());
     const b = new LabelsBuilder(Labels.EMPTY);
     for (let i = 0; i + 1 < pairs.length; i += 2) b.set(pairs[i], pairs[i + 1]);
     return b.labels();
@@ -169,6 +171,15 @@ const GoEscapes: Record<string, string> = {
   '\t': '\\t',
   '\v': '\\v',
 };
+
+/** Names strictly ascending in UTF-8 byte order and no empty value: already what fromPairs builds. */
+function isCanonical(pairs: readonly string[]): boolean {
+  for (let i = 0; i < pairs.length; i += 2) {
+    if (pairs[i + 1] === '') return false;
+    if (i > 0 && compareUtf8(pairs[i - 2], pairs[i]) >= 0) return false;
+  }
+  return true;
+}
 
 /** Go-style double-quoted string (strconv.Quote for printable text), as Prometheus prints label values. */
 export function quoteLabelValue(v: string): string {
