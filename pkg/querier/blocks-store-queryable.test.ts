@@ -3,7 +3,7 @@ import * as fs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { FilesystemBucket, tenantBucket } from '../bucket/index.js';
+import { FakeGcsServer, FilesystemBucket, GcsBucket, tenantBucket, type Bucket } from '../bucket/index.js';
 import { uploadTestBlock } from '../bucket-index/testing.js';
 import { waitUntil } from '../../integration/e2e/process.js';
 import { Matcher, MatchType } from '../model/labels/index.js';
@@ -27,15 +27,14 @@ function seriesFor(tenant: string, t0: number, t1: number): PlainSeries[] {
 }
 
 interface Fixture {
-  bucket: FilesystemBucket;
+  bucket: Bucket;
   /** Every sample of each tenant, as written. */
   plain: Map<string, PlainSeries[]>;
   blocks: Map<string, string[]>;
 }
 
 /** Tenant a: three 2h ranges, the first shipped twice (two ingester replicas); tenant b: one block. */
-async function fixture(): Promise<Fixture> {
-  const bucket = new FilesystemBucket(path.join(root, `bucket-${seq++}`));
+async function fixture(bucket: Bucket = new FilesystemBucket(path.join(root, `bucket-${seq++}`))): Promise<Fixture> {
   const plain = new Map<string, PlainSeries[]>();
   const blocks = new Map<string, string[]>();
   const add = async (tenant: string, t0: number, t1: number, copies = 1) => {
@@ -177,6 +176,21 @@ describe('blocks store queryable over store-gateways', () => {
       assert.match(await (gw?.registry.metrics() ?? Promise.resolve('')), /myelin_bucket_store_block_load_failures_total 0/);
     } finally {
       await c.close();
+    }
+  });
+
+  it('serves blocks from the GCS backend (through the real client, against the local fake GCS server)', async () => {
+    const server = new FakeGcsServer();
+    await server.start();
+    const f = await fixture(new GcsBucket({ bucketName: 'blocks', serviceAccount: '', endpoint: server.endpoint }));
+    const c = await startTestCluster({ bucket: f.bucket, gatewayIds: ['sg-1'], replicationFactor: 1 });
+    try {
+      await waitUntil(() => heldCount(c) === 5, { what: 'blocks loaded' });
+      assert.deepEqual(await query(c, 'a', 0, 6 * HOUR), expected(f.plain.get('a') ?? [], 0, 6 * HOUR));
+      assert.ok((server.requests.get('GET media') ?? 0) > 0);
+    } finally {
+      await c.close();
+      await server.stop();
     }
   });
 });

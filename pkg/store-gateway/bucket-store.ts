@@ -170,10 +170,29 @@ export class BucketStore {
   /** Calls `emit` with each matching series of `block`. */
   async blockSeries(block: Block, q: SeriesQuery, emit: (s: ChunkSeries) => void): Promise<void> {
     const cq = await block.chunkQuerier(q.mint, q.maxt);
-    const set = cq.select({ start: q.mint, end: q.maxt, step: 0, func: '', range: 0, sortSeries: true }, ...q.matchers);
-    while (await set.next()) emit(set.at());
-    const err = set.err();
-    if (err !== undefined) throw err;
+    try {
+      const set = cq.select({ start: q.mint, end: q.maxt, step: 0, func: '', range: 0, sortSeries: true }, ...q.matchers);
+      while (await set.next()) emit(set.at());
+      const err = set.err();
+      if (err !== undefined) throw err;
+    } finally {
+      await cq.close();
+    }
+  }
+
+  /** Label names (or values of `name`) of `block` for series matching `matchers`. */
+  async blockLabels(block: Block, mint: number, maxt: number, matchers: Matcher[], name?: string): Promise<string[]> {
+    const cq = await block.chunkQuerier(mint, maxt);
+    try {
+      return name === undefined ? await cq.labelNames({ limit: 0 }, ...matchers) : await cq.labelValues(name, { limit: 0 }, ...matchers);
+    } finally {
+      await cq.close();
+    }
+  }
+
+  /** Whether `block` of `tenant` is held (not dropped meanwhile). */
+  holds(tenant: string, block: string): boolean {
+    return this.#tenants.get(tenant)?.has(block) === true;
   }
 
   async close(): Promise<void> {
