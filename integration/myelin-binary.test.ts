@@ -66,7 +66,7 @@ test('-target=all serves /ready, /services, /config, /metrics and the index page
   await waitFor('ready', async () => ((await fetch(`${m.base}/ready`)).status === 200 ? true : undefined));
 
   const services = await (await fetch(`${m.base}/services`, { headers: { accept: 'application/json' } })).json() as { name: string; state: string }[];
-  assert.deepEqual(services.map((s) => s.name).sort(), ['distributor', 'ingester', 'querier', 'ring', 'runtime-config', 'server']);
+  assert.deepEqual(services.map((s) => s.name).sort(), ['compactor', 'distributor', 'ingester', 'querier', 'ring', 'runtime-config', 'server', 'store-gateway']);
   assert.ok(services.every((s) => s.state === 'Running'));
   assert.match(await (await fetch(`${m.base}/services`)).text(), /<td>server<\/td><td>Running<\/td>/);
 
@@ -85,7 +85,7 @@ test('-target=all serves /ready, /services, /config, /metrics and the index page
   assert.match(metrics, /myelin_request_duration_seconds_bucket\{le="[^"]+",method="GET",route="ready",status_code="200",ws="false"\}/);
 
   const index = await (await fetch(`${m.base}/`)).text();
-  for (const path of ['/services', '/config', '/metrics', '/runtime_config', '/ingester/ring']) assert.ok(index.includes(`href="${path}"`), path);
+  for (const path of ['/services', '/config', '/metrics', '/runtime_config', '/ingester/ring', '/store-gateway/ring']) assert.ok(index.includes(`href="${path}"`), path);
 
   m.proc.kill('SIGTERM');
   assert.equal(await m.exited, 0);

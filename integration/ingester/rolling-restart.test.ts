@@ -90,7 +90,7 @@ async function rollingRestart(transfer: boolean): Promise<void> {
 
   const conns = new Map<string, IngesterConn>();
   const got = await stored(new IngestersQueryable('team-a', {
-    ring, queryIngestersWithin: 0, timeout: 10_000,
+    ring, timeout: 10_000,
     client: (addr) => conns.get(addr) ?? conns.set(addr, new IngesterConn(defaults(ingesterClientConfig), addr)).get(addr) as IngesterConn,
   }));
   if (!transfer) {

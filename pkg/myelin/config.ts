@@ -8,6 +8,7 @@ import { limitsConfig } from '../limits/index.js';
 import { apiConfig, querierConfig } from '../querier/index.js';
 import { runtimeConfigConfig } from '../runtime-config/index.js';
 import { serverConfig } from '../server/index.js';
+import { bucketStoreConfig, storeGatewayConfig } from '../store-gateway/index.js';
 
 /** The root config: one YAML file with Cortex's top-level sections. */
 export const myelinConfig = section({
@@ -19,7 +20,8 @@ export const myelinConfig = section({
   ingesterClient: ingesterClientConfig,
   querier: querierConfig,
   api: apiConfig,
-  blocksStorage: section({ ...bucketFields, tsdb: tsdbConfig }),
+  blocksStorage: section({ ...bucketFields, tsdb: tsdbConfig, bucketStore: bucketStoreConfig }),
+  storeGateway: storeGatewayConfig,
   limits: limitsConfig,
   runtimeConfig: runtimeConfigConfig,
 });

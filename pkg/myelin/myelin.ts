@@ -1,6 +1,6 @@
 import { networkInterfaces } from 'node:os';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { newBucket } from '../bucket/index.js';
+import { newBucket, validateBucketConfig } from '../bucket/index.js';
 import { Ingester, TransferReceiver, ingesterGrpcService, ingesterServiceDefinition, registerIngesterRoutes, transferOutVia } from '../ingester/index.js';
 import { Distributor, validateDistributorConfig } from '../distributor/index.js';
 import type { ReplicaDesc } from '../distributor/index.js';
@@ -8,7 +8,10 @@ import { MemoryStore, createKVClient, jsonCodec } from '../kv/index.js';
 import { prometheusApi } from '../api/prometheus/index.js';
 import { IngesterConn } from '../ingester/client/index.js';
 import { Engine } from '../promql/index.js';
-import { IngestersQueryable } from '../querier/index.js';
+import { BlocksStoreQueryable, IngestersQueryable, timeSplitQueryable } from '../querier/index.js';
+import { BucketIndexUpdater } from '../bucket-index/index.js';
+import { STORE_GATEWAY_RING_KEY, STORE_GATEWAY_RING_NAME, StoreGateway, StoreGatewayService, validateStoreGatewayConfig } from '../store-gateway/index.js';
+import { StoreGatewayClientPool } from '../store-gateway/client/index.js';
 import { Ring, instanceDescCodec } from '../ring/index.js';
 import { ClientPool } from '../ring/client/index.js';
 import { Overrides } from '../limits/index.js';
@@ -16,7 +19,7 @@ import type { Logger } from '../log/index.js';
 import { ModuleManager } from '../modules/index.js';
 import { RuntimeConfigManager } from '../runtime-config/index.js';
 import { Server } from '../server/index.js';
-import { ServiceManager } from '../services/index.js';
+import { ServiceManager, abortedPromise, basicService } from '../services/index.js';
 import type { Service, State } from '../services/index.js';
 import { TenantResolver } from '../tenant/index.js';
 import { registerBuildInfo, version } from './build-info.js';
@@ -122,8 +125,8 @@ export class Myelin {
       [Module.Distributor]: () => this.#initDistributor(),
       [Module.Ingester]: () => this.#initIngester(),
       [Module.Querier]: () => this.#initQuerier(),
-      [Module.StoreGateway]: () => this.#pending(Module.StoreGateway),
-      [Module.Compactor]: () => this.#pending(Module.Compactor),
+      [Module.StoreGateway]: () => this.#initStoreGateway(),
+      [Module.Compactor]: () => this.#initCompactor(),
       [Module.QueryFrontend]: () => this.#pending(Module.QueryFrontend),
       [Module.All]: () => null,
     };
@@ -162,6 +165,36 @@ export class Myelin {
     const rc = this.#runtimeConfig ?? bug('runtime config');
     this.#overrides = new Overrides(this.cfg.limits, () => rc.current().overrides);
     return null;
+  }
+
+  async #initStoreGateway(): Promise<Service> {
+    const cfg = this.cfg.storeGateway;
+    validateBucketConfig(this.cfg.blocksStorage);
+    validateStoreGatewayConfig(cfg, this.cfg.blocksStorage.bucketStore);
+    if (cfg.lifecycler.addr === '') cfg.lifecycler.addr = `${advertiseHost(this.cfg.server.grpcListenAddress)}:${this.cfg.server.grpcListenPort}`;
+    const sg = new StoreGateway(cfg, this.cfg.blocksStorage.bucketStore, {
+      bucket: newBucket(this.cfg.blocksStorage, { reg: this.registry, name: 'store-gateway' }),
+      ringKV: createKVClient(cfg.shardingRing.kvstore, instanceDescCodec, { memory: this.memoryKv, logger: this.logger, registry: this.registry, kvName: 'store-gateway-ring' }),
+      logger: this.logger,
+      registry: this.registry,
+    });
+    this.server.addGrpcService(StoreGatewayService, sg.grpcHandlers(), { requireTenant: true });
+    await sg.registerRoutes(this.server.http);
+    this.links.push({ section: 'Store-gateway', title: 'Ring status', path: '/store-gateway/ring' });
+    return sg.service;
+  }
+
+  /**
+   * Until compaction lands (its issue), the compactor module keeps the per-tenant bucket indexes
+   * current, the one job Cortex gives it that queriers and store-gateways already rely on.
+   */
+  #initCompactor(): Service {
+    const updater = new BucketIndexUpdater({
+      bucket: newBucket(this.cfg.blocksStorage, { reg: this.registry, name: 'compactor' }),
+      logger: this.logger,
+      registry: this.registry,
+    });
+    return updater.service(this.cfg.blocksStorage.bucketStore.bucketIndex.updateInterval);
   }
 
   /** The process's client of the ingester ring (its own watch), for distributors and queriers. */
@@ -205,19 +238,48 @@ export class Myelin {
       { factory: (addr) => new IngesterConn(this.cfg.ingesterClient, addr), addresses: () => ring.snapshot().instances.map((i) => i.addr),
         logger: this.logger, registry: this.registry, name: 'querier_ingester' },
     );
+    const sgRingCfg = this.cfg.storeGateway.shardingRing;
+    const sgRing = new Ring(sgRingCfg, STORE_GATEWAY_RING_NAME, STORE_GATEWAY_RING_KEY, {
+      kv: createKVClient(sgRingCfg.kvstore, instanceDescCodec, { memory: this.memoryKv, logger: this.logger, registry: this.registry, kvName: 'store-gateway-ring-client' }),
+      logger: this.logger,
+      registry: this.registry,
+    });
+    const blocks = new BlocksStoreQueryable({
+      bucket: newBucket(this.cfg.blocksStorage, { reg: this.registry, name: 'querier' }),
+      ringSnapshot: () => sgRing.snapshot(),
+      replicationFactor: sgRingCfg.replicationFactor,
+      heartbeatTimeout: sgRingCfg.heartbeatTimeout,
+      clients: new StoreGatewayClientPool({ timeoutMs: qcfg.timeout, maxRecvMsgSize: this.cfg.ingesterClient.grpcClientConfig.maxRecvMsgSize }),
+      limits: (tenant) => this.overrides.limits(tenant),
+      logger: this.logger,
+      registry: this.registry,
+    });
     const engine = new Engine({ lookbackDelta: qcfg.lookbackDelta, timeout: qcfg.timeout, maxSamples: qcfg.maxSamples, maxConcurrent: qcfg.maxConcurrent });
     const prefix = this.cfg.api.prometheusHttpPrefix.replace(/\/$/, '');
     await this.server.http.register(prometheusApi, {
       prefix,
       engine,
       tenantOf: (req) => this.server.tenant(req),
-      queryable: (tenant) => new IngestersQueryable(tenant, {
-        ring, client: (addr) => pool.get(addr), queryIngestersWithin: qcfg.queryIngestersWithin, timeout: qcfg.timeout,
-      }),
+      queryable: (tenant) => timeSplitQueryable(
+        new IngestersQueryable(tenant, { ring, client: (addr) => pool.get(addr), timeout: qcfg.timeout }),
+        blocks.forTenant(tenant),
+        qcfg,
+      ),
       buildInfo: { version, revision: process.env.MYELIN_REVISION ?? 'unknown', branch: process.env.MYELIN_BRANCH ?? 'unknown' },
     });
     this.links.push({ section: 'Querier', title: 'Prometheus API: build info', path: `${prefix}/api/v1/status/buildinfo` });
-    return pool.service();
+    const subs = [pool.service(), sgRing.service];
+    return basicService('querier', {
+      starting: async (signal) => {
+        for (const sub of subs) sub.startAsync();
+        await Promise.all(subs.map((sub) => sub.awaitRunning(signal)));
+      },
+      running: (signal) => abortedPromise(signal),
+      stopping: async () => {
+        for (const sub of subs) sub.stopAsync();
+        await Promise.allSettled(subs.map((sub) => sub.awaitTerminated()));
+      },
+    });
   }
 
   async #initIngester(): Promise<Service> {

@@ -13,15 +13,13 @@ import { tenantMetadata } from '../tenant/index.js';
 export interface IngestersQueryableDeps {
   ring: ReadRing;
   client: (addr: string) => IngesterConn;
-  /** Only ranges newer than now − this reach the ingesters (ms); 0 always asks them. */
-  queryIngestersWithin: number;
   /** Per-call timeout in ms. */
   timeout: number;
-  now?: () => number;
 }
 
 /**
- * Reads recent data of one tenant from the ingesters (Cortex distributor_queryable): every healthy
+ * Reads one tenant's data from the ingesters (Cortex distributor_queryable; which time range goes
+ * to the ingesters is timeSplitQueryable's decision): every healthy
  * ingester is asked with QueryStream, up to the ring's tolerated failures may fail, and the RF
  * copies of each series are merged (identical chunks kept once, overlapping ones deduplicated).
  */
@@ -35,21 +33,17 @@ export class IngestersQueryable implements Queryable {
   }
 
   async querier(mint: number, maxt: number): Promise<Querier> {
-    const now = (this.#deps.now ?? Date.now)();
-    const within = this.#deps.queryIngestersWithin;
-    const skip = within > 0 && maxt < now - within;
-    return new IngestersQuerier(this.#tenant, this.#deps, skip ? undefined : Math.max(mint, within > 0 ? now - within : mint), maxt);
+    return new IngestersQuerier(this.#tenant, this.#deps, mint, maxt);
   }
 }
 
 class IngestersQuerier implements Querier {
   readonly #tenant: string;
   readonly #deps: IngestersQueryableDeps;
-  /** Undefined when the range is too old for ingesters. */
-  readonly #mint: number | undefined;
+  readonly #mint: number;
   readonly #maxt: number;
 
-  constructor(tenant: string, deps: IngestersQueryableDeps, mint: number | undefined, maxt: number) {
+  constructor(tenant: string, deps: IngestersQueryableDeps, mint: number, maxt: number) {
     this.#tenant = tenant;
     this.#deps = deps;
     this.#mint = mint;
@@ -57,9 +51,7 @@ class IngestersQuerier implements Querier {
   }
 
   select(hints: SelectHints, ...matchers: Matcher[]): SeriesSet {
-    const mint = this.#mint;
-    if (mint === undefined) return listSeriesSet(async () => []);
-    const start = Math.max(mint, hints.start);
+    const start = Math.max(this.#mint, hints.start);
     const end = Math.min(this.#maxt, hints.end);
     return listSeriesSet(async () => {
       const answers = await this.#fanOut((conn, deadline) => queryStream(conn, this.#tenant, start, end, matchers, deadline));
@@ -68,7 +60,6 @@ class IngestersQuerier implements Querier {
   }
 
   async labelNames(hints: LabelHints, ...matchers: Matcher[]): Promise<string[]> {
-    if (this.#mint === undefined) return [];
     const req = { startTimestampMs: this.#mint, endTimestampMs: this.#maxt, matchers: toProtoMatchers(matchers), limit: hints.limit };
     const answers = await this.#fanOut((conn, deadline) => unary<LabelNamesResponse>((cb) =>
       conn.client.labelNames(req, tenantMetadata(this.#tenant), { deadline }, cb)));
@@ -76,7 +67,6 @@ class IngestersQuerier implements Querier {
   }
 
   async labelValues(name: string, hints: LabelHints, ...matchers: Matcher[]): Promise<string[]> {
-    if (this.#mint === undefined) return [];
     const req = { labelName: name, startTimestampMs: this.#mint, endTimestampMs: this.#maxt, matchers: toProtoMatchers(matchers), limit: hints.limit };
     const answers = await this.#fanOut((conn, deadline) => unary<LabelValuesResponse>((cb) =>
       conn.client.labelValues(req, tenantMetadata(this.#tenant), { deadline }, cb)));
