@@ -12,14 +12,14 @@ import { BlocksStoreQueryable, IngestersQueryable, timeSplitQueryable } from '..
 import { BucketIndexUpdater } from '../bucket-index/index.js';
 import { STORE_GATEWAY_RING_KEY, STORE_GATEWAY_RING_NAME, StoreGateway, StoreGatewayService, validateStoreGatewayConfig } from '../store-gateway/index.js';
 import { StoreGatewayClientPool } from '../store-gateway/client/index.js';
-import { Ring, instanceDescCodec } from '../ring/index.js';
+import { Lifecycler, Ring, instanceDescCodec } from '../ring/index.js';
 import { ClientPool } from '../ring/client/index.js';
 import { Overrides } from '../limits/index.js';
 import type { Logger } from '../log/index.js';
 import { ModuleManager } from '../modules/index.js';
 import { RuntimeConfigManager } from '../runtime-config/index.js';
 import { Server } from '../server/index.js';
-import { ServiceManager, abortedPromise, basicService } from '../services/index.js';
+import { ServiceManager, compositeService } from '../services/index.js';
 import type { Service, State } from '../services/index.js';
 import { TenantResolver } from '../tenant/index.js';
 import { registerBuildInfo, version } from './build-info.js';
@@ -212,6 +212,14 @@ export class Myelin {
     const cfg = this.cfg.distributor;
     validateDistributorConfig(cfg);
     const ha = cfg.haTracker;
+    // Distributors register in their own ring so the global rate strategy can divide a tenant's
+    // limit by the healthy distributors (Cortex's distributor ring).
+    if (cfg.lifecycler.addr === '') cfg.lifecycler.addr = `${advertiseHost(this.cfg.server.grpcListenAddress)}:${this.cfg.server.grpcListenPort}`;
+    const lifecycler = new Lifecycler(cfg.lifecycler, cfg.ring, 'distributor', 'distributor', {
+      kv: createKVClient(cfg.ring.kvstore, instanceDescCodec, { memory: this.memoryKv, logger: this.logger, registry: this.registry, kvName: 'distributor-ring' }),
+      logger: this.logger,
+      registry: this.registry,
+    });
     const distributor = new Distributor(cfg, {
       limits: this.overrides,
       ingesterRing: this.#ingesterRing ?? bug('ingester ring'),
@@ -219,6 +227,7 @@ export class Myelin {
       haKV: ha.enableHaTracker
         ? createKVClient(ha.kvstore, jsonCodec<ReplicaDesc>(), { memory: this.memoryKv, logger: this.logger, registry: this.registry, kvName: 'distributor-ha-tracker' })
         : undefined,
+      distributorRing: lifecycler.ring,
       registry: this.registry,
       logger: this.logger,
     });
@@ -227,7 +236,7 @@ export class Myelin {
       { section: 'Distributor', title: 'HA tracker status', path: '/distributor/ha_tracker' },
       { section: 'Distributor', title: 'Usage statistics', path: '/distributor/all_user_stats' },
     );
-    return distributor.service();
+    return compositeService('distributor', [lifecycler.service, distributor.service()]);
   }
 
   async #initQuerier(): Promise<Service> {
@@ -268,18 +277,7 @@ export class Myelin {
       buildInfo: { version, revision: process.env.MYELIN_REVISION ?? 'unknown', branch: process.env.MYELIN_BRANCH ?? 'unknown' },
     });
     this.links.push({ section: 'Querier', title: 'Prometheus API: build info', path: `${prefix}/api/v1/status/buildinfo` });
-    const subs = [pool.service(), sgRing.service];
-    return basicService('querier', {
-      starting: async (signal) => {
-        for (const sub of subs) sub.startAsync();
-        await Promise.all(subs.map((sub) => sub.awaitRunning(signal)));
-      },
-      running: (signal) => abortedPromise(signal),
-      stopping: async () => {
-        for (const sub of subs) sub.stopAsync();
-        await Promise.allSettled(subs.map((sub) => sub.awaitTerminated()));
-      },
-    });
+    return compositeService('querier', [pool.service(), sgRing.service]);
   }
 
   async #initIngester(): Promise<Service> {

@@ -1,3 +1,3 @@
 export type { Service, ServiceFns, State } from './service.js';
-export { abortedPromise, basicService, idleService, sleep, timerService } from './service.js';
+export { abortedPromise, basicService, compositeService, idleService, sleep, timerService } from './service.js';
 export { ServiceManager } from './manager.js';

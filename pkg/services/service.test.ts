@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { basicService, idleService, sleep, timerService } from './service.js';
+import { basicService, compositeService, idleService, sleep, timerService } from './service.js';
 import type { State } from './service.js';
 
 function recordStates(svc: { addListener(fn: (from: State, to: State) => void): void }): State[] {
@@ -101,4 +101,26 @@ test('timerService runs its iteration until stopped', async () => {
   svc.stopAsync();
   await svc.awaitTerminated();
   assert.ok(n >= 3);
+});
+
+test('compositeService starts parts in order, stops them in reverse, and fails when a part fails', async () => {
+  const events: string[] = [];
+  const part = (name: string, fail = false) => basicService(name, {
+    async starting() { events.push(`start ${name}`); },
+    async running(signal) {
+      if (fail) throw new Error(`${name} broke`);
+      await new Promise((r) => signal.addEventListener('abort', r));
+    },
+    async stopping() { events.push(`stop ${name}`); },
+  });
+  const ok = compositeService('c', [part('a'), part('b')]);
+  ok.startAsync();
+  await ok.awaitRunning();
+  ok.stopAsync();
+  await ok.awaitTerminated();
+  assert.deepEqual(events, ['start a', 'start b', 'stop b', 'stop a']);
+
+  const broken = compositeService('d', [part('x'), part('y', true)]);
+  broken.startAsync();
+  await assert.rejects(broken.awaitTerminated(), /part y stopped|y broke/);
 });

@@ -231,3 +231,29 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', done, { once: true });
   });
 }
+
+/**
+ * One service made of several that start together (in order) and stop together (in reverse), as a
+ * module that owns a lifecycler and a client pool needs. A part that fails fails the whole.
+ */
+export function compositeService(name: string, parts: readonly Service[]): Service {
+  return new BasicService(name, {
+    async starting(signal) {
+      for (const part of parts) {
+        part.startAsync();
+        await part.awaitRunning(signal);
+      }
+    },
+    async running(signal) {
+      await Promise.race([abortedPromise(signal), ...parts.map((p) => p.awaitTerminated().then(() => {
+        if (!signal.aborted) throw new Error(`${name}: part ${p.name} stopped`);
+      }))]);
+    },
+    async stopping() {
+      for (const part of [...parts].reverse()) {
+        part.stopAsync();
+        await part.awaitTerminated().catch(() => {});
+      }
+    },
+  });
+}
