@@ -71,6 +71,8 @@ test('remote write in, PromQL out, per tenant, across a SIGKILL restart', async 
   assert.ok(Math.abs(Number(rate.result[0].value[1]) - 2 * (10 / 15)) < 1e-9, JSON.stringify(rate));
   const b = await query(http, 'team-b', 'http_requests_total', now) as { result: { metric: Record<string, string> }[] };
   assert.deepEqual(b.result.map((r) => r.metric.job), ['other'], 'team-b sees only its own series');
+  const fed = await query(http, 'team-a|team-b', 'count by (__tenant_id__) (http_requests_total)', now) as { result: { metric: Record<string, string>; value: [number, string] }[] };
+  assert.deepEqual(fed.result.map((r) => [r.metric.__tenant_id__, r.value[1]]), [['team-a', '2'], ['team-b', '1']], 'a federated read labels each tenant');
   const missing = await fetch(`http://127.0.0.1:${http}/prometheus/api/v1/query?query=up`);
   assert.equal(missing.status, 401);
 

@@ -8,7 +8,7 @@ import { MemoryStore, createKVClient, jsonCodec } from '../kv/index.js';
 import { prometheusApi } from '../api/prometheus/index.js';
 import { IngesterConn } from '../ingester/client/index.js';
 import { Engine } from '../promql/index.js';
-import { BlocksStoreQueryable, IngestersQueryable, timeSplitQueryable } from '../querier/index.js';
+import { BlocksStoreQueryable, IngestersQueryable, federatedQueryable, timeSplitQueryable } from '../querier/index.js';
 import { BucketIndexUpdater } from '../bucket-index/index.js';
 import { STORE_GATEWAY_RING_KEY, STORE_GATEWAY_RING_NAME, StoreGateway, StoreGatewayService, validateStoreGatewayConfig } from '../store-gateway/index.js';
 import { StoreGatewayClientPool } from '../store-gateway/client/index.js';
@@ -21,7 +21,7 @@ import { RuntimeConfigManager } from '../runtime-config/index.js';
 import { Server } from '../server/index.js';
 import { ServiceManager, compositeService } from '../services/index.js';
 import type { Service, State } from '../services/index.js';
-import { TenantResolver } from '../tenant/index.js';
+import { TenantResolver, TenantSeparator } from '../tenant/index.js';
 import { registerBuildInfo, version } from './build-info.js';
 import type { MyelinConfig } from './config.js';
 import { Module, internalModules, moduleDeps } from './modules.js';
@@ -268,12 +268,17 @@ export class Myelin {
     await this.server.http.register(prometheusApi, {
       prefix,
       engine,
-      tenantOf: (req) => this.server.tenant(req),
-      queryable: (tenant) => timeSplitQueryable(
-        new IngestersQueryable(tenant, { ring, client: (addr) => pool.get(addr), timeout: qcfg.timeout }),
-        blocks.forTenant(tenant),
-        qcfg,
-      ),
+      // Reads may name several tenants (`a|b`): federated, with `__tenant_id__` on every series.
+      tenantOf: (req) => this.server.tenants(req).join(TenantSeparator),
+      queryable: (tenants) => {
+        const one = (tenant: string) => timeSplitQueryable(
+          new IngestersQueryable(tenant, { ring, client: (addr) => pool.get(addr), timeout: qcfg.timeout }),
+          blocks.forTenant(tenant),
+          qcfg,
+        );
+        const ids = tenants.split(TenantSeparator);
+        return ids.length === 1 ? one(ids[0]) : federatedQueryable(ids, one);
+      },
       buildInfo: { version, revision: process.env.MYELIN_REVISION ?? 'unknown', branch: process.env.MYELIN_BRANCH ?? 'unknown' },
     });
     this.links.push({ section: 'Querier', title: 'Prometheus API: build info', path: `${prefix}/api/v1/status/buildinfo` });

@@ -10,3 +10,4 @@ export {
   type BlocksStoreQueryableDeps,
   type QueryLimits,
 } from './blocks-store-queryable.js';
+export { OriginalTenantLabel, federatedQueryable } from './tenant-federation.js';

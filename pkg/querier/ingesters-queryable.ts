@@ -6,6 +6,7 @@ import { Labels, compareUtf8 } from '../model/labels/index.js';
 import type { Matcher } from '../model/labels/index.js';
 import { Read } from '../ring/index.js';
 import type { InstanceDesc, ReadRing } from '../ring/index.js';
+import { lazySeriesSet } from '../storage/index.js';
 import type { ChunkSeries, LabelHints, Querier, Queryable, SelectHints, Series, SeriesSet } from '../storage/index.js';
 import { BlockChunkSeries, BlockSeries, mergeOverlappingChunks } from '../tsdb/block/index.js';
 import { tenantMetadata } from '../tenant/index.js';
@@ -53,7 +54,7 @@ class IngestersQuerier implements Querier {
   select(hints: SelectHints, ...matchers: Matcher[]): SeriesSet {
     const start = Math.max(this.#mint, hints.start);
     const end = Math.min(this.#maxt, hints.end);
-    return listSeriesSet(async () => {
+    return lazySeriesSet(async () => {
       const answers = await this.#fanOut((conn, deadline) => queryStream(conn, this.#tenant, start, end, matchers, deadline));
       return mergeReplicas(answers.flat(), start, end);
     });
@@ -126,28 +127,4 @@ function mergeReplicas(all: ChunkSeries[], mint: number, maxt: number): Series[]
 function union(lists: string[][], limit: number): string[] {
   const all = [...new Set(lists.flat())].sort(compareUtf8);
   return limit > 0 ? all.slice(0, limit) : all;
-}
-
-/** A series set over a list loaded on the first next() (lazy, as the Querier contract asks). */
-function listSeriesSet(load: () => Promise<Series[]>): SeriesSet {
-  let items: Series[] | undefined;
-  let i = -1;
-  let err: Error | undefined;
-  return {
-    async next() {
-      if (err !== undefined) return false;
-      if (items === undefined) {
-        try {
-          items = await load();
-        } catch (e) {
-          err = e instanceof Error ? e : new Error(String(e));
-          return false;
-        }
-      }
-      return ++i < items.length;
-    },
-    at: () => (items as Series[])[i],
-    err: () => err,
-    warnings: () => [],
-  };
 }

@@ -18,3 +18,4 @@ export type {
 } from './interface.js';
 export { ValueType } from './interface.js';
 export { ChainSampleIterator, mergeChunkSeriesSets, mergeSeriesSets } from './merge.js';
+export { lazySeriesSet } from './lazy-series-set.js';
