@@ -5,14 +5,14 @@ import type {
   IngesterServer, WriteResponse, LabelNamesRequest, TransferChunksResponse, UserStatsRequest, UsersStatsResponse, LabelValuesRequest, MetricsForLabelMatchersRequest, QueryRequest,
   QueryStreamResponse, TimeSeriesChunk,
 } from '../generated/myelin/ingester.js';
-import type { Label, TimeSeries } from '../generated/prometheus/types.js';
+import type { TimeSeries } from '../generated/prometheus/types.js';
 import type { Labels, Matcher } from '../model/labels/index.js';
 import { MatchType, Matcher as LabelMatcher } from '../model/labels/index.js';
 import type { SelectHints } from '../storage/index.js';
 import { ValueType } from '../storage/index.js';
 import { orgIdFromMetadata } from '../tenant/index.js';
 import type { TenantResolver } from '../tenant/index.js';
-import { fromProtoMatchers } from './client/index.js';
+import { labelsToWire, matchersFromWire } from '../wire/index.js';
 import type { Ingester } from './ingester.js';
 import { PushError } from './push-error.js';
 import type { TransferReceiver } from './transfer.js';
@@ -67,7 +67,7 @@ export function ingesterGrpcService(ing: Ingester, tenants: TenantResolver, tran
     query: unary(async (tenant, req: QueryRequest) => {
       const timeseries: TimeSeries[] = [];
       await forEachSeries(ing, tenant, req, (ls, s) => {
-        timeseries.push({ labels: toProtoLabels(ls), samples: s, exemplars: [] });
+        timeseries.push({ labels: labelsToWire(ls), samples: s, exemplars: [] });
       });
       return { timeseries };
     }),
@@ -102,7 +102,7 @@ export function ingesterGrpcService(ing: Ingester, tenants: TenantResolver, tran
           await q.close();
         }
       }
-      return { metric: [...seen.values()].map((ls) => ({ labels: toProtoLabels(ls) })) };
+      return { metric: [...seen.values()].map((ls) => ({ labels: labelsToWire(ls) })) };
     }),
     metricsMetadata: unary(async (tenant) => ({ metadata: ing.metadata(tenant) })),
     userStats: unary(async (tenant) => ing.stats(tenant)),
@@ -116,9 +116,9 @@ export function ingesterGrpcService(ing: Ingester, tenants: TenantResolver, tran
 
 const hints = (start: number, end: number, func = ''): SelectHints => ({ start, end, step: 0, func, range: 0, sortSeries: true });
 
-function parseMatchers(ms: Parameters<typeof fromProtoMatchers>[0]): Matcher[] {
+function parseMatchers(ms: Parameters<typeof matchersFromWire>[0]): Matcher[] {
   try {
-    const out = fromProtoMatchers(ms);
+    const out = matchersFromWire(ms);
     // No matchers would select nothing; an explicit "any name" selects every series.
     return out.length > 0 ? out : [new LabelMatcher(MatchType.Regexp, '__name__', '.*')];
   } catch (err) {
@@ -131,11 +131,6 @@ async function querierFor(ing: Ingester, tenant: string, mint: number, maxt: num
   return db === undefined ? undefined : db.querier(mint, maxt);
 }
 
-export function toProtoLabels(ls: Labels): Label[] {
-  const out: Label[] = [];
-  ls.forEach((name, value) => out.push({ name, value }));
-  return out;
-}
 
 /** Calls `fn` with the labels and samples of every series matching the request, in label order. */
 async function forEachSeries(ing: Ingester, tenant: string, req: QueryRequest,
@@ -175,7 +170,7 @@ async function streamQuery(ing: Ingester, tenant: string, call: ServerWritableSt
   if (req.streamSamples) {
     let batch: TimeSeries[] = [];
     await forEachSeries(ing, tenant, req, async (ls, samples) => {
-      batch.push({ labels: toProtoLabels(ls), samples, exemplars: [] });
+      batch.push({ labels: labelsToWire(ls), samples, exemplars: [] });
       if (batch.length >= seriesPerBatch) {
         await send({ chunkseries: [], timeseries: batch });
         batch = [];
@@ -207,7 +202,7 @@ async function streamQuery(ing: Ingester, tenant: string, call: ServerWritableSt
         chunks.push({ startTimestampMs: c.minT, endTimestampMs: c.maxT, encoding: c.encoding, data: Buffer.from(c.bytes) });
       }
       if (it.err() !== undefined) throw it.err();
-      batch.push({ fromIngesterId: ing.lifecycler.id, userId: tenant, labels: toProtoLabels(s.labels), chunks });
+      batch.push({ fromIngesterId: ing.lifecycler.id, userId: tenant, labels: labelsToWire(s.labels), chunks });
       if (batch.length >= seriesPerBatch) {
         await send({ chunkseries: batch, timeseries: [] });
         batch = [];

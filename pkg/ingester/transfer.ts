@@ -1,7 +1,8 @@
 import type { ServerReadableStream } from '@grpc/grpc-js';
 import type { TimeSeriesChunk, TransferChunksResponse } from '../generated/myelin/ingester.js';
 import type { Logger } from '../log/index.js';
-import { Labels, Matcher, MatchType } from '../model/labels/index.js';
+import { Matcher, MatchType } from '../model/labels/index.js';
+import { labelsFromWire, labelsToWire } from '../wire/index.js';
 import type { InstanceDesc } from '../ring/index.js';
 import { ValueType } from '../storage/index.js';
 import { Encoding, XorIterator } from '../tsdb/chunkenc/index.js';
@@ -45,7 +46,7 @@ export class TransferReceiver {
           entry = { app: db.head.bulkAppender(), pending: 0 };
           appenders.set(msg.userId, entry);
         }
-        const ls = Labels.fromPairs(msg.labels.flatMap((l) => [l.name, l.value]));
+        const ls = labelsFromWire(msg.labels);
         let ref = 0;
         for (const c of msg.chunks) {
           if (c.encoding !== Encoding.XOR) throw PushError.invalid(`transfer of ${ls.toString()}: unsupported chunk encoding ${c.encoding}`);
@@ -105,9 +106,7 @@ export function transferOutVia(cfg: IngesterClientConfig) {
                   chunks.push({ startTimestampMs: c.minT, endTimestampMs: c.maxT, encoding: c.encoding, data: Buffer.from(c.bytes) });
                 }
                 if (ci.err() !== undefined) throw ci.err();
-                const labels: { name: string; value: string }[] = [];
-                s.labels.forEach((name, value) => labels.push({ name, value }));
-                await write({ fromIngesterId: ing.lifecycler.id, userId: tenant, labels, chunks });
+                await write({ fromIngesterId: ing.lifecycler.id, userId: tenant, labels: labelsToWire(s.labels), chunks });
                 sent++;
               }
               if (ss.err() !== undefined) throw ss.err();

@@ -13,7 +13,8 @@ import { compareStrings, type Matcher } from '../model/labels/index.js';
 import type { RingSnapshot } from '../ring/index.js';
 import type { LabelHints, Querier, Queryable, SelectHints, SeriesSet } from '../storage/index.js';
 import { blockOwners } from '../store-gateway/index.js';
-import { matchersToWire, type StoreGatewayClients } from '../store-gateway/client/index.js';
+import type { StoreGatewayClients } from '../store-gateway/client/index.js';
+import { matchersToWire } from '../wire/index.js';
 import { storeSeriesSet } from './blocks-store-series.js';
 
 export interface QueryLimits {

@@ -7,7 +7,7 @@ import { Labels } from '../model/labels/index.js';
 import { ChainSampleIterator, type SampleIterator, type Series, type SeriesSet } from '../storage/index.js';
 import { ChunksSampleIterator } from '../tsdb/index.js';
 import { xorNumSamples } from '../tsdb/chunkenc/index.js';
-import { labelsFromWire } from '../store-gateway/client/index.js';
+import { labelsFromWire } from '../wire/index.js';
 import type { StoredChunk, StoredSeries } from '../generated/myelin/storegateway.js';
 
 interface Lane {

@@ -1,7 +1,6 @@
 import type { ServiceError } from '@grpc/grpc-js';
 import type { LabelNamesResponse, LabelValuesResponse, QueryStreamResponse } from '../generated/myelin/ingester.js';
 import type { IngesterConn } from '../ingester/client/index.js';
-import { toProtoMatchers } from '../ingester/client/index.js';
 import { Labels, compareUtf8 } from '../model/labels/index.js';
 import type { Matcher } from '../model/labels/index.js';
 import { Read } from '../ring/index.js';
@@ -10,6 +9,7 @@ import { lazySeriesSet } from '../storage/index.js';
 import type { ChunkSeries, LabelHints, Querier, Queryable, SelectHints, Series, SeriesSet } from '../storage/index.js';
 import { BlockChunkSeries, BlockSeries, mergeOverlappingChunks } from '../tsdb/block/index.js';
 import { tenantMetadata } from '../tenant/index.js';
+import { labelsFromWire, matchersToWire } from '../wire/index.js';
 
 export interface IngestersQueryableDeps {
   ring: ReadRing;
@@ -61,14 +61,14 @@ class IngestersQuerier implements Querier {
   }
 
   async labelNames(hints: LabelHints, ...matchers: Matcher[]): Promise<string[]> {
-    const req = { startTimestampMs: this.#mint, endTimestampMs: this.#maxt, matchers: toProtoMatchers(matchers), limit: hints.limit };
+    const req = { startTimestampMs: this.#mint, endTimestampMs: this.#maxt, matchers: matchersToWire(matchers), limit: hints.limit };
     const answers = await this.#fanOut((conn, deadline) => unary<LabelNamesResponse>((cb) =>
       conn.client.labelNames(req, tenantMetadata(this.#tenant), { deadline }, cb)));
     return union(answers.map((a) => a.labelNames), hints.limit);
   }
 
   async labelValues(name: string, hints: LabelHints, ...matchers: Matcher[]): Promise<string[]> {
-    const req = { labelName: name, startTimestampMs: this.#mint, endTimestampMs: this.#maxt, matchers: toProtoMatchers(matchers), limit: hints.limit };
+    const req = { labelName: name, startTimestampMs: this.#mint, endTimestampMs: this.#maxt, matchers: matchersToWire(matchers), limit: hints.limit };
     const answers = await this.#fanOut((conn, deadline) => unary<LabelValuesResponse>((cb) =>
       conn.client.labelValues(req, tenantMetadata(this.#tenant), { deadline }, cb)));
     return union(answers.map((a) => a.labelValues), hints.limit);
@@ -97,11 +97,11 @@ function unary<T>(fn: (cb: (err: ServiceError | null, v?: T) => void) => void): 
 function queryStream(conn: IngesterConn, tenant: string, start: number, end: number, matchers: Matcher[], deadline: number): Promise<ChunkSeries[]> {
   return new Promise((resolve, reject) => {
     const out: ChunkSeries[] = [];
-    const call = conn.client.queryStream({ startTimestampMs: start, endTimestampMs: end, matchers: toProtoMatchers(matchers), streamSamples: false },
+    const call = conn.client.queryStream({ startTimestampMs: start, endTimestampMs: end, matchers: matchersToWire(matchers), streamSamples: false },
       tenantMetadata(tenant), { deadline });
     call.on('data', (msg: QueryStreamResponse) => {
       for (const cs of msg.chunkseries) {
-        const labels = Labels.fromPairs(cs.labels.flatMap((l) => [l.name, l.value]));
+        const labels = labelsFromWire(cs.labels);
         out.push(new BlockChunkSeries(labels, cs.chunks.map((c) => c.startTimestampMs), cs.chunks.map((c) => c.endTimestampMs),
           cs.chunks.map((c) => c.encoding), cs.chunks.map((c) => c.data)));
       }

@@ -19,7 +19,7 @@ import type { ChunkSeries } from '../storage/index.js';
 import { orgIdFromMetadata, tenantIdProblem } from '../tenant/index.js';
 import type { Block } from '../tsdb/block/index.js';
 import type { BucketStore } from './bucket-store.js';
-import { labelsToWire, matchersFromWire } from './client/convert.js';
+import { labelsToWire, matchersFromWire } from '../wire/index.js';
 
 /** Series per streamed message. */
 const SERIES_BATCH = 256;

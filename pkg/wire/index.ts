@@ -2,3 +2,4 @@ export { WireError, WireErrorCode } from './errors.js';
 export { snappyDecode, snappyDecodedLength, snappyEncode } from './snappy.js';
 export { WriteRequestDecoder, type MetadataEntry } from './write-request-decoder.js';
 export { RequestAssembler, rewriteSeriesLabels } from './write-request-encoder.js';
+export { labelsFromWire, labelsToWire, matchersFromWire, matchersToWire } from './prom-labels.js';

@@ -1,3 +1,2 @@
 export { IngesterConn, ingesterClientFactory, type CallLimits } from './client.js';
 export { ingesterClientConfig, type IngesterClientConfig } from './config.js';
-export { fromProtoMatchers, toProtoMatchers } from './matchers.js';

@@ -1,2 +1,1 @@
 export { StoreGatewayClientPool, type ClientPoolOptions, type LabelsResult, type SeriesResult, type StoreGatewayClients } from './client.js';
-export { labelsFromWire, labelsToWire, matchersFromWire, matchersToWire } from './convert.js';

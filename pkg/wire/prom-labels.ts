@@ -1,7 +1,8 @@
-// Conversions between the wire messages of the store-gateway API and the model types.
-import type { Label, LabelMatcher } from '../../generated/prometheus/types.js';
-import { LabelMatcher_Type } from '../../generated/prometheus/types.js';
-import { Labels, Matcher, MatchType } from '../../model/labels/index.js';
+// Conversions between the prometheus.Label / prometheus.LabelMatcher wire messages (ingester and
+// store-gateway APIs alike) and the model types.
+import type { Label, LabelMatcher } from '../generated/prometheus/types.js';
+import { LabelMatcher_Type } from '../generated/prometheus/types.js';
+import { Labels, Matcher, MatchType } from '../model/labels/index.js';
 
 const toWire = {
   [MatchType.Equal]: LabelMatcher_Type.EQ,
