@@ -19,7 +19,7 @@ export const moduleDeps = {
   [Module.Server]: [],
   [Module.RuntimeConfig]: [Module.Server],
   [Module.Overrides]: [Module.RuntimeConfig],
-  [Module.Ring]: [Module.Server],
+  [Module.Ring]: [Module.Server, Module.RuntimeConfig],
   [Module.Distributor]: [Module.Server, Module.Overrides, Module.Ring],
   [Module.Ingester]: [Module.Server, Module.Overrides],
   [Module.Querier]: [Module.Server, Module.Overrides, Module.Ring],

@@ -4,7 +4,8 @@ import { newBucket, validateBucketConfig } from '../bucket/index.js';
 import { Ingester, TransferReceiver, ingesterGrpcService, ingesterServiceDefinition, registerIngesterRoutes, transferOutVia } from '../ingester/index.js';
 import { Distributor, validateDistributorConfig } from '../distributor/index.js';
 import type { ReplicaDesc } from '../distributor/index.js';
-import { MemoryStore, createKVClient, jsonCodec } from '../kv/index.js';
+import { MemoryStore, MultiClient, createKVClient, jsonCodec } from '../kv/index.js';
+import type { Codec, KVClient, KVConfig } from '../kv/index.js';
 import { prometheusApi } from '../api/prometheus/index.js';
 import { IngesterConn } from '../ingester/client/index.js';
 import { Engine } from '../promql/index.js';
@@ -174,7 +175,7 @@ export class Myelin {
     if (cfg.lifecycler.addr === '') cfg.lifecycler.addr = `${advertiseHost(this.cfg.server.grpcListenAddress)}:${this.cfg.server.grpcListenPort}`;
     const sg = new StoreGateway(cfg, this.cfg.blocksStorage.bucketStore, {
       bucket: newBucket(this.cfg.blocksStorage, { reg: this.registry, name: 'store-gateway' }),
-      ringKV: createKVClient(cfg.shardingRing.kvstore, instanceDescCodec, { memory: this.memoryKv, logger: this.logger, registry: this.registry, kvName: 'store-gateway-ring' }),
+      ringKV: this.#kvClient(cfg.shardingRing.kvstore, instanceDescCodec, 'store-gateway-ring'),
       logger: this.logger,
       registry: this.registry,
     });
@@ -197,11 +198,25 @@ export class Myelin {
     return updater.service(this.cfg.blocksStorage.bucketStore.bucketIndex.updateInterval);
   }
 
+  /**
+   * A KV client for one ring or tracker, on the process's shared in-memory store when its
+   * `kvstore.store` is `inmemory`; a `multi` client follows the runtime config's multi_kv_config.
+   */
+  #kvClient<T>(cfg: KVConfig, codec: Codec<T>, kvName: string): KVClient<T> {
+    const client = createKVClient(cfg, codec, { memory: this.memoryKv, logger: this.logger, registry: this.registry, kvName });
+    if (client instanceof MultiClient) {
+      const rc = this.#runtimeConfig ?? bug('runtime config');
+      client.applyRuntimeConfig(rc.current().multiKv);
+      rc.onChange((v) => client.applyRuntimeConfig(v.multiKv));
+    }
+    return client;
+  }
+
   /** The process's client of the ingester ring (its own watch), for distributors and queriers. */
   #initRing(): Service {
     const ringCfg = this.cfg.ingester.lifecycler.ring;
     this.#ingesterRing = new Ring(ringCfg, 'ingester', 'ingester', {
-      kv: createKVClient(ringCfg.kvstore, instanceDescCodec, { memory: this.memoryKv, logger: this.logger, registry: this.registry, kvName: 'ingester-ring-client' }),
+      kv: this.#kvClient(ringCfg.kvstore, instanceDescCodec, 'ingester-ring-client'),
       logger: this.logger,
       registry: this.registry,
     });
@@ -216,7 +231,7 @@ export class Myelin {
     // limit by the healthy distributors (Cortex's distributor ring).
     if (cfg.lifecycler.addr === '') cfg.lifecycler.addr = `${advertiseHost(this.cfg.server.grpcListenAddress)}:${this.cfg.server.grpcListenPort}`;
     const lifecycler = new Lifecycler(cfg.lifecycler, cfg.ring, 'distributor', 'distributor', {
-      kv: createKVClient(cfg.ring.kvstore, instanceDescCodec, { memory: this.memoryKv, logger: this.logger, registry: this.registry, kvName: 'distributor-ring' }),
+      kv: this.#kvClient(cfg.ring.kvstore, instanceDescCodec, 'distributor-ring'),
       logger: this.logger,
       registry: this.registry,
     });
@@ -225,7 +240,7 @@ export class Myelin {
       ingesterRing: this.#ingesterRing ?? bug('ingester ring'),
       clientFactory: (addr) => new IngesterConn(this.cfg.ingesterClient, addr),
       haKV: ha.enableHaTracker
-        ? createKVClient(ha.kvstore, jsonCodec<ReplicaDesc>(), { memory: this.memoryKv, logger: this.logger, registry: this.registry, kvName: 'distributor-ha-tracker' })
+        ? this.#kvClient(ha.kvstore, jsonCodec<ReplicaDesc>(), 'distributor-ha-tracker')
         : undefined,
       distributorRing: lifecycler.ring,
       registry: this.registry,
@@ -249,7 +264,7 @@ export class Myelin {
     );
     const sgRingCfg = this.cfg.storeGateway.shardingRing;
     const sgRing = new Ring(sgRingCfg, STORE_GATEWAY_RING_NAME, STORE_GATEWAY_RING_KEY, {
-      kv: createKVClient(sgRingCfg.kvstore, instanceDescCodec, { memory: this.memoryKv, logger: this.logger, registry: this.registry, kvName: 'store-gateway-ring-client' }),
+      kv: this.#kvClient(sgRingCfg.kvstore, instanceDescCodec, 'store-gateway-ring-client'),
       logger: this.logger,
       registry: this.registry,
     });
@@ -291,7 +306,7 @@ export class Myelin {
     const log = this.logger.child({ component: 'ingester' });
     const ing = new Ingester(cfg, this.cfg.blocksStorage.tsdb, {
       overrides: this.overrides,
-      kv: createKVClient(cfg.lifecycler.ring.kvstore, instanceDescCodec, { memory: this.memoryKv, logger: this.logger, registry: this.registry, kvName: 'ingester-ring' }),
+      kv: this.#kvClient(cfg.lifecycler.ring.kvstore, instanceDescCodec, 'ingester-ring'),
       bucket: newBucket(this.cfg.blocksStorage, { reg: this.registry, name: 'ingester' }),
       registry: this.registry,
       logger: this.logger,
