@@ -1,8 +1,8 @@
 /**
  * Differential test: the same data in a real Prometheus (Debian 2.42, blocks made by promtool) and
- * in Myelin (TSDB head, the engine behind the HTTP API plugin); every query below runs through both
- * HTTP APIs, as an instant and as a range query, and the JSON must agree up to a small relative
- * float tolerance.
+ * in a real `myelin -target=all` process (fed by remote write through its distributor, queried
+ * through its querier); every query below runs through both HTTP APIs, as an instant and as a
+ * range query, and the JSON must agree up to a small relative float tolerance.
  *
  * Known 2.x / 3.x differences, and how the test avoids them:
  * - range windows and the lookback are closed `[t-r, t]` in 2.x, left-open in 3.x: every sample
@@ -18,12 +18,15 @@
  */
 import { strict as assert } from 'node:assert';
 import { after, before, test } from 'node:test';
-import Fastify from 'fastify';
-import type { FastifyInstance } from 'fastify';
-import { prometheusApi } from '../../pkg/api/prometheus/index.js';
-import { Engine } from '../../pkg/promql/index.js';
-import { Head } from '../../pkg/tsdb/index.js';
-import { appendAll, generate } from './dataset.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { WriteRequest } from '../../pkg/generated/prometheus/remote.js';
+import { snappyEncode } from '../../pkg/wire/index.js';
+import { TestProcess, freePort, waitUntil } from '../e2e/process.js';
+import { generate } from './dataset.js';
+import type { GeneratedSeries } from './dataset.js';
 import { PrometheusServer } from './prometheus-server.js';
 
 const start = 1_699_999_200_000; // aligned to 2h
@@ -161,24 +164,59 @@ const queries: Array<{ q: string; prom?: string }> = [
 ];
 
 let prom: PrometheusServer;
-let myelin: FastifyInstance;
-let head: Head;
+let myelin: TestProcess;
+let myelinUrl: string;
+let dataDir: string;
+
+/** Starts `myelin -target=all` (one copy per series, no shipping: every query reads the ingester). */
+async function startMyelin(): Promise<void> {
+  dataDir = mkdtempSync(join(tmpdir(), 'myelin-differential-'));
+  const [http, grpc] = [await freePort(), await freePort()];
+  myelin = new TestProcess('myelin', process.execPath, [fileURLToPath(new URL('../../cmd/myelin/main.js', import.meta.url)),
+    '-target=all', '-auth.enabled=false',
+    '-server.http-listen-address=127.0.0.1', `-server.http-listen-port=${http}`,
+    '-server.grpc-listen-address=127.0.0.1', `-server.grpc-listen-port=${grpc}`,
+    `-blocks-storage.tsdb.dir=${dataDir}/tsdb`, `-blocks-storage.filesystem.dir=${dataDir}/blocks`,
+    `-blocks-storage.bucket-store.sync-dir=${dataDir}/sync`, '-blocks-storage.tsdb.ship-interval=0',
+    '-distributor.replication-factor=1', '-ingester.max-transfer-retries=0',
+    '-querier.query-ingesters-within=0', '-querier.query-store-after=0',
+    '-distributor.ingestion-rate-limit=0', '-distributor.ingestion-burst-size=0']);
+  myelinUrl = `http://127.0.0.1:${http}`;
+  await waitUntil(async () => (await fetch(`${myelinUrl}/ready`)).status === 200, { what: `myelin ready\n${myelin.output}`, timeoutMs: 15_000 });
+  await waitUntil(async () => {
+    const r = await fetch(`${myelinUrl}/ingester/ring`, { headers: { accept: 'application/json' } });
+    return ((await r.json()) as { instances: { state: string }[] }).instances.some((i) => i.state === 'ACTIVE');
+  }, { what: 'an ACTIVE ingester' });
+}
+
+/** Remote-writes every sample, in time order across series as a Prometheus would send them. */
+async function remoteWrite(all: readonly GeneratedSeries[]): Promise<void> {
+  const n = all.reduce((m, s) => Math.max(m, s.ts.length), 0);
+  const perRequest = 20;
+  for (let k = 0; k < n; k += perRequest) {
+    const timeseries = all.map((s) => {
+      const samples = [];
+      for (let j = k; j < Math.min(k + perRequest, s.ts.length); j++) samples.push({ timestamp: s.ts[j], value: s.vs[j] });
+      const labels: { name: string; value: string }[] = [];
+      s.labels.forEach((name, value) => labels.push({ name, value }));
+      return { labels, samples, exemplars: [] };
+    });
+    const body = snappyEncode(Buffer.from(WriteRequest.encode({ timeseries, metadata: [] }).finish()));
+    const res = await fetch(`${myelinUrl}/api/v1/push`, { method: 'POST', headers: { 'Content-Type': 'application/x-protobuf', 'Content-Encoding': 'snappy' }, body });
+    assert.equal(res.status, 200, await res.text());
+  }
+}
 
 before(async () => {
   prom = await PrometheusServer.start(series);
-  head = await Head.open();
-  await appendAll(head, series);
-  myelin = Fastify();
-  await myelin.register(prometheusApi, {
-    engine: new Engine(),
-    queryable: () => head,
-    tenantOf: () => 'anonymous',
-  });
+  await startMyelin();
+  await remoteWrite(series);
 });
 
 after(async () => {
-  await myelin?.close();
+  await myelin?.stop();
   await prom?.stop();
+  if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
 });
 
 type Json = Record<string, unknown>;
@@ -235,9 +273,12 @@ function compare(name: string, mine: Json, theirs: Json): void {
   }
 }
 
+function myelinFetch(path: string, params: Record<string, string>): Promise<Response> {
+  return fetch(`${myelinUrl}/prometheus${path}?${new URLSearchParams(params).toString()}`);
+}
+
 async function myelinGet(path: string, params: Record<string, string>): Promise<Json> {
-  const res = await myelin.inject({ method: 'GET', url: `${path}?${new URLSearchParams(params).toString()}` });
-  return res.json();
+  return (await (await myelinFetch(path, params)).json()) as Json;
 }
 
 test('instant and range queries agree with Prometheus', async (t) => {
@@ -292,10 +333,10 @@ const exact: Array<{ path: string; params: Record<string, string> }> = [
 test('byte-identical responses', async (t) => {
   for (const { path, params } of exact) {
     await t.test(`${path} ${JSON.stringify(params)}`, async () => {
-      const mine = await myelin.inject({ method: 'GET', url: `${path}?${new URLSearchParams(params).toString()}` });
+      const mine = await myelinFetch(path, params);
       const theirs = await fetch(`${prom.url}${path}?${new URLSearchParams(params).toString()}`);
-      assert.equal(mine.body, await theirs.text());
-      assert.equal(mine.statusCode, theirs.status);
+      assert.equal(await mine.text(), await theirs.text());
+      assert.equal(mine.status, theirs.status);
     });
   }
 });
