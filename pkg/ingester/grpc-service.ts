@@ -2,13 +2,13 @@ import { status } from '@grpc/grpc-js';
 import type { handleUnaryCall, Metadata, sendUnaryData, ServerReadableStream, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
 import { IngesterService } from '../generated/myelin/ingester.js';
 import type {
-  IngesterServer, WriteResponse, LabelNamesRequest, TransferChunksResponse, UserStatsRequest, UsersStatsResponse, LabelValuesRequest, MetricsForLabelMatchersRequest, QueryRequest,
+  Chunk, IngesterServer, WriteResponse, LabelNamesRequest, TransferChunksResponse, UserStatsRequest, UsersStatsResponse, LabelValuesRequest, MetricsForLabelMatchersRequest, QueryRequest,
   QueryStreamResponse, TimeSeriesChunk,
 } from '../generated/myelin/ingester.js';
 import type { TimeSeries } from '../generated/prometheus/types.js';
 import type { Labels, Matcher } from '../model/labels/index.js';
 import { MatchType, Matcher as LabelMatcher } from '../model/labels/index.js';
-import type { SelectHints } from '../storage/index.js';
+import type { ChunkSeries, SelectHints } from '../storage/index.js';
 import { ValueType } from '../storage/index.js';
 import { orgIdFromMetadata } from '../tenant/index.js';
 import type { TenantResolver } from '../tenant/index.js';
@@ -91,16 +91,16 @@ export function ingesterGrpcService(ing: Ingester, tenants: TenantResolver, tran
     }),
     metricsForLabelMatchers: unary(async (tenant, req: MetricsForLabelMatchersRequest) => {
       const seen = new Map<string, Labels>();
-      for (const set of req.matchersSet) {
-        const q = await querierFor(ing, tenant, req.startTimestampMs, req.endTimestampMs);
-        if (q === undefined) break;
-        try {
+      const q = await querierFor(ing, tenant, req.startTimestampMs, req.endTimestampMs);
+      if (q === undefined) return { metric: [] };
+      try {
+        for (const set of req.matchersSet) {
           const ss = q.select(hints(req.startTimestampMs, req.endTimestampMs, 'series'), ...parseMatchers(set.matchers));
           while (await ss.next()) seen.set(ss.at().labels.key, ss.at().labels);
           if (ss.err() !== undefined) throw ss.err();
-        } finally {
-          await q.close();
         }
+      } finally {
+        await q.close();
       }
       return { metric: [...seen.values()].map((ls) => ({ labels: labelsToWire(ls) })) };
     }),
@@ -157,6 +157,19 @@ async function forEachSeries(ing: Ingester, tenant: string, req: QueryRequest,
   }
 }
 
+/** A series' chunks as a TimeSeriesChunk message (copied: chunk views are only valid until the next one). */
+export function seriesChunkToWire(s: ChunkSeries, fromIngesterId: string, userId: string): TimeSeriesChunk {
+  const chunks: Chunk[] = [];
+  const it = s.chunks();
+  while (it.next()) {
+    const c = it.at();
+    chunks.push({ startTimestampMs: c.minT, endTimestampMs: c.maxT, encoding: c.encoding, data: Buffer.from(c.bytes) });
+  }
+  const err = it.err();
+  if (err !== undefined) throw new Error(`read chunks of ${s.labels.toString()}`, { cause: err });
+  return { fromIngesterId, userId, labels: labelsToWire(s.labels), chunks };
+}
+
 function seriesLimitError(limit: number): PushError {
   return PushError.limit(`the query hit the max number of series limit (limit: ${limit} series)`);
 }
@@ -194,15 +207,7 @@ async function streamQuery(ing: Ingester, tenant: string, call: ServerWritableSt
     let n = 0;
     while (await ss.next()) {
       if (limit > 0 && ++n > limit) throw seriesLimitError(limit);
-      const s = ss.at();
-      const chunks = [];
-      const it = s.chunks();
-      while (it.next()) {
-        const c = it.at();
-        chunks.push({ startTimestampMs: c.minT, endTimestampMs: c.maxT, encoding: c.encoding, data: Buffer.from(c.bytes) });
-      }
-      if (it.err() !== undefined) throw it.err();
-      batch.push({ fromIngesterId: ing.lifecycler.id, userId: tenant, labels: labelsToWire(s.labels), chunks });
+      batch.push(seriesChunkToWire(ss.at(), ing.lifecycler.id, tenant));
       if (batch.length >= seriesPerBatch) {
         await send({ chunkseries: batch, timeseries: [] });
         batch = [];

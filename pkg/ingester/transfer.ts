@@ -1,15 +1,17 @@
-import type { ServerReadableStream } from '@grpc/grpc-js';
+import type { ClientWritableStream, ServerReadableStream } from '@grpc/grpc-js';
 import type { TimeSeriesChunk, TransferChunksResponse } from '../generated/myelin/ingester.js';
 import type { Logger } from '../log/index.js';
 import { Matcher, MatchType } from '../model/labels/index.js';
-import { labelsFromWire, labelsToWire } from '../wire/index.js';
+import { labelsFromWire } from '../wire/index.js';
 import type { InstanceDesc } from '../ring/index.js';
 import { ValueType } from '../storage/index.js';
 import { Encoding, XorIterator } from '../tsdb/chunkenc/index.js';
 import type { HeadAppender } from '../tsdb/index.js';
 import { IngesterConn } from './client/index.js';
 import type { IngesterClientConfig } from './client/index.js';
+import { seriesChunkToWire } from './grpc-service.js';
 import type { Ingester } from './ingester.js';
+import type { UserTsdb } from './user-tsdb.js';
 import { PushError } from './push-error.js';
 
 /** Series appended between WAL commits while receiving a transfer. */
@@ -85,42 +87,33 @@ const everySeries = new Matcher(MatchType.Regexp, '__name__', '.*');
 export function transferOutVia(cfg: IngesterClientConfig) {
   return async (ing: Ingester, target: InstanceDesc): Promise<void> => {
     const conn = new IngesterConn(cfg, target.addr);
+    // The receiver answers only after it stored everything and claimed the tokens.
+    let stream!: ClientWritableStream<TimeSeriesChunk>;
+    const done = new Promise<void>((resolve, reject) => {
+      stream = conn.client.transferChunks((err) => (err ? reject(err) : resolve()));
+    });
+    done.catch(() => {}); // awaited below; a refusal while we still write must not go unhandled
     try {
       let sent = 0;
-      await new Promise<void>((resolve, reject) => {
-        const stream = conn.client.transferChunks((err) => (err ? reject(err) : resolve()));
-        const write = async (msg: TimeSeriesChunk) => {
-          if (!stream.write(msg)) await new Promise((r) => stream.once('drain', r));
-        };
-        (async () => {
-          for (const tenant of ing.tenants()) {
-            const q = await (ing.tsdb(tenant) as NonNullable<ReturnType<Ingester['tsdb']>>).chunkQuerier(-Infinity, Infinity);
-            try {
-              const ss = q.select({ start: -Infinity, end: Infinity, step: 0, func: '', range: 0, sortSeries: true }, everySeries);
-              while (await ss.next()) {
-                const s = ss.at();
-                const chunks = [];
-                const ci = s.chunks();
-                while (ci.next()) {
-                  const c = ci.at();
-                  chunks.push({ startTimestampMs: c.minT, endTimestampMs: c.maxT, encoding: c.encoding, data: Buffer.from(c.bytes) });
-                }
-                if (ci.err() !== undefined) throw ci.err();
-                await write({ fromIngesterId: ing.lifecycler.id, userId: tenant, labels: labelsToWire(s.labels), chunks });
-                sent++;
-              }
-              if (ss.err() !== undefined) throw ss.err();
-            } finally {
-              await q.close();
-            }
+      for (const tenant of ing.tenants()) {
+        const q = await (ing.tsdb(tenant) as UserTsdb).chunkQuerier(-Infinity, Infinity);
+        try {
+          const ss = q.select({ start: -Infinity, end: Infinity, step: 0, func: '', range: 0, sortSeries: true }, everySeries);
+          while (await ss.next()) {
+            if (!stream.write(seriesChunkToWire(ss.at(), ing.lifecycler.id, tenant))) await new Promise((r) => stream.once('drain', r));
+            sent++;
           }
-          stream.end();
-        })().catch((err: unknown) => {
-          stream.cancel();
-          reject(err instanceof Error ? err : new Error(String(err)));
-        });
-      });
+          if (ss.err() !== undefined) throw ss.err();
+        } finally {
+          await q.close();
+        }
+      }
+      stream.end();
+      await done;
       ing.metrics.transferredSeries.inc({ direction: 'sent' }, sent);
+    } catch (err) {
+      stream.cancel();
+      throw err;
     } finally {
       conn.client.close();
     }

@@ -2,11 +2,10 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../log/index.js';
-import { Labels, MetricName, compareUtf8 } from '../model/labels/index.js';
+import { Labels, MetricName } from '../model/labels/index.js';
 import type { WriteRequestDecoder } from '../wire/index.js';
-import type { Matcher } from '../model/labels/index.js';
-import type { ChunkQuerier, ChunkSeriesSet, LabelHints, Querier, SelectHints, SeriesSet } from '../storage/index.js';
-import { mergeChunkSeriesSets, mergeSeriesSets } from '../storage/index.js';
+import type { ChunkQuerier, Querier } from '../storage/index.js';
+import { mergeChunkQueriers, mergeQueriers } from '../storage/index.js';
 import { AppendError, Head } from '../tsdb/index.js';
 import type { SeriesCreateHook } from '../tsdb/index.js';
 import { Block, TENANT_EXTERNAL_LABEL, TMP_FOR_CREATION_SUFFIX, isUlid } from '../tsdb/block/index.js';
@@ -136,14 +135,14 @@ export class UserTsdb {
     this.lastUsed = this.#deps.now();
     const parts: Querier[] = [await this.head.querier(mint, maxt)];
     for (const b of this.#overlapping(mint, maxt)) parts.push(await b.querier(mint, maxt));
-    return parts.length === 1 ? parts[0] : new MergedQuerier(parts);
+    return mergeQueriers(parts);
   }
 
   async chunkQuerier(mint: number, maxt: number): Promise<ChunkQuerier> {
     this.lastUsed = this.#deps.now();
     const parts: ChunkQuerier[] = [await this.head.chunkQuerier(mint, maxt)];
     for (const b of this.#overlapping(mint, maxt)) parts.push(await b.chunkQuerier(mint, maxt));
-    return parts.length === 1 ? parts[0] : new MergedChunkQuerier(parts);
+    return mergeChunkQueriers(parts, mergeOverlappingChunks);
   }
 
   async close(): Promise<void> {
@@ -173,42 +172,4 @@ async function openLocalBlocks(dir: string, log: Logger): Promise<Block[]> {
     }
   }
   return blocks;
-}
-
-/** Label names or values of several queriers, merged, sorted and deduplicated. */
-async function mergeStrings(parts: readonly Promise<string[]>[], limit: number): Promise<string[]> {
-  const all = [...new Set((await Promise.all(parts)).flat())].sort(compareUtf8);
-  return limit > 0 ? all.slice(0, limit) : all;
-}
-
-
-/** A head querier and block queriers as one; series present in several are merged sample-wise. */
-class MergedQuerier implements Querier {
-  readonly #parts: Querier[];
-  constructor(parts: Querier[]) { this.#parts = parts; }
-  select(hints: SelectHints, ...matchers: Matcher[]): SeriesSet {
-    return mergeSeriesSets(this.#parts.map((q) => q.select({ ...hints, sortSeries: true }, ...matchers)));
-  }
-  labelNames(hints: LabelHints, ...matchers: Matcher[]): Promise<string[]> {
-    return mergeStrings(this.#parts.map((q) => q.labelNames(hints, ...matchers)), hints.limit);
-  }
-  labelValues(name: string, hints: LabelHints, ...matchers: Matcher[]): Promise<string[]> {
-    return mergeStrings(this.#parts.map((q) => q.labelValues(name, hints, ...matchers)), hints.limit);
-  }
-  async close(): Promise<void> { await Promise.all(this.#parts.map((q) => q.close())); }
-}
-
-class MergedChunkQuerier implements ChunkQuerier {
-  readonly #parts: ChunkQuerier[];
-  constructor(parts: ChunkQuerier[]) { this.#parts = parts; }
-  select(hints: SelectHints, ...matchers: Matcher[]): ChunkSeriesSet {
-    return mergeChunkSeriesSets(this.#parts.map((q) => q.select({ ...hints, sortSeries: true }, ...matchers)), mergeOverlappingChunks);
-  }
-  labelNames(hints: LabelHints, ...matchers: Matcher[]): Promise<string[]> {
-    return mergeStrings(this.#parts.map((q) => q.labelNames(hints, ...matchers)), hints.limit);
-  }
-  labelValues(name: string, hints: LabelHints, ...matchers: Matcher[]): Promise<string[]> {
-    return mergeStrings(this.#parts.map((q) => q.labelValues(name, hints, ...matchers)), hints.limit);
-  }
-  async close(): Promise<void> { await Promise.all(this.#parts.map((q) => q.close())); }
 }

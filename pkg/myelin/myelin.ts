@@ -172,7 +172,7 @@ export class Myelin {
     const cfg = this.cfg.storeGateway;
     validateBucketConfig(this.cfg.blocksStorage);
     validateStoreGatewayConfig(cfg, this.cfg.blocksStorage.bucketStore);
-    if (cfg.lifecycler.addr === '') cfg.lifecycler.addr = `${advertiseHost(this.cfg.server.grpcListenAddress)}:${this.cfg.server.grpcListenPort}`;
+    this.#defaultInstanceAddr(cfg.lifecycler);
     const sg = new StoreGateway(cfg, this.cfg.blocksStorage.bucketStore, {
       bucket: newBucket(this.cfg.blocksStorage, { reg: this.registry, name: 'store-gateway' }),
       ringKV: this.#kvClient(cfg.shardingRing.kvstore, instanceDescCodec, 'store-gateway-ring'),
@@ -212,6 +212,11 @@ export class Myelin {
     return client;
   }
 
+  /** A ring member without a configured address is reached on this process's gRPC port (Cortex does the same). */
+  #defaultInstanceAddr(lifecycler: { addr: string }): void {
+    if (lifecycler.addr === '') lifecycler.addr = `${advertiseHost(this.cfg.server.grpcListenAddress)}:${this.cfg.server.grpcListenPort}`;
+  }
+
   /** The process's client of the ingester ring (its own watch), for distributors and queriers. */
   #initRing(): Service {
     const ringCfg = this.cfg.ingester.lifecycler.ring;
@@ -229,7 +234,7 @@ export class Myelin {
     const ha = cfg.haTracker;
     // Distributors register in their own ring so the global rate strategy can divide a tenant's
     // limit by the healthy distributors (Cortex's distributor ring).
-    if (cfg.lifecycler.addr === '') cfg.lifecycler.addr = `${advertiseHost(this.cfg.server.grpcListenAddress)}:${this.cfg.server.grpcListenPort}`;
+    this.#defaultInstanceAddr(cfg.lifecycler);
     const lifecycler = new Lifecycler(cfg.lifecycler, cfg.ring, 'distributor', 'distributor', {
       kv: this.#kvClient(cfg.ring.kvstore, instanceDescCodec, 'distributor-ring'),
       logger: this.logger,
@@ -302,7 +307,7 @@ export class Myelin {
 
   async #initIngester(): Promise<Service> {
     const cfg = this.cfg.ingester;
-    if (cfg.lifecycler.addr === '') cfg.lifecycler.addr = `${advertiseHost(this.cfg.server.grpcListenAddress)}:${this.cfg.server.grpcListenPort}`;
+    this.#defaultInstanceAddr(cfg.lifecycler);
     const log = this.logger.child({ component: 'ingester' });
     const ing = new Ingester(cfg, this.cfg.blocksStorage.tsdb, {
       overrides: this.overrides,

@@ -9,7 +9,8 @@ import { blocksInRange, readBucketIndex, type BucketIndex } from '../bucket-inde
 import type { StoredSeries } from '../generated/myelin/storegateway.js';
 import { sharedCounter } from '../kv/index.js';
 import type { Logger } from '../log/index.js';
-import { compareStrings, type Matcher } from '../model/labels/index.js';
+import type { Matcher } from '../model/labels/index.js';
+import { mergeLabelLists } from '../storage/index.js';
 import type { RingSnapshot } from '../ring/index.js';
 import type { LabelHints, Querier, Queryable, SelectHints, SeriesSet } from '../storage/index.js';
 import { blockOwners } from '../store-gateway/index.js';
@@ -239,7 +240,7 @@ class BlocksStoreQuerier implements Querier {
     const results = await this.#q.fetch(blocks, (addr, ids) =>
       this.#q.clients.labelNames(addr, this.#tenant, { minTime: this.#mint, maxTime: this.#maxt, matchers: wire, blockIds: ids }),
     );
-    return union(results.map((r) => r.values), hints.limit);
+    return mergeLabelLists(results.map((r) => r.values), hints.limit);
   }
 
   async labelValues(name: string, hints: LabelHints, ...matchers: Matcher[]): Promise<string[]> {
@@ -248,16 +249,12 @@ class BlocksStoreQuerier implements Querier {
     const results = await this.#q.fetch(blocks, (addr, ids) =>
       this.#q.clients.labelValues(addr, this.#tenant, { labelName: name, minTime: this.#mint, maxTime: this.#maxt, matchers: wire, blockIds: ids }),
     );
-    return union(results.map((r) => r.values), hints.limit);
+    return mergeLabelLists(results.map((r) => r.values), hints.limit);
   }
 
   async close(): Promise<void> {}
 }
 
-function union(lists: string[][], limit: number): string[] {
-  const all = [...new Set(lists.flat())].sort(compareStrings);
-  return limit > 0 && all.length > limit ? all.slice(0, limit) : all;
-}
 
 /** A SeriesSet whose work starts on the first next(); errors surface through err(). */
 function lazySeriesSet(open: () => Promise<SeriesSet>): SeriesSet {

@@ -1,11 +1,11 @@
 import type { ServiceError } from '@grpc/grpc-js';
 import type { LabelNamesResponse, LabelValuesResponse, QueryStreamResponse } from '../generated/myelin/ingester.js';
 import type { IngesterConn } from '../ingester/client/index.js';
-import { Labels, compareUtf8 } from '../model/labels/index.js';
+import { Labels } from '../model/labels/index.js';
 import type { Matcher } from '../model/labels/index.js';
 import { Read } from '../ring/index.js';
 import type { InstanceDesc, ReadRing } from '../ring/index.js';
-import { lazySeriesSet } from '../storage/index.js';
+import { lazySeriesSet, mergeLabelLists } from '../storage/index.js';
 import type { ChunkSeries, LabelHints, Querier, Queryable, SelectHints, Series, SeriesSet } from '../storage/index.js';
 import { BlockChunkSeries, BlockSeries, mergeOverlappingChunks } from '../tsdb/block/index.js';
 import { tenantMetadata } from '../tenant/index.js';
@@ -64,14 +64,14 @@ class IngestersQuerier implements Querier {
     const req = { startTimestampMs: this.#mint, endTimestampMs: this.#maxt, matchers: matchersToWire(matchers), limit: hints.limit };
     const answers = await this.#fanOut((conn, deadline) => unary<LabelNamesResponse>((cb) =>
       conn.client.labelNames(req, tenantMetadata(this.#tenant), { deadline }, cb)));
-    return union(answers.map((a) => a.labelNames), hints.limit);
+    return mergeLabelLists(answers.map((a) => a.labelNames), hints.limit);
   }
 
   async labelValues(name: string, hints: LabelHints, ...matchers: Matcher[]): Promise<string[]> {
     const req = { labelName: name, startTimestampMs: this.#mint, endTimestampMs: this.#maxt, matchers: matchersToWire(matchers), limit: hints.limit };
     const answers = await this.#fanOut((conn, deadline) => unary<LabelValuesResponse>((cb) =>
       conn.client.labelValues(req, tenantMetadata(this.#tenant), { deadline }, cb)));
-    return union(answers.map((a) => a.labelValues), hints.limit);
+    return mergeLabelLists(answers.map((a) => a.labelValues), hints.limit);
   }
 
   async close(): Promise<void> {}
@@ -124,7 +124,3 @@ function mergeReplicas(all: ChunkSeries[], mint: number, maxt: number): Series[]
     .sort((a, b) => Labels.compare(a.labels, b.labels));
 }
 
-function union(lists: string[][], limit: number): string[] {
-  const all = [...new Set(lists.flat())].sort(compareUtf8);
-  return limit > 0 ? all.slice(0, limit) : all;
-}

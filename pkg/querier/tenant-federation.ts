@@ -1,5 +1,5 @@
 import { Labels, LabelsBuilder, MatchType, Matcher, compareUtf8 } from '../model/labels/index.js';
-import { lazySeriesSet } from '../storage/index.js';
+import { lazySeriesSet, limitLabels } from '../storage/index.js';
 import type { LabelHints, Querier, Queryable, SampleIterator, SelectHints, Series, SeriesSet } from '../storage/index.js';
 import { TenantLabel } from '../tenant/index.js';
 
@@ -45,16 +45,16 @@ class FederatedQuerier implements Querier {
     const { chosen, rest } = this.#choose(matchers);
     const names = new Set<string>([TenantLabel]);
     for (const { q } of chosen) for (const n of await q.labelNames(hints, ...rest)) names.add(n === TenantLabel ? OriginalTenantLabel : n);
-    return limited([...names].sort(compareUtf8), hints.limit);
+    return limitLabels([...names].sort(compareUtf8), hints.limit);
   }
 
   async labelValues(name: string, hints: LabelHints, ...matchers: Matcher[]): Promise<string[]> {
     const { chosen, rest } = this.#choose(matchers);
-    if (name === TenantLabel) return limited(chosen.map((p) => p.tenant).sort(compareUtf8), hints.limit);
+    if (name === TenantLabel) return limitLabels(chosen.map((p) => p.tenant).sort(compareUtf8), hints.limit);
     const inner = name === OriginalTenantLabel ? TenantLabel : name;
     const values = new Set<string>();
     for (const { q } of chosen) for (const v of await q.labelValues(inner, hints, ...rest)) values.add(v);
-    return limited([...values].sort(compareUtf8), hints.limit);
+    return limitLabels([...values].sort(compareUtf8), hints.limit);
   }
 
   async close(): Promise<void> {
@@ -80,6 +80,3 @@ function withTenant(s: Series, tenant: string): Series {
   return { labels, iterator: (reuse?: SampleIterator) => s.iterator(reuse) };
 }
 
-function limited(values: string[], limit: number): string[] {
-  return limit > 0 ? values.slice(0, limit) : values;
-}

@@ -4,8 +4,7 @@
 // (13h vs 12h by default) so that a block being shipped is never missed; the merge keeps one
 // sample per timestamp, so the overlap comes back once.
 import type { Matcher } from '../model/labels/index.js';
-import { compareStrings } from '../model/labels/index.js';
-import { mergeSeriesSets, type LabelHints, type Querier, type Queryable, type SelectHints, type SeriesSet } from '../storage/index.js';
+import { mergeLabelLists, mergeSeriesSets, type LabelHints, type Querier, type Queryable, type SelectHints, type SeriesSet } from '../storage/index.js';
 
 export interface TimeSplitOptions {
   /** 0: always ask the ingesters. */
@@ -50,11 +49,11 @@ class TimeSplitQuerier implements Querier {
   }
 
   async labelNames(hints: LabelHints, ...matchers: Matcher[]): Promise<string[]> {
-    return union(await Promise.all(this.#parts.map((p) => p.q.labelNames(hints, ...matchers))), hints.limit);
+    return mergeLabelLists(await Promise.all(this.#parts.map((p) => p.q.labelNames(hints, ...matchers))), hints.limit);
   }
 
   async labelValues(name: string, hints: LabelHints, ...matchers: Matcher[]): Promise<string[]> {
-    return union(await Promise.all(this.#parts.map((p) => p.q.labelValues(name, hints, ...matchers))), hints.limit);
+    return mergeLabelLists(await Promise.all(this.#parts.map((p) => p.q.labelValues(name, hints, ...matchers))), hints.limit);
   }
 
   async close(): Promise<void> {
@@ -62,7 +61,3 @@ class TimeSplitQuerier implements Querier {
   }
 }
 
-function union(lists: string[][], limit: number): string[] {
-  const all = [...new Set(lists.flat())].sort(compareStrings);
-  return limit > 0 && all.length > limit ? all.slice(0, limit) : all;
-}

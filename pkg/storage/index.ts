@@ -19,3 +19,5 @@ export type {
 export { ValueType } from './interface.js';
 export { ChainSampleIterator, mergeChunkSeriesSets, mergeSeriesSets } from './merge.js';
 export { lazySeriesSet } from './lazy-series-set.js';
+export { limitLabels, mergeLabelLists } from './label-lists.js';
+export { mergeChunkQueriers, mergeQueriers } from './merge-querier.js';

@@ -13,7 +13,7 @@ import type {
   Series,
   SeriesSet,
 } from '../storage/index.js';
-import { ValueType } from '../storage/index.js';
+import { ValueType, limitLabels } from '../storage/index.js';
 import { Encoding, XorIterator, xorNumSamples } from './chunkenc/index.js';
 import type { Head } from './head.js';
 import { postingsForMatchers } from './index/index.js';
@@ -90,7 +90,7 @@ abstract class HeadLabelQuerier {
       for (const s of selectSeries(this.head, this.mint, this.maxt, matchers, false)) s.labels.forEach((n) => set.add(n));
       names = [...set];
     }
-    return limit(names.sort(compareUtf8), hints.limit);
+    return limitLabels(names.sort(compareUtf8), hints.limit);
   }
 
   async labelValues(name: string, hints: LabelHints, ...matchers: Matcher[]): Promise<string[]> {
@@ -105,15 +105,12 @@ abstract class HeadLabelQuerier {
       }
       values = [...set];
     }
-    return limit(values.sort(compareUtf8), hints.limit);
+    return limitLabels(values.sort(compareUtf8), hints.limit);
   }
 
   async close(): Promise<void> {}
 }
 
-function limit(a: string[], n: number): string[] {
-  return n > 0 && a.length > n ? a.slice(0, n) : a;
-}
 
 /** Querier over the head's samples in [mint, maxt] (both inclusive). */
 export class HeadQuerier extends HeadLabelQuerier implements Querier {
