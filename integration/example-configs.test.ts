@@ -9,18 +9,40 @@ import { parseRuntimeConfig } from '../pkg/runtime-config/index.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const read = (p: string) => readFileSync(new URL(p, `file://${repoRoot}`), 'utf8');
+const load = (file: string) => loadConfig(myelinConfig, [`-config.file=${file}`, '-config.expand-env=true'], { env: {}, readFile: read });
 
 test('every example config under configs/ loads', () => {
-  const files = readdirSync(`${repoRoot}configs`).filter((f) => f.endsWith('.yaml'));
+  const files = readdirSync(`${repoRoot}configs`, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.yaml'));
   assert.ok(files.includes('single-process.yaml'));
   for (const f of files) {
     if (f === 'runtime.yaml') continue;
-    const res = loadConfig(myelinConfig, [`-config.file=configs/${f}`], { env: {}, readFile: read });
+    const res = load(`configs/${f}`);
     assert.equal(res.kind, 'config', f);
     if (res.kind !== 'config') continue;
     if (res.config.runtimeConfig.file !== '') {
       const rc = parseRuntimeConfig(read(res.config.runtimeConfig.file), res.config.limits);
       assert.ok(rc.overrides.size > 0, `${res.config.runtimeConfig.file} has overrides`);
     }
+  }
+});
+
+test('configs/microservices has one config per component, each running only that component on etcd, Redis and GCS', () => {
+  const components = ['distributor', 'ingester', 'querier', 'store-gateway', 'compactor'];
+  assert.deepEqual(readdirSync(`${repoRoot}configs/microservices`).sort(), components.map((c) => `${c}.yaml`).sort());
+  for (const c of components) {
+    const res = load(`configs/microservices/${c}.yaml`);
+    assert.equal(res.kind, 'config', c);
+    if (res.kind !== 'config') continue;
+    const cfg = res.config;
+    assert.deepEqual(cfg.target, [c]);
+    assert.equal(cfg.authEnabled, true, `${c}: multi-tenant`);
+    if (c === 'distributor' || c === 'querier' || c === 'ingester') {
+      assert.deepEqual(cfg.ingester.lifecycler.ring.kvstore.etcd.endpoints, ['etcd:2379'], `${c}: etcd endpoints from MYELIN_ETCD_ENDPOINTS or its default`);
+      assert.equal(cfg.ingester.lifecycler.ring.kvstore.store, 'etcd', `${c}: ingester ring in etcd`);
+      assert.equal(cfg.ingester.lifecycler.ring.replicationFactor, 3, `${c}: RF=3`);
+    }
+    if (c === 'querier' || c === 'store-gateway') assert.equal(cfg.storeGateway.shardingRing.kvstore.store, 'etcd', `${c}: store-gateway ring in etcd`);
+    if (c !== 'distributor') assert.equal(cfg.blocksStorage.backend, 'gcs', `${c}: blocks in GCS`);
+    if (c === 'store-gateway') assert.equal(cfg.blocksStorage.bucketStore.caches.backend, 'redis', 'store-gateway caches in Redis');
   }
 });
