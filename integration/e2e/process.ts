@@ -1,6 +1,7 @@
 // Helpers for tests that start real processes (etcd, Redis, Prometheus) on 127.0.0.1: free ports,
 // polling instead of sleeping, and a child process that is stopped by its own PID only.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 
 /** Asks the kernel for a free TCP port on 127.0.0.1. Another process may take it before we bind it. */
@@ -53,6 +54,13 @@ export async function waitUntil(cond: () => boolean | Promise<boolean>, opts: Wa
   }
 }
 
+export interface TestProcessOptions {
+  /** Extra environment variables, on top of this process's. */
+  env?: Record<string, string>;
+  /** Append all of stdout and stderr to this file as well. */
+  logFile?: string;
+}
+
 /** A child process started by a test. Output is kept (bounded) for error messages. */
 export class TestProcess {
   readonly name: string;
@@ -60,16 +68,21 @@ export class TestProcess {
   #output = '';
   #exited: Promise<number | null>;
 
-  constructor(name: string, cmd: string, args: string[]) {
+  constructor(name: string, cmd: string, args: string[], opts: TestProcessOptions = {}) {
     this.name = name;
-    this.child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
+    const log = opts.logFile === undefined ? undefined : createWriteStream(opts.logFile, { flags: 'a' });
     const keep = (b: Buffer): void => {
       this.#output = (this.#output + b.toString()).slice(-8192);
+      log?.write(b);
     };
     this.child.stdout?.on('data', keep);
     this.child.stderr?.on('data', keep);
     this.#exited = new Promise((resolve) => {
-      this.child.once('exit', (code) => resolve(code));
+      this.child.once('close', (code) => {
+        log?.end();
+        resolve(code);
+      });
       this.child.once('error', (err) => {
         this.#output += `\nspawn error: ${err.message}`;
         resolve(null);

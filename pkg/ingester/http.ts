@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../log/index.js';
-import { registerRingStatusPage } from '../ring/index.js';
 import type { Ingester } from './ingester.js';
 
 /**
@@ -9,7 +8,6 @@ import type { Ingester } from './ingester.js';
  *   into blocks and ship them; 204 at once, or when done with `wait=true`.
  * - `POST /ingester/shutdown`: flush, leave and unregister from the ring, then ask the process to
  *   exit (`onShutdown`); 204 once flushed and unregistered.
- * - `GET /ingester/ring`: the ingester ring's status page.
  */
 export async function registerIngesterRoutes(app: FastifyInstance, ing: Ingester, log: Logger, onShutdown: () => void): Promise<void> {
   app.post<{ Querystring: { tenant?: string | string[]; wait?: string } }>('/ingester/flush', async (req, reply) => {
@@ -28,6 +26,4 @@ export async function registerIngesterRoutes(app: FastifyInstance, ing: Ingester
     onShutdown();
     return reply.code(204).send();
   });
-
-  await registerRingStatusPage(app, '/ingester/ring', ing.lifecycler.ring);
 }

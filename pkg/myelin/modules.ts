@@ -21,7 +21,7 @@ export const moduleDeps = {
   [Module.Overrides]: [Module.RuntimeConfig],
   [Module.Ring]: [Module.Server, Module.RuntimeConfig],
   [Module.Distributor]: [Module.Server, Module.Overrides, Module.Ring],
-  [Module.Ingester]: [Module.Server, Module.Overrides],
+  [Module.Ingester]: [Module.Server, Module.Overrides, Module.Ring],
   [Module.Querier]: [Module.Server, Module.Overrides, Module.Ring],
   [Module.StoreGateway]: [Module.Server, Module.Overrides],
   [Module.Compactor]: [Module.Server, Module.Overrides],

@@ -13,7 +13,7 @@ import { BlocksStoreQueryable, IngestersQueryable, federatedQueryable, timeSplit
 import { BucketIndexUpdater } from '../bucket-index/index.js';
 import { STORE_GATEWAY_RING_KEY, STORE_GATEWAY_RING_NAME, StoreGateway, StoreGatewayService, validateStoreGatewayConfig } from '../store-gateway/index.js';
 import { StoreGatewayClientPool } from '../store-gateway/client/index.js';
-import { Lifecycler, Ring, instanceDescCodec } from '../ring/index.js';
+import { Lifecycler, Ring, instanceDescCodec, registerRingStatusPage } from '../ring/index.js';
 import { ClientPool } from '../ring/client/index.js';
 import { Overrides } from '../limits/index.js';
 import type { Logger } from '../log/index.js';
@@ -217,14 +217,19 @@ export class Myelin {
     if (lifecycler.addr === '') lifecycler.addr = `${advertiseHost(this.cfg.server.grpcListenAddress)}:${this.cfg.server.grpcListenPort}`;
   }
 
-  /** The process's client of the ingester ring (its own watch), for distributors and queriers. */
-  #initRing(): Service {
+  /**
+   * The process's client of the ingester ring (its own watch), for distributors and queriers; its
+   * status page is served by every process that has it, as Cortex does.
+   */
+  async #initRing(): Promise<Service> {
     const ringCfg = this.cfg.ingester.lifecycler.ring;
     this.#ingesterRing = new Ring(ringCfg, 'ingester', 'ingester', {
       kv: this.#kvClient(ringCfg.kvstore, instanceDescCodec, 'ingester-ring-client'),
       logger: this.logger,
       registry: this.registry,
     });
+    await registerRingStatusPage(this.server.http, '/ingester/ring', this.#ingesterRing);
+    this.links.push({ section: 'Ingester', title: 'Ring status', path: '/ingester/ring' });
     return this.#ingesterRing.service;
   }
 
@@ -321,9 +326,6 @@ export class Myelin {
       { requireTenant: true, tenantExempt: ['allUserStats', 'transferChunks'] });
     this.server.setHealthCheck('myelin.ingester.Ingester', () => ing.acceptingWrites());
     await registerIngesterRoutes(this.server.http, ing, log, () => this.#shutdownRequested());
-    this.links.push(
-      { section: 'Ingester', title: 'Ring status', path: '/ingester/ring' },
-    );
     this.#ingester = ing;
     return ing.service;
   }
