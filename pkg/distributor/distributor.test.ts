@@ -166,6 +166,9 @@ test('malformed bodies get 4xx and the distributor keeps working', async (t) => 
       assert.match(await res.text(), c.message);
     });
   }
+  for (const [reason, n] of [['bad_snappy', 1], ['bad_protobuf', 2], ['too_large', 1]] as const) {
+    assert.equal(await metricValue(h.registry, 'myelin_discarded_requests_total', { reason, user: 'm' }), n, reason);
+  }
   assert.equal((await h.push('m', { timeseries: [good()], metadata: [] }, {})).status, 200);
   const prom = await fetch(`${h.url}/prometheus/api/v1/push`, {
     method: 'POST', headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-scope-orgid': 'm' }, body: snappyEncode(valid),

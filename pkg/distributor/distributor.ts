@@ -10,7 +10,7 @@ import type { Logger } from '../log/index.js';
 import { Write, type ReadRing } from '../ring/index.js';
 import { ClientPool } from '../ring/client/index.js';
 import { basicService, abortedPromise, type Service } from '../services/index.js';
-import { rewriteSeriesLabels, snappyDecode, WriteRequestDecoder } from '../wire/index.js';
+import { rewriteSeriesLabels, snappyDecode, WireError, WriteRequestDecoder } from '../wire/index.js';
 import type { DistributorConfig } from './config.js';
 import { ValidationError, type DiscardReason } from './discard.js';
 import { HaTracker, ReplicasNotMatchError, type ReplicaDesc } from './ha-tracker.js';
@@ -124,6 +124,8 @@ export class Distributor {
       d.decode(snappyDecode(body, this.cfg.maxRecvMsgSize));
       return await this.#pushDecoded(tenant, d, now);
     } catch (err) {
+      // A body that is not a remote-write request is counted as a whole: its samples are unknown.
+      if (err instanceof WireError) m.discardedRequests.inc({ reason: err.code, user: tenant });
       const answer = answerFor(err);
       if (answer.status >= 500) this.log.warn({ tenant, err }, 'push failed');
       return answer;
