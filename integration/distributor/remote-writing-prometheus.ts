@@ -1,5 +1,6 @@
-// A real Prometheus (Debian package, 2.42) that scrapes itself every second and remote-writes to
-// a URL with X-Scope-OrgID in remote_write.headers, behind a gateway that sets the same header.
+// A real Prometheus (Debian package, 2.42) that scrapes itself (and any other targets) every second
+// and remote-writes to one URL per tenant with X-Scope-OrgID in remote_write.headers, each behind a
+// gateway that sets the same header.
 // Debian's 2.42.0+ds-5 build does not send remote_write.headers (checked with a capturing server:
 // neither X-Scope-OrgID nor any other configured header arrives), so the gateway stands in for
 // the authenticating proxy that sits in front of a multi-tenant Cortex; the header setting stays
@@ -12,48 +13,71 @@ import { freePort, TestProcess } from '../e2e/process.js';
 
 const PROMETHEUS = process.env.PROMETHEUS ?? '/usr/bin/prometheus';
 
+/** One remote_write entry: the tenant its gateway sets, and optional write_relabel_configs (YAML flow mappings). */
+export interface RemoteWriteTenant {
+  tenant: string;
+  /** Where this entry writes, if not to the `pushUrl` given to start(). */
+  pushUrl?: string;
+  writeRelabel?: string[];
+}
+
+export interface RemoteWritingPrometheusOptions {
+  /** More scrape jobs besides its self-scrape (job `prometheus`). */
+  scrape?: { job: string; target: string }[];
+}
+
 export class RemoteWritingPrometheus {
   readonly proc: TestProcess;
-  /** The `instance` label of its self-scrape. */
+  /** The `instance` label of its self-scrape; also where its own API answers. */
   readonly instance: string;
-  readonly #gateway: HttpServer;
+  readonly #gateways: HttpServer[];
   readonly #dir: string;
 
-  private constructor(proc: TestProcess, instance: string, gateway: HttpServer, dir: string) {
+  private constructor(proc: TestProcess, instance: string, gateways: HttpServer[], dir: string) {
     this.proc = proc;
     this.instance = instance;
-    this.#gateway = gateway;
+    this.#gateways = gateways;
     this.#dir = dir;
   }
 
-  static async start(pushUrl: string, tenant: string): Promise<RemoteWritingPrometheus> {
-    const gateway = await tenantGateway(pushUrl, tenant);
-    const gatewayUrl = `http://127.0.0.1:${(gateway.address() as { port: number }).port}${new URL(pushUrl).pathname}`;
+  /** Its HTTP API base URL. */
+  get url(): string {
+    return `http://${this.instance}`;
+  }
+
+  /** Starts Prometheus with one remote_write entry per tenant, each through its own tenant gateway. */
+  static async start(pushUrl: string, tenants: string | RemoteWriteTenant[], opts: RemoteWritingPrometheusOptions = {}): Promise<RemoteWritingPrometheus> {
+    const entries = typeof tenants === 'string' ? [{ tenant: tenants }] : tenants;
+    const gateways = await Promise.all(entries.map((e) => tenantGateway(e.pushUrl ?? pushUrl, e.tenant)));
     const dir = await mkdtemp(join(tmpdir(), 'myelin-prom-rw-'));
     const port = await freePort();
+    const jobs = [{ job: 'prometheus', target: `127.0.0.1:${port}` }, ...(opts.scrape ?? [])];
     await writeFile(
       join(dir, 'prometheus.yml'),
       [
         'global: { scrape_interval: 1s }',
         'scrape_configs:',
-        `  - { job_name: prometheus, static_configs: [{ targets: ["127.0.0.1:${port}"] }] }`,
+        ...jobs.map((j) => `  - { job_name: ${j.job}, static_configs: [{ targets: ["${j.target}"] }] }`),
         'remote_write:',
-        `  - url: ${gatewayUrl}`,
-        `    headers: { X-Scope-OrgID: ${tenant} }`,
-        '    queue_config: { batch_send_deadline: 200ms, min_backoff: 50ms }',
-        '    metadata_config: { send_interval: 1s }',
+        ...entries.flatMap((e, i) => [
+          `  - url: http://127.0.0.1:${(gateways[i].address() as { port: number }).port}${new URL(e.pushUrl ?? pushUrl).pathname}`,
+          `    headers: { X-Scope-OrgID: ${e.tenant} }`,
+          '    queue_config: { batch_send_deadline: 200ms, min_backoff: 50ms }',
+          '    metadata_config: { send_interval: 1s }',
+          ...(e.writeRelabel === undefined ? [] : [`    write_relabel_configs: [${e.writeRelabel.join(', ')}]`]),
+        ]),
         '',
       ].join('\n'),
     );
     const proc = new TestProcess('prometheus', PROMETHEUS, [
       `--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn',
     ]);
-    return new RemoteWritingPrometheus(proc, `127.0.0.1:${port}`, gateway, dir);
+    return new RemoteWritingPrometheus(proc, `127.0.0.1:${port}`, gateways, dir);
   }
 
   async stop(): Promise<void> {
     await this.proc.stop();
-    await new Promise<void>((resolve) => this.#gateway.close(() => resolve()));
+    await Promise.all(this.#gateways.map((g) => new Promise<void>((resolve) => g.close(() => resolve()))));
     await rm(this.#dir, { recursive: true, force: true });
   }
 }

@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FakeGcsServer } from '../../pkg/bucket/gcs/testing/fake-gcs-server.js';
+import { WriteRequest } from '../../pkg/generated/prometheus/remote.js';
+import { snappyEncode } from '../../pkg/wire/index.js';
 import { EtcdServer } from './etcd.js';
 import { TestProcess, freePort, waitUntil } from './process.js';
 import { RedisServer } from './redis.js';
@@ -101,6 +103,19 @@ export class MyelinProcess {
 
   async get(path: string, headers: Record<string, string> = {}): Promise<Response> {
     return fetch(this.url(path), { headers });
+  }
+
+  /** The sum of every series of metric `name` on this process's /metrics whose labels include `labels`. */
+  async metric(name: string, labels: Record<string, string> = {}): Promise<number> {
+    const text = await (await fetch(this.url('/metrics'))).text();
+    let sum = 0;
+    for (const line of text.split('\n')) {
+      const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*\})? (\S+)$/.exec(line);
+      if (m === null || m[1] !== name) continue;
+      const have = m[2] ?? '';
+      if (Object.entries(labels).every(([k, v]) => have.includes(`${k}="${v}"`))) sum += Number(m[3]);
+    }
+    return sum;
   }
 
   /** The instances of a ring page (`/ingester/ring`, `/store-gateway/ring`) as this process sees them. */
@@ -246,6 +261,25 @@ export class Cluster {
     await Promise.all([this.etcd.close(), this.redis.stop(), this.gcs.stop()]);
     await rm(this.dir, { recursive: true, force: true });
   }
+}
+
+export interface TestSeries {
+  labels: Record<string, string>;
+  /** [timestamp ms, value] */
+  samples: [number, number][];
+}
+
+/** A remote-write 1.0 body (snappy-compressed prometheus.WriteRequest) holding `series`. */
+export function remoteWriteBody(series: TestSeries[]): Uint8Array {
+  const body = WriteRequest.encode({
+    timeseries: series.map((s) => ({
+      labels: Object.entries(s.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, value]) => ({ name, value })),
+      samples: s.samples.map(([timestamp, value]) => ({ timestamp, value })),
+      exemplars: [],
+    })),
+    metadata: [],
+  }).finish();
+  return snappyEncode(Buffer.from(body));
 }
 
 /**

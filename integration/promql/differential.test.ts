@@ -28,6 +28,8 @@ import { TestProcess, freePort, waitUntil } from '../e2e/process.js';
 import { generate } from './dataset.js';
 import type { GeneratedSeries } from './dataset.js';
 import { PrometheusServer } from './prometheus-server.js';
+import { assertSameResult } from './compare-results.js';
+import type { Json } from './compare-results.js';
 
 const start = 1_699_999_200_000; // aligned to 2h
 const span = 3 * 3600_000;
@@ -219,60 +221,6 @@ after(async () => {
   if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
 });
 
-type Json = Record<string, unknown>;
-
-function parseValue(s: string): number {
-  if (s === '+Inf') return Infinity;
-  if (s === '-Inf') return -Infinity;
-  return Number(s);
-}
-
-function close(a: number, b: number): boolean {
-  if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) && Number.isNaN(b);
-  if (a === b) return true;
-  return Math.abs(a - b) <= 1e-6 * Math.max(Math.abs(a), Math.abs(b)) || Math.abs(a - b) < 1e-9;
-}
-
-/** Series keyed by their label set, values as [t, number]. */
-function normalise(body: Json): { type: string; series: Map<string, Array<[number, number]>> } {
-  const data = body.data as { resultType: string; result: unknown };
-  const series = new Map<string, Array<[number, number]>>();
-  if (data.resultType === 'scalar') {
-    const [t, v] = data.result as [number, string];
-    series.set('scalar', [[t, parseValue(v)]]);
-  } else {
-    for (const r of data.result as Array<{ metric: Record<string, string>; value?: [number, string]; values?: Array<[number, string]> }>) {
-      const key = JSON.stringify(Object.entries(r.metric).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-      const points = r.values ?? [r.value as [number, string]];
-      series.set(key, points.map(([t, v]) => [t, parseValue(v)]));
-    }
-  }
-  return { type: data.resultType, series };
-}
-
-function compare(name: string, mine: Json, theirs: Json): void {
-  assert.equal(mine.status, theirs.status, `${name}: status ${JSON.stringify(mine)} vs ${JSON.stringify(theirs)}`);
-  if (theirs.status !== 'success') {
-    assert.equal(mine.errorType, theirs.errorType, name);
-    return;
-  }
-  const a = normalise(mine);
-  const b = normalise(theirs);
-  assert.equal(a.type, b.type, name);
-  assert.deepEqual([...a.series.keys()].sort(), [...b.series.keys()].sort(), `${name}: series differ`);
-  for (const [key, pa] of a.series) {
-    const pb = b.series.get(key) as Array<[number, number]>;
-    assert.deepEqual(
-      pa.map(([t]) => t),
-      pb.map(([t]) => t),
-      `${name}: timestamps of ${key} differ`,
-    );
-    for (let i = 0; i < pa.length; i++) {
-      assert.ok(close(pa[i][1], pb[i][1]), `${name}: ${key} at ${pa[i][0]}: myelin ${pa[i][1]}, prometheus ${pb[i][1]}`);
-    }
-  }
-}
-
 function myelinFetch(path: string, params: Record<string, string>): Promise<Response> {
   return fetch(`${myelinUrl}/prometheus${path}?${new URLSearchParams(params).toString()}`);
 }
@@ -285,12 +233,12 @@ test('instant and range queries agree with Prometheus', async (t) => {
   for (const { q, prom: promQuery } of queries) {
     await t.test(q, async () => {
       const instant = { time: instantTime };
-      compare(
+      assertSameResult(
         `instant ${q}`,
         await myelinGet('/api/v1/query', { query: q, ...instant }),
         (await prom.get('/api/v1/query', { query: promQuery ?? q, ...instant })) as Json,
       );
-      compare(
+      assertSameResult(
         `range ${q}`,
         await myelinGet('/api/v1/query_range', { query: q, ...range }),
         (await prom.get('/api/v1/query_range', { query: promQuery ?? q, ...range })) as Json,
