@@ -269,17 +269,21 @@ export interface TestSeries {
   samples: [number, number][];
 }
 
-/** A remote-write 1.0 body (snappy-compressed prometheus.WriteRequest) holding `series`. */
-export function remoteWriteBody(series: TestSeries[]): Uint8Array {
-  const body = WriteRequest.encode({
+/** The prometheus.WriteRequest protobuf holding `series`, uncompressed. */
+export function writeRequestBytes(series: TestSeries[]): Buffer {
+  return Buffer.from(WriteRequest.encode({
     timeseries: series.map((s) => ({
       labels: Object.entries(s.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, value]) => ({ name, value })),
       samples: s.samples.map(([timestamp, value]) => ({ timestamp, value })),
       exemplars: [],
     })),
     metadata: [],
-  }).finish();
-  return snappyEncode(Buffer.from(body));
+  }).finish());
+}
+
+/** A remote-write 1.0 body (snappy-compressed prometheus.WriteRequest) holding `series`. */
+export function remoteWriteBody(series: TestSeries[]): Uint8Array {
+  return snappyEncode(writeRequestBytes(series));
 }
 
 /**
