@@ -176,6 +176,7 @@ export class Cluster {
       await c.waitIngesterRing(3);
       await c.waitStoreGatewayRing(2);
     } catch (err) {
+      c.failed = true;
       process.stderr.write(c.logTails());
       await c.stop();
       throw err;
@@ -255,11 +256,18 @@ export class Cluster {
     return out.join('');
   }
 
-  /** Ends the test cluster: SIGKILL to every Myelin process it started (nothing is kept), then the dependencies, then its directory. */
+  /** Set by withLogsOnFailure: the cluster's directory (logs, data) is kept for a look afterwards. */
+  failed = false;
+
+  /**
+   * Ends the test cluster: SIGKILL to every Myelin process it started (nothing is kept), then the
+   * dependencies; its directory is removed unless a test failed.
+   */
   async stop(): Promise<void> {
     await Promise.all(this.all().map((p) => p.stop('SIGKILL')));
     await Promise.all([this.etcd.close(), this.redis.stop(), this.gcs.stop()]);
-    await rm(this.dir, { recursive: true, force: true });
+    if (this.failed) process.stderr.write(`cluster logs and data kept in ${this.dir}\n`);
+    else await rm(this.dir, { recursive: true, force: true });
   }
 }
 
@@ -294,6 +302,7 @@ export async function withLogsOnFailure(cluster: Cluster, fn: () => Promise<void
   try {
     await fn();
   } catch (err) {
+    cluster.failed = true;
     process.stderr.write(cluster.logTails());
     throw err;
   }
