@@ -82,6 +82,7 @@ test('-target=all serves /ready, /services, /config, /metrics and the index page
   assert.match(metrics, /myelin_build_info\{version="[^"]+",revision="[^"]*",branch="[^"]*",nodeversion="v\d+/);
   assert.match(metrics, /process_cpu_seconds_total/);
   assert.match(metrics, /nodejs_heap_size_used_bytes/);
+  assert.match(metrics, /myelin_promql_engine_queries_concurrent_max 20/, 'the querier\'s PromQL engine metrics');
   assert.match(metrics, /myelin_request_duration_seconds_bucket\{le="[^"]+",method="GET",route="ready",status_code="200",ws="false"\}/);
 
   const index = await (await fetch(`${m.base}/`)).text();

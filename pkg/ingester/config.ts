@@ -10,7 +10,7 @@ export const ingesterConfig = section({
   }),
   maxTransferRetries: int({ flag: 'ingester.max-transfer-retries', default: 10, min: 0, help: 'Attempts to find a PENDING ingester to hand in-memory series to on shutdown; 0 disables transfer (the ingester flushes instead).' }),
   transferTimeout: duration({ flag: 'ingester.transfer-timeout', default: '1m', help: 'How long a shutting-down ingester waits in all for a PENDING ingester and the transfer to it before flushing instead.' }),
-  activeSeriesMetricsUpdatePeriod: duration({ flag: 'ingester.rate-update-period', default: '15s', category: 'advanced', help: 'Period with which to update the per-tenant ingestion rates.' }),
+  rateUpdatePeriod: duration({ flag: 'ingester.rate-update-period', default: '15s', category: 'advanced', help: 'Period with which to update the per-tenant ingestion rates.' }),
 });
 export type IngesterConfig = ConfigOf<typeof ingesterConfig>;
 

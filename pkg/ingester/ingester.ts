@@ -288,7 +288,7 @@ export class Ingester {
   async #running(signal: AbortSignal): Promise<void> {
     let lastShip = this.#now();
     let lastRates = this.#now();
-    const tick = Math.min(this.#tsdbCfg.headCompactionInterval, this.#cfg.activeSeriesMetricsUpdatePeriod);
+    const tick = Math.min(this.#tsdbCfg.headCompactionInterval, this.#cfg.rateUpdatePeriod);
     const lifecycler = this.lifecycler.service.awaitTerminated().then(
       () => { if (!signal.aborted) throw new Error('ingester lifecycler stopped'); },
     );
@@ -297,7 +297,7 @@ export class Ingester {
       await Promise.race([sleep(tick, signal), lifecycler]);
       if (signal.aborted) return;
       const now = this.#now();
-      if (now - lastRates >= this.#cfg.activeSeriesMetricsUpdatePeriod) {
+      if (now - lastRates >= this.#cfg.rateUpdatePeriod) {
         for (const r of this.#rates.values()) r.tick((now - lastRates) / 1000);
         lastRates = now;
       }

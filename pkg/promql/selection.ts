@@ -300,7 +300,7 @@ async function load(querier: Querier, n: Need, ctx: SelectContext, sel: Selectio
     ctx.counters.samplesRead += walker.samplesRead;
   }
   const err = set.err();
-  if (err !== undefined) throw new QueryError(ErrorType.Execution, 'select series', { cause: err });
+  if (err !== undefined) throw new QueryError(ErrorType.Execution, `select series: ${err.message}`, { cause: err });
   sel.warnings.push(...set.warnings());
   return out;
 }

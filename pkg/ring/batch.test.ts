@@ -4,6 +4,7 @@ import { doBatch } from './batch.js';
 import { Write } from './operation.js';
 import { RingSnapshot } from './ring-snapshot.js';
 import { RingView } from './ring-view.js';
+import { EmptyRingError } from './replication-set.js';
 import { instance } from './testing.js';
 
 // Five instances with one token each: key k goes to the three instances after it.
@@ -14,6 +15,11 @@ const ring = new RingView(
 );
 
 describe('doBatch', () => {
+  it('rejects with EmptyRingError when the ring has no instances (the distributor answers 503)', async () => {
+    const empty = new RingView(new RingSnapshot([]), { replicationFactor: 3, heartbeatTimeout: 0, zoneAwarenessEnabled: false }, Date.now);
+    await assert.rejects(doBatch(empty, [1], async () => {}, { op: Write }), EmptyRingError);
+  });
+
   it('sends each instance the indexes of its keys and resolves at quorum', async () => {
     const got = new Map<string, number[]>();
     let cleaned = false;

@@ -3,6 +3,7 @@
 // as one key has more failures than its set tolerates.
 import type { InstanceDesc } from './desc.js';
 import type { Operation } from './operation.js';
+import { EmptyRingError } from './replication-set.js';
 import type { ReadRing } from './ring-view.js';
 
 export interface BatchOptions {
@@ -35,7 +36,7 @@ export function doBatch(
   const trackers: KeyTracker[] = new Array(keys.length);
   const byInstance = new Map<string, { desc: InstanceDesc; indexes: number[]; trackers: KeyTracker[] }>();
   try {
-    if (ring.instancesCount() === 0) throw new Error('doBatch: the ring has no instances');
+    if (ring.instancesCount() === 0) throw new EmptyRingError();
     for (let i = 0; i < keys.length; i++) {
       const set = ring.get(keys[i], opts.op);
       const t: KeyTracker = { minSuccess: set.instances.length - set.maxErrors, maxFailures: set.maxErrors, succeeded: 0, failed: 0 };

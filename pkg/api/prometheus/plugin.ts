@@ -58,8 +58,11 @@ function sendError(reply: FastifyReply, err: unknown): FastifyReply {
     type = ErrorType.BadData;
     message = `invalid parameter "query": ${message}`;
   }
+  const code = status ?? statusOf[type] ?? 500;
+  // Bad requests are the client's to read; failures of the query itself are the operator's.
+  if (code >= 422 && code !== 499) reply.log.warn({ err, errorType: type }, 'query API request failed');
   return reply
-    .code(status ?? statusOf[type] ?? 500)
+    .code(code)
     .type('application/json')
     .send(`{"status":"error","errorType":${goJson(type)},"error":${goJson(message)}}`);
 }
