@@ -171,6 +171,13 @@ test('Prometheus and Myelin answer the same PromQL, per tenant, instant and rang
         assertSameResult(`range ${q}`, range.body, await promQuery('query_range', { query: q, start: w.start, end: w.end, step: w.step }));
       });
     }
+    // Metric metadata travels with remote write and is answered as Prometheus answers it.
+    for (const metric of ['demo_requests_total', 'demo_queue_length', 'demo_request_duration_seconds']) {
+      const mine = await myelinQuery('team-a', 'metadata', { metric });
+      assert.deepEqual(mine.body, await promQuery('metadata', { metric }), `metadata of ${metric}`);
+      assert.equal(((mine.body.data as Record<string, unknown[]>)[metric] ?? []).length, 1, `metadata of ${metric} is there`);
+    }
+    assert.deepEqual((await myelinQuery('team-nobody', 'metadata', {})).body.data, {});
     // Not vacuous: the exporter's series are there with data in both tenants.
     for (const tenant of ['team-a', 'team-b']) {
       const { body } = await myelinQuery(tenant, 'query', { query: 'count(demo_requests_total)', time: w.time });

@@ -9,7 +9,7 @@ import type { Codec, KVClient, KVConfig } from '../kv/index.js';
 import { prometheusApi } from '../api/prometheus/index.js';
 import { IngesterConn } from '../ingester/client/index.js';
 import { Engine } from '../promql/index.js';
-import { BlocksStoreQueryable, IngestersQueryable, federatedQueryable, timeSplitQueryable } from '../querier/index.js';
+import { BlocksStoreQueryable, IngestersQueryable, federatedQueryable, ingestersMetadata, timeSplitQueryable } from '../querier/index.js';
 import { BucketIndexUpdater } from '../bucket-index/index.js';
 import { STORE_GATEWAY_RING_KEY, STORE_GATEWAY_RING_NAME, StoreGateway, StoreGatewayService, validateStoreGatewayConfig } from '../store-gateway/index.js';
 import { StoreGatewayClientPool } from '../store-gateway/client/index.js';
@@ -288,6 +288,7 @@ export class Myelin {
       logger: this.logger,
       registry: this.registry,
     });
+    const ingesters = { ring, client: (addr: string) => pool.get(addr), timeout: qcfg.timeout };
     const engine = new Engine({ lookbackDelta: qcfg.lookbackDelta, timeout: qcfg.timeout, maxSamples: qcfg.maxSamples, maxConcurrent: qcfg.maxConcurrent }, this.registry);
     const prefix = this.cfg.api.prometheusHttpPrefix.replace(/\/$/, '');
     await this.server.http.register(prometheusApi, {
@@ -297,13 +298,14 @@ export class Myelin {
       tenantOf: (req) => this.server.tenants(req).join(TenantSeparator),
       queryable: (tenants) => {
         const one = (tenant: string) => timeSplitQueryable(
-          new IngestersQueryable(tenant, { ring, client: (addr) => pool.get(addr), timeout: qcfg.timeout }),
+          new IngestersQueryable(tenant, ingesters),
           blocks.forTenant(tenant),
           qcfg,
         );
         const ids = tenants.split(TenantSeparator);
         return ids.length === 1 ? one(ids[0]) : federatedQueryable(ids, one);
       },
+      metadata: (tenants) => ingestersMetadata(tenants.split(TenantSeparator), ingesters),
       buildInfo: { version, revision: process.env.MYELIN_REVISION ?? 'unknown', branch: process.env.MYELIN_BRANCH ?? 'unknown' },
     });
     this.links.push({ section: 'Querier', title: 'Prometheus API: build info', path: `${prefix}/api/v1/status/buildinfo` });

@@ -1,8 +1,8 @@
 export { apiConfig, querierConfig } from './config.js';
 export type { ApiConfig, QuerierConfig } from './config.js';
-export { IngestersQueryable } from './ingesters-queryable.js';
+export { IngestersQueryable, ingestersMetadata } from './ingesters-queryable.js';
 export { timeSplitQueryable, type TimeSplitOptions } from './time-split-queryable.js';
-export type { IngestersQueryableDeps } from './ingesters-queryable.js';
+export type { IngestersQueryableDeps, MetricMetadataEntry } from './ingesters-queryable.js';
 export {
   BlocksConsistencyError,
   BlocksStoreQueryable,

@@ -1,5 +1,6 @@
 import type { ServiceError } from '@grpc/grpc-js';
-import type { LabelNamesResponse, LabelValuesResponse, QueryStreamResponse } from '../generated/myelin/ingester.js';
+import type { LabelNamesResponse, LabelValuesResponse, MetricsMetadataResponse, QueryStreamResponse } from '../generated/myelin/ingester.js';
+import { metricMetadata_MetricTypeToJSON } from '../generated/prometheus/types.js';
 import type { IngesterConn } from '../ingester/client/index.js';
 import { Labels } from '../model/labels/index.js';
 import type { Matcher } from '../model/labels/index.js';
@@ -55,38 +56,65 @@ class IngestersQuerier implements Querier {
     const start = Math.max(this.#mint, hints.start);
     const end = Math.min(this.#maxt, hints.end);
     return lazySeriesSet(async () => {
-      const answers = await this.#fanOut((conn, deadline) => queryStream(conn, this.#tenant, start, end, matchers, deadline));
+      const answers = await fanOut(this.#deps, (conn, deadline) => queryStream(conn, this.#tenant, start, end, matchers, deadline));
       return mergeReplicas(answers.flat(), start, end);
     });
   }
 
   async labelNames(hints: LabelHints, ...matchers: Matcher[]): Promise<string[]> {
     const req = { startTimestampMs: this.#mint, endTimestampMs: this.#maxt, matchers: matchersToWire(matchers), limit: hints.limit };
-    const answers = await this.#fanOut((conn, deadline) => unary<LabelNamesResponse>((cb) =>
+    const answers = await fanOut(this.#deps, (conn, deadline) => unary<LabelNamesResponse>((cb) =>
       conn.client.labelNames(req, tenantMetadata(this.#tenant), { deadline }, cb)));
     return mergeLabelLists(answers.map((a) => a.labelNames), hints.limit);
   }
 
   async labelValues(name: string, hints: LabelHints, ...matchers: Matcher[]): Promise<string[]> {
     const req = { labelName: name, startTimestampMs: this.#mint, endTimestampMs: this.#maxt, matchers: matchersToWire(matchers), limit: hints.limit };
-    const answers = await this.#fanOut((conn, deadline) => unary<LabelValuesResponse>((cb) =>
+    const answers = await fanOut(this.#deps, (conn, deadline) => unary<LabelValuesResponse>((cb) =>
       conn.client.labelValues(req, tenantMetadata(this.#tenant), { deadline }, cb)));
     return mergeLabelLists(answers.map((a) => a.labelValues), hints.limit);
   }
 
   async close(): Promise<void> {}
+}
 
-  /** Calls every healthy ingester; fails once more than the tolerated number of them failed. */
-  async #fanOut<T>(call: (conn: IngesterConn, deadline: number) => Promise<T>): Promise<T[]> {
-    const set = this.#deps.ring.getAllHealthy(Read);
-    const deadline = Date.now() + this.#deps.timeout;
-    const results = await Promise.allSettled(set.instances.map((inst: InstanceDesc) => call(this.#deps.client(inst.addr), deadline)));
-    const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed.length > set.maxErrors) {
-      throw new Error(`query ingesters: ${failed.length} of ${set.instances.length} failed (at most ${set.maxErrors} may): ${(failed[0].reason as Error).message}`);
-    }
-    return results.filter((r): r is PromiseFulfilledResult<Awaited<T>> => r.status === 'fulfilled').map((r) => r.value);
+/** Calls every healthy ingester; fails once more than the tolerated number of them failed. */
+async function fanOut<T>(deps: IngestersQueryableDeps, call: (conn: IngesterConn, deadline: number) => Promise<T>): Promise<T[]> {
+  const set = deps.ring.getAllHealthy(Read);
+  const deadline = Date.now() + deps.timeout;
+  const results = await Promise.allSettled(set.instances.map((inst: InstanceDesc) => call(deps.client(inst.addr), deadline)));
+  const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed.length > set.maxErrors) {
+    throw new Error(`query ingesters: ${failed.length} of ${set.instances.length} failed (at most ${set.maxErrors} may): ${(failed[0].reason as Error).message}`);
   }
+  return results.filter((r): r is PromiseFulfilledResult<Awaited<T>> => r.status === 'fulfilled').map((r) => r.value);
+}
+
+/** One metric's metadata as the Prometheus API shows it. */
+export interface MetricMetadataEntry {
+  type: string;
+  help: string;
+  unit: string;
+}
+
+/**
+ * The tenants' metric metadata from every healthy ingester (Cortex's MetricsMetadata): each metric
+ * with its distinct (type, help, unit) entries, as the RF replicas repeat them and different
+ * Prometheus servers may send different help texts for one metric.
+ */
+export async function ingestersMetadata(tenants: readonly string[], deps: IngestersQueryableDeps): Promise<Record<string, MetricMetadataEntry[]>> {
+  const answers = (await Promise.all(tenants.map((tenant) => fanOut(deps, (conn, deadline) => unary<MetricsMetadataResponse>((cb) =>
+    conn.client.metricsMetadata({}, tenantMetadata(tenant), { deadline }, cb)))))).flat();
+  const out: Record<string, MetricMetadataEntry[]> = {};
+  const seen = new Set<string>();
+  for (const m of answers.flatMap((a) => a.metadata)) {
+    const entry = { type: metricMetadata_MetricTypeToJSON(m.type).toLowerCase(), help: m.help, unit: m.unit };
+    const key = JSON.stringify([m.metricFamilyName, entry.type, entry.help, entry.unit]);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    (out[m.metricFamilyName] ??= []).push(entry);
+  }
+  return out;
 }
 
 function unary<T>(fn: (cb: (err: ServiceError | null, v?: T) => void) => void): Promise<T> {

@@ -22,7 +22,10 @@ async function setup() {
     queryable: (t) => dbs.get(t) ?? new MemoryStorage(),
     tenantOf: (req) => new TenantResolver({ authEnabled: true }).tenant(req.headers['x-scope-orgid'] as string | undefined),
     now: () => 150_000,
-    metadata: async () => ({ up: [{ type: 'gauge', help: 'Up.', unit: '' }], req_total: [{ type: 'counter', help: '', unit: '' }] }),
+    metadata: async () => ({
+      up: [{ type: 'gauge', help: 'Up.', unit: '' }],
+      req_total: [{ type: 'counter', help: 'Requests.', unit: '' }, { type: 'counter', help: 'Requests served.', unit: '' }],
+    }),
   });
   return app;
 }
@@ -98,6 +101,16 @@ const cases: Record<string, { method?: 'GET' | 'POST'; url: string; form?: strin
     url: '/prometheus/api/v1/metadata?metric=up',
     status: 200,
     body: { status: 'success', data: { up: [{ type: 'gauge', help: 'Up.', unit: '' }] } },
+  },
+  'metadata limited to a number of metrics, in name order': {
+    url: '/prometheus/api/v1/metadata?limit=1&limit_per_metric=1',
+    status: 200,
+    body: { status: 'success', data: { req_total: [{ type: 'counter', help: 'Requests.', unit: '' }] } },
+  },
+  'metadata limit that is not a number': {
+    url: '/prometheus/api/v1/metadata?limit=lots',
+    status: 400,
+    body: { status: 'error', errorType: 'bad_data', error: 'invalid parameter "limit": "lots" is not an integer' },
   },
   'exemplars are empty': { url: '/prometheus/api/v1/query_exemplars?query=up', status: 200, body: { status: 'success', data: [] } },
   'buildinfo': {

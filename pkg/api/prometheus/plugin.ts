@@ -200,8 +200,16 @@ export const prometheusApi: FastifyPluginAsync<PrometheusApiOptions> = async (ap
   route('/api/v1/metadata', async (_req, p, tenant) => {
     const all = opts.metadata === undefined ? {} : await opts.metadata(tenant);
     const metric = one(p, 'metric');
-    if (metric !== undefined && metric !== '') return metric in all ? { [metric]: all[metric] } : {};
-    return all;
+    // As Prometheus: absent or negative is no limit, 0 returns nothing.
+    const limit = intParam(p, 'limit') ?? -1;
+    const perMetric = intParam(p, 'limit_per_metric') ?? -1;
+    const out: Record<string, MetricMetadata[]> = {};
+    for (const name of Object.keys(all).sort()) {
+      if (metric !== undefined && metric !== '' && name !== metric) continue;
+      if (limit >= 0 && Object.keys(out).length >= limit) break;
+      out[name] = perMetric >= 0 ? all[name].slice(0, perMetric) : all[name];
+    }
+    return out;
   });
 
   route('/api/v1/query_exemplars', () => Promise.resolve([]));
@@ -219,6 +227,15 @@ export const prometheusApi: FastifyPluginAsync<PrometheusApiOptions> = async (ap
 
   route('/api/v1/format_query', (_req, p) => Promise.resolve(prettyPrint(parseExpr(one(p, 'query') ?? ''))));
 };
+
+/** An optional integer parameter; anything else is bad_data naming it. */
+function intParam(p: Params, name: string): number | undefined {
+  const v = one(p, name);
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new QueryError(ErrorType.BadData, `invalid parameter "${name}": ${JSON.stringify(v)} is not an integer`);
+  return n;
+}
 
 class Envelope {
   /** The `data` member, already JSON. */
