@@ -96,6 +96,12 @@ function loadIn(c: ContainerView): MyelinConfig {
 const knownVars = new Set(readdirSync(join(repoRoot, 'configs/microservices'))
   .flatMap((f) => [...read(`configs/microservices/${f}`).matchAll(/\$\{(MYELIN_\w+)/g)].map((m) => m[1])));
 
+/** The hosts a container reaches through its MYELIN_*_ENDPOINT(S) and _ADDRESS variables. */
+function addressedHosts(c: ContainerView): string[] {
+  return [...c.env].filter(([k, v]) => /^MYELIN_\w+_(ENDPOINTS?|ADDRESS)$/.test(k) && v !== '')
+    .map(([, v]) => new URL(v.includes('://') ? v : `tcp://${v}`).hostname);
+}
+
 /** Checks shared by compose and Kubernetes; returns the one component the container runs. */
 function checkMyelinContainer(c: ContainerView, cfg: MyelinConfig): string {
   assert.equal(cfg.target.length, 1, `${c.where}: one component per container`);
@@ -152,6 +158,12 @@ function composeImage(): string {
   const [image] = images;
   assert.ok(image !== undefined && image !== '', 'the built image has a name (image:)');
   return image;
+}
+
+/** Whether compose service `from` waits for `to`, directly or through another service. */
+function dependsOn(from: string, to: string): boolean {
+  const deps = compose.services[from]?.depends_on ?? [];
+  return (Array.isArray(deps) ? deps : Object.keys(deps)).some((d) => d === to || dependsOn(d, to));
 }
 
 function composeMyelinServices(image: string): string[] {
@@ -246,9 +258,10 @@ test('docker-compose: every Myelin service runs the built image with a config th
     const c = composeContainer(compose, name, imageVolumes);
     const component = checkMyelinContainer(c, loadIn(c));
     counts[component] = (counts[component] ?? 0) + 1;
-    const deps = svc.depends_on ?? {};
-    const deps2 = Array.isArray(deps) ? Object.fromEntries(deps.map((d) => [d, { condition: 'service_started' }])) : deps;
-    for (const dep of ['etcd', 'redis']) assert.equal(deps2[dep]?.condition, 'service_healthy', `${name}: waits for ${dep}`);
+    for (const host of addressedHosts(c)) {
+      assert.ok(host in compose.services, `${c.where}: ${host} is no compose service`);
+      assert.ok(dependsOn(name, host), `${c.where}: starts before ${host}, which it needs`);
+    }
   }
   assert.deepEqual(counts, replicas);
 });
@@ -350,6 +363,9 @@ test('kubernetes: every Myelin workload runs the compose image with a config tha
       const cfg = loadIn(view);
       const component = checkMyelinContainer(view, cfg);
       counts[component] = (counts[component] ?? 0) + (w.spec?.replicas ?? 1);
+      for (const host of addressedHosts(view)) {
+        assert.ok(objects('Service').some((s) => s.metadata.name === host.split('.')[0]), `${where}: ${host} is no Service in the manifests`);
+      }
       assert.equal(pod.securityContext?.runAsNonRoot, true, `${where}: runAsNonRoot`);
       assert.equal(pod.securityContext?.runAsUser, uid, `${where}: runs as the image's USER`);
       for (const m of view.mounts) if (m.kind === 'secret') secrets.add(m.source);
