@@ -56,9 +56,10 @@ function imageFile(path: string): string {
 /** The routes probes and scrapes may use; the live test below proves Myelin answers each with 200. */
 const probePaths = new Set(['/ready', '/metrics']);
 
-/** Flag values from an argument list, last one winning as in loadConfig. */
+/** A flag's value in an argument list, the last one winning as in loadConfig; a bare flag is "true". */
 function flagValue(args: readonly string[], name: string): string | undefined {
-  return args.map((a) => /^--?([^=]+)=(.*)$/s.exec(a)).filter((m) => m !== null && m[1] === name).at(-1)?.[2];
+  const m = args.map((a) => /^--?([^=]+)(?:=(.*))?$/s.exec(a)).filter((x) => x !== null && x[1] === name).at(-1);
+  return m === undefined || m === null ? undefined : (m[2] ?? 'true');
 }
 
 /**
@@ -74,6 +75,7 @@ function loadIn(c: ContainerView): MyelinConfig {
     assert.fail(`${c.where}: ${(err as Error).message}`);
   }
   assert.equal(res.kind, 'config', `${c.where}: the arguments ask for -help`);
+  assert.ok(c.args.every((a) => a.startsWith('-')), `${c.where}: write each flag as one -name=value argument`);
   const file = flagValue(c.args, 'config.file');
   assert.ok(file !== undefined, `${c.where}: no -config.file`);
   // Comment lines may mention ${VAR} syntax; expandEnv rewrites them too, harmlessly.
