@@ -171,6 +171,37 @@ for (const backend of backends()) {
       }
     });
 
+    it('with beforeActive, is JOINING in the ring while the hook runs and ACTIVE after, on a restart with its tokens file too', async () => {
+      const key = `ring${ringSeq++}`;
+      const dir = await mkdtemp(join(tmpdir(), 'myelin-tokens-'));
+      try {
+        const r = await reader(key);
+        for (const round of [1, 2]) {
+          let release = (): void => {};
+          const hookRan = new Promise<void>((resolve) => {
+            const hook = async () => {
+              resolve();
+              await new Promise<void>((done) => (release = done));
+            };
+            void start(key, 'sg', { tokensFilePath: join(dir, 'tokens') }, { beforeActive: hook }).then((lc) => lcs.push(lc));
+          });
+          const lcs: Lifecycler[] = [];
+          await hookRan;
+          await waitUntil(() => r.snapshot().instances.some((i) => i.id === 'sg' && i.state === InstanceState.JOINING && i.tokens.length === 16),
+            { what: `round ${round}: JOINING with tokens while the hook runs` });
+          await new Promise((res) => setTimeout(res, 100));
+          assert.deepEqual(activeIds(r), [], `round ${round}: not ACTIVE before the hook finished`);
+          release();
+          await waitUntil(() => activeIds(r).includes('sg'), { what: `round ${round}: ACTIVE after the hook` });
+          await waitUntil(() => lcs.length === 1, { what: 'started' });
+          await lcs[0].awaitActive(AbortSignal.timeout(5000));
+          await stopAll(lcs);
+        }
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
     it('hands its tokens to a PENDING instance on shutdown and unregisters', async () => {
       const key = `ring${ringSeq++}`;
       const next = await start(key, 'next', { joinAfter: 3_600_000 });

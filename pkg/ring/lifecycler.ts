@@ -26,6 +26,12 @@ export interface LifecyclerDeps {
   random?: () => number;
   /** Runs after the instance turned LEAVING and before it unregisters (flush or transfer). */
   onLeaving?: () => Promise<void>;
+  /**
+   * Runs while the instance is JOINING with its tokens, before it turns ACTIVE; with it, a restart
+   * with known tokens also passes through JOINING. A store-gateway loads the blocks it owns here,
+   * so it never serves queries for blocks it has not loaded.
+   */
+  beforeActive?: (signal: AbortSignal) => Promise<void>;
 }
 
 export class Lifecycler {
@@ -39,6 +45,7 @@ export class Lifecycler {
   readonly #now: () => number;
   readonly #random: () => number;
   readonly #onLeaving: () => Promise<void>;
+  readonly #beforeActive: ((signal: AbortSignal) => Promise<void>) | undefined;
   readonly #heartbeatDuration;
   readonly #desc: InstanceDesc;
   #writes: Promise<unknown> = Promise.resolve();
@@ -55,6 +62,7 @@ export class Lifecycler {
     this.#now = deps.now ?? Date.now;
     this.#random = deps.random ?? Math.random;
     this.#onLeaving = deps.onLeaving ?? (async () => {});
+    this.#beforeActive = deps.beforeActive;
     this.#heartbeatDuration = sharedHistogram(deps.registry, {
       name: 'myelin_ring_heartbeat_duration_seconds',
       help: 'Time to write one heartbeat of a ring member to the KV store.',
@@ -83,6 +91,15 @@ export class Lifecycler {
   }
 
   /** Throws unless the instance is ACTIVE (the /ready check of ring members). */
+  /** Resolves once this instance is ACTIVE; rejects when the lifecycler fails or `signal` aborts. */
+  async awaitActive(signal: AbortSignal): Promise<void> {
+    while (this.#desc.state !== InstanceState.ACTIVE) {
+      if (this.service.state() === 'Failed') throw new Error(`${this.ring.name} lifecycler failed before ${this.#cfg.id} became ACTIVE`, { cause: this.service.failureCase() });
+      signal.throwIfAborted();
+      await sleep(50, signal);
+    }
+  }
+
   checkReady(): void {
     if (this.#desc.state !== InstanceState.ACTIVE) {
       throw new Error(`instance ${this.#cfg.id} is ${stateName(this.#desc.state)} in the ${this.ring.name} ring, not ACTIVE`);
@@ -100,12 +117,13 @@ export class Lifecycler {
     const existing = await this.#kv.get(this.#key);
     const d = this.#desc;
     d.registeredTimestamp = existing !== null && existing.registeredTimestamp > 0 ? existing.registeredTimestamp : this.#nowSec();
+    const gated = this.#beforeActive !== undefined;
     if (fileTokens.length > 0) {
       d.tokens = fileTokens;
-      d.state = InstanceState.ACTIVE;
+      d.state = gated ? InstanceState.JOINING : InstanceState.ACTIVE;
     } else if (existing !== null && existing.tokens.length > 0 && existing.state !== InstanceState.PENDING) {
       d.tokens = existing.tokens;
-      d.state = existing.state === InstanceState.JOINING ? InstanceState.JOINING : InstanceState.ACTIVE;
+      d.state = gated || existing.state === InstanceState.JOINING ? InstanceState.JOINING : InstanceState.ACTIVE;
     }
     this.#log.info({ state: stateName(d.state), tokens: d.tokens.length, fromFile: fileTokens.length > 0 }, 'registering in the ring');
     await this.#write();
@@ -154,6 +172,8 @@ export class Lifecycler {
         await this.#write();
         continue;
       }
+      await this.#beforeActive?.(signal);
+      if (signal.aborted) return;
       this.#desc.state = InstanceState.ACTIVE;
       await this.#write();
       await this.#saveTokens();

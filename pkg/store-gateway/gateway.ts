@@ -55,14 +55,16 @@ export class StoreGateway {
       logger: deps.logger,
       registry: deps.registry,
       ...(deps.now !== undefined ? { now: deps.now } : {}),
+      // Load the owned blocks while JOINING: ACTIVE means ready to serve them.
+      beforeActive: () => this.sync(),
     });
     let unsubscribe = (): void => {};
     this.service = basicService('store-gateway', {
       starting: async (signal) => {
         this.lifecycler.service.startAsync();
         await this.lifecycler.service.awaitRunning(signal);
+        await this.lifecycler.awaitActive(signal);
         unsubscribe = this.lifecycler.ring.onChange(() => this.#resync.abort());
-        await this.sync();
       },
       running: (signal) => this.#running(signal),
       stopping: async () => {
