@@ -16,7 +16,7 @@
 //   after every compared series' first sample, and the exporter's counters start high.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RemoteWritingPrometheus } from '../distributor/remote-writing-prometheus.js';
 import { Cluster, remoteWriteBody, withLogsOnFailure, writeRequestBytes } from '../e2e/cluster.js';
@@ -252,7 +252,7 @@ test('bad input gets a clear 4xx, is counted, crashes nothing and loses nothing 
       'snappy of random bytes': { res: () => raw(snappyEncode(Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 251)))), status: 400, message: /protobuf|wire type|truncated/ },
       'truncated protobuf': { res: () => raw(snappyEncode(validProto.subarray(0, validProto.length - 5))), status: 400, message: /truncated|protobuf/ },
       '1 MB label value': { res: () => raw(one({ __name__: 'battery_big', big: 'x'.repeat(1 << 20) })), status: 400, message: /label value too long|max_label_value_length/ },
-      'body over the limit': { res: () => raw(Buffer.alloc(101 << 20, 0x41)), status: 413, message: /larger than 104857600 bytes/ },
+      'body over the limit': { res: () => postEarlyAnswered(d1.url('/api/v1/push'), Buffer.alloc(101 << 20, 0x41)), status: 413, message: /larger than 104857600 bytes/ },
       'no metric name': { res: () => raw(one({ job: 'x' })), status: 400, message: /metric name/ },
       'sample too far in the future': { res: () => raw(one({ __name__: 'battery_future' }, now + 3_600_000)), status: 400, message: /future/ },
       'json instead of protobuf': { res: () => raw(Buffer.from('{}'), { 'Content-Type': 'application/json' }), status: 415, message: /application\/x-protobuf/ },
@@ -309,3 +309,24 @@ test('bad input gets a clear 4xx, is counted, crashes nothing and loses nothing 
     }
   });
 });
+
+/**
+ * POSTs a body the server refuses before reading it (413 from Content-Length). node:http, not
+ * fetch: the answer arrives while the body is still being sent, and fetch may report the upload
+ * it abandons instead of the answer.
+ */
+function postEarlyAnswered(url: string, body: Buffer): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-protobuf', 'Content-Encoding': 'snappy', 'X-Scope-OrgID': 'battery', 'Content-Length': body.length },
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve(new Response(Buffer.concat(chunks), { status: res.statusCode })));
+    });
+    // A write error after the answer (the server stops reading) is expected; before it, it is not.
+    req.on('error', (err) => reject(new Error('POST with a large body: no answer', { cause: err })));
+    req.end(body);
+  });
+}
