@@ -5,6 +5,8 @@
 // leaves 3 ACTIVE ingesters for the next. One tenant per scenario keeps their data apart.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { rm } from 'node:fs/promises';
+import { gunzipSync } from 'node:zlib';
 import { credentials } from '@grpc/grpc-js';
 import type { ServiceError } from '@grpc/grpc-js';
 import { IngesterClient } from '../../pkg/generated/myelin/ingester.js';
@@ -204,6 +206,7 @@ test('an ingester killed with SIGKILL under load: writes and queries go on, its 
   await w.pause();
   await waitUntil(async () => await seen() - seenBefore === w.sent * SERIES, { what: 'the victim answered every request', timeoutMs: 10_000 });
   const held = await ingesterSamples(victim, 'kill', 'fault_kill');
+  assert.equal(held.size, SERIES);
   const refused = await victim.metric('myelin_ingester_ingested_samples_failures_total') - refusedBefore;
   const ackedAtPause = w.acked.map((a) => a.n);
   let missingAtPause = 0;
@@ -260,4 +263,78 @@ test('rolling restart of the three ingesters with transfer: nothing acknowledged
   await assertComplete(w);
   assert.deepEqual(await bucketObjects('rolling/'), [], 'transfers, no flush: no block of the tenant in the bucket');
   w.assertNoFailures('during the rolling restart');
+}));
+
+test('flushed blocks answer, exactly, after every ingester lost its disk', { timeout: 120_000 }, () => withLogsOnFailure(cluster, async () => {
+  const w = new Writer('flush', 'fault_flush', 300);
+  await w.done;
+  w.assertNoFailures('to a whole cluster');
+  for (const ing of cluster.ingesters) {
+    const res = await fetch(ing.url('/ingester/flush?wait=true'), { method: 'POST' });
+    assert.equal(res.status, 204, `${ing.name} /ingester/flush`);
+  }
+  // RF=3: each ingester shipped its own copy of the tenant's data.
+  const blocks = (await bucketObjects('flush/')).filter((n) => n.endsWith('/meta.json')).map((n) => n.split('/')[1]);
+  assert.equal(blocks.length, 3, `one block per ingester: ${blocks.join(', ')}`);
+  // The compactor lists them in the bucket index, then the store-gateways (RF 3 of 2: both) load them.
+  await waitUntil(async () => {
+    const res = await fetch(`${cluster.gcs.endpoint}/storage/v1/b/myelin-e2e/o/${encodeURIComponent('flush/bucket-index.json.gz')}?alt=media`);
+    if (res.status !== 200) return false;
+    const idx = JSON.parse(gunzipSync(Buffer.from(await res.arrayBuffer())).toString()) as { blocks: { block_id: string }[] };
+    return blocks.every((b) => idx.blocks.some((x) => x.block_id === b));
+  }, { what: 'the flushed blocks in the bucket index', timeoutMs: 20_000, intervalMs: 200 });
+  const allBlocks = (await bucketObjects('')).filter((n) => n.endsWith('/meta.json')).length;
+  await waitUntil(async () => {
+    for (const sg of cluster.storeGateways) if (await sg.metric('myelin_bucket_store_blocks_loaded') < allBlocks) return false;
+    return true;
+  }, { what: `every store-gateway holding the ${allBlocks} blocks`, timeoutMs: 20_000, intervalMs: 200 });
+
+  // Every ingester dies and loses its disk (WAL, local blocks, tokens file): only the bucket has the data.
+  await Promise.all(cluster.ingesters.map((ing) => ing.stop('SIGKILL')));
+  await Promise.all(cluster.ingesters.map((ing) => rm(ing.dataDir, { recursive: true, force: true })));
+  await Promise.all(cluster.ingesters.map((ing) => ing.start()));
+  await cluster.waitIngesterRing(3);
+  for (const ing of cluster.ingesters) assert.equal((await ingesterSamples(ing, 'flush', 'fault_flush')).size, 0, `${ing.name} starts empty`);
+  // Three copies of every sample in three blocks, each answered once.
+  await assertComplete(w, { exact: true });
+}));
+
+/** Each running ingester as `viewer` sees it on its ring page: id → last heartbeat (seconds) when ACTIVE and healthy. */
+async function activeHeartbeats(viewer: MyelinProcess): Promise<Map<string, number>> {
+  const res = await viewer.get('/ingester/ring', { accept: 'application/json' });
+  const page = (await res.json()) as { instances: { id: string; state: string; healthy: boolean; heartbeat_timestamp: number }[] };
+  return new Map(page.instances.filter((i) => i.state === 'ACTIVE' && i.healthy).map((i) => [i.id, i.heartbeat_timestamp]));
+}
+
+test('etcd stopped and restarted: writes and queries go on, the ring converges again', { timeout: 90_000 }, () => withLogsOnFailure(cluster, async () => {
+  const w = new Writer('etcd', 'fault_etcd', 1500);
+  await w.progress(50);
+  await cluster.etcd.stop();
+  const stoppedAt = Date.now();
+  const sentAtStop = w.sent;
+  // The distributors route on their last ring view; the ingesters' heartbeats (every 1s) fail and
+  // are retried. Several heartbeat periods and at least 200 requests pass without etcd.
+  const target = w.acked.length + 200;
+  await waitUntil(() => w.acked.length >= target && Date.now() - stoppedAt >= 4000, { what: 'writes without etcd', timeoutMs: 30_000, intervalMs: 50 });
+  w.assertNoFailures('while etcd was down');
+  assert.ok(w.sent - sentAtStop >= 200);
+  for (const p of cluster.all()) assert.ok(p.running, `${p.name} survived etcd going away`);
+
+  const restartedSec = Math.floor(Date.now() / 1000);
+  await cluster.etcd.restart();
+  await cluster.waitIngesterRing(3);
+  // Converged: every process sees every ingester heartbeat after etcd came back.
+  const ids = cluster.ingesters.map((i) => i.name).sort();
+  await waitUntil(async () => {
+    for (const p of [...cluster.distributors, ...cluster.queriers, ...cluster.ingesters]) {
+      const beats = await activeHeartbeats(p);
+      if (![...beats.keys()].sort().every((id, k) => id === ids[k]) || beats.size !== 3) return false;
+      if ([...beats.values()].some((t) => t < restartedSec)) return false;
+    }
+    return true;
+  }, { what: 'fresh heartbeats of the 3 ingesters in every ring view', timeoutMs: 20_000, intervalMs: 200 });
+  await w.progress(100);
+  await w.stop();
+  w.assertNoFailures('after etcd came back');
+  await assertComplete(w, { exact: true });
 }));
