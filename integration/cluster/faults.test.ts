@@ -321,6 +321,17 @@ test('etcd stopped and restarted: writes and queries go on, the ring converges a
   w.assertNoFailures('while etcd was down');
   assert.ok(w.sent - sentAtStop >= 200);
   for (const p of cluster.all()) assert.ok(p.running, `${p.name} survived etcd going away`);
+  // The distributors' views are frozen at the outage, yet within the heartbeat timeout: healthy.
+  const stoppedSec = Math.floor(stoppedAt / 1000);
+  for (const d of cluster.distributors) {
+    const beats = await activeHeartbeats(d);
+    assert.equal(beats.size, 3, `${d.name} still routes to 3 ingesters`);
+    assert.ok([...beats.values()].every((t) => t <= stoppedSec + 1), `${d.name} saw a heartbeat while etcd was down`);
+  }
+  // Queries need no etcd either.
+  await w.pause();
+  await assertComplete(w, { exact: true });
+  w.resume();
 
   const restartedSec = Math.floor(Date.now() / 1000);
   await cluster.etcd.restart();
