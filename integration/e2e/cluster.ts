@@ -50,23 +50,35 @@ function componentFlags(c: Component, name: string, dir: string): string[] {
 export class MyelinProcess {
   readonly name: string;
   readonly component: Component;
-  readonly http: number;
-  readonly grpc: number;
   readonly dataDir: string;
   readonly logFile: string;
   #extra: string[];
   #env: Record<string, string>;
   #proc: TestProcess | undefined;
+  #http: number;
+  #grpc: number;
+  /** Set once the process came up: its ports are known to the ring and to clients from then on. */
+  #started = false;
 
   constructor(o: { name: string; component: Component; http: number; grpc: number; dataDir: string; logFile: string; extra: string[]; env: Record<string, string> }) {
     this.name = o.name;
     this.component = o.component;
-    this.http = o.http;
-    this.grpc = o.grpc;
+    this.#http = o.http;
+    this.#grpc = o.grpc;
     this.dataDir = o.dataDir;
     this.logFile = o.logFile;
     this.#extra = o.extra;
     this.#env = o.env;
+  }
+
+  /** The HTTP port; fixed once the process has started. */
+  get http(): number {
+    return this.#http;
+  }
+
+  /** The gRPC port; fixed once the process has started. */
+  get grpc(): number {
+    return this.#grpc;
   }
 
   get running(): boolean {
@@ -81,19 +93,40 @@ export class MyelinProcess {
     return `http://127.0.0.1:${this.http}${path}`;
   }
 
-  /** Starts the process (again) and waits until /ready answers 200. */
+  /**
+   * Starts the process (again) and waits until it listens and /ready answers 200. freePort() can
+   * race with other processes on the machine: a first start that loses its port (EADDRINUSE) moves
+   * to new ones; a restart keeps its ports, as a restarted pod keeps its address.
+   */
   async start(extra: string[] = []): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const proc = await this.#spawn(extra);
+      if (proc.running) return;
+      if (this.#started || attempt === 3 || !proc.output.includes('EADDRINUSE')) {
+        throw new Error(`${this.name} exited with ${proc.child.exitCode}:\n${proc.output}`);
+      }
+      this.#http = await freePort();
+      this.#grpc = await freePort();
+    }
+  }
+
+  async #spawn(extra: string[]): Promise<TestProcess> {
     mkdirSync(this.dataDir, { recursive: true });
     const args = [binary, `-config.file=${join(repoRoot, 'configs', 'microservices', `${this.component}.yaml`)}`, '-config.expand-env=true',
-      '-server.http-listen-address=127.0.0.1', `-server.http-listen-port=${this.http}`,
-      '-server.grpc-listen-address=127.0.0.1', `-server.grpc-listen-port=${this.grpc}`,
+      '-server.http-listen-address=127.0.0.1', `-server.http-listen-port=${this.#http}`,
+      '-server.grpc-listen-address=127.0.0.1', `-server.grpc-listen-port=${this.#grpc}`,
       ...componentFlags(this.component, this.name, this.dataDir), ...this.#extra, ...extra];
     const proc = new TestProcess(this.name, process.execPath, ['--enable-source-maps', ...args], { env: this.#env, logFile: this.logFile });
     this.#proc = proc;
+    // Only a /ready after our own "server listening" line is ours: another process may hold the port.
+    let listening = false;
     await waitUntil(async () => {
-      if (!proc.running) throw new Error(`${this.name} exited with ${proc.child.exitCode}:\n${proc.output}`);
-      return (await fetch(this.url('/ready'))).status === 200;
+      if (!proc.running) return true;
+      listening ||= proc.output.includes('msg="server listening"');
+      return listening && (await fetch(this.url('/ready'))).status === 200;
     }, { what: `${this.name} /ready`, timeoutMs: 30_000, intervalMs: 100 });
+    if (proc.running) this.#started = true;
+    return proc;
   }
 
   /** Sends `signal` (SIGTERM: graceful, SIGKILL: a crash) and waits for the exit. */

@@ -78,9 +78,12 @@ class IngestersQuerier implements Querier {
   async close(): Promise<void> {}
 }
 
-/** Calls every healthy ingester; fails once more than the tolerated number of them failed. */
+/**
+ * Calls every healthy ingester; fails once more than the ring tolerates failed (one of three with
+ * RF=3: every series still answers from two replicas).
+ */
 async function fanOut<T>(deps: IngestersQueryableDeps, call: (conn: IngesterConn, deadline: number) => Promise<T>): Promise<T[]> {
-  const set = deps.ring.getAllHealthy(Read);
+  const set = deps.ring.getReplicationSetForOperation(Read);
   const deadline = Date.now() + deps.timeout;
   const results = await Promise.allSettled(set.instances.map((inst: InstanceDesc) => call(deps.client(inst.addr), deadline)));
   const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');

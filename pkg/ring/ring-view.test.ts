@@ -77,6 +77,59 @@ describe('RingView.get', () => {
   });
 });
 
+describe('RingView.getReplicationSetForOperation', () => {
+  const at = (ids: string[], stale: string[] = [], over: (id: string) => Partial<ReturnType<typeof instance>> = () => ({})) =>
+    ids.map((id, i) => instance(id, [(i + 1) * 100], { timestamp: stale.includes(id) ? 1_000_000 - 61 : 1_000_000, ...over(id) }));
+
+  it('tolerates ⌊RF/2⌋ failures of the whole ring: one of three with RF=3 (the querier asks all ingesters)', () => {
+    const set = view(at(['a', 'b', 'c'])).getReplicationSetForOperation(Read);
+    assert.deepEqual(set.instances.map((i) => i.id), ['a', 'b', 'c']);
+    assert.equal(set.maxErrors, 1);
+  });
+
+  it('counts an unhealthy instance as the failure already spent', () => {
+    const set = view(at(['a', 'b', 'c'], ['b'])).getReplicationSetForOperation(Read);
+    assert.deepEqual(set.instances.map((i) => i.id), ['a', 'c']);
+    assert.equal(set.maxErrors, 0);
+    assert.throws(() => view(at(['a', 'b', 'c'], ['a', 'b'])).getReplicationSetForOperation(Read), /at least 2 healthy replicas required, found 1; unhealthy instances: a, b/);
+  });
+
+  it('reads from a PENDING joiner and still tolerates one failure among four', () => {
+    const set = view(at(['a', 'b', 'c', 'd'], [], (id) => (id === 'd' ? { state: InstanceState.PENDING, tokens: [] } : {}))).getReplicationSetForOperation(Read);
+    assert.equal(set.instances.length, 4);
+    assert.equal(set.maxErrors, 1);
+  });
+
+  it('any failure pattern it tolerates leaves every key at least one answering replica (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 5 }), fc.nat(), fc.array(fc.nat({ max: 7 }), { maxLength: 4 }), fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+        (n, rfWanted, seed, failing, key) => {
+          const v = view(ring(n, seed, 16), cfg({ replicationFactor: Math.min(rfWanted, n) }));
+          let set;
+          try {
+            set = v.getReplicationSetForOperation(Read);
+          } catch (err) {
+            assert.ok(err instanceof TooFewHealthyInstancesError);
+            return;
+          }
+          const failed = new Set(failing.filter((i) => i < n).slice(0, set.maxErrors).map((i) => `i-${i}`));
+          const replicas = v.get(key, Read).instances.filter((i) => !failed.has(i.id));
+          assert.ok(replicas.length >= 1, `key ${key}: all replicas among the ${failed.size} tolerated failures`);
+        }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('with zones, leaves out the zones with an unhealthy instance and tolerates no more', () => {
+    const zoned = (stale: string[]) => view(at(['a', 'b', 'c', 'd'], stale, (id) => ({ zone: id === 'd' ? 'z1' : `z${'abc'.indexOf(id) + 1}` })), cfg({ zoneAwarenessEnabled: true }));
+    const set = zoned(['a']).getReplicationSetForOperation(Read);
+    assert.deepEqual(set.instances.map((i) => i.id), ['b', 'c']);
+    assert.equal(set.maxErrors, 0);
+    assert.equal(zoned([]).getReplicationSetForOperation(Read).instances.length, 4);
+    assert.throws(() => zoned(['a', 'b']).getReplicationSetForOperation(Read), TooFewHealthyInstancesError);
+  });
+});
+
 describe('RingSnapshot', () => {
   it('ownership sums to 100% (property)', () => {
     fc.assert(

@@ -24,6 +24,15 @@ export interface ReadRing {
   get(key: number, op: Operation, buf?: InstanceDesc[]): ReplicationSet;
   /** Every instance healthy for `op`, with maxErrors 0. */
   getAllHealthy(op: Operation): ReplicationSet;
+  /**
+   * The instances to ask when an operation needs every series (queries over all ingesters, dskit
+   * GetReplicationSetForOperation): every healthy instance, with as many allowed failures as keep
+   * at least RF − ⌊RF/2⌋ replicas of every key answering. With zone awareness, zones holding an
+   * unhealthy instance are left out whole (at most ⌊RF/2⌋ of them) and no further failure is
+   * allowed, as the set carries no per-zone tolerance. Throws TooFewHealthyInstancesError when
+   * too many instances or zones are unhealthy.
+   */
+  getReplicationSetForOperation(op: Operation): ReplicationSet;
   replicationFactor(): number;
   instancesCount(): number;
   /** The subring of `size` instances for `tenant`, stable while the ring does not change; the whole ring when size ≤ 0 or ≥ the ring. */
@@ -94,6 +103,28 @@ export class RingView implements ReadRing {
       (i) => op.isHealthyState(i.state) && heartbeatFresh(i, this.#cfg.heartbeatTimeout, now),
     );
     return { instances, maxErrors: 0 };
+  }
+
+  getReplicationSetForOperation(op: Operation): ReplicationSet {
+    const now = this.#now();
+    const all = this.#snap.instances;
+    const rf = this.#cfg.replicationFactor;
+    const healthy: InstanceDesc[] = [];
+    const unhealthy: InstanceDesc[] = [];
+    for (const i of all) (op.isHealthyState(i.state) && heartbeatFresh(i, this.#cfg.heartbeatTimeout, now) ? healthy : unhealthy).push(i);
+    if (this.#cfg.zoneAwarenessEnabled && this.#snap.zones.length > 0) {
+      const failedZones = new Set(unhealthy.map((i) => i.zone));
+      const tolerated = quorum(Math.min(this.#snap.zones.length, rf)) - 1;
+      if (failedZones.size > tolerated) {
+        // In zone-aware replication a zone is a replica: report zones.
+        const zones = Math.min(this.#snap.zones.length, rf);
+        throw new TooFewHealthyInstancesError(zones - tolerated, this.#snap.zones.length - failedZones.size, unhealthy.map((i) => i.id));
+      }
+      return { instances: healthy.filter((i) => !failedZones.has(i.zone)), maxErrors: 0 };
+    }
+    const needed = Math.max(all.length, rf) - Math.floor(rf / 2);
+    if (healthy.length < needed) throw new TooFewHealthyInstancesError(needed, healthy.length, unhealthy.map((i) => i.id));
+    return { instances: healthy, maxErrors: healthy.length - needed };
   }
 
   replicationFactor(): number {

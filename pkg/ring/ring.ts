@@ -129,6 +129,10 @@ export class Ring implements ReadRing {
     return this.#view.getAllHealthy(op);
   }
 
+  getReplicationSetForOperation(op: Operation): ReplicationSet {
+    return this.#view.getReplicationSetForOperation(op);
+  }
+
   replicationFactor(): number {
     return this.#cfg.replicationFactor;
   }

@@ -1,0 +1,355 @@
+// Faults in a real microservices cluster (integration/e2e/cluster.ts): an ingester killed under
+// load, a rolling restart with transfer, flushed blocks answering after every ingester lost its
+// disk, and etcd going away and coming back. Every scenario writes a bounded load, remembers what
+// the distributors acknowledged and checks, through both queriers, that none of it is lost; each
+// leaves 3 ACTIVE ingesters for the next. One tenant per scenario keeps their data apart.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { rm } from 'node:fs/promises';
+import { gunzipSync } from 'node:zlib';
+import { credentials } from '@grpc/grpc-js';
+import type { ServiceError } from '@grpc/grpc-js';
+import { IngesterClient } from '../../pkg/generated/myelin/ingester.js';
+import type { QueryResponse } from '../../pkg/generated/myelin/ingester.js';
+import { LabelMatcher_Type } from '../../pkg/generated/prometheus/types.js';
+import { tenantMetadata } from '../../pkg/tenant/index.js';
+import { Cluster, remoteWriteBody, withLogsOnFailure } from '../e2e/cluster.js';
+import type { MyelinProcess } from '../e2e/cluster.js';
+import { waitUntil } from '../e2e/process.js';
+
+const SERIES = 20;
+const STEP_MS = 1000;
+
+let cluster: Cluster;
+
+before(async () => {
+  cluster = await Cluster.start();
+});
+
+after(async () => {
+  await cluster?.stop();
+});
+
+/**
+ * One writer: request n carries one sample per series, `value n` at `t0 + n × 1s` (timestamps
+ * apart from the wall clock so a range query with a 1s step lands on every sample), sent in turn
+ * to each running distributor, one request at a time. It stops at `max` requests or at stop().
+ */
+class Writer {
+  readonly tenant: string;
+  readonly metric: string;
+  readonly t0: number;
+  /** Request numbers the distributor answered 200, with the time of the answer. */
+  readonly acked: { n: number; at: number }[] = [];
+  readonly failures: { n: number; at: number; status: number; body: string }[] = [];
+  sent = 0;
+  #stop = false;
+  #gate: Promise<void> | undefined;
+  #open: (() => void) | undefined;
+  #parked: (() => void) | undefined;
+  readonly done: Promise<void>;
+
+  constructor(tenant: string, metric: string, max: number, gapMs = 3) {
+    this.tenant = tenant;
+    this.metric = metric;
+    // 30 minutes back leaves room for 1800 requests before the timestamps pass the wall clock.
+    this.t0 = Math.floor(Date.now() / 1000) * 1000 - 30 * 60_000;
+    assert.ok(max <= 1800, 'BUG: writer would write into the future');
+    this.done = this.#run(max, gapMs);
+  }
+
+  ts(n: number): number {
+    return this.t0 + n * STEP_MS;
+  }
+
+  async #run(max: number, gapMs: number): Promise<void> {
+    for (let n = 0; n < max && !this.#stop; n++) {
+      if (this.#gate !== undefined) {
+        this.#parked?.();
+        await this.#gate;
+      }
+      const body = remoteWriteBody(Array.from({ length: SERIES }, (_, i) => ({ labels: { __name__: this.metric, s: String(i) }, samples: [[this.ts(n), n]] })));
+      this.sent = n + 1;
+      let status: number;
+      let text = '';
+      try {
+        const res = await cluster.push(this.tenant, body);
+        status = res.status;
+        text = await res.text();
+      } catch (err) {
+        status = 0;
+        text = String(err);
+      }
+      if (status === 200) this.acked.push({ n, at: Date.now() });
+      else this.failures.push({ n, at: Date.now(), status, body: text });
+      await new Promise((r) => setTimeout(r, gapMs));
+    }
+  }
+
+  /** Waits until `k` more requests were acknowledged. */
+  async progress(k: number): Promise<void> {
+    const target = this.acked.length + k;
+    await waitUntil(() => this.acked.length >= target, { what: `${k} more acknowledged writes of ${this.tenant}`, timeoutMs: 20_000 });
+  }
+
+  /** Holds the writer before its next request; resolves once no request of it is in flight. */
+  async pause(): Promise<void> {
+    const parked = new Promise<void>((resolve) => (this.#parked = resolve));
+    this.#gate = new Promise<void>((resolve) => (this.#open = resolve));
+    await Promise.race([parked, this.done]);
+  }
+
+  resume(): void {
+    this.#gate = undefined;
+    this.#parked = undefined;
+    this.#open?.();
+  }
+
+  async stop(): Promise<void> {
+    this.#stop = true;
+    await this.done;
+  }
+
+  /** Every request answered 200 since request `from` (none failed). */
+  assertNoFailures(what: string): void {
+    assert.deepEqual(this.failures.map((f) => `#${f.n}: ${f.status} ${f.body}`), [], `${this.tenant}: writes failed ${what}`);
+  }
+}
+
+type Matrix = { metric: Record<string, string>; values: [number, string][] }[];
+
+async function queryMatrix(q: MyelinProcess, tenant: string, path: string, params: Record<string, string>): Promise<Matrix> {
+  const res = await cluster.query(tenant, path, params, q);
+  const text = await res.text();
+  assert.equal(res.status, 200, `${q.name} ${path} ${JSON.stringify(params)}: ${text}`);
+  const body = JSON.parse(text) as { data: { resultType: string; result: Matrix } };
+  assert.equal(body.data.resultType, 'matrix');
+  return body.data.result;
+}
+
+/**
+ * Asserts, through every querier, with an instant query of a range vector (the raw samples) and a
+ * range query with a 1s step (one point per sample), that every series holds exactly the
+ * acknowledged samples with their values, nothing twice. Callers first assert that no write
+ * failed: a refused request may have reached some replicas.
+ */
+async function assertComplete(w: Writer): Promise<void> {
+  const acked = new Set(w.acked.map((a) => a.n));
+  const last = w.sent - 1;
+  const window = `${Math.ceil((last + 1) * STEP_MS / 1000) + 1}s`;
+  for (const q of cluster.queriers) {
+    const raw = await queryMatrix(q, w.tenant, '/api/v1/query', { query: `${w.metric}[${window}]`, time: String(w.ts(last) / 1000) });
+    const ranged = await queryMatrix(q, w.tenant, '/api/v1/query_range', {
+      query: w.metric, start: String(w.t0 / 1000), end: String(w.ts(last) / 1000), step: '1s',
+    });
+    for (const [kind, result] of [['instant', raw], ['range', ranged]] as const) {
+      assert.equal(result.length, SERIES, `${q.name} ${kind}: series`);
+      for (const s of result) {
+        const seen = new Set<number>();
+        for (const [t, v] of s.values) {
+          const n = Math.round((t * 1000 - w.t0) / STEP_MS);
+          if (kind === 'instant') {
+            assert.equal(t * 1000, w.ts(n), `${q.name} ${kind} series ${s.metric.s}: a sample off the grid at ${t}`);
+            assert.ok(!seen.has(n), `${q.name} ${kind} series ${s.metric.s}: sample ${n} twice`);
+            assert.ok(n >= 0 && n <= last, `${q.name} ${kind} series ${s.metric.s}: a sample never sent at ${t}`);
+            assert.equal(Number(v), n, `${q.name} ${kind} series ${s.metric.s}: value at ${t}`);
+          } else if (acked.has(n)) {
+            // Range points at the timestamp of a sample take that sample.
+            assert.equal(Number(v), n, `${q.name} ${kind} series ${s.metric.s}: value at step ${n}`);
+          }
+          seen.add(n);
+        }
+        const missing = [...acked].filter((n) => !seen.has(n));
+        assert.deepEqual(missing, [], `${q.name} ${kind} series ${s.metric.s}: acknowledged samples missing`);
+        assert.equal(seen.size, acked.size, `${q.name} ${kind} series ${s.metric.s}: samples that were not acknowledged`);
+      }
+    }
+  }
+}
+
+/** The sample values (request numbers) of each series of `metric` in one ingester, asked over gRPC. */
+function ingesterSamples(ing: MyelinProcess, tenant: string, metricName: string): Promise<Map<string, Set<number>>> {
+  const c = new IngesterClient(`127.0.0.1:${ing.grpc}`, credentials.createInsecure());
+  return new Promise<Map<string, Set<number>>>((resolve, reject) => c.query(
+    { startTimestampMs: 0, endTimestampMs: Date.now() + 3_600_000, matchers: [{ type: LabelMatcher_Type.EQ, name: '__name__', value: metricName }], streamSamples: false },
+    tenantMetadata(tenant),
+    (err: ServiceError | null, res?: QueryResponse) => {
+      if (err) return reject(err);
+      const out = new Map<string, Set<number>>();
+      for (const ts of (res as QueryResponse).timeseries) {
+        const s = ts.labels.find((l) => l.name === 's')?.value ?? '';
+        out.set(s, new Set(ts.samples.map((x) => x.value)));
+      }
+      resolve(out);
+    },
+  )).finally(() => c.close());
+}
+
+/** The object names of the bucket under `prefix`, from the GCS emulator's JSON API. */
+async function bucketObjects(prefix: string): Promise<string[]> {
+  const res = await fetch(`${cluster.gcs.endpoint}/storage/v1/b/myelin-e2e/o?prefix=${encodeURIComponent(prefix)}&maxResults=100000`);
+  assert.equal(res.status, 200);
+  return (((await res.json()) as { items?: { name: string }[] }).items ?? []).map((i) => i.name);
+}
+
+test('an ingester killed with SIGKILL under load: writes and queries go on, its WAL brings it back', { timeout: 90_000 }, () => withLogsOnFailure(cluster, async () => {
+  const victim = cluster.ingesters[0];
+  const seen = async (): Promise<number> =>
+    await victim.metric('myelin_ingester_ingested_samples_total') + await victim.metric('myelin_ingester_ingested_samples_failures_total');
+  const seenBefore = await seen();
+  // Refused at append, or dropped at commit when a concurrent push of the same series committed a
+  // newer sample first (Prometheus does the same): the head counts both.
+  const refusedBefore = await victim.metric('myelin_tsdb_head_rejected_samples_total');
+  const w = new Writer('kill', 'fault_kill', 1500);
+  await w.progress(100);
+  // What the victim itself holds: with RF=3 on three ingesters every request reaches it, so once
+  // the writer is paused and the victim has answered every request, its head is settled. The
+  // distributors answer at quorum, so a lagging replica may miss a sample the others took, but
+  // only by refusing it, never silently; and what it holds, its WAL must bring back.
+  await w.pause();
+  await waitUntil(async () => await seen() - seenBefore === w.sent * SERIES, { what: 'the victim answered every request', timeoutMs: 10_000 });
+  const held = await ingesterSamples(victim, 'kill', 'fault_kill');
+  assert.equal(held.size, SERIES);
+  const refused = await victim.metric('myelin_tsdb_head_rejected_samples_total') - refusedBefore;
+  const ackedAtPause = w.acked.map((a) => a.n);
+  let missingAtPause = 0;
+  for (let i = 0; i < SERIES; i++) missingAtPause += ackedAtPause.filter((n) => !(held.get(String(i))?.has(n) ?? false)).length;
+  assert.ok(missingAtPause <= refused, `the victim lacks ${missingAtPause} acknowledged samples but refused only ${refused}`);
+  w.resume();
+  await w.progress(50);
+  const sentBeforeKill = w.sent;
+  await victim.stop('SIGKILL');
+  await w.progress(150);
+  await w.stop();
+  // Quorum 2 of 3: losing one replica never fails a write.
+  w.assertNoFailures('while one of three ingesters was down');
+  assert.ok(w.sent - sentBeforeKill >= 150, 'writes went on after the kill');
+  await assertComplete(w);
+
+  await victim.start();
+  await cluster.waitIngesterRing(3);
+  assert.ok(await victim.metric('myelin_tsdb_head_series') >= SERIES, 'the replayed head holds the series');
+  const got = await ingesterSamples(victim, 'kill', 'fault_kill');
+  assert.equal(got.size, SERIES, 'series replayed from the WAL');
+  for (const [s, values] of got) {
+    const lost = [...(held.get(s) ?? [])].filter((n) => !values.has(n));
+    assert.deepEqual(lost, [], `series ${s}: acknowledged by the victim, missing after its WAL replay`);
+    assert.ok([...values].every((n) => n < sentBeforeKill), `series ${s}: a sample written while it was down`);
+  }
+  // And the cluster takes writes and answers with it back.
+  const w2 = new Writer('kill', 'fault_kill_after', 50);
+  await w2.done;
+  w2.assertNoFailures('after the restart');
+  await assertComplete(w2);
+}));
+
+test('rolling restart of the three ingesters with transfer: nothing acknowledged is lost, nothing flushed', { timeout: 120_000 }, () => withLogsOnFailure(cluster, async () => {
+  const w = new Writer('rolling', 'fault_rolling', 1800);
+  await w.progress(50);
+  for (let k = 0; k < 3; k++) {
+    const old = cluster.ingesters[k];
+    const next = await cluster.newProcess('ingester', `ingester-${k + 1}-r`, ['-ingester.join-after=60s']);
+    // /ready is ACTIVE only; a PENDING joiner is waited for in the ring instead.
+    const starting = next.start();
+    await waitUntil(async () => (await old.ring('/ingester/ring')).some((i) => i.id === next.name && i.state === 'PENDING'),
+      { what: `${next.name} PENDING in ${old.name}'s ring`, timeoutMs: 20_000, intervalMs: 100 });
+    await old.stop('SIGTERM');
+    assert.equal(old.exitCode, 0, `${old.name} exit code`);
+    await starting;
+    cluster.ingesters[k] = next;
+    assert.equal(await next.metric('myelin_ingester_transfers_total', { direction: 'received', outcome: 'success' }), 1, `${next.name} received a transfer`);
+    assert.ok(await next.metric('myelin_ingester_transferred_series_total', { direction: 'received' }) >= SERIES, `${next.name} received the series`);
+    await cluster.waitIngesterRing(3);
+    await w.progress(30);
+  }
+  await w.stop();
+  // A LEAVING ingester refuses writes; the two others make the quorum.
+  w.assertNoFailures('during the rolling restart');
+  await assertComplete(w);
+  assert.deepEqual(await bucketObjects('rolling/'), [], 'transfers, no flush: no block of the tenant in the bucket');
+}));
+
+test('flushed blocks answer, exactly, after every ingester lost its disk', { timeout: 120_000 }, () => withLogsOnFailure(cluster, async () => {
+  const w = new Writer('flush', 'fault_flush', 300);
+  await w.done;
+  w.assertNoFailures('to a whole cluster');
+  for (const ing of cluster.ingesters) {
+    const res = await fetch(ing.url('/ingester/flush?wait=true'), { method: 'POST' });
+    assert.equal(res.status, 204, `${ing.name} /ingester/flush`);
+  }
+  // RF=3: each ingester shipped its own copy of the tenant's data.
+  const blocks = (await bucketObjects('flush/')).filter((n) => n.endsWith('/meta.json')).map((n) => n.split('/')[1]);
+  assert.equal(blocks.length, 3, `one block per ingester: ${blocks.join(', ')}`);
+  // The compactor lists them in the bucket index, then the store-gateways (RF 3 of 2: both) load them.
+  await waitUntil(async () => {
+    const res = await fetch(`${cluster.gcs.endpoint}/storage/v1/b/myelin-e2e/o/${encodeURIComponent('flush/bucket-index.json.gz')}?alt=media`);
+    if (res.status !== 200) return false;
+    const idx = JSON.parse(gunzipSync(Buffer.from(await res.arrayBuffer())).toString()) as { blocks: { block_id: string }[] };
+    return blocks.every((b) => idx.blocks.some((x) => x.block_id === b));
+  }, { what: 'the flushed blocks in the bucket index', timeoutMs: 20_000, intervalMs: 200 });
+  const allBlocks = (await bucketObjects('')).filter((n) => n.endsWith('/meta.json')).length;
+  await waitUntil(async () => {
+    for (const sg of cluster.storeGateways) if (await sg.metric('myelin_bucket_store_blocks_loaded') < allBlocks) return false;
+    return true;
+  }, { what: `every store-gateway holding the ${allBlocks} blocks`, timeoutMs: 20_000, intervalMs: 200 });
+
+  // Every ingester dies and loses its disk (WAL, local blocks, tokens file): only the bucket has the data.
+  await Promise.all(cluster.ingesters.map((ing) => ing.stop('SIGKILL')));
+  await Promise.all(cluster.ingesters.map((ing) => rm(ing.dataDir, { recursive: true, force: true })));
+  await Promise.all(cluster.ingesters.map((ing) => ing.start()));
+  await cluster.waitIngesterRing(3);
+  for (const ing of cluster.ingesters) assert.equal((await ingesterSamples(ing, 'flush', 'fault_flush')).size, 0, `${ing.name} starts empty`);
+  // Three copies of every sample in three blocks, each answered once.
+  await assertComplete(w);
+}));
+
+/** Each running ingester as `viewer` sees it on its ring page: id → last heartbeat (seconds) when ACTIVE and healthy. */
+async function activeHeartbeats(viewer: MyelinProcess): Promise<Map<string, number>> {
+  const res = await viewer.get('/ingester/ring', { accept: 'application/json' });
+  const page = (await res.json()) as { instances: { id: string; state: string; healthy: boolean; heartbeat_timestamp: number }[] };
+  return new Map(page.instances.filter((i) => i.state === 'ACTIVE' && i.healthy).map((i) => [i.id, i.heartbeat_timestamp]));
+}
+
+test('etcd stopped and restarted: writes and queries go on, the ring converges again', { timeout: 90_000 }, () => withLogsOnFailure(cluster, async () => {
+  const w = new Writer('etcd', 'fault_etcd', 1500);
+  await w.progress(50);
+  await cluster.etcd.stop();
+  const stoppedAt = Date.now();
+  const sentAtStop = w.sent;
+  // The distributors route on their last ring view; the ingesters' heartbeats (every 1s) fail and
+  // are retried. Several heartbeat periods and at least 200 requests pass without etcd.
+  const target = w.acked.length + 200;
+  await waitUntil(() => w.acked.length >= target && Date.now() - stoppedAt >= 4000, { what: 'writes without etcd', timeoutMs: 30_000, intervalMs: 50 });
+  w.assertNoFailures('while etcd was down');
+  assert.ok(w.sent - sentAtStop >= 200);
+  for (const p of cluster.all()) assert.ok(p.running, `${p.name} survived etcd going away`);
+  // The distributors' views are frozen at the outage, yet within the heartbeat timeout: healthy.
+  const stoppedSec = Math.floor(stoppedAt / 1000);
+  for (const d of cluster.distributors) {
+    const beats = await activeHeartbeats(d);
+    assert.equal(beats.size, 3, `${d.name} still routes to 3 ingesters`);
+    assert.ok([...beats.values()].every((t) => t <= stoppedSec + 1), `${d.name} saw a heartbeat while etcd was down`);
+  }
+  // Queries need no etcd either.
+  await w.pause();
+  await assertComplete(w);
+  w.resume();
+
+  const restartedSec = Math.floor(Date.now() / 1000);
+  await cluster.etcd.restart();
+  await cluster.waitIngesterRing(3);
+  // Converged: every process sees every ingester heartbeat after etcd came back.
+  const ids = cluster.ingesters.map((i) => i.name).sort();
+  await waitUntil(async () => {
+    for (const p of [...cluster.distributors, ...cluster.queriers, ...cluster.ingesters]) {
+      const beats = await activeHeartbeats(p);
+      if (![...beats.keys()].sort().every((id, k) => id === ids[k]) || beats.size !== 3) return false;
+      if ([...beats.values()].some((t) => t < restartedSec)) return false;
+    }
+    return true;
+  }, { what: 'fresh heartbeats of the 3 ingesters in every ring view', timeoutMs: 20_000, intervalMs: 200 });
+  await w.progress(100);
+  await w.stop();
+  w.assertNoFailures('after etcd came back');
+  await assertComplete(w);
+}));
