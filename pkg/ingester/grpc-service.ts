@@ -114,7 +114,11 @@ export function ingesterGrpcService(ing: Ingester, tenants: TenantResolver, tran
   };
 }
 
-const hints = (start: number, end: number, func = ''): SelectHints => ({ start, end, step: 0, func, range: 0, sortSeries: true });
+/**
+ * Select hints for a request's range. QueryStream does not sort (as Cortex): the querier groups
+ * the RF replicas of each series and sorts once after merging, so sorting here is wasted work.
+ */
+const hints = (start: number, end: number, func = '', sortSeries = true): SelectHints => ({ start, end, step: 0, func, range: 0, sortSeries });
 
 function parseMatchers(ms: Parameters<typeof matchersFromWire>[0]): Matcher[] {
   try {
@@ -202,7 +206,7 @@ async function streamQuery(ing: Ingester, tenant: string, call: ServerWritableSt
   const q = await db.chunkQuerier(req.startTimestampMs, req.endTimestampMs);
   try {
     const limit = ing.maxSeriesPerQuery(tenant);
-    const ss = q.select(hints(req.startTimestampMs, req.endTimestampMs), ...matchers);
+    const ss = q.select(hints(req.startTimestampMs, req.endTimestampMs, '', false), ...matchers);
     let batch: TimeSeriesChunk[] = [];
     let n = 0;
     while (await ss.next()) {
