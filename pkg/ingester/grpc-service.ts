@@ -1,9 +1,9 @@
 import { status } from '@grpc/grpc-js';
-import type { handleUnaryCall, Metadata, sendUnaryData, ServerReadableStream, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
-import { IngesterService } from '../generated/myelin/ingester.js';
+import type { handleServerStreamingCall, handleUnaryCall, Metadata, sendUnaryData, ServerReadableStream, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
+import { IngesterService, QueryStreamResponse } from '../generated/myelin/ingester.js';
 import type {
   Chunk, IngesterServer, WriteResponse, LabelNamesRequest, TransferChunksResponse, UserStatsRequest, UsersStatsResponse, LabelValuesRequest, MetricsForLabelMatchersRequest, QueryRequest,
-  QueryStreamResponse, TimeSeriesChunk,
+  TimeSeriesChunk,
 } from '../generated/myelin/ingester.js';
 import type { TimeSeries } from '../generated/prometheus/types.js';
 import type { Labels, Matcher } from '../model/labels/index.js';
@@ -12,7 +12,7 @@ import type { ChunkSeries, SelectHints } from '../storage/index.js';
 import { ValueType } from '../storage/index.js';
 import { orgIdFromMetadata } from '../tenant/index.js';
 import type { TenantResolver } from '../tenant/index.js';
-import { labelsToWire, matchersFromWire } from '../wire/index.js';
+import { QueryStreamWriter, labelsToWire, matchersFromWire } from '../wire/index.js';
 import type { Ingester } from './ingester.js';
 import { PushError } from './push-error.js';
 import type { TransferReceiver } from './transfer.js';
@@ -28,15 +28,20 @@ function failure(err: unknown): Fail {
 }
 
 /**
- * The ingester service definition with Push taking the request's bytes as they arrived: the
- * ingester decodes them into columns itself (pkg/wire) instead of ts-proto's object per sample.
+ * The ingester service definition with the hot calls on bytes: Push takes the request as it
+ * arrived (the ingester decodes it into columns itself, pkg/wire), and QueryStream sends messages
+ * it wrote itself (QueryStreamWriter) instead of ts-proto objects per series and label.
  */
 export const ingesterServiceDefinition = {
   ...IngesterService,
   push: { ...IngesterService.push, requestDeserialize: (b: Buffer): Buffer => b },
+  queryStream: { ...IngesterService.queryStream, responseSerialize: (b: Buffer): Buffer => b },
 };
 
-type IngesterHandlers = Omit<IngesterServer, 'push'> & { push: handleUnaryCall<Buffer, WriteResponse> };
+type IngesterHandlers = Omit<IngesterServer, 'push' | 'queryStream'> & {
+  push: handleUnaryCall<Buffer, WriteResponse>;
+  queryStream: handleServerStreamingCall<QueryRequest, Buffer>;
+};
 
 /** The ingester's gRPC service (proto/myelin/ingester.proto) over an Ingester; register it with ingesterServiceDefinition. */
 export function ingesterGrpcService(ing: Ingester, tenants: TenantResolver, transfer: TransferReceiver): IngesterHandlers {
@@ -58,7 +63,7 @@ export function ingesterGrpcService(ing: Ingester, tenants: TenantResolver, tran
       await ing.push(tenant, body);
       return {};
     }),
-    queryStream: (call: ServerWritableStream<QueryRequest, QueryStreamResponse>) => {
+    queryStream: (call: ServerWritableStream<QueryRequest, Buffer>) => {
       streamQuery(ing, tenantOf(call), call).catch((err: unknown) => {
         const f = failure(err);
         call.destroy(Object.assign(new Error(f.details), f));
@@ -161,16 +166,22 @@ async function forEachSeries(ing: Ingester, tenant: string, req: QueryRequest,
   }
 }
 
-/** A series' chunks as a TimeSeriesChunk message (copied: chunk views are only valid until the next one). */
-export function seriesChunkToWire(s: ChunkSeries, fromIngesterId: string, userId: string): TimeSeriesChunk {
-  const chunks: Chunk[] = [];
+/** A series' chunks, copied: chunk views are only valid until the iterator's next one. */
+function copiedChunks(s: ChunkSeries): { minT: number; maxT: number; encoding: number; bytes: Buffer }[] {
+  const out: { minT: number; maxT: number; encoding: number; bytes: Buffer }[] = [];
   const it = s.chunks();
   while (it.next()) {
     const c = it.at();
-    chunks.push({ startTimestampMs: c.minT, endTimestampMs: c.maxT, encoding: c.encoding, data: Buffer.from(c.bytes) });
+    out.push({ minT: c.minT, maxT: c.maxT, encoding: c.encoding, bytes: Buffer.from(c.bytes) });
   }
   const err = it.err();
   if (err !== undefined) throw new Error(`read chunks of ${s.labels.toString()}`, { cause: err });
+  return out;
+}
+
+/** A series' chunks as a TimeSeriesChunk message (transfers). */
+export function seriesChunkToWire(s: ChunkSeries, fromIngesterId: string, userId: string): TimeSeriesChunk {
+  const chunks: Chunk[] = copiedChunks(s).map((c) => ({ startTimestampMs: c.minT, endTimestampMs: c.maxT, encoding: c.encoding, data: c.bytes }));
   return { fromIngesterId, userId, labels: labelsToWire(s.labels), chunks };
 }
 
@@ -179,21 +190,22 @@ function seriesLimitError(limit: number): PushError {
 }
 
 /** QueryStream: batches of series as raw chunks (default) or samples, honouring back-pressure. */
-async function streamQuery(ing: Ingester, tenant: string, call: ServerWritableStream<QueryRequest, QueryStreamResponse>): Promise<void> {
+async function streamQuery(ing: Ingester, tenant: string, call: ServerWritableStream<QueryRequest, Buffer>): Promise<void> {
   const req = call.request;
-  const send = async (msg: QueryStreamResponse) => {
+  const send = async (msg: Buffer) => {
     if (!call.write(msg)) await new Promise((resolve) => call.once('drain', resolve));
   };
   if (req.streamSamples) {
     let batch: TimeSeries[] = [];
+    const sendBatch = () => send(Buffer.from(QueryStreamResponse.encode({ chunkseries: [], timeseries: batch }).finish()));
     await forEachSeries(ing, tenant, req, async (ls, samples) => {
       batch.push({ labels: labelsToWire(ls), samples, exemplars: [] });
       if (batch.length >= seriesPerBatch) {
-        await send({ chunkseries: [], timeseries: batch });
+        await sendBatch();
         batch = [];
       }
     });
-    if (batch.length > 0) await send({ chunkseries: [], timeseries: batch });
+    if (batch.length > 0) await sendBatch();
     call.end();
     return;
   }
@@ -207,18 +219,16 @@ async function streamQuery(ing: Ingester, tenant: string, call: ServerWritableSt
   try {
     const limit = ing.maxSeriesPerQuery(tenant);
     const ss = q.select(hints(req.startTimestampMs, req.endTimestampMs, '', false), ...matchers);
-    let batch: TimeSeriesChunk[] = [];
+    const w = new QueryStreamWriter(ing.lifecycler.id, tenant);
     let n = 0;
     while (await ss.next()) {
       if (limit > 0 && ++n > limit) throw seriesLimitError(limit);
-      batch.push(seriesChunkToWire(ss.at(), ing.lifecycler.id, tenant));
-      if (batch.length >= seriesPerBatch) {
-        await send({ chunkseries: batch, timeseries: [] });
-        batch = [];
-      }
+      const s = ss.at();
+      w.add(s.labels, copiedChunks(s));
+      if (w.count >= seriesPerBatch) await send(w.finish());
     }
     if (ss.err() !== undefined) throw ss.err();
-    if (batch.length > 0) await send({ chunkseries: batch, timeseries: [] });
+    if (w.count > 0) await send(w.finish());
     call.end();
   } finally {
     await q.close();

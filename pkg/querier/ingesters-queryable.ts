@@ -1,5 +1,6 @@
 import type { ServiceError } from '@grpc/grpc-js';
-import type { LabelNamesResponse, LabelValuesResponse, MetricsMetadataResponse, QueryStreamResponse } from '../generated/myelin/ingester.js';
+import { IngesterService, QueryRequest } from '../generated/myelin/ingester.js';
+import type { LabelNamesResponse, LabelValuesResponse, MetricsMetadataResponse } from '../generated/myelin/ingester.js';
 import { metricMetadata_MetricTypeToJSON } from '../generated/prometheus/types.js';
 import type { IngesterConn } from '../ingester/client/index.js';
 import { Labels } from '../model/labels/index.js';
@@ -10,7 +11,7 @@ import { lazySeriesSet, mergeLabelLists } from '../storage/index.js';
 import type { ChunkSeries, LabelHints, Querier, Queryable, SelectHints, Series, SeriesSet } from '../storage/index.js';
 import { BlockChunkSeries, BlockSeries, mergeOverlappingChunks } from '../tsdb/block/index.js';
 import { tenantMetadata } from '../tenant/index.js';
-import { labelsFromWire, matchersToWire } from '../wire/index.js';
+import { QueryStreamReader, matchersToWire } from '../wire/index.js';
 
 export interface IngestersQueryableDeps {
   ring: ReadRing;
@@ -124,23 +125,28 @@ function unary<T>(fn: (cb: (err: ServiceError | null, v?: T) => void) => void): 
   return new Promise((resolve, reject) => fn((err, v) => (err ? reject(err) : resolve(v as T))));
 }
 
-/** The chunk series one ingester holds for a query. */
+/** The chunk series one ingester holds for a query (QueryStream, read with pkg/wire's QueryStreamReader). */
 function queryStream(conn: IngesterConn, tenant: string, start: number, end: number, matchers: Matcher[], deadline: number): Promise<ChunkSeries[]> {
   return new Promise((resolve, reject) => {
     const out: ChunkSeries[] = [];
-    const call = conn.client.queryStream({ startTimestampMs: start, endTimestampMs: end, matchers: matchersToWire(matchers), streamSamples: false },
-      tenantMetadata(tenant), { deadline });
-    call.on('data', (msg: QueryStreamResponse) => {
-      for (const cs of msg.chunkseries) {
-        const labels = labelsFromWire(cs.labels);
-        out.push(new BlockChunkSeries(labels, cs.chunks.map((c) => c.startTimestampMs), cs.chunks.map((c) => c.endTimestampMs),
-          cs.chunks.map((c) => c.encoding), cs.chunks.map((c) => c.data)));
+    const reader = new QueryStreamReader();
+    const req: QueryRequest = { startTimestampMs: start, endTimestampMs: end, matchers: matchersToWire(matchers), streamSamples: false };
+    const call = conn.client.makeServerStreamRequest(IngesterService.queryStream.path, encodeQueryRequest, rawMessage, req, tenantMetadata(tenant), { deadline });
+    call.on('data', (msg: Buffer) => {
+      try {
+        for (const s of reader.read(msg)) out.push(new BlockChunkSeries(Labels.fromPairs(s.pairs), s.minTs, s.maxTs, s.encodings, s.data));
+      } catch (err) {
+        call.cancel();
+        reject(new Error(`read QueryStream of ingester ${conn.addr}`, { cause: err }));
       }
     });
     call.on('error', reject);
     call.on('end', () => resolve(out));
   });
 }
+
+const encodeQueryRequest = (r: QueryRequest): Buffer => Buffer.from(QueryRequest.encode(r).finish());
+const rawMessage = (b: Buffer): Buffer => b;
 
 /** Groups the replicas of each series, merges their chunks, and returns the series in label order. */
 function mergeReplicas(all: ChunkSeries[], mint: number, maxt: number): Series[] {

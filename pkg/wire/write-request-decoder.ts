@@ -12,23 +12,14 @@
 // (tag + length + body), so a request for a subset can be cut from the original bytes
 // (write-request-encoder.ts) without encoding anything again. Exemplars and histograms are not
 // decoded; they travel inside those byte ranges.
-import { isUtf8 } from 'node:buffer';
 import { WireError, WireErrorCode } from './errors.js';
+import { StringSlots } from './string-slots.js';
 
 export interface MetadataEntry {
   type: number;
   metricFamilyName: string;
   help: string;
   unit: string;
-}
-
-/**
- * Buffer's native string slicers, which `toString(encoding, from, to)` calls after checks and an
- * encoding switch; present on every Buffer since Node 0.x, but missing from @types/node.
- */
-interface SliceBuffer extends Buffer {
-  latin1Slice(from: number, to: number): string;
-  utf8Slice(from: number, to: number): string;
 }
 
 /** Label positions whose last name and value are remembered (two slots per position). */
@@ -64,10 +55,7 @@ export class WriteRequestDecoder {
   metadataTo: number[] = [];
   #pos = 0;
   #labels = 0;
-  readonly #cacheBuf: (Buffer | undefined)[] = new Array<Buffer | undefined>(cacheSlots).fill(undefined);
-  readonly #cacheFrom = new Uint32Array(cacheSlots);
-  readonly #cacheTo = new Uint32Array(cacheSlots);
-  readonly #cacheStr: string[] = new Array<string>(cacheSlots).fill('');
+  readonly #strings = new StringSlots(cacheSlots);
   #samples = 0;
 
   /** Total samples decoded by the last call. */
@@ -145,45 +133,12 @@ export class WriteRequestDecoder {
     this.#labels++;
   }
 
-  /**
-   * Reads a string field. Consecutive series of a request mostly repeat the names and many
-   * values of the previous series at the same label position (same metric family, same target),
-   * so the bytes are first compared with the string read at that slot last time, and that string
-   * is reused when they match: no allocation, and equal strings share one copy.
-   */
+  /** Reads a string field; label strings go through the slot of their position (see StringSlots). */
   #cachedString(end: number, slot: number): string {
     const to = this.#lengthEnd(end);
     const from = this.#pos;
     this.#pos = to;
-    const buf = this.buf;
-    const len = to - from;
-    if (slot < cacheSlots) {
-      const at = this.#cacheFrom[slot];
-      if (this.#cacheBuf[slot] === buf && this.#cacheTo[slot] - at === len) {
-        let k = 0;
-        while (k < len && buf[at + k] === buf[from + k]) k++;
-        if (k === len) return this.#cacheStr[slot];
-      }
-    }
-    // Slot `cacheSlots` and above: read without caching (metadata, labels past the cache).
-    let ascii = true;
-    for (let k = from; k < to; k++) {
-      if (buf[k] >= 0x80) {
-        ascii = false;
-        break;
-      }
-    }
-    if (!ascii && !isUtf8(buf.subarray(from, to))) {
-      throw new WireError(WireErrorCode.BadProtobuf, 'invalid protobuf: string field is not valid UTF-8');
-    }
-    const s = ascii ? (buf as SliceBuffer).latin1Slice(from, to) : (buf as SliceBuffer).utf8Slice(from, to);
-    if (slot < cacheSlots) {
-      this.#cacheBuf[slot] = buf;
-      this.#cacheFrom[slot] = from;
-      this.#cacheTo[slot] = to;
-      this.#cacheStr[slot] = s;
-    }
-    return s;
+    return this.#strings.read(this.buf, from, to, slot);
   }
 
   #sample(end: number): void {
