@@ -11,6 +11,8 @@
 import type { Labels } from '../model/labels/index.js';
 import { WireError, WireErrorCode } from './errors.js';
 import { StringSlots } from './string-slots.js';
+import { uvarintSize } from '../tsdb/encoding/index.js';
+import { lengthDelimitedLen, writeVarint } from './varint.js';
 
 /** One chunk series as read from a message; `data` are views into the message's buffer. */
 export interface WireChunkSeries {
@@ -56,14 +58,14 @@ export class QueryStreamWriter {
       const n = this.#bytes(name);
       const v = this.#bytes(value);
       ls.push(n, v);
-      body += lengthDelimited(stringField(n.length) + stringField(v.length));
+      body += lengthDelimitedLen(stringField(n.length) + stringField(v.length));
     });
     const cs = chunks.map((c) => ({ minT: c.minT, maxT: c.maxT, encoding: c.encoding, data: c.bytes }));
-    for (const c of cs) body += lengthDelimited(chunkBodyLen(c));
+    for (const c of cs) body += lengthDelimitedLen(chunkBodyLen(c));
     this.#labels.push(ls);
     this.#chunks.push(cs);
     this.#bodyLens.push(body);
-    this.#size += lengthDelimited(body);
+    this.#size += lengthDelimitedLen(body);
   }
 
   /** The QueryStreamResponse holding every series added since the last call; starts a new one. */
@@ -259,41 +261,18 @@ function truncated(): WireError {
   return new WireError(WireErrorCode.BadProtobuf, 'invalid protobuf: QueryStreamResponse is truncated');
 }
 
-function varintLen(v: number): number {
-  let n = 1;
-  while (v >= 128) {
-    v = Math.floor(v / 128);
-    n++;
-  }
-  return n;
-}
-
-/** Bytes of a length-delimited field of `len` body bytes with a one-byte tag. */
-function lengthDelimited(len: number): number {
-  return 1 + varintLen(len) + len;
-}
-
 /** A string or bytes field; proto3 leaves empty ones out. */
 function stringField(len: number): number {
-  return len === 0 ? 0 : lengthDelimited(len);
+  return len === 0 ? 0 : lengthDelimitedLen(len);
 }
 
 function int64Len(v: number): number {
-  return v < 0 ? 10 : varintLen(v);
+  return v < 0 ? 10 : uvarintSize(v);
 }
 
 function chunkBodyLen(c: { minT: number; maxT: number; encoding: number; data: Uint8Array }): number {
   return (c.minT !== 0 ? 1 + int64Len(c.minT) : 0) + (c.maxT !== 0 ? 1 + int64Len(c.maxT) : 0)
     + (c.encoding !== 0 ? 1 + int64Len(c.encoding) : 0) + stringField(c.data.length);
-}
-
-function writeVarint(out: Buffer, p: number, v: number): number {
-  while (v >= 128) {
-    out[p++] = (v % 128) | 0x80;
-    v = Math.floor(v / 128);
-  }
-  out[p++] = v;
-  return p;
 }
 
 function writeInt64(out: Buffer, p: number, v: number): number {

@@ -3,6 +3,8 @@
 // body) of any requests is itself a valid WriteRequest: a per-ingester request is assembled by
 // copying the ranges of the series that ingester owns, with no decoding or encoding of samples.
 
+import { lengthDelimitedLen, writeVarint } from './varint.js';
+
 /** Collects byte ranges (of any buffers) and concatenates them into one request. */
 export class RequestAssembler {
   #bufs: Uint8Array[] = [];
@@ -52,7 +54,7 @@ export function rewriteSeriesLabels(
   let labelsLen = 0;
   for (let i = lFrom; i < lTo; i++) {
     if (names[i] === skip) continue;
-    labelsLen += fieldLen(labelBodyLen(names[i], values[i]));
+    labelsLen += lengthDelimitedLen(labelBodyLen(names[i], values[i]));
   }
   // Skip the series' own tag and length to reach its body.
   let p = from + 1;
@@ -71,7 +73,7 @@ export function rewriteSeriesLabels(
     }
   }
   const bodyLen = labelsLen + restLen;
-  const out = Buffer.allocUnsafe(fieldLen(bodyLen));
+  const out = Buffer.allocUnsafe(lengthDelimitedLen(bodyLen));
   let at = 0;
   out[at++] = 10;
   at = writeVarint(out, at, bodyLen);
@@ -82,7 +84,7 @@ export function rewriteSeriesLabels(
     const nl = Buffer.byteLength(n);
     const vl = Buffer.byteLength(v);
     out[at++] = 10;
-    at = writeVarint(out, at, fieldLen(nl) + fieldLen(vl));
+    at = writeVarint(out, at, lengthDelimitedLen(nl) + lengthDelimitedLen(vl));
     out[at++] = 10;
     at = writeVarint(out, at, nl);
     at += out.write(n, at);
@@ -95,30 +97,7 @@ export function rewriteSeriesLabels(
 }
 
 function labelBodyLen(n: string, v: string): number {
-  return fieldLen(Buffer.byteLength(n)) + fieldLen(Buffer.byteLength(v));
-}
-
-/** Length of a length-delimited field with a one-byte tag and a body of `len` bytes. */
-function fieldLen(len: number): number {
-  return 1 + varintLen(len) + len;
-}
-
-function varintLen(x: number): number {
-  let n = 1;
-  while (x >= 0x80) {
-    x = Math.floor(x / 128);
-    n++;
-  }
-  return n;
-}
-
-function writeVarint(out: Buffer, at: number, x: number): number {
-  while (x >= 0x80) {
-    out[at++] = (x & 0x7f) | 0x80;
-    x = Math.floor(x / 128);
-  }
-  out[at++] = x;
-  return at;
+  return lengthDelimitedLen(Buffer.byteLength(n)) + lengthDelimitedLen(Buffer.byteLength(v));
 }
 
 // The ranges given to rewriteSeriesLabels were validated by the decoder, so these readers need
