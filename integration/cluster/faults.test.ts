@@ -223,8 +223,11 @@ test('an ingester killed with SIGKILL under load: writes and queries go on, its 
   await victim.stop('SIGKILL');
   await w.progress(150);
   await w.stop();
-  // Quorum 2 of 3: losing one replica never fails a write.
+  // Quorum 2 of 3: losing one replica never fails a write, though the distributors kept trying it.
   w.assertNoFailures('while one of three ingesters was down');
+  let triedVictim = 0;
+  for (const d of cluster.distributors) triedVictim += await d.metric('myelin_distributor_ingester_append_failures_total', { ingester: `127.0.0.1:${victim.grpc}` });
+  assert.ok(triedVictim > 0, 'the distributors sent to the dead ingester and got failures');
   assert.ok(w.sent - sentBeforeKill >= 150, 'writes went on after the kill');
   await assertComplete(w);
 
