@@ -199,20 +199,21 @@ test('an ingester killed with SIGKILL under load: writes and queries go on, its 
   const seen = async (): Promise<number> =>
     await victim.metric('myelin_ingester_ingested_samples_total') + await victim.metric('myelin_ingester_ingested_samples_failures_total');
   const seenBefore = await seen();
-  // Refused at append, or dropped at commit when a concurrent push of the same series committed a
-  // newer sample first (Prometheus does the same): the head counts both.
-  const refusedBefore = await victim.metric('myelin_tsdb_head_rejected_samples_total');
+  // What the victim answered as refused to the distributors (at append, or at commit when a
+  // concurrent push of the same series had committed a newer sample).
+  const refusedBefore = await victim.metric('myelin_ingester_ingested_samples_failures_total');
   const w = new Writer('kill', 'fault_kill', 1500);
   await w.progress(100);
   // What the victim itself holds: with RF=3 on three ingesters every request reaches it, so once
   // the writer is paused and the victim has answered every request, its head is settled. The
-  // distributors answer at quorum, so a lagging replica may miss a sample the others took, but
-  // only by refusing it, never silently; and what it holds, its WAL must bring back.
+  // distributors answer at quorum, so a lagging replica may miss a sample the others took (it sees
+  // request n after n+1 from the other distributor), but only by refusing it, never after
+  // acknowledging it; and what it holds, its WAL must bring back.
   await w.pause();
   await waitUntil(async () => await seen() - seenBefore === w.sent * SERIES, { what: 'the victim answered every request', timeoutMs: 10_000 });
   const held = await ingesterSamples(victim, 'kill', 'fault_kill');
   assert.equal(held.size, SERIES);
-  const refused = await victim.metric('myelin_tsdb_head_rejected_samples_total') - refusedBefore;
+  const refused = await victim.metric('myelin_ingester_ingested_samples_failures_total') - refusedBefore;
   const ackedAtPause = [...w.acked];
   let missingAtPause = 0;
   for (let i = 0; i < SERIES; i++) missingAtPause += ackedAtPause.filter((n) => !(held.get(String(i))?.has(n) ?? false)).length;
