@@ -39,9 +39,9 @@ class Writer {
   readonly tenant: string;
   readonly metric: string;
   readonly t0: number;
-  /** Request numbers the distributor answered 200, with the time of the answer. */
-  readonly acked: { n: number; at: number }[] = [];
-  readonly failures: { n: number; at: number; status: number; body: string }[] = [];
+  /** Request numbers the distributor answered 200. */
+  readonly acked: number[] = [];
+  readonly failures: { n: number; status: number; body: string }[] = [];
   sent = 0;
   #stop = false;
   #gate: Promise<void> | undefined;
@@ -63,11 +63,12 @@ class Writer {
   }
 
   async #run(max: number, gapMs: number): Promise<void> {
-    for (let n = 0; n < max && !this.#stop; n++) {
+    for (let n = 0; n < max; n++) {
       if (this.#gate !== undefined) {
         this.#parked?.();
         await this.#gate;
       }
+      if (this.#stop) return;
       const body = remoteWriteBody(Array.from({ length: SERIES }, (_, i) => ({ labels: { __name__: this.metric, s: String(i) }, samples: [[this.ts(n), n]] })));
       this.sent = n + 1;
       let status: number;
@@ -80,8 +81,8 @@ class Writer {
         status = 0;
         text = String(err);
       }
-      if (status === 200) this.acked.push({ n, at: Date.now() });
-      else this.failures.push({ n, at: Date.now(), status, body: text });
+      if (status === 200) this.acked.push(n);
+      else this.failures.push({ n, status, body: text });
       await new Promise((r) => setTimeout(r, gapMs));
     }
   }
@@ -107,10 +108,11 @@ class Writer {
 
   async stop(): Promise<void> {
     this.#stop = true;
+    this.resume();
     await this.done;
   }
 
-  /** Every request answered 200 since request `from` (none failed). */
+  /** Asserts that every request so far was answered 200. */
   assertNoFailures(what: string): void {
     assert.deepEqual(this.failures.map((f) => `#${f.n}: ${f.status} ${f.body}`), [], `${this.tenant}: writes failed ${what}`);
   }
@@ -134,7 +136,7 @@ async function queryMatrix(q: MyelinProcess, tenant: string, path: string, param
  * failed: a refused request may have reached some replicas.
  */
 async function assertComplete(w: Writer): Promise<void> {
-  const acked = new Set(w.acked.map((a) => a.n));
+  const acked = new Set(w.acked);
   const last = w.sent - 1;
   const window = `${Math.ceil((last + 1) * STEP_MS / 1000) + 1}s`;
   for (const q of cluster.queriers) {
@@ -197,21 +199,22 @@ test('an ingester killed with SIGKILL under load: writes and queries go on, its 
   const seen = async (): Promise<number> =>
     await victim.metric('myelin_ingester_ingested_samples_total') + await victim.metric('myelin_ingester_ingested_samples_failures_total');
   const seenBefore = await seen();
-  // Refused at append, or dropped at commit when a concurrent push of the same series committed a
-  // newer sample first (Prometheus does the same): the head counts both.
-  const refusedBefore = await victim.metric('myelin_tsdb_head_rejected_samples_total');
+  // What the victim answered as refused to the distributors (at append, or at commit when a
+  // concurrent push of the same series had committed a newer sample).
+  const refusedBefore = await victim.metric('myelin_ingester_ingested_samples_failures_total');
   const w = new Writer('kill', 'fault_kill', 1500);
   await w.progress(100);
   // What the victim itself holds: with RF=3 on three ingesters every request reaches it, so once
   // the writer is paused and the victim has answered every request, its head is settled. The
-  // distributors answer at quorum, so a lagging replica may miss a sample the others took, but
-  // only by refusing it, never silently; and what it holds, its WAL must bring back.
+  // distributors answer at quorum, so a lagging replica may miss a sample the others took (it sees
+  // request n after n+1 from the other distributor), but only by refusing it, never after
+  // acknowledging it; and what it holds, its WAL must bring back.
   await w.pause();
   await waitUntil(async () => await seen() - seenBefore === w.sent * SERIES, { what: 'the victim answered every request', timeoutMs: 10_000 });
   const held = await ingesterSamples(victim, 'kill', 'fault_kill');
   assert.equal(held.size, SERIES);
-  const refused = await victim.metric('myelin_tsdb_head_rejected_samples_total') - refusedBefore;
-  const ackedAtPause = w.acked.map((a) => a.n);
+  const refused = await victim.metric('myelin_ingester_ingested_samples_failures_total') - refusedBefore;
+  const ackedAtPause = [...w.acked];
   let missingAtPause = 0;
   for (let i = 0; i < SERIES; i++) missingAtPause += ackedAtPause.filter((n) => !(held.get(String(i))?.has(n) ?? false)).length;
   assert.ok(missingAtPause <= refused, `the victim lacks ${missingAtPause} acknowledged samples but refused only ${refused}`);
@@ -221,8 +224,11 @@ test('an ingester killed with SIGKILL under load: writes and queries go on, its 
   await victim.stop('SIGKILL');
   await w.progress(150);
   await w.stop();
-  // Quorum 2 of 3: losing one replica never fails a write.
+  // Quorum 2 of 3: losing one replica never fails a write, though the distributors kept trying it.
   w.assertNoFailures('while one of three ingesters was down');
+  let triedVictim = 0;
+  for (const d of cluster.distributors) triedVictim += await d.metric('myelin_distributor_ingester_append_failures_total', { ingester: `127.0.0.1:${victim.grpc}` });
+  assert.ok(triedVictim > 0, 'the distributors sent to the dead ingester and got failures');
   assert.ok(w.sent - sentBeforeKill >= 150, 'writes went on after the kill');
   await assertComplete(w);
 

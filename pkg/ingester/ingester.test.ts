@@ -206,3 +206,25 @@ test('transfer on shutdown: a PENDING ingester takes every series and the tokens
   assert.equal(readdirSync(bucketDir).length, 0, 'transferred, not flushed');
   assert.match(await b.registry.metrics(), /myelin_ingester_transfers_total\{direction="received",outcome="success"\} 1/);
 });
+
+test('of two concurrent pushes of one series the older sample is refused, never acknowledged and dropped', async (t) => {
+  const bucketDir = mkdtempSync(join(tmpdir(), 'bucket-'));
+  const ti = await startTestIngester({ id: 'ing-1', kv: new MemoryStore(), bucketDir });
+  t.after(ti.stop);
+  const acked: number[] = [];
+  for (let round = 0; round < 20; round++) {
+    const newer = 2000 + round * 10 + 5;
+    const older = newer - 1;
+    // Sent newer first: the older one is out of order whether it is checked before or after the
+    // newer one commits.
+    const answers = await Promise.allSettled([newer, older].map(async (ts) => {
+      await push(ti.client, 't1', { timeseries: [series('race', {}, [[ts, ts]])] });
+      acked.push(ts);
+    }));
+    assert.equal(answers[0].status, 'fulfilled', `round ${round}: the newer sample`);
+    assert.equal(answers[1].status, 'rejected', `round ${round}: the older sample was acknowledged`);
+    assert.match(((answers[1] as PromiseRejectedResult).reason as ServiceError).details, /out of order sample/);
+  }
+  const stored = [...decodeChunks(await queryStream(ti.client, 't1', 'race')).values()][0].map(([ts]) => ts);
+  assert.deepEqual(stored, acked.sort((a, b) => a - b), 'stored exactly what was acknowledged');
+});

@@ -107,7 +107,13 @@ export class UserTsdb {
         }
       }
     }
-    await app.commit();
+    const drops = await app.commitReportingDrops();
+    if (drops !== undefined) {
+      // Valid at append, out of order at commit (a concurrent push of the series won): refused.
+      appended -= drops.count;
+      failed.set(drops.first.code, (failed.get(drops.first.code) ?? 0) + drops.count);
+      firstError ??= drops.first;
+    }
     this.lastUsed = this.#deps.now();
     return { appended, failed, firstError };
   }

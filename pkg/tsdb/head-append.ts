@@ -84,15 +84,25 @@ export class HeadAppender implements Appender {
   }
 
   async commit(): Promise<void> {
+    await this.commitReportingDrops();
+  }
+
+  /**
+   * commit(), resolving with the samples that were valid at append() but no longer at commit,
+   * because a concurrent appender committed a newer sample of the same series in between: they are
+   * dropped (as Prometheus does), and a caller that acknowledges writes must report them as
+   * refused. Undefined when every sample went in.
+   */
+  async commitReportingDrops(): Promise<CommitDrops | undefined> {
     const b = this.#b;
-    if (b.n === 0) return;
+    if (b.n === 0) return undefined;
     // Detach the batch so the appender can take the next one while the WAL write is in flight.
     this.#b = this.#spare ?? new Batch();
     this.#spare = undefined;
     const head = this.#head;
     try {
       if (head.wal !== undefined) await logBatch(head, head.wal, b);
-      applySamples(head, b.series, b.ts, b.vs, b.n);
+      return applySamples(head, b.series, b.ts, b.vs, b.n);
     } finally {
       this.#release(b);
       this.#minValidTime = this.#bound();
@@ -183,11 +193,19 @@ async function logBatch(head: Head, wal: Wal, b: Batch): Promise<void> {
   }
 }
 
+/** Samples a commit dropped (out of order by then), with the refusal of the first one. */
+export interface CommitDrops {
+  count: number;
+  first: AppendError;
+}
+
 /**
  * Puts committed samples into their series' chunks. A sample that lost a race with a concurrent
- * appender's commit of the same series (now out of order) is dropped and counted, as in Prometheus.
+ * appender's commit of the same series (now out of order) is dropped, counted and returned, as
+ * Prometheus drops it.
  */
-export function applySamples(head: Head, series: readonly MemSeries[], ts: Float64Array, vs: Float64Array, n: number): void {
+export function applySamples(head: Head, series: readonly MemSeries[], ts: Float64Array, vs: Float64Array, n: number): CommitDrops | undefined {
+  let drops: CommitDrops | undefined;
   let mint = Infinity;
   let maxt = -Infinity;
   let appended = 0;
@@ -199,6 +217,8 @@ export function applySamples(head: Head, series: readonly MemSeries[], ts: Float
       f64[0] = vs[i];
       if (t === s.lastT && u32[1] === s.lastHi && u32[0] === s.lastLo) continue;
       head.metrics.rejectedSamples.inc({ reason: AppendErrorCode.OutOfOrderSample });
+      if (drops === undefined) drops = { count: 0, first: new AppendError(AppendErrorCode.OutOfOrderSample, `${s.labels.toString()} t=${t} last=${s.lastT}`) };
+      drops.count++;
       continue;
     }
     if (s.append(t, vs[i], head.cut)) chunks++;
@@ -212,4 +232,5 @@ export function applySamples(head: Head, series: readonly MemSeries[], ts: Float
     head.metrics.chunksCreated.inc(chunks);
     head.metrics.chunks.inc(chunks);
   }
+  return drops;
 }

@@ -249,3 +249,21 @@ test('truncation never collects a series another appender still has samples for'
   await a.commit();
   assert.deepEqual((await dumpHead(h)).get(ls.toString())?.map(([t]) => t), [100]);
 });
+
+test('a sample that lost the commit race to a newer one of its series is dropped and reported', async () => {
+  const h = await Head.open({}, { registry: new Registry() });
+  const ls = L({ __name__: 'raced' });
+  const a = h.appender();
+  const b = h.appender();
+  a.append(0, ls, 200, 2);
+  b.append(0, ls, 100, 1); // valid against the committed state (none), but a commits first
+  b.append(0, L({ __name__: 'other' }), 100, 1);
+  assert.equal(await a.commitReportingDrops(), undefined);
+  const drops = await b.commitReportingDrops();
+  assert.equal(drops?.count, 1);
+  assert.equal(drops?.first.code, AppendErrorCode.OutOfOrderSample);
+  assert.match(drops?.first.message ?? '', /out of order sample: raced t=100 last=200/);
+  const got = await dumpHead(h);
+  assert.deepEqual(got.get(ls.toString())?.map(([t]) => t), [200]);
+  assert.equal(got.get(L({ __name__: 'other' }).toString())?.length, 1, 'the rest of the batch went in');
+});
