@@ -144,6 +144,7 @@ export class Myelin {
       registry: this.registry,
       states: () => this.states(),
       runtimeConfigYaml: (mode) => this.#runtimeConfig?.yaml(mode) ?? '',
+      notReady: () => this.#ingester?.lifecycler.notReadyReason(),
     }, () => this.links);
     server.setHealthCheck('', () => {
       const states = [...this.states().values()];

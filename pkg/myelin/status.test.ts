@@ -7,11 +7,12 @@ import type { State } from '../services/index.js';
 import { myelinConfig } from './config.js';
 import { registerStatusRoutes } from './status.js';
 
-test('/ready answers 503 with the reason until every module is Running', async () => {
+test('/ready answers 503 with the reason until every module is Running and ready (an ingester ACTIVE)', async () => {
   let states = new Map<string, State>();
+  let notReady: string | undefined = 'instance ing-1 is PENDING in the ingester ring, not ACTIVE';
   const app = fastify();
   registerStatusRoutes(app, {
-    config: defaults(myelinConfig), registry: new Registry(), states: () => states, runtimeConfigYaml: () => '',
+    config: defaults(myelinConfig), registry: new Registry(), states: () => states, runtimeConfigYaml: () => '', notReady: () => notReady,
   }, () => [{ section: 'Ingester', title: 'Ring status', path: '/ingester/ring' }]);
 
   let res = await app.inject('/ready');
@@ -24,6 +25,11 @@ test('/ready answers 503 with the reason until every module is Running', async (
   assert.equal(res.body, 'Some services are not Running:\ningester: Starting');
 
   states.set('ingester', 'Running');
+  res = await app.inject('/ready');
+  assert.equal(res.statusCode, 503);
+  assert.equal(res.body, 'instance ing-1 is PENDING in the ingester ring, not ACTIVE');
+
+  notReady = undefined;
   res = await app.inject('/ready');
   assert.equal(res.statusCode, 200);
 

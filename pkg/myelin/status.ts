@@ -13,6 +13,8 @@ export interface StatusSources {
   /** Module states by name; empty until the modules are initialised. */
   states: () => Map<string, State>;
   runtimeConfigYaml: (mode: 'all' | 'diff') => string;
+  /** Why a running module is not ready to serve yet (an ingester not ACTIVE in its ring), or undefined. */
+  notReady: () => string | undefined;
 }
 
 /** A link on the index page; modules add theirs (ring pages, flush handlers...). */
@@ -31,9 +33,11 @@ const wantsJson = (req: FastifyRequest) => (req.headers.accept ?? '').includes('
 export function registerStatusRoutes(app: FastifyInstance, src: StatusSources, links: () => readonly IndexLink[]): void {
   app.get('/ready', async (_req, reply) => {
     const notRunning = [...src.states()].filter(([, s]) => s !== 'Running');
-    if (src.states().size > 0 && notRunning.length === 0) return reply.type('text/plain').send('ready');
-    const reason = notRunning.length === 0 ? 'modules are not initialised yet'
-      : `Some services are not Running:\n${notRunning.map(([name, s]) => `${name}: ${s}`).join('\n')}`;
+    const running = src.states().size > 0 && notRunning.length === 0;
+    const notReady = running ? src.notReady() : undefined;
+    if (running && notReady === undefined) return reply.type('text/plain').send('ready');
+    const reason = notReady ?? (notRunning.length === 0 ? 'modules are not initialised yet'
+      : `Some services are not Running:\n${notRunning.map(([name, s]) => `${name}: ${s}`).join('\n')}`);
     return reply.code(503).type('text/plain').send(reason);
   });
 

@@ -209,11 +209,11 @@ for (const backend of backends()) {
       await waitUntil(() => leaving.state() === InstanceState.ACTIVE, { what: 'ACTIVE' });
       const tokens = leaving.tokens();
       assert.equal(next.state(), InstanceState.PENDING);
-      assert.throws(() => next.checkReady(), /instance next is PENDING in the ingester ring, not ACTIVE/);
+      assert.match(next.notReadyReason() ?? '', /instance next is PENDING in the ingester ring, not ACTIVE/);
       const r = await reader(key);
       await stopAll([leaving]);
       assert.equal(next.state(), InstanceState.ACTIVE);
-      next.checkReady();
+      assert.equal(next.notReadyReason(), undefined);
       assert.deepEqual(next.tokens(), tokens);
       await waitUntil(() => r.instancesCount() === 1 && r.snapshot().tokensOwned()[0] === 16, { what: 'one owner left' });
       await stopAll([next]);

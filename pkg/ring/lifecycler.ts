@@ -100,10 +100,10 @@ export class Lifecycler {
     }
   }
 
-  checkReady(): void {
-    if (this.#desc.state !== InstanceState.ACTIVE) {
-      throw new Error(`instance ${this.#cfg.id} is ${stateName(this.#desc.state)} in the ${this.ring.name} ring, not ACTIVE`);
-    }
+  /** Why this instance should not take traffic yet (it is not ACTIVE), or undefined (Cortex CheckReady). */
+  notReadyReason(): string | undefined {
+    if (this.#desc.state === InstanceState.ACTIVE) return undefined;
+    return `instance ${this.#cfg.id} is ${stateName(this.#desc.state)} in the ${this.ring.name} ring, not ACTIVE`;
   }
 
   #nowSec(): number {
