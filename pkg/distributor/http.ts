@@ -18,6 +18,10 @@ export function registerDistributorRoutes(app: FastifyInstance, d: Distributor, 
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: limit }, (_req, body, done) => done(null, body));
     scope.setErrorHandler(async (err: { code?: string }, _req, reply) => {
       if (err.code !== 'FST_ERR_CTP_BODY_TOO_LARGE') throw err;
+      // Fastify closes the connection after a refused body, while the client is still sending it:
+      // the reset can reach the client before the 413 and Prometheus would then retry the batch
+      // forever. Keep the connection; Node reads the rest of the body into nothing.
+      reply.removeHeader('connection');
       return reply.code(413).type('text/plain; charset=utf-8').send(`request body larger than ${limit} bytes (-distributor.max-recv-msg-size)`);
     });
     const push = async (req: FastifyRequest, reply: FastifyReply) => {
