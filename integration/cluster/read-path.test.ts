@@ -171,6 +171,21 @@ test('Prometheus and Myelin answer the same PromQL, per tenant, instant and rang
         assertSameResult(`range ${q}`, range.body, await promQuery('query_range', { query: q, start: w.start, end: w.end, step: w.step }));
       });
     }
+    // The series, label names and label values APIs agree too (over the exporter's series, which
+    // both hold completely in the window).
+    const sorted = (body: Json) => ((body.data as unknown[]).map((x) => JSON.stringify(x))).sort();
+    for (const [path, params] of [
+      ['series', { 'match[]': '{job="exporter"}', start: w.start, end: w.end }],
+      ['labels', { 'match[]': '{job="exporter"}', start: w.start, end: w.end }],
+      ['label/__name__/values', { 'match[]': '{job="exporter"}', start: w.start, end: w.end }],
+      ['label/code/values', { 'match[]': '{job="exporter"}', start: w.start, end: w.end }],
+    ] as const) {
+      for (const tenant of ['team-a', 'team-b']) {
+        const mine = await myelinQuery(tenant, path, params);
+        assert.equal(mine.status, 200, `${tenant} ${path}: ${JSON.stringify(mine.body)}`);
+        assert.deepEqual(sorted(mine.body), sorted(await promQuery(path, params)), `${tenant} ${path}`);
+      }
+    }
     // Metric metadata travels with remote write and is answered as Prometheus answers it.
     for (const metric of ['demo_requests_total', 'demo_queue_length', 'demo_request_duration_seconds']) {
       const mine = await myelinQuery('team-a', 'metadata', { metric });
