@@ -38,5 +38,6 @@ export const limitsConfig = section({
   maxFetchedChunksPerQuery: int({ flag: 'querier.max-fetched-chunks-per-query', default: 2_000_000, min: 0, help: 'The maximum number of chunks a single query may fetch from the store-gateways. 0 to disable (querier).' }),
   maxFetchedChunkBytesPerQuery: int({ flag: 'querier.max-fetched-chunk-bytes-per-query', default: 0, min: 0, help: 'The maximum size in bytes of the chunks a single query may fetch from the store-gateways. 0 to disable (querier).' }),
   ingestionTenantShardSize: int({ flag: 'distributor.ingestion-tenant-shard-size', default: 0, min: 0, help: 'The tenant\'s shard size for shuffle sharding of writes across ingesters. 0 disables shuffle sharding (distributor, ring).' }),
+  compactorBlocksRetentionPeriod: duration({ flag: 'compactor.blocks-retention-period', default: 0, help: 'Delete the tenant\'s blocks whose data is entirely older than this (they are marked for deletion, then removed after -compactor.deletion-delay). 0 keeps blocks forever (compactor).' }),
 });
 export type Limits = ConfigOf<typeof limitsConfig>;

@@ -1,6 +1,7 @@
 import { bool, section, stringList } from '../flagext/index.js';
 import type { ConfigOf } from '../flagext/index.js';
 import { bucketFields } from '../bucket/index.js';
+import { compactorConfig } from '../compactor/index.js';
 import { distributorConfig } from '../distributor/index.js';
 import { ingesterConfig, tsdbConfig } from '../ingester/index.js';
 import { ingesterClientConfig } from '../ingester/client/index.js';
@@ -22,6 +23,7 @@ export const myelinConfig = section({
   api: apiConfig,
   blocksStorage: section({ ...bucketFields, tsdb: tsdbConfig, bucketStore: bucketStoreConfig }),
   storeGateway: storeGatewayConfig,
+  compactor: compactorConfig,
   limits: limitsConfig,
   runtimeConfig: runtimeConfigConfig,
 });

@@ -11,6 +11,7 @@ import { IngesterConn } from '../ingester/client/index.js';
 import { Engine } from '../promql/index.js';
 import { BlocksStoreQueryable, IngestersQueryable, federatedQueryable, ingestersMetadata, timeSplitQueryable } from '../querier/index.js';
 import { BucketIndexUpdater } from '../bucket-index/index.js';
+import { BlocksCleaner, Compactor, validateCompactorConfig } from '../compactor/index.js';
 import { STORE_GATEWAY_RING_KEY, STORE_GATEWAY_RING_NAME, StoreGateway, StoreGatewayService, validateStoreGatewayConfig } from '../store-gateway/index.js';
 import { StoreGatewayClientPool } from '../store-gateway/client/index.js';
 import { Lifecycler, Ring, instanceDescCodec, registerRingStatusPage } from '../ring/index.js';
@@ -187,16 +188,28 @@ export class Myelin {
   }
 
   /**
-   * Until compaction lands (its issue), the compactor module keeps the per-tenant bucket indexes
-   * current, the one job Cortex gives it that queriers and store-gateways already rely on.
+   * The compactor (run exactly one): compacts every tenant's blocks and marks the sources, and its
+   * blocks cleaner deletes marked and partial blocks, applies retention and is the one writer of
+   * the bucket indexes, as in Cortex.
    */
   #initCompactor(): Service {
-    const updater = new BucketIndexUpdater({
-      bucket: newBucket(this.cfg.blocksStorage, { reg: this.registry, name: 'compactor' }),
+    validateBucketConfig(this.cfg.blocksStorage);
+    validateCompactorConfig(this.cfg.compactor);
+    const bucket = newBucket(this.cfg.blocksStorage, { reg: this.registry, name: 'compactor' });
+    const compactor = new Compactor(this.cfg.compactor, {
+      bucket,
+      logger: this.logger,
+      registry: this.registry,
+      ingesterBlockRange: this.cfg.blocksStorage.tsdb.blockRangesPeriod,
+    });
+    const cleaner = new BlocksCleaner(this.cfg.compactor, {
+      bucket,
+      indexUpdater: new BucketIndexUpdater({ bucket, logger: this.logger, registry: this.registry }),
+      retention: (tenant) => this.overrides.limits(tenant).compactorBlocksRetentionPeriod,
       logger: this.logger,
       registry: this.registry,
     });
-    return updater.service(this.cfg.blocksStorage.bucketStore.bucketIndex.updateInterval);
+    return compositeService('compactor', [cleaner.service(this.cfg.blocksStorage.bucketStore.bucketIndex.updateInterval), compactor.service()]);
   }
 
   /**

@@ -114,6 +114,9 @@ export class BucketStore {
   async #apply(tenant: string, tb: BucketReader | undefined, wanted: Set<string>): Promise<void> {
     let held = this.#tenants.get(tenant);
     for (const [id] of held ?? []) if (!wanted.has(id)) await this.#drop(tenant, id);
+    // Dropping the last block forgets the tenant's map: look it up again (a compacted block that
+    // replaces all of its sources must land in the live map, not the forgotten one).
+    held = this.#tenants.get(tenant);
     if (tb === undefined) return;
     for (const id of wanted) {
       if (held?.has(id) === true) continue;

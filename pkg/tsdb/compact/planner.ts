@@ -32,7 +32,8 @@ export function planCompaction(metas: readonly BlockMeta[], ranges: readonly num
   return [];
 }
 
-function firstOverlappingRun(sorted: readonly BlockMeta[]): BlockMeta[] {
+/** The first run of blocks (sorted by minTime) whose time ranges overlap, or [] when none do. */
+export function firstOverlappingRun(sorted: readonly BlockMeta[]): BlockMeta[] {
   for (let i = 0; i + 1 < sorted.length; i++) {
     let maxt = sorted[i].maxTime;
     let j = i + 1;

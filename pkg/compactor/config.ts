@@ -1,0 +1,67 @@
+// Config of the compactor (`compactor` section, flags -compactor.*), with Cortex's names and
+// defaults. The per-tenant retention lives in the limits (`compactor_blocks_retention_period`).
+import { ConfigError, duration, formatDuration, parseDuration, section, string, type ConfigOf, type Field } from '../flagext/index.js';
+
+/** A list of durations in milliseconds: a YAML sequence or a comma-separated flag (`2h,12h,24h`). */
+function durationList(opts: { flag: string; default: string[]; help: string }): Field<number[]> {
+  const parseOne = (raw: unknown): number => {
+    const ms = typeof raw === 'string' ? parseDuration(raw.trim()) : undefined;
+    if (ms === undefined) throw new Error(`expected a list of durations like 2h,12h,24h, got ${JSON.stringify(raw)}`);
+    return ms;
+  };
+  return {
+    kind: 'field', flag: opts.flag, yaml: undefined, defaultValue: opts.default.map(parseOne), help: opts.help,
+    category: 'basic', secret: false, typeName: 'list of durations', isBool: false,
+    parse: (raw) => {
+      if (typeof raw === 'string') return raw.trim() === '' ? [] : raw.split(',').map(parseOne);
+      if (Array.isArray(raw)) return raw.map(parseOne);
+      throw new Error(`expected a list of durations like 2h,12h,24h, got ${JSON.stringify(raw)}`);
+    },
+    format: (v) => v.map(formatDuration),
+  };
+}
+
+export const compactorConfig = section({
+  blockRanges: durationList({
+    flag: 'compactor.block-ranges',
+    default: ['2h', '12h', '24h'],
+    help: 'List of compaction time ranges: the first is the ingesters\' block range, each next one a multiple of the previous; adjacent blocks are compacted into the next range once it is complete.',
+  }),
+  dataDir: string({
+    flag: 'compactor.data-dir',
+    default: './data/compactor',
+    help: 'Directory where the compactor downloads source blocks and writes the compacted block before uploading it. Safe to delete while stopped.',
+  }),
+  compactionInterval: duration({
+    flag: 'compactor.compaction-interval',
+    default: '1h',
+    help: 'How often the compactor looks for blocks to compact, for every tenant (and once at start).',
+  }),
+  deletionDelay: duration({
+    flag: 'compactor.deletion-delay',
+    default: '12h',
+    help: 'Time between a block being marked for deletion and its removal from the bucket, so queriers and store-gateways stop using it first. Also the age after which partial blocks (no meta.json) are removed.',
+  }),
+  cleanupInterval: duration({
+    flag: 'compactor.cleanup-interval',
+    default: '15m',
+    help: 'How often the blocks cleaner deletes marked and partial blocks, applies -compactor.blocks-retention-period and rewrites every tenant\'s bucket index.',
+  }),
+});
+export type CompactorConfig = ConfigOf<typeof compactorConfig>;
+
+/** Throws a ConfigError naming `compactor.<key>` for values the compactor cannot work with. */
+export function validateCompactorConfig(cfg: CompactorConfig): void {
+  const r = cfg.blockRanges;
+  if (r.length === 0) throw new ConfigError('compactor.block_ranges', 'at least one range is required');
+  for (let i = 0; i < r.length; i++) {
+    if (r[i] <= 0) throw new ConfigError('compactor.block_ranges', `range ${formatDuration(r[i])} must be positive`);
+    if (i > 0 && (r[i] <= r[i - 1] || r[i] % r[i - 1] !== 0)) {
+      throw new ConfigError('compactor.block_ranges', `range ${formatDuration(r[i])} must be a larger multiple of the previous one (${formatDuration(r[i - 1])})`);
+    }
+  }
+  if (cfg.dataDir === '') throw new ConfigError('compactor.data_dir', 'must not be empty');
+  if (cfg.compactionInterval <= 0) throw new ConfigError('compactor.compaction_interval', 'must be positive');
+  if (cfg.cleanupInterval <= 0) throw new ConfigError('compactor.cleanup_interval', 'must be positive');
+  if (cfg.deletionDelay <= 0) throw new ConfigError('compactor.deletion_delay', 'must be positive: marked blocks must outlive the readers\' next sync');
+}
