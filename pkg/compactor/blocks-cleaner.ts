@@ -1,7 +1,7 @@
 // The BlocksCleaner (Cortex's): every cleanup interval, for every tenant, deletes blocks whose
 // deletion mark is older than the deletion delay, marks blocks past the tenant's retention period,
-// deletes partial blocks left alone longer than the deletion delay, and then rewrites the tenant's
-// bucket index. It is the only writer of bucket indexes while the compactor runs.
+// deletes partial blocks left alone longer than the deletion delay, and then rewrites the bucket
+// indexes. It is the only writer of bucket indexes while the compactor runs.
 import type { Registry } from 'prom-client';
 import { Counter } from 'prom-client';
 import { tenantBucket, type Bucket } from '../bucket/index.js';
@@ -16,7 +16,7 @@ import { MetaCache, type TenantBlocks } from './tenant-blocks.js';
 
 export interface BlocksCleanerDeps {
   bucket: Bucket;
-  /** Writes a tenant's bucket index (the updater the compactor module used to run alone). */
+  /** Writes the bucket indexes (the updater the compactor module used to run alone). */
   indexUpdater: BucketIndexUpdater;
   /** The tenant's retention in ms (limit compactor_blocks_retention_period); 0 keeps forever. */
   retention: (tenant: string) => number;
@@ -86,6 +86,8 @@ export class BlocksCleaner {
         this.#log.error({ tenant, err }, 'cleaning tenant');
       }
     }
+    // Then every index, in one pass that also sets the updater's last-success metric.
+    await this.#deps.indexUpdater.updateAll(signal);
     if (failed) {
       this.#runs.failed.inc();
     } else {
@@ -101,7 +103,6 @@ export class BlocksCleaner {
     failed += await this.#deleteMarked(tenant, tb, blocks);
     await this.#applyRetention(tenant, tb, blocks);
     failed += await this.#deletePartial(tenant, tb, blocks);
-    await this.#deps.indexUpdater.updateTenant(tenant);
     if (failed > 0) throw new Error(`${failed} block deletions of tenant ${tenant} failed`);
   }
 
