@@ -1,5 +1,5 @@
-// Keeps every tenant's bucket index current: one pass over all tenants per interval (the compactor
-// takes this over once it exists, as in Cortex).
+// Keeps every tenant's bucket index current: one pass over all tenants per interval (run by the
+// compactor's blocks cleaner, as in Cortex).
 import type { Registry } from 'prom-client';
 import { tenantBucket, type Bucket } from '../bucket/index.js';
 import { sharedCounter, sharedGauge } from '../kv/index.js';

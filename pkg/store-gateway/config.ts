@@ -28,7 +28,7 @@ export const bucketStoreConfig = section({
     updateInterval: duration({
       flag: 'blocks-storage.bucket-store.bucket-index.update-interval',
       default: '5m',
-      help: 'How often the bucket index updater rewrites every tenant\'s bucket-index.json.gz (until the compactor does it).',
+      help: 'How often the compactor rewrites every tenant\'s bucket-index.json.gz between its cleanups (-compactor.cleanup-interval), when shorter.',
     }),
   }),
   caches: cachesConfig('blocks-storage.bucket-store.'),
