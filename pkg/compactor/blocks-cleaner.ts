@@ -62,7 +62,7 @@ export class BlocksCleaner {
     };
     return timerService('blocks-cleaner', tick, async (signal) => {
       if (performance.now() - lastCleanup >= this.#cfg.cleanupInterval) await clean(signal);
-      else await this.#deps.indexUpdater.updateAll(signal);
+      else await this.#updateIndexes(signal);
     }, { starting: () => clean() });
   }
 
@@ -87,12 +87,23 @@ export class BlocksCleaner {
       }
     }
     // Then every index, in one pass that also sets the updater's last-success metric.
-    await this.#deps.indexUpdater.updateAll(signal);
+    if (!(await this.#updateIndexes(signal))) failed = true;
     if (failed) {
       this.#runs.failed.inc();
     } else {
       this.#runs.completed.inc();
       this.#runs.lastSuccess.set(this.#now() / 1000);
+    }
+  }
+
+  /** Rewrites every tenant's index; false (logged) when the tenants cannot even be listed. */
+  async #updateIndexes(signal?: AbortSignal): Promise<boolean> {
+    try {
+      await this.#deps.indexUpdater.updateAll(signal);
+      return true;
+    } catch (err) {
+      this.#log.error({ err }, 'updating bucket indexes');
+      return false;
     }
   }
 

@@ -87,7 +87,7 @@ describe('compactor', () => {
       let total = 0;
       for (const s of union) total += s.samples.length;
       assert.equal(out.stats.numSamples, total);
-      assert.equal(await fs.readdir(dataDir).then((d) => d.length), 0, 'local files removed');
+      assert.deepEqual(await fs.readdir(path.join(dataDir, 'compact')), [], 'local files removed');
 
       // The cleaner writes the index; the store-gateway then serves the new block only.
       await c.cleaner.cleanUsers();
@@ -177,5 +177,26 @@ describe('compactor', () => {
     c.clock.now = Date.now() + c.cfg.deletionDelay + 1000;
     await c.cleaner.cleanUsers();
     assert.deepEqual(await blockDirs(bucket, T), [live[0].ulid], 'partial block and marked replicas deleted');
+  });
+
+  it('runs as services: the compactor at start, the cleaner writing the indexes; both stop promptly', async () => {
+    const { bucket, dataDir } = fresh();
+    const { metas } = await shipReplicas(bucket, 2);
+    await fs.mkdir(path.join(dataDir, 'compact', T, 'leftover'), { recursive: true });
+    const c = testCompactor(bucket, dataDir, { now: 4 * HOUR });
+    const services = [c.cleaner.service(60_000), c.compactor.service()];
+    for (const svc of services) {
+      svc.startAsync();
+      await svc.awaitRunning();
+    }
+    try {
+      await waitUntil(async () => /^myelin_compactor_runs_completed_total 1$/m.test(await c.registry.metrics()), { what: 'a compaction run' });
+      assert.equal((await liveBlocks(bucket)).length, 1);
+      for (const m of metas) assert.ok(await marked(bucket, m.ulid));
+      assert.ok((await readBucketIndex(tenantBucket(bucket, T), T)) !== undefined, 'the cleaner wrote the index at start');
+    } finally {
+      for (const svc of services) svc.stopAsync();
+      for (const svc of services) await svc.awaitTerminated();
+    }
   });
 });

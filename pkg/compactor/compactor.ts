@@ -57,11 +57,10 @@ export class Compactor {
   /** Runs compactUsers at start and then every compaction interval (one run at a time). */
   service(): Service {
     return basicService('compactor', {
-      starting: async () => {
-        // Leftovers of an interrupted run are never reused.
-        await rm(this.#cfg.dataDir, { recursive: true, force: true });
-        await mkdir(this.#cfg.dataDir, { recursive: true });
-      },
+      // Leftovers of an interrupted run are never reused. Only our own sub-directory is removed, in
+      // case data_dir is shared; it is created when a group is compacted, so an unwritable
+      // data_dir fails compactions (logged and counted), not the process.
+      starting: () => rm(this.#workDir(), { recursive: true, force: true }),
       running: async (signal) => {
         while (!signal.aborted) {
           await this.compactUsers(signal);
@@ -125,7 +124,7 @@ export class Compactor {
 
   async #compactGroup(tenant: string, tb: Bucket, group: BlockMeta[]): Promise<void> {
     const start = performance.now();
-    const dir = join(this.#cfg.dataDir, tenant);
+    const dir = join(this.#workDir(), tenant);
     const sources = group.map((m) => m.ulid);
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
@@ -147,6 +146,10 @@ export class Compactor {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  }
+
+  #workDir(): string {
+    return join(this.#cfg.dataDir, 'compact');
   }
 
   /** Downloads the group, writes the merged block under `dir` and verifies it; undefined if empty. */
