@@ -4,7 +4,8 @@ import { Block, chunkSampleCount, type BlockChunkSeries, type BlockMeta } from '
 /**
  * Checks a freshly compacted block before it is uploaded: it opens, its series, chunks and samples
  * add up to its meta.json stats, its range is the sources' range, and it holds at least as many
- * samples as any source (the union of replicas never has fewer samples than one replica).
+ * samples as any source without tombstones (the union of replicas never has fewer samples than one
+ * replica).
  */
 export async function verifyCompactedBlock(dir: string, meta: BlockMeta, sources: readonly BlockMeta[]): Promise<void> {
   const bad = (why: string) => new Error(`verify compacted block ${meta.ulid}: ${why}`);
@@ -32,6 +33,7 @@ export async function verifyCompactedBlock(dir: string, meta: BlockMeta, sources
   const mint = Math.min(...sources.map((m) => m.minTime));
   const maxt = Math.max(...sources.map((m) => m.maxTime));
   if (meta.minTime !== mint || meta.maxTime !== maxt) throw bad(`range [${meta.minTime}, ${meta.maxTime}) is not the sources' [${mint}, ${maxt})`);
-  const most = Math.max(...sources.map((m) => m.stats.numSamples));
+  // Sources with tombstones may lose samples legitimately; the others bound the result from below.
+  const most = Math.max(0, ...sources.filter((m) => (m.stats.numTombstones ?? 0) === 0).map((m) => m.stats.numSamples));
   if (samples < most) throw bad(`${samples} samples, fewer than the ${most} of one source`);
 }
