@@ -4,20 +4,27 @@
 // upload, mark. Prints the time, the samples merged per second, and the bucket bytes before and
 // after (the three replicas against the one compacted block).
 //
-// Env: BENCH_SERIES (10000), BENCH_SMOKE=1 (500 series, a couple of seconds).
+// The replicas are identical by default (the usual case: chunks equal byte for byte are kept once);
+// with BENCH_GAPS=1 each replica misses a different scrape in every 50, so every chunk differs and
+// is decoded and merged sample by sample (the worst case).
+//
+// Env: BENCH_SERIES (10000), BENCH_GAPS=1, BENCH_SMOKE=1 (500 series, a couple of seconds).
 import * as fs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { FilesystemBucket } from '../../pkg/bucket/index.js';
+import { pino } from 'pino';
+import { FilesystemBucket, tenantBucket } from '../../pkg/bucket/index.js';
 import { uploadBlockDir } from '../../pkg/bucket-index/testing.js';
 import { HOUR, testCompactor } from '../../pkg/compactor/testing.js';
 import { INGESTER_ID_LABEL } from '../../pkg/compactor/index.js';
+import { MetaCache } from '../../pkg/compactor/tenant-blocks.js';
 import { Labels } from '../../pkg/model/labels/index.js';
 import type { ChunkSeries } from '../../pkg/storage/index.js';
 import { TENANT_EXTERNAL_LABEL, chunkSeriesFromSamples, listChunkSeriesSet, writeBlock } from '../../pkg/tsdb/block/index.js';
 
 const smoke = process.env.BENCH_SMOKE === '1';
 const numSeries = Number(process.env.BENCH_SERIES ?? (smoke ? 500 : 10_000));
+const gaps = process.env.BENCH_GAPS === '1';
 const STEP = 15_000;
 const TENANT = 'bench';
 
@@ -29,18 +36,21 @@ async function dirBytes(dir: string): Promise<number> {
   return n;
 }
 
-/** The series of one 2h range, chunk-encoded once and shared by the replicas (they hold the same samples). */
-function rangeSeries(): ChunkSeries[] {
+/** The series of one 2h range as replica `r` holds them; without gaps every replica holds all samples. */
+function rangeSeries(r: number): ChunkSeries[] {
   const perSeries = (2 * HOUR) / STEP;
-  const ts = new Float64Array(perSeries);
-  const vs = new Float64Array(perSeries);
+  const ts: number[] = [];
+  const vs: number[] = [];
   const out: ChunkSeries[] = [];
   for (let i = 0; i < numSeries; i++) {
+    ts.length = 0;
+    vs.length = 0;
     let v = i;
     for (let k = 0; k < perSeries; k++) {
-      ts[k] = k * STEP;
       v += (k * 7 + i) % 13;
-      vs[k] = v;
+      if (gaps && k % 50 === r * 17) continue;
+      ts.push(k * STEP);
+      vs.push(v);
     }
     out.push(chunkSeriesFromSamples(Labels.fromRecord({ __name__: 'node_cpu_seconds_total', instance: `host-${i >> 4}:9100`, cpu: String(i & 15), mode: 'user' }), ts, vs));
   }
@@ -51,9 +61,10 @@ const root = await fs.mkdtemp(path.join(tmpdir(), 'myelin-compact-bench-'));
 try {
   const bucketDir = path.join(root, 'bucket');
   const bucket = new FilesystemBucket(bucketDir);
-  const series = rangeSeries();
   let samples = 0;
+  let series = gaps ? [] : rangeSeries(0);
   for (let r = 0; r < 3; r++) {
+    if (gaps) series = rangeSeries(r);
     const local = path.join(root, `ingester-${r}`);
     await fs.mkdir(local);
     const meta = await writeBlock(local, listChunkSeriesSet(series), {
@@ -78,7 +89,10 @@ try {
   await c.cleaner.cleanUsers();
   const after = (await dirBytes(path.join(bucketDir, TENANT))) - (await fs.stat(path.join(bucketDir, TENANT, 'bucket-index.json.gz'))).size;
   const mb = (n: number) => (n / 1e6).toFixed(1);
-  console.log(`compact 3 replica blocks × ${numSeries} series × 2h @15s (${samples} samples in, ${samples / 3} out)`);
+  const { metas } = await new MetaCache().read(tenantBucket(bucket, TENANT), TENANT, pino({ level: 'silent' }));
+  if (metas.size !== 1) throw new Error(`BUG: ${metas.size} blocks left after compaction and cleanup`);
+  const outSamples = [...metas.values()][0].stats.numSamples;
+  console.log(`compact 3 ${gaps ? 'diverging' : 'identical'} replica blocks × ${numSeries} series × 2h @15s (${samples} samples in, ${outSamples} out)`);
   console.log(`  time ${seconds.toFixed(2)} s, ${Math.round(samples / seconds).toLocaleString('en-US')} input samples/s`);
   console.log(`  bucket ${mb(before)} MB before, ${mb(after)} MB after: ${mb(before - after)} MB saved (${((1 - after / before) * 100).toFixed(1)}%)`);
 } finally {
