@@ -215,7 +215,9 @@ test('deploy/Dockerfile: multi-stage, production dependencies only, non-root, ex
   assert.equal(res.kind, 'config');
   if (res.kind !== 'config') return;
   assert.ok(exposedPorts.includes(res.config.server.httpListenPort), 'the default command listens on an EXPOSEd port');
-  for (const dir of [res.config.blocksStorage.tsdb.dir, res.config.blocksStorage.filesystem.dir]) {
+  // Every directory the default command writes: the image's user can write only below /data.
+  const c = res.config;
+  for (const dir of [c.blocksStorage.tsdb.dir, c.blocksStorage.filesystem.dir, c.blocksStorage.bucketStore.syncDir, c.compactor.dataDir]) {
     assert.ok(imageVolumes.some((v) => dir.startsWith(`${v}/`)), `the default command keeps ${dir} under a VOLUME`);
   }
 });
@@ -227,7 +229,8 @@ test("the image's default command runs Myelin, which answers 200 on every probed
   // The image's command, with local ports and directories instead of the container's.
   const args = [...execForm(cmd), '-server.http-listen-address=127.0.0.1', '-server.http-listen-port=0',
     '-server.grpc-listen-address=127.0.0.1', '-server.grpc-listen-port=0',
-    `-blocks-storage.filesystem.dir=${dir}/blocks`, `-blocks-storage.tsdb.dir=${dir}/tsdb`];
+    `-blocks-storage.filesystem.dir=${dir}/blocks`, `-blocks-storage.tsdb.dir=${dir}/tsdb`,
+    `-blocks-storage.bucket-store.sync-dir=${dir}/tsdb-sync`, `-compactor.data-dir=${dir}/compactor`];
   const res = loadConfig(myelinConfig, args, { env: {}, readFile: imageFile });
   assert.equal(res.kind, 'config');
   if (res.kind !== 'config') return;

@@ -42,6 +42,15 @@ test('bad values are rejected with the key path', async (t) => {
   }
 });
 
+test('deletion_delay must outlast the readers\' ignore_deletion_mark_delay', () => {
+  const res = load(['-compactor.deletion-delay=6h'], '');
+  assert.equal(res.kind, 'config');
+  if (res.kind !== 'config') return;
+  assert.throws(() => validateCompactorConfig(res.config, 6 * 3_600_000),
+    (err: unknown) => err instanceof ConfigError && /compactor\.deletion_delay: 6h0m0s must be longer than blocks_storage\.bucket_store\.ignore_deletion_mark_delay \(6h0m0s\)/.test(err.message));
+  validateCompactorConfig(res.config, 3_600_000);
+});
+
 test('the retention limit is per tenant', () => {
   const d = defaults(limitsConfig);
   assert.equal(d.compactorBlocksRetentionPeriod, 0);

@@ -51,7 +51,12 @@ export const compactorConfig = section({
 export type CompactorConfig = ConfigOf<typeof compactorConfig>;
 
 /** Throws a ConfigError naming `compactor.<key>` for values the compactor cannot work with. */
-export function validateCompactorConfig(cfg: CompactorConfig): void {
+/**
+ * Checks the compactor's options; `ignoreDeletionMarksDelay` is the readers' (blocks_storage.
+ * bucket_store.ignore_deletion_mark_delay): they keep using a marked block that long, so it must
+ * not be deleted before.
+ */
+export function validateCompactorConfig(cfg: CompactorConfig, ignoreDeletionMarksDelay = 0): void {
   const r = cfg.blockRanges;
   if (r.length === 0) throw new ConfigError('compactor.block_ranges', 'at least one range is required');
   for (let i = 0; i < r.length; i++) {
@@ -64,4 +69,7 @@ export function validateCompactorConfig(cfg: CompactorConfig): void {
   if (cfg.compactionInterval <= 0) throw new ConfigError('compactor.compaction_interval', 'must be positive');
   if (cfg.cleanupInterval <= 0) throw new ConfigError('compactor.cleanup_interval', 'must be positive');
   if (cfg.deletionDelay <= 0) throw new ConfigError('compactor.deletion_delay', 'must be positive: marked blocks must outlive the readers\' next sync');
+  if (cfg.deletionDelay <= ignoreDeletionMarksDelay) {
+    throw new ConfigError('compactor.deletion_delay', `${formatDuration(cfg.deletionDelay)} must be longer than blocks_storage.bucket_store.ignore_deletion_mark_delay (${formatDuration(ignoreDeletionMarksDelay)}): queriers and store-gateways still read a marked block that long`);
+  }
 }

@@ -194,7 +194,7 @@ export class Myelin {
    */
   #initCompactor(): Service {
     validateBucketConfig(this.cfg.blocksStorage);
-    validateCompactorConfig(this.cfg.compactor);
+    validateCompactorConfig(this.cfg.compactor, this.cfg.blocksStorage.bucketStore.ignoreDeletionMarksDelay);
     const bucket = newBucket(this.cfg.blocksStorage, { reg: this.registry, name: 'compactor' });
     const compactor = new Compactor(this.cfg.compactor, {
       bucket,
@@ -301,6 +301,8 @@ export class Myelin {
       limits: (tenant) => this.overrides.limits(tenant),
       logger: this.logger,
       registry: this.registry,
+      ignoreDeletionMarksDelay: this.cfg.blocksStorage.bucketStore.ignoreDeletionMarksDelay,
+      uploadGracePeriod: 3 * this.cfg.blocksStorage.bucketStore.syncInterval,
     });
     const ingesters = { ring, client: (addr: string) => pool.get(addr), timeout: qcfg.timeout };
     const engine = new Engine({ lookbackDelta: qcfg.lookbackDelta, timeout: qcfg.timeout, maxSamples: qcfg.maxSamples, maxConcurrent: qcfg.maxConcurrent }, this.registry);

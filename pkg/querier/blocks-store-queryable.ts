@@ -56,7 +56,21 @@ export interface BlocksStoreQueryableDeps {
   limits: (tenant: string) => QueryLimits;
   logger: Logger;
   registry: Registry;
+  /**
+   * Blocks marked for deletion less than this long ago are still queried (-blocks-storage.bucket-
+   * store.ignore-deletion-marks-delay): store-gateways keep serving them as long, so a compacted
+   * block's sources answer until every store-gateway loaded it.
+   */
+  ignoreDeletionMarksDelay: number;
+  /** Blocks uploaded less than this long ago may be missed: store-gateways may not have loaded them yet (Cortex: 3 sync intervals). */
+  uploadGracePeriod: number;
   now?: () => number;
+}
+
+/** The blocks a query asks store-gateways for, and those of them it may miss without failing. */
+export interface BlocksToQuery {
+  ids: string[];
+  optional: ReadonlySet<string>;
 }
 
 /** Store-gateways asked per block before giving up (Cortex' maxFetchSeriesAttempts). */
@@ -92,24 +106,39 @@ export class BlocksStoreQueryable {
     return readBucketIndex(tenantBucketReader(this.#deps.bucket, tenant), tenant);
   }
 
-  /** Blocks of the tenant overlapping [mint, maxt] that are not marked for deletion. */
-  async blocksFor(tenant: string, mint: number, maxt: number): Promise<string[]> {
+  /**
+   * Blocks of the tenant overlapping [mint, maxt], but for those marked for deletion longer than
+   * ignoreDeletionMarksDelay ago (Cortex's consistency check): a block uploaded within the upload
+   * grace period may be missed (its data is still in the ingesters, or in the sources of a
+   * compaction), and so may a block marked more than half the delay ago (a store-gateway may have
+   * dropped it already).
+   */
+  async blocksFor(tenant: string, mint: number, maxt: number): Promise<BlocksToQuery> {
     const idx = await this.#index(tenant);
-    if (idx === undefined) return [];
-    const marked = new Set(idx.block_deletion_marks.map((m) => m.block_id));
-    return blocksInRange(idx, mint, maxt)
-      .map((b) => b.block_id)
-      .filter((id) => !marked.has(id));
+    if (idx === undefined) return { ids: [], optional: new Set() };
+    const now = (this.#deps.now ?? Date.now)();
+    const markedAt = new Map(idx.block_deletion_marks.map((m) => [m.block_id, m.deletion_time * 1000]));
+    const ids: string[] = [];
+    const optional = new Set<string>();
+    for (const b of blocksInRange(idx, mint, maxt)) {
+      const marked = markedAt.get(b.block_id);
+      if (marked !== undefined && now - marked > this.#deps.ignoreDeletionMarksDelay) continue;
+      ids.push(b.block_id);
+      const recent = now - b.uploaded_at * 1000 < this.#deps.uploadGracePeriod;
+      const leaving = marked !== undefined && now - marked > this.#deps.ignoreDeletionMarksDelay / 2;
+      if (recent || leaving) optional.add(b.block_id);
+    }
+    return { ids, optional };
   }
 
   /**
    * Calls `ask` on store-gateways until every block was queried: each round groups the blocks left
    * by their first owner not tried yet for that block. Returns the results of the calls.
    */
-  async fetch<R extends { queriedBlocks: string[] }>(blocks: string[], ask: (addr: string, blocks: string[]) => Promise<R>): Promise<R[]> {
+  async fetch<R extends { queriedBlocks: string[] }>(blocks: BlocksToQuery, ask: (addr: string, blocks: string[]) => Promise<R>): Promise<R[]> {
     const results: R[] = [];
-    const tried = new Map<string, Set<string>>(blocks.map((b) => [b, new Set()]));
-    let remaining = blocks;
+    const tried = new Map<string, Set<string>>(blocks.ids.map((b) => [b, new Set()]));
+    let remaining = blocks.ids;
     let lastErr: unknown;
     for (let attempt = 0; attempt < MAX_ATTEMPTS && remaining.length > 0; attempt++) {
       if (attempt > 0) this.#retries.inc(remaining.length);
@@ -131,9 +160,10 @@ export class BlocksStoreQueryable {
       );
       remaining = remaining.filter((b) => !done.has(b));
     }
-    if (remaining.length > 0) {
+    const missing = remaining.filter((b) => !blocks.optional.has(b));
+    if (missing.length > 0) {
       this.#consistencyFailures.inc();
-      throw new BlocksConsistencyError(remaining, lastErr);
+      throw new BlocksConsistencyError(missing, lastErr);
     }
     return results;
   }

@@ -31,6 +31,10 @@ export interface TestClusterOptions {
   gatewayIds: string[];
   replicationFactor: number;
   caches?: (id: string) => OwnedCaches;
+  /** -blocks-storage.bucket-store.ignore-deletion-marks-delay of gateways and querier (default 0: marked blocks are gone at once). */
+  ignoreDeletionMarksDelay?: number;
+  /** The querier's grace for blocks not loaded yet (default 0). */
+  uploadGracePeriod?: number;
 }
 
 export async function startTestCluster(o: TestClusterOptions): Promise<TestCluster> {
@@ -51,6 +55,7 @@ export async function startTestCluster(o: TestClusterOptions): Promise<TestClust
         ring: memory,
         syncDir: path.join(syncRoot, id),
         replicationFactor: o.replicationFactor,
+        store: { ignoreDeletionMarksDelay: o.ignoreDeletionMarksDelay ?? 0 },
         ...(caches !== undefined ? { caches } : {}),
       }),
     );
@@ -71,6 +76,8 @@ export async function startTestCluster(o: TestClusterOptions): Promise<TestClust
     limits: () => limits,
     logger,
     registry,
+    ignoreDeletionMarksDelay: o.ignoreDeletionMarksDelay ?? 0,
+    uploadGracePeriod: o.uploadGracePeriod ?? 0,
   });
   return {
     bucket: o.bucket,

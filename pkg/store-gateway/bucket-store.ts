@@ -21,6 +21,9 @@ export interface BucketStoreDeps {
   caches: BlockCaches;
   logger: Logger;
   registry: Registry;
+  /** How long a block marked for deletion is still served (0: dropped at once). */
+  ignoreDeletionMarksDelay?: number;
+  now?: () => number;
 }
 
 export interface SeriesQuery {
@@ -104,8 +107,11 @@ export class BucketStore {
         this.#log.warn({ tenant, err }, 'reading bucket index; keeping the blocks held');
         continue;
       }
-      const marked = new Set(idx?.block_deletion_marks.map((m) => m.block_id));
-      const wanted = new Set((idx?.blocks ?? []).map((b) => b.block_id).filter((id) => !marked.has(id) && owns(tenant, id)));
+      // A block marked for deletion is dropped only once the mark is older than the delay: its
+      // replacement (a compacted block) may not be loaded everywhere yet.
+      const now = (this.#deps.now ?? Date.now)();
+      const gone = new Set(idx?.block_deletion_marks.filter((m) => now - m.deletion_time * 1000 > (this.#deps.ignoreDeletionMarksDelay ?? 0)).map((m) => m.block_id));
+      const wanted = new Set((idx?.blocks ?? []).map((b) => b.block_id).filter((id) => !gone.has(id) && owns(tenant, id)));
       await this.#apply(tenant, tb, wanted);
     }
     for (const tenant of [...this.#tenants.keys()]) if (!tenants.includes(tenant)) await this.#apply(tenant, undefined, new Set());

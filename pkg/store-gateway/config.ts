@@ -24,6 +24,11 @@ export const bucketStoreConfig = section({
     default: '5m',
     help: 'How often the store-gateway re-reads the bucket indexes and loads or drops blocks. Ring changes trigger a sync at once.',
   }),
+  ignoreDeletionMarksDelay: duration({
+    flag: 'blocks-storage.bucket-store.ignore-deletion-marks-delay',
+    default: '6h',
+    help: 'Store-gateways keep serving, and queriers keep querying, a block this long after it was marked for deletion, so a compacted block\'s sources answer until every store-gateway loaded it. Keep it below -compactor.deletion-delay.',
+  }),
   bucketIndex: section({
     updateInterval: duration({
       flag: 'blocks-storage.bucket-store.bucket-index.update-interval',
