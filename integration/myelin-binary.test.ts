@@ -86,7 +86,9 @@ test('-target=all serves /ready, /services, /config, /metrics and the index page
   assert.match(metrics, /myelin_request_duration_seconds_bucket\{le="[^"]+",method="GET",route="ready",status_code="200",ws="false"\}/);
 
   const index = await (await fetch(`${m.base}/`)).text();
-  for (const path of ['/services', '/config', '/metrics', '/runtime_config', '/ingester/ring', '/store-gateway/ring']) assert.ok(index.includes(`href="${path}"`), path);
+  for (const path of ['/services', '/config', '/metrics', '/runtime_config', '/ingester/ring', '/store-gateway/ring', '/distributor/ring']) assert.ok(index.includes(`href="${path}"`), path);
+  const distributors = await (await fetch(`${m.base}/distributor/ring`, { headers: { accept: 'application/json' } })).json() as { instances: { state: string }[] };
+  assert.deepEqual(distributors.instances.map((i) => i.state), ['ACTIVE'], 'the distributor ring page lists this distributor');
 
   m.proc.kill('SIGTERM');
   assert.equal(await m.exited, 0);

@@ -247,7 +247,7 @@ export class Myelin {
     return this.#ingesterRing.service;
   }
 
-  #initDistributor(): Service {
+  async #initDistributor(): Promise<Service> {
     const cfg = this.cfg.distributor;
     validateDistributorConfig(cfg);
     const ha = cfg.haTracker;
@@ -271,7 +271,9 @@ export class Myelin {
       logger: this.logger,
     });
     distributor.registerRoutes(this.server.http, (req) => this.server.tenant(req));
+    await registerRingStatusPage(this.server.http, '/distributor/ring', lifecycler.ring);
     this.links.push(
+      { section: 'Distributor', title: 'Ring status', path: '/distributor/ring' },
       { section: 'Distributor', title: 'HA tracker status', path: '/distributor/ha_tracker' },
       { section: 'Distributor', title: 'Usage statistics', path: '/distributor/all_user_stats' },
     );
