@@ -1,6 +1,7 @@
 // Faults in a real microservices cluster (integration/e2e/cluster.ts): an ingester killed under
 // load, a rolling restart with transfer, flushed blocks answering after every ingester lost its
-// disk, and etcd going away and coming back. Every scenario writes a bounded load, remembers what
+// disk, etcd going away and coming back, and the compactor replacing the replica blocks of a range
+// with one block that answers alone. Every scenario writes a bounded load, remembers what
 // the distributors acknowledged and checks, through both queriers, that none of it is lost; each
 // leaves 3 ACTIVE ingesters for the next. One tenant per scenario keeps their data apart.
 import { after, before, test } from 'node:test';
@@ -49,12 +50,12 @@ class Writer {
   #parked: (() => void) | undefined;
   readonly done: Promise<void>;
 
-  constructor(tenant: string, metric: string, max: number, gapMs = 3) {
+  /** `t0`: the first sample's time; by default 30 minutes back, room for 1800 requests before the wall clock. */
+  constructor(tenant: string, metric: string, max: number, gapMs = 3, t0 = Math.floor(Date.now() / 1000) * 1000 - 30 * 60_000) {
     this.tenant = tenant;
     this.metric = metric;
-    // 30 minutes back leaves room for 1800 requests before the timestamps pass the wall clock.
-    this.t0 = Math.floor(Date.now() / 1000) * 1000 - 30 * 60_000;
-    assert.ok(max <= 1800, 'BUG: writer would write into the future');
+    this.t0 = t0;
+    assert.ok(t0 + max * STEP_MS <= Date.now(), 'BUG: writer would write into the future');
     this.done = this.#run(max, gapMs);
   }
 
@@ -357,5 +358,40 @@ test('etcd stopped and restarted: writes and queries go on, the ring converges a
   await w.progress(100);
   await w.stop();
   w.assertNoFailures('after etcd came back');
+  await assertComplete(w);
+}));
+
+test('the compactor merges the replica blocks of an old range into one, and it alone answers exactly', { timeout: 120_000 }, () => withLogsOnFailure(cluster, async () => {
+  // 16h back: older than the queriers' -querier.query-ingesters-within (13h), so only blocks answer,
+  // and in a 2h range that ended long before the compactor's wait for late shipments.
+  const HOUR = 3_600_000;
+  const t0 = Math.floor((Date.now() - 16 * HOUR) / (2 * HOUR)) * 2 * HOUR + 60_000;
+  const w = new Writer('compact', 'fault_compact', 120, 3, t0);
+  await w.done;
+  w.assertNoFailures('of an old range');
+  for (const ing of cluster.ingesters) assert.equal((await fetch(ing.url('/ingester/flush?wait=true'), { method: 'POST' })).status, 204);
+  const metas = async () => (await bucketObjects('compact/')).filter((n) => /^compact\/[0-9A-Z]{26}\/meta\.json$/.test(n)).map((n) => n.split('/')[1]);
+  const replicas = await metas();
+  assert.equal(replicas.length, 3, 'one block per ingester');
+  // The compactor (its interval shortened for the test) merges them and marks the three for deletion.
+  const compactor = cluster.compactors[0];
+  await compactor.stop();
+  await compactor.start(['-compactor.compaction-interval=1s', '-compactor.cleanup-interval=1s']);
+  await waitUntil(async () => {
+    const marks = (await bucketObjects('compact/markers/')).filter((n) => n.endsWith('-deletion-mark.json'));
+    return replicas.every((b) => marks.some((m) => m.includes(b))) && (await metas()).length === 4;
+  }, { what: 'one compacted block and the three replicas marked', timeoutMs: 60_000, intervalMs: 250 });
+  const [merged] = (await metas()).filter((b) => !replicas.includes(b));
+  assert.ok(await compactor.metric('myelin_compactor_blocks_marked_for_deletion_total') >= 3);
+
+  // Readers that drop marked blocks at once: only the compacted block can answer now.
+  const readers = [...cluster.storeGateways, ...cluster.queriers];
+  await Promise.all(readers.map((p) => p.stop()));
+  await Promise.all(readers.map((p) => p.start(['-blocks-storage.bucket-store.ignore-deletion-marks-delay=0s'])));
+  await cluster.waitStoreGatewayRing(2);
+  for (const sg of cluster.storeGateways) {
+    const held = await sg.metric('myelin_bucket_store_blocks_loaded');
+    assert.ok(held >= 1, `${sg.name} holds the compacted block ${merged}`);
+  }
   await assertComplete(w);
 }));
