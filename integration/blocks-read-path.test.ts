@@ -16,7 +16,6 @@ const binary = fileURLToPath(new URL('../cmd/myelin/main.js', import.meta.url));
 
 test('samples in ingesters and in blocks are each returned once, per tenant', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'myelin-blocks-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const [http, grpc] = [await freePort(), await freePort()];
   const p = new TestProcess('myelin', process.execPath, [binary, '-target=all',
     '-server.http-listen-address=127.0.0.1', `-server.http-listen-port=${http}`,
@@ -27,6 +26,8 @@ test('samples in ingesters and in blocks are each returned once, per tenant', as
     '-distributor.replication-factor=1', '-store-gateway.sharding-ring.replication-factor=1',
     '-ingester.max-transfer-retries=0', '-querier.query-ingesters-within=0', '-querier.query-store-after=0']);
   t.after(() => p.stop());
+  // After the process stopped (after hooks run in the order registered): it may still write there.
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   await waitUntil(async () => (await fetch(`http://127.0.0.1:${http}/ready`)).status === 200, { what: `ready\n${p.output}`, timeoutMs: 15_000 });
   await waitUntil(async () => {
     const r = await fetch(`http://127.0.0.1:${http}/ingester/ring`, { headers: { accept: 'application/json' } });

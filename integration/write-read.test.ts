@@ -51,9 +51,14 @@ async function query(http: number, tenant: string, q: string, time: number): Pro
 
 test('remote write in, PromQL out, per tenant, across a SIGKILL restart', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'myelin-e2e-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  let p: TestProcess | undefined;
+  t.after(async () => {
+    // The process first: it may still write into the directory.
+    await p?.stop('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
   const [http, grpc] = [await freePort(), await freePort()];
-  let p = await startMyelin(dir, http, grpc);
+  p = await startMyelin(dir, http, grpc);
   const now = Math.floor(Date.now() / 1000) * 1000;
   const samples = Array.from({ length: 10 }, (_, i) => [now - (9 - i) * 15_000, i * 10] as [number, number]);
   let res = await remoteWrite(http, 'team-a', [
@@ -78,6 +83,5 @@ test('remote write in, PromQL out, per tenant, across a SIGKILL restart', async 
 
   await p.stop('SIGKILL');
   p = await startMyelin(dir, http, grpc);
-  t.after(() => p.stop('SIGKILL'));
   assert.deepEqual(await query(http, 'team-a', 'sum(http_requests_total)', now), sum, 'acknowledged samples survive SIGKILL');
 });

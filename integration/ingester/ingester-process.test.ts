@@ -47,7 +47,6 @@ function countSamples(c: IngesterClient): Promise<Map<string, number[]>> {
 
 test('every acknowledged sample survives SIGKILL of the ingester process (bounded rounds)', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'ingester-crash-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const [http, grpc] = [await freePort(), await freePort()];
   const acked: number[] = [];
   let batch = 0;
@@ -82,6 +81,8 @@ test('every acknowledged sample survives SIGKILL of the ingester process (bounde
   }
   const p = await startIngester(dir, http, grpc);
   t.after(() => p.stop('SIGKILL'));
+  // After the process stopped (after hooks run in the order registered): it may still write there.
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const c = new IngesterClient(`127.0.0.1:${grpc}`, credentials.createInsecure());
   t.after(() => c.close());
   const got = await countSamples(c);
@@ -91,10 +92,11 @@ test('every acknowledged sample survives SIGKILL of the ingester process (bounde
 
 test('/ingester/shutdown flushes to the bucket, unregisters and exits 0', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'ingester-shutdown-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const [http, grpc] = [await freePort(), await freePort()];
   const p = await startIngester(dir, http, grpc);
   t.after(() => p.stop('SIGKILL'));
+  // After the process stopped (after hooks run in the order registered): it may still write there.
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const c = new IngesterClient(`127.0.0.1:${grpc}`, credentials.createInsecure());
   t.after(() => c.close());
   await push(c, 1, 3);
