@@ -15,3 +15,4 @@ export { GcsBucket, type GcsBucketConfig } from './gcs/gcs-bucket.js';
 export { FakeGcsServer } from './gcs/testing/fake-gcs-server.js';
 export { BucketOp, instrumentedBucket } from './instrumented-bucket.js';
 export { prefixedBucket, prefixedBucketReader, tenantBucket, tenantBucketReader } from './prefixed-bucket.js';
+export { uploadDir } from './upload-dir.js';

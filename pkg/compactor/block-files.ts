@@ -1,5 +1,5 @@
-// Moving whole blocks between the bucket and the local disk.
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+// Downloading and deleting whole blocks in the bucket (uploads: bucket's uploadDir).
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Bucket } from '../bucket/index.js';
 import { META_FILENAME } from '../tsdb/block/index.js';
@@ -21,25 +21,6 @@ export async function downloadBlock(tb: Bucket, block: string, dir: string): Pro
     await mkdir(dirname(file), { recursive: true });
     await writeFile(file, await tb.get(name));
   }
-}
-
-async function localFiles(dir: string, rel = ''): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(join(dir, rel), { withFileTypes: true })) {
-    const r = rel === '' ? e.name : `${rel}/${e.name}`;
-    if (e.isDirectory()) out.push(...(await localFiles(dir, r)));
-    else out.push(r);
-  }
-  return out;
-}
-
-/**
- * Uploads the block directory `<dir>/<block>` to `<block>/` in the tenant's bucket, meta.json
- * last: until meta.json is there, readers see a partial block and ignore it.
- */
-export async function uploadBlock(tb: Bucket, dir: string, block: string): Promise<void> {
-  const files = (await localFiles(join(dir, block))).filter((f) => f !== META_FILENAME).sort();
-  for (const f of [...files, META_FILENAME]) await tb.upload(`${block}/${f}`, await readFile(join(dir, block, f)));
 }
 
 /**

@@ -11,13 +11,13 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
-import { tenantBucket, type Bucket } from '../bucket/index.js';
+import { tenantBucket, uploadDir, type Bucket } from '../bucket/index.js';
 import { listTenants } from '../bucket-index/index.js';
 import type { Logger } from '../log/index.js';
 import { basicService, sleep, type Service } from '../services/index.js';
 import { compactBlocks } from '../tsdb/compact/index.js';
 import { Block, META_FILENAME, readMeta, type BlockMeta } from '../tsdb/block/index.js';
-import { downloadBlock, uploadBlock } from './block-files.js';
+import { downloadBlock } from './block-files.js';
 import type { CompactorConfig } from './config.js';
 import { markForDeletion } from './deletion-mark.js';
 import { MarkReason, compactionMetrics, markedCounter, runMetrics } from './metrics.js';
@@ -130,7 +130,7 @@ export class Compactor {
     await mkdir(dir, { recursive: true });
     try {
       const meta = await this.#compactLocally(tb, dir, group);
-      if (meta !== undefined) await uploadBlock(tb, dir, meta.ulid);
+      if (meta !== undefined) await uploadDir(tb, join(dir, meta.ulid), meta.ulid, [META_FILENAME]);
       // Only now that the new block is complete in the bucket are its sources marked.
       for (const id of sources) {
         await markForDeletion(tb, id, this.#now());

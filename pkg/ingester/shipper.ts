@@ -1,6 +1,6 @@
 import { readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Bucket } from '../bucket/index.js';
+import { uploadDir, type Bucket } from '../bucket/index.js';
 import type { Logger } from '../log/index.js';
 import { META_FILENAME, isUlid, readMeta } from '../tsdb/block/index.js';
 import type { BlockMeta } from '../tsdb/block/index.js';
@@ -75,24 +75,10 @@ export class Shipper {
     return uploaded;
   }
 
-  async #upload(block: string): Promise<void> {
-    const files = await listFiles(join(this.#dir, block));
-    const prefix = `${this.#tenant}/${block}`;
-    for (const rel of files.filter((f) => f !== META_FILENAME)) {
-      await this.#deps.bucket.upload(`${prefix}/${rel}`, await readFile(join(this.#dir, block, rel)));
-    }
-    await this.#deps.bucket.upload(`${prefix}/${META_FILENAME}`, await readFile(join(this.#dir, block, META_FILENAME)));
+  #upload(block: string): Promise<void> {
+    return uploadDir(this.#deps.bucket, join(this.#dir, block), `${this.#tenant}/${block}`, [META_FILENAME]);
   }
-}
 
-async function listFiles(dir: string, rel = ''): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(join(dir, rel), { withFileTypes: true })) {
-    const path = rel === '' ? e.name : `${rel}/${e.name}`;
-    if (e.isDirectory()) out.push(...(await listFiles(dir, path)));
-    else out.push(path);
-  }
-  return out;
 }
 
 async function readShipperFile(dir: string): Promise<string[]> {

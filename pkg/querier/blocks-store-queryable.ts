@@ -10,7 +10,7 @@ import type { StoredSeries } from '../generated/myelin/storegateway.js';
 import { sharedCounter } from '../kv/index.js';
 import type { Logger } from '../log/index.js';
 import type { Matcher } from '../model/labels/index.js';
-import { mergeLabelLists } from '../storage/index.js';
+import { lazySeriesSet, mergeLabelLists } from '../storage/index.js';
 import type { RingSnapshot } from '../ring/index.js';
 import type { LabelHints, Querier, Queryable, SelectHints, SeriesSet } from '../storage/index.js';
 import { blockOwners } from '../store-gateway/index.js';
@@ -285,29 +285,3 @@ class BlocksStoreQuerier implements Querier {
   async close(): Promise<void> {}
 }
 
-
-/** A SeriesSet whose work starts on the first next(); errors surface through err(). */
-function lazySeriesSet(open: () => Promise<SeriesSet>): SeriesSet {
-  let inner: SeriesSet | undefined;
-  let failure: Error | undefined;
-  return {
-    async next() {
-      if (failure !== undefined) return false;
-      if (inner === undefined) {
-        try {
-          inner = await open();
-        } catch (err) {
-          failure = err as Error;
-          return false;
-        }
-      }
-      return inner.next();
-    },
-    at: () => {
-      if (inner === undefined) throw new Error('BUG: at() before next()');
-      return inner.at();
-    },
-    err: () => failure ?? inner?.err(),
-    warnings: () => inner?.warnings() ?? [],
-  };
-}

@@ -7,7 +7,7 @@ import { Labels } from '../model/labels/index.js';
 import type { Matcher } from '../model/labels/index.js';
 import { Read } from '../ring/index.js';
 import type { InstanceDesc, ReadRing } from '../ring/index.js';
-import { lazySeriesSet, mergeLabelLists } from '../storage/index.js';
+import { lazySeriesSet, mergeLabelLists, seriesSetOf } from '../storage/index.js';
 import type { ChunkSeries, LabelHints, Querier, Queryable, SelectHints, Series, SeriesSet } from '../storage/index.js';
 import { BlockChunkSeries, BlockSeries, mergeOverlappingChunks } from '../tsdb/block/index.js';
 import { tenantMetadata } from '../tenant/index.js';
@@ -58,7 +58,7 @@ class IngestersQuerier implements Querier {
     const end = Math.min(this.#maxt, hints.end);
     return lazySeriesSet(async () => {
       const answers = await fanOut(this.#deps, (conn, deadline) => queryStream(conn, this.#tenant, start, end, matchers, deadline));
-      return mergeReplicas(answers.flat(), start, end);
+      return seriesSetOf(mergeReplicas(answers.flat(), start, end));
     });
   }
 

@@ -1,5 +1,5 @@
 import { Labels, LabelsBuilder, MatchType, Matcher, compareUtf8 } from '../model/labels/index.js';
-import { lazySeriesSet, limitLabels } from '../storage/index.js';
+import { lazySeriesSet, limitLabels, seriesSetOf } from '../storage/index.js';
 import type { LabelHints, Querier, Queryable, SampleIterator, SelectHints, Series, SeriesSet } from '../storage/index.js';
 import { TenantLabel } from '../tenant/index.js';
 
@@ -37,7 +37,7 @@ class FederatedQuerier implements Querier {
         const err = set.err();
         if (err !== undefined) throw err;
       }
-      return out.sort((a, b) => Labels.compare(a.labels, b.labels));
+      return seriesSetOf(out.sort((a, b) => Labels.compare(a.labels, b.labels)));
     });
   }
 

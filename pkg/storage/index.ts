@@ -18,6 +18,6 @@ export type {
 } from './interface.js';
 export { ValueType } from './interface.js';
 export { ChainSampleIterator, mergeChunkSeriesSets, mergeSeriesSets } from './merge.js';
-export { lazySeriesSet } from './lazy-series-set.js';
+export { lazySeriesSet, seriesSetOf } from './lazy-series-set.js';
 export { limitLabels, mergeLabelLists } from './label-lists.js';
 export { mergeChunkQueriers, mergeQueriers } from './merge-querier.js';
