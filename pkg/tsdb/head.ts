@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { Interner, Labels } from '../model/labels/index.js';
-import type { Appendable, ChunkQuerier, ChunkQueryable, Querier, Queryable } from '../storage/index.js';
+import { hashLabelBytes, Interner, Labels } from '../model/labels/index.js';
+import type { Appendable, ChunkQuerier, ChunkQueryable, Querier, Queryable, SeriesRef } from '../storage/index.js';
 import { AppendError, AppendErrorCode } from './errors.js';
 import { HeadAppender } from './head-append.js';
 import { HeadMetrics } from './head-metrics.js';
@@ -167,6 +167,17 @@ export class Head implements Appendable, Queryable, ChunkQueryable {
       }
     }
     return this.createSeries(this.#nextRef, ls);
+  }
+
+  /**
+   * The ref of the series whose labels are a label set still in UTF-8 bytes (label k of the set
+   * is name bytes [ranges[4k], ranges[4k+1]) and value bytes [ranges[4k+2], ranges[4k+3]) of buf,
+   * for k in [from, to)), or 0 when there is none. A request's series are found this way without
+   * creating their label strings; only a miss needs them (append with ref 0 and the labels). Label
+   * sets that are not in canonical order (sorted, no empty values) always miss.
+   */
+  seriesRefByLabelBytes(buf: Uint8Array, ranges: Uint32Array, from: number, to: number): SeriesRef {
+    return this.#byLabels.getByBytes(hashLabelBytes(buf, ranges, from, to), buf, ranges, from, to)?.ref ?? 0;
   }
 
   /** Internal: the series with these labels if it exists. */

@@ -3,6 +3,7 @@ export { Matcher, MatchType } from './matcher.js';
 export { RegexpSyntaxError, translateRE2 } from './re2.js';
 export { labelsHash, labelsHashHiLo } from './hash.js';
 export { Interner } from './interner.js';
+export { hashLabelBytes, hashLabelPairs, pairsEqualBytes, stringEqualsUtf8 } from './label-bytes.js';
 export {
   compareUtf8,
   isValidLabelName,
