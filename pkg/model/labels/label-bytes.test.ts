@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { hashLabelBytes, hashLabelPairs, pairsEqualBytes, stringEqualsUtf8 } from './label-bytes.js';
+import { hashLabelBytes, hashLabelPairs, pairsEqualBytes, stringEqualsUtf8, utf16Length } from './label-bytes.js';
 
 /** Flat pairs laid out as a request would carry them: bytes with a gap, and their ranges. */
 function asBytes(pairs: readonly string[]): { buf: Buffer; ranges: Uint32Array } {
@@ -54,4 +54,14 @@ test('a lone surrogate equals no bytes', () => {
   const b = Buffer.from('\ud800', 'utf8'); // encoded as U+FFFD
   assert.ok(!stringEqualsUtf8('\ud800', b, 0, b.length));
   assert.ok(stringEqualsUtf8('\ufffd', b, 0, b.length));
+});
+
+test('utf16Length counts as a JS string does', () => {
+  fc.assert(
+    fc.property(fc.string({ unit: 'grapheme', maxLength: 20 }), (s) => {
+      const b = Buffer.from(`x${s}`, 'utf8');
+      assert.equal(utf16Length(b, 1, b.length), s.length);
+    }),
+    { numRuns: 500 },
+  );
 });

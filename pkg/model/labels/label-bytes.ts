@@ -93,3 +93,14 @@ export function stringEqualsUtf8(s: string, buf: Uint8Array, from: number, to: n
   }
   return p === to;
 }
+
+/** The length in UTF-16 units (a JS string's length) of the valid UTF-8 text buf[from, to). */
+export function utf16Length(buf: Uint8Array, from: number, to: number): number {
+  let n = 0;
+  for (let p = from; p < to; p++) {
+    const b = buf[p];
+    // Every sequence has one lead byte (not 10xxxxxx); four-byte ones need a surrogate pair.
+    if ((b & 0xc0) !== 0x80) n += b >= 0xf0 ? 2 : 1;
+  }
+  return n;
+}
