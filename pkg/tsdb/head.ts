@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { hashLabelBytes, Interner, Labels } from '../model/labels/index.js';
+import { hashLabelBytes, hashLabelPairs, Interner, Labels } from '../model/labels/index.js';
 import type { Appendable, ChunkQuerier, ChunkQueryable, Querier, Queryable, SeriesRef } from '../storage/index.js';
 import { AppendError, AppendErrorCode } from './errors.js';
 import { HeadAppender } from './head-append.js';
@@ -155,7 +155,8 @@ export class Head implements Appendable, Queryable, ChunkQueryable {
 
   /** Internal: the series with these labels, created (after the limit hook) when absent. */
   getOrCreate(ls: Labels): MemSeries {
-    const s = this.#byLabels.get(ls);
+    const hash = hashLabelPairs(ls.pairs());
+    const s = this.#byLabels.get(ls, hash);
     if (s !== undefined) return s;
     if (ls.isEmpty()) throw new AppendError(AppendErrorCode.EmptyLabelset);
     const hook = this.opts.beforeSeriesCreate;
@@ -166,7 +167,7 @@ export class Head implements Appendable, Queryable, ChunkQueryable {
         throw new AppendError(reason, ls.toString());
       }
     }
-    return this.createSeries(this.#nextRef, ls);
+    return this.createSeries(this.#nextRef, ls, hash);
   }
 
   /**
@@ -180,19 +181,19 @@ export class Head implements Appendable, Queryable, ChunkQueryable {
     return this.#byLabels.getByBytes(hashLabelBytes(buf, ranges, from, to), buf, ranges, from, to)?.ref ?? 0;
   }
 
-  /** Internal: the series with these labels if it exists. */
-  seriesByLabels(ls: Labels): MemSeries | undefined {
-    return this.#byLabels.get(ls);
+  /** Internal: the series with these labels if it exists (`hash`: hashLabelPairs of them, if known). */
+  seriesByLabels(ls: Labels, hash?: number): MemSeries | undefined {
+    return this.#byLabels.get(ls, hash);
   }
 
-  /** Internal: creates a series with a given ref (WAL replay keeps refs). */
-  createSeries(ref: number, ls: Labels): MemSeries {
+  /** Internal: creates a series with a given ref (WAL replay keeps refs); `hash` as for seriesByLabels. */
+  createSeries(ref: number, ls: Labels, hash?: number): MemSeries {
     const p = ls.pairs();
     const interned: string[] = new Array(p.length);
     for (let i = 0; i < p.length; i++) interned[i] = this.#interner.intern(p[i]);
     const s = new MemSeries(ref, Labels.fromSortedPairs(interned));
     this.byRef.set(ref, s);
-    this.#byLabels.add(s);
+    this.#byLabels.add(s, hash);
     this.postings.add(ref, s.labels);
     if (ref >= this.#nextRef) this.#nextRef = ref + 1;
     this.metrics.series.set(this.byRef.size);

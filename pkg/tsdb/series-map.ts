@@ -20,8 +20,9 @@ export class SeriesMap {
     return this.#size;
   }
 
-  get(ls: Labels): MemSeries | undefined {
-    const e = this.#m.get(hashLabelPairs(ls.pairs()));
+  /** The series with labels `ls`; `hash` is hashLabelPairs(ls.pairs()) when the caller has it. */
+  get(ls: Labels, hash = hashLabelPairs(ls.pairs())): MemSeries | undefined {
+    const e = this.#m.get(hash);
     if (e === undefined) return undefined;
     if (!Array.isArray(e)) return e.labels.equals(ls) ? e : undefined;
     for (const s of e) if (s.labels.equals(ls)) return s;
@@ -40,9 +41,8 @@ export class SeriesMap {
     return undefined;
   }
 
-  /** Adds a series whose labels are not in the map yet. */
-  add(s: MemSeries): void {
-    const h = hashLabelPairs(s.labels.pairs());
+  /** Adds a series whose labels are not in the map yet (`hash` as for get()). */
+  add(s: MemSeries, h = hashLabelPairs(s.labels.pairs())): void {
     const e = this.#m.get(h);
     if (e === undefined) this.#m.set(h, s);
     else if (Array.isArray(e)) e.push(s);

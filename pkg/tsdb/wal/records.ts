@@ -74,6 +74,23 @@ export class RecordEncoder {
   }
 
   #string(s: string): void {
+    // Label text is short and mostly ASCII: copied by a loop, it skips two native calls.
+    if (s.length < 128) {
+      this.#ensure(s.length + 1);
+      const buf = this.#buf;
+      const at = this.#n;
+      let i = 0;
+      while (i < s.length) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[at + 1 + i++] = c;
+      }
+      if (i === s.length) {
+        buf[at] = i;
+        this.#n = at + 1 + i;
+        return;
+      }
+    }
     const len = Buffer.byteLength(s);
     this.#ensure(len + 10);
     this.#uvarint(len);
