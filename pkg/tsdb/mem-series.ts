@@ -119,7 +119,8 @@ export class MemSeries {
       if (this.completed === null) this.completed = [];
       this.completed.push({ minT: this.headMinT, maxT: this.headMaxT, bytes: old.compact() });
     }
-    this.head = new XorChunk(64);
+    // 128 bytes (as Prometheus' NewXORChunk) hold ~60 typical samples: one grow per full chunk.
+    this.head = new XorChunk(128);
     this.headMinT = t;
     this.headMaxT = t;
     this.nextAt = Math.floor(t / chunkRange) * chunkRange + chunkRange;
