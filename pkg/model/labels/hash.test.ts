@@ -44,6 +44,13 @@ test('interner shares instances and releases them', () => {
   it.release(a);
   assert.equal(it.size, 0);
   assert.throws(() => it.release('job'), /BUG/);
+  // A freed slot is reused and holds the new string.
+  const b = it.intern('x');
+  const c = it.intern('y');
+  it.release(b);
+  assert.equal(it.intern('z'), 'z');
+  assert.equal(it.intern(['y'].join('')), c);
+  assert.equal(it.size, 2);
 });
 
 test('name validation', () => {
