@@ -66,7 +66,7 @@ export class Head implements Appendable, Queryable, ChunkQueryable {
   readonly log: Logger | undefined;
   /** Internal: series by ref and by labels key. */
   readonly byRef = new SeriesRefs();
-  readonly #byLabels = new SeriesMap();
+  readonly #byLabels = new SeriesMap((ref) => this.byRef.get(ref));
   /** Internal. */
   readonly postings = new MemPostings();
   readonly #interner = new Interner();
