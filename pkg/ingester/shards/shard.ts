@@ -1,5 +1,6 @@
 // One ingester shard, inside its worker thread: a whole ingester (ring member, TSDBs, WALs,
 // shipper, transfer) with its own gRPC server, driven by the main thread over the worker's port.
+import { Writable } from 'node:stream';
 import type { MessagePort } from 'node:worker_threads';
 import { Registry } from 'prom-client';
 import { newBucket } from '../../bucket/index.js';
@@ -25,7 +26,7 @@ export interface ShardData {
 }
 
 /** Notices a shard sends the main thread. */
-export const ShardNotice = { Running: 'running', Terminated: 'terminated', Failed: 'failed' } as const;
+export const ShardNotice = { Running: 'running', Terminated: 'terminated', Failed: 'failed', Log: 'log' } as const;
 
 /**
  * Builds and starts the shard. The ring address is known only once the gRPC server is bound, so
@@ -34,9 +35,30 @@ export const ShardNotice = { Running: 'running', Terminated: 'terminated', Faile
  */
 export async function runShard(data: ShardData, port: PortLike): Promise<void> {
   const { cfg } = data;
-  const logger = createLogger({ level: cfg.server.logLevel, format: cfg.server.logFormat }).child({ shard: cfg.shard });
   const registry = new Registry();
   let runtime = data.runtime;
+  // Set once built: the port answers from the start, the ingester exists only after the server is bound.
+  const live: { ing?: Ingester; stop?: () => Promise<void> } = {};
+  const started = (): Ingester => live.ing ?? unavailable();
+  const rpc = new PortRpc(port, {
+    flush: (a: { reason: string; tenants: string[] | undefined }) => started().flush(a.reason, a.tenants),
+    shutdownAndFlush: () => started().shutdownAndFlush(),
+    notReady: () => live.ing === undefined ? `ingester shard ${cfg.shard} is starting`
+      : live.ing.service.state() === 'Running' ? live.ing.lifecycler.notReadyReason() : `ingester ${live.ing.lifecycler.id} is ${live.ing.service.state()}`,
+    metrics: () => registry.getMetricsAsJSON(),
+    runtime: (v: ShardRuntime) => {
+      runtime = v;
+      if (kv instanceof MultiClient) kv.applyRuntimeConfig(v.multiKv);
+    },
+    stop: () => (live.stop ?? unavailable)(),
+  });
+  // Log lines go to the main thread's logger: one output, one format, with the shard's number.
+  const logger = createLogger({ level: cfg.server.logLevel, format: 'json' }, new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line !== '') rpc.notify(ShardNotice.Log, line);
+      done();
+    },
+  })).child({ shard: cfg.shard });
   const overrides = new Overrides(cfg.limits, () => runtime.overrides);
   const kv = createKVClient(cfg.ingester.lifecycler.ring.kvstore, instanceDescCodec, {
     memory: new PortStore(data.kvPort), logger, registry, kvName: 'ingester-ring',
@@ -49,7 +71,7 @@ export async function runShard(data: ShardData, port: PortLike): Promise<void> {
   await serverService.awaitRunning();
   cfg.ingester.lifecycler.addr = `${cfg.advertiseHost}:${server.grpcPort()}`;
 
-  const ing = new Ingester(cfg.ingester, cfg.tsdb, {
+  const shard = new Ingester(cfg.ingester, cfg.tsdb, {
     overrides,
     kv,
     bucket: newBucket(cfg.bucket, { reg: registry, name: 'ingester' }),
@@ -57,45 +79,38 @@ export async function runShard(data: ShardData, port: PortLike): Promise<void> {
     logger,
     transferOut: transferOutVia(cfg.ingesterClient),
   });
-  server.addGrpcService(ingesterServiceDefinition, ingesterGrpcService(ing, tenants, new TransferReceiver(ing, logger.child({ component: 'ingester' }))),
+  server.addGrpcService(ingesterServiceDefinition, ingesterGrpcService(shard, tenants, new TransferReceiver(shard, logger.child({ component: 'ingester' }))),
     { requireTenant: true, tenantExempt: ['allUserStats', 'transferChunks'] });
-  server.setHealthCheck('myelin.ingester.Ingester', () => ing.acceptingWrites());
-  server.setHealthCheck('', () => ing.service.state() === 'Running');
+  server.setHealthCheck('myelin.ingester.Ingester', () => shard.acceptingWrites());
+  server.setHealthCheck('', () => shard.service.state() === 'Running');
 
   let stopRequested = false;
-  const stop = async () => {
+  live.stop = async () => {
     stopRequested = true;
-    ing.service.stopAsync();
+    shard.service.stopAsync();
     try {
-      await ing.service.awaitTerminated();
+      await shard.service.awaitTerminated();
     } finally {
       serverService.stopAsync();
       await serverService.awaitTerminated();
-      // Exit once the answer is posted; unlike terminate(), an exit delivers the last log lines.
+      // Exit once the answer is posted, so the thread ends even with idle client channels open.
       setImmediate(() => process.exit(0));
     }
   };
-  const rpc = new PortRpc(port, {
-    flush: (a: { reason: string; tenants: string[] | undefined }) => ing.flush(a.reason, a.tenants),
-    shutdownAndFlush: () => ing.shutdownAndFlush(),
-    notReady: () => ing.service.state() === 'Running' ? ing.lifecycler.notReadyReason() : `ingester ${ing.lifecycler.id} is ${ing.service.state()}`,
-    metrics: () => registry.getMetricsAsJSON(),
-    runtime: (v: ShardRuntime) => {
-      runtime = v;
-      if (kv instanceof MultiClient) kv.applyRuntimeConfig(v.multiKv);
-    },
-    stop,
-  });
-
-  ing.service.awaitTerminated().then(
+  live.ing = shard;
+  shard.service.awaitTerminated().then(
     () => { if (!stopRequested) rpc.notify(ShardNotice.Terminated); },
     (err: unknown) => {
       logger.error({ err }, 'ingester shard failed');
       rpc.notify(ShardNotice.Failed, { message: (err as Error).message, stack: (err as Error).stack });
     },
   );
-  ing.service.startAsync();
-  await ing.service.awaitRunning();
-  logger.info({ id: ing.lifecycler.id, addr: cfg.ingester.lifecycler.addr, dir: cfg.tsdb.dir }, 'ingester shard running');
-  rpc.notify(ShardNotice.Running, { id: ing.lifecycler.id, addr: cfg.ingester.lifecycler.addr });
+  shard.service.startAsync();
+  await shard.service.awaitRunning();
+  logger.info({ id: shard.lifecycler.id, addr: cfg.ingester.lifecycler.addr, dir: cfg.tsdb.dir }, 'ingester shard running');
+  rpc.notify(ShardNotice.Running, { id: shard.lifecycler.id, addr: cfg.ingester.lifecycler.addr });
+}
+
+function unavailable(): never {
+  throw new Error('the ingester shard is still starting');
 }

@@ -63,6 +63,7 @@ class Shard {
     this.rpc = new PortRpc(this.worker, {
       [ShardNotice.Running]: () => setRunning(),
       [ShardNotice.Terminated]: () => setEnded(),
+      [ShardNotice.Log]: (line: string) => logLine(deps.logger, line),
       [ShardNotice.Failed]: (e: { message: string; stack?: string }) =>
         failWith(Object.assign(new Error(`ingester shard ${this.index} failed: ${e.message}`), { stack: e.stack })),
     });
@@ -98,6 +99,21 @@ class Shard {
     }
     return this.lastMetrics;
   }
+}
+
+/** Writes a shard's JSON log line with the main thread's logger (its time is the main thread's). */
+function logLine(log: Logger, line: string): void {
+  let rec: Record<string, unknown>;
+  try {
+    rec = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    log.info({ line }, 'unparsable log line of an ingester shard');
+    return;
+  }
+  const { level, time: _time, msg, ...fields } = rec;
+  const write = typeof level === 'string' && ['debug', 'info', 'warn', 'error', 'fatal', 'trace'].includes(level)
+    ? log[level as 'info'].bind(log) : log.info.bind(log);
+  write(fields, typeof msg === 'string' ? msg : '');
 }
 
 /**
