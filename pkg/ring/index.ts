@@ -7,7 +7,8 @@ export { EmptyRingError, quorum, TooFewHealthyInstancesError, type ReplicationSe
 export { Ring, type RingDeps } from './ring.js';
 export { ringViewMetricNames } from './ring-metrics.js';
 export { RingSnapshot } from './ring-snapshot.js';
-export { RingView, type LookupConfig, type ReadRing } from './ring-view.js';
+export { CurrentViewRing, RingView, type LookupConfig, type ReadRing } from './ring-view.js';
+export { RingMirror, heartbeatsOf } from './ring-mirror.js';
 export { fnv1a32 } from './shuffle-shard.js';
 export { registerRingStatusPage, ringStatus, type InstanceStatus } from './status-page.js';
 export { loadTokensFile, pickTokens, storeTokensFile } from './tokens.js';

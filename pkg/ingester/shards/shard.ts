@@ -7,11 +7,11 @@ import { newBucket } from '../../bucket/index.js';
 import { MultiClient, PortStore, createKVClient } from '../../kv/index.js';
 import { Overrides } from '../../limits/index.js';
 import { createLogger } from '../../log/index.js';
-import { PortRpc } from '../../port-rpc/index.js';
-import type { PortLike } from '../../port-rpc/index.js';
 import { instanceDescCodec } from '../../ring/index.js';
 import { Server } from '../../server/index.js';
 import { TenantResolver } from '../../tenant/index.js';
+import { RpcChannel } from '../../workers/index.js';
+import type { Port } from '../../workers/index.js';
 import { ingesterGrpcService, ingesterServiceDefinition } from '../grpc-service.js';
 import { Ingester } from '../ingester.js';
 import { TransferReceiver, transferOutVia } from '../transfer.js';
@@ -33,25 +33,27 @@ export const ShardNotice = { Running: 'running', Terminated: 'terminated', Faile
  * the server starts first and the ingester's service is added to it after (nothing can call it
  * before the ingester is in the ring).
  */
-export async function runShard(data: ShardData, port: PortLike): Promise<void> {
+export async function runShard(data: ShardData, port: Port): Promise<void> {
   const { cfg } = data;
   const registry = new Registry();
   let runtime = data.runtime;
   // Set once built: the port answers from the start, the ingester exists only after the server is bound.
   const live: { ing?: Ingester; stop?: () => Promise<void> } = {};
   const started = (): Ingester => live.ing ?? unavailable();
-  const rpc = new PortRpc(port, {
-    flush: (a: { reason: string; tenants: string[] | undefined }) => started().flush(a.reason, a.tenants),
-    shutdownAndFlush: () => started().shutdownAndFlush(),
-    notReady: () => live.ing === undefined ? `ingester shard ${cfg.shard} is starting`
-      : live.ing.service.state() === 'Running' ? live.ing.lifecycler.notReadyReason() : `ingester ${live.ing.lifecycler.id} is ${live.ing.service.state()}`,
-    metrics: () => registry.getMetricsAsJSON(),
-    runtime: (v: ShardRuntime) => {
-      runtime = v;
-      if (kv instanceof MultiClient) kv.applyRuntimeConfig(v.multiKv);
-    },
-    stop: () => (live.stop ?? unavailable)(),
+  const rpc = new RpcChannel(port);
+  rpc.handle('flush', (args) => {
+    const a = args as { reason: string; tenants: string[] | undefined };
+    return started().flush(a.reason, a.tenants);
   });
+  rpc.handle('shutdownAndFlush', () => started().shutdownAndFlush());
+  rpc.handle('notReady', () => live.ing === undefined ? `ingester shard ${cfg.shard} is starting`
+    : live.ing.service.state() === 'Running' ? live.ing.lifecycler.notReadyReason() : `ingester ${live.ing.lifecycler.id} is ${live.ing.service.state()}`);
+  rpc.handle('metrics', () => registry.getMetricsAsJSON());
+  rpc.handle('runtime', (v) => {
+    runtime = v as ShardRuntime;
+    if (kv instanceof MultiClient) kv.applyRuntimeConfig(runtime.multiKv);
+  });
+  rpc.handle('stop', () => (live.stop ?? unavailable)());
   // Log lines go to the main thread's logger: one output, one format, with the shard's number.
   const logger = createLogger({ level: cfg.server.logLevel, format: 'json' }, new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -99,7 +101,7 @@ export async function runShard(data: ShardData, port: PortLike): Promise<void> {
   };
   live.ing = shard;
   shard.service.awaitTerminated().then(
-    () => { if (!stopRequested) rpc.notify(ShardNotice.Terminated); },
+    () => { if (!stopRequested) rpc.notify(ShardNotice.Terminated, undefined); },
     (err: unknown) => {
       logger.error({ err }, 'ingester shard failed');
       rpc.notify(ShardNotice.Failed, { message: (err as Error).message, stack: (err as Error).stack });

@@ -5,10 +5,10 @@ import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import type { MemoryStore } from '../../kv/index.js';
 import { serveMemoryStore } from '../../kv/index.js';
 import type { Logger } from '../../log/index.js';
-import { PortRpc } from '../../port-rpc/index.js';
 import { ringViewMetricNames } from '../../ring/index.js';
 import { abortedPromise, basicService, sleep } from '../../services/index.js';
 import type { Service } from '../../services/index.js';
+import { RpcChannel } from '../../workers/index.js';
 import type { IngesterAdmin } from '../http.js';
 import { ShardNotice } from './shard.js';
 import type { ShardData } from './shard.js';
@@ -32,7 +32,9 @@ type Metrics = MetricObjectWithValues<MetricValue<string>>[];
 class Shard {
   readonly index: number;
   readonly worker: Worker;
-  readonly rpc: PortRpc;
+  readonly #rpc: RpcChannel;
+  /** Set once the thread is gone or failed: calls are refused instead of waiting forever. */
+  #gone: Error | undefined;
   /** Resolves once the shard's ingester is Running. */
   readonly running: Promise<void>;
   /** Resolves when the shard's ingester stopped on its own (shutdown API); rejects when the shard failed. */
@@ -57,21 +59,22 @@ class Shard {
     this.ended.catch(() => {});
     this.running.catch(() => {});
     const failWith = (err: Error) => {
-      this.rpc.close(err);
+      this.#goneWith(err);
       fail(err);
     };
-    this.rpc = new PortRpc(this.worker, {
-      [ShardNotice.Running]: () => setRunning(),
-      [ShardNotice.Terminated]: () => setEnded(),
-      [ShardNotice.Log]: (line: string) => logLine(deps.logger, line),
-      [ShardNotice.Failed]: (e: { message: string; stack?: string }) =>
-        failWith(Object.assign(new Error(`ingester shard ${this.index} failed: ${e.message}`), { stack: e.stack })),
+    this.#rpc = new RpcChannel(this.worker);
+    this.#rpc.handle(ShardNotice.Running, () => setRunning());
+    this.#rpc.handle(ShardNotice.Terminated, () => setEnded());
+    this.#rpc.handle(ShardNotice.Log, (line) => logLine(deps.logger, line as string));
+    this.#rpc.handle(ShardNotice.Failed, (args) => {
+      const e = args as { message: string; stack?: string };
+      failWith(Object.assign(new Error(`ingester shard ${this.index} failed: ${e.message}`), { stack: e.stack }));
     });
     this.worker.once('error', (err) => failWith(new Error(`ingester shard ${this.index} crashed: ${err.message}`, { cause: err })));
     this.worker.once('exit', (code) => {
       kv.port1.close();
       if (this.#stopping) {
-        this.rpc.close(new Error(`ingester shard ${this.index} stopped`));
+        this.#goneWith(new Error(`ingester shard ${this.index} stopped`));
         setEnded();
       } else {
         failWith(new Error(`ingester shard ${this.index} exited (code ${code})`));
@@ -79,12 +82,25 @@ class Shard {
     });
   }
 
+  call<T>(method: string, args?: unknown): Promise<T> {
+    return this.#gone !== undefined ? Promise.reject(this.#gone) : this.#rpc.call<T>(method, args);
+  }
+
+  notify(method: string, args: unknown): void {
+    if (this.#gone === undefined) this.#rpc.notify(method, args);
+  }
+
+  #goneWith(err: Error): void {
+    this.#gone ??= err;
+    this.#rpc.failAll(err);
+  }
+
   /** Stops the shard's ingester (leave, transfer or flush, close); its thread then exits, or is terminated. */
   async stop(): Promise<void> {
     this.#stopping = true;
     const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
     try {
-      await this.rpc.call('stop');
+      await this.call('stop');
       await Promise.race([exited, sleep(exitGraceMs)]);
     } finally {
       await this.worker.terminate();
@@ -93,7 +109,7 @@ class Shard {
 
   async metrics(): Promise<Metrics> {
     try {
-      this.lastMetrics = await this.rpc.call<Metrics>('metrics');
+      this.lastMetrics = await this.call<Metrics>('metrics');
     } catch {
       // Gone or stopping: its last figures stand.
     }
@@ -132,7 +148,7 @@ export class IngesterShards implements IngesterAdmin {
     this.#deps = deps;
     this.#log = deps.logger.child({ component: 'ingester-shards' });
     deps.onRuntimeChange((v) => {
-      for (const s of this.#shards) s.rpc.notify('runtime', v);
+      for (const s of this.#shards) s.notify('runtime', v);
     });
     this.service = basicService('ingester', {
       starting: (signal) => this.#starting(signal),
@@ -169,17 +185,17 @@ export class IngesterShards implements IngesterAdmin {
   }
 
   async flush(reason: string, tenants?: readonly string[]): Promise<void> {
-    await Promise.all(this.#shards.map((s) => s.rpc.call('flush', { reason, tenants })));
+    await Promise.all(this.#shards.map((s) => s.call('flush', { reason, tenants })));
   }
 
   async shutdownAndFlush(): Promise<void> {
-    await Promise.all(this.#shards.map((s) => s.rpc.call('shutdownAndFlush')));
+    await Promise.all(this.#shards.map((s) => s.call('shutdownAndFlush')));
   }
 
   /** Why the shards should not take traffic yet (the first one not ACTIVE), or undefined. */
   async notReadyReason(): Promise<string | undefined> {
     const reasons = await Promise.all(this.#shards.map((s) =>
-      s.rpc.call<string | undefined>('notReady').catch((err: Error) => `ingester shard ${s.index}: ${err.message}`)));
+      s.call<string | undefined>('notReady').catch((err: Error) => `ingester shard ${s.index}: ${err.message}`)));
     return reasons.find((r) => r !== undefined);
   }
 
