@@ -28,7 +28,7 @@ test('samples in ingesters and in blocks are each returned once, per tenant', as
   t.after(() => p.stop());
   // After the process stopped (after hooks run in the order registered): it may still write there.
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  await waitUntil(async () => (await fetch(`http://127.0.0.1:${http}/ready`)).status === 200, { what: `ready\n${p.output}`, timeoutMs: 15_000 });
+  await waitUntil(async () => (await fetch(`http://127.0.0.1:${http}/ready`)).status === 200, { what: `ready\n${p.output}`, timeoutMs: 60_000 });
   await waitUntil(async () => {
     const r = await fetch(`http://127.0.0.1:${http}/ingester/ring`, { headers: { accept: 'application/json' } });
     return ((await r.json()) as { instances: { state: string }[] }).instances.some((i) => i.state === 'ACTIVE');

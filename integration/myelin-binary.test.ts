@@ -41,7 +41,7 @@ function run(args: string[]): Running {
   return { proc, logs, exited, stderr: () => stderr };
 }
 
-async function waitFor<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+async function waitFor<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
@@ -63,7 +63,7 @@ async function startMyelin(t: { after: (fn: () => Promise<void>) => void }, extr
 
 test('-target=all serves /ready, /services, /config, /metrics and the index page, then stops on SIGTERM', async (t) => {
   const m = await startMyelin(t, ['-auth.enabled=false']);
-  await waitFor('ready', async () => ((await fetch(`${m.base}/ready`)).status === 200 ? true : undefined));
+  await waitFor('ready', async () => ((await fetch(`${m.base}/ready`)).status === 200 ? true : undefined), 60_000);
 
   const services = await (await fetch(`${m.base}/services`, { headers: { accept: 'application/json' } })).json() as { name: string; state: string }[];
   assert.deepEqual(services.map((s) => s.name).sort(), ['compactor', 'distributor', 'ingester', 'querier', 'ring', 'runtime-config', 'server', 'store-gateway']);
@@ -103,7 +103,7 @@ test('-target=all serves /ready, /services, /config, /metrics and the index page
 
 test('-target takes a comma list and rejects unknown modules', async (t) => {
   const m = await startMyelin(t, ['-target=distributor,querier']);
-  await waitFor('ready', async () => ((await fetch(`${m.base}/ready`)).status === 200 ? true : undefined));
+  await waitFor('ready', async () => ((await fetch(`${m.base}/ready`)).status === 200 ? true : undefined), 60_000);
   m.proc.kill('SIGINT');
   assert.equal(await m.exited, 0);
 

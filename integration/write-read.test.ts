@@ -18,7 +18,7 @@ async function startMyelin(dir: string, http: number, grpc: number): Promise<Tes
     '-server.grpc-listen-address=127.0.0.1', `-server.grpc-listen-port=${grpc}`,
     `-blocks-storage.tsdb.dir=${dir}/tsdb`, `-blocks-storage.filesystem.dir=${dir}/blocks`,
     '-distributor.replication-factor=1', '-ingester.max-transfer-retries=0', '-blocks-storage.tsdb.flush-blocks-on-shutdown=false']);
-  await waitUntil(async () => (await fetch(`http://127.0.0.1:${http}/ready`)).status === 200, { what: `myelin ready\n${p.output}`, timeoutMs: 15_000 });
+  await waitUntil(async () => (await fetch(`http://127.0.0.1:${http}/ready`)).status === 200, { what: `myelin ready\n${p.output}`, timeoutMs: 60_000 });
   // The distributor sees the ingester once the ring watch delivered it ACTIVE.
   await waitUntil(async () => {
     const r = await fetch(`http://127.0.0.1:${http}/ingester/ring`, { headers: { accept: 'application/json' } });

@@ -4,18 +4,20 @@
 // from /proc/<pid>/stat over the load) and resident memory per active series (VmRSS after the
 // load / series), and the ratios to Myelin.
 //
-// `myelin` is the binary, `-target=all` with RF=1 (distributor, ingester with WAL and TSDB head, and
+// `myelin` is the binary, `-target=all` with RF=1 and one ingester in the main thread (pinned with
+// BENCH_PIN_CPU); `myelin-cores` the same with one ingester shard worker per core, never pinned
+// (distributor, ingesters with WAL and TSDB head, and
 // every other module idle), limits raised out of the way. `myelin-distributor` is
 // `myelin-distributor-server.ts`: the real HTTP push path and distributor with a stand-in ingester
 // that decodes each Push with pkg/wire and discards it, which isolates the distributor's share.
 //
 // Env: BENCH_SERIES, BENCH_SAMPLES (per series), BENCH_BATCH (samples per request),
-// BENCH_CONCURRENCY, BENCH_TENANTS, BENCH_MAX_SECONDS, BENCH_TARGETS (myelin,myelin-distributor,prometheus,victoria-metrics),
+// BENCH_CONCURRENCY, BENCH_TENANTS, BENCH_MAX_SECONDS, BENCH_TARGETS (myelin,myelin-cores,myelin-distributor,prometheus,victoria-metrics),
 // BENCH_PIN_CPU (run servers under `taskset -c <n>`), BENCH_CPU_PROF (directory: Myelin runs with
 // --cpu-prof), BENCH_SMOKE=1 (a few seconds in all).
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, TestProcess, waitUntil } from '../../integration/e2e/process.js';
@@ -31,7 +33,7 @@ const opts: LoadOptions = {
   tenants: env('BENCH_TENANTS', 1, 1),
   maxSeconds: env('BENCH_MAX_SECONDS', 600, 10),
 };
-const targets = (process.env.BENCH_TARGETS ?? 'myelin,myelin-distributor,prometheus,victoria-metrics').split(',');
+const targets = (process.env.BENCH_TARGETS ?? 'myelin,myelin-cores,myelin-distributor,prometheus,victoria-metrics').split(',');
 const clkTck = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
 
 interface Target {
@@ -46,19 +48,30 @@ const pin = (cmd: string, args: string[]): [string, string[]] =>
 
 const nodeProf = () => (process.env.BENCH_CPU_PROF !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []);
 
+const myelinAll = (shards: number, pinned: boolean) => async (port: number, dir: string) => {
+  const main = fileURLToPath(new URL('../../cmd/myelin/main.js', import.meta.url));
+  const args = [
+    ...nodeProf(), main, '-target=all', '-server.http-listen-address=127.0.0.1', `-server.http-listen-port=${port}`,
+    '-server.grpc-listen-address=127.0.0.1', `-server.grpc-listen-port=${await freePort()}`, '-log.level=warn',
+    `-blocks-storage.tsdb.dir=${dir}/tsdb`, `-blocks-storage.filesystem.dir=${dir}/blocks`, '-distributor.replication-factor=1',
+    '-distributor.ingestion-rate-limit=1e12', '-distributor.ingestion-burst-size=1000000000000', '-ingester.max-series-per-user=0',
+    '-ingester.max-series-per-metric=0', `-ingester.shards=${shards}`,
+  ];
+  return new TestProcess('myelin', ...(pinned ? pin(process.execPath, args) : [process.execPath, args] as [string, string[]]));
+};
+
 const all: Record<string, Target> = {
+  // One core's worth: one ingester in the main thread (pinned with BENCH_PIN_CPU).
   myelin: {
-    name: 'myelin -target=all (RF=1)',
-    start: async (port, dir) => {
-      const main = fileURLToPath(new URL('../../cmd/myelin/main.js', import.meta.url));
-      return new TestProcess('myelin', ...pin(process.execPath, [
-        ...nodeProf(), main, '-target=all', '-server.http-listen-address=127.0.0.1', `-server.http-listen-port=${port}`,
-        '-server.grpc-listen-address=127.0.0.1', `-server.grpc-listen-port=${await freePort()}`, '-log.level=warn',
-        `-blocks-storage.tsdb.dir=${dir}/tsdb`, `-blocks-storage.filesystem.dir=${dir}/blocks`, '-distributor.replication-factor=1',
-        '-distributor.ingestion-rate-limit=1e12', '-distributor.ingestion-burst-size=1000000000000', '-ingester.max-series-per-user=0',
-        '-ingester.max-series-per-metric=0',
-      ]));
-    },
+    name: 'myelin -target=all (RF=1, 1 shard)',
+    start: myelinAll(1, true),
+    ready: '/ready',
+    push: '/api/v1/push',
+  },
+  // Every core: one ingester shard worker per core, never pinned.
+  'myelin-cores': {
+    name: `myelin -target=all (RF=1, ${availableParallelism()} shards, unpinned)`,
+    start: myelinAll(0, false),
     ready: '/ready',
     push: '/api/v1/push',
   },
@@ -115,7 +128,7 @@ for (const key of targets) {
   const proc = await target.start(port, dir);
   try {
     const base = `http://127.0.0.1:${port}`;
-    await waitUntil(async () => (await fetch(base + target.ready)).ok, { timeoutMs: 30_000, what: `${key} ready` });
+    await waitUntil(async () => (await fetch(base + target.ready)).ok, { timeoutMs: 60_000, what: `${key} ready` });
     const pid = proc.pid as number;
     const cpu0 = await cpuSeconds(pid);
     const res = await sendLoad(base + target.push, reqs, opts);

@@ -30,7 +30,7 @@ test('Prometheus remote-writes into Myelin; its series are queried back for its 
     await waitUntil(async () => {
       if (!myelin.running) throw new Error(`myelin exited: ${myelin.output}`);
       return (await fetch(`${base}/ready`)).ok;
-    }, { timeoutMs: 30_000, what: 'myelin ready' });
+    }, { timeoutMs: 60_000, what: 'myelin ready' });
     const writer = (prom = await RemoteWritingPrometheus.start(`${base}/api/v1/push`, 'team-a'));
     const query = async (tenant: string): Promise<QueryResult> => {
       const res = await fetch(`${base}/prometheus/api/v1/query?query=${encodeURIComponent('up{job="prometheus"}')}`, { headers: { 'x-scope-orgid': tenant } });

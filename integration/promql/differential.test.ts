@@ -184,7 +184,7 @@ async function startMyelin(): Promise<void> {
     '-querier.query-ingesters-within=0', '-querier.query-store-after=0',
     '-distributor.ingestion-rate-limit=0', '-distributor.ingestion-burst-size=0']);
   myelinUrl = `http://127.0.0.1:${http}`;
-  await waitUntil(async () => (await fetch(`${myelinUrl}/ready`)).status === 200, { what: `myelin ready\n${myelin.output}`, timeoutMs: 15_000 });
+  await waitUntil(async () => (await fetch(`${myelinUrl}/ready`)).status === 200, { what: `myelin ready\n${myelin.output}`, timeoutMs: 60_000 });
   await waitUntil(async () => {
     const r = await fetch(`${myelinUrl}/ingester/ring`, { headers: { accept: 'application/json' } });
     return ((await r.json()) as { instances: { state: string }[] }).instances.some((i) => i.state === 'ACTIVE');

@@ -10,6 +10,8 @@ export const ingesterConfig = section({
   }),
   maxTransferRetries: int({ flag: 'ingester.max-transfer-retries', default: 10, min: 0, help: 'Attempts to find a PENDING ingester to hand in-memory series to on shutdown; 0 disables transfer (the ingester flushes instead).' }),
   transferTimeout: duration({ flag: 'ingester.transfer-timeout', default: '1m', help: 'How long a shutting-down ingester waits in all for a PENDING ingester and the transfer to it before flushing instead.' }),
+  shards: int({ flag: 'ingester.shards', default: 0, min: 0, help: 'Ingesters this process runs, each in a worker thread of its own, so ingestion uses that many cores. Each shard is a full member of the ingester ring: ID <lifecycler ID>-shard-<k>, TSDBs and WALs under <tsdb dir>/shard-<k>, tokens file <path>-shard-<k>, and a gRPC port of its own (see -ingester.shards-grpc-base-port). 0 (the default) runs one shard per core (os.availableParallelism()) when the process runs the distributor too (-target=all), else 1; 1 runs the ingester in the main thread exactly as a single ingester (plain ID, directory and the process\'s gRPC port). Per-ingester (local) limits apply to each shard.' }),
+  shardsGrpcBasePort: int({ flag: 'ingester.shards-grpc-base-port', default: 0, min: 0, help: 'With more than one shard, shard k serves gRPC on this port + k (on -server.grpc-listen-address); 0 picks free ports. The ring always holds the real address.' }),
   rateUpdatePeriod: duration({ flag: 'ingester.rate-update-period', default: '15s', category: 'advanced', help: 'Period with which to update the per-tenant ingestion rates.' }),
 });
 export type IngesterConfig = ConfigOf<typeof ingesterConfig>;

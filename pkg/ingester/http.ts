@@ -1,6 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../log/index.js';
-import type { Ingester } from './ingester.js';
+
+/** What the operator endpoints act on: one ingester, or every shard of this process. */
+export interface IngesterAdmin {
+  flush(reason: string, tenants?: readonly string[]): Promise<void>;
+  shutdownAndFlush(): Promise<void>;
+}
 
 /**
  * The ingester's operator endpoints (Cortex's paths):
@@ -9,7 +14,7 @@ import type { Ingester } from './ingester.js';
  * - `POST /ingester/shutdown`: flush, leave and unregister from the ring, then ask the process to
  *   exit (`onShutdown`); 204 once flushed and unregistered.
  */
-export async function registerIngesterRoutes(app: FastifyInstance, ing: Ingester, log: Logger, onShutdown: () => void): Promise<void> {
+export async function registerIngesterRoutes(app: FastifyInstance, ing: IngesterAdmin, log: Logger, onShutdown: () => void): Promise<void> {
   app.post<{ Querystring: { tenant?: string | string[]; wait?: string } }>('/ingester/flush', async (req, reply) => {
     const t = req.query.tenant;
     const tenants = t === undefined ? undefined : Array.isArray(t) ? t : [t];

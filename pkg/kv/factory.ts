@@ -7,13 +7,13 @@ import { validateKVConfig, type KVConfig, type KVStoreName } from './config.js';
 import { EtcdClient } from './etcd/etcd-client.js';
 import { InstrumentedClient } from './instrumented-client.js';
 import { MemoryClient } from './memory/memory-client.js';
-import type { MemoryStore } from './memory/memory-store.js';
+import type { KVStore } from './memory/memory-store.js';
 import { kvWatchRestarts } from './metrics.js';
 import { MultiClient } from './multi/multi-client.js';
 
 export interface KVDeps {
-  /** The process's in-memory store, shared by all rings (owned by the module graph). */
-  memory: MemoryStore;
+  /** The process's in-memory store, shared by all rings (owned by the module graph), or a worker's bridge to it. */
+  memory: KVStore;
   logger: Logger;
   registry: Registry;
   /** Names this client in metrics (`kv_name`), e.g. `ingester-ring`. */

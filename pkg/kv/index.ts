@@ -15,6 +15,7 @@ export { EtcdClient, etcdClientOptions, type EtcdClientOptions } from './etcd/et
 export { createKVClient, type KVDeps } from './factory.js';
 export { InstrumentedClient } from './instrumented-client.js';
 export { MemoryClient } from './memory/memory-client.js';
-export { MemoryStore } from './memory/memory-store.js';
+export { MemoryStore, type Entry, type KVStore, type StoreListener } from './memory/memory-store.js';
+export { PortStore, serveMemoryStore } from './memory/port-store.js';
 export { sharedCounter, sharedGauge, sharedHistogram } from './metrics.js';
 export { MultiClient, type MultiClientOptions, type NamedClient } from './multi/multi-client.js';

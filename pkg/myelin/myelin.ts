@@ -1,7 +1,8 @@
 import { networkInterfaces } from 'node:os';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import { newBucket, validateBucketConfig } from '../bucket/index.js';
-import { Ingester, TransferReceiver, ingesterGrpcService, ingesterServiceDefinition, registerIngesterRoutes, transferOutVia } from '../ingester/index.js';
+import { Ingester, IngesterShards, TransferReceiver, ingesterGrpcService, ingesterServiceDefinition, registerIngesterRoutes, shardConfigs, shardCount, transferOutVia } from '../ingester/index.js';
 import { Distributor, validateDistributorConfig } from '../distributor/index.js';
 import type { ReplicaDesc } from '../distributor/index.js';
 import { MemoryStore, MultiClient, createKVClient, jsonCodec } from '../kv/index.js';
@@ -41,14 +42,15 @@ export class Myelin {
   /** The in-memory KV store every ring of this process shares when its store is `inmemory`. */
   readonly memoryKv = new MemoryStore();
   #ingester: Ingester | undefined;
+  #ingesterShards: IngesterShards | undefined;
+  /** Metrics of this process's worker threads, added to /metrics. */
+  readonly #workerMetrics: Array<() => Promise<MetricObjectWithValues<MetricValue<string>>[][]>> = [];
   #ingesterRing: Ring | undefined;
   #shutdownRequested: () => void = () => {};
   #server: Server | undefined;
   #runtimeConfig: RuntimeConfigManager | undefined;
   #overrides: Overrides | undefined;
   #services = new Map<string, Service>();
-  /** The metrics of each worker pool, for /metrics. */
-  readonly #workerMetrics: (() => Promise<string>)[] = [];
   #manager: ServiceManager | undefined;
   readonly #mm = new ModuleManager();
 
@@ -144,8 +146,8 @@ export class Myelin {
       registry: this.registry,
       states: () => this.states(),
       runtimeConfigYaml: (mode) => this.#runtimeConfig?.yaml(mode) ?? '',
-      notReady: () => this.#ingester?.lifecycler.notReadyReason(),
-      workerMetrics: () => Promise.all(this.#workerMetrics.map((text) => text())),
+      notReady: async () => this.#ingester?.lifecycler.notReadyReason() ?? this.#ingesterShards?.notReadyReason(),
+      workerMetrics: async () => (await Promise.all(this.#workerMetrics.map((f) => f()))).flat(),
     }, () => this.links);
     server.setHealthCheck('', () => {
       const states = [...this.states().values()];
@@ -308,7 +310,7 @@ export class Myelin {
       logger: this.logger,
       registry: this.registry,
     });
-    this.#workerMetrics.push(() => workers.metricsText());
+    this.#workerMetrics.push(() => workers.metricsJson());
     const prefix = this.cfg.api.prometheusHttpPrefix.replace(/\/$/, '');
     await this.server.http.register(prometheusApi, {
       prefix,
@@ -321,10 +323,16 @@ export class Myelin {
     return compositeService('querier', [sgRing.service, workers.service()]);
   }
 
+  /**
+   * The ingester: with one shard, in the main thread and on the process's gRPC port, exactly one
+   * ring member as always; with more, one ring member per worker thread (IngesterShards).
+   */
   async #initIngester(): Promise<Service> {
     const cfg = this.cfg.ingester;
     this.#defaultInstanceAddr(cfg.lifecycler);
     const log = this.logger.child({ component: 'ingester' });
+    const shards = shardCount(cfg.shards, this.cfg.target.some((t) => t === Module.All || t === Module.Distributor));
+    if (shards > 1) return this.#initIngesterShards(shards, log);
     const ing = new Ingester(cfg, this.cfg.blocksStorage.tsdb, {
       overrides: this.overrides,
       kv: this.#kvClient(cfg.lifecycler.ring.kvstore, instanceDescCodec, 'ingester-ring'),
@@ -339,6 +347,26 @@ export class Myelin {
     await registerIngesterRoutes(this.server.http, ing, log, () => this.#shutdownRequested());
     this.#ingester = ing;
     return ing.service;
+  }
+
+  async #initIngesterShards(count: number, log: Logger): Promise<Service> {
+    validateBucketConfig(this.cfg.blocksStorage);
+    const rc = this.#runtimeConfig ?? bug('runtime config');
+    const addr = this.cfg.ingester.lifecycler.addr;
+    const shards = new IngesterShards(shardConfigs({
+      ingester: this.cfg.ingester,
+      tsdb: this.cfg.blocksStorage.tsdb,
+      bucket: this.cfg.blocksStorage,
+      ingesterClient: this.cfg.ingesterClient,
+      server: this.cfg.server,
+      limits: this.cfg.limits,
+      authEnabled: this.cfg.authEnabled,
+      advertiseHost: addr.slice(0, addr.lastIndexOf(':')),
+    }, count), { logger: this.logger, memoryKv: this.memoryKv, runtime: () => rc.current(), onRuntimeChange: (fn) => rc.onChange(fn) });
+    await registerIngesterRoutes(this.server.http, shards, log, () => this.#shutdownRequested());
+    this.#workerMetrics.push(() => shards.metrics());
+    this.#ingesterShards = shards;
+    return shards.service;
   }
 
   /** Components whose issue has not landed yet are in the graph but run no service. */

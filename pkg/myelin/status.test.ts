@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fastify } from 'fastify';
-import { Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import { defaults } from '../flagext/index.js';
 import type { State } from '../services/index.js';
 import { myelinConfig } from './config.js';
@@ -12,7 +12,7 @@ test('/ready answers 503 with the reason until every module is Running and ready
   let notReady: string | undefined = 'instance ing-1 is PENDING in the ingester ring, not ACTIVE';
   const app = fastify();
   registerStatusRoutes(app, {
-    config: defaults(myelinConfig), registry: new Registry(), workerMetrics: async () => [], states: () => states, runtimeConfigYaml: () => '', notReady: () => notReady,
+    config: defaults(myelinConfig), registry: new Registry(), workerMetrics: async () => [], states: () => states, runtimeConfigYaml: () => '', notReady: async () => notReady,
   }, () => [{ section: 'Ingester', title: 'Ring status', path: '/ingester/ring' }]);
 
   let res = await app.inject('/ready');
@@ -38,4 +38,25 @@ test('/ready answers 503 with the reason until every module is Running and ready
 
   const index = await app.inject('/');
   assert.match(index.body, /<h2>Ingester<\/h2>\n<ul>\n<li><a href="\/ingester\/ring">Ring status<\/a><\/li>/);
+});
+
+test('/metrics adds the worker threads\' registries to the main one, by label set', async () => {
+  const main = new Registry();
+  const worker = (n: number) => {
+    const reg = new Registry();
+    new Counter({ name: 'myelin_ingester_ingested_samples_total', help: 'h', registers: [reg] }).inc(n);
+    return reg;
+  };
+  new Counter({ name: 'myelin_ingester_ingested_samples_total', help: 'h', registers: [main] }).inc(1);
+  // Aggregated as `omit` by prom-client's default metrics: a main-only metric is kept anyway.
+  new Gauge({ name: 'process_start_time_seconds', help: 'h', registers: [main], aggregator: 'omit' }).set(42);
+  const workers = [worker(10), worker(100)];
+  const app = fastify();
+  registerStatusRoutes(app, {
+    config: defaults(myelinConfig), registry: main, states: () => new Map(), runtimeConfigYaml: () => '', notReady: async () => undefined,
+    workerMetrics: async () => Promise.all(workers.map((r) => r.getMetricsAsJSON())),
+  }, () => []);
+  const body = (await app.inject('/metrics')).body;
+  assert.match(body, /^myelin_ingester_ingested_samples_total 111$/m);
+  assert.match(body, /^process_start_time_seconds 42$/m);
 });

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Registry } from 'prom-client';
+import { AggregatorRegistry } from 'prom-client';
+import type { MetricObjectWithValues, MetricValue, Registry } from 'prom-client';
 import { stringify as stringifyYaml } from 'yaml';
 import { defaults, toYamlObject } from '../flagext/index.js';
 import { escapeHtml, htmlPage } from '../server/index.js';
@@ -10,13 +11,13 @@ import type { MyelinConfig } from './config.js';
 export interface StatusSources {
   config: MyelinConfig;
   registry: Registry;
-  /** Metrics of the process's worker threads, in the exposition format, served after the registry's. */
-  workerMetrics: () => Promise<string[]>;
   /** Module states by name; empty until the modules are initialised. */
   states: () => Map<string, State>;
   runtimeConfigYaml: (mode: 'all' | 'diff') => string;
   /** Why a running module is not ready to serve yet (an ingester not ACTIVE in its ring), or undefined. */
-  notReady: () => string | undefined;
+  notReady: () => Promise<string | undefined>;
+  /** The registries of the process's worker threads, as getMetricsAsJSON() sets; /metrics adds them up with the main registry. */
+  workerMetrics: () => Promise<MetricObjectWithValues<MetricValue<string>>[][]>;
 }
 
 /** A link on the index page; modules add theirs (ring pages, flush handlers...). */
@@ -36,7 +37,7 @@ export function registerStatusRoutes(app: FastifyInstance, src: StatusSources, l
   app.get('/ready', async (_req, reply) => {
     const notRunning = [...src.states()].filter(([, s]) => s !== 'Running');
     const running = src.states().size > 0 && notRunning.length === 0;
-    const notReady = running ? src.notReady() : undefined;
+    const notReady = running ? await src.notReady() : undefined;
     if (running && notReady === undefined) return reply.type('text/plain').send('ready');
     const reason = notReady ?? (notRunning.length === 0 ? 'modules are not initialised yet'
       : `Some services are not Running:\n${notRunning.map(([name, s]) => `${name}: ${s}`).join('\n')}`);
@@ -62,10 +63,7 @@ export function registerStatusRoutes(app: FastifyInstance, src: StatusSources, l
   app.get<{ Querystring: { mode?: string } }>('/runtime_config', async (req, reply) =>
     reply.type('text/plain; charset=utf-8').send(src.runtimeConfigYaml(req.query.mode === 'diff' ? 'diff' : 'all')));
 
-  app.get('/metrics', async (_req, reply) => {
-    const texts = [await src.registry.metrics(), ...await src.workerMetrics()];
-    return reply.type(src.registry.contentType).send(texts.join(''));
-  });
+  app.get('/metrics', async (_req, reply) => reply.type(src.registry.contentType).send(await processMetrics(src)));
 
   app.get('/', async (_req, reply) => {
     const all: IndexLink[] = [
@@ -82,4 +80,16 @@ export function registerStatusRoutes(app: FastifyInstance, src: StatusSources, l
       .map((l) => `<li><a href="${escapeHtml(l.path)}">${escapeHtml(l.title)}</a></li>`).join('\n')}\n</ul>`).join('\n');
     return reply.type('text/html').send(htmlPage('Myelin', body));
   });
+}
+
+/**
+ * The main registry, summed with the worker threads' registries (each metric by its aggregator,
+ * `sum` unless it says otherwise). A metric only the main thread has is kept as it is, even one
+ * whose aggregator would drop it (process_start_time_seconds).
+ */
+async function processMetrics(src: StatusSources): Promise<string> {
+  const workers = await src.workerMetrics();
+  if (workers.length === 0) return src.registry.metrics();
+  const main = (await src.registry.getMetricsAsJSON()).map((m) => (m.aggregator === 'omit' ? { ...m, aggregator: 'first' as const } : m));
+  return AggregatorRegistry.aggregate([main, ...workers]).metrics();
 }

@@ -5,6 +5,7 @@ export { Lifecycler, type LifecyclerDeps } from './lifecycler.js';
 export { Read, Reporting, Write, WriteNoExtend, type Operation } from './operation.js';
 export { EmptyRingError, quorum, TooFewHealthyInstancesError, type ReplicationSet } from './replication-set.js';
 export { Ring, type RingDeps } from './ring.js';
+export { ringViewMetricNames } from './ring-metrics.js';
 export { RingSnapshot } from './ring-snapshot.js';
 export { CurrentViewRing, RingView, type LookupConfig, type ReadRing } from './ring-view.js';
 export { RingMirror, heartbeatsOf } from './ring-mirror.js';

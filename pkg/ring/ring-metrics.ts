@@ -30,6 +30,14 @@ export function registerRingMetrics(reg: Registry, ring: MeteredRing): () => voi
   return () => rings.delete(ring);
 }
 
+/**
+ * The gauges that describe the ring as one observer sees it: every observer in a process sees the
+ * same ring, so a process reports them once (its ingester shard workers' copies are dropped).
+ */
+export const ringViewMetricNames: ReadonlySet<string> = new Set([
+  'myelin_ring_members', 'myelin_ring_tokens_owned', 'myelin_ring_member_ownership_percent', 'myelin_ring_tokens_total',
+]);
+
 function createGauges(reg: Registry, rings: Set<MeteredRing>): void {
   new Gauge({
     name: 'myelin_ring_members',

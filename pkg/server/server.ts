@@ -24,6 +24,8 @@ export interface ServerDeps {
   logger: Logger;
   registry: Registry;
   tenants: TenantResolver;
+  /** Serve gRPC only (an ingester shard worker: the process's HTTP server is the main thread's). */
+  grpcOnly?: boolean;
 }
 
 /**
@@ -101,13 +103,13 @@ export class Server {
   service(): Service {
     return idleService('server', {
       starting: async () => {
-        await this.http.listen({ host: this.#cfg.httpListenAddress || '0.0.0.0', port: this.#cfg.httpListenPort });
+        if (this.#deps.grpcOnly !== true) await this.http.listen({ host: this.#cfg.httpListenAddress || '0.0.0.0', port: this.#cfg.httpListenPort });
         this.#grpcPort = await new Promise<number>((resolve, reject) => {
           const host = this.#cfg.grpcListenAddress || '0.0.0.0';
           this.grpc.bindAsync(`${host}:${this.#cfg.grpcListenPort}`, ServerCredentials.createInsecure(),
             (err, port) => (err ? reject(new Error(`listen gRPC on ${host}:${this.#cfg.grpcListenPort}`, { cause: err })) : resolve(port)));
         });
-        this.#deps.logger.info({ http: this.httpPort(), grpc: this.#grpcPort }, 'server listening');
+        this.#deps.logger.info({ http: this.#deps.grpcOnly === true ? undefined : this.httpPort(), grpc: this.#grpcPort }, 'server listening');
       },
       stopping: async () => {
         await new Promise<void>((resolve) => this.grpc.tryShutdown(() => resolve()));

@@ -162,6 +162,11 @@ export class WorkerPool {
     return this.#registries.text();
   }
 
+  /** The workers' registries as getMetricsAsJSON() sets, for /metrics to sum with the process's. */
+  metricsJson(): Promise<Awaited<ReturnType<Registry['getMetricsAsJSON']>>[]> {
+    return this.#registries.json();
+  }
+
   /** Fails waiting tasks and terminates every worker. */
   async stop(): Promise<void> {
     this.#stopped = true;

@@ -28,8 +28,13 @@ export class WorkerRegistries {
     });
   }
 
-  async text(): Promise<string> {
+  /** One set per live worker, and one for the replaced workers' counters: to sum with other registries. */
+  async json(): Promise<MetricsJson[]> {
     await this.#folding;
-    return AggregatorRegistry.aggregate([this.#retired, ...this.#live.values()]).metrics();
+    return [this.#retired, ...this.#live.values()];
+  }
+
+  async text(): Promise<string> {
+    return AggregatorRegistry.aggregate(await this.json()).metrics();
   }
 }

@@ -2,16 +2,35 @@
 // root creates one and hands it to every ring, so all rings of the process see the same data.
 // Values are kept encoded, so callers never share objects, exactly as with etcd.
 
-interface Entry {
+export interface Entry {
   value: Uint8Array;
   /** Revision of the last write of this key; 0 means "absent" in compare-and-swap. */
   modRevision: number;
 }
 
-/** Receives every write (value) and delete (null), synchronously, in revision order. */
+/** Receives writes (value) and deletes (null), in revision order. */
 export type StoreListener = (key: string, value: Uint8Array | null) => void;
 
-export class MemoryStore {
+/**
+ * The byte-level store a MemoryClient works on: the process's MemoryStore, or, in a worker
+ * thread, a PortStore that reaches it over a MessagePort.
+ */
+export interface KVStore {
+  get(key: string): Entry | undefined | Promise<Entry | undefined>;
+  /** Writes `value` if the key's mod revision is `expectedRevision` (0: absent); false when it is not. */
+  compareAndPut(key: string, value: Uint8Array, expectedRevision: number): boolean | Promise<boolean>;
+  delete(key: string): void | Promise<void>;
+  /** Keys starting with `prefix`, sorted. */
+  keys(prefix: string): string[] | Promise<string[]>;
+  /**
+   * Calls `listener` with every key under `prefix` that exists now, then with every later write
+   * and delete under it, in order, with nothing missed in between; `synced` is called between the
+   * two. Returns the function that stops it.
+   */
+  listen(prefix: string, listener: StoreListener, synced?: () => void): () => void;
+}
+
+export class MemoryStore implements KVStore {
   #data = new Map<string, Entry>();
   #revision = 0;
   #listeners = new Set<StoreListener>();
@@ -44,9 +63,14 @@ export class MemoryStore {
     return out.sort();
   }
 
-  /** Returns the function that unsubscribes. */
-  subscribe(listener: StoreListener): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+  /** Delivers the current keys synchronously, then every change as it is made. */
+  listen(prefix: string, listener: StoreListener, synced?: () => void): () => void {
+    for (const k of this.keys(prefix)) listener(k, (this.#data.get(k) as Entry).value);
+    synced?.();
+    const l: StoreListener = (k, v) => {
+      if (k.startsWith(prefix)) listener(k, v);
+    };
+    this.#listeners.add(l);
+    return () => this.#listeners.delete(l);
   }
 }

@@ -73,6 +73,11 @@ export class QueryWorkers {
     return this.#pool.metricsText();
   }
 
+  /** The workers' registries as JSON sets, for /metrics to sum with the process's registry. */
+  metricsJson(): ReturnType<WorkerPool['metricsJson']> {
+    return this.#pool.metricsJson();
+  }
+
   /** The API executor that runs every request in a worker. */
   readonly execute: ApiExecutor = async (req, signal) => {
     const deadline = Date.now() + Math.min(this.#cfg.timeout, requestedTimeout(req) ?? Infinity);
