@@ -272,8 +272,8 @@ class Converter {
     try {
       return new Matcher(op, label, value);
     } catch (err) {
-      const why = err instanceof RegexpSyntaxError ? err.reason : (err as Error).message;
-      return this.fail(n, `error parsing regexp: ${why}: \`^(?:${value})$\``);
+      if (err instanceof RegexpSyntaxError) return this.fail(n, err.message);
+      throw err;
     }
   }
 
