@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import Fastify from 'fastify';
 import { Labels } from '../../model/labels/index.js';
 import { Engine } from '../../promql/index.js';
+import { deepQueries } from '../../promql/parser/testing.js';
 import { MemoryStorage } from '../../promql/promqltest/memory-storage.js';
 import { TenantResolver } from '../../tenant/index.js';
 import { prometheusApi } from './plugin.js';
@@ -29,6 +30,12 @@ async function setup() {
   });
   return app;
 }
+
+/** The answer to a query nested deeper than the parser's limit. */
+function tooDeep(param: string, pos: string): unknown {
+  return { status: 'error', errorType: 'bad_data', error: `invalid parameter "${param}": ${pos}: parse error: query is nested too deeply: more than 150 levels` };
+}
+const q = encodeURIComponent;
 
 const cases: Record<string, { method?: 'GET' | 'POST'; url: string; form?: string; status: number; body: unknown }> = {
   'instant vector': {
@@ -167,6 +174,52 @@ const cases: Record<string, { method?: 'GET' | 'POST'; url: string; form?: strin
     url: '/prometheus/api/v1/format_query?query=sum(rate(x[5m]))by(job)',
     status: 200,
     body: { status: 'success', data: 'sum by (job) (rate(x[5m]))' },
+  },
+  'query nested 10,000 parentheses deep': {
+    url: `/prometheus/api/v1/query?query=${q(deepQueries.parentheses(10_000))}`,
+    status: 400,
+    body: tooDeep('query', '1:151'),
+  },
+  'query of 1,000 unary minus': {
+    url: `/prometheus/api/v1/query?query=${q(deepQueries['unary minus'](1_000))}`,
+    status: 400,
+    body: tooDeep('query', '1:151'),
+  },
+  'range query of a 100,000-term binary chain': {
+    method: 'POST',
+    url: '/prometheus/api/v1/query_range',
+    form: `query=${q(deepQueries['binary chain'](100_000))}&start=0&end=30&step=15`,
+    status: 400,
+    body: tooDeep('query', '1:1'),
+  },
+  'range query of 10,000 nested calls': {
+    url: `/prometheus/api/v1/query_range?query=${q(deepQueries['function calls'](10_000))}&start=0&end=30&step=15`,
+    status: 400,
+    body: tooDeep('query', '1:604'),
+  },
+  'format_query of 10,000 nested aggregations': {
+    method: 'POST',
+    url: '/prometheus/api/v1/format_query',
+    form: `query=${q(deepQueries.aggregations(10_000))}`,
+    status: 400,
+    body: tooDeep('query', '1:1808'),
+  },
+  'series with a match[] nested too deeply': {
+    url: `/prometheus/api/v1/series?match[]=${q(deepQueries.parentheses(10_000))}`,
+    status: 400,
+    body: tooDeep('match[]', '1:151'),
+  },
+  'labels with a match[] nested too deeply': {
+    method: 'POST',
+    url: '/prometheus/api/v1/labels',
+    form: `match[]=up&match[]=${q(deepQueries['function calls'](200))}`,
+    status: 400,
+    body: tooDeep('match[]', '1:604'),
+  },
+  'label values with a match[] nested too deeply': {
+    url: `/prometheus/api/v1/label/job/values?match[]=${q(deepQueries['or chain'](1_000))}`,
+    status: 400,
+    body: tooDeep('match[]', '1:1'),
   },
 };
 
