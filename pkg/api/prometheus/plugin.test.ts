@@ -8,14 +8,18 @@ import { MemoryStorage } from '../../promql/promqltest/memory-storage.js';
 import { TenantResolver } from '../../tenant/index.js';
 import { prometheusApi } from './plugin.js';
 
+/** A label value that takes a backtracking engine forever against the regexes below. */
+const longValue = 'a'.repeat(2000);
+
 async function setup() {
-  const dbs = new Map<string, MemoryStorage>([['a', new MemoryStorage()], ['b', new MemoryStorage()]]);
+  const dbs = new Map<string, MemoryStorage>([['a', new MemoryStorage()], ['b', new MemoryStorage()], ['c', new MemoryStorage()]]);
   const a = dbs.get('a') as MemoryStorage;
   for (let i = 0; i <= 10; i++) {
     a.append(Labels.fromRecord({ __name__: 'up', job: 'x' }), i * 15_000, 1);
     a.append(Labels.fromRecord({ __name__: 'req_total', job: 'x' }), i * 15_000, i * 0.1);
   }
   (dbs.get('b') as MemoryStorage).append(Labels.fromRecord({ __name__: 'secret', job: 'y' }), 0, 7);
+  (dbs.get('c') as MemoryStorage).append(Labels.fromRecord({ __name__: 'long', v: longValue }), 0, 1);
   const app = Fastify();
   await app.register(prometheusApi, {
     prefix: '/prometheus',
@@ -232,6 +236,28 @@ test('requests without a tenant are refused', async () => {
   assert.deepEqual(res.json(), { status: 'error', errorType: 'bad_data', error: 'no org id' });
   const other = await app.inject({ method: 'GET', url: '/prometheus/api/v1/label/__name__/values', headers: { 'x-scope-orgid': 'b' } });
   assert.deepEqual(other.json(), { status: 'success', data: ['secret'] });
+  await app.close();
+});
+
+test('catastrophic regexes answer at once', async (t) => {
+  const app = await setup();
+  const cases: Record<string, { url: string; data: unknown }> = {
+    'query': { url: `/prometheus/api/v1/query?time=0&query=${q('long{v=~"(a+)+b"}')}`, data: { resultType: 'vector', result: [] } },
+    'series match[]': { url: `/prometheus/api/v1/series?match[]=${q('{v=~"(a|aa)+b"}')}`, data: [] },
+    'label values match[]': { url: `/prometheus/api/v1/label/__name__/values?match[]=${q('long{v!~"(a*)*b"}')}`, data: ['long'] },
+    'label_replace': {
+      url: `/prometheus/api/v1/query?time=0&query=${q('count(label_replace(long, "x", "$1", "v", "(a|a)*(b?)"))')}`,
+      data: { resultType: 'vector', result: [{ metric: {}, value: [0, '1'] }] },
+    },
+  };
+  for (const [name, c] of Object.entries(cases)) {
+    await t.test(name, async () => {
+      const start = performance.now();
+      const res = await app.inject({ method: 'GET', url: c.url, headers: { 'x-scope-orgid': 'c' } });
+      assert.deepEqual(res.json(), { status: 'success', data: c.data });
+      assert.ok(performance.now() - start < 1000, `${name} took ${(performance.now() - start).toFixed(0)} ms`);
+    });
+  }
   await app.close();
 });
 
