@@ -4,10 +4,13 @@ export type { RE2 } from './re2.js';
 export { RegexpSyntaxError, compileRE2 } from './re2.js';
 export { labelsHash, labelsHashHiLo } from './hash.js';
 export { Interner } from './interner.js';
+export { hashLabelBytes, hashLabelPairs, pairsEqualBytes, stringEqualsUtf8, utf16Length } from './label-bytes.js';
 export {
   compareUtf8,
   isValidLabelName,
+  isValidLabelNameBytes,
   isValidMetricName,
+  isValidMetricNameBytes,
   isValidUtf8Bytes,
   isValidUtf8String,
 } from './validate.js';
