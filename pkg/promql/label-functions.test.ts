@@ -1,9 +1,13 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { expandTemplate, naturalCompare } from './label-functions.js';
+import { compileRE2 } from '../model/labels/index.js';
+import { expandTemplate, groupsOf, naturalCompare } from './label-functions.js';
 
 test('Go regexp template expansion', () => {
-  const m = /^(?<host>[a-z]+)-(\d+)$/.exec('web-42') as RegExpExecArray;
+  const re = compileRE2('(?P<host>[a-z]+)-(\\d+)(x)?');
+  const m = re.matcher('web-42');
+  assert.ok(m.matches());
+  const groups = groupsOf(re, m);
   const cases: Record<string, string> = {
     '$1': 'web',
     '${2}': '42',
@@ -12,10 +16,13 @@ test('Go regexp template expansion', () => {
     '$1x': '', // the name is "1x": no such group
     '$$1': '$1',
     '$9': '',
+    '$3': '', // did not match
+    '$constructor': '',
+    '$01': 'web',
     'a$': 'a$',
     '${bad': '${bad',
   };
-  for (const [tpl, want] of Object.entries(cases)) assert.equal(expandTemplate(tpl, m), want, tpl);
+  for (const [tpl, want] of Object.entries(cases)) assert.equal(expandTemplate(tpl, groups), want, tpl);
 });
 
 test('natural order compares digit runs as numbers', () => {

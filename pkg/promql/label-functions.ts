@@ -1,6 +1,6 @@
 /** label_replace, label_join and sort_by_label. */
-import { Labels, LabelsBuilder, MetricName } from '../model/labels/index.js';
-import { translateRE2 } from '../model/labels/index.js';
+import type { RE2 } from '../model/labels/index.js';
+import { Labels, LabelsBuilder, MetricName, compileRE2 } from '../model/labels/index.js';
 import type { Vector } from './value.js';
 import { executionError } from './value.js';
 
@@ -12,11 +12,22 @@ function checkDst(fn: string, dst: string): void {
 
 type StepFn = (vecs: Vector[]) => Vector;
 
+/** A match's groups by number or name; '' for groups that do not exist or did not match. */
+type Groups = (name: string) => string;
+
+export function groupsOf(re: RE2, m: ReturnType<RE2['matcher']>): Groups {
+  const named = re.namedGroups();
+  const count = m.groupCount();
+  return (name) => {
+    if (/^\d+$/.test(name)) return Number(name) <= count ? (m.group(Number(name)) ?? '') : '';
+    return Object.hasOwn(named, name) ? (m.group(name) ?? '') : '';
+  };
+}
+
 export function labelReplace(dst: string, repl: string, src: string, pattern: string): StepFn {
-  let re: RegExp;
+  let re: RE2;
   try {
-    const { source, flags } = translateRE2(pattern, true);
-    re = new RegExp(source, flags);
+    re = compileRE2(pattern);
   } catch (err) {
     throw executionError(`invalid regular expression in label_replace(): ${pattern}`, err);
   }
@@ -26,8 +37,8 @@ export function labelReplace(dst: string, repl: string, src: string, pattern: st
     vecs[0].map((s) => {
       let metric = cache.get(s.metric);
       if (metric === undefined) {
-        const m = re.exec(s.metric.get(src));
-        metric = m === null ? s.metric : new LabelsBuilder(s.metric).set(dst, expandTemplate(repl, m)).labels();
+        const m = re.matcher(s.metric.get(src));
+        metric = m.matches() ? new LabelsBuilder(s.metric).set(dst, expandTemplate(repl, groupsOf(re, m))).labels() : s.metric;
         cache.set(s.metric, metric);
       }
       return { metric, t: s.t, f: s.f, dropName: s.dropName && !(dst === MetricName && metric !== s.metric) };
@@ -51,7 +62,7 @@ export function labelJoin(dst: string, sep: string, srcs: string[]): StepFn {
  * Go regexp template expansion: `$1`, `${1}`, `$name`, `${name}`; `$$` is a literal `$`. The name
  * after a bare `$` is the longest run of letters, digits and underscores (`$1x` is group "1x").
  */
-export function expandTemplate(tpl: string, m: RegExpExecArray): string {
+export function expandTemplate(tpl: string, group: Groups): string {
   let out = '';
   for (let i = 0; i < tpl.length; i++) {
     const c = tpl[i];
@@ -83,8 +94,7 @@ export function expandTemplate(tpl: string, m: RegExpExecArray): string {
       name = mm[0];
       end = i + name.length;
     }
-    if (/^\d+$/.test(name)) out += m[Number(name)] ?? '';
-    else out += m.groups?.[name] ?? '';
+    out += group(name);
     i = end;
   }
   return out;

@@ -3,18 +3,23 @@ import { test } from 'node:test';
 import Fastify from 'fastify';
 import { Labels } from '../../model/labels/index.js';
 import { Engine } from '../../promql/index.js';
+import { deepQueries } from '../../promql/parser/testing.js';
 import { MemoryStorage } from '../../promql/promqltest/memory-storage.js';
 import { TenantResolver } from '../../tenant/index.js';
 import { prometheusApi } from './plugin.js';
 
+/** A label value that takes a backtracking engine forever against the regexes below. */
+const longValue = 'a'.repeat(2000);
+
 async function setup() {
-  const dbs = new Map<string, MemoryStorage>([['a', new MemoryStorage()], ['b', new MemoryStorage()]]);
+  const dbs = new Map<string, MemoryStorage>([['a', new MemoryStorage()], ['b', new MemoryStorage()], ['c', new MemoryStorage()]]);
   const a = dbs.get('a') as MemoryStorage;
   for (let i = 0; i <= 10; i++) {
     a.append(Labels.fromRecord({ __name__: 'up', job: 'x' }), i * 15_000, 1);
     a.append(Labels.fromRecord({ __name__: 'req_total', job: 'x' }), i * 15_000, i * 0.1);
   }
   (dbs.get('b') as MemoryStorage).append(Labels.fromRecord({ __name__: 'secret', job: 'y' }), 0, 7);
+  (dbs.get('c') as MemoryStorage).append(Labels.fromRecord({ __name__: 'long', v: longValue }), 0, 1);
   const app = Fastify();
   await app.register(prometheusApi, {
     prefix: '/prometheus',
@@ -31,6 +36,12 @@ async function setup() {
   });
   return app;
 }
+
+/** The answer to a query nested deeper than the parser's limit. */
+function tooDeep(param: string, pos: string): unknown {
+  return { status: 'error', errorType: 'bad_data', error: `invalid parameter "${param}": ${pos}: parse error: query is nested too deeply: more than 150 levels` };
+}
+const q = encodeURIComponent;
 
 const cases: Record<string, { method?: 'GET' | 'POST'; url: string; form?: string; status: number; body: unknown }> = {
   'instant vector': {
@@ -170,6 +181,52 @@ const cases: Record<string, { method?: 'GET' | 'POST'; url: string; form?: strin
     status: 200,
     body: { status: 'success', data: 'sum by (job) (rate(x[5m]))' },
   },
+  'query nested 10,000 parentheses deep': {
+    url: `/prometheus/api/v1/query?query=${q(deepQueries.parentheses(10_000))}`,
+    status: 400,
+    body: tooDeep('query', '1:151'),
+  },
+  'query of 1,000 unary minus': {
+    url: `/prometheus/api/v1/query?query=${q(deepQueries['unary minus'](1_000))}`,
+    status: 400,
+    body: tooDeep('query', '1:151'),
+  },
+  'range query of a 100,000-term binary chain': {
+    method: 'POST',
+    url: '/prometheus/api/v1/query_range',
+    form: `query=${q(deepQueries['binary chain'](100_000))}&start=0&end=30&step=15`,
+    status: 400,
+    body: tooDeep('query', '1:1'),
+  },
+  'range query of 10,000 nested calls': {
+    url: `/prometheus/api/v1/query_range?query=${q(deepQueries['function calls'](10_000))}&start=0&end=30&step=15`,
+    status: 400,
+    body: tooDeep('query', '1:604'),
+  },
+  'format_query of 10,000 nested aggregations': {
+    method: 'POST',
+    url: '/prometheus/api/v1/format_query',
+    form: `query=${q(deepQueries.aggregations(10_000))}`,
+    status: 400,
+    body: tooDeep('query', '1:1808'),
+  },
+  'series with a match[] nested too deeply': {
+    url: `/prometheus/api/v1/series?match[]=${q(deepQueries.parentheses(10_000))}`,
+    status: 400,
+    body: tooDeep('match[]', '1:151'),
+  },
+  'labels with a match[] nested too deeply': {
+    method: 'POST',
+    url: '/prometheus/api/v1/labels',
+    form: `match[]=up&match[]=${q(deepQueries['function calls'](200))}`,
+    status: 400,
+    body: tooDeep('match[]', '1:604'),
+  },
+  'label values with a match[] nested too deeply': {
+    url: `/prometheus/api/v1/label/job/values?match[]=${q(deepQueries['or chain'](1_000))}`,
+    status: 400,
+    body: tooDeep('match[]', '1:1'),
+  },
 };
 
 test('requests without a tenant are refused', async () => {
@@ -179,6 +236,28 @@ test('requests without a tenant are refused', async () => {
   assert.deepEqual(res.json(), { status: 'error', errorType: 'bad_data', error: 'no org id' });
   const other = await app.inject({ method: 'GET', url: '/prometheus/api/v1/label/__name__/values', headers: { 'x-scope-orgid': 'b' } });
   assert.deepEqual(other.json(), { status: 'success', data: ['secret'] });
+  await app.close();
+});
+
+test('catastrophic regexes answer at once', async (t) => {
+  const app = await setup();
+  const cases: Record<string, { url: string; data: unknown }> = {
+    'query': { url: `/prometheus/api/v1/query?time=0&query=${q('long{v=~"(a+)+b"}')}`, data: { resultType: 'vector', result: [] } },
+    'series match[]': { url: `/prometheus/api/v1/series?match[]=${q('{v=~"(a|aa)+b"}')}`, data: [] },
+    'label values match[]': { url: `/prometheus/api/v1/label/__name__/values?match[]=${q('long{v!~"(a*)*b"}')}`, data: ['long'] },
+    'label_replace': {
+      url: `/prometheus/api/v1/query?time=0&query=${q('count(label_replace(long, "x", "$1", "v", "(a|a)*(b?)"))')}`,
+      data: { resultType: 'vector', result: [{ metric: {}, value: [0, '1'] }] },
+    },
+  };
+  for (const [name, c] of Object.entries(cases)) {
+    await t.test(name, async () => {
+      const start = performance.now();
+      const res = await app.inject({ method: 'GET', url: c.url, headers: { 'x-scope-orgid': 'c' } });
+      assert.deepEqual(res.json(), { status: 'success', data: c.data });
+      assert.ok(performance.now() - start < 1000, `${name} took ${(performance.now() - start).toFixed(0)} ms`);
+    });
+  }
   await app.close();
 });
 

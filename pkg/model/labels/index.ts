@@ -1,6 +1,7 @@
 export { Labels, LabelsBuilder, MetricName, compareStrings, quoteLabelValue } from './labels.js';
 export { Matcher, MatchType } from './matcher.js';
-export { RegexpSyntaxError, translateRE2 } from './re2.js';
+export type { RE2 } from './re2.js';
+export { RegexpSyntaxError, compileRE2 } from './re2.js';
 export { labelsHash, labelsHashHiLo } from './hash.js';
 export { Interner } from './interner.js';
 export { hashLabelBytes, hashLabelPairs, pairsEqualBytes, stringEqualsUtf8, utf16Length } from './label-bytes.js';

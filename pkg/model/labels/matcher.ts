@@ -1,30 +1,32 @@
-import { translateRE2 } from './re2.js';
+import type { RE2 } from './re2.js';
+import { compileRE2 } from './re2.js';
+import { Strategy, literalAffixes, shortcutOf } from './regex-shortcuts.js';
 
 /** Label matcher types, spelled as in PromQL. */
 export const MatchType = { Equal: '=', NotEqual: '!=', Regexp: '=~', NotRegexp: '!~' } as const;
 export type MatchType = (typeof MatchType)[keyof typeof MatchType];
 
-/** How a regex is evaluated: the general RegExp, or a fast path equivalent to it. */
-const Strategy = { RegExp: 0, Set: 1, Prefix: 2, Suffix: 3, Contains: 4, Any: 5, NonEmpty: 6 } as const;
-type Strategy = (typeof Strategy)[keyof typeof Strategy];
-
 /**
- * One label matcher with Prometheus semantics: regexes are RE2 (translated, see re2.ts), fully
- * anchored, and `.` matches newlines; a missing label matches as the empty string, so a matcher that
- * matches "" also selects series without the label.
+ * One label matcher with Prometheus semantics: regexes are RE2 in a linear-time engine (see re2.ts),
+ * fully anchored, and `.` matches newlines; a missing label matches as the empty string, so a
+ * matcher that matches "" also selects series without the label.
  *
  * Regexes that are plain literals, alternations of literals, `lit.*`, `.*lit`, `.*lit.*`, `.*` or `.+`
- * are evaluated without a RegExp (Prometheus' FastRegexMatcher does the same).
+ * are evaluated without the engine, and other regexes check their literal prefix and suffix first
+ * (see regex-shortcuts.ts; Prometheus' FastRegexMatcher does the same).
  */
 export class Matcher {
   readonly type: MatchType;
   readonly name: string;
   readonly value: string;
   readonly #strategy: Strategy;
-  readonly #re: RegExp | undefined;
+  readonly #re: RE2 | undefined;
   readonly #set: ReadonlySet<string> | undefined;
-  /** The literal of the prefix/suffix/contains fast paths. */
+  /** The literal of the prefix/suffix/contains shortcuts. */
   readonly #lit: string;
+  /** Literal text every value the engine matches starts and ends with. */
+  readonly #prefix: string;
+  readonly #suffix: string;
 
   /** Throws a RegexpSyntaxError (code `invalid_regexp`) for patterns RE2 would refuse. */
   constructor(type: MatchType, name: string, value: string) {
@@ -34,17 +36,21 @@ export class Matcher {
     this.#re = undefined;
     this.#set = undefined;
     this.#lit = '';
-    this.#strategy = Strategy.RegExp;
+    this.#prefix = '';
+    this.#suffix = '';
+    this.#strategy = Strategy.Engine;
     if (type !== MatchType.Regexp && type !== MatchType.NotRegexp) return;
-    const { source, flags } = translateRE2(value); // validates even when a fast path applies
-    const fast = fastPath(value);
-    if (fast !== undefined) {
-      this.#strategy = fast.strategy;
-      this.#set = fast.set;
-      this.#lit = fast.lit;
-    } else {
-      this.#re = new RegExp(source, flags);
+    const shortcut = shortcutOf(value); // only valid patterns have one
+    if (shortcut !== undefined) {
+      this.#strategy = shortcut.strategy;
+      this.#set = shortcut.set;
+      this.#lit = shortcut.lit;
+      return;
     }
+    this.#re = compileRE2(value);
+    const { prefix, suffix } = literalAffixes(value);
+    this.#prefix = prefix;
+    this.#suffix = suffix;
   }
 
   matches(v: string): boolean {
@@ -62,8 +68,8 @@ export class Matcher {
 
   #matchesRegexp(v: string): boolean {
     switch (this.#strategy) {
-      case Strategy.RegExp:
-        return (this.#re as RegExp).test(v);
+      case Strategy.Engine:
+        return v.startsWith(this.#prefix) && v.endsWith(this.#suffix) && (this.#re as RE2).testExact(v);
       case Strategy.Set:
         return (this.#set as ReadonlySet<string>).has(v);
       case Strategy.Prefix:
@@ -98,72 +104,4 @@ export class Matcher {
   toString(): string {
     return `${this.name}${this.type}${JSON.stringify(this.value)}`;
   }
-}
-
-interface FastPath {
-  strategy: Strategy;
-  set: ReadonlySet<string> | undefined;
-  lit: string;
-}
-
-/** Characters with a meaning in RE2 outside classes; escaped punctuation is literal. */
-const META = new Set('\\.+*?()|[]{}^$'.split(''));
-
-/** The literal a pattern stands for when it has no operators (escaped punctuation allowed). */
-function literalOf(s: string): string | undefined {
-  let out = '';
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (c === '\\') {
-      const n = s[i + 1];
-      if (n === undefined || /[0-9A-Za-z]/.test(n) || n.charCodeAt(0) >= 0x80) return undefined;
-      out += n;
-      i++;
-    } else if (META.has(c)) {
-      return undefined;
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-function fastPath(p: string): FastPath | undefined {
-  if (p === '.*') return { strategy: Strategy.Any, set: undefined, lit: '' };
-  if (p === '.+') return { strategy: Strategy.NonEmpty, set: undefined, lit: '' };
-  const alts = splitTopLevelAlternation(p);
-  if (alts !== undefined) {
-    const lits = alts.map(literalOf);
-    if (lits.every((l) => l !== undefined)) return { strategy: Strategy.Set, set: new Set(lits as string[]), lit: '' };
-  }
-  const starts = p.startsWith('.*');
-  const ends = p.endsWith('.*') && !p.endsWith('\\.*') && p.length >= 2;
-  const inner = p.slice(starts ? 2 : 0, ends ? p.length - 2 : p.length);
-  if ((!starts && !ends) || (starts && ends && p.length < 4)) return undefined;
-  const lit = literalOf(inner);
-  if (lit === undefined) return undefined;
-  const strategy = starts && ends ? Strategy.Contains : starts ? Strategy.Suffix : Strategy.Prefix;
-  return { strategy, set: undefined, lit };
-}
-
-/** Splits on `|` when the pattern has no groups or classes (else undefined). */
-function splitTopLevelAlternation(p: string): string[] | undefined {
-  const out: string[] = [];
-  let cur = '';
-  for (let i = 0; i < p.length; i++) {
-    const c = p[i];
-    if (c === '\\') {
-      cur += c + (p[i + 1] ?? '');
-      i++;
-    } else if (c === '|') {
-      out.push(cur);
-      cur = '';
-    } else if (c === '(' || c === '[') {
-      return undefined;
-    } else {
-      cur += c;
-    }
-  }
-  out.push(cur);
-  return out;
 }

@@ -10,12 +10,13 @@
  * `and unless` > `or`).
  */
 import { parser } from '@prometheus-io/lezer-promql';
-import type { SyntaxNode } from '@lezer/common';
+import type { SyntaxNode, Tree } from '@lezer/common';
 import { Matcher, MatchType, MetricName, RegexpSyntaxError } from '../../model/labels/index.js';
 import type { BinaryExpr, Expr, VectorMatching, VectorSelector } from './ast.js';
 import { Card, NodeKind } from './ast.js';
 import { checkBinary, checkCall, checkAggregate, checkUnary } from './check.js';
 import { getFunction } from './functions.js';
+import { checkParenDepth, checkTreeDepth, tooDeep } from './nesting.js';
 import { ParseError, syntaxError } from './parse-errors.js';
 import { parseDurationMs, parseNumber, unquoteString } from './lex-values.js';
 
@@ -79,7 +80,11 @@ class Converter {
   }
 
   run(): Expr {
-    const tree = parser.parse(blankTrailingDots(this.#input));
+    checkParenDepth(this.#input);
+    const tree = parseTree(this.#input);
+    // Before anything recurses over the tree; also before syntax errors, since Lezer gives up on
+    // input too deep for it with one.
+    checkTreeDepth(this.#input, tree);
     const top = tree.topNode;
     let err: SyntaxNode | null = null;
     tree.iterate({
@@ -272,8 +277,8 @@ class Converter {
     try {
       return new Matcher(op, label, value);
     } catch (err) {
-      const why = err instanceof RegexpSyntaxError ? err.reason : (err as Error).message;
-      return this.fail(n, `error parsing regexp: ${why}: \`^(?:${value})$\``);
+      if (err instanceof RegexpSyntaxError) return this.fail(n, err.message);
+      throw err;
     }
   }
 
@@ -440,6 +445,16 @@ class Converter {
     const inner = kids.find((k) => k.name === 'DurationExpr');
     if (inner !== undefined && kids.length === 1) return this.duration(inner);
     return this.fail(n, `duration expression "${this.text(n)}" is not supported`);
+  }
+}
+
+/** Lezer's tree of the query; Lezer's own stack overflow (a tree too deep for it) is a ParseError. */
+function parseTree(input: string): Tree {
+  try {
+    return parser.parse(blankTrailingDots(input));
+  } catch (err) {
+    if (err instanceof RangeError && err.message.includes('call stack')) throw tooDeep(input, 0);
+    throw err;
   }
 }
 
