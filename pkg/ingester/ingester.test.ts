@@ -107,11 +107,11 @@ test('refused samples: limits and append errors name the limit and tenant; the r
   const cases: Record<string, { req: Partial<WriteRequest>; code: status; message: RegExp }> = {
     'per-metric series limit': {
       req: { timeseries: [series('a', { i: '1' }, [[1000, 1]]), series('a', { i: '2' }, [[1000, 1]])] },
-      code: status.RESOURCE_EXHAUSTED, message: /per-metric series limit of 1 exceeded for tenant t1: .*a\{i="2"\}/,
+      code: status.FAILED_PRECONDITION, message: /per-metric series limit of 1 exceeded for tenant t1: .*a\{i="2"\}/,
     },
     'per-user series limit': {
       req: { timeseries: [series('b', {}, [[1000, 1]]), series('c', {}, [[1000, 1]])] },
-      code: status.RESOURCE_EXHAUSTED, message: /per-user series limit of 2 exceeded for tenant t1/,
+      code: status.FAILED_PRECONDITION, message: /per-user series limit of 2 exceeded for tenant t1/,
     },
     'out of order sample': {
       req: { timeseries: [series('a', { i: '1' }, [[2000, 1], [1500, 2]])] },
@@ -123,7 +123,7 @@ test('refused samples: limits and append errors name the limit and tenant; the r
     },
     'metadata limit': {
       req: { metadata: [{ type: 1, metricFamilyName: 'a', help: '', unit: '' }, { type: 1, metricFamilyName: 'b', help: '', unit: '' }] },
-      code: status.RESOURCE_EXHAUSTED, message: /per-user metric metadata limit of 1 exceeded for tenant t1/,
+      code: status.FAILED_PRECONDITION, message: /per-user metric metadata limit of 1 exceeded for tenant t1/,
     },
   };
   for (const [name, c2] of Object.entries(cases)) {
