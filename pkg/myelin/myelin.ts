@@ -145,7 +145,7 @@ export class Myelin {
       registry: this.registry,
       states: () => this.states(),
       runtimeConfigYaml: (mode) => this.#runtimeConfig?.yaml(mode) ?? '',
-      notReady: () => this.#ingester?.lifecycler.notReadyReason(),
+      notReady: () => this.#ingester?.notReadyReason(),
     }, () => this.links);
     server.setHealthCheck('', () => {
       const states = [...this.states().values()];
