@@ -317,7 +317,11 @@ export class Wal {
       this.#writing = true;
       this.#idle = this.recover()
         .then((ok) => { if (!ok) this.#scheduleRecovery(); })
-        .finally(() => { this.#writing = false; });
+        .finally(() => {
+          this.#writing = false;
+          // Commits staged once recovered, while this still held the writer: write them now.
+          if (this.#waiters.length > 0) this.#kick();
+        });
     }, this.#opts.retryIntervalMs);
     this.#retryTimer.unref();
   }
