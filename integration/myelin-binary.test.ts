@@ -122,6 +122,12 @@ test('config errors stop startup with the key path and exit code 1', async (t) =
   assert.match(r.stderr(), /error loading config: server\.grpc_listen_port: expected an integer, got "lots"/);
 });
 
+test('an ingester whose client may send more than its server receives refuses to start', async () => {
+  const r = run([...localPorts, '-target=ingester', '-ingester.client.grpc-max-send-msg-size=8388608']);
+  assert.equal(await r.exited, 1);
+  assert.match(r.stderr(), /-ingester\.client\.grpc-max-send-msg-size \(8388608\) is larger than -server\.grpc-max-recv-msg-size-bytes \(4194304\)/);
+});
+
 test('a module that fails to start exits non-zero with a clear log line', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'myelin-bin-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));

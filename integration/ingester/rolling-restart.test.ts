@@ -50,8 +50,11 @@ async function rollingRestart(transfer: boolean): Promise<void> {
     { kv: new MemoryClient(kv, instanceDescCodec, 'collectors/'), logger: distLogger, registry: new Registry() });
   ring.service.startAsync();
   await ring.service.awaitRunning();
+  // Each old ingester leaves for good (a new one with its own disk replaces it): without a
+  // transfer, its head must reach the bucket on shutdown.
+  const tsdb = { flushBlocksOnShutdown: true };
   const ingesters: TestIngester[] = [];
-  for (const id of ['a', 'b', 'c']) ingesters.push(await startTestIngester({ id: `ing-${id}`, kv, bucketDir, rf: 3, transfer }));
+  for (const id of ['a', 'b', 'c']) ingesters.push(await startTestIngester({ id: `ing-${id}`, kv, bucketDir, rf: 3, transfer, tsdb }));
   await waitUntil(() => ring.snapshot().instances.filter((i) => i.state === InstanceState.ACTIVE).length === 3, { what: '3 ACTIVE ingesters' });
   const dist = await startDistributor({ ring });
 
@@ -76,7 +79,7 @@ async function rollingRestart(transfer: boolean): Promise<void> {
     const before = acked.length;
     await waitUntil(() => acked.length >= before + 20, { what: 'writes going on' });
     const old = ingesters[k];
-    const next = await startTestIngester({ id: `ing-${k}-new`, kv, bucketDir, rf: 3, transfer, joinAfter: transfer ? 60_000 : 0 });
+    const next = await startTestIngester({ id: `ing-${k}-new`, kv, bucketDir, rf: 3, transfer, tsdb, joinAfter: transfer ? 60_000 : 0 });
     await waitUntil(() => old.ing.lifecycler.ring.snapshot().instances.some((i) => i.id === `ing-${k}-new`), { what: 'the new ingester in the ring' });
     await old.stop();
     ingesters[k] = next;

@@ -124,12 +124,17 @@ test('RF=3: one ingester down still succeeds, two down answer 5xx; ingester erro
   assert.equal((await h.push('t', req)).status, 200);
   assert.deepEqual(ings.map((i) => i.samples()), [20, 20, 20], 'RF=3 over 3 ingesters: each has every series');
 
-  for (const code of [status.INVALID_ARGUMENT, status.RESOURCE_EXHAUSTED]) {
+  for (const code of [status.INVALID_ARGUMENT, status.FAILED_PRECONDITION]) {
     for (const i of ings) i.failWith = { code, details: 'per-user series limit of 1 exceeded' };
     const res = await h.push('t', req);
     assert.equal(res.status, 400, `gRPC ${code} → 400`);
     assert.match(await res.text(), /per-user series limit/);
   }
+  // gRPC's own answer to a message over the ingester's receive limit says nothing about the data.
+  for (const i of ings) i.failWith = { code: status.RESOURCE_EXHAUSTED, details: 'Received message larger than max (5000000 vs. 4194304)' };
+  const exhausted = await h.push('t', req);
+  assert.equal(exhausted.status, 500, 'RESOURCE_EXHAUSTED → 500 (Prometheus retries)');
+  assert.match(await exhausted.text(), /larger than max.*-server\.grpc-max-recv-msg-size-bytes/);
   for (const i of ings) i.failWith = undefined;
 
   ings[0].stop();
@@ -188,4 +193,26 @@ test('all_user_stats: JSON and HTML, divided by the replication factor', async (
   assert.deepEqual(json, [{ userId: 'alice', numSeries: 10, ingestionRate: 4, apiIngestionRate: 4, ruleIngestionRate: 0 }]);
   const html = await (await fetch(`${h.url}/distributor/all_user_stats`)).text();
   assert.match(html, /<td>alice<\/td><td>10<\/td><td>4.00<\/td>/);
+});
+
+test('a push larger than the ingester client\'s max send size goes in several messages, each within it', async (t) => {
+  const ing2 = await FakeIngester.start();
+  t.after(() => ing2.stop());
+  const limit = 4096;
+  const h = await startDistributor({ ring: ringOver([ing2], 1), clientCfg: (c) => (c.grpcClientConfig.maxSendMsgSize = limit) });
+  t.after(() => h.close());
+  const req = { timeseries: Array.from({ length: 500 }, (_, i) => series('up', { instance: `host-${i}` })), metadata: [] };
+  assert.ok(WriteRequest.encode(req).finish().length > 5 * limit);
+  const res = await h.push('t', req);
+  assert.equal(res.status, 200, await res.text());
+  assert.ok(ing2.received.length > 5, `${ing2.received.length} messages`);
+  for (const r of ing2.received) assert.ok(WriteRequest.encode(r.req).finish().length <= limit);
+  assert.equal(new Set(ing2.series()).size, 500, 'every series sent once');
+  assert.equal(ing2.series().length, 500);
+
+  const now = Date.now();
+  const huge = { timeseries: [series('up', { job: 'long' }, Array.from({ length: 1000 }, (_, i) => now - 1000 + i))], metadata: [] };
+  const tooLarge = await h.push('t', huge);
+  assert.equal(tooLarge.status, 413);
+  assert.match(await tooLarge.text(), /a series of \d+ bytes is larger than the largest message sent to an ingester, 4096 bytes \(-ingester.client.grpc-max-send-msg-size\)/);
 });

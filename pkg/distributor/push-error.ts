@@ -16,9 +16,21 @@ export class RateLimitedError extends Error {
   }
 }
 
-/** gRPC codes an ingester uses for data it refuses (validation, per-tenant limits): HTTP 400. */
+/** One series (or metadata entry) larger than a whole Push message may be: no split can send it. */
+export class EntryTooLargeError extends Error {
+  constructor(bytes: number, limit: number) {
+    super(`a series of ${bytes} bytes is larger than the largest message sent to an ingester, ${limit} bytes (-ingester.client.grpc-max-send-msg-size)`);
+    this.name = 'EntryTooLargeError';
+  }
+}
+
+/**
+ * gRPC codes an ingester uses for data it refuses (validation, per-tenant limits): HTTP 400.
+ * RESOURCE_EXHAUSTED is not one: gRPC itself answers it for a message over a size limit, which
+ * says nothing about the data, so Prometheus must retry rather than drop it.
+ */
 const clientCodes = new Set<number>([
-  grpcStatus.INVALID_ARGUMENT, grpcStatus.RESOURCE_EXHAUSTED, grpcStatus.FAILED_PRECONDITION, grpcStatus.OUT_OF_RANGE, grpcStatus.ALREADY_EXISTS,
+  grpcStatus.INVALID_ARGUMENT, grpcStatus.FAILED_PRECONDITION, grpcStatus.OUT_OF_RANGE, grpcStatus.ALREADY_EXISTS,
 ]);
 
 export interface PushAnswer {
@@ -31,6 +43,7 @@ export function answerFor(err: unknown): PushAnswer {
   if (err instanceof RateLimitedError) return { status: 429, message: err.message };
   if (err instanceof ReplicasNotMatchError) return { status: 202, message: err.message };
   if (err instanceof WireError) return { status: err.code === WireErrorCode.TooLarge ? 413 : 400, message: err.message };
+  if (err instanceof EntryTooLargeError) return { status: 413, message: err.message };
   if (err instanceof TooFewHealthyInstancesError || err instanceof EmptyRingError) return { status: 503, message: `ingester ring: ${err.message}` };
   if (err instanceof Error && err.name === 'TimeoutError') return { status: 504, message: 'push to ingesters timed out (-distributor.remote-timeout)' };
   const code = grpcCode(err);
@@ -39,6 +52,9 @@ export function answerFor(err: unknown): PushAnswer {
     if (clientCodes.has(code)) return { status: 400, message: details };
     if (code === grpcStatus.DEADLINE_EXCEEDED) return { status: 504, message: `push to ingester timed out: ${details}` };
     if (code === grpcStatus.UNAVAILABLE) return { status: 503, message: `ingester unavailable: ${details}` };
+    if (code === grpcStatus.RESOURCE_EXHAUSTED) {
+      return { status: 500, message: `ingester refused the push message: ${details} (keep -ingester.client.grpc-max-send-msg-size at or below the ingesters' -server.grpc-max-recv-msg-size-bytes)` };
+    }
     return { status: 500, message: `push to ingester: ${details}` };
   }
   return { status: 500, message: err instanceof Error ? err.message : String(err) };

@@ -1,13 +1,13 @@
 // Sharding and replication of one push: each accepted series (and metadata entry) has a token;
-// doBatch groups them by ingester, one Push per ingester is cut from the request's original bytes,
-// and the push succeeds when every series reached a quorum of its replication set.
+// doBatch groups them by ingester, the Push messages of each ingester are cut from the request's
+// original bytes, and the push succeeds when every series reached a quorum of its replication set.
 import { status as grpcStatus } from '@grpc/grpc-js';
 import type { IngesterConn } from '../ingester/client/index.js';
 import { doBatch, Write, type ReadRing } from '../ring/index.js';
 import type { ClientPool } from '../ring/client/index.js';
 import { RequestAssembler, type WriteRequestDecoder } from '../wire/index.js';
 import type { DistributorMetrics } from './metrics.js';
-import { grpcCode } from './push-error.js';
+import { EntryTooLargeError, grpcCode } from './push-error.js';
 
 /** What to send of a decoded request. */
 export interface Accepted {
@@ -30,35 +30,59 @@ export interface SendDeps {
 }
 
 export function sendToIngesters(ring: ReadRing, tenant: string, a: Accepted, deps: SendDeps): Promise<void> {
-  const { d, series, metadata, rewritten } = a;
-  const buf = d.buf;
-  const nSeries = series.length;
   const deadline = Date.now() + deps.timeout;
   return doBatch(
     ring,
     a.keys,
     async (inst, indexes) => {
-      const req = new RequestAssembler();
-      for (const k of indexes) {
-        if (k < nSeries) {
-          const s = series[k];
-          const own = rewritten?.get(s);
-          if (own !== undefined) req.add(own, 0, own.length);
-          else req.add(buf, d.seriesFrom[s], d.seriesTo[s]);
-        } else {
-          const m = metadata[k - nSeries];
-          req.add(buf, d.metadataFrom[m], d.metadataTo[m]);
+      const conn = deps.pool.get(inst.addr);
+      const messages = splitMessages(a, indexes, conn.maxSendMsgSize);
+      deps.metrics.ingesterAppends.inc({ ingester: inst.addr, type: 'samples' }, messages.length);
+      // Every series is in exactly one message, so the messages may go in parallel.
+      await Promise.all(messages.map(async (m) => {
+        try {
+          await conn.pushRaw(tenant, m.finish(), { deadline });
+        } catch (err) {
+          const code = grpcCode(err);
+          deps.metrics.ingesterAppendFailures.inc({ ingester: inst.addr, type: 'samples', status: code === undefined ? 'unknown' : (grpcStatusName.get(code) ?? String(code)) });
+          throw err;
         }
-      }
-      deps.metrics.ingesterAppends.inc({ ingester: inst.addr, type: 'samples' });
-      try {
-        await deps.pool.get(inst.addr).pushRaw(tenant, req.finish(), { deadline });
-      } catch (err) {
-        const code = grpcCode(err);
-        deps.metrics.ingesterAppendFailures.inc({ ingester: inst.addr, type: 'samples', status: code === undefined ? 'unknown' : (grpcStatusName.get(code) ?? String(code)) });
-        throw err;
-      }
+      }));
     },
     { op: Write, signal: AbortSignal.timeout(deps.timeout) },
   );
+}
+
+/**
+ * Cuts what one ingester gets into WriteRequests of at most `limit` bytes each (the client's max
+ * send size, at or below the ingester's max receive size), so that a request the distributor
+ * accepts (up to -distributor.max-recv-msg-size) is never refused by an ingester for its size.
+ */
+export function splitMessages(a: Accepted, indexes: readonly number[], limit: number): RequestAssembler[] {
+  const { d, series, metadata, rewritten } = a;
+  const nSeries = series.length;
+  const out: RequestAssembler[] = [];
+  let req = new RequestAssembler();
+  const add = (buf: Uint8Array, from: number, to: number): void => {
+    const n = to - from;
+    if (n > limit) throw new EntryTooLargeError(n, limit);
+    if (req.size + n > limit) {
+      out.push(req);
+      req = new RequestAssembler();
+    }
+    req.add(buf, from, to);
+  };
+  for (const k of indexes) {
+    if (k < nSeries) {
+      const s = series[k];
+      const own = rewritten?.get(s);
+      if (own !== undefined) add(own, 0, own.length);
+      else add(d.buf, d.seriesFrom[s], d.seriesTo[s]);
+    } else {
+      const m = metadata[k - nSeries];
+      add(d.buf, d.metadataFrom[m], d.metadataTo[m]);
+    }
+  }
+  if (req.size > 0) out.push(req);
+  return out;
 }

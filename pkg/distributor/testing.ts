@@ -7,7 +7,7 @@ import { Registry } from 'prom-client';
 import { defaults } from '../flagext/index.js';
 import { IngesterService, UsersStatsResponse, type UserStatsResponse } from '../generated/myelin/ingester.js';
 import { WriteRequest } from '../generated/prometheus/remote.js';
-import { ingesterClientConfig, ingesterClientFactory } from '../ingester/client/index.js';
+import { ingesterClientConfig, ingesterClientFactory, type IngesterClientConfig } from '../ingester/client/index.js';
 import type { KVClient } from '../kv/index.js';
 import { limitsConfig, Overrides, type Limits } from '../limits/index.js';
 import { RingSnapshot, RingView, type ReadRing } from '../ring/index.js';
@@ -86,6 +86,7 @@ export interface Harness {
 export interface HarnessOptions {
   ring: ReadRing;
   cfg?: (cfg: DistributorConfig) => void;
+  clientCfg?: (cfg: IngesterClientConfig) => void;
   limits?: (l: Limits) => void;
   tenantLimits?: Map<string, Limits>;
   haKV?: KVClient<ReplicaDesc>;
@@ -104,10 +105,12 @@ export async function startDistributor(opts: HarnessOptions): Promise<Harness> {
   const limits = defaults(limitsConfig);
   opts.limits?.(limits);
   const tenantLimits = opts.tenantLimits ?? new Map();
+  const clientCfg = defaults(ingesterClientConfig);
+  opts.clientCfg?.(clientCfg);
   const distributor = new Distributor(cfg, {
     limits: new Overrides(limits, () => tenantLimits),
     ingesterRing: opts.ring,
-    clientFactory: ingesterClientFactory(defaults(ingesterClientConfig)),
+    clientFactory: ingesterClientFactory(clientCfg),
     haKV: opts.haKV,
     distributorRing: opts.distributorRing,
     registry,

@@ -107,11 +107,11 @@ test('refused samples: limits and append errors name the limit and tenant; the r
   const cases: Record<string, { req: Partial<WriteRequest>; code: status; message: RegExp }> = {
     'per-metric series limit': {
       req: { timeseries: [series('a', { i: '1' }, [[1000, 1]]), series('a', { i: '2' }, [[1000, 1]])] },
-      code: status.RESOURCE_EXHAUSTED, message: /per-metric series limit of 1 exceeded for tenant t1: .*a\{i="2"\}/,
+      code: status.FAILED_PRECONDITION, message: /per-metric series limit of 1 exceeded for tenant t1: .*a\{i="2"\}/,
     },
     'per-user series limit': {
       req: { timeseries: [series('b', {}, [[1000, 1]]), series('c', {}, [[1000, 1]])] },
-      code: status.RESOURCE_EXHAUSTED, message: /per-user series limit of 2 exceeded for tenant t1/,
+      code: status.FAILED_PRECONDITION, message: /per-user series limit of 2 exceeded for tenant t1/,
     },
     'out of order sample': {
       req: { timeseries: [series('a', { i: '1' }, [[2000, 1], [1500, 2]])] },
@@ -123,7 +123,7 @@ test('refused samples: limits and append errors name the limit and tenant; the r
     },
     'metadata limit': {
       req: { metadata: [{ type: 1, metricFamilyName: 'a', help: '', unit: '' }, { type: 1, metricFamilyName: 'b', help: '', unit: '' }] },
-      code: status.RESOURCE_EXHAUSTED, message: /per-user metric metadata limit of 1 exceeded for tenant t1/,
+      code: status.FAILED_PRECONDITION, message: /per-user metric metadata limit of 1 exceeded for tenant t1/,
     },
   };
   for (const [name, c2] of Object.entries(cases)) {
@@ -181,6 +181,27 @@ test('/ingester/flush ships blocks with the tenant in meta.json; a restart repla
   assert.equal(res.status, 204);
   assert.equal(readdirSync(join(bucketDir, 'team-a')).length, 3, 'only the new block was uploaded');
   assert.match(await ti.registry.metrics(), /myelin_ingester_shipper_uploads_total 1/);
+});
+
+test('a flush (API or on shutdown) never makes a sample out of bounds that the head took before it', async (t) => {
+  const bucketDir = mkdtempSync(join(tmpdir(), 'bucket-'));
+  const kv = new MemoryStore();
+  const H = 3600_000;
+  const now = Date.now();
+  const tsdb = { flushBlocksOnShutdown: true };
+  let ti = await startTestIngester({ id: 'ing-1', kv, bucketDir, tsdb });
+  t.after(() => ti.stop());
+  const dataDir = ti.dataDir;
+  await push(ti.client, 't', { timeseries: [series('up', { job: 'a' }, [[now, 1]])] });
+  assert.equal((await fetch(`${ti.http}/ingester/flush?wait=true`, { method: 'POST' })).status, 204);
+  // The rest of the same scrape, still on its way: older than the flushed sample, within half a range.
+  await push(ti.client, 't', { timeseries: [series('up', { job: 'b' }, [[now - 1000, 2]])] });
+  await ti.stop();
+  ti = await startTestIngester({ id: 'ing-1', kv, bucketDir, dataDir, tsdb });
+  await push(ti.client, 't', { timeseries: [series('up', { job: 'c' }, [[now - 2000, 3]])] });
+  await assert.rejects(push(ti.client, 't', { timeseries: [series('up', { job: 'd' }, [[now - H - 1000, 4]])] }), /out of bounds/);
+  const rows = decodeChunks(await queryStream(ti.client, 't', 'up'));
+  assert.deepEqual([...rows.values()].sort(), [[[now, 1]], [[now - 1000, 2]], [[now - 2000, 3]]].sort());
 });
 
 test('transfer on shutdown: a PENDING ingester takes every series and the tokens; nothing is lost', async (t) => {

@@ -12,6 +12,7 @@ import type { InstanceDesc } from '../ring/index.js';
 import { basicService, sleep } from '../services/index.js';
 import type { Service } from '../services/index.js';
 import { tenantIdProblem } from '../tenant/index.js';
+import { WalWriteError } from '../tsdb/index.js';
 import { UlidGenerator } from '../tsdb/block/index.js';
 import type { IngesterConfig, TsdbConfig } from './config.js';
 import { IngestionRate } from './ingestion-rate.js';
@@ -105,6 +106,20 @@ export class Ingester {
     return this.#acceptingWrites;
   }
 
+  /**
+   * Why this ingester cannot serve writes now, for /ready: not ACTIVE in its ring, or a tenant's WAL
+   * that cannot write (full disk); undefined when it can.
+   */
+  notReadyReason(): string | undefined {
+    const ring = this.lifecycler.notReadyReason();
+    if (ring !== undefined) return ring;
+    for (const [tenant, db] of this.#tsdbs) {
+      const wal = db.head.wal?.failure();
+      if (wal !== undefined) return `tenant ${tenant}: ${wal}`;
+    }
+    return undefined;
+  }
+
   /** The tenants with a TSDB open. */
   tenants(): string[] {
     return [...this.#tsdbs.keys()].sort();
@@ -134,7 +149,11 @@ export class Ingester {
         throw err;
       }
       const metadataRefused = this.#storeMetadata(tenant, this.#decoder.metadata);
-      const res = await db.append(this.#decoder);
+      const res = await db.append(this.#decoder).catch((err: unknown) => {
+        // A full or failing disk: nothing of the push was acknowledged; Prometheus retries it.
+        const wal = walWriteError(err);
+        throw wal === undefined ? err : PushError.unavailable(`tenant ${tenant}: ${wal.message}`);
+      });
       this.metrics.ingestedSamples.inc(res.appended);
       this.#rates.get(tenant)?.add(res.appended);
       let failed = 0;
@@ -301,7 +320,15 @@ export class Ingester {
         for (const r of this.#rates.values()) r.tick((now - lastRates) / 1000);
         lastRates = now;
       }
-      for (const db of [...this.#tsdbs.values()]) await db.compact(false);
+      for (const [tenant, db] of [...this.#tsdbs]) {
+        try {
+          await db.compact(false);
+        } catch (err) {
+          // The head keeps the range (and its WAL), and the next interval tries again.
+          this.metrics.compactionFailures.inc();
+          this.#log.error({ tenant, err }, 'head compaction failed');
+        }
+      }
       if (this.#tsdbCfg.shipInterval > 0 && now - lastShip >= this.#tsdbCfg.shipInterval) {
         lastShip = now;
         for (const [tenant, db] of [...this.#tsdbs]) await this.#ship(tenant, db);
@@ -382,6 +409,11 @@ export class Ingester {
       for (const db of this.#tsdbs.values()) await db.close();
     }
   }
+}
+
+function walWriteError(err: unknown): WalWriteError | undefined {
+  for (let e = err; e instanceof Error; e = e.cause) if (e instanceof WalWriteError) return e;
+  return undefined;
 }
 
 /** Tenant dirs left by a previous run (their WALs are replayed at start). */

@@ -12,6 +12,7 @@ export class IngesterMetrics {
   readonly seriesCreated: Counter<'user'>;
   readonly shipperUploads: Counter;
   readonly shipperUploadFailures: Counter;
+  readonly compactionFailures: Counter;
   readonly flushes: Counter<'reason' | 'outcome'>;
   readonly flushDuration: Histogram;
   readonly transfers: Counter<'direction' | 'outcome'>;
@@ -29,6 +30,7 @@ export class IngesterMetrics {
     this.seriesCreated = new Counter({ name: 'myelin_ingester_memory_series_created_total', help: 'The total number of series that were created per tenant.', labelNames: ['user'], registers });
     this.shipperUploads = new Counter({ name: 'myelin_ingester_shipper_uploads_total', help: 'Blocks uploaded to the bucket.', registers });
     this.shipperUploadFailures = new Counter({ name: 'myelin_ingester_shipper_upload_failures_total', help: 'Block uploads that failed (retried on the next ship interval).', registers });
+    this.compactionFailures = new Counter({ name: 'myelin_ingester_tsdb_compactions_failed_total', help: 'Head compactions that failed (a full disk, say); retried every head compaction interval.', registers });
     this.flushes = new Counter({ name: 'myelin_ingester_flushes_total', help: 'Flushes of whole heads to blocks, by what asked for them and outcome.', labelNames: ['reason', 'outcome'], registers });
     this.flushDuration = new Histogram({ name: 'myelin_ingester_flush_duration_seconds', help: 'Time to flush every tenant head to blocks and ship them.', buckets: [0.1, 0.5, 1, 5, 10, 30, 60, 300], registers });
     this.transfers = new Counter({ name: 'myelin_ingester_transfers_total', help: 'Transfers of in-memory series on shutdown, by direction (sent, received) and outcome.', labelNames: ['direction', 'outcome'], registers });

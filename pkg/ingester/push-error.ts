@@ -5,8 +5,10 @@ import type { Limiter } from './limiter.js';
 
 /**
  * Why the ingester refused (part of) a push, with the gRPC code the distributor maps to HTTP:
- * INVALID_ARGUMENT (bad samples: 400), RESOURCE_EXHAUSTED (tenant limits: 400 as in Cortex, since
+ * INVALID_ARGUMENT (bad samples: 400), FAILED_PRECONDITION (tenant limits: 400 as in Cortex, since
  * retrying cannot help), UNAVAILABLE (this ingester cannot take writes now: 5xx, retried).
+ * RESOURCE_EXHAUSTED is left to gRPC itself (a message over the server's receive limit), which
+ * says nothing about the data: the distributor answers it 5xx.
  */
 export class PushError extends Error {
   readonly code: status;
@@ -22,7 +24,7 @@ export class PushError extends Error {
   }
 
   static limit(message: string): PushError {
-    return new PushError(status.RESOURCE_EXHAUSTED, message);
+    return new PushError(status.FAILED_PRECONDITION, message);
   }
 
   static unavailable(message: string): PushError {

@@ -57,7 +57,10 @@ export class UserTsdb {
     const dir = join(baseDir, tenant);
     await mkdir(dir, { recursive: true });
     const blocks = await openLocalBlocks(dir, deps.logger);
-    const minValidTime = blocks.reduce((max, b) => Math.max(max, b.meta.maxTime), -Infinity);
+    // Half a range before the newest block's end, not its end: after a flush on shutdown, the rest
+    // of the writes in flight (and what Prometheus retries) is still taken after the restart, as
+    // the head took it before (Head.allowAppendsFrom).
+    const minValidTime = blocks.reduce((max, b) => Math.max(max, b.meta.maxTime), -Infinity) - cfg.blockRangesPeriod / 2;
     // The hook needs the head it is passed to; it is set right after the head opens.
     const opened: { head?: Head } = {};
     const beforeSeriesCreate: SeriesCreateHook = (ls, numSeries) =>

@@ -146,7 +146,7 @@ export class Myelin {
       registry: this.registry,
       states: () => this.states(),
       runtimeConfigYaml: (mode) => this.#runtimeConfig?.yaml(mode) ?? '',
-      notReady: async () => this.#ingester?.lifecycler.notReadyReason() ?? this.#ingesterShards?.notReadyReason(),
+      notReady: async () => this.#ingester?.notReadyReason() ?? this.#ingesterShards?.notReadyReason(),
       workerMetrics: async () => (await Promise.all(this.#workerMetrics.map((f) => f()))).flat(),
     }, () => this.links);
     server.setHealthCheck('', () => {
@@ -329,6 +329,7 @@ export class Myelin {
    */
   async #initIngester(): Promise<Service> {
     const cfg = this.cfg.ingester;
+    validateIngesterMessageSizes(this.cfg);
     this.#defaultInstanceAddr(cfg.lifecycler);
     const log = this.logger.child({ component: 'ingester' });
     const shards = shardCount(cfg.shards, this.cfg.target.some((t) => t === Module.All || t === Module.Distributor));
@@ -373,6 +374,19 @@ export class Myelin {
   #pending(name: ModuleName): null {
     this.logger.warn({ module: name }, 'module has no implementation yet; it runs no service');
     return null;
+  }
+}
+
+/**
+ * Distributors (and ingesters handing over series) send messages of up to the ingester client's
+ * max send size, and the ingester's gRPC server refuses anything above its max receive size: an
+ * ingester whose own config breaks that order would refuse its peers' valid pushes.
+ */
+function validateIngesterMessageSizes(cfg: MyelinConfig): void {
+  const send = cfg.ingesterClient.grpcClientConfig.maxSendMsgSize;
+  const recv = cfg.server.grpcServerMaxRecvMsgSize;
+  if (send > recv) {
+    throw new Error(`-ingester.client.grpc-max-send-msg-size (${send}) is larger than -server.grpc-max-recv-msg-size-bytes (${recv}): this ingester would refuse pushes its distributors split to the larger size; raise the latter or lower the former`);
   }
 }
 

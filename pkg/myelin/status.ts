@@ -14,7 +14,7 @@ export interface StatusSources {
   /** Module states by name; empty until the modules are initialised. */
   states: () => Map<string, State>;
   runtimeConfigYaml: (mode: 'all' | 'diff') => string;
-  /** Why a running module is not ready to serve yet (an ingester not ACTIVE in its ring), or undefined. */
+  /** Why a running module is not ready to serve (an ingester not ACTIVE in its ring, a WAL that cannot write), or undefined. */
   notReady: () => Promise<string | undefined>;
   /** The registries of the process's worker threads, as getMetricsAsJSON() sets; /metrics adds them up with the main registry. */
   workerMetrics: () => Promise<MetricObjectWithValues<MetricValue<string>>[][]>;

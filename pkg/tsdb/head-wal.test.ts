@@ -10,6 +10,7 @@ import { StaleNaN } from './chunkenc/index.js';
 import { Head } from './head.js';
 import { dumpHead } from './head-testutil.js';
 import { listSegments } from './wal/index.js';
+import { FillingDisk } from './wal/testing.js';
 
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'myelin-head-wal-'));
@@ -173,5 +174,34 @@ test('a checksummed but undecodable record is skipped and counted, not a crash l
     const h2 = await open(dir, reg);
     assert.deepEqual((await dumpHead(h2)).get(series(1).toString())?.map(([t]) => t), [10, 20]);
     assert.match(await reg.metrics(), /myelin_tsdb_wal_corruptions_total 1\n/);
+    await h2.close();
+  }));
+
+test('a commit the WAL fails leaves the head unchanged; after recovery, replay holds each acknowledged sample once', () =>
+  withDir(async (dir) => {
+    const disk = new FillingDisk();
+    const h = await Head.open({ walDir: dir, wal: { fsync: 'none', retryIntervalMs: 3_600_000, openFile: disk.openFile } }, { registry: new Registry() });
+    const commit = async (from: number, to: number) => {
+      const a = h.appender();
+      for (let t = from; t < to; t++) for (let i = 0; i < 20; i++) a.append(0, series(i), t * 1000, t);
+      await a.commit();
+    };
+    await commit(1, 50);
+    const acked = await dumpHead(h);
+    disk.budget = 5000;
+    await assert.rejects(commit(50, 100), /commit 1000 samples to the WAL/);
+    await assert.rejects(commit(50, 100), (err: Error) => /cannot write since .*ENOSPC/.test(String(err.cause)));
+    assert.deepEqual(await dumpHead(h), acked, 'nothing of the failed commits is in the head');
+    assert.match(h.wal?.failure() ?? '', /ENOSPC/);
+
+    disk.budget = Infinity;
+    assert.equal(await h.wal?.recover(), true);
+    // The client retries what was refused.
+    await commit(50, 100);
+    const after = await dumpHead(h);
+    assert.equal([...after.values()][0].length, 99);
+    await h.close();
+    const h2 = await open(dir);
+    assert.deepEqual(await dumpHead(h2), after, 'replay: every acknowledged sample, once');
     await h2.close();
   }));

@@ -128,9 +128,10 @@ class ReplayState {
  * is in place), just longer to replay.
  */
 export async function checkpointAfterTruncation(head: Head, wal: Wal, mint: number): Promise<void> {
-  const current = await wal.nextSegment();
-  if (current === 0) return;
   try {
+    // Fails while the WAL cannot write (a full disk): the next truncation checkpoints instead.
+    const current = await wal.nextSegment();
+    if (current === 0) return;
     const stats = await createCheckpoint(wal.dir, current - 1, { keepSeries: (ref) => head.byRef.has(ref), mint });
     head.metrics.checkpoints.inc();
     head.log?.info({ dir: wal.dir, ...stats }, 'wal checkpoint created');

@@ -142,6 +142,16 @@ export class Head implements Appendable, Queryable, ChunkQueryable {
     return this.#minValidTime;
   }
 
+  /**
+   * Lowers the hard bound back to `t` after a flush truncated the whole head: samples from `t` on
+   * (the window the head accepted before the flush) stay appendable, so a write in flight during a
+   * flush or a restart is not refused. They overlap the flushed blocks; queries and the compactor
+   * merge overlapping data.
+   */
+  allowAppendsFrom(t: number): void {
+    if (t < this.#minValidTime) this.#minValidTime = t;
+  }
+
   /** Samples older than this are refused as out of bounds (Prometheus appendableMinValidTime). */
   appendableMinValidTime(): number {
     return Math.max(this.#minValidTime, this.#maxT - this.opts.chunkRange / 2);

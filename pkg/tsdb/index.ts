@@ -1,4 +1,5 @@
 export { AppendError, AppendErrorCode } from './errors.js';
+export { WalWriteError } from './wal/index.js';
 export { DefaultHeadOptions, Head } from './head.js';
 export type { HeadDeps, HeadOptions, SeriesCreateHook } from './head.js';
 export { HeadAppender } from './head-append.js';

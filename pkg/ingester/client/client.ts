@@ -16,12 +16,15 @@ export interface CallLimits {
 
 export class IngesterConn {
   readonly addr: string;
+  /** Largest message this client sends: the distributor splits pushes to fit. */
+  readonly maxSendMsgSize: number;
   /** The generated client, for any call; every call must carry tenantMetadata(tenant). */
   readonly client: IngesterClient;
 
   constructor(cfg: IngesterClientConfig, addr: string) {
     this.addr = addr;
     const g = cfg.grpcClientConfig;
+    this.maxSendMsgSize = g.maxSendMsgSize;
     this.client = new IngesterClient(addr, credentials.createInsecure(), {
       'grpc.max_receive_message_length': g.maxRecvMsgSize,
       'grpc.max_send_message_length': g.maxSendMsgSize,

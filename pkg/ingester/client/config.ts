@@ -4,7 +4,7 @@ import { bytes, oneOf, section, type ConfigOf } from '../../flagext/index.js';
 export const ingesterClientConfig = section({
   grpcClientConfig: section({
     maxRecvMsgSize: bytes({ flag: 'ingester.client.grpc-max-recv-msg-size', default: 100 << 20, help: 'Largest gRPC message a client of the ingesters receives.' }),
-    maxSendMsgSize: bytes({ flag: 'ingester.client.grpc-max-send-msg-size', default: 16 << 20, help: 'Largest gRPC message a client of the ingesters sends.' }),
+    maxSendMsgSize: bytes({ flag: 'ingester.client.grpc-max-send-msg-size', default: 4 << 20, help: 'Largest gRPC message a client of the ingesters sends; the distributor splits pushes into messages of at most this size. Keep it at or below the ingesters\' -server.grpc-max-recv-msg-size-bytes.' }),
     grpcCompression: oneOf(['', 'gzip'], { flag: 'ingester.client.grpc-compression', default: '', help: 'Compression of gRPC calls to ingesters: \'\' (none) or \'gzip\'.' }),
   }),
 });

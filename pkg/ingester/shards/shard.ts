@@ -47,7 +47,7 @@ export async function runShard(data: ShardData, port: Port): Promise<void> {
   });
   rpc.handle('shutdownAndFlush', () => started().shutdownAndFlush());
   rpc.handle('notReady', () => live.ing === undefined ? `ingester shard ${cfg.shard} is starting`
-    : live.ing.service.state() === 'Running' ? live.ing.lifecycler.notReadyReason() : `ingester ${live.ing.lifecycler.id} is ${live.ing.service.state()}`);
+    : live.ing.service.state() === 'Running' ? live.ing.notReadyReason() : `ingester ${live.ing.lifecycler.id} is ${live.ing.service.state()}`);
   rpc.handle('metrics', () => registry.getMetricsAsJSON());
   rpc.handle('runtime', (v) => {
     runtime = v as ShardRuntime;

@@ -37,12 +37,16 @@ export function headCompactable(head: Head, blockRange: number): boolean {
  * snapshots of a range that appends can no longer reach; only head.truncate() walks all series
  * synchronously. A crash after the block is written but before the truncation leaves samples in
  * both the block and the WAL: queries deduplicate them and the next compaction merges them.
- * With `all`, every range up to the newest sample is persisted the same way.
+ * With `all`, every range up to the newest sample is persisted the same way, and the head keeps
+ * accepting what it accepted before (half a range behind the newest sample): a flush never makes a
+ * sample out of bounds that would have been taken without it.
  * Returns the metas of the blocks written, oldest first.
  */
 export async function compactHead(head: Head, dir: string, opts: Partial<HeadCompactionOptions> = {}): Promise<BlockMeta[]> {
   const o = { ...defaults(), ...opts };
   const out: BlockMeta[] = [];
+  // A flush persists ranges appends can still reach: keep them appendable (see allowAppendsFrom).
+  const appendable = head.appendableMinValidTime();
   while (o.all ? head.minTime() <= head.maxTime() : headCompactable(head, o.blockRange)) {
     const mint = head.minTime();
     const rangeEnd = Math.floor(mint / o.blockRange) * o.blockRange + o.blockRange;
@@ -59,5 +63,6 @@ export async function compactHead(head: Head, dir: string, opts: Partial<HeadCom
     }
     await head.truncate(maxt);
   }
+  if (o.all) head.allowAppendsFrom(appendable);
   return out;
 }

@@ -7,5 +7,5 @@ export { RecordDecoder, RecordDecodeError, RecordEncoder, RecordType, SampleColu
 export { repairWal } from './repair.js';
 export { PageSize, checkpointName, lastCheckpoint, listSegments, segmentName } from './segments.js';
 export type { SegmentRef } from './segments.js';
-export { DefaultWalOptions, FsyncPolicy, Wal, syncDir } from './wal.js';
-export type { WalOptions } from './wal.js';
+export { DefaultWalOptions, FsyncPolicy, Wal, WalWriteError, syncDir } from './wal.js';
+export type { WalFile, WalOptions } from './wal.js';

@@ -10,7 +10,8 @@ import { RecordDecodeError, RecordDecoder, RecordEncoder, SampleColumns } from '
 import { SegmentReader } from './reader.js';
 import { repairWal } from './repair.js';
 import { PageSize, listSegments } from './segments.js';
-import { FsyncPolicy, Wal } from './wal.js';
+import { FillingDisk } from './testing.js';
+import { FsyncPolicy, Wal, WalWriteError } from './wal.js';
 
 function record(i: number, len: number): Uint8Array {
   const b = new Uint8Array(len);
@@ -170,3 +171,72 @@ test('samples records round trip, and a truncated one is an error', () => {
     { numRuns: 200 },
   );
 });
+
+test('after a failed write (disk full) the WAL refuses writes, then resumes where the last good write ended', () =>
+  withDir(async (dir) => {
+    const disk = new FillingDisk();
+    const reg = new Registry();
+    const w = await Wal.open(dir, { segmentSize: 4 * PageSize, fsync: FsyncPolicy.Batch, retryIntervalMs: 3_600_000, openFile: disk.openFile }, reg);
+    const want = [record(1, 5000), record(2, 40000)];
+    for (const r of want) await w.log(r);
+    // The disk fills in the middle of the next write: part of it reaches the file.
+    disk.budget = 3000;
+    await assert.rejects(w.log(record(3, 20000)), (err: Error) => err instanceof WalWriteError && /cannot write since .*ENOSPC/.test(err.message));
+    await assert.rejects(w.log(record(4, 10)), /cannot write since .*ENOSPC: no space left on device, write\); retrying every 3600000ms/);
+    assert.match(w.failure() ?? '', /ENOSPC/);
+    assert.match(await reg.metrics(), /myelin_tsdb_wal_failed 1/);
+    assert.equal(await w.recover(), false, 'still full');
+    assert.ok(w.failure() !== undefined);
+
+    disk.budget = Infinity;
+    assert.equal(await w.recover(), true);
+    assert.equal(w.failure(), undefined);
+    assert.match(await reg.metrics(), /myelin_tsdb_wal_failed 0/);
+    assert.match(await reg.metrics(), /myelin_tsdb_wal_writes_failed_total 1/);
+    // Enough to cross into new segments again.
+    for (let i = 5; i < 12; i++) {
+      want.push(record(i, 30000));
+      await w.log(want[want.length - 1]);
+    }
+    await w.close();
+    const got = readAll(dir);
+    assert.equal(got.corrupt, false);
+    assert.deepEqual(got.recs, want, 'the acknowledged records, once each, none of the failed ones');
+  }));
+
+test('a failed write that started a new segment leaves no trace of it after recovery', () =>
+  withDir(async (dir) => {
+    const disk = new FillingDisk();
+    const w = await Wal.open(dir, { segmentSize: 2 * PageSize, fsync: FsyncPolicy.Segment, retryIntervalMs: 3_600_000, openFile: disk.openFile }, new Registry());
+    const want = [record(1, PageSize)];
+    await w.log(want[0]);
+    disk.budget = 100;
+    // Does not fit the first segment: 100 bytes of it go to the tail of the new one, then ENOSPC.
+    await assert.rejects(w.log(record(2, PageSize)), WalWriteError);
+    assert.deepEqual(listSegments(dir).map((s) => s.index), [0, 1]);
+    disk.budget = Infinity;
+    assert.equal(await w.recover(), true);
+    assert.deepEqual(listSegments(dir).map((s) => s.index), [0], 'the failed write\'s segment is gone');
+    want.push(record(3, 100), record(4, PageSize));
+    for (const r of want.slice(1)) await w.log(r);
+    await w.close();
+    assert.deepEqual(readAll(dir).recs, want);
+    assert.equal(readAll(dir).corrupt, false);
+  }));
+
+test('a failed WAL retries by itself every retryIntervalMs', () =>
+  withDir(async (dir) => {
+    const disk = new FillingDisk();
+    const w = await Wal.open(dir, { fsync: FsyncPolicy.None, retryIntervalMs: 20, openFile: disk.openFile }, new Registry());
+    disk.budget = 0;
+    await assert.rejects(w.log(record(1, 10)), WalWriteError);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.ok(w.failure() !== undefined);
+    disk.budget = Infinity;
+    const deadline = Date.now() + 5000;
+    while (w.failure() !== undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(w.failure(), undefined);
+    await w.log(record(2, 10));
+    await w.close();
+    assert.deepEqual(readAll(dir).recs, [record(2, 10)]);
+  }));

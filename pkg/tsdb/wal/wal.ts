@@ -1,5 +1,4 @@
 import { mkdir, open, readdir, rm } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -21,20 +20,49 @@ import { FragmentType, PageSize, RecordHeaderSize, lastCheckpoint, listSegments,
 export const FsyncPolicy = { None: 'none', Segment: 'segment', Interval: 'interval', Batch: 'batch' } as const;
 export type FsyncPolicy = (typeof FsyncPolicy)[keyof typeof FsyncPolicy];
 
+/** The calls the WAL makes on a segment file (a FileHandle opened for appending). */
+export interface WalFile {
+  write(buf: Buffer, offset: number, length: number): Promise<{ bytesWritten: number }>;
+  datasync(): Promise<void>;
+  truncate(len: number): Promise<void>;
+  close(): Promise<void>;
+}
+
 export interface WalOptions {
   /** Segment size in bytes (Prometheus: 128 MiB). Records never span segments. */
   segmentSize: number;
   fsync: FsyncPolicy;
   /** Period of the `interval` policy. */
   fsyncIntervalMs: number;
+  /** How often a failed WAL checks whether it can write again. */
+  retryIntervalMs: number;
+  /** Opens a segment file for appending; tests inject failing files here. */
+  openFile: (path: string) => Promise<WalFile>;
 }
 
-export const DefaultWalOptions: WalOptions = { segmentSize: 128 * 1024 * 1024, fsync: FsyncPolicy.Segment, fsyncIntervalMs: 1000 };
+export const DefaultWalOptions: WalOptions = {
+  segmentSize: 128 * 1024 * 1024, fsync: FsyncPolicy.Segment, fsyncIntervalMs: 1000, retryIntervalMs: 1000, openFile: (path) => open(path, 'a'),
+};
+
+/** The WAL cannot write (a full or failing disk); it retries by itself. Nothing was acknowledged. */
+export class WalWriteError extends Error {
+  constructor(message: string, cause: unknown) {
+    super(message, { cause });
+    this.name = 'WalWriteError';
+  }
+}
 
 interface Staged {
   segment: number;
   buf: Buffer;
   len: number;
+}
+
+/** A failed write: its error, when, and how many bytes it tried to write. */
+interface Failure {
+  err: Error;
+  since: number;
+  bytes: number;
 }
 
 interface Waiter {
@@ -47,6 +75,12 @@ interface Waiter {
  * fragments (Prometheus' wlog format) synchronously in log(), and written by one background loop
  * that takes everything staged since its last write — concurrent commits share one write and one
  * fsync (group commit). Writing always starts a new segment after the existing ones.
+ *
+ * A failed write (ENOSPC, EIO) fails every log() call staged with it, and later ones at once, with
+ * a WalWriteError: none of their records is acknowledged, and the head applies none of them. Every
+ * `retryIntervalMs` the WAL then cuts the segment back to the end of the last good write (dropping
+ * any part of the failed one), checks that as many bytes as the failed write can be written there
+ * again, and carries on from that point: nothing acknowledged is lost or written twice.
  */
 export class Wal {
   readonly dir: string;
@@ -60,10 +94,14 @@ export class Wal {
   #staged: Staged[] = [];
   #waiters: Waiter[] = [];
   #writing = false;
-  #file: FileHandle | undefined = undefined;
+  #file: WalFile | undefined = undefined;
   #fileSegment = -1;
   #dirty = false;
-  #failed: Error | undefined = undefined;
+  /** Where the last successful write ended: a failed write is cut back to here. */
+  #goodSegment: number;
+  #goodSize = 0;
+  #failed: Failure | undefined = undefined;
+  #retryTimer: NodeJS.Timeout | undefined = undefined;
   #closed = false;
   #timer: NodeJS.Timeout | undefined = undefined;
   #idle: Promise<void> = Promise.resolve();
@@ -72,6 +110,7 @@ export class Wal {
     this.dir = dir;
     this.#opts = opts;
     this.#segment = segment;
+    this.#goodSegment = segment;
     this.#metrics = new WalMetrics(reg);
     this.#log = log;
   }
@@ -105,7 +144,7 @@ export class Wal {
    * written together and in order; calls are written in call order.
    */
   log(...records: Uint8Array[]): Promise<void> {
-    if (this.#failed !== undefined) return Promise.reject(this.#brokenError());
+    if (this.#failed !== undefined) return Promise.reject(this.#failedError());
     if (this.#closed) return Promise.reject(new Error('write to a closed WAL'));
     for (const r of records) this.#frame(r);
     return new Promise<void>((resolve, reject) => {
@@ -126,10 +165,16 @@ export class Wal {
     for (const s of listSegments(this.dir)) if (s.index < before) await rm(s.path, { force: true });
   }
 
+  /** Why the WAL cannot write now, or undefined when it can. */
+  failure(): string | undefined {
+    return this.#failed === undefined ? undefined : this.#failedError().message;
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#timer !== undefined) clearInterval(this.#timer);
+    if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
     await this.#idle;
     if (this.#file !== undefined) {
       if (this.#opts.fsync !== FsyncPolicy.None && this.#dirty) await this.#file.datasync();
@@ -138,8 +183,11 @@ export class Wal {
     }
   }
 
-  #brokenError(): Error {
-    return new Error('WAL is unusable after a failed write; restart to replay it', { cause: this.#failed });
+  #failedError(): WalWriteError {
+    const f = this.#failed as Failure;
+    return new WalWriteError(
+      `WAL ${this.dir} cannot write since ${new Date(f.since).toISOString()} (${f.err.message}); retrying every ${this.#opts.retryIntervalMs}ms`, f.err,
+    );
   }
 
   #stage(bytes: number): Staged {
@@ -215,11 +263,11 @@ export class Wal {
           await this.#write(staged);
           for (const w of waiters) w.resolve();
         } catch (err) {
-          this.#failed = err as Error;
-          this.#log?.error({ err, dir: this.dir }, 'wal write failed');
-          for (const w of waiters) w.reject(new Error(`write WAL segment ${segmentName(this.#segment)}`, { cause: err }));
-          for (const w of this.#waiters) w.reject(this.#brokenError());
+          this.#fail(err as Error, staged.reduce((n, s) => n + s.len, 0));
+          const failed = this.#failedError();
+          for (const w of [...waiters, ...this.#waiters]) w.reject(failed);
           this.#waiters = [];
+          this.#staged = [];
           return;
         }
       }
@@ -230,20 +278,94 @@ export class Wal {
 
   async #write(staged: Staged[]): Promise<void> {
     let bytes = 0;
+    let size = this.#goodSize;
     for (const s of staged) {
-      if (s.segment !== this.#fileSegment) await this.#openFile(s.segment);
+      if (s.segment !== this.#fileSegment) {
+        await this.#openFile(s.segment);
+        size = 0;
+      }
       if (s.len === 0) continue;
-      const f = this.#file as FileHandle;
-      let off = 0;
-      while (off < s.len) off += (await f.write(s.buf, off, s.len - off)).bytesWritten;
+      await writeAll(this.#file as WalFile, s.buf, s.len);
       bytes += s.len;
+      size += s.len;
       this.#dirty = true;
     }
     // A rotation with nothing staged for the new segment still has to create it.
-    if (this.#staged.length === 0 && this.#segment !== this.#fileSegment) await this.#openFile(this.#segment);
+    if (this.#staged.length === 0 && this.#segment !== this.#fileSegment) {
+      await this.#openFile(this.#segment);
+      size = 0;
+    }
     if (this.#opts.fsync === FsyncPolicy.Batch && this.#dirty) await this.#sync();
+    this.#goodSegment = this.#fileSegment;
+    this.#goodSize = size;
     this.#metrics.writes.inc();
     this.#metrics.bytes.inc(bytes);
+  }
+
+  #fail(err: Error, bytes: number): void {
+    this.#failed = { err, since: Date.now(), bytes };
+    this.#metrics.writeFailures.inc();
+    this.#metrics.failed.set(1);
+    this.#log?.error({ err, dir: this.dir, segment: segmentName(this.#fileSegment) }, 'wal write failed; refusing writes until it can write again');
+    this.#scheduleRecovery();
+  }
+
+  #scheduleRecovery(): void {
+    if (this.#closed) return;
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      this.#writing = true;
+      this.#idle = this.recover()
+        .then((ok) => { if (!ok) this.#scheduleRecovery(); })
+        .finally(() => {
+          this.#writing = false;
+          // Commits staged once recovered, while this still held the writer: write them now.
+          if (this.#waiters.length > 0) this.#kick();
+        });
+    }, this.#opts.retryIntervalMs);
+    this.#retryTimer.unref();
+  }
+
+  /**
+   * After a failed write: removes what the failed write left (segments it started, bytes past the
+   * last good write), then writes as many zero bytes as the failed write held and cuts them off
+   * again, proving the space is back. Resolves with whether the WAL writes again. Runs by itself
+   * every retryIntervalMs; exposed for tests.
+   */
+  async recover(): Promise<boolean> {
+    const f = this.#failed;
+    if (f === undefined || this.#closed) return f === undefined;
+    try {
+      await this.#closeFile();
+      for (const s of listSegments(this.dir)) if (s.index > this.#goodSegment) await rm(s.path, { force: true });
+      this.#file = await this.#opts.openFile(join(this.dir, segmentName(this.#goodSegment)));
+      this.#fileSegment = this.#goodSegment;
+      await this.#file.truncate(this.#goodSize);
+      await writeAll(this.#file, Buffer.alloc(Math.max(f.bytes, PageSize)), Math.max(f.bytes, PageSize));
+      await this.#file.truncate(this.#goodSize);
+    } catch (err) {
+      this.#log?.debug({ err, dir: this.dir }, 'wal still cannot write');
+      return false;
+    }
+    this.#segment = this.#goodSegment;
+    this.#segFill = this.#goodSize;
+    this.#pageFill = this.#goodSize % PageSize;
+    this.#dirty = true;
+    this.#failed = undefined;
+    this.#metrics.failed.set(0);
+    this.#log?.info({ dir: this.dir, segment: segmentName(this.#segment), failedForMs: Date.now() - f.since }, 'wal writes again');
+    return true;
+  }
+
+  async #closeFile(): Promise<void> {
+    const file = this.#file;
+    this.#file = undefined;
+    this.#fileSegment = -1;
+    try {
+      await file?.close();
+    } catch (err) {
+      this.#log?.warn({ err, dir: this.dir }, 'closing a wal segment after a failed write');
+    }
   }
 
   async #openFile(segment: number): Promise<void> {
@@ -251,7 +373,7 @@ export class Wal {
       if (this.#opts.fsync !== FsyncPolicy.None && this.#dirty) await this.#sync();
       await this.#file.close();
     }
-    this.#file = await open(join(this.dir, segmentName(segment)), 'a');
+    this.#file = await this.#opts.openFile(join(this.dir, segmentName(segment)));
     this.#fileSegment = segment;
     this.#dirty = false;
     this.#metrics.segment.set(segment);
@@ -260,7 +382,7 @@ export class Wal {
 
   async #sync(): Promise<void> {
     const end = this.#metrics.fsyncDuration.startTimer();
-    await (this.#file as FileHandle).datasync();
+    await (this.#file as WalFile).datasync();
     end();
     this.#dirty = false;
   }
@@ -275,6 +397,11 @@ export class Wal {
         if (this.#waiters.length > 0) this.#kick();
       });
   }
+}
+
+async function writeAll(f: WalFile, buf: Buffer, len: number): Promise<void> {
+  let off = 0;
+  while (off < len) off += (await f.write(buf, off, len - off)).bytesWritten;
 }
 
 /** fsyncs a directory so that created, renamed or removed entries survive a machine crash. */
