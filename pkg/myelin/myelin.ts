@@ -9,14 +9,14 @@ import type { Codec, KVClient, KVConfig } from '../kv/index.js';
 import { prometheusApi } from '../api/prometheus/index.js';
 import { IngesterConn } from '../ingester/client/index.js';
 import { Engine } from '../promql/index.js';
-import { BlocksStoreQueryable, IngestersQueryable, federatedQueryable, ingestersMetadata, timeSplitQueryable } from '../querier/index.js';
+import { BlocksStoreQueryable, IngestersQueryable, QueryMetrics, federatedQueryable, ingestersMetadata, limitedQueryable, timeSplitQueryable } from '../querier/index.js';
 import { BucketIndexUpdater } from '../bucket-index/index.js';
 import { BlocksCleaner, Compactor, validateCompactorConfig } from '../compactor/index.js';
 import { STORE_GATEWAY_RING_KEY, STORE_GATEWAY_RING_NAME, StoreGateway, StoreGatewayService, validateStoreGatewayConfig } from '../store-gateway/index.js';
 import { StoreGatewayClientPool } from '../store-gateway/client/index.js';
 import { Lifecycler, Ring, instanceDescCodec, registerRingStatusPage } from '../ring/index.js';
 import { ClientPool } from '../ring/client/index.js';
-import { Overrides } from '../limits/index.js';
+import { Overrides, federatedQueryLimits } from '../limits/index.js';
 import type { Logger } from '../log/index.js';
 import { ModuleManager } from '../modules/index.js';
 import { RuntimeConfigManager } from '../runtime-config/index.js';
@@ -300,7 +300,6 @@ export class Myelin {
       replicationFactor: sgRingCfg.replicationFactor,
       heartbeatTimeout: sgRingCfg.heartbeatTimeout,
       clients: new StoreGatewayClientPool({ timeoutMs: qcfg.timeout, maxRecvMsgSize: this.cfg.ingesterClient.grpcClientConfig.maxRecvMsgSize }),
-      limits: (tenant) => this.overrides.limits(tenant),
       logger: this.logger,
       registry: this.registry,
       ignoreDeletionMarksDelay: this.cfg.blocksStorage.bucketStore.ignoreDeletionMarksDelay,
@@ -308,20 +307,23 @@ export class Myelin {
     });
     const ingesters = { ring, client: (addr: string) => pool.get(addr), timeout: qcfg.timeout };
     const engine = new Engine({ lookbackDelta: qcfg.lookbackDelta, timeout: qcfg.timeout, maxSamples: qcfg.maxSamples, maxConcurrent: qcfg.maxConcurrent }, this.registry);
+    const queryMetrics = new QueryMetrics(this.registry);
     const prefix = this.cfg.api.prometheusHttpPrefix.replace(/\/$/, '');
     await this.server.http.register(prometheusApi, {
       prefix,
       engine,
       // Reads may name several tenants (`a|b`): federated, with `__tenant_id__` on every series.
       tenantOf: (req) => this.server.tenants(req).join(TenantSeparator),
-      queryable: (tenants) => {
+      limits: (tenants) => federatedQueryLimits(tenants.split(TenantSeparator).map((t) => this.overrides.limits(t))),
+      observe: (tenants, stats, err) => queryMetrics.observe(tenants, stats, err),
+      queryable: (tenants, limiter) => {
         const one = (tenant: string) => timeSplitQueryable(
-          new IngestersQueryable(tenant, ingesters),
-          blocks.forTenant(tenant),
+          new IngestersQueryable(tenant, ingesters, limiter),
+          blocks.forTenant(tenant, limiter),
           qcfg,
         );
         const ids = tenants.split(TenantSeparator);
-        return ids.length === 1 ? one(ids[0]) : federatedQueryable(ids, one);
+        return limitedQueryable(ids.length === 1 ? one(ids[0]) : federatedQueryable(ids, one), limiter.limits);
       },
       metadata: (tenants) => ingestersMetadata(tenants.split(TenantSeparator), ingesters),
       buildInfo: { version, revision: process.env.MYELIN_REVISION ?? 'unknown', branch: process.env.MYELIN_BRANCH ?? 'unknown' },

@@ -19,7 +19,9 @@ import type { ChunkSeries } from '../storage/index.js';
 import { orgIdFromMetadata, tenantIdProblem } from '../tenant/index.js';
 import type { Block } from '../tsdb/block/index.js';
 import type { BucketStore } from './bucket-store.js';
-import { labelsToWire, matchersFromWire } from '../wire/index.js';
+import { QueryLimitError, QueryLimiter } from '../limits/index.js';
+import { failStream } from '../server/index.js';
+import { fetchLimitsFromWire, labelsToWire, matchersFromWire } from '../wire/index.js';
 
 /** Series per streamed message. */
 const SERIES_BATCH = 256;
@@ -50,6 +52,7 @@ function parseMatchers(req: { matchers: SeriesRequest['matchers'] }): Matcher[] 
 
 function toGrpcError(err: unknown): { code: status; details: string } {
   if (err instanceof CallError) return { code: err.grpcCode, details: err.message };
+  if (err instanceof QueryLimitError) return { code: status.RESOURCE_EXHAUSTED, details: err.message };
   return { code: status.INTERNAL, details: (err as Error).message ?? String(err) };
 }
 
@@ -75,6 +78,7 @@ export function storeGatewayHandlers(store: BucketStore, isObjNotFound: (err: un
         await fn(b);
         queried.push(b.meta.ulid);
       } catch (err) {
+        if (err instanceof QueryLimitError) throw err;
         // A block dropped by a sync while the call ran is simply not reported as queried.
         if (!store.holds(tenant, b.meta.ulid)) continue;
         if (!isObjNotFound(err)) throw new Error(`query block ${b.meta.ulid} of tenant ${tenant}`, { cause: err });
@@ -88,6 +92,18 @@ export function storeGatewayHandlers(store: BucketStore, isObjNotFound: (err: un
     const req = call.request;
     const tenant = tenantOf(call.metadata);
     const q = { mint: req.minTime, maxt: req.maxTime, matchers: parseMatchers(req), blockIds: req.blockIds };
+    // Stops reading as soon as this answer passes one of the query's limits.
+    const budget = new QueryLimiter(fetchLimitsFromWire(req.limits));
+    const count = (s: ChunkSeries, out: StoredSeries): StoredSeries => {
+      let bytes = 0;
+      for (const c of out.chunks) bytes += c.data.length;
+      let labelBytes = 0;
+      for (const l of out.labels) labelBytes += l.name.length + l.value.length;
+      budget.addSeries(s.labels.key);
+      budget.addChunks(out.chunks.length, bytes);
+      budget.addDataBytes(labelBytes + bytes);
+      return out;
+    };
     let batch: StoredSeries[] = [];
     const flush = async () => {
       const msg: SeriesResponse = { series: batch, queriedBlocks: [] };
@@ -96,7 +112,7 @@ export function storeGatewayHandlers(store: BucketStore, isObjNotFound: (err: un
     };
     const queried = await eachBlock(tenant, store.blocksFor(tenant, req.blockIds, q.mint, q.maxt), async (b) => {
       const pending: StoredSeries[] = [];
-      await store.blockSeries(b, q, (s) => void pending.push(seriesToWire(s, req.skipChunks)));
+      await store.blockSeries(b, q, (s) => void pending.push(count(s, seriesToWire(s, req.skipChunks))));
       // A block's series go out only once the block was read completely.
       for (const s of pending) {
         batch.push(s);
@@ -131,8 +147,8 @@ export function storeGatewayHandlers(store: BucketStore, isObjNotFound: (err: un
   return {
     series: (call: ServerWritableStream<SeriesRequest, SeriesResponse>) => {
       series(call).catch((err: unknown) => {
-        if (!(err instanceof CallError)) log.error({ err }, 'store-gateway series call');
-        call.destroy(Object.assign(new Error(toGrpcError(err).details), { code: toGrpcError(err).code }));
+        if (!(err instanceof CallError) && !(err instanceof QueryLimitError)) log.error({ err }, 'store-gateway series call');
+        failStream(call, toGrpcError(err));
       });
     },
     labelNames: unary<LabelNamesRequest, LabelNamesResponse>(async (call) => {

@@ -3,6 +3,7 @@
  * deployment uses (Cortex: `/prometheus`). GET and POST (form) are both accepted, as Grafana sends.
  */
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { QueryLimitError, QueryLimiter, noQueryLimits, queryLengthError, type QueryLimits, type QueryStats } from '../../limits/index.js';
 import type { Matcher } from '../../model/labels/index.js';
 import type { Queryable } from '../../storage/index.js';
 import { TenantError } from '../../tenant/index.js';
@@ -10,6 +11,7 @@ import type { Engine, QueryOptions, QueryResult } from '../../promql/index.js';
 import { ErrorType, QueryError } from '../../promql/index.js';
 import { ParseError, lineCol, parseExpr, parseSeriesSelector, prettyPrint } from '../../promql/parser/index.js';
 import { encodeData, goJson } from './encode.js';
+import { cutToLimit, labelLimit, storageLimit, type LabelLimit } from './label-limits.js';
 import type { Params } from './params.js';
 import { all, badParam, maxTime, minTime, one, parseDuration, parseTime, timeOr } from './params.js';
 
@@ -21,8 +23,12 @@ export interface MetricMetadata {
 
 export interface PrometheusApiOptions {
   engine: Engine;
-  /** The data a tenant may read. */
-  queryable: (tenant: string) => Queryable;
+  /** The data a tenant may read, within `limiter`: the request's budget, shared by everything it reads. */
+  queryable: (tenant: string, limiter: QueryLimiter) => Queryable;
+  /** The tenant's per-query limits, plain data; none when not given. */
+  limits?: (tenant: string) => QueryLimits;
+  /** Called once per data request (query, series, labels) with what it fetched and its error, if any. */
+  observe?: (tenant: string, stats: QueryStats, err: unknown) => void;
   /**
    * The tenant of a request, e.g. `(req) => resolver.tenants(req.headers['x-scope-orgid']).join('|')`
    * with pkg/tenant's TenantResolver; a TenantError it throws becomes 401 (missing) or 400.
@@ -49,6 +55,8 @@ function sendError(reply: FastifyReply, err: unknown): FastifyReply {
   let message = err instanceof Error ? err.message : String(err);
   let status: number | undefined;
   if (err instanceof QueryError) type = err.type;
+  // Per-query limits: 422 with the limit's own message, as Cortex.
+  else if (err instanceof QueryLimitError) type = ErrorType.Execution;
   else if (err instanceof TenantError) {
     // No or a malformed X-Scope-OrgID: 401 / 400, as Cortex answers.
     type = ErrorType.BadData;
@@ -115,11 +123,20 @@ export const prometheusApi: FastifyPluginAsync<PrometheusApiOptions> = async (ap
 
   const route = (
     path: string,
-    handler: (req: FastifyRequest, p: Params, tenant: string, reply: FastifyReply) => Promise<unknown>,
+    handler: (req: FastifyRequest, p: Params, tenant: string, reply: FastifyReply, limiter: QueryLimiter) => Promise<unknown>,
   ): void => {
     const h = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
       try {
-        const result = await handler(req, paramsOf(req), opts.tenantOf(req), reply);
+        const tenant = opts.tenantOf(req);
+        const limiter = new QueryLimiter(opts.limits?.(tenant) ?? noQueryLimits);
+        let result: unknown;
+        try {
+          result = await handler(req, paramsOf(req), tenant, reply, limiter);
+          opts.observe?.(tenant, limiter.stats(), undefined);
+        } catch (err) {
+          opts.observe?.(tenant, limiter.stats(), err);
+          throw err;
+        }
         if (result instanceof Envelope) return success(reply, result.data, result.warnings, result.infos);
         return success(reply, goJson(result));
       } catch (err) {
@@ -130,29 +147,32 @@ export const prometheusApi: FastifyPluginAsync<PrometheusApiOptions> = async (ap
     app.post(path, h);
   };
 
-  route('/api/v1/query', async (_req, p, tenant, reply) => {
+  route('/api/v1/query', async (_req, p, tenant, reply, limiter) => {
     const query = one(p, 'query') ?? '';
     const t = timeOr(p, 'time', now());
-    const res = await opts.engine.instantQuery(opts.queryable(tenant), query, t, queryOptions(reply, p));
+    const res = await opts.engine.instantQuery(opts.queryable(tenant, limiter), query, t, queryOptions(reply, p, limiter));
     return envelope(res, query, p);
   });
 
-  route('/api/v1/query_range', async (_req, p, tenant, reply) => {
+  route('/api/v1/query_range', async (_req, p, tenant, reply, limiter) => {
     const start = parseTime(required(p, 'start'), 'start');
     const end = parseTime(required(p, 'end'), 'end');
     if (end < start) throw badParam('end', 'end timestamp must not be before start time');
+    // As Cortex's query-frontend: a range longer than max_query_length is the request's fault (400).
+    const maxLength = limiter.limits.maxQueryLength;
+    if (maxLength > 0 && end - start > maxLength) throw new QueryError(ErrorType.BadData, queryLengthError(end - start, maxLength).message);
     const step = parseDuration(required(p, 'step'), 'step');
     const query = one(p, 'query') ?? '';
-    const res = await opts.engine.rangeQuery(opts.queryable(tenant), query, start, end, step, queryOptions(reply, p));
+    const res = await opts.engine.rangeQuery(opts.queryable(tenant, limiter), query, start, end, step, queryOptions(reply, p, limiter));
     return envelope(res, query, p);
   });
 
-  route('/api/v1/series', async (_req, p, tenant) => {
+  route('/api/v1/series', async (_req, p, tenant, _reply, limiter) => {
     const sets = matcherSets(p);
     if (sets.length === 0) throw new QueryError(ErrorType.BadData, 'no match[] parameter provided');
     const start = timeOr(p, 'start', minTime);
     const end = timeOr(p, 'end', maxTime);
-    const q = await opts.queryable(tenant).querier(start, end);
+    const q = await opts.queryable(tenant, limiter).querier(start, end);
     try {
       const seen = new Map<string, Record<string, string>>();
       for (const ms of sets) {
@@ -162,6 +182,7 @@ export const prometheusApi: FastifyPluginAsync<PrometheusApiOptions> = async (ap
           if (!seen.has(ls.key)) seen.set(ls.key, ls.toRecord());
         }
         const err = set.err();
+        if (err instanceof QueryLimitError) throw err;
         if (err !== undefined) throw new QueryError(ErrorType.Execution, `select series: ${err.message}`, { cause: err });
       }
       return [...seen.values()];
@@ -170,28 +191,30 @@ export const prometheusApi: FastifyPluginAsync<PrometheusApiOptions> = async (ap
     }
   });
 
-  route('/api/v1/labels', async (_req, p, tenant) => {
+  route('/api/v1/labels', async (_req, p, tenant, _reply, limiter) => {
     const sets = matcherSets(p);
-    const q = await opts.queryable(tenant).querier(timeOr(p, 'start', minTime), timeOr(p, 'end', maxTime));
+    const q = await opts.queryable(tenant, limiter).querier(timeOr(p, 'start', minTime), timeOr(p, 'end', maxTime));
     try {
-      const hints = { limit: Number(one(p, 'limit') ?? 0) || 0 };
+      const lim = labelLimit(Number(one(p, 'limit') ?? 0) || 0, limiter.limits.maxLabelNamesLimit, 'max_label_names_limit');
+      const hints = { limit: storageLimit(lim) };
       const names = new Set<string>();
       for (const ms of sets.length === 0 ? [[]] : sets) for (const n of await q.labelNames(hints, ...ms)) names.add(n);
-      return limit([...names].sort(), hints.limit);
+      return labelsEnvelope([...names].sort(), lim);
     } finally {
       await q.close();
     }
   });
 
-  route('/api/v1/label/:name/values', async (req, p, tenant) => {
+  route('/api/v1/label/:name/values', async (req, p, tenant, _reply, limiter) => {
     const name = (req.params as { name: string }).name;
     const sets = matcherSets(p);
-    const q = await opts.queryable(tenant).querier(timeOr(p, 'start', minTime), timeOr(p, 'end', maxTime));
+    const q = await opts.queryable(tenant, limiter).querier(timeOr(p, 'start', minTime), timeOr(p, 'end', maxTime));
     try {
-      const hints = { limit: Number(one(p, 'limit') ?? 0) || 0 };
+      const lim = labelLimit(Number(one(p, 'limit') ?? 0) || 0, limiter.limits.maxLabelValuesLimit, 'max_label_values_limit');
+      const hints = { limit: storageLimit(lim) };
       const values = new Set<string>();
       for (const ms of sets.length === 0 ? [[]] : sets) for (const v of await q.labelValues(name, hints, ...ms)) values.add(v);
-      return limit([...values].sort(), hints.limit);
+      return labelsEnvelope([...values].sort(), lim);
     } finally {
       await q.close();
     }
@@ -255,12 +278,13 @@ function required(p: Params, name: string): string {
   return v;
 }
 
-function limit<T>(xs: T[], n: number): T[] {
-  return n > 0 ? xs.slice(0, n) : xs;
+function labelsEnvelope(sorted: string[], lim: LabelLimit): Envelope {
+  const { values, warnings } = cutToLimit(sorted, lim);
+  return new Envelope(goJson(values), warnings, []);
 }
 
 /** Cancels when the client goes away; `lookback_delta` and `timeout` parameters as Prometheus. */
-function queryOptions(reply: FastifyReply, p: Params): QueryOptions {
+function queryOptions(reply: FastifyReply, p: Params, limiter: QueryLimiter): QueryOptions {
   const ac = new AbortController();
   // The response closing before it was written means the client went away.
   reply.raw.once('close', () => {
@@ -270,7 +294,7 @@ function queryOptions(reply: FastifyReply, p: Params): QueryOptions {
     const v = one(p, name);
     return v === undefined || v === '' ? undefined : parseDuration(v, name);
   };
-  return { signal: ac.signal, lookbackDelta: duration('lookback_delta'), timeout: duration('timeout') };
+  return { signal: ac.signal, lookbackDelta: duration('lookback_delta'), timeout: duration('timeout'), limiter };
 }
 
 /** A query's answer; annotations carry their position in the query, as Prometheus prints them. */

@@ -21,6 +21,7 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { Label, LabelMatcher } from "../prometheus/types.js";
+import { FetchLimits } from "./limits.js";
 
 export const protobufPackage = "myelin.storegateway";
 
@@ -42,6 +43,8 @@ export interface SeriesRequest {
   blockIds: string[];
   /** Return labels only, no chunks. */
   skipChunks: boolean;
+  /** The query's limits; the store-gateway ends the stream with RESOURCE_EXHAUSTED once its answer passes one. */
+  limits: FetchLimits | undefined;
 }
 
 export interface SeriesResponse {
@@ -91,7 +94,7 @@ export interface LabelValuesResponse {
 }
 
 function createBaseSeriesRequest(): SeriesRequest {
-  return { minTime: 0, maxTime: 0, matchers: [], blockIds: [], skipChunks: false };
+  return { minTime: 0, maxTime: 0, matchers: [], blockIds: [], skipChunks: false, limits: undefined };
 }
 
 export const SeriesRequest: MessageFns<SeriesRequest> = {
@@ -110,6 +113,9 @@ export const SeriesRequest: MessageFns<SeriesRequest> = {
     }
     if (message.skipChunks !== false) {
       writer.uint32(40).bool(message.skipChunks);
+    }
+    if (message.limits !== undefined) {
+      FetchLimits.encode(message.limits, writer.uint32(50).fork()).join();
     }
     return writer;
   },
@@ -167,6 +173,14 @@ export const SeriesRequest: MessageFns<SeriesRequest> = {
             message.skipChunks = reader.bool();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.limits = FetchLimits.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -204,6 +218,7 @@ export const SeriesRequest: MessageFns<SeriesRequest> = {
         : isSet(object.skip_chunks)
         ? globalThis.Boolean(object.skip_chunks)
         : false,
+      limits: isSet(object.limits) ? FetchLimits.fromJSON(object.limits) : undefined,
     };
   },
 
@@ -224,6 +239,9 @@ export const SeriesRequest: MessageFns<SeriesRequest> = {
     if (message.skipChunks !== false) {
       obj.skipChunks = message.skipChunks;
     }
+    if (message.limits !== undefined) {
+      obj.limits = FetchLimits.toJSON(message.limits);
+    }
     return obj;
   },
 
@@ -237,6 +255,9 @@ export const SeriesRequest: MessageFns<SeriesRequest> = {
     message.matchers = object.matchers?.map((e) => LabelMatcher.fromPartial(e)) || [];
     message.blockIds = object.blockIds?.map((e) => e) || [];
     message.skipChunks = object.skipChunks ?? false;
+    message.limits = (object.limits !== undefined && object.limits !== null)
+      ? FetchLimits.fromPartial(object.limits)
+      : undefined;
     return message;
   },
 };
