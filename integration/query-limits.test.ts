@@ -128,6 +128,7 @@ test('per-tenant query limits: Cortex\'s status and message, counted per tenant,
   assertError(await get(http, 'length', 'query', { query: 'count(count_over_time(wide[2h]))', time: at }), 422, 'execution',
     'the query time range exceeds the limit (query length: 2h0m0s, limit: 1h0m0s)');
   assert.equal((await get(http, 'length', 'query_range', { query: 'count(wide)', start: at - 1800, end: at, step: 60 })).status, 200);
+  assert.equal(await metric(http, /^myelin_querier_queries_rejected_total\{reason="max-query-length",user="length"\} (\S+)$/m), 2);
 
   // Lookback: reads are cut to the last 10 minutes, they do not fail (as Cortex).
   const past = await get(http, 'lookback', 'query', { query: 'old', time: at - 1800 });

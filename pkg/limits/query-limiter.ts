@@ -67,16 +67,19 @@ const messages: Record<LimitReason, (limit: string | number) => string> = {
 };
 
 /**
- * A query refused by a per-query limit (Cortex validation.LimitError): the HTTP API answers 422
- * (errorType "execution") with exactly this message.
+ * A query refused by a per-query limit (Cortex validation.LimitError): the HTTP API answers with
+ * exactly this message, 422 (errorType "execution"), or 400 ("bad_data") when the request itself
+ * asked for too much (a range query longer than max_query_length, as Cortex's query-frontend).
  */
 export class QueryLimitError extends Error {
   readonly reason: LimitReason;
+  readonly errorType: 'execution' | 'bad_data';
 
-  constructor(reason: LimitReason, message: string) {
+  constructor(reason: LimitReason, message: string, errorType: QueryLimitError['errorType'] = 'execution') {
     super(message);
     this.name = 'QueryLimitError';
     this.reason = reason;
+    this.errorType = errorType;
   }
 
   static of(reason: LimitReason, limit: string | number): QueryLimitError {
@@ -94,8 +97,9 @@ export class QueryLimitError extends Error {
 }
 
 /** The error of a read whose time range (ms) is longer than max_query_length (Cortex's ErrQueryTooLong). */
-export function queryLengthError(length: number, limit: number): QueryLimitError {
-  return QueryLimitError.of(LimitReason.MaxQueryLength, `query length: ${formatDuration(length)}, limit: ${formatDuration(limit)}`);
+export function queryLengthError(length: number, limit: number, errorType: QueryLimitError['errorType'] = 'execution'): QueryLimitError {
+  const message = messages[LimitReason.MaxQueryLength](`query length: ${formatDuration(length)}, limit: ${formatDuration(limit)}`);
+  return new QueryLimitError(LimitReason.MaxQueryLength, message, errorType);
 }
 
 /** Estimated bytes of one decoded sample held for evaluation (a float64 timestamp and value). */

@@ -56,7 +56,7 @@ function sendError(reply: FastifyReply, err: unknown): FastifyReply {
   let status: number | undefined;
   if (err instanceof QueryError) type = err.type;
   // Per-query limits: 422 with the limit's own message, as Cortex.
-  else if (err instanceof QueryLimitError) type = ErrorType.Execution;
+  else if (err instanceof QueryLimitError) type = err.errorType === 'bad_data' ? ErrorType.BadData : ErrorType.Execution;
   else if (err instanceof TenantError) {
     // No or a malformed X-Scope-OrgID: 401 / 400, as Cortex answers.
     type = ErrorType.BadData;
@@ -160,7 +160,7 @@ export const prometheusApi: FastifyPluginAsync<PrometheusApiOptions> = async (ap
     if (end < start) throw badParam('end', 'end timestamp must not be before start time');
     // As Cortex's query-frontend: a range longer than max_query_length is the request's fault (400).
     const maxLength = limiter.limits.maxQueryLength;
-    if (maxLength > 0 && end - start > maxLength) throw new QueryError(ErrorType.BadData, queryLengthError(end - start, maxLength).message);
+    if (maxLength > 0 && end - start > maxLength) throw queryLengthError(end - start, maxLength, 'bad_data');
     const step = parseDuration(required(p, 'step'), 'step');
     const query = one(p, 'query') ?? '';
     const res = await opts.engine.rangeQuery(opts.queryable(tenant, limiter), query, start, end, step, queryOptions(reply, p, limiter));
