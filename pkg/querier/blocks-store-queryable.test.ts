@@ -173,6 +173,12 @@ describe('blocks store queryable over store-gateways', () => {
       await assert.rejects(c.queryable.clients.series(gw?.addr ?? '', 'a', { ...req, limits }, (b) => void (received += b.length)),
         (err) => err instanceof QueryLimitError && err.reason === LimitReason.MaxFetchedSeries && /limit: 3 series/.test(err.message));
       assert.ok(received <= 3, `the store-gateway sent ${received} series before it stopped`);
+      // Label requests carry the (capped) limit: the store-gateway answers the first values only.
+      const lv = { labelName: 'instance', minTime: 0, maxTime: 6 * HOUR, matchers: all, blockIds: blocks };
+      assert.equal((await c.queryable.clients.labelValues(gw?.addr ?? '', 'a', { ...lv, limit: 0 })).values.length, 12);
+      assert.deepEqual((await c.queryable.clients.labelValues(gw?.addr ?? '', 'a', { ...lv, limit: 2 })).values, ['i0', 'i1']);
+      const ln = { minTime: 0, maxTime: 6 * HOUR, matchers: all, blockIds: blocks };
+      assert.deepEqual((await c.queryable.clients.labelNames(gw?.addr ?? '', 'a', { ...ln, limit: 1 })).values, ['__name__']);
     } finally {
       await c.close();
     }

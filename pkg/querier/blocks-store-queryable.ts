@@ -238,7 +238,7 @@ class BlocksStoreQuerier implements Querier {
     const blocks = await this.#q.blocksFor(this.#tenant, this.#mint, this.#maxt);
     const wire = matchersToWire(matchers);
     const results = await this.#q.fetch(blocks, (addr, ids) =>
-      this.#q.clients.labelNames(addr, this.#tenant, { minTime: this.#mint, maxTime: this.#maxt, matchers: wire, blockIds: ids }),
+      this.#q.clients.labelNames(addr, this.#tenant, { minTime: this.#mint, maxTime: this.#maxt, matchers: wire, blockIds: ids, limit: hints.limit }),
     );
     return mergeLabelLists(results.map((r) => r.values), hints.limit);
   }
@@ -247,7 +247,7 @@ class BlocksStoreQuerier implements Querier {
     const blocks = await this.#q.blocksFor(this.#tenant, this.#mint, this.#maxt);
     const wire = matchersToWire(matchers);
     const results = await this.#q.fetch(blocks, (addr, ids) =>
-      this.#q.clients.labelValues(addr, this.#tenant, { labelName: name, minTime: this.#mint, maxTime: this.#maxt, matchers: wire, blockIds: ids }),
+      this.#q.clients.labelValues(addr, this.#tenant, { labelName: name, minTime: this.#mint, maxTime: this.#maxt, matchers: wire, blockIds: ids, limit: hints.limit }),
     );
     return mergeLabelLists(results.map((r) => r.values), hints.limit);
   }

@@ -15,7 +15,7 @@ import type {
 } from '../generated/myelin/storegateway.js';
 import type { Logger } from '../log/index.js';
 import { compareStrings, type Matcher } from '../model/labels/index.js';
-import type { ChunkSeries } from '../storage/index.js';
+import { limitLabels, type ChunkSeries } from '../storage/index.js';
 import { orgIdFromMetadata, tenantIdProblem } from '../tenant/index.js';
 import type { Block } from '../tsdb/block/index.js';
 import type { BucketStore } from './bucket-store.js';
@@ -123,7 +123,8 @@ export function storeGatewayHandlers(store: BucketStore, isObjNotFound: (err: un
     call.end();
   }
 
-  async function labels(md: Metadata, req: { minTime: number; maxTime: number; matchers: SeriesRequest['matchers']; blockIds: string[] },
+  /** The union over the blocks, cut to the request's limit: each block gives its first `limit`, which hold the union's. */
+  async function labels(md: Metadata, req: { minTime: number; maxTime: number; matchers: SeriesRequest['matchers']; blockIds: string[]; limit: number },
     get: (b: Block, ms: Matcher[]) => Promise<string[]>): Promise<{ values: string[]; queriedBlocks: string[] }> {
     const tenant = tenantOf(md);
     const ms = parseMatchers(req);
@@ -131,7 +132,7 @@ export function storeGatewayHandlers(store: BucketStore, isObjNotFound: (err: un
     const queriedBlocks = await eachBlock(tenant, store.blocksFor(tenant, req.blockIds, req.minTime, req.maxTime), async (b) => {
       for (const v of await get(b, ms)) all.add(v);
     });
-    return { values: [...all].sort(compareStrings), queriedBlocks };
+    return { values: limitLabels([...all].sort(compareStrings), req.limit), queriedBlocks };
   }
 
   const unary = <Req, Res>(fn: (call: ServerUnaryCall<Req, Res>) => Promise<Res>) => (call: ServerUnaryCall<Req, Res>, cb: sendUnaryData<Res>) => {
@@ -153,12 +154,12 @@ export function storeGatewayHandlers(store: BucketStore, isObjNotFound: (err: un
     },
     labelNames: unary<LabelNamesRequest, LabelNamesResponse>(async (call) => {
       const r = call.request;
-      const { values, queriedBlocks } = await labels(call.metadata, r, (b, ms) => store.blockLabels(b, r.minTime, r.maxTime, ms));
+      const { values, queriedBlocks } = await labels(call.metadata, r, (b, ms) => store.blockLabels(b, r.minTime, r.maxTime, ms, undefined, r.limit));
       return { names: values, queriedBlocks };
     }),
     labelValues: unary<LabelValuesRequest, LabelValuesResponse>(async (call) => {
       const r = call.request;
-      const { values, queriedBlocks } = await labels(call.metadata, r, (b, ms) => store.blockLabels(b, r.minTime, r.maxTime, ms, r.labelName));
+      const { values, queriedBlocks } = await labels(call.metadata, r, (b, ms) => store.blockLabels(b, r.minTime, r.maxTime, ms, r.labelName, r.limit));
       return { values, queriedBlocks };
     }),
   };

@@ -73,6 +73,8 @@ export interface LabelNamesRequest {
   maxTime: number;
   matchers: LabelMatcher[];
   blockIds: string[];
+  /** Return only the first `limit` names in sort order; 0 for all. */
+  limit: number;
 }
 
 export interface LabelNamesResponse {
@@ -86,6 +88,8 @@ export interface LabelValuesRequest {
   maxTime: number;
   matchers: LabelMatcher[];
   blockIds: string[];
+  /** Return only the first `limit` values in sort order; 0 for all. */
+  limit: number;
 }
 
 export interface LabelValuesResponse {
@@ -562,7 +566,7 @@ export const StoredChunk: MessageFns<StoredChunk> = {
 };
 
 function createBaseLabelNamesRequest(): LabelNamesRequest {
-  return { minTime: 0, maxTime: 0, matchers: [], blockIds: [] };
+  return { minTime: 0, maxTime: 0, matchers: [], blockIds: [], limit: 0 };
 }
 
 export const LabelNamesRequest: MessageFns<LabelNamesRequest> = {
@@ -578,6 +582,9 @@ export const LabelNamesRequest: MessageFns<LabelNamesRequest> = {
     }
     for (const v of message.blockIds) {
       writer.uint32(34).string(v!);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(40).int64(message.limit);
     }
     return writer;
   },
@@ -627,6 +634,14 @@ export const LabelNamesRequest: MessageFns<LabelNamesRequest> = {
             message.blockIds.push(reader.string());
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.limit = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -659,6 +674,7 @@ export const LabelNamesRequest: MessageFns<LabelNamesRequest> = {
         : globalThis.Array.isArray(object?.block_ids)
         ? object.block_ids.map((e: any) => globalThis.String(e))
         : [],
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
     };
   },
 
@@ -676,6 +692,9 @@ export const LabelNamesRequest: MessageFns<LabelNamesRequest> = {
     if (message.blockIds?.length) {
       obj.blockIds = message.blockIds;
     }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
     return obj;
   },
 
@@ -688,6 +707,7 @@ export const LabelNamesRequest: MessageFns<LabelNamesRequest> = {
     message.maxTime = object.maxTime ?? 0;
     message.matchers = object.matchers?.map((e) => LabelMatcher.fromPartial(e)) || [];
     message.blockIds = object.blockIds?.map((e) => e) || [];
+    message.limit = object.limit ?? 0;
     return message;
   },
 };
@@ -782,7 +802,7 @@ export const LabelNamesResponse: MessageFns<LabelNamesResponse> = {
 };
 
 function createBaseLabelValuesRequest(): LabelValuesRequest {
-  return { labelName: "", minTime: 0, maxTime: 0, matchers: [], blockIds: [] };
+  return { labelName: "", minTime: 0, maxTime: 0, matchers: [], blockIds: [], limit: 0 };
 }
 
 export const LabelValuesRequest: MessageFns<LabelValuesRequest> = {
@@ -801,6 +821,9 @@ export const LabelValuesRequest: MessageFns<LabelValuesRequest> = {
     }
     for (const v of message.blockIds) {
       writer.uint32(42).string(v!);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(48).int64(message.limit);
     }
     return writer;
   },
@@ -858,6 +881,14 @@ export const LabelValuesRequest: MessageFns<LabelValuesRequest> = {
             message.blockIds.push(reader.string());
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.limit = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -895,6 +926,7 @@ export const LabelValuesRequest: MessageFns<LabelValuesRequest> = {
         : globalThis.Array.isArray(object?.block_ids)
         ? object.block_ids.map((e: any) => globalThis.String(e))
         : [],
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
     };
   },
 
@@ -915,6 +947,9 @@ export const LabelValuesRequest: MessageFns<LabelValuesRequest> = {
     if (message.blockIds?.length) {
       obj.blockIds = message.blockIds;
     }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
     return obj;
   },
 
@@ -928,6 +963,7 @@ export const LabelValuesRequest: MessageFns<LabelValuesRequest> = {
     message.maxTime = object.maxTime ?? 0;
     message.matchers = object.matchers?.map((e) => LabelMatcher.fromPartial(e)) || [];
     message.blockIds = object.blockIds?.map((e) => e) || [];
+    message.limit = object.limit ?? 0;
     return message;
   },
 };
