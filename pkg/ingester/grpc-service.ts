@@ -231,9 +231,7 @@ async function streamQuery(ing: Ingester, tenant: string, call: ServerWritableSt
       const chunks = copiedChunks(s);
       let bytes = 0;
       for (const c of chunks) bytes += c.bytes.length;
-      budget.addSeries(s.labels.key);
-      budget.addChunks(chunks.length, bytes);
-      budget.addDataBytes(labelBytes(s.labels) + bytes);
+      budget.addFetchedSeries(s.labels.key, chunks.length, bytes, labelBytes(s.labels));
       w.add(s.labels, chunks);
       if (w.count >= seriesPerBatch) await send(w.finish());
     }

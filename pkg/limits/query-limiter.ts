@@ -147,6 +147,13 @@ export class QueryLimiter {
     if (this.#series > max) this.#fail(LimitReason.MaxFetchedSeries, max);
   }
 
+  /** Counts one fetched series: its identity, its chunks, and its label and chunk bytes as data bytes. */
+  addFetchedSeries(key: string, chunks: number, chunkBytes: number, labelBytes: number): void {
+    this.addSeries(key);
+    this.addChunks(chunks, chunkBytes);
+    this.addDataBytes(labelBytes + chunkBytes);
+  }
+
   /** Counts chunks fetched (every replica's copy: they are all held until merged). */
   addChunks(count: number, bytes: number): void {
     this.#chunks += count;

@@ -7,7 +7,6 @@
 import type { Registry } from 'prom-client';
 import { tenantBucketReader, type BucketReader } from '../bucket/index.js';
 import { blocksInRange, readBucketIndex, type BucketIndex } from '../bucket-index/index.js';
-import type { StoredSeries } from '../generated/myelin/storegateway.js';
 import { sharedCounter } from '../kv/index.js';
 import type { Logger } from '../log/index.js';
 import type { Matcher } from '../model/labels/index.js';
@@ -17,7 +16,7 @@ import type { LabelHints, Querier, Queryable, SelectHints, SeriesSet } from '../
 import { blockOwners } from '../store-gateway/index.js';
 import type { StoreGatewayClients } from '../store-gateway/client/index.js';
 import { QueryLimitError, QueryLimiter, noQueryLimits } from '../limits/index.js';
-import { fetchLimitsToWire, matchersToWire } from '../wire/index.js';
+import { countStoredSeries, fetchLimitsToWire, matchersToWire } from '../wire/index.js';
 import { storeSeriesSet } from './blocks-store-series.js';
 
 /** Some blocks could not be queried on any store-gateway. */
@@ -179,21 +178,6 @@ export class BlocksStoreQueryable {
   }
 }
 
-/** Counts one fetched series against the query's limits: its identity, chunks, and label and chunk bytes. */
-function countSeries(limiter: QueryLimiter, s: StoredSeries): void {
-  let key = '';
-  let labelBytes = 0;
-  for (const p of s.labels) {
-    key += key === '' ? `${p.name}\u0000${p.value}` : `\u0000${p.name}\u0000${p.value}`;
-    labelBytes += p.name.length + p.value.length;
-  }
-  let bytes = 0;
-  for (const c of s.chunks) bytes += c.data.length;
-  limiter.addSeries(key);
-  limiter.addChunks(s.chunks.length, bytes);
-  limiter.addDataBytes(labelBytes + bytes);
-}
-
 class BlocksStoreQuerier implements Querier {
   readonly #q: BlocksStoreQueryable;
   readonly #tenant: string;
@@ -223,7 +207,7 @@ class BlocksStoreQuerier implements Querier {
     const results = await this.#q.fetch(blocks, async (addr, ids) => {
       try {
         return await this.#q.clients.series(addr, this.#tenant, { ...req, blockIds: ids }, (batch) => {
-          for (const s of batch) countSeries(limiter, s);
+          for (const s of batch) countStoredSeries(limiter, s);
         }, limiter.signal);
       } catch (err) {
         // A limit a store-gateway reported ends the query's other calls too.

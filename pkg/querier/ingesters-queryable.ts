@@ -182,15 +182,13 @@ function queryStream(conn: IngesterConn, tenant: string, start: number, end: num
   });
 }
 
-/** Counts one fetched series against the query's limits: its identity, chunks, and label and chunk bytes. */
+/** Counts one series of a QueryStream answer against the query's limits. */
 function countSeries(limiter: QueryLimiter, key: string, s: WireChunkSeries): void {
   let bytes = 0;
   for (const d of s.data) bytes += d.length;
   let labelBytes = 0;
   for (const p of s.pairs) labelBytes += p.length;
-  limiter.addSeries(key);
-  limiter.addChunks(s.data.length, bytes);
-  limiter.addDataBytes(labelBytes + bytes);
+  limiter.addFetchedSeries(key, s.data.length, bytes, labelBytes);
 }
 
 const encodeQueryRequest = (r: QueryRequest): Buffer => Buffer.from(QueryRequest.encode(r).finish());

@@ -21,7 +21,7 @@ import type { Block } from '../tsdb/block/index.js';
 import type { BucketStore } from './bucket-store.js';
 import { QueryLimitError, QueryLimiter } from '../limits/index.js';
 import { failStream } from '../server/index.js';
-import { fetchLimitsFromWire, labelsToWire, matchersFromWire } from '../wire/index.js';
+import { countStoredSeries, fetchLimitsFromWire, labelsToWire, matchersFromWire } from '../wire/index.js';
 
 /** Series per streamed message. */
 const SERIES_BATCH = 256;
@@ -95,13 +95,7 @@ export function storeGatewayHandlers(store: BucketStore, isObjNotFound: (err: un
     // Stops reading as soon as this answer passes one of the query's limits.
     const budget = new QueryLimiter(fetchLimitsFromWire(req.limits));
     const count = (s: ChunkSeries, out: StoredSeries): StoredSeries => {
-      let bytes = 0;
-      for (const c of out.chunks) bytes += c.data.length;
-      let labelBytes = 0;
-      for (const l of out.labels) labelBytes += l.name.length + l.value.length;
-      budget.addSeries(s.labels.key);
-      budget.addChunks(out.chunks.length, bytes);
-      budget.addDataBytes(labelBytes + bytes);
+      countStoredSeries(budget, out, s.labels.key);
       return out;
     };
     let batch: StoredSeries[] = [];
