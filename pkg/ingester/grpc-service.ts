@@ -152,7 +152,7 @@ async function forEachSeries(ing: Ingester, tenant: string, req: QueryRequest,
     const ss = q.select(hints(req.startTimestampMs, req.endTimestampMs), ...matchers);
     while (await ss.next()) {
       const s = ss.at();
-      budget.addSeries(s.labels.key);
+      budget.addSeries(s.labels);
       const samples: { value: number; timestamp: number }[] = [];
       const it = s.iterator();
       for (let vt = it.next(); vt !== ValueType.None; vt = it.next()) samples.push({ value: it.atV(), timestamp: it.atT() });
@@ -231,7 +231,7 @@ async function streamQuery(ing: Ingester, tenant: string, call: ServerWritableSt
       const chunks = copiedChunks(s);
       let bytes = 0;
       for (const c of chunks) bytes += c.bytes.length;
-      budget.addFetchedSeries(s.labels.key, chunks.length, bytes, labelBytes(s.labels));
+      budget.addFetchedSeries(s.labels, chunks.length, bytes, labelBytes(s.labels));
       w.add(s.labels, chunks);
       if (w.count >= seriesPerBatch) await send(w.finish());
     }

@@ -6,11 +6,11 @@ const limiter = (l: Partial<typeof noQueryLimits>) => new QueryLimiter({ ...noQu
 
 test('series count once across replicas and blocks; the first one past the limit fails and aborts the signal', () => {
   const q = limiter({ maxFetchedSeriesPerQuery: 2 });
-  q.addSeries('a');
-  q.addSeries('a');
-  q.addSeries('b');
+  q.addSeries({ key: 'a' });
+  q.addSeries({ key: 'a' });
+  q.addSeries({ key: 'b' });
   assert.equal(q.signal.aborted, false);
-  assert.throws(() => q.addSeries('c'), { name: 'QueryLimitError', message: 'the query hit the max number of series limit (limit: 2 series)' });
+  assert.throws(() => q.addSeries({ key: 'c' }), { name: 'QueryLimitError', message: 'the query hit the max number of series limit (limit: 2 series)' });
   assert.equal(q.signal.aborted, true);
   assert.ok(q.signal.reason instanceof QueryLimitError);
   assert.equal((q.signal.reason as QueryLimitError).reason, LimitReason.MaxFetchedSeries);
@@ -22,7 +22,7 @@ test('chunks, chunk bytes and data bytes each name their limit; 0 disables', () 
   assert.throws(() => limiter({ maxFetchedDataBytesPerQuery: 9 }).addDataBytes(10), { message: 'the query hit the aggregated data size limit (limit: 9 bytes)' });
   const free = limiter({});
   for (let i = 0; i < 1000; i++) {
-    free.addSeries(String(i));
+    free.addSeries({ key: String(i) });
     free.addChunks(5, 1000);
     free.addDataBytes(2000);
   }

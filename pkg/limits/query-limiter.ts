@@ -105,6 +105,11 @@ export function queryLengthError(length: number, limit: number, errorType: Query
 /** Estimated bytes of one decoded sample held for evaluation (a float64 timestamp and value). */
 export const BytesPerSample = 16;
 
+/** A series' identity: `Labels` is one (its key is built on first use). */
+export interface SeriesIdentity {
+  readonly key: string;
+}
+
 /** What one query fetched and holds; counted whether or not a limit is set. */
 export interface QueryStats {
   series: number;
@@ -135,21 +140,24 @@ export class QueryLimiter {
     return this.#abort.signal;
   }
 
-  /** Counts a series by its identity (`Labels.key`); the same series from several replicas or blocks counts once. */
-  addSeries(key: string): void {
+  /**
+   * Counts a series by its identity (`Labels.key`, read only when the series limit is set); the same
+   * series from several replicas or blocks counts once.
+   */
+  addSeries(series: SeriesIdentity): void {
     const max = this.limits.maxFetchedSeriesPerQuery;
     if (max === 0) {
       this.#series++;
       return;
     }
-    this.#seen.add(key);
+    this.#seen.add(series.key);
     this.#series = this.#seen.size;
     if (this.#series > max) this.#fail(LimitReason.MaxFetchedSeries, max);
   }
 
   /** Counts one fetched series: its identity, its chunks, and its label and chunk bytes as data bytes. */
-  addFetchedSeries(key: string, chunks: number, chunkBytes: number, labelBytes: number): void {
-    this.addSeries(key);
+  addFetchedSeries(series: SeriesIdentity, chunks: number, chunkBytes: number, labelBytes: number): void {
+    this.addSeries(series);
     this.addChunks(chunks, chunkBytes);
     this.addDataBytes(labelBytes + chunkBytes);
   }

@@ -156,7 +156,7 @@ function queryStream(conn: IngesterConn, tenant: string, start: number, end: num
       try {
         for (const s of reader.read(msg)) {
           const labels = Labels.fromPairs(s.pairs);
-          countSeries(limiter, labels.key, s);
+          countSeries(limiter, labels, s);
           out.push(new BlockChunkSeries(labels, s.minTs, s.maxTs, s.encodings, s.data));
         }
       } catch (err) {
@@ -183,12 +183,12 @@ function queryStream(conn: IngesterConn, tenant: string, start: number, end: num
 }
 
 /** Counts one series of a QueryStream answer against the query's limits. */
-function countSeries(limiter: QueryLimiter, key: string, s: WireChunkSeries): void {
+function countSeries(limiter: QueryLimiter, labels: Labels, s: WireChunkSeries): void {
   let bytes = 0;
   for (const d of s.data) bytes += d.length;
   let labelBytes = 0;
   for (const p of s.pairs) labelBytes += p.length;
-  limiter.addFetchedSeries(key, s.data.length, bytes, labelBytes);
+  limiter.addFetchedSeries(labels, s.data.length, bytes, labelBytes);
 }
 
 const encodeQueryRequest = (r: QueryRequest): Buffer => Buffer.from(QueryRequest.encode(r).finish());

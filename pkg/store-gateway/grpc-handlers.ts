@@ -95,7 +95,7 @@ export function storeGatewayHandlers(store: BucketStore, isObjNotFound: (err: un
     // Stops reading as soon as this answer passes one of the query's limits.
     const budget = new QueryLimiter(fetchLimitsFromWire(req.limits));
     const count = (s: ChunkSeries, out: StoredSeries): StoredSeries => {
-      countStoredSeries(budget, out, s.labels.key);
+      countStoredSeries(budget, out, s.labels);
       return out;
     };
     let batch: StoredSeries[] = [];

@@ -1,6 +1,6 @@
 import type { FetchLimits } from '../generated/myelin/limits.js';
 import type { StoredSeries } from '../generated/myelin/storegateway.js';
-import { noQueryLimits, type QueryLimiter, type QueryLimits } from '../limits/index.js';
+import { noQueryLimits, type QueryLimiter, type QueryLimits, type SeriesIdentity } from '../limits/index.js';
 
 /** The fetch limits a querier sends with a read (proto/myelin/limits.proto). */
 export function fetchLimitsToWire(l: QueryLimits): FetchLimits {
@@ -26,16 +26,18 @@ export function fetchLimitsFromWire(w: FetchLimits | undefined): QueryLimits {
 
 /**
  * Counts one series of a store-gateway Series answer against `limiter` (the store-gateway as it
- * sends, the querier as it receives). `key` is the series' `Labels.key`, built here when not given.
+ * sends, the querier as it receives). `id` is the series' identity; by default its `Labels.key`,
+ * built from the wire labels only if the series limit needs it.
  */
-export function countStoredSeries(limiter: QueryLimiter, s: StoredSeries, key?: string): void {
-  let id = '';
+export function countStoredSeries(limiter: QueryLimiter, s: StoredSeries, id: SeriesIdentity = { get key() { return storedSeriesKey(s); } }): void {
   let labelBytes = 0;
-  for (const l of s.labels) {
-    if (key === undefined) id += id === '' ? `${l.name}\u0000${l.value}` : `\u0000${l.name}\u0000${l.value}`;
-    labelBytes += l.name.length + l.value.length;
-  }
+  for (const l of s.labels) labelBytes += l.name.length + l.value.length;
   let chunkBytes = 0;
   for (const c of s.chunks) chunkBytes += c.data.length;
-  limiter.addFetchedSeries(key ?? id, s.chunks.length, chunkBytes, labelBytes);
+  limiter.addFetchedSeries(id, s.chunks.length, chunkBytes, labelBytes);
+}
+
+/** The `Labels.key` of a series' wire labels (names and values joined by NUL). */
+function storedSeriesKey(s: StoredSeries): string {
+  return s.labels.map((l) => `${l.name}\u0000${l.value}`).join('\u0000');
 }
