@@ -19,16 +19,18 @@ async function setup(limits?: Partial<QueryLimits>, observed: [string, unknown][
   const app = Fastify();
   await app.register(prometheusApi, {
     prefix: '/prometheus',
-    engine: new Engine(),
-    queryable: (t) => dbs.get(t) ?? new MemoryStorage(),
+    backend: {
+      engine: new Engine(),
+      queryable: (t) => dbs.get(t) ?? new MemoryStorage(),
+      metadata: async () => ({
+        up: [{ type: 'gauge', help: 'Up.', unit: '' }],
+        req_total: [{ type: 'counter', help: 'Requests.', unit: '' }, { type: 'counter', help: 'Requests served.', unit: '' }],
+      }),
+      ...(limits === undefined ? {} : { limits: () => ({ ...noQueryLimits, ...limits }) }),
+      observe: (tenant, _stats, err) => void observed.push([tenant, err instanceof QueryLimitError ? err.reason : err]),
+    },
     tenantOf: (req) => new TenantResolver({ authEnabled: true }).tenant(req.headers['x-scope-orgid'] as string | undefined),
-    ...(limits === undefined ? {} : { limits: () => ({ ...noQueryLimits, ...limits }) }),
-    observe: (tenant, _stats, err) => void observed.push([tenant, err instanceof QueryLimitError ? err.reason : err]),
     now: () => 150_000,
-    metadata: async () => ({
-      up: [{ type: 'gauge', help: 'Up.', unit: '' }],
-      req_total: [{ type: 'counter', help: 'Requests.', unit: '' }, { type: 'counter', help: 'Requests served.', unit: '' }],
-    }),
   });
   return app;
 }
