@@ -70,6 +70,12 @@ async function metric(http: number, re: RegExp): Promise<number> {
   return Number(re.exec(text)?.[1] ?? 0);
 }
 
+/** Waits for a counter the query workers keep: their registries reach /metrics shortly after the answer. */
+async function counted(http: number, re: RegExp, want: number): Promise<void> {
+  let got = 0;
+  await waitUntil(async () => (got = await metric(http, re)) === want, { what: `${re.source} = ${want} (last ${got})`, timeoutMs: 5_000 });
+}
+
 test('per-tenant query limits: Cortex\'s status and message, counted per tenant, enforced before the data is all fetched', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'myelin-limits-'));
   const runtime = join(dir, 'runtime.yaml');
@@ -111,7 +117,7 @@ test('per-tenant query limits: Cortex\'s status and message, counted per tenant,
   const sent = (await metric(http, /^myelin_ingester_queried_series_sum (\S+)$/m)) - sentBefore;
   assert.ok(sent > 0 && sent <= 101, `the ingester read ${sent} of ${SERIES} series for the refused query`);
   assertError(await get(http, 'series', 'series', { 'match[]': 'wide' }), 422, 'execution', 'the query hit the max number of series limit (limit: 100 series)');
-  assert.equal(await metric(http, /^myelin_querier_queries_rejected_total\{reason="max-fetched-series-per-query",user="series"\} (\S+)$/m), 2);
+  await counted(http, /^myelin_querier_queries_rejected_total\{reason="max-fetched-series-per-query",user="series"\} (\S+)$/m, 2);
 
   // Chunk bytes.
   assertError(await get(http, 'chunk-bytes', 'query', { query: 'count(wide)', time: at }), 422, 'execution', 'the query hit the aggregated chunks size limit (limit: 2000 bytes)');
@@ -128,7 +134,7 @@ test('per-tenant query limits: Cortex\'s status and message, counted per tenant,
   assertError(await get(http, 'length', 'query', { query: 'count(count_over_time(wide[2h]))', time: at }), 422, 'execution',
     'the query time range exceeds the limit (query length: 2h0m0s, limit: 1h0m0s)');
   assert.equal((await get(http, 'length', 'query_range', { query: 'count(wide)', start: at - 1800, end: at, step: 60 })).status, 200);
-  assert.equal(await metric(http, /^myelin_querier_queries_rejected_total\{reason="max-query-length",user="length"\} (\S+)$/m), 2);
+  await counted(http, /^myelin_querier_queries_rejected_total\{reason="max-query-length",user="length"\} (\S+)$/m, 2);
 
   // Lookback: reads are cut to the last 10 minutes, they do not fail (as Cortex).
   const past = await get(http, 'lookback', 'query', { query: 'old', time: at - 1800 });
@@ -151,10 +157,10 @@ test('per-tenant query limits: Cortex\'s status and message, counted per tenant,
   // Memory estimate: fetched chunk bytes plus decoded samples held.
   assertError(await get(http, 'memory', 'query', { query: 'count(wide)', time: at }), 422, 'execution',
     'the query exceeded the maximum allowed estimated amount of memory consumed by a single query (limit: 100000 bytes)');
-  assert.equal(await metric(http, /^myelin_querier_queries_rejected_total\{reason="max-estimated-memory-consumption-per-query",user="memory"\} (\S+)$/m), 1);
+  await counted(http, /^myelin_querier_queries_rejected_total\{reason="max-estimated-memory-consumption-per-query",user="memory"\} (\S+)$/m, 1);
 
   // The limits are runtime config: raised, the same query answers.
   writeFileSync(runtime, overrides(SERIES));
   await waitUntil(async () => (await get(http, 'series', 'query', { query: 'count(wide)', time: at })).status === 200, { what: 'the raised series limit' });
-  assert.ok(await metric(http, /^myelin_query_fetched_series_total\{user="series"\} (\S+)$/m) >= SERIES);
+  await waitUntil(async () => (await metric(http, /^myelin_query_fetched_series_total\{user="series"\} (\S+)$/m)) >= SERIES, { what: 'fetched series counted', timeoutMs: 5_000 });
 });
