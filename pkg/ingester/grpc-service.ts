@@ -16,6 +16,7 @@ import { BytesPerSample, QueryLimitError, QueryLimiter } from '../limits/index.j
 import { failStream } from '../server/index.js';
 import { QueryStreamWriter, fetchLimitsFromWire, labelsToWire, matchersFromWire } from '../wire/index.js';
 import type { Ingester } from './ingester.js';
+import { TimeSlicer } from '../workers/index.js';
 import { PushError } from './push-error.js';
 import type { TransferReceiver } from './transfer.js';
 
@@ -150,7 +151,9 @@ async function forEachSeries(ing: Ingester, tenant: string, req: QueryRequest,
   try {
     const budget = new QueryLimiter(fetchLimitsFromWire(req.limits));
     const ss = q.select(hints(req.startTimestampMs, req.endTimestampMs), ...matchers);
+    const slicer = new TimeSlicer();
     while (await ss.next()) {
+      await slicer.maybeYield();
       const s = ss.at();
       budget.addSeries(s.labels);
       const samples: { value: number; timestamp: number }[] = [];
@@ -226,7 +229,10 @@ async function streamQuery(ing: Ingester, tenant: string, call: ServerWritableSt
   try {
     const ss = q.select(hints(req.startTimestampMs, req.endTimestampMs, '', false), ...matchers);
     const w = new QueryStreamWriter(ing.lifecycler.id, tenant);
+    // Pushes share this thread: give it back every few ms of a long read.
+    const slicer = new TimeSlicer();
     while (await ss.next()) {
+      await slicer.maybeYield();
       const s = ss.at();
       const chunks = copiedChunks(s);
       let bytes = 0;

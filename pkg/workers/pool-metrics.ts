@@ -8,7 +8,7 @@ export class PoolMetrics {
   readonly restarts: Counter<'reason'>;
 
   constructor(reg: Registry, pool: string, live: { busy: () => number; queued: () => number }) {
-    this.workers = new Gauge({ name: `myelin_${pool}_workers`, help: 'Worker threads in the pool.', registers: [reg] });
+    this.workers = new Gauge({ name: `myelin_${pool}_workers`, help: 'Tasks the pool runs at once (it keeps one more worker started as a spare).', registers: [reg] });
     new Gauge({
       name: `myelin_${pool}_workers_busy`, help: 'Worker threads running a task now.', registers: [reg],
       collect() { this.set(live.busy()); },
@@ -23,7 +23,7 @@ export class PoolMetrics {
     });
     this.restarts = new Counter({
       name: `myelin_${pool}_worker_restarts_total`,
-      help: 'Workers replaced, by reason (terminated: stopped by force after an abandoned task; out_of_memory; exited).',
+      help: 'Workers replaced, by reason (abandoned: its task passed its deadline or lost its caller; out_of_memory; exited).',
       labelNames: ['reason'], registers: [reg],
     });
   }

@@ -1,9 +1,12 @@
 // A pool of worker threads that each run one task at a time, for work that must not run on the
 // main thread and must be stoppable wherever it is (docs/architecture.md, "Process model").
 //
-// A task that outlives its deadline, or whose caller gives up, is answered at once and its worker
-// is told to cancel; a worker still busy `killGrace` ms later is terminated (which stops even a
-// tight loop) and replaced. A worker that dies (V8 heap limit, uncaught error) fails only its task.
+// A task that outlives its deadline, or whose caller gives up, is answered at once; its worker is
+// told to cancel and retired: it is terminated as soon as it answers, or `killGrace` ms later
+// wherever it is (which stops even a tight loop). One spare worker beyond `size` stays started
+// and idle, so a retired worker's place is taken at once rather than after a worker's start-up
+// (module loading: a good part of a second); a new spare starts behind it. A worker that dies
+// (V8 heap limit, uncaught error) fails only its task and is replaced the same way.
 // Waiting tasks are taken round-robin by key (the tenant), so one key's burst cannot starve
 // another's single task.
 import { Worker } from 'node:worker_threads';
@@ -87,6 +90,8 @@ interface Slot {
   rpc: RpcChannel;
   ready: boolean;
   task: Task | undefined;
+  /** Set when its task was abandoned: a replacement is starting; this one takes no more tasks. */
+  retiring: boolean;
   killTimer: NodeJS.Timeout | undefined;
 }
 
@@ -113,12 +118,18 @@ export class WorkerPool {
     });
   }
 
-  /** Starts every worker and resolves once all of them are ready for tasks. */
+  /**
+   * Starts every worker and the spare; resolves once one of them is ready for tasks (tasks wait for
+   * the rest), and rejects if none can start.
+   */
   async start(): Promise<void> {
     const ready: Promise<void>[] = [];
-    for (let i = 0; i < this.#cfg.size; i++) ready.push(this.#spawn());
-    await Promise.all(ready);
+    for (let i = 0; i <= this.#cfg.size; i++) ready.push(this.#spawn());
+    for (const r of ready) r.catch((err: unknown) => this.#log.error({ err }, 'starting a worker failed'));
     this.#metrics.workers.set(this.#cfg.size);
+    await Promise.any(ready).catch((err: AggregateError) => {
+      throw new Error(`no worker of pool ${this.#cfg.name} could start`, { cause: err.errors[0] });
+    });
   }
 
   /** Runs `method(args)` on a worker; rejects with TaskTimeoutError, TaskCanceledError, WorkerExitError or the worker's error. */
@@ -167,7 +178,7 @@ export class WorkerPool {
 
   #spawn(): Promise<void> {
     const worker = new Worker(this.#cfg.script, { workerData: this.#cfg.workerData, resourceLimits: this.#cfg.resourceLimits });
-    const slot: Slot = { id: this.#nextSlotId++, worker, rpc: new RpcChannel(worker), ready: false, task: undefined, killTimer: undefined };
+    const slot: Slot = { id: this.#nextSlotId++, worker, rpc: new RpcChannel(worker), ready: false, task: undefined, retiring: false, killTimer: undefined };
     this.#slots.add(slot);
     slot.rpc.handle('metrics', (json) => this.#registries.update(slot.id, json as object[]));
     const ready = new Promise<void>((resolve, reject) => {
@@ -194,11 +205,16 @@ export class WorkerPool {
     slot.rpc.failAll(new WorkerExitError(oom, err));
     const task = slot.task;
     if (task !== undefined) this.#finish(task, 'worker_exit', new WorkerExitError(oom, err));
-    // A worker that never became ready would fail the same way again: no restart loop.
-    if (this.#stopped || !slot.ready) return;
-    const reason = slot.killTimer !== undefined ? 'terminated' : oom ? 'out_of_memory' : 'exited';
+    // A worker that never became ready would fail the same way again: no restart loop. A retired
+    // one was replaced when it was retired.
+    if (this.#stopped || !slot.ready || slot.retiring) return;
+    const reason = oom ? 'out_of_memory' : 'exited';
     this.#metrics.restarts.inc({ reason });
-    if (reason !== 'terminated') this.#log.warn({ err, reason }, 'query worker stopped; starting another');
+    this.#log.warn({ err, reason }, 'worker stopped; starting another');
+    this.#startReplacement();
+  }
+
+  #startReplacement(): void {
     this.#spawn().catch((e: unknown) => this.#log.error({ err: e }, 'starting a worker failed'));
   }
 
@@ -225,8 +241,12 @@ export class WorkerPool {
   }
 
   #dispatch(): void {
+    let busy = 0;
+    for (const slot of this.#slots) if (slot.task !== undefined && !slot.retiring) busy++;
     for (const slot of this.#slots) {
-      if (!slot.ready || slot.task !== undefined || slot.killTimer !== undefined) continue;
+      if (busy >= this.#cfg.size) return;
+      if (!slot.ready || slot.task !== undefined || slot.retiring) continue;
+      busy++;
       const task = this.#dequeue();
       if (task === undefined) return;
       this.#assign(slot, task);
@@ -247,15 +267,18 @@ export class WorkerPool {
   #release(slot: Slot, task: Task, value: unknown, err: Error | undefined): void {
     if (slot.task !== task) return;
     slot.task = undefined;
-    clearTimeout(slot.killTimer);
-    slot.killTimer = undefined;
     if (err instanceof WorkerExitError) return; // #onWorkerGone settles and replaces
+    if (slot.retiring) {
+      clearTimeout(slot.killTimer);
+      void slot.worker.terminate();
+      return;
+    }
     if (err !== undefined) this.#finish(task, 'error', err);
     else this.#finish(task, 'success', undefined, value);
     this.#dispatch();
   }
 
-  /** Deadline or cancel: answer now; stop the worker's work, by force if it does not stop itself. */
+  /** Deadline or cancel: answer now; retire the worker, by force if it does not stop itself. */
   #abandon(task: Task, why: 'timeout' | 'canceled'): void {
     if (task.settled) return;
     const slot = task.slot;
@@ -266,6 +289,10 @@ export class WorkerPool {
     this.#finish(task, why, why === 'timeout' ? new TaskTimeoutError(slot === undefined) : new TaskCanceledError());
     if (slot === undefined || slot.task !== task) return;
     slot.rpc.notify('cancel', undefined);
+    slot.retiring = true;
+    this.#metrics.restarts.inc({ reason: 'abandoned' });
+    this.#startReplacement();
+    this.#dispatch(); // the spare takes the retired worker's place now
     slot.killTimer = setTimeout(() => {
       if (slot.task !== task) return;
       this.#log.warn({ method: task.method, key: task.key }, 'terminating a worker that did not stop its abandoned task');
