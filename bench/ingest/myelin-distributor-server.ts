@@ -20,7 +20,7 @@ const httpPort = Number(process.argv[2]);
 const logger = pino({ level: 'warn' });
 let samples = 0;
 const ingester = new GrpcServer({ 'grpc.max_receive_message_length': 100 << 20 });
-const decoder = new WriteRequestDecoder();
+const decoder = new WriteRequestDecoder({ labelStrings: false });
 const rawPush = { ...IngesterService.push, requestDeserialize: (b: Buffer) => b };
 ingester.addService({ push: rawPush } as unknown as ServiceDefinition, {
   push: (call: ServerUnaryCall<Buffer, unknown>, cb: sendUnaryData<unknown>) => {

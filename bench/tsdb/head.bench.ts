@@ -11,6 +11,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { Labels, Matcher, MatchType } from '../../pkg/model/labels/index.js';
+import { seriesLabels } from './series-labels.js';
 import { XorChunk } from '../../pkg/tsdb/chunkenc/index.js';
 import { Head } from '../../pkg/tsdb/index.js';
 import { RecordEncoder, Wal, listSegments } from '../../pkg/tsdb/wal/index.js';
@@ -25,17 +26,6 @@ const parts = new Set((process.env.BENCH_PARTS ?? 'append,memory,xor,wal').split
 const gc = (globalThis as { gc?: () => void }).gc;
 const Scrape = 15_000;
 const T0 = 1_700_000_000_000;
-
-/** A realistic label set: 100 metric names, 10 jobs, 100 series per instance, one unique pod label. */
-function seriesLabels(i: number): Labels {
-  return Labels.fromRecord({
-    __name__: `bench_metric_${i % 100}_total`,
-    job: `job-${i % 10}`,
-    instance: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${Math.floor(i / 100) & 255}:9100`,
-    pod: `app-${Math.floor(i / 7)}-${(i * 2654435761) % 100000}`,
-    zone: `zone-${i % 3}`,
-  });
-}
 
 function fmt(n: number, digits = 1): string {
   return n.toLocaleString('en-US', { maximumFractionDigits: digits });

@@ -7,6 +7,7 @@ import type { IngesterConn } from '../ingester/client/index.js';
 import type { KVClient } from '../kv/index.js';
 import type { Overrides } from '../limits/index.js';
 import type { Logger } from '../log/index.js';
+import { stringEqualsUtf8 } from '../model/labels/index.js';
 import { Write, type ReadRing } from '../ring/index.js';
 import { ClientPool } from '../ring/client/index.js';
 import { basicService, abortedPromise, type Service } from '../services/index.js';
@@ -119,7 +120,7 @@ export class Distributor {
       const l = this.limits.limits(tenant);
       return { status: 429, message: `request rate limit (${l.requestRate}/s, burst ${l.requestBurstSize}) exceeded` };
     }
-    const d = this.#decoders.pop() ?? new WriteRequestDecoder();
+    const d = this.#decoders.pop() ?? new WriteRequestDecoder({ labelStrings: false });
     try {
       d.decode(snappyDecode(body, this.cfg.maxRecvMsgSize));
       return await this.#pushDecoded(tenant, d, now);
@@ -158,11 +159,11 @@ export class Distributor {
         firstErr ??= v.error(reason, d, i, limits, replicaLabel);
         continue;
       }
-      if (replicaLabel !== '' && hasLabel(d, from, to, replicaLabel)) {
-        (rewritten ??= new Map()).set(i, rewriteSeriesLabels(d.buf, d.seriesFrom[i], d.seriesTo[i], d.names, d.values, from, to, replicaLabel));
+      if (replicaLabel !== '' && labelIndex(d, i, replicaLabel) >= 0) {
+        (rewritten ??= new Map()).set(i, withoutLabel(d, i, replicaLabel));
       }
       series.push(i);
-      tokens.push(seriesToken(tenant, d.names, d.values, from, to, replicaLabel));
+      tokens.push(seriesToken(tenant, d.buf, d.labelRanges, from, to, replicaLabel));
       samples += n;
     }
     const metadata: number[] = [];
@@ -222,12 +223,22 @@ export class Distributor {
   }
 }
 
-function hasLabel(d: WriteRequestDecoder, from: number, to: number, name: string): boolean {
-  for (let l = from; l < to; l++) if (d.names[l] === name) return true;
-  return false;
+/** The index (in the request) of series i's label `name`, or -1. */
+function labelIndex(d: WriteRequestDecoder, i: number, name: string): number {
+  const r = d.labelRanges;
+  for (let l = d.labelsStart[i]; l < d.labelsStart[i + 1]; l++) if (stringEqualsUtf8(name, d.buf, r[4 * l], r[4 * l + 1])) return l;
+  return -1;
 }
 
 function labelValue(d: WriteRequestDecoder, i: number, name: string): string | undefined {
-  for (let l = d.labelsStart[i]; l < d.labelsStart[i + 1]; l++) if (d.names[l] === name) return d.values[l];
-  return undefined;
+  const l = labelIndex(d, i, name);
+  return l < 0 ? undefined : d.buf.toString('utf8', d.labelRanges[4 * l + 2], d.labelRanges[4 * l + 3]);
+}
+
+/** Series i re-encoded without its label `name`. */
+function withoutLabel(d: WriteRequestDecoder, i: number, name: string): Buffer {
+  const pairs = d.labelPairs(i, []);
+  const names = pairs.filter((_, k) => k % 2 === 0);
+  const values = pairs.filter((_, k) => k % 2 === 1);
+  return rewriteSeriesLabels(d.buf, d.seriesFrom[i], d.seriesTo[i], names, values, 0, names.length, name);
 }

@@ -2,14 +2,15 @@
 // util/validation/validate.go). Per-series checks return a reason and never throw; the message
 // of a rejection is built only for the first one of a request.
 import type { Limits } from '../limits/index.js';
-import { isValidLabelName, isValidMetricName, MetricName, quoteLabelValue } from '../model/labels/index.js';
+import { isValidLabelNameBytes, isValidMetricNameBytes, MetricName, quoteLabelValue, stringEqualsUtf8, utf16Length } from '../model/labels/index.js';
 import type { MetadataEntry, WriteRequestDecoder } from '../wire/index.js';
 import { DiscardReason, ValidationError } from './discard.js';
 
 /**
- * Checks series against limits. Labels must arrive sorted by name and unique, as Prometheus
- * sends them; unsorted or duplicate names are rejected, not repaired. After a rejection,
- * `badLabel`/`badSample` point at the offending label or sample for `error()`.
+ * Checks series against limits, on the label bytes of the request (no label string is needed).
+ * Labels must arrive sorted by name and unique, as Prometheus sends them; unsorted or duplicate
+ * names are rejected, not repaired. After a rejection, `badLabel`/`badSample` point at the
+ * offending label or sample for `error()`. Lengths are counted in UTF-16 units, as JS strings.
  */
 export class SeriesValidator {
   badLabel = -1;
@@ -20,35 +21,38 @@ export class SeriesValidator {
    * replica label, which is dropped before storing) is ignored; pass '' to check every label.
    */
   check(d: WriteRequestDecoder, i: number, limits: Limits, now: number, skip: string): DiscardReason | undefined {
-    const names = d.names;
-    const values = d.values;
+    const buf = d.buf;
+    const r = d.labelRanges;
     const from = d.labelsStart[i];
     const to = d.labelsStart[i + 1];
     this.badLabel = -1;
     this.badSample = -1;
     let count = 0;
-    let prev = '';
-    let metricName: string | undefined;
+    let prev = -1;
+    let metricName = -1;
     for (let l = from; l < to; l++) {
-      const n = names[l];
-      if (n === skip) continue;
+      const nFrom = r[4 * l];
+      const nTo = r[4 * l + 1];
+      if (skip !== '' && stringEqualsUtf8(skip, buf, nFrom, nTo)) continue;
       count++;
       this.badLabel = l;
-      if (n === MetricName) {
-        metricName = values[l];
-      } else if (!isValidLabelName(n)) return DiscardReason.InvalidLabel;
-      if (n.length > limits.maxLabelNameLength) return DiscardReason.LabelNameTooLong;
-      if (values[l].length > limits.maxLabelValueLength) return DiscardReason.LabelValueTooLong;
-      if (count > 1) {
-        if (n === prev) return DiscardReason.DuplicateLabelNames;
-        if (n < prev) return DiscardReason.LabelsNotSorted;
+      if (stringEqualsUtf8(MetricName, buf, nFrom, nTo)) {
+        metricName = l;
+      } else if (!isValidLabelNameBytes(buf, nFrom, nTo)) return DiscardReason.InvalidLabel;
+      if (longerThan(buf, nFrom, nTo, limits.maxLabelNameLength)) return DiscardReason.LabelNameTooLong;
+      if (longerThan(buf, r[4 * l + 2], r[4 * l + 3], limits.maxLabelValueLength)) return DiscardReason.LabelValueTooLong;
+      if (prev >= 0) {
+        // Names here are ASCII (checked above), so byte order is string order.
+        const c = compareBytes(buf, r[4 * prev], r[4 * prev + 1], nFrom, nTo);
+        if (c === 0) return DiscardReason.DuplicateLabelNames;
+        if (c > 0) return DiscardReason.LabelsNotSorted;
       }
-      prev = n;
+      prev = l;
     }
     this.badLabel = -1;
     if (limits.enforceMetricName) {
-      if (metricName === undefined || metricName === '') return DiscardReason.MissingMetricName;
-      if (!isValidMetricName(metricName)) return DiscardReason.InvalidMetricName;
+      if (metricName < 0 || r[4 * metricName + 2] === r[4 * metricName + 3]) return DiscardReason.MissingMetricName;
+      if (!isValidMetricNameBytes(buf, r[4 * metricName + 2], r[4 * metricName + 3])) return DiscardReason.InvalidMetricName;
     }
     if (count > limits.maxLabelNamesPerSeries) return DiscardReason.MaxLabelNamesPerSeries;
     const maxT = now + limits.creationGracePeriod;
@@ -71,7 +75,7 @@ export class SeriesValidator {
   error(reason: DiscardReason, d: WriteRequestDecoder, i: number, limits: Limits, skip: string): ValidationError {
     const series = seriesString(d, i, skip);
     const l = this.badLabel;
-    const label = l >= 0 ? d.names[l] : '';
+    const label = l >= 0 ? d.buf.toString('utf8', d.labelRanges[4 * l], d.labelRanges[4 * l + 1]) : '';
     let msg: string;
     switch (reason) {
       case DiscardReason.InvalidLabel:
@@ -128,9 +132,26 @@ export function metadataError(reason: DiscardReason, m: MetadataEntry, limits: L
 }
 
 function seriesString(d: WriteRequestDecoder, i: number, skip: string): string {
+  const pairs = d.labelPairs(i, []);
   const parts: string[] = [];
-  for (let l = d.labelsStart[i]; l < d.labelsStart[i + 1]; l++) {
-    if (d.names[l] !== skip) parts.push(`${d.names[l]}=${quoteLabelValue(d.values[l].slice(0, 200))}`);
+  for (let k = 0; k < pairs.length; k += 2) {
+    if (pairs[k] !== skip) parts.push(`${pairs[k]}=${quoteLabelValue(pairs[k + 1].slice(0, 200))}`);
   }
   return `{${parts.join(', ')}}`;
+}
+
+/** Whether the UTF-8 text buf[from, to) is longer than `max` UTF-16 units. */
+function longerThan(buf: Uint8Array, from: number, to: number, max: number): boolean {
+  // A UTF-16 length never exceeds the byte length.
+  return to - from > max && utf16Length(buf, from, to) > max;
+}
+
+/** Byte order of buf[aFrom, aTo) and buf[bFrom, bTo). */
+function compareBytes(buf: Uint8Array, aFrom: number, aTo: number, bFrom: number, bTo: number): number {
+  const n = Math.min(aTo - aFrom, bTo - bFrom);
+  for (let k = 0; k < n; k++) {
+    const c = buf[aFrom + k] - buf[bFrom + k];
+    if (c !== 0) return c;
+  }
+  return aTo - aFrom - (bTo - bFrom);
 }

@@ -65,7 +65,7 @@ export class Ingester {
   readonly #rates = new Map<string, IngestionRate>();
   readonly #tenantRegistries: TenantRegistries;
   readonly #ulids = new UlidGenerator();
-  readonly #decoder = new WriteRequestDecoder();
+  readonly #decoder = new WriteRequestDecoder({ labelStrings: false });
   /** Pushes are refused unless this is true (before the WAL replay, and from shutdown on). */
   #acceptingWrites = false;
   #inflightPushes = 0;

@@ -78,8 +78,9 @@ export class UserTsdb {
   }
 
   /**
-   * Appends a decoded remote-write request and commits it to the WAL: resolves only once the
-   * accepted samples are durable. The columns are read synchronously before the first await, so
+   * Appends a decoded remote-write request (its label strings are not needed) and commits it to
+   * the WAL: resolves only once the accepted samples are durable. The columns are read
+   * synchronously before the first await, so
    * the decoder may be reused as soon as this returns its promise. Samples the head refuses are
    * skipped and counted by reason; the first refusal is returned so the caller can answer with it
    * (Cortex's partial error).
@@ -89,13 +90,12 @@ export class UserTsdb {
     const failed = new Map<string, number>();
     let firstError: AppendError | undefined;
     let appended = 0;
-    const { names, values, labelsStart, samplesStart, t, v } = req;
+    const { buf, labelRanges, labelsStart, samplesStart, t, v } = req;
     const pairs: string[] = [];
     for (let i = 0; i < req.seriesCount; i++) {
-      pairs.length = 0;
-      for (let l = labelsStart[i]; l < labelsStart[i + 1]; l++) pairs.push(names[l], values[l]);
-      const labels = Labels.fromPairs(pairs);
-      let ref = 0;
+      // Known series are found by their label bytes; strings are made only for new ones.
+      let ref = this.head.seriesRefByLabelBytes(buf, labelRanges, labelsStart[i], labelsStart[i + 1]);
+      const labels = ref === 0 ? Labels.fromPairs(req.labelPairs(i, pairs)) : Labels.EMPTY;
       for (let k = samplesStart[i]; k < samplesStart[i + 1]; k++) {
         try {
           ref = app.append(ref, labels, t[k], v[k]);

@@ -14,13 +14,6 @@ export interface BatchOptions {
   cleanup?: () => void;
 }
 
-interface KeyTracker {
-  minSuccess: number;
-  maxFailures: number;
-  succeeded: number;
-  failed: number;
-}
-
 /**
  * `callback(instance, indexes)` receives the positions in `keys` that `instance` must handle.
  * Resolves when every key succeeded on a quorum of its replication set (minSuccess = set size −
@@ -33,19 +26,24 @@ export function doBatch(
   opts: BatchOptions,
 ): Promise<void> {
   const cleanup = opts.cleanup ?? (() => {});
-  const trackers: KeyTracker[] = new Array(keys.length);
-  const byInstance = new Map<string, { desc: InstanceDesc; indexes: number[]; trackers: KeyTracker[] }>();
+  // Per-key bookkeeping in typed arrays: a push carries thousands of keys, and no object per key.
+  const n = keys.length;
+  const minSuccess = new Int32Array(n);
+  const maxFailures = new Int32Array(n);
+  const succeeded = new Int32Array(n);
+  const failed = new Int32Array(n);
+  const byInstance = new Map<string, { desc: InstanceDesc; indexes: number[] }>();
+  const buf: InstanceDesc[] = [];
   try {
     if (ring.instancesCount() === 0) throw new EmptyRingError();
-    for (let i = 0; i < keys.length; i++) {
-      const set = ring.get(keys[i], opts.op);
-      const t: KeyTracker = { minSuccess: set.instances.length - set.maxErrors, maxFailures: set.maxErrors, succeeded: 0, failed: 0 };
-      trackers[i] = t;
+    for (let i = 0; i < n; i++) {
+      const set = ring.get(keys[i], opts.op, buf);
+      minSuccess[i] = set.instances.length - set.maxErrors;
+      maxFailures[i] = set.maxErrors;
       for (const desc of set.instances) {
         let entry = byInstance.get(desc.id);
-        if (entry === undefined) byInstance.set(desc.id, (entry = { desc, indexes: [], trackers: [] }));
+        if (entry === undefined) byInstance.set(desc.id, (entry = { desc, indexes: [] }));
         entry.indexes.push(i);
-        entry.trackers.push(t);
       }
     }
   } catch (err) {
@@ -68,11 +66,11 @@ export function doBatch(
       if (err === undefined) resolve();
       else reject(err);
     };
-    const record = (ts: KeyTracker[], err: unknown): void => {
-      for (const t of ts) {
+    const record = (indexes: readonly number[], err: unknown): void => {
+      for (const i of indexes) {
         if (err !== undefined) {
-          if (++t.failed > t.maxFailures) finish(err);
-        } else if (++t.succeeded === t.minSuccess && --pendingKeys === 0) {
+          if (++failed[i] > maxFailures[i]) finish(err);
+        } else if (++succeeded[i] === minSuccess[i] && --pendingKeys === 0) {
           finish();
         }
       }
@@ -82,9 +80,9 @@ export function doBatch(
     const calls = [...byInstance.values()].map(async (e) => {
       try {
         await callback(e.desc, e.indexes);
-        record(e.trackers, undefined);
+        record(e.indexes, undefined);
       } catch (err) {
-        record(e.trackers, err ?? new Error(`call to ${e.desc.id} rejected without a reason`));
+        record(e.indexes, err ?? new Error(`call to ${e.desc.id} rejected without a reason`));
       }
     });
     void Promise.all(calls).then(cleanup);

@@ -35,13 +35,14 @@ export class HeadAppender implements Appender {
     return this.#hardBoundOnly ? this.#head.minValidTime() : this.#head.appendableMinValidTime();
   }
 
+  /** With the ref of a series in the head, `labels` is not read (Labels.EMPTY will do). */
   append(ref: SeriesRef, labels: Labels, t: number, v: number): SeriesRef {
     const head = this.#head;
+    let s = ref !== 0 ? head.byRef.get(ref) : undefined;
     if (t < this.#minValidTime) {
       head.metrics.rejectedSamples.inc({ reason: AppendErrorCode.OutOfBounds });
-      throw new AppendError(AppendErrorCode.OutOfBounds, `${labels.toString()} t=${t}`);
+      throw new AppendError(AppendErrorCode.OutOfBounds, `${(s?.labels ?? labels).toString()} t=${t}`);
     }
-    let s = ref !== 0 ? head.byRef.get(ref) : undefined;
     if (s === undefined) s = head.getOrCreate(labels);
     f64[0] = v;
     const hi = u32[1];

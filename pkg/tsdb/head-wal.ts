@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { hashLabelPairs } from '../model/labels/index.js';
 import { f64, u32 } from './chunkenc/float-bits.js';
 import type { Head } from './head.js';
 import type { MemSeries } from './mem-series.js';
@@ -79,13 +80,14 @@ class ReplayState {
 
   #series(ref: number, ls: Parameters<Head['createSeries']>[1]): void {
     const head = this.#head;
-    const existing = head.seriesByLabels(ls);
+    const hash = hashLabelPairs(ls.pairs());
+    const existing = head.seriesByLabels(ls, hash);
     if (existing !== undefined) {
       if (existing.ref !== ref) this.#aliases.set(ref, existing);
       return;
     }
     if (head.byRef.has(ref)) throw new Error(`BUG: WAL series ref ${ref} reused for ${ls.toString()}`);
-    head.createSeries(ref, ls).walLogged = true;
+    head.createSeries(ref, ls, hash).walLogged = true;
   }
 
   #samples(rec: Uint8Array): void {

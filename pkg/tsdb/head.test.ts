@@ -267,3 +267,32 @@ test('a sample that lost the commit race to a newer one of its series is dropped
   assert.deepEqual(got.get(ls.toString())?.map(([t]) => t), [200]);
   assert.equal(got.get(L({ __name__: 'other' }).toString())?.length, 1, 'the rest of the batch went in');
 });
+
+test('series are found by their UTF-8 label bytes; a ref needs no labels', async () => {
+  const h = await Head.open({}, { registry: new Registry() });
+  const ls = L({ __name__: 'mé', job: '日本' });
+  const app = h.appender();
+  const ref = app.append(0, ls, 1000, 1);
+  await app.commit();
+  const bytes = (pairs: string[]) => {
+    const buf = Buffer.from(pairs.join(''), 'utf8');
+    const ranges = new Uint32Array(2 * pairs.length);
+    let at = 0;
+    pairs.forEach((s, i) => {
+      ranges[2 * i] = at;
+      at += Buffer.byteLength(s);
+      ranges[2 * i + 1] = at;
+    });
+    return [buf, ranges] as const;
+  };
+  const [buf, ranges] = bytes(['__name__', 'mé', 'job', '日本']);
+  assert.equal(h.seriesRefByLabelBytes(buf, ranges, 0, 2), ref);
+  assert.equal(h.seriesRefByLabelBytes(buf, ranges, 0, 1), 0);
+  const [buf2, ranges2] = bytes(['__name__', 'mé', 'job', '日']);
+  assert.equal(h.seriesRefByLabelBytes(buf2, ranges2, 0, 2), 0);
+  assert.equal(app.append(ref, Labels.EMPTY, 2000, 2), ref);
+  await app.commit();
+  assert.equal((await dumpHead(h)).get(ls.toString())?.length, 2);
+  // An error for a sample appended by ref names the series.
+  assert.throws(() => app.append(ref, Labels.EMPTY, -10 * 3600_000, 1), { message: /mé/ });
+});

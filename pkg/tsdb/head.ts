@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { Interner, Labels } from '../model/labels/index.js';
-import type { Appendable, ChunkQuerier, ChunkQueryable, Querier, Queryable } from '../storage/index.js';
+import { hashLabelBytes, hashLabelPairs, Interner, Labels } from '../model/labels/index.js';
+import type { Appendable, ChunkQuerier, ChunkQueryable, Querier, Queryable, SeriesRef } from '../storage/index.js';
 import { AppendError, AppendErrorCode } from './errors.js';
 import { HeadAppender } from './head-append.js';
 import { HeadMetrics } from './head-metrics.js';
@@ -66,7 +66,7 @@ export class Head implements Appendable, Queryable, ChunkQueryable {
   readonly log: Logger | undefined;
   /** Internal: series by ref and by labels key. */
   readonly byRef = new SeriesRefs();
-  readonly #byLabels = new SeriesMap();
+  readonly #byLabels = new SeriesMap((ref) => this.byRef.get(ref));
   /** Internal. */
   readonly postings = new MemPostings();
   readonly #interner = new Interner();
@@ -155,7 +155,8 @@ export class Head implements Appendable, Queryable, ChunkQueryable {
 
   /** Internal: the series with these labels, created (after the limit hook) when absent. */
   getOrCreate(ls: Labels): MemSeries {
-    const s = this.#byLabels.get(ls);
+    const hash = hashLabelPairs(ls.pairs());
+    const s = this.#byLabels.get(ls, hash);
     if (s !== undefined) return s;
     if (ls.isEmpty()) throw new AppendError(AppendErrorCode.EmptyLabelset);
     const hook = this.opts.beforeSeriesCreate;
@@ -166,22 +167,33 @@ export class Head implements Appendable, Queryable, ChunkQueryable {
         throw new AppendError(reason, ls.toString());
       }
     }
-    return this.createSeries(this.#nextRef, ls);
+    return this.createSeries(this.#nextRef, ls, hash);
   }
 
-  /** Internal: the series with these labels if it exists. */
-  seriesByLabels(ls: Labels): MemSeries | undefined {
-    return this.#byLabels.get(ls);
+  /**
+   * The ref of the series whose labels are a label set still in UTF-8 bytes (label k of the set
+   * is name bytes [ranges[4k], ranges[4k+1]) and value bytes [ranges[4k+2], ranges[4k+3]) of buf,
+   * for k in [from, to)), or 0 when there is none. A request's series are found this way without
+   * creating their label strings; only a miss needs them (append with ref 0 and the labels). Label
+   * sets that are not in canonical order (sorted, no empty values) always miss.
+   */
+  seriesRefByLabelBytes(buf: Uint8Array, ranges: Uint32Array, from: number, to: number): SeriesRef {
+    return this.#byLabels.getByBytes(hashLabelBytes(buf, ranges, from, to), buf, ranges, from, to)?.ref ?? 0;
   }
 
-  /** Internal: creates a series with a given ref (WAL replay keeps refs). */
-  createSeries(ref: number, ls: Labels): MemSeries {
+  /** Internal: the series with these labels if it exists (`hash`: hashLabelPairs of them, if known). */
+  seriesByLabels(ls: Labels, hash?: number): MemSeries | undefined {
+    return this.#byLabels.get(ls, hash);
+  }
+
+  /** Internal: creates a series with a given ref (WAL replay keeps refs); `hash` as for seriesByLabels. */
+  createSeries(ref: number, ls: Labels, hash?: number): MemSeries {
     const p = ls.pairs();
     const interned: string[] = new Array(p.length);
     for (let i = 0; i < p.length; i++) interned[i] = this.#interner.intern(p[i]);
     const s = new MemSeries(ref, Labels.fromSortedPairs(interned));
     this.byRef.set(ref, s);
-    this.#byLabels.add(s);
+    this.#byLabels.add(s, hash);
     this.postings.add(ref, s.labels);
     if (ref >= this.#nextRef) this.#nextRef = ref + 1;
     this.metrics.series.set(this.byRef.size);

@@ -119,7 +119,11 @@ export class MemSeries {
       if (this.completed === null) this.completed = [];
       this.completed.push({ minT: this.headMinT, maxT: this.headMaxT, bytes: old.compact() });
     }
-    this.head = new XorChunk(64);
+    // 128 bytes (as Prometheus' NewXORChunk) hold ~60 typical samples: one grow per full chunk.
+    // Measured both ways: a series with a handful of samples costs ~330 bytes more than with 64
+    // bytes (kept on V8's heap, no backing store), one past ~40 samples ~330 bytes less (no
+    // outgrown 64-byte buffer), and a replay is ~15% cheaper. Open chunks mostly hold more.
+    this.head = new XorChunk(128);
     this.headMinT = t;
     this.headMaxT = t;
     this.nextAt = Math.floor(t / chunkRange) * chunkRange + chunkRange;

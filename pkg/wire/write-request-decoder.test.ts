@@ -58,6 +58,30 @@ test('decodes what ts-proto encodes', () => {
   );
 });
 
+test('without label strings: byte ranges and labelPairs give the same labels', () => {
+  const d = new WriteRequestDecoder({ labelStrings: false });
+  const pairs: string[] = [];
+  fc.assert(
+    fc.property(request, (req) => {
+      const buf = encode(req);
+      d.decode(buf);
+      assert.deepEqual(d.names, []);
+      const want = WriteRequest.decode(buf);
+      assert.equal(d.seriesCount, want.timeseries.length);
+      for (let i = 0; i < d.seriesCount; i++) {
+        const labels = want.timeseries[i].labels;
+        assert.deepEqual(d.labelPairs(i, pairs), labels.flatMap((l) => [l.name, l.value]));
+        for (let l = d.labelsStart[i], k = 0; l < d.labelsStart[i + 1]; l++, k++) {
+          const r = d.labelRanges;
+          assert.equal(buf.toString('utf8', r[4 * l], r[4 * l + 1]), labels[k].name);
+          assert.equal(buf.toString('utf8', r[4 * l + 2], r[4 * l + 3]), labels[k].value);
+        }
+      }
+    }),
+    { numRuns: 300 },
+  );
+});
+
 test('reassembled subsets decode to the same series', () => {
   const d = new WriteRequestDecoder();
   fc.assert(
@@ -151,6 +175,7 @@ test('snappy: round trip, bad data and the size limit from the header', () => {
 test('strings must be valid UTF-8, as proto3 requires', () => {
   const bad = Buffer.from([0x0a, 0x06, 0x0a, 0x04, 0x0a, 0x02, 0xc3, 0x28]);
   assert.throws(() => new WriteRequestDecoder().decode(bad), { code: 'bad_protobuf', message: /not valid UTF-8/ });
+  assert.throws(() => new WriteRequestDecoder({ labelStrings: false }).decode(bad), { code: 'bad_protobuf', message: /not valid UTF-8/ });
   const ok = Buffer.from(WriteRequest.encode({ timeseries: [{ labels: [{ name: 'é', value: '日本' }], samples: [], exemplars: [] }], metadata: [] }).finish());
   assert.deepEqual(new WriteRequestDecoder().decode(ok).values, ['日本']);
 });

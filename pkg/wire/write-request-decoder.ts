@@ -8,12 +8,22 @@
 //   Sample       { double value = 1; int64 timestamp = 2; }
 //   MetricMetadata { MetricType type = 1; string metric_family_name = 2; string help = 4; string unit = 5; }
 //
+// Label strings are optional: a decoder made with `labelStrings: false` only records where each
+// label's bytes are (labelRanges) and checks they are UTF-8, for a consumer that looks series up by
+// those bytes and makes strings (labelPairs) only for the series it does not know yet.
+//
 // Besides the columns, the decoder keeps the byte range of every series and metadata field
 // (tag + length + body), so a request for a subset can be cut from the original bytes
 // (write-request-encoder.ts) without encoding anything again. Exemplars and histograms are not
 // decoded; they travel inside those byte ranges.
+import { isUtf8 } from 'node:buffer';
 import { WireError, WireErrorCode } from './errors.js';
 import { StringSlots } from './string-slots.js';
+
+export interface WriteRequestDecoderOptions {
+  /** Fill `names`/`values` with a string per label (default). When false, use labelPairs(). */
+  labelStrings: boolean;
+}
 
 export interface MetadataEntry {
   type: number;
@@ -42,8 +52,14 @@ export class WriteRequestDecoder {
   seriesTo: Uint32Array = new Uint32Array(64);
   /** Labels of series i are names/values [labelsStart[i], labelsStart[i + 1]). */
   labelsStart: Uint32Array = new Uint32Array(65);
+  /** Label l's name and value (empty when made with `labelStrings: false`). */
   names: string[] = [];
   values: string[] = [];
+  /**
+   * Where label l's bytes are in `buf`: name [labelRanges[4l], labelRanges[4l+1]), value
+   * [labelRanges[4l+2], labelRanges[4l+3]) (the layout of model/labels label-bytes.ts).
+   */
+  labelRanges: Uint32Array = new Uint32Array(4 * 256);
   /** Samples of series i are t/v [samplesStart[i], samplesStart[i + 1]). */
   samplesStart: Uint32Array = new Uint32Array(65);
   t: Float64Array = new Float64Array(1024);
@@ -56,7 +72,12 @@ export class WriteRequestDecoder {
   #pos = 0;
   #labels = 0;
   readonly #strings = new StringSlots(cacheSlots);
+  readonly #labelStrings: boolean;
   #samples = 0;
+
+  constructor(opts: Partial<WriteRequestDecoderOptions> = {}) {
+    this.#labelStrings = opts.labelStrings ?? true;
+  }
 
   /** Total samples decoded by the last call. */
   get sampleCount(): number {
@@ -116,29 +137,56 @@ export class WriteRequestDecoder {
     }
   }
 
+  /** Label l of the request, the k-th of its series. */
   #label(end: number, k: number): void {
-    let name = '';
-    let value = '';
+    const l = this.#labels;
+    if (4 * l + 4 > this.labelRanges.length) this.labelRanges = grow(this.labelRanges, 2 * this.labelRanges.length);
+    const r = this.labelRanges;
+    // A missing field is an empty string: an empty range at the label's start.
+    r[4 * l] = r[4 * l + 1] = r[4 * l + 2] = r[4 * l + 3] = this.#pos;
     while (this.#pos < end) {
       const tag = this.#uvarint(end);
-      if (tag === 10) name = this.#cachedString(end, 2 * k);
-      else if (tag === 18) value = this.#cachedString(end, 2 * k + 1);
+      if (tag === 10) this.#labelField(end, 4 * l);
+      else if (tag === 18) this.#labelField(end, 4 * l + 2);
       else {
         this.#checkKnownField(tag, 1, 2);
         this.#skip(tag, end);
       }
     }
-    this.names.push(name);
-    this.values.push(value);
+    if (this.#labelStrings) {
+      this.names.push(this.#strings.read(this.buf, r[4 * l], r[4 * l + 1], 2 * k));
+      this.values.push(this.#strings.read(this.buf, r[4 * l + 2], r[4 * l + 3], 2 * k + 1));
+    }
     this.#labels++;
   }
 
-  /** Reads a string field; label strings go through the slot of their position (see StringSlots). */
-  #cachedString(end: number, slot: number): string {
+  /** Records a label name or value's byte range (at `at` in labelRanges); checks UTF-8 when no string is made. */
+  #labelField(end: number, at: number): void {
     const to = this.#lengthEnd(end);
     const from = this.#pos;
     this.#pos = to;
-    return this.#strings.read(this.buf, from, to, slot);
+    this.labelRanges[at] = from;
+    this.labelRanges[at + 1] = to;
+    if (this.#labelStrings) return;
+    const buf = this.buf;
+    let p = from;
+    while (p < to && buf[p] < 0x80) p++;
+    if (p < to && !isUtf8(buf.subarray(from, to))) {
+      throw new WireError(WireErrorCode.BadProtobuf, 'invalid protobuf: string field is not valid UTF-8');
+    }
+  }
+
+  /**
+   * Series i's labels as flat name/value strings in `out` (cleared first; returned). Strings repeated
+   * from the previous series at the same position are shared.
+   */
+  labelPairs(i: number, out: string[]): string[] {
+    out.length = 0;
+    const r = this.labelRanges;
+    for (let l = this.labelsStart[i], k = 0; l < this.labelsStart[i + 1]; l++, k++) {
+      out.push(this.#strings.read(this.buf, r[4 * l], r[4 * l + 1], 2 * k), this.#strings.read(this.buf, r[4 * l + 2], r[4 * l + 3], 2 * k + 1));
+    }
+    return out;
   }
 
   #sample(end: number): void {
@@ -214,8 +262,12 @@ export class WriteRequestDecoder {
     }
   }
 
+  /** Reads a string field that is not a label (no caching). */
   #string(end: number): string {
-    return this.#cachedString(end, cacheSlots);
+    const to = this.#lengthEnd(end);
+    const from = this.#pos;
+    this.#pos = to;
+    return this.#strings.read(this.buf, from, to, cacheSlots);
   }
 
   /** Reads a length prefix and returns where the field ends, checked against `end`. */

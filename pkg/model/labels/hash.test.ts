@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { labelsHash, labelsHashHiLo } from './hash.js';
 import { Interner } from './interner.js';
 import { Labels } from './labels.js';
-import { compareUtf8, isValidLabelName, isValidMetricName, isValidUtf8String } from './validate.js';
+import { compareUtf8, isValidLabelName, isValidLabelNameBytes, isValidMetricName, isValidMetricNameBytes, isValidUtf8String } from './validate.js';
 
 /** Reference FNV-1a 64 with BigInt over the bytes Prometheus hashes. */
 function fnv1a(bytes: Uint8Array): bigint {
@@ -44,6 +44,13 @@ test('interner shares instances and releases them', () => {
   it.release(a);
   assert.equal(it.size, 0);
   assert.throws(() => it.release('job'), /BUG/);
+  // A freed slot is reused and holds the new string.
+  const b = it.intern('x');
+  const c = it.intern('y');
+  it.release(b);
+  assert.equal(it.intern('z'), 'z');
+  assert.equal(it.intern(['y'].join('')), c);
+  assert.equal(it.size, 2);
 });
 
 test('name validation', () => {
@@ -51,6 +58,12 @@ test('name validation', () => {
   for (const bad of ['', '1a', 'a-b', 'é', 'a.b']) assert.ok(!isValidMetricName(bad), bad);
   for (const ok of ['a', '_a1', '__name__']) assert.ok(isValidLabelName(ok), ok);
   for (const bad of ['', ':a', 'a:b', '0']) assert.ok(!isValidLabelName(bad), bad);
+  // The byte forms agree with the string forms.
+  for (const s of ['up', 'a:b_c', '_x', ':x', '', '1a', 'a-b', 'é', 'a.b', 'a', '_a1', '__name__', ':a', 'a:b', '0']) {
+    const b = Buffer.from(`#${s}`);
+    assert.equal(isValidMetricNameBytes(b, 1, b.length), isValidMetricName(s), s);
+    assert.equal(isValidLabelNameBytes(b, 1, b.length), isValidLabelName(s), s);
+  }
   assert.ok(isValidUtf8String('héllo 😀'));
   assert.ok(!isValidUtf8String('a\ud800b'));
   assert.ok(!isValidUtf8String('\udc00'));

@@ -3,30 +3,42 @@
  * strings decoded from every request are fresh copies; the head keeps the first instance and hands
  * it out for every later equal string. Reference counted so that strings of garbage-collected series
  * are released.
+ *
+ * A string maps to a slot number; the instance and its count live in arrays by slot (no object per
+ * string: less memory, nothing for the GC to trace), and freed slots are reused.
  */
 export class Interner {
-  readonly #entries = new Map<string, { s: string; refs: number }>();
+  readonly #slots = new Map<string, number>();
+  readonly #strings: string[] = [];
+  readonly #refs: number[] = [];
+  readonly #free: number[] = [];
 
   /** The canonical instance of `s`, taking one reference. */
   intern(s: string): string {
-    const e = this.#entries.get(s);
-    if (e !== undefined) {
-      e.refs++;
-      return e.s;
+    const i = this.#slots.get(s);
+    if (i !== undefined) {
+      this.#refs[i]++;
+      return this.#strings[i];
     }
-    this.#entries.set(s, { s, refs: 1 });
+    const slot = this.#free.length > 0 ? (this.#free.pop() as number) : this.#strings.length;
+    this.#slots.set(s, slot);
+    this.#strings[slot] = s;
+    this.#refs[slot] = 1;
     return s;
   }
 
   /** Drops one reference taken by intern(). */
   release(s: string): void {
-    const e = this.#entries.get(s);
-    if (e === undefined) throw new Error(`BUG: release of a string that was never interned: ${JSON.stringify(s)}`);
-    if (--e.refs === 0) this.#entries.delete(s);
+    const i = this.#slots.get(s);
+    if (i === undefined) throw new Error(`BUG: release of a string that was never interned: ${JSON.stringify(s)}`);
+    if (--this.#refs[i] > 0) return;
+    this.#slots.delete(s);
+    this.#strings[i] = '';
+    this.#free.push(i);
   }
 
   /** Distinct strings held. */
   get size(): number {
-    return this.#entries.size;
+    return this.#slots.size;
   }
 }

@@ -20,6 +20,25 @@ function validName(s: string, table: Uint8Array): boolean {
   return true;
 }
 
+function validNameBytes(buf: Uint8Array, from: number, to: number, table: Uint8Array): boolean {
+  if (from >= to) return false;
+  for (let p = from; p < to; p++) {
+    const c = buf[p];
+    if (c >= 128 || (table[c] & (p === from ? 1 : 2)) === 0) return false;
+  }
+  return true;
+}
+
+/** isValidMetricName of the UTF-8 bytes buf[from, to). */
+export function isValidMetricNameBytes(buf: Uint8Array, from: number, to: number): boolean {
+  return validNameBytes(buf, from, to, metricChars);
+}
+
+/** isValidLabelName of the UTF-8 bytes buf[from, to). */
+export function isValidLabelNameBytes(buf: Uint8Array, from: number, to: number): boolean {
+  return validNameBytes(buf, from, to, labelChars);
+}
+
 /** `[a-zA-Z_:][a-zA-Z0-9_:]*` (Prometheus' legacy metric name rule). */
 export function isValidMetricName(s: string): boolean {
   return validName(s, metricChars);

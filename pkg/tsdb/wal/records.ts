@@ -74,6 +74,23 @@ export class RecordEncoder {
   }
 
   #string(s: string): void {
+    // Label text is short and mostly ASCII: copied by a loop, it skips two native calls.
+    if (s.length < 128) {
+      this.#ensure(s.length + 1);
+      const buf = this.#buf;
+      const at = this.#n;
+      let i = 0;
+      while (i < s.length) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[at + 1 + i++] = c;
+      }
+      if (i === s.length) {
+        buf[at] = i;
+        this.#n = at + 1 + i;
+        return;
+      }
+    }
     const len = Buffer.byteLength(s);
     this.#ensure(len + 10);
     this.#uvarint(len);
@@ -171,11 +188,6 @@ export class RecordDecoder {
     throw new RecordDecodeError('varint overflow');
   }
 
-  #varint(): number {
-    const u = this.#uvarint();
-    return u % 2 === 0 ? u / 2 : -(u + 1) / 2;
-  }
-
   #string(): string {
     const len = this.#uvarint();
     this.#need(len);
@@ -207,18 +219,44 @@ export class RecordDecoder {
     if (this.#b.length === 1) return;
     const ref0 = this.#u64();
     const t0 = this.#u64();
+    // The hot loop of WAL replay: varints and value bits read inline from locals.
     const b = this.#b;
+    const end = b.length;
+    let p = this.#p;
     let i = 0;
-    while (this.#p < b.length) {
+    while (p < end) {
       if (i === out.refs.length) out.reserve(i + 1);
-      out.refs[i] = ref0 + this.#varint();
-      out.ts[i] = t0 + this.#varint();
-      this.#need(8);
-      out.vhi[i] = b.readUInt32BE(this.#p);
-      out.vlo[i] = b.readUInt32BE(this.#p + 4);
-      this.#p += 8;
+      p = zigzagAt(b, p, end);
+      out.refs[i] = ref0 + zigzag;
+      p = zigzagAt(b, p, end);
+      out.ts[i] = t0 + zigzag;
+      if (p + 8 > end) throw new RecordDecodeError(`record truncated at byte ${p}`);
+      out.vhi[i] = ((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0;
+      out.vlo[i] = ((b[p + 4] << 24) | (b[p + 5] << 16) | (b[p + 6] << 8) | b[p + 7]) >>> 0;
+      p += 8;
       i++;
     }
+    this.#p = p;
     out.length = i;
   }
+}
+
+/** The value of the last zigzagAt() (a module-level register: no object per call). */
+let zigzag = 0;
+
+/** Reads the signed (zig-zag) varint at p into `zigzag`; returns the position after it. */
+function zigzagAt(b: Uint8Array, p: number, end: number): number {
+  let x = 0;
+  let mul = 1;
+  for (let k = 0; k < 10; k++) {
+    if (p >= end) throw new RecordDecodeError(`record truncated at byte ${p}`);
+    const c = b[p++];
+    x += (c & 0x7f) * mul;
+    if (c < 0x80) {
+      zigzag = x % 2 === 0 ? x / 2 : -(x + 1) / 2;
+      return p;
+    }
+    mul *= 0x80;
+  }
+  throw new RecordDecodeError('varint overflow');
 }

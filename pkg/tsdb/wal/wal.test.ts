@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { Registry } from 'prom-client';
+import { compareStrings, Labels } from '../../model/labels/index.js';
+import { RecordDecodeError, RecordDecoder, RecordEncoder, SampleColumns } from './records.js';
 import { SegmentReader } from './reader.js';
 import { repairWal } from './repair.js';
 import { PageSize, listSegments } from './segments.js';
@@ -127,3 +130,43 @@ test('fsync policies: batch syncs before resolving, interval syncs in the backgr
     assert.ok((await fsyncs(regInt)) >= 1, 'interval fsync happened');
     await wi.close();
   }));
+
+test('series and samples records round trip (any label text, any value bits)', () => {
+  const enc = new RecordEncoder();
+  const dec = new RecordDecoder();
+  const text = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 10 }), fc.string({ minLength: 120, maxLength: 300 }));
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.integer({ min: 1, max: 2 ** 40 }), fc.uniqueArray(text, { minLength: 1, maxLength: 4 }), text), { maxLength: 5 }), (series) => {
+      const labels = series.map(([, names, value]) => Labels.fromPairs([...names].sort(compareStrings).flatMap((n) => [n, value])));
+      const rec = enc.series(series.map(([ref]) => ref), labels);
+      const got: [number, Labels][] = [];
+      dec.series(rec, (ref, ls) => got.push([ref, ls]));
+      assert.deepEqual(got.map(([ref, ls]) => [ref, ls.pairs()]), series.map(([ref], i) => [ref, labels[i].pairs()]));
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('samples records round trip, and a truncated one is an error', () => {
+  const enc = new RecordEncoder();
+  const dec = new RecordDecoder();
+  const cols = new SampleColumns();
+  const ts = fc.integer({ min: -(2 ** 50), max: 2 ** 50 });
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 2 ** 40 }), ts, fc.double()), { minLength: 1, maxLength: 2000 }), (rows) => {
+      const vs = Float64Array.from(rows.map((r) => r[2]));
+      const rec = enc.samples(rows.map((r) => r[0]), rows.map((r) => r[1]), vs, rows.length);
+      dec.samples(rec, cols);
+      assert.equal(cols.length, rows.length);
+      const bits = new Uint32Array(vs.buffer);
+      for (let i = 0; i < rows.length; i++) {
+        assert.equal(cols.refs[i], rows[i][0]);
+        assert.equal(cols.ts[i], rows[i][1]);
+        assert.equal(cols.vhi[i], bits[2 * i + 1]);
+        assert.equal(cols.vlo[i], bits[2 * i]);
+      }
+      assert.throws(() => dec.samples(rec.subarray(0, rec.length - 1), cols), RecordDecodeError);
+    }),
+    { numRuns: 200 },
+  );
+});
