@@ -174,7 +174,7 @@ async function assertComplete(w: Writer): Promise<void> {
 function ingesterSamples(ing: MyelinProcess, tenant: string, metricName: string): Promise<Map<string, Set<number>>> {
   const c = new IngesterClient(`127.0.0.1:${ing.grpc}`, credentials.createInsecure());
   return new Promise<Map<string, Set<number>>>((resolve, reject) => c.query(
-    { startTimestampMs: 0, endTimestampMs: Date.now() + 3_600_000, matchers: [{ type: LabelMatcher_Type.EQ, name: '__name__', value: metricName }], streamSamples: false },
+    { startTimestampMs: 0, endTimestampMs: Date.now() + 3_600_000, matchers: [{ type: LabelMatcher_Type.EQ, name: '__name__', value: metricName }], streamSamples: false, limits: undefined },
     tenantMetadata(tenant),
     (err: ServiceError | null, res?: QueryResponse) => {
       if (err) return reject(err);

@@ -38,7 +38,7 @@ function push(c: IngesterClient, batch: number, series: number): Promise<void> {
 }
 
 function countSamples(c: IngesterClient): Promise<Map<string, number[]>> {
-  return new Promise((resolve, reject) => c.query({ startTimestampMs: 0, endTimestampMs: 2e12, matchers: [{ type: LabelMatcher_Type.EQ, name: '__name__', value: 'crash_test' }], streamSamples: false },
+  return new Promise((resolve, reject) => c.query({ startTimestampMs: 0, endTimestampMs: 2e12, matchers: [{ type: LabelMatcher_Type.EQ, name: '__name__', value: 'crash_test' }], streamSamples: false, limits: undefined },
     tenantMetadata('crash'), (err: ServiceError | null, res?: QueryResponse) => {
       if (err) return reject(err);
       resolve(new Map((res as QueryResponse).timeseries.map((ts) => [ts.labels[1].value, ts.samples.map((s) => s.value)])));

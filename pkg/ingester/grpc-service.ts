@@ -12,7 +12,9 @@ import type { ChunkSeries, SelectHints } from '../storage/index.js';
 import { ValueType } from '../storage/index.js';
 import { orgIdFromMetadata } from '../tenant/index.js';
 import type { TenantResolver } from '../tenant/index.js';
-import { QueryStreamWriter, labelsToWire, matchersFromWire } from '../wire/index.js';
+import { BytesPerSample, QueryLimitError, QueryLimiter } from '../limits/index.js';
+import { failStream } from '../server/index.js';
+import { QueryStreamWriter, fetchLimitsFromWire, labelsToWire, matchersFromWire } from '../wire/index.js';
 import type { Ingester } from './ingester.js';
 import { TimeSlicer } from '../workers/index.js';
 import { PushError } from './push-error.js';
@@ -25,6 +27,7 @@ type Fail = { code: status; details: string };
 
 function failure(err: unknown): Fail {
   if (err instanceof PushError) return { code: err.code, details: err.message };
+  if (err instanceof QueryLimitError) return { code: status.RESOURCE_EXHAUSTED, details: err.message };
   return { code: status.INTERNAL, details: err instanceof Error ? err.message : String(err) };
 }
 
@@ -65,10 +68,7 @@ export function ingesterGrpcService(ing: Ingester, tenants: TenantResolver, tran
       return {};
     }),
     queryStream: (call: ServerWritableStream<QueryRequest, Buffer>) => {
-      streamQuery(ing, tenantOf(call), call).catch((err: unknown) => {
-        const f = failure(err);
-        call.destroy(Object.assign(new Error(f.details), f));
-      });
+      streamQuery(ing, tenantOf(call), call).catch((err: unknown) => failStream(call, failure(err)));
     },
     query: unary(async (tenant, req: QueryRequest) => {
       const timeseries: TimeSeries[] = [];
@@ -149,18 +149,18 @@ async function forEachSeries(ing: Ingester, tenant: string, req: QueryRequest,
   const q = await querierFor(ing, tenant, req.startTimestampMs, req.endTimestampMs);
   if (q === undefined) return;
   try {
-    const limit = ing.maxSeriesPerQuery(tenant);
+    const budget = new QueryLimiter(fetchLimitsFromWire(req.limits));
     const ss = q.select(hints(req.startTimestampMs, req.endTimestampMs), ...matchers);
     const slicer = new TimeSlicer();
-    let n = 0;
     while (await ss.next()) {
       await slicer.maybeYield();
-      if (limit > 0 && ++n > limit) throw seriesLimitError(limit);
       const s = ss.at();
+      budget.addSeries(s.labels);
       const samples: { value: number; timestamp: number }[] = [];
       const it = s.iterator();
       for (let vt = it.next(); vt !== ValueType.None; vt = it.next()) samples.push({ value: it.atV(), timestamp: it.atT() });
       if (it.err() !== undefined) throw it.err();
+      budget.addDataBytes(labelBytes(s.labels) + samples.length * BytesPerSample);
       await fn(s.labels, samples);
     }
     if (ss.err() !== undefined) throw ss.err();
@@ -188,11 +188,17 @@ export function seriesChunkToWire(s: ChunkSeries, fromIngesterId: string, userId
   return { fromIngesterId, userId, labels: labelsToWire(s.labels), chunks };
 }
 
-function seriesLimitError(limit: number): PushError {
-  return PushError.limit(`the query hit the max number of series limit (limit: ${limit} series)`);
+/** Bytes of a series' label names and values, as the data-bytes limit counts them. */
+function labelBytes(ls: Labels): number {
+  let n = 0;
+  ls.forEach((name, value) => (n += name.length + value.length));
+  return n;
 }
 
-/** QueryStream: batches of series as raw chunks (default) or samples, honouring back-pressure. */
+/**
+ * QueryStream: batches of series as raw chunks (default) or samples, honouring back-pressure. The
+ * stream ends with RESOURCE_EXHAUSTED as soon as what it sent passes one of the query's limits.
+ */
 async function streamQuery(ing: Ingester, tenant: string, call: ServerWritableStream<QueryRequest, Buffer>): Promise<void> {
   const req = call.request;
   const send = async (msg: Buffer) => {
@@ -219,24 +225,29 @@ async function streamQuery(ing: Ingester, tenant: string, call: ServerWritableSt
   }
   const matchers = parseMatchers(req.matchers);
   const q = await db.chunkQuerier(req.startTimestampMs, req.endTimestampMs);
+  const budget = new QueryLimiter(fetchLimitsFromWire(req.limits));
   try {
-    const limit = ing.maxSeriesPerQuery(tenant);
     const ss = q.select(hints(req.startTimestampMs, req.endTimestampMs, '', false), ...matchers);
     const w = new QueryStreamWriter(ing.lifecycler.id, tenant);
     // Pushes share this thread: give it back every few ms of a long read.
     const slicer = new TimeSlicer();
-    let n = 0;
     while (await ss.next()) {
       await slicer.maybeYield();
-      if (limit > 0 && ++n > limit) throw seriesLimitError(limit);
       const s = ss.at();
-      w.add(s.labels, copiedChunks(s));
+      const chunks = copiedChunks(s);
+      let bytes = 0;
+      for (const c of chunks) bytes += c.bytes.length;
+      budget.addFetchedSeries(s.labels, chunks.length, bytes, labelBytes(s.labels));
+      w.add(s.labels, chunks);
       if (w.count >= seriesPerBatch) await send(w.finish());
     }
     if (ss.err() !== undefined) throw ss.err();
     if (w.count > 0) await send(w.finish());
     call.end();
   } finally {
+    const { series, chunks } = budget.stats();
+    ing.metrics.queriedSeries.observe(series);
+    ing.metrics.queriedChunks.observe(chunks);
     await q.close();
   }
 }

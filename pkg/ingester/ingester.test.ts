@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Metadata, status } from '@grpc/grpc-js';
 import type { ServiceError } from '@grpc/grpc-js';
 import type { IngesterClient, QueryStreamResponse, UserStatsResponse } from '../generated/myelin/ingester.js';
+import type { FetchLimits } from '../generated/myelin/limits.js';
 import type { WriteRequest } from '../generated/prometheus/remote.js';
 import { LabelMatcher_Type, MetricMetadata_MetricType } from '../generated/prometheus/types.js';
 import type { TimeSeries } from '../generated/prometheus/types.js';
@@ -28,10 +29,9 @@ function push(c: IngesterClient, tenant: string | undefined, req: Partial<WriteR
   });
 }
 
-function queryStream(c: IngesterClient, tenant: string, name: string, streamSamples = false): Promise<QueryStreamResponse[]> {
+function queryStream(c: IngesterClient, tenant: string, name: string, streamSamples = false, limits?: FetchLimits, out: QueryStreamResponse[] = []): Promise<QueryStreamResponse[]> {
   return new Promise((resolve, reject) => {
-    const out: QueryStreamResponse[] = [];
-    const call = c.queryStream({ startTimestampMs: 0, endTimestampMs: 1e13, matchers: [{ type: LabelMatcher_Type.EQ, name: '__name__', value: name }], streamSamples }, tenantMetadata(tenant));
+    const call = c.queryStream({ startTimestampMs: 0, endTimestampMs: 1e13, matchers: [{ type: LabelMatcher_Type.EQ, name: '__name__', value: name }], streamSamples, limits }, tenantMetadata(tenant));
     call.on('data', (m: QueryStreamResponse) => out.push(m));
     call.on('error', reject);
     call.on('end', () => resolve(out));
@@ -75,7 +75,7 @@ test('push then query: QueryStream chunks and samples, Query, labels, series, me
   const streamed = await queryStream(c, 'team-a', 'up', true);
   assert.deepEqual(streamed.flatMap((m) => m.timeseries).map((ts) => ts.samples.length), [300, 1]);
 
-  const q = await unary<{ timeseries: TimeSeries[] }>((cb) => c.query({ startTimestampMs: 0, endTimestampMs: 1e13, matchers: [{ type: LabelMatcher_Type.RE, name: 'job', value: 'd.' }], streamSamples: false }, tenantMetadata('team-a'), cb));
+  const q = await unary<{ timeseries: TimeSeries[] }>((cb) => c.query({ startTimestampMs: 0, endTimestampMs: 1e13, matchers: [{ type: LabelMatcher_Type.RE, name: 'job', value: 'd.' }], streamSamples: false, limits: undefined }, tenantMetadata('team-a'), cb));
   assert.deepEqual(q.timeseries.map((ts) => ts.samples), [[{ timestamp: 1000, value: 1 }]]);
 
   const names = await unary<{ labelNames: string[] }>((cb) => c.labelNames({ startTimestampMs: 0, endTimestampMs: 1e13, matchers: [], limit: 0 }, tenantMetadata('team-a'), cb));
@@ -248,4 +248,36 @@ test('of two concurrent pushes of one series the older sample is refused, never 
   }
   const stored = [...decodeChunks(await queryStream(ti.client, 't1', 'race')).values()][0].map(([ts]) => ts);
   assert.deepEqual(stored, acked.sort((a, b) => a - b), 'stored exactly what was acknowledged');
+});
+
+test('QueryStream stops as soon as its answer passes the query\'s limits, with Cortex\'s message', async (t) => {
+  const bucketDir = mkdtempSync(join(tmpdir(), 'bucket-'));
+  const ti = await startTestIngester({ id: 'ing-1', kv: new MemoryStore(), bucketDir });
+  t.after(ti.stop);
+  const c = ti.client;
+  const many = Array.from({ length: 1000 }, (_, i) => series('wide', { i: String(i) }, [[1000, i], [16_000, i]]));
+  await push(c, 't', { timeseries: many });
+  const none = { maxSeries: 0, maxChunks: 0, maxChunkBytes: 0, maxDataBytes: 0 };
+  const cases: [Partial<FetchLimits>, RegExp][] = [
+    [{ maxSeries: 10 }, /^the query hit the max number of series limit \(limit: 10 series\)$/],
+    [{ maxChunks: 20 }, /^the query hit the max number of chunks limit \(limit: 20 chunks\)$/],
+    [{ maxChunkBytes: 500 }, /^the query hit the aggregated chunks size limit \(limit: 500 bytes\)$/],
+    [{ maxDataBytes: 500 }, /^the query hit the aggregated data size limit \(limit: 500 bytes\)$/],
+  ];
+  for (const [limit, message] of cases) {
+    const got: QueryStreamResponse[] = [];
+    const started = Date.now();
+    await assert.rejects(queryStream(c, 't', 'wide', false, { ...none, ...limit }, got), (err: ServiceError) => {
+      assert.equal(err.code, status.RESOURCE_EXHAUSTED, err.message);
+      assert.match(err.details, message);
+      return true;
+    });
+    assert.ok(Date.now() - started < 5_000, 'the error comes at once, not at the deadline');
+    // Series go out in batches of 128: the 1000 series were never sent.
+    assert.equal(got.flatMap((m) => m.chunkseries).length, 0);
+  }
+  const metrics = await ti.registry.getSingleMetricAsString('myelin_ingester_queried_series');
+  const sum = Number(/myelin_ingester_queried_series_sum (\d+)/.exec(metrics)?.[1]);
+  assert.ok(sum < 200, `the four refused calls read ${sum} series in all, not 4000`);
+  assert.equal(decodeChunks(await queryStream(c, 't', 'wide', false, { ...none, maxSeries: 1000 })).size, 1000, 'at the limit the query answers');
 });

@@ -171,11 +171,6 @@ export class Ingester {
     }
   }
 
-  /** Series one query may fetch from this ingester; 0 means no limit. */
-  maxSeriesPerQuery(tenant: string): number {
-    return this.#limiter.limits(tenant).maxFetchedSeriesPerQuery;
-  }
-
   metadata(tenant: string): MetricMetadata[] {
     return [...(this.#metadata.get(tenant)?.values() ?? [])];
   }

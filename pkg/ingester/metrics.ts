@@ -19,6 +19,8 @@ export class IngesterMetrics {
   readonly transferDuration: Histogram<'direction'>;
   readonly transferredSeries: Counter<'direction'>;
   readonly walReplayDuration: Gauge;
+  readonly queriedSeries: Histogram;
+  readonly queriedChunks: Histogram;
 
   constructor(reg: Registry, memory: { users: () => number; series: () => number }) {
     const registers = [reg];
@@ -37,5 +39,9 @@ export class IngesterMetrics {
     this.transferDuration = new Histogram({ name: 'myelin_ingester_transfer_duration_seconds', help: 'Time taken to transfer series to or from another ingester.', labelNames: ['direction'], buckets: [0.1, 0.5, 1, 5, 10, 30, 60, 300], registers });
     this.transferredSeries = new Counter({ name: 'myelin_ingester_transferred_series_total', help: 'Series transferred to or from another ingester.', labelNames: ['direction'], registers });
     this.walReplayDuration = new Gauge({ name: 'myelin_ingester_wal_replay_duration_seconds', help: 'Time the ingester took at startup to open every tenant TSDB and replay their WALs.', registers });
+    // Per QueryStream call: what it sent before it ended (a limit stops it early).
+    const perQuery = [10, 100, 1000, 10_000, 100_000, 1_000_000];
+    this.queriedSeries = new Histogram({ name: 'myelin_ingester_queried_series', help: 'The number of series one QueryStream call sent.', buckets: perQuery, registers });
+    this.queriedChunks = new Histogram({ name: 'myelin_ingester_queried_chunks', help: 'The number of chunks one QueryStream call sent.', buckets: perQuery, registers });
   }
 }

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { Registry } from 'prom-client';
+import { LimitReason, QueryLimitError, QueryLimiter, noQueryLimits } from '../limits/index.js';
 import { Labels } from '../model/labels/index.js';
 import type { Querier, Queryable } from '../storage/index.js';
 import { Engine } from './engine.js';
@@ -26,6 +27,16 @@ function rejectsWith(type: ErrorType, message: string | RegExp): (err: unknown) 
   };
 }
 
+/** A per-query limit: the API answers it with 422 (errorType execution) and this exact message. */
+function rejectsLimit(reason: LimitReason, message: string): (err: unknown) => boolean {
+  return (err) => {
+    assert.ok(err instanceof QueryLimitError, String(err));
+    assert.equal(err.reason, reason);
+    assert.equal(err.message, message);
+    return true;
+  };
+}
+
 test('stats count the samples loaded', async () => {
   const res = await new Engine().instantQuery(storage(3, 41), 'sum(rate(m[5m]))', 600_000);
   // (300s, 600s] holds 20 samples of each of the three series.
@@ -39,8 +50,26 @@ test('max samples per query', async () => {
   const engine = new Engine({ maxSamples: 100 });
   await assert.rejects(
     engine.instantQuery(storage(10, 41), 'm[10m]', 600_000),
-    rejectsWith(ErrorType.Execution, 'query processing would load too many samples into memory in query execution'),
+    rejectsLimit(LimitReason.MaxSamples, 'query processing would load too many samples into memory in query execution'),
   );
+});
+
+test('the memory estimate refuses a query whose decoded samples pass the budget; streamed ones are released', async () => {
+  const db = storage(10, 41);
+  const budget = (bytes: number) => new QueryLimiter({ ...noQueryLimits, maxEstimatedMemoryConsumptionPerQuery: bytes });
+  // 10 series × 21 samples in (300s, 600s] held at once: 210 × 16 bytes.
+  await assert.rejects(
+    new Engine().instantQuery(db, 'm[5m]', 600_000, { limiter: budget(210 * 16 - 1) }),
+    rejectsLimit(LimitReason.MaxEstimatedMemory, `the query exceeded the maximum allowed estimated amount of memory consumed by a single query (limit: ${210 * 16 - 1} bytes)`),
+  );
+  const limiter = budget(210 * 16);
+  await new Engine().instantQuery(db, 'm[5m]', 600_000, { limiter });
+  assert.equal(limiter.stats().peakMemoryBytes, 210 * 16);
+  // rate() streams: one series' samples at a time.
+  const streamed = budget(21 * 16);
+  const res = await new Engine().instantQuery(db, 'sum(rate(m[5m]))', 600_000, { limiter: streamed });
+  assert.equal(res.value.type, 'vector');
+  assert.equal(streamed.stats().peakMemoryBytes, 21 * 16);
 });
 
 test('points per series in range queries', async () => {
@@ -144,7 +173,7 @@ test('functions over plain matrix selectors stream: max samples bounds what is h
   // Not streamable (its argument is not a literal): the samples are held, and the limit applies.
   await assert.rejects(
     engine.rangeQuery(db, 'sum(quantile_over_time(scalar(vector(0.5)), m[5m]))', 300_000, 600_000, 60_000),
-    rejectsWith(ErrorType.Execution, 'query processing would load too many samples into memory in query execution'),
+    rejectsLimit(LimitReason.MaxSamples, 'query processing would load too many samples into memory in query execution'),
   );
 });
 

@@ -3,6 +3,7 @@
  * Prometheus' limits (samples per query, timeout, points per series, concurrent queries).
  */
 import type { Registry } from 'prom-client';
+import { QueryLimitError, type QueryLimiter } from '../limits/index.js';
 import { Labels, MetricName } from '../model/labels/index.js';
 import type { Queryable } from '../storage/index.js';
 import { EngineMetrics } from './engine-metrics.js';
@@ -44,6 +45,8 @@ export interface QueryOptions {
   lookbackDelta?: number;
   /** A shorter timeout for this query (ms); the engine's timeout still caps it. */
   timeout?: number;
+  /** The query's budget (per-tenant limits): samples held count towards its memory estimate. */
+  limiter?: QueryLimiter;
 }
 
 export interface QueryStats {
@@ -115,7 +118,8 @@ export class Engine {
         this.release();
       }
     } catch (err) {
-      m.failures.inc({ reason: err instanceof QueryError ? err.type : ErrorType.Internal });
+      const type = err instanceof QueryError ? err.type : err instanceof QueryLimitError ? ErrorType.Execution : ErrorType.Internal;
+      m.failures.inc({ reason: type });
       throw err;
     } finally {
       m.queries.dec();
@@ -135,7 +139,7 @@ export class Engine {
     try {
       const maxSamples = this.opts.maxSamples;
       const subqueryStep = this.opts.subqueryStep;
-      sel = await selectAll(expr, q, { start, end, step, lookbackDelta, subqueryStep, maxSamples, signal, annotations, counters });
+      sel = await selectAll(expr, q, { start, end, step, lookbackDelta, subqueryStep, maxSamples, limiter: qo.limiter, signal, annotations, counters });
     } catch (err) {
       throw abortError(err, timeout);
     }

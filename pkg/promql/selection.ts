@@ -4,6 +4,7 @@
  * kept columnar in typed arrays. Each selector's time range is widened by its lookback or range,
  * offset, `@` and enclosing subqueries, as Prometheus' getTimeRangesForSelector does.
  */
+import { BytesPerSample, LimitReason, QueryLimitError, type QueryLimiter } from '../limits/index.js';
 import type { Labels } from '../model/labels/index.js';
 import type { Querier, Queryable, SampleIterator } from '../storage/index.js';
 import { ValueType } from '../storage/index.js';
@@ -30,6 +31,8 @@ export interface SelectContext {
   /** Step of subqueries without one (ms). */
   subqueryStep: number;
   maxSamples: number;
+  /** The query's budget: decoded samples held count towards its memory estimate. */
+  limiter: QueryLimiter | undefined;
   signal: AbortSignal | undefined;
   annotations: Annotations;
   counters: { samplesRead: number };
@@ -285,14 +288,15 @@ async function load(querier: Querier, n: Need, ctx: SelectContext, sel: Selectio
     const { ts, vs } = arena.take();
     if (ts.length === 0) continue;
     sel.samples += ts.length;
-    if (sel.held + ts.length > ctx.maxSamples) {
-      throw new QueryError(ErrorType.Execution, 'query processing would load too many samples into memory in query execution');
-    }
+    if (sel.held + ts.length > ctx.maxSamples) throw QueryLimitError.of(LimitReason.MaxSamples, ctx.maxSamples);
+    const bytes = ts.length * BytesPerSample;
+    ctx.limiter?.reserveMemory(bytes);
     if (walker !== null) {
       // Streamed: compute the function now and let the arena block be reused for the next series.
       const r = walker.walk(series.labels, false, ts, vs);
       if (r !== null) results.push(r);
       arena.reset();
+      ctx.limiter?.releaseMemory(bytes);
       continue;
     }
     sel.held += ts.length;
@@ -303,6 +307,7 @@ async function load(querier: Querier, n: Need, ctx: SelectContext, sel: Selectio
     ctx.counters.samplesRead += walker.samplesRead;
   }
   const err = set.err();
+  if (err instanceof QueryLimitError) throw err;
   if (err !== undefined) throw new QueryError(ErrorType.Execution, `select series: ${err.message}`, { cause: err });
   sel.warnings.push(...set.warnings());
   return out;

@@ -9,7 +9,9 @@ import { waitUntil } from '../../integration/e2e/process.js';
 import { Matcher, MatchType } from '../model/labels/index.js';
 import { dumpPlain, dumpQuerier, type PlainSeries } from '../tsdb/block/block-test-util.js';
 import { markForDeletion } from '../compactor/index.js';
-import { BlocksConsistencyError, QueryLimitError } from './blocks-store-queryable.js';
+import { LimitReason, QueryLimitError, QueryLimiter, noQueryLimits } from '../limits/index.js';
+import { fetchLimitsToWire } from '../wire/index.js';
+import { BlocksConsistencyError } from './blocks-store-queryable.js';
 import { startTestCluster, type TestCluster } from './testing.js';
 
 const root = await fs.mkdtemp(path.join(tmpdir(), 'myelin-bsq-'));
@@ -67,7 +69,7 @@ function expected(series: PlainSeries[], mint: number, maxt: number, filter: (s:
 }
 
 async function query(c: TestCluster, tenant: string, mint: number, maxt: number, ...ms: Matcher[]) {
-  return dumpQuerier(await c.queryable.forTenant(tenant).querier(mint, maxt), mint, maxt, ...ms);
+  return dumpQuerier(await c.queryable.forTenant(tenant, new QueryLimiter(c.limits)).querier(mint, maxt), mint, maxt, ...ms);
 }
 
 const heldCount = (c: TestCluster) => [...c.gateways.values()].reduce((n, g) => n + g.gateway.store.blockCount(), 0);
@@ -137,14 +139,46 @@ describe('blocks store queryable over store-gateways', () => {
     try {
       await waitUntil(() => heldCount(c) === 5, { what: 'blocks loaded' });
       const cases: [Partial<typeof c.limits>, string, RegExp][] = [
-        [{ maxFetchedSeriesPerQuery: 5 }, 'MAX_FETCHED_SERIES', /max number of series limit \(limit: 5 series\)/],
-        [{ maxFetchedChunksPerQuery: 10 }, 'MAX_FETCHED_CHUNKS', /max number of chunks limit \(limit: 10 chunks\)/],
-        [{ maxFetchedChunkBytesPerQuery: 1000 }, 'MAX_FETCHED_CHUNK_BYTES', /chunks size limit \(limit: 1000 bytes\)/],
+        [{ maxFetchedSeriesPerQuery: 5 }, LimitReason.MaxFetchedSeries, /^the query hit the max number of series limit \(limit: 5 series\)$/],
+        [{ maxFetchedChunksPerQuery: 10 }, LimitReason.MaxFetchedChunks, /^the query hit the max number of chunks limit \(limit: 10 chunks\)$/],
+        [{ maxFetchedChunkBytesPerQuery: 1000 }, LimitReason.MaxFetchedChunkBytes, /^the query hit the aggregated chunks size limit \(limit: 1000 bytes\)$/],
+        [{ maxFetchedDataBytesPerQuery: 1000 }, LimitReason.MaxFetchedDataBytes, /^the query hit the aggregated data size limit \(limit: 1000 bytes\)$/],
+        [{ maxEstimatedMemoryConsumptionPerQuery: 1000 }, LimitReason.MaxEstimatedMemory, /^the query exceeded the maximum allowed estimated amount of memory consumed by a single query \(limit: 1000 bytes\)$/],
       ];
-      for (const [limit, code, msg] of cases) {
-        Object.assign(c.limits, { maxFetchedSeriesPerQuery: 0, maxFetchedChunksPerQuery: 0, maxFetchedChunkBytesPerQuery: 0 }, limit);
-        await assert.rejects(query(c, 'a', 0, 6 * HOUR), (err) => err instanceof QueryLimitError && err.code === code && msg.test(err.message));
+      for (const [limit, reason, msg] of cases) {
+        Object.assign(c.limits, noQueryLimits, limit);
+        await assert.rejects(query(c, 'a', 0, 6 * HOUR), (err) => err instanceof QueryLimitError && err.reason === reason && msg.test(err.message));
       }
+      Object.assign(c.limits, noQueryLimits);
+      assert.ok((await query(c, 'a', 0, 6 * HOUR)).size > 5, 'without limits the query answers');
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('a store-gateway given the query\'s limits stops streaming once its answer passes them', async () => {
+    const f = await fixture();
+    const c = await startTestCluster({ bucket: f.bucket, gatewayIds: ['sg-1'], replicationFactor: 1 });
+    try {
+      await waitUntil(() => heldCount(c) === 5, { what: 'blocks loaded' });
+      const gw = c.gateways.get('sg-1');
+      const blocks = gw?.gateway.store.blockIds('a') ?? [];
+      const all = [{ type: 0, name: '__name__', value: 'a_metric' }];
+      const req = { minTime: 0, maxTime: 6 * HOUR, matchers: all, blockIds: blocks, skipChunks: false, limits: undefined };
+      let received = 0;
+      const full = await c.queryable.clients.series(gw?.addr ?? '', 'a', req, (b) => void (received += b.length));
+      assert.ok(full.series.length > 3, `the blocks hold more than 3 series (${full.series.length})`);
+      received = 0;
+      const limits = fetchLimitsToWire({ ...noQueryLimits, maxFetchedSeriesPerQuery: 3 });
+      await assert.rejects(c.queryable.clients.series(gw?.addr ?? '', 'a', { ...req, limits }, (b) => void (received += b.length)),
+        (err) => err instanceof QueryLimitError && err.reason === LimitReason.MaxFetchedSeries && /limit: 3 series/.test(err.message));
+      assert.ok(received <= 3, `the store-gateway sent ${received} series before it stopped`);
+      // Label requests carry the (capped) limit: the store-gateway answers the first values only.
+      const lv = { labelName: 'instance', minTime: 0, maxTime: 6 * HOUR, matchers: all, blockIds: blocks };
+      assert.equal((await c.queryable.clients.labelValues(gw?.addr ?? '', 'a', { ...lv, limit: 0 })).values.length, 12);
+      assert.deepEqual((await c.queryable.clients.labelValues(gw?.addr ?? '', 'a', { ...lv, limit: 2 })).values, ['i0', 'i1']);
+      const ln = { minTime: 0, maxTime: 6 * HOUR, matchers: all, blockIds: blocks };
+      assert.deepEqual((await c.queryable.clients.labelNames(gw?.addr ?? '', 'a', { ...ln, limit: 1 })).values, ['__name__']);
     } finally {
       await c.close();
     }

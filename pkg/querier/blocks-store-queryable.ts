@@ -1,12 +1,12 @@
 // The querier's view of long-term storage (Cortex blocksStoreQueryable): for a tenant and a time
 // range, the blocks come from the tenant's bucket index; each block is asked of a store-gateway
 // that owns it (store-gateway ring), and every block must be answered by someone: blocks left
-// unqueried are retried on other owners, and the query fails when some remain. Limits on fetched
-// series, chunks and chunk bytes stop a query early with an error saying which limit was hit.
+// unqueried are retried on other owners, and the query fails when some remain. The query's
+// limits on fetched series, chunks and bytes are counted as each message arrives; the store-gateways
+// get them too and stop streaming early.
 import type { Registry } from 'prom-client';
 import { tenantBucketReader, type BucketReader } from '../bucket/index.js';
 import { blocksInRange, readBucketIndex, type BucketIndex } from '../bucket-index/index.js';
-import type { StoredSeries } from '../generated/myelin/storegateway.js';
 import { sharedCounter } from '../kv/index.js';
 import type { Logger } from '../log/index.js';
 import type { Matcher } from '../model/labels/index.js';
@@ -15,25 +15,9 @@ import type { RingSnapshot } from '../ring/index.js';
 import type { LabelHints, Querier, Queryable, SelectHints, SeriesSet } from '../storage/index.js';
 import { blockOwners } from '../store-gateway/index.js';
 import type { StoreGatewayClients } from '../store-gateway/client/index.js';
-import { matchersToWire } from '../wire/index.js';
+import { QueryLimitError, QueryLimiter, noQueryLimits } from '../limits/index.js';
+import { countStoredSeries, fetchLimitsToWire, matchersToWire } from '../wire/index.js';
 import { storeSeriesSet } from './blocks-store-series.js';
-
-export interface QueryLimits {
-  /** 0 disables each limit. */
-  maxFetchedSeriesPerQuery: number;
-  maxFetchedChunksPerQuery: number;
-  maxFetchedChunkBytesPerQuery: number;
-}
-
-/** A query that hit one of the per-query limits; `code` is stable (HTTP 422 in the API, as Cortex). */
-export class QueryLimitError extends Error {
-  readonly code: 'MAX_FETCHED_SERIES' | 'MAX_FETCHED_CHUNKS' | 'MAX_FETCHED_CHUNK_BYTES';
-  constructor(code: QueryLimitError['code'], message: string) {
-    super(message);
-    this.name = 'QueryLimitError';
-    this.code = code;
-  }
-}
 
 /** Some blocks could not be queried on any store-gateway. */
 export class BlocksConsistencyError extends Error {
@@ -53,7 +37,6 @@ export interface BlocksStoreQueryableDeps {
   replicationFactor: number;
   heartbeatTimeout: number;
   clients: StoreGatewayClients;
-  limits: (tenant: string) => QueryLimits;
   logger: Logger;
   registry: Registry;
   /**
@@ -97,9 +80,9 @@ export class BlocksStoreQueryable {
     });
   }
 
-  /** The Queryable of one tenant. */
-  forTenant(tenant: string): Queryable {
-    return { querier: async (mint, maxt) => new BlocksStoreQuerier(this, tenant, mint, maxt) };
+  /** The Queryable of one tenant; `limiter` is the query's budget, shared with the other queryables the query reads. */
+  forTenant(tenant: string, limiter = new QueryLimiter(noQueryLimits)): Queryable {
+    return { querier: async (mint, maxt) => new BlocksStoreQuerier(this, tenant, limiter, mint, maxt) };
   }
 
   async #index(tenant: string): Promise<BucketIndex | undefined> {
@@ -135,7 +118,7 @@ export class BlocksStoreQueryable {
    * Calls `ask` on store-gateways until every block was queried: each round groups the blocks left
    * by their first owner not tried yet for that block. Returns the results of the calls.
    */
-  async fetch<R extends { queriedBlocks: string[] }>(blocks: BlocksToQuery, ask: (addr: string, blocks: string[]) => Promise<R>): Promise<R[]> {
+  async fetch<R extends { queriedBlocks: string[] }>(blocks: BlocksToQuery, ask: (addr: string, blocks: string[]) => Promise<R>, signal?: AbortSignal): Promise<R[]> {
     const results: R[] = [];
     const tried = new Map<string, Set<string>>(blocks.ids.map((b) => [b, new Set()]));
     let remaining = blocks.ids;
@@ -153,6 +136,7 @@ export class BlocksStoreQueryable {
             for (const b of r.queriedBlocks) done.add(b);
           } catch (err) {
             if (err instanceof QueryLimitError) throw err;
+            if (signal?.aborted === true) throw signal.reason;
             lastErr = err;
             this.#log.warn({ addr, blocks: ids.length, err }, 'store-gateway call failed; trying other replicas');
           }
@@ -192,56 +176,19 @@ export class BlocksStoreQueryable {
   get clients(): StoreGatewayClients {
     return this.#deps.clients;
   }
-
-  limits(tenant: string): QueryLimits {
-    return this.#deps.limits(tenant);
-  }
-}
-
-/** Counts what a query fetched and throws when a limit is passed. */
-class FetchTracker {
-  readonly #limits: QueryLimits;
-  readonly #seenSeries = new Set<string>();
-  #chunks = 0;
-  #bytes = 0;
-
-  constructor(limits: QueryLimits) {
-    this.#limits = limits;
-  }
-
-  add(series: readonly StoredSeries[]): void {
-    const l = this.#limits;
-    for (const s of series) {
-      let key = '';
-      for (const p of s.labels) key += `${p.name}\u0000${p.value}\u0000`;
-      this.#seenSeries.add(key);
-      this.#chunks += s.chunks.length;
-      for (const c of s.chunks) this.#bytes += c.data.length;
-    }
-    if (l.maxFetchedSeriesPerQuery > 0 && this.#seenSeries.size > l.maxFetchedSeriesPerQuery) {
-      throw new QueryLimitError('MAX_FETCHED_SERIES', `the query hit the max number of series limit (limit: ${l.maxFetchedSeriesPerQuery} series)`);
-    }
-    if (l.maxFetchedChunksPerQuery > 0 && this.#chunks > l.maxFetchedChunksPerQuery) {
-      throw new QueryLimitError('MAX_FETCHED_CHUNKS', `the query hit the max number of chunks limit (limit: ${l.maxFetchedChunksPerQuery} chunks)`);
-    }
-    if (l.maxFetchedChunkBytesPerQuery > 0 && this.#bytes > l.maxFetchedChunkBytesPerQuery) {
-      throw new QueryLimitError(
-        'MAX_FETCHED_CHUNK_BYTES',
-        `the query hit the aggregated chunks size limit (limit: ${l.maxFetchedChunkBytesPerQuery} bytes)`,
-      );
-    }
-  }
 }
 
 class BlocksStoreQuerier implements Querier {
   readonly #q: BlocksStoreQueryable;
   readonly #tenant: string;
+  readonly #limiter: QueryLimiter;
   readonly #mint: number;
   readonly #maxt: number;
 
-  constructor(q: BlocksStoreQueryable, tenant: string, mint: number, maxt: number) {
+  constructor(q: BlocksStoreQueryable, tenant: string, limiter: QueryLimiter, mint: number, maxt: number) {
     this.#q = q;
     this.#tenant = tenant;
+    this.#limiter = limiter;
     this.#mint = mint;
     this.#maxt = maxt;
   }
@@ -254,13 +201,20 @@ class BlocksStoreQuerier implements Querier {
 
   async #select(mint: number, maxt: number, matchers: Matcher[]): Promise<SeriesSet> {
     const blocks = await this.#q.blocksFor(this.#tenant, mint, maxt);
-    const tracker = new FetchTracker(this.#q.limits(this.#tenant));
-    const wire = matchersToWire(matchers);
+    const limiter = this.#limiter;
+    const req = { minTime: mint, maxTime: maxt, matchers: matchersToWire(matchers), skipChunks: false, limits: fetchLimitsToWire(limiter.limits) };
+    // Counted per message as it arrives; every call is cancelled once the query passed a limit.
     const results = await this.#q.fetch(blocks, async (addr, ids) => {
-      const r = await this.#q.clients.series(addr, this.#tenant, { minTime: mint, maxTime: maxt, matchers: wire, blockIds: ids, skipChunks: false });
-      tracker.add(r.series);
-      return r;
-    });
+      try {
+        return await this.#q.clients.series(addr, this.#tenant, { ...req, blockIds: ids }, (batch) => {
+          for (const s of batch) countStoredSeries(limiter, s);
+        }, limiter.signal);
+      } catch (err) {
+        // A limit a store-gateway reported ends the query's other calls too.
+        if (err instanceof QueryLimitError) limiter.fail(err);
+        throw err;
+      }
+    }, limiter.signal);
     return storeSeriesSet(results.map((r) => r.series), mint, maxt);
   }
 
@@ -268,7 +222,7 @@ class BlocksStoreQuerier implements Querier {
     const blocks = await this.#q.blocksFor(this.#tenant, this.#mint, this.#maxt);
     const wire = matchersToWire(matchers);
     const results = await this.#q.fetch(blocks, (addr, ids) =>
-      this.#q.clients.labelNames(addr, this.#tenant, { minTime: this.#mint, maxTime: this.#maxt, matchers: wire, blockIds: ids }),
+      this.#q.clients.labelNames(addr, this.#tenant, { minTime: this.#mint, maxTime: this.#maxt, matchers: wire, blockIds: ids, limit: hints.limit }),
     );
     return mergeLabelLists(results.map((r) => r.values), hints.limit);
   }
@@ -277,7 +231,7 @@ class BlocksStoreQuerier implements Querier {
     const blocks = await this.#q.blocksFor(this.#tenant, this.#mint, this.#maxt);
     const wire = matchersToWire(matchers);
     const results = await this.#q.fetch(blocks, (addr, ids) =>
-      this.#q.clients.labelValues(addr, this.#tenant, { labelName: name, minTime: this.#mint, maxTime: this.#maxt, matchers: wire, blockIds: ids }),
+      this.#q.clients.labelValues(addr, this.#tenant, { labelName: name, minTime: this.#mint, maxTime: this.#maxt, matchers: wire, blockIds: ids, limit: hints.limit }),
     );
     return mergeLabelLists(results.map((r) => r.values), hints.limit);
   }

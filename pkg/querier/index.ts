@@ -6,8 +6,8 @@ export type { IngestersQueryableDeps, MetricMetadataEntry } from './ingesters-qu
 export {
   BlocksConsistencyError,
   BlocksStoreQueryable,
-  QueryLimitError,
   type BlocksStoreQueryableDeps,
-  type QueryLimits,
 } from './blocks-store-queryable.js';
 export { OriginalTenantLabel, federatedQueryable } from './tenant-federation.js';
+export { limitedQueryable } from './limited-queryable.js';
+export { QueryMetrics } from './query-metrics.js';

@@ -1,4 +1,4 @@
-import type { ServiceError } from '@grpc/grpc-js';
+import { status, type ServiceError } from '@grpc/grpc-js';
 import { IngesterService, QueryRequest } from '../generated/myelin/ingester.js';
 import type { LabelNamesResponse, LabelValuesResponse, MetricsMetadataResponse } from '../generated/myelin/ingester.js';
 import { metricMetadata_MetricTypeToJSON } from '../generated/prometheus/types.js';
@@ -11,7 +11,8 @@ import { lazySeriesSet, mergeLabelLists, seriesSetOf } from '../storage/index.js
 import type { ChunkSeries, LabelHints, Querier, Queryable, SelectHints, Series, SeriesSet } from '../storage/index.js';
 import { BlockChunkSeries, BlockSeries, mergeOverlappingChunks } from '../tsdb/block/index.js';
 import { tenantMetadata } from '../tenant/index.js';
-import { QueryStreamReader, matchersToWire } from '../wire/index.js';
+import { QueryLimitError, QueryLimiter, noQueryLimits } from '../limits/index.js';
+import { QueryStreamReader, fetchLimitsToWire, matchersToWire, type WireChunkSeries } from '../wire/index.js';
 
 export interface IngestersQueryableDeps {
   ring: ReadRing;
@@ -29,26 +30,31 @@ export interface IngestersQueryableDeps {
 export class IngestersQueryable implements Queryable {
   readonly #tenant: string;
   readonly #deps: IngestersQueryableDeps;
+  readonly #limiter: QueryLimiter;
 
-  constructor(tenant: string, deps: IngestersQueryableDeps) {
+  /** `limiter` is the query's budget, shared with the other queryables the query reads. */
+  constructor(tenant: string, deps: IngestersQueryableDeps, limiter = new QueryLimiter(noQueryLimits)) {
     this.#tenant = tenant;
     this.#deps = deps;
+    this.#limiter = limiter;
   }
 
   async querier(mint: number, maxt: number): Promise<Querier> {
-    return new IngestersQuerier(this.#tenant, this.#deps, mint, maxt);
+    return new IngestersQuerier(this.#tenant, this.#deps, this.#limiter, mint, maxt);
   }
 }
 
 class IngestersQuerier implements Querier {
   readonly #tenant: string;
   readonly #deps: IngestersQueryableDeps;
+  readonly #limiter: QueryLimiter;
   readonly #mint: number;
   readonly #maxt: number;
 
-  constructor(tenant: string, deps: IngestersQueryableDeps, mint: number, maxt: number) {
+  constructor(tenant: string, deps: IngestersQueryableDeps, limiter: QueryLimiter, mint: number, maxt: number) {
     this.#tenant = tenant;
     this.#deps = deps;
+    this.#limiter = limiter;
     this.#mint = mint;
     this.#maxt = maxt;
   }
@@ -56,8 +62,9 @@ class IngestersQuerier implements Querier {
   select(hints: SelectHints, ...matchers: Matcher[]): SeriesSet {
     const start = Math.max(this.#mint, hints.start);
     const end = Math.min(this.#maxt, hints.end);
+    const limiter = this.#limiter;
     return lazySeriesSet(async () => {
-      const answers = await fanOut(this.#deps, (conn, deadline) => queryStream(conn, this.#tenant, start, end, matchers, deadline));
+      const answers = await fanOut(this.#deps, (conn, deadline) => queryStream(conn, this.#tenant, start, end, matchers, deadline, limiter), limiter);
       return seriesSetOf(mergeReplicas(answers.flat(), start, end));
     });
   }
@@ -81,12 +88,14 @@ class IngestersQuerier implements Querier {
 
 /**
  * Calls every healthy ingester; fails once more than the ring tolerates failed (one of three with
- * RF=3: every series still answers from two replicas).
+ * RF=3: every series still answers from two replicas), and at once when the query passed a limit
+ * (every call in flight is cancelled by then).
  */
-async function fanOut<T>(deps: IngestersQueryableDeps, call: (conn: IngesterConn, deadline: number) => Promise<T>): Promise<T[]> {
+async function fanOut<T>(deps: IngestersQueryableDeps, call: (conn: IngesterConn, deadline: number) => Promise<T>, limiter?: QueryLimiter): Promise<T[]> {
   const set = deps.ring.getReplicationSetForOperation(Read);
   const deadline = Date.now() + deps.timeout;
   const results = await Promise.allSettled(set.instances.map((inst: InstanceDesc) => call(deps.client(inst.addr), deadline)));
+  if (limiter?.signal.aborted === true) throw limiter.signal.reason;
   const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed.length > set.maxErrors) {
     throw new Error(`query ingesters: ${failed.length} of ${set.instances.length} failed (at most ${set.maxErrors} may): ${(failed[0].reason as Error).message}`);
@@ -125,24 +134,61 @@ function unary<T>(fn: (cb: (err: ServiceError | null, v?: T) => void) => void): 
   return new Promise((resolve, reject) => fn((err, v) => (err ? reject(err) : resolve(v as T))));
 }
 
-/** The chunk series one ingester holds for a query (QueryStream, read with pkg/wire's QueryStreamReader). */
-function queryStream(conn: IngesterConn, tenant: string, start: number, end: number, matchers: Matcher[], deadline: number): Promise<ChunkSeries[]> {
+/**
+ * The chunk series one ingester holds for a query (QueryStream, read with pkg/wire's
+ * QueryStreamReader). Each message is counted against the query's limits as it arrives; the call
+ * is cancelled as soon as the query passed one (here or in another call), and the ingester, which
+ * got the limits too, ends its stream with RESOURCE_EXHAUSTED once its own answer passes them.
+ */
+function queryStream(conn: IngesterConn, tenant: string, start: number, end: number, matchers: Matcher[], deadline: number,
+  limiter: QueryLimiter): Promise<ChunkSeries[]> {
   return new Promise((resolve, reject) => {
     const out: ChunkSeries[] = [];
     const reader = new QueryStreamReader();
-    const req: QueryRequest = { startTimestampMs: start, endTimestampMs: end, matchers: matchersToWire(matchers), streamSamples: false };
+    const req: QueryRequest = {
+      startTimestampMs: start, endTimestampMs: end, matchers: matchersToWire(matchers), streamSamples: false, limits: fetchLimitsToWire(limiter.limits),
+    };
     const call = conn.client.makeServerStreamRequest(IngesterService.queryStream.path, encodeQueryRequest, rawMessage, req, tenantMetadata(tenant), { deadline });
+    const cancel = (): void => call.cancel();
+    limiter.signal.addEventListener('abort', cancel, { once: true });
+    const settle = (): void => limiter.signal.removeEventListener('abort', cancel);
     call.on('data', (msg: Buffer) => {
       try {
-        for (const s of reader.read(msg)) out.push(new BlockChunkSeries(Labels.fromPairs(s.pairs), s.minTs, s.maxTs, s.encodings, s.data));
+        for (const s of reader.read(msg)) {
+          const labels = Labels.fromPairs(s.pairs);
+          countSeries(limiter, labels, s);
+          out.push(new BlockChunkSeries(labels, s.minTs, s.maxTs, s.encodings, s.data));
+        }
       } catch (err) {
         call.cancel();
-        reject(new Error(`read QueryStream of ingester ${conn.addr}`, { cause: err }));
+        settle();
+        reject(err instanceof QueryLimitError ? err : new Error(`read QueryStream of ingester ${conn.addr}`, { cause: err }));
       }
     });
-    call.on('error', reject);
-    call.on('end', () => resolve(out));
+    call.on('error', (err: ServiceError) => {
+      settle();
+      const limit = err.code === status.RESOURCE_EXHAUSTED ? QueryLimitError.fromMessage(err.details) : undefined;
+      if (limit === undefined) return reject(err);
+      try {
+        limiter.fail(limit);
+      } catch (e) {
+        reject(e);
+      }
+    });
+    call.on('end', () => {
+      settle();
+      resolve(out);
+    });
   });
+}
+
+/** Counts one series of a QueryStream answer against the query's limits. */
+function countSeries(limiter: QueryLimiter, labels: Labels, s: WireChunkSeries): void {
+  let bytes = 0;
+  for (const d of s.data) bytes += d.length;
+  let labelBytes = 0;
+  for (const p of s.pairs) labelBytes += p.length;
+  limiter.addFetchedSeries(labels, s.data.length, bytes, labelBytes);
 }
 
 const encodeQueryRequest = (r: QueryRequest): Buffer => Buffer.from(QueryRequest.encode(r).finish());

@@ -13,7 +13,8 @@ import { Ring, instanceDescCodec, ringConfig } from '../ring/index.js';
 import { STORE_GATEWAY_RING_KEY, type OwnedCaches } from '../store-gateway/index.js';
 import { StoreGatewayClientPool } from '../store-gateway/client/index.js';
 import { startTestGateway, type TestGateway } from '../store-gateway/testing.js';
-import { BlocksStoreQueryable, type QueryLimits } from './blocks-store-queryable.js';
+import { noQueryLimits, type QueryLimits } from '../limits/index.js';
+import { BlocksStoreQueryable } from './blocks-store-queryable.js';
 
 export interface TestCluster {
   bucket: Bucket;
@@ -21,6 +22,7 @@ export interface TestCluster {
   ring: Ring;
   queryable: BlocksStoreQueryable;
   registry: Registry;
+  /** The limits `query` helpers give each query (none by default); tests change them. */
   limits: QueryLimits;
   updateIndex(): Promise<void>;
   close(): Promise<void>;
@@ -66,14 +68,13 @@ export async function startTestCluster(o: TestClusterOptions): Promise<TestClust
   ring.service.startAsync();
   await ring.service.awaitRunning();
   const clients = new StoreGatewayClientPool({ timeoutMs: 10_000, maxRecvMsgSize: 100 << 20 });
-  const limits: QueryLimits = { maxFetchedSeriesPerQuery: 0, maxFetchedChunksPerQuery: 0, maxFetchedChunkBytesPerQuery: 0 };
+  const limits: QueryLimits = { ...noQueryLimits };
   const queryable = new BlocksStoreQueryable({
     bucket: o.bucket,
     ringSnapshot: () => ring.snapshot(),
     replicationFactor: o.replicationFactor,
     heartbeatTimeout: 60_000,
     clients,
-    limits: () => limits,
     logger,
     registry,
     ignoreDeletionMarksDelay: o.ignoreDeletionMarksDelay ?? 0,

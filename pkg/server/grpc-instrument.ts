@@ -6,6 +6,7 @@ import type {
 import { TenantError, orgIdFromMetadata } from '../tenant/index.js';
 import type { TenantResolver } from '../tenant/index.js';
 import type { ServerMetrics } from './metrics.js';
+import { failStream } from './stream-error.js';
 
 type AnyCall = ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>
   | ServerReadableStream<unknown, unknown> | ServerDuplexStream<unknown, unknown>;
@@ -71,7 +72,7 @@ function wrap(method: MethodDefinition<unknown, unknown>, handler: UntypedHandle
     const problem = tenantProblem(call);
     if (problem !== undefined) {
       observe(start, 'error');
-      call.destroy(Object.assign(new Error(problem.details), problem));
+      failStream(call, problem);
       return;
     }
     let done = false;

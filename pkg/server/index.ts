@@ -4,3 +4,4 @@ export { serverConfig } from './config.js';
 export type { ServerConfig } from './config.js';
 export type { GrpcServiceOptions } from './grpc-instrument.js';
 export { escapeHtml, htmlPage } from './html.js';
+export { failStream } from './stream-error.js';

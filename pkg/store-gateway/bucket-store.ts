@@ -189,11 +189,11 @@ export class BucketStore {
     }
   }
 
-  /** Label names (or values of `name`) of `block` for series matching `matchers`. */
-  async blockLabels(block: Block, mint: number, maxt: number, matchers: Matcher[], name?: string): Promise<string[]> {
+  /** Label names (or values of `name`) of `block` for series matching `matchers`; the first `limit` in sort order when not 0. */
+  async blockLabels(block: Block, mint: number, maxt: number, matchers: Matcher[], name?: string, limit = 0): Promise<string[]> {
     const cq = await block.chunkQuerier(mint, maxt);
     try {
-      return name === undefined ? await cq.labelNames({ limit: 0 }, ...matchers) : await cq.labelValues(name, { limit: 0 }, ...matchers);
+      return name === undefined ? await cq.labelNames({ limit }, ...matchers) : await cq.labelValues(name, { limit }, ...matchers);
     } finally {
       await cq.close();
     }

@@ -15,11 +15,13 @@ import type {
 } from '../generated/myelin/storegateway.js';
 import type { Logger } from '../log/index.js';
 import { compareStrings, type Matcher } from '../model/labels/index.js';
-import type { ChunkSeries } from '../storage/index.js';
+import { limitLabels, type ChunkSeries } from '../storage/index.js';
 import { orgIdFromMetadata, tenantIdProblem } from '../tenant/index.js';
 import type { Block } from '../tsdb/block/index.js';
 import type { BucketStore } from './bucket-store.js';
-import { labelsToWire, matchersFromWire } from '../wire/index.js';
+import { QueryLimitError, QueryLimiter } from '../limits/index.js';
+import { failStream } from '../server/index.js';
+import { countStoredSeries, fetchLimitsFromWire, labelsToWire, matchersFromWire } from '../wire/index.js';
 
 /** Series per streamed message. */
 const SERIES_BATCH = 256;
@@ -50,6 +52,7 @@ function parseMatchers(req: { matchers: SeriesRequest['matchers'] }): Matcher[] 
 
 function toGrpcError(err: unknown): { code: status; details: string } {
   if (err instanceof CallError) return { code: err.grpcCode, details: err.message };
+  if (err instanceof QueryLimitError) return { code: status.RESOURCE_EXHAUSTED, details: err.message };
   return { code: status.INTERNAL, details: (err as Error).message ?? String(err) };
 }
 
@@ -75,6 +78,7 @@ export function storeGatewayHandlers(store: BucketStore, isObjNotFound: (err: un
         await fn(b);
         queried.push(b.meta.ulid);
       } catch (err) {
+        if (err instanceof QueryLimitError) throw err;
         // A block dropped by a sync while the call ran is simply not reported as queried.
         if (!store.holds(tenant, b.meta.ulid)) continue;
         if (!isObjNotFound(err)) throw new Error(`query block ${b.meta.ulid} of tenant ${tenant}`, { cause: err });
@@ -88,6 +92,12 @@ export function storeGatewayHandlers(store: BucketStore, isObjNotFound: (err: un
     const req = call.request;
     const tenant = tenantOf(call.metadata);
     const q = { mint: req.minTime, maxt: req.maxTime, matchers: parseMatchers(req), blockIds: req.blockIds };
+    // Stops reading as soon as this answer passes one of the query's limits.
+    const budget = new QueryLimiter(fetchLimitsFromWire(req.limits));
+    const count = (s: ChunkSeries, out: StoredSeries): StoredSeries => {
+      countStoredSeries(budget, out, s.labels);
+      return out;
+    };
     let batch: StoredSeries[] = [];
     const flush = async () => {
       const msg: SeriesResponse = { series: batch, queriedBlocks: [] };
@@ -96,7 +106,7 @@ export function storeGatewayHandlers(store: BucketStore, isObjNotFound: (err: un
     };
     const queried = await eachBlock(tenant, store.blocksFor(tenant, req.blockIds, q.mint, q.maxt), async (b) => {
       const pending: StoredSeries[] = [];
-      await store.blockSeries(b, q, (s) => void pending.push(seriesToWire(s, req.skipChunks)));
+      await store.blockSeries(b, q, (s) => void pending.push(count(s, seriesToWire(s, req.skipChunks))));
       // A block's series go out only once the block was read completely.
       for (const s of pending) {
         batch.push(s);
@@ -107,7 +117,8 @@ export function storeGatewayHandlers(store: BucketStore, isObjNotFound: (err: un
     call.end();
   }
 
-  async function labels(md: Metadata, req: { minTime: number; maxTime: number; matchers: SeriesRequest['matchers']; blockIds: string[] },
+  /** The union over the blocks, cut to the request's limit: each block gives its first `limit`, which hold the union's. */
+  async function labels(md: Metadata, req: { minTime: number; maxTime: number; matchers: SeriesRequest['matchers']; blockIds: string[]; limit: number },
     get: (b: Block, ms: Matcher[]) => Promise<string[]>): Promise<{ values: string[]; queriedBlocks: string[] }> {
     const tenant = tenantOf(md);
     const ms = parseMatchers(req);
@@ -115,7 +126,7 @@ export function storeGatewayHandlers(store: BucketStore, isObjNotFound: (err: un
     const queriedBlocks = await eachBlock(tenant, store.blocksFor(tenant, req.blockIds, req.minTime, req.maxTime), async (b) => {
       for (const v of await get(b, ms)) all.add(v);
     });
-    return { values: [...all].sort(compareStrings), queriedBlocks };
+    return { values: limitLabels([...all].sort(compareStrings), req.limit), queriedBlocks };
   }
 
   const unary = <Req, Res>(fn: (call: ServerUnaryCall<Req, Res>) => Promise<Res>) => (call: ServerUnaryCall<Req, Res>, cb: sendUnaryData<Res>) => {
@@ -131,18 +142,18 @@ export function storeGatewayHandlers(store: BucketStore, isObjNotFound: (err: un
   return {
     series: (call: ServerWritableStream<SeriesRequest, SeriesResponse>) => {
       series(call).catch((err: unknown) => {
-        if (!(err instanceof CallError)) log.error({ err }, 'store-gateway series call');
-        call.destroy(Object.assign(new Error(toGrpcError(err).details), { code: toGrpcError(err).code }));
+        if (!(err instanceof CallError) && !(err instanceof QueryLimitError)) log.error({ err }, 'store-gateway series call');
+        failStream(call, toGrpcError(err));
       });
     },
     labelNames: unary<LabelNamesRequest, LabelNamesResponse>(async (call) => {
       const r = call.request;
-      const { values, queriedBlocks } = await labels(call.metadata, r, (b, ms) => store.blockLabels(b, r.minTime, r.maxTime, ms));
+      const { values, queriedBlocks } = await labels(call.metadata, r, (b, ms) => store.blockLabels(b, r.minTime, r.maxTime, ms, undefined, r.limit));
       return { names: values, queriedBlocks };
     }),
     labelValues: unary<LabelValuesRequest, LabelValuesResponse>(async (call) => {
       const r = call.request;
-      const { values, queriedBlocks } = await labels(call.metadata, r, (b, ms) => store.blockLabels(b, r.minTime, r.maxTime, ms, r.labelName));
+      const { values, queriedBlocks } = await labels(call.metadata, r, (b, ms) => store.blockLabels(b, r.minTime, r.maxTime, ms, r.labelName, r.limit));
       return { values, queriedBlocks };
     }),
   };

@@ -4,3 +4,4 @@ export { WriteRequestDecoder, type MetadataEntry } from './write-request-decoder
 export { RequestAssembler, rewriteSeriesLabels } from './write-request-encoder.js';
 export { labelsFromWire, labelsToWire, matchersFromWire, matchersToWire } from './prom-labels.js';
 export { QueryStreamReader, QueryStreamWriter, type WireChunkSeries } from './query-stream.js';
+export { countStoredSeries, fetchLimitsFromWire, fetchLimitsToWire } from './fetch-limits.js';

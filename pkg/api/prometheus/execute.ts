@@ -4,12 +4,14 @@
  * the process puts query work — a query worker thread in Myelin (docs/architecture.md), or the
  * caller's thread in tests — so everything it needs travels in the request.
  */
+import { QueryLimitError, QueryLimiter, noQueryLimits, queryLengthError, type QueryLimits, type QueryStats } from '../../limits/index.js';
 import type { Matcher } from '../../model/labels/index.js';
 import type { Queryable } from '../../storage/index.js';
 import type { Engine, QueryOptions, QueryResult } from '../../promql/index.js';
 import { ErrorType, QueryError } from '../../promql/index.js';
 import { ParseError, lineCol, parseExpr, parseSeriesSelector, prettyPrint } from '../../promql/parser/index.js';
 import { encodeData, goJson } from './encode.js';
+import { cutToLimit, labelLimit, storageLimit } from './label-limits.js';
 import type { Params } from './params.js';
 import { all, badParam, maxTime, minTime, one, parseDuration, parseTime, timeOr } from './params.js';
 
@@ -59,8 +61,13 @@ export type TextAnswer = ApiAnswer & { body: string };
 /** What the API reads: the engine, a tenant's data, and metric metadata. */
 export interface ApiBackend {
   engine: Engine;
-  queryable: (tenant: string) => Queryable;
+  /** The data a tenant may read, within `limiter`: the request's budget, shared by everything it reads. */
+  queryable: (tenant: string, limiter: QueryLimiter) => Queryable;
   metadata?: (tenant: string) => Promise<Record<string, MetricMetadata[]>>;
+  /** The tenant's per-query limits, plain data; none when not given. */
+  limits?: (tenant: string) => QueryLimits;
+  /** Called once per data request (query, series, labels) with what it fetched and its error, if any. */
+  observe?: (tenant: string, stats: QueryStats, err: unknown) => void;
 }
 
 export const statusOfErrorType: Record<string, number> = {
@@ -86,6 +93,8 @@ export function errorAnswer(err: unknown): TextAnswer {
   let type: string = ErrorType.Internal;
   let message = err instanceof Error ? err.message : String(err);
   if (err instanceof QueryError) type = err.type;
+  // Per-query limits: the limit's own message, 422 (or 400 for a request asking too much), as Cortex.
+  else if (err instanceof QueryLimitError) type = err.errorType === 'bad_data' ? ErrorType.BadData : ErrorType.Execution;
   else if (err instanceof ParseError) {
     type = ErrorType.BadData;
     message = `invalid parameter "query": ${message}`;
@@ -123,30 +132,49 @@ function success(e: Envelope): TextAnswer {
 }
 
 async function run(req: ApiRequest, b: ApiBackend, signal: AbortSignal | undefined): Promise<Envelope> {
+  switch (req.op) {
+    case ApiOp.Metadata:
+      return json(await metadata(req, b));
+    case ApiOp.FormatQuery:
+      return json(prettyPrint(parseExpr(one(req.params, 'query') ?? '')));
+    default: {
+      // A data request: one budget for everything it reads, observed once it is done.
+      const limiter = new QueryLimiter(b.limits?.(req.tenant) ?? noQueryLimits);
+      try {
+        const e = await read(req, b, limiter, signal);
+        b.observe?.(req.tenant, limiter.stats(), undefined);
+        return e;
+      } catch (err) {
+        b.observe?.(req.tenant, limiter.stats(), err);
+        throw err;
+      }
+    }
+  }
+}
+
+async function read(req: ApiRequest, b: ApiBackend, limiter: QueryLimiter, signal: AbortSignal | undefined): Promise<Envelope> {
   const p = req.params;
   switch (req.op) {
     case ApiOp.Query: {
       const query = one(p, 'query') ?? '';
       const t = timeOr(p, 'time', req.now);
-      return envelope(await b.engine.instantQuery(b.queryable(req.tenant), query, t, queryOptions(req, signal)), query, p);
+      return envelope(await b.engine.instantQuery(b.queryable(req.tenant, limiter), query, t, queryOptions(req, signal, limiter)), query, p);
     }
     case ApiOp.QueryRange: {
       const start = parseTime(required(p, 'start'), 'start');
       const end = parseTime(required(p, 'end'), 'end');
       if (end < start) throw badParam('end', 'end timestamp must not be before start time');
+      // As Cortex's query-frontend: a range longer than max_query_length is the request's fault (400).
+      const maxLength = limiter.limits.maxQueryLength;
+      if (maxLength > 0 && end - start > maxLength) throw queryLengthError(end - start, maxLength, 'bad_data');
       const step = parseDuration(required(p, 'step'), 'step');
       const query = one(p, 'query') ?? '';
-      return envelope(await b.engine.rangeQuery(b.queryable(req.tenant), query, start, end, step, queryOptions(req, signal)), query, p);
+      return envelope(await b.engine.rangeQuery(b.queryable(req.tenant, limiter), query, start, end, step, queryOptions(req, signal, limiter)), query, p);
     }
     case ApiOp.Series:
-      return json(await series(req, b, signal));
-    case ApiOp.Labels:
-    case ApiOp.LabelValues:
-      return json(await labels(req, b));
-    case ApiOp.Metadata:
-      return json(await metadata(req, b));
-    case ApiOp.FormatQuery:
-      return json(prettyPrint(parseExpr(one(p, 'query') ?? '')));
+      return json(await series(req, b, limiter, signal));
+    default:
+      return labels(req, b, limiter);
   }
 }
 
@@ -154,13 +182,13 @@ function json(v: unknown): Envelope {
   return new Envelope(goJson(v));
 }
 
-async function series(req: ApiRequest, b: ApiBackend, signal: AbortSignal | undefined): Promise<Record<string, string>[]> {
+async function series(req: ApiRequest, b: ApiBackend, limiter: QueryLimiter, signal: AbortSignal | undefined): Promise<Record<string, string>[]> {
   const p = req.params;
   const sets = matcherSets(p);
   if (sets.length === 0) throw new QueryError(ErrorType.BadData, 'no match[] parameter provided');
   const start = timeOr(p, 'start', minTime);
   const end = timeOr(p, 'end', maxTime);
-  const q = await b.queryable(req.tenant).querier(start, end);
+  const q = await b.queryable(req.tenant, limiter).querier(start, end);
   try {
     const seen = new Map<string, Record<string, string>>();
     for (const ms of sets) {
@@ -171,6 +199,7 @@ async function series(req: ApiRequest, b: ApiBackend, signal: AbortSignal | unde
         if (!seen.has(ls.key)) seen.set(ls.key, ls.toRecord());
       }
       const err = set.err();
+      if (err instanceof QueryLimitError) throw err;
       if (err !== undefined) throw new QueryError(ErrorType.Execution, `select series: ${err.message}`, { cause: err });
     }
     return [...seen.values()];
@@ -179,20 +208,28 @@ async function series(req: ApiRequest, b: ApiBackend, signal: AbortSignal | unde
   }
 }
 
-/** /api/v1/labels, and /api/v1/label/<name>/values when `req.labelName` is set. */
-async function labels(req: ApiRequest, b: ApiBackend): Promise<string[]> {
+/**
+ * /api/v1/labels, and /api/v1/label/<name>/values when `req.op` says so; the tenant's cap lowers
+ * the `limit` parameter, and an answer cut short carries a warning.
+ */
+async function labels(req: ApiRequest, b: ApiBackend, limiter: QueryLimiter): Promise<Envelope> {
   const p = req.params;
   const sets = matcherSets(p);
-  const q = await b.queryable(req.tenant).querier(timeOr(p, 'start', minTime), timeOr(p, 'end', maxTime));
+  const values = req.op === ApiOp.LabelValues;
+  const q = await b.queryable(req.tenant, limiter).querier(timeOr(p, 'start', minTime), timeOr(p, 'end', maxTime));
   try {
-    const hints = { limit: Number(one(p, 'limit') ?? 0) || 0 };
+    const requested = Number(one(p, 'limit') ?? 0) || 0;
+    const lim = values
+      ? labelLimit(requested, limiter.limits.maxLabelValuesLimit, 'max_label_values_limit')
+      : labelLimit(requested, limiter.limits.maxLabelNamesLimit, 'max_label_names_limit');
+    const hints = { limit: storageLimit(lim) };
     const out = new Set<string>();
     for (const ms of sets.length === 0 ? [[]] : sets) {
-      const got = req.op === ApiOp.LabelValues ? await q.labelValues(req.labelName, hints, ...ms) : await q.labelNames(hints, ...ms);
+      const got = values ? await q.labelValues(req.labelName, hints, ...ms) : await q.labelNames(hints, ...ms);
       for (const v of got) out.add(v);
     }
-    const sorted = [...out].sort();
-    return hints.limit > 0 ? sorted.slice(0, hints.limit) : sorted;
+    const cut = cutToLimit([...out].sort(), lim);
+    return new Envelope(goJson(cut.values), cut.warnings);
   } finally {
     await q.close();
   }
@@ -240,13 +277,13 @@ function required(p: Params, name: string): string {
 }
 
 /** The `lookback_delta` and `timeout` parameters, as Prometheus reads them; the request's deadline caps the timeout. */
-function queryOptions(req: ApiRequest, signal: AbortSignal | undefined): QueryOptions {
+function queryOptions(req: ApiRequest, signal: AbortSignal | undefined, limiter: QueryLimiter): QueryOptions {
   const duration = (name: string): number | undefined => {
     const v = one(req.params, name);
     return v === undefined || v === '' ? undefined : parseDuration(v, name);
   };
   const left = req.deadline === undefined ? Infinity : Math.max(0, req.deadline - Date.now());
-  return { signal, lookbackDelta: duration('lookback_delta'), timeout: Math.min(duration('timeout') ?? Infinity, left) };
+  return { signal, lookbackDelta: duration('lookback_delta'), timeout: Math.min(duration('timeout') ?? Infinity, left), limiter };
 }
 
 /** A query's answer; annotations carry their position in the query, as Prometheus prints them. */

@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import Fastify from 'fastify';
 import { Labels } from '../../model/labels/index.js';
+import { LimitReason, QueryLimitError, noQueryLimits, type QueryLimits } from '../../limits/index.js';
 import { Engine } from '../../promql/index.js';
 import { deepQueries } from '../../promql/parser/testing.js';
 import { MemoryStorage } from '../../promql/promqltest/memory-storage.js';
@@ -11,7 +12,7 @@ import { prometheusApi } from './plugin.js';
 /** A label value that takes a backtracking engine forever against the regexes below. */
 const longValue = 'a'.repeat(2000);
 
-async function setup() {
+async function setup(limits?: Partial<QueryLimits>, observed: [string, unknown][] = []) {
   const dbs = new Map<string, MemoryStorage>([['a', new MemoryStorage()], ['b', new MemoryStorage()], ['c', new MemoryStorage()]]);
   const a = dbs.get('a') as MemoryStorage;
   for (let i = 0; i <= 10; i++) {
@@ -30,6 +31,8 @@ async function setup() {
         up: [{ type: 'gauge', help: 'Up.', unit: '' }],
         req_total: [{ type: 'counter', help: 'Requests.', unit: '' }, { type: 'counter', help: 'Requests served.', unit: '' }],
       }),
+      ...(limits === undefined ? {} : { limits: () => ({ ...noQueryLimits, ...limits }) }),
+      observe: (tenant, _stats, err) => void observed.push([tenant, err instanceof QueryLimitError ? err.reason : err]),
     },
     tenantOf: (req) => new TenantResolver({ authEnabled: true }).tenant(req.headers['x-scope-orgid'] as string | undefined),
     now: () => 150_000,
@@ -275,5 +278,32 @@ test('prometheus API', async (t) => {
       assert.deepEqual(res.json(), c.body);
     });
   }
+  await app.close();
+});
+
+test('per-query limits: 422 with the limit\'s message, a too long range 400, label caps cut with a warning; each data request observed', async () => {
+  const observed: [string, unknown][] = [];
+  const app = await setup({ maxEstimatedMemoryConsumptionPerQuery: 50, maxQueryLength: 60_000, maxLabelNamesLimit: 2, maxLabelValuesLimit: 1 }, observed);
+  const get = async (url: string) => {
+    const res = await app.inject({ method: 'GET', url: `/prometheus/api/v1/${url}`, headers: { 'x-scope-orgid': 'a' } });
+    return { status: res.statusCode, body: res.json() as unknown };
+  };
+  assert.deepEqual(await get('query?query=up[1m]&time=150'), { status: 422, body: { status: 'error', errorType: 'execution',
+    error: 'the query exceeded the maximum allowed estimated amount of memory consumed by a single query (limit: 50 bytes)' } });
+  assert.deepEqual(await get('query_range?query=up&start=0&end=61&step=15'), { status: 400, body: { status: 'error', errorType: 'bad_data',
+    error: 'the query time range exceeds the limit (query length: 1m1s, limit: 1m0s)' } });
+  assert.deepEqual(await get('labels'), { status: 200, body: { status: 'success', data: ['__name__', 'job'] } });
+  assert.deepEqual(await get('label/__name__/values'), { status: 200, body: { status: 'success', data: ['req_total'],
+    warnings: ['results truncated due to limit (max_label_values_limit is 1)'] } });
+  assert.deepEqual((await get('label/__name__/values?limit=5')).body, { status: 'success', data: ['req_total'],
+    warnings: ['results truncated due to limit (max_label_values_limit is 1)'] }, 'a larger limit parameter is lowered to the cap');
+  assert.deepEqual(observed, [['a', LimitReason.MaxEstimatedMemory], ['a', LimitReason.MaxQueryLength], ['a', undefined], ['a', undefined], ['a', undefined]]);
+  await app.close();
+});
+
+test('without tenant caps, the limit parameter cuts label answers with Prometheus\' warning', async () => {
+  const app = await setup();
+  const res = await app.inject({ method: 'GET', url: '/prometheus/api/v1/label/__name__/values?limit=1', headers: { 'x-scope-orgid': 'a' } });
+  assert.deepEqual(res.json(), { status: 'success', data: ['req_total'], warnings: ['results truncated due to limit'] });
   await app.close();
 });

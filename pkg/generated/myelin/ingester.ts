@@ -24,6 +24,7 @@ import {
 } from "@grpc/grpc-js";
 import { WriteRequest } from "../prometheus/remote.js";
 import { Label, LabelMatcher, MetricMetadata, TimeSeries } from "../prometheus/types.js";
+import { FetchLimits } from "./limits.js";
 
 export const protobufPackage = "myelin.ingester";
 
@@ -48,6 +49,8 @@ export interface QueryRequest {
   matchers: LabelMatcher[];
   /** Stream decoded samples instead of raw chunks. */
   streamSamples: boolean;
+  /** The query's limits; the ingester ends the stream with RESOURCE_EXHAUSTED once its answer passes one. */
+  limits: FetchLimits | undefined;
 }
 
 export interface QueryResponse {
@@ -265,7 +268,7 @@ export const LabelMatchers: MessageFns<LabelMatchers> = {
 };
 
 function createBaseQueryRequest(): QueryRequest {
-  return { startTimestampMs: 0, endTimestampMs: 0, matchers: [], streamSamples: false };
+  return { startTimestampMs: 0, endTimestampMs: 0, matchers: [], streamSamples: false, limits: undefined };
 }
 
 export const QueryRequest: MessageFns<QueryRequest> = {
@@ -281,6 +284,9 @@ export const QueryRequest: MessageFns<QueryRequest> = {
     }
     if (message.streamSamples !== false) {
       writer.uint32(32).bool(message.streamSamples);
+    }
+    if (message.limits !== undefined) {
+      FetchLimits.encode(message.limits, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -330,6 +336,14 @@ export const QueryRequest: MessageFns<QueryRequest> = {
             message.streamSamples = reader.bool();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.limits = FetchLimits.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -362,6 +376,7 @@ export const QueryRequest: MessageFns<QueryRequest> = {
         : isSet(object.stream_samples)
         ? globalThis.Boolean(object.stream_samples)
         : false,
+      limits: isSet(object.limits) ? FetchLimits.fromJSON(object.limits) : undefined,
     };
   },
 
@@ -379,6 +394,9 @@ export const QueryRequest: MessageFns<QueryRequest> = {
     if (message.streamSamples !== false) {
       obj.streamSamples = message.streamSamples;
     }
+    if (message.limits !== undefined) {
+      obj.limits = FetchLimits.toJSON(message.limits);
+    }
     return obj;
   },
 
@@ -391,6 +409,9 @@ export const QueryRequest: MessageFns<QueryRequest> = {
     message.endTimestampMs = object.endTimestampMs ?? 0;
     message.matchers = object.matchers?.map((e) => LabelMatcher.fromPartial(e)) || [];
     message.streamSamples = object.streamSamples ?? false;
+    message.limits = (object.limits !== undefined && object.limits !== null)
+      ? FetchLimits.fromPartial(object.limits)
+      : undefined;
     return message;
   },
 };

@@ -21,6 +21,7 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { Label, LabelMatcher } from "../prometheus/types.js";
+import { FetchLimits } from "./limits.js";
 
 export const protobufPackage = "myelin.storegateway";
 
@@ -42,6 +43,8 @@ export interface SeriesRequest {
   blockIds: string[];
   /** Return labels only, no chunks. */
   skipChunks: boolean;
+  /** The query's limits; the store-gateway ends the stream with RESOURCE_EXHAUSTED once its answer passes one. */
+  limits: FetchLimits | undefined;
 }
 
 export interface SeriesResponse {
@@ -70,6 +73,8 @@ export interface LabelNamesRequest {
   maxTime: number;
   matchers: LabelMatcher[];
   blockIds: string[];
+  /** Return only the first `limit` names in sort order; 0 for all. */
+  limit: number;
 }
 
 export interface LabelNamesResponse {
@@ -83,6 +88,8 @@ export interface LabelValuesRequest {
   maxTime: number;
   matchers: LabelMatcher[];
   blockIds: string[];
+  /** Return only the first `limit` values in sort order; 0 for all. */
+  limit: number;
 }
 
 export interface LabelValuesResponse {
@@ -91,7 +98,7 @@ export interface LabelValuesResponse {
 }
 
 function createBaseSeriesRequest(): SeriesRequest {
-  return { minTime: 0, maxTime: 0, matchers: [], blockIds: [], skipChunks: false };
+  return { minTime: 0, maxTime: 0, matchers: [], blockIds: [], skipChunks: false, limits: undefined };
 }
 
 export const SeriesRequest: MessageFns<SeriesRequest> = {
@@ -110,6 +117,9 @@ export const SeriesRequest: MessageFns<SeriesRequest> = {
     }
     if (message.skipChunks !== false) {
       writer.uint32(40).bool(message.skipChunks);
+    }
+    if (message.limits !== undefined) {
+      FetchLimits.encode(message.limits, writer.uint32(50).fork()).join();
     }
     return writer;
   },
@@ -167,6 +177,14 @@ export const SeriesRequest: MessageFns<SeriesRequest> = {
             message.skipChunks = reader.bool();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.limits = FetchLimits.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -204,6 +222,7 @@ export const SeriesRequest: MessageFns<SeriesRequest> = {
         : isSet(object.skip_chunks)
         ? globalThis.Boolean(object.skip_chunks)
         : false,
+      limits: isSet(object.limits) ? FetchLimits.fromJSON(object.limits) : undefined,
     };
   },
 
@@ -224,6 +243,9 @@ export const SeriesRequest: MessageFns<SeriesRequest> = {
     if (message.skipChunks !== false) {
       obj.skipChunks = message.skipChunks;
     }
+    if (message.limits !== undefined) {
+      obj.limits = FetchLimits.toJSON(message.limits);
+    }
     return obj;
   },
 
@@ -237,6 +259,9 @@ export const SeriesRequest: MessageFns<SeriesRequest> = {
     message.matchers = object.matchers?.map((e) => LabelMatcher.fromPartial(e)) || [];
     message.blockIds = object.blockIds?.map((e) => e) || [];
     message.skipChunks = object.skipChunks ?? false;
+    message.limits = (object.limits !== undefined && object.limits !== null)
+      ? FetchLimits.fromPartial(object.limits)
+      : undefined;
     return message;
   },
 };
@@ -541,7 +566,7 @@ export const StoredChunk: MessageFns<StoredChunk> = {
 };
 
 function createBaseLabelNamesRequest(): LabelNamesRequest {
-  return { minTime: 0, maxTime: 0, matchers: [], blockIds: [] };
+  return { minTime: 0, maxTime: 0, matchers: [], blockIds: [], limit: 0 };
 }
 
 export const LabelNamesRequest: MessageFns<LabelNamesRequest> = {
@@ -557,6 +582,9 @@ export const LabelNamesRequest: MessageFns<LabelNamesRequest> = {
     }
     for (const v of message.blockIds) {
       writer.uint32(34).string(v!);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(40).int64(message.limit);
     }
     return writer;
   },
@@ -606,6 +634,14 @@ export const LabelNamesRequest: MessageFns<LabelNamesRequest> = {
             message.blockIds.push(reader.string());
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.limit = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -638,6 +674,7 @@ export const LabelNamesRequest: MessageFns<LabelNamesRequest> = {
         : globalThis.Array.isArray(object?.block_ids)
         ? object.block_ids.map((e: any) => globalThis.String(e))
         : [],
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
     };
   },
 
@@ -655,6 +692,9 @@ export const LabelNamesRequest: MessageFns<LabelNamesRequest> = {
     if (message.blockIds?.length) {
       obj.blockIds = message.blockIds;
     }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
     return obj;
   },
 
@@ -667,6 +707,7 @@ export const LabelNamesRequest: MessageFns<LabelNamesRequest> = {
     message.maxTime = object.maxTime ?? 0;
     message.matchers = object.matchers?.map((e) => LabelMatcher.fromPartial(e)) || [];
     message.blockIds = object.blockIds?.map((e) => e) || [];
+    message.limit = object.limit ?? 0;
     return message;
   },
 };
@@ -761,7 +802,7 @@ export const LabelNamesResponse: MessageFns<LabelNamesResponse> = {
 };
 
 function createBaseLabelValuesRequest(): LabelValuesRequest {
-  return { labelName: "", minTime: 0, maxTime: 0, matchers: [], blockIds: [] };
+  return { labelName: "", minTime: 0, maxTime: 0, matchers: [], blockIds: [], limit: 0 };
 }
 
 export const LabelValuesRequest: MessageFns<LabelValuesRequest> = {
@@ -780,6 +821,9 @@ export const LabelValuesRequest: MessageFns<LabelValuesRequest> = {
     }
     for (const v of message.blockIds) {
       writer.uint32(42).string(v!);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(48).int64(message.limit);
     }
     return writer;
   },
@@ -837,6 +881,14 @@ export const LabelValuesRequest: MessageFns<LabelValuesRequest> = {
             message.blockIds.push(reader.string());
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.limit = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -874,6 +926,7 @@ export const LabelValuesRequest: MessageFns<LabelValuesRequest> = {
         : globalThis.Array.isArray(object?.block_ids)
         ? object.block_ids.map((e: any) => globalThis.String(e))
         : [],
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
     };
   },
 
@@ -894,6 +947,9 @@ export const LabelValuesRequest: MessageFns<LabelValuesRequest> = {
     if (message.blockIds?.length) {
       obj.blockIds = message.blockIds;
     }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
     return obj;
   },
 
@@ -907,6 +963,7 @@ export const LabelValuesRequest: MessageFns<LabelValuesRequest> = {
     message.maxTime = object.maxTime ?? 0;
     message.matchers = object.matchers?.map((e) => LabelMatcher.fromPartial(e)) || [];
     message.blockIds = object.blockIds?.map((e) => e) || [];
+    message.limit = object.limit ?? 0;
     return message;
   },
 };

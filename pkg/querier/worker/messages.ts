@@ -2,7 +2,7 @@
 import type { ApiRequest } from '../../api/prometheus/index.js';
 import type { LogFormat, LogLevel } from '../../log/index.js';
 import type { InstanceDesc, LookupConfig } from '../../ring/index.js';
-import type { QueryLimits } from '../blocks-store-queryable.js';
+import type { QueryLimits } from '../../limits/index.js';
 import type { ReadPathConfig } from './read-path.js';
 
 /** A query worker's `workerData`. */

@@ -6,7 +6,7 @@ import { executeApi } from '../../api/prometheus/index.js';
 import { createLogger } from '../../log/index.js';
 import { RingMirror } from '../../ring/index.js';
 import { serveTasks, transferring } from '../../workers/index.js';
-import type { QueryLimits } from '../blocks-store-queryable.js';
+import type { QueryLimits } from '../../limits/index.js';
 import type { QueryTask, QueryTaskAnswer, QueryWorkerData } from './messages.js';
 import { newReadPath } from './read-path.js';
 

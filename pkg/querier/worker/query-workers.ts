@@ -14,7 +14,7 @@ import type { Service } from '../../services/index.js';
 import { TenantSeparator } from '../../tenant/index.js';
 import { TaskCanceledError, TaskTimeoutError, WorkerExitError, WorkerPool } from '../../workers/index.js';
 import type { RpcChannel } from '../../workers/index.js';
-import type { QueryLimits } from '../blocks-store-queryable.js';
+import type { QueryLimits } from '../../limits/index.js';
 import type { QueryTaskAnswer, QueryTaskExtras, QueryWorkerData } from './messages.js';
 
 export interface QueryWorkersConfig {

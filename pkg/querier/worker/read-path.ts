@@ -7,6 +7,7 @@ import { newBucket } from '../../bucket/index.js';
 import type { BucketConfig } from '../../bucket/index.js';
 import { IngesterConn } from '../../ingester/client/index.js';
 import type { IngesterClientConfig } from '../../ingester/client/index.js';
+import { federatedQueryLimits, type QueryLimiter, type QueryLimits } from '../../limits/index.js';
 import type { Logger } from '../../log/index.js';
 import { Engine } from '../../promql/index.js';
 import type { ReadRing, RingSnapshot } from '../../ring/index.js';
@@ -16,9 +17,10 @@ import type { BucketStoreConfig } from '../../store-gateway/index.js';
 import { StoreGatewayClientPool } from '../../store-gateway/client/index.js';
 import { TenantSeparator } from '../../tenant/index.js';
 import { BlocksStoreQueryable } from '../blocks-store-queryable.js';
-import type { QueryLimits } from '../blocks-store-queryable.js';
 import type { QuerierConfig } from '../config.js';
 import { IngestersQueryable, ingestersMetadata } from '../ingesters-queryable.js';
+import { limitedQueryable } from '../limited-queryable.js';
+import { QueryMetrics } from '../query-metrics.js';
 import { federatedQueryable } from '../tenant-federation.js';
 import { timeSplitQueryable } from '../time-split-queryable.js';
 
@@ -57,7 +59,6 @@ export function newReadPath(cfg: ReadPathConfig, deps: ReadPathDeps): ReadPath {
     replicationFactor: cfg.storeGatewayRing.replicationFactor,
     heartbeatTimeout: cfg.storeGatewayRing.heartbeatTimeout,
     clients: new StoreGatewayClientPool({ timeoutMs: qcfg.timeout, maxRecvMsgSize: cfg.ingesterClient.grpcClientConfig.maxRecvMsgSize }),
-    limits: deps.limits,
     logger: deps.logger,
     registry: deps.registry,
     ignoreDeletionMarksDelay: cfg.blocksStorage.bucketStore.ignoreDeletionMarksDelay,
@@ -66,16 +67,20 @@ export function newReadPath(cfg: ReadPathConfig, deps: ReadPathDeps): ReadPath {
   const ingesters = { ring, client: (addr: string) => pool.get(addr), timeout: qcfg.timeout };
   // One query at a time per worker: the engine's own concurrency limit is the pool's.
   const engine = new Engine({ lookbackDelta: qcfg.lookbackDelta, timeout: qcfg.timeout, maxSamples: qcfg.maxSamples, maxConcurrent: 1 }, deps.registry);
-  const one = (tenant: string) => timeSplitQueryable(new IngestersQueryable(tenant, ingesters), blocks.forTenant(tenant), qcfg);
+  const queryMetrics = new QueryMetrics(deps.registry);
   return {
     backend: {
       engine,
       // Reads may name several tenants (`a|b`): federated, with `__tenant_id__` on every series.
-      queryable: (tenants) => {
+      // One budget (the request's limiter) for every ingester and store-gateway the request reads.
+      queryable: (tenants, limiter: QueryLimiter) => {
+        const one = (tenant: string) => timeSplitQueryable(new IngestersQueryable(tenant, ingesters, limiter), blocks.forTenant(tenant, limiter), qcfg);
         const ids = tenants.split(TenantSeparator);
-        return ids.length === 1 ? one(ids[0]) : federatedQueryable(ids, one);
+        return limitedQueryable(ids.length === 1 ? one(ids[0]) : federatedQueryable(ids, one), limiter.limits);
       },
       metadata: (tenants) => ingestersMetadata(tenants.split(TenantSeparator), ingesters),
+      limits: (tenants) => federatedQueryLimits(tenants.split(TenantSeparator).map(deps.limits)),
+      observe: (tenants, stats, err) => queryMetrics.observe(tenants, stats, err),
     },
     service: pool.service(),
   };

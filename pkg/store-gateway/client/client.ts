@@ -1,7 +1,7 @@
 // The door into store-gateways for queriers: one gRPC client per address, created on first use.
 // Calls carry the tenant in metadata and a deadline; a Series stream is collected whole, since the
 // querier merges every block's series before evaluating.
-import { credentials, type ServiceError } from '@grpc/grpc-js';
+import { credentials, status, type ServiceError } from '@grpc/grpc-js';
 import {
   StoreGatewayClient as GrpcStoreGatewayClient,
   type LabelNamesRequest,
@@ -9,6 +9,7 @@ import {
   type SeriesRequest,
   type StoredSeries,
 } from '../../generated/myelin/storegateway.js';
+import { QueryLimitError } from '../../limits/index.js';
 import { tenantMetadata } from '../../tenant/index.js';
 
 export interface SeriesResult {
@@ -23,7 +24,11 @@ export interface LabelsResult {
 
 /** What the querier needs of store-gateways; tests may implement it in-process. */
 export interface StoreGatewayClients {
-  series(addr: string, tenant: string, req: SeriesRequest): Promise<SeriesResult>;
+  /**
+   * Streams the series of the named blocks; `onBatch` sees each message's series as it arrives (an
+   * error it throws cancels the call and rejects with that error), and `signal` cancels the call.
+   */
+  series(addr: string, tenant: string, req: SeriesRequest, onBatch?: (series: StoredSeries[]) => void, signal?: AbortSignal): Promise<SeriesResult>;
   labelNames(addr: string, tenant: string, req: LabelNamesRequest): Promise<LabelsResult>;
   labelValues(addr: string, tenant: string, req: LabelValuesRequest): Promise<LabelsResult>;
   close(): void;
@@ -57,16 +62,35 @@ export class StoreGatewayClientPool implements StoreGatewayClients {
     return new Date(Date.now() + this.#opts.timeoutMs);
   }
 
-  series(addr: string, tenant: string, req: SeriesRequest): Promise<SeriesResult> {
+  series(addr: string, tenant: string, req: SeriesRequest, onBatch?: (series: StoredSeries[]) => void, signal?: AbortSignal): Promise<SeriesResult> {
     return new Promise((resolve, reject) => {
       const out: SeriesResult = { series: [], queriedBlocks: [] };
       const stream = this.#client(addr).series(req, tenantMetadata(tenant), { deadline: this.#deadline() });
+      const cancel = (): void => stream.cancel();
+      signal?.addEventListener('abort', cancel, { once: true });
+      const settle = (): void => signal?.removeEventListener('abort', cancel);
       stream.on('data', (msg: { series: StoredSeries[]; queriedBlocks: string[] }) => {
+        try {
+          onBatch?.(msg.series);
+        } catch (err) {
+          stream.cancel();
+          settle();
+          reject(err);
+          return;
+        }
         for (const s of msg.series) out.series.push(s);
         for (const b of msg.queriedBlocks) out.queriedBlocks.push(b);
       });
-      stream.on('error', (err: ServiceError) => reject(new Error(`series from store-gateway ${addr}`, { cause: err })));
-      stream.on('end', () => resolve(out));
+      stream.on('error', (err: ServiceError) => {
+        settle();
+        // A limit the store-gateway applied is the query's answer, not a failure to retry elsewhere.
+        const limit = err.code === status.RESOURCE_EXHAUSTED ? QueryLimitError.fromMessage(err.details) : undefined;
+        reject(limit ?? new Error(`series from store-gateway ${addr}`, { cause: err }));
+      });
+      stream.on('end', () => {
+        settle();
+        resolve(out);
+      });
     });
   }
 
