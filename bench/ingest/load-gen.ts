@@ -17,6 +17,8 @@ export interface LoadOptions {
   tenants: number;
   /** Stop sending after this many seconds even if requests remain. */
   maxSeconds: number;
+  /** Send a request again after a 5xx answer this many times (as Prometheus' remote write does); 0 by default. */
+  retries?: number;
 }
 
 export interface EncodedRequest {
@@ -84,7 +86,8 @@ export async function sendLoad(url: string, reqs: EncodedRequest[], o: LoadOptio
     for (const r of reqs) {
       if (performance.now() >= deadline) break;
       if (workerOf.get(r.slot) !== w) continue;
-      const { status, body } = await post(agent, u, r);
+      let { status, body } = await post(agent, u, r);
+      for (let retry = 0; status >= 500 && retry < (o.retries ?? 0); retry++) ({ status, body } = await post(agent, u, r));
       if (status >= 200 && status < 300) res.ackedSamples += r.samples;
       else {
         res.failedRequests++;

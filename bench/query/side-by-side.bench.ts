@@ -63,7 +63,7 @@ const isCounter = sets.map((s) => (s.find(([n]) => n === '__name__')?.[1] ?? '')
 const jitter = (s: number, r: number) => ((s * 7_919 + r * 104_729) % 1_000) / 1_000;
 const value = (s: number, r: number) =>
   isCounter[s] ? r * 15 * (1 + (s % 13)) + 5 * jitter(s, r) : 1_000 * (1 + (s % 7)) + 100 * Math.sin(r / 20 + s);
-const load: LoadOptions = { series: sets.length, samples: rounds, batch: 2_000, concurrency: env('BENCH_CONCURRENCY', 4, 2), tenants: 1, maxSeconds: 3_600 };
+const load: LoadOptions = { series: sets.length, samples: rounds, batch: 2_000, concurrency: env('BENCH_CONCURRENCY', 4, 2), tenants: 1, maxSeconds: 3_600, retries: 3 };
 const host = sets[0].find(([n]) => n === 'instance')?.[1] ?? '';
 const calls = dashboardCalls({ end, range: Math.min(3_600_000, SPAN - 300_000), step: STEP, host });
 
@@ -140,10 +140,11 @@ async function prometheusToBlocks(s: BenchServer, dir: string): Promise<BenchSer
 const starters: Record<string, (dir: string) => Promise<BenchServer>> = {
   myelin: (dir) => startMyelin({
     dir,
-    flags: BLOCKS
+    // A loaded machine can hold a push longer than the default 2s.
+    flags: ['-distributor.remote-timeout=30s', ...BLOCKS
       ? ['-querier.query-store-after=0s', '-querier.query-ingesters-within=1s', '-blocks-storage.bucket-store.sync-interval=1s',
         '-blocks-storage.bucket-store.bucket-index.update-interval=1s']
-      : [],
+      : []],
   }),
   prometheus: (dir) => startPrometheus(dir, join(dir, 'data'), BLOCKS ? ['--web.enable-admin-api'] : []),
   'victoria-metrics': (dir) => startVictoriaMetrics(dir),
