@@ -4,7 +4,8 @@
 
 type Metric = Record<string, string>;
 interface Sample { metric: Metric; value?: [number, string]; values?: [number, string][] }
-interface Answer { status: string; error?: string; data: unknown }
+/** A Prometheus HTTP API answer, parsed. */
+export interface Answer { status: string; error?: string; data: unknown }
 
 const key = (m: Metric): string => JSON.stringify(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 

@@ -35,7 +35,7 @@ import { buildRequests, sendLoad, type LoadOptions } from '../ingest/load-gen.js
 import { nodeExporterSeries, SERIES_PER_HOST } from '../ingest/node-exporter-series.js';
 import { cpuSeconds, startMyelin, startPrometheus, startVictoriaMetrics, type BenchServer } from '../lib/servers.js';
 import { geomean, quantile } from '../lib/stats.js';
-import { compareAnswers } from './answers.js';
+import { compareAnswers, type Answer } from './answers.js';
 import { dashboardCalls, type CallClass, type DashboardCall } from './dashboard-calls.js';
 
 const smoke = process.env.BENCH_SMOKE === '1';
@@ -67,7 +67,6 @@ const load: LoadOptions = { series: sets.length, samples: rounds, batch: 2_000, 
 const host = sets[0].find(([n]) => n === 'instance')?.[1] ?? '';
 const calls = dashboardCalls({ end, range: Math.min(3_600_000, SPAN - 300_000), step: STEP, host });
 
-interface Answer { status: string; error?: string; data: unknown }
 interface Measure { cpuMs: number; p50: number; p99: number; reps: number; answer: Answer | undefined; error: string }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
