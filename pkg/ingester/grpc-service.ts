@@ -14,6 +14,7 @@ import { orgIdFromMetadata } from '../tenant/index.js';
 import type { TenantResolver } from '../tenant/index.js';
 import { QueryStreamWriter, labelsToWire, matchersFromWire } from '../wire/index.js';
 import type { Ingester } from './ingester.js';
+import { TimeSlicer } from '../workers/index.js';
 import { PushError } from './push-error.js';
 import type { TransferReceiver } from './transfer.js';
 
@@ -150,8 +151,10 @@ async function forEachSeries(ing: Ingester, tenant: string, req: QueryRequest,
   try {
     const limit = ing.maxSeriesPerQuery(tenant);
     const ss = q.select(hints(req.startTimestampMs, req.endTimestampMs), ...matchers);
+    const slicer = new TimeSlicer();
     let n = 0;
     while (await ss.next()) {
+      await slicer.maybeYield();
       if (limit > 0 && ++n > limit) throw seriesLimitError(limit);
       const s = ss.at();
       const samples: { value: number; timestamp: number }[] = [];
@@ -220,8 +223,11 @@ async function streamQuery(ing: Ingester, tenant: string, call: ServerWritableSt
     const limit = ing.maxSeriesPerQuery(tenant);
     const ss = q.select(hints(req.startTimestampMs, req.endTimestampMs, '', false), ...matchers);
     const w = new QueryStreamWriter(ing.lifecycler.id, tenant);
+    // Pushes share this thread: give it back every few ms of a long read.
+    const slicer = new TimeSlicer();
     let n = 0;
     while (await ss.next()) {
+      await slicer.maybeYield();
       if (limit > 0 && ++n > limit) throw seriesLimitError(limit);
       const s = ss.at();
       w.add(s.labels, copiedChunks(s));

@@ -8,14 +8,11 @@ import { MemoryStore, MultiClient, createKVClient, jsonCodec } from '../kv/index
 import type { Codec, KVClient, KVConfig } from '../kv/index.js';
 import { prometheusApi } from '../api/prometheus/index.js';
 import { IngesterConn } from '../ingester/client/index.js';
-import { Engine } from '../promql/index.js';
-import { BlocksStoreQueryable, IngestersQueryable, federatedQueryable, ingestersMetadata, timeSplitQueryable } from '../querier/index.js';
+import { QueryWorkers } from '../querier/worker/index.js';
 import { BucketIndexUpdater } from '../bucket-index/index.js';
 import { BlocksCleaner, Compactor, validateCompactorConfig } from '../compactor/index.js';
 import { STORE_GATEWAY_RING_KEY, STORE_GATEWAY_RING_NAME, StoreGateway, StoreGatewayService, validateStoreGatewayConfig } from '../store-gateway/index.js';
-import { StoreGatewayClientPool } from '../store-gateway/client/index.js';
 import { Lifecycler, Ring, instanceDescCodec, registerRingStatusPage } from '../ring/index.js';
-import { ClientPool } from '../ring/client/index.js';
 import { Overrides } from '../limits/index.js';
 import type { Logger } from '../log/index.js';
 import { ModuleManager } from '../modules/index.js';
@@ -50,6 +47,8 @@ export class Myelin {
   #runtimeConfig: RuntimeConfigManager | undefined;
   #overrides: Overrides | undefined;
   #services = new Map<string, Service>();
+  /** The metrics of each worker pool, for /metrics. */
+  readonly #workerMetrics: (() => Promise<string>)[] = [];
   #manager: ServiceManager | undefined;
   readonly #mm = new ModuleManager();
 
@@ -146,6 +145,7 @@ export class Myelin {
       states: () => this.states(),
       runtimeConfigYaml: (mode) => this.#runtimeConfig?.yaml(mode) ?? '',
       notReady: () => this.#ingester?.lifecycler.notReadyReason(),
+      workerMetrics: () => Promise.all(this.#workerMetrics.map((text) => text())),
     }, () => this.links);
     server.setHealthCheck('', () => {
       const states = [...this.states().values()];
@@ -280,54 +280,45 @@ export class Myelin {
     return compositeService('distributor', [lifecycler.service, distributor.service()]);
   }
 
+  /**
+   * The querier: the Prometheus API on this thread, every request run by a pool of query workers
+   * that each hold the read path (docs/architecture.md, "Process model"). The rings are watched
+   * here and mirrored into the workers.
+   */
   async #initQuerier(): Promise<Service> {
     const ring = this.#ingesterRing ?? bug('ingester ring');
     const qcfg = this.cfg.querier;
-    const pool = new ClientPool<IngesterConn>(
-      { checkInterval: 15_000, healthCheckEnabled: true, healthCheckTimeout: qcfg.timeout },
-      { factory: (addr) => new IngesterConn(this.cfg.ingesterClient, addr), addresses: () => ring.snapshot().instances.map((i) => i.addr),
-        logger: this.logger, registry: this.registry, name: 'querier_ingester' },
-    );
     const sgRingCfg = this.cfg.storeGateway.shardingRing;
     const sgRing = new Ring(sgRingCfg, STORE_GATEWAY_RING_NAME, STORE_GATEWAY_RING_KEY, {
       kv: this.#kvClient(sgRingCfg.kvstore, instanceDescCodec, 'store-gateway-ring-client'),
       logger: this.logger,
       registry: this.registry,
     });
-    const blocks = new BlocksStoreQueryable({
-      bucket: newBucket(this.cfg.blocksStorage, { reg: this.registry, name: 'querier' }),
-      ringSnapshot: () => sgRing.snapshot(),
-      replicationFactor: sgRingCfg.replicationFactor,
-      heartbeatTimeout: sgRingCfg.heartbeatTimeout,
-      clients: new StoreGatewayClientPool({ timeoutMs: qcfg.timeout, maxRecvMsgSize: this.cfg.ingesterClient.grpcClientConfig.maxRecvMsgSize }),
+    const ingRingCfg = this.cfg.ingester.lifecycler.ring;
+    const workers = new QueryWorkers(qcfg, {
+      workerData: {
+        readPath: { querier: qcfg, ingesterClient: this.cfg.ingesterClient, blocksStorage: this.cfg.blocksStorage, storeGatewayRing: sgRingCfg },
+        ingesterRing: ingRingCfg,
+        storeGatewayRing: sgRingCfg,
+        log: { level: this.cfg.server.logLevel, format: this.cfg.server.logFormat },
+      },
+      ingesterRing: ring,
+      storeGatewayRing: sgRing,
       limits: (tenant) => this.overrides.limits(tenant),
       logger: this.logger,
       registry: this.registry,
-      ignoreDeletionMarksDelay: this.cfg.blocksStorage.bucketStore.ignoreDeletionMarksDelay,
-      uploadGracePeriod: 3 * this.cfg.blocksStorage.bucketStore.syncInterval,
     });
-    const ingesters = { ring, client: (addr: string) => pool.get(addr), timeout: qcfg.timeout };
-    const engine = new Engine({ lookbackDelta: qcfg.lookbackDelta, timeout: qcfg.timeout, maxSamples: qcfg.maxSamples, maxConcurrent: qcfg.maxConcurrent }, this.registry);
+    this.#workerMetrics.push(() => workers.metricsText());
     const prefix = this.cfg.api.prometheusHttpPrefix.replace(/\/$/, '');
     await this.server.http.register(prometheusApi, {
       prefix,
-      engine,
+      execute: workers.execute,
       // Reads may name several tenants (`a|b`): federated, with `__tenant_id__` on every series.
       tenantOf: (req) => this.server.tenants(req).join(TenantSeparator),
-      queryable: (tenants) => {
-        const one = (tenant: string) => timeSplitQueryable(
-          new IngestersQueryable(tenant, ingesters),
-          blocks.forTenant(tenant),
-          qcfg,
-        );
-        const ids = tenants.split(TenantSeparator);
-        return ids.length === 1 ? one(ids[0]) : federatedQueryable(ids, one);
-      },
-      metadata: (tenants) => ingestersMetadata(tenants.split(TenantSeparator), ingesters),
       buildInfo: { version, revision: process.env.MYELIN_REVISION ?? 'unknown', branch: process.env.MYELIN_BRANCH ?? 'unknown' },
     });
     this.links.push({ section: 'Querier', title: 'Prometheus API: build info', path: `${prefix}/api/v1/status/buildinfo` });
-    return compositeService('querier', [pool.service(), sgRing.service]);
+    return compositeService('querier', [sgRing.service, workers.service()]);
   }
 
   async #initIngester(): Promise<Service> {

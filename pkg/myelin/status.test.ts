@@ -12,7 +12,7 @@ test('/ready answers 503 with the reason until every module is Running and ready
   let notReady: string | undefined = 'instance ing-1 is PENDING in the ingester ring, not ACTIVE';
   const app = fastify();
   registerStatusRoutes(app, {
-    config: defaults(myelinConfig), registry: new Registry(), states: () => states, runtimeConfigYaml: () => '', notReady: () => notReady,
+    config: defaults(myelinConfig), registry: new Registry(), workerMetrics: async () => [], states: () => states, runtimeConfigYaml: () => '', notReady: () => notReady,
   }, () => [{ section: 'Ingester', title: 'Ring status', path: '/ingester/ring' }]);
 
   let res = await app.inject('/ready');

@@ -10,6 +10,8 @@ import type { MyelinConfig } from './config.js';
 export interface StatusSources {
   config: MyelinConfig;
   registry: Registry;
+  /** Metrics of the process's worker threads, in the exposition format, served after the registry's. */
+  workerMetrics: () => Promise<string[]>;
   /** Module states by name; empty until the modules are initialised. */
   states: () => Map<string, State>;
   runtimeConfigYaml: (mode: 'all' | 'diff') => string;
@@ -60,8 +62,10 @@ export function registerStatusRoutes(app: FastifyInstance, src: StatusSources, l
   app.get<{ Querystring: { mode?: string } }>('/runtime_config', async (req, reply) =>
     reply.type('text/plain; charset=utf-8').send(src.runtimeConfigYaml(req.query.mode === 'diff' ? 'diff' : 'all')));
 
-  app.get('/metrics', async (_req, reply) =>
-    reply.type(src.registry.contentType).send(await src.registry.metrics()));
+  app.get('/metrics', async (_req, reply) => {
+    const texts = [await src.registry.metrics(), ...await src.workerMetrics()];
+    return reply.type(src.registry.contentType).send(texts.join(''));
+  });
 
   app.get('/', async (_req, reply) => {
     const all: IndexLink[] = [

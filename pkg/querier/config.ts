@@ -1,4 +1,4 @@
-import { duration, int, section, string } from '../flagext/index.js';
+import { bytes, duration, int, section, string } from '../flagext/index.js';
 import type { ConfigOf } from '../flagext/index.js';
 
 /** The `querier` section (Cortex's names and defaults). */
@@ -8,7 +8,10 @@ export const querierConfig = section({
   lookbackDelta: duration({ flag: 'querier.lookback-delta', default: '5m', help: 'How far back an instant vector selector looks for a sample.' }),
   timeout: duration({ flag: 'querier.timeout', default: '2m', help: 'The timeout for a query.' }),
   maxSamples: int({ flag: 'querier.max-samples', default: 50_000_000, min: 1, help: 'Maximum number of samples a single query can load into memory.' }),
-  maxConcurrent: int({ flag: 'querier.max-concurrent', default: 20, min: 1, help: 'The maximum number of concurrent queries.' }),
+  maxConcurrent: int({ flag: 'querier.max-concurrent', default: 0, min: 0,
+    help: 'Queries (and series, labels and label-values requests) evaluated at once, each in its own worker thread; more wait, taken round-robin by tenant. 0: one per CPU core. (Cortex: 20 goroutines; a worker thread costs tens of MB, so the default follows the cores.)' }),
+  workerMaxHeapSize: bytes({ flag: 'querier.worker-max-heap-size', default: 2 << 30,
+    help: 'V8 heap limit of each query worker thread, in bytes; a query that needs more stops only its worker and is answered 422. 0: V8\'s default.' }),
 });
 export type QuerierConfig = ConfigOf<typeof querierConfig>;
 

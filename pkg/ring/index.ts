@@ -6,7 +6,8 @@ export { Read, Reporting, Write, WriteNoExtend, type Operation } from './operati
 export { EmptyRingError, quorum, TooFewHealthyInstancesError, type ReplicationSet } from './replication-set.js';
 export { Ring, type RingDeps } from './ring.js';
 export { RingSnapshot } from './ring-snapshot.js';
-export { RingView, type LookupConfig, type ReadRing } from './ring-view.js';
+export { CurrentViewRing, RingView, type LookupConfig, type ReadRing } from './ring-view.js';
+export { RingMirror, heartbeatsOf } from './ring-mirror.js';
 export { fnv1a32 } from './shuffle-shard.js';
 export { registerRingStatusPage, ringStatus, type InstanceStatus } from './status-page.js';
 export { loadTokensFile, pickTokens, storeTokensFile } from './tokens.js';

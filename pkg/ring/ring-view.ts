@@ -150,3 +150,37 @@ export class RingView implements ReadRing {
     return this.#snap;
   }
 }
+
+/** A ReadRing answering from whichever view is current: the live Ring's, or a RingMirror's. */
+export abstract class CurrentViewRing implements ReadRing {
+  /** The current view; keep it to make several lookups against one consistent ring. */
+  abstract view(): RingView;
+
+  get(key: number, op: Operation, buf?: InstanceDesc[]): ReplicationSet {
+    return this.view().get(key, op, buf);
+  }
+
+  getAllHealthy(op: Operation): ReplicationSet {
+    return this.view().getAllHealthy(op);
+  }
+
+  getReplicationSetForOperation(op: Operation): ReplicationSet {
+    return this.view().getReplicationSetForOperation(op);
+  }
+
+  replicationFactor(): number {
+    return this.view().replicationFactor();
+  }
+
+  instancesCount(): number {
+    return this.view().instancesCount();
+  }
+
+  shuffleShard(tenant: string, size: number): ReadRing {
+    return this.view().shuffleShard(tenant, size);
+  }
+
+  snapshot(): RingSnapshot {
+    return this.view().snapshot();
+  }
+}

@@ -7,11 +7,9 @@ import type { KVClient } from '../kv/index.js';
 import { basicService, type Service } from '../services/index.js';
 import type { RingConfig } from './config.js';
 import { instanceKey, type InstanceDesc } from './desc.js';
-import type { Operation } from './operation.js';
-import type { ReplicationSet } from './replication-set.js';
 import { registerRingMetrics } from './ring-metrics.js';
 import { RingSnapshot } from './ring-snapshot.js';
-import { RingView, type ReadRing } from './ring-view.js';
+import { CurrentViewRing, RingView } from './ring-view.js';
 
 export interface RingDeps {
   kv: KVClient<InstanceDesc>;
@@ -21,7 +19,7 @@ export interface RingDeps {
   now?: () => number;
 }
 
-export class Ring implements ReadRing {
+export class Ring extends CurrentViewRing {
   /** The ring's name in metrics and logs, e.g. `ingester`. */
   readonly name: string;
   /** Instances live under `<key>/<id>` in the KV. */
@@ -37,6 +35,7 @@ export class Ring implements ReadRing {
   readonly #listeners = new Set<(view: RingView) => void>();
 
   constructor(cfg: RingConfig, name: string, key: string, deps: RingDeps) {
+    super();
     this.name = name;
     this.key = key;
     this.#cfg = cfg;
@@ -102,8 +101,7 @@ export class Ring implements ReadRing {
     return () => this.#listeners.delete(fn);
   }
 
-  /** The current view; keep it to make several lookups against one consistent ring. */
-  view(): RingView {
+  override view(): RingView {
     return this.#view;
   }
 
@@ -121,33 +119,6 @@ export class Ring implements ReadRing {
     return this.#now();
   }
 
-  get(key: number, op: Operation, buf?: InstanceDesc[]): ReplicationSet {
-    return this.#view.get(key, op, buf);
-  }
-
-  getAllHealthy(op: Operation): ReplicationSet {
-    return this.#view.getAllHealthy(op);
-  }
-
-  getReplicationSetForOperation(op: Operation): ReplicationSet {
-    return this.#view.getReplicationSetForOperation(op);
-  }
-
-  replicationFactor(): number {
-    return this.#cfg.replicationFactor;
-  }
-
-  instancesCount(): number {
-    return this.#view.instancesCount();
-  }
-
-  shuffleShard(tenant: string, size: number): ReadRing {
-    return this.#view.shuffleShard(tenant, size);
-  }
-
-  snapshot(): RingSnapshot {
-    return this.#view.snapshot();
-  }
 }
 
 function sameLayout(a: InstanceDesc, b: InstanceDesc): boolean {

@@ -18,14 +18,16 @@ async function setup() {
   const app = Fastify();
   await app.register(prometheusApi, {
     prefix: '/prometheus',
-    engine: new Engine(),
-    queryable: (t) => dbs.get(t) ?? new MemoryStorage(),
+    backend: {
+      engine: new Engine(),
+      queryable: (t) => dbs.get(t) ?? new MemoryStorage(),
+      metadata: async () => ({
+        up: [{ type: 'gauge', help: 'Up.', unit: '' }],
+        req_total: [{ type: 'counter', help: 'Requests.', unit: '' }, { type: 'counter', help: 'Requests served.', unit: '' }],
+      }),
+    },
     tenantOf: (req) => new TenantResolver({ authEnabled: true }).tenant(req.headers['x-scope-orgid'] as string | undefined),
     now: () => 150_000,
-    metadata: async () => ({
-      up: [{ type: 'gauge', help: 'Up.', unit: '' }],
-      req_total: [{ type: 'counter', help: 'Requests.', unit: '' }, { type: 'counter', help: 'Requests served.', unit: '' }],
-    }),
   });
   return app;
 }

@@ -1,0 +1,267 @@
+/**
+ * The work behind Prometheus' query API (/api/v1/query, query_range, series, labels, label values,
+ * metadata, format_query), apart from HTTP: a request in, the finished answer out. It runs where
+ * the process puts query work — a query worker thread in Myelin (docs/architecture.md), or the
+ * caller's thread in tests — so everything it needs travels in the request.
+ */
+import type { Matcher } from '../../model/labels/index.js';
+import type { Queryable } from '../../storage/index.js';
+import type { Engine, QueryOptions, QueryResult } from '../../promql/index.js';
+import { ErrorType, QueryError } from '../../promql/index.js';
+import { ParseError, lineCol, parseExpr, parseSeriesSelector, prettyPrint } from '../../promql/parser/index.js';
+import { encodeData, goJson } from './encode.js';
+import type { Params } from './params.js';
+import { all, badParam, maxTime, minTime, one, parseDuration, parseTime, timeOr } from './params.js';
+
+export interface MetricMetadata {
+  type: string;
+  help: string;
+  unit: string;
+}
+
+export const ApiOp = {
+  Query: 'query',
+  QueryRange: 'query_range',
+  Series: 'series',
+  Labels: 'labels',
+  LabelValues: 'label_values',
+  Metadata: 'metadata',
+  FormatQuery: 'format_query',
+} as const;
+export type ApiOp = (typeof ApiOp)[keyof typeof ApiOp];
+
+export interface ApiRequest {
+  op: ApiOp;
+  /** The tenant, or several joined by `|` (federated). */
+  tenant: string;
+  /** Query-string and form parameters, repeated keys as arrays. */
+  params: Params;
+  /** The `:name` of /api/v1/label/:name/values; '' otherwise. */
+  labelName: string;
+  /** The default evaluation time (ms), the wall clock when the request arrived. */
+  now: number;
+  /** Epoch ms by which the answer is due (-querier.timeout from arrival); none when absent. */
+  deadline?: number;
+}
+
+/** A finished answer: the HTTP status and the JSON body (as text, or UTF-8 bytes from a worker). */
+export interface ApiAnswer {
+  status: number;
+  body: string | Buffer;
+  /** For failures: Prometheus' error type and message, for the caller's log. */
+  errorType?: string;
+  error?: string;
+}
+
+/** An answer made in this thread, its body still text. */
+export type TextAnswer = ApiAnswer & { body: string };
+
+/** What the API reads: the engine, a tenant's data, and metric metadata. */
+export interface ApiBackend {
+  engine: Engine;
+  queryable: (tenant: string) => Queryable;
+  metadata?: (tenant: string) => Promise<Record<string, MetricMetadata[]>>;
+}
+
+export const statusOfErrorType: Record<string, number> = {
+  [ErrorType.BadData]: 400,
+  [ErrorType.Execution]: 422,
+  [ErrorType.Timeout]: 503,
+  [ErrorType.Canceled]: 499,
+  [ErrorType.Unavailable]: 503,
+  [ErrorType.Internal]: 500,
+};
+
+/** Runs `req`; never rejects: failures become Prometheus' error answers. */
+export async function executeApi(req: ApiRequest, backend: ApiBackend, signal?: AbortSignal): Promise<TextAnswer> {
+  try {
+    return success(await run(req, backend, signal));
+  } catch (err) {
+    return errorAnswer(err);
+  }
+}
+
+/** Prometheus' error envelope for `err`. */
+export function errorAnswer(err: unknown): TextAnswer {
+  let type: string = ErrorType.Internal;
+  let message = err instanceof Error ? err.message : String(err);
+  if (err instanceof QueryError) type = err.type;
+  else if (err instanceof ParseError) {
+    type = ErrorType.BadData;
+    message = `invalid parameter "query": ${message}`;
+  }
+  return errorOf(type, message);
+}
+
+export function errorOf(type: string, message: string): TextAnswer {
+  return {
+    status: statusOfErrorType[type] ?? 500,
+    body: `{"status":"error","errorType":${goJson(type)},"error":${goJson(message)}}`,
+    errorType: type,
+    error: message,
+  };
+}
+
+class Envelope {
+  /** The `data` member, already JSON. */
+  readonly data: string;
+  readonly warnings: string[];
+  readonly infos: string[];
+  constructor(data: string, warnings: string[] = [], infos: string[] = []) {
+    this.data = data;
+    this.warnings = warnings;
+    this.infos = infos;
+  }
+}
+
+/** Prometheus' success envelope. */
+function success(e: Envelope): TextAnswer {
+  let body = `{"status":"success","data":${e.data}`;
+  if (e.warnings.length > 0) body += `,"warnings":${goJson(e.warnings)}`;
+  if (e.infos.length > 0) body += `,"infos":${goJson(e.infos)}`;
+  return { status: 200, body: body + '}' };
+}
+
+async function run(req: ApiRequest, b: ApiBackend, signal: AbortSignal | undefined): Promise<Envelope> {
+  const p = req.params;
+  switch (req.op) {
+    case ApiOp.Query: {
+      const query = one(p, 'query') ?? '';
+      const t = timeOr(p, 'time', req.now);
+      return envelope(await b.engine.instantQuery(b.queryable(req.tenant), query, t, queryOptions(req, signal)), query, p);
+    }
+    case ApiOp.QueryRange: {
+      const start = parseTime(required(p, 'start'), 'start');
+      const end = parseTime(required(p, 'end'), 'end');
+      if (end < start) throw badParam('end', 'end timestamp must not be before start time');
+      const step = parseDuration(required(p, 'step'), 'step');
+      const query = one(p, 'query') ?? '';
+      return envelope(await b.engine.rangeQuery(b.queryable(req.tenant), query, start, end, step, queryOptions(req, signal)), query, p);
+    }
+    case ApiOp.Series:
+      return json(await series(req, b, signal));
+    case ApiOp.Labels:
+    case ApiOp.LabelValues:
+      return json(await labels(req, b));
+    case ApiOp.Metadata:
+      return json(await metadata(req, b));
+    case ApiOp.FormatQuery:
+      return json(prettyPrint(parseExpr(one(p, 'query') ?? '')));
+  }
+}
+
+function json(v: unknown): Envelope {
+  return new Envelope(goJson(v));
+}
+
+async function series(req: ApiRequest, b: ApiBackend, signal: AbortSignal | undefined): Promise<Record<string, string>[]> {
+  const p = req.params;
+  const sets = matcherSets(p);
+  if (sets.length === 0) throw new QueryError(ErrorType.BadData, 'no match[] parameter provided');
+  const start = timeOr(p, 'start', minTime);
+  const end = timeOr(p, 'end', maxTime);
+  const q = await b.queryable(req.tenant).querier(start, end);
+  try {
+    const seen = new Map<string, Record<string, string>>();
+    for (const ms of sets) {
+      const set = q.select({ start, end, step: 0, func: 'series', range: 0, sortSeries: true }, ...ms);
+      while (await set.next()) {
+        if (signal?.aborted) throw new QueryError(ErrorType.Canceled, 'series request was canceled');
+        const ls = set.at().labels;
+        if (!seen.has(ls.key)) seen.set(ls.key, ls.toRecord());
+      }
+      const err = set.err();
+      if (err !== undefined) throw new QueryError(ErrorType.Execution, `select series: ${err.message}`, { cause: err });
+    }
+    return [...seen.values()];
+  } finally {
+    await q.close();
+  }
+}
+
+/** /api/v1/labels, and /api/v1/label/<name>/values when `req.labelName` is set. */
+async function labels(req: ApiRequest, b: ApiBackend): Promise<string[]> {
+  const p = req.params;
+  const sets = matcherSets(p);
+  const q = await b.queryable(req.tenant).querier(timeOr(p, 'start', minTime), timeOr(p, 'end', maxTime));
+  try {
+    const hints = { limit: Number(one(p, 'limit') ?? 0) || 0 };
+    const out = new Set<string>();
+    for (const ms of sets.length === 0 ? [[]] : sets) {
+      const got = req.op === ApiOp.LabelValues ? await q.labelValues(req.labelName, hints, ...ms) : await q.labelNames(hints, ...ms);
+      for (const v of got) out.add(v);
+    }
+    const sorted = [...out].sort();
+    return hints.limit > 0 ? sorted.slice(0, hints.limit) : sorted;
+  } finally {
+    await q.close();
+  }
+}
+
+async function metadata(req: ApiRequest, b: ApiBackend): Promise<Record<string, MetricMetadata[]>> {
+  const p = req.params;
+  const everything = b.metadata === undefined ? {} : await b.metadata(req.tenant);
+  const metric = one(p, 'metric');
+  // As Prometheus: absent or negative is no limit, 0 returns nothing.
+  const limit = intParam(p, 'limit') ?? -1;
+  const perMetric = intParam(p, 'limit_per_metric') ?? -1;
+  const out: Record<string, MetricMetadata[]> = {};
+  for (const name of Object.keys(everything).sort()) {
+    if (metric !== undefined && metric !== '' && name !== metric) continue;
+    if (limit >= 0 && Object.keys(out).length >= limit) break;
+    out[name] = perMetric >= 0 ? everything[name].slice(0, perMetric) : everything[name];
+  }
+  return out;
+}
+
+function matcherSets(p: Params): Matcher[][] {
+  return all(p, 'match[]').map((m) => {
+    try {
+      return parseSeriesSelector(m);
+    } catch (err) {
+      throw badParam('match[]', (err as Error).message);
+    }
+  });
+}
+
+/** An optional integer parameter; anything else is bad_data naming it. */
+function intParam(p: Params, name: string): number | undefined {
+  const v = one(p, name);
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new QueryError(ErrorType.BadData, `invalid parameter "${name}": ${JSON.stringify(v)} is not an integer`);
+  return n;
+}
+
+function required(p: Params, name: string): string {
+  const v = one(p, name);
+  if (v === undefined || v === '') throw badParam(name, `cannot parse "" to a valid ${name === 'step' ? 'duration' : 'timestamp'}`);
+  return v;
+}
+
+/** The `lookback_delta` and `timeout` parameters, as Prometheus reads them; the request's deadline caps the timeout. */
+function queryOptions(req: ApiRequest, signal: AbortSignal | undefined): QueryOptions {
+  const duration = (name: string): number | undefined => {
+    const v = one(req.params, name);
+    return v === undefined || v === '' ? undefined : parseDuration(v, name);
+  };
+  const left = req.deadline === undefined ? Infinity : Math.max(0, req.deadline - Date.now());
+  return { signal, lookbackDelta: duration('lookback_delta'), timeout: Math.min(duration('timeout') ?? Infinity, left) };
+}
+
+/** A query's answer; annotations carry their position in the query, as Prometheus prints them. */
+function envelope(res: QueryResult, query: string, p: Params): Envelope {
+  const at = (text: string): string => {
+    const pos = res.positions.get(text);
+    return pos === undefined ? text : `${text} (${lineCol(query, pos)})`;
+  };
+  const data = withStats(encodeData(res.value), p, res.stats.samplesRead);
+  return new Envelope(data, res.warnings.map(at), res.infos.map(at));
+}
+
+/** With `stats=<anything>`, Prometheus appends query statistics to `data`. */
+function withStats(data: string, p: Params, samples: number): string {
+  const stats = one(p, 'stats');
+  if (stats === undefined || stats === '') return data;
+  return `${data.slice(0, -1)},"stats":{"samples":{"totalQueryableSamples":${samples}}}}`;
+}

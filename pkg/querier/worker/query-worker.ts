@@ -1,0 +1,47 @@
+// A query worker thread's entry point: it builds the querier's read path once and then runs the
+// API requests the main thread hands it, one at a time (pkg/workers serveTasks).
+import { workerData } from 'node:worker_threads';
+import { Registry } from 'prom-client';
+import { executeApi } from '../../api/prometheus/index.js';
+import { createLogger } from '../../log/index.js';
+import { RingMirror } from '../../ring/index.js';
+import { serveTasks, transferring } from '../../workers/index.js';
+import type { QueryLimits } from '../blocks-store-queryable.js';
+import type { QueryTask, QueryTaskAnswer, QueryWorkerData } from './messages.js';
+import { newReadPath } from './read-path.js';
+
+const data = workerData as QueryWorkerData;
+const logger = createLogger(data.log).child({ component: 'query-worker' });
+const registry = new Registry();
+const ingesterRing = new RingMirror(data.ingesterRing);
+const storeGatewayRing = new RingMirror(data.storeGatewayRing);
+let limits: Record<string, QueryLimits> = {};
+
+const readPath = newReadPath(data.readPath, {
+  ingesterRing,
+  storeGatewayRing: () => storeGatewayRing.snapshot(),
+  limits: (tenant) => limits[tenant] ?? missingLimits(tenant),
+  logger,
+  registry,
+});
+readPath.service.startAsync();
+const encoder = new TextEncoder();
+
+serveTasks(async (msg, signal) => {
+  const task = msg as unknown as QueryTask;
+  if (task.rings !== undefined) {
+    ingesterRing.update(task.rings.ingesters);
+    storeGatewayRing.update(task.rings.storeGateways);
+  }
+  ingesterRing.heartbeats(task.heartbeats.ingesters);
+  storeGatewayRing.heartbeats(task.heartbeats.storeGateways);
+  limits = task.limits;
+  const a = await executeApi({ ...task.args, deadline: task.deadline }, readPath.backend, signal);
+  const body = encoder.encode(a.body);
+  const answer: QueryTaskAnswer = { status: a.status, body, errorType: a.errorType, error: a.error };
+  return transferring(answer, [body.buffer]);
+}, registry);
+
+function missingLimits(tenant: string): never {
+  throw new Error(`BUG: the task carries no limits for tenant ${tenant}`);
+}

@@ -1,0 +1,82 @@
+// The querier's read path, assembled: PromQL over the ingesters (recent data) and the
+// store-gateways (blocks), split by time and federated over tenants. Built once per query worker;
+// everything it reads about the cluster comes from the rings it is given.
+import type { Registry } from 'prom-client';
+import type { ApiBackend } from '../../api/prometheus/index.js';
+import { newBucket } from '../../bucket/index.js';
+import type { BucketConfig } from '../../bucket/index.js';
+import { IngesterConn } from '../../ingester/client/index.js';
+import type { IngesterClientConfig } from '../../ingester/client/index.js';
+import type { Logger } from '../../log/index.js';
+import { Engine } from '../../promql/index.js';
+import type { ReadRing, RingSnapshot } from '../../ring/index.js';
+import { ClientPool } from '../../ring/client/index.js';
+import type { Service } from '../../services/index.js';
+import type { BucketStoreConfig } from '../../store-gateway/index.js';
+import { StoreGatewayClientPool } from '../../store-gateway/client/index.js';
+import { TenantSeparator } from '../../tenant/index.js';
+import { BlocksStoreQueryable } from '../blocks-store-queryable.js';
+import type { QueryLimits } from '../blocks-store-queryable.js';
+import type { QuerierConfig } from '../config.js';
+import { IngestersQueryable, ingestersMetadata } from '../ingesters-queryable.js';
+import { federatedQueryable } from '../tenant-federation.js';
+import { timeSplitQueryable } from '../time-split-queryable.js';
+
+export interface ReadPathConfig {
+  querier: QuerierConfig;
+  ingesterClient: IngesterClientConfig;
+  blocksStorage: BucketConfig & { bucketStore: BucketStoreConfig };
+  storeGatewayRing: { replicationFactor: number; heartbeatTimeout: number };
+}
+
+export interface ReadPathDeps {
+  ingesterRing: ReadRing;
+  storeGatewayRing: () => RingSnapshot;
+  limits: (tenant: string) => QueryLimits;
+  logger: Logger;
+  registry: Registry;
+}
+
+export interface ReadPath {
+  backend: ApiBackend;
+  /** Health checks of the ingester clients; run it while the read path is used. */
+  service: Service;
+}
+
+export function newReadPath(cfg: ReadPathConfig, deps: ReadPathDeps): ReadPath {
+  const qcfg = cfg.querier;
+  const ring = deps.ingesterRing;
+  const pool = new ClientPool<IngesterConn>(
+    { checkInterval: 15_000, healthCheckEnabled: true, healthCheckTimeout: qcfg.timeout },
+    { factory: (addr) => new IngesterConn(cfg.ingesterClient, addr), addresses: () => ring.snapshot().instances.map((i) => i.addr),
+      logger: deps.logger, registry: deps.registry, name: 'querier_ingester' },
+  );
+  const blocks = new BlocksStoreQueryable({
+    bucket: newBucket(cfg.blocksStorage, { reg: deps.registry, name: 'querier' }),
+    ringSnapshot: deps.storeGatewayRing,
+    replicationFactor: cfg.storeGatewayRing.replicationFactor,
+    heartbeatTimeout: cfg.storeGatewayRing.heartbeatTimeout,
+    clients: new StoreGatewayClientPool({ timeoutMs: qcfg.timeout, maxRecvMsgSize: cfg.ingesterClient.grpcClientConfig.maxRecvMsgSize }),
+    limits: deps.limits,
+    logger: deps.logger,
+    registry: deps.registry,
+    ignoreDeletionMarksDelay: cfg.blocksStorage.bucketStore.ignoreDeletionMarksDelay,
+    uploadGracePeriod: 3 * cfg.blocksStorage.bucketStore.syncInterval,
+  });
+  const ingesters = { ring, client: (addr: string) => pool.get(addr), timeout: qcfg.timeout };
+  // One query at a time per worker: the engine's own concurrency limit is the pool's.
+  const engine = new Engine({ lookbackDelta: qcfg.lookbackDelta, timeout: qcfg.timeout, maxSamples: qcfg.maxSamples, maxConcurrent: 1 }, deps.registry);
+  const one = (tenant: string) => timeSplitQueryable(new IngestersQueryable(tenant, ingesters), blocks.forTenant(tenant), qcfg);
+  return {
+    backend: {
+      engine,
+      // Reads may name several tenants (`a|b`): federated, with `__tenant_id__` on every series.
+      queryable: (tenants) => {
+        const ids = tenants.split(TenantSeparator);
+        return ids.length === 1 ? one(ids[0]) : federatedQueryable(ids, one);
+      },
+      metadata: (tenants) => ingestersMetadata(tenants.split(TenantSeparator), ingesters),
+    },
+    service: pool.service(),
+  };
+}

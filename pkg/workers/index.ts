@@ -1,0 +1,7 @@
+export { TaskCanceledError, TaskTimeoutError, WorkerExitError, WorkerPool } from './pool.js';
+export type { TaskOptions, WorkerPoolConfig, WorkerPoolDeps } from './pool.js';
+export { RemoteError, RpcChannel, transferring } from './rpc.js';
+export type { Port } from './rpc.js';
+export { serveTasks } from './serve.js';
+export { TimeSlicer } from './time-slice.js';
+export type { TaskHandler, TaskMessage } from './serve.js';

@@ -1,0 +1,44 @@
+// The worker side of a WorkerPool: serves one task at a time, cancels it on request, and sends
+// the worker's metrics back after each task.
+import { parentPort } from 'node:worker_threads';
+import type { Registry } from 'prom-client';
+import { RpcChannel } from './rpc.js';
+import type { Handler } from './rpc.js';
+
+export interface TaskMessage {
+  method: string;
+  args: unknown;
+  /** Epoch ms. */
+  deadline: number;
+  [extra: string]: unknown;
+}
+
+/** Runs one task; `signal` aborts when the pool abandons it (deadline or caller gone). */
+export type TaskHandler = (task: TaskMessage, signal: AbortSignal) => unknown;
+
+/**
+ * Makes this worker thread serve `run` for its pool, plus one-way `handlers` (state the pool
+ * broadcasts). Call once, after the worker has loaded what its tasks need.
+ */
+export function serveTasks(run: TaskHandler, registry: Registry, handlers: Record<string, Handler> = {}): RpcChannel {
+  if (parentPort === null) throw new Error('BUG: serveTasks outside a worker thread');
+  const rpc = new RpcChannel(parentPort);
+  let current: AbortController | undefined;
+  for (const [name, fn] of Object.entries(handlers)) rpc.handle(name, fn);
+  rpc.handle('cancel', () => current?.abort());
+  const sendMetrics = (): void => void registry.getMetricsAsJSON().then((json) => rpc.notify('metrics', json));
+  rpc.handle('task', async (msg) => {
+    const ac = new AbortController();
+    current = ac;
+    try {
+      return await run(msg as TaskMessage, ac.signal);
+    } finally {
+      current = undefined;
+      // After the answer is queued: the pool reads it before the metrics.
+      setImmediate(sendMetrics);
+    }
+  });
+  sendMetrics();
+  rpc.notify('ready', undefined);
+  return rpc;
+}
