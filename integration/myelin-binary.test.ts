@@ -82,10 +82,13 @@ test('-target=all serves /ready, /services, /config, /metrics and the index page
   assert.match(metrics, /myelin_build_info\{version="[^"]+",revision="[^"]*",branch="[^"]*",nodeversion="v\d+/);
   assert.match(metrics, /process_cpu_seconds_total/);
   assert.match(metrics, /nodejs_heap_size_used_bytes/);
-  // The engines live in the query workers (one query each): their metrics are summed here.
+  // The engines live in the query workers (one query each, and a spare): their metrics are summed
+  // here once every worker has started.
   const workers = Number(/^myelin_querier_workers (\d+)$/m.exec(metrics)?.[1]);
   assert.ok(workers >= 1, 'the query worker pool\'s size');
-  assert.match(metrics, new RegExp(`^myelin_promql_engine_queries_concurrent_max ${workers}$`, 'm'), 'the query workers\' PromQL engine metrics');
+  const engines = new RegExp(`^myelin_promql_engine_queries_concurrent_max ${workers + 1}$`, 'm');
+  await waitFor('the query workers\' PromQL engine metrics',
+    async () => (engines.test(await (await fetch(`${m.base}/metrics`)).text()) ? true : undefined), 20_000);
   assert.match(metrics, /myelin_request_duration_seconds_bucket\{le="[^"]+",method="GET",route="ready",status_code="200",ws="false"\}/);
 
   const index = await (await fetch(`${m.base}/`)).text();

@@ -1,7 +1,13 @@
 // A small pool of ioredis connections configured from RedisConfig. Commands fail fast while Redis
 // is unreachable (no offline queue, no per-command retries); ioredis keeps reconnecting meanwhile.
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type * as IoRedis from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { RedisConfig } from './config.js';
+
+// Loaded on first use: ioredis costs a good part of a second to load, which threads that import the
+// cache package without a Redis cache (query workers) would otherwise pay.
+const ioredis = (): typeof IoRedis => createRequire(import.meta.url)('ioredis') as typeof IoRedis;
 
 export class RedisPool {
   readonly #clients: Redis[];
@@ -12,7 +18,7 @@ export class RedisPool {
     this.#clients = [];
     for (let i = 0; i < cfg.poolSize; i++) {
       this.#clients.push(
-        new Redis({
+        new (ioredis().Redis)({
           host,
           port: Number(portText),
           password: cfg.password === '' ? undefined : cfg.password,

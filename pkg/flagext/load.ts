@@ -1,7 +1,11 @@
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
 import { expandEnv, parseArgs } from './args.js';
 import { ConfigError, applyFlag, applyYaml, defaults, flagBindings, helpText } from './config.js';
 import type { ConfigOf, Section } from './fields.js';
+
+// Loaded on first use: only the thread that reads the config file needs a YAML parser.
+const yaml = (): typeof Yaml => createRequire(import.meta.url)('yaml') as typeof Yaml;
 
 export interface LoadOptions {
   env: NodeJS.ProcessEnv;
@@ -49,7 +53,7 @@ export function loadConfig<S extends Section>(spec: S, argv: readonly string[], 
     if (flag('config.expand-env') === 'true') text = expandEnv(text, opts.env);
     let doc: unknown;
     try {
-      doc = parseYaml(text, { uniqueKeys: true });
+      doc = yaml().parse(text, { uniqueKeys: true });
     } catch (err) {
       throw new ConfigError(file, `invalid YAML: ${(err as Error).message}`);
     }

@@ -189,6 +189,7 @@ function keep(it: SampleIterator, vt: ValueType, n: Need, arena: Arena): void {
 
 /** Samples per arena block: large enough to amortise, small enough not to over-allocate. */
 const blockSize = 1 << 16;
+const firstBlockSize = 1 << 10;
 
 /**
  * Samples go into arena blocks shared by the selector's series: each series is a subarray view (no
@@ -196,8 +197,10 @@ const blockSize = 1 << 16;
  * a series longer than a block gets a block of its own.
  */
 class Arena {
-  ts: Float64Array = new Float64Array(blockSize);
-  vs: Float64Array = new Float64Array(blockSize);
+  // The first block is small and each next one doubles up to blockSize: a selector of a few
+  // series (the common dashboard panel) must not allocate and zero a megabyte per query.
+  ts: Float64Array = new Float64Array(firstBlockSize);
+  vs: Float64Array = new Float64Array(firstBlockSize);
   /** Start of the series being written and the next free slot. */
   start = 0;
   end = 0;
@@ -225,7 +228,7 @@ class Arena {
   #grow(): void {
     // Earlier series keep their views of the old block.
     const n = this.end - this.start;
-    const size = Math.max(blockSize, n * 2);
+    const size = Math.max(Math.min(blockSize, this.ts.length * 2), n * 2);
     const ts = new Float64Array(size);
     const vs = new Float64Array(size);
     ts.set(this.ts.subarray(this.start, this.end));

@@ -1,8 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Server as GrpcServer, ServerCredentials } from '@grpc/grpc-js';
 import type { ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
-import { LogController, fastify } from 'fastify';
+import { createRequire } from 'node:module';
+import type * as Fastify from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
+
+// Loaded on first use: worker threads import this package for its helpers, never for a server.
+const fastifyModule = (): typeof Fastify => createRequire(import.meta.url)('fastify') as typeof Fastify;
 import type { Registry } from 'prom-client';
 import type { Logger } from '../log/index.js';
 import { idleService } from '../services/index.js';
@@ -41,6 +45,7 @@ export class Server {
     this.#cfg = cfg;
     this.#deps = deps;
     this.#metrics = new ServerMetrics(deps.registry);
+    const { fastify, LogController } = fastifyModule();
     this.http = fastify({
       loggerInstance: deps.logger.child({ component: 'http' }) as FastifyBaseLogger,
       logController: new LogController({ disableRequestLogging: true }),

@@ -118,12 +118,18 @@ export class WorkerPool {
     });
   }
 
-  /** Starts every worker and the spare, and resolves once all of them are ready for tasks. */
+  /**
+   * Starts every worker and the spare; resolves once one of them is ready for tasks (tasks wait for
+   * the rest), and rejects if none can start.
+   */
   async start(): Promise<void> {
     const ready: Promise<void>[] = [];
     for (let i = 0; i <= this.#cfg.size; i++) ready.push(this.#spawn());
-    await Promise.all(ready);
+    for (const r of ready) r.catch((err: unknown) => this.#log.error({ err }, 'starting a worker failed'));
     this.#metrics.workers.set(this.#cfg.size);
+    await Promise.any(ready).catch((err: AggregateError) => {
+      throw new Error(`no worker of pool ${this.#cfg.name} could start`, { cause: err.errors[0] });
+    });
   }
 
   /** Runs `method(args)` on a worker; rejects with TaskTimeoutError, TaskCanceledError, WorkerExitError or the worker's error. */

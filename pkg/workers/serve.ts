@@ -5,6 +5,9 @@ import type { Registry } from 'prom-client';
 import { RpcChannel } from './rpc.js';
 import type { Handler } from './rpc.js';
 
+/** How often a busy worker sends its metrics (ms). */
+const metricsInterval = 1000;
+
 export interface TaskMessage {
   method: string;
   args: unknown;
@@ -26,7 +29,12 @@ export function serveTasks(run: TaskHandler, registry: Registry, handlers: Recor
   let current: AbortController | undefined;
   for (const [name, fn] of Object.entries(handlers)) rpc.handle(name, fn);
   rpc.handle('cancel', () => current?.abort());
-  const sendMetrics = (): void => void registry.getMetricsAsJSON().then((json) => rpc.notify('metrics', json));
+  // Metrics go back at most once a second: gathering them costs more than a small task.
+  let metricsDue: NodeJS.Timeout | undefined;
+  const sendMetrics = (): void => {
+    metricsDue = undefined;
+    void registry.getMetricsAsJSON().then((json) => rpc.notify('metrics', json));
+  };
   rpc.handle('task', async (msg) => {
     const ac = new AbortController();
     current = ac;
@@ -34,8 +42,7 @@ export function serveTasks(run: TaskHandler, registry: Registry, handlers: Recor
       return await run(msg as TaskMessage, ac.signal);
     } finally {
       current = undefined;
-      // After the answer is queued: the pool reads it before the metrics.
-      setImmediate(sendMetrics);
+      metricsDue ??= setTimeout(sendMetrics, metricsInterval);
     }
   });
   sendMetrics();

@@ -2,8 +2,11 @@
 // revision; watches resume from the last seen revision after a disconnect (etcd3 re-creates the
 // stream) and re-list when etcd has compacted that revision away.
 import { readFileSync } from 'node:fs';
-import { circuitBreaker, ConsecutiveBreaker, ExponentialBackoff, handleWhen, retry, type IBackoff } from 'cockatiel';
-import { Etcd3, isRecoverableError, type IKeyValue, type IOptions, type Namespace } from 'etcd3';
+import { createRequire } from 'node:module';
+import type * as Cockatiel from 'cockatiel';
+import type * as Etcd3Module from 'etcd3';
+import type { IBackoff } from 'cockatiel';
+import type { Etcd3, IKeyValue, IOptions, Namespace } from 'etcd3';
 import type { Logger } from '../../log/index.js';
 import { CasConflictError, type CasFn, type KVClient, type WatchKeyFn, type WatchPrefixFn } from '../client.js';
 import { casBackoff } from '../cas-backoff.js';
@@ -17,8 +20,17 @@ export interface EtcdClientOptions {
   onWatchRestart?: () => void;
 }
 
+// Loaded on first use: etcd3 and its fault-handling library cost most of a second to load, which
+// every thread that imports this package for other things (query workers, ingester shards) would
+// otherwise pay.
+const load = createRequire(import.meta.url);
+const etcd3 = (): typeof Etcd3Module => load('etcd3') as typeof Etcd3Module;
+const cockatiel = (): typeof Cockatiel => load('cockatiel') as typeof Cockatiel;
+
 /** Builds etcd3 options from the config; exported so tests can check the TLS and auth mapping. */
 export function etcdClientOptions(cfg: EtcdConfig): IOptions {
+  const { isRecoverableError } = etcd3();
+  const { circuitBreaker, ConsecutiveBreaker, ExponentialBackoff, handleWhen, retry } = cockatiel();
   const secure = cfg.tlsEnabled;
   const opts: IOptions = {
     hosts: cfg.endpoints.map((e) => (secure && !/^https?:\/\//.test(e) ? `https://${e}` : e)),
@@ -58,7 +70,7 @@ export class EtcdClient<T> implements KVClient<T> {
   readonly #onWatchRestart: () => void;
 
   constructor(cfg: EtcdConfig, codec: Codec<T>, prefix: string, opts: EtcdClientOptions) {
-    this.#etcd = new Etcd3(etcdClientOptions(cfg));
+    this.#etcd = new (etcd3().Etcd3)(etcdClientOptions(cfg));
     this.#ns = prefix === '' ? this.#etcd : this.#etcd.namespace(prefix);
     this.#codec = codec;
     this.#maxRetries = Math.max(1, cfg.maxRetries);
