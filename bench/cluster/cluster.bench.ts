@@ -47,7 +47,7 @@ const cluster = await Cluster.start({
 });
 try {
   const start = Date.now() - opts.samples * 15_000;
-  const reqs = buildRequests(opts, start);
+  const reqs = buildRequests(opts, { start });
   const perRound = Math.ceil(opts.series / opts.batch);
   // A series always goes through the same distributor, so its samples arrive in order.
   const shares = cluster.distributors.map((_, d) => reqs.filter((_r, i) => (i % perRound) % cluster.distributors.length === d));

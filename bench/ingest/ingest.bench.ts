@@ -6,8 +6,7 @@
 //
 // `myelin` is the binary, `-target=all` with RF=1 and one ingester in the main thread (pinned with
 // BENCH_PIN_CPU); `myelin-cores` the same with one ingester shard worker per core, never pinned
-// (distributor, ingesters with WAL and TSDB head, and
-// every other module idle), limits raised out of the way. `myelin-distributor` is
+// (distributor, ingesters with WAL and TSDB head, every other module idle), limits raised out of the way. `myelin-distributor` is
 // `myelin-distributor-server.ts`: the real HTTP push path and distributor with a stand-in ingester
 // that decodes each Push with pkg/wire and discards it, which isolates the distributor's share.
 //
@@ -15,12 +14,12 @@
 // BENCH_CONCURRENCY, BENCH_TENANTS, BENCH_MAX_SECONDS, BENCH_TARGETS (myelin,myelin-cores,myelin-distributor,prometheus,victoria-metrics),
 // BENCH_PIN_CPU (run servers under `taskset -c <n>`), BENCH_CPU_PROF (directory: Myelin runs with
 // --cpu-prof), BENCH_SMOKE=1 (a few seconds in all).
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, TestProcess, waitUntil } from '../../integration/e2e/process.js';
+import { cpuSeconds, nodeProfFlags, pinned, rssBytes, startMyelin, startPrometheus, startVictoriaMetrics, type BenchServer } from '../lib/servers.js';
 import { buildRequests, sendLoad, type LoadOptions } from './load-gen.js';
 
 const smoke = process.env.BENCH_SMOKE === '1';
@@ -34,85 +33,29 @@ const opts: LoadOptions = {
   maxSeconds: env('BENCH_MAX_SECONDS', 600, 10),
 };
 const targets = (process.env.BENCH_TARGETS ?? 'myelin,myelin-cores,myelin-distributor,prometheus,victoria-metrics').split(',');
-const clkTck = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
 
-interface Target {
-  name: string;
-  start(port: number, dir: string): TestProcess | Promise<TestProcess>;
-  ready: string;
-  push: string;
+/** The real HTTP push path and distributor in front of a stand-in ingester (myelin-distributor-server.ts). */
+async function startDistributorOnly(): Promise<BenchServer> {
+  const port = await freePort();
+  const script = fileURLToPath(new URL('./myelin-distributor-server.js', import.meta.url));
+  const proc = new TestProcess('myelin-distributor', ...pinned(process.execPath, [...nodeProfFlags(), script, String(port)]));
+  const url = `http://127.0.0.1:${port}`;
+  await waitUntil(async () => (await fetch(`${url}/distributor/ha_tracker`)).ok, { timeoutMs: 30_000, what: 'myelin-distributor ready' });
+  return { name: 'myelin-distributor', proc, url, push: '/api/v1/push', apiPrefix: '', pid: proc.pid as number };
 }
 
-const pin = (cmd: string, args: string[]): [string, string[]] =>
-  process.env.BENCH_PIN_CPU !== undefined ? ['taskset', ['-c', process.env.BENCH_PIN_CPU, cmd, ...args]] : [cmd, args];
-
-const nodeProf = () => (process.env.BENCH_CPU_PROF !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []);
-
-const myelinAll = (shards: number, pinned: boolean) => async (port: number, dir: string) => {
-  const main = fileURLToPath(new URL('../../cmd/myelin/main.js', import.meta.url));
-  const args = [
-    ...nodeProf(), main, '-target=all', '-server.http-listen-address=127.0.0.1', `-server.http-listen-port=${port}`,
-    '-server.grpc-listen-address=127.0.0.1', `-server.grpc-listen-port=${await freePort()}`, '-log.level=warn',
-    `-blocks-storage.tsdb.dir=${dir}/tsdb`, `-blocks-storage.filesystem.dir=${dir}/blocks`, '-distributor.replication-factor=1',
-    '-distributor.ingestion-rate-limit=1e12', '-distributor.ingestion-burst-size=1000000000000', '-ingester.max-series-per-user=0',
-    '-ingester.max-series-per-metric=0', `-ingester.shards=${shards}`,
-  ];
-  return new TestProcess('myelin', ...(pinned ? pin(process.execPath, args) : [process.execPath, args] as [string, string[]]));
-};
-
-const all: Record<string, Target> = {
+const all: Record<string, { name: string; start(dir: string): Promise<BenchServer> }> = {
   // One core's worth: one ingester in the main thread (pinned with BENCH_PIN_CPU).
-  myelin: {
-    name: 'myelin -target=all (RF=1, 1 shard)',
-    start: myelinAll(1, true),
-    ready: '/ready',
-    push: '/api/v1/push',
-  },
+  myelin: { name: 'myelin -target=all (RF=1, 1 shard)', start: (dir) => startMyelin({ dir, flags: ['-ingester.shards=1'] }) },
   // Every core: one ingester shard worker per core, never pinned.
   'myelin-cores': {
     name: `myelin -target=all (RF=1, ${availableParallelism()} shards, unpinned)`,
-    start: myelinAll(0, false),
-    ready: '/ready',
-    push: '/api/v1/push',
+    start: (dir) => startMyelin({ dir, flags: ['-ingester.shards=0'], unpinned: true }),
   },
-  'myelin-distributor': {
-    name: 'myelin distributor + stand-in ingester',
-    start: (port) => {
-      const script = fileURLToPath(new URL('./myelin-distributor-server.js', import.meta.url));
-      return new TestProcess('myelin-distributor', ...pin(process.execPath, [...nodeProf(), script, String(port)]));
-    },
-    ready: '/distributor/ha_tracker',
-    push: '/api/v1/push',
-  },
-  prometheus: {
-    name: 'prometheus 2.42',
-    start: (port, dir) =>
-      new TestProcess('prometheus', ...pin('/usr/bin/prometheus', [
-        '--web.enable-remote-write-receiver', `--storage.tsdb.path=${dir}/data`, `--web.listen-address=127.0.0.1:${port}`,
-        `--config.file=${dir}/prometheus.yml`, '--log.level=error',
-      ])),
-    ready: '/-/ready',
-    push: '/api/v1/write',
-  },
-  'victoria-metrics': {
-    name: 'victoria-metrics',
-    start: (port, dir) =>
-      new TestProcess('victoria-metrics', ...pin('/usr/bin/victoria-metrics', [`-httpListenAddr=127.0.0.1:${port}`, `-storageDataPath=${dir}`, '-loggerLevel=ERROR'])),
-    ready: '/health',
-    push: '/api/v1/write',
-  },
+  'myelin-distributor': { name: 'myelin distributor + stand-in ingester', start: () => startDistributorOnly() },
+  prometheus: { name: 'prometheus 2.42', start: (dir) => startPrometheus(dir, `${dir}/data`) },
+  'victoria-metrics': { name: 'victoria-metrics', start: (dir) => startVictoriaMetrics(dir) },
 };
-
-async function cpuSeconds(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / clkTck; // fields 14 and 15: utime, stime
-}
-
-async function rssBytes(pid: number): Promise<number> {
-  const m = /VmRSS:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'));
-  return m === null ? 0 : Number(m[1]) * 1024;
-}
 
 const t0 = performance.now();
 const reqs = buildRequests(opts);
@@ -123,15 +66,11 @@ for (const key of targets) {
   const target = all[key];
   if (target === undefined) throw new Error(`unknown target ${key}; known: ${Object.keys(all).join(', ')}`);
   const dir = await mkdtemp(join(tmpdir(), `bench-ingest-${key}-`));
-  await writeFile(join(dir, 'prometheus.yml'), 'global: {}\n');
-  const port = await freePort();
-  const proc = await target.start(port, dir);
+  const server = await target.start(dir);
   try {
-    const base = `http://127.0.0.1:${port}`;
-    await waitUntil(async () => (await fetch(base + target.ready)).ok, { timeoutMs: 60_000, what: `${key} ready` });
-    const pid = proc.pid as number;
+    const pid = server.pid;
     const cpu0 = await cpuSeconds(pid);
-    const res = await sendLoad(base + target.push, reqs, opts);
+    const res = await sendLoad(server.url + server.push, reqs, opts);
     const cpu = (await cpuSeconds(pid)) - cpu0;
     const rss = await rssBytes(pid);
     rows.push({
@@ -143,7 +82,7 @@ for (const key of targets) {
       error: res.firstError,
     });
   } finally {
-    await proc.stop();
+    await server.proc.stop();
     await rm(dir, { recursive: true, force: true });
   }
 }

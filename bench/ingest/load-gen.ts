@@ -17,27 +17,45 @@ export interface LoadOptions {
   tenants: number;
   /** Stop sending after this many seconds even if requests remain. */
   maxSeconds: number;
+  /** Send a request again after a 5xx answer this many times (as Prometheus' remote write does); 0 by default. */
+  retries?: number;
 }
 
 export interface EncodedRequest {
   tenant: string;
   body: Buffer;
   samples: number;
+  /** Which slice of the series the request carries: the same slot in every round. */
+  slot: number;
+}
+
+/** What the rounds carry; by default node-exporter-like series, 15 s apart, ending now. */
+export interface Rounds {
+  /** Timestamp of round 0 in ms. */
+  start?: number;
+  intervalMs?: number;
+  /** Label sets (sorted pairs); `nodeExporterSeries(o.series)` when not given. */
+  sets?: [string, string][][];
+  /** The value of series `series` (index into the sets) at `round`. */
+  value?: (series: number, round: number) => number;
 }
 
 /** Encodes every request of the run, in send order (round-major, so a series' samples stay in order). */
-export function buildRequests(o: LoadOptions, start = Date.now() - o.samples * 15_000): EncodedRequest[] {
-  const sets = nodeExporterSeries(o.series);
-  const labels = sets.map((s) => s.map(([name, value]) => ({ name, value })));
+export function buildRequests(o: LoadOptions, r: Rounds = {}): EncodedRequest[] {
+  const intervalMs = r.intervalMs ?? 15_000;
+  const start = r.start ?? Date.now() - o.samples * intervalMs;
+  const value = r.value ?? ((series: number, round: number) => round * 7 + series);
+  const labels = (r.sets ?? nodeExporterSeries(o.series)).map((s, index) => ({ index, labels: s.map(([name, value]) => ({ name, value })) }));
   const out: EncodedRequest[] = [];
   for (let round = 0; round < o.samples; round++) {
-    const t = start + round * 15_000;
+    const t = start + round * intervalMs;
+    let slot = 0;
     for (let tenant = 0; tenant < o.tenants; tenant++) {
       const mine = labels.filter((_, i) => i % o.tenants === tenant);
-      for (let b = 0; b < mine.length; b += o.batch) {
-        const timeseries = mine.slice(b, b + o.batch).map((l, i) => ({ labels: l, samples: [{ value: round * 7 + i, timestamp: t }], exemplars: [] }));
+      for (let b = 0; b < mine.length; b += o.batch, slot++) {
+        const timeseries = mine.slice(b, b + o.batch).map((s) => ({ labels: s.labels, samples: [{ value: value(s.index, round), timestamp: t }], exemplars: [] }));
         const body = snappyEncode(Buffer.from(WriteRequest.encode({ timeseries, metadata: [] }).finish()));
-        out.push({ tenant: `tenant-${tenant}`, body, samples: timeseries.length });
+        out.push({ tenant: `tenant-${tenant}`, body, samples: timeseries.length, slot });
       }
     }
   }
@@ -51,19 +69,25 @@ export interface LoadResult {
   seconds: number;
 }
 
-/** Sends `reqs` to `url` (http://127.0.0.1:port/path) and counts the acknowledged samples. */
+/**
+ * Sends `reqs` to `url` (http://127.0.0.1:port/path) and counts the acknowledged samples. Each slot
+ * (slice of the series) is sent by one worker in round order, so a series' samples arrive in order.
+ */
 export async function sendLoad(url: string, reqs: EncodedRequest[], o: LoadOptions): Promise<LoadResult> {
   const u = new URL(url);
   if (u.hostname !== '127.0.0.1') throw new Error(`load generator only targets 127.0.0.1, not ${u.hostname}`);
   const agent = new Agent({ keepAlive: true, maxSockets: o.concurrency });
   const res: LoadResult = { ackedSamples: 0, failedRequests: 0, firstError: '', seconds: 0 };
+  const slots = [...new Set(reqs.map((r) => r.slot))];
+  const workerOf = new Map(slots.map((slot, i) => [slot, i % o.concurrency]));
   const t0 = performance.now();
   const deadline = t0 + o.maxSeconds * 1000;
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < reqs.length && performance.now() < deadline) {
-      const r = reqs[next++];
-      const { status, body } = await post(agent, u, r);
+  const worker = async (w: number): Promise<void> => {
+    for (const r of reqs) {
+      if (performance.now() >= deadline) break;
+      if (workerOf.get(r.slot) !== w) continue;
+      let { status, body } = await post(agent, u, r);
+      for (let retry = 0; status >= 500 && retry < (o.retries ?? 0); retry++) ({ status, body } = await post(agent, u, r));
       if (status >= 200 && status < 300) res.ackedSamples += r.samples;
       else {
         res.failedRequests++;
@@ -71,7 +95,7 @@ export async function sendLoad(url: string, reqs: EncodedRequest[], o: LoadOptio
       }
     }
   };
-  await Promise.all(Array.from({ length: o.concurrency }, worker));
+  await Promise.all(Array.from({ length: Math.min(o.concurrency, slots.length) }, (_, w) => worker(w)));
   res.seconds = (performance.now() - t0) / 1000;
   agent.destroy();
   return res;

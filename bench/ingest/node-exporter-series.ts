@@ -22,7 +22,7 @@ const families: Family[] = [
     .map((m) => ({ name: `node_network_${m}`, dims: [['device', nics]] as [string, string[]][] })),
   ...['avail_bytes', 'free_bytes', 'size_bytes', 'files', 'files_free', 'readonly', 'device_error']
     .map((m) => ({ name: `node_filesystem_${m}`, dims: [['mountpoint', mounts.map((x) => x[0])]] as [string, string[]][] })),
-  ...Array.from({ length: 60 }, (_, i) => ({ name: `node_memory_${['MemTotal', 'MemFree', 'Buffers', 'Cached', 'SwapTotal', 'SwapFree', 'Active', 'Inactive', 'Dirty', 'Slab'][i % 10]}_${i < 10 ? '' : i}bytes`.replace('__', '_'), dims: [] })),
+  ...Array.from({ length: 60 }, (_, i) => ({ name: `node_memory_${['MemTotal', 'MemFree', 'Buffers', 'Cached', 'SwapTotal', 'SwapFree', 'Active', 'Inactive', 'MemAvailable', 'Slab'][i % 10]}_${i < 10 ? '' : i}bytes`.replace('__', '_'), dims: [] })),
   ...Array.from({ length: 80 }, (_, i) => ({ name: `node_vmstat_${['pgfault', 'pgmajfault', 'pgpgin', 'pgpgout', 'pswpin', 'pswpout', 'oom_kill', 'numa_hit'][i % 8]}_${i}`, dims: [] })),
   { name: 'node_softnet_processed_total', dims: [['cpu', cpus]] },
   { name: 'node_softnet_dropped_total', dims: [['cpu', cpus]] },
@@ -34,6 +34,7 @@ const families: Family[] = [
   { name: 'node_context_switches_total', dims: [] },
   { name: 'node_scrape_collector_success', dims: [['collector', ['cpu', 'diskstats', 'filesystem', 'loadavg', 'meminfo', 'netdev', 'stat', 'vmstat', 'time', 'uname']]] },
   { name: 'node_uname_info', dims: [['machine', ['x86_64']], ['release', ['6.1.0-18-amd64']], ['sysname', ['Linux']]] },
+  { name: 'up', dims: [] }, // the scrape's own series
 ];
 
 /** The label sets (sorted [name, value] pairs) of one host. */
@@ -59,6 +60,9 @@ function hostSeries(host: number): [string, string][][] {
   }
   return out;
 }
+
+/** Series of one host: `nodeExporterSeries(hosts * SERIES_PER_HOST)` is `hosts` whole hosts. */
+export const SERIES_PER_HOST = hostSeries(0).length;
 
 /** `n` label sets from as many hosts as needed. */
 export function nodeExporterSeries(n: number): [string, string][][] {
