@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { WriteRequest } from '../pkg/generated/prometheus/remote.js';
-import { snappyEncode } from '../pkg/wire/index.js';
+import { remoteWriteBody } from './e2e/cluster.js';
+import type { TestSeries } from './e2e/cluster.js';
 import { TestProcess, freePort, waitUntil } from './e2e/process.js';
 
 const binary = fileURLToPath(new URL('../cmd/myelin/main.js', import.meta.url));
@@ -31,19 +31,11 @@ const overrides = (seriesLimit: number) => `overrides:
     max_estimated_memory_consumption_per_query: 100000
 `;
 
-function push(http: number, tenant: string, series: { labels: Record<string, string>; samples: [number, number][] }[]): Promise<Response> {
-  const body = WriteRequest.encode({
-    timeseries: series.map((s) => ({
-      labels: Object.entries(s.labels).sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, value]) => ({ name, value })),
-      samples: s.samples.map(([timestamp, value]) => ({ timestamp, value })),
-      exemplars: [],
-    })),
-    metadata: [],
-  }).finish();
+function push(http: number, tenant: string, series: TestSeries[]): Promise<Response> {
   return fetch(`http://127.0.0.1:${http}/api/v1/push`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/x-protobuf', 'Content-Encoding': 'snappy', 'X-Scope-OrgID': tenant },
-    body: snappyEncode(Buffer.from(body)),
+    body: remoteWriteBody(series),
   });
 }
 
