@@ -4,4 +4,3 @@ export { RemoteError, RpcChannel, transferring } from './rpc.js';
 export type { Port } from './rpc.js';
 export { serveTasks } from './serve.js';
 export { TimeSlicer } from './time-slice.js';
-export type { TaskHandler, TaskMessage } from './serve.js';

@@ -32,8 +32,6 @@ export interface WorkerPoolConfig {
 export interface WorkerPoolDeps {
   logger: Logger;
   registry: Registry;
-  /** Sends a new worker whatever state every worker needs before its first task. */
-  onSpawn?: (rpc: RpcChannel) => void;
 }
 
 export interface TaskOptions {
@@ -97,7 +95,6 @@ interface Slot {
 
 export class WorkerPool {
   readonly #cfg: WorkerPoolConfig;
-  readonly #deps: WorkerPoolDeps;
   readonly #log: Logger;
   readonly #metrics: PoolMetrics;
   readonly #registries = new WorkerRegistries();
@@ -110,7 +107,6 @@ export class WorkerPool {
 
   constructor(cfg: WorkerPoolConfig, deps: WorkerPoolDeps) {
     this.#cfg = cfg;
-    this.#deps = deps;
     this.#log = deps.logger.child({ component: 'worker-pool', pool: cfg.name });
     this.#metrics = new PoolMetrics(deps.registry, cfg.name, {
       busy: () => [...this.#slots].filter((s) => s.task !== undefined).length,
@@ -152,17 +148,10 @@ export class WorkerPool {
     });
   }
 
-  /** Sends a one-way message to every live worker. */
-  broadcast(method: string, args: unknown): void {
-    for (const s of this.#slots) s.rpc.notify(method, args);
-  }
-
-  /** The workers' metrics, summed, in the exposition format (counters of replaced workers kept). */
-  metricsText(): Promise<string> {
-    return this.#registries.text();
-  }
-
-  /** The workers' registries as getMetricsAsJSON() sets, for /metrics to sum with the process's. */
+  /**
+   * The workers' registries as getMetricsAsJSON() sets (counters of replaced workers kept), for
+   * /metrics to sum with the process's.
+   */
   metricsJson(): Promise<Awaited<ReturnType<Registry['getMetricsAsJSON']>>[]> {
     return this.#registries.json();
   }
@@ -198,7 +187,6 @@ export class WorkerPool {
     });
     worker.on('error', (err) => this.#onWorkerGone(slot, err));
     worker.on('exit', (code) => this.#onWorkerGone(slot, new Error(`worker exited with code ${code}`)));
-    this.#deps.onSpawn?.(slot.rpc);
     return ready;
   }
 

@@ -1,9 +1,8 @@
 // The worker side of a WorkerPool: serves one task at a time, cancels it on request, and sends
-// the worker's metrics back after each task.
+// the worker's metrics back (at start, then at most once a second while it works).
 import { parentPort } from 'node:worker_threads';
 import type { Registry } from 'prom-client';
 import { RpcChannel } from './rpc.js';
-import type { Handler } from './rpc.js';
 
 /** How often a busy worker sends its metrics (ms). */
 const metricsInterval = 1000;
@@ -19,15 +18,11 @@ export interface TaskMessage {
 /** Runs one task; `signal` aborts when the pool abandons it (deadline or caller gone). */
 export type TaskHandler = (task: TaskMessage, signal: AbortSignal) => unknown;
 
-/**
- * Makes this worker thread serve `run` for its pool, plus one-way `handlers` (state the pool
- * broadcasts). Call once, after the worker has loaded what its tasks need.
- */
-export function serveTasks(run: TaskHandler, registry: Registry, handlers: Record<string, Handler> = {}): RpcChannel {
+/** Makes this worker thread serve `run` for its pool. Call once, after the worker has loaded what its tasks need. */
+export function serveTasks(run: TaskHandler, registry: Registry): RpcChannel {
   if (parentPort === null) throw new Error('BUG: serveTasks outside a worker thread');
   const rpc = new RpcChannel(parentPort);
   let current: AbortController | undefined;
-  for (const [name, fn] of Object.entries(handlers)) rpc.handle(name, fn);
   rpc.handle('cancel', () => current?.abort());
   // Metrics go back at most once a second: gathering them costs more than a small task.
   let metricsDue: NodeJS.Timeout | undefined;

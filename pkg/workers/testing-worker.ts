@@ -4,14 +4,13 @@ import { serveTasks } from './serve.js';
 
 const registry = new Registry();
 const done = new Counter({ name: 'test_tasks_done_total', help: 'Tasks this worker finished.', registers: [registry] });
-let state = '';
 
 serveTasks(async (task, signal) => {
   const args = task.args as { ms?: number; value?: unknown };
   switch (task.method) {
     case 'echo':
       done.inc();
-      return { value: args.value, state, deadline: task.deadline };
+      return { value: args.value, deadline: task.deadline };
     case 'sleep':
       // Cooperative: stops when the pool cancels.
       await new Promise<void>((resolve) => {
@@ -30,4 +29,4 @@ serveTasks(async (task, signal) => {
       throw Object.assign(new Error('task failed on purpose'), { code: 'PURPOSE' });
   }
   throw new Error(`unknown method ${task.method}`);
-}, registry, { state: (s) => { state = s as string; } });
+}, registry);

@@ -3,7 +3,7 @@
 // and gives the event loop back once its slice is used up, so a push waits at most one slice.
 
 /** Milliseconds of work between two yields; a push queued behind a read waits at most about this. */
-export const defaultSliceMs = 5;
+const defaultSliceMs = 5;
 
 export class TimeSlicer {
   readonly #sliceMs: number;

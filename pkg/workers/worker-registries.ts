@@ -1,5 +1,5 @@
-// The metrics of a pool's workers, summed for /metrics. Each worker sends its registry's JSON
-// after every task; when a worker is replaced, its counters and histograms are kept in `retired`
+// The metrics of a pool's workers, for /metrics to sum. Each worker sends its registry's JSON
+// when it starts and at most once a second while it works; when a worker is replaced, its counters and histograms are kept in `retired`
 // so that sums never go down (gauges die with their worker).
 import { AggregatorRegistry } from 'prom-client';
 import type { Registry } from 'prom-client';
@@ -32,9 +32,5 @@ export class WorkerRegistries {
   async json(): Promise<MetricsJson[]> {
     await this.#folding;
     return [this.#retired, ...this.#live.values()];
-  }
-
-  async text(): Promise<string> {
-    return AggregatorRegistry.aggregate(await this.json()).metrics();
   }
 }

@@ -69,10 +69,6 @@ export class QueryWorkers {
     });
   }
 
-  metricsText(): Promise<string> {
-    return this.#pool.metricsText();
-  }
-
   /** The workers' registries as JSON sets, for /metrics to sum with the process's registry. */
   metricsJson(): ReturnType<WorkerPool['metricsJson']> {
     return this.#pool.metricsJson();
