@@ -333,7 +333,8 @@ test('etcd stopped and restarted: writes and queries go on, the ring converges a
   // The distributors route on their last ring view; the ingesters' heartbeats (every 1s) fail and
   // are retried. Several heartbeat periods and at least 200 requests pass without etcd.
   const target = w.acked.length + 200;
-  await waitUntil(() => w.acked.length >= target && Date.now() - stoppedAt >= 4000, { what: 'writes without etcd', timeoutMs: 30_000, intervalMs: 50 });
+  // A request in flight at the stop counts as sent before it: wait for 200 sent after it too.
+  await waitUntil(() => w.acked.length >= target && w.sent - sentAtStop >= 200 && Date.now() - stoppedAt >= 4000, { what: 'writes without etcd', timeoutMs: 30_000, intervalMs: 50 });
   w.assertNoFailures('while etcd was down');
   assert.ok(w.sent - sentAtStop >= 200);
   for (const p of cluster.all()) assert.ok(p.running, `${p.name} survived etcd going away`);
