@@ -53,7 +53,7 @@ export function buildRequests(o: LoadOptions, r: Rounds = {}): EncodedRequest[] 
     for (let tenant = 0; tenant < o.tenants; tenant++) {
       const mine = labels.filter((_, i) => i % o.tenants === tenant);
       for (let b = 0; b < mine.length; b += o.batch, slot++) {
-        const timeseries = mine.slice(b, b + o.batch).map((s) => ({ labels: s.labels, samples: [{ value: value(s.index, round), timestamp: t }], exemplars: [] }));
+        const timeseries = mine.slice(b, b + o.batch).map((s) => ({ labels: s.labels, samples: [{ value: value(s.index, round), timestamp: t }], exemplars: [], histograms: [] }));
         const body = snappyEncode(Buffer.from(WriteRequest.encode({ timeseries, metadata: [] }).finish()));
         out.push({ tenant: `tenant-${tenant}`, body, samples: timeseries.length, slot });
       }

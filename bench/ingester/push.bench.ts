@@ -39,7 +39,7 @@ function encodeRound(t: number, round: number): Buffer[] {
   for (let start = 0; start < seriesCount; start += perRequest) {
     const timeseries = [];
     for (let i = start; i < Math.min(seriesCount, start + perRequest); i++) {
-      timeseries.push({ labels: labelsOf(i), samples: [{ timestamp: t, value: round * 10 + (i % 7) }], exemplars: [] });
+      timeseries.push({ labels: labelsOf(i), samples: [{ timestamp: t, value: round * 10 + (i % 7) }], exemplars: [], histograms: [] });
     }
     out.push(Buffer.from(WriteRequest.encode({ timeseries, metadata: [] }).finish()));
   }

@@ -45,7 +45,7 @@ const sets = nodeExporterSeries(SERIES).map((s) => s.map(([name, value]) => ({ n
 const now = Date.now();
 for (let round = 0; round < SAMPLES; round++) {
   for (let b = 0; b < sets.length; b += 2000) {
-    const timeseries = sets.slice(b, b + 2000).map((labels, i) => ({ labels, samples: [{ timestamp: now - (SAMPLES - round) * 15_000, value: round + i }], exemplars: [] }));
+    const timeseries = sets.slice(b, b + 2000).map((labels, i) => ({ labels, samples: [{ timestamp: now - (SAMPLES - round) * 15_000, value: round + i }], exemplars: [], histograms: [] }));
     const body = Buffer.from(WriteRequest.encode({ timeseries, metadata: [] }).finish());
     await Promise.all([...conns.values()].map((c) => c.pushRaw('t', body, { deadline: Date.now() + 30_000 })));
   }

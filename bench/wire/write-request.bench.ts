@@ -13,7 +13,7 @@ const smoke = process.env.BENCH_SMOKE === '1';
 const iters = smoke ? 20 : 1000;
 const now = Date.now();
 const req: WriteRequest = {
-  timeseries: nodeExporterSeries(2000).map((s, i) => ({ labels: s.map(([name, value]) => ({ name, value })), samples: [{ value: i * 1.5, timestamp: now }], exemplars: [] })),
+  timeseries: nodeExporterSeries(2000).map((s, i) => ({ labels: s.map(([name, value]) => ({ name, value })), samples: [{ value: i * 1.5, timestamp: now }], exemplars: [], histograms: [] })),
   metadata: [],
 };
 const buf = Buffer.from(WriteRequest.encode(req).finish());

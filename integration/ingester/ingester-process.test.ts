@@ -32,6 +32,7 @@ function push(c: IngesterClient, batch: number, series: number): Promise<void> {
     labels: [{ name: '__name__', value: 'crash_test' }, { name: 'series', value: String(i) }],
     samples: [{ timestamp: 1_700_000_000_000 + batch * 1000, value: batch }],
     exemplars: [],
+ histograms: [],
   }));
   return new Promise((resolve, reject) =>
     c.push({ timeseries, metadata: [] }, tenantMetadata('crash'), (err: ServiceError | null) => (err ? reject(err) : resolve())));

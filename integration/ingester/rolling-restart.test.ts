@@ -66,7 +66,7 @@ async function rollingRestart(transfer: boolean): Promise<void> {
     for (let n = 0; n < 5000 && !stop; n++) {
       const ts = t++;
       const body = WriteRequest.encode({
-        timeseries: Array.from({ length: SERIES }, (_, i) => ({ labels: [{ name: '__name__', value: 'load' }, { name: 's', value: String(i) }], samples: [{ timestamp: ts, value: n }], exemplars: [] })),
+        timeseries: Array.from({ length: SERIES }, (_, i) => ({ labels: [{ name: '__name__', value: 'load' }, { name: 's', value: String(i) }], samples: [{ timestamp: ts, value: n }], exemplars: [], histograms: [] })),
         metadata: [],
       }).finish();
       const answer = await dist.distributor.push('team-a', snappyEncode(Buffer.from(body)));

@@ -201,7 +201,7 @@ async function remoteWrite(all: readonly GeneratedSeries[]): Promise<void> {
       for (let j = k; j < Math.min(k + perRequest, s.ts.length); j++) samples.push({ timestamp: s.ts[j], value: s.vs[j] });
       const labels: { name: string; value: string }[] = [];
       s.labels.forEach((name, value) => labels.push({ name, value }));
-      return { labels, samples, exemplars: [] };
+      return { labels, samples, exemplars: [], histograms: [] };
     });
     const body = snappyEncode(Buffer.from(WriteRequest.encode({ timeseries, metadata: [] }).finish()));
     const res = await fetch(`${myelinUrl}/api/v1/push`, { method: 'POST', headers: { 'Content-Type': 'application/x-protobuf', 'Content-Encoding': 'snappy' }, body });

@@ -14,6 +14,9 @@ export const DiscardReason = {
   TooFarInFuture: 'too_far_in_future',
   RateLimited: 'rate_limited',
   TooManyHaClusters: 'too_many_ha_clusters',
+  // Kinds of data not stored yet: refused, never acknowledged and dropped.
+  NativeHistogramsUnsupported: 'native_histograms_unsupported',
+  ExemplarsUnsupported: 'exemplars_unsupported',
   // Metadata only.
   MetadataMissingMetricName: 'missing_metric_name',
   MetadataMetricNameTooLong: 'metric_name_too_long',

@@ -31,7 +31,7 @@ test('every validation reason: 400 with the first error, the good series stored,
     },
   });
   t.after(() => h.close());
-  const lbl = (pairs: [string, string][]) => ({ labels: pairs.map(([name, value]) => ({ name, value })), samples: [{ timestamp: now, value: 1 }, { timestamp: now, value: 2 }], exemplars: [] });
+  const lbl = (pairs: [string, string][]) => ({ labels: pairs.map(([name, value]) => ({ name, value })), samples: [{ timestamp: now, value: 1 }, { timestamp: now, value: 2 }], exemplars: [], histograms: [] });
   const cases: Record<string, { ts?: ReturnType<typeof lbl>; md?: { type: number; metricFamilyName: string; help: string; unit: string }; reason: string; message: RegExp; metric?: string }> = {
     'missing metric name': { ts: lbl([['job', 'x']]), reason: 'missing_metric_name', message: /sample missing metric name/ },
     'invalid metric name': { ts: lbl([['__name__', '0up']]), reason: 'metric_name_invalid', message: /invalid metric name/ },
@@ -61,6 +61,34 @@ test('every validation reason: 400 with the first error, the good series stored,
       assert.equal(await metricValue(h.registry, 'myelin_distributor_received_samples_total', { user: tenant }), 1);
     });
   }
+});
+
+test('native histograms and exemplars are refused 400 and counted, never acknowledged and dropped', async (t) => {
+  const h = await startDistributor({ ring: ringOver([ing], 1) });
+  t.after(() => h.close());
+  const now = Date.now();
+  const histogram = {
+    countInt: 3, sum: 1.5, schema: 0, zeroThreshold: 0.001, zeroCountInt: 1,
+    negativeSpans: [], negativeDeltas: [], negativeCounts: [],
+    positiveSpans: [{ offset: 0, length: 2 }], positiveDeltas: [1, 0], positiveCounts: [],
+    resetHint: 0, timestamp: now, customValues: [],
+  };
+  const withHistograms = { ...series('latency', {}, []), histograms: [histogram, { ...histogram, timestamp: now + 1 }] };
+  let before = ing.received.length;
+  let res = await h.push('hist', { timeseries: [good(), withHistograms], metadata: [] });
+  assert.equal(res.status, 400);
+  assert.match(await res.text(), /native histograms are not supported yet: 2 histogram samples refused .*series: \{__name__="latency"\}/);
+  assert.equal(await metricValue(h.registry, 'myelin_discarded_samples_total', { reason: 'native_histograms_unsupported', user: 'hist' }), 2);
+  assert.deepEqual(ing.received.slice(before).map((r) => r.req.timeseries.length), [1], 'only the float series is stored');
+
+  const withExemplars = { ...series('requests', {}), exemplars: [{ labels: [{ name: 'trace_id', value: 'abc' }], value: 1, timestamp: now }] };
+  before = ing.received.length;
+  res = await h.push('ex', { timeseries: [withExemplars], metadata: [] });
+  assert.equal(res.status, 400);
+  assert.match(await res.text(), /exemplars are not supported yet: 1 exemplars refused \(the series' samples were stored\) series: \{__name__="requests"\}/);
+  assert.equal(await metricValue(h.registry, 'myelin_discarded_exemplars_total', { reason: 'exemplars_unsupported', user: 'ex' }), 1);
+  assert.equal(await metricValue(h.registry, 'myelin_distributor_received_samples_total', { user: 'ex' }), 1, 'the samples are stored');
+  assert.equal(ing.received.length, before + 1);
 });
 
 test('limits are isolated per tenant and the first error wins', async (t) => {

@@ -13,7 +13,7 @@ import { ClientPool } from '../ring/client/index.js';
 import { basicService, abortedPromise, type Service } from '../services/index.js';
 import { rewriteSeriesLabels, snappyDecode, WireError, WriteRequestDecoder } from '../wire/index.js';
 import type { DistributorConfig } from './config.js';
-import { ValidationError, type DiscardReason } from './discard.js';
+import { DiscardReason, ValidationError } from './discard.js';
 import { HaTracker, ReplicasNotMatchError, type ReplicaDesc } from './ha-tracker.js';
 import { registerDistributorRoutes, type TenantOf } from './http.js';
 import { DistributorMetrics } from './metrics.js';
@@ -21,7 +21,7 @@ import { answerFor, RateLimitedError, type PushAnswer } from './push-error.js';
 import { RateLimiter, strategyRate } from './rate-limiter.js';
 import { sendToIngesters, type Accepted } from './send.js';
 import { metadataToken, seriesToken } from './shard-token.js';
-import { checkMetadata, metadataError, SeriesValidator } from './validate.js';
+import { checkMetadata, exemplarsError, metadataError, SeriesValidator } from './validate.js';
 
 export interface DistributorDeps {
   limits: Overrides;
@@ -155,9 +155,14 @@ export class Distributor {
       const reason = v.check(d, i, limits, now, replicaLabel);
       const n = d.samplesStart[i + 1] - d.samplesStart[i];
       if (reason !== undefined) {
-        m.discardedSamples.inc({ reason, user: tenant }, n);
+        m.discardedSamples.inc({ reason, user: tenant }, n + d.histograms[i]);
         firstErr ??= v.error(reason, d, i, limits, replicaLabel);
         continue;
+      }
+      if (d.exemplars[i] > 0) {
+        // The series' samples are stored; its exemplars are refused until they can be kept.
+        m.discardedExemplars.inc({ reason: DiscardReason.ExemplarsUnsupported, user: tenant }, d.exemplars[i]);
+        firstErr ??= exemplarsError(d, i, replicaLabel);
       }
       if (replicaLabel !== '' && labelIndex(d, i, replicaLabel) >= 0) {
         (rewritten ??= new Map()).set(i, withoutLabel(d, i, replicaLabel));

@@ -12,6 +12,7 @@ export class DistributorMetrics {
   readonly dedupedSamples: Counter<'user' | 'cluster'>;
   readonly discardedSamples: Counter<'reason' | 'user'>;
   readonly discardedMetadata: Counter<'reason' | 'user'>;
+  readonly discardedExemplars: Counter<'reason' | 'user'>;
   readonly discardedRequests: Counter<'reason' | 'user'>;
   readonly ingesterAppends: Counter<'ingester' | 'type'>;
   readonly ingesterAppendFailures: Counter<'ingester' | 'type' | 'status'>;
@@ -28,6 +29,7 @@ export class DistributorMetrics {
     this.dedupedSamples = c('myelin_distributor_deduped_samples_total', 'Samples dropped because they came from a non-elected HA replica.', ['user', 'cluster']);
     this.discardedSamples = discardedSamplesCounter(registry);
     this.discardedMetadata = c('myelin_discarded_metadata_total', 'Metadata discarded, by reason.', ['reason', 'user']);
+    this.discardedExemplars = c('myelin_discarded_exemplars_total', 'Exemplars discarded, by reason.', ['reason', 'user']);
     this.discardedRequests = c('myelin_discarded_requests_total', 'Push requests discarded as a whole, by reason: rate_limited, bad_snappy, too_large, bad_protobuf.', ['reason', 'user']);
     this.ingesterAppends = c('myelin_distributor_ingester_appends_total', 'Push calls to ingesters.', ['ingester', 'type']);
     this.ingesterAppendFailures = c('myelin_distributor_ingester_append_failures_total', 'Failed push calls to ingesters, by gRPC status.', ['ingester', 'type', 'status']);

@@ -26,7 +26,7 @@ test('the token from label bytes equals the token of the label strings', () => {
   const d = new WriteRequestDecoder({ labelStrings: false });
   fc.assert(
     fc.property(fc.array(fc.record({ name: fc.oneof(text, fc.constant('replica')), value: text }), { maxLength: 6 }), fc.constantFrom('', 'replica'), (labels, skip) => {
-      const buf = Buffer.from(WriteRequest.encode({ timeseries: [{ labels, samples: [], exemplars: [] }], metadata: [] }).finish());
+      const buf = Buffer.from(WriteRequest.encode({ timeseries: [{ labels, samples: [], exemplars: [], histograms: [] }], metadata: [] }).finish());
       d.decode(buf);
       const got = seriesToken('tenant-é', d.buf, d.labelRanges, d.labelsStart[0], d.labelsStart[1], skip);
       assert.equal(got, referenceToken('tenant-é', labels.flatMap((l) => [l.name, l.value]), skip));

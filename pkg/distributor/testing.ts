@@ -145,7 +145,7 @@ export async function startDistributor(opts: HarnessOptions): Promise<Harness> {
 /** A series with sorted labels from `name` and `pairs`, one sample per timestamp. */
 export function series(name: string, pairs: Record<string, string>, ts: number[] = [Date.now()]) {
   const labels = [['__name__', name], ...Object.entries(pairs)].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([n, v]) => ({ name: n, value: v }));
-  return { labels, samples: ts.map((t, i) => ({ timestamp: t, value: i + 1 })), exemplars: [] };
+  return { labels, samples: ts.map((t, i) => ({ timestamp: t, value: i + 1 })), exemplars: [], histograms: [] };
 }
 
 /** The value of one sample of a metric in the registry's exposition, 0 when absent. */

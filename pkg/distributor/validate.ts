@@ -55,6 +55,7 @@ export class SeriesValidator {
       if (!isValidMetricNameBytes(buf, r[4 * metricName + 2], r[4 * metricName + 3])) return DiscardReason.InvalidMetricName;
     }
     if (count > limits.maxLabelNamesPerSeries) return DiscardReason.MaxLabelNamesPerSeries;
+    if (d.histograms[i] > 0) return DiscardReason.NativeHistogramsUnsupported;
     const maxT = now + limits.creationGracePeriod;
     const minT = limits.rejectOldSamples ? now - limits.rejectOldSamplesMaxAge : -Infinity;
     const t = d.t;
@@ -105,6 +106,9 @@ export class SeriesValidator {
       case DiscardReason.TooFarInFuture:
         msg = `timestamp too new: ${d.t[this.badSample]} (more than ${limits.creationGracePeriod}ms ahead, -validation.create-grace-period) series: ${series}`;
         break;
+      case DiscardReason.NativeHistogramsUnsupported:
+        msg = `native histograms are not supported yet: ${d.histograms[i]} histogram samples refused with the series (and its float samples) series: ${series}`;
+        break;
       case DiscardReason.TooOld:
         msg = `timestamp too old: ${d.t[this.badSample]} (older than ${limits.rejectOldSamplesMaxAge}ms, -validation.reject-old-samples.max-age) series: ${series}`;
         break;
@@ -113,6 +117,12 @@ export class SeriesValidator {
     }
     return new ValidationError(reason, msg);
   }
+}
+
+/** The error for series i's exemplars, which are refused while the series' samples are kept. */
+export function exemplarsError(d: WriteRequestDecoder, i: number, skip: string): ValidationError {
+  const msg = `exemplars are not supported yet: ${d.exemplars[i]} exemplars refused (the series' samples were stored) series: ${seriesString(d, i, skip)}`;
+  return new ValidationError(DiscardReason.ExemplarsUnsupported, msg);
 }
 
 /** The reason a metadata entry is rejected, or undefined. */

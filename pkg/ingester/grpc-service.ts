@@ -73,7 +73,7 @@ export function ingesterGrpcService(ing: Ingester, tenants: TenantResolver, tran
     query: unary(async (tenant, req: QueryRequest) => {
       const timeseries: TimeSeries[] = [];
       await forEachSeries(ing, tenant, req, (ls, s) => {
-        timeseries.push({ labels: labelsToWire(ls), samples: s, exemplars: [] });
+        timeseries.push({ labels: labelsToWire(ls), samples: s, exemplars: [], histograms: [] });
       });
       return { timeseries };
     }),
@@ -208,7 +208,7 @@ async function streamQuery(ing: Ingester, tenant: string, call: ServerWritableSt
     let batch: TimeSeries[] = [];
     const sendBatch = () => send(Buffer.from(QueryStreamResponse.encode({ chunkseries: [], timeseries: batch }).finish()));
     await forEachSeries(ing, tenant, req, async (ls, samples) => {
-      batch.push({ labels: labelsToWire(ls), samples, exemplars: [] });
+      batch.push({ labels: labelsToWire(ls), samples, exemplars: [], histograms: [] });
       if (batch.length >= seriesPerBatch) {
         await sendBatch();
         batch = [];

@@ -75,6 +75,6 @@ test('QueryStreamReader refuses a message cut inside a field with a WireError, n
     }
   }
   assert.ok(refused > whole.length / 2, `most cuts refused (${refused} of ${whole.length - 1})`);
-  assert.throws(() => new QueryStreamReader().read(Buffer.from(QueryStreamResponse.encode({ chunkseries: [], timeseries: [{ labels: [], samples: [], exemplars: [] }] }).finish())),
+  assert.throws(() => new QueryStreamReader().read(Buffer.from(QueryStreamResponse.encode({ chunkseries: [], timeseries: [{ labels: [], samples: [], exemplars: [], histograms: [] }] }).finish())),
     /sample series where chunks were asked for/);
 });

@@ -14,10 +14,28 @@ const sample = fc.record({
   timestamp: fc.oneof(fc.integer({ min: -(2 ** 40), max: 2 ** 42 }), fc.maxSafeInteger(), fc.constant(Number.MIN_SAFE_INTEGER)),
 });
 const exemplar = fc.record({ labels: fc.array(label, { maxLength: 2 }), value: fc.double({ noNaN: true }), timestamp: fc.nat() });
+const span = fc.record({ offset: fc.integer({ min: -5, max: 5 }), length: fc.nat(4) });
+const histogram = fc.record({
+  countInt: fc.nat(),
+  sum: fc.double({ noNaN: true }),
+  schema: fc.integer({ min: -4, max: 8 }),
+  zeroThreshold: fc.constant(0.001),
+  zeroCountInt: fc.nat(),
+  negativeSpans: fc.array(span, { maxLength: 2 }),
+  negativeDeltas: fc.array(fc.integer({ min: -9, max: 9 }), { maxLength: 4 }),
+  negativeCounts: fc.constant<number[]>([]),
+  positiveSpans: fc.array(span, { maxLength: 2 }),
+  positiveDeltas: fc.array(fc.integer({ min: -9, max: 9 }), { maxLength: 4 }),
+  positiveCounts: fc.constant<number[]>([]),
+  resetHint: fc.integer({ min: 0, max: 3 }),
+  timestamp: fc.nat(),
+  customValues: fc.constant<number[]>([]),
+});
 const series = fc.record({
   labels: fc.array(label, { maxLength: 6 }),
   samples: fc.array(sample, { maxLength: 5 }),
   exemplars: fc.array(exemplar, { maxLength: 2 }),
+  histograms: fc.array(histogram, { maxLength: 2 }),
 });
 const metadata = fc.record({
   type: fc.integer({ min: 0, max: 7 }),
@@ -31,7 +49,7 @@ function encode(req: WriteRequest): Buffer {
   return Buffer.from(WriteRequest.encode(req).finish());
 }
 
-/** The decoder's columns as ts-proto objects (exemplars taken from the recorded byte ranges). */
+/** The decoder's columns as ts-proto objects (exemplars and histograms taken from the recorded byte ranges). */
 function asMessage(d: WriteRequestDecoder): WriteRequest {
   const timeseries: TimeSeries[] = [];
   for (let i = 0; i < d.seriesCount; i++) {
@@ -39,9 +57,10 @@ function asMessage(d: WriteRequestDecoder): WriteRequest {
     for (let l = d.labelsStart[i]; l < d.labelsStart[i + 1]; l++) labels.push({ name: d.names[l], value: d.values[l] });
     const samples = [];
     for (let s = d.samplesStart[i]; s < d.samplesStart[i + 1]; s++) samples.push({ value: d.v[s], timestamp: d.t[s] });
-    const exemplars = WriteRequest.decode(d.buf.subarray(d.seriesFrom[i], d.seriesTo[i])).timeseries[0].exemplars;
+    const { exemplars, histograms } = WriteRequest.decode(d.buf.subarray(d.seriesFrom[i], d.seriesTo[i])).timeseries[0];
     assert.equal(d.exemplars[i], exemplars.length);
-    timeseries.push({ labels, samples, exemplars });
+    assert.equal(d.histograms[i], histograms.length);
+    timeseries.push({ labels, samples, exemplars, histograms });
   }
   const md: MetricMetadata[] = d.metadata.map((m) => ({ ...m }));
   return { timeseries, metadata: md };
@@ -176,6 +195,6 @@ test('strings must be valid UTF-8, as proto3 requires', () => {
   const bad = Buffer.from([0x0a, 0x06, 0x0a, 0x04, 0x0a, 0x02, 0xc3, 0x28]);
   assert.throws(() => new WriteRequestDecoder().decode(bad), { code: 'bad_protobuf', message: /not valid UTF-8/ });
   assert.throws(() => new WriteRequestDecoder({ labelStrings: false }).decode(bad), { code: 'bad_protobuf', message: /not valid UTF-8/ });
-  const ok = Buffer.from(WriteRequest.encode({ timeseries: [{ labels: [{ name: 'é', value: '日本' }], samples: [], exemplars: [] }], metadata: [] }).finish());
+  const ok = Buffer.from(WriteRequest.encode({ timeseries: [{ labels: [{ name: 'é', value: '日本' }], samples: [], exemplars: [], histograms: [] }], metadata: [] }).finish());
   assert.deepEqual(new WriteRequestDecoder().decode(ok).values, ['日本']);
 });

@@ -3,7 +3,8 @@
 // the source of truth; write-request-decoder.test.ts checks this decoder against pkg/generated.
 //
 //   WriteRequest { repeated TimeSeries timeseries = 1; repeated MetricMetadata metadata = 3; }
-//   TimeSeries   { repeated Label labels = 1; repeated Sample samples = 2; repeated Exemplar exemplars = 3; }
+//   TimeSeries   { repeated Label labels = 1; repeated Sample samples = 2; repeated Exemplar exemplars = 3;
+//                  repeated Histogram histograms = 4; }
 //   Label        { string name = 1; string value = 2; }
 //   Sample       { double value = 1; int64 timestamp = 2; }
 //   MetricMetadata { MetricType type = 1; string metric_family_name = 2; string help = 4; string unit = 5; }
@@ -14,8 +15,8 @@
 //
 // Besides the columns, the decoder keeps the byte range of every series and metadata field
 // (tag + length + body), so a request for a subset can be cut from the original bytes
-// (write-request-encoder.ts) without encoding anything again. Exemplars and histograms are not
-// decoded; they travel inside those byte ranges.
+// (write-request-encoder.ts) without encoding anything again. Exemplars and histograms are
+// counted per series, not decoded; they travel inside those byte ranges.
 import { isUtf8 } from 'node:buffer';
 import { WireError, WireErrorCode } from './errors.js';
 import { StringSlots } from './string-slots.js';
@@ -66,6 +67,8 @@ export class WriteRequestDecoder {
   v: Float64Array = new Float64Array(1024);
   /** Exemplars per series (not decoded; counted for metrics and limits). */
   exemplars: Uint32Array = new Uint32Array(64);
+  /** Native histogram samples per series (not decoded; counted so none is dropped unseen). */
+  histograms: Uint32Array = new Uint32Array(64);
   metadata: MetadataEntry[] = [];
   metadataFrom: number[] = [];
   metadataTo: number[] = [];
@@ -123,6 +126,7 @@ export class WriteRequestDecoder {
     this.labelsStart[i] = this.#labels;
     this.samplesStart[i] = this.#samples;
     this.exemplars[i] = 0;
+    this.histograms[i] = 0;
     while (this.#pos < end) {
       const tag = this.#uvarint(end);
       if (tag === 10) this.#label(this.#lengthEnd(end), this.#labels - this.labelsStart[i]);
@@ -130,8 +134,11 @@ export class WriteRequestDecoder {
       else if (tag === 26) {
         this.exemplars[i]++;
         this.#pos = this.#lengthEnd(end);
+      } else if (tag === 34) {
+        this.histograms[i]++;
+        this.#pos = this.#lengthEnd(end);
       } else {
-        this.#checkKnownField(tag, 1, 2, 3);
+        this.#checkKnownField(tag, 1, 2, 3, 4);
         this.#skip(tag, end);
       }
     }
@@ -329,6 +336,7 @@ export class WriteRequestDecoder {
     this.seriesFrom = grow(this.seriesFrom, n);
     this.seriesTo = grow(this.seriesTo, n);
     this.exemplars = grow(this.exemplars, n);
+    this.histograms = grow(this.histograms, n);
     this.labelsStart = grow(this.labelsStart, n + 1);
     this.samplesStart = grow(this.samplesStart, n + 1);
   }

@@ -13,8 +13,7 @@ export const protobufFileName = "prometheus/types.proto";
 
 /**
  * Prometheus remote-write data types. Field numbers are those of Prometheus' prompb/types.proto so
- * that Prometheus' remote_write payloads decode unchanged. Native histograms are not stored yet, so
- * the histogram messages are left out; their fields are skipped as unknown fields when present.
+ * that Prometheus' remote_write payloads decode unchanged.
  */
 
 export interface MetricMetadata {
@@ -105,10 +104,92 @@ export interface Exemplar {
   timestamp: number;
 }
 
+/**
+ * A native histogram sample. Integer histograms carry counts as ints and buckets as deltas from the
+ * previous bucket; float histograms carry absolute float counts.
+ */
+export interface Histogram {
+  countInt?: number | undefined;
+  countFloat?: number | undefined;
+  sum: number;
+  /** Bucket boundaries are powers of 2^(2^-schema); -53 means custom bounds (custom_values). */
+  schema: number;
+  zeroThreshold: number;
+  zeroCountInt?: number | undefined;
+  zeroCountFloat?: number | undefined;
+  negativeSpans: BucketSpan[];
+  negativeDeltas: number[];
+  negativeCounts: number[];
+  positiveSpans: BucketSpan[];
+  positiveDeltas: number[];
+  positiveCounts: number[];
+  resetHint: Histogram_ResetHint;
+  /** Milliseconds since the Unix epoch. */
+  timestamp: number;
+  /** Upper bounds of the custom buckets (schema -53). */
+  customValues: number[];
+}
+
+export enum Histogram_ResetHint {
+  /** UNKNOWN - may or may not follow a counter reset */
+  UNKNOWN = 0,
+  /** YES - follows a counter reset */
+  YES = 1,
+  /** NO - does not follow a counter reset */
+  NO = 2,
+  /** GAUGE - a gauge histogram: resets mean nothing */
+  GAUGE = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function histogram_ResetHintFromJSON(object: any): Histogram_ResetHint {
+  switch (object) {
+    case 0:
+    case "UNKNOWN":
+      return Histogram_ResetHint.UNKNOWN;
+    case 1:
+    case "YES":
+      return Histogram_ResetHint.YES;
+    case 2:
+    case "NO":
+      return Histogram_ResetHint.NO;
+    case 3:
+    case "GAUGE":
+      return Histogram_ResetHint.GAUGE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return Histogram_ResetHint.UNRECOGNIZED;
+  }
+}
+
+export function histogram_ResetHintToJSON(object: Histogram_ResetHint): string {
+  switch (object) {
+    case Histogram_ResetHint.UNKNOWN:
+      return "UNKNOWN";
+    case Histogram_ResetHint.YES:
+      return "YES";
+    case Histogram_ResetHint.NO:
+      return "NO";
+    case Histogram_ResetHint.GAUGE:
+      return "GAUGE";
+    case Histogram_ResetHint.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** A run of `length` consecutive buckets starting `offset` buckets after the previous run. */
+export interface BucketSpan {
+  offset: number;
+  length: number;
+}
+
 export interface TimeSeries {
   labels: Label[];
   samples: Sample[];
   exemplars: Exemplar[];
+  histograms: Histogram[];
 }
 
 export interface Label {
@@ -474,8 +555,541 @@ export const Exemplar: MessageFns<Exemplar> = {
   },
 };
 
+function createBaseHistogram(): Histogram {
+  return {
+    countInt: undefined,
+    countFloat: undefined,
+    sum: 0,
+    schema: 0,
+    zeroThreshold: 0,
+    zeroCountInt: undefined,
+    zeroCountFloat: undefined,
+    negativeSpans: [],
+    negativeDeltas: [],
+    negativeCounts: [],
+    positiveSpans: [],
+    positiveDeltas: [],
+    positiveCounts: [],
+    resetHint: 0,
+    timestamp: 0,
+    customValues: [],
+  };
+}
+
+export const Histogram: MessageFns<Histogram> = {
+  encode(message: Histogram, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.countInt !== undefined) {
+      writer.uint32(8).uint64(message.countInt);
+    }
+    if (message.countFloat !== undefined) {
+      writer.uint32(17).double(message.countFloat);
+    }
+    if (message.sum !== 0) {
+      writer.uint32(25).double(message.sum);
+    }
+    if (message.schema !== 0) {
+      writer.uint32(32).sint32(message.schema);
+    }
+    if (message.zeroThreshold !== 0) {
+      writer.uint32(41).double(message.zeroThreshold);
+    }
+    if (message.zeroCountInt !== undefined) {
+      writer.uint32(48).uint64(message.zeroCountInt);
+    }
+    if (message.zeroCountFloat !== undefined) {
+      writer.uint32(57).double(message.zeroCountFloat);
+    }
+    for (const v of message.negativeSpans) {
+      BucketSpan.encode(v!, writer.uint32(66).fork()).join();
+    }
+    if (message.negativeDeltas.length !== 0) {
+      writer.uint32(74).fork();
+      for (const v of message.negativeDeltas) {
+        writer.sint64(v);
+      }
+      writer.join();
+    }
+    if (message.negativeCounts.length !== 0) {
+      writer.uint32(82).fork();
+      for (const v of message.negativeCounts) {
+        writer.double(v);
+      }
+      writer.join();
+    }
+    for (const v of message.positiveSpans) {
+      BucketSpan.encode(v!, writer.uint32(90).fork()).join();
+    }
+    if (message.positiveDeltas.length !== 0) {
+      writer.uint32(98).fork();
+      for (const v of message.positiveDeltas) {
+        writer.sint64(v);
+      }
+      writer.join();
+    }
+    if (message.positiveCounts.length !== 0) {
+      writer.uint32(106).fork();
+      for (const v of message.positiveCounts) {
+        writer.double(v);
+      }
+      writer.join();
+    }
+    if (message.resetHint !== 0) {
+      writer.uint32(112).int32(message.resetHint);
+    }
+    if (message.timestamp !== 0) {
+      writer.uint32(120).int64(message.timestamp);
+    }
+    if (message.customValues.length !== 0) {
+      writer.uint32(130).fork();
+      for (const v of message.customValues) {
+        writer.double(v);
+      }
+      writer.join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Histogram {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHistogram();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.countInt = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.countFloat = reader.double();
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.sum = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.schema = reader.sint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.zeroThreshold = reader.double();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.zeroCountInt = longToNumber(reader.uint64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 57) {
+              break;
+            }
+
+            message.zeroCountFloat = reader.double();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.negativeSpans.push(BucketSpan.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 9: {
+            if (tag === 72) {
+              message.negativeDeltas.push(longToNumber(reader.sint64()));
+
+              continue;
+            }
+
+            if (tag === 74) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.negativeDeltas.push(longToNumber(reader.sint64()));
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 10: {
+            if (tag === 81) {
+              message.negativeCounts.push(reader.double());
+
+              continue;
+            }
+
+            if (tag === 82) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.negativeCounts.push(reader.double());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.positiveSpans.push(BucketSpan.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 12: {
+            if (tag === 96) {
+              message.positiveDeltas.push(longToNumber(reader.sint64()));
+
+              continue;
+            }
+
+            if (tag === 98) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.positiveDeltas.push(longToNumber(reader.sint64()));
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 13: {
+            if (tag === 105) {
+              message.positiveCounts.push(reader.double());
+
+              continue;
+            }
+
+            if (tag === 106) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.positiveCounts.push(reader.double());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.resetHint = reader.int32() as any;
+            continue;
+          }
+          case 15: {
+            if (tag !== 120) {
+              break;
+            }
+
+            message.timestamp = longToNumber(reader.int64());
+            continue;
+          }
+          case 16: {
+            if (tag === 129) {
+              message.customValues.push(reader.double());
+
+              continue;
+            }
+
+            if (tag === 130) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.customValues.push(reader.double());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Histogram {
+    return {
+      countInt: isSet(object.countInt)
+        ? globalThis.Number(object.countInt)
+        : isSet(object.count_int)
+        ? globalThis.Number(object.count_int)
+        : undefined,
+      countFloat: isSet(object.countFloat)
+        ? globalThis.Number(object.countFloat)
+        : isSet(object.count_float)
+        ? globalThis.Number(object.count_float)
+        : undefined,
+      sum: isSet(object.sum) ? globalThis.Number(object.sum) : 0,
+      schema: isSet(object.schema) ? globalThis.Number(object.schema) : 0,
+      zeroThreshold: isSet(object.zeroThreshold)
+        ? globalThis.Number(object.zeroThreshold)
+        : isSet(object.zero_threshold)
+        ? globalThis.Number(object.zero_threshold)
+        : 0,
+      zeroCountInt: isSet(object.zeroCountInt)
+        ? globalThis.Number(object.zeroCountInt)
+        : isSet(object.zero_count_int)
+        ? globalThis.Number(object.zero_count_int)
+        : undefined,
+      zeroCountFloat: isSet(object.zeroCountFloat)
+        ? globalThis.Number(object.zeroCountFloat)
+        : isSet(object.zero_count_float)
+        ? globalThis.Number(object.zero_count_float)
+        : undefined,
+      negativeSpans: globalThis.Array.isArray(object?.negativeSpans)
+        ? object.negativeSpans.map((e: any) => BucketSpan.fromJSON(e))
+        : globalThis.Array.isArray(object?.negative_spans)
+        ? object.negative_spans.map((e: any) => BucketSpan.fromJSON(e))
+        : [],
+      negativeDeltas: globalThis.Array.isArray(object?.negativeDeltas)
+        ? object.negativeDeltas.map((e: any) => globalThis.Number(e))
+        : globalThis.Array.isArray(object?.negative_deltas)
+        ? object.negative_deltas.map((e: any) => globalThis.Number(e))
+        : [],
+      negativeCounts: globalThis.Array.isArray(object?.negativeCounts)
+        ? object.negativeCounts.map((e: any) => globalThis.Number(e))
+        : globalThis.Array.isArray(object?.negative_counts)
+        ? object.negative_counts.map((e: any) => globalThis.Number(e))
+        : [],
+      positiveSpans: globalThis.Array.isArray(object?.positiveSpans)
+        ? object.positiveSpans.map((e: any) => BucketSpan.fromJSON(e))
+        : globalThis.Array.isArray(object?.positive_spans)
+        ? object.positive_spans.map((e: any) => BucketSpan.fromJSON(e))
+        : [],
+      positiveDeltas: globalThis.Array.isArray(object?.positiveDeltas)
+        ? object.positiveDeltas.map((e: any) => globalThis.Number(e))
+        : globalThis.Array.isArray(object?.positive_deltas)
+        ? object.positive_deltas.map((e: any) => globalThis.Number(e))
+        : [],
+      positiveCounts: globalThis.Array.isArray(object?.positiveCounts)
+        ? object.positiveCounts.map((e: any) => globalThis.Number(e))
+        : globalThis.Array.isArray(object?.positive_counts)
+        ? object.positive_counts.map((e: any) => globalThis.Number(e))
+        : [],
+      resetHint: isSet(object.resetHint)
+        ? histogram_ResetHintFromJSON(object.resetHint)
+        : isSet(object.reset_hint)
+        ? histogram_ResetHintFromJSON(object.reset_hint)
+        : 0,
+      timestamp: isSet(object.timestamp) ? globalThis.Number(object.timestamp) : 0,
+      customValues: globalThis.Array.isArray(object?.customValues)
+        ? object.customValues.map((e: any) => globalThis.Number(e))
+        : globalThis.Array.isArray(object?.custom_values)
+        ? object.custom_values.map((e: any) => globalThis.Number(e))
+        : [],
+    };
+  },
+
+  toJSON(message: Histogram): unknown {
+    const obj: any = {};
+    if (message.countInt !== undefined) {
+      obj.countInt = Math.round(message.countInt);
+    }
+    if (message.countFloat !== undefined) {
+      obj.countFloat = floatToJson(message.countFloat);
+    }
+    if (message.sum !== 0) {
+      obj.sum = floatToJson(message.sum);
+    }
+    if (message.schema !== 0) {
+      obj.schema = Math.round(message.schema);
+    }
+    if (message.zeroThreshold !== 0) {
+      obj.zeroThreshold = floatToJson(message.zeroThreshold);
+    }
+    if (message.zeroCountInt !== undefined) {
+      obj.zeroCountInt = Math.round(message.zeroCountInt);
+    }
+    if (message.zeroCountFloat !== undefined) {
+      obj.zeroCountFloat = floatToJson(message.zeroCountFloat);
+    }
+    if (message.negativeSpans?.length) {
+      obj.negativeSpans = message.negativeSpans.map((e) => BucketSpan.toJSON(e));
+    }
+    if (message.negativeDeltas?.length) {
+      obj.negativeDeltas = message.negativeDeltas.map((e) => Math.round(e));
+    }
+    if (message.negativeCounts?.length) {
+      obj.negativeCounts = message.negativeCounts.map((e) => floatToJson(e));
+    }
+    if (message.positiveSpans?.length) {
+      obj.positiveSpans = message.positiveSpans.map((e) => BucketSpan.toJSON(e));
+    }
+    if (message.positiveDeltas?.length) {
+      obj.positiveDeltas = message.positiveDeltas.map((e) => Math.round(e));
+    }
+    if (message.positiveCounts?.length) {
+      obj.positiveCounts = message.positiveCounts.map((e) => floatToJson(e));
+    }
+    if (message.resetHint !== 0) {
+      obj.resetHint = histogram_ResetHintToJSON(message.resetHint);
+    }
+    if (message.timestamp !== 0) {
+      obj.timestamp = Math.round(message.timestamp);
+    }
+    if (message.customValues?.length) {
+      obj.customValues = message.customValues.map((e) => floatToJson(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Histogram>, I>>(base?: I): Histogram {
+    return Histogram.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Histogram>, I>>(object: I): Histogram {
+    const message = createBaseHistogram();
+    message.countInt = object.countInt ?? undefined;
+    message.countFloat = object.countFloat ?? undefined;
+    message.sum = object.sum ?? 0;
+    message.schema = object.schema ?? 0;
+    message.zeroThreshold = object.zeroThreshold ?? 0;
+    message.zeroCountInt = object.zeroCountInt ?? undefined;
+    message.zeroCountFloat = object.zeroCountFloat ?? undefined;
+    message.negativeSpans = object.negativeSpans?.map((e) => BucketSpan.fromPartial(e)) || [];
+    message.negativeDeltas = object.negativeDeltas?.map((e) => e) || [];
+    message.negativeCounts = object.negativeCounts?.map((e) => e) || [];
+    message.positiveSpans = object.positiveSpans?.map((e) => BucketSpan.fromPartial(e)) || [];
+    message.positiveDeltas = object.positiveDeltas?.map((e) => e) || [];
+    message.positiveCounts = object.positiveCounts?.map((e) => e) || [];
+    message.resetHint = object.resetHint ?? 0;
+    message.timestamp = object.timestamp ?? 0;
+    message.customValues = object.customValues?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseBucketSpan(): BucketSpan {
+  return { offset: 0, length: 0 };
+}
+
+export const BucketSpan: MessageFns<BucketSpan> = {
+  encode(message: BucketSpan, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.offset !== 0) {
+      writer.uint32(8).sint32(message.offset);
+    }
+    if (message.length !== 0) {
+      writer.uint32(16).uint32(message.length);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BucketSpan {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBucketSpan();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.offset = reader.sint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.length = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BucketSpan {
+    return {
+      offset: isSet(object.offset) ? globalThis.Number(object.offset) : 0,
+      length: isSet(object.length) ? globalThis.Number(object.length) : 0,
+    };
+  },
+
+  toJSON(message: BucketSpan): unknown {
+    const obj: any = {};
+    if (message.offset !== 0) {
+      obj.offset = Math.round(message.offset);
+    }
+    if (message.length !== 0) {
+      obj.length = Math.round(message.length);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BucketSpan>, I>>(base?: I): BucketSpan {
+    return BucketSpan.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BucketSpan>, I>>(object: I): BucketSpan {
+    const message = createBaseBucketSpan();
+    message.offset = object.offset ?? 0;
+    message.length = object.length ?? 0;
+    return message;
+  },
+};
+
 function createBaseTimeSeries(): TimeSeries {
-  return { labels: [], samples: [], exemplars: [] };
+  return { labels: [], samples: [], exemplars: [], histograms: [] };
 }
 
 export const TimeSeries: MessageFns<TimeSeries> = {
@@ -488,6 +1102,9 @@ export const TimeSeries: MessageFns<TimeSeries> = {
     }
     for (const v of message.exemplars) {
       Exemplar.encode(v!, writer.uint32(26).fork()).join();
+    }
+    for (const v of message.histograms) {
+      Histogram.encode(v!, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -529,6 +1146,14 @@ export const TimeSeries: MessageFns<TimeSeries> = {
             message.exemplars.push(Exemplar.decode(reader, reader.uint32()));
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.histograms.push(Histogram.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -548,6 +1173,9 @@ export const TimeSeries: MessageFns<TimeSeries> = {
       exemplars: globalThis.Array.isArray(object?.exemplars)
         ? object.exemplars.map((e: any) => Exemplar.fromJSON(e))
         : [],
+      histograms: globalThis.Array.isArray(object?.histograms)
+        ? object.histograms.map((e: any) => Histogram.fromJSON(e))
+        : [],
     };
   },
 
@@ -562,6 +1190,9 @@ export const TimeSeries: MessageFns<TimeSeries> = {
     if (message.exemplars?.length) {
       obj.exemplars = message.exemplars.map((e) => Exemplar.toJSON(e));
     }
+    if (message.histograms?.length) {
+      obj.histograms = message.histograms.map((e) => Histogram.toJSON(e));
+    }
     return obj;
   },
 
@@ -573,6 +1204,7 @@ export const TimeSeries: MessageFns<TimeSeries> = {
     message.labels = object.labels?.map((e) => Label.fromPartial(e)) || [];
     message.samples = object.samples?.map((e) => Sample.fromPartial(e)) || [];
     message.exemplars = object.exemplars?.map((e) => Exemplar.fromPartial(e)) || [];
+    message.histograms = object.histograms?.map((e) => Histogram.fromPartial(e)) || [];
     return message;
   },
 };

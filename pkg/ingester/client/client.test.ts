@@ -13,7 +13,7 @@ test('pushRaw sends pre-encoded bytes with the tenant; checkHealth follows the s
   const conn = new IngesterConn(defaults(ingesterClientConfig), ing.addr);
   t.after(() => conn.close());
   await conn.checkHealth(5000);
-  const req: WriteRequest = { timeseries: [{ labels: [{ name: '__name__', value: 'up' }], samples: [{ value: 1, timestamp: 42 }], exemplars: [] }], metadata: [] };
+  const req: WriteRequest = { timeseries: [{ labels: [{ name: '__name__', value: 'up' }], samples: [{ value: 1, timestamp: 42 }], exemplars: [], histograms: [] }], metadata: [] };
   await conn.pushRaw('team', Buffer.from(WriteRequest.encode(req).finish()), { deadline: Date.now() + 5000 });
   assert.deepEqual(ing.received, [{ tenant: 'team', req }]);
   ing.stop();
