@@ -16,7 +16,7 @@ export type {
   SeriesRef,
   SeriesSet,
 } from './interface.js';
-export { ValueType } from './interface.js';
+export { ValueType, notAHistogram } from './interface.js';
 export { ChainSampleIterator, mergeChunkSeriesSets, mergeSeriesSets } from './merge.js';
 export { lazySeriesSet, seriesSetOf } from './lazy-series-set.js';
 export { limitLabels, mergeLabelLists } from './label-lists.js';

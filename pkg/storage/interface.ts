@@ -6,6 +6,7 @@
  * level calls are synchronous; I/O sits at the edges (`Appender.commit`, `SeriesSet.next`).
  * Times are milliseconds since the Unix epoch; ranges are inclusive at both ends.
  */
+import type { FloatHistogram, Histogram } from '../model/histogram/index.js';
 import type { Labels, Matcher } from '../model/labels/index.js';
 
 /** Opaque, process-local series reference; 0 means "none, do not cache". */
@@ -81,7 +82,11 @@ export interface Series {
 export const ValueType = { None: 0, Float: 1, Histogram: 2, FloatHistogram: 3 } as const;
 export type ValueType = (typeof ValueType)[keyof typeof ValueType];
 
-/** Synchronous. No tuples: read the current sample with atT()/atV() after next() or seek(). */
+/**
+ * Synchronous. No tuples: read the current sample with atT() and, by the ValueType next() or
+ * seek() returned, atV() (Float), atHistogram() (Histogram) or atFloatHistogram() (Histogram or
+ * FloatHistogram). A series may change type between samples.
+ */
 export interface SampleIterator {
   /** Advances; ValueType.None when exhausted or failed (then see err()). */
   next(): ValueType;
@@ -89,6 +94,10 @@ export interface SampleIterator {
   seek(t: number): ValueType;
   atT(): number;
   atV(): number;
+  /** The current integer histogram; a new object the caller owns. */
+  atHistogram(): Histogram;
+  /** The current histogram as a float histogram; a new object the caller owns. */
+  atFloatHistogram(): FloatHistogram;
   err(): Error | undefined;
 }
 
@@ -101,7 +110,7 @@ export interface ChunkSeries {
 export interface ChunkMeta {
   minT: number;
   maxT: number;
-  /** Prometheus chunk encoding: 1 = XOR. */
+  /** Prometheus chunk encoding: 1 = XOR, 2 = histogram, 3 = float histogram. */
   encoding: number;
   /** A view into a shared buffer, valid until the next call to next(): copy to retain. */
   bytes: Uint8Array;
@@ -130,4 +139,9 @@ export interface ChunkQuerier {
 
 export interface ChunkQueryable {
   chunkQuerier(mint: number, maxt: number): Promise<ChunkQuerier>;
+}
+
+/** atHistogram/atFloatHistogram of an iterator whose samples are all floats: a caller's bug. */
+export function notAHistogram(): never {
+  throw new Error('the current sample is not a histogram');
 }

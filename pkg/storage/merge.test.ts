@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Labels } from '../model/labels/index.js';
-import { ValueType, type SampleIterator, type Series, type SeriesSet } from './interface.js';
+import { ValueType, notAHistogram, type SampleIterator, type Series, type SeriesSet } from './interface.js';
 import { ChainSampleIterator, mergeSeriesSets } from './merge.js';
 
 class ArrayIterator implements SampleIterator {
@@ -25,6 +25,8 @@ class ArrayIterator implements SampleIterator {
   atV(): number {
     return this.#s[this.#i][1];
   }
+  atHistogram = notAHistogram;
+  atFloatHistogram = notAHistogram;
   err(): Error | undefined {
     return undefined;
   }

@@ -4,6 +4,7 @@
  * timestamps are kept once (the first set's sample wins), which deduplicates the RF copies of
  * replicated data.
  */
+import type { FloatHistogram, Histogram } from '../model/histogram/index.js';
 import { Labels } from '../model/labels/index.js';
 import {
   ValueType,
@@ -133,12 +134,15 @@ export class ChainSampleIterator implements SampleIterator {
   readonly iterators: readonly SampleIterator[];
   /** Current timestamp of each iterator, +Infinity once exhausted, NaN before its first next(). */
   readonly #ts: Float64Array;
+  /** The ValueType of each iterator's current sample. */
+  readonly #types: Uint8Array;
   #cur: number;
   #err: Error | undefined;
 
   constructor(iterators: readonly SampleIterator[]) {
     this.iterators = iterators;
     this.#ts = new Float64Array(iterators.length).fill(NaN);
+    this.#types = new Uint8Array(iterators.length);
     this.#cur = -1;
     this.#err = undefined;
   }
@@ -155,7 +159,7 @@ export class ChainSampleIterator implements SampleIterator {
   }
 
   seek(t: number): ValueType {
-    if (this.#cur >= 0 && this.#ts[this.#cur] >= t) return ValueType.Float;
+    if (this.#cur >= 0 && this.#ts[this.#cur] >= t) return this.#types[this.#cur] as ValueType;
     for (let i = 0; i < this.iterators.length; i++) {
       if (Number.isNaN(this.#ts[i]) || this.#ts[i] < t) this.#step(i, this.iterators[i].seek(t));
     }
@@ -170,6 +174,7 @@ export class ChainSampleIterator implements SampleIterator {
     } else {
       this.#ts[i] = this.iterators[i].atT();
     }
+    this.#types[i] = vt;
   }
 
   #pick(): ValueType {
@@ -183,7 +188,7 @@ export class ChainSampleIterator implements SampleIterator {
       if (this.#ts[i] !== Infinity && (best < 0 || this.#ts[i] < this.#ts[best])) best = i;
     }
     this.#cur = best;
-    return best < 0 ? ValueType.None : ValueType.Float;
+    return best < 0 ? ValueType.None : (this.#types[best] as ValueType);
   }
 
   atT(): number {
@@ -192,6 +197,14 @@ export class ChainSampleIterator implements SampleIterator {
 
   atV(): number {
     return this.iterators[this.#cur].atV();
+  }
+
+  atHistogram(): Histogram {
+    return this.iterators[this.#cur].atHistogram();
+  }
+
+  atFloatHistogram(): FloatHistogram {
+    return this.iterators[this.#cur].atFloatHistogram();
   }
 
   err(): Error | undefined {

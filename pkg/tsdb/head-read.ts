@@ -13,7 +13,7 @@ import type {
   Series,
   SeriesSet,
 } from '../storage/index.js';
-import { ValueType, limitLabels } from '../storage/index.js';
+import { ValueType, limitLabels, notAHistogram } from '../storage/index.js';
 import { Encoding, XorIterator, xorNumSamples } from './chunkenc/index.js';
 import type { Head } from './head.js';
 import { postingsForMatchers } from './index/index.js';
@@ -285,6 +285,9 @@ export class ChunksSampleIterator implements SampleIterator {
   atV(): number {
     return this.#it.atV();
   }
+
+  atHistogram = notAHistogram;
+  atFloatHistogram = notAHistogram;
 
   err(): Error | undefined {
     return this.#err;

@@ -5,7 +5,7 @@
 import type { Matcher } from '../../model/labels/index.js';
 import { Labels, compareStrings } from '../../model/labels/index.js';
 import type { LabelHints, Querier, Queryable, SampleIterator, SelectHints, Series, SeriesSet } from '../../storage/index.js';
-import { ValueType } from '../../storage/index.js';
+import { ValueType, notAHistogram } from '../../storage/index.js';
 
 /** Values live in a Float64Array: V8 canonicalises NaNs in plain arrays, erasing staleness markers. */
 interface StoredSeries {
@@ -153,6 +153,9 @@ class ArrayIterator implements SampleIterator {
   atV(): number {
     return this.#vs[this.#i];
   }
+
+  atHistogram = notAHistogram;
+  atFloatHistogram = notAHistogram;
 
   err(): Error | undefined {
     return undefined;

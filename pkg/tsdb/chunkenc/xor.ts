@@ -15,7 +15,7 @@
  * Varints are Go's encoding/binary forms (the signed one zig-zag).
  */
 import type { SampleIterator } from '../../storage/index.js';
-import { ValueType } from '../../storage/index.js';
+import { ValueType, notAHistogram } from '../../storage/index.js';
 import { BitReader, BitWriter } from './bstream.js';
 import { f64, u32 } from './float-bits.js';
 
@@ -242,6 +242,9 @@ export class XorIterator implements SampleIterator {
     u32[1] = this.#vhi;
     return f64[0];
   }
+
+  atHistogram = notAHistogram;
+  atFloatHistogram = notAHistogram;
 
   /** High and low 32 bits of the current value, for bit-exact consumers. */
   atVHi(): number {

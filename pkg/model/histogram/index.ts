@@ -1,0 +1,2 @@
+export { CounterResetHint, CustomBucketsSchema, MaxSchema, MinSchema, isCustomBucketsSchema, toFloatHistogram } from './histogram.js';
+export type { FloatHistogram, Histogram, Span } from './histogram.js';
