@@ -13,8 +13,9 @@ import type {
   Series,
   SeriesSet,
 } from '../storage/index.js';
-import { ValueType, limitLabels, notAHistogram } from '../storage/index.js';
-import { Encoding, XorIterator, xorNumSamples } from './chunkenc/index.js';
+import type { FloatHistogram, Histogram } from '../model/histogram/index.js';
+import { ValueType, limitLabels } from '../storage/index.js';
+import { EncodedChunkIterator, Encoding, xorNumSamples } from './chunkenc/index.js';
 import type { Head } from './head.js';
 import { postingsForMatchers } from './index/index.js';
 import type { MemSeries } from './mem-series.js';
@@ -29,6 +30,8 @@ interface ChunkSnapshot {
   counts: number[];
   minTs: number[];
   maxTs: number[];
+  /** Chunk encodings; all XOR when absent. */
+  encodings?: readonly number[];
 }
 
 function snapshot(s: MemSeries, mint: number, maxt: number, copyOpen: boolean): ChunkSnapshot | undefined {
@@ -197,9 +200,10 @@ class HeadSeries implements Series {
   }
 }
 
-/** Samples of a chunk snapshot within [mint, maxt]. */
+/** Samples of a chunk snapshot within [mint, maxt], of whatever encoding each chunk has. */
 export class ChunksSampleIterator implements SampleIterator {
-  readonly #it = new XorIterator();
+  readonly #it = new EncodedChunkIterator();
+  #vt: ValueType = ValueType.None;
   #snap: ChunkSnapshot = { bytes: [], counts: [], minTs: [], maxTs: [] };
   #chunk = -1;
   #mint = 0;
@@ -226,11 +230,12 @@ export class ChunksSampleIterator implements SampleIterator {
       this.#done = true;
       return false;
     }
-    this.#it.reset(this.#snap.bytes[this.#chunk], this.#snap.counts[this.#chunk]);
+    const enc = this.#snap.encodings?.[this.#chunk] ?? Encoding.XOR;
+    this.#it.reset(enc, this.#snap.bytes[this.#chunk], this.#snap.counts[this.#chunk]);
     return true;
   }
 
-  #accept(): ValueType {
+  #accept(vt: ValueType): ValueType {
     const t = this.#it.atT();
     if (t > this.#maxt) {
       this.#done = true;
@@ -238,13 +243,15 @@ export class ChunksSampleIterator implements SampleIterator {
     }
     this.#t = t;
     this.#started = true;
-    return ValueType.Float;
+    this.#vt = vt;
+    return vt;
   }
 
   /** Moves to the next sample of the current or later chunks that is at or after `min`. */
   #advance(min: number): ValueType {
     while (!this.#done) {
-      if (this.#it.seek(min) !== ValueType.None) return this.#accept();
+      const vt = this.#it.seek(min);
+      if (vt !== ValueType.None) return this.#accept(vt);
       const err = this.#it.err();
       if (err !== undefined) {
         this.#err = new Error(`read head chunk ${this.#chunk}`, { cause: err });
@@ -259,7 +266,8 @@ export class ChunksSampleIterator implements SampleIterator {
   next(): ValueType {
     if (this.#done) return ValueType.None;
     if (!this.#started) return this.#advance(this.#mint);
-    if (this.#it.next() !== ValueType.None) return this.#accept();
+    const vt = this.#it.next();
+    if (vt !== ValueType.None) return this.#accept(vt);
     const err = this.#it.err();
     if (err !== undefined) {
       this.#err = new Error(`read head chunk ${this.#chunk}`, { cause: err });
@@ -272,7 +280,7 @@ export class ChunksSampleIterator implements SampleIterator {
 
   seek(t: number): ValueType {
     if (this.#done) return ValueType.None;
-    if (this.#started && this.#t >= t) return ValueType.Float;
+    if (this.#started && this.#t >= t) return this.#vt;
     const min = Math.max(t, this.#mint);
     while (this.#chunk < this.#snap.maxTs.length - 1 && this.#snap.maxTs[this.#chunk] < min) this.#nextChunk();
     return this.#advance(min);
@@ -286,8 +294,13 @@ export class ChunksSampleIterator implements SampleIterator {
     return this.#it.atV();
   }
 
-  atHistogram = notAHistogram;
-  atFloatHistogram = notAHistogram;
+  atHistogram(): Histogram {
+    return this.#it.atHistogram();
+  }
+
+  atFloatHistogram(): FloatHistogram {
+    return this.#it.atFloatHistogram();
+  }
 
   err(): Error | undefined {
     return this.#err;
