@@ -5,3 +5,5 @@ export { RequestAssembler, rewriteSeriesLabels } from './write-request-encoder.j
 export { labelsFromWire, labelsToWire, matchersFromWire, matchersToWire } from './prom-labels.js';
 export { QueryStreamReader, QueryStreamWriter, type WireChunkSeries } from './query-stream.js';
 export { countStoredSeries, fetchLimitsFromWire, fetchLimitsToWire } from './fetch-limits.js';
+export { decodeHistogram, type HistogramSample } from './histogram-decoder.js';
+export { histogramToWire } from './prom-histogram.js';
