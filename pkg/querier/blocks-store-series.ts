@@ -6,7 +6,7 @@
 import { Labels } from '../model/labels/index.js';
 import { ChainSampleIterator, type SampleIterator, type Series, type SeriesSet } from '../storage/index.js';
 import { ChunksSampleIterator } from '../tsdb/index.js';
-import { xorNumSamples } from '../tsdb/chunkenc/index.js';
+import { Encoding, histogramNumSamples, xorNumSamples } from '../tsdb/chunkenc/index.js';
 import { labelsFromWire } from '../wire/index.js';
 import type { StoredChunk, StoredSeries } from '../generated/myelin/storegateway.js';
 
@@ -15,6 +15,7 @@ interface Lane {
   counts: number[];
   minTs: number[];
   maxTs: number[];
+  encodings: number[];
 }
 
 export class StoreSeries implements Series {
@@ -31,9 +32,10 @@ export class StoreSeries implements Series {
     const lanes: Lane[] = [];
     for (const c of chunks) {
       let lane = lanes.find((l) => l.maxTs[l.maxTs.length - 1] < c.minTime);
-      if (lane === undefined) lanes.push((lane = { bytes: [], counts: [], minTs: [], maxTs: [] }));
+      if (lane === undefined) lanes.push((lane = { bytes: [], counts: [], minTs: [], maxTs: [], encodings: [] }));
       lane.bytes.push(c.data);
-      lane.counts.push(xorNumSamples(c.data));
+      lane.counts.push(c.encoding === Encoding.Histogram || c.encoding === Encoding.FloatHistogram ? histogramNumSamples(c.data) : xorNumSamples(c.data));
+      lane.encodings.push(c.encoding === 0 ? Encoding.XOR : c.encoding);
       lane.minTs.push(c.minTime);
       lane.maxTs.push(c.maxTime);
     }

@@ -2,3 +2,4 @@ export { CounterResetHint, CustomBucketsSchema, MaxSchema, MinSchema, isCustomBu
 export type { FloatHistogram, Histogram, Span } from './histogram.js';
 export { bucketCount, reduceResolution } from './reduce.js';
 export { histogramProblem } from './validate.js';
+export { histogramsEqual } from './equal.js';
