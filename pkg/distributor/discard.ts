@@ -14,8 +14,11 @@ export const DiscardReason = {
   TooFarInFuture: 'too_far_in_future',
   RateLimited: 'rate_limited',
   TooManyHaClusters: 'too_many_ha_clusters',
+  // Native histograms: the tenant's switch is off, a malformed histogram, too many buckets.
+  NativeHistogramsDisabled: 'native_histograms_disabled',
+  InvalidNativeHistogram: 'invalid_native_histogram',
+  NativeHistogramBucketsExceeded: 'native_histogram_buckets_exceeded',
   // Kinds of data not stored yet: refused, never acknowledged and dropped.
-  NativeHistogramsUnsupported: 'native_histograms_unsupported',
   ExemplarsUnsupported: 'exemplars_unsupported',
   // Metadata only.
   MetadataMissingMetricName: 'missing_metric_name',

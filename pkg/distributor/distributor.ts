@@ -11,7 +11,8 @@ import { stringEqualsUtf8 } from '../model/labels/index.js';
 import { Write, type ReadRing } from '../ring/index.js';
 import { ClientPool } from '../ring/client/index.js';
 import { basicService, abortedPromise, type Service } from '../services/index.js';
-import { rewriteSeriesLabels, snappyDecode, WireError, WriteRequestDecoder } from '../wire/index.js';
+import { Histogram as WireHistogram } from '../generated/prometheus/types.js';
+import { histogramToWire, replaceSeriesHistograms, rewriteSeriesLabels, snappyDecode, WireError, WriteRequestDecoder, type HistogramSample } from '../wire/index.js';
 import type { DistributorConfig } from './config.js';
 import { DiscardReason, ValidationError } from './discard.js';
 import { HaTracker, ReplicasNotMatchError, type ReplicaDesc } from './ha-tracker.js';
@@ -22,6 +23,7 @@ import { RateLimiter, strategyRate } from './rate-limiter.js';
 import { sendToIngesters, type Accepted } from './send.js';
 import { metadataToken, seriesToken } from './shard-token.js';
 import { checkMetadata, exemplarsError, metadataError, SeriesValidator } from './validate.js';
+import { HistogramValidator } from './validate-histograms.js';
 
 export interface DistributorDeps {
   limits: Overrides;
@@ -51,6 +53,7 @@ export class Distributor {
   readonly #ingestionLimiter: RateLimiter;
   readonly #requestLimiter: RateLimiter;
   readonly #validator = new SeriesValidator();
+  readonly #histogramValidator = new HistogramValidator();
   readonly #decoders: WriteRequestDecoder[] = [];
 
   constructor(cfg: DistributorConfig, deps: DistributorDeps) {
@@ -138,7 +141,7 @@ export class Distributor {
   async #pushDecoded(tenant: string, d: WriteRequestDecoder, now: number): Promise<PushAnswer> {
     const m = this.metrics;
     const limits = this.limits.limits(tenant);
-    m.samplesIn.inc({ user: tenant }, d.sampleCount);
+    m.samplesIn.inc({ user: tenant }, samplesOf(d));
     m.metadataIn.inc({ user: tenant }, d.metadata.length);
     const replicaLabel = await this.#haCheck(tenant, d);
     if (replicaLabel === null) return { status: 202, message: 'samples from a non-elected HA replica were dropped' };
@@ -149,14 +152,22 @@ export class Distributor {
     let rewritten: Map<number, Buffer> | undefined;
     let samples = 0;
     const v = this.#validator;
+    const hv = this.#histogramValidator;
     for (let i = 0; i < d.seriesCount; i++) {
       const from = d.labelsStart[i];
       const to = d.labelsStart[i + 1];
+      // Float and histogram samples, counted alike (ingestion rate, received and discarded samples).
+      const n = d.samplesStart[i + 1] - d.samplesStart[i] + d.histograms[i];
       const reason = v.check(d, i, limits, now, replicaLabel);
-      const n = d.samplesStart[i + 1] - d.samplesStart[i];
       if (reason !== undefined) {
-        m.discardedSamples.inc({ reason, user: tenant }, n + d.histograms[i]);
+        m.discardedSamples.inc({ reason, user: tenant }, n);
         firstErr ??= v.error(reason, d, i, limits, replicaLabel);
+        continue;
+      }
+      const hReason = hv.check(d, i, limits, now);
+      if (hReason !== undefined) {
+        m.discardedSamples.inc({ reason: hReason, user: tenant }, n);
+        firstErr ??= hv.error(hReason, d, i, limits, replicaLabel);
         continue;
       }
       if (d.exemplars[i] > 0) {
@@ -164,9 +175,12 @@ export class Distributor {
         m.discardedExemplars.inc({ reason: DiscardReason.ExemplarsUnsupported, user: tenant }, d.exemplars[i]);
         firstErr ??= exemplarsError(d, i, replicaLabel);
       }
-      if (replicaLabel !== '' && labelIndex(d, i, replicaLabel) >= 0) {
-        (rewritten ??= new Map()).set(i, withoutLabel(d, i, replicaLabel));
+      let own = replicaLabel !== '' && labelIndex(d, i, replicaLabel) >= 0 ? withoutLabel(d, i, replicaLabel) : undefined;
+      if (hv.reduced !== undefined) {
+        m.reducedResolutionHistograms.inc({ user: tenant }, hv.reducedCount);
+        own = withHistograms(own ?? d.buf.subarray(d.seriesFrom[i], d.seriesTo[i]), hv.reduced);
       }
+      if (own !== undefined) (rewritten ??= new Map()).set(i, own);
       series.push(i);
       tokens.push(seriesToken(tenant, d.buf, d.labelRanges, from, to, replicaLabel));
       samples += n;
@@ -211,17 +225,17 @@ export class Distributor {
     const cluster = labelValue(d, 0, limits.haClusterLabel);
     const replica = labelValue(d, 0, limits.haReplicaLabel);
     if (cluster === undefined || replica === undefined) {
-      this.metrics.nonHaSamples.inc({ user: tenant }, d.sampleCount);
+      this.metrics.nonHaSamples.inc({ user: tenant }, samplesOf(d));
       return '';
     }
     try {
       await this.haTracker.checkReplica(tenant, cluster, replica, limits.haMaxClusters);
     } catch (err) {
       if (err instanceof ReplicasNotMatchError) {
-        this.metrics.dedupedSamples.inc({ user: tenant, cluster }, d.sampleCount);
+        this.metrics.dedupedSamples.inc({ user: tenant, cluster }, samplesOf(d));
         return null;
       }
-      if (err instanceof ValidationError) this.metrics.discardedSamples.inc({ reason: err.reason, user: tenant }, d.sampleCount);
+      if (err instanceof ValidationError) this.metrics.discardedSamples.inc({ reason: err.reason, user: tenant }, samplesOf(d));
       throw err;
     }
     return limits.haReplicaLabel;
@@ -246,4 +260,14 @@ function withoutLabel(d: WriteRequestDecoder, i: number, name: string): Buffer {
   const names = pairs.filter((_, k) => k % 2 === 0);
   const values = pairs.filter((_, k) => k % 2 === 1);
   return rewriteSeriesLabels(d.buf, d.seriesFrom[i], d.seriesTo[i], names, values, 0, names.length, name);
+}
+
+/** A series (its whole `timeseries` field) with its histograms replaced by `hs`. */
+function withHistograms(series: Buffer, hs: readonly HistogramSample[]): Buffer {
+  return replaceSeriesHistograms(series, 0, series.length, hs.map((h) => WireHistogram.encode(histogramToWire(h)).finish()));
+}
+
+/** Float and native histogram samples of a request (Cortex counts both as samples). */
+function samplesOf(d: WriteRequestDecoder): number {
+  return d.sampleCount + d.hs.length;
 }

@@ -55,7 +55,6 @@ export class SeriesValidator {
       if (!isValidMetricNameBytes(buf, r[4 * metricName + 2], r[4 * metricName + 3])) return DiscardReason.InvalidMetricName;
     }
     if (count > limits.maxLabelNamesPerSeries) return DiscardReason.MaxLabelNamesPerSeries;
-    if (d.histograms[i] > 0) return DiscardReason.NativeHistogramsUnsupported;
     const maxT = now + limits.creationGracePeriod;
     const minT = limits.rejectOldSamples ? now - limits.rejectOldSamplesMaxAge : -Infinity;
     const t = d.t;
@@ -106,9 +105,6 @@ export class SeriesValidator {
       case DiscardReason.TooFarInFuture:
         msg = `timestamp too new: ${d.t[this.badSample]} (more than ${limits.creationGracePeriod}ms ahead, -validation.create-grace-period) series: ${series}`;
         break;
-      case DiscardReason.NativeHistogramsUnsupported:
-        msg = `native histograms are not supported yet: ${d.histograms[i]} histogram samples refused with the series (and its float samples) series: ${series}`;
-        break;
       case DiscardReason.TooOld:
         msg = `timestamp too old: ${d.t[this.badSample]} (older than ${limits.rejectOldSamplesMaxAge}ms, -validation.reject-old-samples.max-age) series: ${series}`;
         break;
@@ -141,7 +137,8 @@ export function metadataError(reason: DiscardReason, m: MetadataEntry, limits: L
   return new ValidationError(reason, `${what}: metric family ${JSON.stringify(m.metricFamilyName.slice(0, 200))}`);
 }
 
-function seriesString(d: WriteRequestDecoder, i: number, skip: string): string {
+/** Series i's labels for an error message (values cut at 200 characters), without the label `skip`. */
+export function seriesString(d: WriteRequestDecoder, i: number, skip: string): string {
   const pairs = d.labelPairs(i, []);
   const parts: string[] = [];
   for (let k = 0; k < pairs.length; k += 2) {

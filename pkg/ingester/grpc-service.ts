@@ -5,7 +5,7 @@ import type {
   Chunk, IngesterServer, WriteResponse, LabelNamesRequest, TransferChunksResponse, UserStatsRequest, UsersStatsResponse, LabelValuesRequest, MetricsForLabelMatchersRequest, QueryRequest,
   TimeSeriesChunk,
 } from '../generated/myelin/ingester.js';
-import type { TimeSeries } from '../generated/prometheus/types.js';
+import type { Histogram as WireHistogram, TimeSeries } from '../generated/prometheus/types.js';
 import type { Labels, Matcher } from '../model/labels/index.js';
 import { MatchType, Matcher as LabelMatcher } from '../model/labels/index.js';
 import type { ChunkSeries, SelectHints } from '../storage/index.js';
@@ -14,7 +14,7 @@ import { orgIdFromMetadata } from '../tenant/index.js';
 import type { TenantResolver } from '../tenant/index.js';
 import { BytesPerSample, QueryLimitError, QueryLimiter } from '../limits/index.js';
 import { failStream } from '../server/index.js';
-import { QueryStreamWriter, fetchLimitsFromWire, labelsToWire, matchersFromWire } from '../wire/index.js';
+import { QueryStreamWriter, fetchLimitsFromWire, histogramToWire, labelsToWire, matchersFromWire } from '../wire/index.js';
 import type { Ingester } from './ingester.js';
 import { TimeSlicer } from '../workers/index.js';
 import { PushError } from './push-error.js';
@@ -72,8 +72,8 @@ export function ingesterGrpcService(ing: Ingester, tenants: TenantResolver, tran
     },
     query: unary(async (tenant, req: QueryRequest) => {
       const timeseries: TimeSeries[] = [];
-      await forEachSeries(ing, tenant, req, (ls, s) => {
-        timeseries.push({ labels: labelsToWire(ls), samples: s, exemplars: [], histograms: [] });
+      await forEachSeries(ing, tenant, req, (ls, s, histograms) => {
+        timeseries.push({ labels: labelsToWire(ls), samples: s, exemplars: [], histograms });
       });
       return { timeseries };
     }),
@@ -144,7 +144,7 @@ async function querierFor(ing: Ingester, tenant: string, mint: number, maxt: num
 
 /** Calls `fn` with the labels and samples of every series matching the request, in label order. */
 async function forEachSeries(ing: Ingester, tenant: string, req: QueryRequest,
-  fn: (ls: Labels, samples: { value: number; timestamp: number }[]) => void | Promise<void>): Promise<void> {
+  fn: (ls: Labels, samples: { value: number; timestamp: number }[], histograms: WireHistogram[]) => void | Promise<void>): Promise<void> {
   const matchers = parseMatchers(req.matchers);
   const q = await querierFor(ing, tenant, req.startTimestampMs, req.endTimestampMs);
   if (q === undefined) return;
@@ -157,11 +157,16 @@ async function forEachSeries(ing: Ingester, tenant: string, req: QueryRequest,
       const s = ss.at();
       budget.addSeries(s.labels);
       const samples: { value: number; timestamp: number }[] = [];
+      const histograms: WireHistogram[] = [];
       const it = s.iterator();
-      for (let vt = it.next(); vt !== ValueType.None; vt = it.next()) samples.push({ value: it.atV(), timestamp: it.atT() });
+      for (let vt = it.next(); vt !== ValueType.None; vt = it.next()) {
+        if (vt === ValueType.Float) samples.push({ value: it.atV(), timestamp: it.atT() });
+        else if (vt === ValueType.Histogram) histograms.push(histogramToWire({ t: it.atT(), h: it.atHistogram(), fh: undefined }));
+        else histograms.push(histogramToWire({ t: it.atT(), h: undefined, fh: it.atFloatHistogram() }));
+      }
       if (it.err() !== undefined) throw it.err();
-      budget.addDataBytes(labelBytes(s.labels) + samples.length * BytesPerSample);
-      await fn(s.labels, samples);
+      budget.addDataBytes(labelBytes(s.labels) + (samples.length + histograms.length) * BytesPerSample);
+      await fn(s.labels, samples, histograms);
     }
     if (ss.err() !== undefined) throw ss.err();
   } finally {
@@ -207,8 +212,8 @@ async function streamQuery(ing: Ingester, tenant: string, call: ServerWritableSt
   if (req.streamSamples) {
     let batch: TimeSeries[] = [];
     const sendBatch = () => send(Buffer.from(QueryStreamResponse.encode({ chunkseries: [], timeseries: batch }).finish()));
-    await forEachSeries(ing, tenant, req, async (ls, samples) => {
-      batch.push({ labels: labelsToWire(ls), samples, exemplars: [], histograms: [] });
+    await forEachSeries(ing, tenant, req, async (ls, samples, histograms) => {
+      batch.push({ labels: labelsToWire(ls), samples, exemplars: [], histograms });
       if (batch.length >= seriesPerBatch) {
         await sendBatch();
         batch = [];

@@ -93,20 +93,32 @@ export class UserTsdb {
     const failed = new Map<string, number>();
     let firstError: AppendError | undefined;
     let appended = 0;
-    const { buf, labelRanges, labelsStart, samplesStart, t, v } = req;
+    const { buf, labelRanges, labelsStart, samplesStart, histogramsStart, hs, t, v } = req;
     const pairs: string[] = [];
+    const refuse = (err: unknown) => {
+      if (!(err instanceof AppendError)) throw err;
+      failed.set(err.code, (failed.get(err.code) ?? 0) + 1);
+      firstError ??= err;
+    };
     for (let i = 0; i < req.seriesCount; i++) {
       // Known series are found by their label bytes; strings are made only for new ones.
       let ref = this.head.seriesRefByLabelBytes(buf, labelRanges, labelsStart[i], labelsStart[i + 1]);
       const labels = ref === 0 ? Labels.fromPairs(req.labelPairs(i, pairs)) : Labels.EMPTY;
-      for (let k = samplesStart[i]; k < samplesStart[i + 1]; k++) {
+      // Floats and histograms of the series merged by time: a series may switch between them.
+      let h = histogramsStart[i];
+      const hEnd = histogramsStart[i + 1];
+      for (let k = samplesStart[i], kEnd = samplesStart[i + 1]; k < kEnd || h < hEnd;) {
         try {
-          ref = app.append(ref, labels, t[k], v[k]);
+          if (h < hEnd && (k === kEnd || hs[h].t < t[k])) {
+            const s = hs[h++];
+            ref = app.appendHistogram(ref, labels, s.t, s.h, s.fh);
+          } else {
+            const at = k++;
+            ref = app.append(ref, labels, t[at], v[at]);
+          }
           appended++;
         } catch (err) {
-          if (!(err instanceof AppendError)) throw err;
-          failed.set(err.code, (failed.get(err.code) ?? 0) + 1);
-          firstError ??= err;
+          refuse(err);
         }
       }
     }

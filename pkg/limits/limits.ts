@@ -29,6 +29,8 @@ export const limitsConfig = section({
   maxLabelNameLength: int({ flag: 'validation.max-length-label-name', default: 1024, min: 1, help: 'Maximum length accepted for label names (distributor).' }),
   maxLabelValueLength: int({ flag: 'validation.max-length-label-value', default: 2048, min: 1, help: 'Maximum length accepted for label values (distributor).' }),
   maxLabelNamesPerSeries: int({ flag: 'validation.max-label-names-per-series', default: 30, min: 1, help: 'Maximum number of label names per series (distributor).' }),
+  enableNativeHistograms: bool({ flag: 'blocks-storage.tsdb.enable-native-histograms', default: true, help: 'Accept native histogram samples from the tenant. When false, a series carrying them is refused with a 400 naming it (distributor).' }),
+  maxNativeHistogramBuckets: int({ flag: 'validation.max-native-histogram-buckets', default: 0, min: 0, help: 'Maximum number of buckets of a native histogram sample; one with more has its resolution reduced until it fits, and is refused when even the lowest resolution has more. 0 to disable (distributor).' }),
   maxSeriesPerUser: int({ flag: 'ingester.max-series-per-user', default: 5_000_000, min: 0, help: 'The maximum number of active series per tenant, per ingester. 0 to disable (ingester).' }),
   maxSeriesPerMetric: int({ flag: 'ingester.max-series-per-metric', default: 50_000, min: 0, help: 'The maximum number of active series per metric name, per ingester. 0 to disable (ingester).' }),
   maxGlobalSeriesPerUser: int({ flag: 'ingester.max-global-series-per-user', default: 0, min: 0, help: 'The maximum number of active series per tenant across the cluster, spread over the ingesters by the replication factor. 0 to disable (ingester).' }),

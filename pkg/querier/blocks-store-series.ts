@@ -7,6 +7,7 @@ import { Labels } from '../model/labels/index.js';
 import { ChainSampleIterator, type SampleIterator, type Series, type SeriesSet } from '../storage/index.js';
 import { ChunksSampleIterator } from '../tsdb/index.js';
 import { chunkSampleCount } from '../tsdb/block/index.js';
+import { Encoding } from '../tsdb/chunkenc/index.js';
 import { labelsFromWire } from '../wire/index.js';
 import type { StoredChunk, StoredSeries } from '../generated/myelin/storegateway.js';
 
@@ -34,7 +35,8 @@ export class StoreSeries implements Series {
       let lane = lanes.find((l) => l.maxTs[l.maxTs.length - 1] < c.minTime);
       if (lane === undefined) lanes.push((lane = { bytes: [], encodings: [], counts: [], minTs: [], maxTs: [] }));
       lane.bytes.push(c.data);
-      lane.encodings.push(c.encoding);
+      // A store-gateway that predates histogram chunks leaves the encoding unset (0): XOR.
+      lane.encodings.push(c.encoding === 0 ? Encoding.XOR : c.encoding);
       lane.counts.push(chunkSampleCount(c.data));
       lane.minTs.push(c.minTime);
       lane.maxTs.push(c.maxTime);

@@ -8,6 +8,7 @@ export const AppendErrorCode = {
   DuplicateSampleForTimestamp: 'duplicate_sample_for_timestamp',
   OutOfBounds: 'out_of_bounds',
   EmptyLabelset: 'empty_labelset',
+  InvalidHistogram: 'invalid_native_histogram',
 } as const;
 export type AppendErrorCode = (typeof AppendErrorCode)[keyof typeof AppendErrorCode];
 
@@ -16,6 +17,7 @@ const messages: Record<string, string> = {
   [AppendErrorCode.DuplicateSampleForTimestamp]: 'duplicate sample for timestamp',
   [AppendErrorCode.OutOfBounds]: 'out of bounds',
   [AppendErrorCode.EmptyLabelset]: 'empty labelset',
+  [AppendErrorCode.InvalidHistogram]: 'invalid native histogram',
 };
 
 /**

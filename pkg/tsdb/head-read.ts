@@ -15,7 +15,7 @@ import type {
 } from '../storage/index.js';
 import type { FloatHistogram, Histogram } from '../model/histogram/index.js';
 import { ValueType, limitLabels } from '../storage/index.js';
-import { EncodedChunkIterator, Encoding, xorNumSamples } from './chunkenc/index.js';
+import { EncodedChunkIterator, Encoding, FloatHistogramChunk, histogramNumSamples, xorNumSamples } from './chunkenc/index.js';
 import type { Head } from './head.js';
 import { postingsForMatchers } from './index/index.js';
 import type { MemSeries } from './mem-series.js';
@@ -30,26 +30,36 @@ interface ChunkSnapshot {
   counts: number[];
   minTs: number[];
   maxTs: number[];
-  /** Chunk encodings; all XOR when absent. */
-  encodings?: readonly number[];
+  /** Prometheus chunk encodings (XOR, histogram, float histogram). */
+  encodings: number[];
 }
 
 function snapshot(s: MemSeries, mint: number, maxt: number, copyOpen: boolean): ChunkSnapshot | undefined {
-  const out: ChunkSnapshot = { bytes: [], counts: [], minTs: [], maxTs: [] };
+  const out: ChunkSnapshot = { bytes: [], counts: [], minTs: [], maxTs: [], encodings: [] };
   const c = s.completed;
   if (c !== null) {
     for (const ch of c) {
       if (ch.maxT < mint || ch.minT > maxt) continue;
       out.bytes.push(ch.bytes);
-      out.counts.push(xorNumSamples(ch.bytes));
+      out.counts.push(ch.encoding === Encoding.XOR ? xorNumSamples(ch.bytes) : histogramNumSamples(ch.bytes));
       out.minTs.push(ch.minT);
       out.maxTs.push(ch.maxT);
+      out.encodings.push(ch.encoding);
     }
   }
-  const h = s.head;
-  if (h !== null && s.headMaxT >= mint && s.headMinT <= maxt) {
+  if (s.headMaxT < mint || s.headMinT > maxt) return out.bytes.length === 0 ? undefined : out;
+  const x = s.head;
+  const h = s.hist?.chunk ?? null;
+  if (x !== null) {
+    out.bytes.push(copyOpen ? x.compact() : x.bytes());
+    out.counts.push(x.numSamples());
+    out.encodings.push(Encoding.XOR);
+  } else if (h !== null) {
     out.bytes.push(copyOpen ? h.compact() : h.bytes());
     out.counts.push(h.numSamples());
+    out.encodings.push(h instanceof FloatHistogramChunk ? Encoding.FloatHistogram : Encoding.Histogram);
+  }
+  if (x !== null || h !== null) {
     out.minTs.push(s.headMinT);
     out.maxTs.push(s.headMaxT);
   }
@@ -204,7 +214,7 @@ class HeadSeries implements Series {
 export class ChunksSampleIterator implements SampleIterator {
   readonly #it = new EncodedChunkIterator();
   #vt: ValueType = ValueType.None;
-  #snap: ChunkSnapshot = { bytes: [], counts: [], minTs: [], maxTs: [] };
+  #snap: ChunkSnapshot = { bytes: [], counts: [], minTs: [], maxTs: [], encodings: [] };
   #chunk = -1;
   #mint = 0;
   #maxt = 0;
@@ -230,8 +240,7 @@ export class ChunksSampleIterator implements SampleIterator {
       this.#done = true;
       return false;
     }
-    const enc = this.#snap.encodings?.[this.#chunk] ?? Encoding.XOR;
-    this.#it.reset(enc, this.#snap.bytes[this.#chunk], this.#snap.counts[this.#chunk]);
+    this.#it.reset(this.#snap.encodings[this.#chunk], this.#snap.bytes[this.#chunk], this.#snap.counts[this.#chunk]);
     return true;
   }
 
@@ -342,6 +351,7 @@ class SnapshotChunkIterator implements ChunkIterator {
     this.#meta.minT = this.#snap.minTs[this.#i];
     this.#meta.maxT = this.#snap.maxTs[this.#i];
     this.#meta.bytes = this.#snap.bytes[this.#i];
+    this.#meta.encoding = this.#snap.encodings[this.#i];
     return true;
   }
 

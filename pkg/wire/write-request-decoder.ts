@@ -15,10 +15,11 @@
 //
 // Besides the columns, the decoder keeps the byte range of every series and metadata field
 // (tag + length + body), so a request for a subset can be cut from the original bytes
-// (write-request-encoder.ts) without encoding anything again. Exemplars and histograms are
-// counted per series, not decoded; they travel inside those byte ranges.
+// (write-request-encoder.ts) without encoding anything again. Exemplars are counted per series,
+// not decoded; native histograms are decoded into model objects (histogram-decoder.ts).
 import { isUtf8 } from 'node:buffer';
 import { WireError, WireErrorCode } from './errors.js';
+import { decodeHistogram, type HistogramSample } from './histogram-decoder.js';
 import { StringSlots } from './string-slots.js';
 
 export interface WriteRequestDecoderOptions {
@@ -67,8 +68,12 @@ export class WriteRequestDecoder {
   v: Float64Array = new Float64Array(1024);
   /** Exemplars per series (not decoded; counted for metrics and limits). */
   exemplars: Uint32Array = new Uint32Array(64);
-  /** Native histogram samples per series (not decoded; counted so none is dropped unseen). */
+  /** Native histogram samples per series. */
   histograms: Uint32Array = new Uint32Array(64);
+  /** Histogram samples of series i are hs[histogramsStart[i], histogramsStart[i + 1]). */
+  histogramsStart: Uint32Array = new Uint32Array(65);
+  /** Decoded histogram samples: new objects each decode, so consumers may keep them. */
+  hs: HistogramSample[] = [];
   metadata: MetadataEntry[] = [];
   metadataFrom: number[] = [];
   metadataTo: number[] = [];
@@ -95,6 +100,7 @@ export class WriteRequestDecoder {
     this.names.length = 0;
     this.values.length = 0;
     this.metadata.length = 0;
+    this.hs.length = 0;
     this.metadataFrom.length = 0;
     this.metadataTo.length = 0;
     this.#pos = 0;
@@ -115,6 +121,7 @@ export class WriteRequestDecoder {
     }
     this.labelsStart[this.seriesCount] = this.#labels;
     this.samplesStart[this.seriesCount] = this.#samples;
+    this.histogramsStart[this.seriesCount] = this.hs.length;
     return this;
   }
 
@@ -127,6 +134,7 @@ export class WriteRequestDecoder {
     this.samplesStart[i] = this.#samples;
     this.exemplars[i] = 0;
     this.histograms[i] = 0;
+    this.histogramsStart[i] = this.hs.length;
     while (this.#pos < end) {
       const tag = this.#uvarint(end);
       if (tag === 10) this.#label(this.#lengthEnd(end), this.#labels - this.labelsStart[i]);
@@ -136,7 +144,9 @@ export class WriteRequestDecoder {
         this.#pos = this.#lengthEnd(end);
       } else if (tag === 34) {
         this.histograms[i]++;
-        this.#pos = this.#lengthEnd(end);
+        const to = this.#lengthEnd(end);
+        this.hs.push(decodeHistogram(this.buf, this.#pos, to));
+        this.#pos = to;
       } else {
         this.#checkKnownField(tag, 1, 2, 3, 4);
         this.#skip(tag, end);
@@ -339,6 +349,7 @@ export class WriteRequestDecoder {
     this.histograms = grow(this.histograms, n);
     this.labelsStart = grow(this.labelsStart, n + 1);
     this.samplesStart = grow(this.samplesStart, n + 1);
+    this.histogramsStart = grow(this.histogramsStart, n + 1);
   }
 
   #growSamples(): void {

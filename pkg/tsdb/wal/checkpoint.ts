@@ -2,7 +2,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Labels } from '../../model/labels/index.js';
 import { SegmentReader } from './reader.js';
-import { RecordDecoder, RecordEncoder, RecordType, SampleColumns } from './records.js';
+import { HistogramColumns, RecordDecoder, RecordEncoder, RecordType, SampleColumns, isHistogramRecord } from './records.js';
 import { checkpointName, lastCheckpoint, listSegments } from './segments.js';
 import { FsyncPolicy, Wal, listDir, syncDir } from './wal.js';
 
@@ -45,6 +45,7 @@ export async function createCheckpoint(dir: string, upTo: number, filter: Checkp
   const dec = new RecordDecoder();
   const enc = new RecordEncoder();
   const cols = new SampleColumns();
+  const hcols = new HistogramColumns();
   try {
     let pending: Promise<void>[] = [];
     for (let rec = reader.next(); rec !== undefined; rec = reader.next()) {
@@ -73,6 +74,13 @@ export async function createCheckpoint(dir: string, upTo: number, filter: Checkp
         stats.samplesDropped += cols.length - k;
         stats.samplesKept += k;
         if (k > 0) pending.push(out.log(enc.samplesFromColumns(cols, k)));
+      } else if (isHistogramRecord(rec[0])) {
+        dec.histogramSamples(rec, hcols);
+        const keep: number[] = [];
+        for (let i = 0; i < hcols.length; i++) if (hcols.ts[i] >= filter.mint && filter.keepSeries(hcols.refs[i])) keep.push(i);
+        stats.samplesDropped += hcols.length - keep.length;
+        stats.samplesKept += keep.length;
+        if (keep.length > 0) pending.push(out.log(enc.histogramSamples(rec[0] as RecordType, hcols.refs, hcols.ts, hcols.hs, keep)));
       }
       if (pending.length >= 64) {
         await Promise.all(pending);

@@ -3,7 +3,7 @@ export type { CheckpointFilter, CheckpointStats } from './checkpoint.js';
 export { crc32c } from './crc32c.js';
 export { SegmentReader } from './reader.js';
 export type { Corruption } from './reader.js';
-export { RecordDecoder, RecordDecodeError, RecordEncoder, RecordType, SampleColumns } from './records.js';
+export { HistogramColumns, RecordDecoder, RecordDecodeError, RecordEncoder, RecordType, SampleColumns, histogramRecordType, isHistogramRecord } from './records.js';
 export { repairWal } from './repair.js';
 export { PageSize, checkpointName, lastCheckpoint, listSegments, segmentName } from './segments.js';
 export type { SegmentRef } from './segments.js';
