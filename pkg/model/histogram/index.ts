@@ -1,2 +1,26 @@
-export { CounterResetHint, CustomBucketsSchema, MaxSchema, MinSchema, isCustomBucketsSchema, toFloatHistogram } from './histogram.js';
+export {
+  CounterResetHint,
+  CustomBucketsSchema,
+  MaxSchema,
+  MinSchema,
+  copyFloatHistogram,
+  emptyFloatHistogram,
+  isCustomBucketsSchema,
+  toFloatHistogram,
+} from './histogram.js';
 export type { FloatHistogram, Histogram, Span } from './histogram.js';
+export type { Bucket, Indexed } from './buckets.js';
+export { allBuckets, bucketBound, indexed, negativeBuckets, positiveBuckets, reduceIndexed, sparse, zeroBucket } from './buckets.js';
+export {
+  HistogramError,
+  add,
+  checkCompatible,
+  compact,
+  detectReset,
+  divide,
+  equalHistograms,
+  reduceResolution,
+  sameBounds,
+  scale,
+  sub,
+} from './arithmetic.js';
