@@ -9,6 +9,7 @@ import { prometheusLabelsHash } from './labels-hash.js';
 import { goFloat } from './range-functions.js';
 import { quantile } from './stats-math.js';
 import { aggregateSeriesWise, seriesWiseOps } from './aggregations-series.js';
+import { aggregateWithHistograms, hasHistograms } from './aggregations-histogram.js';
 import type { Matrix, Reporter, Sample, Vector } from './value.js';
 import { executionError } from './value.js';
 
@@ -30,7 +31,10 @@ export function aggregate(ev: Evaluator, e: AggregateExpr, param: Val | null, in
   if (e.op === 'count_values' && (label === '' || label.includes('\ufffd'))) {
     throw executionError(`invalid label name ${JSON.stringify(label)}`);
   }
-  if (seriesWiseOps.has(e.op) && input.k === 'vector') return aggregateSeriesWise(ev, e.op, input.m, groupOf, keepsName);
+  if (seriesWiseOps.has(e.op) && input.k === 'vector') {
+    if (hasHistograms(input.m)) return aggregateWithHistograms(ev, e.op, input.m, groupOf, keepsName, ev.opts.annotations.at(startOf(e.expr)));
+    return aggregateSeriesWise(ev, e.op, input.m, groupOf, keepsName);
+  }
   // Prometheus points annotations about the parameter at the parameter.
   const report = ev.opts.annotations.at(e.param === null ? undefined : startOf(e.param));
   return ev.rangeEval(args, (vecs, sc) => {

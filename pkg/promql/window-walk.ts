@@ -179,7 +179,8 @@ export class WindowWalker {
     w.hfrom = 0;
     w.hto = 0;
     if (out.ts.length === 0 && out.hts?.length === 0) return null;
-    checkCounterName(this.#name, metric, this.#report);
+    // As Prometheus: only float results are suspected of coming from a non-counter.
+    if (out.ts.length > 0) checkCounterName(this.#name, metric, this.#report);
     return out;
   }
 }
