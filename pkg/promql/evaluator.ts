@@ -6,7 +6,7 @@
  * rangeEval).
  */
 import type { FloatHistogram } from '../model/histogram/index.js';
-import { scale } from '../model/histogram/index.js';
+import { CounterResetHint, scale } from '../model/histogram/index.js';
 import { Labels } from '../model/labels/index.js';
 import type { Call, Expr, MatrixSelector, SubqueryExpr, VectorSelector } from './parser/index.js';
 import { NodeKind, ValueKind, startOf } from './parser/index.js';
@@ -248,7 +248,7 @@ export class Evaluator {
         fs: Float64Array.from(x.fs),
         dropName: x.dropName,
         hts: x.hts ?? null,
-        hs: x.hs ?? null,
+        hs: x.hs?.map(unknownResetHint) ?? null,
       }));
     } else if (v.k === 'scalar') {
       series = [{ metric: Labels.EMPTY, ts: Float64Array.from(inner.timesOf()), fs: v.v, dropName: false, hts: null, hs: null }];
@@ -456,6 +456,15 @@ function gather(m: Matrix, cur: Int32Array, t: number, out: Vector, pool: Sample
       out.push(smp);
     }
   }
+}
+
+/**
+ * A subquery's histograms lose explicit counter-reset hints (as in Prometheus): the subquery may
+ * skip the sample after a reset, or return the one with the hint several times.
+ */
+function unknownResetHint(h: FloatHistogram): FloatHistogram {
+  if (h.counterResetHint !== CounterResetHint.CounterReset && h.counterResetHint !== CounterResetHint.NotCounterReset) return h;
+  return { ...h, counterResetHint: CounterResetHint.Unknown };
 }
 
 /** Appends the histogram samples of `m` at time t to `out` (new objects: they are rare). */

@@ -176,7 +176,8 @@ function timeSeries(ev: Evaluator, fn: (t: number, i: number) => number): Matrix
 
 /** sort() ascending and sort_desc() descending, NaN last in both. */
 function sortVector(v: Vector, desc: boolean): Vector {
-  const out = v.slice();
+  // Histograms have no order: sort() and sort_desc() drop them, as Prometheus does.
+  const out = v.filter((s) => s.h === undefined);
   out.sort((a, b) => {
     const an = Number.isNaN(a.f);
     const bn = Number.isNaN(b.f);

@@ -32,14 +32,14 @@ export function nativeQuantile(q: number, h: FloatHistogram, name: string, repor
   let rank = forward ? q * h.count : (1 - q) * h.count;
   let count = 0;
   let i = 0;
-  let bucket: Bucket | undefined;
+  // Without populated buckets (all observations NaN) the search ends on an empty [0, 0] bucket.
+  let bucket: Bucket = { lower: 0, upper: 0, lowerInclusive: true, upperInclusive: true, count: 0, index: 0 };
   for (; i < buckets.length; i++) {
     bucket = buckets[i];
     if (bucket.count === 0) continue;
     count += bucket.count;
     if (count >= rank) break;
   }
-  if (bucket === undefined) return NaN;
   if (!custom) bucket = clampZeroBucket(h, bucket);
   else if (bucket.lower === -Infinity) {
     if (bucket.upper <= 0) return bucket.upper;

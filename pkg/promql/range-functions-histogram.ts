@@ -71,14 +71,19 @@ const fns: Record<string, HistRangeFn> = {
   ts_of_last_over_time: (w) => Math.max(w.to > w.from ? w.ts[w.to - 1] : -Infinity, w.hts[w.hto - 1]) / 1000,
   ts_of_first_over_time: (w) => Math.min(w.to > w.from ? w.ts[w.from] : Infinity, w.hts[w.hfrom]) / 1000,
   resets: (w) => {
+    // A switch between floats and histograms counts as a reset too.
     let n = 0;
-    let prevF: number | null = null;
+    let first = true;
+    let prevF = 0;
     let prevH: FloatHistogram | null = null;
     forEachPoint(w, (f, h) => {
-      if (h === null) {
-        if (prevF !== null && f < prevF) n++;
-      } else if (prevH !== null && detectReset(h, prevH)) n++;
-      prevF = h === null ? f : null;
+      if (!first) {
+        if (h === null) {
+          if (prevH !== null || f < prevF) n++;
+        } else if (prevH === null || detectReset(h, prevH)) n++;
+      }
+      first = false;
+      prevF = f;
       prevH = h;
     });
     return n;

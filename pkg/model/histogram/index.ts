@@ -24,3 +24,4 @@ export {
   scale,
   sub,
 } from './arithmetic.js';
+export { goG, histogramString } from './string.js';
