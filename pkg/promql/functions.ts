@@ -78,7 +78,8 @@ export function callInstantFunction(ev: Evaluator, e: Call, args: Val[]): Matrix
   }
   switch (name) {
     case 'timestamp':
-      return ev.rangeEval(args, (vecs, _sc, t) => mapVector(vecs[0], () => t / 1000));
+      // Histogram samples have a time too (mapVector would drop them).
+      return ev.rangeEval(args, (vecs, _sc, t) => vecs[0].map((s) => ({ metric: s.metric, t, f: t / 1000, dropName: true })));
     case 'vector':
       return [timeSeries(ev, (_t, i) => (args[0] as { v: Float64Array }).v[i])];
     case 'absent': {

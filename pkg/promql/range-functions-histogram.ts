@@ -7,7 +7,7 @@ import type { FloatHistogram } from '../model/histogram/index.js';
 import { CounterResetHint, HistogramError, add, detectReset, emptyFloatHistogram, divide, equalHistograms, reduceResolution, scale, sub } from '../model/histogram/index.js';
 import { MetricName } from '../model/labels/index.js';
 import type { Window } from './evaluator.js';
-import { extrapolationFactor } from './range-functions.js';
+import { extrapolationFactor, rangeFunction } from './range-functions.js';
 import type { Reporter } from './value.js';
 
 export type HistRangeFn = (w: Window, p: Float64Array, report: Reporter) => FloatHistogram | number | null;
@@ -206,7 +206,8 @@ function instantValue(w: Window, isRate: boolean, report: Reporter): FloatHistog
   if (dt === 0) return null;
   const name = nameOf(w);
   if (a.h === null || b.h === null) {
-    if (a.h === null && b.h === null) return null;
+    // The last two samples are floats: the float function reads the same two.
+    if (a.h === null && b.h === null) return rangeFunction(isRate ? 'irate' : 'idelta')(w, new Float64Array(0), report);
     return warnMixed(w, report);
   }
   if (isRate && (a.h.counterResetHint === CounterResetHint.Gauge || b.h.counterResetHint === CounterResetHint.Gauge)) {
