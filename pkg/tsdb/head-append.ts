@@ -1,5 +1,5 @@
 import type { FloatHistogram, Histogram } from '../model/histogram/index.js';
-import { histogramProblem, histogramsEqual } from '../model/histogram/index.js';
+import { histogramProblem, identicalHistograms } from '../model/histogram/index.js';
 import type { Labels } from '../model/labels/index.js';
 import type { Appender, SeriesRef } from '../storage/index.js';
 import { f64, u32 } from './chunkenc/float-bits.js';
@@ -81,7 +81,7 @@ export class HeadAppender implements Appender {
     const lastT = ours ? s.pendingT : s.lastT;
     if (t <= lastT) {
       const last = lastHistogram(s, ours);
-      if (t === lastT && last !== null && histogramsEqual(last, v)) return s.ref;
+      if (t === lastT && last !== null && identicalHistograms(last, v)) return s.ref;
       throw this.#outOfOrder(s, t, lastT);
     }
     this.#own(s, ours, t);
@@ -367,7 +367,7 @@ function applyMixed(head: Head, b: Batch): CommitDrops | undefined {
 function applyHistogram(head: Head, s: MemSeries, t: number, h: Histogram | FloatHistogram, isFloat: boolean): CommitDrops | undefined {
   if (t <= s.lastT) {
     const last = s.hist?.last ?? null;
-    if (t === s.lastT && last !== null && histogramsEqual(last, h)) return undefined;
+    if (t === s.lastT && last !== null && identicalHistograms(last, h)) return undefined;
     head.metrics.rejectedSamples.inc({ reason: AppendErrorCode.OutOfOrderSample });
     return { count: 1, first: new AppendError(AppendErrorCode.OutOfOrderSample, `${s.labels.toString()} t=${t} last=${s.lastT}`) };
   }

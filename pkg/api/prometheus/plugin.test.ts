@@ -1,6 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import Fastify from 'fastify';
+import type { FloatHistogram } from '../../model/histogram/index.js';
+import { emptyFloatHistogram } from '../../model/histogram/index.js';
 import { Labels } from '../../model/labels/index.js';
 import { LimitReason, QueryLimitError, noQueryLimits, type QueryLimits } from '../../limits/index.js';
 import { Engine } from '../../promql/index.js';
@@ -9,11 +11,39 @@ import { MemoryStorage } from '../../promql/promqltest/memory-storage.js';
 import { TenantResolver } from '../../tenant/index.js';
 import { prometheusApi } from './plugin.js';
 
+/** A native histogram: one observation in (-1, -0.5], one in the zero bucket, three above 0.5. */
+const latency: FloatHistogram = {
+  ...emptyFloatHistogram(),
+  count: 5,
+  sum: 10,
+  zeroThreshold: 0.001,
+  zeroCount: 1,
+  positiveSpans: [{ offset: 0, length: 2 }],
+  positiveBuckets: [1, 2],
+  negativeSpans: [{ offset: 0, length: 1 }],
+  negativeBuckets: [1],
+};
+const latencyJson = {
+  count: '5',
+  sum: '10',
+  buckets: [
+    [1, '-1', '-0.5', '1'],
+    [3, '-0.001', '0.001', '1'],
+    [0, '0.5', '1', '1'],
+    [0, '1', '2', '2'],
+  ],
+};
+
 /** A label value that takes a backtracking engine forever against the regexes below. */
 const longValue = 'a'.repeat(2000);
 
 async function setup(limits?: Partial<QueryLimits>, observed: [string, unknown][] = []) {
-  const dbs = new Map<string, MemoryStorage>([['a', new MemoryStorage()], ['b', new MemoryStorage()], ['c', new MemoryStorage()]]);
+  const dbs = new Map<string, MemoryStorage>([
+    ['a', new MemoryStorage()],
+    ['b', new MemoryStorage()],
+    ['c', new MemoryStorage()],
+    ['h', new MemoryStorage()],
+  ]);
   const a = dbs.get('a') as MemoryStorage;
   for (let i = 0; i <= 10; i++) {
     a.append(Labels.fromRecord({ __name__: 'up', job: 'x' }), i * 15_000, 1);
@@ -21,6 +51,7 @@ async function setup(limits?: Partial<QueryLimits>, observed: [string, unknown][
   }
   (dbs.get('b') as MemoryStorage).append(Labels.fromRecord({ __name__: 'secret', job: 'y' }), 0, 7);
   (dbs.get('c') as MemoryStorage).append(Labels.fromRecord({ __name__: 'long', v: longValue }), 0, 1);
+  for (let i = 0; i <= 10; i++) (dbs.get('h') as MemoryStorage).appendHistogram(Labels.fromRecord({ __name__: 'lat' }), i * 15_000, latency);
   const app = Fastify();
   await app.register(prometheusApi, {
     prefix: '/prometheus',
@@ -305,5 +336,27 @@ test('without tenant caps, the limit parameter cuts label answers with Prometheu
   const app = await setup();
   const res = await app.inject({ method: 'GET', url: '/prometheus/api/v1/label/__name__/values?limit=1', headers: { 'x-scope-orgid': 'a' } });
   assert.deepEqual(res.json(), { status: 'success', data: ['req_total'], warnings: ['results truncated due to limit'] });
+  await app.close();
+});
+
+test('native histograms: "histogram" and "histograms" as Prometheus encodes them, annotations in "infos"', async () => {
+  const app = await setup();
+  const get = async (url: string): Promise<unknown> => (await app.inject({ method: 'GET', url, headers: { 'x-scope-orgid': 'h' } })).json();
+  assert.deepEqual(await get('/prometheus/api/v1/query?query=lat&time=150'), {
+    status: 'success',
+    data: { resultType: 'vector', result: [{ metric: { __name__: 'lat' }, histogram: [150, latencyJson] }] },
+  });
+  assert.deepEqual(await get('/prometheus/api/v1/query_range?query=lat&start=0&end=30&step=15'), {
+    status: 'success',
+    data: {
+      resultType: 'matrix',
+      result: [{ metric: { __name__: 'lat' }, histograms: [[0, latencyJson], [15, latencyJson], [30, latencyJson]] }],
+    },
+  });
+  assert.deepEqual(await get(`/prometheus/api/v1/query?time=150&query=${q('histogram_count(lat) / 5 or lat + 1')}`), {
+    status: 'success',
+    data: { resultType: 'vector', result: [{ metric: {}, value: [150, '1'] }] },
+    infos: ['PromQL info: incompatible sample types encountered for binary operator "+": histogram + float (1:29)'],
+  });
   await app.close();
 });

@@ -5,7 +5,7 @@ import type { FloatHistogram, Histogram, Span } from './histogram.js';
  * the counter reset hint, floats compared with Object.is (NaN equals NaN), as a repeated sample must
  * be to be a no-op.
  */
-export function histogramsEqual(a: Histogram | FloatHistogram, b: Histogram | FloatHistogram): boolean {
+export function identicalHistograms(a: Histogram | FloatHistogram, b: Histogram | FloatHistogram): boolean {
   return a.schema === b.schema && Object.is(a.zeroThreshold, b.zeroThreshold)
     && Object.is(a.zeroCount, b.zeroCount) && Object.is(a.count, b.count) && Object.is(a.sum, b.sum)
     && spansEqual(a.positiveSpans, b.positiveSpans) && spansEqual(a.negativeSpans, b.negativeSpans)
