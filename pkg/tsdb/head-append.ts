@@ -2,7 +2,9 @@ import type { Labels } from '../model/labels/index.js';
 import type { Appender, SeriesRef } from '../storage/index.js';
 import { f64, u32 } from './chunkenc/float-bits.js';
 import { AppendError, AppendErrorCode } from './errors.js';
+import type { Exemplar } from './exemplars.js';
 import type { Head } from './head.js';
+import { ExemplarBatch, missingSeriesError } from './head-exemplars.js';
 import type { MemSeries } from './mem-series.js';
 import type { Wal } from './wal/index.js';
 
@@ -84,6 +86,19 @@ export class HeadAppender implements Appender {
     return s.ref;
   }
 
+  /**
+   * Buffers an exemplar of the series `ref` (one the head holds). Returns false when the exemplar
+   * store is off or the exemplar repeats the series' newest (no-ops, as in Prometheus); throws an
+   * AppendError when it is refused (out of order, labels too long, no such series).
+   */
+  appendExemplar(ref: SeriesRef, e: Exemplar): boolean {
+    const head = this.#head;
+    if (head.exemplars.size === 0) return false;
+    const s = head.byRef.get(ref);
+    if (s === undefined) throw missingSeriesError(`ref ${ref} exemplar=${e.labels.toString()}`);
+    return this.#b.exemplars.add(head.exemplars, s, e);
+  }
+
   async commit(): Promise<void> {
     await this.commitReportingDrops();
   }
@@ -96,14 +111,16 @@ export class HeadAppender implements Appender {
    */
   async commitReportingDrops(): Promise<CommitDrops | undefined> {
     const b = this.#b;
-    if (b.n === 0) return undefined;
+    if (b.n === 0 && b.exemplars.length === 0) return undefined;
     // Detach the batch so the appender can take the next one while the WAL write is in flight.
     this.#b = this.#spare ?? new Batch();
     this.#spare = undefined;
     const head = this.#head;
     try {
       if (head.wal !== undefined) await logBatch(head, head.wal, b);
-      return applySamples(head, b.series, b.ts, b.vs, b.n);
+      const drops = applySamples(head, b.series, b.ts, b.vs, b.n);
+      b.exemplars.apply(head.exemplars);
+      return drops;
     } finally {
       this.#release(b);
       this.#minValidTime = this.#bound();
@@ -137,6 +154,7 @@ class Batch {
   /** Values as a typed array: plain arrays may canonicalise NaN payloads such as the stale marker. */
   vs = new Float64Array(256);
   n = 0;
+  readonly exemplars = new ExemplarBatch();
 
   push(s: MemSeries, t: number, v: number): void {
     const n = this.n;
@@ -164,12 +182,14 @@ class Batch {
   clear(): void {
     this.n = 0;
     this.nTouched = 0;
+    this.exemplars.clear();
   }
 }
 
 /**
- * Writes one batch to the WAL: a series record for the batch's series the WAL has not seen yet, and
- * the samples record. Encoding and framing are synchronous (the head's encoders are shared).
+ * Writes one batch to the WAL: a series record for the batch's series the WAL has not seen yet, the
+ * samples record, and the exemplars record. Encoding and framing are synchronous (the head's
+ * encoders are shared).
  */
 async function logBatch(head: Head, wal: Wal, b: Batch): Promise<void> {
   const { series, refs, ts, vs, n } = b;
@@ -181,16 +201,22 @@ async function logBatch(head: Head, wal: Wal, b: Batch): Promise<void> {
       newSeries.push(s);
     }
   }
+  for (const s of b.exemplars.unloggedSeries()) {
+    s.walLogged = true;
+    newSeries.push(s);
+  }
   const records: Uint8Array[] = [];
   if (newSeries.length > 0) {
     records.push(head.seriesEncoder.series(newSeries.map((s) => s.ref), newSeries.map((s) => s.labels)));
   }
-  records.push(head.samplesEncoder.samples(refs, ts, vs, n));
+  if (n > 0) records.push(head.samplesEncoder.samples(refs, ts, vs, n));
+  if (b.exemplars.length > 0) records.push(b.exemplars.record(head.exemplarEncoder));
   try {
     await wal.log(...records);
   } catch (err) {
     for (const s of newSeries) s.walLogged = false;
-    throw new Error(`commit ${n} samples to the WAL`, { cause: err });
+    const exemplars = b.exemplars.length > 0 ? ` and ${b.exemplars.length} exemplars` : '';
+    throw new Error(`commit ${n} samples${exemplars} to the WAL`, { cause: err });
   }
 }
 

@@ -9,7 +9,7 @@
 import { Labels } from '../../model/labels/index.js';
 import { f64, u32 } from '../chunkenc/float-bits.js';
 
-export const RecordType = { Series: 1, Samples: 2 } as const;
+export const RecordType = { Series: 1, Samples: 2, Exemplars: 4 } as const;
 export type RecordType = (typeof RecordType)[keyof typeof RecordType];
 
 const TwoPow32 = 4294967296;
