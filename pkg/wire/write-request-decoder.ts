@@ -196,14 +196,9 @@ export class WriteRequestDecoder {
     r[4 * l] = r[4 * l + 1] = r[4 * l + 2] = r[4 * l + 3] = this.#pos;
     while (this.#pos < end) {
       const tag = this.#uvarint(end);
-      if (tag === 10 || tag === 18) {
-        const to = this.#lengthEnd(end);
-        const at = tag === 10 ? 4 * l : 4 * l + 2;
-        r[at] = this.#pos;
-        r[at + 1] = to;
-        this.#pos = to;
-        if (!isUtf8(this.buf.subarray(r[at], to))) throw new WireError(WireErrorCode.BadProtobuf, 'invalid protobuf: string field is not valid UTF-8');
-      } else {
+      if (tag === 10) this.#labelField(end, r, 4 * l, true);
+      else if (tag === 18) this.#labelField(end, r, 4 * l + 2, true);
+      else {
         this.#checkKnownField(tag, 1, 2);
         this.#skip(tag, end);
       }
@@ -230,8 +225,8 @@ export class WriteRequestDecoder {
     r[4 * l] = r[4 * l + 1] = r[4 * l + 2] = r[4 * l + 3] = this.#pos;
     while (this.#pos < end) {
       const tag = this.#uvarint(end);
-      if (tag === 10) this.#labelField(end, 4 * l);
-      else if (tag === 18) this.#labelField(end, 4 * l + 2);
+      if (tag === 10) this.#labelField(end, r, 4 * l, !this.#labelStrings);
+      else if (tag === 18) this.#labelField(end, r, 4 * l + 2, !this.#labelStrings);
       else {
         this.#checkKnownField(tag, 1, 2);
         this.#skip(tag, end);
@@ -244,14 +239,14 @@ export class WriteRequestDecoder {
     this.#labels++;
   }
 
-  /** Records a label name or value's byte range (at `at` in labelRanges); checks UTF-8 when no string is made. */
-  #labelField(end: number, at: number): void {
+  /** Records a label name or value's byte range (at `at` in `ranges`); checks UTF-8 when asked (no string is made). */
+  #labelField(end: number, ranges: Uint32Array, at: number, checkUtf8: boolean): void {
     const to = this.#lengthEnd(end);
     const from = this.#pos;
     this.#pos = to;
-    this.labelRanges[at] = from;
-    this.labelRanges[at + 1] = to;
-    if (this.#labelStrings) return;
+    ranges[at] = from;
+    ranges[at + 1] = to;
+    if (!checkUtf8) return;
     const buf = this.buf;
     let p = from;
     while (p < to && buf[p] < 0x80) p++;
