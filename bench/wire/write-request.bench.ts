@@ -1,6 +1,7 @@
 // Remote-write decode and per-ingester re-assembly: the hand-written columnar decoder and byte-range
 // assembler (pkg/wire) against the generated ts-proto code, on one 2,000-series request of
-// node-exporter-like series (1 sample each), split RF=3 over 6 ingesters. BENCH_SMOKE=1 runs a few
+// node-exporter-like series (1 sample each), split RF=3 over 6 ingesters; and the same request with
+// one exemplar per series (a trace ID), to show what exemplars cost. BENCH_SMOKE=1 runs a few
 // iterations.
 import { WriteRequest } from '../../pkg/generated/prometheus/remote.js';
 import { RingSnapshot, RingView, Write } from '../../pkg/ring/index.js';
@@ -34,6 +35,11 @@ const d = new WriteRequestDecoder();
 const dec = time('decode: pkg/wire columnar', () => d.decode(buf));
 const bytesOnly = new WriteRequestDecoder({ labelStrings: false });
 time('decode: pkg/wire columnar, no label strings', () => bytesOnly.decode(buf));
+const withExemplars = Buffer.from(WriteRequest.encode({
+  timeseries: req.timeseries.map((s, i) => ({ ...s, exemplars: [{ labels: [{ name: 'trace_id', value: (0x1234567890abc + i).toString(16).padStart(16, '0') }], value: i, timestamp: now }] })),
+  metadata: [],
+}).finish());
+time('decode: no label strings, 1 exemplar/series', () => bytesOnly.decode(withExemplars));
 const gen = time('decode: ts-proto objects', () => WriteRequest.decode(buf));
 console.log(`decode speed-up: ${(gen / dec).toFixed(2)}×`);
 

@@ -12,9 +12,9 @@ import { Write, type ReadRing } from '../ring/index.js';
 import { ClientPool } from '../ring/client/index.js';
 import { basicService, abortedPromise, type Service } from '../services/index.js';
 import { Histogram as WireHistogram } from '../generated/prometheus/types.js';
-import { histogramToWire, replaceSeriesHistograms, rewriteSeriesLabels, snappyDecode, WireError, WriteRequestDecoder, type HistogramSample } from '../wire/index.js';
+import { histogramToWire, replaceSeriesHistograms, rewriteSeriesLabels, snappyDecode, WireError, withoutSeriesFields, WriteRequestDecoder, type HistogramSample } from '../wire/index.js';
 import type { DistributorConfig } from './config.js';
-import { DiscardReason, ValidationError } from './discard.js';
+import { ValidationError, type DiscardReason } from './discard.js';
 import { HaTracker, ReplicasNotMatchError, type ReplicaDesc } from './ha-tracker.js';
 import { registerDistributorRoutes, type TenantOf } from './http.js';
 import { DistributorMetrics } from './metrics.js';
@@ -22,7 +22,7 @@ import { answerFor, RateLimitedError, type PushAnswer } from './push-error.js';
 import { RateLimiter, strategyRate } from './rate-limiter.js';
 import { sendToIngesters, type Accepted } from './send.js';
 import { metadataToken, seriesToken } from './shard-token.js';
-import { checkMetadata, exemplarsError, metadataError, SeriesValidator } from './validate.js';
+import { checkExemplar, checkMetadata, exemplarError, metadataError, SeriesValidator } from './validate.js';
 import { HistogramValidator } from './validate-histograms.js';
 
 export interface DistributorDeps {
@@ -142,6 +142,7 @@ export class Distributor {
     const m = this.metrics;
     const limits = this.limits.limits(tenant);
     m.samplesIn.inc({ user: tenant }, samplesOf(d));
+    m.exemplarsIn.inc({ user: tenant }, d.exemplarCount);
     m.metadataIn.inc({ user: tenant }, d.metadata.length);
     const replicaLabel = await this.#haCheck(tenant, d);
     if (replicaLabel === null) return { status: 202, message: 'samples from a non-elected HA replica were dropped' };
@@ -151,8 +152,10 @@ export class Distributor {
     const tokens: number[] = [];
     let rewritten: Map<number, Buffer> | undefined;
     let samples = 0;
+    let exemplars = 0;
     const v = this.#validator;
     const hv = this.#histogramValidator;
+    const minExemplarT = limits.rejectOldSamples ? now - limits.rejectOldSamplesMaxAge : -Infinity;
     for (let i = 0; i < d.seriesCount; i++) {
       const from = d.labelsStart[i];
       const to = d.labelsStart[i + 1];
@@ -170,12 +173,20 @@ export class Distributor {
         firstErr ??= hv.error(hReason, d, i, limits, replicaLabel);
         continue;
       }
-      if (d.exemplars[i] > 0) {
-        // The series' samples are stored; its exemplars are refused until they can be kept.
-        m.discardedExemplars.inc({ reason: DiscardReason.ExemplarsUnsupported, user: tenant }, d.exemplars[i]);
-        firstErr ??= exemplarsError(d, i, replicaLabel);
+      // A bad exemplar is dropped and named in the answer; its series and the other exemplars go on.
+      let drop: number[] | undefined;
+      for (let e = d.exemplarsStart[i]; e < d.exemplarsStart[i + 1]; e++) {
+        const bad = checkExemplar(d, e, minExemplarT);
+        if (bad === undefined) continue;
+        m.discardedExemplars.inc({ reason: bad, user: tenant });
+        firstErr ??= exemplarError(bad, d, i, e, limits, replicaLabel);
+        (drop ??= []).push(d.exemplarFrom[e], d.exemplarTo[e]);
       }
-      let own = replicaLabel !== '' && labelIndex(d, i, replicaLabel) >= 0 ? withoutLabel(d, i, replicaLabel) : undefined;
+      const kept = d.exemplarsStart[i + 1] - d.exemplarsStart[i] - (drop === undefined ? 0 : drop.length / 2);
+      // Nothing left to store (Prometheus sends exemplars in series entries of their own).
+      if (n === 0 && kept === 0 && drop !== undefined) continue;
+      let own = drop === undefined ? undefined : withoutSeriesFields(d.buf, d.seriesFrom[i], d.seriesTo[i], drop);
+      if (replicaLabel !== '' && labelIndex(d, i, replicaLabel) >= 0) own = withoutLabel(d, i, replicaLabel, own);
       if (hv.reduced !== undefined) {
         m.reducedResolutionHistograms.inc({ user: tenant }, hv.reducedCount);
         own = withHistograms(own ?? d.buf.subarray(d.seriesFrom[i], d.seriesTo[i]), hv.reduced);
@@ -184,6 +195,7 @@ export class Distributor {
       series.push(i);
       tokens.push(seriesToken(tenant, d.buf, d.labelRanges, from, to, replicaLabel));
       samples += n;
+      exemplars += kept;
     }
     const metadata: number[] = [];
     for (let j = 0; j < d.metadata.length; j++) {
@@ -197,11 +209,13 @@ export class Distributor {
       metadata.push(j);
       tokens.push(metadataToken(tenant, md.metricFamilyName));
     }
-    if (!this.#ingestionLimiter.allow(tenant, samples + metadata.length, now)) {
+    // Exemplars count toward the ingestion rate, as in Cortex.
+    if (!this.#ingestionLimiter.allow(tenant, samples + exemplars + metadata.length, now)) {
       m.discardedSamples.inc({ reason: 'rate_limited' satisfies DiscardReason, user: tenant }, samples);
+      m.discardedExemplars.inc({ reason: 'rate_limited' satisfies DiscardReason, user: tenant }, exemplars);
       m.discardedMetadata.inc({ reason: 'rate_limited' satisfies DiscardReason, user: tenant }, metadata.length);
       throw new RateLimitedError(
-        `ingestion rate limit (${limits.ingestionRate}/s, ${limits.ingestionRateStrategy} strategy, burst ${limits.ingestionBurstSize}) exceeded while adding ${samples} samples and ${metadata.length} metadata`,
+        `ingestion rate limit (${limits.ingestionRate}/s, ${limits.ingestionRateStrategy} strategy, burst ${limits.ingestionBurstSize}) exceeded while adding ${samples} samples, ${exemplars} exemplars and ${metadata.length} metadata`,
       );
     }
     if (tokens.length > 0) {
@@ -209,6 +223,7 @@ export class Distributor {
       const ring = limits.ingestionTenantShardSize > 0 ? this.ingesterRing.shuffleShard(tenant, limits.ingestionTenantShardSize) : this.ingesterRing;
       await sendToIngesters(ring, tenant, accepted, { pool: this.pool, metrics: m, timeout: this.cfg.remoteTimeout });
       m.receivedSamples.inc({ user: tenant }, samples);
+      m.receivedExemplars.inc({ user: tenant }, exemplars);
       m.receivedMetadata.inc({ user: tenant }, metadata.length);
     }
     return firstErr === undefined ? { status: 200, message: '' } : { status: 400, message: firstErr.message };
@@ -254,12 +269,13 @@ function labelValue(d: WriteRequestDecoder, i: number, name: string): string | u
   return l < 0 ? undefined : d.buf.toString('utf8', d.labelRanges[4 * l + 2], d.labelRanges[4 * l + 3]);
 }
 
-/** Series i re-encoded without its label `name`. */
-function withoutLabel(d: WriteRequestDecoder, i: number, name: string): Buffer {
+/** Series i (or `own`, the series already rewritten) re-encoded without its label `name`. */
+function withoutLabel(d: WriteRequestDecoder, i: number, name: string, own: Buffer | undefined): Buffer {
   const pairs = d.labelPairs(i, []);
   const names = pairs.filter((_, k) => k % 2 === 0);
   const values = pairs.filter((_, k) => k % 2 === 1);
-  return rewriteSeriesLabels(d.buf, d.seriesFrom[i], d.seriesTo[i], names, values, 0, names.length, name);
+  const [src, from, to] = own === undefined ? [d.buf, d.seriesFrom[i], d.seriesTo[i]] : [own, 0, own.length];
+  return rewriteSeriesLabels(src, from, to, names, values, 0, names.length, name);
 }
 
 /** A series (its whole `timeseries` field) with its histograms replaced by `hs`. */

@@ -2,7 +2,7 @@ import { status } from '@grpc/grpc-js';
 import type { handleServerStreamingCall, handleUnaryCall, Metadata, sendUnaryData, ServerReadableStream, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
 import { IngesterService, QueryStreamResponse } from '../generated/myelin/ingester.js';
 import type {
-  Chunk, IngesterServer, WriteResponse, LabelNamesRequest, TransferChunksResponse, UserStatsRequest, UsersStatsResponse, LabelValuesRequest, MetricsForLabelMatchersRequest, QueryRequest,
+  Chunk, ExemplarQueryRequest, ExemplarQueryResponse, IngesterServer, WriteResponse, LabelNamesRequest, TransferChunksResponse, UserStatsRequest, UsersStatsResponse, LabelValuesRequest, MetricsForLabelMatchersRequest, QueryRequest,
   TimeSeriesChunk,
 } from '../generated/myelin/ingester.js';
 import type { Histogram as WireHistogram, TimeSeries } from '../generated/prometheus/types.js';
@@ -111,6 +111,7 @@ export function ingesterGrpcService(ing: Ingester, tenants: TenantResolver, tran
       return { metric: [...seen.values()].map((ls) => ({ labels: labelsToWire(ls) })) };
     }),
     metricsMetadata: unary(async (tenant) => ({ metadata: ing.metadata(tenant) })),
+    queryExemplars: unary(async (tenant, req: ExemplarQueryRequest) => queryExemplars(ing, tenant, req)),
     userStats: unary(async (tenant) => ing.stats(tenant)),
     allUserStats: (_call: ServerUnaryCall<UserStatsRequest, UsersStatsResponse>, cb: sendUnaryData<UsersStatsResponse>) =>
       cb(null, { stats: ing.tenants().map((userId) => ({ userId, data: ing.stats(userId) })) }),
@@ -172,6 +173,22 @@ async function forEachSeries(ing: Ingester, tenant: string, req: QueryRequest,
   } finally {
     await q.close();
   }
+}
+
+/** QueryExemplars: the tenant's stored exemplars of the series matching any matcher set, in [start, end]. */
+function queryExemplars(ing: Ingester, tenant: string, req: ExemplarQueryRequest): ExemplarQueryResponse {
+  const db = ing.tsdb(tenant);
+  if (db === undefined || req.matchers.length === 0) return { timeseries: [] };
+  const sets = req.matchers.map((set) => parseMatchers(set.matchers));
+  const found = db.head.exemplars.select(req.startTimestampMs, req.endTimestampMs, sets);
+  return {
+    timeseries: found.map((s) => ({
+      labels: labelsToWire(s.seriesLabels),
+      samples: [],
+      exemplars: s.exemplars.map((e) => ({ labels: labelsToWire(e.labels), value: e.value, timestamp: e.ts })),
+      histograms: [],
+    })),
+  };
 }
 
 /** A series' chunks, copied: chunk views are only valid until the iterator's next one. */

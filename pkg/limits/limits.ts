@@ -35,6 +35,12 @@ export const limitsConfig = section({
   maxSeriesPerMetric: int({ flag: 'ingester.max-series-per-metric', default: 50_000, min: 0, help: 'The maximum number of active series per metric name, per ingester. 0 to disable (ingester).' }),
   maxGlobalSeriesPerUser: int({ flag: 'ingester.max-global-series-per-user', default: 0, min: 0, help: 'The maximum number of active series per tenant across the cluster, spread over the ingesters by the replication factor. 0 to disable (ingester).' }),
   maxGlobalSeriesPerMetric: int({ flag: 'ingester.max-global-series-per-metric', default: 0, min: 0, help: 'The maximum number of active series per metric name across the cluster. 0 to disable (ingester).' }),
+  maxGlobalExemplarsPerUser: int({
+    flag: 'ingester.max-global-exemplars-per-user',
+    default: 0,
+    min: 0,
+    help: 'The maximum number of exemplars kept in memory per tenant across the cluster, spread over the ingesters by the replication factor: each ingester keeps the tenant\'s newest exemplars in a ring buffer of its share. 0 keeps no exemplars: they are dropped and counted in myelin_discarded_exemplars_total{reason="exemplars_disabled"} (ingester).',
+  }),
   maxMetadataPerUser: int({ flag: 'ingester.max-metadata-per-user', default: 8000, min: 0, help: 'The maximum number of metric metadata entries per tenant, per ingester. 0 to disable (ingester).' }),
   maxFetchedSeriesPerQuery: int({ flag: 'querier.max-fetched-series-per-query', default: 0, min: 0, help: 'The maximum number of unique series a single query may fetch from ingesters and store-gateways together; each of them stops streaming once its own part passes it. 0 to disable (querier, ingester, store-gateway).' }),
   maxFetchedChunksPerQuery: int({ flag: 'querier.max-fetched-chunks-per-query', default: 2_000_000, min: 0, help: 'The maximum number of chunks a single query may fetch from ingesters and store-gateways together. 0 to disable (querier, ingester, store-gateway).' }),

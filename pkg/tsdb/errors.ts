@@ -9,6 +9,9 @@ export const AppendErrorCode = {
   OutOfBounds: 'out_of_bounds',
   EmptyLabelset: 'empty_labelset',
   InvalidHistogram: 'invalid_native_histogram',
+  OutOfOrderExemplar: 'out_of_order_exemplar',
+  ExemplarLabelsTooLong: 'exemplar_labels_too_long',
+  ExemplarMissingSeries: 'exemplar_missing_series',
 } as const;
 export type AppendErrorCode = (typeof AppendErrorCode)[keyof typeof AppendErrorCode];
 
@@ -18,6 +21,9 @@ const messages: Record<string, string> = {
   [AppendErrorCode.OutOfBounds]: 'out of bounds',
   [AppendErrorCode.EmptyLabelset]: 'empty labelset',
   [AppendErrorCode.InvalidHistogram]: 'invalid native histogram',
+  [AppendErrorCode.OutOfOrderExemplar]: 'out of order exemplar',
+  [AppendErrorCode.ExemplarLabelsTooLong]: 'label length for exemplar exceeds maximum of 128 UTF-8 characters',
+  [AppendErrorCode.ExemplarMissingSeries]: 'exemplar for a series with no samples in the head',
 };
 
 /**

@@ -4,7 +4,9 @@ import type { Labels } from '../model/labels/index.js';
 import type { Appender, SeriesRef } from '../storage/index.js';
 import { f64, u32 } from './chunkenc/float-bits.js';
 import { AppendError, AppendErrorCode } from './errors.js';
+import type { Exemplar } from './exemplars.js';
 import type { Head } from './head.js';
+import { ExemplarBatch, missingSeriesError } from './head-exemplars.js';
 import { HistogramHead, type MemSeries } from './mem-series.js';
 import type { Wal } from './wal/index.js';
 import { RecordType, histogramRecordType } from './wal/index.js';
@@ -123,6 +125,19 @@ export class HeadAppender implements Appender {
     s.pendingT = t;
   }
 
+  /**
+   * Buffers an exemplar of the series `ref` (one the head holds). Returns false when the exemplar
+   * store is off or the exemplar repeats the series' newest (no-ops, as in Prometheus); throws an
+   * AppendError when it is refused (out of order, labels too long, no such series).
+   */
+  appendExemplar(ref: SeriesRef, e: Exemplar): boolean {
+    const head = this.#head;
+    if (head.exemplars.size === 0) return false;
+    const s = head.byRef.get(ref);
+    if (s === undefined) throw missingSeriesError(`ref ${ref} exemplar=${e.labels.toString()}`);
+    return this.#b.exemplars.add(head.exemplars, s, e);
+  }
+
   async commit(): Promise<void> {
     await this.commitReportingDrops();
   }
@@ -135,14 +150,16 @@ export class HeadAppender implements Appender {
    */
   async commitReportingDrops(): Promise<CommitDrops | undefined> {
     const b = this.#b;
-    if (b.n === 0 && b.hn === 0) return undefined;
+    if (b.n === 0 && b.hn === 0 && b.exemplars.length === 0) return undefined;
     // Detach the batch so the appender can take the next one while the WAL write is in flight.
     this.#b = this.#spare ?? new Batch();
     this.#spare = undefined;
     const head = this.#head;
     try {
       if (head.wal !== undefined) await logBatch(head, head.wal, b);
-      return b.hn === 0 ? applySamples(head, b.series, b.ts, b.vs, b.n) : applyMixed(head, b);
+      const drops = b.hn === 0 ? applySamples(head, b.series, b.ts, b.vs, b.n) : applyMixed(head, b);
+      b.exemplars.apply(head.exemplars);
+      return drops;
     } finally {
       this.#release(b);
       this.#minValidTime = this.#bound();
@@ -209,6 +226,7 @@ class Batch {
     this.hfloat[k] = isFloat;
     this.hAt[k] = this.n;
   }
+  readonly exemplars = new ExemplarBatch();
 
   push(s: MemSeries, t: number, v: number): void {
     const n = this.n;
@@ -239,15 +257,16 @@ class Batch {
     this.hn = 0;
     this.hs.length = 0;
     this.mixed = false;
+    this.exemplars.clear();
   }
 }
 
 /**
  * Writes one batch to the WAL: a series record for the batch's series the WAL has not seen yet, the
- * samples record and the histogram records (one per type present). When a series switched between
- * floats and histograms within the batch, records follow the appends' order instead, one per run
- * of a kind, so that a replay meets the samples in the order they were appended. Encoding and
- * framing are synchronous (the head's encoders are shared).
+ * samples record and the histogram records (one per type present), then the exemplars record.
+ * When a series switched between floats and histograms within the batch, sample records follow the
+ * appends' order instead, one per run of a kind, so that a replay meets the samples in the order
+ * they were appended. Encoding and framing are synchronous (the head's encoders are shared).
  */
 async function logBatch(head: Head, wal: Wal, b: Batch): Promise<void> {
   const newSeries: MemSeries[] = [];
@@ -259,6 +278,7 @@ async function logBatch(head: Head, wal: Wal, b: Batch): Promise<void> {
   };
   for (let i = 0; i < b.n; i++) note(b.series[i]);
   for (let k = 0; k < b.hn; k++) note(b.hseries[k]);
+  for (const s of b.exemplars.unloggedSeries()) note(s);
   const records: Uint8Array[] = [];
   if (newSeries.length > 0) {
     records.push(head.seriesEncoder.series(newSeries.map((s) => s.ref), newSeries.map((s) => s.labels)));
@@ -280,11 +300,13 @@ async function logBatch(head: Head, wal: Wal, b: Batch): Promise<void> {
       k = end === k ? k + 1 : end;
     }
   }
+  if (b.exemplars.length > 0) records.push(b.exemplars.record(head.exemplarEncoder));
   try {
     await wal.log(...records);
   } catch (err) {
     for (const s of newSeries) s.walLogged = false;
-    throw new Error(`commit ${b.n + b.hn} samples to the WAL`, { cause: err });
+    const exemplars = b.exemplars.length > 0 ? ` and ${b.exemplars.length} exemplars` : '';
+    throw new Error(`commit ${b.n + b.hn} samples${exemplars} to the WAL`, { cause: err });
   }
 }
 

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { hashLabelPairs } from '../model/labels/index.js';
 import { f64, u32 } from './chunkenc/float-bits.js';
 import type { Head } from './head.js';
+import { replayExemplars } from './head-exemplars.js';
 import type { MemSeries } from './mem-series.js';
 import type { Corruption, Wal } from './wal/index.js';
 import { HistogramColumns, RecordDecodeError, RecordDecoder, RecordType, SampleColumns, SegmentReader, createCheckpoint, isHistogramRecord, lastCheckpoint, listSegments, repairWal } from './wal/index.js';
@@ -66,7 +67,8 @@ class ReplayState {
           if (rec[0] === RecordType.Series) this.#dec.series(rec, (ref, ls) => this.#series(ref, ls));
           else if (rec[0] === RecordType.Samples) this.#samples(rec);
           else if (isHistogramRecord(rec[0])) this.#histograms(rec);
-          // Other record types (tombstones, exemplars, …) are not written by Myelin; skip them.
+          else if (rec[0] === RecordType.Exemplars) this.#exemplars(rec);
+          // Other record types (tombstones, …) are not written by Myelin; skip them.
         } catch (err) {
           // A record with a valid checksum that does not decode: skip it rather than refuse to start.
           if (!(err instanceof RecordDecodeError)) throw err;
@@ -90,6 +92,11 @@ class ReplayState {
     }
     if (head.byRef.has(ref)) throw new Error(`BUG: WAL series ref ${ref} reused for ${ls.toString()}`);
     head.createSeries(ref, ls, hash).walLogged = true;
+  }
+
+  #exemplars(rec: Uint8Array): void {
+    const head = this.#head;
+    this.unknownRefs += replayExemplars(head.exemplars, rec, (ref) => head.byRef.get(ref) ?? this.#aliases.get(ref), head.minValidTime());
   }
 
   #samples(rec: Uint8Array): void {

@@ -7,6 +7,7 @@
 //                  repeated Histogram histograms = 4; }
 //   Label        { string name = 1; string value = 2; }
 //   Sample       { double value = 1; int64 timestamp = 2; }
+//   Exemplar     { repeated Label labels = 1; double value = 2; int64 timestamp = 3; }
 //   MetricMetadata { MetricType type = 1; string metric_family_name = 2; string help = 4; string unit = 5; }
 //
 // Label strings are optional: a decoder made with `labelStrings: false` only records where each
@@ -15,8 +16,9 @@
 //
 // Besides the columns, the decoder keeps the byte range of every series and metadata field
 // (tag + length + body), so a request for a subset can be cut from the original bytes
-// (write-request-encoder.ts) without encoding anything again. Exemplars are counted per series,
-// not decoded; native histograms are decoded into model objects (histogram-decoder.ts).
+// (write-request-encoder.ts) without encoding anything again. Exemplars are decoded into columns of
+// their own (their labels as byte ranges, like series labels without strings); native histograms
+// are decoded into model objects (histogram-decoder.ts). Both travel inside the series' byte ranges.
 import { isUtf8 } from 'node:buffer';
 import { WireError, WireErrorCode } from './errors.js';
 import { decodeHistogram, type HistogramSample } from './histogram-decoder.js';
@@ -66,8 +68,16 @@ export class WriteRequestDecoder {
   samplesStart: Uint32Array = new Uint32Array(65);
   t: Float64Array = new Float64Array(1024);
   v: Float64Array = new Float64Array(1024);
-  /** Exemplars per series (not decoded; counted for metrics and limits). */
-  exemplars: Uint32Array = new Uint32Array(64);
+  /** Exemplars of series i are [exemplarsStart[i], exemplarsStart[i + 1]) of the exemplar columns. */
+  exemplarsStart: Uint32Array = new Uint32Array(65);
+  /** Exemplar e: timestamp, value, and its field's bytes [exemplarFrom[e], exemplarTo[e]) in `buf`. */
+  exemplarT: Float64Array = new Float64Array(16);
+  exemplarV: Float64Array = new Float64Array(16);
+  exemplarFrom: Uint32Array = new Uint32Array(16);
+  exemplarTo: Uint32Array = new Uint32Array(16);
+  /** Labels of exemplar e are [exemplarLabelsStart[e], exemplarLabelsStart[e + 1]) of exemplarLabelRanges (labelRanges' layout). */
+  exemplarLabelsStart: Uint32Array = new Uint32Array(17);
+  exemplarLabelRanges: Uint32Array = new Uint32Array(4 * 16);
   /** Native histogram samples per series. */
   histograms: Uint32Array = new Uint32Array(64);
   /** Histogram samples of series i are hs[histogramsStart[i], histogramsStart[i + 1]). */
@@ -82,6 +92,8 @@ export class WriteRequestDecoder {
   readonly #strings = new StringSlots(cacheSlots);
   readonly #labelStrings: boolean;
   #samples = 0;
+  #exemplars = 0;
+  #exemplarLabels = 0;
 
   constructor(opts: Partial<WriteRequestDecoderOptions> = {}) {
     this.#labelStrings = opts.labelStrings ?? true;
@@ -92,11 +104,18 @@ export class WriteRequestDecoder {
     return this.#samples;
   }
 
+  /** Total exemplars decoded by the last call. */
+  get exemplarCount(): number {
+    return this.#exemplars;
+  }
+
   decode(buf: Buffer): this {
     this.buf = buf;
     this.seriesCount = 0;
     this.#labels = 0;
     this.#samples = 0;
+    this.#exemplars = 0;
+    this.#exemplarLabels = 0;
     this.names.length = 0;
     this.values.length = 0;
     this.metadata.length = 0;
@@ -122,6 +141,8 @@ export class WriteRequestDecoder {
     this.labelsStart[this.seriesCount] = this.#labels;
     this.samplesStart[this.seriesCount] = this.#samples;
     this.histogramsStart[this.seriesCount] = this.hs.length;
+    this.exemplarsStart[this.seriesCount] = this.#exemplars;
+    this.exemplarLabelsStart[this.#exemplars] = this.#exemplarLabels;
     return this;
   }
 
@@ -132,16 +153,16 @@ export class WriteRequestDecoder {
     this.seriesTo[i] = end;
     this.labelsStart[i] = this.#labels;
     this.samplesStart[i] = this.#samples;
-    this.exemplars[i] = 0;
+    this.exemplarsStart[i] = this.#exemplars;
     this.histograms[i] = 0;
     this.histogramsStart[i] = this.hs.length;
     while (this.#pos < end) {
+      const field = this.#pos;
       const tag = this.#uvarint(end);
       if (tag === 10) this.#label(this.#lengthEnd(end), this.#labels - this.labelsStart[i]);
       else if (tag === 18) this.#sample(this.#lengthEnd(end));
       else if (tag === 26) {
-        this.exemplars[i]++;
-        this.#pos = this.#lengthEnd(end);
+        this.#exemplar(field, this.#lengthEnd(end));
       } else if (tag === 34) {
         this.histograms[i]++;
         const to = this.#lengthEnd(end);
@@ -154,6 +175,57 @@ export class WriteRequestDecoder {
     }
   }
 
+  /** One exemplar: the field spans [from, end) of `buf`, its body starts at the current position. */
+  #exemplar(from: number, end: number): void {
+    const e = this.#exemplars++;
+    if (e + 1 >= this.exemplarT.length) this.#growExemplars();
+    this.exemplarFrom[e] = from;
+    this.exemplarTo[e] = end;
+    this.exemplarLabelsStart[e] = this.#exemplarLabels;
+    let ts = 0;
+    let val = 0;
+    while (this.#pos < end) {
+      const tag = this.#uvarint(end);
+      if (tag === 10) this.#exemplarLabel(this.#lengthEnd(end));
+      else if (tag === 17) val = this.#double(end, 'exemplar value');
+      else if (tag === 24) ts = this.#int64(end);
+      else {
+        this.#checkKnownField(tag, 1, 2, 3);
+        this.#skip(tag, end);
+      }
+    }
+    this.exemplarT[e] = ts;
+    this.exemplarV[e] = val;
+  }
+
+  /** An exemplar's label: byte ranges only (checked UTF-8), strings on demand (exemplarLabelPairs). */
+  #exemplarLabel(end: number): void {
+    const l = this.#exemplarLabels++;
+    if (4 * l + 4 > this.exemplarLabelRanges.length) this.exemplarLabelRanges = grow(this.exemplarLabelRanges, 2 * this.exemplarLabelRanges.length);
+    const r = this.exemplarLabelRanges;
+    r[4 * l] = r[4 * l + 1] = r[4 * l + 2] = r[4 * l + 3] = this.#pos;
+    while (this.#pos < end) {
+      const tag = this.#uvarint(end);
+      if (tag === 10) this.#labelField(end, r, 4 * l, true);
+      else if (tag === 18) this.#labelField(end, r, 4 * l + 2, true);
+      else {
+        this.#checkKnownField(tag, 1, 2);
+        this.#skip(tag, end);
+      }
+    }
+  }
+
+  /** Exemplar e's labels as flat name/value strings in `out` (cleared first; returned). */
+  exemplarLabelPairs(e: number, out: string[]): string[] {
+    out.length = 0;
+    const r = this.exemplarLabelRanges;
+    const buf = this.buf;
+    for (let l = this.exemplarLabelsStart[e]; l < this.exemplarLabelsStart[e + 1]; l++) {
+      out.push(buf.toString('utf8', r[4 * l], r[4 * l + 1]), buf.toString('utf8', r[4 * l + 2], r[4 * l + 3]));
+    }
+    return out;
+  }
+
   /** Label l of the request, the k-th of its series. */
   #label(end: number, k: number): void {
     const l = this.#labels;
@@ -163,8 +235,8 @@ export class WriteRequestDecoder {
     r[4 * l] = r[4 * l + 1] = r[4 * l + 2] = r[4 * l + 3] = this.#pos;
     while (this.#pos < end) {
       const tag = this.#uvarint(end);
-      if (tag === 10) this.#labelField(end, 4 * l);
-      else if (tag === 18) this.#labelField(end, 4 * l + 2);
+      if (tag === 10) this.#labelField(end, r, 4 * l, !this.#labelStrings);
+      else if (tag === 18) this.#labelField(end, r, 4 * l + 2, !this.#labelStrings);
       else {
         this.#checkKnownField(tag, 1, 2);
         this.#skip(tag, end);
@@ -177,14 +249,14 @@ export class WriteRequestDecoder {
     this.#labels++;
   }
 
-  /** Records a label name or value's byte range (at `at` in labelRanges); checks UTF-8 when no string is made. */
-  #labelField(end: number, at: number): void {
+  /** Records a label name or value's byte range (at `at` in `ranges`); checks UTF-8 when asked (no string is made). */
+  #labelField(end: number, ranges: Uint32Array, at: number, checkUtf8: boolean): void {
     const to = this.#lengthEnd(end);
     const from = this.#pos;
     this.#pos = to;
-    this.labelRanges[at] = from;
-    this.labelRanges[at + 1] = to;
-    if (this.#labelStrings) return;
+    ranges[at] = from;
+    ranges[at + 1] = to;
+    if (!checkUtf8) return;
     const buf = this.buf;
     let p = from;
     while (p < to && buf[p] < 0x80) p++;
@@ -229,6 +301,15 @@ export class WriteRequestDecoder {
     if (n >= this.t.length) this.#growSamples();
     this.t[n] = ts;
     this.v[n] = val;
+  }
+
+  /** A fixed64 double (off the samples' hot path, which reads it inline). */
+  #double(end: number, what: string): number {
+    const p = this.#pos;
+    if (p + 8 > end) throw truncated(what);
+    for (let k = 0; k < 8; k++) f64Bytes[k] = this.buf[p + k];
+    this.#pos = p + 8;
+    return f64[0];
   }
 
   #metadata(from: number, end: number): void {
@@ -345,26 +426,37 @@ export class WriteRequestDecoder {
     const n = this.seriesFrom.length * 2;
     this.seriesFrom = grow(this.seriesFrom, n);
     this.seriesTo = grow(this.seriesTo, n);
-    this.exemplars = grow(this.exemplars, n);
     this.histograms = grow(this.histograms, n);
+    this.exemplarsStart = grow(this.exemplarsStart, n + 1);
     this.labelsStart = grow(this.labelsStart, n + 1);
     this.samplesStart = grow(this.samplesStart, n + 1);
     this.histogramsStart = grow(this.histogramsStart, n + 1);
   }
 
+  #growExemplars(): void {
+    const n = this.exemplarT.length * 2;
+    this.exemplarT = growF64(this.exemplarT, n);
+    this.exemplarV = growF64(this.exemplarV, n);
+    this.exemplarFrom = grow(this.exemplarFrom, n);
+    this.exemplarTo = grow(this.exemplarTo, n);
+    this.exemplarLabelsStart = grow(this.exemplarLabelsStart, n + 1);
+  }
+
   #growSamples(): void {
     const n = this.t.length * 2;
-    const t = new Float64Array(n);
-    t.set(this.t);
-    this.t = t;
-    const v = new Float64Array(n);
-    v.set(this.v);
-    this.v = v;
+    this.t = growF64(this.t, n);
+    this.v = growF64(this.v, n);
   }
 }
 
 function grow(a: Uint32Array, n: number): Uint32Array {
   const out = new Uint32Array(n);
+  out.set(a);
+  return out;
+}
+
+function growF64(a: Float64Array, n: number): Float64Array {
+  const out = new Float64Array(n);
   out.set(a);
   return out;
 }

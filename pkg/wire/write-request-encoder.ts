@@ -124,6 +124,29 @@ function fieldsExcept(src: Buffer, from: number, to: number, field: number): { r
   return { rest, restLen };
 }
 
+/**
+ * The `timeseries` field at [from, to) of `src` without the fields at the given byte ranges of its
+ * body (`drop`: from/to pairs, ascending, as WriteRequestDecoder records exemplars): the distributor
+ * forwards a series without the exemplars it refused, every other byte as it came.
+ */
+export function withoutSeriesFields(src: Buffer, from: number, to: number, drop: readonly number[]): Buffer {
+  let body = from + 1;
+  while (src[body] >= 0x80) body++;
+  body++;
+  let bodyLen = to - body;
+  for (let k = 0; k < drop.length; k += 2) bodyLen -= drop[k + 1] - drop[k];
+  const out = Buffer.allocUnsafe(lengthDelimitedLen(bodyLen));
+  out[0] = 10;
+  let at = writeVarint(out, 1, bodyLen);
+  let p = body;
+  for (let k = 0; k < drop.length; k += 2) {
+    at += src.copy(out, at, p, drop[k]);
+    p = drop[k + 1];
+  }
+  src.copy(out, at, p, to);
+  return out;
+}
+
 function labelBodyLen(n: string, v: string): number {
   return lengthDelimitedLen(Buffer.byteLength(n)) + lengthDelimitedLen(Buffer.byteLength(v));
 }

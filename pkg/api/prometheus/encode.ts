@@ -9,6 +9,7 @@ import { allBuckets } from '../../model/histogram/index.js';
 import type { Labels } from '../../model/labels/index.js';
 import type { QueryValue } from '../../promql/index.js';
 import { formatFloat } from '../../promql/index.js';
+import type { SeriesExemplars } from './execute.js';
 
 const htmlUnsafe = /[<>&\u2028\u2029]/g;
 const htmlEscapes: Record<string, string> = {
@@ -103,4 +104,13 @@ export function encodeData(v: QueryValue): string {
       return `{"resultType":"matrix","result":[${parts.join(',')}]}`;
     }
   }
+}
+
+/** query_exemplars' `data`: `[{seriesLabels, exemplars: [{labels, value, timestamp}]}]`, values as strings, times in seconds. */
+export function encodeExemplars(found: readonly SeriesExemplars[]): string {
+  const series = found.map((s) => {
+    const exemplars = s.exemplars.map((e) => `{"labels":${goJson(e.labels.toRecord())},"value":"${formatFloat(e.value)}","timestamp":${formatTimestamp(e.ts)}}`);
+    return `{"seriesLabels":${goJson(s.seriesLabels.toRecord())},"exemplars":[${exemplars.join(',')}]}`;
+  });
+  return `[${series.join(',')}]`;
 }

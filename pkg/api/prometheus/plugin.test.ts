@@ -62,6 +62,11 @@ async function setup(limits?: Partial<QueryLimits>, observed: [string, unknown][
         up: [{ type: 'gauge', help: 'Up.', unit: '' }],
         req_total: [{ type: 'counter', help: 'Requests.', unit: '' }, { type: 'counter', help: 'Requests served.', unit: '' }],
       }),
+      // Exemplars of tenant a: the request's arguments are echoed in the trace ID to check them.
+      exemplars: async (tenant, start, end, sets) => tenant !== 'a' ? [] : [{
+        seriesLabels: Labels.fromRecord({ __name__: 'req_total', job: 'x' }),
+        exemplars: [{ labels: Labels.fromRecord({ trace_id: `${start}/${end}/${sets.map((ms) => ms.map(String).join(',')).join(';')}` }), value: 6, ts: 1600096945479 }],
+      }],
       ...(limits === undefined ? {} : { limits: () => ({ ...noQueryLimits, ...limits }) }),
       observe: (tenant, _stats, err) => void observed.push([tenant, err instanceof QueryLimitError ? err.reason : err]),
     },
@@ -159,7 +164,35 @@ const cases: Record<string, { method?: 'GET' | 'POST'; url: string; form?: strin
     status: 400,
     body: { status: 'error', errorType: 'bad_data', error: 'invalid parameter "limit": "lots" is not an integer' },
   },
-  'exemplars are empty': { url: '/prometheus/api/v1/query_exemplars?query=up', status: 200, body: { status: 'success', data: [] } },
+  'exemplars of every selector of the query, Prometheus JSON': {
+    url: `/prometheus/api/v1/query_exemplars?query=${q('rate(req_total{job="x"}[5m]) / on() up')}&start=10&end=20`,
+    status: 200,
+    body: {
+      status: 'success',
+      data: [{
+        seriesLabels: { __name__: 'req_total', job: 'x' },
+        exemplars: [{ labels: { trace_id: '10000/20000/__name__="req_total",job="x";__name__="up"' }, value: '6', timestamp: 1600096945.479 }],
+      }],
+    },
+  },
+  'exemplars: POST form, default range': {
+    method: 'POST',
+    url: '/prometheus/api/v1/query_exemplars',
+    form: 'query=up',
+    status: 200,
+    body: { status: 'success', data: [{ seriesLabels: { __name__: 'req_total', job: 'x' }, exemplars: [{ labels: { trace_id: '-62135596800000/253402300799000/__name__="up"' }, value: '6', timestamp: 1600096945.479 }] }] },
+  },
+  'exemplars: a query without selectors has none': { url: '/prometheus/api/v1/query_exemplars?query=1%2B1', status: 200, body: { status: 'success', data: null } },
+  'exemplars: end before start': {
+    url: '/prometheus/api/v1/query_exemplars?query=up&start=20&end=10',
+    status: 400,
+    body: { status: 'error', errorType: 'bad_data', error: 'invalid parameter "end": end timestamp must not be before start timestamp' },
+  },
+  'exemplars: a query that does not parse': {
+    url: '/prometheus/api/v1/query_exemplars?query=up{',
+    status: 400,
+    body: { status: 'error', errorType: 'bad_data', error: 'invalid parameter "query": 1:4: parse error: unexpected end of input inside braces' },
+  },
   'buildinfo': {
     url: '/prometheus/api/v1/status/buildinfo',
     status: 200,

@@ -103,13 +103,13 @@ export const prometheusApi: FastifyPluginAsync<PrometheusApiOptions> = async (ap
   route('/api/v1/label/:name/values', ApiOp.LabelValues);
   route('/api/v1/metadata', ApiOp.Metadata);
   route('/api/v1/format_query', ApiOp.FormatQuery);
+  route('/api/v1/query_exemplars', ApiOp.QueryExemplars);
 
   const fixed = (path: string, data: unknown): void => {
     const body = `{"status":"success","data":${goJson(data)}}`;
     app.get(path, async (_req, reply) => reply.type('application/json').send(body));
     app.post(path, async (_req, reply) => reply.type('application/json').send(body));
   };
-  fixed('/api/v1/query_exemplars', []);
   fixed('/api/v1/status/buildinfo', {
     version: opts.buildInfo?.version ?? '0.1.0',
     revision: opts.buildInfo?.revision ?? '',

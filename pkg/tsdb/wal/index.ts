@@ -4,6 +4,8 @@ export { crc32c } from './crc32c.js';
 export { SegmentReader } from './reader.js';
 export type { Corruption } from './reader.js';
 export { HistogramColumns, RecordDecoder, RecordDecodeError, RecordEncoder, RecordType, SampleColumns, histogramRecordType, isHistogramRecord } from './records.js';
+export { decodeExemplars, ExemplarRecordEncoder } from './exemplar-records.js';
+export type { RefExemplar } from './exemplar-records.js';
 export { repairWal } from './repair.js';
 export { PageSize, checkpointName, lastCheckpoint, listSegments, segmentName } from './segments.js';
 export type { SegmentRef } from './segments.js';

@@ -25,6 +25,7 @@ import { f64, u32 } from '../chunkenc/float-bits.js';
 export const RecordType = {
   Series: 1,
   Samples: 2,
+  Exemplars: 4,
   HistogramSamples: 7,
   FloatHistogramSamples: 8,
   CustomBucketsHistogramSamples: 9,
