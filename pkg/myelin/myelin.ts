@@ -22,6 +22,7 @@ import { Server } from '../server/index.js';
 import { ServiceManager, compositeService } from '../services/index.js';
 import type { Service, State } from '../services/index.js';
 import { TenantResolver, TenantSeparator } from '../tenant/index.js';
+import { queryPage, registerUiAssets } from '../ui/index.js';
 import { registerBuildInfo, version } from './build-info.js';
 import type { MyelinConfig } from './config.js';
 import { Module, internalModules, moduleDeps } from './modules.js';
@@ -46,6 +47,9 @@ export class Myelin {
   /** Metrics of this process's worker threads, added to /metrics. */
   readonly #workerMetrics: Array<() => Promise<MetricObjectWithValues<MetricValue<string>>[][]>> = [];
   #ingesterRing: Ring | undefined;
+  /** The page `/` shows: the query page when this process runs a querier. */
+  #home: (() => string) | undefined;
+  #hasDistributor = false;
   #shutdownRequested: () => void = () => {};
   #server: Server | undefined;
   #runtimeConfig: RuntimeConfigManager | undefined;
@@ -148,6 +152,7 @@ export class Myelin {
       runtimeConfigYaml: (mode) => this.#runtimeConfig?.yaml(mode) ?? '',
       notReady: async () => this.#ingester?.notReadyReason() ?? this.#ingesterShards?.notReadyReason(),
       workerMetrics: async () => (await Promise.all(this.#workerMetrics.map((f) => f()))).flat(),
+      home: () => this.#home?.(),
     }, () => this.links);
     server.setHealthCheck('', () => {
       const states = [...this.states().values()];
@@ -274,6 +279,7 @@ export class Myelin {
     });
     distributor.registerRoutes(this.server.http, (req) => this.server.tenant(req));
     await registerRingStatusPage(this.server.http, '/distributor/ring', lifecycler.ring);
+    this.#hasDistributor = true;
     this.links.push(
       { section: 'Distributor', title: 'Ring status', path: '/distributor/ring' },
       { section: 'Distributor', title: 'HA tracker status', path: '/distributor/ha_tracker' },
@@ -320,6 +326,14 @@ export class Myelin {
       buildInfo: { version, revision: process.env.MYELIN_REVISION ?? 'unknown', branch: process.env.MYELIN_BRANCH ?? 'unknown' },
     });
     this.links.push({ section: 'Querier', title: 'Prometheus API: build info', path: `${prefix}/api/v1/status/buildinfo` });
+    const assetsBuilt = await registerUiAssets(this.server.http);
+    this.#home = () => queryPage({
+      apiPath: `${prefix}/api/v1`,
+      authEnabled: this.cfg.authEnabled,
+      tenantsPath: this.#hasDistributor ? '/distributor/all_user_stats' : '',
+      assetsBuilt,
+    });
+    this.links.push({ section: 'Querier', title: 'Query', path: '/' });
     return compositeService('querier', [sgRing.service, workers.service()]);
   }
 
