@@ -86,6 +86,9 @@ test('the web UI: query, graph, tenants, shareable URL, errors, and every status
 
   await t.test('type a query for team-a: completion from its metric names, then a graph of its 3 series', async () => {
     await page.goto(`${base}/`);
+    // The picker offers the tenants the distributor has seen.
+    await page.locator('#tenant-list option[value="team-b"]').waitFor({ state: 'attached' });
+    assert.deepEqual(await page.locator('#tenant-list option').evaluateAll((os) => os.map((o) => o.getAttribute('value'))), ['team-a', 'team-b']);
     await page.fill('#tenant', 'team-a');
     await page.press('#tenant', 'Tab');
     await page.click('.cm-content');
