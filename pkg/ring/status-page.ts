@@ -71,7 +71,7 @@ function show(req: FastifyRequest, reply: FastifyReply, ring: Ring, path: string
     ...(!forget ? [] : r.healthy ? [''] : [`<form method="post" action="${escapeHtml(path)}"><input type="hidden" name="forget" value="${escapeHtml(r.id)}"><button type="submit">Forget</button></form>`]),
   ];
   const healthy = rows.filter((r) => r.healthy).length;
-  return reply.type('text/html; charset=utf-8').send(htmlPage(`${ring.name} ring`,
+  return reply.type('text/html; charset=utf-8').send(htmlPage(`${ring.name.charAt(0).toUpperCase()}${ring.name.slice(1)} ring`,
     `<p>${plural(rows.length, 'instance')}, ${healthy} healthy. Heartbeat timeout ${formatAge(ring.heartbeatTimeout())}.</p>\n` +
       htmlTable(head, rows.map((r) => ({ cells: cells(r), className: r.healthy ? undefined : 'bad' }))),
     { refreshSeconds: 5 }));
