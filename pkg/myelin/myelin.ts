@@ -189,6 +189,7 @@ export class Myelin {
       registry: this.registry,
     });
     this.server.addGrpcService(StoreGatewayService, sg.grpcHandlers(), { requireTenant: true });
+    this.server.inProcess.advertise(cfg.lifecycler.addr);
     await sg.registerRoutes(this.server.http);
     this.links.push({ section: 'Store-gateway', title: 'Ring status', path: '/store-gateway/ring' });
     return sg.service;
@@ -315,6 +316,7 @@ export class Myelin {
       limits: (tenant) => this.overrides.limits(tenant),
       logger: this.logger,
       registry: this.registry,
+      connect: (rpc) => this.server.inProcess.serve(rpc),
     });
     this.#workerMetrics.push(() => workers.metricsJson());
     const prefix = this.cfg.api.prometheusHttpPrefix.replace(/\/$/, '');
@@ -358,6 +360,7 @@ export class Myelin {
     });
     this.server.addGrpcService(ingesterServiceDefinition, ingesterGrpcService(ing, this.tenants, new TransferReceiver(ing, log)),
       { requireTenant: true, tenantExempt: ['allUserStats', 'transferChunks'] });
+    this.server.inProcess.advertise(cfg.lifecycler.addr);
     this.server.setHealthCheck('myelin.ingester.Ingester', () => ing.acceptingWrites());
     await registerIngesterRoutes(this.server.http, ing, log, () => this.#shutdownRequested());
     this.#ingester = ing;

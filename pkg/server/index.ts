@@ -6,3 +6,4 @@ export type { GrpcServiceOptions } from './grpc-instrument.js';
 export { escapeHtml, htmlPage, htmlTable, plural } from './html.js';
 export type { PageOptions, TableRow } from './html.js';
 export { failStream } from './stream-error.js';
+export { InProcessGrpcClients, InProcessGrpcServer } from './in-process-grpc.js';
