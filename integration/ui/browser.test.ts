@@ -165,7 +165,9 @@ test('the web UI: query, graph, tenants, shareable URL, errors, and every status
     }
     // The machine endpoints stay as they were; every other link is a page in the layout.
     assert.deepEqual(notHtml.sort(), ['/metrics', '/prometheus/api/v1/status/buildinfo', '/ready']);
-    assert.ok(links.includes('/distributor/all_user_stats') && links.includes('/store-gateway/ring'), links.join(' '));
+    for (const path of ['/services', '/ingester/ring', '/distributor/ring', '/store-gateway/ring', '/distributor/ha_tracker', '/distributor/all_user_stats', '/compactor/status']) {
+      assert.ok(links.includes(path), `${path} is linked from /status`);
+    }
   });
 
   assert.deepEqual(pageErrors, []);

@@ -118,6 +118,7 @@ function start(root: HTMLElement): void {
     void run();
   }));
   runButton.addEventListener('click', () => void run());
+  window.addEventListener('resize', () => plot?.setSize({ width: Math.max(300, result.clientWidth), height: plot.height }));
   for (const input of [rangeInput, endInput, stepInput]) input.addEventListener('keydown', (e) => e.key === 'Enter' && void run());
   tenantInput.addEventListener('change', () => {
     const t = tenantInput.value.trim();
