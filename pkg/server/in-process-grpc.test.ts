@@ -12,19 +12,24 @@ interface Handlers {
   queryStream?: (call: ServerWritableStream<QueryRequest, QueryStreamResponse>) => void;
 }
 
-/** A server and a client on the two ends of one MessageChannel, as a query worker and its main thread are. */
-async function connected(handlers: Handlers, addrs: string[] = ['10.0.0.1:9095']) {
-  const { port1, port2 } = new MessageChannel();
+const modes = ['across threads', 'in the same thread'] as const;
+type Mode = (typeof modes)[number];
+
+/** A server and its clients: on the two ends of one MessageChannel (as a query worker and its main thread), or in one thread. */
+async function connected(mode: Mode, handlers: Handlers, addrs: string[] = ['10.0.0.1:9095']) {
   const server = new InProcessGrpcServer();
   const missing = () => {
     throw new Error('not used by this test');
   };
   server.add(IngesterService, { ...Object.fromEntries(Object.keys(IngesterService).map((k) => [k, missing])), ...handlers });
   for (const a of addrs) server.advertise(a);
+  if (mode === 'in the same thread') {
+    const clients = server.clients();
+    return { clients, client: clients.client(IngesterService) as IngesterClient, close: () => {} };
+  }
+  const { port1, port2 } = new MessageChannel();
   const clients = new InProcessGrpcClients(new RpcChannel(port2));
-  server.serve(new RpcChannel(port1));
-  // In a worker the addresses arrive before any task; here, wait for them.
-  for (let i = 0; i < 200 && !clients.serves(addrs[0]); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  await server.serve(new RpcChannel(port1));
   const close = () => {
     port1.close();
     port2.close();
@@ -38,9 +43,9 @@ const orgMetadata = (org: string) => {
   return md;
 };
 
-test('unary calls carry the request, the metadata and the answer across', async (t) => {
+for (const mode of modes) test(`unary calls carry the request, the metadata and the answer across (${mode})`, async (t) => {
   let seen: { org: string; req: LabelNamesRequest } | undefined;
-  const { clients, client, close } = await connected({
+  const { clients, client, close } = await connected(mode, {
     labelNames: (call, cb) => {
       seen = { org: String(call.metadata.get('x-scope-orgid')[0]), req: call.request };
       cb(null, { labelNames: ['a', 'job'] });
@@ -56,16 +61,16 @@ test('unary calls carry the request, the metadata and the answer across', async 
   assert.deepEqual(seen, { org: 'team-a', req: { startTimestampMs: 1, endTimestampMs: 2, matchers: [], limit: 7 } });
 });
 
-test('a unary error keeps its gRPC code and details', async (t) => {
-  const { client, close } = await connected({ labelNames: (_call, cb) => cb({ code: status.RESOURCE_EXHAUSTED, details: 'too many series' }) });
+for (const mode of modes) test(`a unary error keeps its gRPC code and details (${mode})`, async (t) => {
+  const { client, close } = await connected(mode, { labelNames: (_call, cb) => cb({ code: status.RESOURCE_EXHAUSTED, details: 'too many series' }) });
   t.after(close);
   const err = await new Promise<ServiceError | null>((resolve) => client.labelNames({ startTimestampMs: 0, endTimestampMs: 0, matchers: [], limit: 0 }, new Metadata(), {}, (e) => resolve(e)));
   assert.equal(err?.code, status.RESOURCE_EXHAUSTED);
   assert.equal(err?.details, 'too many series');
 });
 
-test('a server stream delivers every message in order, then ends', async (t) => {
-  const { client, close } = await connected({
+for (const mode of modes) test(`a server stream delivers every message in order, then ends (${mode})`, async (t) => {
+  const { client, close } = await connected(mode, {
     queryStream: (call) => {
       for (let i = 0; i < 3; i++) call.write({ chunkseries: [], timeseries: [{ labels: [{ name: 'i', value: String(i) }], samples: [], exemplars: [], histograms: [] }] });
       call.end();
@@ -79,8 +84,8 @@ test('a server stream delivers every message in order, then ends', async (t) => 
   assert.deepEqual(got, ['0', '1', '2']);
 });
 
-test('a stream failure reaches the client as a ServiceError with its code', async (t) => {
-  const { client, close } = await connected({
+for (const mode of modes) test(`a stream failure reaches the client as a ServiceError with its code (${mode})`, async (t) => {
+  const { client, close } = await connected(mode, {
     queryStream: (call) => {
       call.write({ chunkseries: [], timeseries: [] });
       call.emit('error', Object.assign(new Error('limit'), { code: status.RESOURCE_EXHAUSTED, details: 'the query hit max_fetched_series_per_query' }));
@@ -96,9 +101,9 @@ test('a stream failure reaches the client as a ServiceError with its code', asyn
   assert.equal(err.details, 'the query hit max_fetched_series_per_query');
 });
 
-test('cancelling a stream cancels the handler; a deadline fails the call and cancels it too', async (t) => {
+for (const mode of modes) test(`cancelling a stream cancels the handler; a deadline fails the call and cancels it too (${mode})`, async (t) => {
   const cancelled: string[] = [];
-  const { client, close } = await connected({
+  const { client, close } = await connected(mode, {
     queryStream: (call) => {
       call.write({ chunkseries: [], timeseries: [] });
       call.on('cancelled', () => cancelled.push(String(call.request.endTimestampMs)));
@@ -124,7 +129,7 @@ test('a method the process does not serve in process answers UNIMPLEMENTED', asy
     port1.close();
     port2.close();
   });
-  new InProcessGrpcServer().serve(new RpcChannel(port1));
+  void new InProcessGrpcServer().serve(new RpcChannel(port1));
   const client = new InProcessGrpcClients(new RpcChannel(port2)).client(IngesterService) as IngesterClient;
   const err = await new Promise<ServiceError | null>((resolve) => client.metricsMetadata({}, new Metadata(), {}, (e) => resolve(e)));
   assert.equal(err?.code, status.UNIMPLEMENTED);
