@@ -3,7 +3,7 @@
 import type { IngesterConn } from '../ingester/client/index.js';
 import { Reporting, type ReadRing } from '../ring/index.js';
 import type { ClientPool } from '../ring/client/index.js';
-import { escapeHtml, htmlPage } from '../server/index.js';
+import { escapeHtml, htmlPage, htmlTable } from '../server/index.js';
 
 export interface UserStats {
   userId: string;
@@ -32,13 +32,10 @@ export async function allUserStats(ring: ReadRing, pool: ClientPool<IngesterConn
   return [...by.values()].sort((a, b) => (a.userId < b.userId ? -1 : 1));
 }
 
+/** The page the status index links as "Usage statistics" (Cortex's "Ingester Stats"). */
 export function userStatsPage(stats: UserStats[], now: Date): string {
-  const rows = stats
-    .map((s) => `<tr><td>${escapeHtml(s.userId)}</td><td>${Math.round(s.numSeries)}</td><td>${s.ingestionRate.toFixed(2)}</td><td>${s.apiIngestionRate.toFixed(2)}</td><td>${s.ruleIngestionRate.toFixed(2)}</td></tr>`)
-    .join('\n');
-  return htmlPage(
-    'Ingester stats',
-    `<p>Current time: ${now.toISOString()}</p>\n<p>Series and rates are divided by the replication factor.</p>\n` +
-      `<table border="1"><thead><tr><th>User</th><th># Series</th><th>Total ingest rate</th><th>API ingest rate</th><th>Rule ingest rate</th></tr></thead>\n<tbody>\n${rows}\n</tbody></table>`,
-  );
+  const rows = stats.map((s) => [escapeHtml(s.userId), String(Math.round(s.numSeries)), s.ingestionRate.toFixed(2), s.apiIngestionRate.toFixed(2), s.ruleIngestionRate.toFixed(2)]);
+  return htmlPage('Usage statistics',
+    `<p>Current time: ${now.toISOString()}</p>\n<p class="note">Series and rates per tenant, summed over the ingesters and divided by the replication factor.</p>\n` +
+      htmlTable(['User', '# Series', 'Total ingest rate', 'API ingest rate', 'Rule ingest rate'], rows), { refreshSeconds: 10 });
 }

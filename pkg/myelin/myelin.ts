@@ -11,7 +11,7 @@ import { prometheusApi } from '../api/prometheus/index.js';
 import { IngesterConn } from '../ingester/client/index.js';
 import { QueryWorkers } from '../querier/worker/index.js';
 import { BucketIndexUpdater } from '../bucket-index/index.js';
-import { BlocksCleaner, Compactor, validateCompactorConfig } from '../compactor/index.js';
+import { BlocksCleaner, Compactor, registerCompactorStatusPage, validateCompactorConfig } from '../compactor/index.js';
 import { STORE_GATEWAY_RING_KEY, STORE_GATEWAY_RING_NAME, StoreGateway, StoreGatewayService, validateStoreGatewayConfig } from '../store-gateway/index.js';
 import { Lifecycler, Ring, instanceDescCodec, registerRingStatusPage } from '../ring/index.js';
 import { Overrides } from '../limits/index.js';
@@ -23,6 +23,7 @@ import type { IngesterClient } from '../generated/myelin/ingester.js';
 import { ServiceManager, compositeService } from '../services/index.js';
 import type { Service, State } from '../services/index.js';
 import { TenantResolver, TenantSeparator } from '../tenant/index.js';
+import { queryPage, registerUiAssets } from '../ui/index.js';
 import { registerBuildInfo, version } from './build-info.js';
 import type { MyelinConfig } from './config.js';
 import { Module, internalModules, moduleDeps } from './modules.js';
@@ -48,6 +49,9 @@ export class Myelin {
   /** Metrics of this process's worker threads, added to /metrics. */
   readonly #workerMetrics: Array<() => Promise<MetricObjectWithValues<MetricValue<string>>[][]>> = [];
   #ingesterRing: Ring | undefined;
+  /** The page `/` shows: the query page when this process runs a querier. */
+  #home: (() => string) | undefined;
+  #hasDistributor = false;
   #shutdownRequested: () => void = () => {};
   #server: Server | undefined;
   #runtimeConfig: RuntimeConfigManager | undefined;
@@ -150,6 +154,7 @@ export class Myelin {
       runtimeConfigYaml: (mode) => this.#runtimeConfig?.yaml(mode) ?? '',
       notReady: async () => this.#ingester?.notReadyReason() ?? this.#ingesterShards?.notReadyReason(),
       workerMetrics: async () => (await Promise.all(this.#workerMetrics.map((f) => f()))).flat(),
+      home: () => this.#home?.(),
     }, () => this.links);
     server.setHealthCheck('', () => {
       const states = [...this.states().values()];
@@ -214,6 +219,8 @@ export class Myelin {
       logger: this.logger,
       registry: this.registry,
     });
+    registerCompactorStatusPage(this.server.http, compactor);
+    this.links.push({ section: 'Compactor', title: 'Compactor status', path: '/compactor/status' });
     return compositeService('compactor', [cleaner.service(this.cfg.blocksStorage.bucketStore.bucketIndex.updateInterval), compactor.service()]);
   }
 
@@ -287,6 +294,7 @@ export class Myelin {
     });
     distributor.registerRoutes(this.server.http, (req) => this.server.tenant(req));
     await registerRingStatusPage(this.server.http, '/distributor/ring', lifecycler.ring);
+    this.#hasDistributor = true;
     this.links.push(
       { section: 'Distributor', title: 'Ring status', path: '/distributor/ring' },
       { section: 'Distributor', title: 'HA tracker status', path: '/distributor/ha_tracker' },
@@ -335,6 +343,14 @@ export class Myelin {
       buildInfo: { version, revision: process.env.MYELIN_REVISION ?? 'unknown', branch: process.env.MYELIN_BRANCH ?? 'unknown' },
     });
     this.links.push({ section: 'Querier', title: 'Prometheus API: build info', path: `${prefix}/api/v1/status/buildinfo` });
+    const assetsBuilt = await registerUiAssets(this.server.http);
+    this.#home = () => queryPage({
+      apiPath: `${prefix}/api/v1`,
+      authEnabled: this.cfg.authEnabled,
+      tenantsPath: this.#hasDistributor ? '/distributor/all_user_stats' : '',
+      assetsBuilt,
+    });
+    this.links.push({ section: 'Querier', title: 'Query', path: '/' });
     return compositeService('querier', [sgRing.service, workers.service()]);
   }
 
