@@ -4,4 +4,5 @@ export { serverConfig } from './config.js';
 export type { ServerConfig } from './config.js';
 export type { GrpcServiceOptions } from './grpc-instrument.js';
 export { escapeHtml, htmlPage } from './html.js';
+export { userStatsPage, wantsJson, type UserStats } from './user-stats-page.js';
 export { failStream } from './stream-error.js';

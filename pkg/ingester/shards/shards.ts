@@ -9,7 +9,7 @@ import { ringViewMetricNames } from '../../ring/index.js';
 import { abortedPromise, basicService, sleep } from '../../services/index.js';
 import type { Service } from '../../services/index.js';
 import { RpcChannel } from '../../workers/index.js';
-import type { IngesterAdmin } from '../http.js';
+import type { IngesterAdmin, UserIdStats } from '../http.js';
 import { ShardNotice } from './shard.js';
 import type { ShardData } from './shard.js';
 import type { ShardConfig, ShardRuntime } from './shard-config.js';
@@ -190,6 +190,11 @@ export class IngesterShards implements IngesterAdmin {
 
   async shutdownAndFlush(): Promise<void> {
     await Promise.all(this.#shards.map((s) => s.call('shutdownAndFlush')));
+  }
+
+  /** Every tenant's stats, one row per tenant and shard (each shard is an ingester of its own). */
+  async allUserStats(): Promise<UserIdStats[]> {
+    return (await Promise.all(this.#shards.map((s) => s.call<UserIdStats[]>('allUserStats')))).flat();
   }
 
   /** Why the shards should not take traffic yet (the first one not ACTIVE), or undefined. */

@@ -58,7 +58,7 @@ export function newReadPath(cfg: ReadPathConfig, deps: ReadPathDeps): ReadPath {
     ringSnapshot: deps.storeGatewayRing,
     replicationFactor: cfg.storeGatewayRing.replicationFactor,
     heartbeatTimeout: cfg.storeGatewayRing.heartbeatTimeout,
-    clients: new StoreGatewayClientPool({ timeoutMs: qcfg.timeout, maxRecvMsgSize: cfg.ingesterClient.grpcClientConfig.maxRecvMsgSize }),
+    clients: new StoreGatewayClientPool({ timeoutMs: qcfg.timeout, maxRecvMsgSize: cfg.ingesterClient.grpcClientConfig.maxRecvMsgSize, tls: qcfg.storeGatewayClient }),
     logger: deps.logger,
     registry: deps.registry,
     ignoreDeletionMarksDelay: cfg.blocksStorage.bucketStore.ignoreDeletionMarksDelay,
