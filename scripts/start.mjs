@@ -3,6 +3,7 @@
 // only files changed since their last output, are transpiled (TypeScript's transpileModule, one
 // file at a time, which isolatedModules allows); type checking is `npm run build`'s job, so a
 // first start is not held up by it. Plain JavaScript: it runs before anything is compiled.
+/* global console, performance, process -- Node's, in a plain .mjs that no TypeScript config covers */
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
