@@ -6,3 +6,4 @@ export type { GrpcServiceOptions } from './grpc-instrument.js';
 export { escapeHtml, htmlPage } from './html.js';
 export { userStatsPage, wantsJson, type UserStats } from './user-stats-page.js';
 export { failStream } from './stream-error.js';
+export { InProcessGrpcClients, InProcessGrpcServer } from './in-process-grpc.js';

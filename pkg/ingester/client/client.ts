@@ -22,12 +22,13 @@ export class IngesterConn {
   /** The generated client, for any call; every call must carry tenantMetadata(tenant). */
   readonly client: IngesterClient;
 
-  constructor(cfg: IngesterClientConfig, addr: string) {
+  /** `inProcess`: a client of this process's own ingester that needs no socket (pkg/server in-process-grpc). */
+  constructor(cfg: IngesterClientConfig, addr: string, inProcess?: IngesterClient) {
     this.addr = addr;
     const g = cfg.grpcClientConfig;
     this.maxSendMsgSize = g.maxSendMsgSize;
     const { creds, options } = grpcClientCredentials(g);
-    this.client = new IngesterClient(addr, creds, {
+    this.client = inProcess ?? new IngesterClient(addr, creds, {
       ...options,
       'grpc.max_receive_message_length': g.maxRecvMsgSize,
       'grpc.max_send_message_length': g.maxSendMsgSize,

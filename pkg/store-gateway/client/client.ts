@@ -42,6 +42,8 @@ export interface ClientPoolOptions {
   maxRecvMsgSize: number;
   /** Transport security of the connections. */
   tls: Parameters<typeof grpcClientCredentials>[0];
+  /** A client that reaches the store-gateway at `addr` without a socket, when it is this process's own. */
+  inProcess?: (addr: string) => GrpcStoreGatewayClient | undefined;
 }
 
 export class StoreGatewayClientPool implements StoreGatewayClients {
@@ -56,7 +58,7 @@ export class StoreGatewayClientPool implements StoreGatewayClients {
     let c = this.#clients.get(addr);
     if (c === undefined) {
       const { creds, options } = grpcClientCredentials(this.#opts.tls);
-      c = new GrpcStoreGatewayClient(addr, creds, { ...options, 'grpc.max_receive_message_length': this.#opts.maxRecvMsgSize });
+      c = this.#opts.inProcess?.(addr) ?? new GrpcStoreGatewayClient(addr, creds, { ...options, 'grpc.max_receive_message_length': this.#opts.maxRecvMsgSize });
       this.#clients.set(addr, c);
     }
     return c;
