@@ -4,14 +4,19 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Distributor } from './distributor.js';
 import { haTrackerPage } from './ha-tracker-page.js';
-import { allUserStats, userStatsPage } from './user-stats.js';
+import { userStatsPage, wantsJson } from '../server/index.js';
+import { allUserStats, userStats } from './user-stats.js';
 
 const expectedType = 'application/x-protobuf';
 
 /** Resolves the tenant of a request, throwing the server's TenantError (401/400). */
 export type TenantOf = (req: FastifyRequest) => string;
 
-export function registerDistributorRoutes(app: FastifyInstance, d: Distributor, tenantOf: TenantOf): void {
+/**
+ * `legacyPrefix` is Cortex's -http.prefix (`/api/prom`): push and user_stats are served under it
+ * too; empty for none.
+ */
+export function registerDistributorRoutes(app: FastifyInstance, d: Distributor, tenantOf: TenantOf, legacyPrefix: string): void {
   const limit = d.cfg.maxRecvMsgSize;
   void app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
@@ -32,15 +37,20 @@ export function registerDistributorRoutes(app: FastifyInstance, d: Distributor, 
       if (answer.status >= 400 && answer.status < 500) req.log.debug({ tenant, status: answer.status, msg: answer.message }, 'push rejected');
       return reply.code(answer.status).type('text/plain; charset=utf-8').send(answer.message);
     };
-    for (const url of ['/api/v1/push', '/prometheus/api/v1/push']) scope.post(url, { bodyLimit: limit }, push);
+    const urls = ['/api/v1/push', '/prometheus/api/v1/push', ...(legacyPrefix === '' ? [] : [`${legacyPrefix}/push`])];
+    for (const url of urls) scope.post(url, { bodyLimit: limit }, push);
   });
 
   app.get('/distributor/ha_tracker', async (_req, reply) => reply.type('text/html; charset=utf-8').send(haTrackerPage(d.haTracker, Date.now())));
 
+  const tenantStats = async (req: FastifyRequest) => userStats(d.ingesterRing, d.pool, tenantOf(req), d.cfg.remoteTimeout);
+  app.get('/api/v1/user_stats', tenantStats);
+  if (legacyPrefix !== '') app.get(`${legacyPrefix}/user_stats`, tenantStats);
+
   app.get('/distributor/all_user_stats', async (req, reply) => {
     const stats = await allUserStats(d.ingesterRing, d.pool, d.cfg.remoteTimeout);
     if (wantsJson(req)) return reply.send(stats);
-    return reply.type('text/html; charset=utf-8').send(userStatsPage(stats, new Date()));
+    return reply.type('text/html; charset=utf-8').send(userStatsPage(stats, new Date(), 'Series and rates are divided by the replication factor.'));
   });
 }
 
@@ -57,9 +67,4 @@ function unsupported(req: FastifyRequest): string | undefined {
   }
   if (!Buffer.isBuffer(req.body)) return 'empty body: expected a snappy-compressed prometheus.WriteRequest';
   return undefined;
-}
-
-function wantsJson(req: FastifyRequest): boolean {
-  const q = req.query as { format?: string } | undefined;
-  return q?.format === 'json' || (req.headers.accept ?? '').includes('application/json');
 }

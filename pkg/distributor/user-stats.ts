@@ -1,17 +1,10 @@
-// GET /distributor/all_user_stats (Cortex distributor AllUserStats): series and ingestion rates
-// per tenant, summed over the ingesters and divided by the replication factor.
+// GET /distributor/all_user_stats (Cortex distributor AllUserStats) and GET /api/v1/user_stats
+// (UserStats, the requesting tenant's): series and ingestion rates summed over the ingesters and
+// divided by the replication factor.
 import type { IngesterConn } from '../ingester/client/index.js';
 import { Reporting, type ReadRing } from '../ring/index.js';
 import type { ClientPool } from '../ring/client/index.js';
-import { escapeHtml, htmlPage, htmlTable } from '../server/index.js';
-
-export interface UserStats {
-  userId: string;
-  numSeries: number;
-  ingestionRate: number;
-  apiIngestionRate: number;
-  ruleIngestionRate: number;
-}
+import type { UserStats } from '../server/index.js';
 
 export async function allUserStats(ring: ReadRing, pool: ClientPool<IngesterConn>, timeout: number): Promise<UserStats[]> {
   const deadline = Date.now() + timeout;
@@ -32,10 +25,26 @@ export async function allUserStats(ring: ReadRing, pool: ClientPool<IngesterConn
   return [...by.values()].sort((a, b) => (a.userId < b.userId ? -1 : 1));
 }
 
-/** The page the status index links as "Usage statistics" (Cortex's "Ingester Stats"). */
-export function userStatsPage(stats: UserStats[], now: Date): string {
-  const rows = stats.map((s) => [escapeHtml(s.userId), String(Math.round(s.numSeries)), s.ingestionRate.toFixed(2), s.apiIngestionRate.toFixed(2), s.ruleIngestionRate.toFixed(2)]);
-  return htmlPage('Usage statistics',
-    `<p>Current time: ${now.toISOString()}</p>\n<p class="note">Series and rates per tenant, summed over the ingesters and divided by the replication factor.</p>\n` +
-      htmlTable(['User', '# Series', 'Total ingest rate', 'API ingest rate', 'Rule ingest rate'], rows), { refreshSeconds: 10 });
+/** One tenant's figures, Cortex's JSON names (`GET /api/v1/user_stats`). */
+export interface TenantUserStats {
+  ingestionRate: number;
+  numSeries: number;
+  APIIngestionRate: number;
+  RuleIngestionRate: number;
+}
+
+export async function userStats(ring: ReadRing, pool: ClientPool<IngesterConn>, tenant: string, timeout: number): Promise<TenantUserStats> {
+  const deadline = Date.now() + timeout;
+  const { instances } = ring.getAllHealthy(Reporting);
+  const resps = await Promise.all(instances.map((i) => pool.get(i.addr).userStats(tenant, { deadline })));
+  const rf = Math.max(1, Math.min(ring.replicationFactor(), instances.length));
+  const out: TenantUserStats = { ingestionRate: 0, numSeries: 0, APIIngestionRate: 0, RuleIngestionRate: 0 };
+  for (const r of resps) {
+    out.ingestionRate += r.ingestionRate / rf;
+    out.numSeries += r.numSeries / rf;
+    out.APIIngestionRate += r.apiIngestionRate / rf;
+    out.RuleIngestionRate += r.ruleIngestionRate / rf;
+  }
+  out.numSeries = Math.round(out.numSeries);
+  return out;
 }

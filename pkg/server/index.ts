@@ -5,5 +5,6 @@ export type { ServerConfig } from './config.js';
 export type { GrpcServiceOptions } from './grpc-instrument.js';
 export { escapeHtml, htmlPage, htmlTable, plural } from './html.js';
 export type { PageOptions, TableRow } from './html.js';
+export { userStatsPage, wantsJson, type UserStats } from './user-stats-page.js';
 export { failStream } from './stream-error.js';
 export { InProcessGrpcClients, InProcessGrpcServer } from './in-process-grpc.js';
