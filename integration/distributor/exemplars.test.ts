@@ -9,13 +9,13 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { WriteRequest } from '../../pkg/generated/prometheus/remote.js';
 import { snappyEncode } from '../../pkg/wire/index.js';
-import { freePort, TestProcess, waitUntil } from '../e2e/process.js';
+import type { TestProcess} from '../e2e/process.js';
+import { freePort, waitUntil } from '../e2e/process.js';
+import { startSingleMyelin } from '../e2e/myelin.js';
 import { RemoteWritingPrometheus } from './remote-writing-prometheus.js';
 
-const binary = fileURLToPath(new URL('../../cmd/myelin/main.js', import.meta.url));
 
 interface ExemplarsAnswer {
   status: string;
@@ -23,20 +23,7 @@ interface ExemplarsAnswer {
 }
 
 async function startMyelin(dir: string, http: number, grpc: number): Promise<TestProcess> {
-  const p = new TestProcess('myelin', process.execPath, [
-    binary, '-target=all', '-server.http-listen-address=127.0.0.1', `-server.http-listen-port=${http}`, '-server.grpc-listen-address=127.0.0.1',
-    `-server.grpc-listen-port=${grpc}`, '-distributor.replication-factor=1', `-blocks-storage.tsdb.dir=${dir}/tsdb`,
-    `-blocks-storage.filesystem.dir=${dir}/blocks`, '-ingester.max-transfer-retries=0', '-ingester.max-global-exemplars-per-user=1000', '-log.level=warn',
-  ]);
-  await waitUntil(async () => {
-    if (!p.running) throw new Error(`myelin exited: ${p.output}`);
-    return (await fetch(`http://127.0.0.1:${http}/ready`)).ok;
-  }, { timeoutMs: 60_000, what: 'myelin ready' });
-  await waitUntil(async () => {
-    const r = await fetch(`http://127.0.0.1:${http}/ingester/ring`, { headers: { accept: 'application/json' } });
-    return ((await r.json()) as { instances: { state: string }[] }).instances.some((i) => i.state === 'ACTIVE');
-  }, { what: 'an ACTIVE ingester' });
-  return p;
+  return (await startSingleMyelin(dir, ['-ingester.max-global-exemplars-per-user=1000'], { http, grpc })).proc;
 }
 
 async function queryExemplars(base: string, tenant: string | undefined, query: string, start: number, end: number): Promise<ExemplarsAnswer> {

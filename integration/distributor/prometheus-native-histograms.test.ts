@@ -1,7 +1,8 @@
 // A real Prometheus 2.42 (--enable-feature=native-histograms, send_native_histograms) scrapes a test
 // exporter serving native histograms in the protobuf exposition format and remote-writes them to a
 // distributor in front of a real ingester. Every histogram sample Prometheus holds (its range query
-// JSON) must be in the ingester, read back through QueryStream as histogram chunks.
+// JSON) must be in the ingester, read back through QueryStream as histogram chunks. Then the same
+// into a single-process Myelin: PromQL over the histograms answers as Prometheus does.
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +20,7 @@ import { instance, seededTokens } from '../../pkg/ring/testing.js';
 import { ValueType } from '../../pkg/storage/index.js';
 import { Encoding, FloatHistogramIterator, HistogramIterator, XorIterator } from '../../pkg/tsdb/chunkenc/index.js';
 import { tenantMetadata } from '../../pkg/tenant/index.js';
+import { startSingleMyelin } from '../e2e/myelin.js';
 import { waitUntil } from '../e2e/process.js';
 import { type ExposedHistogram, startExporter } from '../tsdb/histogram-exporter.js';
 import { RemoteWritingPrometheus } from './remote-writing-prometheus.js';
@@ -154,3 +156,79 @@ test('every native histogram sample a real Prometheus scraped and remote-wrote i
   assert.deepEqual(discarded, [], 'nothing Prometheus sends is refused');
   assert.ok((await metricValue(h.registry, 'myelin_distributor_received_samples_total', { user: 'hist' })) >= 30);
 });
+
+/** An instant query's vector as `labels → value` (floats) or `labels → histogram JSON`, from Prometheus' API shape. */
+async function instant(base: string, query: string, t: number, tenant?: string): Promise<Map<string, string>> {
+  const res = await fetch(`${base}/api/v1/query?query=${encodeURIComponent(query)}&time=${t / 1000}`, { headers: tenant === undefined ? {} : { 'x-scope-orgid': tenant } });
+  const body = (await res.json()) as { status: string; error?: string; data: { result: { metric: Record<string, string>; value?: [number, string]; histogram?: [number, PromHistogram] }[] } };
+  assert.equal(body.status, 'success', `${query}: ${body.error}`);
+  return new Map(body.data.result.map((r) => {
+    const key = JSON.stringify(Object.entries(r.metric).filter(([k]) => k !== 'instance').sort());
+    return [key, r.value !== undefined ? r.value[1] : JSON.stringify(r.histogram?.[1])];
+  }));
+}
+
+/**
+ * Equal within `tolerance` (relative), numbers compared wherever they sit in the JSON: Prometheus
+ * takes bucket bounds of schemas > 0 from a table whose last digits differ from the exact powers of two.
+ */
+function close(a: string, b: string, tolerance: number): boolean {
+  const near = (x: number, y: number) => Math.abs(x - y) <= tolerance * Math.max(1, Math.abs(x), Math.abs(y));
+  const nums = (s: string) => [...s.matchAll(/-?\d+(?:\.\d+)?(?:e[-+]?\d+)?|NaN|[+-]?Inf/g)].map((m) => Number(m[0].replace('Inf', 'Infinity')));
+  const shape = (s: string) => s.replace(/-?\d+(?:\.\d+)?(?:e[-+]?\d+)?|NaN|[+-]?Inf/g, '#');
+  if (shape(a) !== shape(b)) return false;
+  const x = nums(a);
+  const y = nums(b);
+  return x.length === y.length && x.every((v, i) => (Number.isNaN(v) ? Number.isNaN(y[i]) : v === y[i] || near(v, y[i])));
+}
+
+test('PromQL over native histograms answers the same from Myelin as from the Prometheus that remote-wrote them', { timeout: 180_000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'myelin-e2e-native-promql-'));
+  const myelin = await startSingleMyelin(dir);
+  let scrapes = 0;
+  const exporter = await startExporter((n) => (n < 12 ? (scrapes++, exposed(n)) : undefined));
+  let prom: RemoteWritingPrometheus | undefined;
+  t.after(async () => {
+    // The writer goes first: its open connections would keep Myelin's HTTP server from closing.
+    await prom?.stop();
+    await myelin.proc.stop();
+    exporter.server.close();
+  });
+  const writer = (prom = await RemoteWritingPrometheus.start(`${myelin.base}/api/v1/push`, 'hist', { scrape: [{ job: 'exporter', target: `127.0.0.1:${exporter.port}` }], nativeHistograms: true }));
+  await waitUntil(() => {
+    if (!writer.proc.running) throw new Error(`prometheus exited: ${writer.proc.output}`);
+    return scrapes >= 12;
+  }, { timeoutMs: 90_000, what: '12 scrapes' });
+  const theirs = await prometheusHistograms(writer.url, 'e2e_latency_seconds');
+  // Half a scrape interval after the newest sample: no window edge falls on a sample (Prometheus 2.42's
+  // windows are closed on the left, Myelin's open, as Prometheus 3's).
+  const at = theirs[theirs.length - 1][0] + 500;
+  // Relative tolerance per query. Quantiles: Prometheus 3 (Myelin) interpolates exponentially within a
+  // native histogram's bucket, 2.42 linearly; both must land in the same bucket (schema 3: 9% wide).
+  const queries: [string, number][] = [
+    ['e2e_queue_depth', 1e-9],
+    ['histogram_count(e2e_latency_seconds)', 1e-9],
+    ['histogram_sum(e2e_ratio)', 1e-9],
+    ['histogram_fraction(0, 0.5, e2e_latency_seconds)', 1e-9],
+    ['histogram_count(rate(e2e_latency_seconds[1m]))', 1e-9],
+    ['histogram_sum(rate(e2e_ratio[1m]))', 1e-9],
+    ['sum(histogram_count(e2e_ratio))', 1e-9],
+    ['histogram_quantile(0.9, e2e_latency_seconds)', 0.01],
+    ['histogram_quantile(0.5, rate(e2e_latency_seconds[1m]))', 0.01],
+  ];
+  await waitUntil(async () => (await myelinLatencySamples(myelin.base, at)).length >= theirs.length, { timeoutMs: 60_000, what: 'every sample in Myelin' });
+  for (const [q, tolerance] of queries) {
+    const want = await instant(writer.url, q, at);
+    const got = await instant(`${myelin.base}/prometheus`, q, at, 'hist');
+    assert.ok(want.size > 0, `${q}: Prometheus answers something`);
+    assert.deepEqual([...got.keys()].sort(), [...want.keys()].sort(), q);
+    for (const [k, v] of want) assert.ok(close(got.get(k) ?? '', v, tolerance), `${q} ${k}: Myelin ${got.get(k)}, Prometheus ${v}`);
+  }
+});
+
+/** The e2e_latency_seconds samples Myelin answers over the last 10 minutes before `at`. */
+async function myelinLatencySamples(base: string, at: number): Promise<unknown[]> {
+  const res = await fetch(`${base}/prometheus/api/v1/query?query=${encodeURIComponent('e2e_latency_seconds[10m]')}&time=${at / 1000}`, { headers: { 'x-scope-orgid': 'hist' } });
+  const body = (await res.json()) as { data?: { result: { histograms?: unknown[] }[] } };
+  return body.data?.result[0]?.histograms ?? [];
+}

@@ -39,7 +39,10 @@ export function bucketBound(idx: number, schema: number, customValues: readonly 
   const whole = Math.floor(idx / perPower);
   const frac = idx - whole * perPower;
   if (frac === 0 && whole === 1024) return Number.MAX_VALUE;
-  const b = 2 ** whole * 2 ** (frac / perPower);
+  // As Prometheus: a fraction in [0.5, 1) scaled by a power of two (exact), which keeps more bounds
+  // on Prometheus' values than 2^whole · 2^frac does. Prometheus takes the fractions from a table
+  // whose last digits deviate from any formula; a few bounds differ from it in the last place.
+  const b = 2 ** (frac / perPower - 1) * 2 ** (whole + 1);
   return b === Infinity && whole <= 1024 ? Number.MAX_VALUE : b;
 }
 

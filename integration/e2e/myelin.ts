@@ -1,0 +1,39 @@
+// A single-process Myelin (`-target=all`, RF=1) from the compiled binary, for tests against the
+// real thing: ready once /ready answers and its ingester is ACTIVE in the ring.
+import { fileURLToPath } from 'node:url';
+import { TestProcess, freePort, waitUntil } from './process.js';
+
+const binary = fileURLToPath(new URL('../../cmd/myelin/main.js', import.meta.url));
+
+export interface SingleMyelin {
+  proc: TestProcess;
+  /** http://127.0.0.1:<port> */
+  base: string;
+  http: number;
+  grpc: number;
+}
+
+/** Starts Myelin on `dir` (TSDB and filesystem bucket under it) with `flags` after the defaults. */
+export async function startSingleMyelin(dir: string, flags: string[] = [], ports?: { http: number; grpc: number }): Promise<SingleMyelin> {
+  const http = ports?.http ?? (await freePort());
+  const grpc = ports?.grpc ?? (await freePort());
+  const proc = new TestProcess('myelin', process.execPath, [
+    binary, '-target=all', '-server.http-listen-address=127.0.0.1', `-server.http-listen-port=${http}`, '-server.grpc-listen-address=127.0.0.1',
+    `-server.grpc-listen-port=${grpc}`, '-distributor.replication-factor=1', `-blocks-storage.tsdb.dir=${dir}/tsdb`,
+    `-blocks-storage.filesystem.dir=${dir}/blocks`, '-ingester.max-transfer-retries=0', '-log.level=warn', ...flags,
+  ]);
+  try {
+    await waitUntil(async () => {
+      if (!proc.running) throw new Error(`myelin exited: ${proc.output}`);
+      return (await fetch(`http://127.0.0.1:${http}/ready`)).ok;
+    }, { timeoutMs: 60_000, what: 'myelin ready' });
+    await waitUntil(async () => {
+      const r = await fetch(`http://127.0.0.1:${http}/ingester/ring`, { headers: { accept: 'application/json' } });
+      return ((await r.json()) as { instances: { state: string }[] }).instances.some((i) => i.state === 'ACTIVE');
+    }, { what: 'an ACTIVE ingester' });
+  } catch (err) {
+    await proc.stop('SIGKILL');
+    throw err;
+  }
+  return { proc, base: `http://127.0.0.1:${http}`, http, grpc };
+}
