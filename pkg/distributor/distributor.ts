@@ -11,13 +11,13 @@ import { stringEqualsUtf8 } from '../model/labels/index.js';
 import { Write, type ReadRing } from '../ring/index.js';
 import { ClientPool } from '../ring/client/index.js';
 import { basicService, abortedPromise, type Service } from '../services/index.js';
-import { rewriteSeriesLabels, snappyDecode, WireError, WriteRequestDecoder } from '../wire/index.js';
+import { snappyDecode, WireError, WriteRequestDecoder, WriteV2Decoder, type DecodedWrite } from '../wire/index.js';
 import type { DistributorConfig } from './config.js';
 import { DiscardReason, ValidationError } from './discard.js';
 import { HaTracker, ReplicasNotMatchError, type ReplicaDesc } from './ha-tracker.js';
 import { registerDistributorRoutes, type TenantOf } from './http.js';
 import { DistributorMetrics } from './metrics.js';
-import { answerFor, RateLimitedError, type PushAnswer } from './push-error.js';
+import { answerFor, RateLimitedError, type PushAnswer, type Written } from './push-error.js';
 import { RateLimiter, strategyRate } from './rate-limiter.js';
 import { sendToIngesters, type Accepted } from './send.js';
 import { metadataToken, seriesToken } from './shard-token.js';
@@ -38,6 +38,9 @@ export interface DistributorDeps {
   now?: () => number;
 }
 
+/** The remote write message a push carries: 1.0's prometheus.WriteRequest or 2.0's io.prometheus.write.v2.Request. */
+export type WriteProtocol = 'v1' | 'v2';
+
 export class Distributor {
   readonly cfg: DistributorConfig;
   readonly limits: Overrides;
@@ -52,6 +55,7 @@ export class Distributor {
   readonly #requestLimiter: RateLimiter;
   readonly #validator = new SeriesValidator();
   readonly #decoders: WriteRequestDecoder[] = [];
+  readonly #decodersV2: WriteV2Decoder[] = [];
 
   constructor(cfg: DistributorConfig, deps: DistributorDeps) {
     this.cfg = cfg;
@@ -110,8 +114,11 @@ export class Distributor {
     registerDistributorRoutes(app, this, tenantOf);
   }
 
-  /** Handles one remote-write body (snappy-compressed WriteRequest) of `tenant`. Never throws. */
-  async push(tenant: string, body: Buffer): Promise<PushAnswer> {
+  /**
+   * Handles one remote-write body (a snappy-compressed 1.0 WriteRequest, or 2.0 Request when
+   * `protocol` says so) of `tenant`. Never throws.
+   */
+  async push(tenant: string, body: Buffer, protocol: WriteProtocol = 'v1'): Promise<PushAnswer> {
     const m = this.metrics;
     m.requestsIn.inc({ user: tenant });
     const now = this.#now();
@@ -120,7 +127,8 @@ export class Distributor {
       const l = this.limits.limits(tenant);
       return { status: 429, message: `request rate limit (${l.requestRate}/s, burst ${l.requestBurstSize}) exceeded` };
     }
-    const d = this.#decoders.pop() ?? new WriteRequestDecoder({ labelStrings: false });
+    const v2 = protocol === 'v2';
+    const d = v2 ? (this.#decodersV2.pop() ?? new WriteV2Decoder()) : (this.#decoders.pop() ?? new WriteRequestDecoder({ labelStrings: false }));
     try {
       d.decode(snappyDecode(body, this.cfg.maxRecvMsgSize));
       return await this.#pushDecoded(tenant, d, now);
@@ -131,11 +139,12 @@ export class Distributor {
       if (answer.status >= 500) this.log.warn({ tenant, err }, 'push failed');
       return answer;
     } finally {
-      this.#decoders.push(d);
+      if (d instanceof WriteV2Decoder) this.#decodersV2.push(d);
+      else this.#decoders.push(d);
     }
   }
 
-  async #pushDecoded(tenant: string, d: WriteRequestDecoder, now: number): Promise<PushAnswer> {
+  async #pushDecoded(tenant: string, d: DecodedWrite, now: number): Promise<PushAnswer> {
     const m = this.metrics;
     const limits = this.limits.limits(tenant);
     m.samplesIn.inc({ user: tenant }, d.sampleCount);
@@ -146,8 +155,7 @@ export class Distributor {
     let firstErr: ValidationError | undefined;
     const series: number[] = [];
     const tokens: number[] = [];
-    let rewritten: Map<number, Buffer> | undefined;
-    let samples = 0;
+    const written: Written = { samples: 0, histograms: 0, exemplars: 0 };
     const v = this.#validator;
     for (let i = 0; i < d.seriesCount; i++) {
       const from = d.labelsStart[i];
@@ -164,12 +172,10 @@ export class Distributor {
         m.discardedExemplars.inc({ reason: DiscardReason.ExemplarsUnsupported, user: tenant }, d.exemplars[i]);
         firstErr ??= exemplarsError(d, i, replicaLabel);
       }
-      if (replicaLabel !== '' && labelIndex(d, i, replicaLabel) >= 0) {
-        (rewritten ??= new Map()).set(i, withoutLabel(d, i, replicaLabel));
-      }
       series.push(i);
       tokens.push(seriesToken(tenant, d.buf, d.labelRanges, from, to, replicaLabel));
-      samples += n;
+      written.samples += n;
+      written.histograms += d.histograms[i];
     }
     const metadata: number[] = [];
     for (let j = 0; j < d.metadata.length; j++) {
@@ -183,6 +189,7 @@ export class Distributor {
       metadata.push(j);
       tokens.push(metadataToken(tenant, md.metricFamilyName));
     }
+    const samples = written.samples;
     if (!this.#ingestionLimiter.allow(tenant, samples + metadata.length, now)) {
       m.discardedSamples.inc({ reason: 'rate_limited' satisfies DiscardReason, user: tenant }, samples);
       m.discardedMetadata.inc({ reason: 'rate_limited' satisfies DiscardReason, user: tenant }, metadata.length);
@@ -191,13 +198,13 @@ export class Distributor {
       );
     }
     if (tokens.length > 0) {
-      const accepted: Accepted = { d, series, metadata, keys: Uint32Array.from(tokens), rewritten };
+      const accepted: Accepted = { keys: Uint32Array.from(tokens), pieces: d.v1Pieces(series, metadata, replicaLabel) };
       const ring = limits.ingestionTenantShardSize > 0 ? this.ingesterRing.shuffleShard(tenant, limits.ingestionTenantShardSize) : this.ingesterRing;
       await sendToIngesters(ring, tenant, accepted, { pool: this.pool, metrics: m, timeout: this.cfg.remoteTimeout });
       m.receivedSamples.inc({ user: tenant }, samples);
       m.receivedMetadata.inc({ user: tenant }, metadata.length);
     }
-    return firstErr === undefined ? { status: 200, message: '' } : { status: 400, message: firstErr.message };
+    return firstErr === undefined ? { status: 200, message: '', written } : { status: 400, message: firstErr.message, written };
   }
 
   /**
@@ -205,7 +212,7 @@ export class Distributor {
    * the request comes from a non-elected replica. Cluster and replica are read from the first
    * series, as Cortex does: one request comes from one Prometheus.
    */
-  async #haCheck(tenant: string, d: WriteRequestDecoder): Promise<string | null> {
+  async #haCheck(tenant: string, d: DecodedWrite): Promise<string | null> {
     const limits = this.limits.limits(tenant);
     if (this.haTracker === undefined || !limits.acceptHaSamples || d.seriesCount === 0) return '';
     const cluster = labelValue(d, 0, limits.haClusterLabel);
@@ -229,21 +236,13 @@ export class Distributor {
 }
 
 /** The index (in the request) of series i's label `name`, or -1. */
-function labelIndex(d: WriteRequestDecoder, i: number, name: string): number {
+function labelIndex(d: DecodedWrite, i: number, name: string): number {
   const r = d.labelRanges;
   for (let l = d.labelsStart[i]; l < d.labelsStart[i + 1]; l++) if (stringEqualsUtf8(name, d.buf, r[4 * l], r[4 * l + 1])) return l;
   return -1;
 }
 
-function labelValue(d: WriteRequestDecoder, i: number, name: string): string | undefined {
+function labelValue(d: DecodedWrite, i: number, name: string): string | undefined {
   const l = labelIndex(d, i, name);
   return l < 0 ? undefined : d.buf.toString('utf8', d.labelRanges[4 * l + 2], d.labelRanges[4 * l + 3]);
-}
-
-/** Series i re-encoded without its label `name`. */
-function withoutLabel(d: WriteRequestDecoder, i: number, name: string): Buffer {
-  const pairs = d.labelPairs(i, []);
-  const names = pairs.filter((_, k) => k % 2 === 0);
-  const values = pairs.filter((_, k) => k % 2 === 1);
-  return rewriteSeriesLabels(d.buf, d.seriesFrom[i], d.seriesTo[i], names, values, 0, names.length, name);
 }

@@ -3,7 +3,7 @@
 // of a rejection is built only for the first one of a request.
 import type { Limits } from '../limits/index.js';
 import { isValidLabelNameBytes, isValidMetricNameBytes, MetricName, quoteLabelValue, stringEqualsUtf8, utf16Length } from '../model/labels/index.js';
-import type { MetadataEntry, WriteRequestDecoder } from '../wire/index.js';
+import type { DecodedWrite, MetadataEntry } from '../wire/index.js';
 import { DiscardReason, ValidationError } from './discard.js';
 
 /**
@@ -20,7 +20,7 @@ export class SeriesValidator {
    * The reason series `i` of `d` is rejected, or undefined. The label named `skip` (the HA
    * replica label, which is dropped before storing) is ignored; pass '' to check every label.
    */
-  check(d: WriteRequestDecoder, i: number, limits: Limits, now: number, skip: string): DiscardReason | undefined {
+  check(d: DecodedWrite, i: number, limits: Limits, now: number, skip: string): DiscardReason | undefined {
     const buf = d.buf;
     const r = d.labelRanges;
     const from = d.labelsStart[i];
@@ -73,7 +73,7 @@ export class SeriesValidator {
   }
 
   /** The error for the rejection `check` just returned, naming the series and the limit. */
-  error(reason: DiscardReason, d: WriteRequestDecoder, i: number, limits: Limits, skip: string): ValidationError {
+  error(reason: DiscardReason, d: DecodedWrite, i: number, limits: Limits, skip: string): ValidationError {
     const series = seriesString(d, i, skip);
     const l = this.badLabel;
     const label = l >= 0 ? d.buf.toString('utf8', d.labelRanges[4 * l], d.labelRanges[4 * l + 1]) : '';
@@ -120,7 +120,7 @@ export class SeriesValidator {
 }
 
 /** The error for series i's exemplars, which are refused while the series' samples are kept. */
-export function exemplarsError(d: WriteRequestDecoder, i: number, skip: string): ValidationError {
+export function exemplarsError(d: DecodedWrite, i: number, skip: string): ValidationError {
   const msg = `exemplars are not supported yet: ${d.exemplars[i]} exemplars refused (the series' samples were stored) series: ${seriesString(d, i, skip)}`;
   return new ValidationError(DiscardReason.ExemplarsUnsupported, msg);
 }
@@ -141,7 +141,7 @@ export function metadataError(reason: DiscardReason, m: MetadataEntry, limits: L
   return new ValidationError(reason, `${what}: metric family ${JSON.stringify(m.metricFamilyName.slice(0, 200))}`);
 }
 
-function seriesString(d: WriteRequestDecoder, i: number, skip: string): string {
+function seriesString(d: DecodedWrite, i: number, skip: string): string {
   const pairs = d.labelPairs(i, []);
   const parts: string[] = [];
   for (let k = 0; k < pairs.length; k += 2) {

@@ -18,8 +18,12 @@
 // (write-request-encoder.ts) without encoding anything again. Exemplars and histograms are
 // counted per series, not decoded; they travel inside those byte ranges.
 import { isUtf8 } from 'node:buffer';
+import { stringEqualsUtf8 } from '../model/labels/index.js';
+import type { DecodedWrite, WirePieces } from './decoded-write.js';
 import { WireError, WireErrorCode } from './errors.js';
+import { grow, growF64, ProtoReader } from './proto-reader.js';
 import { StringSlots } from './string-slots.js';
+import { rewriteSeriesLabels } from './write-request-encoder.js';
 
 export interface WriteRequestDecoderOptions {
   /** Fill `names`/`values` with a string per label (default). When false, use labelPairs(). */
@@ -36,17 +40,12 @@ export interface MetadataEntry {
 /** Label positions whose last name and value are remembered (two slots per position). */
 const cacheSlots = 128;
 
-const f64 = new Float64Array(1);
-const f64Bytes = new Uint8Array(f64.buffer);
-
 /**
  * Reusable: `decode(buf)` overwrites the columns, and every view of them (and `buf`, which the
  * ranges point into) stays valid until the next call. Not safe to share across concurrent
  * requests that await between decode and use; keep one per request or a pool.
  */
-export class WriteRequestDecoder {
-  /** The buffer of the last decode; the byte ranges below index into it. */
-  buf: Buffer = Buffer.alloc(0);
+export class WriteRequestDecoder extends ProtoReader implements DecodedWrite {
   seriesCount = 0;
   /** Series i is the bytes [seriesFrom[i], seriesTo[i]) of `buf`, tag and length included. */
   seriesFrom: Uint32Array = new Uint32Array(64);
@@ -72,13 +71,13 @@ export class WriteRequestDecoder {
   metadata: MetadataEntry[] = [];
   metadataFrom: number[] = [];
   metadataTo: number[] = [];
-  #pos = 0;
   #labels = 0;
   readonly #strings = new StringSlots(cacheSlots);
   readonly #labelStrings: boolean;
   #samples = 0;
 
   constructor(opts: Partial<WriteRequestDecoderOptions> = {}) {
+    super();
     this.#labelStrings = opts.labelStrings ?? true;
   }
 
@@ -97,20 +96,20 @@ export class WriteRequestDecoder {
     this.metadata.length = 0;
     this.metadataFrom.length = 0;
     this.metadataTo.length = 0;
-    this.#pos = 0;
+    this.pos = 0;
     const end = buf.length;
-    while (this.#pos < end) {
-      const from = this.#pos;
-      const tag = this.#uvarint(end);
+    while (this.pos < end) {
+      const from = this.pos;
+      const tag = this.uvarint(end);
       if (tag === 10) {
-        const to = this.#lengthEnd(end);
+        const to = this.lengthEnd(end);
         this.#series(from, to);
       } else if (tag === 26) {
-        const to = this.#lengthEnd(end);
+        const to = this.lengthEnd(end);
         this.#metadata(from, to);
       } else {
-        this.#checkKnownField(tag, 1, 3);
-        this.#skip(tag, end);
+        this.checkKnownField(tag, 1, 3);
+        this.skip(tag, end);
       }
     }
     this.labelsStart[this.seriesCount] = this.#labels;
@@ -127,19 +126,19 @@ export class WriteRequestDecoder {
     this.samplesStart[i] = this.#samples;
     this.exemplars[i] = 0;
     this.histograms[i] = 0;
-    while (this.#pos < end) {
-      const tag = this.#uvarint(end);
-      if (tag === 10) this.#label(this.#lengthEnd(end), this.#labels - this.labelsStart[i]);
-      else if (tag === 18) this.#sample(this.#lengthEnd(end));
+    while (this.pos < end) {
+      const tag = this.uvarint(end);
+      if (tag === 10) this.#label(this.lengthEnd(end), this.#labels - this.labelsStart[i]);
+      else if (tag === 18) this.#sample(this.lengthEnd(end));
       else if (tag === 26) {
         this.exemplars[i]++;
-        this.#pos = this.#lengthEnd(end);
+        this.pos = this.lengthEnd(end);
       } else if (tag === 34) {
         this.histograms[i]++;
-        this.#pos = this.#lengthEnd(end);
+        this.pos = this.lengthEnd(end);
       } else {
-        this.#checkKnownField(tag, 1, 2, 3, 4);
-        this.#skip(tag, end);
+        this.checkKnownField(tag, 1, 2, 3, 4);
+        this.skip(tag, end);
       }
     }
   }
@@ -150,14 +149,14 @@ export class WriteRequestDecoder {
     if (4 * l + 4 > this.labelRanges.length) this.labelRanges = grow(this.labelRanges, 2 * this.labelRanges.length);
     const r = this.labelRanges;
     // A missing field is an empty string: an empty range at the label's start.
-    r[4 * l] = r[4 * l + 1] = r[4 * l + 2] = r[4 * l + 3] = this.#pos;
-    while (this.#pos < end) {
-      const tag = this.#uvarint(end);
+    r[4 * l] = r[4 * l + 1] = r[4 * l + 2] = r[4 * l + 3] = this.pos;
+    while (this.pos < end) {
+      const tag = this.uvarint(end);
       if (tag === 10) this.#labelField(end, 4 * l);
       else if (tag === 18) this.#labelField(end, 4 * l + 2);
       else {
-        this.#checkKnownField(tag, 1, 2);
-        this.#skip(tag, end);
+        this.checkKnownField(tag, 1, 2);
+        this.skip(tag, end);
       }
     }
     if (this.#labelStrings) {
@@ -169,9 +168,9 @@ export class WriteRequestDecoder {
 
   /** Records a label name or value's byte range (at `at` in labelRanges); checks UTF-8 when no string is made. */
   #labelField(end: number, at: number): void {
-    const to = this.#lengthEnd(end);
-    const from = this.#pos;
-    this.#pos = to;
+    const to = this.lengthEnd(end);
+    const from = this.pos;
+    this.pos = to;
     this.labelRanges[at] = from;
     this.labelRanges[at + 1] = to;
     if (this.#labelStrings) return;
@@ -188,10 +187,35 @@ export class WriteRequestDecoder {
    * from the previous series at the same position are shared.
    */
   labelPairs(i: number, out: string[]): string[] {
-    out.length = 0;
+    return this.#strings.pairs(this.buf, this.labelRanges, this.labelsStart[i], this.labelsStart[i + 1], out);
+  }
+
+  /** The series' own byte ranges; a series carrying the label `skip` is re-encoded without it. */
+  v1Pieces(series: readonly number[], metadata: readonly number[], skip: string): WirePieces {
+    const out: WirePieces = { bufs: [], from: [], to: [] };
     const r = this.labelRanges;
-    for (let l = this.labelsStart[i], k = 0; l < this.labelsStart[i + 1]; l++, k++) {
-      out.push(this.#strings.read(this.buf, r[4 * l], r[4 * l + 1], 2 * k), this.#strings.read(this.buf, r[4 * l + 2], r[4 * l + 3], 2 * k + 1));
+    for (const i of series) {
+      let l = this.labelsStart[i];
+      const end = this.labelsStart[i + 1];
+      if (skip !== '') while (l < end && !stringEqualsUtf8(skip, this.buf, r[4 * l], r[4 * l + 1])) l++;
+      if (skip === '' || l === end) {
+        out.bufs.push(this.buf);
+        out.from.push(this.seriesFrom[i]);
+        out.to.push(this.seriesTo[i]);
+        continue;
+      }
+      const pairs = this.labelPairs(i, []);
+      const names = pairs.filter((_, k) => k % 2 === 0);
+      const values = pairs.filter((_, k) => k % 2 === 1);
+      const own = rewriteSeriesLabels(this.buf, this.seriesFrom[i], this.seriesTo[i], names, values, 0, names.length, skip);
+      out.bufs.push(own);
+      out.from.push(0);
+      out.to.push(own.length);
+    }
+    for (const j of metadata) {
+      out.bufs.push(this.buf);
+      out.from.push(this.metadataFrom[j]);
+      out.to.push(this.metadataTo[j]);
     }
     return out;
   }
@@ -199,20 +223,13 @@ export class WriteRequestDecoder {
   #sample(end: number): void {
     let ts = 0;
     let val = 0;
-    const buf = this.buf;
-    while (this.#pos < end) {
-      const tag = this.#uvarint(end);
-      if (tag === 9) {
-        const p = this.#pos;
-        if (p + 8 > end) throw truncated('sample value');
-        for (let k = 0; k < 8; k++) f64Bytes[k] = buf[p + k];
-        val = f64[0];
-        this.#pos = p + 8;
-      } else if (tag === 16) {
-        ts = this.#int64(end);
-      } else {
-        this.#checkKnownField(tag, 1, 2);
-        this.#skip(tag, end);
+    while (this.pos < end) {
+      const tag = this.uvarint(end);
+      if (tag === 9) val = this.double(end);
+      else if (tag === 16) ts = this.int64(end);
+      else {
+        this.checkKnownField(tag, 1, 2);
+        this.skip(tag, end);
       }
     }
     const n = this.#samples++;
@@ -223,15 +240,15 @@ export class WriteRequestDecoder {
 
   #metadata(from: number, end: number): void {
     const m: MetadataEntry = { type: 0, metricFamilyName: '', help: '', unit: '' };
-    while (this.#pos < end) {
-      const tag = this.#uvarint(end);
-      if (tag === 8) m.type = this.#uvarint(end);
+    while (this.pos < end) {
+      const tag = this.uvarint(end);
+      if (tag === 8) m.type = this.uvarint(end);
       else if (tag === 18) m.metricFamilyName = this.#string(end);
       else if (tag === 34) m.help = this.#string(end);
       else if (tag === 42) m.unit = this.#string(end);
       else {
-        this.#checkKnownField(tag, 1, 2, 4, 5);
-        this.#skip(tag, end);
+        this.checkKnownField(tag, 1, 2, 4, 5);
+        this.skip(tag, end);
       }
     }
     this.metadata.push(m);
@@ -239,96 +256,12 @@ export class WriteRequestDecoder {
     this.metadataTo.push(end);
   }
 
-  /** A known field number with the wrong wire type is an error (as in Go's protobuf), never skipped. */
-  #checkKnownField(tag: number, ...known: number[]): void {
-    const field = tag >>> 3;
-    if (field === 0) throw new WireError(WireErrorCode.BadProtobuf, 'invalid protobuf: field number 0');
-    if (known.includes(field)) {
-      throw new WireError(WireErrorCode.BadProtobuf, `invalid protobuf: field ${field} has wrong wire type ${tag & 7}`);
-    }
-  }
-
-  #skip(tag: number, end: number): void {
-    switch (tag & 7) {
-      case 0:
-        this.#int64(end);
-        return;
-      case 1:
-        if (this.#pos + 8 > end) throw truncated('fixed64 field');
-        this.#pos += 8;
-        return;
-      case 2:
-        this.#pos = this.#lengthEnd(end);
-        return;
-      case 5:
-        if (this.#pos + 4 > end) throw truncated('fixed32 field');
-        this.#pos += 4;
-        return;
-      default:
-        throw new WireError(WireErrorCode.BadProtobuf, `invalid protobuf: unsupported wire type ${tag & 7}`);
-    }
-  }
-
   /** Reads a string field that is not a label (no caching). */
   #string(end: number): string {
-    const to = this.#lengthEnd(end);
-    const from = this.#pos;
-    this.#pos = to;
+    const to = this.lengthEnd(end);
+    const from = this.pos;
+    this.pos = to;
     return this.#strings.read(this.buf, from, to, cacheSlots);
-  }
-
-  /** Reads a length prefix and returns where the field ends, checked against `end`. */
-  #lengthEnd(end: number): number {
-    const len = this.#uvarint(end);
-    const to = this.#pos + len;
-    if (to > end) throw truncated('length-delimited field');
-    return to;
-  }
-
-  /** An unsigned varint of at most 32 bits (tags, lengths, enums). */
-  #uvarint(end: number): number {
-    const buf = this.buf;
-    let p = this.#pos;
-    // Fast path: tags and most lengths fit in one byte.
-    if (p < end && buf[p] < 0x80) {
-      this.#pos = p + 1;
-      return buf[p];
-    }
-    let x = 0;
-    for (let shift = 0; shift < 35; shift += 7) {
-      if (p >= end) throw truncated('varint');
-      const b = buf[p++];
-      x += (b & 0x7f) * 2 ** shift;
-      if (b < 0x80) {
-        if (x > 0xffffffff) break;
-        this.#pos = p;
-        return x;
-      }
-    }
-    throw new WireError(WireErrorCode.BadProtobuf, 'invalid protobuf: varint overflows 32 bits');
-  }
-
-  /** A two's complement int64 varint, exact within ±2^53. */
-  #int64(end: number): number {
-    const buf = this.buf;
-    let p = this.#pos;
-    let lo = 0;
-    let hi = 0;
-    let b = 0x80;
-    for (let i = 0; i < 10 && b >= 0x80; i++) {
-      if (p >= end) throw truncated('varint');
-      b = buf[p++];
-      if (i < 4) lo |= (b & 0x7f) << (7 * i);
-      else if (i === 4) {
-        lo |= (b & 0x0f) << 28;
-        hi |= (b & 0x7f) >> 4;
-      } else hi |= (b & 0x7f) << (7 * i - 32);
-    }
-    if (b >= 0x80) throw new WireError(WireErrorCode.BadProtobuf, 'invalid protobuf: varint longer than 10 bytes');
-    this.#pos = p;
-    const x = (hi | 0) * 4294967296 + (lo >>> 0);
-    if (!Number.isSafeInteger(x)) throw new WireError(WireErrorCode.BadProtobuf, 'invalid protobuf: integer beyond ±2^53');
-    return x;
   }
 
   #growSeries(): void {
@@ -342,22 +275,7 @@ export class WriteRequestDecoder {
   }
 
   #growSamples(): void {
-    const n = this.t.length * 2;
-    const t = new Float64Array(n);
-    t.set(this.t);
-    this.t = t;
-    const v = new Float64Array(n);
-    v.set(this.v);
-    this.v = v;
+    this.t = growF64(this.t, 2 * this.t.length);
+    this.v = growF64(this.v, 2 * this.v.length);
   }
-}
-
-function grow(a: Uint32Array, n: number): Uint32Array {
-  const out = new Uint32Array(n);
-  out.set(a);
-  return out;
-}
-
-function truncated(what: string): WireError {
-  return new WireError(WireErrorCode.BadProtobuf, `invalid protobuf: truncated ${what}`);
 }
