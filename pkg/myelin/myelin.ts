@@ -18,7 +18,8 @@ import { Overrides } from '../limits/index.js';
 import type { Logger } from '../log/index.js';
 import { ModuleManager } from '../modules/index.js';
 import { RuntimeConfigManager } from '../runtime-config/index.js';
-import { Server } from '../server/index.js';
+import { Server, type InProcessGrpcClients } from '../server/index.js';
+import type { IngesterClient } from '../generated/myelin/ingester.js';
 import { ServiceManager, compositeService } from '../services/index.js';
 import type { Service, State } from '../services/index.js';
 import { TenantResolver, TenantSeparator } from '../tenant/index.js';
@@ -43,6 +44,7 @@ export class Myelin {
   readonly memoryKv = new MemoryStore();
   #ingester: Ingester | undefined;
   #ingesterShards: IngesterShards | undefined;
+  #inThreadClients: InProcessGrpcClients | undefined;
   /** Metrics of this process's worker threads, added to /metrics. */
   readonly #workerMetrics: Array<() => Promise<MetricObjectWithValues<MetricValue<string>>[][]>> = [];
   #ingesterRing: Ring | undefined;
@@ -184,6 +186,7 @@ export class Myelin {
       registry: this.registry,
     });
     this.server.addGrpcService(StoreGatewayService, sg.grpcHandlers(), { requireTenant: true });
+    this.server.inProcess.advertise(cfg.lifecycler.addr);
     await sg.registerRoutes(this.server.http);
     this.links.push({ section: 'Store-gateway', title: 'Ring status', path: '/store-gateway/ring' });
     return sg.service;
@@ -229,6 +232,16 @@ export class Myelin {
   }
 
   /** A ring member without a configured address is reached on this process's gRPC port (Cortex does the same). */
+  /**
+   * A client of the ingester at `addr` when it is this process's (in this thread, or a shard
+   * thread): pushes then skip the loopback socket. Undefined for other processes' ingesters.
+   */
+  #inProcessIngester(addr: string): IngesterClient | undefined {
+    const inThread = (this.#inThreadClients ??= this.server.inProcess.clients());
+    if (inThread.serves(addr)) return inThread.client(ingesterServiceDefinition) as IngesterClient;
+    return this.#ingesterShards?.inProcessClient(addr);
+  }
+
   #defaultInstanceAddr(lifecycler: { addr: string }): void {
     if (lifecycler.addr === '') lifecycler.addr = `${advertiseHost(this.cfg.server.grpcListenAddress)}:${this.cfg.server.grpcListenPort}`;
   }
@@ -264,7 +277,7 @@ export class Myelin {
     const distributor = new Distributor(cfg, {
       limits: this.overrides,
       ingesterRing: this.#ingesterRing ?? bug('ingester ring'),
-      clientFactory: (addr) => new IngesterConn(this.cfg.ingesterClient, addr),
+      clientFactory: (addr) => new IngesterConn(this.cfg.ingesterClient, addr, this.#inProcessIngester(addr)),
       haKV: ha.enableHaTracker
         ? this.#kvClient(ha.kvstore, jsonCodec<ReplicaDesc>(), 'distributor-ha-tracker')
         : undefined,
@@ -309,6 +322,8 @@ export class Myelin {
       limits: (tenant) => this.overrides.limits(tenant),
       logger: this.logger,
       registry: this.registry,
+      // A worker that exits before it heard the addresses needs none: its calls fail with it.
+      connect: (rpc) => void this.server.inProcess.serve(rpc).catch(() => {}),
     });
     this.#workerMetrics.push(() => workers.metricsJson());
     const prefix = this.cfg.api.prometheusHttpPrefix.replace(/\/$/, '');
@@ -344,6 +359,7 @@ export class Myelin {
     });
     this.server.addGrpcService(ingesterServiceDefinition, ingesterGrpcService(ing, this.tenants, new TransferReceiver(ing, log)),
       { requireTenant: true, tenantExempt: ['allUserStats', 'transferChunks'] });
+    this.server.inProcess.advertise(cfg.lifecycler.addr);
     this.server.setHealthCheck('myelin.ingester.Ingester', () => ing.acceptingWrites());
     await registerIngesterRoutes(this.server.http, ing, log, () => this.#shutdownRequested());
     this.#ingester = ing;

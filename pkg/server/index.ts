@@ -5,3 +5,4 @@ export type { ServerConfig } from './config.js';
 export type { GrpcServiceOptions } from './grpc-instrument.js';
 export { escapeHtml, htmlPage } from './html.js';
 export { failStream } from './stream-error.js';
+export { InProcessGrpcClients, InProcessGrpcServer } from './in-process-grpc.js';

@@ -16,6 +16,7 @@ import type { TenantResolver } from '../tenant/index.js';
 import type { ServerConfig } from './config.js';
 import { HealthService } from '../generated/grpc/health/v1/health.js';
 import { instrumentService } from './grpc-instrument.js';
+import { InProcessGrpcServer } from './in-process-grpc.js';
 import { healthService } from './health.js';
 import type { GrpcServiceOptions } from './grpc-instrument.js';
 import { ServerMetrics, routeLabel } from './metrics.js';
@@ -36,6 +37,8 @@ export interface ServerDeps {
 export class Server {
   readonly http: FastifyInstance;
   readonly grpc: GrpcServer;
+  /** The same gRPC services, for this process's other threads (query workers): no socket, no HTTP/2. */
+  readonly inProcess = new InProcessGrpcServer();
   readonly #cfg: ServerConfig;
   readonly #deps: ServerDeps;
   readonly #metrics: ServerMetrics;
@@ -74,7 +77,9 @@ export class Server {
 
   /** Adds a gRPC service whose calls are timed and, when asked, checked for a tenant. */
   addGrpcService(def: ServiceDefinition, impl: UntypedServiceImplementation, opts: GrpcServiceOptions): void {
-    this.grpc.addService(def, instrumentService(def, impl, this.#metrics, this.#deps.tenants, opts));
+    const instrumented = instrumentService(def, impl, this.#metrics, this.#deps.tenants, opts);
+    this.grpc.addService(def, instrumented);
+    this.inProcess.add(def, instrumented);
   }
 
   /**

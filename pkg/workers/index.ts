@@ -2,5 +2,5 @@ export { TaskCanceledError, TaskTimeoutError, WorkerExitError, WorkerPool } from
 export type { TaskOptions, WorkerPoolConfig, WorkerPoolDeps } from './pool.js';
 export { RemoteError, RpcChannel, transferring } from './rpc.js';
 export type { Port } from './rpc.js';
-export { serveTasks } from './serve.js';
+export { parentChannel, serveTasks } from './serve.js';
 export { TimeSlicer } from './time-slice.js';

@@ -27,6 +27,8 @@ export interface WorkerPoolConfig {
   resourceLimits?: ResourceLimits;
   /** How long a worker may take to stop after its task was abandoned, before it is terminated (ms). */
   killGrace: number;
+  /** Called with each new worker's channel before its first task, to serve it more than tasks. */
+  connect?: (rpc: RpcChannel) => void;
 }
 
 export interface WorkerPoolDeps {
@@ -175,6 +177,7 @@ export class WorkerPool {
     const slot: Slot = { id: this.#nextSlotId++, worker, rpc: new RpcChannel(worker), ready: false, task: undefined, retiring: false, killTimer: undefined };
     this.#slots.add(slot);
     slot.rpc.handle('metrics', (json) => this.#registries.update(slot.id, json as object[]));
+    this.#cfg.connect?.(slot.rpc);
     const ready = new Promise<void>((resolve, reject) => {
       slot.rpc.handle('ready', () => {
         slot.ready = true;

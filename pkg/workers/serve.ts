@@ -18,10 +18,17 @@ export interface TaskMessage {
 /** Runs one task; `signal` aborts when the pool abandons it (deadline or caller gone). */
 export type TaskHandler = (task: TaskMessage, signal: AbortSignal) => unknown;
 
-/** Makes this worker thread serve `run` for its pool. Call once, after the worker has loaded what its tasks need. */
-export function serveTasks(run: TaskHandler, registry: Registry): RpcChannel {
-  if (parentPort === null) throw new Error('BUG: serveTasks outside a worker thread');
-  const rpc = new RpcChannel(parentPort);
+/** This worker thread's channel to its pool. Make it once: each channel handles every message of the port. */
+export function parentChannel(): RpcChannel {
+  if (parentPort === null) throw new Error('BUG: parentChannel outside a worker thread');
+  return new RpcChannel(parentPort);
+}
+
+/**
+ * Makes this worker thread serve `run` for its pool, over `rpc` (its parentChannel(), made here
+ * when not given). Call once, after the worker has loaded what its tasks need.
+ */
+export function serveTasks(run: TaskHandler, registry: Registry, rpc: RpcChannel = parentChannel()): RpcChannel {
   let current: AbortController | undefined;
   rpc.handle('cancel', () => current?.abort());
   // Metrics go back at most once a second: gathering them costs more than a small task.

@@ -21,11 +21,12 @@ export class IngesterConn {
   /** The generated client, for any call; every call must carry tenantMetadata(tenant). */
   readonly client: IngesterClient;
 
-  constructor(cfg: IngesterClientConfig, addr: string) {
+  /** `inProcess`: a client of this process's own ingester that needs no socket (pkg/server in-process-grpc). */
+  constructor(cfg: IngesterClientConfig, addr: string, inProcess?: IngesterClient) {
     this.addr = addr;
     const g = cfg.grpcClientConfig;
     this.maxSendMsgSize = g.maxSendMsgSize;
-    this.client = new IngesterClient(addr, credentials.createInsecure(), {
+    this.client = inProcess ?? new IngesterClient(addr, credentials.createInsecure(), {
       'grpc.max_receive_message_length': g.maxRecvMsgSize,
       'grpc.max_send_message_length': g.maxSendMsgSize,
       'grpc.keepalive_time_ms': 20_000,

@@ -83,6 +83,9 @@ export async function runShard(data: ShardData, port: Port): Promise<void> {
   });
   server.addGrpcService(ingesterServiceDefinition, ingesterGrpcService(shard, tenants, new TransferReceiver(shard, logger.child({ component: 'ingester' }))),
     { requireTenant: true, tenantExempt: ['allUserStats', 'transferChunks'] });
+  // The main thread's distributor pushes to this shard over the worker's port, not the socket.
+  server.inProcess.advertise(cfg.ingester.lifecycler.addr);
+  await server.inProcess.serve(rpc); // before the ring can name the address
   server.setHealthCheck('myelin.ingester.Ingester', () => shard.acceptingWrites());
   server.setHealthCheck('', () => shard.service.state() === 'Running');
 

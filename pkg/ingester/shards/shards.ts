@@ -8,7 +8,10 @@ import type { Logger } from '../../log/index.js';
 import { ringViewMetricNames } from '../../ring/index.js';
 import { abortedPromise, basicService, sleep } from '../../services/index.js';
 import type { Service } from '../../services/index.js';
+import type { IngesterClient } from '../../generated/myelin/ingester.js';
+import { InProcessGrpcClients } from '../../server/index.js';
 import { RpcChannel } from '../../workers/index.js';
+import { ingesterServiceDefinition } from '../grpc-service.js';
 import type { IngesterAdmin } from '../http.js';
 import { ShardNotice } from './shard.js';
 import type { ShardData } from './shard.js';
@@ -33,6 +36,8 @@ class Shard {
   readonly index: number;
   readonly worker: Worker;
   readonly #rpc: RpcChannel;
+  /** Calls to the shard's gRPC service over the worker's port (pkg/server in-process-grpc). */
+  readonly grpc: InProcessGrpcClients;
   /** Set once the thread is gone or failed: calls are refused instead of waiting forever. */
   #gone: Error | undefined;
   /** Resolves once the shard's ingester is Running. */
@@ -63,6 +68,7 @@ class Shard {
       fail(err);
     };
     this.#rpc = new RpcChannel(this.worker);
+    this.grpc = new InProcessGrpcClients(this.#rpc);
     this.#rpc.handle(ShardNotice.Running, () => setRunning());
     this.#rpc.handle(ShardNotice.Terminated, () => setEnded());
     this.#rpc.handle(ShardNotice.Log, (line) => logLine(deps.logger, line as string));
@@ -159,6 +165,12 @@ export class IngesterShards implements IngesterAdmin {
 
   get count(): number {
     return this.#configs.length;
+  }
+
+  /** A client of the shard whose ring address is `addr`, over its worker's port; undefined when no shard has it. */
+  inProcessClient(addr: string): IngesterClient | undefined {
+    const s = this.#shards.find((x) => x.grpc.serves(addr));
+    return s?.grpc.client(ingesterServiceDefinition) as IngesterClient | undefined;
   }
 
   async #starting(signal: AbortSignal): Promise<void> {

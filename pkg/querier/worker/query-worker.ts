@@ -5,7 +5,8 @@ import { Registry } from 'prom-client';
 import { executeApi } from '../../api/prometheus/index.js';
 import { createLogger } from '../../log/index.js';
 import { RingMirror } from '../../ring/index.js';
-import { serveTasks, transferring } from '../../workers/index.js';
+import { InProcessGrpcClients } from '../../server/index.js';
+import { parentChannel, serveTasks, transferring } from '../../workers/index.js';
 import type { QueryLimits } from '../../limits/index.js';
 import type { QueryTask, QueryTaskAnswer, QueryWorkerData } from './messages.js';
 import { newReadPath } from './read-path.js';
@@ -16,6 +17,7 @@ const registry = new Registry();
 const ingesterRing = new RingMirror(data.ingesterRing);
 const storeGatewayRing = new RingMirror(data.storeGatewayRing);
 let limits: Record<string, QueryLimits> = {};
+const rpc = parentChannel();
 
 const readPath = newReadPath(data.readPath, {
   ingesterRing,
@@ -23,6 +25,7 @@ const readPath = newReadPath(data.readPath, {
   limits: (tenant) => limits[tenant] ?? missingLimits(tenant),
   logger,
   registry,
+  inProcess: new InProcessGrpcClients(rpc),
 });
 readPath.service.startAsync();
 const encoder = new TextEncoder();
@@ -40,7 +43,7 @@ serveTasks(async (msg, signal) => {
   const body = encoder.encode(a.body);
   const answer: QueryTaskAnswer = { status: a.status, body, errorType: a.errorType, error: a.error };
   return transferring(answer, [body.buffer]);
-}, registry);
+}, registry, rpc);
 
 function missingLimits(tenant: string): never {
   throw new Error(`BUG: the task carries no limits for tenant ${tenant}`);

@@ -33,6 +33,8 @@ export interface QueryWorkersDeps {
   limits: (tenant: string) => QueryLimits;
   logger: Logger;
   registry: Registry;
+  /** Serves this process's own gRPC services to each new worker (pkg/server InProcessGrpcServer.serve). */
+  connect: (rpc: RpcChannel) => void;
 }
 
 /** How long a worker may go on after its task was abandoned before it is terminated (ms). */
@@ -57,6 +59,7 @@ export class QueryWorkers {
       workerData: deps.workerData,
       resourceLimits: heapMb > 0 ? { maxOldGenerationSizeMb: heapMb } : undefined,
       killGrace,
+      connect: deps.connect,
     }, { logger: deps.logger, registry: deps.registry });
     deps.ingesterRing.onChange(() => this.#ringVersion++);
     deps.storeGatewayRing.onChange(() => this.#ringVersion++);

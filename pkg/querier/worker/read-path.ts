@@ -1,6 +1,7 @@
 // The querier's read path, assembled: PromQL over the ingesters (recent data) and the
 // store-gateways (blocks), split by time and federated over tenants. Built once per query worker;
 // everything it reads about the cluster comes from the rings it is given.
+import type { ServiceDefinition } from '@grpc/grpc-js';
 import type { Registry } from 'prom-client';
 import type { ApiBackend } from '../../api/prometheus/index.js';
 import { newBucket } from '../../bucket/index.js';
@@ -9,9 +10,12 @@ import { IngesterConn } from '../../ingester/client/index.js';
 import type { IngesterClientConfig } from '../../ingester/client/index.js';
 import { federatedQueryLimits, type QueryLimiter, type QueryLimits } from '../../limits/index.js';
 import type { Logger } from '../../log/index.js';
+import { IngesterService, type IngesterClient } from '../../generated/myelin/ingester.js';
+import { StoreGatewayService, type StoreGatewayClient } from '../../generated/myelin/storegateway.js';
 import { Engine } from '../../promql/index.js';
 import type { ReadRing, RingSnapshot } from '../../ring/index.js';
 import { ClientPool } from '../../ring/client/index.js';
+import type { InProcessGrpcClients } from '../../server/index.js';
 import type { Service } from '../../services/index.js';
 import type { BucketStoreConfig } from '../../store-gateway/index.js';
 import { StoreGatewayClientPool } from '../../store-gateway/client/index.js';
@@ -37,6 +41,8 @@ export interface ReadPathDeps {
   limits: (tenant: string) => QueryLimits;
   logger: Logger;
   registry: Registry;
+  /** Clients of the services this process's main thread serves, reached without a socket. */
+  inProcess?: InProcessGrpcClients;
 }
 
 export interface ReadPath {
@@ -50,7 +56,7 @@ export function newReadPath(cfg: ReadPathConfig, deps: ReadPathDeps): ReadPath {
   const ring = deps.ingesterRing;
   const pool = new ClientPool<IngesterConn>(
     { checkInterval: 15_000, healthCheckEnabled: true, healthCheckTimeout: qcfg.timeout },
-    { factory: (addr) => new IngesterConn(cfg.ingesterClient, addr), addresses: () => ring.snapshot().instances.map((i) => i.addr),
+    { factory: (addr) => new IngesterConn(cfg.ingesterClient, addr, inProcessClient<IngesterClient>(deps, IngesterService, addr)), addresses: () => ring.snapshot().instances.map((i) => i.addr),
       logger: deps.logger, registry: deps.registry, name: 'querier_ingester' },
   );
   const blocks = new BlocksStoreQueryable({
@@ -58,7 +64,11 @@ export function newReadPath(cfg: ReadPathConfig, deps: ReadPathDeps): ReadPath {
     ringSnapshot: deps.storeGatewayRing,
     replicationFactor: cfg.storeGatewayRing.replicationFactor,
     heartbeatTimeout: cfg.storeGatewayRing.heartbeatTimeout,
-    clients: new StoreGatewayClientPool({ timeoutMs: qcfg.timeout, maxRecvMsgSize: cfg.ingesterClient.grpcClientConfig.maxRecvMsgSize }),
+    clients: new StoreGatewayClientPool({
+      timeoutMs: qcfg.timeout,
+      maxRecvMsgSize: cfg.ingesterClient.grpcClientConfig.maxRecvMsgSize,
+      inProcess: (addr) => inProcessClient<StoreGatewayClient>(deps, StoreGatewayService, addr),
+    }),
     logger: deps.logger,
     registry: deps.registry,
     ignoreDeletionMarksDelay: cfg.blocksStorage.bucketStore.ignoreDeletionMarksDelay,
@@ -84,4 +94,10 @@ export function newReadPath(cfg: ReadPathConfig, deps: ReadPathDeps): ReadPath {
     },
     service: pool.service(),
   };
+}
+
+/** A client of this process's own service at `addr` over the worker's channel; undefined for other processes. */
+function inProcessClient<C>(deps: ReadPathDeps, def: ServiceDefinition, addr: string): C | undefined {
+  const p = deps.inProcess;
+  return p?.serves(addr) === true ? (p.client(def) as C) : undefined;
 }

@@ -39,6 +39,8 @@ export interface ClientPoolOptions {
   timeoutMs: number;
   /** Largest response message accepted, bytes. */
   maxRecvMsgSize: number;
+  /** A client that reaches the store-gateway at `addr` without a socket, when it is this process's own. */
+  inProcess?: (addr: string) => GrpcStoreGatewayClient | undefined;
 }
 
 export class StoreGatewayClientPool implements StoreGatewayClients {
@@ -52,7 +54,7 @@ export class StoreGatewayClientPool implements StoreGatewayClients {
   #client(addr: string): GrpcStoreGatewayClient {
     let c = this.#clients.get(addr);
     if (c === undefined) {
-      c = new GrpcStoreGatewayClient(addr, credentials.createInsecure(), { 'grpc.max_receive_message_length': this.#opts.maxRecvMsgSize });
+      c = this.#opts.inProcess?.(addr) ?? new GrpcStoreGatewayClient(addr, credentials.createInsecure(), { 'grpc.max_receive_message_length': this.#opts.maxRecvMsgSize });
       this.#clients.set(addr, c);
     }
     return c;
