@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { ChunkedReadResponse, ReadRequest, ReadRequest_ResponseType } from '../pkg/generated/prometheus/remote.js';
 import { WriteRequest } from '../pkg/generated/prometheus/remote.js';
 import { LabelMatcher_Type } from '../pkg/generated/prometheus/types.js';
+import { readFrames } from '../pkg/api/prometheus/testing.js';
 import { snappyEncode } from '../pkg/wire/index.js';
 import { tenantGateway } from './distributor/remote-writing-prometheus.js';
 import { freePort, TestProcess, waitUntil } from './e2e/process.js';
@@ -107,18 +108,9 @@ test('Prometheus 2.42 remote_read from Myelin answers PromQL as Myelin does; str
   });
   assert.equal(res.status, 200);
   assert.equal(res.headers.get('content-type'), 'application/x-streamed-protobuf; proto=prometheus.ChunkedReadResponse');
-  const buf = Buffer.from(await res.arrayBuffer());
   const instances: string[] = [];
-  for (let p = 0; p < buf.length;) {
-    let len = 0;
-    for (let shift = 0; ; shift += 7) {
-      const b = buf[p++];
-      len += (b & 0x7f) * 2 ** shift;
-      if (b < 0x80) break;
-    }
-    const f = ChunkedReadResponse.decode(buf.subarray(p + 4, p + 4 + len));
-    p += 4 + len;
-    for (const s of f.chunkedSeries) {
+  for (const msg of readFrames(new Uint8Array(await res.arrayBuffer()))) {
+    for (const s of ChunkedReadResponse.decode(msg).chunkedSeries) {
       instances.push(s.labels.find((l) => l.name === 'instance')?.value ?? '');
       assert.deepEqual(s.chunks.map((c) => c.type), [1, 1], '121 samples: two XOR chunks');
     }

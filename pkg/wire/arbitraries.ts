@@ -1,5 +1,8 @@
-// fast-check generators of remote write data, shared by the 1.0 and 2.0 decoder tests.
+// fast-check generators of remote write data, and the malformed-input check, shared by the 1.0
+// and 2.0 decoder tests.
+import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { WireError } from './errors.js';
 
 export const label = fc.record({ name: fc.string({ maxLength: 12 }), value: fc.string({ unit: 'grapheme', maxLength: 20 }) });
 export const sample = fc.record({
@@ -24,3 +27,22 @@ export const histogram = fc.record({
   timestamp: fc.nat(),
   customValues: fc.constant<number[]>([]),
 });
+
+/**
+ * Asserts that `decode` throws nothing but WireError on every prefix of `valid` requests and on
+ * random bytes.
+ */
+export function assertOnlyWireErrors<T>(decode: (buf: Buffer) => unknown, valid: fc.Arbitrary<T>, encode: (req: T) => Buffer): void {
+  const only = (buf: Buffer) => {
+    try {
+      decode(buf);
+    } catch (err) {
+      assert.ok(err instanceof WireError, String(err));
+    }
+  };
+  fc.assert(fc.property(valid, fc.nat(), (req, cut) => {
+    const buf = encode(req);
+    only(buf.subarray(0, cut % (buf.length + 1)));
+  }), { numRuns: 200 });
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => only(Buffer.from(bytes))), { numRuns: 300 });
+}

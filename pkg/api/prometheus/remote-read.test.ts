@@ -9,9 +9,9 @@ import { MemoryStorage } from '../../promql/promqltest/memory-storage.js';
 import { ValueType } from '../../storage/index.js';
 import { TenantResolver } from '../../tenant/index.js';
 import { XorIterator } from '../../tsdb/chunkenc/index.js';
-import { crc32c } from '../../tsdb/encoding/index.js';
 import { snappyDecode, snappyEncode } from '../../wire/index.js';
 import { prometheusApi } from './plugin.js';
+import { readFrames } from './testing.js';
 
 async function setup() {
   const a = new MemoryStorage();
@@ -67,21 +67,10 @@ test('STREAMED_XOR_CHUNKS: CRC-checked frames of XOR chunks of at most 120 sampl
   const res = await read(app, request([query(0, 200_000, eq('job', 'x')), query(5000, 6000, eq('job', 'y'))], types));
   assert.equal(res.statusCode, 200, res.body);
   assert.equal(res.headers['content-type'], 'application/x-streamed-protobuf; proto=prometheus.ChunkedReadResponse');
-  const buf = res.rawPayload;
-  const frames: ChunkedReadResponse[] = [];
-  for (let p = 0; p < buf.length;) {
-    let len = 0;
-    for (let shift = 0; ; shift += 7) {
-      const b = buf[p++];
-      len += (b & 0x7f) * 2 ** shift;
-      if (b < 0x80) break;
-    }
-    const crc = buf.readUInt32BE(p);
-    const msg = buf.subarray(p + 4, p + 4 + len);
-    assert.equal(crc32c(msg), crc, 'frame checksum');
-    frames.push(ChunkedReadResponse.decode(msg));
-    p += 4 + len;
-  }
+  const frames = readFrames(res.rawPayload).map((m) => ChunkedReadResponse.decode(m));
+  const corrupt = Buffer.from(res.rawPayload);
+  corrupt[corrupt.length - 1] ^= 1;
+  assert.throws(() => readFrames(corrupt), /frame checksum mismatch/);
   assert.deepEqual(frames.map((f) => f.queryIndex), [0, 1]);
   const samplesOf = (f: ChunkedReadResponse) => f.chunkedSeries[0].chunks.map((c) => {
     const it = new XorIterator(c.data);
