@@ -5,6 +5,10 @@
  *   node --expose-gc dist/bench/tsdb/head.bench.js            # full sizes (1M series; a few minutes)
  *   BENCH_SMOKE=1 node --expose-gc dist/bench/tsdb/head.bench.js   # tiny sizes, seconds
  *   BENCH_PARTS=append,wal node --expose-gc dist/bench/tsdb/head.bench.js   # a subset
+ *
+ * Part `chunks` times the chunk appenders alone: ns/sample (CPU) and bytes/sample of float samples
+ * into XOR chunks beside a 20-bucket latency histogram (schema 3, one span, ~200 observations per
+ * 15 s scrape) into integer and float histogram chunks, 120 samples per chunk.
  */
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -12,7 +16,9 @@ import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { Labels, Matcher, MatchType } from '../../pkg/model/labels/index.js';
 import { seriesLabels } from './series-labels.js';
-import { XorChunk } from '../../pkg/tsdb/chunkenc/index.js';
+import type { FloatHistogram, Histogram } from '../../pkg/model/histogram/index.js';
+import { CounterResetHint, toFloatHistogram } from '../../pkg/model/histogram/index.js';
+import { FloatHistogramChunk, HistogramChunk, XorChunk } from '../../pkg/tsdb/chunkenc/index.js';
 import { Head } from '../../pkg/tsdb/index.js';
 import { RecordEncoder, Wal, listSegments } from '../../pkg/tsdb/wal/index.js';
 
@@ -21,8 +27,8 @@ const sizes = smoke
   ? { appendSeries: 2_000, appendRounds: 5, memSeries: 5_000, walSeries: 2_000, walSamplesPerSeries: 30, batch: 500 }
   : { appendSeries: 200_000, appendRounds: 20, memSeries: 1_000_000, walSeries: 100_000, walSamplesPerSeries: 120, batch: 2_000 };
 
-/** BENCH_PARTS=append,memory,xor,wal (default: all) runs a subset. */
-const parts = new Set((process.env.BENCH_PARTS ?? 'append,memory,xor,wal').split(','));
+/** BENCH_PARTS=append,memory,xor,chunks,wal (default: all) runs a subset. */
+const parts = new Set((process.env.BENCH_PARTS ?? 'append,memory,xor,chunks,wal').split(','));
 const gc = (globalThis as { gc?: () => void }).gc;
 const Scrape = 15_000;
 const T0 = 1_700_000_000_000;
@@ -153,6 +159,82 @@ function benchXor(): Record<string, number> {
   return out;
 }
 
+/** A latency histogram's scrapes: 20 adjacent buckets, cumulative counts growing by ~200 a scrape. */
+function latencyHistograms(n: number, series: number): Histogram[] {
+  const counts = new Array<number>(20).fill(0);
+  let sum = 0;
+  const out: Histogram[] = [];
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < 20; k++) {
+      const add = ((i + 1) * 2654435761 * (k + 1) + series) % 21; // 0..20, peaked in the middle below
+      counts[k] += k > 4 && k < 15 ? add : add >> 2;
+    }
+    const total = counts.reduce((a, b) => a + b, 0);
+    sum += total * 0.0173;
+    out.push({
+      counterResetHint: CounterResetHint.Unknown,
+      schema: 3,
+      zeroThreshold: 2 ** -128,
+      zeroCount: 0,
+      count: total,
+      sum,
+      positiveSpans: [{ offset: -40, length: 20 }],
+      negativeSpans: [],
+      positiveBuckets: counts.map((c, k) => (k === 0 ? c : c - counts[k - 1])),
+      negativeBuckets: [],
+      customValues: [],
+    });
+  }
+  return out;
+}
+
+interface ChunkFigures {
+  nsPerSample: number;
+  bytesPerSample: number;
+}
+
+/** CPU ns and encoded bytes per sample of appending `rounds` x chunks of 120 prepared samples. */
+function timeChunks<V>(samples: V[][], append: (values: V[]) => number, rounds: number): ChunkFigures {
+  let bytes = 0;
+  for (const s of samples) bytes += append(s); // warm-up, and the size figure
+  const start = process.cpuUsage();
+  for (let r = 0; r < rounds; r++) for (const s of samples) append(s);
+  const cpu = process.cpuUsage(start);
+  const n = samples.length * 120;
+  return { nsPerSample: ((cpu.user + cpu.system) * 1000) / (n * rounds), bytesPerSample: bytes / n };
+}
+
+function benchChunks(): Record<string, ChunkFigures> {
+  const chunks = smoke ? 50 : 500;
+  const rounds = smoke ? 2 : 10;
+  const floats: number[][] = [];
+  const ints: Histogram[][] = [];
+  const fhs: FloatHistogram[][] = [];
+  for (let c = 0; c < chunks; c++) {
+    let v = c * 1000;
+    floats.push(Array.from({ length: 120 }, (_x, i) => (v = v + ((c * 120 + i) * 2654435761) % 9)));
+    ints.push(latencyHistograms(120, c));
+    fhs.push(ints[c].map(toFloatHistogram));
+  }
+  return {
+    'float counter (XOR)': timeChunks(floats, (vs) => {
+      const ch = new XorChunk();
+      for (let i = 0; i < 120; i++) ch.append(T0 + i * Scrape, vs[i]);
+      return ch.size();
+    }, rounds),
+    '20-bucket histogram (integer)': timeChunks(ints, (hs) => {
+      const ch = new HistogramChunk();
+      for (let i = 0; i < 120; i++) ch.append(T0 + i * Scrape, hs[i]);
+      return ch.size();
+    }, rounds),
+    '20-bucket histogram (float)': timeChunks(fhs, (hs) => {
+      const ch = new FloatHistogramChunk();
+      for (let i = 0; i < 120; i++) ch.append(T0 + i * Scrape, hs[i]);
+      return ch.size();
+    }, rounds),
+  };
+}
+
 function cpuSeconds(since: NodeJS.CpuUsage): number {
   const c = process.cpuUsage(since);
   return (c.user + c.system) / 1e6;
@@ -260,6 +342,13 @@ async function reportXor(): Promise<void> {
   for (const [name, b] of Object.entries(benchXor())) console.log(`  ${name.padEnd(32)} ${fmt(b, 3)}`);
 }
 
+async function reportChunks(): Promise<void> {
+  console.log('chunk appenders alone (120-sample chunks, 15s scrape), CPU ns and bytes per sample:');
+  for (const [name, f] of Object.entries(benchChunks())) {
+    console.log(`  ${name.padEnd(32)} ${fmt(f.nsPerSample).padStart(8)} ns/sample ${fmt(f.bytesPerSample, 3).padStart(8)} bytes/sample`);
+  }
+}
+
 async function reportWal(): Promise<void> {
   const wal = await benchWal();
   console.log(`WAL, ${fmt(sizes.walSeries, 0)} series x ${sizes.walSamplesPerSeries} samples (${fmt(wal.samples, 0)} samples, ${fmt(wal.walBytes / 1e6)} MB):`);
@@ -272,7 +361,7 @@ async function main(): Promise<void> {
   if (gc === undefined) throw new Error('run with node --expose-gc');
   const load = loadavg().map((l) => l.toFixed(1)).join(' ');
   console.log(`# myelin tsdb head benchmark${smoke ? ' (smoke sizes)' : ''}, node ${process.version}, load average ${load} on ${cpus().length} cpus`);
-  const reports: Record<string, () => Promise<void>> = { append: reportAppend, memory: reportMemory, xor: reportXor, wal: reportWal };
+  const reports: Record<string, () => Promise<void>> = { append: reportAppend, memory: reportMemory, xor: reportXor, chunks: reportChunks, wal: reportWal };
   for (const [name, run] of Object.entries(reports)) if (parts.has(name)) await run();
 }
 

@@ -1,3 +1,7 @@
 export { BitReader, BitWriter } from './bstream.js';
 export { StaleNaN, StaleNaNHi, StaleNaNLo, isStaleNaN, sameBits } from './float-bits.js';
 export { Encoding, XorChunk, XorHeaderBytes, XorIterator, XorMaxSamples, xorNumSamples } from './xor.js';
+export { HistogramChunk, HistogramIterator } from './histogram.js';
+export { FloatHistogramChunk, FloatHistogramIterator } from './float-histogram.js';
+export type { CutReason, HistogramAppendResult } from './histogram-append.js';
+export { CounterResetHeader, HistogramHeaderBytes, HistogramMaxSamples, counterResetHeaderOf, histogramNumSamples } from './histogram-layout.js';

@@ -18,9 +18,10 @@ import type { SampleIterator } from '../../storage/index.js';
 import { ValueType, notAHistogram } from '../../storage/index.js';
 import { BitReader, BitWriter } from './bstream.js';
 import { f64, u32 } from './float-bits.js';
+import { type XorValue, readXorValue, writeXorValue } from './xor-value.js';
 
 /** Chunk encodings as numbered in Prometheus' chunkenc (block chunk files carry this byte). */
-export const Encoding = { None: 0, XOR: 1 } as const;
+export const Encoding = { None: 0, XOR: 1, Histogram: 2, FloatHistogram: 3 } as const;
 export type Encoding = (typeof Encoding)[keyof typeof Encoding];
 
 /** Size of the sample-count header. */
@@ -39,10 +40,7 @@ export class XorChunk extends BitWriter {
   #num: number;
   #t: number;
   #tDelta: number;
-  #vhi: number;
-  #vlo: number;
-  #leading: number;
-  #trailing: number;
+  readonly #v: XorValue;
 
   /** `capacity` is the initial buffer size in bytes; the buffer doubles as needed. */
   constructor(capacity = 32) {
@@ -50,10 +48,7 @@ export class XorChunk extends BitWriter {
     this.#num = 0;
     this.#t = 0;
     this.#tDelta = 0;
-    this.#vhi = 0;
-    this.#vlo = 0;
-    this.#leading = 0xff;
-    this.#trailing = 0;
+    this.#v = { hi: 0, lo: 0, leading: 0xff, trailing: 0 };
   }
 
   numSamples(): number {
@@ -76,15 +71,16 @@ export class XorChunk extends BitWriter {
     if (num === 0) {
       writeVarint(this, t);
       f64[0] = v;
-      this.#vlo = u32[0];
-      this.#vhi = u32[1];
-      this.writeBits(this.#vhi, 32);
-      this.writeBits(this.#vlo, 32);
+      const s = this.#v;
+      s.lo = u32[0];
+      s.hi = u32[1];
+      this.writeBits(s.hi, 32);
+      this.writeBits(s.lo, 32);
     } else if (num === 1) {
       const tDelta = t - this.#t;
       writeUvarint(this, tDelta);
       this.#tDelta = tDelta;
-      this.#writeValue(v);
+      writeXorValue(this, this.#v, v);
     } else {
       const tDelta = t - this.#t;
       const dod = tDelta - this.#tDelta;
@@ -106,7 +102,7 @@ export class XorChunk extends BitWriter {
         this.writeBits((dod - hi * TwoPow32) >>> 0, 32);
       }
       this.#tDelta = tDelta;
-      this.#writeValue(v);
+      writeXorValue(this, this.#v, v);
     }
     this.#t = t;
     this.#num = num + 1;
@@ -115,58 +111,11 @@ export class XorChunk extends BitWriter {
     buf[1] = (num + 1) & 0xff;
   }
 
-  #writeValue(v: number): void {
-    f64[0] = v;
-    const nlo = u32[0];
-    const nhi = u32[1];
-    const xlo = (nlo ^ this.#vlo) >>> 0;
-    const xhi = (nhi ^ this.#vhi) >>> 0;
-    this.#vlo = nlo;
-    this.#vhi = nhi;
-    if (xlo === 0 && xhi === 0) {
-      this.writeBit(0);
-      return;
-    }
-    this.writeBit(1);
-    let leading = xhi !== 0 ? Math.clz32(xhi) : 32 + Math.clz32(xlo);
-    const trailing = xlo !== 0 ? ctz32(xlo) : 32 + ctz32(xhi);
-    if (leading >= 32) leading = 31;
-    if (this.#leading !== 0xff && leading >= this.#leading && trailing >= this.#trailing) {
-      this.writeBit(0);
-      writeShifted(this, xhi, xlo, this.#trailing, 64 - this.#leading - this.#trailing);
-      return;
-    }
-    this.#leading = leading;
-    this.#trailing = trailing;
-    this.writeBit(1);
-    this.writeBits(leading, 5);
-    const sigbits = 64 - leading - trailing;
-    // 64 significant bits do not fit in 6 bits: written as 0 (0 itself never occurs, see above).
-    this.writeBits(sigbits & 0x3f, 6);
-    writeShifted(this, xhi, xlo, trailing, sigbits);
-  }
-
   iterator(reuse?: XorIterator): XorIterator {
     const it = reuse ?? new XorIterator();
     it.reset(this.bytes());
     return it;
   }
-}
-
-/** Writes the `n` bits of hi:lo >>> shift. */
-function writeShifted(w: BitWriter, hi: number, lo: number, shift: number, n: number): void {
-  if (shift >= 32) {
-    lo = hi >>> (shift - 32);
-    hi = 0;
-  } else if (shift > 0) {
-    lo = ((lo >>> shift) | (hi << (32 - shift))) >>> 0;
-    hi = hi >>> shift;
-  }
-  w.writeBits64(hi, lo, n);
-}
-
-function ctz32(x: number): number {
-  return 31 - Math.clz32(x & -x);
 }
 
 function writeUvarint(w: BitWriter, x: number): void {
@@ -191,10 +140,7 @@ export class XorIterator implements SampleIterator {
   #read: number;
   #t: number;
   #tDelta: number;
-  #vhi: number;
-  #vlo: number;
-  #leading: number;
-  #trailing: number;
+  readonly #v: XorValue;
   #err: Error | undefined;
 
   constructor(bytes: Uint8Array = EmptyChunk) {
@@ -203,10 +149,7 @@ export class XorIterator implements SampleIterator {
     this.#read = 0;
     this.#t = 0;
     this.#tDelta = 0;
-    this.#vhi = 0;
-    this.#vlo = 0;
-    this.#leading = 0;
-    this.#trailing = 0;
+    this.#v = { hi: 0, lo: 0, leading: 0, trailing: 0 };
     this.#err = undefined;
     this.reset(bytes);
   }
@@ -221,10 +164,11 @@ export class XorIterator implements SampleIterator {
     this.#read = 0;
     this.#t = 0;
     this.#tDelta = 0;
-    this.#vhi = 0;
-    this.#vlo = 0;
-    this.#leading = 0;
-    this.#trailing = 0;
+    const v = this.#v;
+    v.hi = 0;
+    v.lo = 0;
+    v.leading = 0;
+    v.trailing = 0;
     if (bytes.length < XorHeaderBytes) {
       this.#total = 0;
       if (bytes.length !== 0) this.#err = new Error('xor chunk: truncated header');
@@ -238,8 +182,8 @@ export class XorIterator implements SampleIterator {
   }
 
   atV(): number {
-    u32[0] = this.#vlo;
-    u32[1] = this.#vhi;
+    u32[0] = this.#v.lo;
+    u32[1] = this.#v.hi;
     return f64[0];
   }
 
@@ -248,11 +192,11 @@ export class XorIterator implements SampleIterator {
 
   /** High and low 32 bits of the current value, for bit-exact consumers. */
   atVHi(): number {
-    return this.#vhi;
+    return this.#v.hi;
   }
 
   atVLo(): number {
-    return this.#vlo;
+    return this.#v.lo;
   }
 
   err(): Error | undefined {
@@ -274,14 +218,14 @@ export class XorIterator implements SampleIterator {
       const t = this.#readVarint();
       if (t === undefined || r.remaining() < 64) return this.#fail('first sample');
       this.#t = t;
-      this.#vhi = r.readBits(32);
-      this.#vlo = r.readBits(32);
+      this.#v.hi = r.readBits(32);
+      this.#v.lo = r.readBits(32);
     } else if (this.#read === 1) {
       const d = this.#readUvarint();
       if (d === undefined) return this.#fail('second timestamp');
       this.#tDelta = d;
       this.#t += d;
-      if (!this.#readValue()) return this.#fail('value');
+      if (!readXorValue(r, this.#v)) return this.#fail('value');
     } else {
       let prefix = 0;
       for (; prefix < 4; prefix++) {
@@ -303,7 +247,7 @@ export class XorIterator implements SampleIterator {
         this.#tDelta += dod;
       }
       this.#t += this.#tDelta;
-      if (!this.#readValue()) return this.#fail('value');
+      if (!readXorValue(r, this.#v)) return this.#fail('value');
     }
     this.#read++;
     return ValueType.Float;
@@ -312,37 +256,6 @@ export class XorIterator implements SampleIterator {
   #fail(what: string): ValueType {
     this.#err = new Error(`xor chunk: truncated ${what} of sample ${this.#read} of ${this.#total}`);
     return ValueType.None;
-  }
-
-  #readValue(): boolean {
-    const r = this.#r;
-    const b0 = r.readBit();
-    if (b0 < 0) return false;
-    if (b0 === 0) return true;
-    const b1 = r.readBit();
-    if (b1 < 0) return false;
-    if (b1 === 1) {
-      if (r.remaining() < 11) return false;
-      this.#leading = r.readBits(5);
-      let sig = r.readBits(6);
-      if (sig === 0) sig = 64;
-      this.#trailing = 64 - this.#leading - sig;
-    }
-    const n = 64 - this.#leading - this.#trailing;
-    if (n < 0 || r.remaining() < n) return false;
-    let lo = r.readBits64(n);
-    let hi = r.hi;
-    const shift = this.#trailing;
-    if (shift >= 32) {
-      hi = lo << (shift - 32);
-      lo = 0;
-    } else if (shift > 0) {
-      hi = (hi << shift) | (lo >>> (32 - shift));
-      lo = lo << shift;
-    }
-    this.#vhi = (this.#vhi ^ hi) >>> 0;
-    this.#vlo = (this.#vlo ^ lo) >>> 0;
-    return true;
   }
 
   #readUvarint(): number | undefined {
