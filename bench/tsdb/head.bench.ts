@@ -6,7 +6,9 @@
  *   BENCH_SMOKE=1 node --expose-gc dist/bench/tsdb/head.bench.js   # tiny sizes, seconds
  *   BENCH_PARTS=append,wal node --expose-gc dist/bench/tsdb/head.bench.js   # a subset
  *
- * Part `chunks` times the chunk appenders alone: ns/sample (CPU) and bytes/sample of float samples
+ * Part `append` also appends native histograms through the head (a 20-bucket latency histogram per
+ * series every 15 s, the same request shape as the floats): CPU ns per sample and chunk bytes per
+ * sample once the head holds them. Part `chunks` times the chunk appenders alone: ns/sample (CPU) and bytes/sample of float samples
  * into XOR chunks beside a 20-bucket latency histogram (schema 3, one span, ~200 observations per
  * 15 s scrape) into integer and float histogram chunks, 120 samples per chunk.
  */
@@ -81,6 +83,39 @@ async function benchAppend(walDir: string | undefined, useRefs: boolean): Promis
   }
   await head.close();
   return { wall: wallNs / samples, cpu: (cpuUs * 1000) / samples };
+}
+
+/**
+ * Head appends of native histograms: `series` series, each getting one 20-bucket latency histogram
+ * per round (cached refs, batches of sizes.batch), `rounds` rounds. CPU ns per sample (append and
+ * commit, with the WAL when `walDir` is set) and the head's chunk bytes per sample afterwards.
+ */
+async function benchAppendHistograms(walDir: string | undefined, series: number, rounds: number): Promise<{ cpu: number; bytesPerSample: number }> {
+  const head = await Head.open({ walDir, wal: { fsync: 'none' } }, { registry: new Registry() });
+  const hs = Array.from({ length: series }, (_, j) => latencyHistograms(rounds, j));
+  const refs = new Array<number>(series).fill(0);
+  const app = head.appender();
+  let cpuUs = 0;
+  for (let r = 0; r < rounds; r++) {
+    const t = T0 + r * Scrape;
+    for (let i = 0; i < series; i += sizes.batch) {
+      const end = Math.min(series, i + sizes.batch);
+      const cpu0 = process.cpuUsage();
+      for (let j = i; j < end; j++) refs[j] = app.appendHistogram(refs[j], refs[j] === 0 ? seriesLabels(j) : Labels.EMPTY, t, hs[j][r], undefined);
+      await app.commit();
+      const cpu = process.cpuUsage(cpu0);
+      if (r > 0) cpuUs += cpu.user + cpu.system; // round 0 creates the series
+    }
+  }
+  let chunkBytes = 0;
+  const cq = await head.chunkQuerier(-Infinity, Infinity);
+  const set = cq.select({ start: 0, end: 0, step: 0, func: '', range: 0, sortSeries: false }, new Matcher(MatchType.Regexp, '__name__', '.+'));
+  while (await set.next()) {
+    const it = set.at().chunks();
+    while (it.next()) chunkBytes += it.at().bytes.length;
+  }
+  await head.close();
+  return { cpu: (cpuUs * 1000) / (series * (rounds - 1)), bytesPerSample: chunkBytes / (series * rounds) };
 }
 
 /** Label sets [from, to) as a remote-write decoder hands them over: new flat strings from bytes. */
@@ -328,6 +363,12 @@ async function reportAppend(): Promise<void> {
   console.log(`  no WAL, fresh labels per request : ${show(await benchAppend(undefined, false))}`);
   console.log(`  no WAL, cached series refs       : ${show(await benchAppend(undefined, true))}`);
   await withDir(async (d) => console.log(`  WAL (fsync none), fresh labels   : ${show(await benchAppend(d, false))}`));
+  const hSeries = smoke ? 500 : 20_000;
+  const hRounds = smoke ? 30 : 120;
+  console.log(`append of native histograms (20 buckets, 15s), ${fmt(hSeries, 0)} series, batches of ${sizes.batch}, ${hRounds} rounds, cached refs:`);
+  const showH = (r: { cpu: number; bytesPerSample: number }) => `${fmt(r.cpu)} ns/sample CPU (incl. GC threads), ${fmt(r.bytesPerSample, 2)} chunk bytes/sample`;
+  console.log(`  no WAL                           : ${showH(await benchAppendHistograms(undefined, hSeries, hRounds))}`);
+  await withDir(async (d) => console.log(`  WAL (fsync none)                 : ${showH(await benchAppendHistograms(d, hSeries, hRounds))}`));
 }
 
 async function reportMemory(): Promise<void> {

@@ -6,6 +6,7 @@
  *   node --expose-gc dist/bench/tsdb/replay.bench.js                 # 100k series × 120 samples
  *   BENCH_SERIES=200000 BENCH_SAMPLES=60 node --expose-gc dist/bench/tsdb/replay.bench.js
  *   BENCH_SMOKE=1 node --expose-gc dist/bench/tsdb/replay.bench.js   # seconds
+ *   BENCH_HISTOGRAMS=1 node --expose-gc dist/bench/tsdb/replay.bench.js   # 20-bucket native histograms instead of floats
  *
  * This process writes the WAL through a head (remote-write shaped batches, fsync none); a fresh
  * child process replays it, so that its peak RSS (VmHWM) is the replay's alone. Printed: samples
@@ -19,6 +20,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Registry } from 'prom-client';
+import type { Histogram } from '../../pkg/model/histogram/index.js';
 import { Labels } from '../../pkg/model/labels/index.js';
 import { Head } from '../../pkg/tsdb/index.js';
 import { listSegments } from '../../pkg/tsdb/wal/index.js';
@@ -28,6 +30,7 @@ const smoke = process.env.BENCH_SMOKE === '1';
 const env = (name: string, def: number, smokeDef: number) => Number(process.env[name] ?? (smoke ? smokeDef : def));
 const seriesCount = env('BENCH_SERIES', 100_000, 2_000);
 const samplesPerSeries = env('BENCH_SAMPLES', 120, 30);
+const histograms = process.env.BENCH_HISTOGRAMS === '1';
 const batch = 2_000;
 const Scrape = 15_000;
 const T0 = 1_700_000_000_000;
@@ -51,7 +54,9 @@ async function writeWal(dir: string): Promise<number> {
     for (let i = 0; i < seriesCount; i += batch) {
       const end = Math.min(seriesCount, i + batch);
       for (let j = i; j < end; j++) {
-        refs[j] = app.append(refs[j], refs[j] === 0 ? seriesLabels(j) : Labels.EMPTY, T0 + s * Scrape, (j % 1000) * 1000 + s * ((j % 7) + 1));
+        const ls = refs[j] === 0 ? seriesLabels(j) : Labels.EMPTY;
+        const t = T0 + s * Scrape;
+        refs[j] = histograms ? app.appendHistogram(refs[j], ls, t, latency(j, s), undefined) : app.append(refs[j], ls, t, (j % 1000) * 1000 + s * ((j % 7) + 1));
       }
       await app.commit();
       samples += end - i;
@@ -59,6 +64,15 @@ async function writeWal(dir: string): Promise<number> {
   }
   await head.close();
   return samples;
+}
+
+/** Scrape s of series j's 20-bucket latency histogram (schema 3): each bucket grows by 1..8 a scrape. */
+function latency(j: number, s: number): Histogram {
+  const counts = Array.from({ length: 20 }, (_, k) => s * (1 + ((j + k) % 8)));
+  return {
+    counterResetHint: 0, schema: 3, zeroThreshold: 2 ** -128, zeroCount: 0, count: counts.reduce((a, c) => a + c, 0), sum: s * 1.7,
+    positiveSpans: [{ offset: -40, length: 20 }], negativeSpans: [], positiveBuckets: counts.map((c, k) => c - (k === 0 ? 0 : counts[k - 1])), negativeBuckets: [], customValues: [],
+  };
 }
 
 function procStatus(field: string): number {
@@ -98,7 +112,7 @@ async function main(): Promise<void> {
     const samples = await writeWal(dir);
     let walBytes = 0;
     for (const seg of listSegments(dir)) walBytes += (await stat(seg.path)).size;
-    console.log(`WAL: ${seriesCount.toLocaleString('en-US')} series × ${samplesPerSeries} samples = ${samples.toLocaleString('en-US')} samples, ${mb(walBytes)}`);
+    console.log(`WAL: ${seriesCount.toLocaleString('en-US')} series × ${samplesPerSeries} ${histograms ? '20-bucket histogram samples' : 'samples'} = ${samples.toLocaleString('en-US')} samples, ${mb(walBytes)}`);
     const self = fileURLToPath(import.meta.url);
     const runs = Number(process.env.BENCH_RUNS ?? (smoke ? 1 : 3));
     for (let r = 0; r < runs; r++) {

@@ -1,8 +1,9 @@
 // Remote-write decode and per-ingester re-assembly: the hand-written columnar decoder and byte-range
 // assembler (pkg/wire) against the generated ts-proto code, on one 2,000-series request of
-// node-exporter-like series (1 sample each), split RF=3 over 6 ingesters; then the same series as
-// a remote write 2.0 request (with and without per-series metadata, as Prometheus 3 sends it):
-// decode, and the 1.0 series made for the ingesters. BENCH_SMOKE=1 runs a few iterations.
+// node-exporter-like series (1 sample each), split RF=3 over 6 ingesters; the same request with one
+// exemplar per series (a trace ID), to show what exemplars cost; then the same series as a remote
+// write 2.0 request (with and without per-series metadata, as Prometheus 3 sends it): decode, and
+// the 1.0 series made for the ingesters. BENCH_SMOKE=1 runs a few iterations.
 import { Request as RequestV2 } from '../../pkg/generated/io/prometheus/write/v2/types.js';
 import { WriteRequest } from '../../pkg/generated/prometheus/remote.js';
 import { RingSnapshot, RingView, Write } from '../../pkg/ring/index.js';
@@ -37,6 +38,11 @@ const d = new WriteRequestDecoder();
 const dec = time('decode: pkg/wire columnar', () => d.decode(buf));
 const bytesOnly = new WriteRequestDecoder({ labelStrings: false });
 time('decode: pkg/wire columnar, no label strings', () => bytesOnly.decode(buf));
+const withExemplars = Buffer.from(WriteRequest.encode({
+  timeseries: req.timeseries.map((s, i) => ({ ...s, exemplars: [{ labels: [{ name: 'trace_id', value: (0x1234567890abc + i).toString(16).padStart(16, '0') }], value: i, timestamp: now }] })),
+  metadata: [],
+}).finish());
+time('decode: no label strings, 1 exemplar/series', () => bytesOnly.decode(withExemplars));
 const gen = time('decode: ts-proto objects', () => WriteRequest.decode(buf));
 console.log(`decode speed-up: ${(gen / dec).toFixed(2)}×`);
 

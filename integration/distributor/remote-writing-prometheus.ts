@@ -24,6 +24,10 @@ export interface RemoteWriteTenant {
 export interface RemoteWritingPrometheusOptions {
   /** More scrape jobs besides its self-scrape (job `prometheus`). */
   scrape?: { job: string; target: string }[];
+  /** Scrape and remote-write native histograms (--enable-feature=native-histograms, send_native_histograms). */
+  nativeHistograms?: boolean;
+  /** Keep scraped exemplars (--enable-feature=exemplar-storage) and remote-write them (send_exemplars). */
+  exemplars?: boolean;
 }
 
 export class RemoteWritingPrometheus {
@@ -64,6 +68,8 @@ export class RemoteWritingPrometheus {
           `    headers: { X-Scope-OrgID: ${e.tenant} }`,
           '    queue_config: { batch_send_deadline: 200ms, min_backoff: 50ms }',
           '    metadata_config: { send_interval: 1s }',
+          ...(opts.nativeHistograms === true ? ['    send_native_histograms: true'] : []),
+          ...(opts.exemplars === true ? ['    send_exemplars: true'] : []),
           ...(e.writeRelabel === undefined ? [] : [`    write_relabel_configs: [${e.writeRelabel.join(', ')}]`]),
         ]),
         '',
@@ -71,6 +77,8 @@ export class RemoteWritingPrometheus {
     );
     const proc = new TestProcess('prometheus', PROMETHEUS, [
       `--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn',
+      ...(opts.nativeHistograms === true ? ['--enable-feature=native-histograms'] : []),
+      ...(opts.exemplars === true ? ['--enable-feature=exemplar-storage'] : []),
     ]);
     return new RemoteWritingPrometheus(proc, `127.0.0.1:${port}`, gateways, dir);
   }

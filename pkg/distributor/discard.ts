@@ -1,5 +1,6 @@
-// Why samples and metadata are discarded: the stable `reason` label values of
-// myelin_discarded_samples_total and myelin_discarded_metadata_total (Cortex util/validation).
+// Why samples, exemplars and metadata are discarded: the stable `reason` label values of
+// myelin_discarded_samples_total, myelin_discarded_exemplars_total and
+// myelin_discarded_metadata_total (Cortex util/validation; the last two exemplar reasons are Mimir's).
 
 export const DiscardReason = {
   MissingMetricName: 'missing_metric_name',
@@ -14,9 +15,16 @@ export const DiscardReason = {
   TooFarInFuture: 'too_far_in_future',
   RateLimited: 'rate_limited',
   TooManyHaClusters: 'too_many_ha_clusters',
-  // Kinds of data not stored yet: refused, never acknowledged and dropped.
-  NativeHistogramsUnsupported: 'native_histograms_unsupported',
-  ExemplarsUnsupported: 'exemplars_unsupported',
+  // Native histograms: the tenant's switch is off, a malformed histogram, too many buckets.
+  NativeHistogramsDisabled: 'native_histograms_disabled',
+  InvalidNativeHistogram: 'invalid_native_histogram',
+  NativeHistogramBucketsExceeded: 'native_histogram_buckets_exceeded',
+  // Exemplars only: the exemplar is dropped, its series kept.
+  ExemplarLabelsMissing: 'exemplar_labels_missing',
+  ExemplarTimestampInvalid: 'exemplar_timestamp_invalid',
+  ExemplarLabelsBlank: 'exemplar_labels_blank',
+  ExemplarLabelsTooLong: 'exemplar_labels_too_long',
+  ExemplarTooOld: 'exemplar_too_old',
   // Metadata only.
   MetadataMissingMetricName: 'missing_metric_name',
   MetadataMetricNameTooLong: 'metric_name_too_long',

@@ -3,7 +3,9 @@ import { after, before, test } from 'node:test';
 import { status } from '@grpc/grpc-js';
 import { defaults } from '../flagext/index.js';
 import { WriteRequest } from '../generated/prometheus/remote.js';
+import { jsonCodec, MemoryClient, MemoryStore } from '../kv/index.js';
 import { limitsConfig, type Limits } from '../limits/index.js';
+import type { ReplicaDesc } from './ha-tracker.js';
 import { RingSnapshot, RingView } from '../ring/index.js';
 import { instance } from '../ring/testing.js';
 import { snappyEncode } from '../wire/index.js';
@@ -63,32 +65,74 @@ test('every validation reason: 400 with the first error, the good series stored,
   }
 });
 
-test('native histograms and exemplars are refused 400 and counted, never acknowledged and dropped', async (t) => {
-  const h = await startDistributor({ ring: ringOver([ing], 1) });
+test('exemplars: good ones forwarded with their series; each bad one dropped, counted by reason and named in a 400, its series kept', async (t) => {
+  const h = await startDistributor({
+    ring: ringOver([ing], 1),
+    limits: (l) => {
+      l.rejectOldSamples = true;
+      l.rejectOldSamplesMaxAge = 3600_000;
+    },
+  });
   t.after(() => h.close());
   const now = Date.now();
-  const histogram = {
-    countInt: 3, sum: 1.5, schema: 0, zeroThreshold: 0.001, zeroCountInt: 1,
-    negativeSpans: [], negativeDeltas: [], negativeCounts: [],
-    positiveSpans: [{ offset: 0, length: 2 }], positiveDeltas: [1, 0], positiveCounts: [],
-    resetHint: 0, timestamp: now, customValues: [],
-  };
-  const withHistograms = { ...series('latency', {}, []), histograms: [histogram, { ...histogram, timestamp: now + 1 }] };
-  let before = ing.received.length;
-  let res = await h.push('hist', { timeseries: [good(), withHistograms], metadata: [] });
-  assert.equal(res.status, 400);
-  assert.match(await res.text(), /native histograms are not supported yet: 2 histogram samples refused .*series: \{__name__="latency"\}/);
-  assert.equal(await metricValue(h.registry, 'myelin_discarded_samples_total', { reason: 'native_histograms_unsupported', user: 'hist' }), 2);
-  assert.deepEqual(ing.received.slice(before).map((r) => r.req.timeseries.length), [1], 'only the float series is stored');
+  const ex = (labels: Record<string, string>, timestamp = now) => ({ labels: Object.entries(labels).map(([name, value]) => ({ name, value })), value: 1.5, timestamp });
+  const withEx = (name: string, exemplars: ReturnType<typeof ex>[]) => ({ ...series(name, {}), exemplars });
 
-  const withExemplars = { ...series('requests', {}), exemplars: [{ labels: [{ name: 'trace_id', value: 'abc' }], value: 1, timestamp: now }] };
+  let before = ing.received.length;
+  let res = await h.push('ex', { timeseries: [withEx('ok', [ex({ trace_id: 'abc' }), ex({ trace_id: 'def' }, now + 1)])], metadata: [] });
+  assert.equal(res.status, 200, await res.text());
+  assert.deepEqual(ing.received.slice(before).flatMap((r) => r.req.timeseries[0].exemplars.map((e) => e.labels[0].value)), ['abc', 'def']);
+  assert.equal(await metricValue(h.registry, 'myelin_distributor_received_exemplars_total', { user: 'ex' }), 2);
+
+  const cases: Record<string, { exemplar: ReturnType<typeof ex>; reason: string; message: RegExp }> = {
+    'no labels': { exemplar: ex({}), reason: 'exemplar_labels_missing', message: /exemplar missing labels, timestamp: \d+ series: \{__name__="bad"\} labels: \{\}/ },
+    'no timestamp': { exemplar: ex({ trace_id: 'x' }, 0), reason: 'exemplar_timestamp_invalid', message: /exemplar missing timestamp, timestamp: 0 series: \{__name__="bad"\} labels: \{trace_id="x"\}/ },
+    'invalid label name': { exemplar: ex({ 'trace-id': 'x' }), reason: 'exemplar_labels_blank', message: /exemplar has a blank or invalid label name/ },
+    '129 runes': { exemplar: ex({ trace_id: 'é'.repeat(121) }), reason: 'exemplar_labels_too_long', message: /exemplar combined labelset exceeds 128 characters/ },
+    'too old': { exemplar: ex({ trace_id: 'x' }, now - 7200_000), reason: 'exemplar_too_old', message: /exemplar too old \(older than 3600000ms, -validation.reject-old-samples.max-age\)/ },
+  };
+  for (const [name, c] of Object.entries(cases)) {
+    await t.test(name, async () => {
+      before = ing.received.length;
+      const good = ex({ trace_id: 'fine' }, now + 10);
+      const tenant = c.reason;
+      res = await h.push(tenant, { timeseries: [withEx('bad', [c.exemplar, good])], metadata: [] });
+      assert.equal(res.status, 400);
+      assert.match(await res.text(), c.message);
+      assert.equal(await metricValue(h.registry, 'myelin_discarded_exemplars_total', { reason: c.reason, user: tenant }), 1);
+      const sent = ing.received.slice(before).flatMap((r) => r.req.timeseries);
+      assert.equal(sent.length, 1);
+      assert.equal(sent[0].samples.length, 1, 'the series\' samples are stored');
+      assert.deepEqual(sent[0].exemplars.map((e) => e.labels[0].value), ['fine'], 'the good exemplar goes on');
+    });
+  }
+  // 128 runes exactly is fine.
+  res = await h.push('ex', { timeseries: [withEx('edge', [ex({ trace_id: 'é'.repeat(120) }, now + 20)])], metadata: [] });
+  assert.equal(res.status, 200, await res.text());
+  // An exemplar-only entry (as Prometheus sends them) whose exemplars all fail is not sent at all.
   before = ing.received.length;
-  res = await h.push('ex', { timeseries: [withExemplars], metadata: [] });
+  res = await h.push('ex', { timeseries: [{ ...series('only', {}, []), exemplars: [ex({})] }], metadata: [] });
   assert.equal(res.status, 400);
-  assert.match(await res.text(), /exemplars are not supported yet: 1 exemplars refused \(the series' samples were stored\) series: \{__name__="requests"\}/);
-  assert.equal(await metricValue(h.registry, 'myelin_discarded_exemplars_total', { reason: 'exemplars_unsupported', user: 'ex' }), 1);
-  assert.equal(await metricValue(h.registry, 'myelin_distributor_received_samples_total', { user: 'ex' }), 1, 'the samples are stored');
-  assert.equal(ing.received.length, before + 1);
+  assert.equal(ing.received.length, before);
+});
+
+test('exemplars and the HA replica label: both rewrites apply', async (t) => {
+  const h = await startDistributor({
+    ring: ringOver([ing], 1),
+    haKV: new MemoryClient(new MemoryStore(), jsonCodec<ReplicaDesc>()),
+    cfg: (c) => Object.assign(c.haTracker, { enableHaTracker: true }),
+    limits: (l) => {
+      l.acceptHaSamples = true;
+    },
+  });
+  t.after(() => h.close());
+  const now = Date.now();
+  const s = { ...series('m', { __replica__: 'r1', cluster: 'c' }), exemplars: [{ labels: [], value: 1, timestamp: now }, { labels: [{ name: 'trace_id', value: 'ok' }], value: 2, timestamp: now }] };
+  const before = ing.received.length;
+  const res = await h.push('ha', { timeseries: [s], metadata: [] });
+  assert.equal(res.status, 400);
+  const sent = ing.received.slice(before).flatMap((r) => r.req.timeseries);
+  assert.deepEqual(sent.map((x) => [x.labels.map((l) => l.name), x.exemplars.map((e) => e.value)]), [[['__name__', 'cluster'], [2]]]);
 });
 
 test('limits are isolated per tenant and the first error wins', async (t) => {

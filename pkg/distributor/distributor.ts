@@ -11,9 +11,10 @@ import { stringEqualsUtf8 } from '../model/labels/index.js';
 import { Write, type ReadRing } from '../ring/index.js';
 import { ClientPool } from '../ring/client/index.js';
 import { basicService, abortedPromise, type Service } from '../services/index.js';
-import { snappyDecode, WireError, WriteRequestDecoder, WriteV2Decoder, type DecodedWrite } from '../wire/index.js';
+import { Histogram as WireHistogram } from '../generated/prometheus/types.js';
+import { histogramToWire, replaceSeriesHistograms, snappyDecode, WireError, WriteRequestDecoder, WriteV2Decoder, type DecodedWrite, type HistogramSample } from '../wire/index.js';
 import type { DistributorConfig } from './config.js';
-import { DiscardReason, ValidationError } from './discard.js';
+import { ValidationError, type DiscardReason } from './discard.js';
 import { HaTracker, ReplicasNotMatchError, type ReplicaDesc } from './ha-tracker.js';
 import { registerDistributorRoutes, type TenantOf } from './http.js';
 import { DistributorMetrics } from './metrics.js';
@@ -21,7 +22,8 @@ import { answerFor, RateLimitedError, type PushAnswer, type Written } from './pu
 import { RateLimiter, strategyRate } from './rate-limiter.js';
 import { sendToIngesters, type Accepted } from './send.js';
 import { metadataToken, seriesToken } from './shard-token.js';
-import { checkMetadata, exemplarsError, metadataError, SeriesValidator } from './validate.js';
+import { checkExemplar, checkMetadata, exemplarError, metadataError, SeriesValidator } from './validate.js';
+import { HistogramValidator } from './validate-histograms.js';
 
 export interface DistributorDeps {
   limits: Overrides;
@@ -54,6 +56,7 @@ export class Distributor {
   readonly #ingestionLimiter: RateLimiter;
   readonly #requestLimiter: RateLimiter;
   readonly #validator = new SeriesValidator();
+  readonly #histogramValidator = new HistogramValidator();
   readonly #decoders: WriteRequestDecoder[] = [];
   readonly #decodersV2: WriteV2Decoder[] = [];
 
@@ -147,7 +150,8 @@ export class Distributor {
   async #pushDecoded(tenant: string, d: DecodedWrite, now: number): Promise<PushAnswer> {
     const m = this.metrics;
     const limits = this.limits.limits(tenant);
-    m.samplesIn.inc({ user: tenant }, d.sampleCount);
+    m.samplesIn.inc({ user: tenant }, samplesOf(d));
+    m.exemplarsIn.inc({ user: tenant }, d.exemplarCount);
     m.metadataIn.inc({ user: tenant }, d.metadata.length);
     const replicaLabel = await this.#haCheck(tenant, d);
     if (replicaLabel === null) return { status: 202, message: 'samples from a non-elected HA replica were dropped' };
@@ -156,26 +160,52 @@ export class Distributor {
     const series: number[] = [];
     const tokens: number[] = [];
     const written: Written = { samples: 0, histograms: 0, exemplars: 0 };
+    let rewritten: Map<number, Buffer> | undefined;
     const v = this.#validator;
+    const hv = this.#histogramValidator;
+    const minExemplarT = limits.rejectOldSamples ? now - limits.rejectOldSamplesMaxAge : -Infinity;
     for (let i = 0; i < d.seriesCount; i++) {
       const from = d.labelsStart[i];
       const to = d.labelsStart[i + 1];
+      // Float and histogram samples, counted alike (ingestion rate, received and discarded samples).
+      const n = d.samplesStart[i + 1] - d.samplesStart[i] + d.histograms[i];
       const reason = v.check(d, i, limits, now, replicaLabel);
-      const n = d.samplesStart[i + 1] - d.samplesStart[i];
       if (reason !== undefined) {
-        m.discardedSamples.inc({ reason, user: tenant }, n + d.histograms[i]);
+        m.discardedSamples.inc({ reason, user: tenant }, n);
         firstErr ??= v.error(reason, d, i, limits, replicaLabel);
         continue;
       }
-      if (d.exemplars[i] > 0) {
-        // The series' samples are stored; its exemplars are refused until they can be kept.
-        m.discardedExemplars.inc({ reason: DiscardReason.ExemplarsUnsupported, user: tenant }, d.exemplars[i]);
-        firstErr ??= exemplarsError(d, i, replicaLabel);
+      const hReason = hv.check(d, i, limits, now);
+      if (hReason !== undefined) {
+        m.discardedSamples.inc({ reason: hReason, user: tenant }, n);
+        firstErr ??= hv.error(hReason, d, i, limits, replicaLabel);
+        continue;
       }
+      // A bad exemplar is dropped and named in the answer; its series and the other exemplars go on.
+      let drop: number[] | undefined;
+      for (let e = d.exemplarsStart[i]; e < d.exemplarsStart[i + 1]; e++) {
+        const bad = checkExemplar(d, e, minExemplarT);
+        if (bad === undefined) continue;
+        m.discardedExemplars.inc({ reason: bad, user: tenant });
+        firstErr ??= exemplarError(bad, d, i, e, limits, replicaLabel);
+        (drop ??= []).push(e);
+      }
+      const kept = d.exemplarsStart[i + 1] - d.exemplarsStart[i] - (drop === undefined ? 0 : drop.length);
+      // Nothing left to store (Prometheus sends exemplars in series entries of their own).
+      if (n === 0 && kept === 0 && drop !== undefined) continue;
+      // A series whose exemplars or histograms change is sent as 1.0 bytes of its own (v1Pieces
+      // drops the HA replica label from those too).
+      let own = drop === undefined ? undefined : d.v1Series(i, drop);
+      if (hv.reduced !== undefined) {
+        m.reducedResolutionHistograms.inc({ user: tenant }, hv.reducedCount);
+        own = withHistograms(own ?? d.v1Series(i, []), hv.reduced);
+      }
+      if (own !== undefined) (rewritten ??= new Map()).set(i, own);
       series.push(i);
       tokens.push(seriesToken(tenant, d.buf, d.labelRanges, from, to, replicaLabel));
-      written.samples += n;
+      written.samples += n - d.histograms[i];
       written.histograms += d.histograms[i];
+      written.exemplars += kept;
     }
     const metadata: number[] = [];
     for (let j = 0; j < d.metadata.length; j++) {
@@ -189,19 +219,23 @@ export class Distributor {
       metadata.push(j);
       tokens.push(metadataToken(tenant, md.metricFamilyName));
     }
-    const samples = written.samples;
-    if (!this.#ingestionLimiter.allow(tenant, samples + metadata.length, now)) {
+    const samples = written.samples + written.histograms;
+    const exemplars = written.exemplars;
+    // Exemplars count toward the ingestion rate, as in Cortex.
+    if (!this.#ingestionLimiter.allow(tenant, samples + exemplars + metadata.length, now)) {
       m.discardedSamples.inc({ reason: 'rate_limited' satisfies DiscardReason, user: tenant }, samples);
+      m.discardedExemplars.inc({ reason: 'rate_limited' satisfies DiscardReason, user: tenant }, exemplars);
       m.discardedMetadata.inc({ reason: 'rate_limited' satisfies DiscardReason, user: tenant }, metadata.length);
       throw new RateLimitedError(
-        `ingestion rate limit (${limits.ingestionRate}/s, ${limits.ingestionRateStrategy} strategy, burst ${limits.ingestionBurstSize}) exceeded while adding ${samples} samples and ${metadata.length} metadata`,
+        `ingestion rate limit (${limits.ingestionRate}/s, ${limits.ingestionRateStrategy} strategy, burst ${limits.ingestionBurstSize}) exceeded while adding ${samples} samples, ${exemplars} exemplars and ${metadata.length} metadata`,
       );
     }
     if (tokens.length > 0) {
-      const accepted: Accepted = { keys: Uint32Array.from(tokens), pieces: d.v1Pieces(series, metadata, replicaLabel) };
+      const accepted: Accepted = { keys: Uint32Array.from(tokens), pieces: d.v1Pieces(series, metadata, replicaLabel, rewritten) };
       const ring = limits.ingestionTenantShardSize > 0 ? this.ingesterRing.shuffleShard(tenant, limits.ingestionTenantShardSize) : this.ingesterRing;
       await sendToIngesters(ring, tenant, accepted, { pool: this.pool, metrics: m, timeout: this.cfg.remoteTimeout });
       m.receivedSamples.inc({ user: tenant }, samples);
+      m.receivedExemplars.inc({ user: tenant }, exemplars);
       m.receivedMetadata.inc({ user: tenant }, metadata.length);
     }
     return firstErr === undefined ? { status: 200, message: '', written } : { status: 400, message: firstErr.message, written };
@@ -218,17 +252,17 @@ export class Distributor {
     const cluster = labelValue(d, 0, limits.haClusterLabel);
     const replica = labelValue(d, 0, limits.haReplicaLabel);
     if (cluster === undefined || replica === undefined) {
-      this.metrics.nonHaSamples.inc({ user: tenant }, d.sampleCount);
+      this.metrics.nonHaSamples.inc({ user: tenant }, samplesOf(d));
       return '';
     }
     try {
       await this.haTracker.checkReplica(tenant, cluster, replica, limits.haMaxClusters);
     } catch (err) {
       if (err instanceof ReplicasNotMatchError) {
-        this.metrics.dedupedSamples.inc({ user: tenant, cluster }, d.sampleCount);
+        this.metrics.dedupedSamples.inc({ user: tenant, cluster }, samplesOf(d));
         return null;
       }
-      if (err instanceof ValidationError) this.metrics.discardedSamples.inc({ reason: err.reason, user: tenant }, d.sampleCount);
+      if (err instanceof ValidationError) this.metrics.discardedSamples.inc({ reason: err.reason, user: tenant }, samplesOf(d));
       throw err;
     }
     return limits.haReplicaLabel;
@@ -245,4 +279,14 @@ function labelIndex(d: DecodedWrite, i: number, name: string): number {
 function labelValue(d: DecodedWrite, i: number, name: string): string | undefined {
   const l = labelIndex(d, i, name);
   return l < 0 ? undefined : d.buf.toString('utf8', d.labelRanges[4 * l + 2], d.labelRanges[4 * l + 3]);
+}
+
+/** A series (its whole `timeseries` field) with its histograms replaced by `hs`. */
+function withHistograms(series: Buffer, hs: readonly HistogramSample[]): Buffer {
+  return replaceSeriesHistograms(series, 0, series.length, hs.map((h) => WireHistogram.encode(histogramToWire(h)).finish()));
+}
+
+/** Float and native histogram samples of a request (Cortex counts both as samples). */
+function samplesOf(d: DecodedWrite): number {
+  return d.sampleCount + d.hs.length;
 }

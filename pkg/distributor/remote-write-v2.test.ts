@@ -2,9 +2,11 @@
 // (prometheus.io/docs/specs/prw/remote_write_spec_2_0): requests built here, a real distributor
 // and real gRPC (fake) ingesters. Validation, limits and HA dedupe are those of 1.0.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, before, test, type TestContext } from 'node:test';
 import { Request as RequestV2 } from '../generated/io/prometheus/write/v2/types.js';
+import { Histogram } from '../generated/prometheus/types.js';
 import { MemoryClient, MemoryStore, jsonCodec } from '../kv/index.js';
+import type { Limits } from '../limits/index.js';
 import { snappyEncode } from '../wire/index.js';
 import { requestV2, type SeriesV2 } from '../wire/testing.js';
 import type { ReplicaDesc } from './ha-tracker.js';
@@ -150,25 +152,73 @@ test('samples keep their values bit for bit, stale markers included; created tim
   assert.equal(got[0].value, 0.1);
 });
 
-test('native histograms and exemplars go the way of 1.0\'s: refused 400 and counted until stored, the float samples kept', async () => {
+test('native histograms and exemplars are validated and stored as 1.0\'s, and counted in the -Written headers', async () => {
   const now = Date.now();
   const withHistograms: SeriesV2 = { ...series('latency', {}, []), histograms: [histogram(now), histogram(now + 1)] };
-  const withExemplars: SeriesV2 = { ...series('requests', {}, [now]), exemplars: [{ labels: [{ name: 'trace_id', value: 'abc' }], value: 1, timestamp: now }] };
+  const trace = { labels: [{ name: 'trace_id', value: 'abc' }], value: 1, timestamp: now };
+  const withExemplars: SeriesV2 = { ...series('requests', {}, [now]), exemplars: [{ labels: [], value: 2, timestamp: now }, trace] };
   const before = ing.received.length;
   let res = await h.pushV2('hx', [series('up', {}, [now]), withHistograms]);
-  assert.equal(res.status, 400);
-  assert.match(await res.text(), /native histograms are not supported yet: 2 histogram samples refused/);
-  assert.deepEqual(written(res), [1, 0, 0]);
-  assert.equal(await metricValue(h.registry, 'myelin_discarded_samples_total', { reason: 'native_histograms_unsupported', user: 'hx' }), 2);
+  assert.equal(res.status, 204);
+  assert.deepEqual(written(res), [1, 2, 0]);
+  assert.equal(await metricValue(h.registry, 'myelin_distributor_received_samples_total', { user: 'hx' }), 3);
+  // The bad exemplar (no labels) is dropped and named; its series and the good exemplar are stored.
   res = await h.pushV2('hx', [withExemplars]);
   assert.equal(res.status, 400);
-  assert.match(await res.text(), /exemplars are not supported yet: 1 exemplars refused \(the series' samples were stored\)/);
-  assert.deepEqual(written(res), [1, 0, 0]);
-  assert.equal(await metricValue(h.registry, 'myelin_discarded_exemplars_total', { reason: 'exemplars_unsupported', user: 'hx' }), 1);
+  assert.match(await res.text(), /exemplar missing labels, timestamp: \d+ series: \{__name__="requests"\} labels: \{\}/);
+  assert.deepEqual(written(res), [1, 0, 1]);
+  assert.equal(await metricValue(h.registry, 'myelin_discarded_exemplars_total', { reason: 'exemplar_labels_missing', user: 'hx' }), 1);
+  assert.equal(await metricValue(h.registry, 'myelin_distributor_received_exemplars_total', { user: 'hx' }), 1);
   const got = receivedSince(before, 'hx').flatMap((r) => r.timeseries);
-  assert.deepEqual(got.map((s) => s.labels[0].value), ['up', 'requests']);
-  // The exemplar travels to the ingester as a 1.0 exemplar, ready for when it is stored.
-  assert.deepEqual(got[1].exemplars, [{ labels: [{ name: 'trace_id', value: 'abc' }], value: 1, timestamp: now }]);
+  assert.deepEqual(got.map((s) => s.labels[0].value), ['up', 'latency', 'requests']);
+  assert.deepEqual(got[1].histograms, withHistograms.histograms.map((x) => Histogram.decode(Histogram.encode(x).finish())));
+  assert.deepEqual(got[2].exemplars, [trace]);
+  // A histogram that is not valid is refused as 1.0 refuses it, with its series.
+  res = await h.pushV2('hx', [{ ...series('bad_latency', {}, []), histograms: [{ ...histogram(now), schema: 9 }] }]);
+  assert.equal(res.status, 400);
+  assert.deepEqual(written(res), [0, 0, 0]);
+  assert.equal(await metricValue(h.registry, 'myelin_discarded_samples_total', { reason: 'invalid_native_histogram', user: 'hx' }), 1);
+});
+
+/** A distributor with the HA tracker on, over an ingester of its own; both stop with `t`. */
+async function haDistributor(t: TestContext, limits: (l: Limits) => void = () => {}): Promise<{ ing2: FakeIngester; d: Harness }> {
+  const ing2 = await FakeIngester.start();
+  t.after(() => ing2.stop());
+  const kv = new MemoryClient<ReplicaDesc>(new MemoryStore(), jsonCodec<ReplicaDesc>(), 'ha-tracker/');
+  const d = await startDistributor({
+    ring: ringOver([ing2], 1),
+    haKV: kv,
+    cfg: (c) => Object.assign(c.haTracker, { enableHaTracker: true, haTrackerUpdateTimeout: 1000, haTrackerUpdateTimeoutJitterMax: 0, haTrackerFailoverTimeout: 5000 }),
+    limits: (l) => {
+      l.acceptHaSamples = true;
+      limits(l);
+    },
+  });
+  t.after(() => d.close());
+  return { ing2, d };
+}
+
+test('a series rewritten by validation (histograms of reduced resolution, a dropped exemplar, the HA replica label) reaches the ingesters as the same 1.0 push makes it', async (t) => {
+  const { ing2, d } = await haDistributor(t, (l) => (l.maxNativeHistogramBuckets = 1));
+  const now = Date.now();
+  const s: SeriesV2 = {
+    ...series('latency', { __replica__: 'r1', cluster: 'prod' }, []),
+    // Buckets 1 and 2 of schema 0 are one bucket of schema -1.
+    histograms: [{ ...histogram(now), positiveSpans: [{ offset: 1, length: 2 }] }],
+    exemplars: [{ labels: [], value: 1, timestamp: now }, { labels: [{ name: 'trace_id', value: 'ok' }], value: 2, timestamp: now }],
+  };
+  const v1 = await d.push('team', { timeseries: [{ labels: s.labels, samples: s.samples, exemplars: s.exemplars, histograms: s.histograms }], metadata: [] });
+  const v2 = await d.pushV2('team', [s]);
+  assert.equal(v1.status, 400);
+  assert.equal(v2.status, 400);
+  assert.deepEqual(written(v2), [0, 1, 1]);
+  assert.deepEqual(written(v1), written(v2));
+  const [a, b] = ing2.received.map((r) => r.req.timeseries);
+  assert.deepEqual(b, a, '2.0 sends what 1.0 sends');
+  assert.deepEqual(b[0].labels.map((l) => l.name), ['__name__', 'cluster']);
+  assert.deepEqual(b[0].exemplars.map((e) => e.value), [2]);
+  assert.ok(b[0].histograms[0].schema < 0, `resolution reduced (schema ${b[0].histograms[0].schema})`);
+  assert.equal(await metricValue(d.registry, 'myelin_reduced_resolution_histogram_samples_total', { user: 'team' }), 2);
 });
 
 test('metadata per series reaches the ingesters as 1.0 metadata per family, validated as 1.0', async () => {
@@ -186,16 +236,7 @@ test('metadata per series reaches the ingesters as 1.0 metadata per family, vali
 });
 
 test('HA dedupe as 1.0: the replica label is dropped, the other replica gets 202', async (t) => {
-  const ing2 = await FakeIngester.start();
-  t.after(() => ing2.stop());
-  const kv = new MemoryClient<ReplicaDesc>(new MemoryStore(), jsonCodec<ReplicaDesc>(), 'ha-tracker/');
-  const d = await startDistributor({
-    ring: ringOver([ing2], 1),
-    haKV: kv,
-    cfg: (c) => Object.assign(c.haTracker, { enableHaTracker: true, haTrackerUpdateTimeout: 1000, haTrackerUpdateTimeoutJitterMax: 0, haTrackerFailoverTimeout: 5000 }),
-    limits: (l) => (l.acceptHaSamples = true),
-  });
-  t.after(() => d.close());
+  const { ing2, d } = await haDistributor(t);
   const from = (replica: string) => [series('up', { __replica__: replica, cluster: 'prod', job: 'node' }, [Date.now()])];
   assert.equal((await d.pushV2('team', from('r1'))).status, 204);
   assert.deepEqual(ing2.series(), ['team:__name__=up,cluster=prod,job=node']);

@@ -3,6 +3,7 @@
 // of a rejection is built only for the first one of a request.
 import type { Limits } from '../limits/index.js';
 import { isValidLabelNameBytes, isValidMetricNameBytes, MetricName, quoteLabelValue, stringEqualsUtf8, utf16Length } from '../model/labels/index.js';
+import { ExemplarMaxLabelSetLength } from '../tsdb/index.js';
 import type { DecodedWrite, MetadataEntry } from '../wire/index.js';
 import { DiscardReason, ValidationError } from './discard.js';
 
@@ -55,7 +56,6 @@ export class SeriesValidator {
       if (!isValidMetricNameBytes(buf, r[4 * metricName + 2], r[4 * metricName + 3])) return DiscardReason.InvalidMetricName;
     }
     if (count > limits.maxLabelNamesPerSeries) return DiscardReason.MaxLabelNamesPerSeries;
-    if (d.histograms[i] > 0) return DiscardReason.NativeHistogramsUnsupported;
     const maxT = now + limits.creationGracePeriod;
     const minT = limits.rejectOldSamples ? now - limits.rejectOldSamplesMaxAge : -Infinity;
     const t = d.t;
@@ -106,9 +106,6 @@ export class SeriesValidator {
       case DiscardReason.TooFarInFuture:
         msg = `timestamp too new: ${d.t[this.badSample]} (more than ${limits.creationGracePeriod}ms ahead, -validation.create-grace-period) series: ${series}`;
         break;
-      case DiscardReason.NativeHistogramsUnsupported:
-        msg = `native histograms are not supported yet: ${d.histograms[i]} histogram samples refused with the series (and its float samples) series: ${series}`;
-        break;
       case DiscardReason.TooOld:
         msg = `timestamp too old: ${d.t[this.badSample]} (older than ${limits.rejectOldSamplesMaxAge}ms, -validation.reject-old-samples.max-age) series: ${series}`;
         break;
@@ -119,10 +116,52 @@ export class SeriesValidator {
   }
 }
 
-/** The error for series i's exemplars, which are refused while the series' samples are kept. */
-export function exemplarsError(d: DecodedWrite, i: number, skip: string): ValidationError {
-  const msg = `exemplars are not supported yet: ${d.exemplars[i]} exemplars refused (the series' samples were stored) series: ${seriesString(d, i, skip)}`;
-  return new ValidationError(DiscardReason.ExemplarsUnsupported, msg);
+/**
+ * The reason exemplar e of `d` is refused, or undefined (Cortex ValidateExemplar, in its order,
+ * then -validation.reject-old-samples, whose bound `minT` is -Infinity when off).
+ */
+export function checkExemplar(d: DecodedWrite, e: number, minT: number): DiscardReason | undefined {
+  const from = d.exemplarLabelsStart[e];
+  const to = d.exemplarLabelsStart[e + 1];
+  if (from === to) return DiscardReason.ExemplarLabelsMissing;
+  // Remote write has no "unset": a zero timestamp is a missing one.
+  if (d.exemplarT[e] === 0) return DiscardReason.ExemplarTimestampInvalid;
+  const buf = d.buf;
+  const r = d.exemplarLabelRanges;
+  let runes = 0;
+  for (let l = from; l < to; l++) {
+    if (!isValidLabelNameBytes(buf, r[4 * l], r[4 * l + 1])) return DiscardReason.ExemplarLabelsBlank;
+    runes += runeCount(buf, r[4 * l], r[4 * l + 1]) + runeCount(buf, r[4 * l + 2], r[4 * l + 3]);
+  }
+  if (runes > ExemplarMaxLabelSetLength) return DiscardReason.ExemplarLabelsTooLong;
+  if (d.exemplarT[e] < minT) return DiscardReason.ExemplarTooOld;
+  return undefined;
+}
+
+/** The error for exemplar e of series i, refused for `reason` (the series itself is kept). */
+export function exemplarError(reason: DiscardReason, d: DecodedWrite, i: number, e: number, limits: Limits, skip: string): ValidationError {
+  const where = `timestamp: ${d.exemplarT[e]} series: ${seriesString(d, i, skip)} labels: ${labelsString(d.exemplarLabelPairs(e, []), '')}`;
+  let what: string;
+  switch (reason) {
+    case DiscardReason.ExemplarLabelsMissing:
+      what = 'exemplar missing labels';
+      break;
+    case DiscardReason.ExemplarTimestampInvalid:
+      what = 'exemplar missing timestamp';
+      break;
+    case DiscardReason.ExemplarLabelsBlank:
+      what = 'exemplar has a blank or invalid label name';
+      break;
+    case DiscardReason.ExemplarLabelsTooLong:
+      what = `exemplar combined labelset exceeds ${ExemplarMaxLabelSetLength} characters`;
+      break;
+    case DiscardReason.ExemplarTooOld:
+      what = `exemplar too old (older than ${limits.rejectOldSamplesMaxAge}ms, -validation.reject-old-samples.max-age)`;
+      break;
+    default:
+      what = `exemplar rejected (${reason})`;
+  }
+  return new ValidationError(reason, `${what}, ${where}`);
 }
 
 /** The reason a metadata entry is rejected, or undefined. */
@@ -141,11 +180,16 @@ export function metadataError(reason: DiscardReason, m: MetadataEntry, limits: L
   return new ValidationError(reason, `${what}: metric family ${JSON.stringify(m.metricFamilyName.slice(0, 200))}`);
 }
 
-function seriesString(d: DecodedWrite, i: number, skip: string): string {
-  const pairs = d.labelPairs(i, []);
+/** Series i's labels for an error message (values cut at 200 characters), without the label `skip`. */
+export function seriesString(d: DecodedWrite, i: number, skip: string): string {
+  return labelsString(d.labelPairs(i, []), skip);
+}
+
+/** Flat name/value pairs as `{a="1", b="2"}`, values cut at 200 characters, the label `skip` left out. */
+function labelsString(pairs: readonly string[], skip: string): string {
   const parts: string[] = [];
   for (let k = 0; k < pairs.length; k += 2) {
-    if (pairs[k] !== skip) parts.push(`${pairs[k]}=${quoteLabelValue(pairs[k + 1].slice(0, 200))}`);
+    if (skip === '' || pairs[k] !== skip) parts.push(`${pairs[k]}=${quoteLabelValue(pairs[k + 1].slice(0, 200))}`);
   }
   return `{${parts.join(', ')}}`;
 }
@@ -154,6 +198,13 @@ function seriesString(d: DecodedWrite, i: number, skip: string): string {
 function longerThan(buf: Uint8Array, from: number, to: number, max: number): boolean {
   // A UTF-16 length never exceeds the byte length.
   return to - from > max && utf16Length(buf, from, to) > max;
+}
+
+/** Code points in the UTF-8 text buf[from, to): the bytes that do not continue a sequence. */
+function runeCount(buf: Uint8Array, from: number, to: number): number {
+  let n = 0;
+  for (let p = from; p < to; p++) if ((buf[p] & 0xc0) !== 0x80) n++;
+  return n;
 }
 
 /** Byte order of buf[aFrom, aTo) and buf[bFrom, bTo). */

@@ -2,10 +2,10 @@ import { status } from '@grpc/grpc-js';
 import type { handleServerStreamingCall, handleUnaryCall, Metadata, sendUnaryData, ServerReadableStream, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
 import { IngesterService, QueryStreamResponse } from '../generated/myelin/ingester.js';
 import type {
-  Chunk, IngesterServer, WriteResponse, LabelNamesRequest, TransferChunksResponse, UserStatsRequest, UsersStatsResponse, LabelValuesRequest, MetricsForLabelMatchersRequest, QueryRequest,
+  Chunk, ExemplarQueryRequest, ExemplarQueryResponse, IngesterServer, WriteResponse, LabelNamesRequest, TransferChunksResponse, UserStatsRequest, UsersStatsResponse, LabelValuesRequest, MetricsForLabelMatchersRequest, QueryRequest,
   TimeSeriesChunk,
 } from '../generated/myelin/ingester.js';
-import type { TimeSeries } from '../generated/prometheus/types.js';
+import type { Histogram as WireHistogram, TimeSeries } from '../generated/prometheus/types.js';
 import type { Labels, Matcher } from '../model/labels/index.js';
 import { MatchType, Matcher as LabelMatcher } from '../model/labels/index.js';
 import type { ChunkSeries, SelectHints } from '../storage/index.js';
@@ -14,7 +14,7 @@ import { orgIdFromMetadata } from '../tenant/index.js';
 import type { TenantResolver } from '../tenant/index.js';
 import { BytesPerSample, QueryLimitError, QueryLimiter } from '../limits/index.js';
 import { failStream } from '../server/index.js';
-import { QueryStreamWriter, fetchLimitsFromWire, labelsToWire, matchersFromWire } from '../wire/index.js';
+import { QueryStreamWriter, fetchLimitsFromWire, histogramToWire, labelsToWire, matchersFromWire } from '../wire/index.js';
 import type { Ingester } from './ingester.js';
 import { TimeSlicer } from '../workers/index.js';
 import { PushError } from './push-error.js';
@@ -72,8 +72,8 @@ export function ingesterGrpcService(ing: Ingester, tenants: TenantResolver, tran
     },
     query: unary(async (tenant, req: QueryRequest) => {
       const timeseries: TimeSeries[] = [];
-      await forEachSeries(ing, tenant, req, (ls, s) => {
-        timeseries.push({ labels: labelsToWire(ls), samples: s, exemplars: [], histograms: [] });
+      await forEachSeries(ing, tenant, req, (ls, s, histograms) => {
+        timeseries.push({ labels: labelsToWire(ls), samples: s, exemplars: [], histograms });
       });
       return { timeseries };
     }),
@@ -111,6 +111,7 @@ export function ingesterGrpcService(ing: Ingester, tenants: TenantResolver, tran
       return { metric: [...seen.values()].map((ls) => ({ labels: labelsToWire(ls) })) };
     }),
     metricsMetadata: unary(async (tenant) => ({ metadata: ing.metadata(tenant) })),
+    queryExemplars: unary(async (tenant, req: ExemplarQueryRequest) => queryExemplars(ing, tenant, req)),
     userStats: unary(async (tenant) => ing.stats(tenant)),
     allUserStats: (_call: ServerUnaryCall<UserStatsRequest, UsersStatsResponse>, cb: sendUnaryData<UsersStatsResponse>) =>
       cb(null, { stats: ing.tenants().map((userId) => ({ userId, data: ing.stats(userId) })) }),
@@ -144,7 +145,7 @@ async function querierFor(ing: Ingester, tenant: string, mint: number, maxt: num
 
 /** Calls `fn` with the labels and samples of every series matching the request, in label order. */
 async function forEachSeries(ing: Ingester, tenant: string, req: QueryRequest,
-  fn: (ls: Labels, samples: { value: number; timestamp: number }[]) => void | Promise<void>): Promise<void> {
+  fn: (ls: Labels, samples: { value: number; timestamp: number }[], histograms: WireHistogram[]) => void | Promise<void>): Promise<void> {
   const matchers = parseMatchers(req.matchers);
   const q = await querierFor(ing, tenant, req.startTimestampMs, req.endTimestampMs);
   if (q === undefined) return;
@@ -157,16 +158,37 @@ async function forEachSeries(ing: Ingester, tenant: string, req: QueryRequest,
       const s = ss.at();
       budget.addSeries(s.labels);
       const samples: { value: number; timestamp: number }[] = [];
+      const histograms: WireHistogram[] = [];
       const it = s.iterator();
-      for (let vt = it.next(); vt !== ValueType.None; vt = it.next()) samples.push({ value: it.atV(), timestamp: it.atT() });
+      for (let vt = it.next(); vt !== ValueType.None; vt = it.next()) {
+        if (vt === ValueType.Float) samples.push({ value: it.atV(), timestamp: it.atT() });
+        else if (vt === ValueType.Histogram) histograms.push(histogramToWire({ t: it.atT(), h: it.atHistogram(), fh: undefined }));
+        else histograms.push(histogramToWire({ t: it.atT(), h: undefined, fh: it.atFloatHistogram() }));
+      }
       if (it.err() !== undefined) throw it.err();
-      budget.addDataBytes(labelBytes(s.labels) + samples.length * BytesPerSample);
-      await fn(s.labels, samples);
+      budget.addDataBytes(labelBytes(s.labels) + (samples.length + histograms.length) * BytesPerSample);
+      await fn(s.labels, samples, histograms);
     }
     if (ss.err() !== undefined) throw ss.err();
   } finally {
     await q.close();
   }
+}
+
+/** QueryExemplars: the tenant's stored exemplars of the series matching any matcher set, in [start, end]. */
+function queryExemplars(ing: Ingester, tenant: string, req: ExemplarQueryRequest): ExemplarQueryResponse {
+  const db = ing.tsdb(tenant);
+  if (db === undefined || req.matchers.length === 0) return { timeseries: [] };
+  const sets = req.matchers.map((set) => parseMatchers(set.matchers));
+  const found = db.head.exemplars.select(req.startTimestampMs, req.endTimestampMs, sets);
+  return {
+    timeseries: found.map((s) => ({
+      labels: labelsToWire(s.seriesLabels),
+      samples: [],
+      exemplars: s.exemplars.map((e) => ({ labels: labelsToWire(e.labels), value: e.value, timestamp: e.ts })),
+      histograms: [],
+    })),
+  };
 }
 
 /** A series' chunks, copied: chunk views are only valid until the iterator's next one. */
@@ -207,8 +229,8 @@ async function streamQuery(ing: Ingester, tenant: string, call: ServerWritableSt
   if (req.streamSamples) {
     let batch: TimeSeries[] = [];
     const sendBatch = () => send(Buffer.from(QueryStreamResponse.encode({ chunkseries: [], timeseries: batch }).finish()));
-    await forEachSeries(ing, tenant, req, async (ls, samples) => {
-      batch.push({ labels: labelsToWire(ls), samples, exemplars: [], histograms: [] });
+    await forEachSeries(ing, tenant, req, async (ls, samples, histograms) => {
+      batch.push({ labels: labelsToWire(ls), samples, exemplars: [], histograms });
       if (batch.length >= seriesPerBatch) {
         await sendBatch();
         batch = [];

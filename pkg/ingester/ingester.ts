@@ -162,7 +162,16 @@ export class Ingester {
         this.metrics.discardedSamples.inc({ reason, user: tenant }, n);
       }
       this.metrics.ingestedSamplesFailures.inc(failed);
+      this.metrics.ingestedExemplars.inc(res.exemplarsAppended);
+      let failedExemplars = 0;
+      for (const [reason, n] of res.exemplarsFailed) {
+        failedExemplars += n;
+        this.metrics.discardedExemplars.inc({ reason, user: tenant }, n);
+      }
+      this.metrics.ingestedExemplarsFailures.inc(failedExemplars);
       if (res.firstError !== undefined) throw PushError.fromAppend(res.firstError, tenant, this.#limiter);
+      // The samples were stored; a refused exemplar is the client's to know (400, as Cortex).
+      if (res.firstExemplarError !== undefined) throw PushError.invalid(`${res.firstExemplarError.message} (tenant ${tenant})`);
       if (metadataRefused > 0) {
         throw PushError.limit(`per-user metric metadata limit of ${this.#limiter.limits(tenant).maxMetadataPerUser} exceeded for tenant ${tenant}: ${metadataRefused} metadata entries dropped`);
       }
@@ -244,6 +253,7 @@ export class Ingester {
         if (reason === undefined) this.metrics.seriesCreated.inc({ user: tenant });
         return reason;
       },
+      maxExemplars: () => this.#limiter.maxExemplarsPerUser(tenant),
     }, this.lifecycler.id);
     this.#tenantRegistries.add(tenant, registry);
     this.#rates.set(tenant, new IngestionRate());

@@ -37,6 +37,11 @@ export class Limiter {
     return this.#combine(l.maxSeriesPerMetric, l.maxGlobalSeriesPerMetric);
   }
 
+  /** The size of the tenant's exemplar store on this ingester; 0 keeps none. */
+  maxExemplarsPerUser(tenant: string): number {
+    return this.#combine(0, this.#overrides.limits(tenant).maxGlobalExemplarsPerUser);
+  }
+
   limits(tenant: string): Limits {
     return this.#overrides.limits(tenant);
   }

@@ -1,12 +1,15 @@
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
-import { discardedSamplesCounter } from '../limits/index.js';
+import { discardedExemplarsCounter, discardedSamplesCounter } from '../limits/index.js';
 
 /** The ingester's own metrics, named as Cortex's with the myelin_ prefix. */
 export class IngesterMetrics {
   readonly ingestedSamples: Counter;
   readonly ingestedSamplesFailures: Counter;
   readonly discardedSamples: Counter<'reason' | 'user'>;
+  readonly ingestedExemplars: Counter;
+  readonly ingestedExemplarsFailures: Counter;
+  readonly discardedExemplars: Counter<'reason' | 'user'>;
   readonly memoryUsers: Gauge;
   readonly memorySeries: Gauge;
   readonly seriesCreated: Counter<'user'>;
@@ -27,6 +30,9 @@ export class IngesterMetrics {
     this.ingestedSamples = new Counter({ name: 'myelin_ingester_ingested_samples_total', help: 'The total number of samples ingested (durable in the WAL).', registers });
     this.ingestedSamplesFailures = new Counter({ name: 'myelin_ingester_ingested_samples_failures_total', help: 'The total number of samples that errored on ingestion.', registers });
     this.discardedSamples = discardedSamplesCounter(reg);
+    this.ingestedExemplars = new Counter({ name: 'myelin_ingester_ingested_exemplars_total', help: 'The total number of exemplars ingested (durable in the WAL).', registers });
+    this.ingestedExemplarsFailures = new Counter({ name: 'myelin_ingester_ingested_exemplars_failures_total', help: 'The total number of exemplars that errored on ingestion (or were dropped because exemplars are off for the tenant).', registers });
+    this.discardedExemplars = discardedExemplarsCounter(reg);
     this.memoryUsers = new Gauge({ name: 'myelin_ingester_memory_users', help: 'The current number of tenants with a TSDB open in memory.', registers, collect() { this.set(memory.users()); } });
     this.memorySeries = new Gauge({ name: 'myelin_ingester_memory_series', help: 'The current number of series in memory.', registers, collect() { this.set(memory.series()); } });
     this.seriesCreated = new Counter({ name: 'myelin_ingester_memory_series_created_total', help: 'The total number of series that were created per tenant.', labelNames: ['user'], registers });

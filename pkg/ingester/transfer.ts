@@ -5,7 +5,7 @@ import { Matcher, MatchType } from '../model/labels/index.js';
 import { labelsFromWire } from '../wire/index.js';
 import type { InstanceDesc } from '../ring/index.js';
 import { ValueType } from '../storage/index.js';
-import { Encoding, XorIterator } from '../tsdb/chunkenc/index.js';
+import { Encoding, FloatHistogramIterator, HistogramIterator, XorIterator } from '../tsdb/chunkenc/index.js';
 import type { HeadAppender } from '../tsdb/index.js';
 import { IngesterConn } from './client/index.js';
 import type { IngesterClientConfig } from './client/index.js';
@@ -37,7 +37,11 @@ export class TransferReceiver {
     let from = '';
     let series = 0;
     const appenders = new Map<string, { app: HeadAppender; pending: number }>();
-    const it = new XorIterator();
+    const iterators = new Map<number, XorIterator | HistogramIterator | FloatHistogramIterator>([
+      [Encoding.XOR, new XorIterator()],
+      [Encoding.Histogram, new HistogramIterator()],
+      [Encoding.FloatHistogram, new FloatHistogramIterator()],
+    ]);
     try {
       for await (const msg of call as AsyncIterable<TimeSeriesChunk>) {
         if (from === '') from = msg.fromIngesterId;
@@ -51,9 +55,14 @@ export class TransferReceiver {
         const ls = labelsFromWire(msg.labels);
         let ref = 0;
         for (const c of msg.chunks) {
-          if (c.encoding !== Encoding.XOR) throw PushError.invalid(`transfer of ${ls.toString()}: unsupported chunk encoding ${c.encoding}`);
+          const it = iterators.get(c.encoding);
+          if (it === undefined) throw PushError.invalid(`transfer of ${ls.toString()}: unsupported chunk encoding ${c.encoding}`);
           it.reset(c.data);
-          for (let vt = it.next(); vt !== ValueType.None; vt = it.next()) ref = entry.app.append(ref, ls, it.atT(), it.atV());
+          for (let vt = it.next(); vt !== ValueType.None; vt = it.next()) {
+            if (vt === ValueType.Float) ref = entry.app.append(ref, ls, it.atT(), it.atV());
+            else if (vt === ValueType.Histogram) ref = entry.app.appendHistogram(ref, ls, it.atT(), it.atHistogram(), undefined);
+            else ref = entry.app.appendHistogram(ref, ls, it.atT(), undefined, it.atFloatHistogram());
+          }
           if (it.err() !== undefined) throw PushError.invalid(`transfer of ${ls.toString()}: ${it.err()?.message}`);
         }
         series++;

@@ -6,7 +6,8 @@ import { Labels, MetricName } from '../model/labels/index.js';
 import type { WriteRequestDecoder } from '../wire/index.js';
 import type { ChunkQuerier, Querier } from '../storage/index.js';
 import { mergeChunkQueriers, mergeQueriers } from '../storage/index.js';
-import { AppendError, Head } from '../tsdb/index.js';
+import { AppendError, Head, missingSeriesError } from '../tsdb/index.js';
+import type { HeadAppender } from '../tsdb/index.js';
 import type { SeriesCreateHook } from '../tsdb/index.js';
 import { Block, TENANT_EXTERNAL_LABEL, TMP_FOR_CREATION_SUFFIX, isUlid } from '../tsdb/block/index.js';
 import type { BlockMeta, ThanosMeta, UlidGenerator } from '../tsdb/block/index.js';
@@ -23,8 +24,25 @@ export interface UserTsdbDeps {
   ulids: UlidGenerator;
   /** Consulted before a new series is created; returns a refusal reason or undefined. */
   seriesRefusal: (userSeries: number, metricSeries: number) => string | undefined;
+  /** The size of the tenant's exemplar store now (the limit may change at runtime); 0 keeps none. */
+  maxExemplars: () => number;
   now: () => number;
 }
+
+/** What one append stored and refused. */
+export interface AppendResult {
+  appended: number;
+  /** Refused samples by reason, and the first refusal. */
+  failed: Map<string, number>;
+  firstError: AppendError | undefined;
+  exemplarsAppended: number;
+  /** Exemplars not stored by reason (duplicates of stored ones are neither), and the first refusal. */
+  exemplarsFailed: Map<string, number>;
+  firstExemplarError: AppendError | undefined;
+}
+
+/** Exemplars are off for the tenant: dropped and counted under this reason. */
+export const ExemplarsDisabledReason = 'exemplars_disabled';
 
 /**
  * One tenant's TSDB inside an ingester (Cortex userTSDB): a head with its WAL under
@@ -71,6 +89,7 @@ export class UserTsdb {
       wal: { fsync: cfg.walFsync, segmentSize: cfg.walSegmentSizeBytes },
       minValidTime,
       beforeSeriesCreate,
+      maxExemplars: deps.maxExemplars(),
     }, { logger: deps.logger, registry: deps.registry });
     opened.head = head;
     return new UserTsdb(tenant, dir, head, blocks, cfg, deps, ingesterId);
@@ -86,39 +105,81 @@ export class UserTsdb {
    * synchronously before the first await, so
    * the decoder may be reused as soon as this returns its promise. Samples the head refuses are
    * skipped and counted by reason; the first refusal is returned so the caller can answer with it
-   * (Cortex's partial error).
+   * (Cortex's partial error). Exemplars go in after every sample of the request, so an exemplar
+   * may come before its series' first sample in the request.
    */
-  async append(req: WriteRequestDecoder): Promise<{ appended: number; failed: Map<string, number>; firstError: AppendError | undefined }> {
+  async append(req: WriteRequestDecoder): Promise<AppendResult> {
     const app = this.head.appender();
-    const failed = new Map<string, number>();
-    let firstError: AppendError | undefined;
-    let appended = 0;
-    const { buf, labelRanges, labelsStart, samplesStart, t, v } = req;
+    const res: AppendResult = { appended: 0, failed: new Map(), firstError: undefined, exemplarsAppended: 0, exemplarsFailed: new Map(), firstExemplarError: undefined };
+    const { buf, labelRanges, labelsStart, samplesStart, histogramsStart, hs, t, v } = req;
     const pairs: string[] = [];
+    const refs = req.exemplarCount > 0 ? new Float64Array(req.seriesCount) : undefined;
     for (let i = 0; i < req.seriesCount; i++) {
       // Known series are found by their label bytes; strings are made only for new ones.
       let ref = this.head.seriesRefByLabelBytes(buf, labelRanges, labelsStart[i], labelsStart[i + 1]);
       const labels = ref === 0 ? Labels.fromPairs(req.labelPairs(i, pairs)) : Labels.EMPTY;
-      for (let k = samplesStart[i]; k < samplesStart[i + 1]; k++) {
+      // Floats and histograms of the series merged by time: a series may switch between them.
+      let h = histogramsStart[i];
+      const hEnd = histogramsStart[i + 1];
+      for (let k = samplesStart[i], kEnd = samplesStart[i + 1]; k < kEnd || h < hEnd;) {
         try {
-          ref = app.append(ref, labels, t[k], v[k]);
-          appended++;
+          if (h < hEnd && (k === kEnd || hs[h].t < t[k])) {
+            const s = hs[h++];
+            ref = app.appendHistogram(ref, labels, s.t, s.h, s.fh);
+          } else {
+            const at = k++;
+            ref = app.append(ref, labels, t[at], v[at]);
+          }
+          res.appended++;
         } catch (err) {
           if (!(err instanceof AppendError)) throw err;
-          failed.set(err.code, (failed.get(err.code) ?? 0) + 1);
-          firstError ??= err;
+          res.failed.set(err.code, (res.failed.get(err.code) ?? 0) + 1);
+          res.firstError ??= err;
         }
       }
+      if (refs !== undefined) refs[i] = ref;
     }
+    if (refs !== undefined) this.#appendExemplars(app, req, refs, res);
     const drops = await app.commitReportingDrops();
     if (drops !== undefined) {
       // Valid at append, out of order at commit (a concurrent push of the series won): refused.
-      appended -= drops.count;
-      failed.set(drops.first.code, (failed.get(drops.first.code) ?? 0) + drops.count);
-      firstError ??= drops.first;
+      res.appended -= drops.count;
+      res.failed.set(drops.first.code, (res.failed.get(drops.first.code) ?? 0) + drops.count);
+      res.firstError ??= drops.first;
     }
     this.lastUsed = this.#deps.now();
-    return { appended, failed, firstError };
+    return res;
+  }
+
+  /** Appends the request's exemplars; `refs[i]` is series i's ref after its samples (0: not in the head). */
+  #appendExemplars(app: HeadAppender, req: WriteRequestDecoder, refs: Float64Array, res: AppendResult): void {
+    const store = this.head.exemplars;
+    const max = this.#deps.maxExemplars();
+    if (max !== store.size) store.resize(max);
+    if (max === 0) {
+      res.exemplarsFailed.set(ExemplarsDisabledReason, req.exemplarCount);
+      return;
+    }
+    const pairs: string[] = [];
+    const { buf, labelRanges, labelsStart, exemplarsStart } = req;
+    for (let i = 0; i < req.seriesCount; i++) {
+      const from = exemplarsStart[i];
+      const to = exemplarsStart[i + 1];
+      if (from === to) continue;
+      // A series first seen by a later entry of the request has a ref by now.
+      const ref = refs[i] !== 0 ? refs[i] : this.head.seriesRefByLabelBytes(buf, labelRanges, labelsStart[i], labelsStart[i + 1]);
+      for (let e = from; e < to; e++) {
+        const exemplar = { labels: Labels.fromPairs(req.exemplarLabelPairs(e, pairs)), value: req.exemplarV[e], ts: req.exemplarT[e] };
+        try {
+          if (ref === 0) throw missingSeriesError(`${Labels.fromPairs(req.labelPairs(i, pairs)).toString()} exemplar=${exemplar.labels.toString()}`);
+          if (app.appendExemplar(ref, exemplar)) res.exemplarsAppended++;
+        } catch (err) {
+          if (!(err instanceof AppendError)) throw err;
+          res.exemplarsFailed.set(err.code, (res.exemplarsFailed.get(err.code) ?? 0) + 1);
+          res.firstExemplarError ??= err;
+        }
+      }
+    }
   }
 
   /** Cuts complete block ranges out of the head (or, with `all`, the whole head) into local blocks. */

@@ -4,7 +4,7 @@
  * in typed arrays. No per-step vectors, no per-sample objects. The fold visits samples in the same
  * order as a step-by-step evaluation would (series order), so results are identical.
  */
-import type { Labels } from '../model/labels/index.js';
+import { Labels } from '../model/labels/index.js';
 import type { Evaluator } from './evaluator.js';
 import type { Matrix } from './value.js';
 import { executionError } from './value.js';
@@ -116,6 +116,14 @@ function result(op: string, a: Acc, i: number): number {
     default:
       throw executionError(`aggregation "${op}" is not supported`);
   }
+}
+
+/** The aggregation of one group's float values at one step (the same fold as the series-wise path). */
+export function foldFloats(op: string, values: readonly number[]): number | null {
+  if (values.length === 0) return null;
+  const a = newAcc(Labels.EMPTY, false, 1);
+  for (const f of values) add(op, a, 0, f);
+  return result(op, a, 0);
 }
 
 export function aggregateSeriesWise(

@@ -1,4 +1,5 @@
 /** Aggregation operators (sum, avg, …, topk, count_values, limitk, limit_ratio) with by/without. */
+import { histogramString } from '../model/histogram/index.js';
 import type { Labels } from '../model/labels/index.js';
 import { LabelsBuilder, MetricName } from '../model/labels/index.js';
 import type { AggregateExpr } from './parser/index.js';
@@ -9,6 +10,7 @@ import { prometheusLabelsHash } from './labels-hash.js';
 import { goFloat } from './range-functions.js';
 import { quantile } from './stats-math.js';
 import { aggregateSeriesWise, seriesWiseOps } from './aggregations-series.js';
+import { aggregateWithHistograms, hasHistograms } from './aggregations-histogram.js';
 import type { Matrix, Reporter, Sample, Vector } from './value.js';
 import { executionError } from './value.js';
 
@@ -30,11 +32,16 @@ export function aggregate(ev: Evaluator, e: AggregateExpr, param: Val | null, in
   if (e.op === 'count_values' && (label === '' || label.includes('\ufffd'))) {
     throw executionError(`invalid label name ${JSON.stringify(label)}`);
   }
-  if (seriesWiseOps.has(e.op) && input.k === 'vector') return aggregateSeriesWise(ev, e.op, input.m, groupOf, keepsName);
+  if (seriesWiseOps.has(e.op) && input.k === 'vector') {
+    if (hasHistograms(input.m)) return aggregateWithHistograms(ev, e.op, input.m, groupOf, keepsName, ev.opts.annotations.at(startOf(e.expr)));
+    return aggregateSeriesWise(ev, e.op, input.m, groupOf, keepsName);
+  }
+  const ignoredAt = ev.opts.annotations.at(startOf(e.expr));
   // Prometheus points annotations about the parameter at the parameter.
   const report = ev.opts.annotations.at(e.param === null ? undefined : startOf(e.param));
   return ev.rangeEval(args, (vecs, sc) => {
-    const vec = vecs[args.length - 1];
+    let vec = vecs[args.length - 1];
+    if (ignoresHistograms.has(e.op)) vec = floatsOnly(vec, e.op, ignoredAt);
     const p = param === null ? NaN : sc[0];
     switch (e.op) {
       case 'topk':
@@ -51,6 +58,15 @@ export function aggregate(ev: Evaluator, e: AggregateExpr, param: Val | null, in
         throw executionError(`aggregation "${e.op}" is not supported`);
     }
   });
+}
+
+/** Aggregations that skip histogram samples (with an info) rather than order or rank them. */
+const ignoresHistograms: ReadonlySet<string> = new Set(['topk', 'bottomk', 'quantile']);
+
+function floatsOnly(vec: Vector, op: string, report: Reporter): Vector {
+  if (!vec.some((s) => s.h !== undefined)) return vec;
+  report.info(`ignored histogram in ${op} aggregation`);
+  return vec.filter((s) => s.h === undefined);
 }
 
 function quantiles(vec: Vector, q: number, groupOf: (m: Labels) => Labels, keepsName: boolean, report: Reporter): Vector {
@@ -140,7 +156,8 @@ function limitRatio(vec: Vector, p: number, report: Reporter): Vector {
 function countValues(vec: Vector, label: string, groupOf: (m: Labels) => Labels): Vector {
   const counts = new Map<string, Sample>();
   for (const s of vec) {
-    const metric = new LabelsBuilder(groupOf(s.metric)).set(label, formatFloat(s.f)).labels();
+    const value = s.h === undefined ? formatFloat(s.f) : histogramString(s.h);
+    const metric = new LabelsBuilder(groupOf(s.metric)).set(label, value).labels();
     const c = counts.get(metric.key);
     if (c === undefined) counts.set(metric.key, { metric, t: 0, f: 1, dropName: false });
     else c.f++;

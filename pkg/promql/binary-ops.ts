@@ -1,11 +1,14 @@
 /** Binary operators: scalar/scalar, vector/scalar and vector/vector with matching and set ops. */
+import type { FloatHistogram } from '../model/histogram/index.js';
 import type { Labels } from '../model/labels/index.js';
 import { LabelsBuilder, MetricName, quoteLabelValue } from '../model/labels/index.js';
 import type { BinaryExpr, VectorMatching } from './parser/index.js';
-import { Card, comparisonOps } from './parser/index.js';
+import { Card, comparisonOps, startOf } from './parser/index.js';
 import type { Evaluator, Val } from './evaluator.js';
 import { vectorBinopSeriesWise } from './binary-ops-series.js';
-import type { Matrix, Sample, Vector } from './value.js';
+import { histogramElemOp } from './binary-ops-histogram.js';
+import { hasHistograms } from './aggregations-histogram.js';
+import type { Matrix, Reporter, Sample, Series, Vector } from './value.js';
 import { executionError } from './value.js';
 
 export type BinaryOperand = Extract<Val, { k: 'vector' } | { k: 'scalar' }>;
@@ -73,6 +76,10 @@ export function binaryOp(ev: Evaluator, e: BinaryExpr, lhs: BinaryOperand, rhs: 
       default: {
         const sig = signature(m);
         const results = new ResultMetrics(m);
+        const report = ev.opts.annotations.at(startOf(e));
+        if (hasHistograms(lhs.m) || hasHistograms(rhs.m)) {
+          return ev.rangeEval([lhs, rhs], (v) => vectorBinop(op, v[0], v[1], m, e.returnBool, sig, results, report));
+        }
         if (m.card === Card.OneToOne) {
           return vectorBinopSeriesWise(ev, lhs.m, rhs.m, {
             op,
@@ -85,7 +92,7 @@ export function binaryOp(ev: Evaluator, e: BinaryExpr, lhs: BinaryOperand, rhs: 
             rhsDuplicateError: (a, b) => duplicateError(a.metric, b.metric, m, 'right'),
           });
         }
-        return ev.rangeEval([lhs, rhs], (v) => vectorBinop(op, v[0], v[1], m, e.returnBool, sig, results));
+        return ev.rangeEval([lhs, rhs], (v) => vectorBinop(op, v[0], v[1], m, e.returnBool, sig, results, report));
       }
     }
   }
@@ -93,6 +100,7 @@ export function binaryOp(ev: Evaluator, e: BinaryExpr, lhs: BinaryOperand, rhs: 
   const vec = (swap ? rhs : lhs) as Extract<Val, { k: 'vector' }>;
   const sc = (swap ? lhs : rhs) as Extract<Val, { k: 'scalar' }>;
   const drop = arithmetic.has(op) || e.returnBool;
+  const report = ev.opts.annotations.at(startOf(e));
   const out: Matrix = [];
   for (const s of vec.m) {
     const ts: number[] = [];
@@ -110,9 +118,39 @@ export function binaryOp(ev: Evaluator, e: BinaryExpr, lhs: BinaryOperand, rhs: 
       }
       ts.push(s.ts[j]);
     }
-    if (ts.length > 0) out.push({ metric: s.metric, ts, fs, dropName: drop || s.dropName });
+    const res: Series = { metric: s.metric, ts, fs, dropName: drop || s.dropName };
+    if (s.hts !== undefined && s.hs !== undefined) histogramsWithScalar(ev, op, s.hts, s.hs, sc.v, swap, e.returnBool, res, report);
+    if (ts.length > 0 || (res.hts?.length ?? 0) > 0) out.push(res);
   }
   return out;
+}
+
+/** The histogram points of a series against a scalar; results go into `out` (floats for `bool`). */
+function histogramsWithScalar(
+  ev: Evaluator,
+  op: string,
+  hts: readonly number[],
+  hs: readonly FloatHistogram[],
+  scalar: Float64Array,
+  swap: boolean,
+  returnBool: boolean,
+  out: Series,
+  report: Reporter,
+): void {
+  for (let j = 0; j < hts.length; j++) {
+    const step = ev.interval > 0 ? Math.round((hts[j] - ev.start) / ev.interval) : 0;
+    const y = scalar[step];
+    const r = swap ? histogramElemOp(op, y, 0, undefined, hs[j], report) : histogramElemOp(op, 0, y, hs[j], undefined, report);
+    if (r === null) continue;
+    if (returnBool) {
+      // Comparisons with a histogram never get here: they are incompatible types.
+      out.ts.push(hts[j]);
+      out.fs.push(r.keep ? 1 : 0);
+    } else if (r.keep && r.h !== undefined) {
+      (out.hts ??= []).push(hts[j]);
+      (out.hs ??= []).push(r.h);
+    }
+  }
 }
 
 type Sig = (ls: Labels) => string;
@@ -176,6 +214,7 @@ function vectorBinop(
   returnBool: boolean,
   sig: Sig,
   results: ResultMetrics,
+  report: Reporter,
 ): Vector {
   if (lhsIn.length === 0 || rhsIn.length === 0) return [];
   const swap = m.card === Card.OneToMany;
@@ -197,12 +236,25 @@ function vectorBinop(
     if (rs === undefined) continue;
     const fl = swap ? rs.f : ls.f;
     const fr = swap ? ls.f : rs.f;
-    let f = applyOp(op, fl, fr);
-    if (isCmp) {
+    let f: number;
+    let h: FloatHistogram | undefined;
+    if (ls.h === undefined && rs.h === undefined) {
+      f = applyOp(op, fl, fr);
+      if (isCmp) {
+        if (returnBool) {
+          // f is already 1 or 0.
+        } else if (f === 0) continue;
+        else f = fl;
+      }
+    } else {
+      const r = histogramElemOp(op, fl, fr, swap ? rs.h : ls.h, swap ? ls.h : rs.h, report);
+      if (r === null) continue;
+      f = r.f;
+      h = r.h;
       if (returnBool) {
-        // f is already 1 or 0.
-      } else if (f === 0) continue;
-      else f = fl;
+        f = r.keep ? 1 : 0;
+        h = undefined;
+      } else if (!r.keep) continue;
     }
     const metric = results.get(ls.metric, rs.metric);
     let set = matched.get(s);
@@ -214,7 +266,9 @@ function vectorBinop(
     }
     set.add(metric.key);
     const dropName = returnBool || arithmetic.has(op) || ls.dropName;
-    out.push({ metric, t: ls.t, f, dropName });
+    const smp: Sample = { metric, t: ls.t, f, dropName };
+    if (h !== undefined) smp.h = h;
+    out.push(smp);
   }
   return out;
 }

@@ -238,7 +238,10 @@ function toQueryValue(val: Val, ev: Evaluator, instant: boolean): QueryValue {
       const m = cleanup(val.m);
       if (!instant) return { type: 'matrix', matrix: m.sort((a: Series, b: Series) => Labels.compare(a.metric, b.metric)) };
       const vector: Vector = [];
-      for (const s of m) if (s.ts.length > 0) vector.push({ metric: s.metric, t: ev.start, f: s.fs[0], dropName: false });
+      for (const s of m) {
+        if (s.ts.length > 0) vector.push({ metric: s.metric, t: ev.start, f: s.fs[0], dropName: false });
+        else if (s.hs !== undefined && s.hs.length > 0) vector.push({ metric: s.metric, t: ev.start, f: 0, dropName: false, h: s.hs[0] });
+      }
       return { type: 'vector', vector };
     }
   }

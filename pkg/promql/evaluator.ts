@@ -5,6 +5,8 @@
  * pointers; operators and aggregations work step by step on instant vectors (Prometheus'
  * rangeEval).
  */
+import type { FloatHistogram } from '../model/histogram/index.js';
+import { CounterResetHint, scale } from '../model/histogram/index.js';
 import { Labels } from '../model/labels/index.js';
 import type { Call, Expr, MatrixSelector, SubqueryExpr, VectorSelector } from './parser/index.js';
 import { NodeKind, ValueKind, startOf } from './parser/index.js';
@@ -46,6 +48,11 @@ export interface Window {
   vs: Float64Array;
   from: number;
   to: number;
+  /** Native histogram samples of the series and the window's part of them [hfrom, hto). */
+  hts: readonly number[];
+  hs: readonly FloatHistogram[];
+  hfrom: number;
+  hto: number;
   /** Evaluation time of the step (ms; the `@` time if set), offset and range of the window (ms). */
   t: number;
   /** The step's own evaluation time (differs from t under `@`). */
@@ -127,7 +134,17 @@ export class Evaluator {
     if (op === '+') return v;
     if (v.k === 'scalar') return { k: 'scalar', v: v.v.map((x) => -x) };
     if (v.k !== 'vector') throw new Error('BUG: unary minus on ' + v.k);
-    return { k: 'vector', m: v.m.map((s) => ({ metric: s.metric, ts: s.ts, fs: s.fs.map((x) => -x), dropName: true })) };
+    return {
+      k: 'vector',
+      m: v.m.map((s) => {
+        const out: Series = { metric: s.metric, ts: s.ts, fs: s.fs.map((x) => -x), dropName: true };
+        if (s.hts !== undefined && s.hs !== undefined) {
+          out.hts = s.hts;
+          out.hs = s.hs.map((h) => scale(h, -1));
+        }
+        return out;
+      }),
+    };
   }
 
   /** Instant vector selector: per step, the newest sample in (ref - lookback, ref], unless stale. */
@@ -138,6 +155,11 @@ export class Evaluator {
     const out: Matrix = [];
     for (const s of loaded) {
       this.checkAbort();
+      if (s.hts !== null) {
+        const r = this.#selectWithHistograms(s, at, e.offset, timestamps);
+        if (r !== null) out.push(r);
+        continue;
+      }
       const ts: number[] = [];
       const fs: number[] = [];
       let j = 0;
@@ -159,6 +181,45 @@ export class Evaluator {
     return out;
   }
 
+  /** vectorSelector() for a series with native histograms: per step the newer of the two kinds. */
+  #selectWithHistograms(s: LoadedSeries, at: number | null, offset: number, timestamps: boolean): Series | null {
+    const lookback = this.opts.lookbackDelta;
+    const hts = s.hts ?? [];
+    const hs = s.hs ?? [];
+    const out: Series = { metric: s.metric, ts: [], fs: [], dropName: false, hts: [], hs: [] };
+    let j = 0;
+    let k = 0;
+    for (let i = 0; i < this.steps; i++) {
+      const t = this.stepTime(i);
+      const ref = (at ?? t) - offset;
+      while (j < s.ts.length && s.ts[j] <= ref) j++;
+      while (k < hts.length && hts[k] <= ref) k++;
+      const ft = j > 0 ? s.ts[j - 1] : -Infinity;
+      const ht = k > 0 ? hts[k - 1] : -Infinity;
+      const newest = Math.max(ft, ht);
+      if (newest <= ref - lookback) continue;
+      if (ht > ft) {
+        const h = hs[k - 1];
+        if (isStaleNaN(h.sum)) continue;
+        if (timestamps) {
+          out.ts.push(t);
+          out.fs.push(ht / 1000);
+        } else {
+          out.hts?.push(t);
+          out.hs?.push(h);
+        }
+        continue;
+      }
+      const v = s.vs[j - 1];
+      if (isStaleNaN(v)) continue;
+      out.ts.push(t);
+      out.fs.push(timestamps ? ft / 1000 : v);
+    }
+    const n = out.ts.length + (out.hts?.length ?? 0);
+    this.opts.counters.samplesRead += n;
+    return n > 0 ? out : null;
+  }
+
   private loaded(e: VectorSelector): LoadedSeries[] {
     const l = this.#sel.series.get(e);
     if (l === undefined) throw new Error('BUG: selector was not loaded');
@@ -168,7 +229,7 @@ export class Evaluator {
   /** The raw series of a matrix selector with the time shift of its modifiers. */
   private matrixInput(e: MatrixSelector): RangeInput {
     const sel = e.vector;
-    const series = this.loaded(sel).map((s) => ({ metric: s.metric, ts: s.ts, fs: s.vs, dropName: false }));
+    const series = this.loaded(sel).map((s) => ({ metric: s.metric, ts: s.ts, fs: s.vs, dropName: false, hts: s.hts, hs: s.hs }));
     return { series, range: e.range, offset: sel.offset, at: resolveAt(sel, this.opts.queryStart, this.opts.queryEnd) };
   }
 
@@ -181,9 +242,16 @@ export class Evaluator {
     // Typed arrays like the selectors' keep the window walk monomorphic.
     let series: RangeSeries[];
     if (v.k === 'vector') {
-      series = v.m.map((x) => ({ metric: x.metric, ts: Float64Array.from(x.ts), fs: Float64Array.from(x.fs), dropName: x.dropName }));
+      series = v.m.map((x) => ({
+        metric: x.metric,
+        ts: Float64Array.from(x.ts),
+        fs: Float64Array.from(x.fs),
+        dropName: x.dropName,
+        hts: x.hts ?? null,
+        hs: x.hs?.map(unknownResetHint) ?? null,
+      }));
     } else if (v.k === 'scalar') {
-      series = [{ metric: Labels.EMPTY, ts: Float64Array.from(inner.timesOf()), fs: v.v, dropName: false }];
+      series = [{ metric: Labels.EMPTY, ts: Float64Array.from(inner.timesOf()), fs: v.v, dropName: false, hts: null, hs: null }];
     } else throw new Error(`BUG: subquery over ${v.k}`);
     return { series, range: e.range, offset: e.offset, at };
   }
@@ -207,8 +275,20 @@ export class Evaluator {
           fs.push(s.fs[i]);
         }
       }
-      if (ts.length > 0) out.push({ metric: s.metric, ts, fs, dropName: s.dropName });
-      this.opts.counters.samplesRead += ts.length;
+      const r: Series = { metric: s.metric, ts, fs, dropName: s.dropName };
+      if (s.hts !== null && s.hs !== null) {
+        r.hts = [];
+        r.hs = [];
+        for (let i = 0; i < s.hts.length; i++) {
+          if (s.hts[i] > ref - input.range && s.hts[i] <= ref) {
+            r.hts.push(s.hts[i]);
+            r.hs.push(s.hs[i]);
+          }
+        }
+      }
+      const n = ts.length + (r.hts?.length ?? 0);
+      if (n > 0) out.push(r);
+      this.opts.counters.samplesRead += n;
     }
     return out;
   }
@@ -248,7 +328,7 @@ export class Evaluator {
     const out: Matrix = [];
     for (const s of input.series) {
       this.checkAbort();
-      const r = walker.walk(s.metric, s.dropName, s.ts, s.fs);
+      const r = walker.walk(s.metric, s.dropName, s.ts, s.fs, s.hts, s.hs);
       if (r !== null) out.push(r);
     }
     this.opts.counters.samplesRead += walker.samplesRead;
@@ -265,6 +345,13 @@ export class Evaluator {
         const ref = (input.at ?? this.stepTime(i)) - input.offset;
         while (lo < s.ts.length && s.ts[lo] <= ref - input.range) lo++;
         if (lo < s.ts.length && s.ts[lo] <= ref) present[i] = 1;
+      }
+      const hts = s.hts ?? [];
+      let hlo = 0;
+      for (let i = 0; i < this.steps; i++) {
+        const ref = (input.at ?? this.stepTime(i)) - input.offset;
+        while (hlo < hts.length && hts[hlo] <= ref - input.range) hlo++;
+        if (hlo < hts.length && hts[hlo] <= ref) present[i] = 1;
       }
     }
     const ts: number[] = [];
@@ -286,6 +373,7 @@ export class Evaluator {
    */
   rangeEval(args: readonly Val[], fn: (vecs: Vector[], scalars: Float64Array, t: number, step: number) => Vector): Matrix {
     const cursors = args.map((a) => (a.k === 'vector' ? new Int32Array(a.m.length) : null));
+    const hcursors = args.map((a) => (a.k === 'vector' && a.m.some((s) => s.hts !== undefined) ? new Int32Array(a.m.length) : null));
     const vecs: Vector[] = args.map(() => []);
     const pools: Sample[][] = args.map(() => []);
     const scalars = new Float64Array(args.length);
@@ -297,7 +385,11 @@ export class Evaluator {
       for (let a = 0; a < args.length; a++) {
         const arg = args[a];
         if (arg.k === 'scalar') scalars[a] = arg.v[i];
-        else if (arg.k === 'vector') gather(arg.m, cursors[a] as Int32Array, t, vecs[a], pools[a]);
+        else if (arg.k === 'vector') {
+          gather(arg.m, cursors[a] as Int32Array, t, vecs[a], pools[a]);
+          const hc = hcursors[a];
+          if (hc !== null) gatherHistograms(arg.m, hc, t, vecs[a]);
+        }
       }
       const res = fn(vecs, scalars, t, i);
       for (const smp of res) {
@@ -307,11 +399,16 @@ export class Evaluator {
           s = { metric: smp.metric, ts: [], fs: [], dropName: smp.dropName };
           bySeries.set(key, s);
           order.push(s);
-        } else if (s.ts[s.ts.length - 1] === t) {
+        } else if (s.ts[s.ts.length - 1] === t || (s.hts !== undefined && s.hts[s.hts.length - 1] === t)) {
           throw executionError('vector cannot contain metrics with the same labelset');
         }
-        s.ts.push(t);
-        s.fs.push(smp.f);
+        if (smp.h !== undefined) {
+          (s.hts ??= []).push(t);
+          (s.hs ??= []).push(smp.h);
+        } else {
+          s.ts.push(t);
+          s.fs.push(smp.f);
+        }
       }
     }
     return order;
@@ -324,6 +421,8 @@ interface RangeSeries {
   ts: Float64Array;
   fs: Float64Array;
   dropName: boolean;
+  hts: readonly number[] | null;
+  hs: readonly FloatHistogram[] | null;
 }
 
 interface RangeInput {
@@ -356,6 +455,28 @@ function gather(m: Matrix, cur: Int32Array, t: number, out: Vector, pool: Sample
       smp.f = s.fs[c];
       out.push(smp);
     }
+  }
+}
+
+/**
+ * A subquery's histograms lose explicit counter-reset hints (as in Prometheus): the subquery may
+ * skip the sample after a reset, or return the one with the hint several times.
+ */
+function unknownResetHint(h: FloatHistogram): FloatHistogram {
+  if (h.counterResetHint !== CounterResetHint.CounterReset && h.counterResetHint !== CounterResetHint.NotCounterReset) return h;
+  return { ...h, counterResetHint: CounterResetHint.Unknown };
+}
+
+/** Appends the histogram samples of `m` at time t to `out` (new objects: they are rare). */
+function gatherHistograms(m: Matrix, cur: Int32Array, t: number, out: Vector): void {
+  for (let j = 0; j < m.length; j++) {
+    const s = m[j];
+    const hts = s.hts;
+    if (hts === undefined || s.hs === undefined) continue;
+    let c = cur[j];
+    while (c < hts.length && hts[c] < t) c++;
+    cur[j] = c;
+    if (c < hts.length && hts[c] === t) out.push({ metric: s.metric, t, f: 0, dropName: s.dropName, h: s.hs[c] });
   }
 }
 

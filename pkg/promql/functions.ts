@@ -4,7 +4,7 @@ import type { Call } from './parser/index.js';
 import { NodeKind, startOf } from './parser/index.js';
 import type { Evaluator, Val } from './evaluator.js';
 import type { BucketCache } from './histogram-functions.js';
-import { histogramFraction, histogramQuantile } from './histogram-functions.js';
+import { histogramFraction, histogramQuantile, histogramReaders, mapHistograms } from './histogram-functions.js';
 import { labelJoin, labelReplace, sortByLabel } from './label-functions.js';
 import { absentLabels } from './range-functions.js';
 import { compareNaNFirst } from './stats-math.js';
@@ -78,7 +78,8 @@ export function callInstantFunction(ev: Evaluator, e: Call, args: Val[]): Matrix
   }
   switch (name) {
     case 'timestamp':
-      return ev.rangeEval(args, (vecs, _sc, t) => mapVector(vecs[0], () => t / 1000));
+      // Histogram samples have a time too (mapVector would drop them).
+      return ev.rangeEval(args, (vecs, _sc, t) => vecs[0].map((s) => ({ metric: s.metric, t, f: t / 1000, dropName: true })));
     case 'vector':
       return [timeSeries(ev, (_t, i) => (args[0] as { v: Float64Array }).v[i])];
     case 'absent': {
@@ -110,17 +111,22 @@ export function callInstantFunction(ev: Evaluator, e: Call, args: Val[]): Matrix
       return ev.rangeEval(args, (vecs, sc) => histogramQuantile(sc[0], vecs[1], atQ, atV, cache));
     }
     case 'histogram_fraction': {
+      const atL = ev.opts.annotations.at(startOf(e.args[0]));
       const atV = ev.opts.annotations.at(startOf(e.args[2]));
       const cache: BucketCache = new Map();
-      return ev.rangeEval(args, (vecs, sc) => histogramFraction(sc[0], sc[1], vecs[2], atV, cache));
+      return ev.rangeEval(args, (vecs, sc) => histogramFraction(sc[0], sc[1], vecs[2], atL, atV, cache));
     }
     case 'histogram_count':
     case 'histogram_sum':
     case 'histogram_avg':
     case 'histogram_stddev':
-    case 'histogram_stdvar':
+    case 'histogram_stdvar': {
       // Float samples are not histograms: these functions ignore them, as Prometheus does.
-      return [];
+      const input = args[0];
+      if (input.k !== 'vector' || !input.m.some((s) => s.hts !== undefined)) return [];
+      const read = histogramReaders[name];
+      return ev.rangeEval(args, (vecs) => mapHistograms(vecs[0], read));
+    }
     default:
       throw executionError(`function "${name}" is not supported`);
   }
@@ -157,8 +163,11 @@ function mapSeries(ev: Evaluator, args: Val[], fn: MathFn): Matrix {
   return out;
 }
 
+/** fn over the float samples of v; histogram samples are dropped, as Prometheus' math functions do. */
 function mapVector(v: Vector, fn: (f: number) => number): Vector {
-  return v.map((s) => ({ metric: s.metric, t: s.t, f: fn(s.f), dropName: true }));
+  const out: Vector = [];
+  for (const s of v) if (s.h === undefined) out.push({ metric: s.metric, t: s.t, f: fn(s.f), dropName: true });
+  return out;
 }
 
 function timeSeries(ev: Evaluator, fn: (t: number, i: number) => number): Matrix[number] {
@@ -168,7 +177,8 @@ function timeSeries(ev: Evaluator, fn: (t: number, i: number) => number): Matrix
 
 /** sort() ascending and sort_desc() descending, NaN last in both. */
 function sortVector(v: Vector, desc: boolean): Vector {
-  const out = v.slice();
+  // Histograms have no order: sort() and sort_desc() drop them, as Prometheus does.
+  const out = v.filter((s) => s.h === undefined);
   out.sort((a, b) => {
     const an = Number.isNaN(a.f);
     const bn = Number.isNaN(b.f);

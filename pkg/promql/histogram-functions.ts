@@ -1,8 +1,13 @@
-/** histogram_quantile() and histogram_fraction() over classic `le` bucket series. */
+/**
+ * histogram_quantile() and histogram_fraction() over classic `le` bucket series and native
+ * histograms; the histogram_* functions that read one native histogram.
+ */
+import type { FloatHistogram } from '../model/histogram/index.js';
 import { MetricName } from '../model/labels/index.js';
 import type { Labels } from '../model/labels/index.js';
+import { nativeFraction, nativeQuantile, nativeVariance } from './native-histogram-stats.js';
 import { goFloat } from './range-functions.js';
-import type { Reporter, Vector } from './value.js';
+import type { Reporter, Sample, Vector } from './value.js';
 import { parseNumber } from './parser/index.js';
 
 interface Bucket {
@@ -20,10 +25,19 @@ const le = new Set(['le']);
 /** Per bucket series, parsed once per query: its upper bound (null if unusable) and group labels. */
 export type BucketCache = Map<Labels, { upper: number | null; group: Labels }>;
 
-/** Groups bucket samples by their labels without `le`; warns about unusable `le` values. */
-function groupBuckets(v: Vector, report: Reporter, cache: BucketCache): Group[] {
+/**
+ * Groups bucket samples by their labels without `le`; warns about unusable `le` values. Native
+ * histogram samples go to `natives`, except where classic buckets of the same series name and
+ * labels exist at this step: then neither is evaluated (Prometheus' rule).
+ */
+function groupBuckets(v: Vector, report: Reporter, cache: BucketCache, natives: Sample[]): Group[] {
   const groups = new Map<string, Group>();
+  natives.length = 0;
   for (const s of v) {
+    if (s.h !== undefined) {
+      natives.push(s);
+      continue;
+    }
     let c = cache.get(s.metric);
     if (c === undefined) {
       const raw = s.metric.get('le');
@@ -44,8 +58,34 @@ function groupBuckets(v: Vector, report: Reporter, cache: BucketCache): Group[] 
     }
     g.buckets.push({ upper, count: s.f });
   }
+  if (natives.length > 0) {
+    let kept = 0;
+    for (const s of natives) {
+      if (groups.has(s.metric.key)) {
+        report.warn(`vector contains a mix of classic and native histograms for metric name ${JSON.stringify(s.metric.get(MetricName))}`);
+        groups.delete(s.metric.key);
+      } else natives[kept++] = s;
+    }
+    natives.length = kept;
+  }
   return [...groups.values()];
 }
+
+/** The value `fn` reads from each native histogram sample (histogram_count and the like). */
+export function mapHistograms(v: Vector, fn: (h: FloatHistogram) => number): Vector {
+  const out: Vector = [];
+  for (const s of v) if (s.h !== undefined) out.push({ metric: s.metric, t: s.t, f: fn(s.h), dropName: true });
+  return out;
+}
+
+/** histogram_count, histogram_sum, histogram_avg, histogram_stddev, histogram_stdvar. */
+export const histogramReaders: Record<string, (h: FloatHistogram) => number> = {
+  histogram_count: (h) => h.count,
+  histogram_sum: (h) => h.sum,
+  histogram_avg: (h) => h.sum / h.count,
+  histogram_stddev: (h) => Math.sqrt(nativeVariance(h)),
+  histogram_stdvar: (h) => nativeVariance(h),
+};
 
 function prepare(buckets: Bucket[]): Bucket[] | null {
   buckets.sort((a, b) => a.upper - b.upper);
@@ -121,7 +161,12 @@ function bucketQuantile(q: number, input: Bucket[]): [number, boolean] {
 export function histogramQuantile(q: number, v: Vector, atQ: Reporter, atV: Reporter, cache: BucketCache): Vector {
   if (Number.isNaN(q) || q < 0 || q > 1) atQ.warn(`quantile value should be between 0 and 1, got ${goFloat(q)}`);
   const out: Vector = [];
-  for (const g of groupBuckets(v, atV, cache)) {
+  const natives: Sample[] = [];
+  const groups = groupBuckets(v, atV, cache, natives);
+  for (const s of natives) {
+    out.push({ metric: s.metric, t: 0, f: nativeQuantile(q, s.h as FloatHistogram, s.metric.get(MetricName), atQ), dropName: true });
+  }
+  for (const g of groups) {
     const [value, forced] = bucketQuantile(q, g.buckets);
     if (forced) {
       atV.info(
@@ -133,9 +178,15 @@ export function histogramQuantile(q: number, v: Vector, atQ: Reporter, atV: Repo
   return out;
 }
 
-export function histogramFraction(lower: number, upper: number, v: Vector, atV: Reporter, cache: BucketCache): Vector {
+/** `atL`: report about the lower bound argument (NaN observations), `atV`: about the vector. */
+export function histogramFraction(lower: number, upper: number, v: Vector, atL: Reporter, atV: Reporter, cache: BucketCache): Vector {
   const out: Vector = [];
-  for (const g of groupBuckets(v, atV, cache)) {
+  const natives: Sample[] = [];
+  const groups = groupBuckets(v, atV, cache, natives);
+  for (const s of natives) {
+    out.push({ metric: s.metric, t: 0, f: nativeFraction(lower, upper, s.h as FloatHistogram, s.metric.get(MetricName), atL), dropName: true });
+  }
+  for (const g of groups) {
     out.push({ metric: g.metric, t: 0, f: bucketFraction(lower, upper, g.buckets), dropName: true });
   }
   return out;

@@ -1,7 +1,7 @@
 /** label_replace, label_join and sort_by_label. */
 import type { RE2 } from '../model/labels/index.js';
 import { Labels, LabelsBuilder, MetricName, compileRE2 } from '../model/labels/index.js';
-import type { Vector } from './value.js';
+import type { Sample, Vector } from './value.js';
 import { executionError } from './value.js';
 
 const labelNameRe = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -41,7 +41,7 @@ export function labelReplace(dst: string, repl: string, src: string, pattern: st
         metric = m.matches() ? new LabelsBuilder(s.metric).set(dst, expandTemplate(repl, groupsOf(re, m))).labels() : s.metric;
         cache.set(s.metric, metric);
       }
-      return { metric, t: s.t, f: s.f, dropName: s.dropName && !(dst === MetricName && metric !== s.metric) };
+      return relabelled(s, metric, s.dropName && !(dst === MetricName && metric !== s.metric));
     });
 }
 
@@ -54,7 +54,7 @@ export function labelJoin(dst: string, sep: string, srcs: string[]): StepFn {
     vecs[0].map((s) => {
       const value = srcs.map((n) => s.metric.get(n)).join(sep);
       const metric = new LabelsBuilder(s.metric).set(dst, value).labels();
-      return { metric, t: s.t, f: s.f, dropName: s.dropName && dst !== MetricName };
+      return relabelled(s, metric, s.dropName && dst !== MetricName);
     });
 }
 
@@ -143,4 +143,11 @@ export function naturalCompare(a: string, b: string): number {
 
 function isDigit(c: string): boolean {
   return c >= '0' && c <= '9';
+}
+
+/** The sample (float or histogram) under new labels. */
+function relabelled(s: Sample, metric: Labels, dropName: boolean): Sample {
+  const out: Sample = { metric, t: s.t, f: s.f, dropName };
+  if (s.h !== undefined) out.h = s.h;
+  return out;
 }

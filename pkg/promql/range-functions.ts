@@ -142,8 +142,6 @@ function extrapolatedRate(w: Window, isCounter: boolean, isRate: boolean): numbe
   if (n < 2) return null;
   const ts = w.ts;
   const vs = w.vs;
-  const rangeEnd = w.t - w.offset;
-  const rangeStart = rangeEnd - w.range;
   const firstT = ts[from];
   const lastT = ts[to - 1];
   const first = vs[from];
@@ -157,20 +155,31 @@ function extrapolatedRate(w: Window, isCounter: boolean, isRate: boolean): numbe
       last = v;
     }
   }
+  const zeroAt = isCounter && result > 0 && first >= 0 ? first / result : Infinity;
+  return result * extrapolationFactor(w, firstT, lastT, n, isRate, zeroAt);
+}
+
+/**
+ * How much to scale the increase between the first and last of n samples to cover the window:
+ * to its ends when samples come close to them, else half a sample interval beyond. `zeroAt`: the
+ * fraction of the sampled interval before the first sample where a counter would reach zero
+ * (Infinity when unknown), which extrapolation never passes.
+ */
+export function extrapolationFactor(w: Window, firstT: number, lastT: number, n: number, isRate: boolean, zeroAt: number): number {
+  const rangeEnd = w.t - w.offset;
+  const rangeStart = rangeEnd - w.range;
   let durationToStart = (firstT - rangeStart) / 1000;
   let durationToEnd = (rangeEnd - lastT) / 1000;
   const sampled = (lastT - firstT) / 1000;
   const avgStep = sampled / (n - 1);
   const threshold = avgStep * 1.1;
   if (durationToStart >= threshold) durationToStart = avgStep / 2;
-  if (isCounter && result > 0 && first >= 0) {
-    const durationToZero = sampled * (first / result);
-    if (durationToZero < durationToStart) durationToStart = durationToZero;
-  }
+  const durationToZero = sampled * zeroAt;
+  if (durationToZero < durationToStart) durationToStart = durationToZero;
   if (durationToEnd >= threshold) durationToEnd = avgStep / 2;
   let factor = (sampled + durationToStart + durationToEnd) / sampled;
   if (isRate) factor /= w.range / 1000;
-  return result * factor;
+  return factor;
 }
 
 function instantValue(w: Window, isRate: boolean): number | null {

@@ -5,6 +5,7 @@
  * offset, `@` and enclosing subqueries, as Prometheus' getTimeRangesForSelector does.
  */
 import { BytesPerSample, LimitReason, QueryLimitError, type QueryLimiter } from '../limits/index.js';
+import type { FloatHistogram } from '../model/histogram/index.js';
 import type { Labels } from '../model/labels/index.js';
 import type { Querier, Queryable, SampleIterator } from '../storage/index.js';
 import { ValueType } from '../storage/index.js';
@@ -21,6 +22,9 @@ export interface LoadedSeries {
   /** Sample timestamps (ms) and values, ascending; views sized to the samples loaded. */
   readonly ts: Float64Array;
   readonly vs: Float64Array;
+  /** Native histogram samples, ascending; null when the series has none. */
+  readonly hts: number[] | null;
+  readonly hs: FloatHistogram[] | null;
 }
 
 export interface SelectContext {
@@ -183,9 +187,21 @@ export async function selectAll(expr: Expr, queryable: Queryable, ctx: SelectCon
   return sel;
 }
 
-/** Stores the iterator's current sample if it is a float (and not a staleness marker to drop). */
-function keep(it: SampleIterator, vt: ValueType, n: Need, arena: Arena): void {
-  if (vt !== ValueType.Float) return;
+/** Native histogram samples of the series being read. */
+interface HistogramBuffer {
+  hts: number[] | null;
+  hs: FloatHistogram[] | null;
+}
+
+/** Stores the iterator's current sample (unless a staleness marker to drop). */
+function keep(it: SampleIterator, vt: ValueType, n: Need, arena: Arena, hb: HistogramBuffer): void {
+  if (vt !== ValueType.Float) {
+    const h = it.atFloatHistogram();
+    if (n.dropStale && isStaleNaN(h.sum)) return;
+    (hb.hts ??= []).push(it.atT());
+    (hb.hs ??= []).push(h);
+    return;
+  }
   const v = it.atV();
   if (!(n.dropStale && isStaleNaN(v))) arena.push(it.atT(), v);
 }
@@ -261,6 +277,7 @@ async function load(querier: Querier, n: Need, ctx: SelectContext, sel: Selectio
           startOf(n.stream.call.args[0]),
         );
   let it: SampleIterator | undefined;
+  const hb: HistogramBuffer = { hts: null, hs: null };
   while (await set.next()) {
     if (ctx.signal?.aborted === true) throw new QueryError(ErrorType.Canceled, 'query was canceled');
     const series = set.at();
@@ -280,27 +297,31 @@ async function load(querier: Querier, n: Need, ctx: SelectContext, sel: Selectio
           continue;
         }
       }
-      keep(it, vt, n, arena);
+      keep(it, vt, n, arena, hb);
       vt = it.next();
     }
     const err = it.err();
     if (err !== undefined) throw new QueryError(ErrorType.Execution, `read series ${series.labels.toString()}`, { cause: err });
     const { ts, vs } = arena.take();
-    if (ts.length === 0) continue;
-    sel.samples += ts.length;
-    if (sel.held + ts.length > ctx.maxSamples) throw QueryLimitError.of(LimitReason.MaxSamples, ctx.maxSamples);
-    const bytes = ts.length * BytesPerSample;
+    const { hts, hs } = hb;
+    hb.hts = null;
+    hb.hs = null;
+    const count = ts.length + (hts?.length ?? 0);
+    if (count === 0) continue;
+    sel.samples += count;
+    if (sel.held + count > ctx.maxSamples) throw QueryLimitError.of(LimitReason.MaxSamples, ctx.maxSamples);
+    const bytes = count * BytesPerSample;
     ctx.limiter?.reserveMemory(bytes);
     if (walker !== null) {
       // Streamed: compute the function now and let the arena block be reused for the next series.
-      const r = walker.walk(series.labels, false, ts, vs);
+      const r = walker.walk(series.labels, false, ts, vs, hts, hs);
       if (r !== null) results.push(r);
       arena.reset();
       ctx.limiter?.releaseMemory(bytes);
       continue;
     }
-    sel.held += ts.length;
-    out.push({ metric: series.labels, ts, vs });
+    sel.held += count;
+    out.push({ metric: series.labels, ts, vs, hts, hs });
   }
   if (walker !== null && n.stream !== null) {
     sel.results.set(n.stream.call, results);

@@ -1,21 +1,32 @@
-/** Values the engine computes and returns (Prometheus promql/value.go, float samples only). */
+/** Values the engine computes and returns (Prometheus promql/value.go). */
+import type { FloatHistogram } from '../model/histogram/index.js';
 import type { Labels } from '../model/labels/index.js';
 
-/** One element of an instant vector. `dropName`: Prometheus 3.x delayed `__name__` removal. */
+/**
+ * One element of an instant vector. `dropName`: Prometheus 3.x delayed `__name__` removal. `h` is
+ * set when the sample is a native histogram (then `f` means nothing); float samples lack it, so
+ * float evaluation keeps one object shape.
+ */
 export interface Sample {
   metric: Labels;
   t: number;
   f: number;
   dropName: boolean;
+  h?: FloatHistogram;
 }
 export type Vector = Sample[];
 
-/** A series of points; `ts` in ms, ascending. */
+/**
+ * A series of points (Prometheus' Series{Floats, Histograms}): float points in `ts`/`fs`, native
+ * histogram points in `hts`/`hs` (absent when there are none), each in ms, ascending.
+ */
 export interface Series {
   metric: Labels;
   ts: number[];
   fs: number[];
   dropName: boolean;
+  hts?: number[];
+  hs?: FloatHistogram[];
 }
 export type Matrix = Series[];
 

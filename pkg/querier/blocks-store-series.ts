@@ -6,12 +6,14 @@
 import { Labels } from '../model/labels/index.js';
 import { ChainSampleIterator, type SampleIterator, type Series, type SeriesSet } from '../storage/index.js';
 import { ChunksSampleIterator } from '../tsdb/index.js';
-import { xorNumSamples } from '../tsdb/chunkenc/index.js';
+import { chunkSampleCount } from '../tsdb/block/index.js';
+import { Encoding } from '../tsdb/chunkenc/index.js';
 import { labelsFromWire } from '../wire/index.js';
 import type { StoredChunk, StoredSeries } from '../generated/myelin/storegateway.js';
 
 interface Lane {
   bytes: Uint8Array[];
+  encodings: number[];
   counts: number[];
   minTs: number[];
   maxTs: number[];
@@ -31,9 +33,11 @@ export class StoreSeries implements Series {
     const lanes: Lane[] = [];
     for (const c of chunks) {
       let lane = lanes.find((l) => l.maxTs[l.maxTs.length - 1] < c.minTime);
-      if (lane === undefined) lanes.push((lane = { bytes: [], counts: [], minTs: [], maxTs: [] }));
+      if (lane === undefined) lanes.push((lane = { bytes: [], encodings: [], counts: [], minTs: [], maxTs: [] }));
       lane.bytes.push(c.data);
-      lane.counts.push(xorNumSamples(c.data));
+      // A store-gateway that predates histogram chunks leaves the encoding unset (0): XOR.
+      lane.encodings.push(c.encoding === 0 ? Encoding.XOR : c.encoding);
+      lane.counts.push(chunkSampleCount(c.data));
       lane.minTs.push(c.minTime);
       lane.maxTs.push(c.maxTime);
     }

@@ -1,6 +1,7 @@
 export { apiConfig, querierConfig } from './config.js';
 export type { ApiConfig, QuerierConfig } from './config.js';
-export { IngestersQueryable, ingestersMetadata } from './ingesters-queryable.js';
+export { IngestersQueryable, ingestersExemplars, ingestersMetadata } from './ingesters-queryable.js';
+export type { SeriesExemplarsEntry } from './ingesters-queryable.js';
 export { timeSplitQueryable, type TimeSplitOptions } from './time-split-queryable.js';
 export type { IngestersQueryableDeps, MetricMetadataEntry } from './ingesters-queryable.js';
 export {

@@ -1,6 +1,7 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { IngesterService, QueryRequest } from '../generated/myelin/ingester.js';
-import type { LabelNamesResponse, LabelValuesResponse, MetricsMetadataResponse } from '../generated/myelin/ingester.js';
+import type { ExemplarQueryResponse, LabelNamesResponse, LabelValuesResponse, MetricsMetadataResponse } from '../generated/myelin/ingester.js';
+import type { Exemplar as WireExemplar } from '../generated/prometheus/types.js';
 import { metricMetadata_MetricTypeToJSON } from '../generated/prometheus/types.js';
 import type { IngesterConn } from '../ingester/client/index.js';
 import { Labels } from '../model/labels/index.js';
@@ -128,6 +129,45 @@ export async function ingestersMetadata(tenants: readonly string[], deps: Ingest
     (out[m.metricFamilyName] ??= []).push(entry);
   }
   return out;
+}
+
+/** One series' exemplars as the Prometheus API shows them (query_exemplars). */
+export interface SeriesExemplarsEntry {
+  seriesLabels: Labels;
+  exemplars: { labels: Labels; value: number; ts: number }[];
+}
+
+/**
+ * The exemplars of the series matching any matcher set, from every healthy ingester (Cortex's
+ * QueryExemplars): the RF replicas of a series are merged into one time-ordered list without
+ * repeats, series in label order. With several tenants each series gets `tenantLabel` naming its
+ * tenant.
+ */
+export async function ingestersExemplars(tenants: readonly string[], deps: IngestersQueryableDeps, start: number, end: number,
+  matcherSets: readonly Matcher[][], tenantLabel: string): Promise<SeriesExemplarsEntry[]> {
+  const req = { startTimestampMs: start, endTimestampMs: end, matchers: matcherSets.map((ms) => ({ matchers: matchersToWire(ms) })) };
+  const bySeries = new Map<string, { seriesLabels: Labels; exemplars: Map<string, WireExemplar> }>();
+  for (const tenant of tenants) {
+    const answers = await fanOut(deps, (conn, deadline) => unary<ExemplarQueryResponse>((cb) =>
+      conn.client.queryExemplars(req, tenantMetadata(tenant), { deadline }, cb)));
+    for (const ts of answers.flatMap((a) => a.timeseries)) {
+      const pairs = ts.labels.flatMap((l) => [l.name, l.value]);
+      if (tenants.length > 1) pairs.push(tenantLabel, tenant);
+      const seriesLabels = Labels.fromPairs(pairs);
+      let entry = bySeries.get(seriesLabels.key);
+      if (entry === undefined) bySeries.set(seriesLabels.key, (entry = { seriesLabels, exemplars: new Map() }));
+      // Replicas hold the same exemplars: one of each (time, value, labels) is kept.
+      for (const e of ts.exemplars) entry.exemplars.set(JSON.stringify([e.timestamp, e.value, e.labels]), e);
+    }
+  }
+  return [...bySeries.values()]
+    .map(({ seriesLabels, exemplars }) => ({
+      seriesLabels,
+      exemplars: [...exemplars.values()]
+        .sort((a, b) => a.timestamp - b.timestamp)
+        .map((e) => ({ labels: Labels.fromPairs(e.labels.flatMap((l) => [l.name, l.value])), value: e.value, ts: e.timestamp })),
+    }))
+    .sort((a, b) => Labels.compare(a.seriesLabels, b.seriesLabels));
 }
 
 function unary<T>(fn: (cb: (err: ServiceError | null, v?: T) => void) => void): Promise<T> {

@@ -8,6 +8,10 @@ export const AppendErrorCode = {
   DuplicateSampleForTimestamp: 'duplicate_sample_for_timestamp',
   OutOfBounds: 'out_of_bounds',
   EmptyLabelset: 'empty_labelset',
+  InvalidHistogram: 'invalid_native_histogram',
+  OutOfOrderExemplar: 'out_of_order_exemplar',
+  ExemplarLabelsTooLong: 'exemplar_labels_too_long',
+  ExemplarMissingSeries: 'exemplar_missing_series',
 } as const;
 export type AppendErrorCode = (typeof AppendErrorCode)[keyof typeof AppendErrorCode];
 
@@ -16,6 +20,10 @@ const messages: Record<string, string> = {
   [AppendErrorCode.DuplicateSampleForTimestamp]: 'duplicate sample for timestamp',
   [AppendErrorCode.OutOfBounds]: 'out of bounds',
   [AppendErrorCode.EmptyLabelset]: 'empty labelset',
+  [AppendErrorCode.InvalidHistogram]: 'invalid native histogram',
+  [AppendErrorCode.OutOfOrderExemplar]: 'out of order exemplar',
+  [AppendErrorCode.ExemplarLabelsTooLong]: 'label length for exemplar exceeds maximum of 128 UTF-8 characters',
+  [AppendErrorCode.ExemplarMissingSeries]: 'exemplar for a series with no samples in the head',
 };
 
 /**

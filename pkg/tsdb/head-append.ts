@@ -1,10 +1,15 @@
+import type { FloatHistogram, Histogram } from '../model/histogram/index.js';
+import { histogramProblem, identicalHistograms } from '../model/histogram/index.js';
 import type { Labels } from '../model/labels/index.js';
 import type { Appender, SeriesRef } from '../storage/index.js';
 import { f64, u32 } from './chunkenc/float-bits.js';
 import { AppendError, AppendErrorCode } from './errors.js';
+import type { Exemplar } from './exemplars.js';
 import type { Head } from './head.js';
-import type { MemSeries } from './mem-series.js';
+import { ExemplarBatch, missingSeriesError } from './head-exemplars.js';
+import { HistogramHead, type MemSeries } from './mem-series.js';
 import type { Wal } from './wal/index.js';
+import { RecordType, histogramRecordType } from './wal/index.js';
 
 /**
  * Buffers samples for the head and commits them as one batch: one WAL write (a series record for
@@ -37,51 +42,100 @@ export class HeadAppender implements Appender {
 
   /** With the ref of a series in the head, `labels` is not read (Labels.EMPTY will do). */
   append(ref: SeriesRef, labels: Labels, t: number, v: number): SeriesRef {
+    const s = this.#series(ref, labels, t);
+    f64[0] = v;
+    const hi = u32[1];
+    const lo = u32[0];
+    const ours = s.pendingOwner === this.#id;
+    const lastT = ours ? s.pendingT : s.lastT;
+    if (t <= lastT) {
+      // Same time and value bits (and the last sample not a histogram): a no-op.
+      if (t === lastT && hi === (ours ? s.pendingHi : s.lastHi) && lo === (ours ? s.pendingLo : s.lastLo) && lastHistogram(s, ours) === null) return s.ref;
+      throw this.#outOfOrder(s, t, lastT);
+    }
+    this.#own(s, ours, t);
+    s.pendingHi = hi;
+    s.pendingLo = lo;
+    if (s.hist !== null) {
+      if (ours && s.hist.pending !== null) this.#b.mixed = true;
+      s.hist.pending = null;
+    }
+    this.#b.push(s, t, v);
+    return s.ref;
+  }
+
+  /**
+   * Buffers one native histogram sample: `h` (integer) or `fh` (float), the other undefined
+   * (Prometheus' AppendHistogram). The histogram must stay unchanged until commit() resolves.
+   * Order and duplicate rules are the floats': a repeated identical sample is a no-op.
+   */
+  appendHistogram(ref: SeriesRef, labels: Labels, t: number, h: Histogram | undefined, fh: FloatHistogram | undefined): SeriesRef {
+    const v = h ?? fh;
+    if (v === undefined) throw new Error('BUG: appendHistogram without a histogram');
+    const problem = histogramProblem(v, h === undefined);
+    if (problem !== undefined) {
+      this.#head.metrics.rejectedSamples.inc({ reason: AppendErrorCode.InvalidHistogram });
+      const known = ref !== 0 ? this.#head.byRef.get(ref)?.labels : undefined;
+      throw new AppendError(AppendErrorCode.InvalidHistogram, `${(known ?? labels).toString()} t=${t}: ${problem}`);
+    }
+    const s = this.#series(ref, labels, t);
+    const ours = s.pendingOwner === this.#id;
+    const lastT = ours ? s.pendingT : s.lastT;
+    if (t <= lastT) {
+      const last = lastHistogram(s, ours);
+      if (t === lastT && last !== null && identicalHistograms(last, v)) return s.ref;
+      throw this.#outOfOrder(s, t, lastT);
+    }
+    this.#own(s, ours, t);
+    const hist = (s.hist ??= new HistogramHead());
+    if (ours && hist.pending === null) this.#b.mixed = true;
+    hist.pending = v;
+    this.#b.pushHistogram(s, t, v, h === undefined);
+    return s.ref;
+  }
+
+  /** The series to append to at t: by ref, or found or created by labels; out of bounds refused. */
+  #series(ref: SeriesRef, labels: Labels, t: number): MemSeries {
     const head = this.#head;
-    let s = ref !== 0 ? head.byRef.get(ref) : undefined;
+    const s = ref !== 0 ? head.byRef.get(ref) : undefined;
     if (t < this.#minValidTime) {
       head.metrics.rejectedSamples.inc({ reason: AppendErrorCode.OutOfBounds });
       throw new AppendError(AppendErrorCode.OutOfBounds, `${(s?.labels ?? labels).toString()} t=${t}`);
     }
-    if (s === undefined) s = head.getOrCreate(labels);
-    f64[0] = v;
-    const hi = u32[1];
-    const lo = u32[0];
-    let lastT: number;
-    let lastHi: number;
-    let lastLo: number;
-    const ours = s.pendingOwner === this.#id;
-    if (ours) {
-      lastT = s.pendingT;
-      lastHi = s.pendingHi;
-      lastLo = s.pendingLo;
-    } else {
-      lastT = s.lastT;
-      lastHi = s.lastHi;
-      lastLo = s.lastLo;
-    }
-    if (t <= lastT) {
-      if (t === lastT) {
-        if (hi === lastHi && lo === lastLo) return s.ref; // same sample again: a no-op
-        head.metrics.rejectedSamples.inc({ reason: AppendErrorCode.DuplicateSampleForTimestamp });
-        throw new AppendError(AppendErrorCode.DuplicateSampleForTimestamp, `${s.labels.toString()} t=${t}`);
-      }
-      head.metrics.rejectedSamples.inc({ reason: AppendErrorCode.OutOfOrderSample });
-      throw new AppendError(AppendErrorCode.OutOfOrderSample, `${s.labels.toString()} t=${t} last=${lastT}`);
-    }
-    const b = this.#b;
+    return s ?? head.getOrCreate(labels);
+  }
+
+  /** The refusal of a sample at or before the series' last one (not an identical repeat). */
+  #outOfOrder(s: MemSeries, t: number, lastT: number): AppendError {
+    const code = t === lastT ? AppendErrorCode.DuplicateSampleForTimestamp : AppendErrorCode.OutOfOrderSample;
+    this.#head.metrics.rejectedSamples.inc({ reason: code });
+    return new AppendError(code, t === lastT ? `${s.labels.toString()} t=${t}` : `${s.labels.toString()} t=${t} last=${lastT}`);
+  }
+
+  /** Marks the series as having this appender's pending sample at t. */
+  #own(s: MemSeries, ours: boolean, t: number): void {
     if (!ours) {
       // Counted once per hand-over, released once per entry of `touched`: balanced even when
       // concurrent appenders take the series back and forth.
       s.pendingAppends++;
+      const b = this.#b;
       b.touched[b.nTouched++] = s;
     }
     s.pendingOwner = this.#id;
     s.pendingT = t;
-    s.pendingHi = hi;
-    s.pendingLo = lo;
-    b.push(s, t, v);
-    return s.ref;
+  }
+
+  /**
+   * Buffers an exemplar of the series `ref` (one the head holds). Returns false when the exemplar
+   * store is off or the exemplar repeats the series' newest (no-ops, as in Prometheus); throws an
+   * AppendError when it is refused (out of order, labels too long, no such series).
+   */
+  appendExemplar(ref: SeriesRef, e: Exemplar): boolean {
+    const head = this.#head;
+    if (head.exemplars.size === 0) return false;
+    const s = head.byRef.get(ref);
+    if (s === undefined) throw missingSeriesError(`ref ${ref} exemplar=${e.labels.toString()}`);
+    return this.#b.exemplars.add(head.exemplars, s, e);
   }
 
   async commit(): Promise<void> {
@@ -96,14 +150,16 @@ export class HeadAppender implements Appender {
    */
   async commitReportingDrops(): Promise<CommitDrops | undefined> {
     const b = this.#b;
-    if (b.n === 0) return undefined;
+    if (b.n === 0 && b.hn === 0 && b.exemplars.length === 0) return undefined;
     // Detach the batch so the appender can take the next one while the WAL write is in flight.
     this.#b = this.#spare ?? new Batch();
     this.#spare = undefined;
     const head = this.#head;
     try {
       if (head.wal !== undefined) await logBatch(head, head.wal, b);
-      return applySamples(head, b.series, b.ts, b.vs, b.n);
+      const drops = b.hn === 0 ? applySamples(head, b.series, b.ts, b.vs, b.n) : applyMixed(head, b);
+      b.exemplars.apply(head.exemplars);
+      return drops;
     } finally {
       this.#release(b);
       this.#minValidTime = this.#bound();
@@ -115,7 +171,10 @@ export class HeadAppender implements Appender {
     for (let i = 0; i < b.nTouched; i++) {
       const s = b.touched[i];
       s.pendingAppends--;
-      if (s.pendingOwner === this.#id) s.pendingOwner = 0;
+      if (s.pendingOwner === this.#id) {
+        s.pendingOwner = 0;
+        if (s.hist !== null) s.hist.pending = null;
+      }
     }
     b.clear();
   }
@@ -126,7 +185,18 @@ export class HeadAppender implements Appender {
   }
 }
 
-/** One batch of samples, columnar. Arrays keep their capacity across clear(). */
+/** The last histogram of the series (the pending one if `pending`), or null when that sample is a float. */
+function lastHistogram(s: MemSeries, pending: boolean): Histogram | FloatHistogram | null {
+  const h = s.hist;
+  if (h === null) return null;
+  return pending ? h.pending : h.last;
+}
+
+/**
+ * One batch of samples, columnar. Arrays keep their capacity across clear(). Histogram samples
+ * have columns of their own; hAt[k] is the number of float samples buffered before histogram k,
+ * which keeps the order of appends (a series may switch between floats and histograms).
+ */
 class Batch {
   series: MemSeries[] = [];
   /** Series whose pendingAppends this batch incremented, in [0, nTouched). */
@@ -137,6 +207,26 @@ class Batch {
   /** Values as a typed array: plain arrays may canonicalise NaN payloads such as the stale marker. */
   vs = new Float64Array(256);
   n = 0;
+  hseries: MemSeries[] = [];
+  hrefs: number[] = [];
+  hts: number[] = [];
+  hs: (Histogram | FloatHistogram)[] = [];
+  hfloat: boolean[] = [];
+  hAt: number[] = [];
+  hn = 0;
+  /** Whether some series has both floats and histograms in this batch (WAL records must keep order). */
+  mixed = false;
+
+  pushHistogram(s: MemSeries, t: number, h: Histogram | FloatHistogram, isFloat: boolean): void {
+    const k = this.hn++;
+    this.hseries[k] = s;
+    this.hrefs[k] = s.ref;
+    this.hts[k] = t;
+    this.hs[k] = h;
+    this.hfloat[k] = isFloat;
+    this.hAt[k] = this.n;
+  }
+  readonly exemplars = new ExemplarBatch();
 
   push(s: MemSeries, t: number, v: number): void {
     const n = this.n;
@@ -164,33 +254,77 @@ class Batch {
   clear(): void {
     this.n = 0;
     this.nTouched = 0;
+    this.hn = 0;
+    this.hs.length = 0;
+    this.mixed = false;
+    this.exemplars.clear();
   }
 }
 
 /**
- * Writes one batch to the WAL: a series record for the batch's series the WAL has not seen yet, and
- * the samples record. Encoding and framing are synchronous (the head's encoders are shared).
+ * Writes one batch to the WAL: a series record for the batch's series the WAL has not seen yet, the
+ * samples record and the histogram records (one per type present), then the exemplars record.
+ * When a series switched between floats and histograms within the batch, sample records follow the
+ * appends' order instead, one per run of a kind, so that a replay meets the samples in the order
+ * they were appended. Encoding and framing are synchronous (the head's encoders are shared).
  */
 async function logBatch(head: Head, wal: Wal, b: Batch): Promise<void> {
-  const { series, refs, ts, vs, n } = b;
   const newSeries: MemSeries[] = [];
-  for (let i = 0; i < n; i++) {
-    const s = series[i];
+  const note = (s: MemSeries) => {
     if (!s.walLogged) {
       s.walLogged = true;
       newSeries.push(s);
     }
-  }
+  };
+  for (let i = 0; i < b.n; i++) note(b.series[i]);
+  for (let k = 0; k < b.hn; k++) note(b.hseries[k]);
+  for (const s of b.exemplars.unloggedSeries()) note(s);
   const records: Uint8Array[] = [];
   if (newSeries.length > 0) {
     records.push(head.seriesEncoder.series(newSeries.map((s) => s.ref), newSeries.map((s) => s.labels)));
   }
-  records.push(head.samplesEncoder.samples(refs, ts, vs, n));
+  if (!b.mixed) {
+    // The histogram records reuse the samples encoder's buffer: copy the samples record first.
+    if (b.n > 0) records.push(b.hn > 0 ? Buffer.from(head.samplesEncoder.samples(b.refs, b.ts, b.vs, b.n)) : head.samplesEncoder.samples(b.refs, b.ts, b.vs, b.n));
+    histogramRecords(head, b, 0, b.hn, records);
+  } else {
+    // Runs in append order: floats [from, hAt[k]) then the histograms up to the next float.
+    let f = 0;
+    for (let k = 0; k <= b.hn; ) {
+      const until = k < b.hn ? b.hAt[k] : b.n;
+      if (until > f) records.push(Buffer.from(head.samplesEncoder.samples(b.refs.subarray(f), b.ts.subarray(f), b.vs.subarray(f), until - f)));
+      f = until;
+      let end = k;
+      while (end < b.hn && b.hAt[end] === f) end++;
+      histogramRecords(head, b, k, end, records);
+      k = end === k ? k + 1 : end;
+    }
+  }
+  if (b.exemplars.length > 0) records.push(b.exemplars.record(head.exemplarEncoder));
   try {
     await wal.log(...records);
   } catch (err) {
     for (const s of newSeries) s.walLogged = false;
-    throw new Error(`commit ${n} samples to the WAL`, { cause: err });
+    const exemplars = b.exemplars.length > 0 ? ` and ${b.exemplars.length} exemplars` : '';
+    throw new Error(`commit ${b.n + b.hn} samples${exemplars} to the WAL`, { cause: err });
+  }
+}
+
+/** The histogram records (one per record type present) of histograms [from, to) of the batch. */
+function histogramRecords(head: Head, b: Batch, from: number, to: number, out: Uint8Array[]): void {
+  if (to <= from) return;
+  const byType = new Map<RecordType, number[]>();
+  for (let k = from; k < to; k++) {
+    const type = histogramRecordType(b.hs[k], b.hfloat[k]);
+    let idx = byType.get(type);
+    if (idx === undefined) byType.set(type, (idx = []));
+    idx.push(k);
+  }
+  const types = [RecordType.HistogramSamples, RecordType.FloatHistogramSamples, RecordType.CustomBucketsHistogramSamples, RecordType.CustomBucketsFloatHistogramSamples];
+  for (const type of types) {
+    const idx = byType.get(type);
+    // Each record is copied out of the shared encoder buffer, which the next one reuses.
+    if (idx !== undefined) out.push(Buffer.from(head.samplesEncoder.histogramSamples(type, b.hrefs, b.hts, b.hs, idx)));
   }
 }
 
@@ -234,4 +368,42 @@ export function applySamples(head: Head, series: readonly MemSeries[], ts: Float
     head.metrics.chunks.inc(chunks);
   }
   return drops;
+}
+
+/**
+ * applySamples for a batch with histograms: floats and histograms go into their series in the
+ * order they were appended.
+ */
+function applyMixed(head: Head, b: Batch): CommitDrops | undefined {
+  let drops: CommitDrops | undefined;
+  let f = 0;
+  for (let k = 0; k <= b.hn; k++) {
+    const until = k < b.hn ? b.hAt[k] : b.n;
+    if (until > f) drops = mergeDrops(drops, applySamples(head, b.series.slice(f, until), b.ts.subarray(f, until), b.vs.subarray(f, until), until - f));
+    f = until;
+    if (k < b.hn) drops = mergeDrops(drops, applyHistogram(head, b.hseries[k], b.hts[k], b.hs[k], b.hfloat[k]));
+  }
+  return drops;
+}
+
+function applyHistogram(head: Head, s: MemSeries, t: number, h: Histogram | FloatHistogram, isFloat: boolean): CommitDrops | undefined {
+  if (t <= s.lastT) {
+    const last = s.hist?.last ?? null;
+    if (t === s.lastT && last !== null && identicalHistograms(last, h)) return undefined;
+    head.metrics.rejectedSamples.inc({ reason: AppendErrorCode.OutOfOrderSample });
+    return { count: 1, first: new AppendError(AppendErrorCode.OutOfOrderSample, `${s.labels.toString()} t=${t} last=${s.lastT}`) };
+  }
+  if (s.appendHistogram(t, h, isFloat, head.cut)) {
+    head.metrics.chunksCreated.inc();
+    head.metrics.chunks.inc();
+  }
+  head.extendTimeRange(t, t);
+  head.metrics.samplesAppended.inc();
+  return undefined;
+}
+
+function mergeDrops(a: CommitDrops | undefined, b: CommitDrops | undefined): CommitDrops | undefined {
+  if (a === undefined) return b;
+  if (b !== undefined) a.count += b.count;
+  return a;
 }

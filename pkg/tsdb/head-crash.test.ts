@@ -48,7 +48,7 @@ function crashRound(dir: string, minAcks: number, delayMs: number): Promise<Roun
   });
 }
 
-test('every acknowledged sample survives SIGKILL at random moments', async () => {
+test('every acknowledged sample (float or histogram) survives SIGKILL at random moments', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'myelin-crash-'));
   try {
     const acked = new Set<number>();
@@ -67,6 +67,8 @@ test('every acknowledged sample survives SIGKILL at random moments', async () =>
     assert.equal(got.size, 50);
     for (const [series, rows] of got) {
       const ts = new Set(rows.map(([t]) => t / 1000));
+      const odd = Number(/series="(\d+)"/.exec(series)?.[1]) % 2 === 1;
+      for (const [t, v] of rows) assert.equal(v.startsWith('h:'), odd, `${series} t=${t}: ${v}`);
       for (const id of acked) if (id * 1000 >= truncMint) assert.ok(ts.has(id), `${series} lost acknowledged batch ${id}`);
       // Nothing invented: at most the batch in flight when the last process died goes past the acks.
       for (const t of ts) assert.ok(Number.isInteger(t) && t <= maxAcked + 1, `${series} has unexpected t=${t}`);

@@ -13,8 +13,9 @@ import type {
   Series,
   SeriesSet,
 } from '../storage/index.js';
-import { ValueType, limitLabels, notAHistogram } from '../storage/index.js';
-import { Encoding, XorIterator, xorNumSamples } from './chunkenc/index.js';
+import type { FloatHistogram, Histogram } from '../model/histogram/index.js';
+import { ValueType, limitLabels } from '../storage/index.js';
+import { EncodedChunkIterator, Encoding, FloatHistogramChunk, histogramNumSamples, xorNumSamples } from './chunkenc/index.js';
 import type { Head } from './head.js';
 import { postingsForMatchers } from './index/index.js';
 import type { MemSeries } from './mem-series.js';
@@ -29,24 +30,36 @@ interface ChunkSnapshot {
   counts: number[];
   minTs: number[];
   maxTs: number[];
+  /** Prometheus chunk encodings (XOR, histogram, float histogram). */
+  encodings: number[];
 }
 
 function snapshot(s: MemSeries, mint: number, maxt: number, copyOpen: boolean): ChunkSnapshot | undefined {
-  const out: ChunkSnapshot = { bytes: [], counts: [], minTs: [], maxTs: [] };
+  const out: ChunkSnapshot = { bytes: [], counts: [], minTs: [], maxTs: [], encodings: [] };
   const c = s.completed;
   if (c !== null) {
     for (const ch of c) {
       if (ch.maxT < mint || ch.minT > maxt) continue;
       out.bytes.push(ch.bytes);
-      out.counts.push(xorNumSamples(ch.bytes));
+      out.counts.push(ch.encoding === Encoding.XOR ? xorNumSamples(ch.bytes) : histogramNumSamples(ch.bytes));
       out.minTs.push(ch.minT);
       out.maxTs.push(ch.maxT);
+      out.encodings.push(ch.encoding);
     }
   }
-  const h = s.head;
-  if (h !== null && s.headMaxT >= mint && s.headMinT <= maxt) {
+  if (s.headMaxT < mint || s.headMinT > maxt) return out.bytes.length === 0 ? undefined : out;
+  const x = s.head;
+  const h = s.hist?.chunk ?? null;
+  if (x !== null) {
+    out.bytes.push(copyOpen ? x.compact() : x.bytes());
+    out.counts.push(x.numSamples());
+    out.encodings.push(Encoding.XOR);
+  } else if (h !== null) {
     out.bytes.push(copyOpen ? h.compact() : h.bytes());
     out.counts.push(h.numSamples());
+    out.encodings.push(h instanceof FloatHistogramChunk ? Encoding.FloatHistogram : Encoding.Histogram);
+  }
+  if (x !== null || h !== null) {
     out.minTs.push(s.headMinT);
     out.maxTs.push(s.headMaxT);
   }
@@ -197,10 +210,11 @@ class HeadSeries implements Series {
   }
 }
 
-/** Samples of a chunk snapshot within [mint, maxt]. */
+/** Samples of a chunk snapshot within [mint, maxt], of whatever encoding each chunk has. */
 export class ChunksSampleIterator implements SampleIterator {
-  readonly #it = new XorIterator();
-  #snap: ChunkSnapshot = { bytes: [], counts: [], minTs: [], maxTs: [] };
+  readonly #it = new EncodedChunkIterator();
+  #vt: ValueType = ValueType.None;
+  #snap: ChunkSnapshot = { bytes: [], counts: [], minTs: [], maxTs: [], encodings: [] };
   #chunk = -1;
   #mint = 0;
   #maxt = 0;
@@ -226,11 +240,11 @@ export class ChunksSampleIterator implements SampleIterator {
       this.#done = true;
       return false;
     }
-    this.#it.reset(this.#snap.bytes[this.#chunk], this.#snap.counts[this.#chunk]);
+    this.#it.reset(this.#snap.encodings[this.#chunk], this.#snap.bytes[this.#chunk], this.#snap.counts[this.#chunk]);
     return true;
   }
 
-  #accept(): ValueType {
+  #accept(vt: ValueType): ValueType {
     const t = this.#it.atT();
     if (t > this.#maxt) {
       this.#done = true;
@@ -238,13 +252,15 @@ export class ChunksSampleIterator implements SampleIterator {
     }
     this.#t = t;
     this.#started = true;
-    return ValueType.Float;
+    this.#vt = vt;
+    return vt;
   }
 
   /** Moves to the next sample of the current or later chunks that is at or after `min`. */
   #advance(min: number): ValueType {
     while (!this.#done) {
-      if (this.#it.seek(min) !== ValueType.None) return this.#accept();
+      const vt = this.#it.seek(min);
+      if (vt !== ValueType.None) return this.#accept(vt);
       const err = this.#it.err();
       if (err !== undefined) {
         this.#err = new Error(`read head chunk ${this.#chunk}`, { cause: err });
@@ -259,7 +275,8 @@ export class ChunksSampleIterator implements SampleIterator {
   next(): ValueType {
     if (this.#done) return ValueType.None;
     if (!this.#started) return this.#advance(this.#mint);
-    if (this.#it.next() !== ValueType.None) return this.#accept();
+    const vt = this.#it.next();
+    if (vt !== ValueType.None) return this.#accept(vt);
     const err = this.#it.err();
     if (err !== undefined) {
       this.#err = new Error(`read head chunk ${this.#chunk}`, { cause: err });
@@ -272,7 +289,7 @@ export class ChunksSampleIterator implements SampleIterator {
 
   seek(t: number): ValueType {
     if (this.#done) return ValueType.None;
-    if (this.#started && this.#t >= t) return ValueType.Float;
+    if (this.#started && this.#t >= t) return this.#vt;
     const min = Math.max(t, this.#mint);
     while (this.#chunk < this.#snap.maxTs.length - 1 && this.#snap.maxTs[this.#chunk] < min) this.#nextChunk();
     return this.#advance(min);
@@ -286,8 +303,13 @@ export class ChunksSampleIterator implements SampleIterator {
     return this.#it.atV();
   }
 
-  atHistogram = notAHistogram;
-  atFloatHistogram = notAHistogram;
+  atHistogram(): Histogram {
+    return this.#it.atHistogram();
+  }
+
+  atFloatHistogram(): FloatHistogram {
+    return this.#it.atFloatHistogram();
+  }
 
   err(): Error | undefined {
     return this.#err;
@@ -329,6 +351,7 @@ class SnapshotChunkIterator implements ChunkIterator {
     this.#meta.minT = this.#snap.minTs[this.#i];
     this.#meta.maxT = this.#snap.maxTs[this.#i];
     this.#meta.bytes = this.#snap.bytes[this.#i];
+    this.#meta.encoding = this.#snap.encodings[this.#i];
     return true;
   }
 

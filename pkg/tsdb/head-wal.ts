@@ -2,9 +2,10 @@ import { mkdir } from 'node:fs/promises';
 import { hashLabelPairs } from '../model/labels/index.js';
 import { f64, u32 } from './chunkenc/float-bits.js';
 import type { Head } from './head.js';
+import { replayExemplars } from './head-exemplars.js';
 import type { MemSeries } from './mem-series.js';
 import type { Corruption, Wal } from './wal/index.js';
-import { RecordDecodeError, RecordDecoder, RecordType, SampleColumns, SegmentReader, createCheckpoint, lastCheckpoint, listSegments, repairWal } from './wal/index.js';
+import { HistogramColumns, RecordDecodeError, RecordDecoder, RecordType, SampleColumns, SegmentReader, createCheckpoint, isHistogramRecord, lastCheckpoint, listSegments, repairWal } from './wal/index.js';
 
 /**
  * Rebuilds the head from the WAL directory: the newest checkpoint, then the segments after it.
@@ -47,6 +48,7 @@ class ReplayState {
   readonly #head: Head;
   readonly #dec = new RecordDecoder();
   readonly #cols = new SampleColumns();
+  readonly #hcols = new HistogramColumns();
   /** Refs of duplicate series records (same labels, another ref) mapped to the series kept. */
   readonly #aliases = new Map<number, MemSeries>();
   samples = 0;
@@ -64,7 +66,9 @@ class ReplayState {
         try {
           if (rec[0] === RecordType.Series) this.#dec.series(rec, (ref, ls) => this.#series(ref, ls));
           else if (rec[0] === RecordType.Samples) this.#samples(rec);
-          // Other record types (tombstones, exemplars, …) are not written by Myelin; skip them.
+          else if (isHistogramRecord(rec[0])) this.#histograms(rec);
+          else if (rec[0] === RecordType.Exemplars) this.#exemplars(rec);
+          // Other record types (tombstones, …) are not written by Myelin; skip them.
         } catch (err) {
           // A record with a valid checksum that does not decode: skip it rather than refuse to start.
           if (!(err instanceof RecordDecodeError)) throw err;
@@ -90,6 +94,11 @@ class ReplayState {
     head.createSeries(ref, ls, hash).walLogged = true;
   }
 
+  #exemplars(rec: Uint8Array): void {
+    const head = this.#head;
+    this.unknownRefs += replayExemplars(head.exemplars, rec, (ref) => head.byRef.get(ref) ?? this.#aliases.get(ref), head.minValidTime());
+  }
+
   #samples(rec: Uint8Array): void {
     const head = this.#head;
     const c = this.#cols;
@@ -100,14 +109,9 @@ class ReplayState {
     let maxt = -Infinity;
     let chunks = 0;
     for (let i = 0; i < c.length; i++) {
-      const ref = c.refs[i];
-      const s = head.byRef.get(ref) ?? this.#aliases.get(ref);
-      if (s === undefined) {
-        this.unknownRefs++;
-        continue;
-      }
+      const s = this.#seriesOf(c.refs[i]);
       const t = c.ts[i];
-      if (t <= s.lastT || t < minValid) continue;
+      if (s === undefined || t <= s.lastT || t < minValid) continue;
       u32[1] = c.vhi[i];
       u32[0] = c.vlo[i];
       if (s.append(t, f64[0], head.cut)) chunks++;
@@ -115,9 +119,43 @@ class ReplayState {
       if (t < mint) mint = t;
       if (t > maxt) maxt = t;
     }
+    this.#applied(mint, maxt, chunks);
+  }
+
+  /** The series a WAL ref names (itself or, for a duplicate series record, the one kept); counts unknown refs. */
+  #seriesOf(ref: number): MemSeries | undefined {
+    const s = this.#head.byRef.get(ref) ?? this.#aliases.get(ref);
+    if (s === undefined) this.unknownRefs++;
+    return s;
+  }
+
+  /** Books the samples one record added: the head's time range and chunk counts. */
+  #applied(mint: number, maxt: number, chunks: number): void {
+    const head = this.#head;
     if (maxt >= mint) head.extendTimeRange(mint, maxt);
     head.metrics.chunksCreated.inc(chunks);
     head.metrics.chunks.inc(chunks);
+  }
+
+  /** As #samples, for a histogram samples record (types 7 to 10). */
+  #histograms(rec: Uint8Array): void {
+    const head = this.#head;
+    const c = this.#hcols;
+    this.#dec.histogramSamples(rec, c);
+    const minValid = head.minValidTime();
+    let mint = Infinity;
+    let maxt = -Infinity;
+    let chunks = 0;
+    for (let i = 0; i < c.length; i++) {
+      const s = this.#seriesOf(c.refs[i]);
+      const t = c.ts[i];
+      if (s === undefined || t <= s.lastT || t < minValid) continue;
+      if (s.appendHistogram(t, c.hs[i], c.isFloat, head.cut)) chunks++;
+      this.samples++;
+      mint = Math.min(mint, t);
+      maxt = Math.max(maxt, t);
+    }
+    this.#applied(mint, maxt, chunks);
   }
 }
 

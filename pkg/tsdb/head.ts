@@ -3,6 +3,7 @@ import type { Registry } from 'prom-client';
 import { hashLabelBytes, hashLabelPairs, Interner, Labels } from '../model/labels/index.js';
 import type { Appendable, ChunkQuerier, ChunkQueryable, Querier, Queryable, SeriesRef } from '../storage/index.js';
 import { AppendError, AppendErrorCode } from './errors.js';
+import { CircularExemplarStorage } from './exemplars.js';
 import { HeadAppender } from './head-append.js';
 import { HeadMetrics } from './head-metrics.js';
 import { HeadChunkQuerier, HeadQuerier } from './head-read.js';
@@ -13,7 +14,7 @@ import { MemSeries } from './mem-series.js';
 import { SeriesMap } from './series-map.js';
 import { SeriesRefs } from './series-refs.js';
 import type { WalOptions } from './wal/index.js';
-import { RecordEncoder, Wal } from './wal/index.js';
+import { ExemplarRecordEncoder, RecordEncoder, Wal } from './wal/index.js';
 
 /**
  * Consulted before the head creates a series (per-tenant limits live in the caller): return
@@ -33,6 +34,8 @@ export interface HeadOptions {
   /** Samples older than this are out of bounds (the max time of the newest persisted block). */
   minValidTime: number;
   beforeSeriesCreate: SeriesCreateHook | undefined;
+  /** Size of the exemplar store (exemplars.ts); 0 keeps no exemplars. */
+  maxExemplars: number;
 }
 
 export const DefaultHeadOptions: HeadOptions = {
@@ -42,6 +45,7 @@ export const DefaultHeadOptions: HeadOptions = {
   wal: {},
   minValidTime: -Infinity,
   beforeSeriesCreate: undefined,
+  maxExemplars: 0,
 };
 
 export interface HeadDeps {
@@ -74,6 +78,9 @@ export class Head implements Appendable, Queryable, ChunkQueryable {
   wal: Wal | undefined = undefined;
   readonly seriesEncoder = new RecordEncoder();
   readonly samplesEncoder = new RecordEncoder();
+  readonly exemplarEncoder = new ExemplarRecordEncoder();
+  /** The head's exemplars; resize() it when the limit changes. */
+  readonly exemplars: CircularExemplarStorage;
   #nextRef = 1;
   #nextAppenderId = 1;
   /** Oldest and newest sample times (Infinity/-Infinity while empty). */
@@ -88,6 +95,7 @@ export class Head implements Appendable, Queryable, ChunkQueryable {
     this.metrics = new HeadMetrics(deps.registry);
     this.log = deps.logger;
     this.#minValidTime = opts.minValidTime;
+    this.exemplars = new CircularExemplarStorage(opts.maxExemplars, deps.registry);
   }
 
   /** Creates a head; with a WAL directory, replays (and repairs) the WAL first. */

@@ -48,10 +48,10 @@ export class ProtoReader {
     return to;
   }
 
-  /** A little-endian double (wire type 1). */
-  protected double(end: number): number {
+  /** A little-endian double (wire type 1); `what` names it when truncated. */
+  protected double(end: number, what = 'double'): number {
     const p = this.pos;
-    if (p + 8 > end) throw truncated('double');
+    if (p + 8 > end) throw truncated(what);
     const buf = this.buf;
     for (let k = 0; k < 8; k++) f64Bytes[k] = buf[p + k];
     this.pos = p + 8;

@@ -9,6 +9,7 @@
 //   Label               { string name = 1; string value = 2; }
 //   Chunk               { int64 start_timestamp_ms = 1; int64 end_timestamp_ms = 2; int32 encoding = 3; bytes data = 4; }
 import type { Labels } from '../model/labels/index.js';
+import { Cursor } from './cursor.js';
 import { WireError, WireErrorCode } from './errors.js';
 import { StringSlots } from './string-slots.js';
 import { uvarintSize } from '../tsdb/encoding/index.js';
@@ -131,7 +132,7 @@ export class QueryStreamReader {
   /** The chunk series of one message; `timeseries` (sample streams) are not expected and refused. */
   read(buf: Buffer): WireChunkSeries[] {
     const out: WireChunkSeries[] = [];
-    const r = new Cursor(buf);
+    const r = new Cursor(buf, 'QueryStreamResponse');
     while (r.pos < buf.length) {
       const tag = r.varint(buf.length);
       if (tag === 0x0a) {
@@ -192,73 +193,6 @@ export class QueryStreamReader {
     r.pos = to;
     return s;
   }
-}
-
-/** A read position in a protobuf buffer with the primitive reads, each bounded by an end. */
-class Cursor {
-  readonly buf: Buffer;
-  pos = 0;
-
-  constructor(buf: Buffer) {
-    this.buf = buf;
-  }
-
-  /** An unsigned varint of up to 53 bits (tags, lengths, non-negative numbers). */
-  varint(end: number): number {
-    let result = 0;
-    let mul = 1;
-    for (let i = 0; i < 10; i++) {
-      if (this.pos >= end) throw truncated();
-      const b = this.buf[this.pos++];
-      result += (b & 0x7f) * mul;
-      if (b < 0x80) return result;
-      mul *= 128;
-    }
-    throw new WireError(WireErrorCode.BadProtobuf, 'invalid protobuf: varint longer than 10 bytes');
-  }
-
-  /** A signed int64 varint (two's complement), as a number. */
-  int64(end: number): number {
-    const from = this.pos;
-    const v = this.varint(end);
-    if (this.pos - from < 10) return v;
-    // Ten bytes: a negative number; redo it exactly.
-    let big = 0n;
-    for (let i = 9; i >= 0; i--) big = (big << 7n) | BigInt(this.buf[from + i] & 0x7f);
-    return Number(BigInt.asIntN(64, big));
-  }
-
-  /** Reads a length prefix and returns where the field ends. */
-  lengthEnd(end: number): number {
-    const len = this.varint(end);
-    const to = this.pos + len;
-    if (to > end) throw truncated();
-    return to;
-  }
-
-  skip(tag: number, end: number): void {
-    switch (tag & 7) {
-      case 0:
-        this.varint(end);
-        return;
-      case 1:
-        this.pos += 8;
-        break;
-      case 2:
-        this.pos = this.lengthEnd(end);
-        return;
-      case 5:
-        this.pos += 4;
-        break;
-      default:
-        throw new WireError(WireErrorCode.BadProtobuf, `invalid protobuf: wire type ${tag & 7}`);
-    }
-    if (this.pos > end) throw truncated();
-  }
-}
-
-function truncated(): WireError {
-  return new WireError(WireErrorCode.BadProtobuf, 'invalid protobuf: QueryStreamResponse is truncated');
 }
 
 /** A string or bytes field; proto3 leaves empty ones out. */

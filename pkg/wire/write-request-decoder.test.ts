@@ -6,7 +6,7 @@ import type { MetricMetadata, TimeSeries } from '../generated/prometheus/types.j
 import { WireError } from './errors.js';
 import { snappyDecode, snappyEncode } from './snappy.js';
 import { WriteRequestDecoder } from './write-request-decoder.js';
-import { RequestAssembler, rewriteSeriesLabels } from './write-request-encoder.js';
+import { RequestAssembler, rewriteSeriesLabels, withoutSeriesFields } from './write-request-encoder.js';
 import { assertOnlyWireErrors, exemplar, histogram, label, sample } from './arbitraries.js';
 
 const series = fc.record({
@@ -27,7 +27,7 @@ function encode(req: WriteRequest): Buffer {
   return Buffer.from(WriteRequest.encode(req).finish());
 }
 
-/** The decoder's columns as ts-proto objects (exemplars and histograms taken from the recorded byte ranges). */
+/** The decoder's columns as ts-proto objects (histograms taken from the recorded byte ranges). */
 function asMessage(d: WriteRequestDecoder): WriteRequest {
   const timeseries: TimeSeries[] = [];
   for (let i = 0; i < d.seriesCount; i++) {
@@ -35,9 +35,18 @@ function asMessage(d: WriteRequestDecoder): WriteRequest {
     for (let l = d.labelsStart[i]; l < d.labelsStart[i + 1]; l++) labels.push({ name: d.names[l], value: d.values[l] });
     const samples = [];
     for (let s = d.samplesStart[i]; s < d.samplesStart[i + 1]; s++) samples.push({ value: d.v[s], timestamp: d.t[s] });
-    const { exemplars, histograms } = WriteRequest.decode(d.buf.subarray(d.seriesFrom[i], d.seriesTo[i])).timeseries[0];
-    assert.equal(d.exemplars[i], exemplars.length);
+    const { histograms } = WriteRequest.decode(d.buf.subarray(d.seriesFrom[i], d.seriesTo[i])).timeseries[0];
     assert.equal(d.histograms[i], histograms.length);
+    const exemplars = [];
+    for (let e = d.exemplarsStart[i]; e < d.exemplarsStart[i + 1]; e++) {
+      const pairs = d.exemplarLabelPairs(e, []);
+      const labels = [];
+      for (let k = 0; k < pairs.length; k += 2) labels.push({ name: pairs[k], value: pairs[k + 1] });
+      exemplars.push({ labels, value: d.exemplarV[e], timestamp: d.exemplarT[e] });
+      // The recorded range is the whole exemplar field.
+      const alone = Buffer.concat([Buffer.from([10, d.exemplarTo[e] - d.exemplarFrom[e]]), d.buf.subarray(d.exemplarFrom[e], d.exemplarTo[e])]);
+      if (d.exemplarTo[e] - d.exemplarFrom[e] < 128) assert.deepEqual(WriteRequest.decode(alone).timeseries[0].exemplars[0], exemplars.at(-1));
+    }
     timeseries.push({ labels, samples, exemplars, histograms });
   }
   const md: MetricMetadata[] = d.metadata.map((m) => ({ ...m }));
@@ -118,6 +127,22 @@ test('rewriteSeriesLabels drops one label and keeps samples and exemplars', () =
   );
 });
 
+test('withoutSeriesFields drops the chosen exemplars and keeps every other field', () => {
+  const d = new WriteRequestDecoder();
+  fc.assert(
+    fc.property(series, fc.array(fc.boolean(), { minLength: 2, maxLength: 2 }), (s, keep) => {
+      const buf = encode({ timeseries: [s], metadata: [] });
+      d.decode(buf);
+      const drop: number[] = [];
+      for (let e = d.exemplarsStart[0]; e < d.exemplarsStart[1]; e++) if (!keep[e]) drop.push(d.exemplarFrom[e], d.exemplarTo[e]);
+      const got = WriteRequest.decode(withoutSeriesFields(buf, d.seriesFrom[0], d.seriesTo[0], drop)).timeseries[0];
+      const orig = WriteRequest.decode(buf).timeseries[0];
+      assert.deepEqual(got, { ...orig, exemplars: orig.exemplars.filter((_, e) => keep[e]) });
+    }),
+    { numRuns: 200 },
+  );
+});
+
 test('malformed input throws WireError only', () => {
   const d = new WriteRequestDecoder();
   assertOnlyWireErrors((buf) => d.decode(buf), request, encode);
@@ -130,6 +155,8 @@ test('named protobuf errors', async (t) => {
     'truncated series': { bytes: [0x0a, 0x10, 0x0a], message: /truncated length-delimited field/ },
     'group wire type': { bytes: [0x13], message: /unsupported wire type 3/ },
     'field zero': { bytes: [0x00], message: /field number 0/ },
+    'exemplar value as varint': { bytes: [0x0a, 0x04, 0x1a, 0x02, 0x10, 0x01], message: /field 2 has wrong wire type 0/ },
+    'truncated exemplar value': { bytes: [0x0a, 0x04, 0x1a, 0x02, 0x11, 0x01], message: /truncated exemplar value/ },
   };
   for (const [name, c] of Object.entries(cases)) {
     await t.test(name, () => {

@@ -7,6 +7,7 @@
 //                  repeated Histogram histograms = 4; }
 //   Label        { string name = 1; string value = 2; }
 //   Sample       { double value = 1; int64 timestamp = 2; }
+//   Exemplar     { repeated Label labels = 1; double value = 2; int64 timestamp = 3; }
 //   MetricMetadata { MetricType type = 1; string metric_family_name = 2; string help = 4; string unit = 5; }
 //
 // Label strings are optional: a decoder made with `labelStrings: false` only records where each
@@ -15,15 +16,16 @@
 //
 // Besides the columns, the decoder keeps the byte range of every series and metadata field
 // (tag + length + body), so a request for a subset can be cut from the original bytes
-// (write-request-encoder.ts) without encoding anything again. Exemplars and histograms are
-// counted per series, not decoded; they travel inside those byte ranges.
+// (write-request-encoder.ts) without encoding anything again. Exemplars are decoded into columns of
+// their own (their labels as byte ranges, like series labels without strings); native histograms
+// are decoded into model objects (histogram-decoder.ts). Both travel inside the series' byte ranges.
 import { isUtf8 } from 'node:buffer';
-import { stringEqualsUtf8 } from '../model/labels/index.js';
-import type { DecodedWrite, WirePieces } from './decoded-write.js';
+import { withoutLabel, type DecodedWrite, type WirePieces } from './decoded-write.js';
 import { WireError, WireErrorCode } from './errors.js';
+import { decodeHistogram, type HistogramSample } from './histogram-decoder.js';
 import { grow, growF64, ProtoReader } from './proto-reader.js';
 import { StringSlots } from './string-slots.js';
-import { rewriteSeriesLabels } from './write-request-encoder.js';
+import { withoutSeriesFields } from './write-request-encoder.js';
 
 export interface WriteRequestDecoderOptions {
   /** Fill `names`/`values` with a string per label (default). When false, use labelPairs(). */
@@ -64,10 +66,22 @@ export class WriteRequestDecoder extends ProtoReader implements DecodedWrite {
   samplesStart: Uint32Array = new Uint32Array(65);
   t: Float64Array = new Float64Array(1024);
   v: Float64Array = new Float64Array(1024);
-  /** Exemplars per series (not decoded; counted for metrics and limits). */
-  exemplars: Uint32Array = new Uint32Array(64);
-  /** Native histogram samples per series (not decoded; counted so none is dropped unseen). */
+  /** Exemplars of series i are [exemplarsStart[i], exemplarsStart[i + 1]) of the exemplar columns. */
+  exemplarsStart: Uint32Array = new Uint32Array(65);
+  /** Exemplar e: timestamp, value, and its field's bytes [exemplarFrom[e], exemplarTo[e]) in `buf`. */
+  exemplarT: Float64Array = new Float64Array(16);
+  exemplarV: Float64Array = new Float64Array(16);
+  exemplarFrom: Uint32Array = new Uint32Array(16);
+  exemplarTo: Uint32Array = new Uint32Array(16);
+  /** Labels of exemplar e are [exemplarLabelsStart[e], exemplarLabelsStart[e + 1]) of exemplarLabelRanges (labelRanges' layout). */
+  exemplarLabelsStart: Uint32Array = new Uint32Array(17);
+  exemplarLabelRanges: Uint32Array = new Uint32Array(4 * 16);
+  /** Native histogram samples per series. */
   histograms: Uint32Array = new Uint32Array(64);
+  /** Histogram samples of series i are hs[histogramsStart[i], histogramsStart[i + 1]). */
+  histogramsStart: Uint32Array = new Uint32Array(65);
+  /** Decoded histogram samples: new objects each decode, so consumers may keep them. */
+  hs: HistogramSample[] = [];
   metadata: MetadataEntry[] = [];
   metadataFrom: number[] = [];
   metadataTo: number[] = [];
@@ -75,6 +89,8 @@ export class WriteRequestDecoder extends ProtoReader implements DecodedWrite {
   readonly #strings = new StringSlots(cacheSlots);
   readonly #labelStrings: boolean;
   #samples = 0;
+  #exemplars = 0;
+  #exemplarLabels = 0;
 
   constructor(opts: Partial<WriteRequestDecoderOptions> = {}) {
     super();
@@ -86,14 +102,22 @@ export class WriteRequestDecoder extends ProtoReader implements DecodedWrite {
     return this.#samples;
   }
 
+  /** Total exemplars decoded by the last call. */
+  get exemplarCount(): number {
+    return this.#exemplars;
+  }
+
   decode(buf: Buffer): this {
     this.buf = buf;
     this.seriesCount = 0;
     this.#labels = 0;
     this.#samples = 0;
+    this.#exemplars = 0;
+    this.#exemplarLabels = 0;
     this.names.length = 0;
     this.values.length = 0;
     this.metadata.length = 0;
+    this.hs.length = 0;
     this.metadataFrom.length = 0;
     this.metadataTo.length = 0;
     this.pos = 0;
@@ -114,6 +138,9 @@ export class WriteRequestDecoder extends ProtoReader implements DecodedWrite {
     }
     this.labelsStart[this.seriesCount] = this.#labels;
     this.samplesStart[this.seriesCount] = this.#samples;
+    this.histogramsStart[this.seriesCount] = this.hs.length;
+    this.exemplarsStart[this.seriesCount] = this.#exemplars;
+    this.exemplarLabelsStart[this.#exemplars] = this.#exemplarLabels;
     return this;
   }
 
@@ -124,23 +151,77 @@ export class WriteRequestDecoder extends ProtoReader implements DecodedWrite {
     this.seriesTo[i] = end;
     this.labelsStart[i] = this.#labels;
     this.samplesStart[i] = this.#samples;
-    this.exemplars[i] = 0;
+    this.exemplarsStart[i] = this.#exemplars;
     this.histograms[i] = 0;
+    this.histogramsStart[i] = this.hs.length;
     while (this.pos < end) {
+      const field = this.pos;
       const tag = this.uvarint(end);
       if (tag === 10) this.#label(this.lengthEnd(end), this.#labels - this.labelsStart[i]);
       else if (tag === 18) this.#sample(this.lengthEnd(end));
       else if (tag === 26) {
-        this.exemplars[i]++;
-        this.pos = this.lengthEnd(end);
+        this.#exemplar(field, this.lengthEnd(end));
       } else if (tag === 34) {
         this.histograms[i]++;
-        this.pos = this.lengthEnd(end);
+        const to = this.lengthEnd(end);
+        this.hs.push(decodeHistogram(this.buf, this.pos, to));
+        this.pos = to;
       } else {
         this.checkKnownField(tag, 1, 2, 3, 4);
         this.skip(tag, end);
       }
     }
+  }
+
+  /** One exemplar: the field spans [from, end) of `buf`, its body starts at the current position. */
+  #exemplar(from: number, end: number): void {
+    const e = this.#exemplars++;
+    if (e + 1 >= this.exemplarT.length) this.#growExemplars();
+    this.exemplarFrom[e] = from;
+    this.exemplarTo[e] = end;
+    this.exemplarLabelsStart[e] = this.#exemplarLabels;
+    let ts = 0;
+    let val = 0;
+    while (this.pos < end) {
+      const tag = this.uvarint(end);
+      if (tag === 10) this.#exemplarLabel(this.lengthEnd(end));
+      else if (tag === 17) val = this.double(end, 'exemplar value');
+      else if (tag === 24) ts = this.int64(end);
+      else {
+        this.checkKnownField(tag, 1, 2, 3);
+        this.skip(tag, end);
+      }
+    }
+    this.exemplarT[e] = ts;
+    this.exemplarV[e] = val;
+  }
+
+  /** An exemplar's label: byte ranges only (checked UTF-8), strings on demand (exemplarLabelPairs). */
+  #exemplarLabel(end: number): void {
+    const l = this.#exemplarLabels++;
+    if (4 * l + 4 > this.exemplarLabelRanges.length) this.exemplarLabelRanges = grow(this.exemplarLabelRanges, 2 * this.exemplarLabelRanges.length);
+    const r = this.exemplarLabelRanges;
+    r[4 * l] = r[4 * l + 1] = r[4 * l + 2] = r[4 * l + 3] = this.pos;
+    while (this.pos < end) {
+      const tag = this.uvarint(end);
+      if (tag === 10) this.#labelField(end, r, 4 * l, true);
+      else if (tag === 18) this.#labelField(end, r, 4 * l + 2, true);
+      else {
+        this.checkKnownField(tag, 1, 2);
+        this.skip(tag, end);
+      }
+    }
+  }
+
+  /** Exemplar e's labels as flat name/value strings in `out` (cleared first; returned). */
+  exemplarLabelPairs(e: number, out: string[]): string[] {
+    out.length = 0;
+    const r = this.exemplarLabelRanges;
+    const buf = this.buf;
+    for (let l = this.exemplarLabelsStart[e]; l < this.exemplarLabelsStart[e + 1]; l++) {
+      out.push(buf.toString('utf8', r[4 * l], r[4 * l + 1]), buf.toString('utf8', r[4 * l + 2], r[4 * l + 3]));
+    }
+    return out;
   }
 
   /** Label l of the request, the k-th of its series. */
@@ -152,8 +233,8 @@ export class WriteRequestDecoder extends ProtoReader implements DecodedWrite {
     r[4 * l] = r[4 * l + 1] = r[4 * l + 2] = r[4 * l + 3] = this.pos;
     while (this.pos < end) {
       const tag = this.uvarint(end);
-      if (tag === 10) this.#labelField(end, 4 * l);
-      else if (tag === 18) this.#labelField(end, 4 * l + 2);
+      if (tag === 10) this.#labelField(end, r, 4 * l, !this.#labelStrings);
+      else if (tag === 18) this.#labelField(end, r, 4 * l + 2, !this.#labelStrings);
       else {
         this.checkKnownField(tag, 1, 2);
         this.skip(tag, end);
@@ -166,14 +247,14 @@ export class WriteRequestDecoder extends ProtoReader implements DecodedWrite {
     this.#labels++;
   }
 
-  /** Records a label name or value's byte range (at `at` in labelRanges); checks UTF-8 when no string is made. */
-  #labelField(end: number, at: number): void {
+  /** Records a label name or value's byte range (at `at` in `ranges`); checks UTF-8 when asked (no string is made). */
+  #labelField(end: number, ranges: Uint32Array, at: number, checkUtf8: boolean): void {
     const to = this.lengthEnd(end);
     const from = this.pos;
     this.pos = to;
-    this.labelRanges[at] = from;
-    this.labelRanges[at + 1] = to;
-    if (this.#labelStrings) return;
+    ranges[at] = from;
+    ranges[at + 1] = to;
+    if (!checkUtf8) return;
     const buf = this.buf;
     let p = from;
     while (p < to && buf[p] < 0x80) p++;
@@ -190,27 +271,29 @@ export class WriteRequestDecoder extends ProtoReader implements DecodedWrite {
     return this.#strings.pairs(this.buf, this.labelRanges, this.labelsStart[i], this.labelsStart[i + 1], out);
   }
 
-  /** The series' own byte ranges; a series carrying the label `skip` is re-encoded without it. */
-  v1Pieces(series: readonly number[], metadata: readonly number[], skip: string): WirePieces {
+  /** Series i's own bytes, or a copy without the exemplars `dropExemplars`. */
+  v1Series(i: number, dropExemplars: readonly number[]): Buffer {
+    if (dropExemplars.length === 0) return this.buf.subarray(this.seriesFrom[i], this.seriesTo[i]);
+    const ranges = dropExemplars.flatMap((e) => [this.exemplarFrom[e], this.exemplarTo[e]]);
+    return withoutSeriesFields(this.buf, this.seriesFrom[i], this.seriesTo[i], ranges);
+  }
+
+  /** The series' own byte ranges (or `own`'s); a series carrying the label `skip` is re-encoded without it. */
+  v1Pieces(series: readonly number[], metadata: readonly number[], skip: string, own?: ReadonlyMap<number, Buffer>): WirePieces {
     const out: WirePieces = { bufs: [], from: [], to: [] };
-    const r = this.labelRanges;
     for (const i of series) {
-      let l = this.labelsStart[i];
-      const end = this.labelsStart[i + 1];
-      if (skip !== '') while (l < end && !stringEqualsUtf8(skip, this.buf, r[4 * l], r[4 * l + 1])) l++;
-      if (skip === '' || l === end) {
-        out.bufs.push(this.buf);
-        out.from.push(this.seriesFrom[i]);
-        out.to.push(this.seriesTo[i]);
-        continue;
+      const mine = own?.get(i);
+      const [src, from, to] = mine === undefined ? [this.buf, this.seriesFrom[i], this.seriesTo[i]] : [mine, 0, mine.length];
+      const cut = withoutLabel(this, i, skip, src, from, to);
+      if (cut === undefined) {
+        out.bufs.push(src);
+        out.from.push(from);
+        out.to.push(to);
+      } else {
+        out.bufs.push(cut);
+        out.from.push(0);
+        out.to.push(cut.length);
       }
-      const pairs = this.labelPairs(i, []);
-      const names = pairs.filter((_, k) => k % 2 === 0);
-      const values = pairs.filter((_, k) => k % 2 === 1);
-      const own = rewriteSeriesLabels(this.buf, this.seriesFrom[i], this.seriesTo[i], names, values, 0, names.length, skip);
-      out.bufs.push(own);
-      out.from.push(0);
-      out.to.push(own.length);
     }
     for (const j of metadata) {
       out.bufs.push(this.buf);
@@ -268,14 +351,25 @@ export class WriteRequestDecoder extends ProtoReader implements DecodedWrite {
     const n = this.seriesFrom.length * 2;
     this.seriesFrom = grow(this.seriesFrom, n);
     this.seriesTo = grow(this.seriesTo, n);
-    this.exemplars = grow(this.exemplars, n);
     this.histograms = grow(this.histograms, n);
+    this.exemplarsStart = grow(this.exemplarsStart, n + 1);
     this.labelsStart = grow(this.labelsStart, n + 1);
     this.samplesStart = grow(this.samplesStart, n + 1);
+    this.histogramsStart = grow(this.histogramsStart, n + 1);
+  }
+
+  #growExemplars(): void {
+    const n = this.exemplarT.length * 2;
+    this.exemplarT = growF64(this.exemplarT, n);
+    this.exemplarV = growF64(this.exemplarV, n);
+    this.exemplarFrom = grow(this.exemplarFrom, n);
+    this.exemplarTo = grow(this.exemplarTo, n);
+    this.exemplarLabelsStart = grow(this.exemplarLabelsStart, n + 1);
   }
 
   #growSamples(): void {
-    this.t = growF64(this.t, 2 * this.t.length);
-    this.v = growF64(this.v, 2 * this.v.length);
+    const n = this.t.length * 2;
+    this.t = growF64(this.t, n);
+    this.v = growF64(this.v, n);
   }
 }

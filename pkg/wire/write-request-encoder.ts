@@ -56,22 +56,7 @@ export function rewriteSeriesLabels(
     if (names[i] === skip) continue;
     labelsLen += lengthDelimitedLen(labelBodyLen(names[i], values[i]));
   }
-  // Skip the series' own tag and length to reach its body.
-  let p = from + 1;
-  while (src[p] >= 0x80) p++;
-  p++;
-  const rest: number[] = [];
-  let restLen = 0;
-  while (p < to) {
-    const start = p;
-    const tag = readVarint(src, p);
-    p = tag.next;
-    p = skipValue(src, p, tag.value & 7);
-    if (tag.value >>> 3 !== 1) {
-      rest.push(start, p);
-      restLen += p - start;
-    }
-  }
+  const { rest, restLen } = fieldsExcept(src, from, to, 1);
   const bodyLen = labelsLen + restLen;
   const out = Buffer.allocUnsafe(lengthDelimitedLen(bodyLen));
   let at = 0;
@@ -93,6 +78,72 @@ export function rewriteSeriesLabels(
     at += out.write(v, at);
   }
   for (let k = 0; k < rest.length; k += 2) at += src.copy(out, at, rest[k], rest[k + 1]);
+  return out;
+}
+
+/**
+ * Re-encodes the `timeseries` field at [from, to) of `src` with other histograms: `histograms`
+ * (encoded Histogram messages) replace the series' own, every other field is copied as it is.
+ * Used when the distributor lowers the resolution of a series' histograms.
+ */
+export function replaceSeriesHistograms(src: Buffer, from: number, to: number, histograms: readonly Uint8Array[]): Buffer {
+  const { rest, restLen } = fieldsExcept(src, from, to, 4);
+  let bodyLen = restLen;
+  for (const h of histograms) bodyLen += lengthDelimitedLen(h.length);
+  const out = Buffer.allocUnsafe(lengthDelimitedLen(bodyLen));
+  out[0] = 10;
+  let at = writeVarint(out, 1, bodyLen);
+  for (let k = 0; k < rest.length; k += 2) at += src.copy(out, at, rest[k], rest[k + 1]);
+  for (const h of histograms) {
+    out[at++] = 34;
+    at = writeVarint(out, at, h.length);
+    out.set(h, at);
+    at += h.length;
+  }
+  return out;
+}
+
+/** The byte ranges (pairs of from, to) of the fields of the series at [from, to) other than `field`. */
+function fieldsExcept(src: Buffer, from: number, to: number, field: number): { rest: number[]; restLen: number } {
+  // Skip the series' own tag and length to reach its body.
+  let p = from + 1;
+  while (src[p] >= 0x80) p++;
+  p++;
+  const rest: number[] = [];
+  let restLen = 0;
+  while (p < to) {
+    const start = p;
+    const tag = readVarint(src, p);
+    p = tag.next;
+    p = skipValue(src, p, tag.value & 7);
+    if (tag.value >>> 3 !== field) {
+      rest.push(start, p);
+      restLen += p - start;
+    }
+  }
+  return { rest, restLen };
+}
+
+/**
+ * The `timeseries` field at [from, to) of `src` without the fields at the given byte ranges of its
+ * body (`drop`: from/to pairs, ascending, as WriteRequestDecoder records exemplars): the distributor
+ * forwards a series without the exemplars it refused, every other byte as it came.
+ */
+export function withoutSeriesFields(src: Buffer, from: number, to: number, drop: readonly number[]): Buffer {
+  let body = from + 1;
+  while (src[body] >= 0x80) body++;
+  body++;
+  let bodyLen = to - body;
+  for (let k = 0; k < drop.length; k += 2) bodyLen -= drop[k + 1] - drop[k];
+  const out = Buffer.allocUnsafe(lengthDelimitedLen(bodyLen));
+  out[0] = 10;
+  let at = writeVarint(out, 1, bodyLen);
+  let p = body;
+  for (let k = 0; k < drop.length; k += 2) {
+    at += src.copy(out, at, p, drop[k]);
+    p = drop[k + 1];
+  }
+  src.copy(out, at, p, to);
   return out;
 }
 

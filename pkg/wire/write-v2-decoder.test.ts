@@ -5,6 +5,7 @@ import { Request as RequestV2 } from '../generated/io/prometheus/write/v2/types.
 import { WriteRequest } from '../generated/prometheus/remote.js';
 import { assertOnlyWireErrors, exemplar as anyExemplar, histogram, label, sample as anySample } from './arbitraries.js';
 import { WireError } from './errors.js';
+import { WriteRequestDecoder } from './write-request-decoder.js';
 import { RequestAssembler } from './write-request-encoder.js';
 import { WriteV2Decoder } from './write-v2-decoder.js';
 import { encodeV2, requestV2, type SeriesV2 } from './testing.js';
@@ -27,9 +28,9 @@ function v1(ss: readonly SeriesV2[]): WriteRequest {
 }
 
 /** What the 1.0 pieces of every series of `d` decode to. */
-function asV1(d: WriteV2Decoder, skip = ''): WriteRequest {
+function asV1(d: WriteV2Decoder, skip = '', own?: ReadonlyMap<number, Buffer>): WriteRequest {
   const all = Array.from({ length: d.seriesCount }, (_, i) => i);
-  const p = d.v1Pieces(all, d.metadata.map((_, j) => j), skip);
+  const p = d.v1Pieces(all, d.metadata.map((_, j) => j), skip, own);
   const a = new RequestAssembler();
   for (let k = 0; k < p.bufs.length; k++) a.add(p.bufs[k], p.from[k], p.to[k]);
   return WriteRequest.decode(a.finish());
@@ -37,18 +38,30 @@ function asV1(d: WriteV2Decoder, skip = ''): WriteRequest {
 
 test('2.0 series become the same 1.0 series: labels, samples, exemplars, histograms', () => {
   const d = new WriteV2Decoder();
+  const d1 = new WriteRequestDecoder();
   const pairs: string[] = [];
   fc.assert(
     fc.property(fc.array(series, { maxLength: 10 }), (ss) => {
       d.decode(encodeV2(ss));
       assert.equal(d.seriesCount, ss.length);
       assert.equal(d.sampleCount, ss.reduce((n, s) => n + s.samples.length, 0));
+      assert.equal(d.exemplarCount, ss.reduce((n, s) => n + s.exemplars.length, 0));
       for (let i = 0; i < ss.length; i++) {
         assert.deepEqual(d.labelPairs(i, pairs), ss[i].labels.flatMap((l) => [l.name, l.value]));
-        assert.equal(d.exemplars[i], ss[i].exemplars.length);
+        assert.equal(d.exemplarsStart[i + 1] - d.exemplarsStart[i], ss[i].exemplars.length);
+        ss[i].exemplars.forEach((x, k) => {
+          const e = d.exemplarsStart[i] + k;
+          assert.deepEqual(d.exemplarLabelPairs(e, pairs), x.labels.flatMap((l) => [l.name, l.value]));
+          assert.equal(d.exemplarT[e], x.timestamp);
+          assert.equal(d.exemplarV[e], x.value);
+        });
         assert.equal(d.histograms[i], ss[i].histograms.length);
         assert.equal(d.created[i], ss[i].createdTimestamp);
       }
+      // Histograms decode as 1.0's decoder decodes the same messages.
+      d1.decode(Buffer.from(WriteRequest.encode(v1(ss)).finish()));
+      assert.deepEqual(d.hs, d1.hs);
+      assert.deepEqual(d.histogramsStart.subarray(0, ss.length + 1), d1.histogramsStart.subarray(0, ss.length + 1));
       const got = asV1(d);
       assert.deepEqual(got.timeseries, v1(ss).timeseries);
     }),
@@ -63,6 +76,24 @@ test('the skipped label (HA replica) is left out of the 1.0 series', () => {
       d.decode(encodeV2([s]));
       const want = v1([{ ...s, labels: s.labels.filter((l) => skip === '' || l.name !== skip) }]).timeseries[0];
       assert.deepEqual(asV1(d, skip).timeseries[0], want);
+    }),
+    { numRuns: 200 },
+  );
+});
+
+test('v1Series leaves out the chosen exemplars; v1Pieces sends a series given as own bytes as those', () => {
+  const d = new WriteV2Decoder();
+  fc.assert(
+    fc.property(series, fc.array(fc.boolean(), { minLength: 2, maxLength: 2 }), fc.string({ maxLength: 3 }), (s, keep, skip) => {
+      d.decode(encodeV2([s, s]));
+      const drop: number[] = [];
+      for (let e = d.exemplarsStart[0]; e < d.exemplarsStart[1]; e++) if (!keep[e]) drop.push(e);
+      const own = d.v1Series(0, drop);
+      const want = v1([{ ...s, exemplars: s.exemplars.filter((_, k) => keep[k]) }]).timeseries[0];
+      assert.deepEqual(WriteRequest.decode(own).timeseries, [want]);
+      const unlabelled = (x: typeof want) => ({ ...x, labels: x.labels.filter((l) => skip === '' || l.name !== skip) });
+      // Series 0 comes from `own` (the replica label dropped there too), series 1 is encoded as usual.
+      assert.deepEqual(asV1(d, skip, new Map([[0, own]])).timeseries, [unlabelled(want), unlabelled(v1([s]).timeseries[0])]);
     }),
     { numRuns: 200 },
   );

@@ -10,14 +10,17 @@
 //   Exemplar   { repeated uint32 labels_refs = 1; double value = 2; int64 timestamp = 3; }
 //   Metadata   { MetricType type = 1; uint32 help_ref = 3; uint32 unit_ref = 4; }
 //
-// Histograms are not decoded: the 2.0 Histogram is field for field the 1.0 one, so their byte
-// ranges are kept and copied into the 1.0 series sent to the ingesters (write-v2-to-v1.ts).
+// The 2.0 Histogram is field for field the 1.0 one: histograms are decoded as 1.0's
+// (histogram-decoder.ts) for validation, and their byte ranges are kept and copied into the 1.0
+// series sent to the ingesters (write-v2-to-v1.ts). Exemplar labels, like series labels, are byte
+// ranges of their symbols.
 // Metadata comes per series in 2.0 and per metric family in 1.0: the decoder keeps one entry per
 // family of the request.
 import { isUtf8 } from 'node:buffer';
 import { MetricName, stringEqualsUtf8 } from '../model/labels/index.js';
 import type { DecodedWrite, WirePieces } from './decoded-write.js';
 import { WireError, WireErrorCode } from './errors.js';
+import { decodeHistogram, type HistogramSample } from './histogram-decoder.js';
 import { grow, growF64, ProtoReader } from './proto-reader.js';
 import { StringSlots } from './string-slots.js';
 import type { MetadataEntry } from './write-request-decoder.js';
@@ -45,24 +48,27 @@ export class WriteV2Decoder extends ProtoReader implements DecodedWrite {
   samplesStart: Uint32Array = new Uint32Array(65);
   t: Float64Array = new Float64Array(1024);
   v: Float64Array = new Float64Array(1024);
-  exemplars: Uint32Array = new Uint32Array(64);
   histograms: Uint32Array = new Uint32Array(64);
-  /** Histograms of series i are [histStart[i], histStart[i + 1]); histogram h's message body is buf[histFrom[h], histTo[h]). */
-  histStart: Uint32Array = new Uint32Array(65);
+  /** Histograms of series i are hs[histogramsStart[i], histogramsStart[i + 1]); histogram h's message body is buf[histFrom[h], histTo[h]). */
+  histogramsStart: Uint32Array = new Uint32Array(65);
+  hs: HistogramSample[] = [];
   histFrom: number[] = [];
   histTo: number[] = [];
-  /** Exemplars of series i are [exStart[i], exStart[i + 1]); exemplar e's labels are symbol pairs exRefs[exRefsStart[e], exRefsStart[e + 1]). */
-  exStart: Uint32Array = new Uint32Array(65);
-  exRefsStart: number[] = [];
-  exRefs: number[] = [];
-  exV: number[] = [];
-  exT: number[] = [];
+  /** Exemplars of series i are [exemplarsStart[i], exemplarsStart[i + 1]) of the exemplar columns. */
+  exemplarsStart: Uint32Array = new Uint32Array(65);
+  exemplarT: Float64Array = new Float64Array(16);
+  exemplarV: Float64Array = new Float64Array(16);
+  /** Labels of exemplar e are [exemplarLabelsStart[e], exemplarLabelsStart[e + 1]) of exemplarLabelRanges (labelRanges' layout). */
+  exemplarLabelsStart: Uint32Array = new Uint32Array(17);
+  exemplarLabelRanges: Uint32Array = new Uint32Array(4 * 16);
   /** The series' created timestamp (TimeSeries field 6), 0 when unset. */
   created: Float64Array = new Float64Array(64);
   /** One entry per metric family that some series of the request described. */
   metadata: MetadataEntry[] = [];
   #labels = 0;
   #samples = 0;
+  #exemplars = 0;
+  #exemplarLabels = 0;
   #refsInSeries = 0;
   readonly #strings = new StringSlots(cacheSlots);
   /** Byte offsets of the series names whose metadata was seen, and the families recorded. */
@@ -74,18 +80,21 @@ export class WriteV2Decoder extends ProtoReader implements DecodedWrite {
     return this.#samples;
   }
 
+  get exemplarCount(): number {
+    return this.#exemplars;
+  }
+
   decode(buf: Buffer): this {
     this.buf = buf;
     this.seriesCount = 0;
     this.symbolCount = 0;
     this.#labels = 0;
     this.#samples = 0;
+    this.#exemplars = 0;
+    this.#exemplarLabels = 0;
+    this.hs.length = 0;
     this.histFrom.length = 0;
     this.histTo.length = 0;
-    this.exRefsStart.length = 0;
-    this.exRefs.length = 0;
-    this.exV.length = 0;
-    this.exT.length = 0;
     this.metadata.length = 0;
     this.#namesSeen.clear();
     this.#lastName = -1;
@@ -114,9 +123,9 @@ export class WriteV2Decoder extends ProtoReader implements DecodedWrite {
     const n = this.seriesCount;
     this.labelsStart[n] = this.#labels;
     this.samplesStart[n] = this.#samples;
-    this.histStart[n] = this.histFrom.length;
-    this.exStart[n] = this.exV.length;
-    this.exRefsStart.push(this.exRefs.length);
+    this.histogramsStart[n] = this.hs.length;
+    this.exemplarsStart[n] = this.#exemplars;
+    this.exemplarLabelsStart[this.#exemplars] = this.#exemplarLabels;
     return this;
   }
 
@@ -124,8 +133,22 @@ export class WriteV2Decoder extends ProtoReader implements DecodedWrite {
     return this.#strings.pairs(this.buf, this.labelRanges, this.labelsStart[i], this.labelsStart[i + 1], out);
   }
 
-  v1Pieces(series: readonly number[], metadata: readonly number[], skip: string): WirePieces {
-    return encodeV1(this, series, metadata, skip);
+  exemplarLabelPairs(e: number, out: string[]): string[] {
+    out.length = 0;
+    const r = this.exemplarLabelRanges;
+    for (let l = this.exemplarLabelsStart[e]; l < this.exemplarLabelsStart[e + 1]; l++) {
+      out.push(this.buf.toString('utf8', r[4 * l], r[4 * l + 1]), this.buf.toString('utf8', r[4 * l + 2], r[4 * l + 3]));
+    }
+    return out;
+  }
+
+  v1Series(i: number, dropExemplars: readonly number[]): Buffer {
+    const p = encodeV1(this, [i], [], '', undefined, dropExemplars);
+    return Buffer.from(p.bufs[0].buffer, p.bufs[0].byteOffset + p.from[0], p.to[0] - p.from[0]);
+  }
+
+  v1Pieces(series: readonly number[], metadata: readonly number[], skip: string, own?: ReadonlyMap<number, Buffer>): WirePieces {
+    return encodeV1(this, series, metadata, skip, own, []);
   }
 
   /** Symbol k as a string (metadata and exemplar labels; series labels stay bytes). */
@@ -153,12 +176,11 @@ export class WriteV2Decoder extends ProtoReader implements DecodedWrite {
 
   #series(end: number): void {
     const i = this.seriesCount++;
-    if (i + 1 >= this.exemplars.length) this.#growSeries();
+    if (i + 1 >= this.histograms.length) this.#growSeries();
     this.labelsStart[i] = this.#labels;
     this.samplesStart[i] = this.#samples;
-    this.histStart[i] = this.histFrom.length;
-    this.exStart[i] = this.exV.length;
-    this.exemplars[i] = 0;
+    this.histogramsStart[i] = this.hs.length;
+    this.exemplarsStart[i] = this.#exemplars;
     this.histograms[i] = 0;
     this.created[i] = 0;
     this.#refsInSeries = 0;
@@ -176,12 +198,10 @@ export class WriteV2Decoder extends ProtoReader implements DecodedWrite {
         const to = this.lengthEnd(end);
         this.histFrom.push(this.pos);
         this.histTo.push(to);
+        this.hs.push(decodeHistogram(this.buf, this.pos, to));
         this.histograms[i]++;
         this.pos = to;
-      } else if (tag === 34) {
-        this.#exemplar(this.lengthEnd(end), i);
-        this.exemplars[i]++;
-      } else if (tag === 42) {
+      } else if (tag === 34) this.#exemplar(this.lengthEnd(end), i); else if (tag === 42) {
         const to = this.lengthEnd(end);
         helpRef = 0;
         while (this.pos < to) {
@@ -244,28 +264,41 @@ export class WriteV2Decoder extends ProtoReader implements DecodedWrite {
   }
 
   #exemplar(end: number, i: number): void {
-    this.exRefsStart.push(this.exRefs.length);
+    const e = this.#exemplars++;
+    if (e + 1 >= this.exemplarT.length) this.#growExemplars();
+    this.exemplarLabelsStart[e] = this.#exemplarLabels;
+    let refs = 0;
     let ts = 0;
     let val = 0;
-    const refsFrom = this.exRefs.length;
     while (this.pos < end) {
       const tag = this.uvarint(end);
       if (tag === 10) {
         const to = this.lengthEnd(end);
-        while (this.pos < to) this.exRefs.push(this.#ref(this.uvarint(to), 'exemplar labels_refs entry', i));
-      } else if (tag === 8) this.exRefs.push(this.#ref(this.uvarint(end), 'exemplar labels_refs entry', i));
-      else if (tag === 17) val = this.double(end);
+        while (this.pos < to) this.#exemplarLabelRef(this.uvarint(to), refs++, i);
+      } else if (tag === 8) this.#exemplarLabelRef(this.uvarint(end), refs++, i);
+      else if (tag === 17) val = this.double(end, 'exemplar value');
       else if (tag === 24) ts = this.int64(end);
       else {
         this.checkKnownField(tag, 1, 2, 3);
         this.skip(tag, end);
       }
     }
-    if ((this.exRefs.length - refsFrom) % 2 !== 0) {
+    if (refs % 2 !== 0) {
       throw new WireError(WireErrorCode.BadSymbolReference, `invalid remote write 2.0 request: an exemplar of series ${i} has an odd number of labels_refs`);
     }
-    this.exV.push(val);
-    this.exT.push(ts);
+    this.exemplarT[e] = ts;
+    this.exemplarV[e] = val;
+  }
+
+  /** The k-th labels_refs entry of an exemplar of series i: a name (k even) or value. */
+  #exemplarLabelRef(ref: number, k: number, i: number): void {
+    this.#ref(ref, 'exemplar labels_refs entry', i);
+    const l = this.#exemplarLabels;
+    if (4 * l + 4 > this.exemplarLabelRanges.length) this.exemplarLabelRanges = grow(this.exemplarLabelRanges, 2 * this.exemplarLabelRanges.length);
+    const at = 4 * l + (k % 2 === 0 ? 0 : 2);
+    this.exemplarLabelRanges[at] = this.symFrom[ref];
+    this.exemplarLabelRanges[at + 1] = this.symTo[ref];
+    if (k % 2 === 1) this.#exemplarLabels++;
   }
 
   /** Records series i's metadata under its metric family, once per family. */
@@ -288,14 +321,20 @@ export class WriteV2Decoder extends ProtoReader implements DecodedWrite {
   }
 
   #growSeries(): void {
-    const n = this.exemplars.length * 2;
-    this.exemplars = grow(this.exemplars, n);
+    const n = this.histograms.length * 2;
     this.histograms = grow(this.histograms, n);
     this.labelsStart = grow(this.labelsStart, n + 1);
     this.samplesStart = grow(this.samplesStart, n + 1);
-    this.histStart = grow(this.histStart, n + 1);
-    this.exStart = grow(this.exStart, n + 1);
+    this.histogramsStart = grow(this.histogramsStart, n + 1);
+    this.exemplarsStart = grow(this.exemplarsStart, n + 1);
     this.created = growF64(this.created, n);
+  }
+
+  #growExemplars(): void {
+    const n = this.exemplarT.length * 2;
+    this.exemplarT = growF64(this.exemplarT, n);
+    this.exemplarV = growF64(this.exemplarV, n);
+    this.exemplarLabelsStart = grow(this.exemplarLabelsStart, n + 1);
   }
 
   #growSamples(): void {

@@ -3,9 +3,11 @@
 // field (labels and exemplar labels spelled out from the symbols, samples re-encoded, histogram
 // bytes copied: the two Histogram messages are the same) and each metadata entry as a 1.0
 // `metadata` field. Every field is written once, into one buffer, whatever the replication factor.
+// A series the distributor rewrote (fewer exemplars, histograms of reduced resolution) comes as
+// 1.0 bytes of its own (DecodedWrite.v1Series, then edited) and is sent as those.
 import { stringEqualsUtf8 } from '../model/labels/index.js';
 import { uvarintSize } from '../tsdb/encoding/index.js';
-import type { WirePieces } from './decoded-write.js';
+import { withoutLabel, type WirePieces } from './decoded-write.js';
 import { lengthDelimitedLen, writeVarint } from './varint.js';
 import type { WriteV2Decoder } from './write-v2-decoder.js';
 
@@ -23,11 +25,18 @@ const tagSampleTime = 16; // Sample.timestamp
 const tagExemplarValue = 17; // Exemplar.value (double)
 const tagExemplarTime = 24; // Exemplar.timestamp
 
-export function encodeV1(d: WriteV2Decoder, series: readonly number[], metadata: readonly number[], skip: string): WirePieces {
+/**
+ * The 1.0 fields of `series` (those in `own` as their bytes there) and `metadata`, the label `skip`
+ * left out, the exemplars `drop` too.
+ */
+export function encodeV1(
+  d: WriteV2Decoder, series: readonly number[], metadata: readonly number[], skip: string, own: ReadonlyMap<number, Buffer> | undefined, drop: readonly number[],
+): WirePieces {
   const bodies: number[] = [];
   let total = 0;
   for (const i of series) {
-    const n = seriesBodyLen(d, i, skip);
+    if (own?.has(i)) continue;
+    const n = seriesBodyLen(d, i, skip, drop);
     bodies.push(n);
     total += lengthDelimitedLen(n);
   }
@@ -41,10 +50,18 @@ export function encodeV1(d: WriteV2Decoder, series: readonly number[], metadata:
   let at = 0;
   let k = 0;
   for (const i of series) {
+    const mine = own?.get(i);
+    if (mine !== undefined) {
+      const cut = withoutLabel(d, i, skip, mine, 0, mine.length) ?? mine;
+      pieces.bufs.push(cut);
+      pieces.from.push(0);
+      pieces.to.push(cut.length);
+      continue;
+    }
     const from = at;
     out[at++] = tagSeries;
     at = writeVarint(out, at, bodies[k++]);
-    at = writeSeriesBody(d, i, skip, out, at);
+    at = writeSeriesBody(d, i, skip, drop, out, at);
     pieces.bufs.push(out);
     pieces.from.push(from);
     pieces.to.push(at);
@@ -78,28 +95,25 @@ function sampleBodyLen(t: number): number {
 }
 
 function exemplarBodyLen(d: WriteV2Decoder, e: number): number {
-  let n = 9 + 1 + int64Len(d.exT[e]);
-  for (let p = d.exRefsStart[e]; p < d.exRefsStart[e + 1]; p += 2) n += lengthDelimitedLen(labelBodyLen(symLen(d, d.exRefs[p]), symLen(d, d.exRefs[p + 1])));
+  const r = d.exemplarLabelRanges;
+  let n = 9 + 1 + int64Len(d.exemplarT[e]);
+  for (let l = d.exemplarLabelsStart[e]; l < d.exemplarLabelsStart[e + 1]; l++) n += lengthDelimitedLen(labelBodyLen(r[4 * l + 1] - r[4 * l], r[4 * l + 3] - r[4 * l + 2]));
   return n;
 }
 
-function symLen(d: WriteV2Decoder, k: number): number {
-  return d.symTo[k] - d.symFrom[k];
-}
-
-function seriesBodyLen(d: WriteV2Decoder, i: number, skip: string): number {
+function seriesBodyLen(d: WriteV2Decoder, i: number, skip: string, drop: readonly number[]): number {
   const r = d.labelRanges;
   let n = 0;
   for (let l = d.labelsStart[i]; l < d.labelsStart[i + 1]; l++) {
     if (!skipped(d, l, skip)) n += lengthDelimitedLen(labelBodyLen(r[4 * l + 1] - r[4 * l], r[4 * l + 3] - r[4 * l + 2]));
   }
   for (let s = d.samplesStart[i]; s < d.samplesStart[i + 1]; s++) n += lengthDelimitedLen(sampleBodyLen(d.t[s]));
-  for (let e = d.exStart[i]; e < d.exStart[i + 1]; e++) n += lengthDelimitedLen(exemplarBodyLen(d, e));
-  for (let h = d.histStart[i]; h < d.histStart[i + 1]; h++) n += lengthDelimitedLen(d.histTo[h] - d.histFrom[h]);
+  for (let e = d.exemplarsStart[i]; e < d.exemplarsStart[i + 1]; e++) if (!drop.includes(e)) n += lengthDelimitedLen(exemplarBodyLen(d, e));
+  for (let h = d.histogramsStart[i]; h < d.histogramsStart[i + 1]; h++) n += lengthDelimitedLen(d.histTo[h] - d.histFrom[h]);
   return n;
 }
 
-function writeSeriesBody(d: WriteV2Decoder, i: number, skip: string, out: Buffer, at: number): number {
+function writeSeriesBody(d: WriteV2Decoder, i: number, skip: string, drop: readonly number[], out: Buffer, at: number): number {
   const r = d.labelRanges;
   for (let l = d.labelsStart[i]; l < d.labelsStart[i + 1]; l++) {
     if (!skipped(d, l, skip)) at = writeLabel(d.buf, r[4 * l], r[4 * l + 1], r[4 * l + 2], r[4 * l + 3], out, at);
@@ -112,20 +126,18 @@ function writeSeriesBody(d: WriteV2Decoder, i: number, skip: string, out: Buffer
     out[at++] = tagSampleTime;
     at = writeInt64(out, at, d.t[s]);
   }
-  for (let e = d.exStart[i]; e < d.exStart[i + 1]; e++) {
+  const er = d.exemplarLabelRanges;
+  for (let e = d.exemplarsStart[i]; e < d.exemplarsStart[i + 1]; e++) {
+    if (drop.includes(e)) continue;
     out[at++] = tagExemplar;
     at = writeVarint(out, at, exemplarBodyLen(d, e));
-    for (let p = d.exRefsStart[e]; p < d.exRefsStart[e + 1]; p += 2) {
-      const name = d.exRefs[p];
-      const value = d.exRefs[p + 1];
-      at = writeLabel(d.buf, d.symFrom[name], d.symTo[name], d.symFrom[value], d.symTo[value], out, at);
-    }
+    for (let l = d.exemplarLabelsStart[e]; l < d.exemplarLabelsStart[e + 1]; l++) at = writeLabel(d.buf, er[4 * l], er[4 * l + 1], er[4 * l + 2], er[4 * l + 3], out, at);
     out[at++] = tagExemplarValue;
-    at = out.writeDoubleLE(d.exV[e], at);
+    at = out.writeDoubleLE(d.exemplarV[e], at);
     out[at++] = tagExemplarTime;
-    at = writeInt64(out, at, d.exT[e]);
+    at = writeInt64(out, at, d.exemplarT[e]);
   }
-  for (let h = d.histStart[i]; h < d.histStart[i + 1]; h++) {
+  for (let h = d.histogramsStart[i]; h < d.histogramsStart[i + 1]; h++) {
     out[at++] = tagHistogram;
     at = writeVarint(out, at, d.histTo[h] - d.histFrom[h]);
     at = copy(d.buf, d.histFrom[h], d.histTo[h], out, at);

@@ -4,9 +4,12 @@
  * MarshalTimestamp), labels in name order, and Go's HTML-safe string escaping (`<` → `\u003c`).
  * Results are written as strings directly: no intermediate objects per sample.
  */
+import type { FloatHistogram } from '../../model/histogram/index.js';
+import { allBuckets } from '../../model/histogram/index.js';
 import type { Labels } from '../../model/labels/index.js';
 import type { QueryValue } from '../../promql/index.js';
 import { formatFloat } from '../../promql/index.js';
+import type { SeriesExemplars } from './execute.js';
 
 const htmlUnsafe = /[<>&\u2028\u2029]/g;
 const htmlEscapes: Record<string, string> = {
@@ -42,6 +45,22 @@ function point(t: number, v: number): string {
   return `[${formatTimestamp(t)},"${formatFloat(v)}"]`;
 }
 
+/**
+ * A native histogram as Prometheus' API writes it: count, sum and the populated buckets as
+ * `[boundaries, lower, upper, count]`, boundaries 0 = (l,u], 1 = [l,u), 2 = (l,u), 3 = [l,u].
+ */
+export function histogramJson(h: FloatHistogram): string {
+  let out = `{"count":"${formatFloat(h.count)}","sum":"${formatFloat(h.sum)}"`;
+  const buckets: string[] = [];
+  for (const b of allBuckets(h)) {
+    if (b.count === 0) continue;
+    const boundaries = b.lowerInclusive ? (b.upperInclusive ? 3 : 1) : b.upperInclusive ? 0 : 2;
+    buckets.push(`[${boundaries},"${formatFloat(b.lower)}","${formatFloat(b.upper)}","${formatFloat(b.count)}"]`);
+  }
+  if (buckets.length > 0) out += `,"buckets":[${buckets.join(',')}]`;
+  return out + '}';
+}
+
 function labelsJson(ls: Labels): string {
   let out = '{';
   const p = ls.pairs();
@@ -62,7 +81,11 @@ export function encodeData(v: QueryValue): string {
     case 'string':
       return `{"resultType":"string","result":[${jsonSeconds(v.t)},${goJson(v.string)}]}`;
     case 'vector': {
-      const parts = v.vector.map((s) => `{"metric":${labelsJson(s.metric)},"value":${point(s.t, s.f)}}`);
+      const parts = v.vector.map((s) =>
+        s.h === undefined
+          ? `{"metric":${labelsJson(s.metric)},"value":${point(s.t, s.f)}}`
+          : `{"metric":${labelsJson(s.metric)},"histogram":[${formatTimestamp(s.t)},${histogramJson(s.h)}]}`,
+      );
       return `{"resultType":"vector","result":[${parts.join(',')}]}`;
     }
     case 'matrix': {
@@ -70,9 +93,24 @@ export function encodeData(v: QueryValue): string {
       for (const s of v.matrix) {
         const pts = new Array<string>(s.ts.length);
         for (let i = 0; i < s.ts.length; i++) pts[i] = point(s.ts[i], s.fs[i]);
-        parts.push(`{"metric":${labelsJson(s.metric)},"values":[${pts.join(',')}]}`);
+        let out = `{"metric":${labelsJson(s.metric)}`;
+        if (pts.length > 0 || s.hts === undefined) out += `,"values":[${pts.join(',')}]`;
+        if (s.hts !== undefined && s.hs !== undefined && s.hts.length > 0) {
+          const hs = s.hts.map((t, i) => `[${formatTimestamp(t)},${histogramJson((s.hs as FloatHistogram[])[i])}]`);
+          out += `,"histograms":[${hs.join(',')}]`;
+        }
+        parts.push(out + '}');
       }
       return `{"resultType":"matrix","result":[${parts.join(',')}]}`;
     }
   }
+}
+
+/** query_exemplars' `data`: `[{seriesLabels, exemplars: [{labels, value, timestamp}]}]`, values as strings, times in seconds. */
+export function encodeExemplars(found: readonly SeriesExemplars[]): string {
+  const series = found.map((s) => {
+    const exemplars = s.exemplars.map((e) => `{"labels":${goJson(e.labels.toRecord())},"value":"${formatFloat(e.value)}","timestamp":${formatTimestamp(e.ts)}}`);
+    return `{"seriesLabels":${goJson(s.seriesLabels.toRecord())},"exemplars":[${exemplars.join(',')}]}`;
+  });
+  return `[${series.join(',')}]`;
 }

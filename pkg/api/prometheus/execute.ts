@@ -1,16 +1,16 @@
 /**
  * The work behind Prometheus' query API (/api/v1/query, query_range, series, labels, label values,
- * metadata, format_query), apart from HTTP: a request in, the finished answer out. It runs where
+ * metadata, query_exemplars, format_query), apart from HTTP: a request in, the finished answer out. It runs where
  * the process puts query work — a query worker thread in Myelin (docs/architecture.md), or the
  * caller's thread in tests — so everything it needs travels in the request.
  */
 import { QueryLimitError, QueryLimiter, noQueryLimits, queryLengthError, type QueryLimits, type QueryStats } from '../../limits/index.js';
-import type { Matcher } from '../../model/labels/index.js';
+import type { Labels, Matcher } from '../../model/labels/index.js';
 import type { Queryable } from '../../storage/index.js';
 import type { Engine, QueryOptions, QueryResult } from '../../promql/index.js';
 import { ErrorType, QueryError } from '../../promql/index.js';
-import { ParseError, lineCol, parseExpr, parseSeriesSelector, prettyPrint } from '../../promql/parser/index.js';
-import { encodeData, goJson } from './encode.js';
+import { ParseError, extractSelectors, lineCol, parseExpr, parseSeriesSelector, prettyPrint } from '../../promql/parser/index.js';
+import { encodeData, encodeExemplars, goJson } from './encode.js';
 import { remoteRead } from './remote-read.js';
 import { cutToLimit, labelLimit, storageLimit } from './label-limits.js';
 import type { Params } from './params.js';
@@ -30,6 +30,7 @@ export const ApiOp = {
   LabelValues: 'label_values',
   Metadata: 'metadata',
   FormatQuery: 'format_query',
+  QueryExemplars: 'query_exemplars',
   /** Prometheus remote read (POST /api/v1/read): `body` is the snappy-compressed ReadRequest. */
   RemoteRead: 'remote_read',
 } as const;
@@ -65,12 +66,20 @@ export interface ApiAnswer {
 /** An answer made in this thread, its body still text. */
 export type TextAnswer = ApiAnswer & { body: string };
 
-/** What the API reads: the engine, a tenant's data, and metric metadata. */
+/** One series' exemplars, oldest first. */
+export interface SeriesExemplars {
+  seriesLabels: Labels;
+  exemplars: { labels: Labels; value: number; ts: number }[];
+}
+
+/** What the API reads: the engine, a tenant's data, metric metadata and exemplars. */
 export interface ApiBackend {
   engine: Engine;
   /** The data a tenant may read, within `limiter`: the request's budget, shared by everything it reads. */
   queryable: (tenant: string, limiter: QueryLimiter) => Queryable;
   metadata?: (tenant: string) => Promise<Record<string, MetricMetadata[]>>;
+  /** The exemplars in [start, end] of the series matching any matcher set, series in label order. */
+  exemplars?: (tenant: string, start: number, end: number, matcherSets: Matcher[][]) => Promise<SeriesExemplars[]>;
   /** The tenant's per-query limits, plain data; none when not given. */
   limits?: (tenant: string) => QueryLimits;
   /** Called once per data request (query, series, labels) with what it fetched and its error, if any. */
@@ -184,6 +193,8 @@ async function read(req: ApiRequest, b: ApiBackend, limiter: QueryLimiter, signa
     }
     case ApiOp.Series:
       return json(await series(req, b, limiter, signal));
+    case ApiOp.QueryExemplars:
+      return queryExemplars(req, b, limiter);
     default:
       return labels(req, b, limiter);
   }
@@ -217,6 +228,27 @@ async function series(req: ApiRequest, b: ApiBackend, limiter: QueryLimiter, sig
   } finally {
     await q.close();
   }
+}
+
+/**
+ * /api/v1/query_exemplars (Prometheus queryExemplars): the exemplars of the series every selector
+ * of `query` selects. The tenant's -querier.max-query-lookback cuts the range and its fetched-series
+ * limit counts the series answered.
+ */
+async function queryExemplars(req: ApiRequest, b: ApiBackend, limiter: QueryLimiter): Promise<Envelope> {
+  const p = req.params;
+  let start = timeOr(p, 'start', minTime);
+  const end = timeOr(p, 'end', maxTime);
+  if (end < start) throw badParam('end', 'end timestamp must not be before start timestamp');
+  const selectors = extractSelectors(parseExpr(one(p, 'query') ?? ''));
+  // As Prometheus: a query without selectors (`1 + 1`) has no exemplars to look up.
+  if (selectors.length === 0) return new Envelope('null');
+  const lookback = limiter.limits.maxQueryLookback;
+  if (lookback > 0) start = Math.max(start, req.now - lookback);
+  if (end < start || b.exemplars === undefined) return new Envelope('[]');
+  const found = await b.exemplars(req.tenant, start, end, selectors);
+  for (const s of found) limiter.addSeries(s.seriesLabels);
+  return new Envelope(encodeExemplars(found));
 }
 
 /**

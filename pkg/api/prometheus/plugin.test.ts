@@ -1,6 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import Fastify from 'fastify';
+import type { FloatHistogram } from '../../model/histogram/index.js';
+import { emptyFloatHistogram } from '../../model/histogram/index.js';
 import { Labels } from '../../model/labels/index.js';
 import { LimitReason, QueryLimitError, noQueryLimits, type QueryLimits } from '../../limits/index.js';
 import { Engine } from '../../promql/index.js';
@@ -9,11 +11,39 @@ import { MemoryStorage } from '../../promql/promqltest/memory-storage.js';
 import { TenantResolver } from '../../tenant/index.js';
 import { prometheusApi } from './plugin.js';
 
+/** A native histogram: one observation in (-1, -0.5], one in the zero bucket, three above 0.5. */
+const latency: FloatHistogram = {
+  ...emptyFloatHistogram(),
+  count: 5,
+  sum: 10,
+  zeroThreshold: 0.001,
+  zeroCount: 1,
+  positiveSpans: [{ offset: 0, length: 2 }],
+  positiveBuckets: [1, 2],
+  negativeSpans: [{ offset: 0, length: 1 }],
+  negativeBuckets: [1],
+};
+const latencyJson = {
+  count: '5',
+  sum: '10',
+  buckets: [
+    [1, '-1', '-0.5', '1'],
+    [3, '-0.001', '0.001', '1'],
+    [0, '0.5', '1', '1'],
+    [0, '1', '2', '2'],
+  ],
+};
+
 /** A label value that takes a backtracking engine forever against the regexes below. */
 const longValue = 'a'.repeat(2000);
 
 async function setup(limits?: Partial<QueryLimits>, observed: [string, unknown][] = []) {
-  const dbs = new Map<string, MemoryStorage>([['a', new MemoryStorage()], ['b', new MemoryStorage()], ['c', new MemoryStorage()]]);
+  const dbs = new Map<string, MemoryStorage>([
+    ['a', new MemoryStorage()],
+    ['b', new MemoryStorage()],
+    ['c', new MemoryStorage()],
+    ['h', new MemoryStorage()],
+  ]);
   const a = dbs.get('a') as MemoryStorage;
   for (let i = 0; i <= 10; i++) {
     a.append(Labels.fromRecord({ __name__: 'up', job: 'x' }), i * 15_000, 1);
@@ -21,6 +51,7 @@ async function setup(limits?: Partial<QueryLimits>, observed: [string, unknown][
   }
   (dbs.get('b') as MemoryStorage).append(Labels.fromRecord({ __name__: 'secret', job: 'y' }), 0, 7);
   (dbs.get('c') as MemoryStorage).append(Labels.fromRecord({ __name__: 'long', v: longValue }), 0, 1);
+  for (let i = 0; i <= 10; i++) (dbs.get('h') as MemoryStorage).appendHistogram(Labels.fromRecord({ __name__: 'lat' }), i * 15_000, latency);
   const app = Fastify();
   await app.register(prometheusApi, {
     prefix: '/prometheus',
@@ -31,6 +62,11 @@ async function setup(limits?: Partial<QueryLimits>, observed: [string, unknown][
         up: [{ type: 'gauge', help: 'Up.', unit: '' }],
         req_total: [{ type: 'counter', help: 'Requests.', unit: '' }, { type: 'counter', help: 'Requests served.', unit: '' }],
       }),
+      // Exemplars of tenant a: the request's arguments are echoed in the trace ID to check them.
+      exemplars: async (tenant, start, end, sets) => tenant !== 'a' ? [] : [{
+        seriesLabels: Labels.fromRecord({ __name__: 'req_total', job: 'x' }),
+        exemplars: [{ labels: Labels.fromRecord({ trace_id: `${start}/${end}/${sets.map((ms) => ms.map(String).join(',')).join(';')}` }), value: 6, ts: 1600096945479 }],
+      }],
       ...(limits === undefined ? {} : { limits: () => ({ ...noQueryLimits, ...limits }) }),
       observe: (tenant, _stats, err) => void observed.push([tenant, err instanceof QueryLimitError ? err.reason : err]),
     },
@@ -128,7 +164,35 @@ const cases: Record<string, { method?: 'GET' | 'POST'; url: string; form?: strin
     status: 400,
     body: { status: 'error', errorType: 'bad_data', error: 'invalid parameter "limit": "lots" is not an integer' },
   },
-  'exemplars are empty': { url: '/prometheus/api/v1/query_exemplars?query=up', status: 200, body: { status: 'success', data: [] } },
+  'exemplars of every selector of the query, Prometheus JSON': {
+    url: `/prometheus/api/v1/query_exemplars?query=${q('rate(req_total{job="x"}[5m]) / on() up')}&start=10&end=20`,
+    status: 200,
+    body: {
+      status: 'success',
+      data: [{
+        seriesLabels: { __name__: 'req_total', job: 'x' },
+        exemplars: [{ labels: { trace_id: '10000/20000/__name__="req_total",job="x";__name__="up"' }, value: '6', timestamp: 1600096945.479 }],
+      }],
+    },
+  },
+  'exemplars: POST form, default range': {
+    method: 'POST',
+    url: '/prometheus/api/v1/query_exemplars',
+    form: 'query=up',
+    status: 200,
+    body: { status: 'success', data: [{ seriesLabels: { __name__: 'req_total', job: 'x' }, exemplars: [{ labels: { trace_id: '-62135596800000/253402300799000/__name__="up"' }, value: '6', timestamp: 1600096945.479 }] }] },
+  },
+  'exemplars: a query without selectors has none': { url: '/prometheus/api/v1/query_exemplars?query=1%2B1', status: 200, body: { status: 'success', data: null } },
+  'exemplars: end before start': {
+    url: '/prometheus/api/v1/query_exemplars?query=up&start=20&end=10',
+    status: 400,
+    body: { status: 'error', errorType: 'bad_data', error: 'invalid parameter "end": end timestamp must not be before start timestamp' },
+  },
+  'exemplars: a query that does not parse': {
+    url: '/prometheus/api/v1/query_exemplars?query=up{',
+    status: 400,
+    body: { status: 'error', errorType: 'bad_data', error: 'invalid parameter "query": 1:4: parse error: unexpected end of input inside braces' },
+  },
   'buildinfo': {
     url: '/prometheus/api/v1/status/buildinfo',
     status: 200,
@@ -305,5 +369,27 @@ test('without tenant caps, the limit parameter cuts label answers with Prometheu
   const app = await setup();
   const res = await app.inject({ method: 'GET', url: '/prometheus/api/v1/label/__name__/values?limit=1', headers: { 'x-scope-orgid': 'a' } });
   assert.deepEqual(res.json(), { status: 'success', data: ['req_total'], warnings: ['results truncated due to limit'] });
+  await app.close();
+});
+
+test('native histograms: "histogram" and "histograms" as Prometheus encodes them, annotations in "infos"', async () => {
+  const app = await setup();
+  const get = async (url: string): Promise<unknown> => (await app.inject({ method: 'GET', url, headers: { 'x-scope-orgid': 'h' } })).json();
+  assert.deepEqual(await get('/prometheus/api/v1/query?query=lat&time=150'), {
+    status: 'success',
+    data: { resultType: 'vector', result: [{ metric: { __name__: 'lat' }, histogram: [150, latencyJson] }] },
+  });
+  assert.deepEqual(await get('/prometheus/api/v1/query_range?query=lat&start=0&end=30&step=15'), {
+    status: 'success',
+    data: {
+      resultType: 'matrix',
+      result: [{ metric: { __name__: 'lat' }, histograms: [[0, latencyJson], [15, latencyJson], [30, latencyJson]] }],
+    },
+  });
+  assert.deepEqual(await get(`/prometheus/api/v1/query?time=150&query=${q('histogram_count(lat) / 5 or lat + 1')}`), {
+    status: 'success',
+    data: { resultType: 'vector', result: [{ metric: {}, value: [150, '1'] }] },
+    infos: ['PromQL info: incompatible sample types encountered for binary operator "+": histogram + float (1:29)'],
+  });
   await app.close();
 });

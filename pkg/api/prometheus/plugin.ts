@@ -108,6 +108,7 @@ export const prometheusApi: FastifyPluginAsync<PrometheusApiOptions> = async (ap
   route('/api/v1/label/:name/values', ApiOp.LabelValues);
   route('/api/v1/metadata', ApiOp.Metadata);
   route('/api/v1/format_query', ApiOp.FormatQuery);
+  route('/api/v1/query_exemplars', ApiOp.QueryExemplars);
 
   // Remote read: a snappy-compressed protobuf body, POST only; the answer is protobuf too.
   app.addContentTypeParser('application/x-protobuf', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
@@ -123,7 +124,6 @@ export const prometheusApi: FastifyPluginAsync<PrometheusApiOptions> = async (ap
     app.get(path, async (_req, reply) => reply.type('application/json').send(body));
     app.post(path, async (_req, reply) => reply.type('application/json').send(body));
   };
-  fixed('/api/v1/query_exemplars', []);
   fixed('/api/v1/status/buildinfo', {
     version: opts.buildInfo?.version ?? '0.1.0',
     revision: opts.buildInfo?.revision ?? '',

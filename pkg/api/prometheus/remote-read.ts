@@ -88,7 +88,7 @@ function wireLabels(ls: Labels): Label[] {
   return out;
 }
 
-/** The float samples of `it` within [start, end] (histograms are not stored yet). */
+/** The float samples of `it` within [start, end] (histogram samples are not answered yet). */
 function floatSamples(it: SampleIterator, start: number, end: number): Sample[] {
   const out: Sample[] = [];
   for (let vt = it.seek(start); vt !== ValueType.None; vt = it.next()) {

@@ -125,6 +125,18 @@ export interface MetricsMetadataResponse {
   metadata: MetricMetadata[];
 }
 
+export interface ExemplarQueryRequest {
+  startTimestampMs: number;
+  endTimestampMs: number;
+  /** A series matches when it matches every matcher of any one set (the selectors of a query). */
+  matchers: LabelMatchers[];
+}
+
+export interface ExemplarQueryResponse {
+  /** Series labels and their exemplars (no samples), in label order. */
+  timeseries: TimeSeries[];
+}
+
 export interface UserStatsRequest {
 }
 
@@ -1674,6 +1686,188 @@ export const MetricsMetadataResponse: MessageFns<MetricsMetadataResponse> = {
   },
 };
 
+function createBaseExemplarQueryRequest(): ExemplarQueryRequest {
+  return { startTimestampMs: 0, endTimestampMs: 0, matchers: [] };
+}
+
+export const ExemplarQueryRequest: MessageFns<ExemplarQueryRequest> = {
+  encode(message: ExemplarQueryRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.startTimestampMs !== 0) {
+      writer.uint32(8).int64(message.startTimestampMs);
+    }
+    if (message.endTimestampMs !== 0) {
+      writer.uint32(16).int64(message.endTimestampMs);
+    }
+    for (const v of message.matchers) {
+      LabelMatchers.encode(v!, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExemplarQueryRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExemplarQueryRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.startTimestampMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.endTimestampMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.matchers.push(LabelMatchers.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExemplarQueryRequest {
+    return {
+      startTimestampMs: isSet(object.startTimestampMs)
+        ? globalThis.Number(object.startTimestampMs)
+        : isSet(object.start_timestamp_ms)
+        ? globalThis.Number(object.start_timestamp_ms)
+        : 0,
+      endTimestampMs: isSet(object.endTimestampMs)
+        ? globalThis.Number(object.endTimestampMs)
+        : isSet(object.end_timestamp_ms)
+        ? globalThis.Number(object.end_timestamp_ms)
+        : 0,
+      matchers: globalThis.Array.isArray(object?.matchers)
+        ? object.matchers.map((e: any) => LabelMatchers.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ExemplarQueryRequest): unknown {
+    const obj: any = {};
+    if (message.startTimestampMs !== 0) {
+      obj.startTimestampMs = Math.round(message.startTimestampMs);
+    }
+    if (message.endTimestampMs !== 0) {
+      obj.endTimestampMs = Math.round(message.endTimestampMs);
+    }
+    if (message.matchers?.length) {
+      obj.matchers = message.matchers.map((e) => LabelMatchers.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ExemplarQueryRequest>, I>>(base?: I): ExemplarQueryRequest {
+    return ExemplarQueryRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ExemplarQueryRequest>, I>>(object: I): ExemplarQueryRequest {
+    const message = createBaseExemplarQueryRequest();
+    message.startTimestampMs = object.startTimestampMs ?? 0;
+    message.endTimestampMs = object.endTimestampMs ?? 0;
+    message.matchers = object.matchers?.map((e) => LabelMatchers.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseExemplarQueryResponse(): ExemplarQueryResponse {
+  return { timeseries: [] };
+}
+
+export const ExemplarQueryResponse: MessageFns<ExemplarQueryResponse> = {
+  encode(message: ExemplarQueryResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.timeseries) {
+      TimeSeries.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExemplarQueryResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExemplarQueryResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.timeseries.push(TimeSeries.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExemplarQueryResponse {
+    return {
+      timeseries: globalThis.Array.isArray(object?.timeseries)
+        ? object.timeseries.map((e: any) => TimeSeries.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ExemplarQueryResponse): unknown {
+    const obj: any = {};
+    if (message.timeseries?.length) {
+      obj.timeseries = message.timeseries.map((e) => TimeSeries.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ExemplarQueryResponse>, I>>(base?: I): ExemplarQueryResponse {
+    return ExemplarQueryResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ExemplarQueryResponse>, I>>(object: I): ExemplarQueryResponse {
+    const message = createBaseExemplarQueryResponse();
+    message.timeseries = object.timeseries?.map((e) => TimeSeries.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 function createBaseUserStatsRequest(): UserStatsRequest {
   return {};
 }
@@ -2092,6 +2286,17 @@ export const IngesterService = {
       Buffer.from(MetricsMetadataResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): MetricsMetadataResponse => MetricsMetadataResponse.decode(value),
   },
+  /** The exemplars of matching series in a time range, from the tenant's exemplar store. */
+  queryExemplars: {
+    path: "/myelin.ingester.Ingester/QueryExemplars" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ExemplarQueryRequest): Buffer => Buffer.from(ExemplarQueryRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ExemplarQueryRequest => ExemplarQueryRequest.decode(value),
+    responseSerialize: (value: ExemplarQueryResponse): Buffer =>
+      Buffer.from(ExemplarQueryResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ExemplarQueryResponse => ExemplarQueryResponse.decode(value),
+  },
   userStats: {
     path: "/myelin.ingester.Ingester/UserStats" as const,
     requestStream: false as const,
@@ -2132,6 +2337,8 @@ export interface IngesterServer extends UntypedServiceImplementation {
   labelValues: handleUnaryCall<LabelValuesRequest, LabelValuesResponse>;
   metricsForLabelMatchers: handleUnaryCall<MetricsForLabelMatchersRequest, MetricsForLabelMatchersResponse>;
   metricsMetadata: handleUnaryCall<MetricsMetadataRequest, MetricsMetadataResponse>;
+  /** The exemplars of matching series in a time range, from the tenant's exemplar store. */
+  queryExemplars: handleUnaryCall<ExemplarQueryRequest, ExemplarQueryResponse>;
   userStats: handleUnaryCall<UserStatsRequest, UserStatsResponse>;
   allUserStats: handleUnaryCall<UserStatsRequest, UsersStatsResponse>;
   /** A leaving ingester streams its series to a joining one, which then takes over its tokens. */
@@ -2232,6 +2439,22 @@ export interface IngesterClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: MetricsMetadataResponse) => void,
+  ): ClientUnaryCall;
+  /** The exemplars of matching series in a time range, from the tenant's exemplar store. */
+  queryExemplars(
+    request: ExemplarQueryRequest,
+    callback: (error: ServiceError | null, response: ExemplarQueryResponse) => void,
+  ): ClientUnaryCall;
+  queryExemplars(
+    request: ExemplarQueryRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ExemplarQueryResponse) => void,
+  ): ClientUnaryCall;
+  queryExemplars(
+    request: ExemplarQueryRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ExemplarQueryResponse) => void,
   ): ClientUnaryCall;
   userStats(
     request: UserStatsRequest,

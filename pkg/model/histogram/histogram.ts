@@ -72,6 +72,11 @@ export function isCustomBucketsSchema(schema: number): boolean {
 
 /** The float form of an integer histogram (deltas summed into absolute counts). */
 export function toFloatHistogram(h: Histogram): FloatHistogram {
+  return { ...copyFloatHistogram(h), positiveBuckets: absoluteCounts(h.positiveBuckets), negativeBuckets: absoluteCounts(h.negativeBuckets) };
+}
+
+/** A deep copy (the layout is shared by Histogram and FloatHistogram). */
+export function copyFloatHistogram(h: FloatHistogram | Histogram): FloatHistogram {
   return {
     counterResetHint: h.counterResetHint,
     schema: h.schema,
@@ -81,8 +86,8 @@ export function toFloatHistogram(h: Histogram): FloatHistogram {
     sum: h.sum,
     positiveSpans: h.positiveSpans.map(copySpan),
     negativeSpans: h.negativeSpans.map(copySpan),
-    positiveBuckets: absoluteCounts(h.positiveBuckets),
-    negativeBuckets: absoluteCounts(h.negativeBuckets),
+    positiveBuckets: h.positiveBuckets.slice(),
+    negativeBuckets: h.negativeBuckets.slice(),
     customValues: h.customValues.slice(),
   };
 }
@@ -96,4 +101,21 @@ function absoluteCounts(deltas: readonly number[]): number[] {
   let c = 0;
   for (let i = 0; i < deltas.length; i++) out[i] = c += deltas[i];
   return out;
+}
+
+/** A histogram without observations. */
+export function emptyFloatHistogram(schema = 0, customValues: readonly number[] = []): FloatHistogram {
+  return {
+    counterResetHint: CounterResetHint.Unknown,
+    schema,
+    zeroThreshold: 0,
+    zeroCount: 0,
+    count: 0,
+    sum: 0,
+    positiveSpans: [],
+    negativeSpans: [],
+    positiveBuckets: [],
+    negativeBuckets: [],
+    customValues: customValues.slice(),
+  };
 }

@@ -21,3 +21,4 @@ export { formatDuration, parseDurationMs, parseNumber, quoteString, unquoteStrin
 export { parseExpr, parseSeriesSelector, startOf } from './parse.js';
 export { ParseError, lineCol } from './parse-errors.js';
 export { exprToString, prettyPrint } from './printer.js';
+export { extractSelectors } from './selectors.js';

@@ -2,16 +2,23 @@
  * An in-memory Queryable for tests and benchmarks: series kept as sorted columnar arrays. The
  * real TSDB head replaces it in production; this one only has to honour the storage contract.
  */
+import type { FloatHistogram } from '../../model/histogram/index.js';
+import { copyFloatHistogram } from '../../model/histogram/index.js';
 import type { Matcher } from '../../model/labels/index.js';
 import { Labels, compareStrings } from '../../model/labels/index.js';
 import type { LabelHints, Querier, Queryable, SampleIterator, SelectHints, Series, SeriesSet } from '../../storage/index.js';
-import { ValueType, notAHistogram } from '../../storage/index.js';
+import { ValueType } from '../../storage/index.js';
 
-/** Values live in a Float64Array: V8 canonicalises NaNs in plain arrays, erasing staleness markers. */
+/**
+ * Values live in a Float64Array: V8 canonicalises NaNs in plain arrays, erasing staleness markers.
+ * `hs` holds the native histogram samples (undefined where the sample is a float); null while the
+ * series has none.
+ */
 interface StoredSeries {
   labels: Labels;
   ts: number[];
   vs: Float64Array;
+  hs: Array<FloatHistogram | undefined> | null;
   len: number;
 }
 
@@ -21,17 +28,28 @@ export class MemoryStorage implements Queryable {
 
   /** Adds a sample; a sample at an existing timestamp replaces the old one. */
   append(labels: Labels, t: number, v: number): void {
+    this.#put(labels, t, v, undefined);
+  }
+
+  /** Adds a native histogram sample (kept as a float histogram). */
+  appendHistogram(labels: Labels, t: number, h: FloatHistogram): void {
+    this.#put(labels, t, 0, copyFloatHistogram(h));
+  }
+
+  #put(labels: Labels, t: number, v: number, h: FloatHistogram | undefined): void {
     let s = this.#series.get(labels.key);
     if (s === undefined) {
-      s = { labels, ts: [], vs: new Float64Array(16), len: 0 };
+      s = { labels, ts: [], vs: new Float64Array(16), hs: null, len: 0 };
       this.#series.set(labels.key, s);
       this.#sorted = null;
     }
+    if (h !== undefined && s.hs === null) s.hs = new Array<FloatHistogram | undefined>(s.ts.length).fill(undefined);
     const n = s.ts.length;
     let i = n;
     while (i > 0 && s.ts[i - 1] > t) i--;
     if (i > 0 && s.ts[i - 1] === t) {
       s.vs[i - 1] = v;
+      if (s.hs !== null) s.hs[i - 1] = h;
       return;
     }
     if (n === s.vs.length) {
@@ -42,6 +60,7 @@ export class MemoryStorage implements Queryable {
     s.ts.splice(i, 0, t);
     s.vs.copyWithin(i + 1, i, n);
     s.vs[i] = v;
+    s.hs?.splice(i, 0, h);
     s.len = n + 1;
   }
 
@@ -83,7 +102,7 @@ class MemoryQuerier implements Querier {
     const picked: Series[] = [];
     for (const s of this.#db.sortedSeries()) {
       if (!matchesAll(s.labels, matchers)) continue;
-      picked.push({ labels: s.labels, iterator: () => new ArrayIterator(s.ts, s.vs, mint, maxt) });
+      picked.push({ labels: s.labels, iterator: () => new ArrayIterator(s.ts, s.vs, s.hs, mint, maxt) });
     }
     let i = -1;
     return {
@@ -123,12 +142,14 @@ class MemoryQuerier implements Querier {
 class ArrayIterator implements SampleIterator {
   readonly #ts: number[];
   readonly #vs: Float64Array;
+  readonly #hs: Array<FloatHistogram | undefined> | null;
   readonly #maxt: number;
   #i: number;
 
-  constructor(ts: number[], vs: Float64Array, mint: number, maxt: number) {
+  constructor(ts: number[], vs: Float64Array, hs: Array<FloatHistogram | undefined> | null, mint: number, maxt: number) {
     this.#ts = ts;
     this.#vs = vs;
+    this.#hs = hs;
     this.#maxt = maxt;
     let i = 0;
     while (i < ts.length && ts[i] < mint) i++;
@@ -137,13 +158,18 @@ class ArrayIterator implements SampleIterator {
 
   next(): ValueType {
     this.#i++;
-    return this.#i < this.#ts.length && this.#ts[this.#i] <= this.#maxt ? ValueType.Float : ValueType.None;
+    return this.#type();
   }
 
   seek(t: number): ValueType {
     if (this.#i < 0) this.#i = 0;
     while (this.#i < this.#ts.length && this.#ts[this.#i] < t) this.#i++;
-    return this.#i < this.#ts.length && this.#ts[this.#i] <= this.#maxt ? ValueType.Float : ValueType.None;
+    return this.#type();
+  }
+
+  #type(): ValueType {
+    if (this.#i >= this.#ts.length || this.#ts[this.#i] > this.#maxt) return ValueType.None;
+    return this.#hs?.[this.#i] === undefined ? ValueType.Float : ValueType.FloatHistogram;
   }
 
   atT(): number {
@@ -154,8 +180,15 @@ class ArrayIterator implements SampleIterator {
     return this.#vs[this.#i];
   }
 
-  atHistogram = notAHistogram;
-  atFloatHistogram = notAHistogram;
+  atHistogram(): never {
+    throw new Error('the memory storage holds float histograms only');
+  }
+
+  atFloatHistogram(): FloatHistogram {
+    const h = this.#hs?.[this.#i];
+    if (h === undefined) throw new Error('the current sample is not a histogram');
+    return copyFloatHistogram(h);
+  }
 
   err(): Error | undefined {
     return undefined;

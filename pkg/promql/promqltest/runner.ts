@@ -1,4 +1,6 @@
 /** Runs promqltest scripts against Myelin's engine over the in-memory storage. */
+import type { FloatHistogram } from '../../model/histogram/index.js';
+import { compact } from '../../model/histogram/index.js';
 import { Labels } from '../../model/labels/index.js';
 import { Engine } from '../engine.js';
 import type { Expr, VectorSelector } from '../parser/index.js';
@@ -7,7 +9,9 @@ import type { QueryResult } from '../engine.js';
 import type { QueryValue, Series, Vector } from '../value.js';
 import { atModifierVariants } from './at-modifier-variants.js';
 import type { Queryable } from '../../storage/index.js';
+import { histogramText } from './histogram-literal.js';
 import { MemoryStorage } from './memory-storage.js';
+import { classicToNhcb } from './nhcb.js';
 import type { EvalCmd, Point } from './script.js';
 import { parseScript, staleNaN } from './script.js';
 
@@ -39,6 +43,8 @@ function floatsMatch(a: number, b: number): boolean {
 export interface ScriptStorage extends Queryable {
   /** Appends samples in the order given (each series in time order). */
   append(labels: Labels, t: number, v: number): void;
+  /** Appends a native histogram sample; absent while the storage has no histograms (cases using them are unsupported). */
+  appendHistogram?(labels: Labels, t: number, h: FloatHistogram): void;
   /** Makes everything appended since the last flush queryable. */
   flush(): Promise<void>;
   clear(): Promise<void>;
@@ -50,6 +56,7 @@ export function memoryScriptStorage(): ScriptStorage {
   return {
     querier: (mint, maxt) => db.querier(mint, maxt),
     append: (labels, t, v) => db.append(labels, t, v),
+    appendHistogram: (labels, t, h) => db.appendHistogram(labels, t, h),
     flush: () => Promise.resolve(),
     clear: () => {
       db.clear();
@@ -71,17 +78,23 @@ export async function runScript(
       await db.clear();
       native = [];
     } else if (cmd.kind === 'load') {
+      const appendHistogram = db.appendHistogram?.bind(db);
       for (const s of cmd.series) {
         for (let i = 0; i < s.points.length; i++) {
           const v = s.points[i];
-          if (v !== null) db.append(s.labels, i * cmd.interval, v === 'stale' ? staleNaN : v);
+          if (v === null) continue;
+          if (typeof v === 'object') appendHistogram?.(s.labels, i * cmd.interval, v);
+          else db.append(s.labels, i * cmd.interval, v === 'stale' ? staleNaN : v);
         }
       }
+      if (cmd.nhcb && appendHistogram !== undefined) {
+        for (const s of classicToNhcb(cmd.series, cmd.interval)) for (const [t, h] of s.samples) appendHistogram(s.labels, t, h);
+      }
       await db.flush();
-      native.push(...cmd.nativeSeries);
+      if (appendHistogram === undefined) native.push(...cmd.nativeSeries);
     } else {
       const id = `${file}:${cmd.line}`;
-      const unsupported = nativeReason(cmd, native);
+      const unsupported = db.appendHistogram === undefined ? nativeReason(cmd, native) : null;
       if (unsupported !== null) {
         results.push({ id, status: CaseStatus.Unsupported, reason: unsupported });
         continue;
@@ -185,6 +198,8 @@ async function checkRangeMode(engine: Engine, db: Queryable, cmd: EvalCmd, query
   for (const s of m) {
     const j = s.ts.indexOf(t);
     if (j >= 0) vector.push({ metric: s.metric, t, f: s.fs[j], dropName: false });
+    const k = s.hts?.indexOf(t) ?? -1;
+    if (k >= 0) vector.push({ metric: s.metric, t, f: 0, dropName: false, h: s.hs?.[k] });
   }
   if (cmd.scalar !== null) {
     if (vector.length === 0) return 'no point at the evaluation time';
@@ -215,19 +230,59 @@ function compareResult(cmd: EvalCmd, v: QueryValue): string | null {
   if (cmd.scalar !== null) return `want scalar ${cmd.scalar}, got ${v.type}`;
   if (v.type === 'vector') {
     if (v.vector.length !== cmd.expected.length) {
-      return `got ${v.vector.length} samples, want ${cmd.expected.length}: ${v.vector.map((s) => `${s.metric.toString()} ${s.f}`).join(', ')}`;
+      return `got ${v.vector.length} samples, want ${cmd.expected.length}: ${v.vector.map((s) => `${s.metric.toString()} ${sampleText(s)}`).join(', ')}`;
     }
     for (let i = 0; i < cmd.expected.length; i++) {
       const exp = cmd.expected[i];
       const idx = v.vector.findIndex((s) => s.metric.equals(exp.labels));
       if (idx < 0) return `missing ${exp.labels.toString()}; got ${v.vector.map((s) => s.metric.toString()).join(', ')}`;
       if (cmd.ordered && idx !== i) return `${exp.labels.toString()} at position ${idx}, want ${i}`;
-      const want = exp.points[0];
-      if (typeof want !== 'number' || !floatsMatch(want, v.vector[idx].f)) return `${exp.labels.toString()} = ${v.vector[idx].f}, want ${want}`;
+      const got = v.vector[idx];
+      if (!pointMatches(exp.points[0], got.f, got.h)) return `${exp.labels.toString()} = ${sampleText(got)}, want ${pointText(exp.points[0])}`;
     }
     return null;
   }
   return compareMatrix(cmd, v.matrix);
+}
+
+function sampleText(s: { f: number; h?: FloatHistogram }): string {
+  return s.h === undefined ? String(s.f) : histogramText(s.h);
+}
+
+function pointText(p: Point): string {
+  return p !== null && typeof p === 'object' ? histogramText(p) : String(p);
+}
+
+/** A float against a float, a histogram against a histogram (after compaction, as Prometheus). */
+function pointMatches(want: Point, f: number, h: FloatHistogram | undefined): boolean {
+  if (typeof want === 'number') return h === undefined && floatsMatch(want, f);
+  if (want === null || want === 'stale' || h === undefined) return false;
+  return histogramsMatch(compact(want), compact(h));
+}
+
+function histogramsMatch(a: FloatHistogram, b: FloatHistogram): boolean {
+  const sameList = (x: readonly number[], y: readonly number[]): boolean => x.length === y.length && x.every((v, i) => floatsMatch(v, y[i]));
+  const sameSpans = (x: FloatHistogram['positiveSpans'], y: FloatHistogram['positiveSpans']): boolean =>
+    x.length === y.length && x.every((s, i) => s.offset === y[i].offset && s.length === y[i].length);
+  return (
+    a.schema === b.schema &&
+    floatsMatch(a.count, b.count) &&
+    floatsMatch(a.sum, b.sum) &&
+    (a.schema !== -53 || (a.customValues.length === b.customValues.length && a.customValues.every((v, i) => v === b.customValues[i]))) &&
+    a.zeroThreshold === b.zeroThreshold &&
+    floatsMatch(a.zeroCount, b.zeroCount) &&
+    sameSpans(a.positiveSpans, b.positiveSpans) &&
+    sameSpans(a.negativeSpans, b.negativeSpans) &&
+    sameList(a.positiveBuckets, b.positiveBuckets) &&
+    sameList(a.negativeBuckets, b.negativeBuckets)
+  );
+}
+
+/** A series' points, floats and histograms merged in time order. */
+function pointsOf(s: Series): Array<{ t: number; f: number; h?: FloatHistogram }> {
+  const out: Array<{ t: number; f: number; h?: FloatHistogram }> = s.ts.map((t, i) => ({ t, f: s.fs[i] }));
+  s.hts?.forEach((t, i) => out.push({ t, f: 0, h: s.hs?.[i] }));
+  return out.sort((a, b) => a.t - b.t);
 }
 
 function compareMatrix(cmd: EvalCmd, m: Series[]): string | null {
@@ -247,25 +302,27 @@ function compareMatrix(cmd: EvalCmd, m: Series[]): string | null {
 }
 
 function comparePointsInOrder(want: Point[], s: Series): string | null {
-  const w = want.filter((p): p is number => typeof p === 'number');
-  if (w.length !== s.fs.length) return `got ${s.fs.length} points [${s.fs.join(' ')}], want ${w.length}`;
-  for (let i = 0; i < w.length; i++) if (!floatsMatch(w[i], s.fs[i])) return `point ${i} = ${s.fs[i]}, want ${w[i]}`;
+  const w = want.filter((p) => p !== null && p !== 'stale');
+  const got = pointsOf(s);
+  if (w.length !== got.length) return `got ${got.length} points [${got.map(sampleText).join(' ')}], want ${w.length}`;
+  for (let i = 0; i < w.length; i++) if (!pointMatches(w[i], got[i].f, got[i].h)) return `point ${i} = ${sampleText(got[i])}, want ${pointText(w[i])}`;
   return null;
 }
 
 function comparePointsOnSteps(cmd: EvalCmd, want: Point[], s: Series): string | null {
-  const got = new Map<number, number>();
-  for (let i = 0; i < s.ts.length; i++) got.set(s.ts[i], s.fs[i]);
+  const got = new Map<number, { f: number; h?: FloatHistogram }>();
+  const all = pointsOf(s);
+  for (const p of all) got.set(p.t, p);
   let expectedCount = 0;
   for (let k = 0; k < want.length; k++) {
     const p = want[k];
-    if (typeof p !== 'number') continue;
+    if (p === null || p === 'stale') continue;
     expectedCount++;
     const t = cmd.start + k * cmd.step;
     const g = got.get(t);
-    if (g === undefined) return `no point at ${t / 1000}s, want ${p}`;
-    if (!floatsMatch(p, g)) return `point at ${t / 1000}s = ${g}, want ${p}`;
+    if (g === undefined) return `no point at ${t / 1000}s, want ${pointText(p)}`;
+    if (!pointMatches(p, g.f, g.h)) return `point at ${t / 1000}s = ${sampleText(g)}, want ${pointText(p)}`;
   }
-  if (expectedCount !== s.ts.length) return `got ${s.ts.length} points, want ${expectedCount}: ${s.ts.map((t, i) => `${t / 1000}s=${s.fs[i]}`).join(' ')}`;
+  if (expectedCount !== all.length) return `got ${all.length} points, want ${expectedCount}: ${all.map((p) => `${p.t / 1000}s=${sampleText(p)}`).join(' ')}`;
   return null;
 }

@@ -2,8 +2,10 @@
  * Reader for Prometheus' promqltest scripts (`load`, `clear`, `eval …` with expected results and
  * `expect` lines; format in Prometheus promql/promqltest/README.md).
  */
+import type { FloatHistogram } from '../../model/histogram/index.js';
 import { Labels, LabelsBuilder } from '../../model/labels/index.js';
 import { NodeKind, parseDurationMs, parseExpr, parseNumber } from '../parser/index.js';
+import { expandHistogramToken } from './histogram-literal.js';
 
 /**
  * Prometheus' StaleNaN as a float64. Kept out of plain arrays: V8 canonicalises NaNs stored in
@@ -17,16 +19,18 @@ export const staleNaN = (() => {
   return f[0];
 })();
 
-/** One value of an expanded series: a number, or null for `_` (no sample). */
-export type Point = number | null | 'stale';
+/** One value of an expanded series: a number, a native histogram, or null for `_` (no sample). */
+export type Point = number | FloatHistogram | null | 'stale';
 
 export interface LoadCmd {
   kind: 'load';
   line: number;
   interval: number;
   series: Array<{ labels: Labels; points: Point[] }>;
-  /** Series that hold native histogram samples (not loaded: not supported yet), incl. NHCB conversions. */
+  /** Series that hold native histogram samples, incl. NHCB conversions (for storages without them). */
   nativeSeries: Labels[];
+  /** `load_with_nhcb`: classic histogram series are also loaded as custom-bucket histograms. */
+  nhcb: boolean;
 }
 
 export interface EvalCmd {
@@ -63,17 +67,32 @@ function durationOrSeconds(s: string): number {
   return n * 1000;
 }
 
-/** Expands `1+2x3 _ stale _x2 5x2` to points. Histogram literals `{{…}}` become `undefined` slots. */
+/** Whitespace-separated tokens; a histogram literal's inner spaces do not separate. */
+function tokens(text: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let depth = 0;
+  for (const c of text) {
+    if (c === '{') depth++;
+    else if (c === '}') depth--;
+    if (depth === 0 && /\s/.test(c)) {
+      if (cur !== '') out.push(cur);
+      cur = '';
+    } else cur += c;
+  }
+  if (cur !== '') out.push(cur);
+  return out;
+}
+
+/** Expands `1+2x3 _ stale _x2 5x2 {{…}}+{{…}}x3` to points. */
 export function expandPoints(text: string): { points: Point[]; histograms: boolean } {
   const points: Point[] = [];
   let histograms = false;
-  const tokens = text.replace(/\{\{[^}]*\}\}(?:[+-]\{\{[^}]*\}\})?(?:x\d+)?/g, () => {
-    histograms = true;
-    return ' _ ';
-  });
-  for (const tok of tokens.trim().split(/\s+/)) {
-    if (tok === '') continue;
-    if (tok === '_') points.push(null);
+  for (const tok of tokens(text)) {
+    if (tok.startsWith('{{')) {
+      histograms = true;
+      points.push(...expandHistogramToken(tok));
+    } else if (tok === '_') points.push(null);
     else if (tok === 'stale') points.push('stale');
     else {
       const m = /^(.+?)(?:([+-])([^+-]+))?x(\d+)$/.exec(tok);
@@ -150,8 +169,8 @@ export function parseScript(text: string): Command[] {
     }
     const load = /^load(?:_with_nhcb)?\s+(\S+)$/.exec(t);
     if (load !== null) {
-      const cmd: LoadCmd = { kind: 'load', line: lineNo, interval: durationOrSeconds(load[1]), series: [], nativeSeries: [] };
       const nhcb = t.startsWith('load_with_nhcb');
+      const cmd: LoadCmd = { kind: 'load', line: lineNo, interval: durationOrSeconds(load[1]), series: [], nativeSeries: [], nhcb };
       for (const l of block()) {
         const { labels, rest } = parseSeriesLine(l.text);
         const { points, histograms } = expandPoints(rest);

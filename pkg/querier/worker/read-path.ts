@@ -19,10 +19,10 @@ import type { InProcessGrpcClients } from '../../server/index.js';
 import type { Service } from '../../services/index.js';
 import type { BucketStoreConfig } from '../../store-gateway/index.js';
 import { StoreGatewayClientPool } from '../../store-gateway/client/index.js';
-import { TenantSeparator } from '../../tenant/index.js';
+import { TenantLabel, TenantSeparator } from '../../tenant/index.js';
 import { BlocksStoreQueryable } from '../blocks-store-queryable.js';
 import type { QuerierConfig } from '../config.js';
-import { IngestersQueryable, ingestersMetadata } from '../ingesters-queryable.js';
+import { IngestersQueryable, ingestersExemplars, ingestersMetadata } from '../ingesters-queryable.js';
 import { limitedQueryable } from '../limited-queryable.js';
 import { QueryMetrics } from '../query-metrics.js';
 import { federatedQueryable } from '../tenant-federation.js';
@@ -89,6 +89,8 @@ export function newReadPath(cfg: ReadPathConfig, deps: ReadPathDeps): ReadPath {
         return limitedQueryable(ids.length === 1 ? one(ids[0]) : federatedQueryable(ids, one), limiter.limits);
       },
       metadata: (tenants) => ingestersMetadata(tenants.split(TenantSeparator), ingesters),
+      // Exemplars are only in the ingesters (never in blocks, as in Cortex).
+      exemplars: (tenants, start, end, sets) => ingestersExemplars(tenants.split(TenantSeparator), ingesters, start, end, sets, TenantLabel),
       limits: (tenants) => federatedQueryLimits(tenants.split(TenantSeparator).map(deps.limits)),
       observe: (tenants, stats, err) => queryMetrics.observe(tenants, stats, err),
     },

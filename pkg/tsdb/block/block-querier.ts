@@ -13,7 +13,6 @@ import type { IndexReader } from '../index/index.js';
 import { BlockChunkSeriesSet, type BlockChunkSeries, type BlockReaders } from './block-chunk-series-set.js';
 import { ChunksSampleIterator } from '../head-read.js';
 import { mergeOverlappingChunks } from './chunk-merge.js';
-import { Encoding } from '../chunkenc/index.js';
 import { blockPostingsForMatchers } from './postings-for-matchers.js';
 
 /** The part shared by the chunk and the sample querier of a block: range, label names and values. */
@@ -90,29 +89,22 @@ class BlockSeriesSet implements SeriesSet {
   readonly #chunks: BlockChunkSeriesSet;
   readonly #mint: number;
   readonly #maxt: number;
-  #err: Error | undefined;
   #cur: BlockChunkSeries | undefined;
 
   constructor(chunks: BlockChunkSeriesSet, mint: number, maxt: number) {
     this.#chunks = chunks;
     this.#mint = mint;
     this.#maxt = maxt;
-    this.#err = undefined;
     this.#cur = undefined;
   }
 
   /**
-   * Fails on series with chunks other than XOR (native histograms are not decoded yet). A series
-   * whose chunks overlap (possible in blocks other tools wrote) is merged first, so its samples
-   * come out in order and once.
+   * A series whose chunks overlap (possible in blocks other tools wrote) is merged first, so its
+   * samples come out in order and once.
    */
   async next(): Promise<boolean> {
     if (!(await this.#chunks.next())) return false;
     let s = this.#chunks.at() as BlockChunkSeries;
-    if (s.encodings.some((e) => e !== Encoding.XOR)) {
-      this.#err = new Error(`series ${s.labels.toString()} has non-XOR chunks, which the sample querier cannot decode yet`);
-      return false;
-    }
     for (let i = 1; i < s.minTs.length; i++) {
       if (s.minTs[i] <= s.maxTs[i - 1]) {
         s = mergeOverlappingChunks([s]) as BlockChunkSeries;
@@ -128,7 +120,7 @@ class BlockSeriesSet implements SeriesSet {
   }
 
   err(): Error | undefined {
-    return this.#err ?? this.#chunks.err();
+    return this.#chunks.err();
   }
 
   warnings(): readonly string[] {

@@ -1,21 +1,29 @@
 import type { Labels } from '../../model/labels/index.js';
-import type { ChunkSeries, ChunkSeriesSet } from '../../storage/index.js';
-import { Encoding, XorChunk } from '../chunkenc/index.js';
+import type { FloatHistogram, Histogram } from '../../model/histogram/index.js';
+import type { ChunkSeries, ChunkSeriesSet, SampleIterator } from '../../storage/index.js';
+import { ValueType } from '../../storage/index.js';
+import { Encoding, FloatHistogramChunk, type HistogramChunkBase, HistogramChunk, XorChunk } from '../chunkenc/index.js';
 import { BlockChunkSeries } from './block-chunk-series-set.js';
 
 /** Samples per chunk when (re-)encoding, as Prometheus cuts head chunks. */
 export const SAMPLES_PER_CHUNK = 120;
 
+/** The open chunk: histogram chunks are held by their shared base (the encoding follows from the class). */
+type AnyChunk = XorChunk | HistogramChunkBase<Histogram> | HistogramChunkBase<FloatHistogram>;
+
 /**
- * Encodes one series' samples (strictly increasing timestamps) into XOR chunks of at most
- * `samplesPerChunk` samples, for compaction output and tests.
+ * Encodes one series' samples (strictly increasing timestamps; floats, histograms or float
+ * histograms, mixed as they come) into chunks of at most `samplesPerChunk` samples, for compaction
+ * output and tests. Histogram chunks are also cut, or recoded with more buckets, where Prometheus'
+ * appender rules say so (counter reset, schema change, new buckets).
  */
 export class ChunkBuilder {
   readonly samplesPerChunk: number;
   #minTs: number[];
   #maxTs: number[];
+  #encodings: number[];
   #data: Uint8Array[];
-  #cur: XorChunk | undefined;
+  #cur: AnyChunk | undefined;
   #curMin: number;
   #curMax: number;
 
@@ -23,6 +31,7 @@ export class ChunkBuilder {
     this.samplesPerChunk = samplesPerChunk;
     this.#minTs = [];
     this.#maxTs = [];
+    this.#encodings = [];
     this.#data = [];
     this.#cur = undefined;
     this.#curMin = 0;
@@ -30,33 +39,84 @@ export class ChunkBuilder {
   }
 
   append(t: number, v: number): void {
+    this.#check(t);
+    let cur = this.#cur;
+    if (!(cur instanceof XorChunk) || cur.numSamples() >= this.samplesPerChunk) {
+      this.#cut();
+      this.#cur = cur = new XorChunk(64);
+      this.#curMin = t;
+    }
+    cur.append(t, v);
+    this.#curMax = t;
+  }
+
+  appendHistogram(t: number, h: Histogram): void {
+    this.#appendTo(t, h, HistogramChunk);
+  }
+
+  appendFloatHistogram(t: number, h: FloatHistogram): void {
+    this.#appendTo(t, h, FloatHistogramChunk);
+  }
+
+  /** Into the open chunk if it has this encoding and room, else a new one after it. */
+  #appendTo<H extends Histogram | FloatHistogram>(t: number, h: H, Kind: new () => HistogramChunkBase<H>): void {
+    this.#check(t);
+    const cur: unknown = this.#cur;
+    const prev = cur instanceof Kind ? cur : undefined;
+    if (prev === undefined || prev.numSamples() >= this.samplesPerChunk) {
+      this.#cut();
+      const c = new Kind();
+      c.append(t, h, prev);
+      this.#start(c as unknown as AnyChunk, t);
+      return;
+    }
+    const r = prev.append(t, h);
+    if (r.status === 'cut') {
+      this.#cut();
+      this.#start(r.chunk as unknown as AnyChunk, t);
+      return;
+    }
+    if (r.status === 'recoded') this.#cur = r.chunk as unknown as AnyChunk;
+    this.#curMax = t;
+  }
+
+  /** Appends an iterator's current sample, of the value type its next()/seek() returned. */
+  appendFrom(it: SampleIterator, vt: ValueType): void {
+    if (vt === ValueType.Float) this.append(it.atT(), it.atV());
+    else if (vt === ValueType.Histogram) this.appendHistogram(it.atT(), it.atHistogram());
+    else if (vt === ValueType.FloatHistogram) this.appendFloatHistogram(it.atT(), it.atFloatHistogram());
+    else throw new Error(`BUG: chunk builder got value type ${vt}`);
+  }
+
+  #check(t: number): void {
     if (this.#cur !== undefined && t <= this.#curMax) {
       throw new Error(`BUG: chunk builder got timestamp ${t} after ${this.#curMax}`);
     }
-    if (this.#cur === undefined || this.#cur.numSamples() >= this.samplesPerChunk) {
-      this.#cut();
-      this.#cur = new XorChunk(64);
-      this.#curMin = t;
-    }
-    this.#cur.append(t, v);
+  }
+
+  #start(c: AnyChunk, t: number): void {
+    this.#cur = c;
+    this.#curMin = t;
     this.#curMax = t;
   }
 
   #cut(): void {
-    if (this.#cur === undefined) return;
+    const cur = this.#cur;
+    if (cur === undefined) return;
     this.#minTs.push(this.#curMin);
     this.#maxTs.push(this.#curMax);
-    this.#data.push(this.#cur.compact());
+    this.#encodings.push(cur instanceof XorChunk ? Encoding.XOR : cur instanceof HistogramChunk ? Encoding.Histogram : Encoding.FloatHistogram);
+    this.#data.push(cur.compact());
     this.#cur = undefined;
   }
 
   /** The series built so far; the builder is empty afterwards. */
-  finish(labels: Labels): ChunkSeries {
+  finish(labels: Labels): BlockChunkSeries {
     this.#cut();
-    const encodings = this.#data.map(() => Encoding.XOR as number);
-    const s = new BlockChunkSeries(labels, this.#minTs, this.#maxTs, encodings, this.#data);
+    const s = new BlockChunkSeries(labels, this.#minTs, this.#maxTs, this.#encodings, this.#data);
     this.#minTs = [];
     this.#maxTs = [];
+    this.#encodings = [];
     this.#data = [];
     return s;
   }

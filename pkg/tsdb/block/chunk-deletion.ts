@@ -1,5 +1,13 @@
 import { ValueType } from '../../storage/index.js';
-import { Encoding, XorChunk, XorIterator } from '../chunkenc/index.js';
+import {
+  EncodedChunkIterator,
+  Encoding,
+  FloatHistogramChunk,
+  HistogramChunk,
+  XorChunk,
+  counterResetHeaderOf,
+  setCounterResetHeader,
+} from '../chunkenc/index.js';
 import { isDeleted } from './tombstones.js';
 
 /** A chunk re-encoded without deleted samples. */
@@ -21,23 +29,34 @@ export function deletionCoverage(intervals: readonly number[], minT: number, max
 }
 
 /**
- * Re-encodes an XOR chunk without the samples inside `intervals`, as Prometheus does when reading a
- * block with tombstones; undefined when nothing is left.
+ * Re-encodes a chunk without the samples inside `intervals`, as Prometheus does when reading a
+ * block with tombstones; undefined when nothing is left. A histogram chunk keeps its layout and
+ * header: the samples left fit it as they are.
  */
 export function dropDeleted(encoding: number, bytes: Uint8Array, intervals: readonly number[], what: string): RewrittenChunk | undefined {
-  if (encoding !== Encoding.XOR) throw new Error(`${what}: deleting samples from chunk encoding ${encoding} is not supported`);
-  const it = new XorIterator(bytes);
-  const out = new XorChunk(bytes.length);
+  const it = new EncodedChunkIterator();
+  it.reset(encoding, bytes);
+  const out =
+    encoding === Encoding.Histogram
+      ? new HistogramChunk(bytes.length)
+      : encoding === Encoding.FloatHistogram
+        ? new FloatHistogramChunk(bytes.length)
+        : new XorChunk(bytes.length);
   let minT = 0;
   let maxT = 0;
   for (let vt = it.next(); vt !== ValueType.None; vt = it.next()) {
     const t = it.atT();
     if (isDeleted(intervals, t)) continue;
     if (out.numSamples() === 0) minT = t;
-    out.append(t, it.atV());
+    if (out instanceof XorChunk) out.append(t, it.atV());
+    else if (out instanceof HistogramChunk) out.encodeSample(t, it.atHistogram());
+    else out.encodeSample(t, it.atFloatHistogram());
     maxT = t;
   }
   const err = it.err();
   if (err !== undefined) throw new Error(`${what}: decode chunk`, { cause: err });
-  return out.numSamples() === 0 ? undefined : { minT, maxT, bytes: out.compact() };
+  if (out.numSamples() === 0) return undefined;
+  const data = out.compact();
+  if (encoding !== Encoding.XOR) setCounterResetHeader(data, counterResetHeaderOf(bytes));
+  return { minT, maxT, bytes: data };
 }

@@ -1,7 +1,7 @@
 import type { Labels } from '../../model/labels/index.js';
 import type { ChunkSeries } from '../../storage/index.js';
 import { ChainSampleIterator, ValueType } from '../../storage/index.js';
-import { Encoding, XorIterator } from '../chunkenc/index.js';
+import { EncodedChunkIterator } from '../chunkenc/index.js';
 import { BlockChunkSeries } from './block-chunk-series-set.js';
 import { ChunkBuilder } from './chunk-builder.js';
 
@@ -18,7 +18,8 @@ interface OwnedChunk {
  * Combines the chunks of series that share labels (from several blocks) into one series whose
  * chunks do not overlap. Chunks that overlap no other pass through untouched; byte-identical
  * copies (the same chunk shipped by RF replicas) are kept once; other overlapping runs are decoded,
- * merged with duplicate timestamps dropped (the earlier source wins) and re-encoded as XOR.
+ * merged with duplicate timestamps dropped (the earlier source wins) and re-encoded (floats as XOR,
+ * histograms with the histogram appenders, which cut and recode as Prometheus does).
  */
 export function mergeOverlappingChunks(group: ChunkSeries[]): BlockChunkSeries {
   const all: OwnedChunk[] = [];
@@ -76,14 +77,13 @@ function reencode(run: OwnedChunk[], labels: Labels, emit: (minT: number, maxT: 
   // The chain keeps the first iterator's sample on equal timestamps: order by input position.
   const byOrder = [...run].sort((a, b) => a.order - b.order);
   const its = byOrder.map((c) => {
-    if (c.encoding !== Encoding.XOR) {
-      throw new Error(`merge overlapping chunks of ${labels.toString()}: encoding ${c.encoding} is not supported`);
-    }
-    return new XorIterator(c.bytes);
+    const it = new EncodedChunkIterator();
+    it.reset(c.encoding, c.bytes);
+    return it;
   });
   const chain = new ChainSampleIterator(its);
   const b = new ChunkBuilder();
-  for (let vt = chain.next(); vt !== ValueType.None; vt = chain.next()) b.append(chain.atT(), chain.atV());
+  for (let vt = chain.next(); vt !== ValueType.None; vt = chain.next()) b.appendFrom(chain, vt);
   const err = chain.err();
   if (err !== undefined) throw new Error(`merge overlapping chunks of ${labels.toString()}`, { cause: err });
   const it = b.finish(labels).chunks();

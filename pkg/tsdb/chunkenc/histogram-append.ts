@@ -152,7 +152,7 @@ function expansion(c: ChunkState, h: AnyHistogram, p: Expansion, n: Expansion, g
 export function firstHeader(h: AnyHistogram, prev: ChunkState | undefined, deltas: boolean): CounterResetHeader {
   if (h.counterResetHint === CounterResetHint.Gauge) return CounterResetHeader.Gauge;
   if (h.counterResetHint === CounterResetHint.CounterReset) return CounterResetHeader.CounterReset;
-  if (prev === undefined || prev.numSamples === 0) return CounterResetHeader.Unknown;
+  if (prev === undefined || prev.numSamples() === 0) return CounterResetHeader.Unknown;
   const d = decide(prev, h, deltas);
   if (d.kind !== 'cut') return CounterResetHeader.NotCounterReset;
   if (deltas) return d.header;

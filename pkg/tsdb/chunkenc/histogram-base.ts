@@ -36,7 +36,7 @@ const StaleLayout: Readonly<HistogramLayout> = Object.freeze({
 });
 
 export abstract class HistogramChunkBase<H extends AnyHistogram> extends BitWriter {
-  numSamples: number;
+  #numSamples: number;
   schema: number;
   zeroThreshold: number;
   positiveSpans: Span[];
@@ -50,7 +50,7 @@ export abstract class HistogramChunkBase<H extends AnyHistogram> extends BitWrit
 
   constructor(capacity: number) {
     super(new Uint8Array(Math.max(capacity, HistogramHeaderBytes)), HistogramHeaderBytes);
-    this.numSamples = 0;
+    this.#numSamples = 0;
     this.schema = 0;
     this.zeroThreshold = 0;
     this.positiveSpans = [];
@@ -79,6 +79,10 @@ export abstract class HistogramChunkBase<H extends AnyHistogram> extends BitWrit
   abstract lastPositive(): readonly number[];
   abstract lastNegative(): readonly number[];
 
+  numSamples(): number {
+    return this.#numSamples;
+  }
+
   get header(): CounterResetHeader {
     return counterResetHeaderOf(this.buf);
   }
@@ -94,7 +98,7 @@ export abstract class HistogramChunkBase<H extends AnyHistogram> extends BitWrit
 
   /** Appends one sample, or says which chunk took it instead (see the top of histogram.ts). */
   append(t: number, h: H, prev?: HistogramChunkBase<H>): HistogramAppendResult<this> {
-    if (this.numSamples === 0) {
+    if (this.#numSamples === 0) {
       this.encodeSample(t, h);
       setCounterResetHeader(this.buf, firstHeader(h, prev, this.deltas));
       return Appended;
@@ -149,7 +153,7 @@ export abstract class HistogramChunkBase<H extends AnyHistogram> extends BitWrit
 
   /** Encodes a sample that fits the chunk's layout (or starts the chunk). No checks. */
   encodeSample(t: number, h: H): void {
-    const num = this.numSamples;
+    const num = this.#numSamples;
     const stale = isStaleNaN(h.sum);
     if (num === 0) {
       const layout = stale ? StaleLayout : h;
@@ -166,7 +170,7 @@ export abstract class HistogramChunkBase<H extends AnyHistogram> extends BitWrit
     this.lastCount = stale ? 0 : h.count;
     this.lastZeroCount = stale ? 0 : h.zeroCount;
     this.lastSumIsStale = stale;
-    this.numSamples = num + 1;
+    this.#numSamples = num + 1;
     this.buf[0] = (num + 1) >>> 8;
     this.buf[1] = (num + 1) & 0xff;
   }

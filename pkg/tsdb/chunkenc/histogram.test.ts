@@ -248,7 +248,7 @@ test('integer chunk append rules', async (t) => {
       if (r.status === 'cut') {
         assert.equal(r.reason, tc.reason);
         assert.equal(r.chunk.header, tc.header);
-        assert.equal(r.chunk.numSamples, 1);
+        assert.equal(r.chunk.numSamples(), 1);
         assertSameHistogram(decodeAll(r.chunk)[0][1], tc.next, 'cut sample');
         assert.equal(decodeAll(c).length, 2);
         return;

@@ -4,4 +4,6 @@ export { Encoding, XorChunk, XorHeaderBytes, XorIterator, XorMaxSamples, xorNumS
 export { HistogramChunk, HistogramIterator } from './histogram.js';
 export { FloatHistogramChunk, FloatHistogramIterator } from './float-histogram.js';
 export type { CutReason, HistogramAppendResult } from './histogram-append.js';
-export { CounterResetHeader, HistogramHeaderBytes, HistogramMaxSamples, counterResetHeaderOf, histogramNumSamples } from './histogram-layout.js';
+export type { HistogramChunkBase } from './histogram-base.js';
+export { CounterResetHeader, HistogramHeaderBytes, HistogramMaxSamples, counterResetHeaderOf, histogramNumSamples, setCounterResetHeader } from './histogram-layout.js';
+export { EncodedChunkIterator } from './encoded-chunk-iterator.js';

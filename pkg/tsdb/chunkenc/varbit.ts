@@ -17,55 +17,54 @@ const TwoPow32 = 4294967296;
 /** Payload widths by prefix length (number of leading one-bits). */
 const Widths = [0, 3, 6, 9, 12, 18, 25, 56, 64];
 
-function signedWidth(v: number): number {
-  if (v === 0) return 0;
-  if (v >= -3 && v <= 4) return 3;
-  if (v >= -31 && v <= 32) return 6;
-  if (v >= -255 && v <= 256) return 9;
-  if (v >= -2047 && v <= 2048) return 12;
-  if (v >= -131071 && v <= 131072) return 18;
-  if (v >= -16777215 && v <= 16777216) return 25;
-  if (v >= -(2 ** 55) && v <= 2 ** 55) return 56;
-  return 64;
-}
-
-function unsignedWidth(v: number): number {
-  if (v === 0) return 0;
-  if (v <= 7) return 3;
-  if (v <= 63) return 6;
-  if (v <= 511) return 9;
-  if (v <= 4095) return 12;
-  if (v <= 262143) return 18;
-  if (v <= 33554431) return 25;
-  if (v < 2 ** 56) return 56;
-  return 64;
-}
-
-function writePrefixed(w: BitWriter, v: number, width: number): void {
-  if (width === 0) {
+/**
+ * Writes prefix and payload; up to 25 payload bits the two go out in one writeBits call (prefix
+ * of `ones` one-bits and a zero, at most 8 + 25 = 32 bits), the common case for bucket deltas.
+ */
+function writePrefixed(w: BitWriter, v: number, ones: number): void {
+  if (ones === 0) {
     w.writeBit(0);
     return;
   }
-  const ones = Widths.indexOf(width);
-  // `ones` one-bits, then a terminating zero unless all eight are ones.
-  if (ones < 8) w.writeBits(((1 << ones) - 1) << 1, ones + 1);
-  else w.writeBits(0xff, 8);
+  const width = Widths[ones];
   if (width <= 25) {
-    w.writeBits(v & ((1 << width) - 1), width);
-  } else {
-    const hi = Math.floor(v / TwoPow32);
-    w.writeBits64(hi >>> 0, (v - hi * TwoPow32) >>> 0, width);
+    const prefix = ((1 << ones) - 1) << 1; // ones then a zero: ones + 1 bits
+    w.writeBits(((prefix << width) | (v & ((1 << width) - 1))) >>> 0, ones + 1 + width);
+    return;
   }
+  w.writeBits(ones === 7 ? 0xfe : 0xff, 8);
+  const hi = Math.floor(v / TwoPow32);
+  w.writeBits64(hi >>> 0, (v - hi * TwoPow32) >>> 0, width);
 }
 
 /** Writes a signed integer (|v| <= 2^53). */
 export function putVarbitInt(w: BitWriter, v: number): void {
-  writePrefixed(w, v, signedWidth(v));
+  let ones: number;
+  if (v === 0) ones = 0;
+  else if (v >= -3 && v <= 4) ones = 1;
+  else if (v >= -31 && v <= 32) ones = 2;
+  else if (v >= -255 && v <= 256) ones = 3;
+  else if (v >= -2047 && v <= 2048) ones = 4;
+  else if (v >= -131071 && v <= 131072) ones = 5;
+  else if (v >= -16777215 && v <= 16777216) ones = 6;
+  else if (v >= -(2 ** 55) && v <= 2 ** 55) ones = 7;
+  else ones = 8;
+  writePrefixed(w, v, ones);
 }
 
 /** Writes a non-negative integer (v <= 2^53). */
 export function putVarbitUint(w: BitWriter, v: number): void {
-  writePrefixed(w, v, unsignedWidth(v));
+  let ones: number;
+  if (v === 0) ones = 0;
+  else if (v <= 7) ones = 1;
+  else if (v <= 63) ones = 2;
+  else if (v <= 511) ones = 3;
+  else if (v <= 4095) ones = 4;
+  else if (v <= 262143) ones = 5;
+  else if (v <= 33554431) ones = 6;
+  else if (v < 2 ** 56) ones = 7;
+  else ones = 8;
+  writePrefixed(w, v, ones);
 }
 
 /** Reads the prefix; returns the payload width, or -1 past the end of the stream. */

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Labels } from '../../model/labels/index.js';
+import { Labels, Matcher, MatchType } from '../../model/labels/index.js';
 import { Head } from '../head.js';
 import { dumpHead } from '../head-testutil.js';
 import { Block } from '../block/index.js';
@@ -105,6 +105,48 @@ test('with `all` the whole head becomes blocks split at range boundaries (a flus
       await b.close();
     }
     assert.deepEqual(got, expected(1 * H, 3.5 * H));
+    await head.close();
+  });
+});
+
+test('head compaction writes histogram chunks (encodings 2 and 3) into the block as the head holds them', async () => {
+  await withTempDir(async (dir) => {
+    const head = await Head.open({ walDir: join(dir, 'wal') });
+    const h = (i: number) => ({
+      counterResetHint: 0 as const, schema: 0, zeroThreshold: 0, zeroCount: 0, count: 2 * i, sum: i,
+      positiveSpans: [{ offset: 0, length: 2 }], negativeSpans: [], positiveBuckets: [i, 0], negativeBuckets: [], customValues: [],
+    });
+    const app = head.appender();
+    for (let i = 1; i <= 100; i++) {
+      app.appendHistogram(0, Labels.fromRecord({ __name__: 'h' }), H + i * STEP, h(i), undefined);
+      app.appendHistogram(0, Labels.fromRecord({ __name__: 'fh' }), H + i * STEP, undefined, { ...h(i), positiveBuckets: [i, i] });
+    }
+    await app.commit();
+    const inHead = new Map<string, number[]>();
+    // Chunks of one encoding per series (cut at the range boundary too).
+    const cq = await head.chunkQuerier(-Infinity, Infinity);
+    const encodingsOf = async (q: typeof cq) => {
+      const set = q.select({ start: -Infinity, end: Infinity, step: 0, func: '', range: 0, sortSeries: true }, new Matcher(MatchType.Regexp, '__name__', '.+'));
+      const out = new Map<string, [number, string][]>();
+      while (await set.next()) {
+        const it = set.at().chunks();
+        const rows: [number, string][] = [];
+        while (it.next()) rows.push([it.at().encoding, Buffer.from(it.at().bytes).toString('hex')]);
+        out.set(set.at().labels.toString(), rows);
+      }
+      return out;
+    };
+    const before = await encodingsOf(cq);
+    for (const [k, rows] of before) inHead.set(k, [...new Set(rows.map((r) => r[0]))]);
+    assert.deepEqual(Object.fromEntries(inHead), { fh: [3], h: [2] });
+    const metas = await compactHead(head, dir, { all: true });
+    const inBlocks = new Map<string, [number, string][]>();
+    for (const m of metas) {
+      const b = await Block.open(join(dir, m.ulid));
+      for (const [k, rows] of await encodingsOf(await b.chunkQuerier(-Infinity, Infinity))) inBlocks.set(k, [...(inBlocks.get(k) ?? []), ...rows]);
+      await b.close();
+    }
+    assert.deepEqual(inBlocks, before, 'the same chunks, byte for byte');
     await head.close();
   });
 });

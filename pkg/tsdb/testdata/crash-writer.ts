@@ -1,11 +1,13 @@
 /**
  * Child process of the crash test (head-crash.test.ts): appends batches to a head with a WAL and
  * prints `ack <id>` once each commit resolved, and `trunc <mint>` before each truncation (which may
- * drop samples older than mint), until it is killed. Batch <id> holds one sample (t = id * 1000, v = id) for each of SERIES series.
+ * drop samples older than mint), until it is killed. Batch <id> holds one sample at t = id * 1000 for
+ * each of SERIES series: a float (v = id) for even series, a native histogram (count id) for odd ones.
  *
  * Usage: node crash-writer.js <wal dir>
  */
 import { Registry } from 'prom-client';
+import type { Histogram } from '../../model/histogram/index.js';
 import { Labels } from '../../model/labels/index.js';
 import { Head } from '../head.js';
 
@@ -19,7 +21,9 @@ async function main(dir: string): Promise<void> {
   let id = head.maxTime() === -Infinity ? 0 : head.maxTime() / 1000 + 1;
   const app = head.appender();
   for (;;) {
-    for (let i = 0; i < SERIES; i++) refs[i] = app.append(refs[i], labels[i], id * 1000, id);
+    for (let i = 0; i < SERIES; i++) {
+      refs[i] = i % 2 === 0 ? app.append(refs[i], labels[i], id * 1000, id) : app.appendHistogram(refs[i], labels[i], id * 1000, histogram(id), undefined);
+    }
     await app.commit();
     process.stdout.write(`ack ${id}\n`);
     if (id % 40 === 39) {
@@ -29,6 +33,14 @@ async function main(dir: string): Promise<void> {
     }
     id++;
   }
+}
+
+/** A two-bucket histogram whose counts grow with id. */
+function histogram(id: number): Histogram {
+  return {
+    counterResetHint: 0, schema: 0, zeroThreshold: 0, zeroCount: 0, count: 2 * id, sum: id,
+    positiveSpans: [{ offset: 0, length: 2 }], negativeSpans: [], positiveBuckets: [id, 0], negativeBuckets: [], customValues: [],
+  };
 }
 
 main(process.argv[2]).catch((err: unknown) => {

@@ -1,8 +1,9 @@
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Labels } from '../../model/labels/index.js';
+import { decodeExemplars, ExemplarRecordEncoder } from './exemplar-records.js';
 import { SegmentReader } from './reader.js';
-import { RecordDecoder, RecordEncoder, RecordType, SampleColumns } from './records.js';
+import { HistogramColumns, RecordDecoder, RecordEncoder, RecordType, SampleColumns, isHistogramRecord } from './records.js';
 import { checkpointName, lastCheckpoint, listSegments } from './segments.js';
 import { FsyncPolicy, Wal, listDir, syncDir } from './wal.js';
 
@@ -19,6 +20,8 @@ export interface CheckpointStats {
   seriesDropped: number;
   samplesKept: number;
   samplesDropped: number;
+  exemplarsKept: number;
+  exemplarsDropped: number;
 }
 
 /**
@@ -40,11 +43,13 @@ export async function createCheckpoint(dir: string, upTo: number, filter: Checkp
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp);
   const out = await Wal.open(tmp, { fsync: FsyncPolicy.Segment });
-  const stats: CheckpointStats = { index: upTo, seriesKept: 0, seriesDropped: 0, samplesKept: 0, samplesDropped: 0 };
+  const stats: CheckpointStats = { index: upTo, seriesKept: 0, seriesDropped: 0, samplesKept: 0, samplesDropped: 0, exemplarsKept: 0, exemplarsDropped: 0 };
   const reader = new SegmentReader(sources);
   const dec = new RecordDecoder();
   const enc = new RecordEncoder();
+  const exemplarEnc = new ExemplarRecordEncoder();
   const cols = new SampleColumns();
+  const hcols = new HistogramColumns();
   try {
     let pending: Promise<void>[] = [];
     for (let rec = reader.next(); rec !== undefined; rec = reader.next()) {
@@ -73,6 +78,20 @@ export async function createCheckpoint(dir: string, upTo: number, filter: Checkp
         stats.samplesDropped += cols.length - k;
         stats.samplesKept += k;
         if (k > 0) pending.push(out.log(enc.samplesFromColumns(cols, k)));
+      } else if (isHistogramRecord(rec[0])) {
+        dec.histogramSamples(rec, hcols);
+        const keep: number[] = [];
+        for (let i = 0; i < hcols.length; i++) if (hcols.ts[i] >= filter.mint && filter.keepSeries(hcols.refs[i])) keep.push(i);
+        stats.samplesDropped += hcols.length - keep.length;
+        stats.samplesKept += keep.length;
+        if (keep.length > 0) pending.push(out.log(enc.histogramSamples(rec[0] as RecordType, hcols.refs, hcols.ts, hcols.hs, keep)));
+      } else if (rec[0] === RecordType.Exemplars) {
+        // Exemplars are kept as Prometheus keeps them: those of live series at or after mint.
+        const all = decodeExemplars(rec);
+        const kept = all.filter((e) => e.ts >= filter.mint && filter.keepSeries(e.ref));
+        stats.exemplarsKept += kept.length;
+        stats.exemplarsDropped += all.length - kept.length;
+        if (kept.length > 0) pending.push(out.log(exemplarEnc.encode(kept)));
       }
       if (pending.length >= 64) {
         await Promise.all(pending);

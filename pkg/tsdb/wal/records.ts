@@ -5,12 +5,59 @@
  *   samples: 0x02 │ ref₀ u64BE │ t₀ i64BE │ ( ref−ref₀ varint │ t−t₀ varint │ value bits u64BE ) × …
  *
  * (The first sample's ref and timestamp are the bases and are also encoded as a zero delta entry.)
+ *
+ * Native histogram samples (types 7 to 10: integer, float, and the custom-bucket variants of
+ * both) share the samples record's framing, each entry a histogram instead of value bits:
+ *
+ *   7/9:  0x07 │ ref₀ u64BE │ t₀ i64BE │ ( ref−ref₀ varint │ t−t₀ varint │ histogram ) × …
+ *   histogram: hint byte │ schema varint │ zero threshold f64BE │ zero count uvarint │ count uvarint │
+ *              sum f64BE │ spans⁺ │ spans⁻ │ n uvarint │ bucket deltas varint × n (positive, then
+ *              negative) │ custom values (types 9/10 only: n uvarint │ f64BE × n)
+ *   spans:     n uvarint │ ( offset varint │ length uvarint ) × n
+ *   8/10: as 7/9 with zero count, count and buckets as f64BE (absolute counts).
  */
+import type { FloatHistogram, Histogram, Span } from '../../model/histogram/index.js';
+import { CustomBucketsSchema } from '../../model/histogram/index.js';
 import { Labels } from '../../model/labels/index.js';
 import { f64, u32 } from '../chunkenc/float-bits.js';
 
-export const RecordType = { Series: 1, Samples: 2 } as const;
+/** Prometheus' record type numbers (tsdb/record): the ones Myelin writes. */
+export const RecordType = {
+  Series: 1,
+  Samples: 2,
+  Exemplars: 4,
+  HistogramSamples: 7,
+  FloatHistogramSamples: 8,
+  CustomBucketsHistogramSamples: 9,
+  CustomBucketsFloatHistogramSamples: 10,
+} as const;
 export type RecordType = (typeof RecordType)[keyof typeof RecordType];
+
+/** The record type that holds a histogram sample. */
+export function histogramRecordType(h: Histogram | FloatHistogram, isFloat: boolean): RecordType {
+  const custom = h.schema === CustomBucketsSchema;
+  if (isFloat) return custom ? RecordType.CustomBucketsFloatHistogramSamples : RecordType.FloatHistogramSamples;
+  return custom ? RecordType.CustomBucketsHistogramSamples : RecordType.HistogramSamples;
+}
+
+/** Whether a record type holds histogram samples (and of which kind). */
+export function isHistogramRecord(type: number): boolean {
+  return type >= RecordType.HistogramSamples && type <= RecordType.CustomBucketsFloatHistogramSamples;
+}
+
+function isFloatHistogramRecord(type: number): boolean {
+  return type === RecordType.FloatHistogramSamples || type === RecordType.CustomBucketsFloatHistogramSamples;
+}
+
+/** Histogram samples decoded from one record; arrays are reused across records. */
+export class HistogramColumns {
+  refs: number[] = [];
+  ts: number[] = [];
+  /** Integer histograms for types 7/9, float histograms for 8/10 (see `isFloat`). */
+  hs: (Histogram | FloatHistogram)[] = [];
+  isFloat = false;
+  length = 0;
+}
 
 const TwoPow32 = 4294967296;
 
@@ -139,6 +186,67 @@ export class RecordEncoder {
     return buf.subarray(0, this.#n);
   }
 
+  /**
+   * A histogram samples record of `type` (see histogramRecordType; every sample must be of that
+   * type) for samples `idx` of the columns.
+   */
+  histogramSamples(type: RecordType, refs: ArrayLike<number>, ts: ArrayLike<number>, hs: readonly (Histogram | FloatHistogram)[], idx: readonly number[]): Uint8Array {
+    this.#n = 0;
+    this.#ensure(17);
+    this.#byte(type);
+    if (idx.length === 0) return this.#buf.subarray(0, this.#n);
+    const ref0 = refs[idx[0]];
+    const t0 = ts[idx[0]];
+    this.#u64(ref0);
+    this.#u64(t0);
+    const isFloat = isFloatHistogramRecord(type);
+    const custom = type === RecordType.CustomBucketsHistogramSamples || type === RecordType.CustomBucketsFloatHistogramSamples;
+    for (const i of idx) {
+      const h = hs[i];
+      this.#ensure(64 + 20 * (h.positiveSpans.length + h.negativeSpans.length) + 10 * (h.positiveBuckets.length + h.negativeBuckets.length + h.customValues.length));
+      this.#sampleKey(refs[i] - ref0, ts[i] - t0);
+      this.#byte(h.counterResetHint);
+      this.#varint(h.schema);
+      this.#f64(h.zeroThreshold);
+      if (isFloat) {
+        this.#f64(h.zeroCount);
+        this.#f64(h.count);
+      } else {
+        this.#uvarint(h.zeroCount);
+        this.#uvarint(h.count);
+      }
+      this.#f64(h.sum);
+      this.#spans(h.positiveSpans);
+      this.#spans(h.negativeSpans);
+      this.#buckets(h.positiveBuckets, isFloat);
+      this.#buckets(h.negativeBuckets, isFloat);
+      if (custom) {
+        this.#uvarint(h.customValues.length);
+        for (const v of h.customValues) this.#f64(v);
+      }
+    }
+    return this.#buf.subarray(0, this.#n);
+  }
+
+  #f64(x: number): void {
+    this.#buf.writeDoubleBE(x, this.#n);
+    this.#n += 8;
+  }
+
+  #spans(spans: readonly Span[]): void {
+    this.#uvarint(spans.length);
+    for (const s of spans) {
+      this.#varint(s.offset);
+      this.#uvarint(s.length);
+    }
+  }
+
+  #buckets(b: readonly number[], isFloat: boolean): void {
+    this.#uvarint(b.length);
+    if (isFloat) for (const x of b) this.#f64(x);
+    else for (const x of b) this.#varint(x);
+  }
+
   #samplesHeader(refs: ArrayLike<number>, ts: ArrayLike<number>, n: number): void {
     this.#n = 0;
     this.#ensure(1 + 16 + n * 28);
@@ -209,6 +317,68 @@ export class RecordDecoder {
       for (let i = 2; i < pairs.length; i += 2) if (pairs[i - 2] >= pairs[i]) sorted = false;
       fn(ref, sorted ? Labels.fromSortedPairs(pairs) : Labels.fromPairs(pairs));
     }
+  }
+
+  #f64(): number {
+    this.#need(8);
+    const x = this.#b.readDoubleBE(this.#p);
+    this.#p += 8;
+    return x;
+  }
+
+  #varint(): number {
+    const u = this.#uvarint();
+    return u % 2 === 0 ? u / 2 : -(u + 1) / 2;
+  }
+
+  #spans(): Span[] {
+    const n = this.#uvarint();
+    const out: Span[] = [];
+    for (let i = 0; i < n; i++) out.push({ offset: this.#varint(), length: this.#uvarint() });
+    return out;
+  }
+
+  #buckets(isFloat: boolean): number[] {
+    const n = this.#uvarint();
+    const out = new Array<number>(n);
+    for (let i = 0; i < n; i++) out[i] = isFloat ? this.#f64() : this.#varint();
+    return out;
+  }
+
+  /** Decodes a histogram samples record (types 7 to 10) into `out` (replacing its contents). */
+  histogramSamples(rec: Uint8Array, out: HistogramColumns): void {
+    this.#b = Buffer.from(rec.buffer, rec.byteOffset, rec.byteLength);
+    this.#p = 1;
+    const type = rec[0];
+    const isFloat = isFloatHistogramRecord(type);
+    const custom = type === RecordType.CustomBucketsHistogramSamples || type === RecordType.CustomBucketsFloatHistogramSamples;
+    out.isFloat = isFloat;
+    out.length = 0;
+    if (this.#b.length === 1) return;
+    const ref0 = this.#u64();
+    const t0 = this.#u64();
+    let i = 0;
+    while (this.#p < this.#b.length) {
+      out.refs[i] = ref0 + this.#varint();
+      out.ts[i] = t0 + this.#varint();
+      this.#need(1);
+      const hint = this.#b[this.#p++];
+      if (hint > 3) throw new RecordDecodeError(`histogram counter reset hint ${hint} at byte ${this.#p - 1}`);
+      const schema = this.#varint();
+      const zeroThreshold = this.#f64();
+      const zeroCount = isFloat ? this.#f64() : this.#uvarint();
+      const count = isFloat ? this.#f64() : this.#uvarint();
+      const sum = this.#f64();
+      const positiveSpans = this.#spans();
+      const negativeSpans = this.#spans();
+      const positiveBuckets = this.#buckets(isFloat);
+      const negativeBuckets = this.#buckets(isFloat);
+      const customValues: number[] = [];
+      if (custom) for (let k = this.#uvarint(); k > 0; k--) customValues.push(this.#f64());
+      out.hs[i] = { counterResetHint: hint as Histogram['counterResetHint'], schema, zeroThreshold, zeroCount, count, sum, positiveSpans, negativeSpans, positiveBuckets, negativeBuckets, customValues };
+      i++;
+    }
+    out.length = i;
   }
 
   /** Decodes a samples record into `out` (replacing its contents). */
