@@ -3,15 +3,21 @@ import { test } from 'node:test';
 import Fastify from 'fastify';
 import { ChunkedReadResponse, ReadRequest, ReadRequest_ResponseType, ReadResponse, type Query } from '../../generated/prometheus/remote.js';
 import { LabelMatcher_Type } from '../../generated/prometheus/types.js';
+import { emptyFloatHistogram, type FloatHistogram } from '../../model/histogram/index.js';
 import { Labels } from '../../model/labels/index.js';
 import { Engine } from '../../promql/index.js';
 import { MemoryStorage } from '../../promql/promqltest/memory-storage.js';
 import { ValueType } from '../../storage/index.js';
 import { TenantResolver } from '../../tenant/index.js';
-import { XorIterator } from '../../tsdb/chunkenc/index.js';
+import { EncodedChunkIterator, Encoding, XorIterator } from '../../tsdb/chunkenc/index.js';
 import { snappyDecode, snappyEncode } from '../../wire/index.js';
 import { prometheusApi } from './plugin.js';
 import { readFrames } from './testing.js';
+
+/** A float histogram of 2 + 2i observations in two buckets of schema 0. */
+function histogramAt(i: number): FloatHistogram {
+  return { ...emptyFloatHistogram(0), count: 2 + 2 * i, sum: 3 * i, positiveSpans: [{ offset: 0, length: 2 }], positiveBuckets: [1 + i, 1 + i] };
+}
 
 async function setup() {
   const a = new MemoryStorage();
@@ -19,6 +25,7 @@ async function setup() {
     a.append(Labels.fromRecord({ __name__: 'up', job: 'x', instance: 'a' }), i * 1000, i);
     a.append(Labels.fromRecord({ __name__: 'up', job: 'y', instance: 'b' }), i * 1000, 2 * i);
   }
+  for (let i = 0; i < 3; i++) a.appendHistogram(Labels.fromRecord({ __name__: 'latency', job: 'h' }), i * 1000, histogramAt(i));
   const other = new MemoryStorage();
   other.append(Labels.fromRecord({ __name__: 'up', job: 'x', instance: 'secret' }), 0, 7);
   const app = Fastify();
@@ -84,6 +91,29 @@ test('STREAMED_XOR_CHUNKS: CRC-checked frames of XOR chunks of at most 120 sampl
   assert.deepEqual(first.flat(), Array.from({ length: 150 }, (_, i) => [i * 1000, i]));
   assert.deepEqual(samplesOf(frames[1]), [[[5000, 10], [6000, 12]]]);
   assert.deepEqual(frames[1].chunkedSeries[0].labels, [{ name: '__name__', value: 'up' }, { name: 'instance', value: 'b' }, { name: 'job', value: 'y' }]);
+});
+
+test('native histograms: SAMPLES answers them as the series\' histograms, STREAMED_XOR_CHUNKS as float histogram chunks', async () => {
+  const app = await setup();
+  const q = query(1000, 2000, eq('__name__', 'latency'));
+  let res = await read(app, request([q]));
+  assert.equal(res.statusCode, 200, res.body);
+  const ts = ReadResponse.decode(snappyDecode(res.rawPayload, 1 << 20)).results[0].timeseries;
+  assert.equal(ts.length, 1);
+  assert.deepEqual(ts[0].samples, []);
+  assert.deepEqual(ts[0].histograms.map((h) => [h.timestamp, h.countFloat, h.sum, h.positiveSpans, h.positiveCounts]), [
+    [1000, 4, 3, [{ offset: 0, length: 2 }], [2, 2]],
+    [2000, 6, 6, [{ offset: 0, length: 2 }], [3, 3]],
+  ]);
+  res = await read(app, request([q], [ReadRequest_ResponseType.STREAMED_XOR_CHUNKS]));
+  assert.equal(res.statusCode, 200, res.body);
+  const chunks = readFrames(res.rawPayload).map((m) => ChunkedReadResponse.decode(m)).flatMap((f) => f.chunkedSeries[0].chunks);
+  assert.deepEqual(chunks.map((c) => [c.type, c.minTimeMs, c.maxTimeMs]), [[Encoding.FloatHistogram, 1000, 2000]]);
+  const it = new EncodedChunkIterator();
+  it.reset(chunks[0].type, chunks[0].data);
+  const got: [number, number][] = [];
+  while (it.next() === ValueType.FloatHistogram) got.push([it.atT(), it.atFloatHistogram().count]);
+  assert.deepEqual(got, [[1000, 4], [2000, 6]]);
 });
 
 test('bad requests: 400 naming the problem, 401 without a tenant', async () => {

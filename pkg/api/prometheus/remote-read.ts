@@ -1,24 +1,23 @@
 // Prometheus remote read (POST /api/v1/read): a snappy-compressed ReadRequest in; per query, the
 // matching series of the tenant's Queryable (ingesters and store-gateways, within the query
 // limits), answered as a snappy-compressed ReadResponse (SAMPLES) or as ChunkedReadResponse frames
-// of XOR chunks (STREAMED_XOR_CHUNKS), the first type the client accepts. Runs where the other API
+// of XOR and histogram chunks (STREAMED_XOR_CHUNKS), the first type the client accepts. Native
+// histograms are answered as Prometheus answers them: `histograms` of a series, histogram chunks. Runs where the other API
 // requests run: a query worker.
 import { ReadRequest, ReadRequest_ResponseType, ReadResponse, ChunkedReadResponse, type QueryResult } from '../../generated/prometheus/remote.js';
-import { Chunk_Encoding, type ChunkedSeries, type Label, type Sample } from '../../generated/prometheus/types.js';
+import type { ChunkedSeries, Histogram, Label, Sample } from '../../generated/prometheus/types.js';
 import { QueryLimitError, type QueryLimiter } from '../../limits/index.js';
 import type { Labels } from '../../model/labels/index.js';
 import { ErrorType, QueryError } from '../../promql/index.js';
 import { ValueType, type SampleIterator } from '../../storage/index.js';
-import { XorChunk } from '../../tsdb/chunkenc/index.js';
+import { ChunkBuilder } from '../../tsdb/block/index.js';
 import { crc32c } from '../../tsdb/encoding/index.js';
-import { matchersFromWire, snappyDecode, snappyEncode, WireError } from '../../wire/index.js';
+import { histogramToWire, matchersFromWire, snappyDecode, snappyEncode, WireError } from '../../wire/index.js';
 import { writeVarint } from '../../wire/varint.js';
 import type { ApiAnswer, ApiBackend, ApiRequest } from './execute.js';
 
 /** Largest decoded ReadRequest taken (Prometheus sends a few matchers per query). */
 const maxRequestBytes = 32 << 20;
-/** Samples per XOR chunk of a streamed answer, as the TSDB cuts them. */
-const samplesPerChunk = 120;
 
 export const streamedContentType = 'application/x-streamed-protobuf; proto=prometheus.ChunkedReadResponse';
 
@@ -50,11 +49,11 @@ export async function remoteRead(req: ApiRequest, b: ApiBackend, limiter: QueryL
         it = s.iterator(it);
         const labels = wireLabels(s.labels);
         if (streamed) {
-          const series: ChunkedSeries = { labels, chunks: xorChunks(it, start, end) };
+          const series: ChunkedSeries = { labels, chunks: chunksOf(it, start, end, s.labels) };
           if (series.chunks.length > 0) frames.push(frame(ChunkedReadResponse.encode({ chunkedSeries: [series], queryIndex: qi }).finish()));
         } else {
-          const samples = floatSamples(it, start, end);
-          if (samples.length > 0) timeseries.push({ labels, samples, exemplars: [], histograms: [] });
+          const { samples, histograms } = samplesOf(it, start, end);
+          if (samples.length > 0 || histograms.length > 0) timeseries.push({ labels, samples, exemplars: [], histograms });
         }
         const err = it.err();
         if (err !== undefined) throw new QueryError(ErrorType.Execution, `remote read: ${err.message}`, { cause: err });
@@ -88,44 +87,32 @@ function wireLabels(ls: Labels): Label[] {
   return out;
 }
 
-/** The float samples of `it` within [start, end] (histogram samples are not answered yet). */
-function floatSamples(it: SampleIterator, start: number, end: number): Sample[] {
-  const out: Sample[] = [];
+/** The float and histogram samples of `it` within [start, end]. */
+function samplesOf(it: SampleIterator, start: number, end: number): { samples: Sample[]; histograms: Histogram[] } {
+  const samples: Sample[] = [];
+  const histograms: Histogram[] = [];
   for (let vt = it.seek(start); vt !== ValueType.None; vt = it.next()) {
     const t = it.atT();
     if (t > end) break;
-    if (vt === ValueType.Float) out.push({ timestamp: t, value: it.atV() });
+    if (vt === ValueType.Float) samples.push({ timestamp: t, value: it.atV() });
+    else if (vt === ValueType.Histogram) histograms.push(histogramToWire({ t, h: it.atHistogram(), fh: undefined }));
+    else histograms.push(histogramToWire({ t, h: undefined, fh: it.atFloatHistogram() }));
   }
-  return out;
+  return { samples, histograms };
 }
 
-/** The float samples of `it` within [start, end] as XOR chunks of at most samplesPerChunk samples. */
-function xorChunks(it: SampleIterator, start: number, end: number): ChunkedSeries['chunks'] {
-  const chunks: ChunkedSeries['chunks'] = [];
-  let c: XorChunk | undefined;
-  let minT = 0;
-  let maxT = 0;
-  const cut = () => {
-    if (c !== undefined) {
-      const data = c.compact();
-      chunks.push({ minTimeMs: minT, maxTimeMs: maxT, type: Chunk_Encoding.XOR, data: Buffer.from(data.buffer, data.byteOffset, data.byteLength) });
-    }
-    c = undefined;
-  };
+/**
+ * The samples of `it` within [start, end] as chunks cut as the TSDB cuts them (XOR, histogram and
+ * float histogram chunks; the TSDB's encoding numbers are remote read's Chunk.Encoding).
+ */
+function chunksOf(it: SampleIterator, start: number, end: number, labels: Labels): ChunkedSeries['chunks'] {
+  const b = new ChunkBuilder();
   for (let vt = it.seek(start); vt !== ValueType.None; vt = it.next()) {
-    const t = it.atT();
-    if (t > end) break;
-    if (vt !== ValueType.Float) continue;
-    if (c === undefined) {
-      c = new XorChunk();
-      minT = t;
-    }
-    c.append(t, it.atV());
-    maxT = t;
-    if (c.numSamples() >= samplesPerChunk) cut();
+    if (it.atT() > end) break;
+    b.appendFrom(it, vt);
   }
-  cut();
-  return chunks;
+  const c = b.finish(labels);
+  return c.bytes.map((data, k) => ({ minTimeMs: c.minTs[k], maxTimeMs: c.maxTs[k], type: c.encodings[k], data: Buffer.from(data.buffer, data.byteOffset, data.byteLength) }));
 }
 
 /** One frame of Prometheus' chunked stream: uvarint length, CRC-32C (big-endian) of the message, the message. */
