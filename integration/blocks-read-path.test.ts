@@ -44,7 +44,7 @@ test('samples in ingesters and in blocks are each returned once, per tenant', as
         labels: [{ name: '__name__', value: 'm' }, { name: 's', value: String(s) }],
         samples: times.slice(i, i + 30).map((ts) => ({ timestamp: ts, value: 1 })),
         exemplars: [],
- histograms: [],
+        histograms: [],
       })),
       metadata: [],
     }).finish();

@@ -192,6 +192,9 @@ test('deploy/Dockerfile: multi-stage, production dependencies only, non-root, ex
   const depsStage = stages.find((s) => s.name === modulesFrom);
   assert.ok(depsStage?.instructions.some((i) => i.op === 'RUN' && /npm ci\b.*--omit=dev/.test(i.args)), `stage ${modulesFrom} installs production dependencies only`);
   assert.ok(copies.some((i) => /^configs\s+\.\/configs\/?$/.test(i.args)), 'the final stage copies configs/ into its WORKDIR');
+  // The web UI's bundle is built with the dev dependencies and served from dist/web.
+  assert.ok(build.instructions.some((i) => i.op === 'RUN' && /\bnode scripts\/build-ui\.mjs\b/.test(i.args)), 'the build stage bundles the web UI');
+  assert.ok(copies.some((i) => new RegExp(`^--from=${build.name}\\s+\\S*/dist/web\\s+\\./dist/web/?$`).test(i.args)), 'the final stage copies dist/web');
 
   const uid = imageUser.split(':')[0];
   assert.match(uid, /^\d+$/, 'USER is numeric, so that runAsNonRoot can verify it');

@@ -43,6 +43,6 @@ test('configs/microservices has one config per component, each running only that
     }
     if (c === 'querier' || c === 'store-gateway') assert.equal(cfg.storeGateway.shardingRing.kvstore.store, 'etcd', `${c}: store-gateway ring in etcd`);
     if (c !== 'distributor') assert.equal(cfg.blocksStorage.backend, 'gcs', `${c}: blocks in GCS`);
-    if (c === 'store-gateway') assert.equal(cfg.blocksStorage.bucketStore.caches.backend, 'redis', 'store-gateway caches in Redis');
+    if (c === 'store-gateway') assert.deepEqual([cfg.blocksStorage.bucketStore.indexCache.backend, cfg.blocksStorage.bucketStore.chunksCache.backend], ['redis', 'redis'], 'store-gateway caches in Redis');
   }
 });

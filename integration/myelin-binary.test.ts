@@ -61,7 +61,7 @@ async function startMyelin(t: { after: (fn: () => Promise<void>) => void }, extr
   return { ...r, base: `http://127.0.0.1:${listening.http as number}` };
 }
 
-test('-target=all serves /ready, /services, /config, /metrics and the index page, then stops on SIGTERM', async (t) => {
+test('-target=all serves /ready, /services, /config, /metrics, the query page and the status index, then stops on SIGTERM', async (t) => {
   const m = await startMyelin(t, ['-auth.enabled=false']);
   await waitFor('ready', async () => ((await fetch(`${m.base}/ready`)).status === 200 ? true : undefined), 60_000);
 
@@ -91,7 +91,9 @@ test('-target=all serves /ready, /services, /config, /metrics and the index page
     async () => (engines.test(await (await fetch(`${m.base}/metrics`)).text()) ? true : undefined), 20_000);
   assert.match(metrics, /myelin_request_duration_seconds_bucket\{le="[^"]+",method="GET",route="ready",status_code="200",ws="false"\}/);
 
-  const index = await (await fetch(`${m.base}/`)).text();
+  // With a querier, / is the query page; /status is the index of every status page.
+  assert.match(await (await fetch(`${m.base}/`)).text(), /<h1>Query<\/h1>/);
+  const index = await (await fetch(`${m.base}/status`)).text();
   for (const path of ['/services', '/config', '/metrics', '/runtime_config', '/ingester/ring', '/store-gateway/ring', '/distributor/ring']) assert.ok(index.includes(`href="${path}"`), path);
   const distributors = await (await fetch(`${m.base}/distributor/ring`, { headers: { accept: 'application/json' } })).json() as { instances: { state: string }[] };
   assert.deepEqual(distributors.instances.map((i) => i.state), ['ACTIVE'], 'the distributor ring page lists this distributor');

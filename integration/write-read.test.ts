@@ -34,7 +34,7 @@ function remoteWrite(http: number, tenant: string, series: { labels: Record<stri
       labels: Object.entries(s.labels).sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, value]) => ({ name, value })),
       samples: s.samples.map(([timestamp, value]) => ({ timestamp, value })),
       exemplars: [],
- histograms: [],
+      histograms: [],
     })),
     metadata: [],
   }).finish();

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite starts for real (etcd, Redis, Prometheus/promtool,
-# VictoriaMetrics for benchmarks) and protoc for the generated-code drift check. Skips what is there.
+# VictoriaMetrics for benchmarks), Chromium for the web UI's browser test, and protoc for the generated-code drift check. Skips what is there.
 set -euo pipefail
 need=()
 command -v etcd >/dev/null || need+=(etcd-server)
@@ -8,6 +8,7 @@ command -v redis-server >/dev/null || need+=(redis-server)
 command -v promtool >/dev/null || need+=(prometheus)
 command -v protoc >/dev/null || need+=(protobuf-compiler)
 [ -x /usr/bin/victoria-metrics ] || need+=(victoria-metrics)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing Debian packages: ${need[*]} (run as root or install them)" >&2

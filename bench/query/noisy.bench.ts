@@ -99,7 +99,7 @@ function pushBody(): Buffer {
   const series = [...(slot === 0 ? [upSeries] : []), ...pushSeries.slice(slot * PUSH_SERIES, (slot + 1) * PUSH_SERIES)];
   const timeseries = series.map((s) => ({
     labels: s.map(([name, value]) => ({ name, value })), samples: [{ value: s === upSeries ? 1 : pushRound, timestamp: t }], exemplars: [],
- histograms: [],
+    histograms: [],
   }));
   return snappyEncode(Buffer.from(WriteRequest.encode({ timeseries, metadata: [] }).finish()));
 }

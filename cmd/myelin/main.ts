@@ -3,12 +3,12 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig } from '../../pkg/flagext/index.js';
 import { createLogger } from '../../pkg/log/index.js';
-import { Myelin, myelinConfig } from '../../pkg/myelin/index.js';
+import { Myelin, myelinAliases, myelinConfig } from '../../pkg/myelin/index.js';
 
 async function main(): Promise<number> {
   let loaded;
   try {
-    loaded = loadConfig(myelinConfig, process.argv.slice(2), { env: process.env, readFile: (p) => readFileSync(p, 'utf8') });
+    loaded = loadConfig(myelinConfig, process.argv.slice(2), { env: process.env, readFile: (p) => readFileSync(p, 'utf8'), aliases: myelinAliases });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     console.error(`error loading config: ${err.message}`);
@@ -20,6 +20,7 @@ async function main(): Promise<number> {
   }
   const cfg = loaded.config;
   const log = createLogger({ level: cfg.server.logLevel, format: cfg.server.logFormat });
+  for (const w of loaded.warnings) log.warn(`config: ${w}`);
   const myelin = new Myelin(cfg, log);
   try {
     myelin.validateTargets();

@@ -317,7 +317,7 @@ export function writeRequestBytes(series: TestSeries[]): Buffer {
       labels: Object.entries(s.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, value]) => ({ name, value })),
       samples: s.samples.map(([timestamp, value]) => ({ timestamp, value })),
       exemplars: [],
- histograms: [],
+      histograms: [],
     })),
     metadata: [],
   }).finish());

@@ -59,6 +59,8 @@ export interface TestProcessOptions {
   env?: Record<string, string>;
   /** Append all of stdout and stderr to this file as well. */
   logFile?: string;
+  /** Working directory (default: this process's). */
+  cwd?: string;
 }
 
 /** A child process started by a test. Output is kept (bounded) for error messages. */
@@ -70,7 +72,7 @@ export class TestProcess {
 
   constructor(name: string, cmd: string, args: string[], opts: TestProcessOptions = {}) {
     this.name = name;
-    this.child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
+    this.child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env }, cwd: opts.cwd });
     const log = opts.logFile === undefined ? undefined : createWriteStream(opts.logFile, { flags: 'a' });
     const keep = (b: Buffer): void => {
       this.#output = (this.#output + b.toString()).slice(-8192);
@@ -101,6 +103,11 @@ export class TestProcess {
   /** The last 8 KiB of stdout and stderr. */
   get output(): string {
     return this.#output;
+  }
+
+  /** Resolves with the exit code once the process has exited. */
+  exited(): Promise<number | null> {
+    return this.#exited;
   }
 
   /** Sends `signal` to this process's PID and waits until it exits. */

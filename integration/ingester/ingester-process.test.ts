@@ -23,7 +23,13 @@ async function startIngester(dir: string, http: number, grpc: number): Promise<T
     `-blocks-storage.tsdb.dir=${dir}/tsdb`, `-blocks-storage.filesystem.dir=${dir}/blocks`,
     '-ingester.lifecycler.ID=ing-1', '-distributor.replication-factor=1', '-ingester.max-transfer-retries=0',
     '-blocks-storage.tsdb.flush-blocks-on-shutdown=false', '-blocks-storage.tsdb.ship-interval=0']);
-  await waitUntil(async () => (await fetch(`http://127.0.0.1:${http}/ready`)).status === 200, { what: `ingester ready\n${p.output}` });
+  try {
+    // A loaded machine may take a while to start a process: wait long, and never leave it behind.
+    await waitUntil(async () => (await fetch(`http://127.0.0.1:${http}/ready`)).status === 200, { timeoutMs: 60_000, what: `ingester ready\n${p.output}` });
+  } catch (err) {
+    await p.stop('SIGKILL');
+    throw err;
+  }
   return p;
 }
 
@@ -32,7 +38,7 @@ function push(c: IngesterClient, batch: number, series: number): Promise<void> {
     labels: [{ name: '__name__', value: 'crash_test' }, { name: 'series', value: String(i) }],
     samples: [{ timestamp: 1_700_000_000_000 + batch * 1000, value: batch }],
     exemplars: [],
- histograms: [],
+    histograms: [],
   }));
   return new Promise((resolve, reject) =>
     c.push({ timeseries, metadata: [] }, tenantMetadata('crash'), (err: ServiceError | null) => (err ? reject(err) : resolve())));

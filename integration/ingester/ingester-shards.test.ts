@@ -43,7 +43,7 @@ async function writeRound(http: number, t: number, value: number): Promise<numbe
     labels: [{ name: '__name__', value: 'shard_test' }, { name: 'series', value: String(i) }],
     samples: [{ timestamp: t, value }],
     exemplars: [],
- histograms: [],
+    histograms: [],
   }));
   const res = await fetch(`http://127.0.0.1:${http}/api/v1/push`, {
     method: 'POST',

@@ -28,7 +28,7 @@ test('shipped blocks pass promtool tsdb analyze and dump what was pushed', async
     labels: [{ name: '__name__', value: `metric_${i % 3}` }, { name: 'i', value: String(i) }, { name: 'path', value: `/a"b\\c/${i}` }],
     samples: Array.from({ length: 200 }, (_, k) => ({ timestamp: base + k * 60_000 + i, value: values[(i + k) % values.length] * (k + 1) })),
     exemplars: [],
- histograms: [],
+    histograms: [],
   }));
   // As remote write sends them: every series' next samples, a few at a time, in time order.
   for (let k = 0; k < 200; k += 20) {

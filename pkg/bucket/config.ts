@@ -1,5 +1,5 @@
 // The bucket part of the `blocks_storage` section (Cortex bucket.Config, flags -blocks-storage.*).
-import { oneOf, section, string, type ConfigOf } from '../flagext/index.js';
+import { mapping, oneOf, section, string, type ConfigOf } from '../flagext/index.js';
 
 export const bucketBackends = ['filesystem', 'gcs'] as const;
 export type BucketBackend = (typeof bucketBackends)[number];
@@ -13,6 +13,7 @@ export const bucketFields = {
   backend: oneOf<BucketBackend>(bucketBackends, {
     flag: 'blocks-storage.backend',
     default: 'filesystem',
+    refused: Object.fromEntries(['s3', 'azure', 'swift'].map((b) => [b, `${b} is not supported yet: use filesystem or gcs`])),
     help: `Object storage backend for blocks: ${bucketBackends.join(', ')}.`,
   }),
   filesystem: section({
@@ -37,6 +38,11 @@ export const bucketFields = {
       help: 'Override of the GCS JSON API endpoint, e.g. http://127.0.0.1:4443 for an emulator. Authentication is skipped with an override unless -blocks-storage.gcs.service-account is set.',
     }),
   }),
+  // Cortex's other backends: their sections are accepted so a Cortex config loads, but the
+  // backends are refused above.
+  s3: mapping({ default: {}, help: 'Cortex\'s S3 settings; accepted, unused (the s3 backend is not supported yet).' }),
+  azure: mapping({ default: {}, help: 'Cortex\'s Azure settings; accepted, unused (the azure backend is not supported).' }),
+  swift: mapping({ default: {}, help: 'Cortex\'s Swift settings; accepted, unused (the swift backend is not supported).' }),
 } as const;
 
 export const bucketConfig = section(bucketFields);

@@ -45,7 +45,7 @@ before(async () => {
 after(() => redis.stop());
 
 test('redis cache against a real redis-server; down means misses, never errors; back means hits', async () => {
-  const cfg = { ...defaults(redisConfig('')), address: redis.address, timeout: 300, poolSize: 2 };
+  const cfg = { ...defaults(redisConfig('')), addresses: redis.address, timeout: 300, poolSize: 2 };
   const pool = new RedisPool(cfg);
   const reg = new Registry();
   const c: Cache = new RedisCache('postings', pool, 60_000, { logger: log, registry: reg });

@@ -1,14 +1,14 @@
-// Cache config: which backend, the in-memory sizes, and one Redis section shared by every cache
-// that uses Redis (each cache keeps its own key prefix there).
-import { bool, bytes, duration, int, oneOf, section, string, type ConfigOf } from '../flagext/index.js';
+// Cache config with Cortex's names: per cache, a backend, an in-memory size and a Redis section.
+import { ConfigError, bool, bytes, duration, int, oneOf, section, string, type ConfigOf } from '../flagext/index.js';
 
-export const cacheBackends = ['inmemory', 'redis'] as const;
+export const cacheBackends = ['', 'inmemory', 'redis'] as const;
 export type CacheBackend = (typeof cacheBackends)[number];
 
+/** Cortex's redis section of one cache (flags `<prefix>redis.*`), as far as Myelin's client goes. */
 export function redisConfig(flagPrefix: string) {
   const f = (n: string) => `${flagPrefix}redis.${n}`;
   return section({
-    address: string({ flag: f('address'), default: '', help: 'Redis address (host:port).' }),
+    addresses: string({ flag: f('addresses'), default: '', help: 'Redis address (host:port). One server: Redis Cluster and Sentinel are not supported.' }),
     password: string({ flag: f('password'), default: '', secret: true, help: 'Redis password (AUTH); empty sends none.' }),
     username: string({ flag: f('username'), default: '', help: 'Redis ACL username; empty uses the default user.' }),
     db: int({ flag: f('db'), default: 0, min: 0, help: 'Redis database index.' }),
@@ -26,23 +26,31 @@ export function redisConfig(flagPrefix: string) {
 }
 export type RedisConfig = ConfigOf<ReturnType<typeof redisConfig>>;
 
-export function validateRedisConfig(cfg: RedisConfig, what: string): void {
-  if (cfg.address === '') throw new Error(`${what}: redis.address is required with the redis backend`);
+/** Throws a ConfigError naming `<path>.redis.addresses` when the Redis backend cannot be used. */
+export function validateRedisConfig(cfg: RedisConfig, path: string): void {
+  if (cfg.addresses === '') throw new ConfigError(`${path}.redis.addresses`, 'required with the redis backend');
+  if (cfg.addresses.includes(',')) throw new ConfigError(`${path}.redis.addresses`, 'one address only: Redis Cluster is not supported');
 }
 
-/** Backend plus in-memory size of the store-gateway's caches (postings, series, chunks). */
-export function cachesConfig(flagPrefix: string) {
+const refusedBackends = { memcached: 'memcached is not supported: use inmemory or redis' };
+
+/**
+ * One of the store-gateway's caches (Cortex `index_cache`, `chunks_cache`, `metadata_cache`): in
+ * memory when no backend is set, or in Redis.
+ */
+export function cacheConfig(flagPrefix: string, what: string, defaultSize: number) {
   const f = (n: string) => `${flagPrefix}${n}`;
   return section({
     backend: oneOf<CacheBackend>(cacheBackends, {
-      flag: f('cache.backend'),
-      default: 'inmemory',
-      help: 'Where the postings, series and chunks caches live: inmemory (per process) or redis (shared).',
+      flag: f('backend'),
+      default: '',
+      refused: refusedBackends,
+      help: `Where the ${what} cache lives: inmemory (per process; also when empty) or redis (shared).`,
     }),
-    postingsMaxSizeBytes: bytes({ flag: f('cache.postings-max-size-bytes'), default: 64 << 20, help: 'Size of the in-memory postings cache.' }),
-    seriesMaxSizeBytes: bytes({ flag: f('cache.series-max-size-bytes'), default: 64 << 20, help: 'Size of the in-memory series cache.' }),
-    chunksMaxSizeBytes: bytes({ flag: f('cache.chunks-max-size-bytes'), default: 256 << 20, help: 'Size of the in-memory chunks cache.' }),
+    inmemory: section({
+      maxSizeBytes: bytes({ flag: f('inmemory.max-size-bytes'), default: defaultSize, help: `Size of the in-memory ${what} cache.` }),
+    }),
     redis: redisConfig(flagPrefix),
   });
 }
-export type CachesConfig = ConfigOf<ReturnType<typeof cachesConfig>>;
+export type CacheConfig = ConfigOf<ReturnType<typeof cacheConfig>>;

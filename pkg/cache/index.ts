@@ -1,5 +1,5 @@
 export type { Cache } from './cache.js';
-export { cacheBackends, cachesConfig, redisConfig, validateRedisConfig, type CacheBackend, type CachesConfig, type RedisConfig } from './config.js';
+export { cacheBackends, cacheConfig, redisConfig, validateRedisConfig, type CacheBackend, type CacheConfig, type RedisConfig } from './config.js';
 export { instrumentedCache } from './instrumented-cache.js';
 export { LruCache } from './lru-cache.js';
 export { RedisCache } from './redis-cache.js';

@@ -14,7 +14,7 @@ export class RedisPool {
   #next = 0;
 
   constructor(cfg: RedisConfig) {
-    const [host, portText] = splitHostPort(cfg.address);
+    const [host, portText] = splitHostPort(cfg.addresses);
     this.#clients = [];
     for (let i = 0; i < cfg.poolSize; i++) {
       this.#clients.push(

@@ -34,6 +34,18 @@ export interface CompactorDeps {
   now?: () => number;
 }
 
+/** One pass over every tenant, as the status page shows it. */
+export interface CompactionPass {
+  /** Unix ms. */
+  startedAt: number;
+  /** Unix ms; undefined while the pass runs. */
+  finishedAt?: number;
+  /** Tenants found in the bucket. */
+  tenants: number;
+  /** Tenants whose compaction failed, with the error ('' names the listing of tenants). */
+  failures: { tenant: string; error: string }[];
+}
+
 export class Compactor {
   readonly #cfg: CompactorConfig;
   readonly #deps: CompactorDeps;
@@ -43,6 +55,8 @@ export class Compactor {
   readonly #runs;
   readonly #groups;
   readonly #marked;
+  #current: CompactionPass | undefined;
+  #last: CompactionPass | undefined;
 
   constructor(cfg: CompactorConfig, deps: CompactorDeps) {
     this.#cfg = cfg;
@@ -70,15 +84,21 @@ export class Compactor {
     });
   }
 
+  /** The pass running now and the last one finished, each undefined when there is none. */
+  passes(): { current?: CompactionPass; last?: CompactionPass; intervalMs: number } {
+    return { current: this.#current, last: this.#last, intervalMs: this.#cfg.compactionInterval };
+  }
+
   /** One pass over every tenant; a failing tenant is logged and does not stop the others. */
   async compactUsers(signal?: AbortSignal): Promise<void> {
     this.#runs.started.inc();
-    let failed = false;
+    const pass: CompactionPass = (this.#current = { startedAt: this.#now(), tenants: 0, failures: [] });
     let tenants: string[] = [];
     try {
       tenants = await listTenants(this.#deps.bucket);
+      pass.tenants = tenants.length;
     } catch (err) {
-      failed = true;
+      pass.failures.push({ tenant: '', error: errorText(err) });
       this.#log.error({ err }, 'listing tenants');
     }
     for (const tenant of tenants) {
@@ -86,11 +106,14 @@ export class Compactor {
       try {
         await this.compactTenant(tenant, signal);
       } catch (err) {
-        failed = true;
+        pass.failures.push({ tenant, error: errorText(err) });
         this.#log.error({ tenant, err }, 'compacting tenant');
       }
     }
-    if (failed) {
+    pass.finishedAt = this.#now();
+    this.#last = pass;
+    this.#current = undefined;
+    if (pass.failures.length > 0) {
       this.#runs.failed.inc();
     } else {
       this.#runs.completed.inc();
@@ -171,4 +194,13 @@ export class Compactor {
       await Promise.all(blocks.map((b) => b.close()));
     }
   }
+}
+
+/** An error with the causes it wraps: "compact blocks A,B of tenant t: disk full". */
+function errorText(err: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = err; e !== undefined && parts.length < 5; e = e instanceof Error ? e.cause : undefined) {
+    parts.push(e instanceof Error ? e.message : String(e));
+  }
+  return parts.join(': ');
 }

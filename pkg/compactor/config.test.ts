@@ -10,7 +10,7 @@ const load = (args: string[], yaml = '') =>
 
 test('defaults are Cortex\'s; YAML and flags set them', () => {
   const cfg = defaults(compactorConfig);
-  assert.deepEqual(cfg, { blockRanges: [2 * H, 12 * H, 24 * H], dataDir: './data/compactor', compactionInterval: H, deletionDelay: 12 * H, cleanupInterval: 15 * 60_000 });
+  assert.deepEqual(cfg, { blockRanges: [2 * H, 12 * H, 24 * H], dataDir: './data/compactor', compactionInterval: H, deletionDelay: 12 * H, shardingEnabled: false, shardingRing: {}, cleanupInterval: 15 * 60_000 });
   const res = load(['-compactor.block-ranges=2h,6h', '-compactor.cleanup-interval=1m'], 'block_ranges: [1h, 4h]\ndeletion_delay: 2h\n');
   assert.equal(res.kind, 'config');
   if (res.kind !== 'config') return;
@@ -28,6 +28,7 @@ test('bad values are rejected with the key path', async (t) => {
     'ranges not increasing': { args: ['-compactor.block-ranges=12h,2h'], path: 'compactor.block_ranges' },
     'zero deletion delay': { args: ['-compactor.deletion-delay=0s'], path: 'compactor.deletion_delay' },
     'zero interval': { yaml: 'compaction_interval: 0s', path: 'compactor.compaction_interval' },
+    'sharding (Myelin runs one compactor)': { yaml: 'sharding_enabled: true', path: 'compactor.sharding_enabled' },
     'zero cleanup interval': { yaml: 'cleanup_interval: 0s', path: 'compactor.cleanup_interval' },
     'empty data dir': { yaml: 'data_dir: ""', path: 'compactor.data_dir' },
     'bad duration flag': { args: ['-compactor.deletion-delay=12'], path: '-compactor.deletion-delay' },

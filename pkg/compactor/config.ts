@@ -1,6 +1,6 @@
 // Config of the compactor (`compactor` section, flags -compactor.*), with Cortex's names and
 // defaults. The per-tenant retention lives in the limits (`compactor_blocks_retention_period`).
-import { ConfigError, duration, formatDuration, parseDuration, section, string, type ConfigOf, type Field } from '../flagext/index.js';
+import { ConfigError, bool, duration, formatDuration, mapping, parseDuration, section, string, type ConfigOf, type Field } from '../flagext/index.js';
 
 /** A list of durations in milliseconds: a YAML sequence or a comma-separated flag (`2h,12h,24h`). */
 function durationList(opts: { flag: string; default: string[]; help: string }): Field<number[]> {
@@ -18,6 +18,7 @@ function durationList(opts: { flag: string; default: string[]; help: string }): 
       throw new Error(`expected a list of durations like 2h,12h,24h, got ${JSON.stringify(raw)}`);
     },
     format: (v) => v.map(formatDuration),
+    notice: () => undefined,
   };
 }
 
@@ -42,6 +43,12 @@ export const compactorConfig = section({
     default: '12h',
     help: 'Time between a block being marked for deletion and its removal from the bucket, so queriers and store-gateways stop using it first. Also the age after which partial blocks (no meta.json) are removed.',
   }),
+  shardingEnabled: bool({
+    flag: 'compactor.sharding-enabled',
+    default: false,
+    help: 'Shard tenants across compactors (Cortex). Not supported: Myelin runs exactly one compactor, so only false is valid.',
+  }),
+  shardingRing: mapping({ default: {}, help: 'Cortex\'s compactor ring; accepted and unused, as Cortex does without sharding_enabled.' }),
   cleanupInterval: duration({
     flag: 'compactor.cleanup-interval',
     default: '15m',
@@ -66,6 +73,7 @@ export function validateCompactorConfig(cfg: CompactorConfig, ignoreDeletionMark
     }
   }
   if (cfg.dataDir === '') throw new ConfigError('compactor.data_dir', 'must not be empty');
+  if (cfg.shardingEnabled) throw new ConfigError('compactor.sharding_enabled', 'not supported: run exactly one compactor with sharding_enabled: false');
   if (cfg.compactionInterval <= 0) throw new ConfigError('compactor.compaction_interval', 'must be positive');
   if (cfg.cleanupInterval <= 0) throw new ConfigError('compactor.cleanup_interval', 'must be positive');
   if (cfg.deletionDelay <= 0) throw new ConfigError('compactor.deletion_delay', 'must be positive: marked blocks must outlive the readers\' next sync');

@@ -2,7 +2,7 @@
 // (pkg/distributor/distributor.go Config, ha_tracker.go HATrackerConfig, ring.go RingConfig).
 import { bool, bytes, duration, section, type ConfigOf } from '../flagext/index.js';
 import { kvConfig } from '../kv/index.js';
-import { lifecyclerConfig, ringConfig } from '../ring/index.js';
+import { ringWithInstanceConfig } from '../ring/index.js';
 
 export const distributorConfig = section({
   pool: section({
@@ -18,8 +18,14 @@ export const distributorConfig = section({
   }),
   maxRecvMsgSize: bytes({ flag: 'distributor.max-recv-msg-size', default: 100 << 20, help: 'Largest push request accepted, compressed and decompressed, in bytes.' }),
   remoteTimeout: duration({ flag: 'distributor.remote-timeout', default: '2s', help: 'Timeout of the push to the ingesters.' }),
-  ring: ringConfig('distributor.ring.'),
-  lifecycler: lifecyclerConfig('distributor.ring.'),
+  shardByAllLabels: bool({
+    flag: 'distributor.shard-by-all-labels',
+    default: true,
+    help: 'Shard series across ingesters by all their labels. Myelin always does (Cortex\'s default, false, shards by metric name); false is accepted with a warning and has no effect.',
+    notice: (v) => (v ? undefined : 'ignored: Myelin always shards series by all labels'),
+  }),
+  // The distributors' own ring, with this distributor's entry (instance_id, instance_addr, ...).
+  ring: ringWithInstanceConfig('distributor.ring.'),
 });
 export type DistributorConfig = ConfigOf<typeof distributorConfig>;
 

@@ -265,6 +265,8 @@ test('all_user_stats: JSON and HTML, divided by the replication factor', async (
   assert.deepEqual(json, [{ userId: 'alice', numSeries: 10, ingestionRate: 4, apiIngestionRate: 4, ruleIngestionRate: 0 }]);
   const html = await (await fetch(`${h.url}/distributor/all_user_stats`)).text();
   assert.match(html, /<td>alice<\/td><td>10<\/td><td>4.00<\/td>/);
+  // Titled as the status index links it.
+  assert.match(html, /<h1>Usage statistics<\/h1>/);
 });
 
 test('a push larger than the ingester client\'s max send size goes in several messages, each within it', async (t) => {

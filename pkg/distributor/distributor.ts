@@ -112,9 +112,12 @@ export class Distributor {
     });
   }
 
-  /** Adds POST /api/v1/push (and under /prometheus), /distributor/ha_tracker, /distributor/all_user_stats. */
-  registerRoutes(app: FastifyInstance, tenantOf: TenantOf): void {
-    registerDistributorRoutes(app, this, tenantOf);
+  /**
+   * Adds POST /api/v1/push (and under /prometheus and `legacyPrefix`), GET /api/v1/user_stats
+   * (and `<legacyPrefix>/user_stats`), /distributor/ha_tracker, /distributor/all_user_stats.
+   */
+  registerRoutes(app: FastifyInstance, tenantOf: TenantOf, legacyPrefix = ''): void {
+    registerDistributorRoutes(app, this, tenantOf, legacyPrefix);
   }
 
   /**

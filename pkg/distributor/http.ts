@@ -4,7 +4,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Distributor, WriteProtocol } from './distributor.js';
 import { haTrackerPage } from './ha-tracker-page.js';
-import { allUserStats, userStatsPage } from './user-stats.js';
+import { userStatsPage, wantsJson } from '../server/index.js';
+import { allUserStats, userStats } from './user-stats.js';
 
 const expectedType = 'application/x-protobuf';
 const protoV1 = 'prometheus.WriteRequest';
@@ -13,7 +14,11 @@ const protoV2 = 'io.prometheus.write.v2.Request';
 /** Resolves the tenant of a request, throwing the server's TenantError (401/400). */
 export type TenantOf = (req: FastifyRequest) => string;
 
-export function registerDistributorRoutes(app: FastifyInstance, d: Distributor, tenantOf: TenantOf): void {
+/**
+ * `legacyPrefix` is Cortex's -http.prefix (`/api/prom`): push and user_stats are served under it
+ * too; empty for none.
+ */
+export function registerDistributorRoutes(app: FastifyInstance, d: Distributor, tenantOf: TenantOf, legacyPrefix: string): void {
   const limit = d.cfg.maxRecvMsgSize;
   void app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
@@ -43,15 +48,20 @@ export function registerDistributorRoutes(app: FastifyInstance, d: Distributor, 
       if (protocol === 'v2' && answer.status === 200) return reply.code(204).send();
       return reply.code(answer.status).type('text/plain; charset=utf-8').send(answer.message);
     };
-    for (const url of ['/api/v1/push', '/prometheus/api/v1/push']) scope.post(url, { bodyLimit: limit }, push);
+    const urls = ['/api/v1/push', '/prometheus/api/v1/push', ...(legacyPrefix === '' ? [] : [`${legacyPrefix}/push`])];
+    for (const url of urls) scope.post(url, { bodyLimit: limit }, push);
   });
 
   app.get('/distributor/ha_tracker', async (_req, reply) => reply.type('text/html; charset=utf-8').send(haTrackerPage(d.haTracker, Date.now())));
 
+  const tenantStats = async (req: FastifyRequest) => userStats(d.ingesterRing, d.pool, tenantOf(req), d.cfg.remoteTimeout);
+  app.get('/api/v1/user_stats', tenantStats);
+  if (legacyPrefix !== '') app.get(`${legacyPrefix}/user_stats`, tenantStats);
+
   app.get('/distributor/all_user_stats', async (req, reply) => {
     const stats = await allUserStats(d.ingesterRing, d.pool, d.cfg.remoteTimeout);
     if (wantsJson(req)) return reply.send(stats);
-    return reply.type('text/html; charset=utf-8').send(userStatsPage(stats, new Date()));
+    return reply.type('text/html; charset=utf-8').send(userStatsPage(stats, new Date(), 'Series and rates are divided by the replication factor.'));
   });
 }
 
@@ -73,9 +83,4 @@ function negotiate(req: FastifyRequest): WriteProtocol | { problem: string } {
   else return { problem: `unsupported protobuf message ${JSON.stringify(proto)}: expected ${protoV1} (remote write 1.0) or ${protoV2} (remote write 2.0)` };
   if (!Buffer.isBuffer(req.body)) return { problem: `empty body: expected a snappy-compressed ${protocol === 'v2' ? protoV2 : protoV1}` };
   return protocol;
-}
-
-function wantsJson(req: FastifyRequest): boolean {
-  const q = req.query as { format?: string } | undefined;
-  return q?.format === 'json' || (req.headers.accept ?? '').includes('application/json');
 }

@@ -1,17 +1,10 @@
-// GET /distributor/all_user_stats (Cortex distributor AllUserStats): series and ingestion rates
-// per tenant, summed over the ingesters and divided by the replication factor.
+// GET /distributor/all_user_stats (Cortex distributor AllUserStats) and GET /api/v1/user_stats
+// (UserStats, the requesting tenant's): series and ingestion rates summed over the ingesters and
+// divided by the replication factor.
 import type { IngesterConn } from '../ingester/client/index.js';
 import { Reporting, type ReadRing } from '../ring/index.js';
 import type { ClientPool } from '../ring/client/index.js';
-import { escapeHtml, htmlPage } from '../server/index.js';
-
-export interface UserStats {
-  userId: string;
-  numSeries: number;
-  ingestionRate: number;
-  apiIngestionRate: number;
-  ruleIngestionRate: number;
-}
+import type { UserStats } from '../server/index.js';
 
 export async function allUserStats(ring: ReadRing, pool: ClientPool<IngesterConn>, timeout: number): Promise<UserStats[]> {
   const deadline = Date.now() + timeout;
@@ -32,13 +25,26 @@ export async function allUserStats(ring: ReadRing, pool: ClientPool<IngesterConn
   return [...by.values()].sort((a, b) => (a.userId < b.userId ? -1 : 1));
 }
 
-export function userStatsPage(stats: UserStats[], now: Date): string {
-  const rows = stats
-    .map((s) => `<tr><td>${escapeHtml(s.userId)}</td><td>${Math.round(s.numSeries)}</td><td>${s.ingestionRate.toFixed(2)}</td><td>${s.apiIngestionRate.toFixed(2)}</td><td>${s.ruleIngestionRate.toFixed(2)}</td></tr>`)
-    .join('\n');
-  return htmlPage(
-    'Ingester stats',
-    `<p>Current time: ${now.toISOString()}</p>\n<p>Series and rates are divided by the replication factor.</p>\n` +
-      `<table border="1"><thead><tr><th>User</th><th># Series</th><th>Total ingest rate</th><th>API ingest rate</th><th>Rule ingest rate</th></tr></thead>\n<tbody>\n${rows}\n</tbody></table>`,
-  );
+/** One tenant's figures, Cortex's JSON names (`GET /api/v1/user_stats`). */
+export interface TenantUserStats {
+  ingestionRate: number;
+  numSeries: number;
+  APIIngestionRate: number;
+  RuleIngestionRate: number;
+}
+
+export async function userStats(ring: ReadRing, pool: ClientPool<IngesterConn>, tenant: string, timeout: number): Promise<TenantUserStats> {
+  const deadline = Date.now() + timeout;
+  const { instances } = ring.getAllHealthy(Reporting);
+  const resps = await Promise.all(instances.map((i) => pool.get(i.addr).userStats(tenant, { deadline })));
+  const rf = Math.max(1, Math.min(ring.replicationFactor(), instances.length));
+  const out: TenantUserStats = { ingestionRate: 0, numSeries: 0, APIIngestionRate: 0, RuleIngestionRate: 0 };
+  for (const r of resps) {
+    out.ingestionRate += r.ingestionRate / rf;
+    out.numSeries += r.numSeries / rf;
+    out.APIIngestionRate += r.apiIngestionRate / rf;
+    out.RuleIngestionRate += r.ruleIngestionRate / rf;
+  }
+  out.numSeries = Math.round(out.numSeries);
+  return out;
 }

@@ -6,10 +6,11 @@ export interface ParsedFlag {
 
 /**
  * Splits Go-style command-line flags: `-name=value`, `--name=value`, `-name value`, and bare `-name`
- * for flags that `isBool` says take no value. Throws on positional arguments and unknown flags, so a
+ * for flags that `known` says take no value. Throws on positional arguments and unknown flags, so a
  * typo never silently leaves a default in place.
  */
-export function parseArgs(argv: readonly string[], known: (name: string) => 'bool' | 'value' | undefined): ParsedFlag[] {
+export function parseArgs(argv: readonly string[], known: (name: string) => 'bool' | 'value' | undefined,
+  suggest: (name: string) => string = () => ''): ParsedFlag[] {
   const out: ParsedFlag[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -17,7 +18,7 @@ export function parseArgs(argv: readonly string[], known: (name: string) => 'boo
     if (m === null || arg === '-' || arg === '--') throw new Error(`unexpected argument ${JSON.stringify(arg)}: flags look like -name=value`);
     const name = m[1];
     const kind = known(name);
-    if (kind === undefined) throw new Error(`flag provided but not defined: -${name} (see -help)`);
+    if (kind === undefined) throw new Error(`flag provided but not defined: -${name}${suggest(name)} (see -help)`);
     if (m[2] !== undefined) {
       out.push({ name, value: m[2] });
     } else if (kind === 'bool') {

@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { ConfigOf, Field, Section } from './fields.js';
+import { didYouMean } from './suggest.js';
 
 /** A config problem at startup, naming the key's path (`ingester.lifecycler.join_after`) or flag. */
 export class ConfigError extends Error {
@@ -31,9 +32,10 @@ export function defaults<S extends Section>(spec: S): ConfigOf<S> {
 
 /**
  * Overlays a parsed YAML document onto `cfg`. Unknown keys and bad values throw a ConfigError naming
- * the key's path.
+ * the key's path (with the nearest valid key when there is a close one); accepted values that have
+ * no effect add a line to `warnings`.
  */
-export function applyYaml<S extends Section>(spec: S, cfg: ConfigOf<S>, doc: unknown, path = ''): void {
+export function applyYaml<S extends Section>(spec: S, cfg: ConfigOf<S>, doc: unknown, path = '', warnings: string[] = []): void {
   if (doc === null || doc === undefined) return;
   if (typeof doc !== 'object' || Array.isArray(doc)) {
     throw new ConfigError(path || '(top level)', `expected a mapping, got ${Array.isArray(doc) ? 'a list' : typeof doc}`);
@@ -43,10 +45,10 @@ export function applyYaml<S extends Section>(spec: S, cfg: ConfigOf<S>, doc: unk
   for (const [key, value] of Object.entries(doc)) {
     const keyPath = path === '' ? key : `${path}.${key}`;
     const name = byKey.get(key);
-    if (name === undefined) throw new ConfigError(keyPath, 'unknown key');
+    if (name === undefined) throw new ConfigError(keyPath, `unknown key${didYouMean(key, byKey.keys())}`);
     const f = spec.fields[name];
     if (f.kind === 'section') {
-      applyYaml(f, target[name] as ConfigOf<typeof f>, value, keyPath);
+      applyYaml(f, target[name] as ConfigOf<typeof f>, value, keyPath, warnings);
       continue;
     }
     try {
@@ -54,6 +56,8 @@ export function applyYaml<S extends Section>(spec: S, cfg: ConfigOf<S>, doc: unk
     } catch (err) {
       throw new ConfigError(keyPath, (err as Error).message);
     }
+    const notice = f.notice(target[name]);
+    if (notice !== undefined) warnings.push(`${keyPath}: ${notice}`);
   }
 }
 
@@ -83,15 +87,18 @@ export function flagBindings(spec: Section): Map<string, FlagBinding> {
   return out;
 }
 
-/** Sets one option from its flag's text value. */
-export function applyFlag(cfg: AnyConfig, binding: FlagBinding, value: string, flagName: string): void {
+/** Sets one option from its flag's text value; an accepted value without effect adds to `warnings`. */
+export function applyFlag(cfg: AnyConfig, binding: FlagBinding, value: string, flagName: string, warnings: string[] = []): void {
   let target = cfg;
   for (const n of binding.names.slice(0, -1)) target = target[n] as AnyConfig;
+  const last = binding.names[binding.names.length - 1];
   try {
-    target[binding.names[binding.names.length - 1]] = binding.field.parse(value);
+    target[last] = binding.field.parse(value);
   } catch (err) {
     throw new ConfigError(`flag -${flagName}`, (err as Error).message);
   }
+  const notice = binding.field.notice(target[last]);
+  if (notice !== undefined) warnings.push(`-${flagName}: ${notice}`);
 }
 
 /**
@@ -114,16 +121,28 @@ export function toYamlObject<S extends Section>(spec: S, cfg: ConfigOf<S>, opts:
   return out;
 }
 
-/** `-help` text: every flag with its type, description and default, sorted by name. */
-export function helpText(bindings: Map<string, FlagBinding>): string {
-  const lines: string[] = [];
-  for (const name of [...bindings.keys()].sort()) {
-    const { field } = bindings.get(name) as FlagBinding;
+/**
+ * `-help` text, Cortex's split: the basic options (or, with `all`, every option) grouped under the
+ * top-level YAML section they belong to, each with its type, description and default.
+ */
+export function helpText(bindings: Map<string, FlagBinding>, opts: { all: boolean }): string {
+  const groups = new Map<string, string[]>();
+  const sorted = [...bindings].sort(([a], [b]) => a.localeCompare(b));
+  for (const [name, { field, yamlPath }] of sorted) {
+    if (!opts.all && field.category !== 'basic') continue;
+    const group = yamlPath.includes('.') ? yamlPath.slice(0, yamlPath.indexOf('.')) : 'general';
     const def = field.format(field.defaultValue);
     const shown = Array.isArray(def) ? def.join(',') : String(def);
     const tag = field.category === 'basic' ? '' : ` [${field.category}]`;
+    const lines = groups.get(group) ?? [];
     lines.push(`  -${name} ${field.isBool ? '' : field.typeName}`.trimEnd());
     lines.push(`    \t${field.help}${tag} (default ${JSON.stringify(shown)})`);
+    groups.set(group, lines);
   }
-  return lines.join('\n');
+  const out: string[] = [];
+  for (const [group, lines] of [...groups].sort(([a], [b]) => (a === 'general' ? -1 : b === 'general' ? 1 : a.localeCompare(b)))) {
+    out.push('', `${group}:`, ...lines);
+  }
+  if (!opts.all) out.push('', 'Advanced and experimental options are left out: -help-all lists every option.');
+  return out.join('\n');
 }

@@ -21,6 +21,11 @@ export interface Field<T> {
   readonly isBool: boolean;
   /** Reads a YAML value or a flag string; throws a plain Error whose message says what is wrong. */
   parse(raw: unknown): T;
+  /**
+   * A startup warning for a value that is accepted but has no effect in Myelin (a Cortex option
+   * for something Myelin does differently or does not have yet); undefined when it takes effect.
+   */
+  notice(value: T): string | undefined;
   /** The YAML form of a value. */
   format(value: T): unknown;
 }
@@ -49,6 +54,8 @@ interface Options<T> {
   help: string;
   category?: Category;
   secret?: boolean;
+  /** See Field.notice. */
+  notice?: (value: T) => string | undefined;
 }
 
 function field<T>(opts: Options<T>, typeName: string, parse: (raw: unknown) => T, format: (v: T) => unknown,
@@ -56,6 +63,7 @@ function field<T>(opts: Options<T>, typeName: string, parse: (raw: unknown) => T
   return {
     kind: 'field', flag: opts.flag, yaml: opts.yaml, defaultValue: opts.default, help: opts.help,
     category: opts.category ?? 'basic', secret: opts.secret ?? false, typeName, isBool, parse, format,
+    notice: opts.notice ?? (() => undefined),
   };
 }
 
@@ -73,9 +81,15 @@ export function string(opts: Options<string>): Field<string> {
   }, (v) => (opts.secret === true && v !== '' ? '********' : v));
 }
 
-export function oneOf<const T extends string>(values: readonly T[], opts: Options<NoInfer<T>>): Field<T> {
+/**
+ * One of a fixed set of strings. `refused` names values another system accepts here (Cortex's
+ * backends Myelin does not have), each with the error that says what to use instead.
+ */
+export function oneOf<const T extends string>(values: readonly T[],
+  opts: Options<NoInfer<T>> & { refused?: Readonly<Record<string, string>> }): Field<T> {
   return field(opts, values.join('|'), (raw) => {
     if (typeof raw === 'string' && (values as readonly string[]).includes(raw)) return raw as T;
+    if (typeof raw === 'string' && opts.refused !== undefined && Object.hasOwn(opts.refused, raw)) throw new Error(opts.refused[raw]);
     throw new Error(`expected one of ${values.join(', ')}, got ${describe(raw)}`);
   }, (v) => v);
 }
@@ -144,4 +158,23 @@ export function mapping<T extends object>(opts: Omit<Options<T>, 'flag'> & { val
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new Error(`expected a mapping, got ${describe(raw)}`);
     return opts.validate ? opts.validate(raw) : (raw as T);
   }, (v) => v);
+}
+
+/**
+ * A whole YAML section Myelin accepts but does not act on (Cortex's sections for components Myelin
+ * does not have yet): any mapping, kept as is, with one startup warning when it is present.
+ */
+export function unsupported(opts: { help: string; notice: string }): Field<Record<string, unknown>> {
+  return mapping<Record<string, unknown>>({ default: {}, help: opts.help, notice: () => opts.notice });
+}
+
+/** A YAML section that is refused with `reason` whenever it is present (e.g. Cortex's `memberlist`). */
+export function refusedSection(opts: { help: string; reason: string }): Field<Record<string, unknown>> {
+  return mapping<Record<string, unknown>>({
+    default: {},
+    help: opts.help,
+    validate: () => {
+      throw new Error(opts.reason);
+    },
+  });
 }

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, bool, bytes, duration, int, loadConfig, oneOf, section, string, stringList, toYamlObject, parseDuration, formatDuration } from './index.js';
+import { ConfigError, bool, bytes, duration, int, loadConfig, oneOf, refusedSection, section, string, stringList, toYamlObject, parseDuration, formatDuration, unsupported } from './index.js';
+import type { Aliases } from './index.js';
 
 const spec = section({
   server: section({
@@ -16,19 +17,30 @@ const spec = section({
   }),
   auth: section({ enabled: bool({ flag: 'auth.enabled', default: true, help: 'Require X-Scope-OrgID.' }) }),
   secretKey: string({ flag: 'secret-key', default: '', help: 'A secret.', secret: true }),
+  shardByAll: bool({ flag: 'shard-by-all', default: true, category: 'advanced', help: 'Always on.', notice: (v) => (v ? undefined : 'ignored: always on') }),
+  ruler: unsupported({ help: 'Not here yet.', notice: 'ignored: no ruler yet' }),
+  memberlist: refusedSection({ help: 'Refused.', reason: 'memberlist is not supported: use etcd' }),
 });
 
-function load(argv: string[], files: Record<string, string> = {}, env: NodeJS.ProcessEnv = {}) {
+const aliases: Aliases = {
+  yaml: { 'ingester.lifecycler.old_join_after': 'ingester.lifecycler.join_after', 'old.port': 'server.http_listen_port' },
+  flags: { 'ingester.old-join-after': 'ingester.join-after' },
+};
+
+function loadResult(argv: string[], files: Record<string, string> = {}, env: NodeJS.ProcessEnv = {}) {
   const res = loadConfig(spec, argv, {
     env,
+    aliases,
     readFile: (p) => {
       if (!(p in files)) throw new Error(`ENOENT: ${p}`);
       return files[p];
     },
   });
   if (res.kind !== 'config') throw new Error('expected a config');
-  return res.config;
+  return res;
 }
+
+const load = (argv: string[], files: Record<string, string> = {}, env: NodeJS.ProcessEnv = {}) => loadResult(argv, files, env).config;
 
 test('defaults apply when nothing is given', () => {
   const cfg = load([]);
@@ -56,8 +68,10 @@ test('-config.expand-env substitutes ${VAR} and ${VAR:default} only when set', (
 });
 
 const errorCases: Record<string, { argv: string[]; yaml?: string; want: RegExp }> = {
-  'unknown key': { argv: [], yaml: 'ingester:\n  lifecycler:\n    join_aftr: 1s\n', want: /^ingester\.lifecycler\.join_aftr: unknown key$/ },
-  'unknown section': { argv: [], yaml: 'ingestr: {}\n', want: /^ingestr: unknown key$/ },
+  'unknown key': { argv: [], yaml: 'ingester:\n  lifecycler:\n    join_aftr: 1s\n', want: /^ingester\.lifecycler\.join_aftr: unknown key; did you mean "join_after"\?$/ },
+  'unknown section': { argv: [], yaml: 'ingestr: {}\n', want: /^ingestr: unknown key; did you mean "ingester"\?$/ },
+  'unknown key, nothing close': { argv: [], yaml: 'server:\n  colour: blue\n', want: /^server\.colour: unknown key$/ },
+  'unknown flag, with a suggestion': { argv: ['-server.http-listen-prot=1'], want: /flag provided but not defined: -server\.http-listen-prot; did you mean -server\.http-listen-port\?/ },
   'bad type': { argv: [], yaml: 'server:\n  http_listen_port: eighty\n', want: /^server\.http_listen_port: expected an integer, got "eighty"/ },
   'bad duration': { argv: [], yaml: 'ingester:\n  lifecycler:\n    join_after: 5x\n', want: /^ingester\.lifecycler\.join_after: expected a duration like 1m30s, got "5x"/ },
   'section that is not a mapping': { argv: [], yaml: 'server: 3\n', want: /^server: expected a mapping/ },
@@ -80,14 +94,48 @@ for (const [name, c] of Object.entries(errorCases)) {
   });
 }
 
-test('-help lists every flag with its default', () => {
-  const res = loadConfig(spec, ['-help'], { env: {}, readFile: () => '' });
-  assert.equal(res.kind, 'help');
-  const text = res.kind === 'help' ? res.text : '';
-  for (const flag of ['-server.http-listen-port int', '-auth.enabled', '-ingester.join-after duration', '-config.file']) {
-    assert.ok(text.includes(flag), `missing ${flag}`);
+test('-help lists the basic flags by section, -help-all every flag', () => {
+  const help = (flag: string) => {
+    const res = loadConfig(spec, [flag], { env: {}, readFile: () => '' });
+    assert.equal(res.kind, 'help');
+    return res.kind === 'help' ? res.text : '';
+  };
+  const basic = help('-help');
+  for (const flag of ['-server.http-listen-port int', '-auth.enabled', '-ingester.join-after duration', '-config.file', '-help-all']) {
+    assert.ok(basic.includes(flag), `missing ${flag}`);
   }
-  assert.match(text, /HTTP port\. \(default "9009"\)/);
+  assert.match(basic, /HTTP port\. \(default "9009"\)/);
+  assert.match(basic, /\nserver:\n {2}-log\.level/);
+  assert.ok(basic.indexOf('\ningester:\n') < basic.indexOf('\nserver:\n'), 'sections in order');
+  assert.ok(!basic.includes('-shard-by-all'), 'advanced flags only in -help-all');
+  assert.match(basic, /-help-all lists every option/);
+  assert.match(help('-help-all'), /-shard-by-all\n\s+Always on\. \[advanced\]/);
+});
+
+test('former names: YAML paths and flags are moved to the current ones; both at once is an error', () => {
+  const files = { 'c.yaml': 'ingester:\n  lifecycler:\n    old_join_after: 5s\nold:\n  port: 1234\n' };
+  const cfg = load(['-config.file=c.yaml'], files);
+  assert.equal(cfg.ingester.lifecycler.joinAfter, 5000);
+  assert.equal(cfg.server.httpListenPort, 1234, 'the emptied former section is gone too');
+  assert.equal(load(['-ingester.old-join-after=7s']).ingester.lifecycler.joinAfter, 7000);
+  const both = { 'c.yaml': 'ingester:\n  lifecycler:\n    old_join_after: 5s\n    join_after: 6s\n' };
+  assert.throws(() => load(['-config.file=c.yaml'], both), /^ConfigError: ingester\.lifecycler\.old_join_after: is a former name of ingester\.lifecycler\.join_after; set only one of them$/);
+});
+
+test('accepted options without effect give one warning each; refused sections fail', () => {
+  const files = { 'c.yaml': 'shard_by_all: false\nruler:\n  enable_api: true\n  ring: {kvstore: {store: memberlist}}\n' };
+  const res = loadResult(['-config.file=c.yaml'], files);
+  assert.deepEqual(res.warnings, ['shard_by_all: ignored: always on', 'ruler: ignored: no ruler yet']);
+  assert.deepEqual(loadResult([]).warnings, []);
+  assert.deepEqual(loadResult(['-shard-by-all=false']).warnings, ['-shard-by-all: ignored: always on']);
+  assert.throws(() => load(['-config.file=c.yaml'], { 'c.yaml': 'memberlist:\n  bind_port: 7946\n' }), /^ConfigError: memberlist: memberlist is not supported: use etcd$/);
+});
+
+test('YAML anchors and merge keys work (Cortex\'s examples use them)', () => {
+  const files = { 'c.yaml': 'ingester:\n  lifecycler: &lc\n    join_after: 3s\nauth:\n  <<: {enabled: false}\n' };
+  const cfg = load(['-config.file=c.yaml'], files);
+  assert.equal(cfg.ingester.lifecycler.joinAfter, 3000);
+  assert.equal(cfg.auth.enabled, false);
 });
 
 test('YAML output masks secrets and diff mode keeps only changed options', () => {

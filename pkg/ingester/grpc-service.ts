@@ -114,7 +114,7 @@ export function ingesterGrpcService(ing: Ingester, tenants: TenantResolver, tran
     queryExemplars: unary(async (tenant, req: ExemplarQueryRequest) => queryExemplars(ing, tenant, req)),
     userStats: unary(async (tenant) => ing.stats(tenant)),
     allUserStats: (_call: ServerUnaryCall<UserStatsRequest, UsersStatsResponse>, cb: sendUnaryData<UsersStatsResponse>) =>
-      cb(null, { stats: ing.tenants().map((userId) => ({ userId, data: ing.stats(userId) })) }),
+      cb(null, { stats: ing.allUserStats() }),
     transferChunks: (call: ServerReadableStream<TimeSeriesChunk, TransferChunksResponse>, cb: sendUnaryData<TransferChunksResponse>) => {
       transfer.receive(call).then(() => cb(null, {}), (err: unknown) => cb(failure(err)));
     },

@@ -20,7 +20,7 @@ const series = (name: string, extra: Record<string, string>, samples: [number, n
   labels: [{ name: '__name__', value: name }, ...Object.entries(extra).map(([n, v]) => ({ name: n, value: v }))],
   samples: samples.map(([timestamp, value]) => ({ timestamp, value })),
   exemplars: [],
- histograms: [],
+  histograms: [],
 });
 
 function push(c: IngesterClient, tenant: string | undefined, req: Partial<WriteRequest>): Promise<void> {

@@ -184,6 +184,11 @@ export class Ingester {
     return [...(this.#metadata.get(tenant)?.values() ?? [])];
   }
 
+  /** Every tenant's stats on this ingester (`/ingester/all_user_stats`, the AllUserStats call). */
+  allUserStats(): { userId: string; data: TenantStats }[] {
+    return this.tenants().map((userId) => ({ userId, data: this.stats(userId) }));
+  }
+
   stats(tenant: string): TenantStats {
     const rate = this.#rates.get(tenant)?.rate() ?? 0;
     return { ingestionRate: rate, numSeries: this.#tsdbs.get(tenant)?.head.numSeries() ?? 0, apiIngestionRate: rate, ruleIngestionRate: 0 };

@@ -34,6 +34,9 @@ describe('kvstore config', () => {
       applyYaml(spec, bad, c.yaml);
       assert.throws(() => validateKVConfig(bad), c.err, name);
     }
-    assert.throws(() => applyYaml(spec, defaults(spec), { store: 'consul' }), /expected one of inmemory, etcd, multi/);
+    assert.throws(() => applyYaml(spec, defaults(spec), { store: 'zookeeper' }), /expected one of inmemory, etcd, multi/);
+    // Cortex's stores get an error that says what to use instead.
+    assert.throws(() => applyYaml(spec, defaults(spec), { store: 'memberlist' }), /^ConfigError: store: memberlist is not supported: Myelin keeps its rings in etcd \(store: etcd\), or in memory for a single process \(store: inmemory\)$/);
+    assert.throws(() => applyYaml(spec, defaults(spec), { store: 'consul' }), /consul is not supported: use etcd/);
   });
 });

@@ -7,6 +7,12 @@ import { bool, duration, int, oneOf, section, string, stringList, type ConfigOf 
 export const kvStores = ['inmemory', 'etcd', 'multi'] as const;
 export type KVStoreName = (typeof kvStores)[number];
 
+const refusedStores = {
+  memberlist: 'memberlist is not supported: Myelin keeps its rings in etcd (store: etcd), or in memory for a single process (store: inmemory)',
+  consul: 'consul is not supported: use etcd, or inmemory for a single process',
+  dynamodb: 'dynamodb is not supported: use etcd, or inmemory for a single process',
+};
+
 export function etcdConfig(flagPrefix: string) {
   const f = (name: string) => `${flagPrefix}etcd.${name}`;
   return section({
@@ -40,7 +46,12 @@ export function multiConfig(flagPrefix: string) {
 export function kvConfig(flagPrefix: string, defaultPrefix = 'collectors/') {
   const top = flagPrefix === '' ? 'ring.' : flagPrefix;
   return section({
-    store: oneOf<KVStoreName>(kvStores, { flag: `${top}store`, default: 'inmemory', help: 'Backend storage for the ring: inmemory (one process), etcd or multi.' }),
+    store: oneOf<KVStoreName>(kvStores, {
+      flag: `${top}store`,
+      default: 'inmemory',
+      refused: refusedStores,
+      help: 'Backend storage for the ring: inmemory (one process), etcd or multi.',
+    }),
     prefix: string({ flag: `${top}prefix`, default: defaultPrefix, help: 'Prefix of every key this ring writes in the KV store.' }),
     etcd: etcdConfig(flagPrefix),
     multi: multiConfig(flagPrefix),

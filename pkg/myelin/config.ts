@@ -1,4 +1,4 @@
-import { bool, section, stringList } from '../flagext/index.js';
+import { bool, refusedSection, section, string, stringList, unsupported } from '../flagext/index.js';
 import type { ConfigOf } from '../flagext/index.js';
 import { bucketFields } from '../bucket/index.js';
 import { compactorConfig } from '../compactor/index.js';
@@ -10,6 +10,13 @@ import { apiConfig, querierConfig } from '../querier/index.js';
 import { runtimeConfigConfig } from '../runtime-config/index.js';
 import { serverConfig } from '../server/index.js';
 import { bucketStoreConfig, storeGatewayConfig } from '../store-gateway/index.js';
+
+function notYet(key: string, component: string) {
+  return unsupported({
+    help: `Cortex's \`${key}\` section: accepted so a Cortex config loads, without effect: Myelin has no ${component} yet.`,
+    notice: `ignored: Myelin has no ${component} yet`,
+  });
+}
 
 /** The root config: one YAML file with Cortex's top-level sections. */
 export const myelinConfig = section({
@@ -26,5 +33,20 @@ export const myelinConfig = section({
   compactor: compactorConfig,
   limits: limitsConfig,
   runtimeConfig: runtimeConfigConfig,
+  httpPrefix: string({
+    flag: 'http.prefix',
+    default: '/api/prom',
+    help: 'Cortex\'s legacy HTTP prefix: the Prometheus API (<prefix>/api/v1/query ...), remote write (<prefix>/push) and <prefix>/user_stats are served under it too. Empty serves none of them.',
+  }),
+  // Cortex's sections for components Myelin does not have yet: accepted, each with one warning.
+  frontendWorker: notYet('frontend_worker', 'query-frontend'),
+  ruler: notYet('ruler', 'ruler'),
+  rulerStorage: notYet('ruler_storage', 'ruler'),
+  alertmanager: notYet('alertmanager', 'alertmanager'),
+  alertmanagerStorage: notYet('alertmanager_storage', 'alertmanager'),
+  memberlist: refusedSection({
+    help: 'Cortex\'s gossip KV store: refused. Myelin keeps its rings in etcd, or in memory for a single process (kvstore.store: etcd | inmemory).',
+    reason: 'memberlist is not supported: Myelin keeps its rings in etcd (kvstore.store: etcd), or in memory for a single process (kvstore.store: inmemory); remove this section',
+  }),
 });
 export type MyelinConfig = ConfigOf<typeof myelinConfig>;

@@ -1,5 +1,6 @@
 export { Myelin } from './myelin.js';
 export { myelinConfig } from './config.js';
+export { myelinAliases } from './aliases.js';
 export type { MyelinConfig } from './config.js';
 export { Module, moduleDeps } from './modules.js';
 export type { ModuleName } from './modules.js';

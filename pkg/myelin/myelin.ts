@@ -11,9 +11,10 @@ import { prometheusApi } from '../api/prometheus/index.js';
 import { IngesterConn } from '../ingester/client/index.js';
 import { QueryWorkers } from '../querier/worker/index.js';
 import { BucketIndexUpdater } from '../bucket-index/index.js';
-import { BlocksCleaner, Compactor, validateCompactorConfig } from '../compactor/index.js';
+import { BlocksCleaner, Compactor, registerCompactorStatusPage, validateCompactorConfig } from '../compactor/index.js';
 import { STORE_GATEWAY_RING_KEY, STORE_GATEWAY_RING_NAME, StoreGateway, StoreGatewayService, validateStoreGatewayConfig } from '../store-gateway/index.js';
-import { Lifecycler, Ring, instanceDescCodec, registerRingStatusPage } from '../ring/index.js';
+import { Lifecycler, Ring, instanceAddr, instanceDescCodec, registerRingStatusPage } from '../ring/index.js';
+import type { LifecyclerConfig } from '../ring/index.js';
 import { Overrides } from '../limits/index.js';
 import type { Logger } from '../log/index.js';
 import { ModuleManager } from '../modules/index.js';
@@ -23,6 +24,7 @@ import type { IngesterClient } from '../generated/myelin/ingester.js';
 import { ServiceManager, compositeService } from '../services/index.js';
 import type { Service, State } from '../services/index.js';
 import { TenantResolver, TenantSeparator } from '../tenant/index.js';
+import { queryPage, registerUiAssets } from '../ui/index.js';
 import { registerBuildInfo, version } from './build-info.js';
 import type { MyelinConfig } from './config.js';
 import { Module, internalModules, moduleDeps } from './modules.js';
@@ -48,6 +50,9 @@ export class Myelin {
   /** Metrics of this process's worker threads, added to /metrics. */
   readonly #workerMetrics: Array<() => Promise<MetricObjectWithValues<MetricValue<string>>[][]>> = [];
   #ingesterRing: Ring | undefined;
+  /** The page `/` shows: the query page when this process runs a querier. */
+  #home: (() => string) | undefined;
+  #hasDistributor = false;
   #shutdownRequested: () => void = () => {};
   #server: Server | undefined;
   #runtimeConfig: RuntimeConfigManager | undefined;
@@ -150,6 +155,7 @@ export class Myelin {
       runtimeConfigYaml: (mode) => this.#runtimeConfig?.yaml(mode) ?? '',
       notReady: async () => this.#ingester?.notReadyReason() ?? this.#ingesterShards?.notReadyReason(),
       workerMetrics: async () => (await Promise.all(this.#workerMetrics.map((f) => f()))).flat(),
+      home: () => this.#home?.(),
     }, () => this.links);
     server.setHealthCheck('', () => {
       const states = [...this.states().values()];
@@ -178,7 +184,7 @@ export class Myelin {
     const cfg = this.cfg.storeGateway;
     validateBucketConfig(this.cfg.blocksStorage);
     validateStoreGatewayConfig(cfg, this.cfg.blocksStorage.bucketStore);
-    this.#defaultInstanceAddr(cfg.lifecycler);
+    this.#defaultInstanceAddr(cfg.shardingRing);
     const sg = new StoreGateway(cfg, this.cfg.blocksStorage.bucketStore, {
       bucket: newBucket(this.cfg.blocksStorage, { reg: this.registry, name: 'store-gateway' }),
       ringKV: this.#kvClient(cfg.shardingRing.kvstore, instanceDescCodec, 'store-gateway-ring'),
@@ -186,7 +192,7 @@ export class Myelin {
       registry: this.registry,
     });
     this.server.addGrpcService(StoreGatewayService, sg.grpcHandlers(), { requireTenant: true });
-    this.server.inProcess.advertise(cfg.lifecycler.addr);
+    this.server.inProcess.advertise(cfg.shardingRing.addr);
     await sg.registerRoutes(this.server.http);
     this.links.push({ section: 'Store-gateway', title: 'Ring status', path: '/store-gateway/ring' });
     return sg.service;
@@ -214,6 +220,8 @@ export class Myelin {
       logger: this.logger,
       registry: this.registry,
     });
+    registerCompactorStatusPage(this.server.http, compactor);
+    this.links.push({ section: 'Compactor', title: 'Compactor status', path: '/compactor/status' });
     return compositeService('compactor', [cleaner.service(this.cfg.blocksStorage.bucketStore.bucketIndex.updateInterval), compactor.service()]);
   }
 
@@ -231,7 +239,11 @@ export class Myelin {
     return client;
   }
 
-  /** A ring member without a configured address is reached on this process's gRPC port (Cortex does the same). */
+  /** Cortex's -http.prefix without a trailing slash; '' serves nothing under it. */
+  #legacyPrefix(): string {
+    return this.cfg.httpPrefix.replace(/\/$/, '');
+  }
+
   /**
    * A client of the ingester at `addr` when it is this process's (in this thread, or a shard
    * thread): pushes then skip the loopback socket. Undefined for other processes' ingesters.
@@ -242,8 +254,12 @@ export class Myelin {
     return this.#ingesterShards?.inProcessClient(addr);
   }
 
-  #defaultInstanceAddr(lifecycler: { addr: string }): void {
-    if (lifecycler.addr === '') lifecycler.addr = `${advertiseHost(this.cfg.server.grpcListenAddress)}:${this.cfg.server.grpcListenPort}`;
+  /**
+   * The host:port a ring member registers: its address and port as configured, else this
+   * process's advertised host and gRPC port (Cortex does the same).
+   */
+  #defaultInstanceAddr(lifecycler: LifecyclerConfig): void {
+    lifecycler.addr = instanceAddr(lifecycler, () => advertiseHost(this.cfg.server.grpcListenAddress), this.cfg.server.grpcListenPort);
   }
 
   /**
@@ -268,8 +284,8 @@ export class Myelin {
     const ha = cfg.haTracker;
     // Distributors register in their own ring so the global rate strategy can divide a tenant's
     // limit by the healthy distributors (Cortex's distributor ring).
-    this.#defaultInstanceAddr(cfg.lifecycler);
-    const lifecycler = new Lifecycler(cfg.lifecycler, cfg.ring, 'distributor', 'distributor', {
+    this.#defaultInstanceAddr(cfg.ring);
+    const lifecycler = new Lifecycler(cfg.ring, cfg.ring, 'distributor', 'distributor', {
       kv: this.#kvClient(cfg.ring.kvstore, instanceDescCodec, 'distributor-ring'),
       logger: this.logger,
       registry: this.registry,
@@ -285,8 +301,9 @@ export class Myelin {
       registry: this.registry,
       logger: this.logger,
     });
-    distributor.registerRoutes(this.server.http, (req) => this.server.tenant(req));
+    distributor.registerRoutes(this.server.http, (req) => this.server.tenant(req), this.#legacyPrefix());
     await registerRingStatusPage(this.server.http, '/distributor/ring', lifecycler.ring);
+    this.#hasDistributor = true;
     this.links.push(
       { section: 'Distributor', title: 'Ring status', path: '/distributor/ring' },
       { section: 'Distributor', title: 'HA tracker status', path: '/distributor/ha_tracker' },
@@ -327,14 +344,26 @@ export class Myelin {
     });
     this.#workerMetrics.push(() => workers.metricsJson());
     const prefix = this.cfg.api.prometheusHttpPrefix.replace(/\/$/, '');
-    await this.server.http.register(prometheusApi, {
-      prefix,
-      execute: workers.execute,
-      // Reads may name several tenants (`a|b`): federated, with `__tenant_id__` on every series.
-      tenantOf: (req) => this.server.tenants(req).join(TenantSeparator),
-      buildInfo: { version, revision: process.env.MYELIN_REVISION ?? 'unknown', branch: process.env.MYELIN_BRANCH ?? 'unknown' },
-    });
+    // Served under -http.prometheus-http-prefix and, as Cortex does, under -http.prefix too.
+    const legacy = this.#legacyPrefix();
+    for (const p of new Set([prefix, ...(legacy === '' ? [] : [legacy])])) {
+      await this.server.http.register(prometheusApi, {
+        prefix: p,
+        execute: workers.execute,
+        // Reads may name several tenants (`a|b`): federated, with `__tenant_id__` on every series.
+        tenantOf: (req) => this.server.tenants(req).join(TenantSeparator),
+        buildInfo: { version, revision: process.env.MYELIN_REVISION ?? 'unknown', branch: process.env.MYELIN_BRANCH ?? 'unknown' },
+      });
+    }
     this.links.push({ section: 'Querier', title: 'Prometheus API: build info', path: `${prefix}/api/v1/status/buildinfo` });
+    const assetsBuilt = await registerUiAssets(this.server.http);
+    this.#home = () => queryPage({
+      apiPath: `${prefix}/api/v1`,
+      authEnabled: this.cfg.authEnabled,
+      tenantsPath: this.#hasDistributor ? '/distributor/all_user_stats' : '',
+      assetsBuilt,
+    });
+    this.links.push({ section: 'Querier', title: 'Query', path: '/' });
     return compositeService('querier', [sgRing.service, workers.service()]);
   }
 

@@ -60,3 +60,41 @@ test('/metrics adds the worker threads\' registries to the main one, by label se
   assert.match(body, /^myelin_ingester_ingested_samples_total 111$/m);
   assert.match(body, /^process_start_time_seconds 42$/m);
 });
+
+test('/status is the index; / is the home page when there is one, else the index too', async () => {
+  let home: string | undefined = undefined;
+  const app = fastify();
+  registerStatusRoutes(app, {
+    config: defaults(myelinConfig), registry: new Registry(), workerMetrics: async () => [], states: () => new Map(), runtimeConfigYaml: () => '', notReady: async () => undefined,
+    home: () => home,
+  }, () => [{ section: 'Distributor', title: 'Usage <stats>', path: '/distributor/all_user_stats' }]);
+  const status = await app.inject('/status');
+  assert.match(status.body, /<h1>Status<\/h1>/);
+  assert.match(status.body, /<li><a href="\/distributor\/all_user_stats">Usage &lt;stats&gt;<\/a><\/li>/);
+  assert.match(status.body, /<li><a href="\/services">Services status<\/a><\/li>/);
+  assert.equal((await app.inject('/')).body, status.body);
+  home = '<p>query page</p>';
+  assert.equal((await app.inject('/')).body, home);
+});
+
+test('/config and /runtime_config: plain YAML for scripts, the layout around it for a browser', async () => {
+  const app = fastify();
+  registerStatusRoutes(app, {
+    config: defaults(myelinConfig), registry: new Registry(), workerMetrics: async () => [], states: () => new Map([['server', 'Running' as const]]), notReady: async () => undefined,
+    runtimeConfigYaml: (mode) => `overrides:\n  "<t>": {}  # ${mode}\n`,
+  }, () => []);
+  const browser = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };
+  const plain = await app.inject('/config');
+  assert.match(plain.headers['content-type'] as string, /^text\/plain/);
+  assert.match(plain.body, /^auth_enabled: true$/m);
+  const html = await app.inject({ url: '/config?mode=diff', headers: browser });
+  assert.match(html.headers['content-type'] as string, /^text\/html/);
+  assert.match(html.body, /<a href="\/config">current<\/a> · <strong>changes from defaults<\/strong> · <a href="\/config\?mode=defaults">defaults<\/a>/);
+  assert.equal((await app.inject({ url: '/config?mode=bogus', headers: browser })).statusCode, 400);
+  assert.equal((await app.inject('/runtime_config?mode=diff')).body, 'overrides:\n  "<t>": {}  # diff\n');
+  const rc = await app.inject({ url: '/runtime_config', headers: browser });
+  assert.ok(rc.body.includes('<pre>overrides:\n  &quot;&lt;t&gt;&quot;: {}  # all\n</pre>'), rc.body);
+  assert.match(rc.body, /Auto-refresh/);
+  const services = await app.inject({ url: '/services', headers: browser });
+  assert.match(services.body, /<tr><td>server<\/td><td>Running<\/td><\/tr>/);
+});

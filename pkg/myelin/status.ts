@@ -3,7 +3,7 @@ import { AggregatorRegistry } from 'prom-client';
 import type { MetricObjectWithValues, MetricValue, Registry } from 'prom-client';
 import { stringify as stringifyYaml } from 'yaml';
 import { defaults, toYamlObject } from '../flagext/index.js';
-import { escapeHtml, htmlPage } from '../server/index.js';
+import { escapeHtml, htmlPage, htmlTable } from '../server/index.js';
 import type { State } from '../services/index.js';
 import { myelinConfig } from './config.js';
 import type { MyelinConfig } from './config.js';
@@ -18,6 +18,8 @@ export interface StatusSources {
   notReady: () => Promise<string | undefined>;
   /** The registries of the process's worker threads, as getMetricsAsJSON() sets; /metrics adds them up with the main registry. */
   workerMetrics: () => Promise<MetricObjectWithValues<MetricValue<string>>[][]>;
+  /** The page `/` shows when this process has one (the query page of a querier); otherwise `/` is the status index. */
+  home?: () => string | undefined;
 }
 
 /** A link on the index page; modules add theirs (ring pages, flush handlers...). */
@@ -28,10 +30,12 @@ export interface IndexLink {
 }
 
 const wantsJson = (req: FastifyRequest) => (req.headers.accept ?? '').includes('application/json');
+/** A browser asks for HTML first; curl and scripts (Accept: *\/*) keep getting the plain YAML. */
+const wantsHtml = (req: FastifyRequest) => (req.headers.accept ?? '').startsWith('text/html');
 
 /**
  * The process-wide operator endpoints: /ready, /services, /config, /runtime_config, /metrics and the
- * index page that links every status page.
+ * index page that links every status page (/status, and / when the process has no query page).
  */
 export function registerStatusRoutes(app: FastifyInstance, src: StatusSources, links: () => readonly IndexLink[]): void {
   app.get('/ready', async (_req, reply) => {
@@ -47,8 +51,8 @@ export function registerStatusRoutes(app: FastifyInstance, src: StatusSources, l
   app.get('/services', async (req, reply) => {
     const states = [...src.states()];
     if (wantsJson(req)) return reply.send(states.map(([name, state]) => ({ name, state })));
-    const rows = states.map(([name, state]) => `<tr><td>${escapeHtml(name)}</td><td>${state}</td></tr>`).join('\n');
-    return reply.type('text/html').send(htmlPage('Services', `<table border="1" cellpadding="4"><thead><tr><th>Service</th><th>Status</th></tr></thead><tbody>\n${rows}\n</tbody></table>`));
+    const rows = states.map(([name, state]) => ({ cells: [escapeHtml(name), state], className: state === 'Running' ? undefined : 'bad' }));
+    return reply.type('text/html; charset=utf-8').send(htmlPage('Services', htmlTable(['Service', 'Status'], rows), { refreshSeconds: 5 }));
   });
 
   app.get<{ Querystring: { mode?: string } }>('/config', async (req, reply) => {
@@ -57,29 +61,44 @@ export function registerStatusRoutes(app: FastifyInstance, src: StatusSources, l
       return reply.code(400).type('text/plain').send(`unknown mode ${JSON.stringify(mode)}: use diff or defaults`);
     }
     const cfg = mode === 'defaults' ? defaults(myelinConfig) : src.config;
-    return reply.type('text/plain; charset=utf-8').send(stringifyYaml(toYamlObject(myelinConfig, cfg, { diffOnly: mode === 'diff' })));
+    const yaml = stringifyYaml(toYamlObject(myelinConfig, cfg, { diffOnly: mode === 'diff' }));
+    if (!wantsHtml(req)) return reply.type('text/plain; charset=utf-8').send(yaml);
+    return reply.type('text/html; charset=utf-8').send(yamlPage('Config', '/config', [['', 'current'], ['diff', 'changes from defaults'], ['defaults', 'defaults']], mode ?? '', yaml));
   });
 
-  app.get<{ Querystring: { mode?: string } }>('/runtime_config', async (req, reply) =>
-    reply.type('text/plain; charset=utf-8').send(src.runtimeConfigYaml(req.query.mode === 'diff' ? 'diff' : 'all')));
+  app.get<{ Querystring: { mode?: string } }>('/runtime_config', async (req, reply) => {
+    const mode = req.query.mode === 'diff' ? 'diff' : '';
+    const yaml = src.runtimeConfigYaml(mode === 'diff' ? 'diff' : 'all');
+    if (!wantsHtml(req)) return reply.type('text/plain; charset=utf-8').send(yaml);
+    return reply.type('text/html; charset=utf-8').send(yamlPage('Runtime config', '/runtime_config', [['', 'current'], ['diff', 'changes from defaults']], mode, yaml, 10));
+  });
 
   app.get('/metrics', async (_req, reply) => reply.type(src.registry.contentType).send(await processMetrics(src)));
 
-  app.get('/', async (_req, reply) => {
-    const all: IndexLink[] = [
-      { section: 'Admin', title: 'Services status', path: '/services' },
-      { section: 'Admin', title: 'Readiness', path: '/ready' },
-      { section: 'Admin', title: 'Current config', path: '/config' },
-      { section: 'Admin', title: 'Config (changes from defaults only)', path: '/config?mode=diff' },
-      { section: 'Admin', title: 'Runtime config (per-tenant overrides)', path: '/runtime_config' },
-      { section: 'Admin', title: 'Metrics', path: '/metrics' },
-      ...links(),
-    ];
-    const sections = [...new Set(all.map((l) => l.section))];
-    const body = sections.map((s) => `<h2>${escapeHtml(s)}</h2>\n<ul>\n${all.filter((l) => l.section === s)
-      .map((l) => `<li><a href="${escapeHtml(l.path)}">${escapeHtml(l.title)}</a></li>`).join('\n')}\n</ul>`).join('\n');
-    return reply.type('text/html').send(htmlPage('Myelin', body));
-  });
+  const index = () => indexPage([
+    { section: 'Admin', title: 'Services status', path: '/services' },
+    { section: 'Admin', title: 'Readiness', path: '/ready' },
+    { section: 'Admin', title: 'Current config', path: '/config' },
+    { section: 'Admin', title: 'Config (changes from defaults only)', path: '/config?mode=diff' },
+    { section: 'Admin', title: 'Runtime config (per-tenant overrides)', path: '/runtime_config' },
+    { section: 'Admin', title: 'Metrics', path: '/metrics' },
+    ...links(),
+  ]);
+  app.get('/status', async (_req, reply) => reply.type('text/html; charset=utf-8').send(index()));
+  app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(src.home?.() ?? index()));
+}
+
+function indexPage(all: readonly IndexLink[]): string {
+  const sections = [...new Set(all.map((l) => l.section))];
+  const body = sections.map((s) => `<section>\n<h2>${escapeHtml(s)}</h2>\n<ul>\n${all.filter((l) => l.section === s)
+    .map((l) => `<li><a href="${escapeHtml(l.path)}">${escapeHtml(l.title)}</a></li>`).join('\n')}\n</ul>\n</section>`).join('\n');
+  return htmlPage('Status', `<div class="links">\n${body}\n</div>`);
+}
+
+/** A YAML document for a browser, with links to its other modes (`[mode, title]`, '' is the plain path). */
+function yamlPage(title: string, path: string, modes: [string, string][], mode: string, yaml: string, refreshSeconds?: number): string {
+  const nav = modes.map(([m, t]) => (m === mode ? `<strong>${escapeHtml(t)}</strong>` : `<a href="${escapeHtml(m === '' ? path : `${path}?mode=${m}`)}">${escapeHtml(t)}</a>`));
+  return htmlPage(title, `<p>${nav.join(' · ')}</p>\n<pre>${escapeHtml(yaml)}</pre>`, { refreshSeconds });
 }
 
 /**

@@ -10,10 +10,10 @@ import { RedisServer } from '../../integration/e2e/redis.js';
 import { waitUntil } from '../../integration/e2e/process.js';
 import { FilesystemBucket } from '../bucket/index.js';
 import { uploadTestBlock } from '../bucket-index/testing.js';
-import { LruCache, cachesConfig, type Cache } from '../cache/index.js';
+import { LruCache, type Cache } from '../cache/index.js';
 import { defaults } from '../flagext/index.js';
 import { Registry } from 'prom-client';
-import { newBlockCaches } from '../store-gateway/index.js';
+import { bucketStoreConfig, newBlockCaches } from '../store-gateway/index.js';
 import { dumpPlain, dumpQuerier, type PlainSeries } from '../tsdb/block/block-test-util.js';
 import { startTestCluster, type TestCluster } from './testing.js';
 
@@ -40,9 +40,11 @@ const metric = async (reg: Registry, re: RegExp) => Number((await reg.metrics())
 test('redis caches: warm queries hit redis; with redis killed, queries still return the right data', async () => {
   const bucket = new FilesystemBucket(path.join(root, 'redis'));
   await uploadTestBlock(bucket, 'a', series('a'));
-  const cfg = defaults(cachesConfig('blocks-storage.bucket-store.'));
-  cfg.backend = 'redis';
-  Object.assign(cfg.redis, { address: redis.address, timeout: 300, poolSize: 2 });
+  const cfg = defaults(bucketStoreConfig);
+  for (const c of [cfg.indexCache, cfg.chunksCache]) {
+    c.backend = 'redis';
+    Object.assign(c.redis, { addresses: redis.address, timeout: 300, poolSize: 2 });
+  }
   const registry = new Registry();
   const c = await startTestCluster({
     bucket,

@@ -1,5 +1,6 @@
 import { bytes, duration, int, section, string } from '../flagext/index.js';
 import type { ConfigOf } from '../flagext/index.js';
+import { clientTlsFields } from '../tls/index.js';
 
 /** The `querier` section (Cortex's names and defaults). */
 export const querierConfig = section({
@@ -12,6 +13,7 @@ export const querierConfig = section({
     help: 'Queries (and series, labels and label-values requests) evaluated at once, each in its own worker thread; more wait, taken round-robin by tenant. 0: one per CPU core. (Cortex: 20 goroutines; a worker thread costs tens of MB, so the default follows the cores.)' }),
   workerMaxHeapSize: bytes({ flag: 'querier.worker-max-heap-size', default: 2 * 1024 ** 3,
     help: 'V8 heap limit of each query worker thread, in bytes; a query that needs more stops only its worker and is answered 422. 0: V8\'s default.' }),
+  storeGatewayClient: section(clientTlsFields('querier.store-gateway-client')),
 });
 export type QuerierConfig = ConfigOf<typeof querierConfig>;
 

@@ -16,7 +16,7 @@ import { IngestersQueryable } from './ingesters-queryable.js';
 function push(ti: TestIngester, tenant: string, name: string, n: number): Promise<void> {
   const timeseries = Array.from({ length: n }, (_, i) => ({
     labels: [{ name: '__name__', value: name }, { name: 'i', value: String(i) }], samples: [{ timestamp: 1000, value: i }], exemplars: [],
- histograms: [],
+    histograms: [],
   }));
   return new Promise((resolve, reject) => ti.client.push({ timeseries, metadata: [] }, tenantMetadata(tenant), (err) => (err ? reject(err) : resolve())));
 }

@@ -15,6 +15,7 @@ import { StoreGatewayClientPool } from '../store-gateway/client/index.js';
 import { startTestGateway, type TestGateway } from '../store-gateway/testing.js';
 import { noQueryLimits, type QueryLimits } from '../limits/index.js';
 import { BlocksStoreQueryable } from './blocks-store-queryable.js';
+import { querierConfig } from './config.js';
 
 export interface TestCluster {
   bucket: Bucket;
@@ -67,7 +68,7 @@ export async function startTestCluster(o: TestClusterOptions): Promise<TestClust
   const ring = new Ring(rc, 'store-gateway', STORE_GATEWAY_RING_KEY, { kv, logger, registry });
   ring.service.startAsync();
   await ring.service.awaitRunning();
-  const clients = new StoreGatewayClientPool({ timeoutMs: 10_000, maxRecvMsgSize: 100 << 20 });
+  const clients = new StoreGatewayClientPool({ timeoutMs: 10_000, maxRecvMsgSize: 100 << 20, tls: defaults(querierConfig).storeGatewayClient });
   const limits: QueryLimits = { ...noQueryLimits };
   const queryable = new BlocksStoreQueryable({
     bucket: o.bucket,

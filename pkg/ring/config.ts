@@ -25,12 +25,33 @@ export function ringConfig(flagPrefix: string) {
 }
 export type RingConfig = ConfigOf<ReturnType<typeof ringConfig>>;
 
-export function lifecyclerConfig(flagPrefix: string) {
+/**
+ * How a lifecycler's instance options are named. The ingester's lifecycler is its own YAML section
+ * (`id`, `address`, `port`, `availability_zone`, flags `-ingester.lifecycler.ID` ...); the other
+ * rings carry them inside the ring section, prefixed `instance_` (flags `-<ring>instance-id` ...).
+ */
+type InstanceNaming = 'lifecycler' | 'ring';
+
+function lifecyclerFields(flagPrefix: string, naming: InstanceNaming) {
   const f = (n: string) => `${flagPrefix}${n}`;
-  return section({
-    id: string({ flag: f('lifecycler.ID'), default: hostname(), help: 'ID of this instance in the ring; must be unique (default: the hostname).' }),
-    addr: string({ flag: f('lifecycler.addr'), default: '', help: 'Address other components use to reach this instance (host:port).' }),
-    availabilityZone: string({ flag: f('availability-zone'), default: '', help: 'The zone of this instance, for zone-aware replication.' }),
+  const ring = naming === 'ring';
+  return {
+    id: string({
+      flag: f(ring ? 'instance-id' : 'lifecycler.ID'), yaml: ring ? 'instance_id' : 'id', default: hostname(),
+      help: 'ID of this instance in the ring; must be unique (default: the hostname).',
+    }),
+    addr: string({
+      flag: f(ring ? 'instance-addr' : 'lifecycler.addr'), yaml: ring ? 'instance_addr' : 'address', default: '',
+      help: 'Address other components reach this instance on: a host (with the port below) or host:port. Empty: the gRPC listen address, else the first non-loopback IPv4 address.',
+    }),
+    port: int({
+      flag: f(ring ? 'instance-port' : 'lifecycler.port'), yaml: ring ? 'instance_port' : 'port', default: 0, min: 0,
+      help: 'Port advertised with the address; 0 means -server.grpc-listen-port.',
+    }),
+    availabilityZone: string({
+      flag: f(ring ? 'instance-availability-zone' : 'availability-zone'), yaml: ring ? 'instance_availability_zone' : 'availability_zone', default: '',
+      help: 'The zone of this instance, for zone-aware replication.',
+    }),
     numTokens: int({ flag: f('num-tokens'), default: 128, min: 1, help: 'Tokens this instance claims in the ring.' }),
     heartbeatPeriod: duration({ flag: f('heartbeat-period'), default: '5s', help: 'Period of heartbeats to the ring (±10% jitter).' }),
     joinAfter: duration({ flag: f('join-after'), default: '0s', help: 'Wait this long in PENDING (for a token transfer) before claiming new tokens.' }),
@@ -38,6 +59,16 @@ export function lifecyclerConfig(flagPrefix: string) {
       flag: f('observe-period'),
       default: '0s',
       help: 'Stay JOINING this long, watching for token conflicts, before becoming ACTIVE.',
+    }),
+    minReadyDuration: duration({
+      flag: f('min-ready-duration'),
+      default: '0s',
+      help: 'Report not ready (GET /ready 503) until this long after becoming ACTIVE, so a rolling restart waits for the ring to settle (Cortex\'s default is 15s).',
+    }),
+    finalSleep: duration({
+      flag: f('final-sleep'),
+      default: '0s',
+      help: 'Sleep this long at the end of shutdown, after leaving the ring, so /metrics is scraped one last time (Cortex\'s default is 30s).',
     }),
     tokensFilePath: string({ flag: f('tokens-file-path'), default: '', help: 'File that keeps this instance\'s tokens across restarts; empty disables it.' }),
     unregisterOnShutdown: bool({ flag: f('unregister-on-shutdown'), default: true, help: 'Remove this instance from the ring on shutdown.' }),
@@ -47,6 +78,30 @@ export function lifecyclerConfig(flagPrefix: string) {
       min: 0,
       help: 'Remove instances unhealthy for this many heartbeat timeouts from the ring. 0 disables it.',
     }),
-  });
+  };
+}
+
+/** The ingester's `lifecycler` section (its ring is the `ring` subsection, added by the ingester config). */
+export function lifecyclerConfig(flagPrefix: string) {
+  return section(lifecyclerFields(flagPrefix, 'lifecycler'));
 }
 export type LifecyclerConfig = ConfigOf<ReturnType<typeof lifecyclerConfig>>;
+
+/**
+ * A ring section that also describes this process's own instance in it, as Cortex's distributor,
+ * store-gateway and compactor rings do (`instance_id`, `instance_addr`, ...). The config object is
+ * both a RingConfig and a LifecyclerConfig.
+ */
+export function ringWithInstanceConfig(flagPrefix: string) {
+  return section({ ...ringConfig(flagPrefix).fields, ...lifecyclerFields(flagPrefix, 'ring') });
+}
+export type RingWithInstanceConfig = ConfigOf<ReturnType<typeof ringWithInstanceConfig>>;
+
+/**
+ * The address a lifecycler registers: `addr` as given when it holds a port, else its host (or
+ * `defaultHost`) with `port` (or `defaultPort`).
+ */
+export function instanceAddr(cfg: Pick<LifecyclerConfig, 'addr' | 'port'>, defaultHost: () => string, defaultPort: number): string {
+  if (/:\d+$/.test(cfg.addr)) return cfg.addr;
+  return `${cfg.addr === '' ? defaultHost() : cfg.addr}:${cfg.port === 0 ? defaultPort : cfg.port}`;
+}

@@ -1,5 +1,5 @@
 export { doBatch, type BatchOptions } from './batch.js';
-export { lifecyclerConfig, ringConfig, type LifecyclerConfig, type RingConfig } from './config.js';
+export { instanceAddr, lifecyclerConfig, ringConfig, ringWithInstanceConfig, type LifecyclerConfig, type RingConfig, type RingWithInstanceConfig } from './config.js';
 export { heartbeatFresh, InstanceDesc, instanceDescCodec, instanceKey, InstanceState, stateName } from './desc.js';
 export { Lifecycler, type LifecyclerDeps } from './lifecycler.js';
 export { Read, Reporting, Write, WriteNoExtend, type Operation } from './operation.js';

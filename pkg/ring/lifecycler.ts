@@ -43,6 +43,8 @@ export class Lifecycler {
   readonly #key: string;
   readonly #log: Logger;
   readonly #now: () => number;
+  /** When a readiness check first saw this instance ACTIVE. */
+  #readySince: number | undefined;
   readonly #random: () => number;
   readonly #onLeaving: () => Promise<void>;
   readonly #beforeActive: ((signal: AbortSignal) => Promise<void>) | undefined;
@@ -100,10 +102,18 @@ export class Lifecycler {
     }
   }
 
-  /** Why this instance should not take traffic yet (it is not ACTIVE), or undefined (Cortex CheckReady). */
+  /**
+   * Why this instance should not take traffic yet, or undefined (Cortex CheckReady): it is not
+   * ACTIVE, or was first seen ACTIVE less than min_ready_duration ago.
+   */
   notReadyReason(): string | undefined {
-    if (this.#desc.state === InstanceState.ACTIVE) return undefined;
-    return `instance ${this.#cfg.id} is ${stateName(this.#desc.state)} in the ${this.ring.name} ring, not ACTIVE`;
+    if (this.#desc.state !== InstanceState.ACTIVE) {
+      return `instance ${this.#cfg.id} is ${stateName(this.#desc.state)} in the ${this.ring.name} ring, not ACTIVE`;
+    }
+    this.#readySince ??= this.#now();
+    const waited = this.#now() - this.#readySince;
+    if (waited < this.#cfg.minReadyDuration) return `waiting ${this.#cfg.minReadyDuration - waited}ms more after becoming ACTIVE (min_ready_duration)`;
+    return undefined;
   }
 
   #nowSec(): number {
@@ -287,5 +297,7 @@ export class Lifecycler {
       this.ring.service.stopAsync();
       await this.ring.service.awaitTerminated();
     }
+    // Cortex's final_sleep: stay up a little so the last /metrics scrape sees the shutdown.
+    if (this.#cfg.finalSleep > 0) await new Promise((resolve) => setTimeout(resolve, this.#cfg.finalSleep));
   }
 }

@@ -49,6 +49,9 @@ describe('ring status page', () => {
     assert.equal(res.body.match(/<button/g)?.length, 1);
     assert.match(res.body, /name="forget" value="&lt;dead&gt;"/);
     assert.match(res.body, /<td>5s ago<\/td>/);
+    assert.equal(res.body.match(/<th>/g)?.length, 9);
+    assert.ok(res.body.includes('<th>Forget</th>'));
+    assert.match(res.body, /<tr class="bad"><td>&lt;dead&gt;<\/td>/);
   });
 
   it('answers JSON with ownership summing to 100%', async () => {
@@ -77,6 +80,11 @@ describe('ring status page', () => {
     await waitUntil(() => ring.instancesCount() === 2, { what: 'ring to drop the instance' });
     const page = await app.inject({ method: 'GET', url: '/ingester/ring' });
     assert.ok(!page.body.includes('dead'));
+    // Every instance healthy: no Forget column (it used to be an empty ninth one).
+    assert.equal(page.body.match(/<th>/g)?.length, 8);
+    assert.ok(!page.body.includes('<th>Forget</th>'));
+    assert.match(page.body, /<p>2 instances, 2 healthy\./);
+    assert.match(page.body, /<a href="\/status">Status<\/a>/);
   });
 
   it('rejects a Forget without an instance or for an unknown one', async () => {

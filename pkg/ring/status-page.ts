@@ -2,7 +2,7 @@
 // table a person can read, or JSON with `Accept: application/json`; POST with a `forget` form
 // field removes an instance (the Forget button, shown for unhealthy instances).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { escapeHtml } from '../server/index.js';
+import { escapeHtml, htmlPage, htmlTable, plural } from '../server/index.js';
 import { heartbeatAgeMs, heartbeatFresh, stateName } from './desc.js';
 import type { Ring } from './ring.js';
 
@@ -61,29 +61,20 @@ export async function registerRingStatusPage(app: FastifyInstance, path: string,
 function show(req: FastifyRequest, reply: FastifyReply, ring: Ring, path: string): FastifyReply {
   const rows = ringStatus(ring);
   if ((req.headers.accept ?? '').includes('application/json')) return reply.send({ name: ring.name, instances: rows });
-  const body = rows
-    .map(
-      (r) => `<tr${r.healthy ? '' : ' style="background:#fdd"'}>
-<td>${escapeHtml(r.id)}</td><td>${escapeHtml(r.zone)}</td><td>${r.healthy ? r.state : `${r.state} (unhealthy)`}</td><td>${escapeHtml(r.address)}</td>
-<td>${new Date(r.registered_timestamp * 1000).toISOString()}</td><td>${formatAge(r.heartbeat_age_ms)} ago</td>
-<td>${r.tokens}</td><td>${(r.ownership * 100).toFixed(2)}%</td>
-<td>${r.healthy ? '' : `<form method="post" action="${escapeHtml(path)}"><input type="hidden" name="forget" value="${escapeHtml(r.id)}"><button type="submit">Forget</button></form>`}</td>
-</tr>`,
-    )
-    .join('\n');
-  const title = `${ring.name} ring`;
-  return reply.type('text/html; charset=utf-8').send(`<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>
-<body>
-<h1>${escapeHtml(title)}</h1>
-<p>${rows.length} instances, ${rows.filter((r) => r.healthy).length} healthy. Heartbeat timeout ${formatAge(ring.heartbeatTimeout())}.</p>
-<table border="1" cellpadding="4">
-<thead><tr><th>Instance</th><th>Zone</th><th>State</th><th>Address</th><th>Registered</th><th>Last heartbeat</th><th>Tokens</th><th>Ownership</th><th></th></tr></thead>
-<tbody>
-${body}
-</tbody></table>
-</body></html>
-`);
+  // Forget is offered for unhealthy instances only: a healthy one would register itself again at
+  // its next heartbeat. Without any, the column is not shown.
+  const forget = rows.some((r) => !r.healthy);
+  const head = ['Instance', 'Zone', 'State', 'Address', 'Registered', 'Last heartbeat', 'Tokens', 'Ownership', ...(forget ? ['Forget'] : [])];
+  const cells = (r: InstanceStatus) => [
+    escapeHtml(r.id), escapeHtml(r.zone), r.healthy ? r.state : `${r.state} (unhealthy)`, escapeHtml(r.address),
+    new Date(r.registered_timestamp * 1000).toISOString(), `${formatAge(r.heartbeat_age_ms)} ago`, String(r.tokens), `${(r.ownership * 100).toFixed(2)}%`,
+    ...(!forget ? [] : r.healthy ? [''] : [`<form method="post" action="${escapeHtml(path)}"><input type="hidden" name="forget" value="${escapeHtml(r.id)}"><button type="submit">Forget</button></form>`]),
+  ];
+  const healthy = rows.filter((r) => r.healthy).length;
+  return reply.type('text/html; charset=utf-8').send(htmlPage(`${ring.name.charAt(0).toUpperCase()}${ring.name.slice(1)} ring`,
+    `<p>${plural(rows.length, 'instance')}, ${healthy} healthy. Heartbeat timeout ${formatAge(ring.heartbeatTimeout())}.</p>\n` +
+      htmlTable(head, rows.map((r) => ({ cells: cells(r), className: r.healthy ? undefined : 'bad' }))),
+    { refreshSeconds: 5 }));
 }
 
 function formatAge(ms: number): string {

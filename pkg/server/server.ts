@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Server as GrpcServer, ServerCredentials } from '@grpc/grpc-js';
+import { Server as GrpcServer } from '@grpc/grpc-js';
+import type { ServerCredentials } from '@grpc/grpc-js';
+import type { TLSSocket } from 'node:tls';
 import type { ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { createRequire } from 'node:module';
 import type * as Fastify from 'fastify';
@@ -20,6 +22,8 @@ import { InProcessGrpcServer } from './in-process-grpc.js';
 import { healthService } from './health.js';
 import type { GrpcServiceOptions } from './grpc-instrument.js';
 import { ServerMetrics, routeLabel } from './metrics.js';
+import { enforceClientAuth, grpcServerCredentials, httpsOptions, loadServerTls } from './tls.js';
+import { registerProfilingRoutes } from './profiling.js';
 
 export interface ServerDeps {
   logger: Logger;
@@ -44,14 +48,19 @@ export class Server {
   readonly #metrics: ServerMetrics;
   /** Health checks by gRPC service name; '' is the whole process. */
   readonly #health = new Map<string, () => boolean>();
+  readonly #grpcCredentials: ServerCredentials;
   #grpcPort = 0;
 
+  /** Throws a ConfigError naming the key when the TLS settings cannot be used. */
   constructor(cfg: ServerConfig, deps: ServerDeps) {
     this.#cfg = cfg;
     this.#deps = deps;
     this.#metrics = new ServerMetrics(deps.registry);
+    const httpTls = deps.grpcOnly === true ? undefined : loadServerTls(cfg.httpTlsConfig, 'server.http_tls_config');
+    this.#grpcCredentials = grpcServerCredentials(loadServerTls(cfg.grpcTlsConfig, 'server.grpc_tls_config'), 'server.grpc_tls_config');
     const { fastify, LogController } = fastifyModule();
     this.http = fastify({
+      ...(httpTls === undefined ? {} : { https: httpsOptions(httpTls) }),
       loggerInstance: deps.logger.child({ component: 'http' }) as FastifyBaseLogger,
       logController: new LogController({ disableRequestLogging: true }),
       requestIdHeader: 'x-request-id',
@@ -62,8 +71,11 @@ export class Server {
     this.grpc = new GrpcServer({
       'grpc.max_receive_message_length': cfg.grpcServerMaxRecvMsgSize,
       'grpc.max_send_message_length': cfg.grpcServerMaxSendMsgSize,
+      ...(cfg.grpcServerMaxConcurrentStreams > 0 ? { 'grpc.max_concurrent_streams': cfg.grpcServerMaxConcurrentStreams } : {}),
     });
+    if (httpTls !== undefined) this.http.server.on('secureConnection', (socket: TLSSocket) => enforceClientAuth(httpTls, socket));
     this.#instrumentHttp();
+    registerProfilingRoutes(this.http);
     this.addGrpcService(HealthService, healthService(this.#health), { requireTenant: false });
   }
 
@@ -111,7 +123,7 @@ export class Server {
         if (this.#deps.grpcOnly !== true) await this.http.listen({ host: this.#cfg.httpListenAddress || '0.0.0.0', port: this.#cfg.httpListenPort });
         this.#grpcPort = await new Promise<number>((resolve, reject) => {
           const host = this.#cfg.grpcListenAddress || '0.0.0.0';
-          this.grpc.bindAsync(`${host}:${this.#cfg.grpcListenPort}`, ServerCredentials.createInsecure(),
+          this.grpc.bindAsync(`${host}:${this.#cfg.grpcListenPort}`, this.#grpcCredentials,
             (err, port) => (err ? reject(new Error(`listen gRPC on ${host}:${this.#cfg.grpcListenPort}`, { cause: err })) : resolve(port)));
         });
         this.#deps.logger.info({ http: this.#deps.grpcOnly === true ? undefined : this.httpPort(), grpc: this.#grpcPort }, 'server listening');

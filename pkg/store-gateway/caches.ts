@@ -1,7 +1,8 @@
-// The postings, series and chunks caches of a store-gateway, from config: three in-memory LRUs, or
-// three key prefixes in one Redis (one connection pool shared by the three).
+// The postings, series and chunks caches of a store-gateway, from config: the index cache holds
+// postings and series, the chunks cache chunks; each in memory (an LRU) or in Redis (a key prefix
+// per cache, one connection pool per cache).
 import type { Registry } from 'prom-client';
-import { LruCache, RedisCache, RedisPool, instrumentedCache, type Cache, type CachesConfig } from '../cache/index.js';
+import { LruCache, RedisCache, RedisPool, instrumentedCache, type Cache, type CacheConfig } from '../cache/index.js';
 import type { Logger } from '../log/index.js';
 import type { BlockCaches } from './bucket-block.js';
 
@@ -10,24 +11,25 @@ export interface OwnedCaches {
   close(): Promise<void>;
 }
 
-export function newBlockCaches(cfg: CachesConfig, deps: { logger: Logger; registry: Registry }): OwnedCaches {
-  if (cfg.backend === 'inmemory') {
-    const lru = (name: string, max: number): Cache => instrumentedCache(new LruCache(name, max), deps.registry);
-    return {
-      caches: {
-        postings: lru('postings', cfg.postingsMaxSizeBytes),
-        series: lru('series', cfg.seriesMaxSizeBytes),
-        chunks: lru('chunks', cfg.chunksMaxSizeBytes),
-      },
-      close: async () => {},
-    };
-  }
-  const pool = new RedisPool(cfg.redis);
-  // Keys are `<tenant>/<block>/<file>:<subrange>`; the cache name in front keeps the three apart.
-  const redis = (name: string): Cache => instrumentedCache(new PrefixedCache(new RedisCache(name, pool, cfg.redis.expiration, deps), `sg:${name}:`), deps.registry);
+export function newBlockCaches(cfg: { indexCache: CacheConfig; chunksCache: CacheConfig }, deps: { logger: Logger; registry: Registry }): OwnedCaches {
+  const pools: RedisPool[] = [];
+  const cache = (c: CacheConfig, name: string, size: number): Cache => {
+    if (c.backend !== 'redis') return instrumentedCache(new LruCache(name, size), deps.registry);
+    const pool = new RedisPool(c.redis);
+    pools.push(pool);
+    // Keys are `<tenant>/<block>/<file>:<subrange>`; the cache name in front keeps the caches apart.
+    return instrumentedCache(new PrefixedCache(new RedisCache(name, pool, c.redis.expiration, deps), `sg:${name}:`), deps.registry);
+  };
+  const indexHalf = Math.floor(cfg.indexCache.inmemory.maxSizeBytes / 2);
   return {
-    caches: { postings: redis('postings'), series: redis('series'), chunks: redis('chunks') },
-    close: () => pool.close(),
+    caches: {
+      postings: cache(cfg.indexCache, 'postings', indexHalf),
+      series: cache(cfg.indexCache, 'series', indexHalf),
+      chunks: cache(cfg.chunksCache, 'chunks', cfg.chunksCache.inmemory.maxSizeBytes),
+    },
+    close: async () => {
+      await Promise.all(pools.map((p) => p.close()));
+    },
   };
 }
 

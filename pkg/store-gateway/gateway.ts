@@ -48,12 +48,12 @@ export class StoreGateway {
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
     this.#log = deps.logger.child({ component: 'store-gateway' });
-    this.#caches = deps.caches ?? newBlockCaches(storeCfg.caches, deps);
+    this.#caches = deps.caches ?? newBlockCaches(storeCfg, deps);
     this.store = new BucketStore(storeCfg.syncDir, {
       bucket: deps.bucket, caches: this.#caches.caches, logger: deps.logger, registry: deps.registry,
       ignoreDeletionMarksDelay: storeCfg.ignoreDeletionMarksDelay, now: this.#now,
     });
-    this.lifecycler = new Lifecycler(cfg.lifecycler, cfg.shardingRing, STORE_GATEWAY_RING_NAME, STORE_GATEWAY_RING_KEY, {
+    this.lifecycler = new Lifecycler(cfg.shardingRing, cfg.shardingRing, STORE_GATEWAY_RING_NAME, STORE_GATEWAY_RING_KEY, {
       kv: deps.ringKV,
       logger: deps.logger,
       registry: deps.registry,

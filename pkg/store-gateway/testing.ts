@@ -33,7 +33,7 @@ export function testGatewayConfig(id: string, addr: string, replicationFactor: n
   const cfg = defaults(storeGatewayConfig);
   cfg.shardingRing.replicationFactor = replicationFactor;
   cfg.shardingRing.heartbeatTimeout = 60_000;
-  Object.assign(cfg.lifecycler, { id, addr, numTokens: 64, heartbeatPeriod: 200, observePeriod: 0, joinAfter: 0 });
+  Object.assign(cfg.shardingRing, { id, addr, numTokens: 64, heartbeatPeriod: 200, observePeriod: 0, joinAfter: 0 });
   return cfg;
 }
 

@@ -1,7 +1,8 @@
 // The one door into an ingester (Cortex pkg/ingester/client): a typed gRPC client per address,
 // with the tenant in every call's metadata. The distributor pushes pre-encoded WriteRequests
 // (pushRaw); queriers use the generated client for everything else.
-import { credentials, Metadata, type CallOptions, type ServiceError } from '@grpc/grpc-js';
+import { Metadata, type CallOptions, type ServiceError } from '@grpc/grpc-js';
+import { grpcClientCredentials } from '../../tls/index.js';
 import { IngesterClient, UsersStatsResponse, UserStatsResponse, WriteResponse } from '../../generated/myelin/ingester.js';
 import { tenantMetadata } from '../../tenant/index.js';
 import type { IngesterClientConfig } from './config.js';
@@ -26,7 +27,9 @@ export class IngesterConn {
     this.addr = addr;
     const g = cfg.grpcClientConfig;
     this.maxSendMsgSize = g.maxSendMsgSize;
-    this.client = inProcess ?? new IngesterClient(addr, credentials.createInsecure(), {
+    const { creds, options } = grpcClientCredentials(g);
+    this.client = inProcess ?? new IngesterClient(addr, creds, {
+      ...options,
       'grpc.max_receive_message_length': g.maxRecvMsgSize,
       'grpc.max_send_message_length': g.maxSendMsgSize,
       'grpc.keepalive_time_ms': 20_000,

@@ -46,6 +46,7 @@ export async function runShard(data: ShardData, port: Port): Promise<void> {
     return started().flush(a.reason, a.tenants);
   });
   rpc.handle('shutdownAndFlush', () => started().shutdownAndFlush());
+  rpc.handle('allUserStats', () => started().allUserStats());
   rpc.handle('notReady', () => live.ing === undefined ? `ingester shard ${cfg.shard} is starting`
     : live.ing.service.state() === 'Running' ? live.ing.notReadyReason() : `ingester ${live.ing.lifecycler.id} is ${live.ing.service.state()}`);
   rpc.handle('metrics', () => registry.getMetricsAsJSON());

@@ -12,7 +12,7 @@ import type { IngesterClient } from '../../generated/myelin/ingester.js';
 import { InProcessGrpcClients } from '../../server/index.js';
 import { RpcChannel } from '../../workers/index.js';
 import { ingesterServiceDefinition } from '../grpc-service.js';
-import type { IngesterAdmin } from '../http.js';
+import type { IngesterAdmin, UserIdStats } from '../http.js';
 import { ShardNotice } from './shard.js';
 import type { ShardData } from './shard.js';
 import type { ShardConfig, ShardRuntime } from './shard-config.js';
@@ -202,6 +202,11 @@ export class IngesterShards implements IngesterAdmin {
 
   async shutdownAndFlush(): Promise<void> {
     await Promise.all(this.#shards.map((s) => s.call('shutdownAndFlush')));
+  }
+
+  /** Every tenant's stats, one row per tenant and shard (each shard is an ingester of its own). */
+  async allUserStats(): Promise<UserIdStats[]> {
+    return (await Promise.all(this.#shards.map((s) => s.call<UserIdStats[]>('allUserStats')))).flat();
   }
 
   /** Why the shards should not take traffic yet (the first one not ACTIVE), or undefined. */

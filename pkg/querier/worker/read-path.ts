@@ -67,6 +67,7 @@ export function newReadPath(cfg: ReadPathConfig, deps: ReadPathDeps): ReadPath {
     clients: new StoreGatewayClientPool({
       timeoutMs: qcfg.timeout,
       maxRecvMsgSize: cfg.ingesterClient.grpcClientConfig.maxRecvMsgSize,
+      tls: qcfg.storeGatewayClient,
       inProcess: (addr) => inProcessClient<StoreGatewayClient>(deps, StoreGatewayService, addr),
     }),
     logger: deps.logger,

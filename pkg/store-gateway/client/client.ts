@@ -1,7 +1,8 @@
 // The door into store-gateways for queriers: one gRPC client per address, created on first use.
 // Calls carry the tenant in metadata and a deadline; a Series stream is collected whole, since the
 // querier merges every block's series before evaluating.
-import { credentials, status, type ServiceError } from '@grpc/grpc-js';
+import { status, type ServiceError } from '@grpc/grpc-js';
+import { grpcClientCredentials } from '../../tls/index.js';
 import {
   StoreGatewayClient as GrpcStoreGatewayClient,
   type LabelNamesRequest,
@@ -39,6 +40,8 @@ export interface ClientPoolOptions {
   timeoutMs: number;
   /** Largest response message accepted, bytes. */
   maxRecvMsgSize: number;
+  /** Transport security of the connections. */
+  tls: Parameters<typeof grpcClientCredentials>[0];
   /** A client that reaches the store-gateway at `addr` without a socket, when it is this process's own. */
   inProcess?: (addr: string) => GrpcStoreGatewayClient | undefined;
 }
@@ -54,7 +57,8 @@ export class StoreGatewayClientPool implements StoreGatewayClients {
   #client(addr: string): GrpcStoreGatewayClient {
     let c = this.#clients.get(addr);
     if (c === undefined) {
-      c = this.#opts.inProcess?.(addr) ?? new GrpcStoreGatewayClient(addr, credentials.createInsecure(), { 'grpc.max_receive_message_length': this.#opts.maxRecvMsgSize });
+      const { creds, options } = grpcClientCredentials(this.#opts.tls);
+      c = this.#opts.inProcess?.(addr) ?? new GrpcStoreGatewayClient(addr, creds, { ...options, 'grpc.max_receive_message_length': this.#opts.maxRecvMsgSize });
       this.#clients.set(addr, c);
     }
     return c;

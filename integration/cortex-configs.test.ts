@@ -1,0 +1,130 @@
+// Cortex's six example configs for blocks storage (integration/cortex-configs/, their keys and
+// values) start Myelin as they are, and each serves a push and a query. What the test changes,
+// through flags, which win over the file: ports and listen addresses (free ones on 127.0.0.1) and
+// directories (a temporary one), plus:
+// - S3 (three of them): Myelin has no S3 backend yet; as they are they are refused for that one
+//   key, and run with blocks_storage.backend: filesystem.
+// - memberlist (the two gossip ones): refused by design, naming etcd and inmemory; they run with
+//   the memberlist section left out and the rings on inmemory.
+// - /config/runtime-config.yaml (getting-started) does not exist here: -runtime-config.file= .
+// The TLS one runs with certificates the test makes under the file names it uses.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { WriteRequest } from '../pkg/generated/prometheus/remote.js';
+import { snappyEncode } from '../pkg/wire/index.js';
+import { makeTestCerts } from './e2e/certs.js';
+import { TestProcess, freePort, waitUntil } from './e2e/process.js';
+
+const binary = fileURLToPath(new URL('../cmd/myelin/main.js', import.meta.url));
+const fixtures = fileURLToPath(new URL('../../integration/cortex-configs/', import.meta.url));
+const tenant = 'cortex-user';
+
+interface Case {
+  file: string;
+  /** Extra flags beyond ports and directories. */
+  flags?: string[];
+  /** Why the file as it is must be refused, when it must. */
+  refusedAs?: RegExp;
+  /** Rewrites the file before the run that must serve (after a refusal). */
+  edit?: (text: string) => string;
+  tls?: boolean;
+}
+
+// blocks_storage comes before ruler_storage (whose backend is ignored) in each file.
+const filesystemBlocks = (text: string) => text.replace(/^ {2}backend: s3$/m, '  backend: filesystem');
+const withoutMemberlist = (text: string) =>
+  text.replace(/^memberlist:\n(?: {2}.*\n)+/m, '').replace(/store: memberlist/g, 'store: inmemory');
+const s3Refused = /^error loading config: blocks_storage\.backend: s3 is not supported yet: use filesystem or gcs$/m;
+const memberlistRefused = /^error loading config: ingester\.lifecycler\.ring\.kvstore\.store: memberlist is not supported: Myelin keeps its rings in etcd \(store: etcd\), or in memory for a single process \(store: inmemory\)$/m;
+const notYet = ['frontend_worker', 'ruler', 'ruler_storage', 'alertmanager', 'alertmanager_storage'];
+
+const cases: Case[] = [
+  { file: 'single-process-config-blocks.yaml', refusedAs: s3Refused, edit: filesystemBlocks },
+  { file: 'single-process-config-blocks-local.yaml' },
+  { file: 'single-process-config-blocks-tls.yaml', refusedAs: s3Refused, edit: filesystemBlocks, tls: true },
+  { file: 'single-process-config-blocks-gossip-1.yaml', refusedAs: memberlistRefused, edit: withoutMemberlist },
+  { file: 'single-process-config-blocks-gossip-2.yaml', refusedAs: memberlistRefused, edit: withoutMemberlist },
+  { file: 'cortex-config.yaml', refusedAs: s3Refused, edit: filesystemBlocks, flags: ['-runtime-config.file='] },
+];
+
+function args(config: string, dir: string, http: number, grpc: number, extra: string[]): string[] {
+  return [binary, `-config.file=${config}`,
+    '-server.http-listen-address=127.0.0.1', `-server.http-listen-port=${http}`,
+    '-server.grpc-listen-address=127.0.0.1', `-server.grpc-listen-port=${grpc}`,
+    `-blocks-storage.tsdb.dir=${dir}/tsdb`, `-blocks-storage.bucket-store.sync-dir=${dir}/sync`,
+    `-blocks-storage.filesystem.dir=${dir}/blocks`, `-compactor.data-dir=${dir}/compactor`, ...extra];
+}
+
+function push(http: number, now: number): Promise<Response> {
+  const body = WriteRequest.encode({
+    timeseries: [{ labels: [{ name: '__name__', value: 'cortex_compat_up' }, { name: 'job', value: 'drop-in' }], samples: [{ timestamp: now, value: 1 }], exemplars: [], histograms: [] }],
+    metadata: [],
+  }).finish();
+  return fetch(`http://127.0.0.1:${http}/api/v1/push`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-protobuf', 'Content-Encoding': 'snappy', 'X-Scope-OrgID': tenant },
+    body: snappyEncode(Buffer.from(body)),
+  });
+}
+
+for (const c of cases) {
+  test(`Cortex's ${c.file} starts Myelin, which serves a push and a query`, async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'myelin-cortex-cfg-'));
+    const started: TestProcess[] = [];
+    t.after(async () => {
+      await Promise.all(started.map((s) => s.stop('SIGKILL')));
+      rmSync(dir, { recursive: true, force: true });
+    });
+    if (c.tls === true) makeTestCerts(dir); // root.crt, server.crt, client.crt ... as the file names them
+    const [http, grpc] = [await freePort(), await freePort()];
+    const original = join(fixtures, c.file);
+
+    if (c.refusedAs !== undefined) {
+      const refused = new TestProcess('myelin', process.execPath, args(original, dir, http, grpc, []), { cwd: dir });
+      assert.equal(await refused.exited(), 1, refused.output);
+      assert.match(refused.output, c.refusedAs);
+      assert.doesNotMatch(refused.output, /server listening/, 'refused before any server listens');
+    }
+
+    let config = original;
+    if (c.edit !== undefined) {
+      config = join(dir, c.file);
+      writeFileSync(config, c.edit(readFileSync(original, 'utf8')));
+    }
+    const p = new TestProcess('myelin', process.execPath, args(config, dir, http, grpc, c.flags ?? []), { cwd: dir });
+    started.push(p);
+    await waitUntil(async () => (await fetch(`http://127.0.0.1:${http}/ready`)).status === 200, { what: `${c.file}: ready`, timeoutMs: 90_000, intervalMs: 200 }).catch((err: Error) => {
+      throw new Error(`${err.message}\n${p.output}`);
+    });
+    await waitUntil(async () => {
+      const r = await fetch(`http://127.0.0.1:${http}/ingester/ring`, { headers: { accept: 'application/json' } });
+      return ((await r.json()) as { instances: { state: string }[] }).instances.some((i) => i.state === 'ACTIVE');
+    }, { what: 'an ACTIVE ingester', timeoutMs: 30_000 });
+
+    // Sections for components Myelin does not have: one warning each, naming the section.
+    for (const section of notYet) {
+      const lines: string[] = p.output.split('\n').filter((l) => l.includes(`config: ${section}: ignored: Myelin has no`));
+      assert.equal(lines.length, 1, `${section}: one warning\n${p.output}`);
+    }
+
+    const now = Date.now();
+    const res = await push(http, now);
+    assert.equal(res.status, 200, await res.text());
+    // Through Cortex's legacy prefix (/api/prom) as well as Myelin's default (/prometheus).
+    for (const prefix of ['/prometheus', '/api/prom']) {
+      await waitUntil(async () => {
+        const r = await fetch(`http://127.0.0.1:${http}${prefix}/api/v1/query?query=cortex_compat_up&time=${now / 1000}`, { headers: { 'X-Scope-OrgID': tenant } });
+        const body = await r.json() as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
+        assert.equal(r.status, 200, JSON.stringify(body));
+        assert.deepEqual(body.data.result.map((s) => [s.metric.job, s.value[1]]), [['drop-in', '1']]);
+        return true;
+      }, { what: `${prefix} query`, timeoutMs: 10_000 });
+    }
+    const stats = await (await fetch(`http://127.0.0.1:${http}/api/v1/user_stats`, { headers: { 'X-Scope-OrgID': tenant } })).json() as { numSeries: number };
+    assert.equal(stats.numSeries, 1);
+  });
+}

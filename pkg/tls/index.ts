@@ -1,0 +1,1 @@
+export { clientTlsFields, clientTlsOn, grpcClientCredentials, validateClientTls } from './client.js';
