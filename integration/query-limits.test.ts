@@ -7,6 +7,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ReadRequest } from '../pkg/generated/prometheus/remote.js';
+import { LabelMatcher_Type } from '../pkg/generated/prometheus/types.js';
+import { snappyEncode } from '../pkg/wire/index.js';
 import { remoteWriteBody } from './e2e/cluster.js';
 import type { TestSeries } from './e2e/cluster.js';
 import { TestProcess, freePort, waitUntil } from './e2e/process.js';
@@ -111,7 +114,18 @@ test('per-tenant query limits: Cortex\'s status and message, counted per tenant,
   const sent = (await metric(http, /^myelin_ingester_queried_series_sum (\S+)$/m)) - sentBefore;
   assert.ok(sent > 0 && sent <= 101 * ingesters, `${ingesters} ingester(s) read ${sent} of ${SERIES} series for the refused query`);
   assertError(await get(http, 'series', 'series', { 'match[]': 'wide' }), 422, 'execution', 'the query hit the max number of series limit (limit: 100 series)');
-  await counted(http, /^myelin_querier_queries_rejected_total\{reason="max-fetched-series-per-query",user="series"\} (\S+)$/m, 2);
+  // Remote read reads through the same limits.
+  const read = await fetch(`http://127.0.0.1:${http}/prometheus/api/v1/read`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-protobuf', 'Content-Encoding': 'snappy', 'X-Scope-OrgID': 'series' },
+    body: snappyEncode(Buffer.from(ReadRequest.encode({
+      queries: [{ startTimestampMs: now - 600_000, endTimestampMs: now, matchers: [{ type: LabelMatcher_Type.EQ, name: '__name__', value: 'wide' }], hints: undefined }],
+      acceptedResponseTypes: [],
+    }).finish())),
+  });
+  assert.equal(read.status, 422);
+  assert.match(await read.text(), /the query hit the max number of series limit \(limit: 100 series\)/);
+  await counted(http, /^myelin_querier_queries_rejected_total\{reason="max-fetched-series-per-query",user="series"\} (\S+)$/m, 3);
 
   // Chunk bytes.
   assertError(await get(http, 'chunk-bytes', 'query', { query: 'count(wide)', time: at }), 422, 'execution', 'the query hit the aggregated chunks size limit (limit: 2000 bytes)');

@@ -1,5 +1,5 @@
-// One Myelin process (-target=all, RF=1, auth on): remote write in through the distributor, PromQL
-// out through the querier, tenants kept apart, and the data still there after a SIGKILL restart.
+// One Myelin process (-target=all, RF=1, auth on): remote write (1.0 and 2.0) in through the
+// distributor, PromQL out through the querier, tenants kept apart, and the data still there after a SIGKILL restart.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WriteRequest } from '../pkg/generated/prometheus/remote.js';
 import { snappyEncode } from '../pkg/wire/index.js';
+import { encodeV2 } from '../pkg/wire/testing.js';
 import { TestProcess, freePort, waitUntil } from './e2e/process.js';
 
 const binary = fileURLToPath(new URL('../cmd/myelin/main.js', import.meta.url));
@@ -79,6 +80,21 @@ test('remote write in, PromQL out, per tenant, across a SIGKILL restart', async 
   assert.deepEqual(b.result.map((r) => r.metric.job), ['other'], 'team-b sees only its own series');
   const fed = await query(http, 'team-a|team-b', 'count by (__tenant_id__) (http_requests_total)', now) as { result: { metric: Record<string, string>; value: [number, string] }[] };
   assert.deepEqual(fed.result.map((r) => [r.metric.__tenant_id__, r.value[1]]), [['team-a', '2'], ['team-b', '1']], 'a federated read labels each tenant');
+  // Remote write 2.0 into the same process: the same series reads back as the 1.0 one.
+  const v2 = await fetch(`http://127.0.0.1:${http}/api/v1/push`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-protobuf;proto=io.prometheus.write.v2.Request', 'Content-Encoding': 'snappy', 'X-Prometheus-Remote-Write-Version': '2.0.0', 'X-Scope-OrgID': 'team-c' },
+    body: snappyEncode(encodeV2([{
+      labels: [{ name: '__name__', value: 'http_requests_total' }, { name: 'instance', value: 'c:1' }, { name: 'job', value: 'v2' }],
+      samples: samples.map(([timestamp, value]) => ({ timestamp, value })), exemplars: [], histograms: [],
+      metadata: { type: 1, help: 'Requests served.', unit: '' },
+    }])),
+  });
+  assert.equal(v2.status, 204, await v2.text());
+  assert.equal(v2.headers.get('x-prometheus-remote-write-samples-written'), '10');
+  assert.deepEqual(await query(http, 'team-c', 'sum(http_requests_total)', now), { resultType: 'vector', result: [{ metric: {}, value: [now / 1000, '90'] }] });
+  const md = await fetch(`http://127.0.0.1:${http}/prometheus/api/v1/metadata`, { headers: { 'X-Scope-OrgID': 'team-c' } });
+  assert.deepEqual(((await md.json()) as { data: unknown }).data, { http_requests_total: [{ type: 'counter', help: 'Requests served.', unit: '' }] });
   const missing = await fetch(`http://127.0.0.1:${http}/prometheus/api/v1/query?query=up`);
   assert.equal(missing.status, 401);
 

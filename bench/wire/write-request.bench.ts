@@ -1,12 +1,15 @@
 // Remote-write decode and per-ingester re-assembly: the hand-written columnar decoder and byte-range
 // assembler (pkg/wire) against the generated ts-proto code, on one 2,000-series request of
-// node-exporter-like series (1 sample each), split RF=3 over 6 ingesters; and the same request with
-// one exemplar per series (a trace ID), to show what exemplars cost. BENCH_SMOKE=1 runs a few
-// iterations.
+// node-exporter-like series (1 sample each), split RF=3 over 6 ingesters; the same request with one
+// exemplar per series (a trace ID), to show what exemplars cost; then the same series as a remote
+// write 2.0 request (with and without per-series metadata, as Prometheus 3 sends it): decode, and
+// the 1.0 series made for the ingesters. BENCH_SMOKE=1 runs a few iterations.
+import { Request as RequestV2 } from '../../pkg/generated/io/prometheus/write/v2/types.js';
 import { WriteRequest } from '../../pkg/generated/prometheus/remote.js';
 import { RingSnapshot, RingView, Write } from '../../pkg/ring/index.js';
 import { instance, seededTokens } from '../../pkg/ring/testing.js';
-import { RequestAssembler, WriteRequestDecoder } from '../../pkg/wire/index.js';
+import { RequestAssembler, WriteRequestDecoder, WriteV2Decoder } from '../../pkg/wire/index.js';
+import { encodeV2 } from '../../pkg/wire/testing.js';
 import { seriesToken } from '../../pkg/distributor/index.js';
 import { nodeExporterSeries } from '../ingest/node-exporter-series.js';
 
@@ -75,3 +78,16 @@ const enc = time('6 per-ingester requests: ts-proto encode', () => {
   for (const idx of byIngester.values()) sink += WriteRequest.encode({ timeseries: idx.map((i) => decoded.timeseries[i]), metadata: [] }).finish().length;
 });
 console.log(`re-assembly speed-up: ${(enc / asm).toFixed(2)}× (sink ${sink})`);
+
+const v2 = encodeV2(req.timeseries);
+const v2md = encodeV2(req.timeseries.map((s) => ({ ...s, metadata: { type: 2, help: `Help of ${s.labels[0].value}.`, unit: '' } })));
+console.log(`2.0 request: ${v2.length} bytes, ${v2md.length} bytes with metadata per series`);
+const d2 = new WriteV2Decoder();
+time('decode 2.0: pkg/wire columnar (label bytes)', () => d2.decode(v2));
+time('decode 2.0 with metadata per series', () => d2.decode(v2md));
+time('decode 2.0: ts-proto objects', () => RequestV2.decode(v2));
+d2.decode(v2md);
+const all = Array.from({ length: d2.seriesCount }, (_, i) => i);
+time('2.0 -> 1.0 series for the ingesters', () => {
+  sink += d2.v1Pieces(all, [], '').bufs.length;
+});

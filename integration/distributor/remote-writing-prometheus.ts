@@ -91,7 +91,7 @@ export class RemoteWritingPrometheus {
 }
 
 /** An HTTP proxy to the origin of `target` that sets X-Scope-OrgID on every request. */
-async function tenantGateway(target: string, tenant: string): Promise<HttpServer> {
+export async function tenantGateway(target: string, tenant: string): Promise<HttpServer> {
   const to = new URL(target);
   const srv = createServer((req, res) => {
     const up = request({ host: to.hostname, port: to.port, path: req.url, method: req.method, headers: { ...req.headers, 'x-scope-orgid': tenant } }, (r) => {

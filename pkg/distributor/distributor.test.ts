@@ -233,7 +233,7 @@ test('malformed bodies get 4xx and the distributor keeps working', async (t) => 
     '50 MB body': { res: () => raw(Buffer.alloc(50 << 20, 0xff)), status: 413, message: /larger than 10485760 bytes \(-distributor.max-recv-msg-size\)/ },
     'gzip encoding': { res: () => raw(valid, { 'content-encoding': 'gzip' }), status: 415, message: /expected snappy/ },
     'json content type': { res: () => raw(valid, { 'content-type': 'application/json' }), status: 415, message: /expected application\/x-protobuf/ },
-    'remote write 2.0': { res: () => raw(valid, { 'content-type': 'application/x-protobuf;proto=io.prometheus.write.v2.Request' }), status: 415, message: /expected prometheus.WriteRequest/ },
+    'unknown protobuf message': { res: () => raw(valid, { 'content-type': 'application/x-protobuf;proto=io.prometheus.write.v3.Request' }), status: 415, message: /unsupported protobuf message "io.prometheus.write.v3.Request": expected prometheus.WriteRequest \(remote write 1.0\) or io.prometheus.write.v2.Request/ },
     'no tenant': { res: () => raw(snappyEncode(valid), { 'x-scope-orgid': '' }), status: 401, message: /no org id/ },
   };
   for (const [name, c] of Object.entries(cases)) {

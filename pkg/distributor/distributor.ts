@@ -12,13 +12,13 @@ import { Write, type ReadRing } from '../ring/index.js';
 import { ClientPool } from '../ring/client/index.js';
 import { basicService, abortedPromise, type Service } from '../services/index.js';
 import { Histogram as WireHistogram } from '../generated/prometheus/types.js';
-import { histogramToWire, replaceSeriesHistograms, rewriteSeriesLabels, snappyDecode, WireError, withoutSeriesFields, WriteRequestDecoder, type HistogramSample } from '../wire/index.js';
+import { histogramToWire, replaceSeriesHistograms, snappyDecode, WireError, WriteRequestDecoder, WriteV2Decoder, type DecodedWrite, type HistogramSample } from '../wire/index.js';
 import type { DistributorConfig } from './config.js';
 import { ValidationError, type DiscardReason } from './discard.js';
 import { HaTracker, ReplicasNotMatchError, type ReplicaDesc } from './ha-tracker.js';
 import { registerDistributorRoutes, type TenantOf } from './http.js';
 import { DistributorMetrics } from './metrics.js';
-import { answerFor, RateLimitedError, type PushAnswer } from './push-error.js';
+import { answerFor, RateLimitedError, type PushAnswer, type Written } from './push-error.js';
 import { RateLimiter, strategyRate } from './rate-limiter.js';
 import { sendToIngesters, type Accepted } from './send.js';
 import { metadataToken, seriesToken } from './shard-token.js';
@@ -40,6 +40,9 @@ export interface DistributorDeps {
   now?: () => number;
 }
 
+/** The remote write message a push carries: 1.0's prometheus.WriteRequest or 2.0's io.prometheus.write.v2.Request. */
+export type WriteProtocol = 'v1' | 'v2';
+
 export class Distributor {
   readonly cfg: DistributorConfig;
   readonly limits: Overrides;
@@ -55,6 +58,7 @@ export class Distributor {
   readonly #validator = new SeriesValidator();
   readonly #histogramValidator = new HistogramValidator();
   readonly #decoders: WriteRequestDecoder[] = [];
+  readonly #decodersV2: WriteV2Decoder[] = [];
 
   constructor(cfg: DistributorConfig, deps: DistributorDeps) {
     this.cfg = cfg;
@@ -116,8 +120,11 @@ export class Distributor {
     registerDistributorRoutes(app, this, tenantOf, legacyPrefix);
   }
 
-  /** Handles one remote-write body (snappy-compressed WriteRequest) of `tenant`. Never throws. */
-  async push(tenant: string, body: Buffer): Promise<PushAnswer> {
+  /**
+   * Handles one remote-write body (a snappy-compressed 1.0 WriteRequest, or 2.0 Request when
+   * `protocol` says so) of `tenant`. Never throws.
+   */
+  async push(tenant: string, body: Buffer, protocol: WriteProtocol = 'v1'): Promise<PushAnswer> {
     const m = this.metrics;
     m.requestsIn.inc({ user: tenant });
     const now = this.#now();
@@ -126,7 +133,8 @@ export class Distributor {
       const l = this.limits.limits(tenant);
       return { status: 429, message: `request rate limit (${l.requestRate}/s, burst ${l.requestBurstSize}) exceeded` };
     }
-    const d = this.#decoders.pop() ?? new WriteRequestDecoder({ labelStrings: false });
+    const v2 = protocol === 'v2';
+    const d = v2 ? (this.#decodersV2.pop() ?? new WriteV2Decoder()) : (this.#decoders.pop() ?? new WriteRequestDecoder({ labelStrings: false }));
     try {
       d.decode(snappyDecode(body, this.cfg.maxRecvMsgSize));
       return await this.#pushDecoded(tenant, d, now);
@@ -137,11 +145,12 @@ export class Distributor {
       if (answer.status >= 500) this.log.warn({ tenant, err }, 'push failed');
       return answer;
     } finally {
-      this.#decoders.push(d);
+      if (d instanceof WriteV2Decoder) this.#decodersV2.push(d);
+      else this.#decoders.push(d);
     }
   }
 
-  async #pushDecoded(tenant: string, d: WriteRequestDecoder, now: number): Promise<PushAnswer> {
+  async #pushDecoded(tenant: string, d: DecodedWrite, now: number): Promise<PushAnswer> {
     const m = this.metrics;
     const limits = this.limits.limits(tenant);
     m.samplesIn.inc({ user: tenant }, samplesOf(d));
@@ -153,9 +162,8 @@ export class Distributor {
     let firstErr: ValidationError | undefined;
     const series: number[] = [];
     const tokens: number[] = [];
+    const written: Written = { samples: 0, histograms: 0, exemplars: 0 };
     let rewritten: Map<number, Buffer> | undefined;
-    let samples = 0;
-    let exemplars = 0;
     const v = this.#validator;
     const hv = this.#histogramValidator;
     const minExemplarT = limits.rejectOldSamples ? now - limits.rejectOldSamplesMaxAge : -Infinity;
@@ -183,22 +191,24 @@ export class Distributor {
         if (bad === undefined) continue;
         m.discardedExemplars.inc({ reason: bad, user: tenant });
         firstErr ??= exemplarError(bad, d, i, e, limits, replicaLabel);
-        (drop ??= []).push(d.exemplarFrom[e], d.exemplarTo[e]);
+        (drop ??= []).push(e);
       }
-      const kept = d.exemplarsStart[i + 1] - d.exemplarsStart[i] - (drop === undefined ? 0 : drop.length / 2);
+      const kept = d.exemplarsStart[i + 1] - d.exemplarsStart[i] - (drop === undefined ? 0 : drop.length);
       // Nothing left to store (Prometheus sends exemplars in series entries of their own).
       if (n === 0 && kept === 0 && drop !== undefined) continue;
-      let own = drop === undefined ? undefined : withoutSeriesFields(d.buf, d.seriesFrom[i], d.seriesTo[i], drop);
-      if (replicaLabel !== '' && labelIndex(d, i, replicaLabel) >= 0) own = withoutLabel(d, i, replicaLabel, own);
+      // A series whose exemplars or histograms change is sent as 1.0 bytes of its own (v1Pieces
+      // drops the HA replica label from those too).
+      let own = drop === undefined ? undefined : d.v1Series(i, drop);
       if (hv.reduced !== undefined) {
         m.reducedResolutionHistograms.inc({ user: tenant }, hv.reducedCount);
-        own = withHistograms(own ?? d.buf.subarray(d.seriesFrom[i], d.seriesTo[i]), hv.reduced);
+        own = withHistograms(own ?? d.v1Series(i, []), hv.reduced);
       }
       if (own !== undefined) (rewritten ??= new Map()).set(i, own);
       series.push(i);
       tokens.push(seriesToken(tenant, d.buf, d.labelRanges, from, to, replicaLabel));
-      samples += n;
-      exemplars += kept;
+      written.samples += n - d.histograms[i];
+      written.histograms += d.histograms[i];
+      written.exemplars += kept;
     }
     const metadata: number[] = [];
     for (let j = 0; j < d.metadata.length; j++) {
@@ -212,6 +222,8 @@ export class Distributor {
       metadata.push(j);
       tokens.push(metadataToken(tenant, md.metricFamilyName));
     }
+    const samples = written.samples + written.histograms;
+    const exemplars = written.exemplars;
     // Exemplars count toward the ingestion rate, as in Cortex.
     if (!this.#ingestionLimiter.allow(tenant, samples + exemplars + metadata.length, now)) {
       m.discardedSamples.inc({ reason: 'rate_limited' satisfies DiscardReason, user: tenant }, samples);
@@ -222,14 +234,14 @@ export class Distributor {
       );
     }
     if (tokens.length > 0) {
-      const accepted: Accepted = { d, series, metadata, keys: Uint32Array.from(tokens), rewritten };
+      const accepted: Accepted = { keys: Uint32Array.from(tokens), pieces: d.v1Pieces(series, metadata, replicaLabel, rewritten) };
       const ring = limits.ingestionTenantShardSize > 0 ? this.ingesterRing.shuffleShard(tenant, limits.ingestionTenantShardSize) : this.ingesterRing;
       await sendToIngesters(ring, tenant, accepted, { pool: this.pool, metrics: m, timeout: this.cfg.remoteTimeout });
       m.receivedSamples.inc({ user: tenant }, samples);
       m.receivedExemplars.inc({ user: tenant }, exemplars);
       m.receivedMetadata.inc({ user: tenant }, metadata.length);
     }
-    return firstErr === undefined ? { status: 200, message: '' } : { status: 400, message: firstErr.message };
+    return firstErr === undefined ? { status: 200, message: '', written } : { status: 400, message: firstErr.message, written };
   }
 
   /**
@@ -237,7 +249,7 @@ export class Distributor {
    * the request comes from a non-elected replica. Cluster and replica are read from the first
    * series, as Cortex does: one request comes from one Prometheus.
    */
-  async #haCheck(tenant: string, d: WriteRequestDecoder): Promise<string | null> {
+  async #haCheck(tenant: string, d: DecodedWrite): Promise<string | null> {
     const limits = this.limits.limits(tenant);
     if (this.haTracker === undefined || !limits.acceptHaSamples || d.seriesCount === 0) return '';
     const cluster = labelValue(d, 0, limits.haClusterLabel);
@@ -261,24 +273,15 @@ export class Distributor {
 }
 
 /** The index (in the request) of series i's label `name`, or -1. */
-function labelIndex(d: WriteRequestDecoder, i: number, name: string): number {
+function labelIndex(d: DecodedWrite, i: number, name: string): number {
   const r = d.labelRanges;
   for (let l = d.labelsStart[i]; l < d.labelsStart[i + 1]; l++) if (stringEqualsUtf8(name, d.buf, r[4 * l], r[4 * l + 1])) return l;
   return -1;
 }
 
-function labelValue(d: WriteRequestDecoder, i: number, name: string): string | undefined {
+function labelValue(d: DecodedWrite, i: number, name: string): string | undefined {
   const l = labelIndex(d, i, name);
   return l < 0 ? undefined : d.buf.toString('utf8', d.labelRanges[4 * l + 2], d.labelRanges[4 * l + 3]);
-}
-
-/** Series i (or `own`, the series already rewritten) re-encoded without its label `name`. */
-function withoutLabel(d: WriteRequestDecoder, i: number, name: string, own: Buffer | undefined): Buffer {
-  const pairs = d.labelPairs(i, []);
-  const names = pairs.filter((_, k) => k % 2 === 0);
-  const values = pairs.filter((_, k) => k % 2 === 1);
-  const [src, from, to] = own === undefined ? [d.buf, d.seriesFrom[i], d.seriesTo[i]] : [own, 0, own.length];
-  return rewriteSeriesLabels(src, from, to, names, values, 0, names.length, name);
 }
 
 /** A series (its whole `timeseries` field) with its histograms replaced by `hs`. */
@@ -287,6 +290,6 @@ function withHistograms(series: Buffer, hs: readonly HistogramSample[]): Buffer 
 }
 
 /** Float and native histogram samples of a request (Cortex counts both as samples). */
-function samplesOf(d: WriteRequestDecoder): number {
+function samplesOf(d: DecodedWrite): number {
   return d.sampleCount + d.hs.length;
 }

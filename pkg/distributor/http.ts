@@ -1,13 +1,15 @@
-// The distributor's HTTP routes: remote write under /api/v1/push and /prometheus/api/v1/push,
-// and its status pages. Routes live in their own fastify scope, so the content-type parser that
+// The distributor's HTTP routes: remote write (1.0 and 2.0, negotiated by Content-Type) under
+// /api/v1/push and /prometheus/api/v1/push, and its status pages. Routes live in their own fastify scope, so the content-type parser that
 // hands the raw body to the push handler applies to them only.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Distributor } from './distributor.js';
+import type { Distributor, WriteProtocol } from './distributor.js';
 import { haTrackerPage } from './ha-tracker-page.js';
 import { userStatsPage, wantsJson } from '../server/index.js';
 import { allUserStats, userStats } from './user-stats.js';
 
 const expectedType = 'application/x-protobuf';
+const protoV1 = 'prometheus.WriteRequest';
+const protoV2 = 'io.prometheus.write.v2.Request';
 
 /** Resolves the tenant of a request, throwing the server's TenantError (401/400). */
 export type TenantOf = (req: FastifyRequest) => string;
@@ -31,10 +33,19 @@ export function registerDistributorRoutes(app: FastifyInstance, d: Distributor, 
     });
     const push = async (req: FastifyRequest, reply: FastifyReply) => {
       const tenant = tenantOf(req);
-      const problem = unsupported(req);
-      if (problem !== undefined) return reply.code(415).type('text/plain; charset=utf-8').send(problem);
-      const answer = await d.push(tenant, req.body as Buffer);
+      const protocol = negotiate(req);
+      if (typeof protocol !== 'string') return reply.code(415).type('text/plain; charset=utf-8').send(protocol.problem);
+      const answer = await d.push(tenant, req.body as Buffer, protocol);
       if (answer.status >= 400 && answer.status < 500) req.log.debug({ tenant, status: answer.status, msg: answer.message }, 'push rejected');
+      // Remote write 2.0 requires these on every answer once the message type is known.
+      const w = answer.written;
+      void reply.headers({
+        'x-prometheus-remote-write-samples-written': w?.samples ?? 0,
+        'x-prometheus-remote-write-histograms-written': w?.histograms ?? 0,
+        'x-prometheus-remote-write-exemplars-written': w?.exemplars ?? 0,
+      });
+      // 2.0 asks for 204 No Content on success; 1.0 senders have always had 200.
+      if (protocol === 'v2' && answer.status === 200) return reply.code(204).send();
       return reply.code(answer.status).type('text/plain; charset=utf-8').send(answer.message);
     };
     const urls = ['/api/v1/push', '/prometheus/api/v1/push', ...(legacyPrefix === '' ? [] : [`${legacyPrefix}/push`])];
@@ -54,17 +65,22 @@ export function registerDistributorRoutes(app: FastifyInstance, d: Distributor, 
   });
 }
 
-/** Why a push body cannot be remote write 1.0, or undefined. */
-function unsupported(req: FastifyRequest): string | undefined {
+/**
+ * The remote write message of a push from its Content-Type (1.0 when there is no proto parameter,
+ * as the 2.0 specification says), or why it cannot be read.
+ */
+function negotiate(req: FastifyRequest): WriteProtocol | { problem: string } {
   const encoding = req.headers['content-encoding'];
-  if (encoding !== undefined && encoding !== 'snappy') return `unsupported Content-Encoding ${JSON.stringify(encoding)}: expected snappy`;
+  if (encoding !== undefined && encoding !== 'snappy') return { problem: `unsupported Content-Encoding ${JSON.stringify(encoding)}: expected snappy` };
   const type = req.headers['content-type'] ?? '';
   const [base, ...params] = type.split(';').map((s) => s.trim());
-  if (base !== expectedType) return `unsupported Content-Type ${JSON.stringify(type)}: expected ${expectedType} (remote write 1.0)`;
-  const proto = params.find((p) => p.startsWith('proto='));
-  if (proto !== undefined && proto !== 'proto=prometheus.WriteRequest') {
-    return `unsupported protobuf message ${JSON.stringify(proto.slice(6))}: expected prometheus.WriteRequest (remote write 1.0)`;
-  }
-  if (!Buffer.isBuffer(req.body)) return 'empty body: expected a snappy-compressed prometheus.WriteRequest';
-  return undefined;
+  if (base.toLowerCase() !== expectedType) return { problem: `unsupported Content-Type ${JSON.stringify(type)}: expected ${expectedType} (remote write 1.0 or 2.0)` };
+  const param = params.find((p) => p.toLowerCase().startsWith('proto='));
+  const proto = param?.slice(6).replace(/^"(.*)"$/, '$1');
+  let protocol: WriteProtocol;
+  if (proto === undefined || proto === protoV1) protocol = 'v1';
+  else if (proto === protoV2) protocol = 'v2';
+  else return { problem: `unsupported protobuf message ${JSON.stringify(proto)}: expected ${protoV1} (remote write 1.0) or ${protoV2} (remote write 2.0)` };
+  if (!Buffer.isBuffer(req.body)) return { problem: `empty body: expected a snappy-compressed ${protocol === 'v2' ? protoV2 : protoV1}` };
+  return protocol;
 }

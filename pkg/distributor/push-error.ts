@@ -33,9 +33,18 @@ const clientCodes = new Set<number>([
   grpcStatus.INVALID_ARGUMENT, grpcStatus.FAILED_PRECONDITION, grpcStatus.OUT_OF_RANGE, grpcStatus.ALREADY_EXISTS,
 ]);
 
+/** What a push wrote (sent to the ingesters and acknowledged), by kind: remote write 2.0's response headers. */
+export interface Written {
+  samples: number;
+  histograms: number;
+  exemplars: number;
+}
+
 export interface PushAnswer {
   status: number;
   message: string;
+  /** Absent when nothing was written. */
+  written?: Written;
 }
 
 export function answerFor(err: unknown): PushAnswer {

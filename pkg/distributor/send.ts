@@ -1,24 +1,21 @@
 // Sharding and replication of one push: each accepted series (and metadata entry) has a token;
-// doBatch groups them by ingester, the Push messages of each ingester are cut from the request's
-// original bytes, and the push succeeds when every series reached a quorum of its replication set.
+// doBatch groups them by ingester, the Push messages of each ingester are assembled from the 1.0
+// fields of the request (cut from its original bytes for remote write 1.0), and the push succeeds
+// when every series reached a quorum of its replication set.
 import { status as grpcStatus } from '@grpc/grpc-js';
 import type { IngesterConn } from '../ingester/client/index.js';
 import { doBatch, Write, type ReadRing } from '../ring/index.js';
 import type { ClientPool } from '../ring/client/index.js';
-import { RequestAssembler, type WriteRequestDecoder } from '../wire/index.js';
+import { RequestAssembler, type WirePieces } from '../wire/index.js';
 import type { DistributorMetrics } from './metrics.js';
 import { EntryTooLargeError, grpcCode } from './push-error.js';
 
 /** What to send of a decoded request. */
 export interface Accepted {
-  d: WriteRequestDecoder;
-  /** Indexes of accepted series, then of accepted metadata, in key order. */
-  series: number[];
-  metadata: number[];
   /** One token per accepted series then per accepted metadata entry. */
   keys: Uint32Array;
-  /** Series re-encoded with changed labels (HA replica label dropped), by series index. */
-  rewritten: Map<number, Buffer> | undefined;
+  /** The 1.0 WriteRequest field of each key, in key order. */
+  pieces: WirePieces;
 }
 
 const grpcStatusName = new Map<number, string>(Object.entries(grpcStatus).map(([k, v]) => [v as number, k]));
@@ -59,29 +56,17 @@ export function sendToIngesters(ring: ReadRing, tenant: string, a: Accepted, dep
  * accepts (up to -distributor.max-recv-msg-size) is never refused by an ingester for its size.
  */
 export function splitMessages(a: Accepted, indexes: readonly number[], limit: number): RequestAssembler[] {
-  const { d, series, metadata, rewritten } = a;
-  const nSeries = series.length;
+  const { bufs, from, to } = a.pieces;
   const out: RequestAssembler[] = [];
   let req = new RequestAssembler();
-  const add = (buf: Uint8Array, from: number, to: number): void => {
-    const n = to - from;
+  for (const k of indexes) {
+    const n = to[k] - from[k];
     if (n > limit) throw new EntryTooLargeError(n, limit);
     if (req.size + n > limit) {
       out.push(req);
       req = new RequestAssembler();
     }
-    req.add(buf, from, to);
-  };
-  for (const k of indexes) {
-    if (k < nSeries) {
-      const s = series[k];
-      const own = rewritten?.get(s);
-      if (own !== undefined) add(own, 0, own.length);
-      else add(d.buf, d.seriesFrom[s], d.seriesTo[s]);
-    } else {
-      const m = metadata[k - nSeries];
-      add(d.buf, d.metadataFrom[m], d.metadataTo[m]);
-    }
+    req.add(bufs[k], from[k], to[k]);
   }
   if (req.size > 0) out.push(req);
   return out;

@@ -15,9 +15,12 @@ import { instance, seededTokens } from '../ring/testing.js';
 import { Server, serverConfig } from '../server/index.js';
 import { orgIdFromMetadata, TenantResolver } from '../tenant/index.js';
 import { snappyEncode } from '../wire/index.js';
+import { encodeV2, type SeriesV2 } from '../wire/testing.js';
 import { distributorConfig, type DistributorConfig } from './config.js';
 import { Distributor } from './distributor.js';
 import type { ReplicaDesc } from './ha-tracker.js';
+
+export const contentTypeV2 = 'application/x-protobuf;proto=io.prometheus.write.v2.Request';
 
 export const silentLogger = pino({ level: 'silent' });
 
@@ -80,6 +83,8 @@ export interface Harness {
   registry: Registry;
   url: string;
   push(tenant: string | undefined, req: WriteRequest, headers?: Record<string, string>): Promise<Response>;
+  /** A remote write 2.0 push of `series` (see pkg/wire testing's requestV2). */
+  pushV2(tenant: string, series: SeriesV2[], headers?: Record<string, string>): Promise<Response>;
   close(): Promise<void>;
 }
 
@@ -132,6 +137,12 @@ export async function startDistributor(opts: HarnessOptions): Promise<Harness> {
         method: 'POST',
         headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', ...(tenant === undefined ? {} : { 'x-scope-orgid': tenant }), ...headers },
         body: snappyEncode(Buffer.from(WriteRequest.encode(req).finish())),
+      }),
+    pushV2: (tenant, ss, headers = {}) =>
+      fetch(`${url}/api/v1/push`, {
+        method: 'POST',
+        headers: { 'content-type': contentTypeV2, 'content-encoding': 'snappy', 'x-prometheus-remote-write-version': '2.0.0', 'x-scope-orgid': tenant, ...headers },
+        body: snappyEncode(encodeV2(ss)),
       }),
     close: async () => {
       for (const s of services.reverse()) {

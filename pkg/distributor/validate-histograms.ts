@@ -4,7 +4,7 @@
 // refuses it only when it cannot.
 import type { Limits } from '../limits/index.js';
 import { bucketCount, CustomBucketsSchema, histogramProblem, MinSchema, reduceResolution } from '../model/histogram/index.js';
-import type { HistogramSample, WriteRequestDecoder } from '../wire/index.js';
+import type { DecodedWrite, HistogramSample } from '../wire/index.js';
 import { DiscardReason, ValidationError } from './discard.js';
 import { seriesString } from './validate.js';
 
@@ -18,7 +18,7 @@ export class HistogramValidator {
   reducedCount = 0;
 
   /** The reason series i's histograms refuse the series, or undefined (see `reduced`). */
-  check(d: WriteRequestDecoder, i: number, limits: Limits, now: number): DiscardReason | undefined {
+  check(d: DecodedWrite, i: number, limits: Limits, now: number): DiscardReason | undefined {
     this.bad = -1;
     this.problem = '';
     this.reduced = undefined;
@@ -56,7 +56,7 @@ export class HistogramValidator {
   }
 
   /** The error for the refusal check() just returned, naming the series and the limit. */
-  error(reason: DiscardReason, d: WriteRequestDecoder, i: number, limits: Limits, skip: string): ValidationError {
+  error(reason: DiscardReason, d: DecodedWrite, i: number, limits: Limits, skip: string): ValidationError {
     const series = seriesString(d, i, skip);
     const s = d.hs[this.bad];
     const h = s.h ?? s.fh;

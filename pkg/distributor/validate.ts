@@ -4,7 +4,7 @@
 import type { Limits } from '../limits/index.js';
 import { isValidLabelNameBytes, isValidMetricNameBytes, MetricName, quoteLabelValue, stringEqualsUtf8, utf16Length } from '../model/labels/index.js';
 import { ExemplarMaxLabelSetLength } from '../tsdb/index.js';
-import type { MetadataEntry, WriteRequestDecoder } from '../wire/index.js';
+import type { DecodedWrite, MetadataEntry } from '../wire/index.js';
 import { DiscardReason, ValidationError } from './discard.js';
 
 /**
@@ -21,7 +21,7 @@ export class SeriesValidator {
    * The reason series `i` of `d` is rejected, or undefined. The label named `skip` (the HA
    * replica label, which is dropped before storing) is ignored; pass '' to check every label.
    */
-  check(d: WriteRequestDecoder, i: number, limits: Limits, now: number, skip: string): DiscardReason | undefined {
+  check(d: DecodedWrite, i: number, limits: Limits, now: number, skip: string): DiscardReason | undefined {
     const buf = d.buf;
     const r = d.labelRanges;
     const from = d.labelsStart[i];
@@ -73,7 +73,7 @@ export class SeriesValidator {
   }
 
   /** The error for the rejection `check` just returned, naming the series and the limit. */
-  error(reason: DiscardReason, d: WriteRequestDecoder, i: number, limits: Limits, skip: string): ValidationError {
+  error(reason: DiscardReason, d: DecodedWrite, i: number, limits: Limits, skip: string): ValidationError {
     const series = seriesString(d, i, skip);
     const l = this.badLabel;
     const label = l >= 0 ? d.buf.toString('utf8', d.labelRanges[4 * l], d.labelRanges[4 * l + 1]) : '';
@@ -120,7 +120,7 @@ export class SeriesValidator {
  * The reason exemplar e of `d` is refused, or undefined (Cortex ValidateExemplar, in its order,
  * then -validation.reject-old-samples, whose bound `minT` is -Infinity when off).
  */
-export function checkExemplar(d: WriteRequestDecoder, e: number, minT: number): DiscardReason | undefined {
+export function checkExemplar(d: DecodedWrite, e: number, minT: number): DiscardReason | undefined {
   const from = d.exemplarLabelsStart[e];
   const to = d.exemplarLabelsStart[e + 1];
   if (from === to) return DiscardReason.ExemplarLabelsMissing;
@@ -139,7 +139,7 @@ export function checkExemplar(d: WriteRequestDecoder, e: number, minT: number): 
 }
 
 /** The error for exemplar e of series i, refused for `reason` (the series itself is kept). */
-export function exemplarError(reason: DiscardReason, d: WriteRequestDecoder, i: number, e: number, limits: Limits, skip: string): ValidationError {
+export function exemplarError(reason: DiscardReason, d: DecodedWrite, i: number, e: number, limits: Limits, skip: string): ValidationError {
   const where = `timestamp: ${d.exemplarT[e]} series: ${seriesString(d, i, skip)} labels: ${labelsString(d.exemplarLabelPairs(e, []), '')}`;
   let what: string;
   switch (reason) {
@@ -181,7 +181,7 @@ export function metadataError(reason: DiscardReason, m: MetadataEntry, limits: L
 }
 
 /** Series i's labels for an error message (values cut at 200 characters), without the label `skip`. */
-export function seriesString(d: WriteRequestDecoder, i: number, skip: string): string {
+export function seriesString(d: DecodedWrite, i: number, skip: string): string {
   return labelsString(d.labelPairs(i, []), skip);
 }
 

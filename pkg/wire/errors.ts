@@ -7,6 +7,8 @@ export const WireErrorCode = {
   TooLarge: 'too_large',
   /** The protobuf is truncated, has a wrong wire type or an impossible length. */
   BadProtobuf: 'bad_protobuf',
+  /** A remote write 2.0 request refers to a symbol it does not have, or has malformed references. */
+  BadSymbolReference: 'bad_symbol_reference',
 } as const;
 export type WireErrorCode = (typeof WireErrorCode)[keyof typeof WireErrorCode];
 

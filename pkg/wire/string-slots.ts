@@ -64,4 +64,17 @@ export class StringSlots {
     }
     return s;
   }
+
+  /**
+   * Labels [from, to) of `ranges` (four offsets per label, see DecodedWrite.labelRanges) as flat
+   * name/value strings in `out` (cleared first; returned); label k of the series reads through
+   * slots 2k and 2k+1, so strings repeated from the previous series at the same position are shared.
+   */
+  pairs(buf: Buffer, ranges: Uint32Array, from: number, to: number, out: string[]): string[] {
+    out.length = 0;
+    for (let l = from, k = 0; l < to; l++, k++) {
+      out.push(this.read(buf, ranges[4 * l], ranges[4 * l + 1], 2 * k), this.read(buf, ranges[4 * l + 2], ranges[4 * l + 3], 2 * k + 1));
+    }
+    return out;
+  }
 }

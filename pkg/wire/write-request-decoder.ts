@@ -20,9 +20,12 @@
 // their own (their labels as byte ranges, like series labels without strings); native histograms
 // are decoded into model objects (histogram-decoder.ts). Both travel inside the series' byte ranges.
 import { isUtf8 } from 'node:buffer';
+import { withoutLabel, type DecodedWrite, type WirePieces } from './decoded-write.js';
 import { WireError, WireErrorCode } from './errors.js';
 import { decodeHistogram, type HistogramSample } from './histogram-decoder.js';
+import { grow, growF64, ProtoReader } from './proto-reader.js';
 import { StringSlots } from './string-slots.js';
+import { withoutSeriesFields } from './write-request-encoder.js';
 
 export interface WriteRequestDecoderOptions {
   /** Fill `names`/`values` with a string per label (default). When false, use labelPairs(). */
@@ -39,17 +42,12 @@ export interface MetadataEntry {
 /** Label positions whose last name and value are remembered (two slots per position). */
 const cacheSlots = 128;
 
-const f64 = new Float64Array(1);
-const f64Bytes = new Uint8Array(f64.buffer);
-
 /**
  * Reusable: `decode(buf)` overwrites the columns, and every view of them (and `buf`, which the
  * ranges point into) stays valid until the next call. Not safe to share across concurrent
  * requests that await between decode and use; keep one per request or a pool.
  */
-export class WriteRequestDecoder {
-  /** The buffer of the last decode; the byte ranges below index into it. */
-  buf: Buffer = Buffer.alloc(0);
+export class WriteRequestDecoder extends ProtoReader implements DecodedWrite {
   seriesCount = 0;
   /** Series i is the bytes [seriesFrom[i], seriesTo[i]) of `buf`, tag and length included. */
   seriesFrom: Uint32Array = new Uint32Array(64);
@@ -87,7 +85,6 @@ export class WriteRequestDecoder {
   metadata: MetadataEntry[] = [];
   metadataFrom: number[] = [];
   metadataTo: number[] = [];
-  #pos = 0;
   #labels = 0;
   readonly #strings = new StringSlots(cacheSlots);
   readonly #labelStrings: boolean;
@@ -96,6 +93,7 @@ export class WriteRequestDecoder {
   #exemplarLabels = 0;
 
   constructor(opts: Partial<WriteRequestDecoderOptions> = {}) {
+    super();
     this.#labelStrings = opts.labelStrings ?? true;
   }
 
@@ -122,20 +120,20 @@ export class WriteRequestDecoder {
     this.hs.length = 0;
     this.metadataFrom.length = 0;
     this.metadataTo.length = 0;
-    this.#pos = 0;
+    this.pos = 0;
     const end = buf.length;
-    while (this.#pos < end) {
-      const from = this.#pos;
-      const tag = this.#uvarint(end);
+    while (this.pos < end) {
+      const from = this.pos;
+      const tag = this.uvarint(end);
       if (tag === 10) {
-        const to = this.#lengthEnd(end);
+        const to = this.lengthEnd(end);
         this.#series(from, to);
       } else if (tag === 26) {
-        const to = this.#lengthEnd(end);
+        const to = this.lengthEnd(end);
         this.#metadata(from, to);
       } else {
-        this.#checkKnownField(tag, 1, 3);
-        this.#skip(tag, end);
+        this.checkKnownField(tag, 1, 3);
+        this.skip(tag, end);
       }
     }
     this.labelsStart[this.seriesCount] = this.#labels;
@@ -156,21 +154,21 @@ export class WriteRequestDecoder {
     this.exemplarsStart[i] = this.#exemplars;
     this.histograms[i] = 0;
     this.histogramsStart[i] = this.hs.length;
-    while (this.#pos < end) {
-      const field = this.#pos;
-      const tag = this.#uvarint(end);
-      if (tag === 10) this.#label(this.#lengthEnd(end), this.#labels - this.labelsStart[i]);
-      else if (tag === 18) this.#sample(this.#lengthEnd(end));
+    while (this.pos < end) {
+      const field = this.pos;
+      const tag = this.uvarint(end);
+      if (tag === 10) this.#label(this.lengthEnd(end), this.#labels - this.labelsStart[i]);
+      else if (tag === 18) this.#sample(this.lengthEnd(end));
       else if (tag === 26) {
-        this.#exemplar(field, this.#lengthEnd(end));
+        this.#exemplar(field, this.lengthEnd(end));
       } else if (tag === 34) {
         this.histograms[i]++;
-        const to = this.#lengthEnd(end);
-        this.hs.push(decodeHistogram(this.buf, this.#pos, to));
-        this.#pos = to;
+        const to = this.lengthEnd(end);
+        this.hs.push(decodeHistogram(this.buf, this.pos, to));
+        this.pos = to;
       } else {
-        this.#checkKnownField(tag, 1, 2, 3, 4);
-        this.#skip(tag, end);
+        this.checkKnownField(tag, 1, 2, 3, 4);
+        this.skip(tag, end);
       }
     }
   }
@@ -184,14 +182,14 @@ export class WriteRequestDecoder {
     this.exemplarLabelsStart[e] = this.#exemplarLabels;
     let ts = 0;
     let val = 0;
-    while (this.#pos < end) {
-      const tag = this.#uvarint(end);
-      if (tag === 10) this.#exemplarLabel(this.#lengthEnd(end));
-      else if (tag === 17) val = this.#double(end, 'exemplar value');
-      else if (tag === 24) ts = this.#int64(end);
+    while (this.pos < end) {
+      const tag = this.uvarint(end);
+      if (tag === 10) this.#exemplarLabel(this.lengthEnd(end));
+      else if (tag === 17) val = this.double(end, 'exemplar value');
+      else if (tag === 24) ts = this.int64(end);
       else {
-        this.#checkKnownField(tag, 1, 2, 3);
-        this.#skip(tag, end);
+        this.checkKnownField(tag, 1, 2, 3);
+        this.skip(tag, end);
       }
     }
     this.exemplarT[e] = ts;
@@ -203,14 +201,14 @@ export class WriteRequestDecoder {
     const l = this.#exemplarLabels++;
     if (4 * l + 4 > this.exemplarLabelRanges.length) this.exemplarLabelRanges = grow(this.exemplarLabelRanges, 2 * this.exemplarLabelRanges.length);
     const r = this.exemplarLabelRanges;
-    r[4 * l] = r[4 * l + 1] = r[4 * l + 2] = r[4 * l + 3] = this.#pos;
-    while (this.#pos < end) {
-      const tag = this.#uvarint(end);
+    r[4 * l] = r[4 * l + 1] = r[4 * l + 2] = r[4 * l + 3] = this.pos;
+    while (this.pos < end) {
+      const tag = this.uvarint(end);
       if (tag === 10) this.#labelField(end, r, 4 * l, true);
       else if (tag === 18) this.#labelField(end, r, 4 * l + 2, true);
       else {
-        this.#checkKnownField(tag, 1, 2);
-        this.#skip(tag, end);
+        this.checkKnownField(tag, 1, 2);
+        this.skip(tag, end);
       }
     }
   }
@@ -232,14 +230,14 @@ export class WriteRequestDecoder {
     if (4 * l + 4 > this.labelRanges.length) this.labelRanges = grow(this.labelRanges, 2 * this.labelRanges.length);
     const r = this.labelRanges;
     // A missing field is an empty string: an empty range at the label's start.
-    r[4 * l] = r[4 * l + 1] = r[4 * l + 2] = r[4 * l + 3] = this.#pos;
-    while (this.#pos < end) {
-      const tag = this.#uvarint(end);
+    r[4 * l] = r[4 * l + 1] = r[4 * l + 2] = r[4 * l + 3] = this.pos;
+    while (this.pos < end) {
+      const tag = this.uvarint(end);
       if (tag === 10) this.#labelField(end, r, 4 * l, !this.#labelStrings);
       else if (tag === 18) this.#labelField(end, r, 4 * l + 2, !this.#labelStrings);
       else {
-        this.#checkKnownField(tag, 1, 2);
-        this.#skip(tag, end);
+        this.checkKnownField(tag, 1, 2);
+        this.skip(tag, end);
       }
     }
     if (this.#labelStrings) {
@@ -251,9 +249,9 @@ export class WriteRequestDecoder {
 
   /** Records a label name or value's byte range (at `at` in `ranges`); checks UTF-8 when asked (no string is made). */
   #labelField(end: number, ranges: Uint32Array, at: number, checkUtf8: boolean): void {
-    const to = this.#lengthEnd(end);
-    const from = this.#pos;
-    this.#pos = to;
+    const to = this.lengthEnd(end);
+    const from = this.pos;
+    this.pos = to;
     ranges[at] = from;
     ranges[at + 1] = to;
     if (!checkUtf8) return;
@@ -270,10 +268,37 @@ export class WriteRequestDecoder {
    * from the previous series at the same position are shared.
    */
   labelPairs(i: number, out: string[]): string[] {
-    out.length = 0;
-    const r = this.labelRanges;
-    for (let l = this.labelsStart[i], k = 0; l < this.labelsStart[i + 1]; l++, k++) {
-      out.push(this.#strings.read(this.buf, r[4 * l], r[4 * l + 1], 2 * k), this.#strings.read(this.buf, r[4 * l + 2], r[4 * l + 3], 2 * k + 1));
+    return this.#strings.pairs(this.buf, this.labelRanges, this.labelsStart[i], this.labelsStart[i + 1], out);
+  }
+
+  /** Series i's own bytes, or a copy without the exemplars `dropExemplars`. */
+  v1Series(i: number, dropExemplars: readonly number[]): Buffer {
+    if (dropExemplars.length === 0) return this.buf.subarray(this.seriesFrom[i], this.seriesTo[i]);
+    const ranges = dropExemplars.flatMap((e) => [this.exemplarFrom[e], this.exemplarTo[e]]);
+    return withoutSeriesFields(this.buf, this.seriesFrom[i], this.seriesTo[i], ranges);
+  }
+
+  /** The series' own byte ranges (or `own`'s); a series carrying the label `skip` is re-encoded without it. */
+  v1Pieces(series: readonly number[], metadata: readonly number[], skip: string, own?: ReadonlyMap<number, Buffer>): WirePieces {
+    const out: WirePieces = { bufs: [], from: [], to: [] };
+    for (const i of series) {
+      const mine = own?.get(i);
+      const [src, from, to] = mine === undefined ? [this.buf, this.seriesFrom[i], this.seriesTo[i]] : [mine, 0, mine.length];
+      const cut = withoutLabel(this, i, skip, src, from, to);
+      if (cut === undefined) {
+        out.bufs.push(src);
+        out.from.push(from);
+        out.to.push(to);
+      } else {
+        out.bufs.push(cut);
+        out.from.push(0);
+        out.to.push(cut.length);
+      }
+    }
+    for (const j of metadata) {
+      out.bufs.push(this.buf);
+      out.from.push(this.metadataFrom[j]);
+      out.to.push(this.metadataTo[j]);
     }
     return out;
   }
@@ -281,20 +306,13 @@ export class WriteRequestDecoder {
   #sample(end: number): void {
     let ts = 0;
     let val = 0;
-    const buf = this.buf;
-    while (this.#pos < end) {
-      const tag = this.#uvarint(end);
-      if (tag === 9) {
-        const p = this.#pos;
-        if (p + 8 > end) throw truncated('sample value');
-        for (let k = 0; k < 8; k++) f64Bytes[k] = buf[p + k];
-        val = f64[0];
-        this.#pos = p + 8;
-      } else if (tag === 16) {
-        ts = this.#int64(end);
-      } else {
-        this.#checkKnownField(tag, 1, 2);
-        this.#skip(tag, end);
+    while (this.pos < end) {
+      const tag = this.uvarint(end);
+      if (tag === 9) val = this.double(end);
+      else if (tag === 16) ts = this.int64(end);
+      else {
+        this.checkKnownField(tag, 1, 2);
+        this.skip(tag, end);
       }
     }
     const n = this.#samples++;
@@ -303,26 +321,17 @@ export class WriteRequestDecoder {
     this.v[n] = val;
   }
 
-  /** A fixed64 double (off the samples' hot path, which reads it inline). */
-  #double(end: number, what: string): number {
-    const p = this.#pos;
-    if (p + 8 > end) throw truncated(what);
-    for (let k = 0; k < 8; k++) f64Bytes[k] = this.buf[p + k];
-    this.#pos = p + 8;
-    return f64[0];
-  }
-
   #metadata(from: number, end: number): void {
     const m: MetadataEntry = { type: 0, metricFamilyName: '', help: '', unit: '' };
-    while (this.#pos < end) {
-      const tag = this.#uvarint(end);
-      if (tag === 8) m.type = this.#uvarint(end);
+    while (this.pos < end) {
+      const tag = this.uvarint(end);
+      if (tag === 8) m.type = this.uvarint(end);
       else if (tag === 18) m.metricFamilyName = this.#string(end);
       else if (tag === 34) m.help = this.#string(end);
       else if (tag === 42) m.unit = this.#string(end);
       else {
-        this.#checkKnownField(tag, 1, 2, 4, 5);
-        this.#skip(tag, end);
+        this.checkKnownField(tag, 1, 2, 4, 5);
+        this.skip(tag, end);
       }
     }
     this.metadata.push(m);
@@ -330,96 +339,12 @@ export class WriteRequestDecoder {
     this.metadataTo.push(end);
   }
 
-  /** A known field number with the wrong wire type is an error (as in Go's protobuf), never skipped. */
-  #checkKnownField(tag: number, ...known: number[]): void {
-    const field = tag >>> 3;
-    if (field === 0) throw new WireError(WireErrorCode.BadProtobuf, 'invalid protobuf: field number 0');
-    if (known.includes(field)) {
-      throw new WireError(WireErrorCode.BadProtobuf, `invalid protobuf: field ${field} has wrong wire type ${tag & 7}`);
-    }
-  }
-
-  #skip(tag: number, end: number): void {
-    switch (tag & 7) {
-      case 0:
-        this.#int64(end);
-        return;
-      case 1:
-        if (this.#pos + 8 > end) throw truncated('fixed64 field');
-        this.#pos += 8;
-        return;
-      case 2:
-        this.#pos = this.#lengthEnd(end);
-        return;
-      case 5:
-        if (this.#pos + 4 > end) throw truncated('fixed32 field');
-        this.#pos += 4;
-        return;
-      default:
-        throw new WireError(WireErrorCode.BadProtobuf, `invalid protobuf: unsupported wire type ${tag & 7}`);
-    }
-  }
-
   /** Reads a string field that is not a label (no caching). */
   #string(end: number): string {
-    const to = this.#lengthEnd(end);
-    const from = this.#pos;
-    this.#pos = to;
+    const to = this.lengthEnd(end);
+    const from = this.pos;
+    this.pos = to;
     return this.#strings.read(this.buf, from, to, cacheSlots);
-  }
-
-  /** Reads a length prefix and returns where the field ends, checked against `end`. */
-  #lengthEnd(end: number): number {
-    const len = this.#uvarint(end);
-    const to = this.#pos + len;
-    if (to > end) throw truncated('length-delimited field');
-    return to;
-  }
-
-  /** An unsigned varint of at most 32 bits (tags, lengths, enums). */
-  #uvarint(end: number): number {
-    const buf = this.buf;
-    let p = this.#pos;
-    // Fast path: tags and most lengths fit in one byte.
-    if (p < end && buf[p] < 0x80) {
-      this.#pos = p + 1;
-      return buf[p];
-    }
-    let x = 0;
-    for (let shift = 0; shift < 35; shift += 7) {
-      if (p >= end) throw truncated('varint');
-      const b = buf[p++];
-      x += (b & 0x7f) * 2 ** shift;
-      if (b < 0x80) {
-        if (x > 0xffffffff) break;
-        this.#pos = p;
-        return x;
-      }
-    }
-    throw new WireError(WireErrorCode.BadProtobuf, 'invalid protobuf: varint overflows 32 bits');
-  }
-
-  /** A two's complement int64 varint, exact within ±2^53. */
-  #int64(end: number): number {
-    const buf = this.buf;
-    let p = this.#pos;
-    let lo = 0;
-    let hi = 0;
-    let b = 0x80;
-    for (let i = 0; i < 10 && b >= 0x80; i++) {
-      if (p >= end) throw truncated('varint');
-      b = buf[p++];
-      if (i < 4) lo |= (b & 0x7f) << (7 * i);
-      else if (i === 4) {
-        lo |= (b & 0x0f) << 28;
-        hi |= (b & 0x7f) >> 4;
-      } else hi |= (b & 0x7f) << (7 * i - 32);
-    }
-    if (b >= 0x80) throw new WireError(WireErrorCode.BadProtobuf, 'invalid protobuf: varint longer than 10 bytes');
-    this.#pos = p;
-    const x = (hi | 0) * 4294967296 + (lo >>> 0);
-    if (!Number.isSafeInteger(x)) throw new WireError(WireErrorCode.BadProtobuf, 'invalid protobuf: integer beyond ±2^53');
-    return x;
   }
 
   #growSeries(): void {
@@ -447,20 +372,4 @@ export class WriteRequestDecoder {
     this.t = growF64(this.t, n);
     this.v = growF64(this.v, n);
   }
-}
-
-function grow(a: Uint32Array, n: number): Uint32Array {
-  const out = new Uint32Array(n);
-  out.set(a);
-  return out;
-}
-
-function growF64(a: Float64Array, n: number): Float64Array {
-  const out = new Float64Array(n);
-  out.set(a);
-  return out;
-}
-
-function truncated(what: string): WireError {
-  return new WireError(WireErrorCode.BadProtobuf, `invalid protobuf: truncated ${what}`);
 }

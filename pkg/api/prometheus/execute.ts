@@ -11,6 +11,7 @@ import type { Engine, QueryOptions, QueryResult } from '../../promql/index.js';
 import { ErrorType, QueryError } from '../../promql/index.js';
 import { ParseError, extractSelectors, lineCol, parseExpr, parseSeriesSelector, prettyPrint } from '../../promql/parser/index.js';
 import { encodeData, encodeExemplars, goJson } from './encode.js';
+import { remoteRead } from './remote-read.js';
 import { cutToLimit, labelLimit, storageLimit } from './label-limits.js';
 import type { Params } from './params.js';
 import { all, badParam, maxTime, minTime, one, parseDuration, parseTime, timeOr } from './params.js';
@@ -30,6 +31,8 @@ export const ApiOp = {
   Metadata: 'metadata',
   FormatQuery: 'format_query',
   QueryExemplars: 'query_exemplars',
+  /** Prometheus remote read (POST /api/v1/read): `body` is the snappy-compressed ReadRequest. */
+  RemoteRead: 'remote_read',
 } as const;
 export type ApiOp = (typeof ApiOp)[keyof typeof ApiOp];
 
@@ -45,6 +48,8 @@ export interface ApiRequest {
   now: number;
   /** Epoch ms by which the answer is due (-querier.timeout from arrival); none when absent. */
   deadline?: number;
+  /** The request body, for the operations that read one (remote read). */
+  body?: Uint8Array;
 }
 
 /** A finished answer: the HTTP status and the JSON body (as text, or UTF-8 bytes from a worker). */
@@ -54,6 +59,8 @@ export interface ApiAnswer {
   /** For failures: Prometheus' error type and message, for the caller's log. */
   errorType?: string;
   error?: string;
+  /** Response headers when the body is not JSON (remote read's protobuf). */
+  headers?: Record<string, string>;
 }
 
 /** An answer made in this thread, its body still text. */
@@ -89,8 +96,9 @@ export const statusOfErrorType: Record<string, number> = {
 };
 
 /** Runs `req`; never rejects: failures become Prometheus' error answers. */
-export async function executeApi(req: ApiRequest, backend: ApiBackend, signal?: AbortSignal): Promise<TextAnswer> {
+export async function executeApi(req: ApiRequest, backend: ApiBackend, signal?: AbortSignal): Promise<ApiAnswer> {
   try {
+    if (req.op === ApiOp.RemoteRead) return await limited(req, backend, (limiter) => remoteRead(req, backend, limiter, signal));
     return success(await run(req, backend, signal));
   } catch (err) {
     return errorAnswer(err);
@@ -146,18 +154,21 @@ async function run(req: ApiRequest, b: ApiBackend, signal: AbortSignal | undefin
       return json(await metadata(req, b));
     case ApiOp.FormatQuery:
       return json(prettyPrint(parseExpr(one(req.params, 'query') ?? '')));
-    default: {
-      // A data request: one budget for everything it reads, observed once it is done.
-      const limiter = new QueryLimiter(b.limits?.(req.tenant) ?? noQueryLimits);
-      try {
-        const e = await read(req, b, limiter, signal);
-        b.observe?.(req.tenant, limiter.stats(), undefined);
-        return e;
-      } catch (err) {
-        b.observe?.(req.tenant, limiter.stats(), err);
-        throw err;
-      }
-    }
+    default:
+      return limited(req, b, (limiter) => read(req, b, limiter, signal));
+  }
+}
+
+/** Runs a data request with one budget for everything it reads, observed once it is done. */
+async function limited<T>(req: ApiRequest, b: ApiBackend, fn: (limiter: QueryLimiter) => Promise<T>): Promise<T> {
+  const limiter = new QueryLimiter(b.limits?.(req.tenant) ?? noQueryLimits);
+  try {
+    const out = await fn(limiter);
+    b.observe?.(req.tenant, limiter.stats(), undefined);
+    return out;
+  } catch (err) {
+    b.observe?.(req.tenant, limiter.stats(), err);
+    throw err;
   }
 }
 

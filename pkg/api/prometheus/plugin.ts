@@ -55,6 +55,7 @@ function parseForm(body: string): Params {
 function send(reply: FastifyReply, a: ApiAnswer): FastifyReply {
   // Bad requests are the client's to read; failures of the query itself are the operator's.
   if (a.status >= 422 && a.status !== 499) reply.log.warn({ status: a.status, errorType: a.errorType, error: a.error }, 'query API request failed');
+  if (a.headers !== undefined) return reply.code(a.status).headers(a.headers).send(a.body);
   return reply.code(a.status).type('application/json').send(a.body);
 }
 
@@ -79,16 +80,20 @@ export const prometheusApi: FastifyPluginAsync<PrometheusApiOptions> = async (ap
     done(null, parseForm(body as string));
   });
 
+  /** The request's tenant, or the answer to a missing (401) or malformed (400) X-Scope-OrgID, as Cortex's. */
+  const tenantOf = (req: FastifyRequest): string | ApiAnswer => {
+    try {
+      return opts.tenantOf(req);
+    } catch (err) {
+      if (!(err instanceof TenantError)) throw err;
+      return { ...errorOf(ErrorType.BadData, err.message), status: err.code === 'missing' ? 401 : 400 };
+    }
+  };
+
   const route = (path: string, op: ApiOp): void => {
     const h = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
-      let tenant: string;
-      try {
-        tenant = opts.tenantOf(req);
-      } catch (err) {
-        if (!(err instanceof TenantError)) throw err;
-        // No or a malformed X-Scope-OrgID: 401 / 400, as Cortex answers.
-        return send(reply, { ...errorOf(ErrorType.BadData, err.message), status: err.code === 'missing' ? 401 : 400 });
-      }
+      const tenant = tenantOf(req);
+      if (typeof tenant !== 'string') return send(reply, tenant);
       const labelName = (req.params as { name?: string }).name ?? '';
       return send(reply, await execute({ op, tenant, params: paramsOf(req), labelName, now: now() }, clientGone(reply)));
     };
@@ -104,6 +109,15 @@ export const prometheusApi: FastifyPluginAsync<PrometheusApiOptions> = async (ap
   route('/api/v1/metadata', ApiOp.Metadata);
   route('/api/v1/format_query', ApiOp.FormatQuery);
   route('/api/v1/query_exemplars', ApiOp.QueryExemplars);
+
+  // Remote read: a snappy-compressed protobuf body, POST only; the answer is protobuf too.
+  app.addContentTypeParser('application/x-protobuf', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  app.post('/api/v1/read', async (req, reply) => {
+    const tenant = tenantOf(req);
+    if (typeof tenant !== 'string') return send(reply, tenant);
+    const body = Buffer.isBuffer(req.body) ? new Uint8Array(req.body) : undefined;
+    return send(reply, await execute({ op: ApiOp.RemoteRead, tenant, params: {}, labelName: '', now: now(), body }, clientGone(reply)));
+  });
 
   const fixed = (path: string, data: unknown): void => {
     const body = `{"status":"success","data":${goJson(data)}}`;

@@ -248,6 +248,76 @@ export function labelMatcher_TypeToJSON(object: LabelMatcher_Type): string {
   }
 }
 
+export interface ReadHints {
+  stepMs: number;
+  func: string;
+  startMs: number;
+  endMs: number;
+  grouping: string[];
+  by: boolean;
+  rangeMs: number;
+}
+
+/** A chunk of samples in one of the TSDB's encodings, over [min_time_ms, max_time_ms]. */
+export interface Chunk {
+  minTimeMs: number;
+  maxTimeMs: number;
+  type: Chunk_Encoding;
+  data: Buffer;
+}
+
+export enum Chunk_Encoding {
+  UNKNOWN = 0,
+  XOR = 1,
+  HISTOGRAM = 2,
+  FLOAT_HISTOGRAM = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function chunk_EncodingFromJSON(object: any): Chunk_Encoding {
+  switch (object) {
+    case 0:
+    case "UNKNOWN":
+      return Chunk_Encoding.UNKNOWN;
+    case 1:
+    case "XOR":
+      return Chunk_Encoding.XOR;
+    case 2:
+    case "HISTOGRAM":
+      return Chunk_Encoding.HISTOGRAM;
+    case 3:
+    case "FLOAT_HISTOGRAM":
+      return Chunk_Encoding.FLOAT_HISTOGRAM;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return Chunk_Encoding.UNRECOGNIZED;
+  }
+}
+
+export function chunk_EncodingToJSON(object: Chunk_Encoding): string {
+  switch (object) {
+    case Chunk_Encoding.UNKNOWN:
+      return "UNKNOWN";
+    case Chunk_Encoding.XOR:
+      return "XOR";
+    case Chunk_Encoding.HISTOGRAM:
+      return "HISTOGRAM";
+    case Chunk_Encoding.FLOAT_HISTOGRAM:
+      return "FLOAT_HISTOGRAM";
+    case Chunk_Encoding.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export interface ChunkedSeries {
+  /** Sorted by name. */
+  labels: Label[];
+  /** Sorted by time, not overlapping. */
+  chunks: Chunk[];
+}
+
 function createBaseMetricMetadata(): MetricMetadata {
   return { type: 0, metricFamilyName: "", help: "", unit: "" };
 }
@@ -1394,6 +1464,407 @@ export const LabelMatcher: MessageFns<LabelMatcher> = {
     return message;
   },
 };
+
+function createBaseReadHints(): ReadHints {
+  return { stepMs: 0, func: "", startMs: 0, endMs: 0, grouping: [], by: false, rangeMs: 0 };
+}
+
+export const ReadHints: MessageFns<ReadHints> = {
+  encode(message: ReadHints, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.stepMs !== 0) {
+      writer.uint32(8).int64(message.stepMs);
+    }
+    if (message.func !== "") {
+      writer.uint32(18).string(message.func);
+    }
+    if (message.startMs !== 0) {
+      writer.uint32(24).int64(message.startMs);
+    }
+    if (message.endMs !== 0) {
+      writer.uint32(32).int64(message.endMs);
+    }
+    for (const v of message.grouping) {
+      writer.uint32(42).string(v!);
+    }
+    if (message.by !== false) {
+      writer.uint32(48).bool(message.by);
+    }
+    if (message.rangeMs !== 0) {
+      writer.uint32(56).int64(message.rangeMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReadHints {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReadHints();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.stepMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.func = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.startMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.endMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.grouping.push(reader.string());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.by = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.rangeMs = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReadHints {
+    return {
+      stepMs: isSet(object.stepMs)
+        ? globalThis.Number(object.stepMs)
+        : isSet(object.step_ms)
+        ? globalThis.Number(object.step_ms)
+        : 0,
+      func: isSet(object.func) ? globalThis.String(object.func) : "",
+      startMs: isSet(object.startMs)
+        ? globalThis.Number(object.startMs)
+        : isSet(object.start_ms)
+        ? globalThis.Number(object.start_ms)
+        : 0,
+      endMs: isSet(object.endMs)
+        ? globalThis.Number(object.endMs)
+        : isSet(object.end_ms)
+        ? globalThis.Number(object.end_ms)
+        : 0,
+      grouping: globalThis.Array.isArray(object?.grouping)
+        ? object.grouping.map((e: any) => globalThis.String(e))
+        : [],
+      by: isSet(object.by) ? globalThis.Boolean(object.by) : false,
+      rangeMs: isSet(object.rangeMs)
+        ? globalThis.Number(object.rangeMs)
+        : isSet(object.range_ms)
+        ? globalThis.Number(object.range_ms)
+        : 0,
+    };
+  },
+
+  toJSON(message: ReadHints): unknown {
+    const obj: any = {};
+    if (message.stepMs !== 0) {
+      obj.stepMs = Math.round(message.stepMs);
+    }
+    if (message.func !== "") {
+      obj.func = message.func;
+    }
+    if (message.startMs !== 0) {
+      obj.startMs = Math.round(message.startMs);
+    }
+    if (message.endMs !== 0) {
+      obj.endMs = Math.round(message.endMs);
+    }
+    if (message.grouping?.length) {
+      obj.grouping = message.grouping;
+    }
+    if (message.by !== false) {
+      obj.by = message.by;
+    }
+    if (message.rangeMs !== 0) {
+      obj.rangeMs = Math.round(message.rangeMs);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReadHints>, I>>(base?: I): ReadHints {
+    return ReadHints.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReadHints>, I>>(object: I): ReadHints {
+    const message = createBaseReadHints();
+    message.stepMs = object.stepMs ?? 0;
+    message.func = object.func ?? "";
+    message.startMs = object.startMs ?? 0;
+    message.endMs = object.endMs ?? 0;
+    message.grouping = object.grouping?.map((e) => e) || [];
+    message.by = object.by ?? false;
+    message.rangeMs = object.rangeMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseChunk(): Chunk {
+  return { minTimeMs: 0, maxTimeMs: 0, type: 0, data: Buffer.alloc(0) };
+}
+
+export const Chunk: MessageFns<Chunk> = {
+  encode(message: Chunk, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.minTimeMs !== 0) {
+      writer.uint32(8).int64(message.minTimeMs);
+    }
+    if (message.maxTimeMs !== 0) {
+      writer.uint32(16).int64(message.maxTimeMs);
+    }
+    if (message.type !== 0) {
+      writer.uint32(24).int32(message.type);
+    }
+    if (message.data.length !== 0) {
+      writer.uint32(34).bytes(message.data);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Chunk {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseChunk();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.minTimeMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.maxTimeMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.type = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.data = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Chunk {
+    return {
+      minTimeMs: isSet(object.minTimeMs)
+        ? globalThis.Number(object.minTimeMs)
+        : isSet(object.min_time_ms)
+        ? globalThis.Number(object.min_time_ms)
+        : 0,
+      maxTimeMs: isSet(object.maxTimeMs)
+        ? globalThis.Number(object.maxTimeMs)
+        : isSet(object.max_time_ms)
+        ? globalThis.Number(object.max_time_ms)
+        : 0,
+      type: isSet(object.type) ? chunk_EncodingFromJSON(object.type) : 0,
+      data: isSet(object.data) ? Buffer.from(bytesFromBase64(object.data)) : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: Chunk): unknown {
+    const obj: any = {};
+    if (message.minTimeMs !== 0) {
+      obj.minTimeMs = Math.round(message.minTimeMs);
+    }
+    if (message.maxTimeMs !== 0) {
+      obj.maxTimeMs = Math.round(message.maxTimeMs);
+    }
+    if (message.type !== 0) {
+      obj.type = chunk_EncodingToJSON(message.type);
+    }
+    if (message.data.length !== 0) {
+      obj.data = base64FromBytes(message.data);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Chunk>, I>>(base?: I): Chunk {
+    return Chunk.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Chunk>, I>>(object: I): Chunk {
+    const message = createBaseChunk();
+    message.minTimeMs = object.minTimeMs ?? 0;
+    message.maxTimeMs = object.maxTimeMs ?? 0;
+    message.type = object.type ?? 0;
+    message.data = object.data ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseChunkedSeries(): ChunkedSeries {
+  return { labels: [], chunks: [] };
+}
+
+export const ChunkedSeries: MessageFns<ChunkedSeries> = {
+  encode(message: ChunkedSeries, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.labels) {
+      Label.encode(v!, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.chunks) {
+      Chunk.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ChunkedSeries {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseChunkedSeries();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.labels.push(Label.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.chunks.push(Chunk.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ChunkedSeries {
+    return {
+      labels: globalThis.Array.isArray(object?.labels) ? object.labels.map((e: any) => Label.fromJSON(e)) : [],
+      chunks: globalThis.Array.isArray(object?.chunks) ? object.chunks.map((e: any) => Chunk.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ChunkedSeries): unknown {
+    const obj: any = {};
+    if (message.labels?.length) {
+      obj.labels = message.labels.map((e) => Label.toJSON(e));
+    }
+    if (message.chunks?.length) {
+      obj.chunks = message.chunks.map((e) => Chunk.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ChunkedSeries>, I>>(base?: I): ChunkedSeries {
+    return ChunkedSeries.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ChunkedSeries>, I>>(object: I): ChunkedSeries {
+    const message = createBaseChunkedSeries();
+    message.labels = object.labels?.map((e) => Label.fromPartial(e)) || [];
+    message.chunks = object.chunks?.map((e) => Chunk.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
+}
 
 function floatToJson(value: number | null | undefined): number | string | null | undefined {
   return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;

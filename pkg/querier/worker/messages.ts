@@ -25,10 +25,11 @@ export interface QueryTaskExtras {
 
 export type QueryTask = { method: 'api'; args: ApiRequest; deadline: number } & QueryTaskExtras;
 
-/** A worker's answer: the API answer with its body as UTF-8 bytes, handed over without a copy. */
+/** A worker's answer: the API answer with its body as bytes (UTF-8 JSON, or remote read's protobuf), handed over without a copy. */
 export interface QueryTaskAnswer {
   status: number;
   body: Uint8Array;
   errorType?: string;
   error?: string;
+  headers?: Record<string, string>;
 }

@@ -40,8 +40,9 @@ serveTasks(async (msg, signal) => {
   storeGatewayRing.heartbeats(task.heartbeats.storeGateways);
   limits = task.limits;
   const a = await executeApi({ ...task.args, deadline: task.deadline }, readPath.backend, signal);
-  const body = encoder.encode(a.body);
-  const answer: QueryTaskAnswer = { status: a.status, body, errorType: a.errorType, error: a.error };
+  // A Buffer may share its ArrayBuffer (Node's pool): copy it before handing the memory over.
+  const body = typeof a.body === 'string' ? encoder.encode(a.body) : new Uint8Array(a.body);
+  const answer: QueryTaskAnswer = { status: a.status, body, errorType: a.errorType, error: a.error, headers: a.headers };
   return transferring(answer, [body.buffer]);
 }, registry, rpc);
 

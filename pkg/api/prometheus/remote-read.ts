@@ -1,0 +1,126 @@
+// Prometheus remote read (POST /api/v1/read): a snappy-compressed ReadRequest in; per query, the
+// matching series of the tenant's Queryable (ingesters and store-gateways, within the query
+// limits), answered as a snappy-compressed ReadResponse (SAMPLES) or as ChunkedReadResponse frames
+// of XOR and histogram chunks (STREAMED_XOR_CHUNKS), the first type the client accepts. Native
+// histograms are answered as Prometheus answers them: `histograms` of a series, histogram chunks. Runs where the other API
+// requests run: a query worker.
+import { ReadRequest, ReadRequest_ResponseType, ReadResponse, ChunkedReadResponse, type QueryResult } from '../../generated/prometheus/remote.js';
+import type { ChunkedSeries, Histogram, Label, Sample } from '../../generated/prometheus/types.js';
+import { QueryLimitError, type QueryLimiter } from '../../limits/index.js';
+import type { Labels } from '../../model/labels/index.js';
+import { ErrorType, QueryError } from '../../promql/index.js';
+import { ValueType, type SampleIterator } from '../../storage/index.js';
+import { ChunkBuilder } from '../../tsdb/block/index.js';
+import { crc32c } from '../../tsdb/encoding/index.js';
+import { histogramToWire, matchersFromWire, snappyDecode, snappyEncode, WireError } from '../../wire/index.js';
+import { writeVarint } from '../../wire/varint.js';
+import type { ApiAnswer, ApiBackend, ApiRequest } from './execute.js';
+
+/** Largest decoded ReadRequest taken (Prometheus sends a few matchers per query). */
+const maxRequestBytes = 32 << 20;
+
+export const streamedContentType = 'application/x-streamed-protobuf; proto=prometheus.ChunkedReadResponse';
+
+/** The answer to a remote read; QueryError and QueryLimitError propagate to the caller's error answer. */
+export async function remoteRead(req: ApiRequest, b: ApiBackend, limiter: QueryLimiter, signal: AbortSignal | undefined): Promise<ApiAnswer> {
+  const rr = decodeRequest(req.body);
+  const streamed = rr.acceptedResponseTypes.length > 0 && rr.acceptedResponseTypes[0] === ReadRequest_ResponseType.STREAMED_XOR_CHUNKS;
+  const frames: Buffer[] = [];
+  const results: QueryResult[] = [];
+  for (let qi = 0; qi < rr.queries.length; qi++) {
+    const q = rr.queries[qi];
+    let matchers;
+    try {
+      matchers = matchersFromWire(q.matchers);
+    } catch (err) {
+      throw new QueryError(ErrorType.BadData, `remote read query ${qi}: ${(err as Error).message}`);
+    }
+    const start = q.startTimestampMs;
+    const end = q.endTimestampMs;
+    const h = q.hints;
+    const querier = await b.queryable(req.tenant, limiter).querier(start, end);
+    const timeseries: QueryResult['timeseries'] = [];
+    try {
+      const set = querier.select({ start, end, step: h?.stepMs ?? 0, func: h?.func ?? '', range: h?.rangeMs ?? 0, sortSeries: true }, ...matchers);
+      let it: SampleIterator | undefined;
+      while (await set.next()) {
+        if (signal?.aborted) throw new QueryError(ErrorType.Canceled, 'remote read was canceled');
+        const s = set.at();
+        it = s.iterator(it);
+        const labels = wireLabels(s.labels);
+        if (streamed) {
+          const series: ChunkedSeries = { labels, chunks: chunksOf(it, start, end, s.labels) };
+          if (series.chunks.length > 0) frames.push(frame(ChunkedReadResponse.encode({ chunkedSeries: [series], queryIndex: qi }).finish()));
+        } else {
+          const { samples, histograms } = samplesOf(it, start, end);
+          if (samples.length > 0 || histograms.length > 0) timeseries.push({ labels, samples, exemplars: [], histograms });
+        }
+        const err = it.err();
+        if (err !== undefined) throw new QueryError(ErrorType.Execution, `remote read: ${err.message}`, { cause: err });
+      }
+      const err = set.err();
+      if (err instanceof QueryLimitError || err instanceof QueryError) throw err;
+      if (err !== undefined) throw new QueryError(ErrorType.Execution, `remote read: select series: ${err.message}`, { cause: err });
+    } finally {
+      await querier.close();
+    }
+    results.push({ timeseries });
+  }
+  if (streamed) return { status: 200, body: Buffer.concat(frames), headers: { 'content-type': streamedContentType } };
+  const body = snappyEncode(Buffer.from(ReadResponse.encode({ results }).finish()));
+  return { status: 200, body, headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' } };
+}
+
+function decodeRequest(body: Uint8Array | undefined): ReadRequest {
+  if (body === undefined || body.length === 0) throw new QueryError(ErrorType.BadData, 'remote read: empty body, expected a snappy-compressed prometheus.ReadRequest');
+  try {
+    return ReadRequest.decode(snappyDecode(Buffer.from(body.buffer, body.byteOffset, body.byteLength), maxRequestBytes));
+  } catch (err) {
+    const what = err instanceof WireError ? err.message : `invalid prometheus.ReadRequest: ${(err as Error).message}`;
+    throw new QueryError(ErrorType.BadData, `remote read: ${what}`);
+  }
+}
+
+function wireLabels(ls: Labels): Label[] {
+  const out: Label[] = [];
+  ls.forEach((name, value) => out.push({ name, value }));
+  return out;
+}
+
+/** The float and histogram samples of `it` within [start, end]. */
+function samplesOf(it: SampleIterator, start: number, end: number): { samples: Sample[]; histograms: Histogram[] } {
+  const samples: Sample[] = [];
+  const histograms: Histogram[] = [];
+  for (let vt = it.seek(start); vt !== ValueType.None; vt = it.next()) {
+    const t = it.atT();
+    if (t > end) break;
+    if (vt === ValueType.Float) samples.push({ timestamp: t, value: it.atV() });
+    else if (vt === ValueType.Histogram) histograms.push(histogramToWire({ t, h: it.atHistogram(), fh: undefined }));
+    else histograms.push(histogramToWire({ t, h: undefined, fh: it.atFloatHistogram() }));
+  }
+  return { samples, histograms };
+}
+
+/**
+ * The samples of `it` within [start, end] as chunks cut as the TSDB cuts them (XOR, histogram and
+ * float histogram chunks; the TSDB's encoding numbers are remote read's Chunk.Encoding).
+ */
+function chunksOf(it: SampleIterator, start: number, end: number, labels: Labels): ChunkedSeries['chunks'] {
+  const b = new ChunkBuilder();
+  for (let vt = it.seek(start); vt !== ValueType.None; vt = it.next()) {
+    if (it.atT() > end) break;
+    b.appendFrom(it, vt);
+  }
+  const c = b.finish(labels);
+  return c.bytes.map((data, k) => ({ minTimeMs: c.minTs[k], maxTimeMs: c.maxTs[k], type: c.encodings[k], data: Buffer.from(data.buffer, data.byteOffset, data.byteLength) }));
+}
+
+/** One frame of Prometheus' chunked stream: uvarint length, CRC-32C (big-endian) of the message, the message. */
+function frame(msg: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(10 + 4 + msg.length);
+  let at = writeVarint(out, 0, msg.length);
+  out.writeUInt32BE(crc32c(msg) >>> 0, at);
+  at += 4;
+  out.set(msg, at);
+  return out.subarray(0, at + msg.length);
+}
