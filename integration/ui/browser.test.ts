@@ -94,8 +94,11 @@ test('the web UI: query, graph, tenants, shareable URL, errors, and every status
     await page.click('.cm-content');
     await page.keyboard.type('ui_req');
     // Completion asks the API as team-a: its metric name is offered.
-    await page.locator('.cm-tooltip-autocomplete', { hasText: 'ui_requests_total' }).waitFor();
-    await page.keyboard.press('Enter'); // accepts the completion
+    const option = page.locator('.cm-tooltip-autocomplete li', { hasText: 'ui_requests_total' });
+    await option.waitFor();
+    // A click accepts it even while a later completion request is still pending (Enter would then
+    // run the query instead, which a loaded machine made happen).
+    await option.click();
     assert.equal(await page.locator('.cm-content').innerText(), 'ui_requests_total');
     await page.click('#run');
     assert.equal(await graphSeries(page), '3');
