@@ -123,7 +123,7 @@ export class WorkerPool {
   async start(): Promise<void> {
     const ready: Promise<void>[] = [];
     for (let i = 0; i <= this.#cfg.size; i++) ready.push(this.#spawn());
-    for (const r of ready) r.catch((err: unknown) => this.#log.error({ err }, 'starting a worker failed'));
+    for (const r of ready) r.catch((err: unknown) => this.#startFailed(err));
     this.#metrics.workers.set(this.#cfg.size);
     await Promise.any(ready).catch((err: AggregateError) => {
       throw new Error(`no worker of pool ${this.#cfg.name} could start`, { cause: err.errors[0] });
@@ -172,6 +172,11 @@ export class WorkerPool {
     }));
   }
 
+  /** A worker that never became ready; one the pool terminated while stopping is no failure. */
+  #startFailed(err: unknown): void {
+    if (!this.#stopped) this.#log.error({ err }, 'starting a worker failed');
+  }
+
   #spawn(): Promise<void> {
     const worker = new Worker(this.#cfg.script, { workerData: this.#cfg.workerData, resourceLimits: this.#cfg.resourceLimits });
     const slot: Slot = { id: this.#nextSlotId++, worker, rpc: new RpcChannel(worker), ready: false, task: undefined, retiring: false, killTimer: undefined };
@@ -211,7 +216,7 @@ export class WorkerPool {
   }
 
   #startReplacement(): void {
-    this.#spawn().catch((e: unknown) => this.#log.error({ err: e }, 'starting a worker failed'));
+    this.#spawn().catch((e: unknown) => this.#startFailed(e));
   }
 
   #enqueue(task: Task): void {
