@@ -26,7 +26,8 @@
 // Env: BENCH_HOSTS (20), BENCH_SPAN_MINUTES (120), BENCH_REPEAT (least repetitions per call, 20),
 // BENCH_MIN_SECONDS (repeat a call at least this long, 1), BENCH_SETTLE_SECONDS (idle time after
 // the load, 10), BENCH_TARGETS (myelin,prometheus,victoria-metrics), BENCH_CONCURRENCY (load, 4),
-// BENCH_PIN_CPU, BENCH_CPU_PROF (Myelin's --cpu-prof directory), BENCH_BLOCKS=1, BENCH_SMOKE=1.
+// BENCH_PIN_CPU, BENCH_CPU_PROF (Myelin's --cpu-prof directory), BENCH_BLOCKS=1, BENCH_SMOKE=1,
+// BENCH_CALLS (only these calls, by their number in the table: `1,18`; for profiling one shape).
 import { readdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,7 +66,8 @@ const value = (s: number, r: number) =>
   isCounter[s] ? r * 15 * (1 + (s % 13)) + 5 * jitter(s, r) : 1_000 * (1 + (s % 7)) + 100 * Math.sin(r / 20 + s);
 const load: LoadOptions = { series: sets.length, samples: rounds, batch: 2_000, concurrency: env('BENCH_CONCURRENCY', 4, 2), tenants: 1, maxSeconds: 3_600, retries: 3 };
 const host = sets[0].find(([n]) => n === 'instance')?.[1] ?? '';
-const calls = dashboardCalls({ end, range: Math.min(3_600_000, SPAN - 300_000), step: STEP, host });
+const ONLY = (process.env.BENCH_CALLS ?? '').split(',').filter((x) => x !== '').map(Number);
+const calls = dashboardCalls({ end, range: Math.min(3_600_000, SPAN - 300_000), step: STEP, host }).filter((_, i) => ONLY.length === 0 || ONLY.includes(i + 1));
 
 interface Measure { cpuMs: number; p50: number; p99: number; reps: number; answer: Answer | undefined; error: string }
 

@@ -20,7 +20,8 @@ import { Labels, Matcher, MatchType } from '../../pkg/model/labels/index.js';
 import { seriesLabels } from './series-labels.js';
 import type { FloatHistogram, Histogram } from '../../pkg/model/histogram/index.js';
 import { CounterResetHint, toFloatHistogram } from '../../pkg/model/histogram/index.js';
-import { FloatHistogramChunk, HistogramChunk, XorChunk } from '../../pkg/tsdb/chunkenc/index.js';
+import { FloatHistogramChunk, HistogramChunk, XorChunk, XorIterator } from '../../pkg/tsdb/chunkenc/index.js';
+import { ValueType } from '../../pkg/storage/index.js';
 import { Head } from '../../pkg/tsdb/index.js';
 import { RecordEncoder, Wal, listSegments } from '../../pkg/tsdb/wal/index.js';
 
@@ -168,18 +169,22 @@ function counterValue(series: number, step: number): number {
 }
 
 /** XOR bytes/sample over 120-sample chunks of typical shapes, at exact 15 s intervals (Prometheus aligns scrape timestamps). */
-function benchXor(): Record<string, number> {
+/** Per value shape: encoded bytes per sample and CPU ns per decoded sample (XorIterator over whole chunks). */
+function benchXor(): Record<string, { bytes: number; decodeNs: number }> {
   const shapes: Record<string, (i: number, prev: number) => number> = {
     'counter, steady rate': (_i, p) => p + 150,
     'counter, bursty (+0..8)': (i, p) => p + ((i * 2654435761) % 9),
+    'counter, float seconds': (i, p) => p + ((i * 2654435761) % 1000) / 997,
     'gauge, integer random walk': (i, p) => p + (((i * 40503) % 2001) - 1000) * 4096,
     'gauge, float ratio (2 digits)': (i) => Math.round(((i * 7919) % 1000) / 10) / 100,
     constant: () => 1,
   };
-  const out: Record<string, number> = {};
+  const out: Record<string, { bytes: number; decodeNs: number }> = {};
+  const chunks = smoke ? 200 : 2000;
+  const rounds = smoke ? 2 : 20;
   for (const [name, f] of Object.entries(shapes)) {
     let bytes = 0;
-    const chunks = 2000;
+    const encoded: Uint8Array[] = [];
     for (let c = 0; c < chunks; c++) {
       const ch = new XorChunk();
       let v = c * 1000;
@@ -188,8 +193,22 @@ function benchXor(): Record<string, number> {
         ch.append(T0 + i * Scrape, v);
       }
       bytes += ch.size();
+      encoded.push(ch.bytes().slice());
     }
-    out[name] = bytes / (chunks * 120);
+    const it = new XorIterator();
+    let check = 0;
+    const decodeAll = (): void => {
+      for (const b of encoded) {
+        it.reset(b);
+        while (it.next() !== ValueType.None) check += it.atV();
+      }
+    };
+    decodeAll(); // warm-up
+    const start = process.cpuUsage();
+    for (let r = 0; r < rounds; r++) decodeAll();
+    const cpu = process.cpuUsage(start);
+    if (Number.isNaN(check)) throw new Error('decoded NaN');
+    out[name] = { bytes: bytes / (chunks * 120), decodeNs: ((cpu.user + cpu.system) * 1000) / (chunks * 120 * rounds) };
   }
   return out;
 }
@@ -379,8 +398,8 @@ async function reportMemory(): Promise<void> {
 }
 
 async function reportXor(): Promise<void> {
-  console.log('XOR chunk bytes per sample (120-sample chunks, 15s scrape):');
-  for (const [name, b] of Object.entries(benchXor())) console.log(`  ${name.padEnd(32)} ${fmt(b, 3)}`);
+  console.log('XOR chunks (120 samples, 15s scrape): bytes per sample, CPU ns per decoded sample:');
+  for (const [name, x] of Object.entries(benchXor())) console.log(`  ${name.padEnd(32)} ${fmt(x.bytes, 3).padStart(8)} bytes ${fmt(x.decodeNs).padStart(8)} ns decode`);
 }
 
 async function reportChunks(): Promise<void> {

@@ -99,6 +99,19 @@ export class BitReader {
     return this.end - this.pos;
   }
 
+  /**
+   * The 32 bits from the current position, most significant first, as a signed int32 (the first bit
+   * is the sign: no heap number), without consuming them; bits past the end read as zeros. Readers decode a field group from one peek and then skip() what it used:
+   * one bounds check and five byte loads instead of one call per bit.
+   */
+  peek32(): number {
+    return peek32At(this.buf, this.pos);
+  }
+
+  skip(n: number): void {
+    this.pos += n;
+  }
+
   /** Returns the next bit, or -1 at the end of the stream. */
   readBit(): number {
     if (this.pos >= this.end) return -1;
@@ -111,18 +124,10 @@ export class BitReader {
    * end, missing bits read as zeros.
    */
   readBits(n: number): number {
-    let v = 0;
-    while (n > 0) {
-      const p = this.pos;
-      const avail = 8 - (p & 7);
-      const k = n < avail ? n : avail;
-      const byte = this.buf[p >>> 3] | 0;
-      const bits = (byte >>> (avail - k)) & ((1 << k) - 1);
-      v = ((v << k) | bits) >>> 0;
-      this.pos += k;
-      n -= k;
-    }
-    return v >>> 0;
+    if (n === 0) return 0;
+    const v = peek32At(this.buf, this.pos) >>> (32 - n);
+    this.pos += n;
+    return v;
   }
 
   /** Reads `n` bits (0 <= n <= 64); returns the low 32 bits and leaves the high ones in `hi`. */
@@ -138,4 +143,22 @@ export class BitReader {
   readByte(): number {
     return this.readBits(8);
   }
+}
+
+/** The 32 bits of `buf` from bit `pos` on (most significant first, as an int32); zeros past its end. */
+export function peek32At(buf: Uint8Array, pos: number): number {
+  const i = pos >>> 3;
+  const shift = pos & 7;
+  const n = buf.length;
+  let w: number;
+  let next: number;
+  if (i + 4 < n) {
+    w = (buf[i] << 24) | (buf[i + 1] << 16) | (buf[i + 2] << 8) | buf[i + 3];
+    next = buf[i + 4];
+  } else {
+    // The stream's last bytes: the same, reading zeros past the end.
+    w = ((i < n ? buf[i] : 0) << 24) | ((i + 1 < n ? buf[i + 1] : 0) << 16) | ((i + 2 < n ? buf[i + 2] : 0) << 8) | (i + 3 < n ? buf[i + 3] : 0);
+    next = 0;
+  }
+  return shift === 0 ? w : (w << shift) | (next >>> (8 - shift));
 }

@@ -86,16 +86,22 @@ export function writeXorValue(w: BitWriter, s: XorValue, v: number): void {
 
 /** Reads the next XOR'd value into `s`; false when the stream ends inside it. */
 export function readXorValue(r: BitReader, s: XorValue): boolean {
-  const b0 = r.readBit();
-  if (b0 <= 0) return b0 === 0;
-  const b1 = r.readBit();
-  if (b1 < 0) return false;
-  if (b1 === 1) {
-    if (r.remaining() < 11) return false;
-    s.leading = r.readBits(5);
-    let sig = r.readBits(6);
+  const w = r.peek32();
+  if (w >= 0) {
+    // '0': unchanged.
+    if (r.remaining() < 1) return false;
+    r.skip(1);
+    return true;
+  }
+  if ((w & 0x40000000) === 0) {
+    r.skip(2); // '10': the bits inside the previous window
+  } else {
+    // '11': 5 bits of leading zeros, 6 of significant length (0 means 64), then the bits.
+    s.leading = (w >>> 25) & 0x1f;
+    let sig = (w >>> 19) & 0x3f;
     if (sig === 0) sig = 64;
     s.trailing = 64 - s.leading - sig;
+    r.skip(13);
   }
   const n = 64 - s.leading - s.trailing;
   if (n < 0 || r.remaining() < n) return false;

@@ -227,24 +227,32 @@ export class XorIterator implements SampleIterator {
       this.#t += d;
       if (!readXorValue(r, this.#v)) return this.#fail('value');
     } else {
-      let prefix = 0;
-      for (; prefix < 4; prefix++) {
-        const bit = r.readBit();
-        if (bit < 0) return this.#fail('timestamp');
-        if (bit === 0) break;
-      }
-      if (prefix > 0) {
-        const sz = prefix === 1 ? 14 : prefix === 2 ? 17 : prefix === 3 ? 20 : 64;
-        if (r.remaining() < sz) return this.#fail('timestamp');
-        let dod: number;
-        if (sz === 64) {
-          const hi = r.readBits(32) | 0;
-          dod = hi * TwoPow32 + r.readBits(32);
-        } else {
-          dod = r.readBits(sz);
+      // Delta of delta: '0', or 1-4 one bits ('10', '110', '1110', '1111') and 14, 17, 20 or 64 bits.
+      const w = r.peek32();
+      if (w < 0) {
+        const ones = Math.clz32(~w);
+        if (ones < 4) {
+          const sz = ones === 1 ? 14 : ones === 2 ? 17 : 20;
+          let dod = (w << (ones + 1)) >>> (32 - sz);
           if (dod > 1 << (sz - 1)) dod -= 1 << sz;
+          r.skip(ones + 1 + sz);
+          this.#tDelta += dod;
+        } else {
+          r.skip(4);
+          if (r.remaining() < 64) return this.#fail('timestamp');
+          const hi = r.readBits(32) | 0;
+          this.#tDelta += hi * TwoPow32 + r.readBits(32);
         }
-        this.#tDelta += dod;
+        if (r.remaining() < 0) return this.#fail('timestamp');
+      } else if ((w << 1) >= 0 && r.remaining() >= 2) {
+        // '0' '0': same delta, same value (the commonest sample of a steady scrape).
+        r.skip(2);
+        this.#t += this.#tDelta;
+        this.#read++;
+        return ValueType.Float;
+      } else {
+        if (r.remaining() < 1) return this.#fail('timestamp');
+        r.skip(1);
       }
       this.#t += this.#tDelta;
       if (!readXorValue(r, this.#v)) return this.#fail('value');
