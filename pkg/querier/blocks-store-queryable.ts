@@ -6,7 +6,7 @@
 // get them too and stop streaming early.
 import type { Registry } from 'prom-client';
 import { tenantBucketReader, type BucketReader } from '../bucket/index.js';
-import { blocksInRange, readBucketIndex, type BucketIndex } from '../bucket-index/index.js';
+import { CachedBucketIndexReader, blocksInRange, type BucketIndex } from '../bucket-index/index.js';
 import { sharedCounter } from '../kv/index.js';
 import type { Logger } from '../log/index.js';
 import type { Matcher } from '../model/labels/index.js';
@@ -64,6 +64,7 @@ export class BlocksStoreQueryable {
   readonly #log: Logger;
   readonly #consistencyFailures;
   readonly #retries;
+  readonly #indexes = new CachedBucketIndexReader();
 
   constructor(deps: BlocksStoreQueryableDeps) {
     this.#deps = deps;
@@ -86,7 +87,7 @@ export class BlocksStoreQueryable {
   }
 
   async #index(tenant: string): Promise<BucketIndex | undefined> {
-    return readBucketIndex(tenantBucketReader(this.#deps.bucket, tenant), tenant);
+    return this.#indexes.read(tenantBucketReader(this.#deps.bucket, tenant), tenant);
   }
 
   /**
