@@ -1,0 +1,282 @@
+// OTLP metrics as a Prometheus remote write request, by the rules of Prometheus' OTLP translator:
+//
+//   gauge, non-monotonic sum  → <name>                               (a gauge)
+//   monotonic sum             → <name>[_total]                       (a counter)
+//   histogram                 → <name>_bucket{le}, <name>_count, <name>_sum
+//   exponential histogram     → <name>                               (a native histogram)
+//   summary                   → <name>{quantile}, <name>_count, <name>_sum
+//   resource                  → job = service.namespace/service.name, instance = service.instance.id,
+//                               promoted attributes on every series, the others on target_info
+//
+// Only cumulative sums and histograms are Prometheus counters: a delta (or unspecified)
+// temporality is refused, data point by data point, and counted in `rejected`.
+import type { ExportMetricsServiceRequest } from '../generated/opentelemetry/proto/collector/metrics/v1/metrics_service.js';
+import type { AnyValue, KeyValue } from '../generated/opentelemetry/proto/common/v1/common.js';
+import {
+  AggregationTemporality, type Exemplar as OtlpExemplar, type ExponentialHistogramDataPoint, type HistogramDataPoint, type Metric, type NumberDataPoint, type SummaryDataPoint,
+} from '../generated/opentelemetry/proto/metrics/v1/metrics.js';
+import { MetricMetadata_MetricType as MetricType, type Exemplar, type Label, type MetricMetadata, type TimeSeries } from '../generated/prometheus/types.js';
+import type { WriteRequest } from '../generated/prometheus/remote.js';
+import { StaleNaN } from '../tsdb/index.js';
+import { nativeHistogram } from './otlp-exponential.js';
+import { labelName, metricName, type NameKind } from './otlp-names.js';
+
+/** The tenant's `otel_*` limits. */
+export interface OtlpSettings {
+  /** Append unit and type suffixes to metric names (`otel_metric_suffixes_enabled`). */
+  suffixes: boolean;
+  /** Resource attributes copied onto every series of the resource (`promote_otel_resource_attributes`). */
+  promote: readonly string[];
+  /** Keep service.name, service.namespace and service.instance.id on target_info too (`otel_keep_identifying_resource_attributes`). */
+  keepIdentifying: boolean;
+}
+
+export interface Translated {
+  write: WriteRequest;
+  /** Data points received. */
+  points: number;
+  /** Data points that could not be translated; `firstError` says why the first one could not. */
+  rejected: number;
+  firstError: string;
+  /** The data point (numbered from 0 in request order) series i of `write` comes from; -1 for target_info. */
+  pointOf: number[];
+}
+
+const identifying = new Set(['service.name', 'service.namespace', 'service.instance.id']);
+const noRecordedValue = 1;
+
+export function translateMetrics(req: ExportMetricsServiceRequest, s: OtlpSettings): Translated {
+  const t = new Translation(s);
+  for (const rm of req.resourceMetrics) {
+    const attrs = rm.resource?.attributes ?? [];
+    t.beginResource(attrs);
+    for (const sm of rm.scopeMetrics) for (const m of sm.metrics) t.metric(m);
+    t.endResource(attrs);
+  }
+  return { write: { timeseries: t.series, metadata: t.metadata }, points: t.points, rejected: t.rejected, firstError: t.firstError, pointOf: t.pointOf };
+}
+
+class Translation {
+  readonly series: TimeSeries[] = [];
+  readonly metadata: MetricMetadata[] = [];
+  readonly pointOf: number[] = [];
+  points = 0;
+  /** The data point being translated. */
+  #point = -1;
+  rejected = 0;
+  firstError = '';
+  readonly #s: OtlpSettings;
+  /** Labels every series of the current resource gets (job, instance), and the promoted attributes. */
+  #resourceLabels: [string, string][] = [];
+  #promoted: KeyValue[] = [];
+  /** The latest timestamp of the resource's data points: target_info's. */
+  #latest = -Infinity;
+
+  constructor(s: OtlpSettings) {
+    this.#s = s;
+  }
+
+  beginResource(attrs: readonly KeyValue[]): void {
+    const get = (k: string) => attrs.find((a) => a.key === k);
+    const name = get('service.name');
+    const ns = get('service.namespace');
+    const instance = get('service.instance.id');
+    this.#resourceLabels = [];
+    if (name !== undefined) this.#resourceLabels.push(['job', ns === undefined ? valueString(name.value) : `${valueString(ns.value)}/${valueString(name.value)}`]);
+    if (instance !== undefined) this.#resourceLabels.push(['instance', valueString(instance.value)]);
+    this.#promoted = attrs.filter((a) => this.#s.promote.includes(a.key));
+    this.#latest = -Infinity;
+  }
+
+  /** Adds target_info for the resource's other attributes, when it has any and sent a data point. */
+  endResource(attrs: readonly KeyValue[]): void {
+    const info = attrs.filter((a) => this.#s.keepIdentifying || !identifying.has(a.key));
+    if (info.length === 0 || this.#latest === -Infinity) return;
+    const saved = this.#promoted;
+    this.#promoted = [];
+    const point = this.#point;
+    this.#point = -1;
+    this.#push('target_info', info, [], 1, this.#latest, []);
+    this.#point = point;
+    this.#promoted = saved;
+  }
+
+  metric(m: Metric): void {
+    this.points += pointsOf(m);
+    if (m.gauge !== undefined) this.#numbers(m, m.gauge.dataPoints, 'gauge', MetricType.GAUGE);
+    else if (m.sum !== undefined) {
+      if (!this.#cumulative(m, m.sum.aggregationTemporality, m.sum.dataPoints.length, m.sum.isMonotonic)) return;
+      this.#numbers(m, m.sum.dataPoints, m.sum.isMonotonic ? 'counter' : 'gauge', m.sum.isMonotonic ? MetricType.COUNTER : MetricType.GAUGE);
+    } else if (m.histogram !== undefined) {
+      if (!this.#cumulative(m, m.histogram.aggregationTemporality, m.histogram.dataPoints.length, true)) return;
+      const name = this.#name(m, 'other', m.histogram.dataPoints.length, MetricType.HISTOGRAM);
+      if (name !== '') for (const p of m.histogram.dataPoints) this.#histogram(name, p);
+    } else if (m.exponentialHistogram !== undefined) {
+      const e = m.exponentialHistogram;
+      if (!this.#cumulative(m, e.aggregationTemporality, e.dataPoints.length, true)) return;
+      const name = this.#name(m, 'other', e.dataPoints.length, MetricType.HISTOGRAM);
+      if (name !== '') for (const p of e.dataPoints) this.#exponential(m, name, p);
+    } else if (m.summary !== undefined) {
+      const name = this.#name(m, 'other', m.summary.dataPoints.length, MetricType.SUMMARY);
+      if (name !== '') for (const p of m.summary.dataPoints) this.#summary(name, p);
+    }
+  }
+
+  /** Whether a sum or histogram is cumulative; refuses its data points otherwise (a non-monotonic sum is a gauge: any temporality). */
+  #cumulative(m: Metric, temporality: AggregationTemporality, points: number, counter: boolean): boolean {
+    if (!counter || temporality === AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE) return true;
+    const what = temporality === AggregationTemporality.AGGREGATION_TEMPORALITY_DELTA ? 'delta' : 'unspecified';
+    this.#reject(points, `metric ${JSON.stringify(m.name)}: ${what} aggregation temporality is not supported, only cumulative (set the SDK's temporality preference to cumulative, or convert with the Collector's deltatocumulative processor)`);
+    return false;
+  }
+
+  /** The metric's Prometheus name, with its metadata recorded; '' (and the points refused) when nothing of the name is valid. */
+  #name(m: Metric, kind: NameKind, points: number, type: MetricType): string {
+    const name = metricName(m.name, m.unit, kind, this.#s.suffixes);
+    if (name === '') {
+      this.#reject(points, `metric ${JSON.stringify(m.name)}: no valid character in the name`);
+      return '';
+    }
+    this.metadata.push({ type, metricFamilyName: name, help: m.description, unit: m.unit });
+    return name;
+  }
+
+  #reject(points: number, why: string): void {
+    this.rejected += points;
+    if (this.firstError === '') this.firstError = why;
+  }
+
+  #numbers(m: Metric, points: readonly NumberDataPoint[], kind: NameKind, type: MetricType): void {
+    const name = this.#name(m, kind, points.length, type);
+    if (name === '') return;
+    for (const p of points) {
+      this.#point++;
+      const v = (p.flags & noRecordedValue) !== 0 ? StaleNaN : (p.asDouble ?? Number(p.asInt ?? 0));
+      this.#push(name, p.attributes, [], v, millis(p.timeUnixNano), exemplars(p.exemplars));
+    }
+  }
+
+  #histogram(name: string, p: HistogramDataPoint): void {
+    this.#point++;
+    const t = millis(p.timeUnixNano);
+    const stale = (p.flags & noRecordedValue) !== 0 ? StaleNaN : undefined;
+    const ex = exemplars(p.exemplars);
+    let cumulative = 0;
+    for (let b = 0; b <= p.explicitBounds.length; b++) {
+      const le = b < p.explicitBounds.length ? p.explicitBounds[b] : Infinity;
+      // The +Inf bucket is the count, whether or not the bucket counts were sent.
+      cumulative = b < p.explicitBounds.length ? cumulative + Number(p.bucketCounts[b] ?? 0) : Number(p.count);
+      // An exemplar goes on the first bucket that holds its value.
+      const own = ex.filter((e) => e.value <= le && (b === 0 || e.value > p.explicitBounds[b - 1]));
+      this.#push(`${name}_bucket`, p.attributes, ['le', formatFloat(le)], stale ?? cumulative, t, own);
+    }
+    this.#push(`${name}_count`, p.attributes, [], stale ?? Number(p.count), t, []);
+    if (p.sum !== undefined) this.#push(`${name}_sum`, p.attributes, [], stale ?? p.sum, t, []);
+  }
+
+  #exponential(m: Metric, name: string, p: ExponentialHistogramDataPoint): void {
+    this.#point++;
+    const t = millis(p.timeUnixNano);
+    const h = nativeHistogram(p, t, (p.flags & noRecordedValue) !== 0 ? StaleNaN : undefined);
+    if (typeof h === 'string') {
+      this.#reject(1, `metric ${JSON.stringify(m.name)}: ${h}`);
+      return;
+    }
+    this.#add(name, p.attributes, [], exemplars(p.exemplars), t).histograms.push(h);
+  }
+
+  #summary(name: string, p: SummaryDataPoint): void {
+    this.#point++;
+    const t = millis(p.timeUnixNano);
+    const stale = (p.flags & noRecordedValue) !== 0 ? StaleNaN : undefined;
+    for (const q of p.quantileValues) this.#push(name, p.attributes, ['quantile', formatFloat(q.quantile)], stale ?? q.value, t, []);
+    this.#push(`${name}_count`, p.attributes, [], stale ?? Number(p.count), t, []);
+    this.#push(`${name}_sum`, p.attributes, [], stale ?? p.sum, t, []);
+  }
+
+  #push(name: string, attrs: readonly KeyValue[], extra: readonly string[], value: number, t: number, ex: Exemplar[]): void {
+    this.#add(name, attrs, extra, ex, t).samples.push({ value, timestamp: t });
+  }
+
+  /** A new series of the current resource, its labels sorted as remote write requires. */
+  #add(name: string, attrs: readonly KeyValue[], extra: readonly string[], ex: Exemplar[], t: number): TimeSeries {
+    if (t > this.#latest) this.#latest = t;
+    const labels = attributeLabels(this.#promoted.length === 0 ? attrs : [...this.#promoted.filter((p) => !attrs.some((a) => a.key === p.key)), ...attrs]);
+    for (const [n, v] of this.#resourceLabels) setLabel(labels, n, v);
+    setLabel(labels, '__name__', name);
+    for (let k = 0; k < extra.length; k += 2) setLabel(labels, extra[k], extra[k + 1]);
+    labels.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const ts: TimeSeries = { labels, samples: [], exemplars: ex, histograms: [] };
+    this.series.push(ts);
+    this.pointOf.push(this.#point);
+    return ts;
+  }
+}
+
+function pointsOf(m: Metric): number {
+  const d = m.gauge ?? m.sum ?? m.histogram ?? m.exponentialHistogram ?? m.summary;
+  return d === undefined ? 0 : d.dataPoints.length;
+}
+
+/**
+ * Attributes as labels. Keys that name the same label (`a.b` and `a_b`) have their values
+ * joined with `;` in key order, as Prometheus does; a key with no valid character is dropped.
+ */
+function attributeLabels(attrs: readonly KeyValue[]): Label[] {
+  const sorted = attrs.length > 1 ? [...attrs].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)) : attrs;
+  const labels: Label[] = [];
+  for (const a of sorted) {
+    const name = labelName(a.key);
+    if (name === '') continue;
+    const value = valueString(a.value);
+    const same = labels.find((l) => l.name === name);
+    if (same === undefined) labels.push({ name, value });
+    else same.value = `${same.value};${value}`;
+  }
+  return labels;
+}
+
+function setLabel(labels: Label[], name: string, value: string): void {
+  const same = labels.find((l) => l.name === name);
+  if (same === undefined) labels.push({ name, value });
+  else same.value = value;
+}
+
+function exemplars(list: readonly OtlpExemplar[]): Exemplar[] {
+  return list.map((e) => {
+    const labels = attributeLabels(e.filteredAttributes);
+    if (e.traceId.length > 0) labels.push({ name: 'trace_id', value: e.traceId.toString('hex') });
+    if (e.spanId.length > 0) labels.push({ name: 'span_id', value: e.spanId.toString('hex') });
+    return { labels, value: e.asDouble ?? Number(e.asInt ?? 0), timestamp: millis(e.timeUnixNano) };
+  });
+}
+
+/** An attribute value as a label value: scalars as text, arrays and maps as JSON, bytes as base64. */
+export function valueString(v: AnyValue | undefined): string {
+  if (v === undefined) return '';
+  if (v.stringValue !== undefined) return v.stringValue;
+  if (v.boolValue !== undefined) return String(v.boolValue);
+  if (v.intValue !== undefined) return v.intValue.toString();
+  if (v.doubleValue !== undefined) return formatFloat(v.doubleValue);
+  if (v.bytesValue !== undefined) return v.bytesValue.toString('base64');
+  return JSON.stringify(plain(v));
+}
+
+function plain(v: AnyValue): unknown {
+  if (v.arrayValue !== undefined) return v.arrayValue.values.map(plain);
+  if (v.kvlistValue !== undefined) return Object.fromEntries(v.kvlistValue.values.map((kv) => [kv.key, kv.value === undefined ? null : plain(kv.value)]));
+  if (v.intValue !== undefined) return Number(v.intValue);
+  return v.stringValue ?? v.boolValue ?? v.doubleValue ?? (v.bytesValue === undefined ? null : v.bytesValue.toString('base64'));
+}
+
+/** Prometheus' text for a float: `+Inf`, `-Inf`, `NaN`, else the shortest decimal. */
+function formatFloat(v: number): string {
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  return String(v);
+}
+
+/** Nanoseconds since 1970 as milliseconds (truncated). */
+function millis(ns: bigint): number {
+  return Number(ns / 1_000_000n);
+}
