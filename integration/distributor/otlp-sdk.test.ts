@@ -53,43 +53,46 @@ async function query(m: SingleMyelin, tenant: string, q: string): Promise<{ metr
 
 test('OpenTelemetry JS SDK exporters (protobuf and JSON) to the myelin binary: PromQL finds every instrument', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'myelin-e2e-otlp-'));
-  let m: SingleMyelin | undefined;
-  t.after(async () => {
-    await m?.proc.stop('SIGKILL');
+  const m = await startSingleMyelin(dir, ['-distributor.otel-metric-suffixes-enabled=true', '-distributor.otel-promote-resource-attributes=deployment.environment']).catch(async (err: unknown) => {
     await rm(dir, { recursive: true, force: true });
+    throw err;
   });
-  m = await startSingleMyelin(dir, ['-distributor.otel-metric-suffixes-enabled=true', '-distributor.otel-promote-resource-attributes=deployment.environment']);
-  const exporters: Record<string, PushMetricExporter> = {
-    'otel-proto': new ProtoExporter({ url: `${m.base}/otlp/v1/metrics`, headers: { 'X-Scope-OrgID': 'otel-proto' } }),
-    'otel-json': new JsonExporter({ url: `${m.base}/api/v1/otlp/v1/metrics`, headers: { 'X-Scope-OrgID': 'otel-json' } }),
-  };
-  for (const [tenant, exporter] of Object.entries(exporters)) {
-    await t.test(tenant, async () => {
-      await sendMeasurements(exporter);
-      const ids = { job: 'shop/checkout', instance: 'pod-1', deployment_environment: 'test' };
-      const counter = await query(m!, tenant, 'orders_placed_total');
-      assert.equal(counter.length, 1);
-      assert.deepEqual(counter[0].metric, { __name__: 'orders_placed_total', ...ids, region: 'eu' });
-      assert.equal(counter[0].value[1], '7');
-      const values: Record<string, number> = {
-        'queue_depth{queue="q1"}': 7,
-        'pool_used_bytes': 10,
-        'http_server_duration_milliseconds_bucket{le="10"}': 1,
-        'http_server_duration_milliseconds_bucket{le="100"}': 2,
-        'http_server_duration_milliseconds_bucket{le="+Inf"}': 3,
-        'http_server_duration_milliseconds_count': 3,
-        'http_server_duration_milliseconds_sum': 555,
-        'histogram_count(rpc_duration_seconds)': 4,
-        'histogram_sum(rpc_duration_seconds)': 3.7,
-        'target_info{host_name="h1"}': 1,
+  try {
+      const exporters: Record<string, PushMetricExporter> = {
+        'otel-proto': new ProtoExporter({ url: `${m.base}/otlp/v1/metrics`, headers: { 'X-Scope-OrgID': 'otel-proto' } }),
+        'otel-json': new JsonExporter({ url: `${m.base}/api/v1/otlp/v1/metrics`, headers: { 'X-Scope-OrgID': 'otel-json' } }),
       };
-      for (const [q, want] of Object.entries(values)) {
-        const got = await query(m!, tenant, q);
-        assert.equal(got.length, 1, `${q}: ${JSON.stringify(got)}`);
-        // The SDK adds the float observations in its own order: the sum may differ in the last place.
-        assert.ok(Math.abs(Number(got[0].value[1]) - want) < 1e-9, `${q}: ${got[0].value[1]}, want ${want}`);
-        if (!q.includes('(')) assert.equal(got[0].metric.job, 'shop/checkout', q);
+      for (const [tenant, exporter] of Object.entries(exporters)) {
+        await t.test(tenant, async () => {
+          await sendMeasurements(exporter);
+          const ids = { job: 'shop/checkout', instance: 'pod-1', deployment_environment: 'test' };
+          const counter = await query(m, tenant, 'orders_placed_total');
+          assert.equal(counter.length, 1);
+          assert.deepEqual(counter[0].metric, { __name__: 'orders_placed_total', ...ids, region: 'eu' });
+          assert.equal(counter[0].value[1], '7');
+          const values: Record<string, number> = {
+            'queue_depth{queue="q1"}': 7,
+            'pool_used_bytes': 10,
+            'http_server_duration_milliseconds_bucket{le="10"}': 1,
+            'http_server_duration_milliseconds_bucket{le="100"}': 2,
+            'http_server_duration_milliseconds_bucket{le="+Inf"}': 3,
+            'http_server_duration_milliseconds_count': 3,
+            'http_server_duration_milliseconds_sum': 555,
+            'histogram_count(rpc_duration_seconds)': 4,
+            'histogram_sum(rpc_duration_seconds)': 3.7,
+            'target_info{host_name="h1"}': 1,
+          };
+          for (const [q, want] of Object.entries(values)) {
+            const got = await query(m, tenant, q);
+            assert.equal(got.length, 1, `${q}: ${JSON.stringify(got)}`);
+            // The SDK adds the float observations in its own order: the sum may differ in the last place.
+            assert.ok(Math.abs(Number(got[0].value[1]) - want) < 1e-9, `${q}: ${got[0].value[1]}, want ${want}`);
+            if (!q.includes('(')) assert.equal(got[0].metric.job, 'shop/checkout', q);
+          }
+        });
       }
-    });
+  } finally {
+    await m.proc.stop('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
   }
 });
