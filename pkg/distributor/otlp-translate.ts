@@ -71,6 +71,8 @@ class Translation {
   #promoted: KeyValue[] = [];
   /** The latest timestamp of the resource's data points: target_info's. */
   #latest = -Infinity;
+  /** Label names of the attribute keys seen: a request repeats few keys over many data points. */
+  readonly #names = new Map<string, string>();
 
   constructor(s: OtlpSettings) {
     this.#s = s;
@@ -152,7 +154,7 @@ class Translation {
     for (const p of points) {
       this.#point++;
       const v = (p.flags & noRecordedValue) !== 0 ? StaleNaN : (p.asDouble ?? Number(p.asInt ?? 0));
-      this.#push(name, p.attributes, [], v, millis(p.timeUnixNano), exemplars(p.exemplars));
+      this.#push(name, p.attributes, [], v, millis(p.timeUnixNano), exemplars(p.exemplars, this.#names));
     }
   }
 
@@ -160,7 +162,7 @@ class Translation {
     this.#point++;
     const t = millis(p.timeUnixNano);
     const stale = (p.flags & noRecordedValue) !== 0 ? StaleNaN : undefined;
-    const ex = exemplars(p.exemplars);
+    const ex = exemplars(p.exemplars, this.#names);
     let cumulative = 0;
     for (let b = 0; b <= p.explicitBounds.length; b++) {
       const le = b < p.explicitBounds.length ? p.explicitBounds[b] : Infinity;
@@ -182,7 +184,7 @@ class Translation {
       this.#reject(1, `metric ${JSON.stringify(m.name)}: ${h}`);
       return;
     }
-    this.#add(name, p.attributes, [], exemplars(p.exemplars), t).histograms.push(h);
+    this.#add(name, p.attributes, [], exemplars(p.exemplars, this.#names), t).histograms.push(h);
   }
 
   #summary(name: string, p: SummaryDataPoint): void {
@@ -201,7 +203,7 @@ class Translation {
   /** A new series of the current resource, its labels sorted as remote write requires. */
   #add(name: string, attrs: readonly KeyValue[], extra: readonly string[], ex: Exemplar[], t: number): TimeSeries {
     if (t > this.#latest) this.#latest = t;
-    const labels = attributeLabels(this.#promoted.length === 0 ? attrs : [...this.#promoted.filter((p) => !attrs.some((a) => a.key === p.key)), ...attrs]);
+    const labels = attributeLabels(this.#promoted.length === 0 ? attrs : [...this.#promoted.filter((p) => !attrs.some((a) => a.key === p.key)), ...attrs], this.#names);
     for (const [n, v] of this.#resourceLabels) setLabel(labels, n, v);
     setLabel(labels, '__name__', name);
     for (let k = 0; k < extra.length; k += 2) setLabel(labels, extra[k], extra[k + 1]);
@@ -222,11 +224,12 @@ function pointsOf(m: Metric): number {
  * Attributes as labels. Keys that name the same label (`a.b` and `a_b`) have their values
  * joined with `;` in key order, as Prometheus does; a key with no valid character is dropped.
  */
-function attributeLabels(attrs: readonly KeyValue[]): Label[] {
+function attributeLabels(attrs: readonly KeyValue[], names: Map<string, string>): Label[] {
   const sorted = attrs.length > 1 ? [...attrs].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)) : attrs;
   const labels: Label[] = [];
   for (const a of sorted) {
-    const name = labelName(a.key);
+    let name = names.get(a.key);
+    if (name === undefined) names.set(a.key, (name = labelName(a.key)));
     if (name === '') continue;
     const value = valueString(a.value);
     const same = labels.find((l) => l.name === name);
@@ -242,9 +245,10 @@ function setLabel(labels: Label[], name: string, value: string): void {
   else same.value = value;
 }
 
-function exemplars(list: readonly OtlpExemplar[]): Exemplar[] {
+function exemplars(list: readonly OtlpExemplar[], names: Map<string, string>): Exemplar[] {
+  if (list.length === 0) return [];
   return list.map((e) => {
-    const labels = attributeLabels(e.filteredAttributes);
+    const labels = attributeLabels(e.filteredAttributes, names);
     if (e.traceId.length > 0) labels.push({ name: 'trace_id', value: e.traceId.toString('hex') });
     if (e.spanId.length > 0) labels.push({ name: 'span_id', value: e.spanId.toString('hex') });
     return { labels, value: e.asDouble ?? Number(e.asInt ?? 0), timestamp: millis(e.timeUnixNano) };
