@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { OTLPMetricExporter as JsonExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { AggregationTemporalityPreference, OTLPMetricExporter as JsonExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPMetricExporter as ProtoExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AggregationType, MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
@@ -91,6 +91,16 @@ test('OpenTelemetry JS SDK exporters (protobuf and JSON) to the myelin binary: P
           }
         });
       }
+    await t.test('delta temporality: the counter and histograms are refused as a partial success, the rest stored', async () => {
+      const exporter = new ProtoExporter({ url: `${m.base}/otlp/v1/metrics`, headers: { 'X-Scope-OrgID': 'otel-delta' }, temporalityPreference: AggregationTemporalityPreference.DELTA });
+      // A partial success is a success for the exporter (it logs the rejected count): no retry.
+      await sendMeasurements(exporter);
+      // The SDK keeps gauges and up-down counters cumulative: they were stored.
+      assert.equal((await query(m, 'otel-delta', 'queue_depth')).length, 1);
+      assert.deepEqual(await query(m, 'otel-delta', '{__name__=~"orders.*|http.*|rpc.*"}'), []);
+      const discarded = await fetch(`${m.base}/metrics`).then((r) => r.text());
+      assert.match(discarded, /myelin_discarded_samples_total\{reason="otlp_untranslatable",user="otel-delta"\} 3/);
+    });
   } finally {
     await m.proc.stop('SIGKILL');
     await rm(dir, { recursive: true, force: true });

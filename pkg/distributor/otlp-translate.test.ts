@@ -169,9 +169,9 @@ test('resource: job from service.namespace/service.name, instance from service.i
   assert.equal(translate(metrics).write.timeseries.length, 2);
 });
 
-test('attributes that name the same label are joined with ;, a data point attribute wins over a promoted one', () => {
+test('attributes that name the same label are joined with ;, a data point attribute wins over a promoted one; empty values and names are dropped', () => {
   const out = translate(
-    [{ name: 'g', gauge: { dataPoints: [{ timeUnixNano: ns(t0), asDouble: 1, attributes: [attr('a.b', 'x'), attr('a_b', 'y'), attr('region', 'dp'), attr('flag', true), attr('ratio', 0.5)] }] } }],
+    [{ name: 'g', gauge: { dataPoints: [{ timeUnixNano: ns(t0), asDouble: 1, attributes: [attr('a.b', 'x'), attr('a_b', 'y'), attr('region', 'dp'), attr('flag', true), attr('ratio', 0.5), attr('empty', ''), attr('...', 'no name')] }] } }],
     [attr('service.name', 'api'), attr('region', 'res')],
     { ...settings, promote: ['region'] },
   );

@@ -222,7 +222,8 @@ function pointsOf(m: Metric): number {
 
 /**
  * Attributes as labels. Keys that name the same label (`a.b` and `a_b`) have their values
- * joined with `;` in key order, as Prometheus does; a key with no valid character is dropped.
+ * joined with `;` in key order, as Prometheus does; a key with no valid character, or an empty
+ * value, is dropped.
  */
 function attributeLabels(attrs: readonly KeyValue[], names: Map<string, string>): Label[] {
   const sorted = attrs.length > 1 ? [...attrs].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)) : attrs;
@@ -232,6 +233,8 @@ function attributeLabels(attrs: readonly KeyValue[], names: Map<string, string>)
     if (name === undefined) names.set(a.key, (name = labelName(a.key)));
     if (name === '') continue;
     const value = valueString(a.value);
+    // An empty value is no label in Prometheus' data model.
+    if (value === '') continue;
     const same = labels.find((l) => l.name === name);
     if (same === undefined) labels.push({ name, value });
     else same.value = `${same.value};${value}`;
