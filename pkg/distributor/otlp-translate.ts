@@ -73,6 +73,8 @@ class Translation {
   #latest = -Infinity;
   /** Label names of the attribute keys seen: a request repeats few keys over many data points. */
   readonly #names = new Map<string, string>();
+  /** Metric families whose metadata is in `metadata`. */
+  readonly #described = new Set<string>();
 
   constructor(s: OtlpSettings) {
     this.#s = s;
@@ -84,8 +86,10 @@ class Translation {
     const ns = get('service.namespace');
     const instance = get('service.instance.id');
     this.#resourceLabels = [];
-    if (name !== undefined) this.#resourceLabels.push(['job', ns === undefined ? valueString(name.value) : `${valueString(ns.value)}/${valueString(name.value)}`]);
-    if (instance !== undefined) this.#resourceLabels.push(['instance', valueString(instance.value)]);
+    const job = name === undefined ? '' : ns === undefined ? valueString(name.value) : `${valueString(ns.value)}/${valueString(name.value)}`;
+    if (job !== '') this.#resourceLabels.push(['job', job]);
+    const inst = instance === undefined ? '' : valueString(instance.value);
+    if (inst !== '') this.#resourceLabels.push(['instance', inst]);
     this.#promoted = attrs.filter((a) => this.#s.promote.includes(a.key));
     this.#latest = -Infinity;
   }
@@ -94,13 +98,10 @@ class Translation {
   endResource(attrs: readonly KeyValue[]): void {
     const info = attrs.filter((a) => this.#s.keepIdentifying || !identifying.has(a.key));
     if (info.length === 0 || this.#latest === -Infinity) return;
-    const saved = this.#promoted;
-    this.#promoted = [];
     const point = this.#point;
     this.#point = -1;
-    this.#push('target_info', info, [], 1, this.#latest, []);
+    this.#push(this.#labels(info, []), 'target_info', [], 1, this.#latest, []);
     this.#point = point;
-    this.#promoted = saved;
   }
 
   metric(m: Metric): void {
@@ -139,7 +140,10 @@ class Translation {
       this.#reject(points, `metric ${JSON.stringify(m.name)}: no valid character in the name`);
       return '';
     }
-    this.metadata.push({ type, metricFamilyName: name, help: m.description, unit: m.unit });
+    if (!this.#described.has(name)) {
+      this.#described.add(name);
+      this.metadata.push({ type, metricFamilyName: name, help: m.description, unit: m.unit });
+    }
     return name;
   }
 
@@ -154,7 +158,7 @@ class Translation {
     for (const p of points) {
       this.#point++;
       const v = (p.flags & noRecordedValue) !== 0 ? StaleNaN : (p.asDouble ?? Number(p.asInt ?? 0));
-      this.#push(name, p.attributes, [], v, millis(p.timeUnixNano), exemplars(p.exemplars, this.#names));
+      this.#push(this.#labels(p.attributes), name, [], v, millis(p.timeUnixNano), exemplars(p.exemplars, this.#names));
     }
   }
 
@@ -163,6 +167,7 @@ class Translation {
     const t = millis(p.timeUnixNano);
     const stale = (p.flags & noRecordedValue) !== 0 ? StaleNaN : undefined;
     const ex = exemplars(p.exemplars, this.#names);
+    const base = this.#labels(p.attributes);
     let cumulative = 0;
     for (let b = 0; b <= p.explicitBounds.length; b++) {
       const le = b < p.explicitBounds.length ? p.explicitBounds[b] : Infinity;
@@ -170,10 +175,10 @@ class Translation {
       cumulative = b < p.explicitBounds.length ? cumulative + Number(p.bucketCounts[b] ?? 0) : Number(p.count);
       // An exemplar goes on the first bucket that holds its value.
       const own = ex.filter((e) => e.value <= le && (b === 0 || e.value > p.explicitBounds[b - 1]));
-      this.#push(`${name}_bucket`, p.attributes, ['le', formatFloat(le)], stale ?? cumulative, t, own);
+      this.#push(base, `${name}_bucket`, ['le', formatFloat(le)], stale ?? cumulative, t, own);
     }
-    this.#push(`${name}_count`, p.attributes, [], stale ?? Number(p.count), t, []);
-    if (p.sum !== undefined) this.#push(`${name}_sum`, p.attributes, [], stale ?? p.sum, t, []);
+    this.#push(base, `${name}_count`, [], stale ?? Number(p.count), t, []);
+    if (p.sum !== undefined) this.#push(base, `${name}_sum`, [], stale ?? p.sum, t, []);
   }
 
   #exponential(m: Metric, name: string, p: ExponentialHistogramDataPoint): void {
@@ -184,27 +189,34 @@ class Translation {
       this.#reject(1, `metric ${JSON.stringify(m.name)}: ${h}`);
       return;
     }
-    this.#add(name, p.attributes, [], exemplars(p.exemplars, this.#names), t).histograms.push(h);
+    this.#add(this.#labels(p.attributes), name, [], exemplars(p.exemplars, this.#names), t).histograms.push(h);
   }
 
   #summary(name: string, p: SummaryDataPoint): void {
     this.#point++;
     const t = millis(p.timeUnixNano);
     const stale = (p.flags & noRecordedValue) !== 0 ? StaleNaN : undefined;
-    for (const q of p.quantileValues) this.#push(name, p.attributes, ['quantile', formatFloat(q.quantile)], stale ?? q.value, t, []);
-    this.#push(`${name}_count`, p.attributes, [], stale ?? Number(p.count), t, []);
-    this.#push(`${name}_sum`, p.attributes, [], stale ?? p.sum, t, []);
+    const base = this.#labels(p.attributes);
+    for (const q of p.quantileValues) this.#push(base, name, ['quantile', formatFloat(q.quantile)], stale ?? q.value, t, []);
+    this.#push(base, `${name}_count`, [], stale ?? Number(p.count), t, []);
+    this.#push(base, `${name}_sum`, [], stale ?? p.sum, t, []);
   }
 
-  #push(name: string, attrs: readonly KeyValue[], extra: readonly string[], value: number, t: number, ex: Exemplar[]): void {
-    this.#add(name, attrs, extra, ex, t).samples.push({ value, timestamp: t });
-  }
-
-  /** A new series of the current resource, its labels sorted as remote write requires. */
-  #add(name: string, attrs: readonly KeyValue[], extra: readonly string[], ex: Exemplar[], t: number): TimeSeries {
-    if (t > this.#latest) this.#latest = t;
-    const labels = attributeLabels(this.#promoted.length === 0 ? attrs : [...this.#promoted.filter((p) => !attrs.some((a) => a.key === p.key)), ...attrs], this.#names);
+  /** The labels of a data point of the current resource: its attributes, the promoted ones, job and instance. */
+  #labels(attrs: readonly KeyValue[], promoted = this.#promoted): Label[] {
+    const labels = attributeLabels(promoted.length === 0 ? attrs : [...promoted.filter((p) => !attrs.some((a) => a.key === p.key)), ...attrs], this.#names);
     for (const [n, v] of this.#resourceLabels) setLabel(labels, n, v);
+    return labels;
+  }
+
+  #push(base: readonly Label[], name: string, extra: readonly string[], value: number, t: number, ex: Exemplar[]): void {
+    this.#add(base, name, extra, ex, t).samples.push({ value, timestamp: t });
+  }
+
+  /** A new series of the current resource: `base` and the name and `extra` labels, sorted as remote write requires. */
+  #add(base: readonly Label[], name: string, extra: readonly string[], ex: Exemplar[], t: number): TimeSeries {
+    if (t > this.#latest) this.#latest = t;
+    const labels = base.map((l) => ({ name: l.name, value: l.value }));
     setLabel(labels, '__name__', name);
     for (let k = 0; k < extra.length; k += 2) setLabel(labels, extra[k], extra[k + 1]);
     labels.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
