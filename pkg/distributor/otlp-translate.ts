@@ -202,24 +202,27 @@ class Translation {
     this.#push(base, `${name}_sum`, [], stale ?? p.sum, t, []);
   }
 
-  /** The labels of a data point of the current resource: its attributes, the promoted ones, job and instance. */
+  /** The labels of a data point of the current resource, sorted: its attributes, the promoted ones, job and instance. */
   #labels(attrs: readonly KeyValue[], promoted = this.#promoted): Label[] {
     const labels = attributeLabels(promoted.length === 0 ? attrs : [...promoted.filter((p) => !attrs.some((a) => a.key === p.key)), ...attrs], this.#names);
     for (const [n, v] of this.#resourceLabels) setLabel(labels, n, v);
-    return labels;
+    return labels.sort(byName);
   }
 
   #push(base: readonly Label[], name: string, extra: readonly string[], value: number, t: number, ex: Exemplar[]): void {
     this.#add(base, name, extra, ex, t).samples.push({ value, timestamp: t });
   }
 
-  /** A new series of the current resource: `base` and the name and `extra` labels, sorted as remote write requires. */
+  /**
+   * A new series of the current resource: the sorted `base` with the name and `extra` labels put
+   * in their places (remote write wants labels sorted). Label objects are shared between the
+   * series of a data point, never changed.
+   */
   #add(base: readonly Label[], name: string, extra: readonly string[], ex: Exemplar[], t: number): TimeSeries {
     if (t > this.#latest) this.#latest = t;
-    const labels = base.map((l) => ({ name: l.name, value: l.value }));
-    setLabel(labels, '__name__', name);
-    for (let k = 0; k < extra.length; k += 2) setLabel(labels, extra[k], extra[k + 1]);
-    labels.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const labels = base.slice();
+    putLabel(labels, '__name__', name);
+    for (let k = 0; k < extra.length; k += 2) putLabel(labels, extra[k], extra[k + 1]);
     const ts: TimeSeries = { labels, samples: [], exemplars: ex, histograms: [] };
     this.series.push(ts);
     this.pointOf.push(this.#point);
@@ -238,7 +241,7 @@ function pointsOf(m: Metric): number {
  * value, is dropped.
  */
 function attributeLabels(attrs: readonly KeyValue[], names: Map<string, string>): Label[] {
-  const sorted = attrs.length > 1 ? [...attrs].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)) : attrs;
+  const sorted = keysSorted(attrs) ? attrs : [...attrs].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const labels: Label[] = [];
   for (const a of sorted) {
     let name = names.get(a.key);
@@ -252,6 +255,21 @@ function attributeLabels(attrs: readonly KeyValue[], names: Map<string, string>)
     else same.value = `${same.value};${value}`;
   }
   return labels;
+}
+
+const byName = (a: Label, b: Label) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+/** Puts a label into sorted `labels`, replacing (not changing) one of the same name. */
+function putLabel(labels: Label[], name: string, value: string): void {
+  let i = 0;
+  while (i < labels.length && labels[i].name < name) i++;
+  if (i < labels.length && labels[i].name === name) labels[i] = { name, value };
+  else labels.splice(i, 0, { name, value });
+}
+
+function keysSorted(attrs: readonly KeyValue[]): boolean {
+  for (let i = 1; i < attrs.length; i++) if (attrs[i - 1].key > attrs[i].key) return false;
+  return true;
 }
 
 function setLabel(labels: Label[], name: string, value: string): void {
