@@ -45,7 +45,9 @@ test('label names of attribute keys', async (t) => {
   const cases: Record<string, [key: string, want: string]> = {
     'dots': ['http.method', 'http_method'],
     'runs collapse': ['a..b', 'a_b'],
-    'reserved double underscore kept': ['__reserved', '__reserved'],
+    'leading double underscore kept': ['__reserved', '__reserved'],
+    'reserved name kept': ['__replica__', '__replica__'],
+    'trailing runs collapse': ['a__', 'a_'],
     'leading digit gets key_': ['123abc', 'key_123abc'],
     'utf-8 becomes _': ['größe', 'gr_e'],
     'nothing valid': ['...', ''],

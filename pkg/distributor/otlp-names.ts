@@ -42,14 +42,14 @@ export function metricName(name: string, unit: string, kind: NameKind, suffixes:
 
 /**
  * The Prometheus label name of an attribute key, or '' when it has no usable character: invalid
- * characters become `_`, runs of `_` collapse (except a leading `__`, reserved names), and a name
- * starting with a digit gets `key_` in front.
+ * characters become `_`, runs of `_` collapse (except the `__` around reserved names such as
+ * `__replica__`, and a leading `__`), and a name starting with a digit gets `key_` in front.
  */
 export function labelName(key: string): string {
   let out = key.replace(notLabelChar, '_');
-  const reserved = out.startsWith('__');
-  out = out.replace(/__+/g, '_');
-  if (reserved) out = `_${out}`;
+  if (/^__.+__$/.test(out)) out = `__${out.slice(2, -2).replace(/__+/g, '_')}__`;
+  else if (out.startsWith('__')) out = `_${out.replace(/__+/g, '_')}`;
+  else out = out.replace(/__+/g, '_');
   if (/^_*$/.test(out)) return '';
   return out.charCodeAt(0) >= 48 && out.charCodeAt(0) <= 57 ? `key_${out}` : out;
 }

@@ -9,13 +9,14 @@ import { defaults } from '../flagext/index.js';
 import { ExportMetricsServiceRequest, ExportMetricsServiceResponse } from '../generated/opentelemetry/proto/collector/metrics/v1/metrics_service.js';
 import { AggregationTemporality, type DeepPartial, type Metric } from '../generated/opentelemetry/proto/metrics/v1/metrics.js';
 import { limitsConfig } from '../limits/index.js';
-import { FakeIngester, metricValue, ringOver, startDistributor, type Harness } from './testing.js';
+import { FakeIngester, metricValue, ringOver, startDistributor, startHaDistributor, type Harness } from './testing.js';
 
 let ing: FakeIngester;
 let h: Harness;
 before(async () => {
   ing = await FakeIngester.start();
   const suffixed = { ...defaults(limitsConfig), otelMetricSuffixesEnabled: true };
+  const limited = { ...defaults(limitsConfig), requestRate: 0.001, requestBurstSize: 1 };
   h = await startDistributor({
     ring: ringOver([ing], 1),
     cfg: (c) => {
@@ -24,7 +25,7 @@ before(async () => {
     limits: (l) => {
       l.maxLabelValueLength = 40;
     },
-    tenantLimits: new Map([['suffixed', suffixed]]),
+    tenantLimits: new Map([['suffixed', suffixed], ['limited', limited]]),
   });
 });
 after(async () => {
@@ -45,11 +46,11 @@ const gauge = (name: string, value: number, attrs: Record<string, string> = {}):
   gauge: { dataPoints: [{ timeUnixNano: nowNs(), asDouble: value, attributes: Object.entries(attrs).map(([key, v]) => ({ key, value: { stringValue: v } })) }] },
 });
 
-async function post(tenant: string, body: Uint8Array | string, headers: Record<string, string>, path = '/otlp/v1/metrics'): Promise<Response> {
-  return fetch(`${h.url}${path}`, { method: 'POST', headers: { 'x-scope-orgid': tenant, ...headers }, body });
+async function post(tenant: string, body: Uint8Array | string, headers: Record<string, string>, path = '/otlp/v1/metrics', base = h.url): Promise<Response> {
+  return fetch(`${base}${path}`, { method: 'POST', headers: { 'x-scope-orgid': tenant, ...headers }, body });
 }
-const postProto = (tenant: string, req: ExportMetricsServiceRequest, path?: string) =>
-  post(tenant, ExportMetricsServiceRequest.encode(req).finish(), { 'content-type': 'application/x-protobuf' }, path);
+const postProto = (tenant: string, req: ExportMetricsServiceRequest, path?: string, base?: string) =>
+  post(tenant, ExportMetricsServiceRequest.encode(req).finish(), { 'content-type': 'application/x-protobuf' }, path, base);
 
 /** A google.rpc.Status protobuf body: { code = 1, message = 2 }. */
 async function status(res: Response): Promise<{ code: number; message: string }> {
@@ -185,4 +186,26 @@ test('per-tenant otel_metric_suffixes_enabled', async () => {
   assert.equal((await postProto('plain', request([counter]))).status, 200);
   assert.deepEqual(receivedSince(from, 'suffixed'), ['__name__=jobs_done_seconds_total,job=checkout']);
   assert.deepEqual(receivedSince(from, 'plain'), ['__name__=jobs_done,job=checkout']);
+});
+
+test('HA dedupe as remote write: cluster and __replica__ attributes elect a replica, its replica label is dropped, the other replica stores nothing', async (t) => {
+  const { ing2, d } = await startHaDistributor(t);
+  const from = (replica: string) => request([gauge('up', 1, { cluster: 'prod', __replica__: replica })]);
+  const r1 = await postProto('team', from('r1'), undefined, d.url);
+  assert.equal(r1.status, 200);
+  assert.deepEqual(ing2.series(), ['team:__name__=up,cluster=prod,job=checkout']);
+  const r2 = await postProto('team', from('r2'), undefined, d.url);
+  assert.equal(r2.status, 200, 'OTLP has no 202: a deduplicated request is a success');
+  assert.deepEqual(ExportMetricsServiceResponse.decode(new Uint8Array(await r2.arrayBuffer())), { partialSuccess: undefined });
+  assert.equal(ing2.series().length, 1);
+  assert.equal(await metricValue(d.registry, 'myelin_distributor_deduped_samples_total', { user: 'team', cluster: 'prod' }), 1);
+});
+
+test('limits as remote write: over the request rate is 429 with RESOURCE_EXHAUSTED, which OTLP exporters retry', async () => {
+  assert.equal((await postProto('limited', request([gauge('g', 1)]))).status, 200);
+  const res = await postProto('limited', request([gauge('g', 2)]));
+  assert.equal(res.status, 429);
+  const s = await status(res);
+  assert.equal(s.code, 8);
+  assert.match(s.message, /request rate limit/);
 });
