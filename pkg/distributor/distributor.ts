@@ -149,7 +149,8 @@ export class Distributor {
     const answer = await this.#guarded(tenant, async (now) => {
       const req = await decodeOtlpBody(body, format, gzipped, this.cfg.maxRecvMsgSize);
       const l = this.limits.limits(tenant);
-      const t = translateMetrics(req, { suffixes: l.otelMetricSuffixesEnabled, promote: l.promoteOtelResourceAttributes, keepIdentifying: l.otelKeepIdentifyingResourceAttributes });
+      const settings = { suffixes: l.otelMetricSuffixesEnabled, promote: l.promoteOtelResourceAttributes, keepIdentifying: l.otelKeepIdentifyingResourceAttributes };
+      const t = translateMetrics(req, settings, 2 * this.cfg.maxRecvMsgSize);
       translated = t;
       if (t.rejected > 0) this.metrics.discardedSamples.inc({ reason: DiscardReason.OtlpUntranslatable, user: tenant }, t.rejected);
       const d = this.#decoders.pop() ?? new WriteRequestDecoder({ labelStrings: false });

@@ -190,3 +190,22 @@ test('suffixes off: names only have their invalid characters replaced', () => {
   const out = translate([{ name: 'http.requests', unit: 's', sum: { isMonotonic: true, aggregationTemporality: cumulative, dataPoints: [{ timeUnixNano: ns(t0), asInt: 1n }] } }], undefined, { ...settings, suffixes: false });
   assert.equal(show(out.write.timeseries[0]), `http_requests{job="api"} ${t0}=1`);
 });
+
+test('many attributes: collisions are still joined in key order', () => {
+  const many = Array.from({ length: 20 }, (_, i) => attr(`k${String(i).padStart(2, '0')}`, 'v'));
+  const out = translate([{ name: 'g', gauge: { dataPoints: [{ timeUnixNano: ns(t0), asDouble: 1, attributes: [attr('a_b', 'y'), ...many, attr('a.b', 'x')] }] } }]);
+  const labels = out.write.timeseries[0].labels;
+  assert.equal(labels.length, 23);
+  assert.deepEqual(labels.find((l) => l.name === 'a_b'), { name: 'a_b', value: 'x;y' });
+});
+
+test('a request that would translate into more than the byte budget throws too_large', () => {
+  const bounds = Array.from({ length: 1000 }, (_, i) => i);
+  const metrics = [{ name: 'h', histogram: { aggregationTemporality: cumulative, dataPoints: [{ timeUnixNano: ns(t0), count: 0n, explicitBounds: bounds, attributes: [attr('long', 'x'.repeat(500))] }] } }];
+  assert.throws(() => translateMetrics(ExportMetricsServiceRequest.fromPartial({ resourceMetrics: [{ scopeMetrics: [{ metrics }] }] }), settings, 100_000), (err: Error & { code?: string }) => {
+    assert.equal(err.code, 'too_large');
+    assert.match(err.message, /the OTLP request makes more than 100000 bytes of series once translated/);
+    return true;
+  });
+  assert.equal(translate(metrics).write.timeseries.length, 1002, 'without a budget: 1,001 buckets and _count (no sum sent)');
+});

@@ -18,6 +18,7 @@ import {
 import { MetricMetadata_MetricType as MetricType, type Exemplar, type Label, type MetricMetadata, type TimeSeries } from '../generated/prometheus/types.js';
 import type { WriteRequest } from '../generated/prometheus/remote.js';
 import { StaleNaN } from '../tsdb/index.js';
+import { WireError, WireErrorCode } from '../wire/index.js';
 import { nativeHistogram } from './otlp-exponential.js';
 import { labelName, metricName, type NameKind } from './otlp-names.js';
 
@@ -45,8 +46,13 @@ export interface Translated {
 const identifying = new Set(['service.name', 'service.namespace', 'service.instance.id']);
 const noRecordedValue = 1;
 
-export function translateMetrics(req: ExportMetricsServiceRequest, s: OtlpSettings): Translated {
-  const t = new Translation(s);
+/**
+ * Translates `req`. A data point becomes several series that repeat its labels (a histogram's
+ * buckets), so a small request could make a huge one: past `maxBytes` of series this throws a
+ * WireError TooLarge.
+ */
+export function translateMetrics(req: ExportMetricsServiceRequest, s: OtlpSettings, maxBytes = Infinity): Translated {
+  const t = new Translation(s, maxBytes);
   for (const rm of req.resourceMetrics) {
     const attrs = rm.resource?.attributes ?? [];
     t.beginResource(attrs);
@@ -76,8 +82,13 @@ class Translation {
   /** Metric families whose metadata is in `metadata`. */
   readonly #described = new Set<string>();
 
-  constructor(s: OtlpSettings) {
+  readonly #maxBytes: number;
+  /** About the size of the series so far as remote write: label and sample bytes. */
+  #bytes = 0;
+
+  constructor(s: OtlpSettings, maxBytes: number) {
     this.#s = s;
+    this.#maxBytes = maxBytes;
   }
 
   beginResource(attrs: readonly KeyValue[]): void {
@@ -166,16 +177,14 @@ class Translation {
     this.#point++;
     const t = millis(p.timeUnixNano);
     const stale = (p.flags & noRecordedValue) !== 0 ? StaleNaN : undefined;
-    const ex = exemplars(p.exemplars, this.#names);
+    const ex = bucketExemplars(exemplars(p.exemplars, this.#names), p.explicitBounds);
     const base = this.#labels(p.attributes);
     let cumulative = 0;
     for (let b = 0; b <= p.explicitBounds.length; b++) {
       const le = b < p.explicitBounds.length ? p.explicitBounds[b] : Infinity;
       // The +Inf bucket is the count, whether or not the bucket counts were sent.
       cumulative = b < p.explicitBounds.length ? cumulative + Number(p.bucketCounts[b] ?? 0) : Number(p.count);
-      // An exemplar goes on the first bucket that holds its value.
-      const own = ex.filter((e) => e.value <= le && (b === 0 || e.value > p.explicitBounds[b - 1]));
-      this.#push(base, `${name}_bucket`, ['le', formatFloat(le)], stale ?? cumulative, t, own);
+      this.#push(base, `${name}_bucket`, ['le', formatFloat(le)], stale ?? cumulative, t, ex.get(b) ?? []);
     }
     this.#push(base, `${name}_count`, [], stale ?? Number(p.count), t, []);
     if (p.sum !== undefined) this.#push(base, `${name}_sum`, [], stale ?? p.sum, t, []);
@@ -223,11 +232,33 @@ class Translation {
     const labels = base.slice();
     putLabel(labels, '__name__', name);
     for (let k = 0; k < extra.length; k += 2) putLabel(labels, extra[k], extra[k + 1]);
+    for (const l of labels) this.#bytes += l.name.length + l.value.length + 6;
+    if (this.#bytes > this.#maxBytes) {
+      throw new WireError(WireErrorCode.TooLarge, `the OTLP request makes more than ${this.#maxBytes} bytes of series once translated (twice -distributor.max-recv-msg-size); send fewer data points or histogram buckets per request`);
+    }
     const ts: TimeSeries = { labels, samples: [], exemplars: ex, histograms: [] };
     this.series.push(ts);
     this.pointOf.push(this.#point);
     return ts;
   }
+}
+
+/** Exemplars by the bucket that holds their value: the first whose bound is at or above it (the last, +Inf, when none is). */
+function bucketExemplars(ex: readonly Exemplar[], bounds: readonly number[]): Map<number, Exemplar[]> {
+  const out = new Map<number, Exemplar[]>();
+  for (const e of ex) {
+    let lo = 0;
+    let hi = bounds.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (bounds[mid] < e.value) lo = mid + 1;
+      else hi = mid;
+    }
+    const list = out.get(lo);
+    if (list === undefined) out.set(lo, [e]);
+    else list.push(e);
+  }
+  return out;
 }
 
 function pointsOf(m: Metric): number {
@@ -243,6 +274,9 @@ function pointsOf(m: Metric): number {
 function attributeLabels(attrs: readonly KeyValue[], names: Map<string, string>): Label[] {
   const sorted = keysSorted(attrs) ? attrs : [...attrs].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const labels: Label[] = [];
+  // Few attributes are searched in place; many through a map, so a data point with a million
+  // attributes costs a million steps, not a million squared.
+  const index = sorted.length > 16 ? new Map<string, Label>() : undefined;
   for (const a of sorted) {
     let name = names.get(a.key);
     if (name === undefined) names.set(a.key, (name = labelName(a.key)));
@@ -250,9 +284,13 @@ function attributeLabels(attrs: readonly KeyValue[], names: Map<string, string>)
     const value = valueString(a.value);
     // An empty value is no label in Prometheus' data model.
     if (value === '') continue;
-    const same = labels.find((l) => l.name === name);
-    if (same === undefined) labels.push({ name, value });
-    else same.value = `${same.value};${value}`;
+    const same = index === undefined ? labels.find((l) => l.name === name) : index.get(name);
+    if (same !== undefined) same.value = `${same.value};${value}`;
+    else {
+      const l = { name, value };
+      labels.push(l);
+      index?.set(name, l);
+    }
   }
   return labels;
 }

@@ -209,3 +209,14 @@ test('limits as remote write: over the request rate is 429 with RESOURCE_EXHAUST
   assert.equal(s.code, 8);
   assert.match(s.message, /request rate limit/);
 });
+
+test('a small request that translates into too many series bytes (histogram buckets repeating long labels) is 413, counted', async () => {
+  const bounds = Array.from({ length: 3000 }, (_, i) => i);
+  const attributes = Array.from({ length: 10 }, (_, i) => ({ key: `attr${i}`, value: { stringValue: 'v'.repeat(50) } }));
+  const req = request([{ name: 'wide', histogram: { aggregationTemporality: cumulative, dataPoints: [{ timeUnixNano: nowNs(), count: 1n, explicitBounds: bounds, bucketCounts: [...bounds.map(() => 0n), 1n], attributes }] } }]);
+  assert.ok(ExportMetricsServiceRequest.encode(req).finish().length < 64 * 1024);
+  const res = await postProto('wide', req);
+  assert.equal(res.status, 413);
+  assert.match((await status(res)).message, /makes more than 131072 bytes of series once translated/);
+  assert.equal(await metricValue(h.registry, 'myelin_discarded_requests_total', { reason: 'too_large', user: 'wide' }), 1);
+});
