@@ -143,6 +143,15 @@ test('malformed bodies are 400 with a google.rpc.Status naming the problem, coun
   assert.equal(await metricValue(h.registry, 'myelin_discarded_requests_total', { reason: 'bad_json', user: 'bad' }), 2);
 });
 
+test('an empty request is a success (SHOULD)', async () => {
+  const res = await postProto('empty', ExportMetricsServiceRequest.fromPartial({}));
+  assert.equal(res.status, 200);
+  assert.deepEqual(ExportMetricsServiceResponse.decode(new Uint8Array(await res.arrayBuffer())), { partialSuccess: undefined });
+  const json = await post('empty', '{}', { 'content-type': 'application/json' });
+  assert.equal(json.status, 200);
+  assert.deepEqual(await json.json(), {});
+});
+
 test('unsupported Content-Type or Content-Encoding is 415', async () => {
   const text = await post('enc', 'x', { 'content-type': 'text/plain' });
   assert.equal(text.status, 415);
