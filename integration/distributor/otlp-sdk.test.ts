@@ -2,7 +2,8 @@
 // send counters, gauges, up-down counters, explicit and exponential histograms to the myelin
 // binary (-target=all, RF=1); PromQL then finds them under the names and values Prometheus' OTLP
 // translator gives them, with job/instance from the service attributes, a promoted resource
-// attribute and target_info.
+// attribute and target_info; delta temporality refused as a partial success; exemplars of an
+// OTLP/JSON body through query_exemplars.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -53,7 +54,8 @@ async function query(m: SingleMyelin, tenant: string, q: string): Promise<{ metr
 
 test('OpenTelemetry JS SDK exporters (protobuf and JSON) to the myelin binary: PromQL finds every instrument', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'myelin-e2e-otlp-'));
-  const m = await startSingleMyelin(dir, ['-distributor.otel-metric-suffixes-enabled=true', '-distributor.otel-promote-resource-attributes=deployment.environment']).catch(async (err: unknown) => {
+  const flags = ['-distributor.otel-metric-suffixes-enabled=true', '-distributor.otel-promote-resource-attributes=deployment.environment', '-ingester.max-global-exemplars-per-user=100'];
+  const m = await startSingleMyelin(dir, flags).catch(async (err: unknown) => {
     await rm(dir, { recursive: true, force: true });
     throw err;
   });
@@ -100,6 +102,28 @@ test('OpenTelemetry JS SDK exporters (protobuf and JSON) to the myelin binary: P
       assert.deepEqual(await query(m, 'otel-delta', '{__name__=~"orders.*|http.*|rpc.*"}'), []);
       const discarded = await fetch(`${m.base}/metrics`).then((r) => r.text());
       assert.match(discarded, /myelin_discarded_samples_total\{reason="otlp_untranslatable",user="otel-delta"\} 3/);
+    });
+    await t.test('exemplars (OTLP/JSON, hex trace ids; the JS SDK records none) are answered by query_exemplars', async () => {
+      const now = Date.now();
+      const ns = String(BigInt(now) * 1_000_000n);
+      const body = {
+        resourceMetrics: [{
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: 'pay' } }] },
+          scopeMetrics: [{ metrics: [{
+            name: 'payments', unit: '1',
+            sum: { aggregationTemporality: 2, isMonotonic: true, dataPoints: [{ timeUnixNano: ns, asInt: '3', exemplars: [{ timeUnixNano: ns, asDouble: 1, traceId: '5b8efff798038103d269b633813fc60c', spanId: 'eee19b7ec3c1b174' }] }] },
+          }] }],
+        }],
+      };
+      const res = await fetch(`${m.base}/otlp/v1/metrics`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-scope-orgid': 'otel-ex' }, body: JSON.stringify(body) });
+      assert.equal(res.status, 200, await res.clone().text());
+      const q = await fetch(`${m.base}/prometheus/api/v1/query_exemplars?query=payments_total&start=${(now - 60_000) / 1000}&end=${(now + 60_000) / 1000}`, { headers: { 'x-scope-orgid': 'otel-ex' } });
+      assert.equal(q.status, 200);
+      const data = ((await q.json()) as { data: { seriesLabels: Record<string, string>; exemplars: { labels: Record<string, string>; value: string; timestamp: number }[] }[] }).data;
+      assert.deepEqual(data, [{
+        seriesLabels: { __name__: 'payments_total', job: 'pay' },
+        exemplars: [{ labels: { trace_id: '5b8efff798038103d269b633813fc60c', span_id: 'eee19b7ec3c1b174' }, value: '1', timestamp: now / 1000 }],
+      }]);
     });
   } finally {
     await m.proc.stop('SIGKILL');
