@@ -30,11 +30,11 @@ function show(ts: TimeSeries): string {
   return `${name}{${labels}}${ts.samples.map((s) => ` ${s.timestamp}=${s.value}`).join('')}`;
 }
 
-test('gauges and sums: a monotonic cumulative sum is a counter, a non-monotonic sum a gauge', () => {
+test('gauges and sums: a monotonic cumulative sum is a counter, a non-monotonic one a gauge', () => {
   const out = translate([
     { name: 'queue.depth', unit: '{item}', gauge: { dataPoints: [{ timeUnixNano: ns(t0), asInt: 7n, attributes: [attr('queue', 'q1')] }] } },
     { name: 'http.requests', unit: '1', sum: { isMonotonic: true, aggregationTemporality: cumulative, dataPoints: [{ timeUnixNano: ns(t0), asDouble: 12.5 }] } },
-    { name: 'pool.used', unit: 'By', sum: { isMonotonic: false, aggregationTemporality: delta, dataPoints: [{ timeUnixNano: ns(t0), asInt: 3n }] } },
+    { name: 'pool.used', unit: 'By', sum: { isMonotonic: false, aggregationTemporality: cumulative, dataPoints: [{ timeUnixNano: ns(t0), asInt: 3n }] } },
   ]);
   assert.deepEqual(out.write.timeseries.map(show), [
     `queue_depth{job="api",queue="q1"} ${t0}=7`,
@@ -52,14 +52,15 @@ test('labels are sorted by name, as remote write requires', () => {
   assert.deepEqual(names, ['__name__', 'alpha', 'job', 'zone']);
 });
 
-test('delta and unspecified temporality of counters and histograms are refused with a message naming the metric', () => {
+test('delta and unspecified temporality of sums and histograms are refused with a message naming the metric', () => {
   const out = translate([
     { name: 'req', sum: { isMonotonic: true, aggregationTemporality: delta, dataPoints: [{ timeUnixNano: ns(t0), asInt: 1n }, { timeUnixNano: ns(t0 + 1), asInt: 1n }] } },
+    { name: 'change', sum: { isMonotonic: false, aggregationTemporality: delta, dataPoints: [{ timeUnixNano: ns(t0), asInt: -1n }] } },
     { name: 'lat', histogram: { aggregationTemporality: 0, dataPoints: [{ timeUnixNano: ns(t0), count: 1n }] } },
     { name: 'ok', gauge: { dataPoints: [{ timeUnixNano: ns(t0), asInt: 1n }] } },
   ]);
-  assert.equal(out.points, 4);
-  assert.equal(out.rejected, 3);
+  assert.equal(out.points, 5);
+  assert.equal(out.rejected, 4);
   assert.match(out.firstError, /metric "req": delta aggregation temporality is not supported, only cumulative/);
   assert.deepEqual(out.write.timeseries.map(show), [`ok{job="api"} ${t0}=1`]);
 });

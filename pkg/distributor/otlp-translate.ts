@@ -8,7 +8,7 @@
 //   resource                  → job = service.namespace/service.name, instance = service.instance.id,
 //                               promoted attributes on every series, the others on target_info
 //
-// Only cumulative sums and histograms are Prometheus counters: a delta (or unspecified)
+// Only cumulative sums and histograms have a Prometheus form: a delta (or unspecified)
 // temporality is refused, data point by data point, and counted in `rejected`.
 import type { ExportMetricsServiceRequest } from '../generated/opentelemetry/proto/collector/metrics/v1/metrics_service.js';
 import type { AnyValue, KeyValue } from '../generated/opentelemetry/proto/common/v1/common.js';
@@ -119,15 +119,15 @@ class Translation {
     this.points += pointsOf(m);
     if (m.gauge !== undefined) this.#numbers(m, m.gauge.dataPoints, 'gauge', MetricType.GAUGE);
     else if (m.sum !== undefined) {
-      if (!this.#cumulative(m, m.sum.aggregationTemporality, m.sum.dataPoints.length, m.sum.isMonotonic)) return;
+      if (!this.#cumulative(m, m.sum.aggregationTemporality, m.sum.dataPoints.length)) return;
       this.#numbers(m, m.sum.dataPoints, m.sum.isMonotonic ? 'counter' : 'gauge', m.sum.isMonotonic ? MetricType.COUNTER : MetricType.GAUGE);
     } else if (m.histogram !== undefined) {
-      if (!this.#cumulative(m, m.histogram.aggregationTemporality, m.histogram.dataPoints.length, true)) return;
+      if (!this.#cumulative(m, m.histogram.aggregationTemporality, m.histogram.dataPoints.length)) return;
       const name = this.#name(m, 'other', m.histogram.dataPoints.length, MetricType.HISTOGRAM);
       if (name !== '') for (const p of m.histogram.dataPoints) this.#histogram(name, p);
     } else if (m.exponentialHistogram !== undefined) {
       const e = m.exponentialHistogram;
-      if (!this.#cumulative(m, e.aggregationTemporality, e.dataPoints.length, true)) return;
+      if (!this.#cumulative(m, e.aggregationTemporality, e.dataPoints.length)) return;
       const name = this.#name(m, 'other', e.dataPoints.length, MetricType.HISTOGRAM);
       if (name !== '') for (const p of e.dataPoints) this.#exponential(m, name, p);
     } else if (m.summary !== undefined) {
@@ -136,9 +136,12 @@ class Translation {
     }
   }
 
-  /** Whether a sum or histogram is cumulative; refuses its data points otherwise (a non-monotonic sum is a gauge: any temporality). */
-  #cumulative(m: Metric, temporality: AggregationTemporality, points: number, counter: boolean): boolean {
-    if (!counter || temporality === AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE) return true;
+  /**
+   * Whether a sum or histogram is cumulative; refuses its data points otherwise. A delta
+   * non-monotonic sum is refused too: its values are changes, not the level a gauge holds.
+   */
+  #cumulative(m: Metric, temporality: AggregationTemporality, points: number): boolean {
+    if (temporality === AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE) return true;
     const what = temporality === AggregationTemporality.AGGREGATION_TEMPORALITY_DELTA ? 'delta' : 'unspecified';
     this.#reject(points, `metric ${JSON.stringify(m.name)}: ${what} aggregation temporality is not supported, only cumulative (set the SDK's temporality preference to cumulative, or convert with the Collector's deltatocumulative processor)`);
     return false;
