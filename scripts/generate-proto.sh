@@ -5,9 +5,18 @@ cd "$(dirname "$0")/.."
 out=${1:-pkg/generated}
 mkdir -p "$out"
 command -v protoc >/dev/null || { echo "protoc not found: apt-get install protobuf-compiler" >&2; exit 1; }
-mapfile -t files < <(cd proto && find . -name '*.proto' | sed 's#^\./##' | sort)
+mapfile -t files < <(cd proto && find . -name '*.proto' -not -path './opentelemetry/*' | sed 's#^\./##' | sort)
+mapfile -t otel < <(cd proto && find ./opentelemetry -name '*.proto' | sed 's#^\./##' | sort)
+opts=env=node,esModuleInterop=true,importSuffix=.js,useOptionals=none
 protoc \
   --plugin=protoc-gen-ts_proto=node_modules/.bin/protoc-gen-ts_proto \
   --ts_proto_out="$out" \
-  --ts_proto_opt=outputServices=grpc-js,env=node,esModuleInterop=true,importSuffix=.js,useOptionals=none,forceLong=number \
+  --ts_proto_opt=outputServices=grpc-js,$opts,forceLong=number \
   -I proto "${files[@]}"
+# OTLP timestamps are nanoseconds since 1970 (about 2^60): beyond a number's 2^53, so bigint.
+# Served over HTTP only: no service code.
+protoc \
+  --plugin=protoc-gen-ts_proto=node_modules/.bin/protoc-gen-ts_proto \
+  --ts_proto_out="$out" \
+  --ts_proto_opt=outputServices=false,$opts,forceLong=bigint \
+  -I proto "${otel[@]}"

@@ -19,6 +19,8 @@ export const DiscardReason = {
   NativeHistogramsDisabled: 'native_histograms_disabled',
   InvalidNativeHistogram: 'invalid_native_histogram',
   NativeHistogramBucketsExceeded: 'native_histogram_buckets_exceeded',
+  // OTLP data points that have no Prometheus form (delta temporality, a name of no valid character).
+  OtlpUntranslatable: 'otlp_untranslatable',
   // Exemplars only: the exemplar is dropped, its series kept.
   ExemplarLabelsMissing: 'exemplar_labels_missing',
   ExemplarTimestampInvalid: 'exemplar_timestamp_invalid',

@@ -12,9 +12,10 @@ import { Write, type ReadRing } from '../ring/index.js';
 import { ClientPool } from '../ring/client/index.js';
 import { basicService, abortedPromise, type Service } from '../services/index.js';
 import { Histogram as WireHistogram } from '../generated/prometheus/types.js';
+import { WriteRequest } from '../generated/prometheus/remote.js';
 import { histogramToWire, replaceSeriesHistograms, snappyDecode, WireError, WriteRequestDecoder, WriteV2Decoder, type DecodedWrite, type HistogramSample } from '../wire/index.js';
 import type { DistributorConfig } from './config.js';
-import { ValidationError, type DiscardReason } from './discard.js';
+import { DiscardReason, ValidationError } from './discard.js';
 import { HaTracker, ReplicasNotMatchError, type ReplicaDesc } from './ha-tracker.js';
 import { registerDistributorRoutes, type TenantOf } from './http.js';
 import { DistributorMetrics } from './metrics.js';
@@ -24,6 +25,8 @@ import { sendToIngesters, type Accepted } from './send.js';
 import { metadataToken, seriesToken } from './shard-token.js';
 import { checkExemplar, checkMetadata, exemplarError, metadataError, SeriesValidator } from './validate.js';
 import { HistogramValidator } from './validate-histograms.js';
+import { decodeOtlpBody, type OtlpFormat } from './otlp-request.js';
+import { translateMetrics, type Translated } from './otlp-translate.js';
 
 export interface DistributorDeps {
   limits: Overrides;
@@ -125,6 +128,45 @@ export class Distributor {
    * `protocol` says so) of `tenant`. Never throws.
    */
   async push(tenant: string, body: Buffer, protocol: WriteProtocol = 'v1'): Promise<PushAnswer> {
+    return this.#guarded(tenant, async (now) => {
+      const d = protocol === 'v2' ? (this.#decodersV2.pop() ?? new WriteV2Decoder()) : (this.#decoders.pop() ?? new WriteRequestDecoder({ labelStrings: false }));
+      try {
+        d.decode(snappyDecode(body, this.cfg.maxRecvMsgSize));
+        return await this.#pushDecoded(tenant, d, now);
+      } finally {
+        if (d instanceof WriteV2Decoder) this.#decodersV2.push(d);
+        else this.#decoders.push(d);
+      }
+    });
+  }
+
+  /**
+   * Handles one OTLP/HTTP metrics export of `tenant`: translated into a remote write request, it
+   * takes the same way as one. `translated` is set once the body could be read. Never throws.
+   */
+  async pushOtlp(tenant: string, body: Buffer, format: OtlpFormat, gzipped: boolean): Promise<{ answer: PushAnswer; translated?: Translated }> {
+    let translated: Translated | undefined;
+    const answer = await this.#guarded(tenant, async (now) => {
+      const req = await decodeOtlpBody(body, format, gzipped, this.cfg.maxRecvMsgSize);
+      const l = this.limits.limits(tenant);
+      const settings = { suffixes: l.otelMetricSuffixesEnabled, promote: l.promoteOtelResourceAttributes, keepIdentifying: l.otelKeepIdentifyingResourceAttributes };
+      const t = translateMetrics(req, settings, 2 * this.cfg.maxRecvMsgSize);
+      translated = t;
+      if (t.rejected > 0) this.metrics.discardedSamples.inc({ reason: DiscardReason.OtlpUntranslatable, user: tenant }, t.rejected);
+      const d = this.#decoders.pop() ?? new WriteRequestDecoder({ labelStrings: false });
+      try {
+        const bytes = WriteRequest.encode(t.write).finish();
+        d.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+        return await this.#pushDecoded(tenant, d, now);
+      } finally {
+        this.#decoders.push(d);
+      }
+    });
+    return { answer, translated };
+  }
+
+  /** Counts a push and applies the request rate limit around `handle`; answers its errors. */
+  async #guarded(tenant: string, handle: (now: number) => Promise<PushAnswer>): Promise<PushAnswer> {
     const m = this.metrics;
     m.requestsIn.inc({ user: tenant });
     const now = this.#now();
@@ -133,20 +175,14 @@ export class Distributor {
       const l = this.limits.limits(tenant);
       return { status: 429, message: `request rate limit (${l.requestRate}/s, burst ${l.requestBurstSize}) exceeded` };
     }
-    const v2 = protocol === 'v2';
-    const d = v2 ? (this.#decodersV2.pop() ?? new WriteV2Decoder()) : (this.#decoders.pop() ?? new WriteRequestDecoder({ labelStrings: false }));
     try {
-      d.decode(snappyDecode(body, this.cfg.maxRecvMsgSize));
-      return await this.#pushDecoded(tenant, d, now);
+      return await handle(now);
     } catch (err) {
-      // A body that is not a remote-write request is counted as a whole: its samples are unknown.
+      // A body that is not a request is counted as a whole: its samples are unknown.
       if (err instanceof WireError) m.discardedRequests.inc({ reason: err.code, user: tenant });
       const answer = answerFor(err);
       if (answer.status >= 500) this.log.warn({ tenant, err }, 'push failed');
       return answer;
-    } finally {
-      if (d instanceof WriteV2Decoder) this.#decodersV2.push(d);
-      else this.#decoders.push(d);
     }
   }
 
@@ -160,6 +196,7 @@ export class Distributor {
     if (replicaLabel === null) return { status: 202, message: 'samples from a non-elected HA replica were dropped' };
 
     let firstErr: ValidationError | undefined;
+    const refused: number[] = [];
     const series: number[] = [];
     const tokens: number[] = [];
     const written: Written = { samples: 0, histograms: 0, exemplars: 0 };
@@ -176,12 +213,14 @@ export class Distributor {
       if (reason !== undefined) {
         m.discardedSamples.inc({ reason, user: tenant }, n);
         firstErr ??= v.error(reason, d, i, limits, replicaLabel);
+        refused.push(i);
         continue;
       }
       const hReason = hv.check(d, i, limits, now);
       if (hReason !== undefined) {
         m.discardedSamples.inc({ reason: hReason, user: tenant }, n);
         firstErr ??= hv.error(hReason, d, i, limits, replicaLabel);
+        refused.push(i);
         continue;
       }
       // A bad exemplar is dropped and named in the answer; its series and the other exemplars go on.
@@ -241,7 +280,7 @@ export class Distributor {
       m.receivedExemplars.inc({ user: tenant }, exemplars);
       m.receivedMetadata.inc({ user: tenant }, metadata.length);
     }
-    return firstErr === undefined ? { status: 200, message: '', written } : { status: 400, message: firstErr.message, written };
+    return firstErr === undefined ? { status: 200, message: '', written } : { status: 400, message: firstErr.message, written, refusedSeries: refused };
   }
 
   /**

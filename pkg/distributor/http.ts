@@ -1,9 +1,10 @@
 // The distributor's HTTP routes: remote write (1.0 and 2.0, negotiated by Content-Type) under
-// /api/v1/push and /prometheus/api/v1/push, and its status pages. Routes live in their own fastify scope, so the content-type parser that
+// /api/v1/push and /prometheus/api/v1/push, OTLP metrics under /otlp/v1/metrics, and its status pages. Routes live in their own fastify scope, so the content-type parser that
 // hands the raw body to the push handler applies to them only.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Distributor, WriteProtocol } from './distributor.js';
 import { haTrackerPage } from './ha-tracker-page.js';
+import { otlpHandler } from './otlp-http.js';
 import { userStatsPage, wantsJson } from '../server/index.js';
 import { allUserStats, userStats } from './user-stats.js';
 
@@ -50,6 +51,8 @@ export function registerDistributorRoutes(app: FastifyInstance, d: Distributor, 
     };
     const urls = ['/api/v1/push', '/prometheus/api/v1/push', ...(legacyPrefix === '' ? [] : [`${legacyPrefix}/push`])];
     for (const url of urls) scope.post(url, { bodyLimit: limit }, push);
+    // OTLP metrics: Mimir's path and Cortex's.
+    for (const url of ['/otlp/v1/metrics', '/api/v1/otlp/v1/metrics']) scope.post(url, { bodyLimit: limit }, otlpHandler(d, tenantOf));
   });
 
   app.get('/distributor/ha_tracker', async (_req, reply) => reply.type('text/html; charset=utf-8').send(haTrackerPage(d.haTracker, Date.now())));

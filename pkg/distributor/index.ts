@@ -5,3 +5,4 @@ export { HaTracker, ReplicasNotMatchError, type ElectedReplica, type ReplicaDesc
 export { type TenantOf } from './http.js';
 export { answerFor, RateLimitedError, type PushAnswer, type Written } from './push-error.js';
 export { seriesToken } from './shard-token.js';
+export { translateMetrics, type OtlpSettings, type Translated } from './otlp-translate.js';

@@ -36,7 +36,7 @@ export class DistributorMetrics {
     this.discardedSamples = discardedSamplesCounter(registry);
     this.discardedMetadata = c('myelin_discarded_metadata_total', 'Metadata discarded, by reason.', ['reason', 'user']);
     this.discardedExemplars = discardedExemplarsCounter(registry);
-    this.discardedRequests = c('myelin_discarded_requests_total', 'Push requests discarded as a whole, by reason: rate_limited, bad_snappy, too_large, bad_protobuf.', ['reason', 'user']);
+    this.discardedRequests = c('myelin_discarded_requests_total', 'Push requests discarded as a whole, by reason: rate_limited, bad_snappy, too_large, bad_protobuf, bad_symbol_reference, bad_gzip, bad_json.', ['reason', 'user']);
     this.ingesterAppends = c('myelin_distributor_ingester_appends_total', 'Push calls to ingesters.', ['ingester', 'type']);
     this.ingesterAppendFailures = c('myelin_distributor_ingester_append_failures_total', 'Failed push calls to ingesters, by gRPC status.', ['ingester', 'type', 'status']);
   }

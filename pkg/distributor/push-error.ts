@@ -45,6 +45,8 @@ export interface PushAnswer {
   message: string;
   /** Absent when nothing was written. */
   written?: Written;
+  /** On a 400: the series (indexes in the request) refused by validation. */
+  refusedSeries?: readonly number[];
 }
 
 export function answerFor(err: unknown): PushAnswer {

@@ -2,15 +2,12 @@
 // (prometheus.io/docs/specs/prw/remote_write_spec_2_0): requests built here, a real distributor
 // and real gRPC (fake) ingesters. Validation, limits and HA dedupe are those of 1.0.
 import assert from 'node:assert/strict';
-import { after, before, test, type TestContext } from 'node:test';
+import { after, before, test } from 'node:test';
 import { Request as RequestV2 } from '../generated/io/prometheus/write/v2/types.js';
 import { Histogram } from '../generated/prometheus/types.js';
-import { MemoryClient, MemoryStore, jsonCodec } from '../kv/index.js';
-import type { Limits } from '../limits/index.js';
 import { snappyEncode } from '../wire/index.js';
 import { requestV2, type SeriesV2 } from '../wire/testing.js';
-import type { ReplicaDesc } from './ha-tracker.js';
-import { contentTypeV2, FakeIngester, metricValue, ringOver, series, startDistributor, type Harness } from './testing.js';
+import { contentTypeV2, FakeIngester, metricValue, ringOver, series, startDistributor, startHaDistributor, type Harness } from './testing.js';
 
 let ing: FakeIngester;
 let h: Harness;
@@ -180,26 +177,8 @@ test('native histograms and exemplars are validated and stored as 1.0\'s, and co
   assert.equal(await metricValue(h.registry, 'myelin_discarded_samples_total', { reason: 'invalid_native_histogram', user: 'hx' }), 1);
 });
 
-/** A distributor with the HA tracker on, over an ingester of its own; both stop with `t`. */
-async function haDistributor(t: TestContext, limits: (l: Limits) => void = () => {}): Promise<{ ing2: FakeIngester; d: Harness }> {
-  const ing2 = await FakeIngester.start();
-  t.after(() => ing2.stop());
-  const kv = new MemoryClient<ReplicaDesc>(new MemoryStore(), jsonCodec<ReplicaDesc>(), 'ha-tracker/');
-  const d = await startDistributor({
-    ring: ringOver([ing2], 1),
-    haKV: kv,
-    cfg: (c) => Object.assign(c.haTracker, { enableHaTracker: true, haTrackerUpdateTimeout: 1000, haTrackerUpdateTimeoutJitterMax: 0, haTrackerFailoverTimeout: 5000 }),
-    limits: (l) => {
-      l.acceptHaSamples = true;
-      limits(l);
-    },
-  });
-  t.after(() => d.close());
-  return { ing2, d };
-}
-
 test('a series rewritten by validation (histograms of reduced resolution, a dropped exemplar, the HA replica label) reaches the ingesters as the same 1.0 push makes it', async (t) => {
-  const { ing2, d } = await haDistributor(t, (l) => (l.maxNativeHistogramBuckets = 1));
+  const { ing2, d } = await startHaDistributor(t, (l) => (l.maxNativeHistogramBuckets = 1));
   const now = Date.now();
   const s: SeriesV2 = {
     ...series('latency', { __replica__: 'r1', cluster: 'prod' }, []),
@@ -236,7 +215,7 @@ test('metadata per series reaches the ingesters as 1.0 metadata per family, vali
 });
 
 test('HA dedupe as 1.0: the replica label is dropped, the other replica gets 202', async (t) => {
-  const { ing2, d } = await haDistributor(t);
+  const { ing2, d } = await startHaDistributor(t);
   const from = (replica: string) => [series('up', { __replica__: replica, cluster: 'prod', job: 'node' }, [Date.now()])];
   assert.equal((await d.pushV2('team', from('r1'))).status, 204);
   assert.deepEqual(ing2.series(), ['team:__name__=up,cluster=prod,job=node']);

@@ -1,6 +1,7 @@
 // Test helpers: fake ingesters (real gRPC servers on 127.0.0.1 implementing Push and the stats
 // calls), a ring over them, and a distributor behind a real Server. Not used by production code.
 import type { status} from '@grpc/grpc-js';
+import type { TestContext } from 'node:test';
 import { Server as GrpcServer, ServerCredentials, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
@@ -8,7 +9,7 @@ import { defaults } from '../flagext/index.js';
 import { IngesterService, UsersStatsResponse, type UserStatsResponse } from '../generated/myelin/ingester.js';
 import { WriteRequest } from '../generated/prometheus/remote.js';
 import { ingesterClientConfig, ingesterClientFactory, type IngesterClientConfig } from '../ingester/client/index.js';
-import type { KVClient } from '../kv/index.js';
+import { jsonCodec, MemoryClient, MemoryStore, type KVClient } from '../kv/index.js';
 import { limitsConfig, Overrides, type Limits } from '../limits/index.js';
 import { RingSnapshot, RingView, type ReadRing } from '../ring/index.js';
 import { instance, seededTokens } from '../ring/testing.js';
@@ -151,6 +152,24 @@ export async function startDistributor(opts: HarnessOptions): Promise<Harness> {
       }
     },
   };
+}
+
+/** A distributor with the HA tracker on (memory KV), over an ingester of its own; both stop with `t`. */
+export async function startHaDistributor(t: TestContext, limits: (l: Limits) => void = () => {}): Promise<{ ing2: FakeIngester; d: Harness }> {
+  const ing2 = await FakeIngester.start();
+  t.after(() => ing2.stop());
+  const kv = new MemoryClient<ReplicaDesc>(new MemoryStore(), jsonCodec<ReplicaDesc>(), 'ha-tracker/');
+  const d = await startDistributor({
+    ring: ringOver([ing2], 1),
+    haKV: kv,
+    cfg: (c) => Object.assign(c.haTracker, { enableHaTracker: true, haTrackerUpdateTimeout: 1000, haTrackerUpdateTimeoutJitterMax: 0, haTrackerFailoverTimeout: 5000 }),
+    limits: (l) => {
+      l.acceptHaSamples = true;
+      limits(l);
+    },
+  });
+  t.after(() => d.close());
+  return { ing2, d };
 }
 
 /** A series with sorted labels from `name` and `pairs`, one sample per timestamp. */

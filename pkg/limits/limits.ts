@@ -1,4 +1,4 @@
-import { bool, duration, float, int, oneOf, section, string } from '../flagext/index.js';
+import { bool, duration, float, int, oneOf, section, string, stringList } from '../flagext/index.js';
 import type { ConfigOf } from '../flagext/index.js';
 
 /**
@@ -51,6 +51,9 @@ export const limitsConfig = section({
   maxQueryLength: duration({ flag: 'store.max-query-length', default: 0, help: 'The longest time range a query may cover: end - start of a range query (400), and max - min of the data a selector reads (422). 0 to disable (querier).' }),
   maxLabelNamesLimit: int({ flag: 'querier.max-label-names-limit', default: 0, min: 0, help: 'The most names the label names endpoint returns; a larger or no `limit` parameter is lowered to it and the answer carries a warning when cut. 0 to disable (querier).' }),
   maxLabelValuesLimit: int({ flag: 'querier.max-label-values-limit', default: 0, min: 0, help: 'The most values the label values endpoint returns; a larger or no `limit` parameter is lowered to it and the answer carries a warning when cut. 0 to disable (querier).' }),
+  otelMetricSuffixesEnabled: bool({ flag: 'distributor.otel-metric-suffixes-enabled', default: false, help: 'Append unit and type suffixes (`_seconds`, `_total`, `_ratio`...) to the names of metrics received over OTLP, as Prometheus does (distributor).' }),
+  promoteOtelResourceAttributes: stringList({ flag: 'distributor.otel-promote-resource-attributes', default: [], help: 'OTLP resource attributes copied as labels onto every series of their resource (comma-separated); all other resource attributes go to target_info (distributor).' }),
+  otelKeepIdentifyingResourceAttributes: bool({ flag: 'distributor.otel-keep-identifying-resource-attributes', default: false, help: 'Keep service.name, service.namespace and service.instance.id on target_info too, besides the job and instance labels made of them (distributor).' }),
   ingestionTenantShardSize: int({ flag: 'distributor.ingestion-tenant-shard-size', default: 0, min: 0, help: 'The tenant\'s shard size for shuffle sharding of writes across ingesters. 0 disables shuffle sharding (distributor, ring).' }),
   compactorBlocksRetentionPeriod: duration({ flag: 'compactor.blocks-retention-period', default: 0, help: 'Delete the tenant\'s blocks whose data is entirely older than this (they are marked for deletion, then removed after -compactor.deletion-delay). 0 keeps blocks forever (compactor).' }),
 });

@@ -5,5 +5,6 @@ export type { HeadDeps, HeadOptions, SeriesCreateHook } from './head.js';
 export { HeadAppender } from './head-append.js';
 export { ChunksSampleIterator, HeadChunkQuerier, HeadQuerier } from './head-read.js';
 export { CircularExemplarStorage, ExemplarMaxLabelSetLength } from './exemplars.js';
+export { StaleNaN } from './chunkenc/index.js';
 export type { Exemplar, SeriesExemplars } from './exemplars.js';
 export { missingSeriesError } from './head-exemplars.js';

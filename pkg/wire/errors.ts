@@ -9,6 +9,10 @@ export const WireErrorCode = {
   BadProtobuf: 'bad_protobuf',
   /** A remote write 2.0 request refers to a symbol it does not have, or has malformed references. */
   BadSymbolReference: 'bad_symbol_reference',
+  /** An OTLP body whose gzip stream is broken. */
+  BadGzip: 'bad_gzip',
+  /** An OTLP JSON body that is not JSON, or not an ExportMetricsServiceRequest. */
+  BadJson: 'bad_json',
 } as const;
 export type WireErrorCode = (typeof WireErrorCode)[keyof typeof WireErrorCode];
 
