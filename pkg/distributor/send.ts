@@ -5,6 +5,7 @@
 import { status as grpcStatus } from '@grpc/grpc-js';
 import type { IngesterConn } from '../ingester/client/index.js';
 import { doBatch, Write, type ReadRing } from '../ring/index.js';
+import { deadlineSignal } from '../services/index.js';
 import type { ClientPool } from '../ring/client/index.js';
 import { RequestAssembler, type WirePieces } from '../wire/index.js';
 import type { DistributorMetrics } from './metrics.js';
@@ -26,8 +27,17 @@ export interface SendDeps {
   timeout: number;
 }
 
-export function sendToIngesters(ring: ReadRing, tenant: string, a: Accepted, deps: SendDeps): Promise<void> {
+export async function sendToIngesters(ring: ReadRing, tenant: string, a: Accepted, deps: SendDeps): Promise<void> {
   const deadline = Date.now() + deps.timeout;
+  const timeout = deadlineSignal(deps.timeout);
+  try {
+    await send(ring, tenant, a, deps, deadline, timeout.signal);
+  } finally {
+    timeout.dispose();
+  }
+}
+
+function send(ring: ReadRing, tenant: string, a: Accepted, deps: SendDeps, deadline: number, signal: AbortSignal): Promise<void> {
   return doBatch(
     ring,
     a.keys,
@@ -46,7 +56,7 @@ export function sendToIngesters(ring: ReadRing, tenant: string, a: Accepted, dep
         }
       }));
     },
-    { op: Write, signal: AbortSignal.timeout(deps.timeout) },
+    { op: Write, signal },
   );
 }
 

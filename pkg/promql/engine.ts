@@ -4,6 +4,7 @@
  */
 import type { Registry } from 'prom-client';
 import { QueryLimitError, type QueryLimiter } from '../limits/index.js';
+import { deadlineSignal, type Deadline } from '../services/index.js';
 import { Labels, MetricName } from '../model/labels/index.js';
 import type { Queryable } from '../storage/index.js';
 import { EngineMetrics } from './engine-metrics.js';
@@ -65,11 +66,16 @@ export interface QueryResult {
   stats: QueryStats;
 }
 
+const PARSE_CACHE_ENTRIES = 512;
+const PARSE_CACHE_MAX_QUERY_LENGTH = 4096;
+
 export class Engine {
   readonly opts: EngineOptions;
   readonly #metrics: EngineMetrics;
   #running = 0;
   readonly #waiting: Array<() => void> = [];
+  /** Recently parsed queries (dashboards repeat theirs with new times); the AST is never changed after parsing. */
+  readonly #parsed = new Map<string, Expr>();
 
   /** Metrics go to `registry` when one is given. */
   constructor(opts: Partial<EngineOptions> = {}, registry?: Registry) {
@@ -80,13 +86,13 @@ export class Engine {
 
   /** Evaluates `query` at time `t` (ms). Rejects with a ParseError or a QueryError. */
   async instantQuery(q: Queryable, query: string, t: number, qo: QueryOptions = {}): Promise<QueryResult> {
-    const expr = parseExpr(query);
+    const expr = this.#parse(query);
     return this.exec(q, expr, t, t, 0, qo);
   }
 
   /** Evaluates `query` from `start` to `end` every `step` (all ms). Rejects with a ParseError or a QueryError. */
   async rangeQuery(q: Queryable, query: string, start: number, end: number, step: number, qo: QueryOptions = {}): Promise<QueryResult> {
-    const expr = parseExpr(query);
+    const expr = this.#parse(query);
     const t = typeOf(expr);
     if (t !== ValueKind.Vector && t !== ValueKind.Scalar) {
       throw new QueryError(
@@ -103,6 +109,22 @@ export class Engine {
       );
     }
     return this.exec(q, expr, start, end, step, qo);
+  }
+
+  /** parseExpr through a small LRU of query texts (a trivial query's parse is a tenth of its CPU). */
+  #parse(query: string): Expr {
+    const hit = this.#parsed.get(query);
+    if (hit !== undefined) {
+      this.#parsed.delete(query);
+      this.#parsed.set(query, hit);
+      return hit;
+    }
+    const expr = parseExpr(query);
+    if (query.length <= PARSE_CACHE_MAX_QUERY_LENGTH) {
+      this.#parsed.set(query, expr);
+      if (this.#parsed.size > PARSE_CACHE_ENTRIES) this.#parsed.delete(this.#parsed.keys().next().value as string);
+    }
+    return expr;
   }
 
   private async exec(q: Queryable, expr: Expr, start: number, end: number, step: number, qo: QueryOptions): Promise<QueryResult> {
@@ -129,8 +151,16 @@ export class Engine {
   private async run(q: Queryable, expr: Expr, start: number, end: number, step: number, qo: QueryOptions): Promise<QueryResult> {
     const limit = Math.min(this.opts.timeout, qo.timeout ?? Infinity);
     const deadline = Date.now() + limit;
-    const timeout = AbortSignal.timeout(limit);
-    const signal = qo.signal === undefined ? timeout : AbortSignal.any([qo.signal, timeout]);
+    const timeout = deadlineSignal(limit, qo.signal);
+    try {
+      return await this.#evaluate(q, expr, start, end, step, qo, deadline, timeout);
+    } finally {
+      timeout.dispose();
+    }
+  }
+
+  async #evaluate(q: Queryable, expr: Expr, start: number, end: number, step: number, qo: QueryOptions, deadline: number, timeout: Deadline): Promise<QueryResult> {
+    const signal = timeout.signal;
     const lookbackDelta = qo.lookbackDelta ?? this.opts.lookbackDelta;
     const annotations = new Annotations();
     const counters = { samplesRead: 0 };
@@ -203,8 +233,8 @@ export class Engine {
   }
 }
 
-function abortError(err: unknown, timeout: AbortSignal): unknown {
-  if (err instanceof QueryError && err.type === ErrorType.Canceled && timeout.aborted) {
+function abortError(err: unknown, timeout: Deadline): unknown {
+  if (err instanceof QueryError && err.type === ErrorType.Canceled && timeout.timedOut()) {
     return new QueryError(ErrorType.Timeout, 'query timed out in query execution');
   }
   return err;
