@@ -11,7 +11,7 @@ import type { HeadAppender } from '../tsdb/index.js';
 import type { SeriesCreateHook } from '../tsdb/index.js';
 import { Block, TENANT_EXTERNAL_LABEL, TMP_FOR_CREATION_SUFFIX, isUlid } from '../tsdb/block/index.js';
 import type { BlockMeta, ThanosMeta, UlidGenerator } from '../tsdb/block/index.js';
-import { compactHead, mergeOverlappingChunks } from '../tsdb/compact/index.js';
+import { compactHead, compactOooHead, mergeOverlappingChunks } from '../tsdb/compact/index.js';
 import type { TsdbConfig } from './config.js';
 
 /** Labels every block an ingester writes carries in meta.json (Cortex's external labels). */
@@ -26,12 +26,16 @@ export interface UserTsdbDeps {
   seriesRefusal: (userSeries: number, metricSeries: number) => string | undefined;
   /** The size of the tenant's exemplar store now (the limit may change at runtime); 0 keeps none. */
   maxExemplars: () => number;
+  /** The tenant's out-of-order time window now in ms (a runtime limit); 0 refuses out-of-order samples. */
+  outOfOrderTimeWindow: () => number;
   now: () => number;
 }
 
 /** What one append stored and refused. */
 export interface AppendResult {
   appended: number;
+  /** Of those, how many went to the out-of-order head. */
+  outOfOrderAppended: number;
   /** Refused samples by reason, and the first refusal. */
   failed: Map<string, number>;
   firstError: AppendError | undefined;
@@ -90,6 +94,9 @@ export class UserTsdb {
       minValidTime,
       beforeSeriesCreate,
       maxExemplars: deps.maxExemplars(),
+      outOfOrderTimeWindow: deps.outOfOrderTimeWindow(),
+      outOfOrderCapMax: cfg.outOfOrderCapMax,
+      wblDir: join(dir, 'wbl'),
     }, { logger: deps.logger, registry: deps.registry });
     opened.head = head;
     return new UserTsdb(tenant, dir, head, blocks, cfg, deps, ingesterId);
@@ -109,8 +116,9 @@ export class UserTsdb {
    * may come before its series' first sample in the request.
    */
   async append(req: WriteRequestDecoder): Promise<AppendResult> {
+    this.head.setOutOfOrderTimeWindow(this.#deps.outOfOrderTimeWindow());
     const app = this.head.appender();
-    const res: AppendResult = { appended: 0, failed: new Map(), firstError: undefined, exemplarsAppended: 0, exemplarsFailed: new Map(), firstExemplarError: undefined };
+    const res: AppendResult = { appended: 0, outOfOrderAppended: 0, failed: new Map(), firstError: undefined, exemplarsAppended: 0, exemplarsFailed: new Map(), firstExemplarError: undefined };
     const { buf, labelRanges, labelsStart, samplesStart, histogramsStart, hs, t, v } = req;
     const pairs: string[] = [];
     const refs = req.exemplarCount > 0 ? new Float64Array(req.seriesCount) : undefined;
@@ -141,6 +149,7 @@ export class UserTsdb {
     }
     if (refs !== undefined) this.#appendExemplars(app, req, refs, res);
     const drops = await app.commitReportingDrops();
+    res.outOfOrderAppended = app.oooCommitted;
     if (drops !== undefined) {
       // Valid at append, out of order at commit (a concurrent push of the series won): refused.
       res.appended -= drops.count;
@@ -182,9 +191,14 @@ export class UserTsdb {
     }
   }
 
-  /** Cuts complete block ranges out of the head (or, with `all`, the whole head) into local blocks. */
+  /**
+   * Cuts complete block ranges out of the head (or, with `all`, the whole head) into local blocks;
+   * whenever that cut a block, the out-of-order head goes into blocks of its own too (as Prometheus).
+   */
   async compact(all: boolean): Promise<BlockMeta[]> {
-    const metas = await compactHead(this.head, this.dir, { blockRange: this.#cfg.blockRangesPeriod, ulids: this.#deps.ulids, thanos: this.#thanos, all });
+    const opts = { blockRange: this.#cfg.blockRangesPeriod, ulids: this.#deps.ulids, thanos: this.#thanos };
+    const metas = await compactHead(this.head, this.dir, { ...opts, all });
+    if (all || metas.length > 0) metas.push(...(await compactOooHead(this.head, this.dir, opts)));
     for (const m of metas) this.#blocks.push(await Block.open(join(this.dir, m.ulid)));
     return metas;
   }

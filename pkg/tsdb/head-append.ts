@@ -26,6 +26,8 @@ export class HeadAppender implements Appender {
   readonly #hardBoundOnly: boolean;
   #minValidTime: number;
   #b = new Batch();
+  /** Out-of-order samples this appender committed (into the out-of-order head), for callers' metrics. */
+  oooCommitted = 0;
   /** A batch whose commit finished, kept for reuse (fewer allocations, less GC). */
   #spare: Batch | undefined = undefined;
 
@@ -42,16 +44,19 @@ export class HeadAppender implements Appender {
 
   /** With the ref of a series in the head, `labels` is not read (Labels.EMPTY will do). */
   append(ref: SeriesRef, labels: Labels, t: number, v: number): SeriesRef {
-    const s = this.#series(ref, labels, t);
+    const s = this.#series(ref, labels, t, true);
     f64[0] = v;
     const hi = u32[1];
     const lo = u32[0];
     const ours = s.pendingOwner === this.#id;
     const lastT = ours ? s.pendingT : s.lastT;
-    if (t <= lastT) {
+    // Below the bound, #series let the sample through only for the out-of-order window.
+    if (t <= lastT || t < this.#minValidTime) {
       // Same time and value bits (and the last sample not a histogram): a no-op.
       if (t === lastT && hi === (ours ? s.pendingHi : s.lastHi) && lo === (ours ? s.pendingLo : s.lastLo) && lastHistogram(s, ours) === null) return s.ref;
-      throw this.#outOfOrder(s, t, lastT);
+      if (t === lastT || this.#head.outOfOrderTimeWindow() === 0) throw this.#outOfOrder(s, t, lastT);
+      this.#appendOoo(s, t, v);
+      return s.ref;
     }
     this.#own(s, ours, t);
     s.pendingHi = hi;
@@ -78,7 +83,8 @@ export class HeadAppender implements Appender {
       const known = ref !== 0 ? this.#head.byRef.get(ref)?.labels : undefined;
       throw new AppendError(AppendErrorCode.InvalidHistogram, `${(known ?? labels).toString()} t=${t}: ${problem}`);
     }
-    const s = this.#series(ref, labels, t);
+    // Out-of-order native histograms are refused, as in Prometheus 2.42.
+    const s = this.#series(ref, labels, t, false);
     const ours = s.pendingOwner === this.#id;
     const lastT = ours ? s.pendingT : s.lastT;
     if (t <= lastT) {
@@ -94,15 +100,36 @@ export class HeadAppender implements Appender {
     return s.ref;
   }
 
-  /** The series to append to at t: by ref, or found or created by labels; out of bounds refused. */
-  #series(ref: SeriesRef, labels: Labels, t: number): MemSeries {
+  /**
+   * The series to append to at t: by ref, or found or created by labels; out of bounds refused,
+   * unless `oooAllowed` and the head has an out-of-order window (append() then decides).
+   */
+  #series(ref: SeriesRef, labels: Labels, t: number, oooAllowed: boolean): MemSeries {
     const head = this.#head;
     const s = ref !== 0 ? head.byRef.get(ref) : undefined;
-    if (t < this.#minValidTime) {
+    if (t < this.#minValidTime && !(oooAllowed && head.outOfOrderTimeWindow() > 0)) {
       head.metrics.rejectedSamples.inc({ reason: AppendErrorCode.OutOfBounds });
       throw new AppendError(AppendErrorCode.OutOfBounds, `${(s?.labels ?? labels).toString()} t=${t}`);
     }
     return s ?? head.getOrCreate(labels);
+  }
+
+  /**
+   * Buffers a sample for the out-of-order head when it is within the window behind the head's
+   * newest sample (Prometheus memSeries.appendable); older ones are too old. Duplicates of
+   * out-of-order samples are found at commit (the first one stays), as in Prometheus.
+   */
+  #appendOoo(s: MemSeries, t: number, v: number): void {
+    const head = this.#head;
+    if (t < head.maxTime() - head.outOfOrderTimeWindow()) {
+      head.metrics.rejectedSamples.inc({ reason: AppendErrorCode.TooOldSample });
+      throw new AppendError(AppendErrorCode.TooOldSample, `${s.labels.toString()} t=${t} newest=${head.maxTime()} window=${head.outOfOrderTimeWindow()}ms`);
+    }
+    // Keeps the series from garbage collection until commit, without taking its in-order slot.
+    s.pendingAppends++;
+    const b = this.#b;
+    b.touched[b.nTouched++] = s;
+    b.ooo.push(s, t, v);
   }
 
   /** The refusal of a sample at or before the series' last one (not an identical repeat). */
@@ -150,14 +177,16 @@ export class HeadAppender implements Appender {
    */
   async commitReportingDrops(): Promise<CommitDrops | undefined> {
     const b = this.#b;
-    if (b.n === 0 && b.hn === 0 && b.exemplars.length === 0) return undefined;
+    if (b.n === 0 && b.hn === 0 && b.ooo.n === 0 && b.exemplars.length === 0) return undefined;
     // Detach the batch so the appender can take the next one while the WAL write is in flight.
     this.#b = this.#spare ?? new Batch();
     this.#spare = undefined;
     const head = this.#head;
     try {
       if (head.wal !== undefined) await logBatch(head, head.wal, b);
+      if (b.ooo.n > 0) await logOoo(head, b.ooo);
       const drops = b.hn === 0 ? applySamples(head, b.series, b.ts, b.vs, b.n) : applyMixed(head, b);
+      if (b.ooo.n > 0) this.oooCommitted += applyOoo(head, b.ooo);
       b.exemplars.apply(head.exemplars);
       return drops;
     } finally {
@@ -199,6 +228,8 @@ function lastHistogram(s: MemSeries, pending: boolean): Histogram | FloatHistogr
  */
 class Batch {
   series: MemSeries[] = [];
+  /** Out-of-order samples, for the out-of-order head and the WBL. */
+  readonly ooo = new SampleBatch(0);
   /** Series whose pendingAppends this batch incremented, in [0, nTouched). */
   touched: MemSeries[] = [];
   nTouched = 0;
@@ -240,14 +271,9 @@ class Batch {
 
   #grow(): void {
     const cap = this.ts.length * 2;
-    const grow = (a: Float64Array) => {
-      const b = new Float64Array(cap);
-      b.set(a);
-      return b;
-    };
-    this.refs = grow(this.refs);
-    this.ts = grow(this.ts);
-    this.vs = grow(this.vs);
+    this.refs = grown(this.refs, cap);
+    this.ts = grown(this.ts, cap);
+    this.vs = grown(this.vs, cap);
   }
 
   /** Empties the batch. Series stay referenced from the arrays until overwritten (harmless). */
@@ -255,10 +281,72 @@ class Batch {
     this.n = 0;
     this.nTouched = 0;
     this.hn = 0;
+    this.ooo.n = 0;
     this.hs.length = 0;
     this.mixed = false;
     this.exemplars.clear();
   }
+}
+
+function grown(a: Float64Array, cap: number): Float64Array<ArrayBuffer> {
+  const b = new Float64Array(cap);
+  b.set(a);
+  return b;
+}
+
+/** Float samples in columns (the out-of-order ones of a batch); capacity grows on demand. */
+class SampleBatch {
+  series: MemSeries[] = [];
+  refs: Float64Array;
+  ts: Float64Array;
+  vs: Float64Array;
+  n = 0;
+
+  constructor(cap: number) {
+    this.refs = new Float64Array(cap);
+    this.ts = new Float64Array(cap);
+    this.vs = new Float64Array(cap);
+  }
+
+  push(s: MemSeries, t: number, v: number): void {
+    const n = this.n;
+    if (n === this.ts.length) {
+      const cap = Math.max(16, n * 2);
+      this.refs = grown(this.refs, cap);
+      this.ts = grown(this.ts, cap);
+      this.vs = grown(this.vs, cap);
+    }
+    this.series[n] = s;
+    this.refs[n] = s.ref;
+    this.ts[n] = t;
+    this.vs[n] = v;
+    this.n = n + 1;
+  }
+}
+
+/**
+ * Writes a batch's out-of-order samples to the write-behind log, after logBatch() put their series
+ * records in the WAL (a replay reads the WAL first). One samples record, as in the WAL.
+ */
+async function logOoo(head: Head, o: SampleBatch): Promise<void> {
+  const wbl = head.wbl();
+  if (wbl === undefined) return;
+  try {
+    // Encoding and framing happen in one tick: the shared encoder's buffer is free again after.
+    const w = await wbl;
+    await w.log(head.samplesEncoder.samples(o.refs, o.ts, o.vs, o.n));
+  } catch (err) {
+    throw new Error(`commit ${o.n} out-of-order samples to the WBL`, { cause: err });
+  }
+}
+
+/** Puts committed out-of-order samples into their series' out-of-order buffers; returns how many went in. */
+function applyOoo(head: Head, o: SampleBatch): number {
+  let appended = 0;
+  for (let i = 0; i < o.n; i++) if (head.insertOoo(o.series[i], o.ts[i], o.vs[i])) appended++;
+  head.metrics.oooSamplesAppended.inc(appended);
+  head.metrics.samplesAppended.inc(appended);
+  return appended;
 }
 
 /**
@@ -278,6 +366,7 @@ async function logBatch(head: Head, wal: Wal, b: Batch): Promise<void> {
   };
   for (let i = 0; i < b.n; i++) note(b.series[i]);
   for (let k = 0; k < b.hn; k++) note(b.hseries[k]);
+  for (let i = 0; i < b.ooo.n; i++) note(b.ooo.series[i]);
   for (const s of b.exemplars.unloggedSeries()) note(s);
   const records: Uint8Array[] = [];
   if (newSeries.length > 0) {
