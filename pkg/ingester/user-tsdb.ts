@@ -62,6 +62,8 @@ export class UserTsdb {
   readonly #thanos: ThanosMeta;
   /** When the tenant last wrote or read, for idle closing (ms). */
   lastUsed: number;
+  /** The compaction in progress: a flush and the periodic compaction take turns. */
+  #compaction: Promise<unknown> = Promise.resolve();
 
   private constructor(tenant: string, dir: string, head: Head, blocks: Block[], cfg: TsdbConfig, deps: UserTsdbDeps, ingesterId: string) {
     this.tenant = tenant;
@@ -195,7 +197,14 @@ export class UserTsdb {
    * Cuts complete block ranges out of the head (or, with `all`, the whole head) into local blocks;
    * whenever that cut a block, the out-of-order head goes into blocks of its own too (as Prometheus).
    */
-  async compact(all: boolean): Promise<BlockMeta[]> {
+  compact(all: boolean): Promise<BlockMeta[]> {
+    // One at a time: an out-of-order compaction drops the chunks it counted when it started.
+    const run = this.#compaction.then(() => this.#compact(all));
+    this.#compaction = run.catch(() => {});
+    return run;
+  }
+
+  async #compact(all: boolean): Promise<BlockMeta[]> {
     const opts = { blockRange: this.#cfg.blockRangesPeriod, ulids: this.#deps.ulids, thanos: this.#thanos };
     const metas = await compactHead(this.head, this.dir, { ...opts, all });
     if (all || metas.length > 0) metas.push(...(await compactOooHead(this.head, this.dir, opts)));

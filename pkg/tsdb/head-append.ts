@@ -185,8 +185,15 @@ export class HeadAppender implements Appender {
     try {
       if (head.wal !== undefined) await logBatch(head, head.wal, b);
       if (b.ooo.n > 0) await logOoo(head, b.ooo);
-      const drops = b.hn === 0 ? applySamples(head, b.series, b.ts, b.vs, b.n) : applyMixed(head, b);
+      const late = head.outOfOrderTimeWindow() > 0 ? b.late : undefined;
+      const drops = b.hn === 0 ? applySamples(head, b.series, b.ts, b.vs, b.n, late) : applyMixed(head, b, late);
       if (b.ooo.n > 0) this.oooCommitted += applyOoo(head, b.ooo);
+      if (b.late.n > 0) {
+        // In order when appended, overtaken by a concurrent commit since: out of order now, and
+        // durable as such only once in the WBL (a WAL replay skips them as the head did).
+        await logOoo(head, b.late);
+        this.oooCommitted += applyOoo(head, b.late);
+      }
       b.exemplars.apply(head.exemplars);
       return drops;
     } finally {
@@ -230,6 +237,8 @@ class Batch {
   series: MemSeries[] = [];
   /** Out-of-order samples, for the out-of-order head and the WBL. */
   readonly ooo = new SampleBatch(0);
+  /** Samples a concurrent commit made out of order after append() (applySamples), within the window. */
+  readonly late = new SampleBatch(0);
   /** Series whose pendingAppends this batch incremented, in [0, nTouched). */
   touched: MemSeries[] = [];
   nTouched = 0;
@@ -282,6 +291,7 @@ class Batch {
     this.nTouched = 0;
     this.hn = 0;
     this.ooo.n = 0;
+    this.late.n = 0;
     this.hs.length = 0;
     this.mixed = false;
     this.exemplars.clear();
@@ -425,10 +435,11 @@ export interface CommitDrops {
 
 /**
  * Puts committed samples into their series' chunks. A sample that lost a race with a concurrent
- * appender's commit of the same series (now out of order) is dropped, counted and returned, as
- * Prometheus drops it.
+ * appender's commit of the same series (now out of order) goes to `late` when it is given (the
+ * head has an out-of-order window) and the sample is within it; otherwise it is dropped, counted
+ * and returned, as Prometheus drops it.
  */
-export function applySamples(head: Head, series: readonly MemSeries[], ts: Float64Array, vs: Float64Array, n: number): CommitDrops | undefined {
+function applySamples(head: Head, series: readonly MemSeries[], ts: Float64Array, vs: Float64Array, n: number, late: SampleBatch | undefined): CommitDrops | undefined {
   let drops: CommitDrops | undefined;
   let mint = Infinity;
   let maxt = -Infinity;
@@ -440,6 +451,10 @@ export function applySamples(head: Head, series: readonly MemSeries[], ts: Float
     if (t <= s.lastT) {
       f64[0] = vs[i];
       if (t === s.lastT && u32[1] === s.lastHi && u32[0] === s.lastLo) continue;
+      if (late !== undefined && t < s.lastT && t >= head.maxTime() - head.outOfOrderTimeWindow()) {
+        late.push(s, t, vs[i]);
+        continue;
+      }
       head.metrics.rejectedSamples.inc({ reason: AppendErrorCode.OutOfOrderSample });
       if (drops === undefined) drops = { count: 0, first: new AppendError(AppendErrorCode.OutOfOrderSample, `${s.labels.toString()} t=${t} last=${s.lastT}`) };
       drops.count++;
@@ -463,12 +478,12 @@ export function applySamples(head: Head, series: readonly MemSeries[], ts: Float
  * applySamples for a batch with histograms: floats and histograms go into their series in the
  * order they were appended.
  */
-function applyMixed(head: Head, b: Batch): CommitDrops | undefined {
+function applyMixed(head: Head, b: Batch, late: SampleBatch | undefined): CommitDrops | undefined {
   let drops: CommitDrops | undefined;
   let f = 0;
   for (let k = 0; k <= b.hn; k++) {
     const until = k < b.hn ? b.hAt[k] : b.n;
-    if (until > f) drops = mergeDrops(drops, applySamples(head, b.series.slice(f, until), b.ts.subarray(f, until), b.vs.subarray(f, until), until - f));
+    if (until > f) drops = mergeDrops(drops, applySamples(head, b.series.slice(f, until), b.ts.subarray(f, until), b.vs.subarray(f, until), until - f, late));
     f = until;
     if (k < b.hn) drops = mergeDrops(drops, applyHistogram(head, b.hseries[k], b.hts[k], b.hs[k], b.hfloat[k]));
   }

@@ -211,3 +211,26 @@ test('out-of-order samples become blocks of their own that merge with the in-ord
   assert.equal(reopened.oooMinTime(), Infinity);
   await reopened.close();
 });
+
+test('a sample overtaken by a concurrent commit goes out of order within the window, and survives a crash', async (t) => {
+  const dir = await tempDir(t);
+  const opts = { walDir: join(dir, 'wal'), wblDir: join(dir, 'wbl'), outOfOrderTimeWindow: WINDOW, wal: { fsync: 'none' as const } };
+  const head = await Head.open(opts, { registry: new Registry() });
+  const first = head.appender();
+  first.append(0, labels(0), 1000, 1);
+  await first.commit();
+  // Both in order against the committed sample at append; the newer one commits first.
+  const a = head.appender();
+  const b = head.appender();
+  a.append(0, labels(0), 2000, 2);
+  b.append(0, labels(0), 3000, 3);
+  await b.commit();
+  assert.equal(await a.commitReportingDrops(), undefined, 'nothing refused');
+  assert.equal(a.oooCommitted, 1);
+  const want = [[1000, hex(1)], [2000, hex(2)], [3000, hex(3)]];
+  assert.deepEqual((await dumpHead(head)).get(labels(0).toString()), want);
+  const reopened = await Head.open(opts, { registry: new Registry() });
+  assert.deepEqual((await dumpHead(reopened)).get(labels(0).toString()), want);
+  await reopened.close();
+  await head.close();
+});
