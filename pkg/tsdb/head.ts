@@ -223,10 +223,13 @@ export class Head implements Appendable, Queryable, ChunkQueryable {
     return true;
   }
 
-  /** Internal: the write-behind log, opened (after a replay, so after its segments) on first use. */
+  /**
+   * Internal: the write-behind log, opened (after a replay, so after its segments) on first use;
+   * undefined without a WBL directory or without a WAL (whose series records it relies on).
+   */
   wbl(): Promise<Wal> | undefined {
     const dir = this.opts.wblDir;
-    if (dir === undefined) return undefined;
+    if (dir === undefined || this.wal === undefined) return undefined;
     this.#wbl ??= Wal.open(dir, this.opts.wal, undefined, this.log);
     return this.#wbl;
   }
