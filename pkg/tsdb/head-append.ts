@@ -116,14 +116,15 @@ export class HeadAppender implements Appender {
 
   /**
    * Buffers a sample for the out-of-order head when it is within the window behind the head's
-   * newest sample (Prometheus memSeries.appendable); older ones are too old. Duplicates of
+   * newest sample (Prometheus memSeries.appendable; see Head.oooReferenceTime); older ones are too old. Duplicates of
    * out-of-order samples are found at commit (the first one stays), as in Prometheus.
    */
   #appendOoo(s: MemSeries, t: number, v: number): void {
     const head = this.#head;
-    if (t < head.maxTime() - head.outOfOrderTimeWindow()) {
+    const newest = head.oooReferenceTime();
+    if (t < newest - head.outOfOrderTimeWindow()) {
       head.metrics.rejectedSamples.inc({ reason: AppendErrorCode.TooOldSample });
-      throw new AppendError(AppendErrorCode.TooOldSample, `${s.labels.toString()} t=${t} newest=${head.maxTime()} window=${head.outOfOrderTimeWindow()}ms`);
+      throw new AppendError(AppendErrorCode.TooOldSample, `${s.labels.toString()} t=${t} newest=${newest} window=${head.outOfOrderTimeWindow()}ms`);
     }
     // Keeps the series from garbage collection until commit, without taking its in-order slot.
     s.pendingAppends++;
@@ -451,7 +452,7 @@ function applySamples(head: Head, series: readonly MemSeries[], ts: Float64Array
     if (t <= s.lastT) {
       f64[0] = vs[i];
       if (t === s.lastT && u32[1] === s.lastHi && u32[0] === s.lastLo) continue;
-      if (late !== undefined && t < s.lastT && t >= head.maxTime() - head.outOfOrderTimeWindow()) {
+      if (late !== undefined && t < s.lastT && t >= head.oooReferenceTime() - head.outOfOrderTimeWindow()) {
         late.push(s, t, vs[i]);
         continue;
       }

@@ -234,3 +234,17 @@ test('a sample overtaken by a concurrent commit goes out of order within the win
   await reopened.close();
   await head.close();
 });
+
+test('a head emptied by truncation keeps the window behind its newest sample', async () => {
+  const head = await Head.open({ outOfOrderTimeWindow: WINDOW }, { registry: new Registry() });
+  const app = head.appender();
+  app.append(0, labels(0), 10 * H, 1);
+  await app.commit();
+  await head.truncate(10 * H + 1);
+  assert.equal(head.numSeries(), 0);
+  const late = head.appender();
+  assert.equal(refusal(() => late.append(0, labels(0), 10 * H - WINDOW - 1, 1)), AppendErrorCode.TooOldSample);
+  assert.equal(refusal(() => late.append(0, labels(0), 10 * H - 1000, 2)), 'accepted');
+  await late.commit();
+  assert.deepEqual((await dumpHead(head)).get(labels(0).toString()), [[10 * H - 1000, hex(2)]]);
+});

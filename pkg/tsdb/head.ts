@@ -101,6 +101,8 @@ export class Head implements Appendable, Queryable, ChunkQueryable {
   #maxT = -Infinity;
   #minValidTime: number;
   #oooWindow: number;
+  /** Newest in-order sample time ever committed (a truncation that empties the head keeps it). */
+  #newestT = -Infinity;
   /** Oldest and newest out-of-order sample times (Infinity/-Infinity while there are none). */
   #oooMinT = Infinity;
   #oooMaxT = -Infinity;
@@ -196,6 +198,14 @@ export class Head implements Appendable, Queryable, ChunkQueryable {
     this.#oooWindow = ms;
   }
 
+  /**
+   * Out-of-order samples are taken down to this minus the window: the newest sample the head has
+   * had (or, right after opening, the bound the blocks set), so an emptied head keeps the window.
+   */
+  oooReferenceTime(): number {
+    return Math.max(this.#newestT, this.#minValidTime);
+  }
+
   /** Oldest out-of-order sample time in the head, Infinity when there is none. */
   oooMinTime(): number {
     return this.#oooMinT;
@@ -269,6 +279,7 @@ export class Head implements Appendable, Queryable, ChunkQueryable {
   extendTimeRange(mint: number, maxt: number): void {
     if (mint < this.#minT) this.#minT = mint;
     if (maxt > this.#maxT) this.#maxT = maxt;
+    if (maxt > this.#newestT) this.#newestT = maxt;
   }
 
   /** Internal: the series with these labels, created (after the limit hook) when absent. */
