@@ -186,13 +186,16 @@ test('out-of-order samples become blocks of their own that merge with the in-ord
     app.append(0, labels(0), t, -t);
     want.set(t, -t);
   }
+  // A series that only ever had one late sample: gone from the head once it is in a block.
+  app.append(0, labels(1), 90 * 60_000, 1);
   await app.commit();
   const ooo = await compactOooHead(head, dir, { blockRange: 2 * H, ulids, thanos: undefined });
   assert.deepEqual(ooo.map((m) => [m.minTime, m.maxTime, m.stats.numSamples, m.compaction.hints]), [
-    [0, 2 * H, 120, [OutOfOrderHint]],
+    [0, 2 * H, 121, [OutOfOrderHint]],
     [2 * H, 4 * H, 60, [OutOfOrderHint]],
   ]);
   assert.equal(head.oooMinTime(), Infinity, 'the out-of-order head is empty');
+  assert.equal(head.numSeries(), 1, 'the series with in-order samples stays, the other is collected');
   const segments = await readdir(join(dir, 'wbl'));
   assert.equal(segments.length, 1, `only the segment after the rotation is left: ${segments.join(',')}`);
   // Head + blocks read exactly; so does the block the compactor merges them into.

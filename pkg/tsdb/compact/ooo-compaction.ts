@@ -47,6 +47,8 @@ export async function compactOooHead(head: Head, dir: string, opts: Pick<HeadCom
     }
   }
   await head.dropFrozenOoo(frozen, keepFrom);
+  // Garbage-collects series left without samples (and checkpoints the WAL) without moving the bound.
+  await head.truncate(head.minValidTime());
   return out;
 }
 
