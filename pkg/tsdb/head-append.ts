@@ -44,17 +44,18 @@ export class HeadAppender implements Appender {
 
   /** With the ref of a series in the head, `labels` is not read (Labels.EMPTY will do). */
   append(ref: SeriesRef, labels: Labels, t: number, v: number): SeriesRef {
-    const s = this.#series(ref, labels, t, true);
+    if (t < this.#minValidTime) return this.#appendBelowBound(ref, labels, t, v);
+    const s = this.#series(ref, labels);
     f64[0] = v;
     const hi = u32[1];
     const lo = u32[0];
     const ours = s.pendingOwner === this.#id;
     const lastT = ours ? s.pendingT : s.lastT;
-    // Below the bound, #series let the sample through only for the out-of-order window.
-    if (t <= lastT || t < this.#minValidTime) {
+    if (t <= lastT) {
       // Same time and value bits (and the last sample not a histogram): a no-op.
       if (t === lastT && hi === (ours ? s.pendingHi : s.lastHi) && lo === (ours ? s.pendingLo : s.lastLo) && lastHistogram(s, ours) === null) return s.ref;
       if (t === lastT || this.#head.outOfOrderTimeWindow() === 0) throw this.#outOfOrder(s, t, lastT);
+      this.#checkWindow(t, s.labels);
       this.#appendOoo(s, t, v);
       return s.ref;
     }
@@ -80,11 +81,11 @@ export class HeadAppender implements Appender {
     const problem = histogramProblem(v, h === undefined);
     if (problem !== undefined) {
       this.#head.metrics.rejectedSamples.inc({ reason: AppendErrorCode.InvalidHistogram });
-      const known = ref !== 0 ? this.#head.byRef.get(ref)?.labels : undefined;
-      throw new AppendError(AppendErrorCode.InvalidHistogram, `${(known ?? labels).toString()} t=${t}: ${problem}`);
+      throw new AppendError(AppendErrorCode.InvalidHistogram, `${this.#labelsOf(ref, labels).toString()} t=${t}: ${problem}`);
     }
     // Out-of-order native histograms are refused, as in Prometheus 2.42.
-    const s = this.#series(ref, labels, t, false);
+    if (t < this.#minValidTime) throw this.#outOfBounds(ref, labels, t);
+    const s = this.#series(ref, labels);
     const ours = s.pendingOwner === this.#id;
     const lastT = ours ? s.pendingT : s.lastT;
     if (t <= lastT) {
@@ -100,32 +101,52 @@ export class HeadAppender implements Appender {
     return s.ref;
   }
 
-  /**
-   * The series to append to at t: by ref, or found or created by labels; out of bounds refused,
-   * unless `oooAllowed` and the head has an out-of-order window (append() then decides).
-   */
-  #series(ref: SeriesRef, labels: Labels, t: number, oooAllowed: boolean): MemSeries {
+  /** The series to append to: by ref, or found or created by labels. */
+  #series(ref: SeriesRef, labels: Labels): MemSeries {
     const head = this.#head;
     const s = ref !== 0 ? head.byRef.get(ref) : undefined;
-    if (t < this.#minValidTime && !(oooAllowed && head.outOfOrderTimeWindow() > 0)) {
-      head.metrics.rejectedSamples.inc({ reason: AppendErrorCode.OutOfBounds });
-      throw new AppendError(AppendErrorCode.OutOfBounds, `${(s?.labels ?? labels).toString()} t=${t}`);
-    }
     return s ?? head.getOrCreate(labels);
   }
 
+  /** The labels of series `ref` if the head has it, else `labels` (for error messages). */
+  #labelsOf(ref: SeriesRef, labels: Labels): Labels {
+    return (ref !== 0 ? this.#head.byRef.get(ref)?.labels : undefined) ?? labels;
+  }
+
+  #outOfBounds(ref: SeriesRef, labels: Labels, t: number): AppendError {
+    this.#head.metrics.rejectedSamples.inc({ reason: AppendErrorCode.OutOfBounds });
+    return new AppendError(AppendErrorCode.OutOfBounds, `${this.#labelsOf(ref, labels).toString()} t=${t}`);
+  }
+
   /**
-   * Buffers a sample for the out-of-order head when it is within the window behind the head's
-   * newest sample (Prometheus memSeries.appendable; see Head.oooReferenceTime); older ones are too old. Duplicates of
+   * A float sample below the in-order bound: out of order within the window (whatever the
+   * series' last sample, as Prometheus' appendable), else out of bounds (no window) or too old.
+   */
+  #appendBelowBound(ref: SeriesRef, labels: Labels, t: number, v: number): SeriesRef {
+    if (this.#head.outOfOrderTimeWindow() === 0) throw this.#outOfBounds(ref, labels, t);
+    this.#checkWindow(t, this.#labelsOf(ref, labels));
+    const s = this.#series(ref, labels);
+    this.#appendOoo(s, t, v);
+    return s.ref;
+  }
+
+  /**
+   * Refuses an out-of-order sample more than the window behind the head's newest sample
+   * (Prometheus memSeries.appendable; see Head.oooReferenceTime) as too old.
+   */
+  #checkWindow(t: number, labels: Labels): void {
+    const head = this.#head;
+    const newest = head.oooReferenceTime();
+    if (t >= newest - head.outOfOrderTimeWindow()) return;
+    head.metrics.rejectedSamples.inc({ reason: AppendErrorCode.TooOldSample });
+    throw new AppendError(AppendErrorCode.TooOldSample, `${labels.toString()} t=${t} newest=${newest} window=${head.outOfOrderTimeWindow()}ms`);
+  }
+
+  /**
+   * Buffers a sample (checked against the window) for the out-of-order head. Duplicates of
    * out-of-order samples are found at commit (the first one stays), as in Prometheus.
    */
   #appendOoo(s: MemSeries, t: number, v: number): void {
-    const head = this.#head;
-    const newest = head.oooReferenceTime();
-    if (t < newest - head.outOfOrderTimeWindow()) {
-      head.metrics.rejectedSamples.inc({ reason: AppendErrorCode.TooOldSample });
-      throw new AppendError(AppendErrorCode.TooOldSample, `${s.labels.toString()} t=${t} newest=${newest} window=${head.outOfOrderTimeWindow()}ms`);
-    }
     // Keeps the series from garbage collection until commit, without taking its in-order slot.
     s.pendingAppends++;
     const b = this.#b;
