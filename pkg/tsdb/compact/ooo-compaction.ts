@@ -27,17 +27,8 @@ export async function compactOooHead(head: Head, dir: string, opts: Pick<HeadCom
   await nextMacrotask();
   const frozen = head.freezeOoo();
   const series = [...frozen.keys()].sort((a, b) => Labels.compare(a.labels, b.labels));
-  let mint = Infinity;
-  let maxt = -Infinity;
-  for (const [s, k] of frozen) {
-    const chunks = (s.ooo as NonNullable<MemSeries['ooo']>).chunks;
-    for (let i = 0; i < k; i++) {
-      mint = Math.min(mint, chunks[i].minT);
-      maxt = Math.max(maxt, chunks[i].maxT);
-    }
-  }
   const out: BlockMeta[] = [];
-  for (let from = Math.floor(mint / opts.blockRange) * opts.blockRange; from <= maxt; from += opts.blockRange) {
+  for (const from of rangesWithSamples(frozen, opts.blockRange)) {
     const to = from + opts.blockRange;
     try {
       const meta = await writeBlock(dir, rangeSet(series, frozen, from, to), { ulids: opts.ulids, minTime: from, maxTime: to, thanos: opts.thanos, hints: [OutOfOrderHint] });
@@ -50,6 +41,23 @@ export async function compactOooHead(head: Head, dir: string, opts: Pick<HeadCom
   // Garbage-collects series left without samples (and checkpoints the WAL) without moving the bound.
   await head.truncate(head.minValidTime());
   return out;
+}
+
+/**
+ * The starts of the block ranges that hold frozen samples, ascending: read from the samples, so a
+ * wide window with sparse data costs what the data costs, not one pass per empty range.
+ */
+function rangesWithSamples(frozen: Map<MemSeries, number>, blockRange: number): number[] {
+  const starts = new Set<number>();
+  const it = new XorIterator();
+  for (const [s, k] of frozen) {
+    const chunks = (s.ooo as NonNullable<MemSeries['ooo']>).chunks;
+    for (let i = 0; i < k; i++) {
+      it.reset(chunks[i].bytes);
+      while (it.next() !== ValueType.None) starts.add(Math.floor(it.atT() / blockRange) * blockRange);
+    }
+  }
+  return [...starts].sort((a, b) => a - b);
 }
 
 /** The frozen out-of-order samples in [from, to) of each series (in label order), merged and re-encoded. */
