@@ -1,6 +1,6 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
@@ -250,4 +250,28 @@ test('a head emptied by truncation keeps the window behind its newest sample', a
   assert.equal(refusal(() => late.append(0, labels(0), 10 * H - 1000, 2)), 'accepted');
   await late.commit();
   assert.deepEqual((await dumpHead(head)).get(labels(0).toString()), [[10 * H - 1000, hex(2)]]);
+});
+
+test('a torn WBL tail is cut off: the commits before it come back, the head opens', async (t) => {
+  const dir = await tempDir(t);
+  const opts = { walDir: join(dir, 'wal'), wblDir: join(dir, 'wbl'), outOfOrderTimeWindow: WINDOW, wal: { fsync: 'none' as const } };
+  const head = await Head.open(opts, { registry: new Registry() });
+  const app = head.appender();
+  app.append(0, labels(0), 10 * H, 0);
+  await app.commit();
+  for (let k = 1; k <= 3; k++) {
+    app.append(0, labels(0), 10 * H - k * 1000, k);
+    await app.commit();
+  }
+  await head.close();
+  // Cut the last record in half, as a crash in the middle of a write leaves it.
+  const [segment] = await readdir(join(dir, 'wbl'));
+  const path = join(dir, 'wbl', segment);
+  const { size } = await stat(path);
+  await truncate(path, size - 10);
+  const registry = new Registry();
+  const reopened = await Head.open(opts, { registry });
+  assert.deepEqual((await dumpHead(reopened)).get(labels(0).toString()), [[10 * H - 2000, hex(2)], [10 * H - 1000, hex(1)], [10 * H, hex(0)]]);
+  assert.match(await registry.metrics(), /myelin_tsdb_wal_corruptions_total 1/);
+  await reopened.close();
 });
