@@ -1,5 +1,5 @@
 /**
- * TSDB head benchmark: remote-write-shaped appends, head memory per series, XOR compression, WAL
+ * TSDB head benchmark: remote-write-shaped appends (in order and out of order), head memory per series, XOR compression, WAL
  * write and replay speed.
  *
  *   node --expose-gc dist/bench/tsdb/head.bench.js            # full sizes (1M series; a few minutes)
@@ -49,16 +49,22 @@ async function withDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
   }
 }
 
-/** Append ns/sample: every batch carries one new sample for each of `batch` existing series. */
-async function benchAppend(walDir: string | undefined, useRefs: boolean): Promise<{ wall: number; cpu: number }> {
-  const head = await Head.open({ walDir, wal: { fsync: 'none' } }, { registry: new Registry() });
+/**
+ * Append ns/sample: every batch carries one new sample for each of `batch` existing series. With
+ * `outOfOrder`, the series start at the newest time and the rounds go back in time, so every
+ * timed sample goes to the out-of-order head (and its WBL beside the WAL).
+ */
+async function benchAppend(walDir: string | undefined, useRefs: boolean, outOfOrder = false): Promise<{ wall: number; cpu: number }> {
+  const ooo = outOfOrder ? { outOfOrderTimeWindow: 24 * 3600_000, wblDir: walDir === undefined ? undefined : join(walDir, 'wbl') } : {};
+  const head = await Head.open({ walDir, wal: { fsync: 'none' }, ...ooo }, { registry: new Registry() });
+  const timeOf = (r: number) => T0 + (outOfOrder ? sizes.appendRounds + 1 - r : r) * Scrape;
   const n = sizes.appendSeries;
   const labels = Array.from({ length: n }, (_, i) => seriesLabels(i));
   const refs = new Array<number>(n).fill(0);
   const app = head.appender();
   // Create the series first (the steady state of an ingester is existing series).
   for (let i = 0; i < n; i += sizes.batch) {
-    for (let j = i; j < Math.min(n, i + sizes.batch); j++) refs[j] = app.append(0, labels[j], T0, j);
+    for (let j = i; j < Math.min(n, i + sizes.batch); j++) refs[j] = app.append(0, labels[j], timeOf(0), j);
     await app.commit();
   }
   // Each request's label strings are decoded just before it is appended (untimed), so they are hot
@@ -67,7 +73,7 @@ async function benchAppend(walDir: string | undefined, useRefs: boolean): Promis
   let wallNs = 0;
   let cpuUs = 0;
   for (let r = 1; r <= sizes.appendRounds; r++) {
-    const t = T0 + r * Scrape;
+    const t = timeOf(r);
     for (let i = 0; i < n; i += sizes.batch) {
       const end = Math.min(n, i + sizes.batch);
       const request = useRefs ? labels : decodeRequest(labels, i, end);
@@ -382,6 +388,8 @@ async function reportAppend(): Promise<void> {
   console.log(`  no WAL, fresh labels per request : ${show(await benchAppend(undefined, false))}`);
   console.log(`  no WAL, cached series refs       : ${show(await benchAppend(undefined, true))}`);
   await withDir(async (d) => console.log(`  WAL (fsync none), fresh labels   : ${show(await benchAppend(d, false))}`));
+  console.log(`  out of order, no WAL, cached refs: ${show(await benchAppend(undefined, true, true))}`);
+  await withDir(async (d) => console.log(`  out of order, WAL+WBL, fresh lbls: ${show(await benchAppend(d, false, true))}`));
   const hSeries = smoke ? 500 : 20_000;
   const hRounds = smoke ? 30 : 120;
   console.log(`append of native histograms (20 buckets, 15s), ${fmt(hSeries, 0)} series, batches of ${sizes.batch}, ${hRounds} rounds, cached refs:`);

@@ -103,18 +103,19 @@ export function bool(opts: Options<boolean>): Field<boolean> {
   }, (v) => v, true);
 }
 
-function number(opts: Options<number> & { min?: number }, typeName: string, integer: boolean): Field<number> {
+function number(opts: Options<number> & { min?: number; max?: number }, typeName: string, integer: boolean): Field<number> {
   return field(opts, typeName, (raw) => {
     const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
     if (Number.isNaN(n) || (integer && !Number.isInteger(n))) {
       throw new Error(`expected ${integer ? 'an integer' : 'a number'}, got ${describe(raw)}`);
     }
     if (opts.min !== undefined && n < opts.min) throw new Error(`must be at least ${opts.min}, got ${n}`);
+    if (opts.max !== undefined && n > opts.max) throw new Error(`must be at most ${opts.max}, got ${n}`);
     return n;
   }, (v) => v);
 }
 
-export function int(opts: Options<number> & { min?: number }): Field<number> {
+export function int(opts: Options<number> & { min?: number; max?: number }): Field<number> {
   return number(opts, 'int', true);
 }
 

@@ -5,7 +5,7 @@ import type { Aliases } from './index.js';
 
 const spec = section({
   server: section({
-    httpListenPort: int({ flag: 'server.http-listen-port', default: 9009, help: 'HTTP port.', min: 0 }),
+    httpListenPort: int({ flag: 'server.http-listen-port', default: 9009, help: 'HTTP port.', min: 0, max: 65535 }),
     logLevel: oneOf(['debug', 'info', 'warn', 'error'], { flag: 'log.level', default: 'info', help: 'Log level.' }),
   }),
   ingester: section({
@@ -76,6 +76,7 @@ const errorCases: Record<string, { argv: string[]; yaml?: string; want: RegExp }
   'bad duration': { argv: [], yaml: 'ingester:\n  lifecycler:\n    join_after: 5x\n', want: /^ingester\.lifecycler\.join_after: expected a duration like 1m30s, got "5x"/ },
   'section that is not a mapping': { argv: [], yaml: 'server: 3\n', want: /^server: expected a mapping/ },
   'value out of range': { argv: [], yaml: 'server:\n  http_listen_port: -1\n', want: /must be at least 0/ },
+  'value above the maximum': { argv: ['-server.http-listen-port=65536'], want: /^flag -server\.http-listen-port: must be at most 65535, got 65536/ },
   'bad enum': { argv: [], yaml: 'server:\n  log_level: loud\n', want: /^server\.log_level: expected one of debug, info, warn, error/ },
   'duplicate key': { argv: [], yaml: 'server: {}\nserver: {}\n', want: /invalid YAML/ },
   'bad flag value': { argv: ['-ingester.join-after=soon'], want: /^flag -ingester\.join-after: expected a duration/ },

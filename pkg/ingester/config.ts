@@ -26,6 +26,7 @@ export const tsdbConfig = section({
   closeIdleTsdbTimeout: duration({ flag: 'blocks-storage.tsdb.close-idle-tsdb-timeout', default: '0s', help: 'Close and release a tenant\'s TSDB after this long without writes or queries, once its data is shipped; 0 disables it.' }),
   walFsync: oneOf(['none', 'segment', 'interval', 'batch'], { flag: 'blocks-storage.tsdb.wal-fsync', default: 'segment', help: 'When the WAL is fsynced; see docs/tsdb.md for what each choice may lose on a machine crash.' }),
   walSegmentSizeBytes: int({ flag: 'blocks-storage.tsdb.wal-segment-size-bytes', default: 128 << 20, min: 65536, category: 'advanced', help: 'WAL segment size.' }),
+  outOfOrderCapMax: int({ flag: 'blocks-storage.tsdb.out-of-order-cap-max', default: 32, min: 1, max: 255, category: 'advanced', help: 'Out-of-order samples a series keeps in its sorted buffer before the buffer is cut into a chunk, at most 255 as in Prometheus (used with the per-tenant out_of_order_time_window).' }),
   flushBlocksOnShutdown: bool({ flag: 'blocks-storage.tsdb.flush-blocks-on-shutdown', default: false, help: 'Compact the whole head into blocks and ship them on shutdown when no transfer happened. Off (as in Cortex): the WAL keeps the head across a restart, and the next start replays it.' }),
 });
 export type TsdbConfig = ConfigOf<typeof tsdbConfig>;

@@ -10,7 +10,10 @@ import type { FetchLimits } from '../generated/myelin/limits.js';
 import type { WriteRequest } from '../generated/prometheus/remote.js';
 import { LabelMatcher_Type, MetricMetadata_MetricType } from '../generated/prometheus/types.js';
 import type { TimeSeries } from '../generated/prometheus/types.js';
+import { defaults } from '../flagext/index.js';
 import { MemoryStore } from '../kv/index.js';
+import { limitsConfig, resolveOverrides } from '../limits/index.js';
+import type { TenantOverrides } from '../limits/index.js';
 import { ValueType } from '../storage/index.js';
 import { XorIterator } from '../tsdb/chunkenc/index.js';
 import { tenantMetadata } from '../tenant/index.js';
@@ -249,6 +252,35 @@ test('of two concurrent pushes of one series the older sample is refused, never 
   }
   const stored = [...decodeChunks(await queryStream(ti.client, 't1', 'race')).values()][0].map(([ts]) => ts);
   assert.deepEqual(stored, acked.sort((a, b) => a - b), 'stored exactly what was acknowledged');
+});
+
+test('the out-of-order window is per tenant and follows runtime overrides; QueryStream merges the late samples', async (t) => {
+  const bucketDir = mkdtempSync(join(tmpdir(), 'bucket-'));
+  let overrides: TenantOverrides = resolveOverrides(defaults(limitsConfig), { late: { out_of_order_time_window: '1h' } });
+  const ti = await startTestIngester({ id: 'ing-1', kv: new MemoryStore(), bucketDir, overrides: () => overrides });
+  t.after(ti.stop);
+  const T = 10 * 3600_000;
+  for (const tenant of ['late', 'strict']) await push(ti.client, tenant, { timeseries: [series('m', {}, [[T, 1]])] });
+  await push(ti.client, 'late', { timeseries: [series('m', {}, [[T - 60_000, 2], [T - 30_000, 3]])] });
+  await assert.rejects(push(ti.client, 'strict', { timeseries: [series('m', {}, [[T - 60_000, 2]])] }), (err: ServiceError) => {
+    assert.equal(err.code, status.INVALID_ARGUMENT);
+    assert.match(err.details, /out of order sample/);
+    return true;
+  });
+  await assert.rejects(push(ti.client, 'late', { timeseries: [series('m', {}, [[T - 3600_001, 9]])] }), (err: ServiceError) => {
+    assert.equal(err.code, status.INVALID_ARGUMENT);
+    assert.match(err.details, /too old sample: .* \(tenant late\)/);
+    return true;
+  });
+  assert.deepEqual([...decodeChunks(await queryStream(ti.client, 'late', 'm')).values()], [[[T - 60_000, 2], [T - 30_000, 3], [T, 1]]]);
+  // The runtime config drops the tenant's window: the next push is refused as before.
+  overrides = new Map();
+  await assert.rejects(push(ti.client, 'late', { timeseries: [series('m', {}, [[T - 10_000, 4]])] }), /out of order sample/);
+  const text = await ti.registry.metrics();
+  assert.match(text, /myelin_ingester_tsdb_out_of_order_samples_appended_total\{user="late"\} 2/);
+  assert.match(text, /myelin_discarded_samples_total\{reason="too_old_sample",user="late"\} 1/);
+  assert.match(text, /myelin_discarded_samples_total\{reason="out_of_order_sample",user="strict"\} 1/);
+  assert.match(text, /myelin_discarded_samples_total\{reason="out_of_order_sample",user="late"\} 1/);
 });
 
 test('QueryStream stops as soon as its answer passes the query\'s limits, with Cortex\'s message', async (t) => {

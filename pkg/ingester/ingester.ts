@@ -155,6 +155,7 @@ export class Ingester {
         throw wal === undefined ? err : PushError.unavailable(`tenant ${tenant}: ${wal.message}`);
       });
       this.metrics.ingestedSamples.inc(res.appended);
+      if (res.outOfOrderAppended > 0) this.metrics.oooSamplesAppended.inc({ user: tenant }, res.outOfOrderAppended);
       this.#rates.get(tenant)?.add(res.appended);
       let failed = 0;
       for (const [reason, n] of res.failed) {
@@ -259,6 +260,7 @@ export class Ingester {
         return reason;
       },
       maxExemplars: () => this.#limiter.maxExemplarsPerUser(tenant),
+      outOfOrderTimeWindow: () => this.#limiter.limits(tenant).outOfOrderTimeWindow,
     }, this.lifecycler.id);
     this.#tenantRegistries.add(tenant, registry);
     this.#rates.set(tenant, new IngestionRate());

@@ -7,6 +7,7 @@ export class IngesterMetrics {
   readonly ingestedSamples: Counter;
   readonly ingestedSamplesFailures: Counter;
   readonly discardedSamples: Counter<'reason' | 'user'>;
+  readonly oooSamplesAppended: Counter<'user'>;
   readonly ingestedExemplars: Counter;
   readonly ingestedExemplarsFailures: Counter;
   readonly discardedExemplars: Counter<'reason' | 'user'>;
@@ -30,6 +31,7 @@ export class IngesterMetrics {
     this.ingestedSamples = new Counter({ name: 'myelin_ingester_ingested_samples_total', help: 'The total number of samples ingested (durable in the WAL).', registers });
     this.ingestedSamplesFailures = new Counter({ name: 'myelin_ingester_ingested_samples_failures_total', help: 'The total number of samples that errored on ingestion.', registers });
     this.discardedSamples = discardedSamplesCounter(reg);
+    this.oooSamplesAppended = new Counter({ name: 'myelin_ingester_tsdb_out_of_order_samples_appended_total', help: 'Out-of-order samples stored per tenant (within the tenant\'s out_of_order_time_window; also counted in myelin_ingester_ingested_samples_total).', labelNames: ['user'], registers });
     this.ingestedExemplars = new Counter({ name: 'myelin_ingester_ingested_exemplars_total', help: 'The total number of exemplars ingested (durable in the WAL).', registers });
     this.ingestedExemplarsFailures = new Counter({ name: 'myelin_ingester_ingested_exemplars_failures_total', help: 'The total number of exemplars that errored on ingestion (or were dropped because exemplars are off for the tenant).', registers });
     this.discardedExemplars = discardedExemplarsCounter(reg);

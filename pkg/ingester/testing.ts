@@ -11,7 +11,7 @@ import { IngesterClient } from '../generated/myelin/ingester.js';
 import type { MemoryStore } from '../kv/index.js';
 import { MemoryClient } from '../kv/index.js';
 import { Overrides, limitsConfig } from '../limits/index.js';
-import type { Limits } from '../limits/index.js';
+import type { Limits, TenantOverrides } from '../limits/index.js';
 import { createLogger } from '../log/index.js';
 import { InstanceState, instanceDescCodec } from '../ring/index.js';
 import { Server, serverConfig } from '../server/index.js';
@@ -42,6 +42,8 @@ export interface TestIngesterOptions {
   kv: MemoryStore;
   bucketDir: string;
   limits?: Partial<Limits>;
+  /** Per-tenant overrides as the runtime config holds them now (read at every lookup). */
+  overrides?: () => TenantOverrides;
   tsdb?: Partial<TsdbConfig>;
   dataDir?: string;
   /** Stay PENDING (waiting for a transfer) this long before claiming tokens. */
@@ -71,7 +73,7 @@ export async function startTestIngester(o: TestIngesterOptions): Promise<TestIng
   const tsdb = { ...defaults(tsdbConfig), dir: dataDir, shipInterval: 0, ...o.tsdb };
   const limits = { ...defaults(limitsConfig), ...o.limits };
   const ing = new Ingester(cfg, tsdb, {
-    overrides: new Overrides(limits, () => new Map()),
+    overrides: new Overrides(limits, o.overrides ?? (() => new Map())),
     kv: new MemoryClient(o.kv, instanceDescCodec, 'collectors/'),
     bucket: new FilesystemBucket(o.bucketDir),
     registry,

@@ -11,7 +11,7 @@ import type { HeadAppender } from '../tsdb/index.js';
 import type { SeriesCreateHook } from '../tsdb/index.js';
 import { Block, TENANT_EXTERNAL_LABEL, TMP_FOR_CREATION_SUFFIX, isUlid } from '../tsdb/block/index.js';
 import type { BlockMeta, ThanosMeta, UlidGenerator } from '../tsdb/block/index.js';
-import { compactHead, mergeOverlappingChunks } from '../tsdb/compact/index.js';
+import { compactHead, compactOooHead, mergeOverlappingChunks } from '../tsdb/compact/index.js';
 import type { TsdbConfig } from './config.js';
 
 /** Labels every block an ingester writes carries in meta.json (Cortex's external labels). */
@@ -26,12 +26,16 @@ export interface UserTsdbDeps {
   seriesRefusal: (userSeries: number, metricSeries: number) => string | undefined;
   /** The size of the tenant's exemplar store now (the limit may change at runtime); 0 keeps none. */
   maxExemplars: () => number;
+  /** The tenant's out-of-order time window now in ms (a runtime limit); 0 refuses out-of-order samples. */
+  outOfOrderTimeWindow: () => number;
   now: () => number;
 }
 
 /** What one append stored and refused. */
 export interface AppendResult {
   appended: number;
+  /** Of those, how many went to the out-of-order head. */
+  outOfOrderAppended: number;
   /** Refused samples by reason, and the first refusal. */
   failed: Map<string, number>;
   firstError: AppendError | undefined;
@@ -58,6 +62,8 @@ export class UserTsdb {
   readonly #thanos: ThanosMeta;
   /** When the tenant last wrote or read, for idle closing (ms). */
   lastUsed: number;
+  /** The compaction in progress: a flush and the periodic compaction take turns. */
+  #compaction: Promise<unknown> = Promise.resolve();
 
   private constructor(tenant: string, dir: string, head: Head, blocks: Block[], cfg: TsdbConfig, deps: UserTsdbDeps, ingesterId: string) {
     this.tenant = tenant;
@@ -90,6 +96,9 @@ export class UserTsdb {
       minValidTime,
       beforeSeriesCreate,
       maxExemplars: deps.maxExemplars(),
+      outOfOrderTimeWindow: deps.outOfOrderTimeWindow(),
+      outOfOrderCapMax: cfg.outOfOrderCapMax,
+      wblDir: join(dir, 'wbl'),
     }, { logger: deps.logger, registry: deps.registry });
     opened.head = head;
     return new UserTsdb(tenant, dir, head, blocks, cfg, deps, ingesterId);
@@ -109,8 +118,9 @@ export class UserTsdb {
    * may come before its series' first sample in the request.
    */
   async append(req: WriteRequestDecoder): Promise<AppendResult> {
+    this.head.setOutOfOrderTimeWindow(this.#deps.outOfOrderTimeWindow());
     const app = this.head.appender();
-    const res: AppendResult = { appended: 0, failed: new Map(), firstError: undefined, exemplarsAppended: 0, exemplarsFailed: new Map(), firstExemplarError: undefined };
+    const res: AppendResult = { appended: 0, outOfOrderAppended: 0, failed: new Map(), firstError: undefined, exemplarsAppended: 0, exemplarsFailed: new Map(), firstExemplarError: undefined };
     const { buf, labelRanges, labelsStart, samplesStart, histogramsStart, hs, t, v } = req;
     const pairs: string[] = [];
     const refs = req.exemplarCount > 0 ? new Float64Array(req.seriesCount) : undefined;
@@ -141,6 +151,7 @@ export class UserTsdb {
     }
     if (refs !== undefined) this.#appendExemplars(app, req, refs, res);
     const drops = await app.commitReportingDrops();
+    res.outOfOrderAppended = app.oooCommitted;
     if (drops !== undefined) {
       // Valid at append, out of order at commit (a concurrent push of the series won): refused.
       res.appended -= drops.count;
@@ -182,9 +193,21 @@ export class UserTsdb {
     }
   }
 
-  /** Cuts complete block ranges out of the head (or, with `all`, the whole head) into local blocks. */
-  async compact(all: boolean): Promise<BlockMeta[]> {
-    const metas = await compactHead(this.head, this.dir, { blockRange: this.#cfg.blockRangesPeriod, ulids: this.#deps.ulids, thanos: this.#thanos, all });
+  /**
+   * Cuts complete block ranges out of the head (or, with `all`, the whole head) into local blocks;
+   * whenever that cut a block, the out-of-order head goes into blocks of its own too (as Prometheus).
+   */
+  compact(all: boolean): Promise<BlockMeta[]> {
+    // One at a time: an out-of-order compaction drops the chunks it counted when it started.
+    const run = this.#compaction.then(() => this.#compact(all));
+    this.#compaction = run.catch(() => {});
+    return run;
+  }
+
+  async #compact(all: boolean): Promise<BlockMeta[]> {
+    const opts = { blockRange: this.#cfg.blockRangesPeriod, ulids: this.#deps.ulids, thanos: this.#thanos };
+    const metas = await compactHead(this.head, this.dir, { ...opts, all });
+    if (all || metas.length > 0) metas.push(...(await compactOooHead(this.head, this.dir, opts)));
     for (const m of metas) this.#blocks.push(await Block.open(join(this.dir, m.ulid)));
     return metas;
   }

@@ -41,6 +41,11 @@ export const limitsConfig = section({
     min: 0,
     help: 'The maximum number of exemplars kept in memory per tenant across the cluster, spread over the ingesters by the replication factor: each ingester keeps the tenant\'s newest exemplars in a ring buffer of its share. 0 keeps no exemplars: they are dropped and counted in myelin_discarded_exemplars_total{reason="exemplars_disabled"} (ingester).',
   }),
+  outOfOrderTimeWindow: duration({
+    flag: 'ingester.out-of-order-time-window',
+    default: 0,
+    help: 'How far behind the newest sample of the tenant an ingester still takes samples that are out of order (older than their series\' last sample or than the head\'s in-order bound): they go to an out-of-order head with a write-behind log and are cut into blocks of their own that the compactor merges. Older ones are refused as too_old_sample. Native histograms are never taken out of order. 0 refuses out-of-order samples (out_of_order_sample, out_of_bounds) (ingester).',
+  }),
   maxMetadataPerUser: int({ flag: 'ingester.max-metadata-per-user', default: 8000, min: 0, help: 'The maximum number of metric metadata entries per tenant, per ingester. 0 to disable (ingester).' }),
   maxFetchedSeriesPerQuery: int({ flag: 'querier.max-fetched-series-per-query', default: 0, min: 0, help: 'The maximum number of unique series a single query may fetch from ingesters and store-gateways together; each of them stops streaming once its own part passes it. 0 to disable (querier, ingester, store-gateway).' }),
   maxFetchedChunksPerQuery: int({ flag: 'querier.max-fetched-chunks-per-query', default: 2_000_000, min: 0, help: 'The maximum number of chunks a single query may fetch from ingesters and store-gateways together. 0 to disable (querier, ingester, store-gateway).' }),

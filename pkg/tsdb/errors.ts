@@ -7,6 +7,8 @@ export const AppendErrorCode = {
   OutOfOrderSample: 'out_of_order_sample',
   DuplicateSampleForTimestamp: 'duplicate_sample_for_timestamp',
   OutOfBounds: 'out_of_bounds',
+  /** Older than the out-of-order window allows (Prometheus ErrTooOldSample), only with a window. */
+  TooOldSample: 'too_old_sample',
   EmptyLabelset: 'empty_labelset',
   InvalidHistogram: 'invalid_native_histogram',
   OutOfOrderExemplar: 'out_of_order_exemplar',
@@ -19,6 +21,7 @@ const messages: Record<string, string> = {
   [AppendErrorCode.OutOfOrderSample]: 'out of order sample',
   [AppendErrorCode.DuplicateSampleForTimestamp]: 'duplicate sample for timestamp',
   [AppendErrorCode.OutOfBounds]: 'out of bounds',
+  [AppendErrorCode.TooOldSample]: 'too old sample',
   [AppendErrorCode.EmptyLabelset]: 'empty labelset',
   [AppendErrorCode.InvalidHistogram]: 'invalid native histogram',
   [AppendErrorCode.OutOfOrderExemplar]: 'out of order exemplar',

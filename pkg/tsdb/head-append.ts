@@ -26,6 +26,8 @@ export class HeadAppender implements Appender {
   readonly #hardBoundOnly: boolean;
   #minValidTime: number;
   #b = new Batch();
+  /** Out-of-order samples this appender committed (into the out-of-order head), for callers' metrics. */
+  oooCommitted = 0;
   /** A batch whose commit finished, kept for reuse (fewer allocations, less GC). */
   #spare: Batch | undefined = undefined;
 
@@ -42,7 +44,8 @@ export class HeadAppender implements Appender {
 
   /** With the ref of a series in the head, `labels` is not read (Labels.EMPTY will do). */
   append(ref: SeriesRef, labels: Labels, t: number, v: number): SeriesRef {
-    const s = this.#series(ref, labels, t);
+    if (t < this.#minValidTime) return this.#appendBelowBound(ref, labels, t, v);
+    const s = this.#series(ref, labels);
     f64[0] = v;
     const hi = u32[1];
     const lo = u32[0];
@@ -51,7 +54,10 @@ export class HeadAppender implements Appender {
     if (t <= lastT) {
       // Same time and value bits (and the last sample not a histogram): a no-op.
       if (t === lastT && hi === (ours ? s.pendingHi : s.lastHi) && lo === (ours ? s.pendingLo : s.lastLo) && lastHistogram(s, ours) === null) return s.ref;
-      throw this.#outOfOrder(s, t, lastT);
+      if (t === lastT || this.#head.outOfOrderTimeWindow() === 0) throw this.#outOfOrder(s, t, lastT);
+      this.#checkWindow(t, s.labels);
+      this.#appendOoo(s, t, v);
+      return s.ref;
     }
     this.#own(s, ours, t);
     s.pendingHi = hi;
@@ -75,10 +81,11 @@ export class HeadAppender implements Appender {
     const problem = histogramProblem(v, h === undefined);
     if (problem !== undefined) {
       this.#head.metrics.rejectedSamples.inc({ reason: AppendErrorCode.InvalidHistogram });
-      const known = ref !== 0 ? this.#head.byRef.get(ref)?.labels : undefined;
-      throw new AppendError(AppendErrorCode.InvalidHistogram, `${(known ?? labels).toString()} t=${t}: ${problem}`);
+      throw new AppendError(AppendErrorCode.InvalidHistogram, `${this.#labelsOf(ref, labels).toString()} t=${t}: ${problem}`);
     }
-    const s = this.#series(ref, labels, t);
+    // Out-of-order native histograms are refused, as in Prometheus 2.42.
+    if (t < this.#minValidTime) throw this.#outOfBounds(ref, labels, t);
+    const s = this.#series(ref, labels);
     const ours = s.pendingOwner === this.#id;
     const lastT = ours ? s.pendingT : s.lastT;
     if (t <= lastT) {
@@ -94,15 +101,57 @@ export class HeadAppender implements Appender {
     return s.ref;
   }
 
-  /** The series to append to at t: by ref, or found or created by labels; out of bounds refused. */
-  #series(ref: SeriesRef, labels: Labels, t: number): MemSeries {
+  /** The series to append to: by ref, or found or created by labels. */
+  #series(ref: SeriesRef, labels: Labels): MemSeries {
     const head = this.#head;
     const s = ref !== 0 ? head.byRef.get(ref) : undefined;
-    if (t < this.#minValidTime) {
-      head.metrics.rejectedSamples.inc({ reason: AppendErrorCode.OutOfBounds });
-      throw new AppendError(AppendErrorCode.OutOfBounds, `${(s?.labels ?? labels).toString()} t=${t}`);
-    }
     return s ?? head.getOrCreate(labels);
+  }
+
+  /** The labels of series `ref` if the head has it, else `labels` (for error messages). */
+  #labelsOf(ref: SeriesRef, labels: Labels): Labels {
+    return (ref !== 0 ? this.#head.byRef.get(ref)?.labels : undefined) ?? labels;
+  }
+
+  #outOfBounds(ref: SeriesRef, labels: Labels, t: number): AppendError {
+    this.#head.metrics.rejectedSamples.inc({ reason: AppendErrorCode.OutOfBounds });
+    return new AppendError(AppendErrorCode.OutOfBounds, `${this.#labelsOf(ref, labels).toString()} t=${t}`);
+  }
+
+  /**
+   * A float sample below the in-order bound: out of order within the window (whatever the
+   * series' last sample, as Prometheus' appendable), else out of bounds (no window) or too old.
+   */
+  #appendBelowBound(ref: SeriesRef, labels: Labels, t: number, v: number): SeriesRef {
+    if (this.#head.outOfOrderTimeWindow() === 0) throw this.#outOfBounds(ref, labels, t);
+    this.#checkWindow(t, this.#labelsOf(ref, labels));
+    const s = this.#series(ref, labels);
+    this.#appendOoo(s, t, v);
+    return s.ref;
+  }
+
+  /**
+   * Refuses an out-of-order sample more than the window behind the head's newest sample
+   * (Prometheus memSeries.appendable; see Head.oooReferenceTime) as too old.
+   */
+  #checkWindow(t: number, labels: Labels): void {
+    const head = this.#head;
+    const newest = head.oooReferenceTime();
+    if (t >= newest - head.outOfOrderTimeWindow()) return;
+    head.metrics.rejectedSamples.inc({ reason: AppendErrorCode.TooOldSample });
+    throw new AppendError(AppendErrorCode.TooOldSample, `${labels.toString()} t=${t} newest=${newest} window=${head.outOfOrderTimeWindow()}ms`);
+  }
+
+  /**
+   * Buffers a sample (checked against the window) for the out-of-order head. Duplicates of
+   * out-of-order samples are found at commit (the first one stays), as in Prometheus.
+   */
+  #appendOoo(s: MemSeries, t: number, v: number): void {
+    // Keeps the series from garbage collection until commit, without taking its in-order slot.
+    s.pendingAppends++;
+    const b = this.#b;
+    b.touched[b.nTouched++] = s;
+    b.ooo.push(s, t, v);
   }
 
   /** The refusal of a sample at or before the series' last one (not an identical repeat). */
@@ -150,14 +199,23 @@ export class HeadAppender implements Appender {
    */
   async commitReportingDrops(): Promise<CommitDrops | undefined> {
     const b = this.#b;
-    if (b.n === 0 && b.hn === 0 && b.exemplars.length === 0) return undefined;
+    if (b.n === 0 && b.hn === 0 && b.ooo.n === 0 && b.exemplars.length === 0) return undefined;
     // Detach the batch so the appender can take the next one while the WAL write is in flight.
     this.#b = this.#spare ?? new Batch();
     this.#spare = undefined;
     const head = this.#head;
     try {
       if (head.wal !== undefined) await logBatch(head, head.wal, b);
-      const drops = b.hn === 0 ? applySamples(head, b.series, b.ts, b.vs, b.n) : applyMixed(head, b);
+      if (b.ooo.n > 0) await logOoo(head, b.ooo);
+      const late = head.outOfOrderTimeWindow() > 0 ? b.late : undefined;
+      const drops = b.hn === 0 ? applySamples(head, b.series, b.ts, b.vs, b.n, late) : applyMixed(head, b, late);
+      if (b.ooo.n > 0) this.oooCommitted += applyOoo(head, b.ooo);
+      if (b.late.n > 0) {
+        // In order when appended, overtaken by a concurrent commit since: out of order now, and
+        // durable as such only once in the WBL (a WAL replay skips them as the head did).
+        await logOoo(head, b.late);
+        this.oooCommitted += applyOoo(head, b.late);
+      }
       b.exemplars.apply(head.exemplars);
       return drops;
     } finally {
@@ -199,6 +257,10 @@ function lastHistogram(s: MemSeries, pending: boolean): Histogram | FloatHistogr
  */
 class Batch {
   series: MemSeries[] = [];
+  /** Out-of-order samples, for the out-of-order head and the WBL. */
+  readonly ooo = new SampleBatch(0);
+  /** Samples a concurrent commit made out of order after append() (applySamples), within the window. */
+  readonly late = new SampleBatch(0);
   /** Series whose pendingAppends this batch incremented, in [0, nTouched). */
   touched: MemSeries[] = [];
   nTouched = 0;
@@ -240,14 +302,9 @@ class Batch {
 
   #grow(): void {
     const cap = this.ts.length * 2;
-    const grow = (a: Float64Array) => {
-      const b = new Float64Array(cap);
-      b.set(a);
-      return b;
-    };
-    this.refs = grow(this.refs);
-    this.ts = grow(this.ts);
-    this.vs = grow(this.vs);
+    this.refs = grown(this.refs, cap);
+    this.ts = grown(this.ts, cap);
+    this.vs = grown(this.vs, cap);
   }
 
   /** Empties the batch. Series stay referenced from the arrays until overwritten (harmless). */
@@ -255,10 +312,73 @@ class Batch {
     this.n = 0;
     this.nTouched = 0;
     this.hn = 0;
+    this.ooo.n = 0;
+    this.late.n = 0;
     this.hs.length = 0;
     this.mixed = false;
     this.exemplars.clear();
   }
+}
+
+function grown(a: Float64Array, cap: number): Float64Array<ArrayBuffer> {
+  const b = new Float64Array(cap);
+  b.set(a);
+  return b;
+}
+
+/** Float samples in columns (the out-of-order ones of a batch); capacity grows on demand. */
+class SampleBatch {
+  series: MemSeries[] = [];
+  refs: Float64Array;
+  ts: Float64Array;
+  vs: Float64Array;
+  n = 0;
+
+  constructor(cap: number) {
+    this.refs = new Float64Array(cap);
+    this.ts = new Float64Array(cap);
+    this.vs = new Float64Array(cap);
+  }
+
+  push(s: MemSeries, t: number, v: number): void {
+    const n = this.n;
+    if (n === this.ts.length) {
+      const cap = Math.max(16, n * 2);
+      this.refs = grown(this.refs, cap);
+      this.ts = grown(this.ts, cap);
+      this.vs = grown(this.vs, cap);
+    }
+    this.series[n] = s;
+    this.refs[n] = s.ref;
+    this.ts[n] = t;
+    this.vs[n] = v;
+    this.n = n + 1;
+  }
+}
+
+/**
+ * Writes a batch's out-of-order samples to the write-behind log, after logBatch() put their series
+ * records in the WAL (a replay reads the WAL first). One samples record, as in the WAL.
+ */
+async function logOoo(head: Head, o: SampleBatch): Promise<void> {
+  const wbl = head.wbl();
+  if (wbl === undefined) return;
+  try {
+    // Encoding and framing happen in one tick: the shared encoder's buffer is free again after.
+    const w = await wbl;
+    await w.log(head.samplesEncoder.samples(o.refs, o.ts, o.vs, o.n));
+  } catch (err) {
+    throw new Error(`commit ${o.n} out-of-order samples to the WBL`, { cause: err });
+  }
+}
+
+/** Puts committed out-of-order samples into their series' out-of-order buffers; returns how many went in. */
+function applyOoo(head: Head, o: SampleBatch): number {
+  let appended = 0;
+  for (let i = 0; i < o.n; i++) if (head.insertOoo(o.series[i], o.ts[i], o.vs[i])) appended++;
+  head.metrics.oooSamplesAppended.inc(appended);
+  head.metrics.samplesAppended.inc(appended);
+  return appended;
 }
 
 /**
@@ -278,6 +398,7 @@ async function logBatch(head: Head, wal: Wal, b: Batch): Promise<void> {
   };
   for (let i = 0; i < b.n; i++) note(b.series[i]);
   for (let k = 0; k < b.hn; k++) note(b.hseries[k]);
+  for (let i = 0; i < b.ooo.n; i++) note(b.ooo.series[i]);
   for (const s of b.exemplars.unloggedSeries()) note(s);
   const records: Uint8Array[] = [];
   if (newSeries.length > 0) {
@@ -336,10 +457,11 @@ export interface CommitDrops {
 
 /**
  * Puts committed samples into their series' chunks. A sample that lost a race with a concurrent
- * appender's commit of the same series (now out of order) is dropped, counted and returned, as
- * Prometheus drops it.
+ * appender's commit of the same series (now out of order) goes to `late` when it is given (the
+ * head has an out-of-order window) and the sample is within it; otherwise it is dropped, counted
+ * and returned, as Prometheus drops it.
  */
-export function applySamples(head: Head, series: readonly MemSeries[], ts: Float64Array, vs: Float64Array, n: number): CommitDrops | undefined {
+function applySamples(head: Head, series: readonly MemSeries[], ts: Float64Array, vs: Float64Array, n: number, late: SampleBatch | undefined): CommitDrops | undefined {
   let drops: CommitDrops | undefined;
   let mint = Infinity;
   let maxt = -Infinity;
@@ -351,6 +473,10 @@ export function applySamples(head: Head, series: readonly MemSeries[], ts: Float
     if (t <= s.lastT) {
       f64[0] = vs[i];
       if (t === s.lastT && u32[1] === s.lastHi && u32[0] === s.lastLo) continue;
+      if (late !== undefined && t < s.lastT && t >= head.oooReferenceTime() - head.outOfOrderTimeWindow()) {
+        late.push(s, t, vs[i]);
+        continue;
+      }
       head.metrics.rejectedSamples.inc({ reason: AppendErrorCode.OutOfOrderSample });
       if (drops === undefined) drops = { count: 0, first: new AppendError(AppendErrorCode.OutOfOrderSample, `${s.labels.toString()} t=${t} last=${s.lastT}`) };
       drops.count++;
@@ -374,12 +500,12 @@ export function applySamples(head: Head, series: readonly MemSeries[], ts: Float
  * applySamples for a batch with histograms: floats and histograms go into their series in the
  * order they were appended.
  */
-function applyMixed(head: Head, b: Batch): CommitDrops | undefined {
+function applyMixed(head: Head, b: Batch, late: SampleBatch | undefined): CommitDrops | undefined {
   let drops: CommitDrops | undefined;
   let f = 0;
   for (let k = 0; k <= b.hn; k++) {
     const until = k < b.hn ? b.hAt[k] : b.n;
-    if (until > f) drops = mergeDrops(drops, applySamples(head, b.series.slice(f, until), b.ts.subarray(f, until), b.vs.subarray(f, until), until - f));
+    if (until > f) drops = mergeDrops(drops, applySamples(head, b.series.slice(f, until), b.ts.subarray(f, until), b.vs.subarray(f, until), until - f, late));
     f = until;
     if (k < b.hn) drops = mergeDrops(drops, applyHistogram(head, b.hseries[k], b.hts[k], b.hs[k], b.hfloat[k]));
   }

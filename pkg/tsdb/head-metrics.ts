@@ -7,6 +7,8 @@ export class HeadMetrics {
   readonly seriesCreated: Counter;
   readonly seriesRemoved: Counter;
   readonly samplesAppended: Counter;
+  readonly oooSamplesAppended: Counter;
+  readonly oooChunksCreated: Counter;
   readonly rejectedSamples: Counter<'reason'>;
   readonly chunks: Gauge;
   readonly chunksCreated: Counter;
@@ -25,9 +27,11 @@ export class HeadMetrics {
     this.seriesCreated = counter('myelin_tsdb_head_series_created_total', 'Series created in the head.');
     this.seriesRemoved = counter('myelin_tsdb_head_series_removed_total', 'Series removed from the head by garbage collection.');
     this.samplesAppended = counter('myelin_tsdb_head_samples_appended_total', 'Samples committed to the head.');
+    this.oooSamplesAppended = counter('myelin_tsdb_head_out_of_order_samples_appended_total', 'Out-of-order samples committed to the head (within the out-of-order time window).');
+    this.oooChunksCreated = counter('myelin_tsdb_head_out_of_order_chunks_created_total', 'Out-of-order chunks cut when a series\' out-of-order buffer reached its capacity.');
     this.rejectedSamples = new Counter({
       name: 'myelin_tsdb_head_rejected_samples_total',
-      help: 'Samples the head refused, by reason (out_of_order_sample, duplicate_sample_for_timestamp, out_of_bounds, series limits).',
+      help: 'Samples the head refused, by reason (out_of_order_sample, duplicate_sample_for_timestamp, out_of_bounds, too_old_sample, series limits).',
       labelNames: ['reason'],
       registers,
     });

@@ -16,6 +16,7 @@ import type {
 import type { FloatHistogram, Histogram } from '../model/histogram/index.js';
 import { ValueType, limitLabels } from '../storage/index.js';
 import { EncodedChunkIterator, Encoding, FloatHistogramChunk, histogramNumSamples, xorNumSamples } from './chunkenc/index.js';
+import { BlockChunkSeries, mergeOverlappingChunks } from './block/index.js';
 import type { Head } from './head.js';
 import { postingsForMatchers } from './index/index.js';
 import type { MemSeries } from './mem-series.js';
@@ -34,7 +35,23 @@ interface ChunkSnapshot {
   encodings: number[];
 }
 
+/**
+ * The series' chunks in [mint, maxt]; with out-of-order samples there, in-order and out-of-order
+ * chunks merged into chunks that do not overlap (on equal times the in-order sample wins).
+ */
 function snapshot(s: MemSeries, mint: number, maxt: number, copyOpen: boolean): ChunkSnapshot | undefined {
+  const ooo = s.ooo;
+  if (ooo === null || ooo.maxT < mint || ooo.minT > maxt) return inOrderSnapshot(s, mint, maxt, copyOpen);
+  const inOrder = inOrderSnapshot(s, mint, maxt, false);
+  const parts: ChunkSeries[] = [];
+  if (inOrder !== undefined) parts.push(new BlockChunkSeries(s.labels, inOrder.minTs, inOrder.maxTs, inOrder.encodings, inOrder.bytes));
+  const oc = ooo.chunksIn(mint, maxt);
+  parts.push(new BlockChunkSeries(s.labels, oc.map((c) => c.minT), oc.map((c) => c.maxT), oc.map((c) => c.encoding), oc.map((c) => c.bytes)));
+  const m = mergeOverlappingChunks(parts);
+  return m.bytes.length === 0 ? undefined : { bytes: m.bytes, counts: m.counts, minTs: m.minTs, maxTs: m.maxTs, encodings: m.encodings };
+}
+
+function inOrderSnapshot(s: MemSeries, mint: number, maxt: number, copyOpen: boolean): ChunkSnapshot | undefined {
   const out: ChunkSnapshot = { bytes: [], counts: [], minTs: [], maxTs: [], encodings: [] };
   const c = s.completed;
   if (c !== null) {
@@ -72,7 +89,8 @@ function selectSeries(head: Head, mint: number, maxt: number, matchers: readonly
   const out: MemSeries[] = [];
   for (let i = 0; i < refs.length; i++) {
     const s = head.byRef.get(refs[i]);
-    if (s !== undefined && s.hasSamples() && s.maxTime() >= mint && s.minTime() <= maxt) out.push(s);
+    if (s === undefined) continue;
+    if ((s.hasSamples() && s.maxTime() >= mint && s.minTime() <= maxt) || (s.ooo !== null && s.ooo.maxT >= mint && s.ooo.minT <= maxt)) out.push(s);
   }
   if (sort) out.sort((a, b) => Labels.compare(a.labels, b.labels));
   return out;
@@ -91,7 +109,8 @@ abstract class HeadLabelQuerier {
   }
 
   #overlaps(): boolean {
-    return this.head.maxTime() >= this.mint && this.head.minTime() <= this.maxt;
+    const h = this.head;
+    return (h.maxTime() >= this.mint && h.minTime() <= this.maxt) || (h.oooMaxTime() >= this.mint && h.oooMinTime() <= this.maxt);
   }
 
   async labelNames(hints: LabelHints, ...matchers: Matcher[]): Promise<string[]> {

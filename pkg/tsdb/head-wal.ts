@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { hashLabelPairs } from '../model/labels/index.js';
 import { f64, u32 } from './chunkenc/float-bits.js';
@@ -39,6 +40,23 @@ export async function replayWal(head: Head, dir: string): Promise<void> {
   );
 }
 
+/**
+ * Puts the out-of-order samples of the write-behind log (written by commits beside the WAL, same
+ * record format) back into the out-of-order head, after replayWal() has created the series. A torn
+ * tail is repaired as in the WAL.
+ */
+export async function replayWbl(head: Head, dir: string): Promise<void> {
+  if (!existsSync(dir)) return;
+  const state = new ReplayState(head, true);
+  const c = state.read(listSegments(dir));
+  if (c !== undefined) {
+    const { removedSegments } = await repairWal(dir, c);
+    reportCorruption(head, dir, c, removedSegments);
+  }
+  head.metrics.walReplayUnknownRefs.inc(state.unknownRefs);
+  head.log?.info({ dir, samples: state.samples, unknownRefs: state.unknownRefs }, 'wbl replay done');
+}
+
 function reportCorruption(head: Head, dir: string, c: Corruption, removedSegments: number[]): void {
   head.metrics.walCorruptions.inc();
   head.log?.warn({ dir, segment: c.segment, offset: c.offset, reason: c.reason, removedSegments }, 'wal corruption repaired, valid prefix kept');
@@ -46,6 +64,8 @@ function reportCorruption(head: Head, dir: string, c: Corruption, removedSegment
 
 class ReplayState {
   readonly #head: Head;
+  /** Replaying the WBL: samples go to the out-of-order head. */
+  readonly #ooo: boolean;
   readonly #dec = new RecordDecoder();
   readonly #cols = new SampleColumns();
   readonly #hcols = new HistogramColumns();
@@ -54,8 +74,9 @@ class ReplayState {
   samples = 0;
   unknownRefs = 0;
 
-  constructor(head: Head) {
+  constructor(head: Head, ooo = false) {
     this.#head = head;
+    this.#ooo = ooo;
   }
 
   /** Applies every valid record of the segments; returns the corruption that stopped it, if any. */
@@ -103,6 +124,10 @@ class ReplayState {
     const head = this.#head;
     const c = this.#cols;
     this.#dec.samples(rec, c);
+    if (this.#ooo) {
+      this.#oooSamples(c);
+      return;
+    }
     // Only the hard bound: the head accepted these samples once, whatever its max time was then.
     const minValid = head.minValidTime();
     let mint = Infinity;
@@ -120,6 +145,17 @@ class ReplayState {
       if (t > maxt) maxt = t;
     }
     this.#applied(mint, maxt, chunks);
+  }
+
+  #oooSamples(c: SampleColumns): void {
+    const head = this.#head;
+    for (let i = 0; i < c.length; i++) {
+      const s = this.#seriesOf(c.refs[i]);
+      if (s === undefined) continue;
+      u32[1] = c.vhi[i];
+      u32[0] = c.vlo[i];
+      if (head.insertOoo(s, c.ts[i], f64[0])) this.samples++;
+    }
   }
 
   /** The series a WAL ref names (itself or, for a duplicate series record, the one kept); counts unknown refs. */

@@ -7,10 +7,11 @@ import { CircularExemplarStorage } from './exemplars.js';
 import { HeadAppender } from './head-append.js';
 import { HeadMetrics } from './head-metrics.js';
 import { HeadChunkQuerier, HeadQuerier } from './head-read.js';
-import { checkpointAfterTruncation, replayWal } from './head-wal.js';
+import { checkpointAfterTruncation, replayWal, replayWbl } from './head-wal.js';
 import { MemPostings } from './index/index.js';
 import type { ChunkCutOptions } from './mem-series.js';
 import { MemSeries } from './mem-series.js';
+import { OooSeries } from './ooo-head.js';
 import { SeriesMap } from './series-map.js';
 import { SeriesRefs } from './series-refs.js';
 import type { WalOptions } from './wal/index.js';
@@ -36,6 +37,15 @@ export interface HeadOptions {
   beforeSeriesCreate: SeriesCreateHook | undefined;
   /** Size of the exemplar store (exemplars.ts); 0 keeps no exemplars. */
   maxExemplars: number;
+  /**
+   * How far behind the newest sample (ms) out-of-order samples are still taken, into the
+   * out-of-order head (ooo-head.ts); 0 refuses them as before. Changeable: setOutOfOrderTimeWindow.
+   */
+  outOfOrderTimeWindow: number;
+  /** Samples of a series' out-of-order buffer before it is cut into a chunk (Prometheus OutOfOrderCapMax). */
+  outOfOrderCapMax: number;
+  /** Write-behind log of out-of-order samples (Prometheus' WBL), created on the first one; undefined: none. */
+  wblDir: string | undefined;
 }
 
 export const DefaultHeadOptions: HeadOptions = {
@@ -46,6 +56,9 @@ export const DefaultHeadOptions: HeadOptions = {
   minValidTime: -Infinity,
   beforeSeriesCreate: undefined,
   maxExemplars: 0,
+  outOfOrderTimeWindow: 0,
+  outOfOrderCapMax: 32,
+  wblDir: undefined,
 };
 
 export interface HeadDeps {
@@ -87,6 +100,13 @@ export class Head implements Appendable, Queryable, ChunkQueryable {
   #minT = Infinity;
   #maxT = -Infinity;
   #minValidTime: number;
+  #oooWindow: number;
+  /** Newest in-order sample time ever committed (a truncation that empties the head keeps it). */
+  #newestT = -Infinity;
+  /** Oldest and newest out-of-order sample times (Infinity/-Infinity while there are none). */
+  #oooMinT = Infinity;
+  #oooMaxT = -Infinity;
+  #wbl: Promise<Wal> | undefined = undefined;
   #closed = false;
 
   private constructor(opts: HeadOptions, deps: HeadDeps) {
@@ -95,6 +115,7 @@ export class Head implements Appendable, Queryable, ChunkQueryable {
     this.metrics = new HeadMetrics(deps.registry);
     this.log = deps.logger;
     this.#minValidTime = opts.minValidTime;
+    this.#oooWindow = opts.outOfOrderTimeWindow;
     this.exemplars = new CircularExemplarStorage(opts.maxExemplars, deps.registry);
   }
 
@@ -103,6 +124,8 @@ export class Head implements Appendable, Queryable, ChunkQueryable {
     const h = new Head({ ...DefaultHeadOptions, ...opts }, deps);
     if (h.opts.walDir !== undefined) {
       await replayWal(h, h.opts.walDir);
+      // After the WAL: its series records name the series the WBL's samples belong to.
+      if (h.opts.wblDir !== undefined) await replayWbl(h, h.opts.wblDir);
       h.wal = await Wal.open(h.opts.walDir, h.opts.wal, deps.registry, deps.logger);
     }
     return h;
@@ -165,10 +188,98 @@ export class Head implements Appendable, Queryable, ChunkQueryable {
     return Math.max(this.#minValidTime, this.#maxT - this.opts.chunkRange / 2);
   }
 
+  /** The out-of-order time window in ms (0: out-of-order samples are refused). */
+  outOfOrderTimeWindow(): number {
+    return this.#oooWindow;
+  }
+
+  /** Sets the out-of-order time window (a per-tenant limit that may change at runtime). */
+  setOutOfOrderTimeWindow(ms: number): void {
+    this.#oooWindow = ms;
+  }
+
+  /**
+   * Out-of-order samples are taken down to this minus the window: the newest sample the head has
+   * had (or, right after opening, the bound the blocks set), so an emptied head keeps the window.
+   */
+  oooReferenceTime(): number {
+    return Math.max(this.#newestT, this.#minValidTime);
+  }
+
+  /** Oldest out-of-order sample time in the head, Infinity when there is none. */
+  oooMinTime(): number {
+    return this.#oooMinT;
+  }
+
+  /** Newest out-of-order sample time in the head, -Infinity when there is none. */
+  oooMaxTime(): number {
+    return this.#oooMaxT;
+  }
+
+  /**
+   * Internal: puts a committed out-of-order sample into the series' out-of-order buffer. Returns
+   * false for a duplicate of a buffered sample's time, which is dropped (as Prometheus does).
+   */
+  insertOoo(s: MemSeries, t: number, v: number): boolean {
+    const o = (s.ooo ??= new OooSeries(this.opts.outOfOrderCapMax));
+    const r = o.insert(t, v);
+    if (r === 'duplicate') {
+      this.metrics.rejectedSamples.inc({ reason: AppendErrorCode.DuplicateSampleForTimestamp });
+      return false;
+    }
+    if (r === 'cut') this.metrics.oooChunksCreated.inc();
+    if (t < this.#oooMinT) this.#oooMinT = t;
+    if (t > this.#oooMaxT) this.#oooMaxT = t;
+    return true;
+  }
+
+  /**
+   * Internal: the write-behind log, opened (after a replay, so after its segments) on first use;
+   * undefined without a WBL directory or without a WAL (whose series records it relies on).
+   */
+  wbl(): Promise<Wal> | undefined {
+    const dir = this.opts.wblDir;
+    if (dir === undefined || this.wal === undefined) return undefined;
+    this.#wbl ??= Wal.open(dir, this.opts.wal, undefined, this.log);
+    return this.#wbl;
+  }
+
+  /**
+   * Internal, for the out-of-order compaction: cuts every series' out-of-order buffer into a chunk
+   * and returns how many chunks each series has now (those the compaction will persist).
+   */
+  freezeOoo(): Map<MemSeries, number> {
+    const frozen = new Map<MemSeries, number>();
+    for (const s of this.byRef.values()) {
+      if (s.ooo === null) continue;
+      s.ooo.cutOpen();
+      frozen.set(s, s.ooo.chunks.length);
+    }
+    return frozen;
+  }
+
+  /**
+   * Internal: drops the out-of-order chunks freezeOoo() counted, once they are in blocks, and the
+   * WBL segments before `wblSegment` (written before the freeze, so all persisted).
+   */
+  async dropFrozenOoo(frozen: Map<MemSeries, number>, wblSegment: number): Promise<void> {
+    for (const [s, k] of frozen) if (s.ooo !== null && !s.ooo.dropChunks(k)) s.ooo = null;
+    this.#oooMinT = Infinity;
+    this.#oooMaxT = -Infinity;
+    for (const s of this.byRef.values()) {
+      if (s.ooo === null) continue;
+      if (s.ooo.minT < this.#oooMinT) this.#oooMinT = s.ooo.minT;
+      if (s.ooo.maxT > this.#oooMaxT) this.#oooMaxT = s.ooo.maxT;
+    }
+    const wbl = this.wbl();
+    if (wbl !== undefined) await (await wbl).removeSegmentsBefore(wblSegment);
+  }
+
   /** Internal: records that samples in [mint, maxt] were committed. */
   extendTimeRange(mint: number, maxt: number): void {
     if (mint < this.#minT) this.#minT = mint;
     if (maxt > this.#maxT) this.#maxT = maxt;
+    if (maxt > this.#newestT) this.#newestT = maxt;
   }
 
   /** Internal: the series with these labels, created (after the limit hook) when absent. */
@@ -234,7 +345,7 @@ export class Head implements Appendable, Queryable, ChunkQueryable {
       if (s.hasSamples()) {
         const t = s.minTime();
         if (t < minT) minT = t;
-      } else if (s.pendingAppends === 0) {
+      } else if (s.pendingAppends === 0 && s.ooo === null) {
         deleted.set(s.ref, s.labels);
       }
     }
@@ -259,5 +370,6 @@ export class Head implements Appendable, Queryable, ChunkQueryable {
     if (this.#closed) return;
     this.#closed = true;
     await this.wal?.close();
+    if (this.#wbl !== undefined) await (await this.#wbl).close();
   }
 }

@@ -2,6 +2,7 @@ import type { FloatHistogram, Histogram } from '../model/histogram/index.js';
 import type { Labels } from '../model/labels/index.js';
 import { Encoding, FloatHistogramChunk, HistogramChunk, XorChunk } from './chunkenc/index.js';
 import { f64, u32 } from './chunkenc/float-bits.js';
+import type { OooSeries } from './ooo-head.js';
 
 /** A completed (immutable) head chunk. */
 export interface CompletedChunk {
@@ -71,6 +72,8 @@ export class MemSeries {
   walLogged: boolean;
   /** Histogram chunk and last values; null until the series' first histogram sample. */
   hist: HistogramHead | null;
+  /** Out-of-order samples (ooo-head.ts); null while the series has none. */
+  ooo: OooSeries | null;
 
   constructor(ref: number, labels: Labels) {
     this.ref = ref;
@@ -90,6 +93,7 @@ export class MemSeries {
     this.pendingAppends = 0;
     this.walLogged = false;
     this.hist = null;
+    this.ooo = null;
   }
 
   /** Whether a chunk is open (XOR or histogram). */

@@ -36,7 +36,12 @@ export interface BlockWriterOptions {
   maxTime: number | undefined;
   thanos: ThanosMeta | undefined;
   segmentSize: number | undefined;
+  /** meta.json compaction hints, e.g. OutOfOrderHint for blocks of out-of-order samples. */
+  hints: string[];
 }
+
+/** The compaction hint of blocks cut from the out-of-order head (Prometheus CompactionHintFromOutOfOrder). */
+export const OutOfOrderHint = 'from-out-of-order';
 
 export const defaultBlockWriterOptions = (): BlockWriterOptions => ({
   ulids: new UlidGenerator(),
@@ -47,6 +52,7 @@ export const defaultBlockWriterOptions = (): BlockWriterOptions => ({
   maxTime: undefined,
   thanos: undefined,
   segmentSize: undefined,
+  hints: [],
 });
 
 interface PendingSeries {
@@ -183,6 +189,7 @@ async function writeInto(dir: string, ulid: string, set: ChunkSeriesSet, o: Bloc
     version: META_VERSION,
   };
   if (o.parents.length > 0) meta.compaction.parents = o.parents;
+  if (o.hints.length > 0) meta.compaction.hints = o.hints;
   if (o.thanos !== undefined) meta.thanos = o.thanos;
   await writeMeta(dir, meta);
   return meta;

@@ -7,7 +7,7 @@ export {
   TMP_FOR_CREATION_SUFFIX,
   TMP_FOR_DELETION_SUFFIX,
   removeTmpBlockDirs,
-  defaultBlockWriterOptions, writeBlock, type BlockWriterOptions } from './block-writer.js';
+  OutOfOrderHint, defaultBlockWriterOptions, writeBlock, type BlockWriterOptions } from './block-writer.js';
 export { ChunkBuilder, SAMPLES_PER_CHUNK, chunkSeriesFromSamples, listChunkSeriesSet } from './chunk-builder.js';
 export {
   META_FILENAME,
