@@ -66,7 +66,7 @@ class IngestersQuerier implements Querier {
     const limiter = this.#limiter;
     return lazySeriesSet(async () => {
       const answers = await fanOut(this.#deps, (conn, deadline) => queryStream(conn, this.#tenant, start, end, matchers, deadline, limiter), limiter);
-      return seriesSetOf(mergeReplicas(answers.flat(), start, end));
+      return seriesSetOf(mergeReplicas(answers, start, end));
     });
   }
 
@@ -181,9 +181,9 @@ function unary<T>(fn: (cb: (err: ServiceError | null, v?: T) => void) => void): 
  * got the limits too, ends its stream with RESOURCE_EXHAUSTED once its own answer passes them.
  */
 function queryStream(conn: IngesterConn, tenant: string, start: number, end: number, matchers: Matcher[], deadline: number,
-  limiter: QueryLimiter): Promise<ChunkSeries[]> {
+  limiter: QueryLimiter): Promise<BlockChunkSeries[]> {
   return new Promise((resolve, reject) => {
-    const out: ChunkSeries[] = [];
+    const out: BlockChunkSeries[] = [];
     const reader = new QueryStreamReader();
     const req: QueryRequest = {
       startTimestampMs: start, endTimestampMs: end, matchers: matchersToWire(matchers), streamSamples: false, limits: fetchLimitsToWire(limiter.limits),
@@ -234,10 +234,15 @@ function countSeries(limiter: QueryLimiter, labels: Labels, s: WireChunkSeries):
 const encodeQueryRequest = (r: QueryRequest): Buffer => Buffer.from(QueryRequest.encode(r).finish());
 const rawMessage = (b: Buffer): Buffer => b;
 
-/** Groups the replicas of each series, merges their chunks, and returns the series in label order. */
-function mergeReplicas(all: ChunkSeries[], mint: number, maxt: number): Series[] {
+/**
+ * Groups the replicas of each series, merges their chunks, and returns the series in label order.
+ * One answer (RF=1, or one ingester left) has each series once and chunks that never overlap: its
+ * series pass through without the grouping key, the chunk copies and the merge.
+ */
+function mergeReplicas(answers: BlockChunkSeries[][], mint: number, maxt: number): Series[] {
+  if (answers.length === 1) return inLabelOrder(answers[0].map((s) => new BlockSeries(s, mint, maxt)));
   const groups = new Map<string, ChunkSeries[]>();
-  for (const s of all) {
+  for (const s of answers.flat()) {
     const g = groups.get(s.labels.key);
     if (g === undefined) groups.set(s.labels.key, [s]);
     else g.push(s);
@@ -245,5 +250,13 @@ function mergeReplicas(all: ChunkSeries[], mint: number, maxt: number): Series[]
   return [...groups.values()]
     .map((g) => new BlockSeries(mergeOverlappingChunks(g), mint, maxt))
     .sort((a, b) => Labels.compare(a.labels, b.labels));
+}
+
+/** `series` sorted by labels; an ingester usually answers in order already, which is checked, not assumed. */
+function inLabelOrder(series: Series[]): Series[] {
+  for (let i = 1; i < series.length; i++) {
+    if (Labels.compare(series[i - 1].labels, series[i].labels) > 0) return series.sort((a, b) => Labels.compare(a.labels, b.labels));
+  }
+  return series;
 }
 
