@@ -101,6 +101,11 @@ export class Ingester {
     });
   }
 
+  /** Series with no sample since this time (ms) are not active (-ingester.active-series-metrics-idle-timeout). */
+  activeSince(): number {
+    return this.#now() - this.#cfg.activeSeriesMetricsIdleTimeout;
+  }
+
   /** Whether pushes are taken now (false while starting, transferring or stopping). */
   acceptingWrites(): boolean {
     return this.#acceptingWrites;

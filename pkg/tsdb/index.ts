@@ -7,3 +7,5 @@ export { ChunksSampleIterator, HeadChunkQuerier, HeadQuerier } from './head-read
 export { CircularExemplarStorage, ExemplarMaxLabelSetLength } from './exemplars.js';
 export type { Exemplar, SeriesExemplars } from './exemplars.js';
 export { missingSeriesError } from './head-exemplars.js';
+export { ResultTooLargeError, TopStats, headStatus, labelNamesAndValues, labelValuesCardinality, selectedSeries } from './head-cardinality.js';
+export type { HeadStatus, Pause, SeriesFilter, Stat } from './head-cardinality.js';

@@ -23,6 +23,7 @@ import { TenantLabel, TenantSeparator } from '../../tenant/index.js';
 import { BlocksStoreQueryable } from '../blocks-store-queryable.js';
 import type { QuerierConfig } from '../config.js';
 import { IngestersQueryable, ingestersExemplars, ingestersMetadata } from '../ingesters-queryable.js';
+import { IngestersCardinality } from '../ingesters-cardinality.js';
 import { limitedQueryable } from '../limited-queryable.js';
 import { QueryMetrics } from '../query-metrics.js';
 import { federatedQueryable } from '../tenant-federation.js';
@@ -92,6 +93,8 @@ export function newReadPath(cfg: ReadPathConfig, deps: ReadPathDeps): ReadPath {
       metadata: (tenants) => ingestersMetadata(tenants.split(TenantSeparator), ingesters),
       // Exemplars are only in the ingesters (never in blocks, as in Cortex).
       exemplars: (tenants, start, end, sets) => ingestersExemplars(tenants.split(TenantSeparator), ingesters, start, end, sets, TenantLabel),
+      // Cardinality is of the ingesters' heads, as in Mimir: blocks are not read.
+      cardinality: new IngestersCardinality(ingesters),
       limits: (tenants) => federatedQueryLimits(tenants.split(TenantSeparator).map(deps.limits)),
       observe: (tenants, stats, err) => queryMetrics.observe(tenants, stats, err),
     },
