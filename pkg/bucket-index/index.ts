@@ -12,3 +12,4 @@ export {
 } from './bucket-index.js';
 export { DELETION_MARK_SUFFIX, MARKERS_DIR, deletionMarkName, updateBucketIndex, type UpdateResult } from './updater.js';
 export { BucketIndexUpdater, listTenants, type BucketIndexUpdaterDeps } from './updater-service.js';
+export { TENANT_DELETION_MARK, readTenantDeletionMark, writeTenantDeletionMark, type TenantDeletionMark } from './tenant-deletion-mark.js';

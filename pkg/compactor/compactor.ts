@@ -12,7 +12,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import { tenantBucket, uploadDir, type Bucket } from '../bucket/index.js';
-import { listTenants } from '../bucket-index/index.js';
+import { TENANT_DELETION_MARK, listTenants } from '../bucket-index/index.js';
 import type { Logger } from '../log/index.js';
 import { basicService, sleep, type Service } from '../services/index.js';
 import { compactBlocks } from '../tsdb/compact/index.js';
@@ -124,6 +124,8 @@ export class Compactor {
   /** Marks covered blocks, then compacts one group after another until none is due. */
   async compactTenant(tenant: string, signal?: AbortSignal): Promise<void> {
     const tb = tenantBucket(this.#deps.bucket, tenant);
+    // Its blocks are the cleaner's to delete, not to merge.
+    if (await tb.exists(TENANT_DELETION_MARK)) return;
     const horizon = this.#now() - this.#deps.ingesterBlockRange;
     for (;;) {
       if (signal?.aborted === true) return;

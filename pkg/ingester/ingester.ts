@@ -1,6 +1,7 @@
 import { readdir, rm } from 'node:fs/promises';
 import { Registry } from 'prom-client';
-import type { Bucket } from '../bucket/index.js';
+import { tenantBucket, type Bucket } from '../bucket/index.js';
+import { TENANT_DELETION_MARK } from '../bucket-index/index.js';
 import type { MetricMetadata } from '../generated/prometheus/types.js';
 import { WireError, WriteRequestDecoder } from '../wire/index.js';
 import type { MetadataEntry } from '../wire/index.js';
@@ -349,6 +350,7 @@ export class Ingester {
         for (const [tenant, db] of [...this.#tsdbs]) await this.#ship(tenant, db);
       }
       await this.#closeIdleTsdbs(now);
+      await this.#dropDeletedTenants();
     }
   }
 
@@ -362,14 +364,43 @@ export class Ingester {
       await this.#ship(tenant, db);
       const shipped = await (this.#shippers.get(tenant) as Shipper).shipped();
       if (db.head.numSeries() > 0 || db.blocks().some((b) => !shipped.has(b.meta.ulid)) || now - db.lastUsed < timeout) continue;
-      this.#tsdbs.delete(tenant);
-      this.#shippers.delete(tenant);
-      this.#rates.delete(tenant);
-      this.#tenantRegistries.remove(tenant);
-      await db.close();
-      await rm(db.dir, { recursive: true, force: true });
+      await this.#drop(tenant, db);
       this.#log.info({ tenant }, 'closed idle tsdb');
     }
+  }
+
+  /**
+   * Drops the TSDB (head, WAL and local blocks) of every tenant marked for deletion in the bucket
+   * (POST /purger/delete_tenant; Cortex's tenant deletion mark): one existence check per open
+   * tenant per pass. Unshipped data goes too: that is what deleting the tenant asks for.
+   */
+  async #dropDeletedTenants(): Promise<void> {
+    const bucket = this.#deps.bucket;
+    if (bucket === undefined) return;
+    for (const [tenant, db] of [...this.#tsdbs]) {
+      let marked: boolean;
+      try {
+        marked = await tenantBucket(bucket, tenant).exists(TENANT_DELETION_MARK);
+      } catch (err) {
+        this.#log.warn({ tenant, err }, 'checking the tenant deletion mark');
+        continue;
+      }
+      if (!marked || this.#tsdbs.get(tenant) !== db) continue;
+      await this.#drop(tenant, db);
+      this.#metadata.delete(tenant);
+      this.metrics.tenantsDeleted.inc();
+      this.#log.info({ tenant }, 'dropped the tsdb of a tenant marked for deletion');
+    }
+  }
+
+  /** Forgets a tenant's TSDB and removes its directory; a later push opens a new one. */
+  async #drop(tenant: string, db: UserTsdb): Promise<void> {
+    this.#tsdbs.delete(tenant);
+    this.#shippers.delete(tenant);
+    this.#rates.delete(tenant);
+    this.#tenantRegistries.remove(tenant);
+    await db.close();
+    await rm(db.dir, { recursive: true, force: true });
   }
 
   /**

@@ -11,7 +11,7 @@ import { prometheusApi } from '../api/prometheus/index.js';
 import { IngesterConn } from '../ingester/client/index.js';
 import { QueryWorkers } from '../querier/worker/index.js';
 import { BucketIndexUpdater } from '../bucket-index/index.js';
-import { BlocksCleaner, Compactor, registerCompactorStatusPage, validateCompactorConfig } from '../compactor/index.js';
+import { BlocksCleaner, Compactor, registerCompactorStatusPage, registerTenantDeletionApi, validateCompactorConfig } from '../compactor/index.js';
 import { STORE_GATEWAY_RING_KEY, STORE_GATEWAY_RING_NAME, StoreGateway, StoreGatewayService, validateStoreGatewayConfig } from '../store-gateway/index.js';
 import { Lifecycler, Ring, instanceAddr, instanceDescCodec, registerRingStatusPage } from '../ring/index.js';
 import type { LifecyclerConfig } from '../ring/index.js';
@@ -221,6 +221,7 @@ export class Myelin {
       registry: this.registry,
     });
     registerCompactorStatusPage(this.server.http, compactor);
+    registerTenantDeletionApi(this.server.http, { bucket, tenantOf: (req) => this.server.tenant(req), logger: this.logger });
     this.links.push({ section: 'Compactor', title: 'Compactor status', path: '/compactor/status' });
     return compositeService('compactor', [cleaner.service(this.cfg.blocksStorage.bucketStore.bucketIndex.updateInterval), compactor.service()]);
   }
