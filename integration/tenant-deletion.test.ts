@@ -7,9 +7,8 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { remoteWriteBody } from './e2e/cluster.js';
 import type { TestSeries } from './e2e/cluster.js';
-import { startSingleMyelin } from './e2e/myelin.js';
+import { pushSeries, startSingleMyelin } from './e2e/myelin.js';
 import type { SingleMyelin } from './e2e/myelin.js';
 import { waitUntil } from './e2e/process.js';
 
@@ -18,15 +17,6 @@ const flags = ['-auth.enabled=true', '-blocks-storage.tsdb.head-compaction-inter
 
 function series(metric: string, now: number): TestSeries[] {
   return [1, 2, 3].map((i) => ({ labels: { __name__: metric, i: String(i) }, samples: [[now - 1000, i], [now, i]] }));
-}
-
-async function push(m: SingleMyelin, tenant: string, s: TestSeries[]): Promise<void> {
-  const r = await fetch(`${m.base}/api/v1/push`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-protobuf', 'Content-Encoding': 'snappy', 'X-Scope-OrgID': tenant },
-    body: remoteWriteBody(s),
-  });
-  assert.ok(r.ok, await r.text());
 }
 
 async function seriesCount(m: SingleMyelin, tenant: string, metric: string): Promise<number> {
@@ -49,8 +39,8 @@ test('tenant deletion: head, WAL, blocks and bucket index of one tenant go; the 
     rmSync(dir, { recursive: true, force: true });
   });
   const now = Date.now();
-  await push(m, 'doomed', series('doomed_metric', now));
-  await push(m, 'kept', series('kept_metric', now));
+  await pushSeries(m.base, 'doomed', series('doomed_metric', now));
+  await pushSeries(m.base, 'kept', series('kept_metric', now));
   // Cut and ship blocks of both tenants, so there is something in the bucket to delete.
   assert.equal((await fetch(`${m.base}/ingester/flush?wait=true`, { method: 'POST' })).status, 204);
   assert.ok(blockDirs(dir, 'doomed').length > 0);

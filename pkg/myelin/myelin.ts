@@ -11,6 +11,7 @@ import { prometheusApi } from '../api/prometheus/index.js';
 import { IngesterConn } from '../ingester/client/index.js';
 import { QueryWorkers } from '../querier/worker/index.js';
 import { BucketIndexUpdater } from '../bucket-index/index.js';
+import { deleteSeriesApi } from '../purger/index.js';
 import { BlocksCleaner, Compactor, registerCompactorStatusPage, registerTenantDeletionApi, validateCompactorConfig } from '../compactor/index.js';
 import { STORE_GATEWAY_RING_KEY, STORE_GATEWAY_RING_NAME, StoreGateway, StoreGatewayService, validateStoreGatewayConfig } from '../store-gateway/index.js';
 import { Lifecycler, Ring, instanceAddr, instanceDescCodec, registerRingStatusPage } from '../ring/index.js';
@@ -203,7 +204,7 @@ export class Myelin {
    * blocks cleaner deletes marked and partial blocks, applies retention and is the one writer of
    * the bucket indexes, as in Cortex.
    */
-  #initCompactor(): Service {
+  async #initCompactor(): Promise<Service> {
     validateBucketConfig(this.cfg.blocksStorage);
     validateCompactorConfig(this.cfg.compactor, this.cfg.blocksStorage.bucketStore.ignoreDeletionMarksDelay);
     const bucket = newBucket(this.cfg.blocksStorage, { reg: this.registry, name: 'compactor' });
@@ -222,6 +223,15 @@ export class Myelin {
     });
     registerCompactorStatusPage(this.server.http, compactor);
     registerTenantDeletionApi(this.server.http, { bucket, tenantOf: (req) => this.server.tenant(req), logger: this.logger });
+    await this.server.http.register(deleteSeriesApi, {
+      prefix: this.cfg.api.prometheusHttpPrefix.replace(/\/$/, ''),
+      bucket,
+      tenantOf: (req) => this.server.tenant(req),
+      enabled: (tenant) => this.overrides.limits(tenant).seriesDeletionEnabled,
+      cancelPeriod: this.cfg.purger.deleteRequestCancelPeriod,
+      logger: this.logger,
+      registry: this.registry,
+    });
     this.links.push({ section: 'Compactor', title: 'Compactor status', path: '/compactor/status' });
     return compositeService('compactor', [cleaner.service(this.cfg.blocksStorage.bucketStore.bucketIndex.updateInterval), compactor.service()]);
   }
