@@ -1,8 +1,10 @@
 // Series deletion on one Myelin process (-target=all, filesystem bucket, the store-gateway asked
 // for every range): a delete request hides the samples it covers from the next query, whether they
 // come from the ingester's head, its blocks or the store-gateway; it is listed and can be
-// cancelled (the data comes back); it survives a kill and restart; refusals are 400s naming what
-// was wrong, counted per tenant and reason.
+// cancelled (the data comes back); it survives a kill and restart; past its cancel period the
+// compactor rewrites the shipped blocks and the answers stay the same; refusals are 400s naming
+// what was wrong, counted per tenant and reason. (Replicas, a compaction in between and crashes:
+// pkg/compactor/compactor.test.ts.)
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -128,5 +130,22 @@ test('series deletion: hidden from every read path at once, listed, cancellable,
     const again = await api(m, 'cancel_delete_request', { request_id: b.request_id }, 'PUT');
     assert.equal(again.status, 400);
     assert.match(await again.text(), /already been previously deleted/);
+  });
+  await t.test('past its cancel period the compactor rewrites the shipped blocks and marks the request processed; answers stay the same', async () => {
+    await m.proc.stop('SIGKILL');
+    m = await startSingleMyelin(dir, [...flags, '-purger.delete-request-cancel-period=1s', '-compactor.compaction-interval=1s']);
+    const state = async () => ((await (await api(m, 'delete_series', {}, 'GET')).json()) as { selectors: string[]; state: string }[])
+      .find((r) => r.selectors[0] === 'a{i="1"}')?.state;
+    await waitUntil(async () => (await state()) === 'processed', { what: 'the request processed by the compactor', timeoutMs: 30_000 });
+    await waitUntil(async () => (await fetch(`${m.base}/prometheus/api/v1/query?query=b`, { headers: { 'X-Scope-OrgID': 'team' } })).status === 200,
+      { what: 'the store-gateway serving the rewritten blocks', timeoutMs: 20_000 });
+    const after = await samples(m, '{__name__=~"a|b"}', end);
+    assert.deepEqual(after['1'], times.filter((x) => x < from || x > to));
+    assert.deepEqual(after['2'], before['2']);
+    assert.match(await (await fetch(`${m.base}/metrics`)).text(), /myelin_compactor_blocks_marked_for_deletion_total\{reason="series-deletion"\} [1-9]/);
+    const cancel = await api(m, 'cancel_delete_request', { request_id: (await (await api(m, 'delete_series', {}, 'GET')).json() as { request_id: string; selectors: string[] }[])
+      .find((r) => r.selectors[0] === 'a{i="1"}')?.request_id ?? '' }, 'PUT');
+    assert.equal(cancel.status, 400);
+    assert.match(await cancel.text(), /already processed is not allowed/);
   });
 });

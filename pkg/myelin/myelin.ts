@@ -213,6 +213,7 @@ export class Myelin {
       logger: this.logger,
       registry: this.registry,
       ingesterBlockRange: this.cfg.blocksStorage.tsdb.blockRangesPeriod,
+      deleteRequestCancelPeriod: this.cfg.purger.deleteRequestCancelPeriod,
     });
     const cleaner = new BlocksCleaner(this.cfg.compactor, {
       bucket,
