@@ -23,6 +23,7 @@ import { PushError } from './push-error.js';
 import { Shipper } from './shipper.js';
 import { TenantRegistries } from './tenant-metrics.js';
 import { UserTsdb } from './user-tsdb.js';
+import { HeadDeletions } from './head-deletions.js';
 
 export interface IngesterDeps {
   overrides: Overrides;
@@ -35,6 +36,8 @@ export interface IngesterDeps {
   now?: () => number;
   /** Hands every in-memory series to a PENDING ingester on shutdown; rejects when it did not take them. */
   transferOut?: (ingester: Ingester, target: InstanceDesc) => Promise<void>;
+  /** -purger.delete-request-cancel-period (ms; default 24h): series delete requests reach the heads after it. */
+  deleteRequestCancelPeriod?: number;
 }
 
 /** Stats of one tenant, as the UserStats RPC reports them. */
@@ -67,6 +70,7 @@ export class Ingester {
   readonly #rates = new Map<string, IngestionRate>();
   readonly #tenantRegistries: TenantRegistries;
   readonly #ulids = new UlidGenerator();
+  readonly #deletions: HeadDeletions;
   readonly #decoder = new WriteRequestDecoder({ labelStrings: false });
   /** Pushes are refused unless this is true (before the WAL replay, and from shutdown on). */
   #acceptingWrites = false;
@@ -82,6 +86,7 @@ export class Ingester {
     this.#deps = deps;
     this.#log = deps.logger.child({ component: 'ingester' });
     this.#now = deps.now ?? Date.now;
+    this.#deletions = new HeadDeletions({ bucket: deps.bucket, cancelPeriod: deps.deleteRequestCancelPeriod ?? 24 * 3600_000, logger: this.#log, now: this.#now });
     this.metrics = new IngesterMetrics(deps.registry, {
       users: () => this.#tsdbs.size,
       series: () => [...this.#tsdbs.values()].reduce((n, db) => n + db.head.numSeries(), 0),
@@ -351,6 +356,7 @@ export class Ingester {
       }
       await this.#closeIdleTsdbs(now);
       await this.#dropDeletedTenants();
+      await this.#deletions.apply(this.#tsdbs);
     }
   }
 

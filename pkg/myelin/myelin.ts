@@ -397,6 +397,7 @@ export class Myelin {
       registry: this.registry,
       logger: this.logger,
       transferOut: transferOutVia(this.cfg.ingesterClient),
+      deleteRequestCancelPeriod: this.cfg.purger.deleteRequestCancelPeriod,
     });
     this.server.addGrpcService(ingesterServiceDefinition, ingesterGrpcService(ing, this.tenants, new TransferReceiver(ing, log)),
       { requireTenant: true, tenantExempt: ['allUserStats', 'transferChunks'] });
@@ -420,6 +421,7 @@ export class Myelin {
       limits: this.cfg.limits,
       authEnabled: this.cfg.authEnabled,
       advertiseHost: addr.slice(0, addr.lastIndexOf(':')),
+      deleteRequestCancelPeriod: this.cfg.purger.deleteRequestCancelPeriod,
     }, count), { logger: this.logger, memoryKv: this.memoryKv, runtime: () => rc.current(), onRuntimeChange: (fn) => rc.onChange(fn) });
     await registerIngesterRoutes(this.server.http, shards, log, () => this.#shutdownRequested());
     this.#workerMetrics.push(() => shards.metrics());
