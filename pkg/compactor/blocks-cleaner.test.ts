@@ -95,9 +95,13 @@ describe('blocks cleaner', () => {
 
     await c.compactor.compactUsers();
     assert.equal((await blockDirs(bucket, T)).length, 4, 'the compactor leaves a tenant being deleted alone');
+    await tb.upload('tombstones/0123456789abcdef0123456789abcdef.pending.json', Buffer.from('{}'));
     await c.cleaner.cleanUsers();
     assert.deepEqual(await blockDirs(bucket, T), []);
     assert.ok(!(await tb.exists('bucket-index.json.gz')), 'no index: readers see no blocks');
+    const left: string[] = [];
+    await tb.iter('', (n) => void left.push(n), { recursive: true });
+    assert.deepEqual(left, ['markers/tenant-deletion-mark.json'], 'only the tenant deletion mark is left');
     assert.deepEqual(await readTenantDeletionMark(tb), { deletionTime: 36_000, finishedTime: 36_000 });
     assert.deepEqual(await blockDirs(bucket, 'tenant-b'), [other.ulid], 'other tenants keep theirs');
     // Later passes neither fail nor write an index again.

@@ -9,6 +9,7 @@ import {
   BUCKET_INDEX_FILENAME, deletionMarkName, listTenants, readTenantDeletionMark, writeTenantDeletionMark, type BucketIndexUpdater, type TenantDeletionMark,
 } from '../bucket-index/index.js';
 import { isUlid } from '../tsdb/block/index.js';
+import { TOMBSTONES_DIR } from '../purger/index.js';
 import type { Logger } from '../log/index.js';
 import { timerService, type Service } from '../services/index.js';
 import { blockObjects, deleteBlock } from './block-files.js';
@@ -124,7 +125,8 @@ export class BlocksCleaner {
 
   /**
    * A tenant marked for deletion (POST /purger/delete_tenant): every block goes at once, complete,
-   * partial or marked (Cortex does not wait for the deletion delay either), then the bucket index;
+   * partial or marked (Cortex does not wait for the deletion delay either), then the bucket index
+   * and the series delete requests;
    * the mark gets its finished time when nothing is left, and stays.
    */
   async #deleteTenant(tenant: string, tb: Bucket, mark: TenantDeletionMark): Promise<void> {
@@ -136,9 +138,14 @@ export class BlocksCleaner {
     let failed = 0;
     for (const block of ids) failed += await this.#delete(tenant, tb, block, 'deleted block of a tenant marked for deletion');
     if (failed > 0) throw new Error(`${failed} block deletions of tenant ${tenant} failed`);
-    await tb.delete(BUCKET_INDEX_FILENAME).catch((err: unknown) => {
-      if (!tb.isObjNotFoundErr(err)) throw new Error(`delete the bucket index of tenant ${tenant}`, { cause: err });
-    });
+    // The index and the series delete requests go too; only the tenant deletion mark stays.
+    const others: string[] = [BUCKET_INDEX_FILENAME];
+    await tb.iter(TOMBSTONES_DIR, (n) => void others.push(n));
+    for (const name of others) {
+      await tb.delete(name).catch((err: unknown) => {
+        if (!tb.isObjNotFoundErr(err)) throw new Error(`delete ${name} of tenant ${tenant}`, { cause: err });
+      });
+    }
     if (mark.finishedTime === undefined) {
       await writeTenantDeletionMark(tb, { ...mark, finishedTime: Math.floor(this.#now() / 1000) });
       this.#log.info({ tenant, blocks: ids.size }, 'tenant deletion finished: every block deleted');
