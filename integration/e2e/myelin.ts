@@ -1,6 +1,7 @@
 // A single-process Myelin (`-target=all`, RF=1) from the compiled binary, for tests against the
 // real thing: ready once /ready answers and its ingester is ACTIVE in the ring.
 import { fileURLToPath } from 'node:url';
+import { remoteWriteBody, type TestSeries } from './cluster.js';
 import { TestProcess, freePort, waitUntil } from './process.js';
 
 const binary = fileURLToPath(new URL('../../cmd/myelin/main.js', import.meta.url));
@@ -36,4 +37,14 @@ export async function startSingleMyelin(dir: string, flags: string[] = [], ports
     throw err;
   }
   return { proc, base: `http://127.0.0.1:${http}`, http, grpc };
+}
+
+/** Remote-writes `series` as `tenant` to a Myelin at `base` (http://127.0.0.1:<port>); throws unless 2xx. */
+export async function pushSeries(base: string, tenant: string, series: TestSeries[]): Promise<void> {
+  const r = await fetch(`${base}/api/v1/push`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-protobuf', 'Content-Encoding': 'snappy', 'X-Prometheus-Remote-Write-Version': '0.1.0', 'X-Scope-OrgID': tenant },
+    body: remoteWriteBody(series),
+  });
+  if (!r.ok) throw new Error(`push to ${base} as ${tenant}: ${r.status} ${await r.text()}`);
 }

@@ -33,6 +33,16 @@ export class PrometheusServer {
     await run(PROMTOOL, ['tsdb', 'create-blocks-from', 'openmetrics', join(dir, 'input.om'), join(dir, 'data')], {
       maxBuffer: 64 << 20,
     });
+    return PrometheusServer.#launch(dir, ['--query.max-samples=500000000']);
+  }
+
+  /** An empty Prometheus that scrapes nothing and takes remote writes at `${url}/api/v1/write`. */
+  static async startReceiver(): Promise<PrometheusServer> {
+    const dir = await mkdtemp(join(tmpdir(), 'myelin-prom-'));
+    return PrometheusServer.#launch(dir, ['--web.enable-remote-write-receiver']);
+  }
+
+  static async #launch(dir: string, flags: string[]): Promise<PrometheusServer> {
     await writeFile(join(dir, 'prometheus.yml'), 'global: {}\n');
     const port = await freePort();
     const proc = new TestProcess('prometheus', PROMETHEUS, [
@@ -40,7 +50,7 @@ export class PrometheusServer {
       `--storage.tsdb.path=${join(dir, 'data')}`,
       '--storage.tsdb.retention.time=100y',
       `--web.listen-address=127.0.0.1:${port}`,
-      '--query.max-samples=500000000',
+      ...flags,
     ]);
     const server = new PrometheusServer(`http://127.0.0.1:${port}`, proc, dir);
     try {

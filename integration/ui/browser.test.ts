@@ -38,7 +38,8 @@ async function startMyelin(dir: string): Promise<{ proc: TestProcess; base: stri
   const proc = new TestProcess('myelin', process.execPath, ['--enable-source-maps', binary, `-config.file=${join(repoRoot, 'configs/single-process.yaml')}`,
     '-auth.enabled=true', '-log.format=json', '-server.http-listen-address=127.0.0.1', `-server.http-listen-port=${http}`,
     '-server.grpc-listen-address=127.0.0.1', `-server.grpc-listen-port=${grpc}`,
-    `-blocks-storage.tsdb.dir=${dir}/tsdb`, `-blocks-storage.filesystem.dir=${dir}/blocks`, `-runtime-config.file=${join(repoRoot, 'configs/runtime.yaml')}`]);
+    `-blocks-storage.tsdb.dir=${dir}/tsdb`, `-blocks-storage.filesystem.dir=${dir}/blocks`, `-runtime-config.file=${join(repoRoot, 'configs/runtime.yaml')}`,
+    '-querier.cardinality-analysis-enabled=true']);
   await waitUntil(async () => {
     if (!proc.running) throw new Error(`myelin exited:\n${proc.output}`);
     return proc.output.includes('"msg":"server listening"') && (await fetch(`${base}/ready`)).status === 200;
@@ -148,6 +149,25 @@ test('the web UI: query, graph, tenants, shareable URL, errors, and every status
     await run('rate(ui_temperature_celsius[5m])');
     assert.match(await page.locator('.message.info').innerText(), /PromQL info: metric might not be a counter/);
     await shot(page, 'ui-messages.png');
+  });
+
+  await t.test('cardinality tab: the tenant\'s series count and top metrics, each linked to its graph', async () => {
+    await page.click('.tab:has-text("Cardinality")');
+    // team-a: 3 series of ui_requests_total and 1 of ui_temperature_celsius.
+    await page.locator('#result[data-series="4"]').waitFor();
+    assert.equal(await page.locator('#series-count').innerText(), '4');
+    const rows = await page.locator('#top-metrics tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+    assert.deepEqual(rows, [['ui_requests_total', '3'], ['ui_temperature_celsius', '1']]);
+    assert.equal(new URL(page.url()).searchParams.get('tab'), 'cardinality');
+    await shot(page, 'ui-cardinality.png');
+    // Another tenant's page is its own.
+    await page.fill('#tenant', 'team-b');
+    await page.press('#tenant', 'Tab');
+    await page.locator('#result[data-series="2"]').waitFor();
+    // A metric links to its graph.
+    await page.click('#top-metrics a:has-text("ui_requests_total")');
+    assert.equal(await graphSeries(page), '2');
+    assert.equal(new URL(page.url()).searchParams.get('tab'), 'graph');
   });
 
   await t.test('every status page answers 200 in the same layout, with navigation back to /', async () => {

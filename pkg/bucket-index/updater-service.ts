@@ -6,7 +6,8 @@ import { sharedCounter, sharedGauge } from '../kv/index.js';
 import type { Logger } from '../log/index.js';
 import { timerService, type Service } from '../services/index.js';
 import { tenantIdProblem } from '../tenant/index.js';
-import { BucketIndexCorruptedError, readBucketIndex, writeBucketIndex } from './bucket-index.js';
+import { BUCKET_INDEX_FILENAME, BucketIndexCorruptedError, readBucketIndex, writeBucketIndex } from './bucket-index.js';
+import { TENANT_DELETION_MARK } from './tenant-deletion-mark.js';
 import { updateBucketIndex } from './updater.js';
 
 export interface BucketIndexUpdaterDeps {
@@ -49,6 +50,13 @@ export class BucketIndexUpdater {
   /** Updates the index of one tenant and returns it. */
   async updateTenant(tenant: string): Promise<void> {
     const tb = tenantBucket(this.#deps.bucket, tenant);
+    // A tenant being deleted has no index: readers see no blocks at once.
+    if (await tb.exists(TENANT_DELETION_MARK)) {
+      await tb.delete(BUCKET_INDEX_FILENAME).catch((err: unknown) => {
+        if (!tb.isObjNotFoundErr(err)) throw err;
+      });
+      return;
+    }
     let old;
     try {
       old = await readBucketIndex(tb, tenant);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { FilesystemBucket, tenantBucket } from '../bucket/index.js';
-import { deletionMarkName, readBucketIndex } from '../bucket-index/index.js';
+import { deletionMarkName, readBucketIndex, readTenantDeletionMark, writeTenantDeletionMark } from '../bucket-index/index.js';
 import { markForDeletion } from './deletion-mark.js';
 import { HOUR, blockDirs, replicaSeries, shipIngesterBlock, testCompactor } from './testing.js';
 
@@ -77,6 +77,37 @@ describe('blocks cleaner', () => {
     c.clock.now = 42 * HOUR;
     await c.cleaner.cleanUsers();
     assert.deepEqual(await blockDirs(bucket, T), [young.ulid]);
+  });
+
+  it('deletes every block and the index of a tenant marked for deletion, compacts none, and records when it finished', async () => {
+    const { bucket, dataDir } = fresh();
+    await ship(bucket, 0);
+    await ship(bucket, 1);
+    const marked = await ship(bucket, 2);
+    const tb = tenantBucket(bucket, T);
+    await markForDeletion(tb, marked.ulid, Date.now());
+    await tb.upload('01HZZZZZZZZZZZZZZZZZZZZZZZ/index', Buffer.from('partial'));
+    const other = await shipIngesterBlock(bucket, 'tenant-b', 'ingester-0', replicaSeries(2, 0, 2 * HOUR, 60_000), 0, 2 * HOUR);
+    const c = testCompactor(bucket, dataDir, { now: 10 * HOUR });
+    await c.cleaner.cleanUsers();
+    assert.ok(await tb.exists('bucket-index.json.gz'));
+    await writeTenantDeletionMark(tb, { deletionTime: 36_000 });
+
+    await c.compactor.compactUsers();
+    assert.equal((await blockDirs(bucket, T)).length, 4, 'the compactor leaves a tenant being deleted alone');
+    await tb.upload('tombstones/0123456789abcdef0123456789abcdef.pending.json', Buffer.from('{}'));
+    await c.cleaner.cleanUsers();
+    assert.deepEqual(await blockDirs(bucket, T), []);
+    assert.ok(!(await tb.exists('bucket-index.json.gz')), 'no index: readers see no blocks');
+    const left: string[] = [];
+    await tb.iter('', (n) => void left.push(n), { recursive: true });
+    assert.deepEqual(left, ['markers/tenant-deletion-mark.json'], 'only the tenant deletion mark is left');
+    assert.deepEqual(await readTenantDeletionMark(tb), { deletionTime: 36_000, finishedTime: 36_000 });
+    assert.deepEqual(await blockDirs(bucket, 'tenant-b'), [other.ulid], 'other tenants keep theirs');
+    // Later passes neither fail nor write an index again.
+    await c.cleaner.cleanUsers();
+    assert.ok(!(await tb.exists('bucket-index.json.gz')));
+    assert.match(await c.registry.metrics(), /^myelin_compactor_block_cleanup_failed_total 0$/m);
   });
 
   it('keeps everything when retention is 0, and keeps fresh partial blocks (uploads in progress)', async () => {

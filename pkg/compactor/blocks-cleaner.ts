@@ -5,7 +5,11 @@
 import type { Registry } from 'prom-client';
 import { Counter } from 'prom-client';
 import { tenantBucket, type Bucket } from '../bucket/index.js';
-import { deletionMarkName, listTenants, type BucketIndexUpdater } from '../bucket-index/index.js';
+import {
+  BUCKET_INDEX_FILENAME, deletionMarkName, listTenants, readTenantDeletionMark, writeTenantDeletionMark, type BucketIndexUpdater, type TenantDeletionMark,
+} from '../bucket-index/index.js';
+import { isUlid } from '../tsdb/block/index.js';
+import { TOMBSTONES_DIR } from '../purger/index.js';
 import type { Logger } from '../log/index.js';
 import { timerService, type Service } from '../services/index.js';
 import { blockObjects, deleteBlock } from './block-files.js';
@@ -109,12 +113,43 @@ export class BlocksCleaner {
 
   async cleanTenant(tenant: string): Promise<void> {
     const tb = tenantBucket(this.#deps.bucket, tenant);
+    const deletion = await readTenantDeletionMark(tb);
+    if (deletion !== undefined) return this.#deleteTenant(tenant, tb, deletion);
     const blocks = await this.#metas.read(tb, tenant, this.#log);
     let failed = 0;
     failed += await this.#deleteMarked(tenant, tb, blocks);
     await this.#applyRetention(tenant, tb, blocks);
     failed += await this.#deletePartial(tenant, tb, blocks);
     if (failed > 0) throw new Error(`${failed} block deletions of tenant ${tenant} failed`);
+  }
+
+  /**
+   * A tenant marked for deletion (POST /purger/delete_tenant): every block goes at once, complete,
+   * partial or marked (Cortex does not wait for the deletion delay either), then the bucket index
+   * and the series delete requests;
+   * the mark gets its finished time when nothing is left, and stays.
+   */
+  async #deleteTenant(tenant: string, tb: Bucket, mark: TenantDeletionMark): Promise<void> {
+    const ids = new Set<string>();
+    await tb.iter('', (name) => {
+      const id = name.endsWith('/') ? name.slice(0, -1) : '';
+      if (isUlid(id)) ids.add(id);
+    });
+    let failed = 0;
+    for (const block of ids) failed += await this.#delete(tenant, tb, block, 'deleted block of a tenant marked for deletion');
+    if (failed > 0) throw new Error(`${failed} block deletions of tenant ${tenant} failed`);
+    // The index and the series delete requests go too; only the tenant deletion mark stays.
+    const others: string[] = [BUCKET_INDEX_FILENAME];
+    await tb.iter(TOMBSTONES_DIR, (n) => void others.push(n));
+    for (const name of others) {
+      await tb.delete(name).catch((err: unknown) => {
+        if (!tb.isObjNotFoundErr(err)) throw new Error(`delete ${name} of tenant ${tenant}`, { cause: err });
+      });
+    }
+    if (mark.finishedTime === undefined) {
+      await writeTenantDeletionMark(tb, { ...mark, finishedTime: Math.floor(this.#now() / 1000) });
+      this.#log.info({ tenant, blocks: ids.size }, 'tenant deletion finished: every block deleted');
+    }
   }
 
   /** Deletes blocks marked longer than the deletion delay ago; returns the number of failures. */

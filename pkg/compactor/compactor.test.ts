@@ -13,6 +13,7 @@ import { BLOCK_DELETION_MARK } from './deletion-mark.js';
 import { HOUR, blockDirs, replicaSeries, shipIngesterBlock, testCompactor } from './testing.js';
 import { downloadBlock } from './block-files.js';
 import { MetaCache } from './tenant-blocks.js';
+import { DeleteRequestState, deleteRequestId, listDeleteRequests, writeDeleteRequest, type DeleteRequest } from '../purger/index.js';
 import { pino } from 'pino';
 
 const root = await fs.mkdtemp(path.join(tmpdir(), 'myelin-compactor-'));
@@ -177,6 +178,55 @@ describe('compactor', () => {
     c.clock.now = Date.now() + c.cfg.deletionDelay + 1000;
     await c.cleaner.cleanUsers();
     assert.deepEqual(await blockDirs(bucket, T), [live[0].ulid], 'partial block and marked replicas deleted');
+  });
+
+  it('series deletion: blocks holding deleted samples are rewritten without them once the cancel period passed; crash safe; late blocks too', async () => {
+    const { bucket, dataDir } = fresh();
+    const tb = tenantBucket(bucket, T);
+    const series = (t0: number, t1: number) => replicaSeries(4, t0, t1, 60_000);
+    const a = await shipIngesterBlock(bucket, T, 'ingester-0', series(0, 2 * HOUR), 0, 2 * HOUR);
+    const b = await shipIngesterBlock(bucket, T, 'ingester-0', series(2 * HOUR, 4 * HOUR), 2 * HOUR, 4 * HOUR);
+    const now = 30 * HOUR;
+    const request = (selectors: string[], start: number, end: number, createdAt: number): DeleteRequest => ({
+      requestId: deleteRequestId(start, end, selectors), tenant: T, startTime: start, endTime: end, selectors, requestCreatedAt: createdAt, stateCreatedAt: createdAt, state: DeleteRequestState.Pending,
+    });
+    const due = request(['{instance="i-1"}'], HOUR, 3 * HOUR, now - 25 * HOUR);
+    const young = request(['{instance="i-2"}'], 0, 4 * HOUR, now - HOUR);
+    await writeDeleteRequest(tb, due);
+    await writeDeleteRequest(tb, young);
+    const kept = (plain: ReturnType<typeof series>) => dumpPlain(plain.map((x) => ({
+      labels: x.labels, samples: x.labels.instance === 'i-1' ? x.samples.filter(([t]) => t < HOUR || t > 3 * HOUR) : x.samples,
+    })));
+
+    // A crash after the rewritten blocks are uploaded, before the old ones are marked.
+    const noMarks: Bucket = Object.assign(Object.create(bucket) as Bucket, {
+      upload: (name: string, body: Buffer) => (name.endsWith('deletion-mark.json') ? Promise.reject(new Error('crash')) : bucket.upload(name, body)),
+    });
+    await testCompactor(noMarks, dataDir, { now }).compactor.compactUsers();
+    assert.ok(!(await marked(bucket, a.ulid)));
+    assert.equal((await listDeleteRequests(tb)).find((r) => r.requestId === due.requestId)?.state, 'pending', 'not processed before its blocks are done');
+
+    const c = testCompactor(bucket, dataDir, { now });
+    await c.compactor.compactUsers();
+    assert.ok(await marked(bucket, a.ulid));
+    assert.ok(await marked(bucket, b.ulid));
+    // The rewritten blocks were then compacted as usual (into the 12h window); the crash left no duplicate.
+    const live = await liveBlocks(bucket);
+    assert.deepEqual(live.map((m) => [m.minTime, m.maxTime]), [[0, 4 * HOUR]]);
+    assert.deepEqual(await dumpBucketBlock(bucket, live[0].ulid), kept(series(0, 4 * HOUR)));
+    const states = new Map((await listDeleteRequests(tb)).map((r) => [r.requestId, r.state]));
+    assert.equal(states.get(due.requestId), 'processed');
+    assert.equal(states.get(young.requestId), 'pending', 'still cancellable: not applied to blocks');
+    assert.match(await c.registry.metrics(), /^myelin_compactor_blocks_marked_for_deletion_total\{reason="series-deletion"\} 2$/m);
+
+    // A replica shipped late still holds the deleted samples: the next pass rewrites it too, then
+    // vertical compaction merges it with the compacted block.
+    await shipIngesterBlock(bucket, T, 'ingester-1', series(0, 2 * HOUR), 0, 2 * HOUR);
+    await c.compactor.compactUsers();
+    const after = await liveBlocks(bucket);
+    assert.equal(after.length, 1);
+    assert.deepEqual(await dumpBucketBlock(bucket, after[0].ulid), kept(series(0, 4 * HOUR)));
+    assert.match(await c.registry.metrics(), /^myelin_compactor_blocks_marked_for_deletion_total\{reason="series-deletion"\} 3$/m);
   });
 
   it('runs as services: the compactor at start, the cleaner writing the indexes; both stop promptly', async () => {

@@ -12,7 +12,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import { tenantBucket, uploadDir, type Bucket } from '../bucket/index.js';
-import { listTenants } from '../bucket-index/index.js';
+import { TENANT_DELETION_MARK, listTenants } from '../bucket-index/index.js';
 import type { Logger } from '../log/index.js';
 import { basicService, sleep, type Service } from '../services/index.js';
 import { compactBlocks } from '../tsdb/compact/index.js';
@@ -24,6 +24,7 @@ import { MarkReason, compactionMetrics, markedCounter, runMetrics } from './metr
 import { coveredBlocks, groupByStream, planGroup, streamLabels } from './planner.js';
 import { MetaCache } from './tenant-blocks.js';
 import { verifyCompactedBlock } from './verify-block.js';
+import { SeriesDeleter } from './series-deletion.js';
 
 export interface CompactorDeps {
   bucket: Bucket;
@@ -31,6 +32,8 @@ export interface CompactorDeps {
   registry: Registry;
   /** The ingesters' block range (-blocks-storage.tsdb.block-ranges-period); see planGroup. */
   ingesterBlockRange: number;
+  /** -purger.delete-request-cancel-period: series delete requests are applied to blocks after it (default 24h). */
+  deleteRequestCancelPeriod?: number;
   now?: () => number;
 }
 
@@ -55,6 +58,7 @@ export class Compactor {
   readonly #runs;
   readonly #groups;
   readonly #marked;
+  readonly #deleter: SeriesDeleter;
   #current: CompactionPass | undefined;
   #last: CompactionPass | undefined;
 
@@ -66,6 +70,12 @@ export class Compactor {
     this.#runs = runMetrics(deps.registry, 'myelin_compactor_runs', 'myelin_compactor_last_successful_run_timestamp_seconds', 'Compaction');
     this.#groups = compactionMetrics(deps.registry);
     this.#marked = markedCounter(deps.registry);
+    this.#deleter = new SeriesDeleter({
+      cancelPeriod: deps.deleteRequestCancelPeriod ?? 24 * 3600_000,
+      logger: this.#log,
+      now: this.#now,
+      onMarked: () => this.#marked.labels(MarkReason.SeriesDeletion).inc(),
+    });
   }
 
   /** Runs compactUsers at start and then every compaction interval (one run at a time). */
@@ -124,7 +134,12 @@ export class Compactor {
   /** Marks covered blocks, then compacts one group after another until none is due. */
   async compactTenant(tenant: string, signal?: AbortSignal): Promise<void> {
     const tb = tenantBucket(this.#deps.bucket, tenant);
+    // Its blocks are the cleaner's to delete, not to merge.
+    if (await tb.exists(TENANT_DELETION_MARK)) return;
     const horizon = this.#now() - this.#deps.ingesterBlockRange;
+    // Deleted series first, so that what is compacted next no longer holds them.
+    const first = await this.#metas.read(tb, tenant, this.#log);
+    await this.#deleter.apply(tenant, tb, [...first.metas.values()].filter((m) => !first.marks.has(m.ulid)), this.#workDir());
     for (;;) {
       if (signal?.aborted === true) return;
       const { metas, marks } = await this.#metas.read(tb, tenant, this.#log);

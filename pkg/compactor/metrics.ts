@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** Why a block was marked for deletion (label `reason`, Cortex's values). */
-export const MarkReason = { Compaction: 'compaction', Retention: 'retention' } as const;
+export const MarkReason = { Compaction: 'compaction', Retention: 'retention', SeriesDeletion: 'series-deletion' } as const;
 export type MarkReason = (typeof MarkReason)[keyof typeof MarkReason];
 
 /** Counts blocks marked for deletion; shared by the compactor and the cleaner. */

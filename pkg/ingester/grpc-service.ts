@@ -18,6 +18,7 @@ import { QueryStreamWriter, fetchLimitsFromWire, histogramToWire, labelsToWire, 
 import type { Ingester } from './ingester.js';
 import { TimeSlicer } from '../workers/index.js';
 import { PushError } from './push-error.js';
+import { cardinalityFailure, cardinalityHandlers } from './cardinality-service.js';
 import type { TransferReceiver } from './transfer.js';
 
 /** Series per QueryStream message (Cortex: 128). */
@@ -26,6 +27,8 @@ const seriesPerBatch = 128;
 type Fail = { code: status; details: string };
 
 function failure(err: unknown): Fail {
+  const tooLarge = cardinalityFailure(err);
+  if (tooLarge !== undefined) return tooLarge;
   if (err instanceof PushError) return { code: err.code, details: err.message };
   if (err instanceof QueryLimitError) return { code: status.RESOURCE_EXHAUSTED, details: err.message };
   return { code: status.INTERNAL, details: err instanceof Error ? err.message : String(err) };
@@ -62,7 +65,12 @@ export function ingesterGrpcService(ing: Ingester, tenants: TenantResolver, tran
       fn(tenant, call.request).then((res) => cb(null, res), (err: unknown) => cb(failure(err)));
     };
 
+  const cardinality = cardinalityHandlers(ing);
   return {
+    tsdbStatus: unary(cardinality.tsdbStatus),
+    labelNamesAndValues: unary(cardinality.labelNamesAndValues),
+    labelValuesCardinality: unary(cardinality.labelValuesCardinality),
+    activeSeries: unary(cardinality.activeSeries),
     push: unary(async (tenant, body: Buffer) => {
       await ing.push(tenant, body);
       return {};

@@ -1,6 +1,7 @@
 import { readdir, rm } from 'node:fs/promises';
 import { Registry } from 'prom-client';
-import type { Bucket } from '../bucket/index.js';
+import { tenantBucket, type Bucket } from '../bucket/index.js';
+import { TENANT_DELETION_MARK } from '../bucket-index/index.js';
 import type { MetricMetadata } from '../generated/prometheus/types.js';
 import { WireError, WriteRequestDecoder } from '../wire/index.js';
 import type { MetadataEntry } from '../wire/index.js';
@@ -22,6 +23,7 @@ import { PushError } from './push-error.js';
 import { Shipper } from './shipper.js';
 import { TenantRegistries } from './tenant-metrics.js';
 import { UserTsdb } from './user-tsdb.js';
+import { HeadDeletions } from './head-deletions.js';
 
 export interface IngesterDeps {
   overrides: Overrides;
@@ -34,6 +36,8 @@ export interface IngesterDeps {
   now?: () => number;
   /** Hands every in-memory series to a PENDING ingester on shutdown; rejects when it did not take them. */
   transferOut?: (ingester: Ingester, target: InstanceDesc) => Promise<void>;
+  /** -purger.delete-request-cancel-period (ms; default 24h): series delete requests reach the heads after it. */
+  deleteRequestCancelPeriod?: number;
 }
 
 /** Stats of one tenant, as the UserStats RPC reports them. */
@@ -66,6 +70,7 @@ export class Ingester {
   readonly #rates = new Map<string, IngestionRate>();
   readonly #tenantRegistries: TenantRegistries;
   readonly #ulids = new UlidGenerator();
+  readonly #deletions: HeadDeletions;
   readonly #decoder = new WriteRequestDecoder({ labelStrings: false });
   /** Pushes are refused unless this is true (before the WAL replay, and from shutdown on). */
   #acceptingWrites = false;
@@ -81,6 +86,7 @@ export class Ingester {
     this.#deps = deps;
     this.#log = deps.logger.child({ component: 'ingester' });
     this.#now = deps.now ?? Date.now;
+    this.#deletions = new HeadDeletions({ bucket: deps.bucket, cancelPeriod: deps.deleteRequestCancelPeriod ?? 24 * 3600_000, logger: this.#log, now: this.#now });
     this.metrics = new IngesterMetrics(deps.registry, {
       users: () => this.#tsdbs.size,
       series: () => [...this.#tsdbs.values()].reduce((n, db) => n + db.head.numSeries(), 0),
@@ -99,6 +105,11 @@ export class Ingester {
       running: (signal) => this.#running(signal),
       stopping: () => this.#stopping(),
     });
+  }
+
+  /** Series with no sample since this time (ms) are not active (-ingester.active-series-metrics-idle-timeout). */
+  activeSince(): number {
+    return this.#now() - this.#cfg.activeSeriesMetricsIdleTimeout;
   }
 
   /** Whether pushes are taken now (false while starting, transferring or stopping). */
@@ -346,6 +357,8 @@ export class Ingester {
         for (const [tenant, db] of [...this.#tsdbs]) await this.#ship(tenant, db);
       }
       await this.#closeIdleTsdbs(now);
+      await this.#dropDeletedTenants();
+      await this.#deletions.apply(this.#tsdbs);
     }
   }
 
@@ -359,14 +372,43 @@ export class Ingester {
       await this.#ship(tenant, db);
       const shipped = await (this.#shippers.get(tenant) as Shipper).shipped();
       if (db.head.numSeries() > 0 || db.blocks().some((b) => !shipped.has(b.meta.ulid)) || now - db.lastUsed < timeout) continue;
-      this.#tsdbs.delete(tenant);
-      this.#shippers.delete(tenant);
-      this.#rates.delete(tenant);
-      this.#tenantRegistries.remove(tenant);
-      await db.close();
-      await rm(db.dir, { recursive: true, force: true });
+      await this.#drop(tenant, db);
       this.#log.info({ tenant }, 'closed idle tsdb');
     }
+  }
+
+  /**
+   * Drops the TSDB (head, WAL and local blocks) of every tenant marked for deletion in the bucket
+   * (POST /purger/delete_tenant; Cortex's tenant deletion mark): one existence check per open
+   * tenant per pass. Unshipped data goes too: that is what deleting the tenant asks for.
+   */
+  async #dropDeletedTenants(): Promise<void> {
+    const bucket = this.#deps.bucket;
+    if (bucket === undefined) return;
+    for (const [tenant, db] of [...this.#tsdbs]) {
+      let marked: boolean;
+      try {
+        marked = await tenantBucket(bucket, tenant).exists(TENANT_DELETION_MARK);
+      } catch (err) {
+        this.#log.warn({ tenant, err }, 'checking the tenant deletion mark');
+        continue;
+      }
+      if (!marked || this.#tsdbs.get(tenant) !== db) continue;
+      await this.#drop(tenant, db);
+      this.#metadata.delete(tenant);
+      this.metrics.tenantsDeleted.inc();
+      this.#log.info({ tenant }, 'dropped the tsdb of a tenant marked for deletion');
+    }
+  }
+
+  /** Forgets a tenant's TSDB and removes its directory; a later push opens a new one. */
+  async #drop(tenant: string, db: UserTsdb): Promise<void> {
+    this.#tsdbs.delete(tenant);
+    this.#shippers.delete(tenant);
+    this.#rates.delete(tenant);
+    this.#tenantRegistries.remove(tenant);
+    await db.close();
+    await rm(db.dir, { recursive: true, force: true });
   }
 
   /**

@@ -17,6 +17,7 @@ export class IngesterMetrics {
   readonly shipperUploads: Counter;
   readonly shipperUploadFailures: Counter;
   readonly compactionFailures: Counter;
+  readonly tenantsDeleted: Counter;
   readonly flushes: Counter<'reason' | 'outcome'>;
   readonly flushDuration: Histogram;
   readonly transfers: Counter<'direction' | 'outcome'>;
@@ -40,6 +41,7 @@ export class IngesterMetrics {
     this.seriesCreated = new Counter({ name: 'myelin_ingester_memory_series_created_total', help: 'The total number of series that were created per tenant.', labelNames: ['user'], registers });
     this.shipperUploads = new Counter({ name: 'myelin_ingester_shipper_uploads_total', help: 'Blocks uploaded to the bucket.', registers });
     this.shipperUploadFailures = new Counter({ name: 'myelin_ingester_shipper_upload_failures_total', help: 'Block uploads that failed (retried on the next ship interval).', registers });
+    this.tenantsDeleted = new Counter({ name: 'myelin_ingester_deleted_tenants_total', help: 'Tenant TSDBs (head, WAL and local blocks) dropped because the tenant was marked for deletion.', registers });
     this.compactionFailures = new Counter({ name: 'myelin_ingester_tsdb_compactions_failed_total', help: 'Head compactions that failed (a full disk, say); retried every head compaction interval.', registers });
     this.flushes = new Counter({ name: 'myelin_ingester_flushes_total', help: 'Flushes of whole heads to blocks, by what asked for them and outcome.', labelNames: ['reason', 'outcome'], registers });
     this.flushDuration = new Histogram({ name: 'myelin_ingester_flush_duration_seconds', help: 'Time to flush every tenant head to blocks and ship them.', buckets: [0.1, 0.5, 1, 5, 10, 30, 60, 300], registers });

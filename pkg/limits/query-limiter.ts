@@ -19,6 +19,12 @@ export interface QueryLimits {
   maxQueryLookback: number;
   maxLabelNamesLimit: number;
   maxLabelValuesLimit: number;
+  /** The cardinality endpoints' (Mimir's names); a federated read never passes their tenant check. */
+  cardinalityAnalysisEnabled: boolean;
+  cardinalityAnalysisMaxResults: number;
+  labelNamesAndValuesResultsMaxSizeBytes: number;
+  labelValuesMaxCardinalityLabelNamesPerRequest: number;
+  activeSeriesResultsMaxSizeBytes: number;
 }
 
 export const noQueryLimits: QueryLimits = {
@@ -31,14 +37,23 @@ export const noQueryLimits: QueryLimits = {
   maxQueryLookback: 0,
   maxLabelNamesLimit: 0,
   maxLabelValuesLimit: 0,
+  cardinalityAnalysisEnabled: true,
+  cardinalityAnalysisMaxResults: 0,
+  labelNamesAndValuesResultsMaxSizeBytes: 0,
+  labelValuesMaxCardinalityLabelNamesPerRequest: 0,
+  activeSeriesResultsMaxSizeBytes: 0,
 };
+
+type NumericLimit = { [K in keyof QueryLimits]: QueryLimits[K] extends number ? K : never }[keyof QueryLimits];
+const numericLimits = (Object.keys(noQueryLimits) as (keyof QueryLimits)[]).filter((k): k is NumericLimit => typeof noQueryLimits[k] === 'number');
 
 /** The query limits of a read naming several tenants: the smallest positive value of each (as Cortex). */
 export function federatedQueryLimits(each: readonly QueryLimits[]): QueryLimits {
   const out = { ...noQueryLimits };
-  for (const key of Object.keys(out) as (keyof QueryLimits)[]) {
+  for (const key of numericLimits) {
     for (const l of each) if (l[key] > 0 && (out[key] === 0 || l[key] < out[key])) out[key] = l[key];
   }
+  out.cardinalityAnalysisEnabled = each.every((l) => l.cardinalityAnalysisEnabled);
   return out;
 }
 

@@ -6,6 +6,7 @@ import { distributorConfig } from '../distributor/index.js';
 import { ingesterConfig, tsdbConfig } from '../ingester/index.js';
 import { ingesterClientConfig } from '../ingester/client/index.js';
 import { limitsConfig } from '../limits/index.js';
+import { purgerConfig } from '../purger/index.js';
 import { apiConfig, querierConfig } from '../querier/index.js';
 import { runtimeConfigConfig } from '../runtime-config/index.js';
 import { serverConfig } from '../server/index.js';
@@ -31,6 +32,7 @@ export const myelinConfig = section({
   blocksStorage: section({ ...bucketFields, tsdb: tsdbConfig, bucketStore: bucketStoreConfig }),
   storeGateway: storeGatewayConfig,
   compactor: compactorConfig,
+  purger: purgerConfig,
   limits: limitsConfig,
   runtimeConfig: runtimeConfigConfig,
   httpPrefix: string({

@@ -11,7 +11,8 @@ import { prometheusApi } from '../api/prometheus/index.js';
 import { IngesterConn } from '../ingester/client/index.js';
 import { QueryWorkers } from '../querier/worker/index.js';
 import { BucketIndexUpdater } from '../bucket-index/index.js';
-import { BlocksCleaner, Compactor, registerCompactorStatusPage, validateCompactorConfig } from '../compactor/index.js';
+import { deleteSeriesApi } from '../purger/index.js';
+import { BlocksCleaner, Compactor, registerCompactorStatusPage, registerTenantDeletionApi, validateCompactorConfig } from '../compactor/index.js';
 import { STORE_GATEWAY_RING_KEY, STORE_GATEWAY_RING_NAME, StoreGateway, StoreGatewayService, validateStoreGatewayConfig } from '../store-gateway/index.js';
 import { Lifecycler, Ring, instanceAddr, instanceDescCodec, registerRingStatusPage } from '../ring/index.js';
 import type { LifecyclerConfig } from '../ring/index.js';
@@ -203,7 +204,7 @@ export class Myelin {
    * blocks cleaner deletes marked and partial blocks, applies retention and is the one writer of
    * the bucket indexes, as in Cortex.
    */
-  #initCompactor(): Service {
+  async #initCompactor(): Promise<Service> {
     validateBucketConfig(this.cfg.blocksStorage);
     validateCompactorConfig(this.cfg.compactor, this.cfg.blocksStorage.bucketStore.ignoreDeletionMarksDelay);
     const bucket = newBucket(this.cfg.blocksStorage, { reg: this.registry, name: 'compactor' });
@@ -212,6 +213,7 @@ export class Myelin {
       logger: this.logger,
       registry: this.registry,
       ingesterBlockRange: this.cfg.blocksStorage.tsdb.blockRangesPeriod,
+      deleteRequestCancelPeriod: this.cfg.purger.deleteRequestCancelPeriod,
     });
     const cleaner = new BlocksCleaner(this.cfg.compactor, {
       bucket,
@@ -221,6 +223,16 @@ export class Myelin {
       registry: this.registry,
     });
     registerCompactorStatusPage(this.server.http, compactor);
+    registerTenantDeletionApi(this.server.http, { bucket, tenantOf: (req) => this.server.tenant(req), logger: this.logger });
+    await this.server.http.register(deleteSeriesApi, {
+      prefix: this.cfg.api.prometheusHttpPrefix.replace(/\/$/, ''),
+      bucket,
+      tenantOf: (req) => this.server.tenant(req),
+      enabled: (tenant) => this.overrides.limits(tenant).seriesDeletionEnabled,
+      cancelPeriod: this.cfg.purger.deleteRequestCancelPeriod,
+      logger: this.logger,
+      registry: this.registry,
+    });
     this.links.push({ section: 'Compactor', title: 'Compactor status', path: '/compactor/status' });
     return compositeService('compactor', [cleaner.service(this.cfg.blocksStorage.bucketStore.bucketIndex.updateInterval), compactor.service()]);
   }
@@ -385,6 +397,7 @@ export class Myelin {
       registry: this.registry,
       logger: this.logger,
       transferOut: transferOutVia(this.cfg.ingesterClient),
+      deleteRequestCancelPeriod: this.cfg.purger.deleteRequestCancelPeriod,
     });
     this.server.addGrpcService(ingesterServiceDefinition, ingesterGrpcService(ing, this.tenants, new TransferReceiver(ing, log)),
       { requireTenant: true, tenantExempt: ['allUserStats', 'transferChunks'] });
@@ -408,6 +421,7 @@ export class Myelin {
       limits: this.cfg.limits,
       authEnabled: this.cfg.authEnabled,
       advertiseHost: addr.slice(0, addr.lastIndexOf(':')),
+      deleteRequestCancelPeriod: this.cfg.purger.deleteRequestCancelPeriod,
     }, count), { logger: this.logger, memoryKv: this.memoryKv, runtime: () => rc.current(), onRuntimeChange: (fn) => rc.onChange(fn) });
     await registerIngesterRoutes(this.server.http, shards, log, () => this.#shutdownRequested());
     this.#workerMetrics.push(() => shards.metrics());

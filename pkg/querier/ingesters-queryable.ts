@@ -92,7 +92,7 @@ class IngestersQuerier implements Querier {
  * RF=3: every series still answers from two replicas), and at once when the query passed a limit
  * (every call in flight is cancelled by then).
  */
-async function fanOut<T>(deps: IngestersQueryableDeps, call: (conn: IngesterConn, deadline: number) => Promise<T>, limiter?: QueryLimiter): Promise<T[]> {
+export async function fanOut<T>(deps: IngestersQueryableDeps, call: (conn: IngesterConn, deadline: number) => Promise<T>, limiter?: QueryLimiter): Promise<T[]> {
   const set = deps.ring.getReplicationSetForOperation(Read);
   const deadline = Date.now() + deps.timeout;
   const results = await Promise.allSettled(set.instances.map((inst: InstanceDesc) => call(deps.client(inst.addr), deadline)));
@@ -170,7 +170,7 @@ export async function ingestersExemplars(tenants: readonly string[], deps: Inges
     .sort((a, b) => Labels.compare(a.seriesLabels, b.seriesLabels));
 }
 
-function unary<T>(fn: (cb: (err: ServiceError | null, v?: T) => void) => void): Promise<T> {
+export function unary<T>(fn: (cb: (err: ServiceError | null, v?: T) => void) => void): Promise<T> {
   return new Promise((resolve, reject) => fn((err, v) => (err ? reject(err) : resolve(v as T))));
 }
 

@@ -3,7 +3,8 @@
 // and max_query_length refuses a selector whose data range (lookback and range included) is longer.
 import { queryLengthError, type QueryLimits } from '../limits/index.js';
 import type { Matcher } from '../model/labels/index.js';
-import { lazySeriesSet, seriesSetOf, type LabelHints, type Querier, type Queryable, type SelectHints, type SeriesSet } from '../storage/index.js';
+import { lazySeriesSet, seriesSetOf, type Querier, type Queryable, type SelectHints, type SeriesSet } from '../storage/index.js';
+import { SelectWrappingQuerier } from './select-wrapping-querier.js';
 
 export function limitedQueryable(inner: Queryable, limits: QueryLimits, now: () => number = Date.now): Queryable {
   if (limits.maxQueryLookback === 0 && limits.maxQueryLength === 0) return inner;
@@ -19,13 +20,12 @@ function lookbackStart(mint: number, limits: QueryLimits, now: number): number {
   return limits.maxQueryLookback > 0 ? Math.max(mint, now - limits.maxQueryLookback) : mint;
 }
 
-class LimitedQuerier implements Querier {
-  readonly #inner: Querier;
+class LimitedQuerier extends SelectWrappingQuerier {
   readonly #limits: QueryLimits;
   readonly #now: () => number;
 
   constructor(inner: Querier, limits: QueryLimits, now: () => number) {
-    this.#inner = inner;
+    super(inner);
     this.#limits = limits;
     this.#now = now;
   }
@@ -39,19 +39,7 @@ class LimitedQuerier implements Querier {
       const err = queryLengthError(hints.end - start, max);
       return lazySeriesSet(() => Promise.reject(err));
     }
-    return this.#inner.select({ ...hints, start }, ...matchers);
-  }
-
-  labelNames(hints: LabelHints, ...matchers: Matcher[]): Promise<string[]> {
-    return this.#inner.labelNames(hints, ...matchers);
-  }
-
-  labelValues(name: string, hints: LabelHints, ...matchers: Matcher[]): Promise<string[]> {
-    return this.#inner.labelValues(name, hints, ...matchers);
-  }
-
-  close(): Promise<void> {
-    return this.#inner.close();
+    return this.inner.select({ ...hints, start }, ...matchers);
   }
 }
 

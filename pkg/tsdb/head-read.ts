@@ -19,6 +19,7 @@ import { EncodedChunkIterator, Encoding, FloatHistogramChunk, histogramNumSample
 import { BlockChunkSeries, mergeOverlappingChunks } from './block/index.js';
 import type { Head } from './head.js';
 import { postingsForMatchers } from './index/index.js';
+import { deletionCoverage, dropDeleted } from './block/chunk-deletion.js';
 import type { MemSeries } from './mem-series.js';
 
 /**
@@ -79,6 +80,29 @@ function inOrderSnapshot(s: MemSeries, mint: number, maxt: number, copyOpen: boo
   if (x !== null || h !== null) {
     out.minTs.push(s.headMinT);
     out.maxTs.push(s.headMaxT);
+  }
+  return out.bytes.length === 0 ? undefined : out;
+}
+
+/** The snapshot without the samples in `intervals` (the series' head tombstones); undefined when none is left. */
+function withoutDeleted(snap: ChunkSnapshot | undefined, intervals: readonly number[] | undefined, what: string): ChunkSnapshot | undefined {
+  if (snap === undefined || intervals === undefined) return snap;
+  const out: ChunkSnapshot = { bytes: [], counts: [], minTs: [], maxTs: [], encodings: [] };
+  for (let i = 0; i < snap.bytes.length; i++) {
+    const coverage = deletionCoverage(intervals, snap.minTs[i], snap.maxTs[i]);
+    if (coverage === 'all') continue;
+    let { bytes, minT, maxT, count } = { bytes: snap.bytes[i], minT: snap.minTs[i], maxT: snap.maxTs[i], count: snap.counts[i] };
+    if (coverage === 'some') {
+      const kept = dropDeleted(snap.encodings[i], bytes, intervals, what);
+      if (kept === undefined) continue;
+      ({ bytes, minT, maxT } = kept);
+      count = snap.encodings[i] === Encoding.XOR ? xorNumSamples(bytes) : histogramNumSamples(bytes);
+    }
+    out.bytes.push(bytes);
+    out.counts.push(count);
+    out.minTs.push(minT);
+    out.maxTs.push(maxT);
+    out.encodings.push(snap.encodings[i]);
   }
   return out.bytes.length === 0 ? undefined : out;
 }
@@ -179,6 +203,12 @@ abstract class LazySet<T> {
 
   protected abstract make(s: MemSeries): T | undefined;
 
+  /** The series' chunks in range, without what its head tombstones delete. */
+  protected snapshotOf(s: MemSeries, copyOpen: boolean): ChunkSnapshot | undefined {
+    const stones = this.#head.tombstones.get(s.ref);
+    return withoutDeleted(snapshot(s, this.mint, this.maxt, copyOpen), stones, s.labels.toString());
+  }
+
   async next(): Promise<boolean> {
     if (this.#series === undefined) this.#series = selectSeries(this.#head, this.mint, this.maxt, this.#matchers, this.#sort);
     while (++this.#i < this.#series.length) {
@@ -204,7 +234,7 @@ abstract class LazySet<T> {
 
 class HeadSeriesSet extends LazySet<Series> implements SeriesSet {
   protected make(s: MemSeries): Series | undefined {
-    const snap = snapshot(s, this.mint, this.maxt, false);
+    const snap = this.snapshotOf(s, false);
     return snap === undefined ? undefined : new HeadSeries(s.labels, snap, this.mint, this.maxt);
   }
 }
@@ -337,7 +367,7 @@ export class ChunksSampleIterator implements SampleIterator {
 
 class HeadChunkSeriesSet extends LazySet<ChunkSeries> implements ChunkSeriesSet {
   protected make(s: MemSeries): ChunkSeries | undefined {
-    const snap = snapshot(s, this.mint, this.maxt, true);
+    const snap = this.snapshotOf(s, true);
     return snap === undefined ? undefined : new HeadChunkSeries(s.labels, snap);
   }
 }

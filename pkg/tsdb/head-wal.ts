@@ -89,7 +89,8 @@ class ReplayState {
           else if (rec[0] === RecordType.Samples) this.#samples(rec);
           else if (isHistogramRecord(rec[0])) this.#histograms(rec);
           else if (rec[0] === RecordType.Exemplars) this.#exemplars(rec);
-          // Other record types (tombstones, …) are not written by Myelin; skip them.
+          else if (rec[0] === RecordType.Tombstones) this.#tombstones(rec);
+          // Other record types (metadata, …) are not written by Myelin; skip them.
         } catch (err) {
           // A record with a valid checksum that does not decode: skip it rather than refuse to start.
           if (!(err instanceof RecordDecodeError)) throw err;
@@ -113,6 +114,14 @@ class ReplayState {
     }
     if (head.byRef.has(ref)) throw new Error(`BUG: WAL series ref ${ref} reused for ${ls.toString()}`);
     head.createSeries(ref, ls, hash).walLogged = true;
+  }
+
+  /** Deletions apply to what was replayed before them, as they did when logged. */
+  #tombstones(rec: Uint8Array): void {
+    this.#dec.tombstones(rec, (ref, mint, maxt) => {
+      const s = this.#seriesOf(ref);
+      if (s !== undefined) this.#head.addTombstone(s.ref, mint, maxt);
+    });
   }
 
   #exemplars(rec: Uint8Array): void {

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { hashLabelBytes, hashLabelPairs, Interner, Labels } from '../model/labels/index.js';
+import type { Matcher } from '../model/labels/index.js';
 import type { Appendable, ChunkQuerier, ChunkQueryable, Querier, Queryable, SeriesRef } from '../storage/index.js';
 import { AppendError, AppendErrorCode } from './errors.js';
 import { CircularExemplarStorage } from './exemplars.js';
@@ -8,7 +9,8 @@ import { HeadAppender } from './head-append.js';
 import { HeadMetrics } from './head-metrics.js';
 import { HeadChunkQuerier, HeadQuerier } from './head-read.js';
 import { checkpointAfterTruncation, replayWal, replayWbl } from './head-wal.js';
-import { MemPostings } from './index/index.js';
+import { MemPostings, postingsForMatchers } from './index/index.js';
+import { mergeIntervals } from './block/tombstones.js';
 import type { ChunkCutOptions } from './mem-series.js';
 import { MemSeries } from './mem-series.js';
 import { OooSeries } from './ooo-head.js';
@@ -92,6 +94,11 @@ export class Head implements Appendable, Queryable, ChunkQueryable {
   readonly seriesEncoder = new RecordEncoder();
   readonly samplesEncoder = new RecordEncoder();
   readonly exemplarEncoder = new ExemplarRecordEncoder();
+  /**
+   * Deleted intervals by series ref (Prometheus' head tombstones): sorted, merged, inclusive pairs,
+   * applied whenever the head is read (and so when it is compacted into a block), logged to the WAL.
+   */
+  readonly tombstones = new Map<number, number[]>();
   /** The head's exemplars; resize() it when the limit changes. */
   readonly exemplars: CircularExemplarStorage;
   #nextRef = 1;
@@ -152,6 +159,30 @@ export class Head implements Appendable, Queryable, ChunkQueryable {
 
   async chunkQuerier(mint: number, maxt: number): Promise<ChunkQuerier> {
     return new HeadChunkQuerier(this, mint, maxt);
+  }
+
+  /**
+   * Deletes the samples in [mint, maxt] of every series matching all `matchers` (Prometheus'
+   * Head.Delete): a tombstone per series, logged to the WAL before it applies, so it survives a
+   * restart. Returns the number of series it applied to.
+   */
+  async deleteSeries(mint: number, maxt: number, matchers: readonly Matcher[]): Promise<number> {
+    const refs = postingsForMatchers(this.postings, matchers);
+    const stones = new Map<number, number[]>();
+    for (let i = 0; i < refs.length; i++) {
+      const s = this.byRef.get(refs[i]);
+      if (s !== undefined && s.hasSamples() && s.maxTime() >= mint && s.minTime() <= maxt) stones.set(refs[i], [mint, maxt]);
+    }
+    if (stones.size === 0) return 0;
+    if (this.wal !== undefined) await this.wal.log(this.seriesEncoder.tombstones(stones));
+    for (const [ref, iv] of stones) this.addTombstone(ref, iv[0], iv[1]);
+    return stones.size;
+  }
+
+  /** Internal: adds a deleted interval to a series (also from WAL replay). */
+  addTombstone(ref: number, mint: number, maxt: number): void {
+    const prev = this.tombstones.get(ref);
+    this.tombstones.set(ref, prev === undefined ? [mint, maxt] : mergeIntervals([...prev, mint, maxt]));
   }
 
   numSeries(): number {
@@ -350,6 +381,7 @@ export class Head implements Appendable, Queryable, ChunkQueryable {
       }
     }
     for (const [ref, ls] of deleted) {
+      this.tombstones.delete(ref);
       this.#byLabels.delete(this.byRef.get(ref) as MemSeries);
       this.byRef.delete(ref);
       const p = ls.pairs();

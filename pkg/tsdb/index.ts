@@ -8,3 +8,5 @@ export { CircularExemplarStorage, ExemplarMaxLabelSetLength } from './exemplars.
 export { StaleNaN } from './chunkenc/index.js';
 export type { Exemplar, SeriesExemplars } from './exemplars.js';
 export { missingSeriesError } from './head-exemplars.js';
+export { ResultTooLargeError, TopStats, headStatus, labelNamesAndValues, labelValuesCardinality, selectedSeries } from './head-cardinality.js';
+export type { HeadStatus, Pause, SeriesFilter, Stat } from './head-cardinality.js';

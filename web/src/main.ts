@@ -11,7 +11,9 @@ import { createEditor } from './editor.js';
 import { drawGraph } from './graph.js';
 import { renderTable } from './table.js';
 import { fillTenantList, rememberTenant, storedTenant } from './tenant.js';
-import { autoStep, parseDuration, parseEnd, readState, writeState } from './url-state.js';
+import { autoStep, parseDuration, parseEnd, readState, tabs as tabNames, writeState } from './url-state.js';
+import { cardinalityLimit, renderCardinality } from './cardinality.js';
+import type { TsdbStatus } from './cardinality.js';
 import type { Tab, ViewState } from './url-state.js';
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
@@ -38,7 +40,8 @@ function start(root: HTMLElement): void {
     tenantInput.placeholder = 'auth disabled: one tenant';
   }
 
-  const tabs = (['graph', 'table'] as Tab[]).map((t) => el('button', { type: 'button', className: 'tab', textContent: t === 'graph' ? 'Graph' : 'Table' }));
+  const tabTitles: Record<Tab, string> = { graph: 'Graph', table: 'Table', cardinality: 'Cardinality' };
+  const tabs = tabNames.map((t) => el('button', { type: 'button', className: 'tab', textContent: tabTitles[t] }));
   const rangeInput = el('input', { id: 'range', type: 'text', value: state.range, size: 6, title: 'range, e.g. 30m, 1h, 2d' });
   const endInput = el('input', { id: 'end', type: 'text', value: state.end, placeholder: 'now', size: 22, title: 'end time: RFC 3339 or Unix seconds; empty for now' });
   const stepInput = el('input', { id: 'step', type: 'text', value: state.step, placeholder: 'auto', size: 6, title: 'resolution, e.g. 15s; empty for about 250 points' });
@@ -64,7 +67,7 @@ function start(root: HTMLElement): void {
   editor.setCompletionHeaders(api().headers());
 
   const showTab = () => {
-    tabs.forEach((b, i) => b.classList.toggle('active', (i === 0 ? 'graph' : 'table') === tab));
+    tabs.forEach((b, i) => b.classList.toggle('active', tabNames[i] === tab));
     rangeControls.hidden = tab !== 'graph';
   };
   showTab();
@@ -84,11 +87,17 @@ function start(root: HTMLElement): void {
     plot = undefined;
     result.replaceChildren();
     delete result.dataset.series;
-    if (s.expr.trim() === '') return;
+    if (s.expr.trim() === '' && s.tab !== 'cardinality') return;
     inFlight?.abort();
     const abort = (inFlight = new AbortController());
     result.className = 'loading';
     try {
+      if (s.tab === 'cardinality') {
+        const status = await api().post<TsdbStatus>('/status/tsdb', { limit: String(cardinalityLimit) });
+        if (abort.signal.aborted) return;
+        renderCardinality(result, status.data, (metric) => writeState({ ...s, expr: metric, tab: 'graph' }));
+        return;
+      }
       let answer: Answer<QueryData>;
       const end = parseEnd(s.end, new Date());
       if (s.tab === 'graph') {
@@ -113,7 +122,7 @@ function start(root: HTMLElement): void {
   }
 
   tabs.forEach((b, i) => b.addEventListener('click', () => {
-    tab = i === 0 ? 'graph' : 'table';
+    tab = tabNames[i];
     showTab();
     void run();
   }));
@@ -127,7 +136,7 @@ function start(root: HTMLElement): void {
     void run();
   });
   if (authEnabled) void fillTenantList(tenantList, root.dataset.tenants ?? '');
-  if (state.expr !== '') void run();
+  if (state.expr !== '' || state.tab === 'cardinality') void run();
   editor.focus();
 }
 

@@ -1,7 +1,9 @@
 // What the URL holds, so a link shows the same query: expression, tab, range, end time, step and
 // tenant. Durations are written as PromQL writes them (5m, 1h30m, 2d).
 
-export type Tab = 'table' | 'graph';
+export type Tab = 'table' | 'graph' | 'cardinality';
+
+export const tabs: readonly Tab[] = ['graph', 'table', 'cardinality'];
 
 export interface ViewState {
   expr: string;
@@ -22,7 +24,7 @@ export function readState(search: string): ViewState {
   const q = new URLSearchParams(search);
   return {
     expr: q.get('expr') ?? '',
-    tab: q.get('tab') === 'table' ? 'table' : 'graph',
+    tab: tabs.find((t) => t === q.get('tab')) ?? 'graph',
     range: q.get('range') ?? defaultRange,
     end: q.get('end') ?? '',
     step: q.get('step') ?? '',

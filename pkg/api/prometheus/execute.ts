@@ -12,6 +12,7 @@ import { ErrorType, QueryError } from '../../promql/index.js';
 import { ParseError, extractSelectors, lineCol, parseExpr, parseSeriesSelector, prettyPrint } from '../../promql/parser/index.js';
 import { encodeData, encodeExemplars, goJson } from './encode.js';
 import { remoteRead } from './remote-read.js';
+import { CardinalityOp, cardinality, type CardinalitySource } from './cardinality.js';
 import { cutToLimit, labelLimit, storageLimit } from './label-limits.js';
 import type { Params } from './params.js';
 import { all, badParam, maxTime, minTime, one, parseDuration, parseTime, timeOr } from './params.js';
@@ -33,6 +34,7 @@ export const ApiOp = {
   QueryExemplars: 'query_exemplars',
   /** Prometheus remote read (POST /api/v1/read): `body` is the snappy-compressed ReadRequest. */
   RemoteRead: 'remote_read',
+  ...CardinalityOp,
 } as const;
 export type ApiOp = (typeof ApiOp)[keyof typeof ApiOp];
 
@@ -80,6 +82,8 @@ export interface ApiBackend {
   metadata?: (tenant: string) => Promise<Record<string, MetricMetadata[]>>;
   /** The exemplars in [start, end] of the series matching any matcher set, series in label order. */
   exemplars?: (tenant: string, start: number, end: number, matcherSets: Matcher[][]) => Promise<SeriesExemplars[]>;
+  /** The tenant's cardinality figures (the cardinality endpoints answer 400 without it). */
+  cardinality?: CardinalitySource;
   /** The tenant's per-query limits, plain data; none when not given. */
   limits?: (tenant: string) => QueryLimits;
   /** Called once per data request (query, series, labels) with what it fetched and its error, if any. */
@@ -99,10 +103,19 @@ export const statusOfErrorType: Record<string, number> = {
 export async function executeApi(req: ApiRequest, backend: ApiBackend, signal?: AbortSignal): Promise<ApiAnswer> {
   try {
     if (req.op === ApiOp.RemoteRead) return await limited(req, backend, (limiter) => remoteRead(req, backend, limiter, signal));
+    if (isCardinalityOp(req.op)) return await limited(req, backend, (limiter) => cardinalityAnswer(req.op as CardinalityOp, req, backend, limiter));
     return success(await run(req, backend, signal));
   } catch (err) {
     return errorAnswer(err);
   }
+}
+
+const cardinalityOps: ReadonlySet<string> = new Set(Object.values(CardinalityOp));
+const isCardinalityOp = (op: ApiOp): boolean => cardinalityOps.has(op);
+
+async function cardinalityAnswer(op: CardinalityOp, req: ApiRequest, b: ApiBackend, limiter: QueryLimiter): Promise<TextAnswer> {
+  if (b.cardinality === undefined) throw new QueryError(ErrorType.BadData, 'the cardinality endpoints need the ingesters of a querier');
+  return { status: 200, body: await cardinality(op, req.tenant, req.params, limiter.limits, b.cardinality) };
 }
 
 /** Prometheus' error envelope for `err`. */

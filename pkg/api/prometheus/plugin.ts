@@ -109,6 +109,10 @@ export const prometheusApi: FastifyPluginAsync<PrometheusApiOptions> = async (ap
   route('/api/v1/metadata', ApiOp.Metadata);
   route('/api/v1/format_query', ApiOp.FormatQuery);
   route('/api/v1/query_exemplars', ApiOp.QueryExemplars);
+  route('/api/v1/status/tsdb', ApiOp.TsdbStatus);
+  route('/api/v1/cardinality/label_names', ApiOp.CardinalityLabelNames);
+  route('/api/v1/cardinality/label_values', ApiOp.CardinalityLabelValues);
+  route('/api/v1/cardinality/active_series', ApiOp.ActiveSeries);
 
   // Remote read: a snappy-compressed protobuf body, POST only; the answer is protobuf too.
   app.addContentTypeParser('application/x-protobuf', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));

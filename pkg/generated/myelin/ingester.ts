@@ -36,6 +36,42 @@ export const protobufFileName = "myelin/ingester.proto";
  * Every call carries the tenant in the `x-scope-orgid` metadata entry.
  */
 
+/** Which series the cardinality calls count (Mimir's count_method). */
+export enum CountMethod {
+  /** IN_MEMORY - Every series in the head. */
+  IN_MEMORY = 0,
+  /** ACTIVE - Series with a sample within -ingester.active-series-metrics-idle-timeout. */
+  ACTIVE = 1,
+  UNRECOGNIZED = -1,
+}
+
+export function countMethodFromJSON(object: any): CountMethod {
+  switch (object) {
+    case 0:
+    case "IN_MEMORY":
+      return CountMethod.IN_MEMORY;
+    case 1:
+    case "ACTIVE":
+      return CountMethod.ACTIVE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return CountMethod.UNRECOGNIZED;
+  }
+}
+
+export function countMethodToJSON(object: CountMethod): string {
+  switch (object) {
+    case CountMethod.IN_MEMORY:
+      return "IN_MEMORY";
+    case CountMethod.ACTIVE:
+      return "ACTIVE";
+    case CountMethod.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 export interface WriteResponse {
 }
 
@@ -154,6 +190,78 @@ export interface UserIDStatsResponse {
 
 export interface UsersStatsResponse {
   stats: UserIDStatsResponse[];
+}
+
+export interface TSDBStatusRequest {
+  /** Entries per list (Prometheus: 10). */
+  limit: number;
+}
+
+export interface TSDBStat {
+  name: string;
+  value: number;
+}
+
+export interface TSDBStatusResponse {
+  numSeries: number;
+  numLabelPairs: number;
+  chunkCount: number;
+  /** Oldest and newest sample of the head; min > max when it is empty. */
+  minTime: number;
+  maxTime: number;
+  /** The head's series counts: descending, each cut to the request's limit. */
+  seriesCountByMetricName: TSDBStat[];
+  labelValueCountByLabelName: TSDBStat[];
+  memoryInBytesByLabelName: TSDBStat[];
+  seriesCountByLabelValuePair: TSDBStat[];
+}
+
+export interface LabelNamesAndValuesRequest {
+  matchers: LabelMatcher[];
+  countMethod: CountMethod;
+  /** The answer is refused once its label names and values pass this many bytes; 0: no limit. */
+  maxSizeBytes: number;
+}
+
+export interface LabelValues {
+  labelName: string;
+  values: string[];
+}
+
+export interface LabelNamesAndValuesResponse {
+  items: LabelValues[];
+}
+
+export interface LabelValuesCardinalityRequest {
+  labelNames: string[];
+  matchers: LabelMatcher[];
+  countMethod: CountMethod;
+}
+
+export interface LabelValueSeriesCount {
+  labelName: string;
+  labelValueSeries: { [key: string]: number };
+}
+
+export interface LabelValueSeriesCount_LabelValueSeriesEntry {
+  key: string;
+  value: number;
+}
+
+export interface LabelValuesCardinalityResponse {
+  /** The series counted (selected by the matchers); the per-value counts follow. */
+  seriesCount: number;
+  items: LabelValueSeriesCount[];
+}
+
+export interface ActiveSeriesRequest {
+  matchers: LabelMatcher[];
+  /** The answer is refused once its labels pass this many bytes; 0: no limit. */
+  maxSizeBytes: number;
+}
+
+export interface ActiveSeriesResponse {
+  metric: Metric[];
 }
 
 function createBaseWriteResponse(): WriteResponse {
@@ -2215,6 +2323,1260 @@ export const UsersStatsResponse: MessageFns<UsersStatsResponse> = {
   },
 };
 
+function createBaseTSDBStatusRequest(): TSDBStatusRequest {
+  return { limit: 0 };
+}
+
+export const TSDBStatusRequest: MessageFns<TSDBStatusRequest> = {
+  encode(message: TSDBStatusRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.limit !== 0) {
+      writer.uint32(8).int64(message.limit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TSDBStatusRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTSDBStatusRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.limit = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TSDBStatusRequest {
+    return { limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0 };
+  },
+
+  toJSON(message: TSDBStatusRequest): unknown {
+    const obj: any = {};
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TSDBStatusRequest>, I>>(base?: I): TSDBStatusRequest {
+    return TSDBStatusRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TSDBStatusRequest>, I>>(object: I): TSDBStatusRequest {
+    const message = createBaseTSDBStatusRequest();
+    message.limit = object.limit ?? 0;
+    return message;
+  },
+};
+
+function createBaseTSDBStat(): TSDBStat {
+  return { name: "", value: 0 };
+}
+
+export const TSDBStat: MessageFns<TSDBStat> = {
+  encode(message: TSDBStat, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.value !== 0) {
+      writer.uint32(16).uint64(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TSDBStat {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTSDBStat();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.value = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TSDBStat {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      value: isSet(object.value) ? globalThis.Number(object.value) : 0,
+    };
+  },
+
+  toJSON(message: TSDBStat): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.value !== 0) {
+      obj.value = Math.round(message.value);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TSDBStat>, I>>(base?: I): TSDBStat {
+    return TSDBStat.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TSDBStat>, I>>(object: I): TSDBStat {
+    const message = createBaseTSDBStat();
+    message.name = object.name ?? "";
+    message.value = object.value ?? 0;
+    return message;
+  },
+};
+
+function createBaseTSDBStatusResponse(): TSDBStatusResponse {
+  return {
+    numSeries: 0,
+    numLabelPairs: 0,
+    chunkCount: 0,
+    minTime: 0,
+    maxTime: 0,
+    seriesCountByMetricName: [],
+    labelValueCountByLabelName: [],
+    memoryInBytesByLabelName: [],
+    seriesCountByLabelValuePair: [],
+  };
+}
+
+export const TSDBStatusResponse: MessageFns<TSDBStatusResponse> = {
+  encode(message: TSDBStatusResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.numSeries !== 0) {
+      writer.uint32(8).uint64(message.numSeries);
+    }
+    if (message.numLabelPairs !== 0) {
+      writer.uint32(16).uint64(message.numLabelPairs);
+    }
+    if (message.chunkCount !== 0) {
+      writer.uint32(24).uint64(message.chunkCount);
+    }
+    if (message.minTime !== 0) {
+      writer.uint32(32).int64(message.minTime);
+    }
+    if (message.maxTime !== 0) {
+      writer.uint32(40).int64(message.maxTime);
+    }
+    for (const v of message.seriesCountByMetricName) {
+      TSDBStat.encode(v!, writer.uint32(50).fork()).join();
+    }
+    for (const v of message.labelValueCountByLabelName) {
+      TSDBStat.encode(v!, writer.uint32(58).fork()).join();
+    }
+    for (const v of message.memoryInBytesByLabelName) {
+      TSDBStat.encode(v!, writer.uint32(66).fork()).join();
+    }
+    for (const v of message.seriesCountByLabelValuePair) {
+      TSDBStat.encode(v!, writer.uint32(74).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TSDBStatusResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTSDBStatusResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.numSeries = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.numLabelPairs = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.chunkCount = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.minTime = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.maxTime = longToNumber(reader.int64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.seriesCountByMetricName.push(TSDBStat.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.labelValueCountByLabelName.push(TSDBStat.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.memoryInBytesByLabelName.push(TSDBStat.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.seriesCountByLabelValuePair.push(TSDBStat.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TSDBStatusResponse {
+    return {
+      numSeries: isSet(object.numSeries)
+        ? globalThis.Number(object.numSeries)
+        : isSet(object.num_series)
+        ? globalThis.Number(object.num_series)
+        : 0,
+      numLabelPairs: isSet(object.numLabelPairs)
+        ? globalThis.Number(object.numLabelPairs)
+        : isSet(object.num_label_pairs)
+        ? globalThis.Number(object.num_label_pairs)
+        : 0,
+      chunkCount: isSet(object.chunkCount)
+        ? globalThis.Number(object.chunkCount)
+        : isSet(object.chunk_count)
+        ? globalThis.Number(object.chunk_count)
+        : 0,
+      minTime: isSet(object.minTime)
+        ? globalThis.Number(object.minTime)
+        : isSet(object.min_time)
+        ? globalThis.Number(object.min_time)
+        : 0,
+      maxTime: isSet(object.maxTime)
+        ? globalThis.Number(object.maxTime)
+        : isSet(object.max_time)
+        ? globalThis.Number(object.max_time)
+        : 0,
+      seriesCountByMetricName: globalThis.Array.isArray(object?.seriesCountByMetricName)
+        ? object.seriesCountByMetricName.map((e: any) => TSDBStat.fromJSON(e))
+        : globalThis.Array.isArray(object?.series_count_by_metric_name)
+        ? object.series_count_by_metric_name.map((e: any) => TSDBStat.fromJSON(e))
+        : [],
+      labelValueCountByLabelName: globalThis.Array.isArray(object?.labelValueCountByLabelName)
+        ? object.labelValueCountByLabelName.map((e: any) => TSDBStat.fromJSON(e))
+        : globalThis.Array.isArray(object?.label_value_count_by_label_name)
+        ? object.label_value_count_by_label_name.map((e: any) => TSDBStat.fromJSON(e))
+        : [],
+      memoryInBytesByLabelName: globalThis.Array.isArray(object?.memoryInBytesByLabelName)
+        ? object.memoryInBytesByLabelName.map((e: any) => TSDBStat.fromJSON(e))
+        : globalThis.Array.isArray(object?.memory_in_bytes_by_label_name)
+        ? object.memory_in_bytes_by_label_name.map((e: any) => TSDBStat.fromJSON(e))
+        : [],
+      seriesCountByLabelValuePair: globalThis.Array.isArray(object?.seriesCountByLabelValuePair)
+        ? object.seriesCountByLabelValuePair.map((e: any) => TSDBStat.fromJSON(e))
+        : globalThis.Array.isArray(object?.series_count_by_label_value_pair)
+        ? object.series_count_by_label_value_pair.map((e: any) => TSDBStat.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: TSDBStatusResponse): unknown {
+    const obj: any = {};
+    if (message.numSeries !== 0) {
+      obj.numSeries = Math.round(message.numSeries);
+    }
+    if (message.numLabelPairs !== 0) {
+      obj.numLabelPairs = Math.round(message.numLabelPairs);
+    }
+    if (message.chunkCount !== 0) {
+      obj.chunkCount = Math.round(message.chunkCount);
+    }
+    if (message.minTime !== 0) {
+      obj.minTime = Math.round(message.minTime);
+    }
+    if (message.maxTime !== 0) {
+      obj.maxTime = Math.round(message.maxTime);
+    }
+    if (message.seriesCountByMetricName?.length) {
+      obj.seriesCountByMetricName = message.seriesCountByMetricName.map((e) => TSDBStat.toJSON(e));
+    }
+    if (message.labelValueCountByLabelName?.length) {
+      obj.labelValueCountByLabelName = message.labelValueCountByLabelName.map((e) => TSDBStat.toJSON(e));
+    }
+    if (message.memoryInBytesByLabelName?.length) {
+      obj.memoryInBytesByLabelName = message.memoryInBytesByLabelName.map((e) => TSDBStat.toJSON(e));
+    }
+    if (message.seriesCountByLabelValuePair?.length) {
+      obj.seriesCountByLabelValuePair = message.seriesCountByLabelValuePair.map((e) => TSDBStat.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TSDBStatusResponse>, I>>(base?: I): TSDBStatusResponse {
+    return TSDBStatusResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TSDBStatusResponse>, I>>(object: I): TSDBStatusResponse {
+    const message = createBaseTSDBStatusResponse();
+    message.numSeries = object.numSeries ?? 0;
+    message.numLabelPairs = object.numLabelPairs ?? 0;
+    message.chunkCount = object.chunkCount ?? 0;
+    message.minTime = object.minTime ?? 0;
+    message.maxTime = object.maxTime ?? 0;
+    message.seriesCountByMetricName = object.seriesCountByMetricName?.map((e) => TSDBStat.fromPartial(e)) || [];
+    message.labelValueCountByLabelName = object.labelValueCountByLabelName?.map((e) => TSDBStat.fromPartial(e)) || [];
+    message.memoryInBytesByLabelName = object.memoryInBytesByLabelName?.map((e) => TSDBStat.fromPartial(e)) || [];
+    message.seriesCountByLabelValuePair = object.seriesCountByLabelValuePair?.map((e) => TSDBStat.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseLabelNamesAndValuesRequest(): LabelNamesAndValuesRequest {
+  return { matchers: [], countMethod: 0, maxSizeBytes: 0 };
+}
+
+export const LabelNamesAndValuesRequest: MessageFns<LabelNamesAndValuesRequest> = {
+  encode(message: LabelNamesAndValuesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.matchers) {
+      LabelMatcher.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.countMethod !== 0) {
+      writer.uint32(16).int32(message.countMethod);
+    }
+    if (message.maxSizeBytes !== 0) {
+      writer.uint32(24).int64(message.maxSizeBytes);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LabelNamesAndValuesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLabelNamesAndValuesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.matchers.push(LabelMatcher.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.countMethod = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.maxSizeBytes = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LabelNamesAndValuesRequest {
+    return {
+      matchers: globalThis.Array.isArray(object?.matchers)
+        ? object.matchers.map((e: any) => LabelMatcher.fromJSON(e))
+        : [],
+      countMethod: isSet(object.countMethod)
+        ? countMethodFromJSON(object.countMethod)
+        : isSet(object.count_method)
+        ? countMethodFromJSON(object.count_method)
+        : 0,
+      maxSizeBytes: isSet(object.maxSizeBytes)
+        ? globalThis.Number(object.maxSizeBytes)
+        : isSet(object.max_size_bytes)
+        ? globalThis.Number(object.max_size_bytes)
+        : 0,
+    };
+  },
+
+  toJSON(message: LabelNamesAndValuesRequest): unknown {
+    const obj: any = {};
+    if (message.matchers?.length) {
+      obj.matchers = message.matchers.map((e) => LabelMatcher.toJSON(e));
+    }
+    if (message.countMethod !== 0) {
+      obj.countMethod = countMethodToJSON(message.countMethod);
+    }
+    if (message.maxSizeBytes !== 0) {
+      obj.maxSizeBytes = Math.round(message.maxSizeBytes);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LabelNamesAndValuesRequest>, I>>(base?: I): LabelNamesAndValuesRequest {
+    return LabelNamesAndValuesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LabelNamesAndValuesRequest>, I>>(object: I): LabelNamesAndValuesRequest {
+    const message = createBaseLabelNamesAndValuesRequest();
+    message.matchers = object.matchers?.map((e) => LabelMatcher.fromPartial(e)) || [];
+    message.countMethod = object.countMethod ?? 0;
+    message.maxSizeBytes = object.maxSizeBytes ?? 0;
+    return message;
+  },
+};
+
+function createBaseLabelValues(): LabelValues {
+  return { labelName: "", values: [] };
+}
+
+export const LabelValues: MessageFns<LabelValues> = {
+  encode(message: LabelValues, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.labelName !== "") {
+      writer.uint32(10).string(message.labelName);
+    }
+    for (const v of message.values) {
+      writer.uint32(18).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LabelValues {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLabelValues();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.labelName = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.values.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LabelValues {
+    return {
+      labelName: isSet(object.labelName)
+        ? globalThis.String(object.labelName)
+        : isSet(object.label_name)
+        ? globalThis.String(object.label_name)
+        : "",
+      values: globalThis.Array.isArray(object?.values) ? object.values.map((e: any) => globalThis.String(e)) : [],
+    };
+  },
+
+  toJSON(message: LabelValues): unknown {
+    const obj: any = {};
+    if (message.labelName !== "") {
+      obj.labelName = message.labelName;
+    }
+    if (message.values?.length) {
+      obj.values = message.values;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LabelValues>, I>>(base?: I): LabelValues {
+    return LabelValues.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LabelValues>, I>>(object: I): LabelValues {
+    const message = createBaseLabelValues();
+    message.labelName = object.labelName ?? "";
+    message.values = object.values?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseLabelNamesAndValuesResponse(): LabelNamesAndValuesResponse {
+  return { items: [] };
+}
+
+export const LabelNamesAndValuesResponse: MessageFns<LabelNamesAndValuesResponse> = {
+  encode(message: LabelNamesAndValuesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.items) {
+      LabelValues.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LabelNamesAndValuesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLabelNamesAndValuesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.items.push(LabelValues.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LabelNamesAndValuesResponse {
+    return {
+      items: globalThis.Array.isArray(object?.items) ? object.items.map((e: any) => LabelValues.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: LabelNamesAndValuesResponse): unknown {
+    const obj: any = {};
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => LabelValues.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LabelNamesAndValuesResponse>, I>>(base?: I): LabelNamesAndValuesResponse {
+    return LabelNamesAndValuesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LabelNamesAndValuesResponse>, I>>(object: I): LabelNamesAndValuesResponse {
+    const message = createBaseLabelNamesAndValuesResponse();
+    message.items = object.items?.map((e) => LabelValues.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseLabelValuesCardinalityRequest(): LabelValuesCardinalityRequest {
+  return { labelNames: [], matchers: [], countMethod: 0 };
+}
+
+export const LabelValuesCardinalityRequest: MessageFns<LabelValuesCardinalityRequest> = {
+  encode(message: LabelValuesCardinalityRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.labelNames) {
+      writer.uint32(10).string(v!);
+    }
+    for (const v of message.matchers) {
+      LabelMatcher.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.countMethod !== 0) {
+      writer.uint32(24).int32(message.countMethod);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LabelValuesCardinalityRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLabelValuesCardinalityRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.labelNames.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.matchers.push(LabelMatcher.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.countMethod = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LabelValuesCardinalityRequest {
+    return {
+      labelNames: globalThis.Array.isArray(object?.labelNames)
+        ? object.labelNames.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.label_names)
+        ? object.label_names.map((e: any) => globalThis.String(e))
+        : [],
+      matchers: globalThis.Array.isArray(object?.matchers)
+        ? object.matchers.map((e: any) => LabelMatcher.fromJSON(e))
+        : [],
+      countMethod: isSet(object.countMethod)
+        ? countMethodFromJSON(object.countMethod)
+        : isSet(object.count_method)
+        ? countMethodFromJSON(object.count_method)
+        : 0,
+    };
+  },
+
+  toJSON(message: LabelValuesCardinalityRequest): unknown {
+    const obj: any = {};
+    if (message.labelNames?.length) {
+      obj.labelNames = message.labelNames;
+    }
+    if (message.matchers?.length) {
+      obj.matchers = message.matchers.map((e) => LabelMatcher.toJSON(e));
+    }
+    if (message.countMethod !== 0) {
+      obj.countMethod = countMethodToJSON(message.countMethod);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LabelValuesCardinalityRequest>, I>>(base?: I): LabelValuesCardinalityRequest {
+    return LabelValuesCardinalityRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LabelValuesCardinalityRequest>, I>>(
+    object: I,
+  ): LabelValuesCardinalityRequest {
+    const message = createBaseLabelValuesCardinalityRequest();
+    message.labelNames = object.labelNames?.map((e) => e) || [];
+    message.matchers = object.matchers?.map((e) => LabelMatcher.fromPartial(e)) || [];
+    message.countMethod = object.countMethod ?? 0;
+    return message;
+  },
+};
+
+function createBaseLabelValueSeriesCount(): LabelValueSeriesCount {
+  return { labelName: "", labelValueSeries: {} };
+}
+
+export const LabelValueSeriesCount: MessageFns<LabelValueSeriesCount> = {
+  encode(message: LabelValueSeriesCount, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.labelName !== "") {
+      writer.uint32(10).string(message.labelName);
+    }
+    globalThis.Object.entries(message.labelValueSeries).forEach(([key, value]: [string, number]) => {
+      LabelValueSeriesCount_LabelValueSeriesEntry.encode({ key: key as any, value }, writer.uint32(18).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LabelValueSeriesCount {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLabelValueSeriesCount();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.labelName = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            const entry2 = LabelValueSeriesCount_LabelValueSeriesEntry.decode(reader, reader.uint32());
+            if (entry2.value !== undefined) {
+              message.labelValueSeries[entry2.key] = entry2.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LabelValueSeriesCount {
+    return {
+      labelName: isSet(object.labelName)
+        ? globalThis.String(object.labelName)
+        : isSet(object.label_name)
+        ? globalThis.String(object.label_name)
+        : "",
+      labelValueSeries: isObject(object.labelValueSeries)
+        ? (globalThis.Object.entries(object.labelValueSeries) as [string, any][]).reduce(
+          (acc: { [key: string]: number }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.Number(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.label_value_series)
+        ? (globalThis.Object.entries(object.label_value_series) as [string, any][]).reduce(
+          (acc: { [key: string]: number }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.Number(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+    };
+  },
+
+  toJSON(message: LabelValueSeriesCount): unknown {
+    const obj: any = {};
+    if (message.labelName !== "") {
+      obj.labelName = message.labelName;
+    }
+    if (message.labelValueSeries) {
+      const entries = globalThis.Object.entries(message.labelValueSeries) as [string, number][];
+      if (entries.length > 0) {
+        obj.labelValueSeries = {};
+        entries.forEach(([k, v]) => {
+          obj.labelValueSeries[k] = Math.round(v);
+        });
+      }
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LabelValueSeriesCount>, I>>(base?: I): LabelValueSeriesCount {
+    return LabelValueSeriesCount.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LabelValueSeriesCount>, I>>(object: I): LabelValueSeriesCount {
+    const message = createBaseLabelValueSeriesCount();
+    message.labelName = object.labelName ?? "";
+    message.labelValueSeries = (globalThis.Object.entries(object.labelValueSeries ?? {}) as [string, number][]).reduce(
+      (acc: { [key: string]: number }, [key, value]: [string, number]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.Number(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseLabelValueSeriesCount_LabelValueSeriesEntry(): LabelValueSeriesCount_LabelValueSeriesEntry {
+  return { key: "", value: 0 };
+}
+
+export const LabelValueSeriesCount_LabelValueSeriesEntry: MessageFns<LabelValueSeriesCount_LabelValueSeriesEntry> = {
+  encode(
+    message: LabelValueSeriesCount_LabelValueSeriesEntry,
+    writer: BinaryWriter = new BinaryWriter(),
+  ): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== 0) {
+      writer.uint32(16).uint64(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LabelValueSeriesCount_LabelValueSeriesEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLabelValueSeriesCount_LabelValueSeriesEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.value = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LabelValueSeriesCount_LabelValueSeriesEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.Number(object.value) : 0,
+    };
+  },
+
+  toJSON(message: LabelValueSeriesCount_LabelValueSeriesEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== 0) {
+      obj.value = Math.round(message.value);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LabelValueSeriesCount_LabelValueSeriesEntry>, I>>(
+    base?: I,
+  ): LabelValueSeriesCount_LabelValueSeriesEntry {
+    return LabelValueSeriesCount_LabelValueSeriesEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LabelValueSeriesCount_LabelValueSeriesEntry>, I>>(
+    object: I,
+  ): LabelValueSeriesCount_LabelValueSeriesEntry {
+    const message = createBaseLabelValueSeriesCount_LabelValueSeriesEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? 0;
+    return message;
+  },
+};
+
+function createBaseLabelValuesCardinalityResponse(): LabelValuesCardinalityResponse {
+  return { seriesCount: 0, items: [] };
+}
+
+export const LabelValuesCardinalityResponse: MessageFns<LabelValuesCardinalityResponse> = {
+  encode(message: LabelValuesCardinalityResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.seriesCount !== 0) {
+      writer.uint32(8).uint64(message.seriesCount);
+    }
+    for (const v of message.items) {
+      LabelValueSeriesCount.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LabelValuesCardinalityResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLabelValuesCardinalityResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.seriesCount = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.items.push(LabelValueSeriesCount.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LabelValuesCardinalityResponse {
+    return {
+      seriesCount: isSet(object.seriesCount)
+        ? globalThis.Number(object.seriesCount)
+        : isSet(object.series_count)
+        ? globalThis.Number(object.series_count)
+        : 0,
+      items: globalThis.Array.isArray(object?.items)
+        ? object.items.map((e: any) => LabelValueSeriesCount.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: LabelValuesCardinalityResponse): unknown {
+    const obj: any = {};
+    if (message.seriesCount !== 0) {
+      obj.seriesCount = Math.round(message.seriesCount);
+    }
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => LabelValueSeriesCount.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LabelValuesCardinalityResponse>, I>>(base?: I): LabelValuesCardinalityResponse {
+    return LabelValuesCardinalityResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LabelValuesCardinalityResponse>, I>>(
+    object: I,
+  ): LabelValuesCardinalityResponse {
+    const message = createBaseLabelValuesCardinalityResponse();
+    message.seriesCount = object.seriesCount ?? 0;
+    message.items = object.items?.map((e) => LabelValueSeriesCount.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseActiveSeriesRequest(): ActiveSeriesRequest {
+  return { matchers: [], maxSizeBytes: 0 };
+}
+
+export const ActiveSeriesRequest: MessageFns<ActiveSeriesRequest> = {
+  encode(message: ActiveSeriesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.matchers) {
+      LabelMatcher.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.maxSizeBytes !== 0) {
+      writer.uint32(16).int64(message.maxSizeBytes);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ActiveSeriesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseActiveSeriesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.matchers.push(LabelMatcher.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.maxSizeBytes = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ActiveSeriesRequest {
+    return {
+      matchers: globalThis.Array.isArray(object?.matchers)
+        ? object.matchers.map((e: any) => LabelMatcher.fromJSON(e))
+        : [],
+      maxSizeBytes: isSet(object.maxSizeBytes)
+        ? globalThis.Number(object.maxSizeBytes)
+        : isSet(object.max_size_bytes)
+        ? globalThis.Number(object.max_size_bytes)
+        : 0,
+    };
+  },
+
+  toJSON(message: ActiveSeriesRequest): unknown {
+    const obj: any = {};
+    if (message.matchers?.length) {
+      obj.matchers = message.matchers.map((e) => LabelMatcher.toJSON(e));
+    }
+    if (message.maxSizeBytes !== 0) {
+      obj.maxSizeBytes = Math.round(message.maxSizeBytes);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ActiveSeriesRequest>, I>>(base?: I): ActiveSeriesRequest {
+    return ActiveSeriesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ActiveSeriesRequest>, I>>(object: I): ActiveSeriesRequest {
+    const message = createBaseActiveSeriesRequest();
+    message.matchers = object.matchers?.map((e) => LabelMatcher.fromPartial(e)) || [];
+    message.maxSizeBytes = object.maxSizeBytes ?? 0;
+    return message;
+  },
+};
+
+function createBaseActiveSeriesResponse(): ActiveSeriesResponse {
+  return { metric: [] };
+}
+
+export const ActiveSeriesResponse: MessageFns<ActiveSeriesResponse> = {
+  encode(message: ActiveSeriesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.metric) {
+      Metric.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ActiveSeriesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseActiveSeriesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.metric.push(Metric.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ActiveSeriesResponse {
+    return {
+      metric: globalThis.Array.isArray(object?.metric) ? object.metric.map((e: any) => Metric.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ActiveSeriesResponse): unknown {
+    const obj: any = {};
+    if (message.metric?.length) {
+      obj.metric = message.metric.map((e) => Metric.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ActiveSeriesResponse>, I>>(base?: I): ActiveSeriesResponse {
+    return ActiveSeriesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ActiveSeriesResponse>, I>>(object: I): ActiveSeriesResponse {
+    const message = createBaseActiveSeriesResponse();
+    message.metric = object.metric?.map((e) => Metric.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 export type IngesterService = typeof IngesterService;
 export const IngesterService = {
   push: {
@@ -2315,6 +3677,49 @@ export const IngesterService = {
     responseSerialize: (value: UsersStatsResponse): Buffer => Buffer.from(UsersStatsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): UsersStatsResponse => UsersStatsResponse.decode(value),
   },
+  /** Cardinality of the tenant's head (Prometheus' /api/v1/status/tsdb and Mimir's cardinality API). */
+  tsdbStatus: {
+    path: "/myelin.ingester.Ingester/TSDBStatus" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: TSDBStatusRequest): Buffer => Buffer.from(TSDBStatusRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): TSDBStatusRequest => TSDBStatusRequest.decode(value),
+    responseSerialize: (value: TSDBStatusResponse): Buffer => Buffer.from(TSDBStatusResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): TSDBStatusResponse => TSDBStatusResponse.decode(value),
+  },
+  labelNamesAndValues: {
+    path: "/myelin.ingester.Ingester/LabelNamesAndValues" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: LabelNamesAndValuesRequest): Buffer =>
+      Buffer.from(LabelNamesAndValuesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): LabelNamesAndValuesRequest => LabelNamesAndValuesRequest.decode(value),
+    responseSerialize: (value: LabelNamesAndValuesResponse): Buffer =>
+      Buffer.from(LabelNamesAndValuesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): LabelNamesAndValuesResponse => LabelNamesAndValuesResponse.decode(value),
+  },
+  labelValuesCardinality: {
+    path: "/myelin.ingester.Ingester/LabelValuesCardinality" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: LabelValuesCardinalityRequest): Buffer =>
+      Buffer.from(LabelValuesCardinalityRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): LabelValuesCardinalityRequest => LabelValuesCardinalityRequest.decode(value),
+    responseSerialize: (value: LabelValuesCardinalityResponse): Buffer =>
+      Buffer.from(LabelValuesCardinalityResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): LabelValuesCardinalityResponse =>
+      LabelValuesCardinalityResponse.decode(value),
+  },
+  activeSeries: {
+    path: "/myelin.ingester.Ingester/ActiveSeries" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ActiveSeriesRequest): Buffer => Buffer.from(ActiveSeriesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ActiveSeriesRequest => ActiveSeriesRequest.decode(value),
+    responseSerialize: (value: ActiveSeriesResponse): Buffer =>
+      Buffer.from(ActiveSeriesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ActiveSeriesResponse => ActiveSeriesResponse.decode(value),
+  },
   /** A leaving ingester streams its series to a joining one, which then takes over its tokens. */
   transferChunks: {
     path: "/myelin.ingester.Ingester/TransferChunks" as const,
@@ -2341,6 +3746,11 @@ export interface IngesterServer extends UntypedServiceImplementation {
   queryExemplars: handleUnaryCall<ExemplarQueryRequest, ExemplarQueryResponse>;
   userStats: handleUnaryCall<UserStatsRequest, UserStatsResponse>;
   allUserStats: handleUnaryCall<UserStatsRequest, UsersStatsResponse>;
+  /** Cardinality of the tenant's head (Prometheus' /api/v1/status/tsdb and Mimir's cardinality API). */
+  tsdbStatus: handleUnaryCall<TSDBStatusRequest, TSDBStatusResponse>;
+  labelNamesAndValues: handleUnaryCall<LabelNamesAndValuesRequest, LabelNamesAndValuesResponse>;
+  labelValuesCardinality: handleUnaryCall<LabelValuesCardinalityRequest, LabelValuesCardinalityResponse>;
+  activeSeries: handleUnaryCall<ActiveSeriesRequest, ActiveSeriesResponse>;
   /** A leaving ingester streams its series to a joining one, which then takes over its tokens. */
   transferChunks: handleClientStreamingCall<TimeSeriesChunk, TransferChunksResponse>;
 }
@@ -2486,6 +3896,67 @@ export interface IngesterClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UsersStatsResponse) => void,
   ): ClientUnaryCall;
+  /** Cardinality of the tenant's head (Prometheus' /api/v1/status/tsdb and Mimir's cardinality API). */
+  tsdbStatus(
+    request: TSDBStatusRequest,
+    callback: (error: ServiceError | null, response: TSDBStatusResponse) => void,
+  ): ClientUnaryCall;
+  tsdbStatus(
+    request: TSDBStatusRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: TSDBStatusResponse) => void,
+  ): ClientUnaryCall;
+  tsdbStatus(
+    request: TSDBStatusRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: TSDBStatusResponse) => void,
+  ): ClientUnaryCall;
+  labelNamesAndValues(
+    request: LabelNamesAndValuesRequest,
+    callback: (error: ServiceError | null, response: LabelNamesAndValuesResponse) => void,
+  ): ClientUnaryCall;
+  labelNamesAndValues(
+    request: LabelNamesAndValuesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: LabelNamesAndValuesResponse) => void,
+  ): ClientUnaryCall;
+  labelNamesAndValues(
+    request: LabelNamesAndValuesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: LabelNamesAndValuesResponse) => void,
+  ): ClientUnaryCall;
+  labelValuesCardinality(
+    request: LabelValuesCardinalityRequest,
+    callback: (error: ServiceError | null, response: LabelValuesCardinalityResponse) => void,
+  ): ClientUnaryCall;
+  labelValuesCardinality(
+    request: LabelValuesCardinalityRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: LabelValuesCardinalityResponse) => void,
+  ): ClientUnaryCall;
+  labelValuesCardinality(
+    request: LabelValuesCardinalityRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: LabelValuesCardinalityResponse) => void,
+  ): ClientUnaryCall;
+  activeSeries(
+    request: ActiveSeriesRequest,
+    callback: (error: ServiceError | null, response: ActiveSeriesResponse) => void,
+  ): ClientUnaryCall;
+  activeSeries(
+    request: ActiveSeriesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ActiveSeriesResponse) => void,
+  ): ClientUnaryCall;
+  activeSeries(
+    request: ActiveSeriesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ActiveSeriesResponse) => void,
+  ): ClientUnaryCall;
   /** A leaving ingester streams its series to a joining one, which then takes over its tokens. */
   transferChunks(
     callback: (error: ServiceError | null, response: TransferChunksResponse) => void,
@@ -2544,6 +4015,10 @@ function longToNumber(int64: { toString(): string }): number {
     throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
   }
   return num;
+}
+
+function isObject(value: any): boolean {
+  return typeof value === "object" && value !== null;
 }
 
 function isSet(value: any): boolean {

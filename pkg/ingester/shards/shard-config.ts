@@ -20,6 +20,8 @@ export interface ShardConfig {
   authEnabled: boolean;
   /** The host other processes reach this one on; the shard's ring address is this host and its bound port. */
   advertiseHost: string;
+  /** -purger.delete-request-cancel-period (ms). */
+  deleteRequestCancelPeriod: number;
 }
 
 /** The runtime config values a shard follows; sent again whenever the file changes. */

@@ -81,6 +81,7 @@ export async function runShard(data: ShardData, port: Port): Promise<void> {
     registry,
     logger,
     transferOut: transferOutVia(cfg.ingesterClient),
+    deleteRequestCancelPeriod: cfg.deleteRequestCancelPeriod,
   });
   server.addGrpcService(ingesterServiceDefinition, ingesterGrpcService(shard, tenants, new TransferReceiver(shard, logger.child({ component: 'ingester' }))),
     { requireTenant: true, tenantExempt: ['allUserStats', 'transferChunks'] });

@@ -29,7 +29,7 @@ function shardsIn(dir: string, count: number, basePort = 0) {
   const bucket = defaults(bucketConfig);
   bucket.filesystem.dir = join(dir, 'blocks');
   const server = { ...defaults(serverConfig), grpcListenAddress: '127.0.0.1', logLevel: 'error' as const };
-  return shardConfigs({ ingester, tsdb, bucket, ingesterClient: defaults(ingesterClientConfig), server, limits: defaults(limitsConfig), authEnabled: true, advertiseHost: '127.0.0.1' }, count);
+  return shardConfigs({ ingester, tsdb, bucket, ingesterClient: defaults(ingesterClientConfig), server, limits: defaults(limitsConfig), authEnabled: true, advertiseHost: '127.0.0.1', deleteRequestCancelPeriod: 24 * 3600_000 }, count);
 }
 
 test('shard configs: own ID, tokens file, TSDB dir and port per shard', () => {

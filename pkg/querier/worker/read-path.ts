@@ -23,7 +23,10 @@ import { TenantLabel, TenantSeparator } from '../../tenant/index.js';
 import { BlocksStoreQueryable } from '../blocks-store-queryable.js';
 import type { QuerierConfig } from '../config.js';
 import { IngestersQueryable, ingestersExemplars, ingestersMetadata } from '../ingesters-queryable.js';
+import { IngestersCardinality } from '../ingesters-cardinality.js';
 import { limitedQueryable } from '../limited-queryable.js';
+import { deletedSeriesQueryable } from '../deleted-series-queryable.js';
+import { TenantDeletions } from '../tenant-deletions.js';
 import { QueryMetrics } from '../query-metrics.js';
 import { federatedQueryable } from '../tenant-federation.js';
 import { timeSplitQueryable } from '../time-split-queryable.js';
@@ -59,8 +62,9 @@ export function newReadPath(cfg: ReadPathConfig, deps: ReadPathDeps): ReadPath {
     { factory: (addr) => new IngesterConn(cfg.ingesterClient, addr, inProcessClient<IngesterClient>(deps, IngesterService, addr)), addresses: () => ring.snapshot().instances.map((i) => i.addr),
       logger: deps.logger, registry: deps.registry, name: 'querier_ingester' },
   );
+  const bucket = newBucket(cfg.blocksStorage, { reg: deps.registry, name: 'querier' });
   const blocks = new BlocksStoreQueryable({
-    bucket: newBucket(cfg.blocksStorage, { reg: deps.registry, name: 'querier' }),
+    bucket,
     ringSnapshot: deps.storeGatewayRing,
     replicationFactor: cfg.storeGatewayRing.replicationFactor,
     heartbeatTimeout: cfg.storeGatewayRing.heartbeatTimeout,
@@ -79,19 +83,25 @@ export function newReadPath(cfg: ReadPathConfig, deps: ReadPathDeps): ReadPath {
   // One query at a time per worker: the engine's own concurrency limit is the pool's.
   const engine = new Engine({ lookbackDelta: qcfg.lookbackDelta, timeout: qcfg.timeout, maxSamples: qcfg.maxSamples, maxConcurrent: 1 }, deps.registry);
   const queryMetrics = new QueryMetrics(deps.registry);
+  const deletions = new TenantDeletions(bucket);
   return {
     backend: {
       engine,
       // Reads may name several tenants (`a|b`): federated, with `__tenant_id__` on every series.
       // One budget (the request's limiter) for every ingester and store-gateway the request reads.
       queryable: (tenants, limiter: QueryLimiter) => {
-        const one = (tenant: string) => timeSplitQueryable(new IngestersQueryable(tenant, ingesters, limiter), blocks.forTenant(tenant, limiter), qcfg);
+        const one = (tenant: string) => deletedSeriesQueryable(
+          timeSplitQueryable(new IngestersQueryable(tenant, ingesters, limiter), blocks.forTenant(tenant, limiter), qcfg),
+          () => deletions.of(tenant),
+        );
         const ids = tenants.split(TenantSeparator);
         return limitedQueryable(ids.length === 1 ? one(ids[0]) : federatedQueryable(ids, one), limiter.limits);
       },
       metadata: (tenants) => ingestersMetadata(tenants.split(TenantSeparator), ingesters),
       // Exemplars are only in the ingesters (never in blocks, as in Cortex).
       exemplars: (tenants, start, end, sets) => ingestersExemplars(tenants.split(TenantSeparator), ingesters, start, end, sets, TenantLabel),
+      // Cardinality is of the ingesters' heads, as in Mimir: blocks are not read.
+      cardinality: new IngestersCardinality(ingesters),
       limits: (tenants) => federatedQueryLimits(tenants.split(TenantSeparator).map(deps.limits)),
       observe: (tenants, stats, err) => queryMetrics.observe(tenants, stats, err),
     },

@@ -25,4 +25,4 @@ export {
 export { blockPostingsForMatchers } from './postings-for-matchers.js';
 export { UlidGenerator, encodeUlid, isUlid, ulidTime } from './ulid.js';
 export { syncDir } from './fsync.js';
-export { TOMBSTONES_FILENAME, decodeTombstones, readTombstones, writeTombstones, type Tombstones } from './tombstones.js';
+export { TOMBSTONES_FILENAME, decodeTombstones, isDeleted, mergeIntervals, readTombstones, writeTombstones, type Tombstones } from './tombstones.js';

@@ -77,6 +77,19 @@ export class MemPostings {
     return m === undefined ? [] : [...m.keys()];
   }
 
+  /**
+   * Every label name with its values and their postings, in no particular order: the index itself,
+   * not a copy (read only). Appends during an iteration that yields may or may not be seen.
+   */
+  entries(): IterableIterator<[string, ReadonlyMap<string, readonly number[]>]> {
+    return this.#m.entries();
+  }
+
+  /** The values of `name` with their postings (the index itself, read only). */
+  valuePostings(name: string): ReadonlyMap<string, readonly number[]> | undefined {
+    return this.#m.get(name);
+  }
+
   /** Label names in no particular order. */
   labelNames(): string[] {
     return [...this.#m.keys()];

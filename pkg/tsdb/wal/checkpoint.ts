@@ -85,6 +85,14 @@ export async function createCheckpoint(dir: string, upTo: number, filter: Checkp
         stats.samplesDropped += hcols.length - keep.length;
         stats.samplesKept += keep.length;
         if (keep.length > 0) pending.push(out.log(enc.histogramSamples(rec[0] as RecordType, hcols.refs, hcols.ts, hcols.hs, keep)));
+      } else if (rec[0] === RecordType.Tombstones) {
+        // Deletions of live series that still reach the kept samples stay (Prometheus keeps them too).
+        const kept = new Map<number, number[]>();
+        dec.tombstones(rec, (ref, mint, maxt) => {
+          if (maxt < filter.mint || !filter.keepSeries(ref)) return;
+          kept.set(ref, [...(kept.get(ref) ?? []), mint, maxt]);
+        });
+        if (kept.size > 0) pending.push(out.log(enc.tombstones(kept)));
       } else if (rec[0] === RecordType.Exemplars) {
         // Exemplars are kept as Prometheus keeps them: those of live series at or after mint.
         const all = decodeExemplars(rec);

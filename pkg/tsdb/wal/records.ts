@@ -25,6 +25,8 @@ import { f64, u32 } from '../chunkenc/float-bits.js';
 export const RecordType = {
   Series: 1,
   Samples: 2,
+  /** Prometheus' tombstones: deleted intervals of series (the head's delete, Prometheus' API of that name). */
+  Tombstones: 3,
   Exemplars: 4,
   HistogramSamples: 7,
   FloatHistogramSamples: 8,
@@ -155,6 +157,22 @@ export class RecordEncoder {
       this.#u64(refs[i]);
       this.#uvarint(p.length >> 1);
       for (let j = 0; j < p.length; j++) this.#string(p[j]);
+    }
+    return this.#buf.subarray(0, this.#n);
+  }
+
+  /** A tombstones record (Prometheus'): per interval the series ref (uvarint), mint and maxt (varint). */
+  tombstones(stones: ReadonlyMap<number, readonly number[]>): Uint8Array {
+    this.#n = 0;
+    this.#ensure(1);
+    this.#byte(RecordType.Tombstones);
+    for (const [ref, iv] of stones) {
+      for (let i = 0; i < iv.length; i += 2) {
+        this.#ensure(30);
+        this.#uvarint(ref);
+        this.#varint(iv[i]);
+        this.#varint(iv[i + 1]);
+      }
     }
     return this.#buf.subarray(0, this.#n);
   }
@@ -302,6 +320,17 @@ export class RecordDecoder {
     const s = this.#b.toString('utf8', this.#p, this.#p + len);
     this.#p += len;
     return s;
+  }
+
+  /** Calls `fn` for each deleted interval [mint, maxt] of a tombstones record. */
+  tombstones(rec: Uint8Array, fn: (ref: number, mint: number, maxt: number) => void): void {
+    this.#b = Buffer.from(rec.buffer, rec.byteOffset, rec.byteLength);
+    this.#p = 1;
+    while (this.#p < this.#b.length) {
+      const ref = this.#uvarint();
+      const mint = this.#varint();
+      fn(ref, mint, this.#varint());
+    }
   }
 
   /** Calls `fn` for each series in a series record. */
