@@ -1,0 +1,1 @@
+export { RuleFormatError, parseRuleFile, parseRuleGroup, ruleFileYaml, ruleGroupYaml, type RuleDesc, type RuleGroupDesc } from './rulefmt.js';
