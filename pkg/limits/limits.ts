@@ -52,6 +52,9 @@ export const limitsConfig = section({
   maxLabelNamesLimit: int({ flag: 'querier.max-label-names-limit', default: 0, min: 0, help: 'The most names the label names endpoint returns; a larger or no `limit` parameter is lowered to it and the answer carries a warning when cut. 0 to disable (querier).' }),
   maxLabelValuesLimit: int({ flag: 'querier.max-label-values-limit', default: 0, min: 0, help: 'The most values the label values endpoint returns; a larger or no `limit` parameter is lowered to it and the answer carries a warning when cut. 0 to disable (querier).' }),
   ingestionTenantShardSize: int({ flag: 'distributor.ingestion-tenant-shard-size', default: 0, min: 0, help: 'The tenant\'s shard size for shuffle sharding of writes across ingesters. 0 disables shuffle sharding (distributor, ring).' }),
+  rulerEvaluationDelay: duration({ flag: 'ruler.evaluation-delay-duration', default: 0, yaml: 'ruler_evaluation_delay_duration', help: 'Evaluate the tenant\'s rules this long in the past, so that samples still on their way are included; results are written with the delayed timestamp (ruler).' }),
+  rulerMaxRulesPerRuleGroup: int({ flag: 'ruler.max-rules-per-rule-group', default: 0, min: 0, help: 'Maximum number of rules in one of the tenant\'s rule groups; a larger group is refused with a 400. 0 to disable (ruler).' }),
+  rulerMaxRuleGroupsPerTenant: int({ flag: 'ruler.max-rule-groups-per-tenant', default: 0, min: 0, help: 'Maximum number of rule groups of the tenant; a new group past it is refused with a 400. 0 to disable (ruler).' }),
   compactorBlocksRetentionPeriod: duration({ flag: 'compactor.blocks-retention-period', default: 0, help: 'Delete the tenant\'s blocks whose data is entirely older than this (they are marked for deletion, then removed after -compactor.deletion-delay). 0 keeps blocks forever (compactor).' }),
 });
 export type Limits = ConfigOf<typeof limitsConfig>;

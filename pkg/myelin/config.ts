@@ -7,6 +7,7 @@ import { ingesterConfig, tsdbConfig } from '../ingester/index.js';
 import { ingesterClientConfig } from '../ingester/client/index.js';
 import { limitsConfig } from '../limits/index.js';
 import { apiConfig, querierConfig } from '../querier/index.js';
+import { rulerConfig, rulerStorageConfig } from '../ruler/index.js';
 import { runtimeConfigConfig } from '../runtime-config/index.js';
 import { serverConfig } from '../server/index.js';
 import { bucketStoreConfig, storeGatewayConfig } from '../store-gateway/index.js';
@@ -33,6 +34,8 @@ export const myelinConfig = section({
   compactor: compactorConfig,
   limits: limitsConfig,
   runtimeConfig: runtimeConfigConfig,
+  ruler: rulerConfig,
+  rulerStorage: rulerStorageConfig,
   httpPrefix: string({
     flag: 'http.prefix',
     default: '/api/prom',
@@ -40,8 +43,6 @@ export const myelinConfig = section({
   }),
   // Cortex's sections for components Myelin does not have yet: accepted, each with one warning.
   frontendWorker: notYet('frontend_worker', 'query-frontend'),
-  ruler: notYet('ruler', 'ruler'),
-  rulerStorage: notYet('ruler_storage', 'ruler'),
   alertmanager: notYet('alertmanager', 'alertmanager'),
   alertmanagerStorage: notYet('alertmanager_storage', 'alertmanager'),
   memberlist: refusedSection({

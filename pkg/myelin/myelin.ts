@@ -25,6 +25,8 @@ import { ServiceManager, compositeService } from '../services/index.js';
 import type { Service, State } from '../services/index.js';
 import { TenantResolver, TenantSeparator } from '../tenant/index.js';
 import { queryPage, registerUiAssets } from '../ui/index.js';
+import { BucketRuleStore, LocalRuleStore, Ruler, distributorAppend, registerRuleConfigApi, registerRulesApi, ruleQueries, validateRulerConfig } from '../ruler/index.js';
+import type { ApiExecutor } from '../api/prometheus/index.js';
 import { registerBuildInfo, version } from './build-info.js';
 import type { MyelinConfig } from './config.js';
 import { Module, internalModules, moduleDeps } from './modules.js';
@@ -53,6 +55,9 @@ export class Myelin {
   /** The page `/` shows: the query page when this process runs a querier. */
   #home: (() => string) | undefined;
   #hasDistributor = false;
+  #distributor: Distributor | undefined;
+  /** The querier's executor (its query workers), for the ruler. */
+  #queryExecute: ApiExecutor | undefined;
   #shutdownRequested: () => void = () => {};
   #server: Server | undefined;
   #runtimeConfig: RuntimeConfigManager | undefined;
@@ -138,6 +143,7 @@ export class Myelin {
       [Module.StoreGateway]: () => this.#initStoreGateway(),
       [Module.Compactor]: () => this.#initCompactor(),
       [Module.QueryFrontend]: () => this.#pending(Module.QueryFrontend),
+      [Module.Ruler]: () => this.#initRuler(),
       [Module.All]: () => null,
     };
     for (const [name, init] of Object.entries(inits) as [ModuleName, () => Service | null | Promise<Service | null>][]) {
@@ -304,6 +310,7 @@ export class Myelin {
     distributor.registerRoutes(this.server.http, (req) => this.server.tenant(req), this.#legacyPrefix());
     await registerRingStatusPage(this.server.http, '/distributor/ring', lifecycler.ring);
     this.#hasDistributor = true;
+    this.#distributor = distributor;
     this.links.push(
       { section: 'Distributor', title: 'Ring status', path: '/distributor/ring' },
       { section: 'Distributor', title: 'HA tracker status', path: '/distributor/ha_tracker' },
@@ -343,6 +350,7 @@ export class Myelin {
       connect: (rpc) => void this.server.inProcess.serve(rpc).catch(() => {}),
     });
     this.#workerMetrics.push(() => workers.metricsJson());
+    this.#queryExecute = workers.execute;
     const prefix = this.cfg.api.prometheusHttpPrefix.replace(/\/$/, '');
     // Served under -http.prometheus-http-prefix and, as Cortex does, under -http.prefix too.
     const legacy = this.#legacyPrefix();
@@ -365,6 +373,44 @@ export class Myelin {
     });
     this.links.push({ section: 'Querier', title: 'Query', path: '/' });
     return compositeService('querier', [sgRing.service, workers.service()]);
+  }
+
+  /**
+   * The ruler: rule groups from the rule store, queried through the querier's workers and written
+   * through the distributor of this process (docs/ruler.md).
+   */
+  async #initRuler(): Promise<Service> {
+    const cfg = this.cfg.ruler;
+    const storage = this.cfg.rulerStorage;
+    validateRulerConfig(cfg, storage);
+    const store = storage.backend === 'local'
+      ? new LocalRuleStore(storage.local.directory)
+      : new BucketRuleStore(newBucket({ ...storage, backend: storage.backend }, { reg: this.registry, name: 'ruler' }));
+    const distributor = this.#distributor ?? bug('distributor');
+    const queries = ruleQueries(this.#queryExecute ?? bug('querier'), cfg.maxResultBytes);
+    const ruler = new Ruler(cfg, {
+      store,
+      ...queries,
+      append: distributorAppend((tenant, body) => distributor.push(tenant, body)),
+      evaluationDelay: (tenant) => this.overrides.limits(tenant).rulerEvaluationDelay,
+      logger: this.logger,
+      registry: this.registry,
+    });
+    const tenantOf = (req: Parameters<Server['tenant']>[0]) => this.server.tenant(req);
+    if (cfg.enableApi) {
+      registerRuleConfigApi(this.server.http, {
+        store,
+        tenantOf,
+        limits: (tenant) => this.overrides.limits(tenant),
+        changed: () => void ruler.sync('api-change').catch((err: unknown) => this.logger.warn({ err }, 'syncing rules failed')),
+        registry: this.registry,
+      });
+    }
+    const legacy = this.#legacyPrefix();
+    for (const p of new Set([this.cfg.api.prometheusHttpPrefix.replace(/\/$/, ''), ...(legacy === '' ? [] : [legacy])])) {
+      registerRulesApi(this.server.http, p, { groups: (tenant) => ruler.groups(tenant), tenantOf });
+    }
+    return ruler.service();
   }
 
   /**

@@ -1,1 +1,7 @@
 export { RuleFormatError, parseRuleFile, parseRuleGroup, ruleFileYaml, ruleGroupYaml, type RuleDesc, type RuleGroupDesc } from './rulefmt.js';
+export { rulerConfig, rulerStorageConfig, validateRulerConfig, type RulerConfig, type RulerStorageConfig } from './config.js';
+export { BucketRuleStore, LocalRuleStore, type RuleStore } from './rule-store.js';
+export { registerRuleConfigApi } from './config-api.js';
+export { registerRulesApi } from './prometheus-api.js';
+export { distributorAppend, ruleQueries } from './rule-query.js';
+export { Ruler, type RulerDeps } from './ruler.js';
