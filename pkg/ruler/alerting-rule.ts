@@ -19,6 +19,7 @@ export interface Alert {
   activeAt: number;
   firedAt: number;
   resolvedAt: number;
+  /** ms; -Infinity before the first notification. */
   lastSentAt: number;
   keepFiringSince: number;
   validUntil: number;
@@ -141,7 +142,7 @@ export class AlertingRule {
 }
 
 function newAlert(labels: Record<string, string>, annotations: Record<string, string>, ts: number, value: number): Alert {
-  return { labels, annotations, state: AlertState.Pending, value, activeAt: ts, firedAt: 0, resolvedAt: 0, lastSentAt: 0, keepFiringSince: 0, validUntil: 0 };
+  return { labels, annotations, state: AlertState.Pending, value, activeAt: ts, firedAt: 0, resolvedAt: 0, lastSentAt: -Infinity, keepFiringSince: 0, validUntil: 0 };
 }
 
 export function sortLabels(l: Record<string, string>): Record<string, string> {
