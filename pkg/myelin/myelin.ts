@@ -25,7 +25,7 @@ import { ServiceManager, compositeService } from '../services/index.js';
 import type { Service, State } from '../services/index.js';
 import { TenantResolver, TenantSeparator } from '../tenant/index.js';
 import { queryPage, registerUiAssets } from '../ui/index.js';
-import { BucketRuleStore, LocalRuleStore, Ruler, distributorAppend, registerRuleConfigApi, registerRulesApi, ruleQueries, validateRulerConfig } from '../ruler/index.js';
+import { BucketRuleStore, LocalRuleStore, Ruler, RulerRing, distributorAppend, registerRuleConfigApi, registerRulesApi, ruleQueries, validateRulerConfig } from '../ruler/index.js';
 import type { ApiExecutor } from '../api/prometheus/index.js';
 import { registerBuildInfo, version } from './build-info.js';
 import type { MyelinConfig } from './config.js';
@@ -388,9 +388,11 @@ export class Myelin {
       : new BucketRuleStore(newBucket({ ...storage, backend: storage.backend }, { reg: this.registry, name: 'ruler' }));
     const distributor = this.#distributor ?? bug('distributor');
     const queries = ruleQueries(this.#queryExecute ?? bug('querier'), cfg.maxResultBytes);
+    const ring = cfg.enableSharding ? await this.#rulerRing() : undefined;
     const ruler = new Ruler(cfg, {
       store,
       ...queries,
+      owns: ring === undefined ? undefined : (tenant, ns, group) => ring.owns(tenant, ns, group),
       append: distributorAppend((tenant, body) => distributor.push(tenant, body)),
       evaluationDelay: (tenant) => this.overrides.limits(tenant).rulerEvaluationDelay,
       logger: this.logger,
@@ -410,7 +412,23 @@ export class Myelin {
     for (const p of new Set([this.cfg.api.prometheusHttpPrefix.replace(/\/$/, ''), ...(legacy === '' ? [] : [legacy])])) {
       registerRulesApi(this.server.http, p, { groups: (tenant) => ruler.groups(tenant), tenantOf });
     }
-    return ruler.service();
+    if (ring === undefined) return ruler.service();
+    ring.onChange(() => void ruler.sync('ring-change').catch((err: unknown) => this.logger.warn({ err }, 'syncing rules failed')));
+    return compositeService('ruler', [ring.service(), ruler.service()]);
+  }
+
+  /** The ruler ring and its status page, /ruler/ring. */
+  async #rulerRing(): Promise<RulerRing> {
+    const ringCfg = this.cfg.ruler.ring;
+    this.#defaultInstanceAddr(ringCfg);
+    const ring = new RulerRing(ringCfg, {
+      kv: this.#kvClient(ringCfg.kvstore, instanceDescCodec, 'ruler-ring'),
+      logger: this.logger,
+      registry: this.registry,
+    });
+    await registerRingStatusPage(this.server.http, '/ruler/ring', ring.ring);
+    this.links.push({ section: 'Ruler', title: 'Ring status', path: '/ruler/ring' });
+    return ring;
   }
 
   /**

@@ -12,6 +12,7 @@ import type { Alert, OutputSample, TemplateContext } from './alerting-rule.js';
 import type { RulerMetrics } from './metrics.js';
 import type { Notifier, PostableAlert } from './notifier.js';
 import { restoreForState } from './restore.js';
+import { sleep } from './sleep.js';
 import type { InstantQuery, RangeSelect, RuleAppend } from './rule-query.js';
 import type { RuleDesc, RuleGroupDesc } from './rulefmt.js';
 
@@ -106,7 +107,7 @@ export class RuleGroup {
     m.groupInterval.set(labels, this.interval / 1000);
     let ts = this.nextEvaluation(this.#deps.now());
     while (!signal.aborted) {
-      if (!(await sleepUntil(ts, this.#deps.now, signal))) return;
+      if (!(await sleep(ts - this.#deps.now(), signal))) return;
       const missed = Math.floor((this.#deps.now() - ts) / this.interval);
       if (missed > 0) {
         m.iterationsMissed.inc(labels, missed);
@@ -244,20 +245,4 @@ function timeSeries(labels: Record<string, string>, value: number, ts: number): 
 /** Go's url.QueryEscape: spaces as `+`. */
 function goQueryEscape(s: string): string {
   return encodeURIComponent(s).replace(/%20/g, '+').replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-
-/** Resolves true at `ts`, false when `signal` aborts first. */
-function sleepUntil(ts: number, now: () => number, signal: AbortSignal): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve(false);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, Math.max(0, ts - now()));
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -5,3 +5,4 @@ export { registerRuleConfigApi } from './config-api.js';
 export { registerRulesApi } from './prometheus-api.js';
 export { distributorAppend, ruleQueries } from './rule-query.js';
 export { Ruler, type RulerDeps } from './ruler.js';
+export { RULER_RING_KEY, RULER_RING_NAME, RulerRing } from './ruler-ring.js';

@@ -2,6 +2,7 @@
 // at once after a change through the config API), runs each group on its own timer, and keeps
 // groups whose definition did not change running with their alert state.
 import type { Registry } from 'prom-client';
+import { sleep } from './sleep.js';
 import type { Logger } from '../log/index.js';
 import { basicService, type Service } from '../services/index.js';
 import { alertmanagerUrls, type RulerConfig } from './config.js';
@@ -19,6 +20,8 @@ export interface RulerDeps {
   append: RuleAppend;
   /** The tenant's -ruler.evaluation-delay-duration (ms). */
   evaluationDelay: (tenant: string) => number;
+  /** With sharding: whether this ruler evaluates the group. Without: every group is this ruler's. */
+  owns?: (tenant: string, namespace: string, group: string) => boolean;
   logger: Logger;
   registry: Registry;
   now?: () => number;
@@ -54,14 +57,7 @@ export class Ruler {
       starting: () => this.sync('initial'),
       running: async (signal) => {
         while (!signal.aborted) {
-          await new Promise<void>((resolve) => {
-            const t = setTimeout(resolve, this.cfg.pollInterval);
-            signal.addEventListener('abort', () => {
-              clearTimeout(t);
-              resolve();
-            }, { once: true });
-          });
-          if (signal.aborted) break;
+          if (!(await sleep(this.cfg.pollInterval, signal))) break;
           await this.sync('periodic').catch((err: unknown) => this.#logger.warn({ err }, 'syncing rules failed'));
         }
       },
@@ -81,7 +77,7 @@ export class Ruler {
   }
 
   /** Reloads every tenant's rules (one sync at a time). */
-  sync(reason: 'initial' | 'periodic' | 'api-change'): Promise<void> {
+  sync(reason: 'initial' | 'periodic' | 'api-change' | 'ring-change'): Promise<void> {
     this.#syncing = this.#syncing.catch(() => {}).then(async () => {
       this.metrics.syncs.inc({ reason });
       const tenants = new Set(await this.#deps.store.tenants());
@@ -100,6 +96,7 @@ export class Ruler {
     const after = new Map<string, Running>();
     for (const [ns, groups] of rules) {
       for (const desc of groups) {
+        if (this.#deps.owns !== undefined && !this.#deps.owns(tenant, ns, desc.name)) continue;
         const yaml = ruleGroupYaml(desc);
         const key = `${ns};${desc.name}`;
         const old = before.get(key);
