@@ -64,7 +64,7 @@ test('ruler: config API, recording rule, alert pending → firing → resolved i
   });
   const m = await startSingleMyelin(dir, [
     `-ruler-storage.filesystem.dir=${dir}/rules`, `-ruler.alertmanager-url=${am.url}`, '-ruler.poll-interval=1s',
-    '-ruler.resend-delay=1s', '-ruler.external.url=http://myelin.example:9009',
+    '-ruler.resend-delay=1s', '-ruler.external.url=http://myelin.example:9009', '-ruler.max-rules-per-rule-group=2', '-ruler.max-rule-groups-per-tenant=1',
   ]);
   started.myelin = m;
   const base = m.base;
@@ -96,9 +96,25 @@ test('ruler: config API, recording rule, alert pending → firing → resolved i
     assert.equal((await fetch(`${base}/api/v1/rules`, { headers: { 'x-scope-orgid': 'other' } })).status, 404);
   });
 
+  await t.test('the tenant\'s limits refuse a larger group and one group more, 400 and counted', async () => {
+    const post = (ns: string, body: string) => fetch(`${base}/api/v1/rules/${ns}`, { method: 'POST', headers: { ...headers, 'content-type': 'application/yaml' }, body });
+    const three = `${group}  - record: third\n    expr: up\n`;
+    const big = await post('ns1', three);
+    assert.equal(big.status, 400);
+    assert.equal(await big.text(), 'per-user rules per rule group limit (limit: 2 actual: 3) exceeded (group "api")');
+    const more = await post('ns2', group.replace('name: api', 'name: other'));
+    assert.equal(more.status, 400);
+    assert.equal(await more.text(), 'per-user rule groups limit (limit: 1 actual: 2) exceeded');
+    assert.equal((await post('ns1', group)).status, 202, 'replacing the one group is no new group');
+    assert.equal(await metric(m, 'myelin_ruler_config_api_rejected_total', 'reason="max_rules_per_rule_group"'), 1);
+  });
+
   await t.test('the recording rule writes through the distributor; the alert goes pending, then firing in Alertmanager', async () => {
     await push(m, 35);
     await waitUntil(async () => (await instant(m, 'job:temperature:max'))[0]?.value[1] === '35', { timeoutMs: 20_000, what: 'recorded series' });
+    assert.equal((await fetch(`${base}/prometheus/api/v1/rules?type=nope`, { headers })).status, 400);
+    const byName = await (await fetch(`${base}/prometheus/api/v1/rules?rule_name[]=job:temperature:max`, { headers })).json() as { data: { groups: Array<{ rules: Array<{ name: string }> }> } };
+    assert.deepEqual(byName.data.groups.map((g) => g.rules.map((r) => r.name)), [['job:temperature:max']]);
     const rules = await (await fetch(`${base}/prometheus/api/v1/rules?type=alert`, { headers })).json() as { data: { groups: Array<{ name: string; file: string; rules: Array<Record<string, unknown>> }> } };
     assert.equal(rules.data.groups[0].file, 'ns1');
     assert.deepEqual(rules.data.groups[0].rules.map((r) => r.type), ['alerting']);
