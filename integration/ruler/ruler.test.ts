@@ -62,10 +62,13 @@ test('ruler: config API, recording rule, alert pending → firing → resolved i
     await am.stop();
     await rm(dir, { recursive: true, force: true });
   });
-  const m = await startSingleMyelin(dir, [
+  const flags = [
     `-ruler-storage.filesystem.dir=${dir}/rules`, `-ruler.alertmanager-url=${am.url}`, '-ruler.poll-interval=1s',
     '-ruler.resend-delay=1s', '-ruler.external.url=http://myelin.example:9009', '-ruler.max-rules-per-rule-group=2', '-ruler.max-rule-groups-per-tenant=1',
-  ]);
+    // Below the alert's `for` (3s), so that its for-state is restored after a restart.
+    '-ruler.for-grace-period=1s',
+  ];
+  const m = await startSingleMyelin(dir, flags);
   started.myelin = m;
   const base = m.base;
 
@@ -134,6 +137,19 @@ test('ruler: config API, recording rule, alert pending → firing → resolved i
     assert.deepEqual(firing.map((s) => s.metric), [{ __name__: 'ALERTS', alertname: 'TooHot', alertstate: 'firing', job: 'oven', severity: 'page' }]);
     assert.ok(await metric(m, 'myelin_prometheus_notifications_sent_total', `user="${tenant}"`) >= 1);
     assert.ok(await metric(m, 'myelin_prometheus_rule_evaluations_total', `user="${tenant}"`) >= 2);
+  });
+
+  await t.test('after a restart the firing alert keeps its activeAt, restored from ALERTS_FOR_STATE', async () => {
+    type Alerts = { data: { alerts: Array<{ state: string; activeAt: string }> } };
+    const alerts = async (): Promise<Alerts['data']['alerts']> => ((await (await fetch(`${base}/prometheus/api/v1/alerts`, { headers })).json()) as Alerts).data.alerts;
+    const [before] = await alerts();
+    assert.equal(before.state, 'firing');
+    await m.proc.stop('SIGTERM');
+    started.myelin = await startSingleMyelin(dir, flags, { http: m.http, grpc: m.grpc });
+    await waitUntil(async () => (await alerts())[0]?.state === 'firing', { timeoutMs: 20_000, what: 'the alert firing again' });
+    // ALERTS_FOR_STATE holds seconds; Prometheus restores whole seconds too.
+    const seconds = (t: string): number => Math.floor(Date.parse(t) / 1000);
+    assert.equal(seconds((await alerts())[0].activeAt), seconds(before.activeAt));
   });
 
   await t.test('when the condition ends the alert is resolved in Alertmanager', async () => {
