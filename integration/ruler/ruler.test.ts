@@ -150,6 +150,8 @@ test('ruler: config API, recording rule, alert pending → firing → resolved i
     // ALERTS_FOR_STATE holds seconds; Prometheus restores whole seconds too.
     const seconds = (t: string): number => Math.floor(Date.parse(t) / 1000);
     assert.equal(seconds((await alerts())[0].activeAt), seconds(before.activeAt));
+    // Sent again by the restarted ruler (Alertmanager may have let it expire meanwhile).
+    await waitUntil(async () => (await am.alerts()).length === 1, { timeoutMs: 20_000, intervalMs: 100, what: 'the alert in Alertmanager again' });
   });
 
   await t.test('when the condition ends the alert is resolved in Alertmanager', async () => {
@@ -159,11 +161,14 @@ test('ruler: config API, recording rule, alert pending → firing → resolved i
     assert.deepEqual(alerts.data.alerts, []);
   });
 
-  await t.test('deleting the namespace stops its groups', async () => {
+  await t.test('deleting the namespace stops its groups and marks their series stale', async () => {
     assert.equal((await fetch(`${base}/api/v1/rules/ns1`, { method: 'DELETE', headers })).status, 202);
     await waitUntil(async () => {
       const r = (await (await fetch(`${base}/prometheus/api/v1/rules`, { headers })).json()) as { data: { groups: unknown[] } };
       return r.data.groups.length === 0;
     }, { what: 'no groups' });
+    // Its recorded series and ALERTS got staleness markers: no longer in an instant query.
+    assert.deepEqual(await instant(m, 'job:temperature:max'), []);
+    assert.deepEqual(await instant(m, 'ALERTS_FOR_STATE'), []);
   });
 });

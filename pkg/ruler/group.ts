@@ -81,6 +81,11 @@ export class RuleGroup {
 
   /** Carries alert state over from the group this one replaces (same rules, new definition). */
   adoptState(old: RuleGroup): void {
+    // What each rule wrote last, so the next evaluation marks stale what it no longer writes.
+    this.rules.forEach((r, i) => {
+      const j = old.rules.findIndex((o) => (o.desc.record || o.desc.alert) === (r.desc.record || r.desc.alert));
+      if (j >= 0) this.#previous[i] = old.#previous[j];
+    });
     for (const r of this.rules) {
       const before = old.rules.find((o) => o.alerting !== undefined && o.alerting.name === r.desc.alert && o.desc.expr === r.desc.expr);
       if (r.alerting !== undefined && before?.alerting !== undefined) {
@@ -89,6 +94,11 @@ export class RuleGroup {
       }
     }
     this.#restorePending = old.#restorePending;
+  }
+
+  /** Writes staleness markers for every series the group wrote last: it is removed (Prometheus' markStale). */
+  async markStale(ts: number): Promise<void> {
+    for (let i = 0; i < this.rules.length; i++) await this.#write(i, ts, []);
   }
 
   /** The first evaluation time after `now`: aligned to the interval, offset by the group's hash. */

@@ -123,6 +123,9 @@ export class Ruler {
       if (after.has(key)) continue;
       old.stop.abort();
       await old.done;
+      // Only a group that was deleted: one that moved to another ruler is written by that ruler now.
+      const moved = rules.get(old.group.namespace)?.some((d) => d.name === old.group.desc.name) === true;
+      if (!moved) await old.group.markStale((this.#deps.now ?? Date.now)());
       this.metrics.forgetGroup(tenant, key);
     }
     if (after.size > 0) this.#running.set(tenant, new Map([...after].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
