@@ -21,12 +21,13 @@ import { ModuleManager } from '../modules/index.js';
 import { RuntimeConfigManager } from '../runtime-config/index.js';
 import { Server, type InProcessGrpcClients } from '../server/index.js';
 import type { IngesterClient } from '../generated/myelin/ingester.js';
-import { ServiceManager, compositeService } from '../services/index.js';
+import { ServiceManager, compositeService, idleService } from '../services/index.js';
 import type { Service, State } from '../services/index.js';
 import { TenantResolver, TenantSeparator } from '../tenant/index.js';
 import { queryPage, registerUiAssets } from '../ui/index.js';
-import { BucketRuleStore, LocalRuleStore, Ruler, RulerRing, distributorAppend, registerRuleConfigApi, registerRulesApi, ruleQueries, validateRulerConfig } from '../ruler/index.js';
+import { BucketRuleStore, LocalRuleStore, Ruler, RulerPeers, RulerRing, RulerService, distributorAppend, groupJson, rulerGrpcHandlers, registerRuleConfigApi, registerRulesApi, ruleQueries, validateRulerConfig } from '../ruler/index.js';
 import type { ApiExecutor } from '../api/prometheus/index.js';
+import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import { registerBuildInfo, version } from './build-info.js';
 import type { MyelinConfig } from './config.js';
 import { Module, internalModules, moduleDeps } from './modules.js';
@@ -408,13 +409,22 @@ export class Myelin {
         registry: this.registry,
       });
     }
+    const local = (tenant: string) => ruler.groups(tenant).map(groupJson);
+    // With sharding the APIs answer for every ruler's groups: each serves its own over gRPC.
+    const peers = ring === undefined ? undefined : new RulerPeers(ring, cfg.ring);
+    if (peers !== undefined) {
+      this.server.addGrpcService(RulerService, rulerGrpcHandlers(local, (org) => this.tenants.tenant(org)) as unknown as UntypedServiceImplementation, { requireTenant: true });
+    }
+    const groups = async (tenant: string) => [...local(tenant), ...(await peers?.groups(tenant) ?? [])]
+      .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const legacy = this.#legacyPrefix();
     for (const p of new Set([this.cfg.api.prometheusHttpPrefix.replace(/\/$/, ''), ...(legacy === '' ? [] : [legacy])])) {
-      registerRulesApi(this.server.http, p, { groups: (tenant) => ruler.groups(tenant), tenantOf });
+      registerRulesApi(this.server.http, p, { groups, tenantOf });
     }
     if (ring === undefined) return ruler.service();
     ring.onChange(() => void ruler.sync('ring-change').catch((err: unknown) => this.logger.warn({ err }, 'syncing rules failed')));
-    return compositeService('ruler', [ring.service(), ruler.service()]);
+    const closePeers = idleService('ruler-peers', { stopping: async () => peers?.close() });
+    return compositeService('ruler', [ring.service(), ruler.service(), closePeers]);
   }
 
   /** The ruler ring and its status page, /ruler/ring. */

@@ -4,10 +4,20 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AlertState, sortLabels, type Alert, type AlertingRule } from './alerting-rule.js';
 import type { RuleGroup, RuleStatus } from './group.js';
+import type { GroupJson } from './ruler-peers.js';
 
 export interface RulesApiDeps {
-  groups: (tenant: string) => RuleGroup[];
+  /** Every group of the tenant in the API's JSON: this ruler's, and with sharding its peers'. */
+  groups: (tenant: string) => Promise<GroupJson[]>;
   tenantOf: (req: FastifyRequest) => string;
+}
+
+/** A group in the JSON of Prometheus' rules API, every rule with its active alerts. */
+export function groupJson(g: RuleGroup): GroupJson {
+  return {
+    name: g.desc.name, file: g.namespace, rules: g.rules.map(ruleJson), interval: g.interval / 1000, limit: g.desc.limit,
+    evaluationTime: g.evaluationTime, lastEvaluation: goTime(g.lastEvaluation),
+  };
 }
 
 /** Go's time.Time in JSON (RFC 3339, fraction without trailing zeros); the zero time before any evaluation. */
@@ -58,6 +68,16 @@ function list(q: Record<string, string | string[] | undefined>, key: string): Se
 
 const badData = (error: string): string => JSON.stringify({ status: 'error', errorType: 'bad_data', error });
 
+/** The tenant's groups, or Prometheus' `unavailable` error (503) when a peer ruler did not answer. */
+async function groupsOr503(deps: RulesApiDeps, req: FastifyRequest): Promise<GroupJson[] | string> {
+  try {
+    return await deps.groups(deps.tenantOf(req));
+  } catch (err) {
+    if (!(err instanceof Error) || err.cause === undefined) throw err;
+    return JSON.stringify({ status: 'error', errorType: 'unavailable', error: `${err.message}: ${(err.cause as Error).message}` });
+  }
+}
+
 export function registerRulesApi(app: FastifyInstance, prefix: string, deps: RulesApiDeps): void {
   app.get(`${prefix}/api/v1/rules`, async (req, reply) => {
     const q = req.query as Record<string, string | string[] | undefined>;
@@ -66,26 +86,24 @@ export function registerRulesApi(app: FastifyInstance, prefix: string, deps: Rul
     const names = list(q, 'rule_name');
     const groupNames = list(q, 'rule_group');
     const files = list(q, 'file');
+    const wantType = typ === 'alert' ? 'alerting' : typ === 'record' ? 'recording' : undefined;
+    const all = await groupsOr503(deps, req);
+    if (typeof all === 'string') return reply.code(503).type('application/json').send(all);
     const groups = [];
-    for (const g of deps.groups(deps.tenantOf(req))) {
-      if (groupNames !== undefined && !groupNames.has(g.desc.name)) continue;
-      if (files !== undefined && !files.has(g.namespace)) continue;
-      const rules = g.rules.filter((r) => {
-        if (typ === 'alert' && r.alerting === undefined) return false;
-        if (typ === 'record' && r.alerting !== undefined) return false;
-        return names === undefined || names.has(r.desc.record || r.desc.alert);
-      });
+    for (const g of all) {
+      if (groupNames !== undefined && !groupNames.has(g.name)) continue;
+      if (files !== undefined && !files.has(g.file)) continue;
+      const rules = g.rules.filter((r) => (wantType === undefined || r.type === wantType) && (names === undefined || names.has(r.name as string)));
       if (rules.length === 0 && (typ !== '' || names !== undefined)) continue;
-      groups.push({
-        name: g.desc.name, file: g.namespace, rules: rules.map(ruleJson), interval: g.interval / 1000, limit: g.desc.limit,
-        evaluationTime: g.evaluationTime, lastEvaluation: goTime(g.lastEvaluation),
-      });
+      groups.push({ ...g, rules });
     }
     return reply.type('application/json').send(JSON.stringify({ status: 'success', data: { groups } }));
   });
 
   app.get(`${prefix}/api/v1/alerts`, async (req, reply) => {
-    const alerts = deps.groups(deps.tenantOf(req)).flatMap((g) => g.rules.flatMap((r) => (r.alerting === undefined ? [] : activeAlerts(r.alerting).map(alertJson))));
+    const all = await groupsOr503(deps, req);
+    if (typeof all === 'string') return reply.code(503).type('application/json').send(all);
+    const alerts = all.flatMap((g) => g.rules.flatMap((r) => (r.type === 'alerting' ? (r.alerts as unknown[]) : [])));
     return reply.type('application/json').send(JSON.stringify({ status: 'success', data: { alerts } }));
   });
 }
