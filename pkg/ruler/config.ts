@@ -30,7 +30,12 @@ export const rulerConfig = section({
   externalLabels: mapping<Record<string, string>>({ default: {}, help: 'Labels added to every alert sent, and the value of $externalLabels in templates.' }),
   evaluationInterval: duration({ flag: 'ruler.evaluation-interval', default: '1m', help: 'How often rule groups without an interval of their own are evaluated.' }),
   pollInterval: duration({ flag: 'ruler.poll-interval', default: '1m', help: 'How often the ruler reloads every tenant\'s rule groups from the rule storage (changes through this ruler\'s API apply at once).' }),
-  alertmanagerUrl: string({ flag: 'ruler.alertmanager-url', default: '', help: 'Comma-separated list of Alertmanager URLs to send alerts to (Prometheus\' API v2, POST <url>/api/v2/alerts); empty sends none.' }),
+  alertmanagerUrl: string({
+    flag: 'ruler.alertmanager-url',
+    default: '',
+    help: 'Comma-separated list of Alertmanager URLs to send alerts to (Prometheus\' API v2, POST <url>/api/v2/alerts); empty sends none. dns+http://host:port/path sends to every address host resolves to, dnssrv+http://_service._proto.name/path to every SRV target.',
+  }),
+  alertmanagerRefreshInterval: duration({ flag: 'ruler.alertmanager-refresh-interval', default: '1m', help: 'How often the dns+ and dnssrv+ Alertmanager names are looked up again.' }),
   notificationQueueCapacity: int({ flag: 'ruler.notification-queue-capacity', default: 10000, min: 1, help: 'Capacity of the queue of alerts waiting to be sent; past it the oldest are dropped and counted.' }),
   notificationTimeout: duration({ flag: 'ruler.notification-timeout', default: '10s', help: 'HTTP timeout of a notification to an Alertmanager.' }),
   resendDelay: duration({ flag: 'ruler.resend-delay', default: '1m', help: 'Minimum time between two notifications of a firing alert (Prometheus\' --rules.alert.resend-delay).' }),
@@ -58,7 +63,7 @@ export function validateRulerConfig(cfg: RulerConfig, storage: RulerStorageConfi
   if (cfg.evaluationInterval <= 0) throw new ConfigError('ruler.evaluation_interval', 'must be positive');
   if (cfg.pollInterval <= 0) throw new ConfigError('ruler.poll_interval', 'must be positive');
   for (const u of alertmanagerUrls(cfg)) {
-    if (!URL.canParse(u)) throw new ConfigError('ruler.alertmanager_url', `${JSON.stringify(u)} is not a URL`);
+    if (!URL.canParse(u.replace(/^dns(srv)?\+/, ''))) throw new ConfigError('ruler.alertmanager_url', `${JSON.stringify(u)} is not a URL`);
   }
   if (storage.backend === 'local' && storage.local.directory === '') throw new ConfigError('ruler_storage.local.directory', 'is required with backend local');
   if (storage.backend === 'filesystem' && storage.filesystem.dir === '') throw new ConfigError('ruler_storage.filesystem.dir', 'must not be empty');

@@ -25,7 +25,7 @@ test('alerts are POSTed to every Alertmanager with the tenant; past the queue ca
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   const registry = new Registry();
   const metrics = new RulerMetrics(registry);
-  const n = new Notifier({ urls: [url], capacity: 2, timeout: 5000 }, 'team-a', metrics.notifier, createLogger({ level: 'error', format: 'logfmt' }));
+  const n = new Notifier({ urls: async () => [url], capacity: 2, timeout: 5000 }, 'team-a', metrics.notifier, createLogger({ level: 'error', format: 'logfmt' }));
   n.send([alert('a'), alert('b'), alert('c')]);
   await n.flush();
   assert.deepEqual(received, [{ tenant: 'team-a', path: '/api/v2/alerts', names: ['b', 'c'] }]);

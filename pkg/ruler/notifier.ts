@@ -14,7 +14,8 @@ export interface PostableAlert {
 }
 
 export interface NotifierConfig {
-  urls: string[];
+  /** The Alertmanagers' base URLs now (AlertmanagerDiscovery). */
+  urls: () => Promise<string[]>;
   capacity: number;
   /** ms */
   timeout: number;
@@ -40,7 +41,7 @@ export class Notifier {
 
   /** Queues alerts and starts sending; never waits for Alertmanager. */
   send(alerts: PostableAlert[]): void {
-    if (this.#cfg.urls.length === 0 || alerts.length === 0) return;
+    if (alerts.length === 0) return;
     const user = this.#tenant;
     this.#queue.push(...alerts);
     const over = this.#queue.length - this.#cfg.capacity;
@@ -65,7 +66,7 @@ export class Notifier {
       const batch = this.#queue.splice(0, maxBatchSize);
       this.#metrics.queueLength.set({ user }, this.#queue.length);
       const body = JSON.stringify(batch);
-      await Promise.all(this.#cfg.urls.map(async (url) => {
+      await Promise.all((await this.#cfg.urls()).map(async (url) => {
         try {
           const res = await fetch(`${url.replace(/\/$/, '')}/api/v2/alerts`, {
             method: 'POST',

@@ -5,6 +5,7 @@ import type { Registry } from 'prom-client';
 import { sleep } from './sleep.js';
 import type { Logger } from '../log/index.js';
 import { basicService, type Service } from '../services/index.js';
+import { AlertmanagerDiscovery } from './alertmanager-discovery.js';
 import { alertmanagerUrls, type RulerConfig } from './config.js';
 import { RuleGroup, type GroupDeps } from './group.js';
 import { RulerMetrics } from './metrics.js';
@@ -43,6 +44,7 @@ export class Ruler {
   /** tenant → group key → running group */
   readonly #running = new Map<string, Map<string, Running>>();
   readonly #notifiers = new Map<string, Notifier>();
+  readonly #alertmanagers: AlertmanagerDiscovery;
   #syncing: Promise<void> = Promise.resolve();
 
   constructor(cfg: RulerConfig, deps: RulerDeps) {
@@ -50,6 +52,7 @@ export class Ruler {
     this.#deps = deps;
     this.#logger = deps.logger.child({ component: 'ruler' });
     this.metrics = new RulerMetrics(deps.registry);
+    this.#alertmanagers = new AlertmanagerDiscovery(alertmanagerUrls(cfg), cfg.alertmanagerRefreshInterval, this.#logger);
   }
 
   service(): Service {
@@ -154,11 +157,10 @@ export class Ruler {
   }
 
   #notifier(tenant: string): Notifier | undefined {
-    const urls = alertmanagerUrls(this.cfg);
-    if (urls.length === 0) return undefined;
+    if (alertmanagerUrls(this.cfg).length === 0) return undefined;
     let n = this.#notifiers.get(tenant);
     if (n === undefined) {
-      n = new Notifier({ urls, capacity: this.cfg.notificationQueueCapacity, timeout: this.cfg.notificationTimeout }, tenant, this.metrics.notifier, this.#logger);
+      n = new Notifier({ urls: () => this.#alertmanagers.urls(), capacity: this.cfg.notificationQueueCapacity, timeout: this.cfg.notificationTimeout }, tenant, this.metrics.notifier, this.#logger);
       this.#notifiers.set(tenant, n);
     }
     return n;
