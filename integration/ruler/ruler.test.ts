@@ -1,5 +1,5 @@
 // The ruler end to end against the myelin binary (-target=all, RF=1) and a real Alertmanager
-// (Debian prometheus-alertmanager): rule groups through Cortex's config API (bad ones refused 400
+// (Debian prometheus-alertmanager), the tenant's own through its limits: rule groups through Cortex's config API (bad ones refused 400
 // naming group and rule, what GET returns accepted by promtool), a recording rule and an alert fed
 // by remote write, the alert pending → firing after `for` → resolved in Alertmanager, and
 // Prometheus' rules and alerts APIs.
@@ -62,8 +62,10 @@ test('ruler: config API, recording rule, alert pending → firing → resolved i
     await am.stop();
     await rm(dir, { recursive: true, force: true });
   });
+  // The tenant's own Alertmanager (limit ruler_alertmanager_config); the ruler's URL sends nowhere useful.
+  await writeFile(join(dir, 'runtime.yaml'), `overrides:\n  ${tenant}:\n    ruler_alertmanager_config:\n      alertmanager_url: ${am.url}\n`);
   const flags = [
-    `-ruler-storage.filesystem.dir=${dir}/rules`, `-ruler.alertmanager-url=${am.url}`, '-ruler.poll-interval=1s',
+    `-ruler-storage.filesystem.dir=${dir}/rules`, '-ruler.alertmanager-url=http://127.0.0.1:1', `-runtime-config.file=${join(dir, 'runtime.yaml')}`, '-ruler.poll-interval=1s',
     '-ruler.resend-delay=1s', '-ruler.external.url=http://myelin.example:9009', '-ruler.max-rules-per-rule-group=2', '-ruler.max-rule-groups-per-tenant=1',
     // Below the alert's `for` (3s), so that its for-state is restored after a restart.
     '-ruler.for-grace-period=1s',

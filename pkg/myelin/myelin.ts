@@ -396,6 +396,7 @@ export class Myelin {
       owns: ring === undefined ? undefined : (tenant, ns, group) => ring.owns(tenant, ns, group),
       append: distributorAppend((tenant, body) => distributor.push(tenant, body)),
       evaluationDelay: (tenant) => this.overrides.limits(tenant).rulerEvaluationDelay,
+      tenantAlertmanagers: (tenant) => this.overrides.limits(tenant).rulerAlertmanagerConfig.alertmanager_url ?? '',
       logger: this.logger,
       registry: this.registry,
     });

@@ -62,7 +62,7 @@ export type RulerConfig = ConfigOf<typeof rulerConfig>;
 export function validateRulerConfig(cfg: RulerConfig, storage: RulerStorageConfig): void {
   if (cfg.evaluationInterval <= 0) throw new ConfigError('ruler.evaluation_interval', 'must be positive');
   if (cfg.pollInterval <= 0) throw new ConfigError('ruler.poll_interval', 'must be positive');
-  for (const u of alertmanagerUrls(cfg)) {
+  for (const u of alertmanagerUrls(cfg.alertmanagerUrl)) {
     if (!URL.canParse(u.replace(/^dns(srv)?\+/, ''))) throw new ConfigError('ruler.alertmanager_url', `${JSON.stringify(u)} is not a URL`);
   }
   if (storage.backend === 'local' && storage.local.directory === '') throw new ConfigError('ruler_storage.local.directory', 'is required with backend local');
@@ -70,6 +70,7 @@ export function validateRulerConfig(cfg: RulerConfig, storage: RulerStorageConfi
   if (storage.backend === 'gcs' && storage.gcs.bucketName === '') throw new ConfigError('ruler_storage.gcs.bucket_name', 'is required with backend gcs');
 }
 
-export function alertmanagerUrls(cfg: RulerConfig): string[] {
-  return cfg.alertmanagerUrl.split(',').map((s) => s.trim()).filter((s) => s !== '');
+/** The entries of a comma-separated -ruler.alertmanager-url. */
+export function alertmanagerUrls(list: string): string[] {
+  return list.split(',').map((s) => s.trim()).filter((s) => s !== '');
 }

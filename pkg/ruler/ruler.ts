@@ -21,6 +21,8 @@ export interface RulerDeps {
   append: RuleAppend;
   /** The tenant's -ruler.evaluation-delay-duration (ms). */
   evaluationDelay: (tenant: string) => number;
+  /** The tenant's own -ruler.alertmanager-url (limit `ruler_alertmanager_config`), '' for the ruler's. */
+  tenantAlertmanagers?: (tenant: string) => string;
   /** With sharding: whether this ruler evaluates the group. Without: every group is this ruler's. */
   owns?: (tenant: string, namespace: string, group: string) => boolean;
   logger: Logger;
@@ -44,7 +46,8 @@ export class Ruler {
   /** tenant → group key → running group */
   readonly #running = new Map<string, Map<string, Running>>();
   readonly #notifiers = new Map<string, Notifier>();
-  readonly #alertmanagers: AlertmanagerDiscovery;
+  /** One discovery per distinct -ruler.alertmanager-url value (the ruler's, and tenants' own). */
+  readonly #discoveries = new Map<string, AlertmanagerDiscovery>();
   #syncing: Promise<void> = Promise.resolve();
 
   constructor(cfg: RulerConfig, deps: RulerDeps) {
@@ -52,7 +55,6 @@ export class Ruler {
     this.#deps = deps;
     this.#logger = deps.logger.child({ component: 'ruler' });
     this.metrics = new RulerMetrics(deps.registry);
-    this.#alertmanagers = new AlertmanagerDiscovery(alertmanagerUrls(cfg), cfg.alertmanagerRefreshInterval, this.#logger);
   }
 
   service(): Service {
@@ -156,11 +158,21 @@ export class Ruler {
     };
   }
 
-  #notifier(tenant: string): Notifier | undefined {
-    if (alertmanagerUrls(this.cfg).length === 0) return undefined;
+  /** The tenant's Alertmanagers now: its own when its limits name some, else the ruler's. */
+  #alertmanagers(tenant: string): Promise<string[]> {
+    const list = this.#deps.tenantAlertmanagers?.(tenant) || this.cfg.alertmanagerUrl;
+    let d = this.#discoveries.get(list);
+    if (d === undefined) {
+      d = new AlertmanagerDiscovery(alertmanagerUrls(list), this.cfg.alertmanagerRefreshInterval, this.#logger);
+      this.#discoveries.set(list, d);
+    }
+    return d.urls();
+  }
+
+  #notifier(tenant: string): Notifier {
     let n = this.#notifiers.get(tenant);
     if (n === undefined) {
-      n = new Notifier({ urls: () => this.#alertmanagers.urls(), capacity: this.cfg.notificationQueueCapacity, timeout: this.cfg.notificationTimeout }, tenant, this.metrics.notifier, this.#logger);
+      n = new Notifier({ urls: () => this.#alertmanagers(tenant), capacity: this.cfg.notificationQueueCapacity, timeout: this.cfg.notificationTimeout }, tenant, this.metrics.notifier, this.#logger);
       this.#notifiers.set(tenant, n);
     }
     return n;
