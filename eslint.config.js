@@ -55,7 +55,7 @@ export default tseslint.config(
     ignores: ['**/*.test.ts'],
     rules: {
       'no-restricted-imports': ['error', { paths: restrictedPaths, patterns: [
-        { group: ['**/tenant/*', '**/ring/*', '**/kv/*', '../myelin/*', '../../myelin/*', '../../../myelin/*', '**/distributor/*', '**/ingester/*', '**/querier/*', '**/store-gateway/*', '**/compactor/*'],
+        { group: ['**/tenant/*', '**/ring/*', '**/kv/*', '../myelin/*', '../../myelin/*', '../../../myelin/*', '**/distributor/*', '**/ingester/*', '**/querier/*', '**/store-gateway/*', '**/compactor/*', '**/ruler/*'],
           message: 'The data model and engine must not depend on tenancy, rings or components.' },
       ] }],
     },

@@ -29,7 +29,7 @@ const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const read = (p: string) => readFileSync(join(repoRoot, p), 'utf8');
 
 /** The microservices deployment: replicas per component, in compose and in Kubernetes alike. */
-const replicas: Record<string, number> = { distributor: 2, ingester: 3, querier: 2, 'store-gateway': 2, compactor: 1 };
+const replicas: Record<string, number> = { distributor: 2, ingester: 3, querier: 2, 'store-gateway': 2, compactor: 1, ruler: 2 };
 
 // ---- The image, as deploy/Dockerfile builds it ----
 

@@ -27,7 +27,7 @@ test('every example config under configs/ loads', () => {
 });
 
 test('configs/microservices has one config per component, each running only that component on etcd, Redis and GCS', () => {
-  const components = ['distributor', 'ingester', 'querier', 'store-gateway', 'compactor'];
+  const components = ['distributor', 'ingester', 'querier', 'store-gateway', 'compactor', 'ruler'];
   assert.deepEqual(readdirSync(`${repoRoot}configs/microservices`).sort(), components.map((c) => `${c}.yaml`).sort());
   for (const c of components) {
     const res = load(`configs/microservices/${c}.yaml`);
@@ -36,12 +36,18 @@ test('configs/microservices has one config per component, each running only that
     const cfg = res.config;
     assert.deepEqual(cfg.target, [c]);
     assert.equal(cfg.authEnabled, true, `${c}: multi-tenant`);
-    if (c === 'distributor' || c === 'querier' || c === 'ingester') {
+    if (c === 'distributor' || c === 'querier' || c === 'ingester' || c === 'ruler') {
       assert.deepEqual(cfg.ingester.lifecycler.ring.kvstore.etcd.endpoints, ['etcd:2379'], `${c}: etcd endpoints from MYELIN_ETCD_ENDPOINTS or its default`);
       assert.equal(cfg.ingester.lifecycler.ring.kvstore.store, 'etcd', `${c}: ingester ring in etcd`);
       assert.equal(cfg.ingester.lifecycler.ring.replicationFactor, 3, `${c}: RF=3`);
     }
-    if (c === 'querier' || c === 'store-gateway') assert.equal(cfg.storeGateway.shardingRing.kvstore.store, 'etcd', `${c}: store-gateway ring in etcd`);
+    if (c === 'querier' || c === 'store-gateway' || c === 'ruler') assert.equal(cfg.storeGateway.shardingRing.kvstore.store, 'etcd', `${c}: store-gateway ring in etcd`);
+    if (c === 'ruler') {
+      assert.equal(cfg.ruler.enableSharding, true, 'rulers sharded');
+      assert.equal(cfg.ruler.ring.kvstore.store, 'etcd', 'ruler ring in etcd');
+      assert.equal(cfg.rulerStorage.backend, 'gcs', 'rule groups in GCS');
+      assert.notEqual(cfg.rulerStorage.gcs.bucketName, cfg.blocksStorage.gcs.bucketName, 'rule groups in a bucket of their own');
+    }
     if (c !== 'distributor') assert.equal(cfg.blocksStorage.backend, 'gcs', `${c}: blocks in GCS`);
     if (c === 'store-gateway') assert.deepEqual([cfg.blocksStorage.bucketStore.indexCache.backend, cfg.blocksStorage.bucketStore.chunksCache.backend], ['redis', 'redis'], 'store-gateway caches in Redis');
   }

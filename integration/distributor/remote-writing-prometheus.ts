@@ -28,6 +28,8 @@ export interface RemoteWritingPrometheusOptions {
   nativeHistograms?: boolean;
   /** Keep scraped exemplars (--enable-feature=exemplar-storage) and remote-write them (send_exemplars). */
   exemplars?: boolean;
+  /** Rule files Prometheus evaluates itself every second, sending alerts to these Alertmanagers. */
+  rules?: { files: string[]; alertmanagers: string[]; externalUrl: string };
 }
 
 export class RemoteWritingPrometheus {
@@ -59,7 +61,11 @@ export class RemoteWritingPrometheus {
     await writeFile(
       join(dir, 'prometheus.yml'),
       [
-        'global: { scrape_interval: 1s }',
+        'global: { scrape_interval: 1s, evaluation_interval: 1s }',
+        ...(opts.rules === undefined ? [] : [
+          `rule_files: [${opts.rules.files.map((f) => JSON.stringify(f)).join(', ')}]`,
+          `alerting: { alertmanagers: [{ static_configs: [{ targets: [${opts.rules.alertmanagers.map((u) => JSON.stringify(new URL(u).host)).join(', ')}] }] }] }`,
+        ]),
         'scrape_configs:',
         ...jobs.map((j) => `  - { job_name: ${j.job}, static_configs: [{ targets: ["${j.target}"] }] }`),
         'remote_write:',
@@ -79,6 +85,7 @@ export class RemoteWritingPrometheus {
       `--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn',
       ...(opts.nativeHistograms === true ? ['--enable-feature=native-histograms'] : []),
       ...(opts.exemplars === true ? ['--enable-feature=exemplar-storage'] : []),
+      ...(opts.rules === undefined ? [] : [`--web.external-url=${opts.rules.externalUrl}`]),
     ]);
     return new RemoteWritingPrometheus(proc, `127.0.0.1:${port}`, gateways, dir);
   }

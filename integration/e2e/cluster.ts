@@ -14,7 +14,7 @@ import { EtcdServer } from './etcd.js';
 import { TestProcess, freePort, waitUntil } from './process.js';
 import { RedisServer } from './redis.js';
 
-export type Component = 'distributor' | 'ingester' | 'querier' | 'store-gateway' | 'compactor';
+export type Component = 'distributor' | 'ingester' | 'querier' | 'store-gateway' | 'compactor' | 'ruler';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const binary = fileURLToPath(new URL('../../cmd/myelin/main.js', import.meta.url));
@@ -43,6 +43,10 @@ function componentFlags(c: Component, name: string, dir: string): string[] {
         '-blocks-storage.bucket-store.sync-interval=1s', '-store-gateway.sharding-ring.heartbeat-period=1s'];
     case 'compactor':
       return ['-blocks-storage.bucket-store.bucket-index.update-interval=1s'];
+    case 'ruler':
+      // Its in-process distributor joins the distributor ring too, under its own name.
+      return [`-distributor.ring.instance-id=${name}-distributor`, `-ruler.ring.instance-id=${name}`, '-ruler.ring.heartbeat-period=1s',
+        '-ruler.ring.heartbeat-timeout=4s', '-ruler.poll-interval=2s', '-ruler.evaluation-interval=1s', '-querier.query-store-after=0s'];
   }
 }
 
@@ -174,6 +178,8 @@ export class Cluster {
   readonly queriers: MyelinProcess[] = [];
   readonly storeGateways: MyelinProcess[] = [];
   readonly compactors: MyelinProcess[] = [];
+  /** Started by the tests that need them (newProcess('ruler', ...)), not by start(). */
+  readonly rulers: MyelinProcess[] = [];
   readonly #opts: ClusterOptions;
 
   private constructor(dir: string, etcd: EtcdServer, redis: RedisServer, gcs: FakeGcsServer, opts: ClusterOptions) {
@@ -233,7 +239,7 @@ export class Cluster {
   }
 
   all(): MyelinProcess[] {
-    return [...this.distributors, ...this.ingesters, ...this.queriers, ...this.storeGateways, ...this.compactors];
+    return [...this.distributors, ...this.ingesters, ...this.queriers, ...this.storeGateways, ...this.compactors, ...this.rulers];
   }
 
   /** Waits until every running distributor and querier sees `n` ACTIVE, healthy ingesters (and nothing else). */

@@ -5,45 +5,58 @@ export const bucketBackends = ['filesystem', 'gcs'] as const;
 export type BucketBackend = (typeof bucketBackends)[number];
 
 /**
- * The bucket fields of `blocks_storage`. Exported as fields (not a section) so that the
- * blocks_storage section can sit them at its top level next to `bucket_store` and `tsdb`, as
- * Cortex does.
+ * The bucket fields of a storage section, its flags under `-<prefix>.`: Cortex's `blocks_storage`
+ * and `ruler_storage` share them. Fields (not a section) so that blocks_storage can sit them at
+ * its top level next to `bucket_store` and `tsdb`, as Cortex does.
  */
-export const bucketFields = {
-  backend: oneOf<BucketBackend>(bucketBackends, {
-    flag: 'blocks-storage.backend',
-    default: 'filesystem',
-    refused: Object.fromEntries(['s3', 'azure', 'swift'].map((b) => [b, `${b} is not supported yet: use filesystem or gcs`])),
-    help: `Object storage backend for blocks: ${bucketBackends.join(', ')}.`,
-  }),
-  filesystem: section({
-    dir: string({
-      flag: 'blocks-storage.filesystem.dir',
-      default: './data/blocks',
-      help: 'Directory holding the blocks when -blocks-storage.backend=filesystem. Every process using it must see the same directory.',
+export function storageBucketFields(prefix: string, what: string, defaultDir: string) {
+  return {
+    backend: oneOf<BucketBackend>(bucketBackends, {
+      flag: `${prefix}.backend`,
+      default: 'filesystem',
+      refused: Object.fromEntries(['s3', 'azure', 'swift'].map((b) => [b, `${b} is not supported yet: use filesystem or gcs`])),
+      help: `Object storage backend for ${what}: ${bucketBackends.join(', ')}.`,
     }),
-  }),
-  gcs: section({
-    bucketName: string({ flag: 'blocks-storage.gcs.bucket-name', default: '', help: 'GCS bucket name (needed when -blocks-storage.backend=gcs).' }),
+    filesystem: section({
+      dir: string({
+        flag: `${prefix}.filesystem.dir`,
+        default: defaultDir,
+        help: `Directory holding the ${what} when -${prefix}.backend=filesystem. Every process using it must see the same directory.`,
+      }),
+    }),
+    gcs: gcsFields(prefix),
+  } as const;
+}
+
+function gcsFields(prefix: string) {
+  return section({
+    bucketName: string({ flag: `${prefix}.gcs.bucket-name`, default: '', help: `GCS bucket name (needed when -${prefix}.backend=gcs).` }),
     serviceAccount: string({
-      flag: 'blocks-storage.gcs.service-account',
+      flag: `${prefix}.gcs.service-account`,
       default: '',
       secret: true,
       help: 'JSON of a GCS service account key. Empty uses application default credentials (GOOGLE_APPLICATION_CREDENTIALS, the metadata server, ...).',
     }),
     endpoint: string({
-      flag: 'blocks-storage.gcs.endpoint',
+      flag: `${prefix}.gcs.endpoint`,
       default: '',
       category: 'advanced',
-      help: 'Override of the GCS JSON API endpoint, e.g. http://127.0.0.1:4443 for an emulator. Authentication is skipped with an override unless -blocks-storage.gcs.service-account is set.',
+      help: `Override of the GCS JSON API endpoint, e.g. http://127.0.0.1:4443 for an emulator. Authentication is skipped with an override unless -${prefix}.gcs.service-account is set.`,
     }),
-  }),
-  // Cortex's other backends: their sections are accepted so a Cortex config loads, but the
-  // backends are refused above.
+  });
+}
+
+/**
+ * Cortex's other backends: their sections are accepted so a Cortex config loads, but the backends
+ * are refused (storageBucketFields' backend).
+ */
+export const unsupportedBackendFields = {
   s3: mapping({ default: {}, help: 'Cortex\'s S3 settings; accepted, unused (the s3 backend is not supported yet).' }),
   azure: mapping({ default: {}, help: 'Cortex\'s Azure settings; accepted, unused (the azure backend is not supported).' }),
   swift: mapping({ default: {}, help: 'Cortex\'s Swift settings; accepted, unused (the swift backend is not supported).' }),
 } as const;
+
+export const bucketFields = { ...storageBucketFields('blocks-storage', 'blocks', './data/blocks'), ...unsupportedBackendFields } as const;
 
 export const bucketConfig = section(bucketFields);
 export type BucketConfig = ConfigOf<typeof bucketConfig>;

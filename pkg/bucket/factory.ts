@@ -12,7 +12,7 @@ export interface BucketDeps {
 }
 
 /** The configured backend, instrumented. */
-export function newBucket(cfg: BucketConfig, deps: BucketDeps): Bucket {
+export function newBucket(cfg: Pick<BucketConfig, 'backend' | 'filesystem' | 'gcs'>, deps: BucketDeps): Bucket {
   let b: Bucket;
   switch (cfg.backend) {
     case 'filesystem':

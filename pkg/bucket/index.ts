@@ -8,7 +8,7 @@ export {
   type IterOptions,
   type ObjectAttributes,
 } from './bucket.js';
-export { bucketBackends, bucketConfig, bucketFields, validateBucketConfig, type BucketBackend, type BucketConfig } from './config.js';
+export { bucketBackends, bucketConfig, bucketFields, storageBucketFields, unsupportedBackendFields, validateBucketConfig, type BucketBackend, type BucketConfig } from './config.js';
 export { newBucket, type BucketDeps } from './factory.js';
 export { FilesystemBucket } from './filesystem/filesystem-bucket.js';
 export { GcsBucket, type GcsBucketConfig } from './gcs/gcs-bucket.js';

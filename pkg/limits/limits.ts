@@ -1,4 +1,4 @@
-import { bool, duration, float, int, oneOf, section, string, stringList } from '../flagext/index.js';
+import { bool, duration, float, int, mapping, oneOf, section, string, stringList } from '../flagext/index.js';
 import type { ConfigOf } from '../flagext/index.js';
 
 /**
@@ -66,6 +66,20 @@ export const limitsConfig = section({
   activeSeriesResultsMaxSizeBytes: int({ flag: 'querier.active-series-results-max-size-bytes', default: 400 * 1024 * 1024, min: 0, help: 'The most bytes of series labels an ingester gathers for /api/v1/cardinality/active_series; a larger answer is refused (422). 0 to disable (querier, ingester).' }),
   seriesDeletionEnabled: bool({ flag: 'purger.series-deletion-enabled', default: false, help: 'Accept series delete requests from the tenant (POST <prefix>/api/v1/admin/tsdb/delete_series); refused with 400 when false (compactor, which serves the API).' }),
   ingestionTenantShardSize: int({ flag: 'distributor.ingestion-tenant-shard-size', default: 0, min: 0, help: 'The tenant\'s shard size for shuffle sharding of writes across ingesters. 0 disables shuffle sharding (distributor, ring).' }),
+  rulerEvaluationDelay: duration({ flag: 'ruler.evaluation-delay-duration', default: 0, yaml: 'ruler_evaluation_delay_duration', help: 'Evaluate the tenant\'s rules this long in the past, so that samples still on their way are included; results are written with the delayed timestamp (ruler).' }),
+  rulerMaxRulesPerRuleGroup: int({ flag: 'ruler.max-rules-per-rule-group', default: 0, min: 0, help: 'Maximum number of rules in one of the tenant\'s rule groups; a larger group is refused with a 400. 0 to disable (ruler).' }),
+  rulerMaxRuleGroupsPerTenant: int({ flag: 'ruler.max-rule-groups-per-tenant', default: 0, min: 0, help: 'Maximum number of rule groups of the tenant; a new group past it is refused with a 400. 0 to disable (ruler).' }),
+  rulerAlertmanagerConfig: mapping<{ alertmanager_url?: string }>({
+    default: {},
+    help: 'The tenant\'s own Alertmanagers: `alertmanager_url` in the syntax of -ruler.alertmanager-url, used instead of it for this tenant\'s alerts (ruler; YAML and runtime overrides only).',
+    validate: (raw) => {
+      for (const [k, v] of Object.entries(raw)) {
+        if (k !== 'alertmanager_url') throw new Error(`unknown key ${JSON.stringify(k)} (valid: alertmanager_url)`);
+        if (typeof v !== 'string') throw new Error('alertmanager_url: expected a string of comma-separated URLs');
+      }
+      return raw as { alertmanager_url?: string };
+    },
+  }),
   compactorBlocksRetentionPeriod: duration({ flag: 'compactor.blocks-retention-period', default: 0, help: 'Delete the tenant\'s blocks whose data is entirely older than this (they are marked for deletion, then removed after -compactor.deletion-delay). 0 keeps blocks forever (compactor).' }),
 });
 export type Limits = ConfigOf<typeof limitsConfig>;

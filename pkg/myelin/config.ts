@@ -8,6 +8,7 @@ import { ingesterClientConfig } from '../ingester/client/index.js';
 import { limitsConfig } from '../limits/index.js';
 import { purgerConfig } from '../purger/index.js';
 import { apiConfig, querierConfig } from '../querier/index.js';
+import { rulerConfig, rulerStorageConfig } from '../ruler/index.js';
 import { runtimeConfigConfig } from '../runtime-config/index.js';
 import { serverConfig } from '../server/index.js';
 import { bucketStoreConfig, storeGatewayConfig } from '../store-gateway/index.js';
@@ -35,6 +36,8 @@ export const myelinConfig = section({
   purger: purgerConfig,
   limits: limitsConfig,
   runtimeConfig: runtimeConfigConfig,
+  ruler: rulerConfig,
+  rulerStorage: rulerStorageConfig,
   httpPrefix: string({
     flag: 'http.prefix',
     default: '/api/prom',
@@ -42,8 +45,6 @@ export const myelinConfig = section({
   }),
   // Cortex's sections for components Myelin does not have yet: accepted, each with one warning.
   frontendWorker: notYet('frontend_worker', 'query-frontend'),
-  ruler: notYet('ruler', 'ruler'),
-  rulerStorage: notYet('ruler_storage', 'ruler'),
   alertmanager: notYet('alertmanager', 'alertmanager'),
   alertmanagerStorage: notYet('alertmanager_storage', 'alertmanager'),
   memberlist: refusedSection({

@@ -10,6 +10,7 @@ export const Module = {
   StoreGateway: 'store-gateway',
   Compactor: 'compactor',
   QueryFrontend: 'query-frontend',
+  Ruler: 'ruler',
   All: 'all',
 } as const;
 export type ModuleName = (typeof Module)[keyof typeof Module];
@@ -26,7 +27,9 @@ export const moduleDeps = {
   [Module.StoreGateway]: [Module.Server, Module.Overrides],
   [Module.Compactor]: [Module.Server, Module.Overrides],
   [Module.QueryFrontend]: [Module.Server, Module.Overrides],
-  [Module.All]: [Module.QueryFrontend, Module.Querier, Module.Ingester, Module.Distributor, Module.StoreGateway, Module.Compactor],
+  // As in Cortex, the ruler queries and writes through an in-process querier and distributor.
+  [Module.Ruler]: [Module.Server, Module.Overrides, Module.Distributor, Module.Querier],
+  [Module.All]: [Module.QueryFrontend, Module.Querier, Module.Ingester, Module.Distributor, Module.StoreGateway, Module.Compactor, Module.Ruler],
 } satisfies Record<ModuleName, readonly ModuleName[]>;
 
 /** Modules that are wiring only and cannot be a -target of their own. */

@@ -22,10 +22,13 @@ import { ModuleManager } from '../modules/index.js';
 import { RuntimeConfigManager } from '../runtime-config/index.js';
 import { Server, type InProcessGrpcClients } from '../server/index.js';
 import type { IngesterClient } from '../generated/myelin/ingester.js';
-import { ServiceManager, compositeService } from '../services/index.js';
+import { ServiceManager, compositeService, idleService } from '../services/index.js';
 import type { Service, State } from '../services/index.js';
 import { TenantResolver, TenantSeparator } from '../tenant/index.js';
 import { queryPage, registerUiAssets } from '../ui/index.js';
+import { BucketRuleStore, LocalRuleStore, Ruler, RulerPeers, RulerRing, RulerService, distributorAppend, groupJson, rulerGrpcHandlers, registerRuleConfigApi, registerRulesApi, ruleQueries, validateRulerConfig } from '../ruler/index.js';
+import type { ApiExecutor } from '../api/prometheus/index.js';
+import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import { registerBuildInfo, version } from './build-info.js';
 import type { MyelinConfig } from './config.js';
 import { Module, internalModules, moduleDeps } from './modules.js';
@@ -54,6 +57,9 @@ export class Myelin {
   /** The page `/` shows: the query page when this process runs a querier. */
   #home: (() => string) | undefined;
   #hasDistributor = false;
+  #distributor: Distributor | undefined;
+  /** The querier's executor (its query workers), for the ruler. */
+  #queryExecute: ApiExecutor | undefined;
   #shutdownRequested: () => void = () => {};
   #server: Server | undefined;
   #runtimeConfig: RuntimeConfigManager | undefined;
@@ -139,6 +145,7 @@ export class Myelin {
       [Module.StoreGateway]: () => this.#initStoreGateway(),
       [Module.Compactor]: () => this.#initCompactor(),
       [Module.QueryFrontend]: () => this.#pending(Module.QueryFrontend),
+      [Module.Ruler]: () => this.#initRuler(),
       [Module.All]: () => null,
     };
     for (const [name, init] of Object.entries(inits) as [ModuleName, () => Service | null | Promise<Service | null>][]) {
@@ -316,6 +323,7 @@ export class Myelin {
     distributor.registerRoutes(this.server.http, (req) => this.server.tenant(req), this.#legacyPrefix());
     await registerRingStatusPage(this.server.http, '/distributor/ring', lifecycler.ring);
     this.#hasDistributor = true;
+    this.#distributor = distributor;
     this.links.push(
       { section: 'Distributor', title: 'Ring status', path: '/distributor/ring' },
       { section: 'Distributor', title: 'HA tracker status', path: '/distributor/ha_tracker' },
@@ -355,6 +363,7 @@ export class Myelin {
       connect: (rpc) => void this.server.inProcess.serve(rpc).catch(() => {}),
     });
     this.#workerMetrics.push(() => workers.metricsJson());
+    this.#queryExecute = workers.execute;
     const prefix = this.cfg.api.prometheusHttpPrefix.replace(/\/$/, '');
     // Served under -http.prometheus-http-prefix and, as Cortex does, under -http.prefix too.
     const legacy = this.#legacyPrefix();
@@ -377,6 +386,72 @@ export class Myelin {
     });
     this.links.push({ section: 'Querier', title: 'Query', path: '/' });
     return compositeService('querier', [sgRing.service, workers.service()]);
+  }
+
+  /**
+   * The ruler: rule groups from the rule store, queried through the querier's workers and written
+   * through the distributor of this process (docs/ruler.md).
+   */
+  async #initRuler(): Promise<Service> {
+    const cfg = this.cfg.ruler;
+    const storage = this.cfg.rulerStorage;
+    validateRulerConfig(cfg, storage);
+    const store = storage.backend === 'local'
+      ? new LocalRuleStore(storage.local.directory)
+      : new BucketRuleStore(newBucket({ ...storage, backend: storage.backend }, { reg: this.registry, name: 'ruler' }));
+    const distributor = this.#distributor ?? bug('distributor');
+    const queries = ruleQueries(this.#queryExecute ?? bug('querier'), cfg.maxResultBytes);
+    const ring = cfg.enableSharding ? await this.#rulerRing() : undefined;
+    const ruler = new Ruler(cfg, {
+      store,
+      ...queries,
+      owns: ring === undefined ? undefined : (tenant, ns, group) => ring.owns(tenant, ns, group),
+      append: distributorAppend((tenant, body) => distributor.push(tenant, body)),
+      evaluationDelay: (tenant) => this.overrides.limits(tenant).rulerEvaluationDelay,
+      tenantAlertmanagers: (tenant) => this.overrides.limits(tenant).rulerAlertmanagerConfig.alertmanager_url ?? '',
+      logger: this.logger,
+      registry: this.registry,
+    });
+    const tenantOf = (req: Parameters<Server['tenant']>[0]) => this.server.tenant(req);
+    if (cfg.enableApi) {
+      registerRuleConfigApi(this.server.http, {
+        store,
+        tenantOf,
+        limits: (tenant) => this.overrides.limits(tenant),
+        changed: () => void ruler.sync('api-change').catch((err: unknown) => this.logger.warn({ err }, 'syncing rules failed')),
+        registry: this.registry,
+      });
+    }
+    const local = (tenant: string) => ruler.groups(tenant).map(groupJson);
+    // With sharding the APIs answer for every ruler's groups: each serves its own over gRPC.
+    const peers = ring === undefined ? undefined : new RulerPeers(ring, cfg.ring);
+    if (peers !== undefined) {
+      this.server.addGrpcService(RulerService, rulerGrpcHandlers(local, (org) => this.tenants.tenant(org)) as unknown as UntypedServiceImplementation, { requireTenant: true });
+    }
+    const groups = async (tenant: string) => [...local(tenant), ...(await peers?.groups(tenant) ?? [])]
+      .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const legacy = this.#legacyPrefix();
+    for (const p of new Set([this.cfg.api.prometheusHttpPrefix.replace(/\/$/, ''), ...(legacy === '' ? [] : [legacy])])) {
+      registerRulesApi(this.server.http, p, { groups, tenantOf });
+    }
+    if (ring === undefined) return ruler.service();
+    ring.onChange(() => void ruler.sync('ring-change').catch((err: unknown) => this.logger.warn({ err }, 'syncing rules failed')));
+    const closePeers = idleService('ruler-peers', { stopping: async () => peers?.close() });
+    return compositeService('ruler', [ring.service(), ruler.service(), closePeers]);
+  }
+
+  /** The ruler ring and its status page, /ruler/ring. */
+  async #rulerRing(): Promise<RulerRing> {
+    const ringCfg = this.cfg.ruler.ring;
+    this.#defaultInstanceAddr(ringCfg);
+    const ring = new RulerRing(ringCfg, {
+      kv: this.#kvClient(ringCfg.kvstore, instanceDescCodec, 'ruler-ring'),
+      logger: this.logger,
+      registry: this.registry,
+    });
+    await registerRingStatusPage(this.server.http, '/ruler/ring', ring.ring);
+    this.links.push({ section: 'Ruler', title: 'Ring status', path: '/ruler/ring' });
+    return ring;
   }
 
   /**

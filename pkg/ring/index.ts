@@ -10,5 +10,6 @@ export { RingSnapshot } from './ring-snapshot.js';
 export { CurrentViewRing, RingView, type LookupConfig, type ReadRing } from './ring-view.js';
 export { RingMirror, heartbeatsOf } from './ring-mirror.js';
 export { fnv1a32 } from './shuffle-shard.js';
+export { healthyOwners, type OwnersLookup } from './healthy-owners.js';
 export { registerRingStatusPage, ringStatus, type InstanceStatus } from './status-page.js';
 export { loadTokensFile, pickTokens, storeTokensFile } from './tokens.js';
