@@ -13,7 +13,8 @@
 // Env: BENCH_SERIES, BENCH_SAMPLES (per series), BENCH_BATCH (samples per request),
 // BENCH_CONCURRENCY, BENCH_TENANTS, BENCH_MAX_SECONDS, BENCH_TARGETS (myelin,myelin-cores,myelin-distributor,prometheus,victoria-metrics),
 // BENCH_PIN_CPU (run servers under `taskset -c <n>`), BENCH_CPU_PROF (directory: Myelin runs with
-// --cpu-prof), BENCH_SMOKE=1 (a few seconds in all).
+// --cpu-prof), BENCH_SMOKE=1 (a few seconds in all), BENCH_PROTOCOL=2.0 (remote write 2.0 requests:
+// Myelin's targets only, Prometheus 2.42 and VictoriaMetrics 1.79 do not receive 2.0).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +32,7 @@ const opts: LoadOptions = {
   concurrency: env('BENCH_CONCURRENCY', 4, 2),
   tenants: env('BENCH_TENANTS', 1, 1),
   maxSeconds: env('BENCH_MAX_SECONDS', 600, 10),
+  protocol: process.env.BENCH_PROTOCOL === '2.0' ? '2.0' : '1.0',
 };
 const targets = (process.env.BENCH_TARGETS ?? 'myelin,myelin-cores,myelin-distributor,prometheus,victoria-metrics').split(',');
 
@@ -44,7 +46,7 @@ async function startDistributorOnly(): Promise<BenchServer> {
   return { name: 'myelin-distributor', proc, url, push: '/api/v1/push', apiPrefix: '', pid: proc.pid as number };
 }
 
-const all: Record<string, { name: string; start(dir: string): Promise<BenchServer> }> = {
+const all: Record<string, { name: string; start(dir: string): Promise<BenchServer>; v1Only?: boolean }> = {
   // One core's worth: one ingester in the main thread (pinned with BENCH_PIN_CPU).
   myelin: { name: 'myelin -target=all (RF=1, 1 shard)', start: (dir) => startMyelin({ dir, flags: ['-ingester.shards=1'] }) },
   // Every core: one ingester shard worker per core, never pinned.
@@ -53,18 +55,22 @@ const all: Record<string, { name: string; start(dir: string): Promise<BenchServe
     start: (dir) => startMyelin({ dir, flags: ['-ingester.shards=0'], unpinned: true }),
   },
   'myelin-distributor': { name: 'myelin distributor + stand-in ingester', start: () => startDistributorOnly() },
-  prometheus: { name: 'prometheus 2.42', start: (dir) => startPrometheus(dir, `${dir}/data`) },
-  'victoria-metrics': { name: 'victoria-metrics', start: (dir) => startVictoriaMetrics(dir) },
+  prometheus: { name: 'prometheus 2.42', start: (dir) => startPrometheus(dir, `${dir}/data`), v1Only: true },
+  'victoria-metrics': { name: 'victoria-metrics', start: (dir) => startVictoriaMetrics(dir), v1Only: true },
 };
 
 const t0 = performance.now();
 const reqs = buildRequests(opts);
 const total = reqs.reduce((n, r) => n + r.samples, 0);
-console.log(`load: ${opts.series} series × ${opts.samples} samples = ${total} samples in ${reqs.length} requests of ${opts.batch}, concurrency ${opts.concurrency}, ${opts.tenants} tenant(s); encoded in ${((performance.now() - t0) / 1000).toFixed(1)}s`);
+console.log(`load: remote write ${opts.protocol}, ${opts.series} series × ${opts.samples} samples = ${total} samples in ${reqs.length} requests of ${opts.batch}, concurrency ${opts.concurrency}, ${opts.tenants} tenant(s); encoded in ${((performance.now() - t0) / 1000).toFixed(1)}s`);
 const rows: { name: string; rate: number; cpuUs: number; rssPerSeries: number; failed: number; error: string }[] = [];
 for (const key of targets) {
   const target = all[key];
   if (target === undefined) throw new Error(`unknown target ${key}; known: ${Object.keys(all).join(', ')}`);
+  if (target.v1Only === true && opts.protocol !== '1.0') {
+    console.log(`${target.name}: skipped, it does not receive remote write ${opts.protocol}`);
+    continue;
+  }
   const dir = await mkdtemp(join(tmpdir(), `bench-ingest-${key}-`));
   const server = await target.start(dir);
   try {

@@ -4,6 +4,7 @@
 import { Agent, request } from 'node:http';
 import { WriteRequest } from '../../pkg/generated/prometheus/remote.js';
 import { snappyEncode } from '../../pkg/wire/index.js';
+import { encodeV2 } from '../../pkg/wire/testing.js';
 import { nodeExporterSeries } from './node-exporter-series.js';
 
 export interface LoadOptions {
@@ -19,7 +20,17 @@ export interface LoadOptions {
   maxSeconds: number;
   /** Send a request again after a 5xx answer this many times (as Prometheus' remote write does); 0 by default. */
   retries?: number;
+  /** Remote write 1.0 (prometheus.WriteRequest, the default) or 2.0 (io.prometheus.write.v2.Request, a symbols table per request). */
+  protocol?: RemoteWriteVersion;
 }
+
+export type RemoteWriteVersion = '1.0' | '2.0';
+
+/** The headers Prometheus sends with each version. */
+const protocolHeaders: Record<RemoteWriteVersion, Record<string, string>> = {
+  '1.0': { 'content-type': 'application/x-protobuf', 'x-prometheus-remote-write-version': '0.1.0' },
+  '2.0': { 'content-type': 'application/x-protobuf;proto=io.prometheus.write.v2.Request', 'x-prometheus-remote-write-version': '2.0.0' },
+};
 
 export interface EncodedRequest {
   tenant: string;
@@ -27,6 +38,7 @@ export interface EncodedRequest {
   samples: number;
   /** Which slice of the series the request carries: the same slot in every round. */
   slot: number;
+  protocol: RemoteWriteVersion;
 }
 
 /** What the rounds carry; by default node-exporter-like series, 15 s apart, ending now. */
@@ -54,8 +66,9 @@ export function buildRequests(o: LoadOptions, r: Rounds = {}): EncodedRequest[] 
       const mine = labels.filter((_, i) => i % o.tenants === tenant);
       for (let b = 0; b < mine.length; b += o.batch, slot++) {
         const timeseries = mine.slice(b, b + o.batch).map((s) => ({ labels: s.labels, samples: [{ value: value(s.index, round), timestamp: t }], exemplars: [], histograms: [] }));
-        const body = snappyEncode(Buffer.from(WriteRequest.encode({ timeseries, metadata: [] }).finish()));
-        out.push({ tenant: `tenant-${tenant}`, body, samples: timeseries.length, slot });
+        const protocol = o.protocol ?? '1.0';
+        const raw = protocol === '2.0' ? encodeV2(timeseries) : Buffer.from(WriteRequest.encode({ timeseries, metadata: [] }).finish());
+        out.push({ tenant: `tenant-${tenant}`, body: snappyEncode(raw), samples: timeseries.length, slot, protocol });
       }
     }
   }
@@ -107,8 +120,7 @@ function post(agent: Agent, u: URL, r: EncodedRequest): Promise<{ status: number
       {
         agent, host: u.hostname, port: u.port, path: u.pathname, method: 'POST',
         headers: {
-          'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-prometheus-remote-write-version': '0.1.0',
-          'x-scope-orgid': r.tenant, 'content-length': r.body.length,
+          ...protocolHeaders[r.protocol], 'content-encoding': 'snappy', 'x-scope-orgid': r.tenant, 'content-length': r.body.length,
         },
       },
       (res) => {
