@@ -2,8 +2,8 @@
 // values) start Myelin as they are, and each serves a push and a query. What the test changes,
 // through flags, which win over the file: ports and listen addresses (free ones on 127.0.0.1) and
 // directories (a temporary one), plus:
-// - S3 (three of them): Myelin has no S3 backend yet; as they are they are refused for that one
-//   key, and run with blocks_storage.backend: filesystem.
+// - S3 (three of them): the endpoint is a local S3-compatible server (fauxqs, not AWS) that the
+//   test starts, with its bucket created, and a key pair (the files have none or a placeholder).
 // - memberlist (the two gossip ones): refused by design, naming etcd and inmemory; they run with
 //   the memberlist section left out and the rings on inmemory.
 // - /config/runtime-config.yaml (getting-started) does not exist here: -runtime-config.file= .
@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WriteRequest } from '../pkg/generated/prometheus/remote.js';
+import { S3TestServer } from '../pkg/bucket/index.js';
 import { snappyEncode } from '../pkg/wire/index.js';
 import { makeTestCerts } from './e2e/certs.js';
 import { TestProcess, freePort, waitUntil } from './e2e/process.js';
@@ -32,23 +33,22 @@ interface Case {
   /** Rewrites the file before the run that must serve (after a refusal). */
   edit?: (text: string) => string;
   tls?: boolean;
+  /** The blocks bucket the file names, for files with blocks on S3. */
+  s3Bucket?: string;
 }
 
-// blocks_storage comes before ruler_storage (whose backend is ignored) in each file.
-const filesystemBlocks = (text: string) => text.replace(/^ {2}backend: s3$/m, '  backend: filesystem');
 const withoutMemberlist = (text: string) =>
   text.replace(/^memberlist:\n(?: {2}.*\n)+/m, '').replace(/store: memberlist/g, 'store: inmemory');
-const s3Refused = /^error loading config: blocks_storage\.backend: s3 is not supported yet: use filesystem or gcs$/m;
 const memberlistRefused = /^error loading config: ingester\.lifecycler\.ring\.kvstore\.store: memberlist is not supported: Myelin keeps its rings in etcd \(store: etcd\), or in memory for a single process \(store: inmemory\)$/m;
 const notYet = ['frontend_worker', 'ruler', 'ruler_storage', 'alertmanager', 'alertmanager_storage'];
 
 const cases: Case[] = [
-  { file: 'single-process-config-blocks.yaml', refusedAs: s3Refused, edit: filesystemBlocks },
+  { file: 'single-process-config-blocks.yaml', s3Bucket: 'cortex' },
   { file: 'single-process-config-blocks-local.yaml' },
-  { file: 'single-process-config-blocks-tls.yaml', refusedAs: s3Refused, edit: filesystemBlocks, tls: true },
+  { file: 'single-process-config-blocks-tls.yaml', s3Bucket: 'cortex', tls: true },
   { file: 'single-process-config-blocks-gossip-1.yaml', refusedAs: memberlistRefused, edit: withoutMemberlist },
   { file: 'single-process-config-blocks-gossip-2.yaml', refusedAs: memberlistRefused, edit: withoutMemberlist },
-  { file: 'cortex-config.yaml', refusedAs: s3Refused, edit: filesystemBlocks, flags: ['-runtime-config.file='] },
+  { file: 'cortex-config.yaml', s3Bucket: 'cortex-blocks', flags: ['-runtime-config.file='] },
 ];
 
 function args(config: string, dir: string, http: number, grpc: number, extra: string[]): string[] {
@@ -75,10 +75,19 @@ for (const c of cases) {
   test(`Cortex's ${c.file} starts Myelin, which serves a push and a query`, async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'myelin-cortex-cfg-'));
     const started: TestProcess[] = [];
+    const s3 = new S3TestServer();
     t.after(async () => {
       await Promise.all(started.map((s) => s.stop('SIGKILL')));
+      await s3.stop();
       rmSync(dir, { recursive: true, force: true });
     });
+    const flags = [...(c.flags ?? [])];
+    if (c.s3Bucket !== undefined) {
+      await s3.start();
+      await s3.createBucket(c.s3Bucket);
+      flags.push(`-blocks-storage.s3.endpoint=${s3.endpoint}`, '-blocks-storage.s3.insecure=true',
+        '-blocks-storage.s3.access-key-id=test', '-blocks-storage.s3.secret-access-key=test');
+    }
     if (c.tls === true) makeTestCerts(dir); // root.crt, server.crt, client.crt ... as the file names them
     const [http, grpc] = [await freePort(), await freePort()];
     const original = join(fixtures, c.file);
@@ -95,7 +104,7 @@ for (const c of cases) {
       config = join(dir, c.file);
       writeFileSync(config, c.edit(readFileSync(original, 'utf8')));
     }
-    const p = new TestProcess('myelin', process.execPath, args(config, dir, http, grpc, c.flags ?? []), { cwd: dir });
+    const p = new TestProcess('myelin', process.execPath, args(config, dir, http, grpc, flags), { cwd: dir });
     started.push(p);
     await waitUntil(async () => (await fetch(`http://127.0.0.1:${http}/ready`)).status === 200, { what: `${c.file}: ready`, timeoutMs: 90_000, intervalMs: 200 }).catch((err: Error) => {
       throw new Error(`${err.message}\n${p.output}`);

@@ -3,6 +3,7 @@ import type { Bucket } from './bucket.js';
 import type { BucketConfig } from './config.js';
 import { GcsBucket } from './gcs/gcs-bucket.js';
 import { FilesystemBucket } from './filesystem/filesystem-bucket.js';
+import { S3Bucket } from './s3/s3-bucket.js';
 import { instrumentedBucket } from './instrumented-bucket.js';
 
 export interface BucketDeps {
@@ -20,6 +21,9 @@ export function newBucket(cfg: BucketConfig, deps: BucketDeps): Bucket {
       break;
     case 'gcs':
       b = new GcsBucket(cfg.gcs);
+      break;
+    case 's3':
+      b = new S3Bucket(cfg.s3);
       break;
   }
   return instrumentedBucket(b, deps.reg, deps.name);
