@@ -27,7 +27,8 @@ export class PrometheusServer {
     this.#dir = dir;
   }
 
-  static async start(series: readonly GeneratedSeries[]): Promise<PrometheusServer> {
+  /** `args` are added to Prometheus' command line (e.g. block durations). */
+  static async start(series: readonly GeneratedSeries[], args: readonly string[] = []): Promise<PrometheusServer> {
     const dir = await mkdtemp(join(tmpdir(), 'myelin-prom-'));
     await writeFile(join(dir, 'input.om'), toOpenMetrics(series));
     await run(PROMTOOL, ['tsdb', 'create-blocks-from', 'openmetrics', join(dir, 'input.om'), join(dir, 'data')], {
@@ -41,6 +42,7 @@ export class PrometheusServer {
       '--storage.tsdb.retention.time=100y',
       `--web.listen-address=127.0.0.1:${port}`,
       '--query.max-samples=500000000',
+      ...args,
     ]);
     const server = new PrometheusServer(`http://127.0.0.1:${port}`, proc, dir);
     try {
@@ -53,6 +55,11 @@ export class PrometheusServer {
       throw new Error(`start prometheus: ${proc.output}`, { cause: err });
     }
     return server;
+  }
+
+  /** Prometheus' --storage.tsdb.path: the blocks promtool made, then whatever Prometheus adds. */
+  get dataDir(): string {
+    return join(this.#dir, 'data');
   }
 
   /** GET an API path with query parameters; returns the parsed JSON body. */

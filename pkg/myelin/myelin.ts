@@ -11,7 +11,7 @@ import { prometheusApi } from '../api/prometheus/index.js';
 import { IngesterConn } from '../ingester/client/index.js';
 import { QueryWorkers } from '../querier/worker/index.js';
 import { BucketIndexUpdater } from '../bucket-index/index.js';
-import { BlocksCleaner, Compactor, registerCompactorStatusPage, validateCompactorConfig } from '../compactor/index.js';
+import { BlocksCleaner, Compactor, blockUploadService, registerBlockUploadRoutes, registerCompactorStatusPage, validateCompactorConfig } from '../compactor/index.js';
 import { STORE_GATEWAY_RING_KEY, STORE_GATEWAY_RING_NAME, StoreGateway, StoreGatewayService, validateStoreGatewayConfig } from '../store-gateway/index.js';
 import { Lifecycler, Ring, instanceAddr, instanceDescCodec, registerRingStatusPage } from '../ring/index.js';
 import type { LifecyclerConfig } from '../ring/index.js';
@@ -203,7 +203,7 @@ export class Myelin {
    * blocks cleaner deletes marked and partial blocks, applies retention and is the one writer of
    * the bucket indexes, as in Cortex.
    */
-  #initCompactor(): Service {
+  async #initCompactor(): Promise<Service> {
     validateBucketConfig(this.cfg.blocksStorage);
     validateCompactorConfig(this.cfg.compactor, this.cfg.blocksStorage.bucketStore.ignoreDeletionMarksDelay);
     const bucket = newBucket(this.cfg.blocksStorage, { reg: this.registry, name: 'compactor' });
@@ -213,16 +213,19 @@ export class Myelin {
       registry: this.registry,
       ingesterBlockRange: this.cfg.blocksStorage.tsdb.blockRangesPeriod,
     });
+    const indexUpdater = new BucketIndexUpdater({ bucket, logger: this.logger, registry: this.registry });
     const cleaner = new BlocksCleaner(this.cfg.compactor, {
       bucket,
-      indexUpdater: new BucketIndexUpdater({ bucket, logger: this.logger, registry: this.registry }),
+      indexUpdater,
       retention: (tenant) => this.overrides.limits(tenant).compactorBlocksRetentionPeriod,
       logger: this.logger,
       registry: this.registry,
     });
     registerCompactorStatusPage(this.server.http, compactor);
     this.links.push({ section: 'Compactor', title: 'Compactor status', path: '/compactor/status' });
-    return compositeService('compactor', [cleaner.service(this.cfg.blocksStorage.bucketStore.bucketIndex.updateInterval), compactor.service()]);
+    const upload = blockUploadService(this.cfg.compactor, { bucket, indexUpdater, overrides: this.overrides, logger: this.logger, registry: this.registry });
+    await registerBlockUploadRoutes(this.server.http, upload.uploader, (req) => this.server.tenant(req));
+    return compositeService('compactor', [cleaner.service(this.cfg.blocksStorage.bucketStore.bucketIndex.updateInterval), compactor.service(), upload.service]);
   }
 
   /**
