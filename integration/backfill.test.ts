@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { S3TestServer } from '../pkg/bucket/index.js';
 import { isUlid } from '../pkg/tsdb/block/index.js';
 import { startSingleMyelin, type SingleMyelin } from './e2e/myelin.js';
 import { TestProcess, freePort, waitUntil } from './e2e/process.js';
@@ -66,14 +67,14 @@ const checks: { path: string; params: Record<string, string> & { query: string }
   { path: 'query_range', params: { query: 'sum by (job) (rate(http_requests_total[5m]))', start: String(start / 1000), end: String((start + span) / 1000), step: '60' } },
 ];
 
-/** Waits until Myelin answers every check for `tenant` as Prometheus does. */
-async function assertAnswersLikePrometheus(tenant: string): Promise<void> {
+/** Waits until Myelin (at `base`) answers every check for `tenant` as Prometheus does. */
+async function assertAnswersLikePrometheus(tenant: string, base = myelin.base): Promise<void> {
   for (const { path, params } of checks) {
     const qs = new URLSearchParams(params);
     const theirs = (await (await fetch(`${prom.url}/api/v1/${path}?${qs}`)).json()) as Json;
     assert.ok(((theirs.data as { result: unknown[] }).result).length > 0, `${params.query}: Prometheus has data`);
     await waitUntil(async () => {
-      const mine = (await (await fetch(`${myelin.base}/prometheus/api/v1/${path}?${qs}`, { headers: { 'X-Scope-OrgID': tenant } })).json()) as Json;
+      const mine = (await (await fetch(`${base}/prometheus/api/v1/${path}?${qs}`, { headers: { 'X-Scope-OrgID': tenant } })).json()) as Json;
       assertSameResult(params.query, mine, theirs);
       return true;
     }, { timeoutMs: 60_000, intervalMs: 500, what: `${tenant}: ${params.query} answered as Prometheus` }).catch((err: Error) => {
@@ -93,6 +94,30 @@ test('myelin backfill uploads a Prometheus data directory; queries answer as Pro
   const again = await runMyelin(['backfill', '--tenant', 'backfilled', '--address', myelin.base, prom.dataDir]);
   assert.equal(again.code, 0, again.output);
   assert.match(again.output, new RegExp(`summary: 0 uploaded \\(0 bytes\\), ${blocks.length} already present, 0 refused or failed`));
+});
+
+test('on the S3 backend (a local S3-compatible server, not AWS), uploaded blocks reach the store-gateway through the bucket index', async () => {
+  const s3 = new S3TestServer();
+  await s3.start();
+  let onS3: SingleMyelin | undefined;
+  try {
+    await s3.createBucket('blocks');
+    const s3dir = join(dir, 's3');
+    onS3 = await startSingleMyelin(s3dir, [
+      '-blocks-storage.backend=s3', '-blocks-storage.s3.bucket-name=blocks', `-blocks-storage.s3.endpoint=${s3.endpoint}`,
+      '-blocks-storage.s3.insecure=true', '-blocks-storage.s3.access-key-id=test', '-blocks-storage.s3.secret-access-key=test',
+      '-compactor.block-upload-enabled=true', `-compactor.data-dir=${s3dir}/compactor`,
+      `-blocks-storage.bucket-store.sync-dir=${s3dir}/sync`, '-blocks-storage.bucket-store.sync-interval=1s',
+      '-blocks-storage.bucket-store.bucket-index.update-interval=1s', '-store-gateway.sharding-ring.replication-factor=1',
+      '-querier.query-ingesters-within=0', '-querier.query-store-after=0',
+    ]);
+    const res = await runMyelin(['backfill', '--tenant', 'on-s3', '--address', onS3.base, prom.dataDir]);
+    assert.equal(res.code, 0, res.output);
+    await assertAnswersLikePrometheus('on-s3', onS3.base);
+  } finally {
+    await onS3?.proc.stop();
+    await s3.stop();
+  }
 });
 
 test('myelin backfill refuses broken blocks with the reason and uploads the others', async () => {
