@@ -17,6 +17,8 @@ const validationTimeout = 30 * 60_000;
 
 export class BlockValidationWorkers implements BlockValidator {
   readonly #pool: WorkerPool;
+  /** Started on the first validation: most compactors never receive an upload, and need no threads for it. */
+  #started: Promise<void> | undefined;
 
   constructor(deps: { logger: Logger; registry: Registry }) {
     this.#pool = new WorkerPool({
@@ -30,12 +32,16 @@ export class BlockValidationWorkers implements BlockValidator {
 
   service(): Service {
     return idleService('block-upload-validation', {
-      starting: () => this.#pool.start(),
-      stopping: () => this.#pool.stop(),
+      stopping: async () => {
+        if (this.#started === undefined) return;
+        await this.#started.catch(() => undefined);
+        await this.#pool.stop();
+      },
     });
   }
 
   async validate(tenant: string, dir: string, meta: BlockMeta, verifyChunks: boolean): Promise<void> {
+    await (this.#started ??= this.#pool.start());
     await this.#pool.run(tenant, 'validate', { dir, meta, verifyChunks } satisfies ValidateBlockArgs, { deadline: Date.now() + validationTimeout });
   }
 }
