@@ -3,7 +3,7 @@
 // named with its reason before anything is sent.
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { META_FILENAME, isUlid, readMeta, verifyBlock } from '../../tsdb/block/index.js';
+import { META_FILENAME, isUlid, messageChain, readMeta, verifyBlock } from '../../tsdb/block/index.js';
 import { BlockRefusedError, BlockUploadClient, type BlockUploadClientConfig } from './block-upload-client.js';
 
 export interface BackfillSummary {
@@ -43,13 +43,6 @@ export async function findBlockDirs(dirs: readonly string[]): Promise<{ blocks: 
     blocks.push(...found);
   }
   return { blocks, problems };
-}
-
-/** An error's message with those of its causes: "read x/meta.json: Unexpected token ...". */
-function messageChain(err: unknown): string {
-  const parts: string[] = [];
-  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) parts.push(e.message);
-  return parts.join(': ');
 }
 
 export async function backfill(dirs: readonly string[], cfg: BlockUploadClientConfig, out: (line: string) => void): Promise<BackfillSummary> {

@@ -39,7 +39,7 @@ export async function verifyBlock(dir: string, meta: BlockMeta, opts: VerifyBloc
   try {
     block = await Block.open(dir);
   } catch (err) {
-    throw bad(`cannot open: ${(err as Error).message}`);
+    throw bad(`cannot open: ${messageChain(err)}`);
   }
   const stats: VerifiedBlockStats = { series: 0, chunks: 0, samples: 0 };
   const it = new EncodedChunkIterator();
@@ -66,7 +66,7 @@ export async function verifyBlock(dir: string, meta: BlockMeta, opts: VerifyBloc
       stats.chunks += s.bytes.length;
     }
     const err = set.err();
-    if (err !== undefined) throw bad(`reading series: ${err.message}`);
+    if (err !== undefined) throw bad(`reading series: ${messageChain(err)}`);
   } finally {
     await block.close();
   }
@@ -75,6 +75,13 @@ export async function verifyBlock(dir: string, meta: BlockMeta, opts: VerifyBloc
     throw bad(`holds ${stats.series} series, ${stats.chunks} chunks, ${stats.samples} samples; meta.json says ${st.numSeries}, ${st.numChunks}, ${st.numSamples}`);
   }
   return stats;
+}
+
+/** An error's message with those of its causes: "open block x: read x/meta.json: Unexpected token ...". */
+export function messageChain(err: unknown): string {
+  const parts: string[] = [];
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) parts.push(e.message);
+  return parts.join(': ');
 }
 
 function compareSeries(a: BlockChunkSeries, b: BlockChunkSeries): number {
