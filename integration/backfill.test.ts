@@ -235,3 +235,20 @@ test('the block upload API refuses bad requests with a 4xx naming the problem, a
   const q = await (await fetch(`${myelin.base}/prometheus/api/v1/query?query=http_requests_total&time=${(start + HOUR) / 1000}`, { headers: { 'X-Scope-OrgID': 'api' } })).json() as { data: { result: unknown[] } };
   assert.deepEqual(q.data.result, []);
 });
+
+test('myelin backfill and sidecar refuse bad arguments with exit status 2 and the usage', async () => {
+  for (const [args, msg] of [
+    [['backfill', '--address', 'http://127.0.0.1:1', dir], /--tenant is required/],
+    [['backfill', '--tenant', 't', '--address', 'http://127.0.0.1:1'], /no DIR given/],
+    [['backfill', '--tenant', 't', '--address', 'http://127.0.0.1:1', '--validation-timeout', 'soon', dir], /--validation-timeout: invalid duration soon/],
+    [['backfill', '--tenant', 't', '--bogus', dir], /Unknown option '--bogus'/],
+    [['sidecar', '--tenant', 't', '--address', 'http://127.0.0.1:1'], /--tsdb.path is required/],
+    [['sidecar', '--tenant', 't', '--address', 'http://127.0.0.1:1', '--tsdb.path', dir, '--interval', '0s'], /--interval: invalid duration 0s/],
+    [['sidecar', '--tenant', 't', '--address', 'http://127.0.0.1:1', '--tsdb.path', dir, '--http-address', 'nowhere'], /--http-address: expected host:port/],
+  ] as const) {
+    const res = await runMyelin([...args]);
+    assert.equal(res.code, 2, res.output);
+    assert.match(res.output, msg);
+    assert.match(res.output, /usage: myelin (backfill|sidecar)/);
+  }
+});

@@ -62,7 +62,7 @@ export class Shipper {
       const uploaded = new Set(state.uploaded);
       const present = await this.#blocks();
       for (const block of present) {
-        if (uploaded.has(block)) continue;
+        if (uploaded.has(block) || (await this.#skipCompacted(block))) continue;
         if (!(await this.#shipBlock(block))) {
           failed = true;
           continue;
@@ -79,17 +79,26 @@ export class Shipper {
     else this.#metrics.lastSuccess.set(Date.now() / 1000);
   }
 
+  /** True for a block Prometheus compacted (it repeats shipped data), unless those are shipped too; never recorded as shipped. */
+  async #skipCompacted(block: string): Promise<boolean> {
+    if (this.#cfg.uploadCompacted) return false;
+    let level;
+    try {
+      level = (await readMeta(join(this.#cfg.dir, block))).compaction.level;
+    } catch {
+      return false; // the upload reads it again and reports the problem as that block's failure
+    }
+    if (level <= 1) return false;
+    if (!this.#skippedCompacted.has(block)) {
+      this.#skippedCompacted.add(block);
+      this.#log.warn({ block, level }, 'not shipping a compacted block: run Prometheus with equal min and max block durations');
+    }
+    return true;
+  }
+
   /** True once the block is in Myelin. */
   async #shipBlock(block: string): Promise<boolean> {
     const dir = join(this.#cfg.dir, block);
-    const meta = await readMeta(dir);
-    if (meta.compaction.level > 1 && !this.#cfg.uploadCompacted) {
-      if (!this.#skippedCompacted.has(block)) {
-        this.#skippedCompacted.add(block);
-        this.#log.warn({ block, level: meta.compaction.level }, 'not shipping a compacted block: run Prometheus with equal min and max block durations');
-      }
-      return true;
-    }
     try {
       const res = await this.#client.upload(dir);
       if (res.result === 'uploaded') {
