@@ -2,8 +2,8 @@
 // values) start Myelin as they are, and each serves a push and a query. What the test changes,
 // through flags, which win over the file: ports and listen addresses (free ones on 127.0.0.1) and
 // directories (a temporary one), plus:
-// - S3 (three of them): Myelin has no S3 backend yet; as they are they are refused for that one
-//   key, and run with blocks_storage.backend: filesystem.
+// - S3 (three of them): the endpoint is a local S3-compatible server (fauxqs, not AWS) that the
+//   test starts, with its bucket created, and a key pair (the files have none or a placeholder).
 // - memberlist (the two gossip ones): refused by design, naming etcd and inmemory; they run with
 //   the memberlist section left out and the rings on inmemory.
 // - /config/runtime-config.yaml (getting-started) does not exist here: -runtime-config.file= .
@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WriteRequest } from '../pkg/generated/prometheus/remote.js';
+import { S3TestServer } from '../pkg/bucket/index.js';
 import { snappyEncode } from '../pkg/wire/index.js';
 import { makeTestCerts } from './e2e/certs.js';
 import { TestProcess, freePort, waitUntil } from './e2e/process.js';
@@ -32,23 +33,22 @@ interface Case {
   /** Rewrites the file before the run that must serve (after a refusal). */
   edit?: (text: string) => string;
   tls?: boolean;
+  /** The buckets the file names, for files with blocks (and rules) on S3. */
+  s3Buckets?: string[];
 }
 
-// Every s3 backend (blocks_storage, ruler_storage; alertmanager_storage's is ignored) becomes filesystem.
-const filesystemBlocks = (text: string) => text.replace(/^ {2}backend: s3$/gm, '  backend: filesystem');
 const withoutMemberlist = (text: string) =>
   text.replace(/^memberlist:\n(?: {2}.*\n)+/m, '').replace(/store: memberlist/g, 'store: inmemory');
-const s3Refused = /^error loading config: blocks_storage\.backend: s3 is not supported yet: use filesystem or gcs$/m;
 const memberlistRefused = /^error loading config: ingester\.lifecycler\.ring\.kvstore\.store: memberlist is not supported: Myelin keeps its rings in etcd \(store: etcd\), or in memory for a single process \(store: inmemory\)$/m;
 const notYet = ['frontend_worker', 'alertmanager', 'alertmanager_storage'];
 
 const cases: Case[] = [
-  { file: 'single-process-config-blocks.yaml', refusedAs: s3Refused, edit: filesystemBlocks },
+  { file: 'single-process-config-blocks.yaml', s3Buckets: ['cortex'] },
   { file: 'single-process-config-blocks-local.yaml' },
-  { file: 'single-process-config-blocks-tls.yaml', refusedAs: s3Refused, edit: filesystemBlocks, tls: true },
+  { file: 'single-process-config-blocks-tls.yaml', s3Buckets: ['cortex'], tls: true },
   { file: 'single-process-config-blocks-gossip-1.yaml', refusedAs: memberlistRefused, edit: withoutMemberlist },
   { file: 'single-process-config-blocks-gossip-2.yaml', refusedAs: memberlistRefused, edit: withoutMemberlist },
-  { file: 'cortex-config.yaml', refusedAs: s3Refused, edit: filesystemBlocks, flags: ['-runtime-config.file='] },
+  { file: 'cortex-config.yaml', s3Buckets: ['cortex-blocks', 'cortex-ruler'], flags: ['-runtime-config.file='] },
 ];
 
 function args(config: string, dir: string, http: number, grpc: number, extra: string[]): string[] {
@@ -75,10 +75,21 @@ for (const c of cases) {
   test(`Cortex's ${c.file} starts Myelin, which serves a push and a query`, async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'myelin-cortex-cfg-'));
     const started: TestProcess[] = [];
+    const s3 = new S3TestServer();
     t.after(async () => {
       await Promise.all(started.map((s) => s.stop('SIGKILL')));
+      await s3.stop();
       rmSync(dir, { recursive: true, force: true });
     });
+    const flags = [...(c.flags ?? [])];
+    if (c.s3Buckets !== undefined) {
+      await s3.start();
+      for (const b of c.s3Buckets) await s3.createBucket(b);
+      for (const storage of ['blocks-storage', 'ruler-storage']) {
+        flags.push(`-${storage}.s3.endpoint=${s3.endpoint}`, `-${storage}.s3.insecure=true`,
+          `-${storage}.s3.access-key-id=test`, `-${storage}.s3.secret-access-key=test`);
+      }
+    }
     if (c.tls === true) makeTestCerts(dir); // root.crt, server.crt, client.crt ... as the file names them
     const [http, grpc] = [await freePort(), await freePort()];
     const original = join(fixtures, c.file);
@@ -95,7 +106,7 @@ for (const c of cases) {
       config = join(dir, c.file);
       writeFileSync(config, c.edit(readFileSync(original, 'utf8')));
     }
-    const p = new TestProcess('myelin', process.execPath, args(config, dir, http, grpc, c.flags ?? []), { cwd: dir });
+    const p = new TestProcess('myelin', process.execPath, args(config, dir, http, grpc, flags), { cwd: dir });
     started.push(p);
     await waitUntil(async () => (await fetch(`http://127.0.0.1:${http}/ready`)).status === 200, { what: `${c.file}: ready`, timeoutMs: 90_000, intervalMs: 200 }).catch((err: Error) => {
       throw new Error(`${err.message}\n${p.output}`);

@@ -52,3 +52,14 @@ test('configs/microservices has one config per component, each running only that
     if (c === 'store-gateway') assert.deepEqual([cfg.blocksStorage.bucketStore.indexCache.backend, cfg.blocksStorage.bucketStore.chunksCache.backend], ['redis', 'redis'], 'store-gateway caches in Redis');
   }
 });
+
+test('configs/microservices put blocks in S3 when MYELIN_BLOCKS_BACKEND=s3', () => {
+  const env = { MYELIN_BLOCKS_BACKEND: 's3', MYELIN_S3_BUCKET: 'blocks', MYELIN_S3_ENDPOINT: 'minio:9000', MYELIN_S3_INSECURE: 'true' };
+  for (const c of ['ingester', 'querier', 'store-gateway', 'compactor']) {
+    const res = loadConfig(myelinConfig, [`-config.file=configs/microservices/${c}.yaml`, '-config.expand-env=true'], { env, readFile: read });
+    assert.equal(res.kind, 'config', c);
+    if (res.kind !== 'config') continue;
+    const { backend, s3 } = res.config.blocksStorage;
+    assert.deepEqual([backend, s3.bucketName, s3.endpoint, s3.insecure], ['s3', 'blocks', 'minio:9000', true], c);
+  }
+});

@@ -1,11 +1,15 @@
 #!/usr/bin/env node
-// The myelin binary: flags and -config.file → Config → Myelin modules → run until a signal.
+// The myelin binary: flags and -config.file → Config → Myelin modules → run until a signal; or one
+// of the subcommands `backfill` and `sidecar`.
 import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig } from '../../pkg/flagext/index.js';
 import { createLogger } from '../../pkg/log/index.js';
 import { Myelin, myelinAliases, myelinConfig } from '../../pkg/myelin/index.js';
 
 async function main(): Promise<number> {
+  // Subcommands: tools that talk to a running Myelin rather than run it.
+  if (process.argv[2] === 'backfill') return (await import('./backfill.js')).backfillCommand(process.argv.slice(3));
+  if (process.argv[2] === 'sidecar') return (await import('./sidecar.js')).sidecarCommand(process.argv.slice(3));
   let loaded;
   try {
     loaded = loadConfig(myelinConfig, process.argv.slice(2), { env: process.env, readFile: (p) => readFileSync(p, 'utf8'), aliases: myelinAliases });

@@ -27,13 +27,14 @@ export class PrometheusServer {
     this.#dir = dir;
   }
 
-  static async start(series: readonly GeneratedSeries[]): Promise<PrometheusServer> {
+  /** `args` are added to Prometheus' command line (e.g. block durations). */
+  static async start(series: readonly GeneratedSeries[], args: readonly string[] = []): Promise<PrometheusServer> {
     const dir = await mkdtemp(join(tmpdir(), 'myelin-prom-'));
     await writeFile(join(dir, 'input.om'), toOpenMetrics(series));
     await run(PROMTOOL, ['tsdb', 'create-blocks-from', 'openmetrics', join(dir, 'input.om'), join(dir, 'data')], {
       maxBuffer: 64 << 20,
     });
-    return PrometheusServer.#launch(dir, ['--query.max-samples=500000000']);
+    return PrometheusServer.#launch(dir, ['--query.max-samples=500000000', ...args]);
   }
 
   /** An empty Prometheus that scrapes nothing and takes remote writes at `${url}/api/v1/write`. */
@@ -63,6 +64,11 @@ export class PrometheusServer {
       throw new Error(`start prometheus: ${proc.output}`, { cause: err });
     }
     return server;
+  }
+
+  /** Prometheus' --storage.tsdb.path: the blocks promtool made, then whatever Prometheus adds. */
+  get dataDir(): string {
+    return join(this.#dir, 'data');
   }
 
   /** GET an API path with query parameters; returns the parsed JSON body. */

@@ -1,7 +1,8 @@
 // The bucket part of the `blocks_storage` section (Cortex bucket.Config, flags -blocks-storage.*).
 import { mapping, oneOf, section, string, type ConfigOf } from '../flagext/index.js';
+import { s3Fields, validateS3Config } from './s3/config.js';
 
-export const bucketBackends = ['filesystem', 'gcs'] as const;
+export const bucketBackends = ['filesystem', 'gcs', 's3'] as const;
 export type BucketBackend = (typeof bucketBackends)[number];
 
 /**
@@ -14,7 +15,7 @@ export function storageBucketFields(prefix: string, what: string, defaultDir: st
     backend: oneOf<BucketBackend>(bucketBackends, {
       flag: `${prefix}.backend`,
       default: 'filesystem',
-      refused: Object.fromEntries(['s3', 'azure', 'swift'].map((b) => [b, `${b} is not supported yet: use filesystem or gcs`])),
+      refused: Object.fromEntries(['azure', 'swift'].map((b) => [b, `${b} is not supported yet: use filesystem, gcs or s3`])),
       help: `Object storage backend for ${what}: ${bucketBackends.join(', ')}.`,
     }),
     filesystem: section({
@@ -25,6 +26,7 @@ export function storageBucketFields(prefix: string, what: string, defaultDir: st
       }),
     }),
     gcs: gcsFields(prefix),
+    s3: section(s3Fields(prefix)),
   } as const;
 }
 
@@ -51,7 +53,6 @@ function gcsFields(prefix: string) {
  * are refused (storageBucketFields' backend).
  */
 export const unsupportedBackendFields = {
-  s3: mapping({ default: {}, help: 'Cortex\'s S3 settings; accepted, unused (the s3 backend is not supported yet).' }),
   azure: mapping({ default: {}, help: 'Cortex\'s Azure settings; accepted, unused (the azure backend is not supported).' }),
   swift: mapping({ default: {}, help: 'Cortex\'s Swift settings; accepted, unused (the swift backend is not supported).' }),
 } as const;
@@ -64,4 +65,5 @@ export type BucketConfig = ConfigOf<typeof bucketConfig>;
 export function validateBucketConfig(cfg: BucketConfig): void {
   if (cfg.backend === 'filesystem' && cfg.filesystem.dir === '') throw new Error('blocks_storage: filesystem.dir must not be empty');
   if (cfg.backend === 'gcs' && cfg.gcs.bucketName === '') throw new Error('blocks_storage: gcs.bucket_name is required with backend gcs');
+  if (cfg.backend === 's3') validateS3Config(cfg.s3, 'blocks_storage.s3');
 }

@@ -3,6 +3,7 @@ import type { Bucket } from './bucket.js';
 import type { BucketConfig } from './config.js';
 import { GcsBucket } from './gcs/gcs-bucket.js';
 import { FilesystemBucket } from './filesystem/filesystem-bucket.js';
+import { S3Bucket } from './s3/s3-bucket.js';
 import { instrumentedBucket } from './instrumented-bucket.js';
 
 export interface BucketDeps {
@@ -12,7 +13,7 @@ export interface BucketDeps {
 }
 
 /** The configured backend, instrumented. */
-export function newBucket(cfg: Pick<BucketConfig, 'backend' | 'filesystem' | 'gcs'>, deps: BucketDeps): Bucket {
+export function newBucket(cfg: Pick<BucketConfig, 'backend' | 'filesystem' | 'gcs' | 's3'>, deps: BucketDeps): Bucket {
   let b: Bucket;
   switch (cfg.backend) {
     case 'filesystem':
@@ -20,6 +21,9 @@ export function newBucket(cfg: Pick<BucketConfig, 'backend' | 'filesystem' | 'gc
       break;
     case 'gcs':
       b = new GcsBucket(cfg.gcs);
+      break;
+    case 's3':
+      b = new S3Bucket(cfg.s3);
       break;
   }
   return instrumentedBucket(b, deps.reg, deps.name);

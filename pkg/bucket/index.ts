@@ -16,3 +16,6 @@ export { FakeGcsServer } from './gcs/testing/fake-gcs-server.js';
 export { BucketOp, instrumentedBucket } from './instrumented-bucket.js';
 export { prefixedBucket, prefixedBucketReader, tenantBucket, tenantBucketReader } from './prefixed-bucket.js';
 export { uploadDir } from './upload-dir.js';
+export { S3Bucket, type S3BucketOptions } from './s3/s3-bucket.js';
+export { validateS3Config } from './s3/config.js';
+export { S3TestServer } from './s3/testing/s3-test-server.js';

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { FilesystemBucket, tenantBucket } from '../bucket/index.js';
 import { deletionMarkName, readBucketIndex, readTenantDeletionMark, writeTenantDeletionMark } from '../bucket-index/index.js';
+import { UPLOADING_META_FILENAME } from './block-upload.js';
 import { markForDeletion } from './deletion-mark.js';
 import { HOUR, blockDirs, replicaSeries, shipIngesterBlock, testCompactor } from './testing.js';
 
@@ -119,5 +120,19 @@ describe('blocks cleaner', () => {
     await c.cleaner.cleanUsers();
     assert.deepEqual(await blockDirs(bucket, T), ['01HZZZZZZZZZZZZZZZZZZZZZZZ', a.ulid].sort());
   });
-});
 
+  it('deletes an abandoned block upload (uploading-meta.json, no meta.json) after the deletion delay', async () => {
+    const { bucket, dataDir } = fresh();
+    const a = await ship(bucket, 0);
+    const tb = tenantBucket(bucket, T);
+    const upload = '01HYYYYYYYYYYYYYYYYYYYYYYY';
+    await tb.upload(`${upload}/${UPLOADING_META_FILENAME}`, Buffer.from('{}'));
+    await tb.upload(`${upload}/index`, Buffer.from('half an upload'));
+    const c = testCompactor(bucket, dataDir, { now: Date.now() + 11 * HOUR });
+    await c.cleaner.cleanUsers();
+    assert.deepEqual(await blockDirs(bucket, T), [upload, a.ulid].sort(), 'kept while it may still be going on');
+    c.clock.now = Date.now() + 12 * HOUR + 60_000;
+    await c.cleaner.cleanUsers();
+    assert.deepEqual(await blockDirs(bucket, T), [a.ulid]);
+  });
+});

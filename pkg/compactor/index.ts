@@ -5,3 +5,6 @@ export { compactorConfig, validateCompactorConfig, type CompactorConfig } from '
 export { BLOCK_DELETION_MARK, markForDeletion, readDeletionMarks } from './deletion-mark.js';
 export { INGESTER_ID_LABEL, coveredBlocks, planGroup } from './planner.js';
 export { registerTenantDeletionApi, type TenantDeletionApiDeps } from './tenant-deletion-api.js';
+export { BlockUploadError, BlockUploader, UPLOADING_META_FILENAME, type BlockUploadLimits, type BlockValidator, type UploadState } from './block-upload.js';
+export { registerBlockUploadRoutes } from './block-upload-routes.js';
+export { BlockValidationWorkers, blockUploadService } from './block-validation.js';

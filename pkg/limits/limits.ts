@@ -81,5 +81,9 @@ export const limitsConfig = section({
     },
   }),
   compactorBlocksRetentionPeriod: duration({ flag: 'compactor.blocks-retention-period', default: 0, help: 'Delete the tenant\'s blocks whose data is entirely older than this (they are marked for deletion, then removed after -compactor.deletion-delay). 0 keeps blocks forever (compactor).' }),
+  compactorBlockUploadEnabled: bool({ flag: 'compactor.block-upload-enabled', default: false, help: 'Accept blocks uploaded by the tenant through /api/v1/upload/block/ (myelin backfill, myelin sidecar) (compactor).' }),
+  compactorBlockUploadValidationEnabled: bool({ flag: 'compactor.block-upload-validation-enabled', default: true, help: 'Validate the index and chunks of an uploaded block before it becomes visible (compactor).' }),
+  compactorBlockUploadVerifyChunks: bool({ flag: 'compactor.block-upload-verify-chunks', default: true, help: 'With validation, decode every chunk of an uploaded block, not only its index (compactor).' }),
+  compactorBlockUploadMaxBlockSizeBytes: int({ flag: 'compactor.block-upload-max-block-size-bytes', default: 0, min: 0, help: 'The largest block (index and chunks together, bytes) the tenant may upload. 0 for no limit (compactor).' }),
 });
 export type Limits = ConfigOf<typeof limitsConfig>;

@@ -12,7 +12,7 @@ import { IngesterConn } from '../ingester/client/index.js';
 import { QueryWorkers } from '../querier/worker/index.js';
 import { BucketIndexUpdater } from '../bucket-index/index.js';
 import { deleteSeriesApi } from '../purger/index.js';
-import { BlocksCleaner, Compactor, registerCompactorStatusPage, registerTenantDeletionApi, validateCompactorConfig } from '../compactor/index.js';
+import { BlocksCleaner, Compactor, blockUploadService, registerBlockUploadRoutes, registerCompactorStatusPage, registerTenantDeletionApi, validateCompactorConfig } from '../compactor/index.js';
 import { STORE_GATEWAY_RING_KEY, STORE_GATEWAY_RING_NAME, StoreGateway, StoreGatewayService, validateStoreGatewayConfig } from '../store-gateway/index.js';
 import { Lifecycler, Ring, instanceAddr, instanceDescCodec, registerRingStatusPage } from '../ring/index.js';
 import type { LifecyclerConfig } from '../ring/index.js';
@@ -222,9 +222,10 @@ export class Myelin {
       ingesterBlockRange: this.cfg.blocksStorage.tsdb.blockRangesPeriod,
       deleteRequestCancelPeriod: this.cfg.purger.deleteRequestCancelPeriod,
     });
+    const indexUpdater = new BucketIndexUpdater({ bucket, logger: this.logger, registry: this.registry });
     const cleaner = new BlocksCleaner(this.cfg.compactor, {
       bucket,
-      indexUpdater: new BucketIndexUpdater({ bucket, logger: this.logger, registry: this.registry }),
+      indexUpdater,
       retention: (tenant) => this.overrides.limits(tenant).compactorBlocksRetentionPeriod,
       logger: this.logger,
       registry: this.registry,
@@ -241,7 +242,9 @@ export class Myelin {
       registry: this.registry,
     });
     this.links.push({ section: 'Compactor', title: 'Compactor status', path: '/compactor/status' });
-    return compositeService('compactor', [cleaner.service(this.cfg.blocksStorage.bucketStore.bucketIndex.updateInterval), compactor.service()]);
+    const upload = blockUploadService(this.cfg.compactor, { bucket, indexUpdater, overrides: this.overrides, logger: this.logger, registry: this.registry });
+    await registerBlockUploadRoutes(this.server.http, upload.uploader, (req) => this.server.tenant(req));
+    return compositeService('compactor', [cleaner.service(this.cfg.blocksStorage.bucketStore.bucketIndex.updateInterval), compactor.service(), upload.service]);
   }
 
   /**

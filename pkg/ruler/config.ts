@@ -1,10 +1,10 @@
 // Config of the ruler (`ruler` section, flags -ruler.*) and of its rule storage (`ruler_storage`,
 // flags -ruler-storage.*), with Cortex's names and defaults where Myelin has the feature.
-import { storageBucketFields, unsupportedBackendFields } from '../bucket/index.js';
+import { storageBucketFields, unsupportedBackendFields, validateS3Config } from '../bucket/index.js';
 import { ringWithInstanceConfig } from '../ring/index.js';
 import { ConfigError, bool, duration, int, mapping, oneOf, section, string, type ConfigOf } from '../flagext/index.js';
 
-export const rulerStorageBackends = ['filesystem', 'gcs', 'local'] as const;
+export const rulerStorageBackends = ['filesystem', 'gcs', 's3', 'local'] as const;
 
 export const rulerStorageConfig = section({
   ...storageBucketFields('ruler-storage', 'rule groups (under rules/<tenant>/)', './data/rules'),
@@ -12,7 +12,7 @@ export const rulerStorageConfig = section({
   backend: oneOf(rulerStorageBackends, {
     flag: 'ruler-storage.backend',
     default: 'filesystem',
-    refused: Object.fromEntries(['s3', 'azure', 'swift', 'configdb'].map((b) => [b, `${b} is not supported yet: use filesystem, gcs or local`])),
+    refused: Object.fromEntries(['azure', 'swift', 'configdb'].map((b) => [b, `${b} is not supported yet: use filesystem, gcs, s3 or local`])),
     help: `Where rule groups are stored: ${rulerStorageBackends.join(', ')}. local reads Prometheus rule files from -ruler-storage.local.directory and is read-only.`,
   }),
   local: section({
@@ -68,6 +68,7 @@ export function validateRulerConfig(cfg: RulerConfig, storage: RulerStorageConfi
   if (storage.backend === 'local' && storage.local.directory === '') throw new ConfigError('ruler_storage.local.directory', 'is required with backend local');
   if (storage.backend === 'filesystem' && storage.filesystem.dir === '') throw new ConfigError('ruler_storage.filesystem.dir', 'must not be empty');
   if (storage.backend === 'gcs' && storage.gcs.bucketName === '') throw new ConfigError('ruler_storage.gcs.bucket_name', 'is required with backend gcs');
+  if (storage.backend === 's3') validateS3Config(storage.s3, 'ruler_storage.s3');
 }
 
 /** The entries of a comma-separated -ruler.alertmanager-url. */

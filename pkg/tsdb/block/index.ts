@@ -26,3 +26,4 @@ export { blockPostingsForMatchers } from './postings-for-matchers.js';
 export { UlidGenerator, encodeUlid, isUlid, ulidTime } from './ulid.js';
 export { syncDir } from './fsync.js';
 export { TOMBSTONES_FILENAME, decodeTombstones, isDeleted, mergeIntervals, readTombstones, writeTombstones, type Tombstones } from './tombstones.js';
+export { InvalidBlockError, messageChain, verifyBlock, type VerifiedBlockStats, type VerifyBlockOptions } from './verify-block.js';

@@ -1,0 +1,2 @@
+export { Shipper, type ShipperConfig } from './shipper.js';
+export { checkPrometheusBlockDurations } from './prometheus-flags.js';
