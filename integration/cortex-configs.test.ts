@@ -40,7 +40,7 @@ const withoutMemberlist = (text: string) =>
   text.replace(/^memberlist:\n(?: {2}.*\n)+/m, '').replace(/store: memberlist/g, 'store: inmemory');
 const s3Refused = /^error loading config: blocks_storage\.backend: s3 is not supported yet: use filesystem or gcs$/m;
 const memberlistRefused = /^error loading config: ingester\.lifecycler\.ring\.kvstore\.store: memberlist is not supported: Myelin keeps its rings in etcd \(store: etcd\), or in memory for a single process \(store: inmemory\)$/m;
-const notYet = ['frontend_worker', 'ruler', 'ruler_storage', 'alertmanager', 'alertmanager_storage'];
+const notYet = ['ruler', 'ruler_storage', 'alertmanager', 'alertmanager_storage'];
 
 const cases: Case[] = [
   { file: 'single-process-config-blocks.yaml', refusedAs: s3Refused, edit: filesystemBlocks },

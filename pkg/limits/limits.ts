@@ -51,6 +51,8 @@ export const limitsConfig = section({
   maxQueryLength: duration({ flag: 'store.max-query-length', default: 0, help: 'The longest time range a query may cover: end - start of a range query (400), and max - min of the data a selector reads (422). 0 to disable (querier).' }),
   maxLabelNamesLimit: int({ flag: 'querier.max-label-names-limit', default: 0, min: 0, help: 'The most names the label names endpoint returns; a larger or no `limit` parameter is lowered to it and the answer carries a warning when cut. 0 to disable (querier).' }),
   maxLabelValuesLimit: int({ flag: 'querier.max-label-values-limit', default: 0, min: 0, help: 'The most values the label values endpoint returns; a larger or no `limit` parameter is lowered to it and the answer carries a warning when cut. 0 to disable (querier).' }),
+  maxQueriersPerTenant: int({ flag: 'frontend.max-queriers-per-tenant', default: 0, min: 0, help: 'The most queriers that may run the tenant\'s queries (shuffle sharding of queriers); 0 or at least the number of queriers: all of them (query-frontend).' }),
+  maxQueryParallelism: int({ flag: 'querier.max-query-parallelism', default: 14, min: 1, help: 'The most parts of one split query run at once (query-frontend).' }),
   ingestionTenantShardSize: int({ flag: 'distributor.ingestion-tenant-shard-size', default: 0, min: 0, help: 'The tenant\'s shard size for shuffle sharding of writes across ingesters. 0 disables shuffle sharding (distributor, ring).' }),
   compactorBlocksRetentionPeriod: duration({ flag: 'compactor.blocks-retention-period', default: 0, help: 'Delete the tenant\'s blocks whose data is entirely older than this (they are marked for deletion, then removed after -compactor.deletion-delay). 0 keeps blocks forever (compactor).' }),
 });

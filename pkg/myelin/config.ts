@@ -7,6 +7,7 @@ import { ingesterConfig, tsdbConfig } from '../ingester/index.js';
 import { ingesterClientConfig } from '../ingester/client/index.js';
 import { limitsConfig } from '../limits/index.js';
 import { apiConfig, querierConfig } from '../querier/index.js';
+import { frontendConfig, frontendWorkerConfig, queryRangeConfig } from '../query-frontend/index.js';
 import { runtimeConfigConfig } from '../runtime-config/index.js';
 import { serverConfig } from '../server/index.js';
 import { bucketStoreConfig, storeGatewayConfig } from '../store-gateway/index.js';
@@ -28,6 +29,9 @@ export const myelinConfig = section({
   ingesterClient: ingesterClientConfig,
   querier: querierConfig,
   api: apiConfig,
+  frontend: frontendConfig,
+  queryRange: queryRangeConfig,
+  frontendWorker: frontendWorkerConfig,
   blocksStorage: section({ ...bucketFields, tsdb: tsdbConfig, bucketStore: bucketStoreConfig }),
   storeGateway: storeGatewayConfig,
   compactor: compactorConfig,
@@ -39,7 +43,6 @@ export const myelinConfig = section({
     help: 'Cortex\'s legacy HTTP prefix: the Prometheus API (<prefix>/api/v1/query ...), remote write (<prefix>/push) and <prefix>/user_stats are served under it too. Empty serves none of them.',
   }),
   // Cortex's sections for components Myelin does not have yet: accepted, each with one warning.
-  frontendWorker: notYet('frontend_worker', 'query-frontend'),
   ruler: notYet('ruler', 'ruler'),
   rulerStorage: notYet('ruler_storage', 'ruler'),
   alertmanager: notYet('alertmanager', 'alertmanager'),
