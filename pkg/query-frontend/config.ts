@@ -29,6 +29,8 @@ export type QueryRangeConfig = ConfigOf<typeof queryRangeConfig>;
 export const frontendWorkerConfig = section({
   frontendAddress: string({ flag: 'querier.frontend-address', default: '',
     help: 'host:port of the query-frontend\'s gRPC server the querier takes its queries from, opening -querier.max-concurrent streams to it. Empty: the querier serves its own HTTP API only (and, with -target=all, the in-process frontend).' }),
+  dnsLookupPeriod: duration({ flag: 'querier.dns-lookup-period', default: '10s',
+    help: 'How often the querier resolves -querier.frontend-address again: it serves every address the name resolves to (all query-frontends behind a headless Service).' }),
   id: string({ flag: 'querier.id', default: '', help: 'The querier\'s ID, for shuffle sharding of queriers (max_queriers_per_tenant); defaults to the hostname and gRPC port.' }),
   matchMaxConcurrent: bool({ flag: 'querier.worker-match-max-concurrent', default: true,
     help: 'Open as many streams to the query-frontend as -querier.max-concurrent allows queries (Myelin\'s default; Cortex\'s is false). False opens -querier.worker-parallelism streams.' }),

@@ -4,22 +4,27 @@
 // each request or part is retried on another querier when its querier fails.
 import type { Registry } from 'prom-client';
 import type { ApiAnswer, ApiExecutor, ApiRequest } from '../api/prometheus/index.js';
-import { errorOf } from '../api/prometheus/index.js';
+import { ApiOp, errorOf } from '../api/prometheus/index.js';
 import type { Logger } from '../log/index.js';
 import { ErrorType } from '../promql/index.js';
 import { TenantSeparator } from '../tenant/index.js';
 import type { FrontendConfig, QueryRangeConfig } from './config.js';
 import { FrontendMetrics } from './frontend-metrics.js';
+import { executeRangeQuery } from './query-range.js';
+import type { RangeQueryDeps } from './query-range.js';
 import { RequestQueue, TooManyRequestsError } from './request-queue.js';
 
 /** The per-tenant limits the frontend applies. */
 export interface FrontendLimits {
   maxQueriersPerTenant: number;
   maxQueryParallelism: number;
+  maxQueryLength: number;
 }
 
 export interface FrontendDeps {
   limits: (tenant: string) => FrontendLimits;
+  /** Merges the answers of a split range query's parts (MergePool.mergeMatrix). */
+  merge: RangeQueryDeps['merge'];
   /** -querier.timeout (ms): how long a request may wait and run. */
   timeout: number;
   logger: Logger;
@@ -70,20 +75,29 @@ export class Frontend {
     return this.#metrics;
   }
 
-  get rangeConfig(): QueryRangeConfig {
-    return this.#rangeCfg;
-  }
-
-  get config(): FrontendConfig {
-    return this.#cfg;
-  }
-
-  limits(tenant: string): FrontendLimits {
-    return this.#deps.limits(tenant);
-  }
-
   /** The API entry: every request the frontend's HTTP API receives. */
-  readonly execute: ApiExecutor = (req, signal) => this.roundTrip(req, signal);
+  readonly execute: ApiExecutor = async (req, signal) => {
+    const start = this.#now();
+    const answer = await this.#execute(req, signal);
+    const took = this.#now() - start;
+    const slow = this.#cfg.logQueriesLongerThan;
+    if (slow > 0 && took > slow) {
+      this.#deps.logger.info({ tenant: req.tenant, op: req.op, query: req.params.query, start: req.params.start, end: req.params.end,
+        step: req.params.step, time: req.params.time, status: answer.status, seconds: took / 1000 }, 'slow query detected');
+    }
+    return answer;
+  };
+
+  #execute(req: ApiRequest, signal: AbortSignal): Promise<ApiAnswer> {
+    if (req.op !== ApiOp.QueryRange) return this.roundTrip(req, signal);
+    const deadline = req.deadline ?? this.#now() + this.#deps.timeout;
+    return executeRangeQuery({ ...req, deadline }, signal, this.#rangeCfg, {
+      roundTrip: this.roundTrip,
+      merge: this.#deps.merge,
+      limits: (tenant) => ({ maxQueryParallelism: this.#smallest(tenant, 'maxQueryParallelism'), maxQueryLength: this.#smallest(tenant, 'maxQueryLength') }),
+      metrics: this.#metrics,
+    });
+  }
 
   /**
    * Runs one request (or one part of a split query) on a querier, again on another when its
@@ -167,7 +181,7 @@ export class Frontend {
       };
       const onAbort = (): void => giveUp(errorOf(ErrorType.Canceled, 'query was canceled'));
       try {
-        this.#queue.enqueue(tenant, q, this.#maxQueriers(tenant));
+        this.#queue.enqueue(tenant, q, this.#smallest(tenant, 'maxQueriersPerTenant'));
       } catch (err) {
         reject(err);
         return;
@@ -177,15 +191,16 @@ export class Frontend {
     });
   }
 
-  /** A federated request (`a|b`) goes to the smallest shard of its tenants. */
-  #maxQueriers(tenant: string): number {
+  /** A limit of a federated request (`a|b`): the smallest of its tenants' that is set (0: none is). */
+  #smallest(tenant: string, limit: keyof FrontendLimits): number {
     let n = 0;
     for (const t of tenant.split(TenantSeparator)) {
-      const m = this.#deps.limits(t).maxQueriersPerTenant;
+      const m = this.#deps.limits(t)[limit];
       if (m > 0 && (n === 0 || m < n)) n = m;
     }
     return n;
   }
+
 }
 
 /** Failures another querier may not have: 5xx, except a query that ran out of time or was canceled. */

@@ -5,3 +5,4 @@ export type { FrontendDeps, FrontendLimits, QuerierRun } from './frontend.js';
 export { frontendGrpcService } from './grpc-service.js';
 export { FrontendService } from '../generated/myelin/frontend.js';
 export { RequestQueue, TooManyRequestsError, shuffleShard } from './request-queue.js';
+export { MergePool } from './merge-pool.js';

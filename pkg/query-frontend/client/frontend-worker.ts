@@ -2,6 +2,8 @@
 // `concurrency` Process streams to the query-frontend, names itself on each, and answers every
 // request the frontend sends down a stream before it gets the next. A stream that breaks
 // (frontend restarting, network) is opened again after a backoff.
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ApiAnswer, ApiExecutor } from '../../api/prometheus/index.js';
 import { errorOf } from '../../api/prometheus/index.js';
@@ -43,21 +45,59 @@ export class FrontendWorker {
 
   service(): Service {
     return basicService('frontend-worker', {
-      running: async (signal) => {
-        const g = this.#cfg.grpcClientConfig;
-        const { creds, options } = grpcClientCredentials(g);
-        const client = new FrontendClient(this.#cfg.frontendAddress, creds, {
-          ...options,
-          'grpc.max_receive_message_length': g.maxMsgSize,
-          'grpc.max_send_message_length': g.maxMsgSize,
-        });
-        try {
-          await Promise.all(Array.from({ length: this.#cfg.matchMaxConcurrent ? this.#deps.maxConcurrent : this.#cfg.parallelism }, () => this.#keepStreamOpen(client, signal)));
-        } finally {
-          client.close();
-        }
-      },
+      running: (signal) => this.#followFrontends(signal),
     });
+  }
+
+  /**
+   * Serves every frontend the address resolves to, looked up again every -querier.dns-lookup-period
+   * (a Kubernetes headless Service names all the frontend pods), as Cortex's querier does.
+   */
+  async #followFrontends(signal: AbortSignal): Promise<void> {
+    const serving = new Map<string, { stop: AbortController; done: Promise<void> }>();
+    try {
+      while (!signal.aborted) {
+        const addrs = await resolveAll(this.#cfg.frontendAddress).catch((err: unknown) => {
+          this.#log.warn({ err }, 'resolve the query-frontend address; keeping the frontends known');
+          return [...serving.keys()];
+        });
+        for (const addr of addrs) {
+          if (serving.has(addr)) continue;
+          const stop = new AbortController();
+          signal.addEventListener('abort', () => stop.abort(), { once: true });
+          serving.set(addr, { stop, done: this.#serveFrontend(addr, stop.signal) });
+        }
+        for (const [addr, s] of serving) {
+          if (addrs.includes(addr)) continue;
+          s.stop.abort();
+          await s.done;
+          serving.delete(addr);
+        }
+        await sleep(this.#cfg.dnsLookupPeriod, undefined, { signal }).catch(() => {});
+      }
+    } finally {
+      for (const s of serving.values()) s.stop.abort();
+      await Promise.all([...serving.values()].map((s) => s.done));
+    }
+  }
+
+  async #serveFrontend(addr: string, signal: AbortSignal): Promise<void> {
+    const g = this.#cfg.grpcClientConfig;
+    const { creds, options } = grpcClientCredentials(g);
+    const host = hostOf(this.#cfg.frontendAddress);
+    const client = new FrontendClient(addr, creds, {
+      // Connected by IP: TLS still checks the name the operator gave.
+      ...(g.tlsServerName === '' && host !== hostOf(addr) ? { 'grpc.ssl_target_name_override': host } : {}),
+      ...options,
+      'grpc.max_receive_message_length': g.maxMsgSize,
+      'grpc.max_send_message_length': g.maxMsgSize,
+    });
+    try {
+      const streams = this.#cfg.matchMaxConcurrent ? this.#deps.maxConcurrent : this.#cfg.parallelism;
+      await Promise.all(Array.from({ length: streams }, () => this.#keepStreamOpen(client, signal)));
+    } finally {
+      client.close();
+    }
   }
 
   async #keepStreamOpen(client: FrontendClient, signal: AbortSignal): Promise<void> {
@@ -108,4 +148,17 @@ export class FrontendWorker {
     }
     return this.#deps.execute(req, signal);
   }
+}
+
+/** host:port → every address of host, with the port (IP addresses stand for themselves). */
+async function resolveAll(hostPort: string): Promise<string[]> {
+  const host = hostOf(hostPort);
+  const port = hostPort.slice(hostPort.lastIndexOf(':') + 1);
+  if (isIP(host) !== 0) return [hostPort];
+  const found = await lookup(host, { all: true });
+  return found.map((a) => (a.family === 6 ? `[${a.address}]:${port}` : `${a.address}:${port}`));
+}
+
+function hostOf(hostPort: string): string {
+  return hostPort.slice(0, hostPort.lastIndexOf(':')).replace(/^\[(.*)\]$/, '$1');
 }

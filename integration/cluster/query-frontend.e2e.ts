@@ -1,0 +1,145 @@
+// The query-frontend on a microservices cluster (integration/e2e/cluster.ts): two queriers take
+// their work from it over gRPC Process streams, one query at a time each (-querier.max-concurrent=1).
+// - Range queries split by 5 minutes (the code path of 24h splits at day boundaries, with more
+//   boundaries per test) answer byte for byte as the unsplit querier does, with `offset`, `@`,
+//   subqueries and aggregations; instant queries, series and labels pass through unchanged.
+// - Fairness: while tenant A has filled its queue (429s), tenant B's query is served before A's.
+// - A querier killed (SIGKILL) while it holds parts of queries: the parts are retried on the other
+//   querier and every answer is still the right one.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Cluster, remoteWriteBody, withLogsOnFailure } from '../e2e/cluster.js';
+import type { MyelinProcess, TestSeries } from '../e2e/cluster.js';
+
+let cluster: Cluster;
+let frontend: MyelinProcess;
+/** The newest sample pushed (ms). */
+let last: number;
+
+const step = 15_000;
+const seriesCount = 300;
+
+before(async () => {
+  cluster = await Cluster.start({
+    flags: {
+      'query-frontend': ['-querier.split-queries-by-interval=5m', '-querier.max-outstanding-requests-per-tenant=20'],
+      querier: ['-querier.max-concurrent=1'],
+    },
+  });
+  frontend = cluster.queryFrontends[0];
+  // 40 minutes of counters for 300 series, in every tenant the tests use.
+  last = Math.floor(Date.now() / step) * step - step;
+  const series: TestSeries[] = [];
+  for (let i = 0; i < seriesCount; i++) {
+    const samples: [number, number][] = [];
+    for (let t = last - 40 * 60_000; t <= last; t += step) samples.push([t, Math.floor((t / 1000) * (1 + (i % 7))) % 100_000 + i]);
+    series.push({ labels: { __name__: 'fe_requests_total', job: ['api', 'web', 'db<&>'][i % 3], instance: `i-${i}` }, samples });
+  }
+  for (const tenant of ['team-a', 'team-b']) {
+    for (let i = 0; i < series.length; i += 50) {
+      const r = await cluster.push(tenant, remoteWriteBody(series.slice(i, i + 50)));
+      assert.equal(r.status, 200, await r.text());
+    }
+  }
+});
+
+after(async () => {
+  await cluster?.stop();
+});
+
+/** Range query parameters on a 37s grid (what align_queries_with_step leaves alone): parts start mid-interval, between samples. */
+function rangeParams(query: string, minutesBack = 35, shift = 0): Record<string, string> {
+  const grid = (t: number) => Math.floor(t / 37_000) * 37_000;
+  return { query, start: String((grid(last - minutesBack * 60_000) + shift) / 1000), end: String((grid(last - 60_000) + shift) / 1000), step: '37' };
+}
+
+async function body(r: Response): Promise<string> {
+  const text = await r.text();
+  assert.equal(r.status, 200, text);
+  return text;
+}
+
+test('split range queries answer as the unsplit querier does; other requests pass through', async () => {
+  await withLogsOnFailure(cluster, async () => {
+    const mid = String((last - 17 * 60_000) / 1000);
+    const queries = [
+      'fe_requests_total{instance=~"i-1.?"}',
+      'rate(fe_requests_total[2m])',
+      'sum by (job) (rate(fe_requests_total[3m]))',
+      'fe_requests_total{job="api"} offset 3m',
+      `sum(fe_requests_total @ ${mid}) by (job)`,
+      'max_over_time(fe_requests_total{job="web"}[10m:1m])',
+      'count(fe_requests_total @ end()) by (job)',
+      'topk(3, fe_requests_total)',
+    ];
+    for (const q of queries) {
+      const direct = await body(await cluster.query('team-a', '/api/v1/query_range', rangeParams(q), cluster.queriers[0]));
+      const viaFrontend = await body(await cluster.query('team-a', '/api/v1/query_range', rangeParams(q), frontend));
+      assert.equal(viaFrontend, direct, q);
+    }
+    assert.ok(await frontend.metric('myelin_frontend_split_queries_total') >= 7 * (queries.length - 1), 'every query but the @ end() one was split');
+    // align_queries_with_step (configs/microservices/query-frontend.yaml): start and end move down to the grid.
+    const shifted = await body(await cluster.query('team-a', '/api/v1/query_range', rangeParams(queries[1], 35, 11_000), frontend));
+    assert.equal(shifted, await body(await cluster.query('team-a', '/api/v1/query_range', rangeParams(queries[1]), cluster.queriers[0])));
+    const passThrough: [string, Record<string, string>][] = [
+      ['/api/v1/query', { query: 'sum by (job) (fe_requests_total)', time: mid }],
+      ['/api/v1/series', { 'match[]': 'fe_requests_total{instance="i-7"}' }],
+      ['/api/v1/labels', {}],
+      ['/api/v1/label/job/values', {}],
+    ];
+    for (const [path, params] of passThrough) {
+      assert.equal(await body(await cluster.query('team-a', path, params, frontend)), await body(await cluster.query('team-a', path, params, cluster.queriers[1])), path);
+    }
+    // Bad input is the querier's to refuse, with its words, through the frontend.
+    const bad = await cluster.query('team-a', '/api/v1/query_range', { ...rangeParams('rate(fe_requests_total[2m])'), step: 'x' }, frontend);
+    assert.equal(bad.status, 400);
+    assert.match(await bad.text(), /invalid parameter \\?"step\\?"/);
+    const noTenant = await fetch(frontend.url('/prometheus/api/v1/query?query=up'));
+    assert.equal(noTenant.status, 401);
+  });
+});
+
+test('fairness: tenant B is served while tenant A has filled its queue', async () => {
+  await withLogsOnFailure(cluster, async () => {
+    const started = Date.now();
+    const aFinished: number[] = [];
+    const a = Array.from({ length: 8 }, async () => {
+      const r = await cluster.query('team-a', '/api/v1/query_range', rangeParams('sum by (job) (rate(fe_requests_total[5m]))', 40), frontend);
+      await r.text();
+      aFinished.push(Date.now() - started);
+      return r.status;
+    });
+    // B asks once A's queue holds parts of A's queries.
+    while (await frontend.metric('myelin_query_frontend_queue_length', { user: 'team-a' }) < 10) await new Promise((r) => setTimeout(r, 5));
+    const b = await cluster.query('team-b', '/api/v1/query_range', rangeParams('sum by (job) (rate(fe_requests_total[5m]))', 40), frontend);
+    const bFinished = Date.now() - started;
+    await body(b);
+    const aStatus = await Promise.all(a);
+    assert.ok(aStatus.includes(429), `A's burst passed its 20 outstanding requests: ${aStatus.join(',')}`);
+    assert.ok(await frontend.metric('myelin_query_frontend_discarded_requests_total', { user: 'team-a' }) > 0);
+    assert.equal(await frontend.metric('myelin_query_frontend_discarded_requests_total', { user: 'team-b' }), 0);
+    assert.ok(bFinished < Math.max(...aFinished), `B (${bFinished}ms) answered before A's last query (${Math.max(...aFinished)}ms)`);
+  });
+});
+
+test('a querier killed while it holds parts of queries: they are retried on the other querier', async () => {
+  await withLogsOnFailure(cluster, async () => {
+    // One query per tenant: each queues at most max_query_parallelism (14) parts, within the 20 allowed.
+    const asked: [string, string][] = [['team-a', 'rate(fe_requests_total[2m])'], ['team-b', 'sum by (job) (rate(fe_requests_total[3m]))']];
+    const want = await Promise.all(asked.map(async ([tenant, q]) => body(await cluster.query(tenant, '/api/v1/query_range', rangeParams(q, 40), cluster.queriers[1]))));
+    const retriedBefore = await retried();
+    const answers = asked.map(([tenant, q]) => cluster.query(tenant, '/api/v1/query_range', rangeParams(q, 40), frontend));
+    // Kill querier-1 once the frontend handed out work (each querier holds a part at any time).
+    const taken = await frontend.metric('myelin_query_frontend_queue_duration_seconds_count');
+    while (await frontend.metric('myelin_query_frontend_queue_duration_seconds_count') < taken + 2) await new Promise((r) => setTimeout(r, 2));
+    await cluster.queriers[0].stop('SIGKILL');
+    const got = await Promise.all(answers.map(async (r) => body(await r)));
+    assert.deepEqual(got, want);
+    assert.ok(await retried() > retriedBefore, 'some part needed a second attempt');
+  });
+});
+
+/** Requests (or parts) that needed more than one attempt, from the frontend's retries histogram. */
+async function retried(): Promise<number> {
+  return (await frontend.metric('myelin_query_frontend_retries_count')) - (await frontend.metric('myelin_query_frontend_retries_bucket', { le: '1' }));
+}
