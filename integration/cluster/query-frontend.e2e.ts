@@ -3,6 +3,8 @@
 // - Range queries split by 5 minutes (the code path of 24h splits at day boundaries, with more
 //   boundaries per test) answer byte for byte as the unsplit querier does, with `offset`, `@`,
 //   subqueries and aggregations; instant queries, series and labels pass through unchanged.
+// - The results cache (Redis): a repeated and a moved window answer as the querier does, from the
+//   cache plus only what is new; `Cache-Control: no-store` bypasses it.
 // - Fairness: while tenant A has filled its queue (429s), tenant B's query is served before A's.
 // - A querier killed (SIGKILL) while it holds parts of queries: the parts are retried on the other
 //   querier and every answer is still the right one.
@@ -96,6 +98,40 @@ test('split range queries answer as the unsplit querier does; other requests pas
     assert.match(await bad.text(), /invalid parameter \\?"step\\?"/);
     const noTenant = await fetch(frontend.url('/prometheus/api/v1/query?query=up'));
     assert.equal(noTenant.status, 401);
+  });
+});
+
+test('results cache in Redis: repeated and moved windows answer as the querier does, asking the queriers only for what is new', async () => {
+  await withLogsOnFailure(cluster, async () => {
+    const q = 'sum by (job) (rate(fe_requests_total[2m]))';
+    const viaFrontend = async (p: Record<string, string>, headers: Record<string, string> = {}) =>
+      body(await fetch(`${frontend.url('/prometheus/api/v1/query_range')}?${new URLSearchParams(p)}`, { headers: { 'X-Scope-OrgID': 'team-b', ...headers } }));
+    const direct = async (p: Record<string, string>) => body(await cluster.query('team-b', '/api/v1/query_range', p, cluster.queriers[0]));
+    const taken = () => frontend.metric('myelin_query_frontend_queue_duration_seconds_count');
+    const hits = () => frontend.metric('myelin_frontend_query_result_cache_hits_total');
+
+    const p = rangeParams(q, 35);
+    assert.equal(await viaFrontend(p), await direct(p));
+    const coldParts = await frontend.metric('myelin_frontend_split_queries_total');
+    // The same window: every part from Redis, no querier asked.
+    let before = await taken();
+    const hitsBefore = await hits();
+    assert.equal(await viaFrontend(p), await direct(p));
+    assert.equal(await taken(), before, 'no part went to a querier');
+    assert.ok(await hits() > hitsBefore);
+    // The window moved by two steps: only its new end is asked for (one gap, in the last part).
+    const moved = rangeParams(q, 35, 74_000);
+    before = await taken();
+    assert.equal(await viaFrontend(moved), await direct(moved));
+    assert.ok(await taken() - before <= 2, `at most the last part's gap and the freshness gap went to queriers: ${await taken() - before}`);
+    assert.ok(await frontend.metric('myelin_frontend_split_queries_total') > coldParts);
+    // Cache-Control: no-store: evaluated again, from the queriers only.
+    before = await taken();
+    const hitsNow = await hits();
+    assert.equal(await viaFrontend(p, { 'Cache-Control': 'no-store' }), await direct(p));
+    assert.ok(await taken() - before >= 7, 'every part was evaluated');
+    assert.equal(await hits(), hitsNow);
+    assert.ok(await frontend.metric('myelin_cache_fetched_keys_total', { name: 'frontend-results' }) > 0);
   });
 });
 

@@ -11,7 +11,7 @@ import { prometheusApi } from '../api/prometheus/index.js';
 import type { ApiExecutor } from '../api/prometheus/index.js';
 import { IngesterConn } from '../ingester/client/index.js';
 import { QueryWorkers, workerCount } from '../querier/worker/index.js';
-import { Frontend, FrontendService, MergePool, frontendGrpcService } from '../query-frontend/index.js';
+import { Frontend, FrontendService, MergePool, frontendGrpcService, openResultsCache, validateQueryRangeConfig } from '../query-frontend/index.js';
 import { FrontendWorker } from '../query-frontend/client/index.js';
 import { BucketIndexUpdater } from '../bucket-index/index.js';
 import { BlocksCleaner, Compactor, registerCompactorStatusPage, validateCompactorConfig } from '../compactor/index.js';
@@ -406,10 +406,14 @@ export class Myelin {
    * querier takes it, over its Process stream or, in this process, from the query workers.
    */
   async #initQueryFrontend(): Promise<Service> {
+    validateQueryRangeConfig(this.cfg.queryRange);
     const mergePool = new MergePool({ logger: this.logger, registry: this.registry });
+    const results = this.cfg.queryRange.cacheResults ? openResultsCache(this.cfg.queryRange.resultsCache, { logger: this.logger, registry: this.registry }) : undefined;
     const frontend = new Frontend(this.cfg.frontend, this.cfg.queryRange, {
       limits: (tenant) => this.overrides.limits(tenant),
       merge: (tenant, bodies, deadline, signal) => mergePool.mergeMatrix(tenant, bodies, deadline, signal),
+      assemble: (tenant, task, deadline, signal) => mergePool.assemble(tenant, task, deadline, signal),
+      cache: results?.cache,
       timeout: this.cfg.querier.timeout,
       logger: this.logger.child({ component: 'query-frontend' }),
       registry: this.registry,
@@ -418,7 +422,12 @@ export class Myelin {
     this.server.addGrpcService(FrontendService, frontendGrpcService(frontend, this.logger), { requireTenant: false });
     await this.#registerPrometheusApi(frontend.execute, 'Query-frontend');
     this.#connectLocalQuerier();
-    return compositeService('query-frontend', [mergePool.service(), idleService('query-frontend-queue', { stopping: async () => this.#localQuerier.abort() })]);
+    return compositeService('query-frontend', [mergePool.service(), idleService('query-frontend-queue', {
+      stopping: async () => {
+        this.#localQuerier.abort();
+        await results?.close();
+      },
+    })]);
   }
 
   /** Once both are initialised: this process's query workers take requests from its frontend. */

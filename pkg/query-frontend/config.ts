@@ -1,7 +1,8 @@
 // The query-frontend's config, with Cortex's sections, YAML keys, flags and (where the issue does
 // not say otherwise) defaults: `frontend` (the queue), `query_range` (splitting, retries) and the
 // querier's `frontend_worker`.
-import { bool, bytes, duration, int, section, string } from '../flagext/index.js';
+import { ConfigError, bool, bytes, duration, int, section, string } from '../flagext/index.js';
+import { cacheConfig, validateRedisConfig } from '../cache/index.js';
 import { clientTlsFields } from '../tls/index.js';
 import type { ConfigOf } from '../flagext/index.js';
 
@@ -22,8 +23,20 @@ export const queryRangeConfig = section({
     help: 'Move the start and end of range queries to multiples of their step, so that dashboards reloaded a few seconds apart ask the same query.' }),
   maxRetries: int({ flag: 'querier.max-retries-per-request', default: 5, min: 0,
     help: 'Times a request (or one part of a split query) is sent again when its querier fails or goes away (5xx); 0 never retries.' }),
+  cacheResults: bool({ flag: 'querier.cache-results', default: false,
+    help: 'Cache the answers of range queries per tenant, query, step and split interval, and answer later queries from them plus what is new (needs -querier.split-queries-by-interval).' }),
+  resultsCache: cacheConfig('frontend.results-cache.', 'query results', 100 << 20),
 });
 export type QueryRangeConfig = ConfigOf<typeof queryRangeConfig>;
+
+/** Throws a ConfigError naming the key of a query_range setting that cannot work. */
+export function validateQueryRangeConfig(cfg: QueryRangeConfig): void {
+  // Cached answers are kept per split interval: without one, a moving dashboard window never hits.
+  if (cfg.cacheResults && cfg.splitQueriesByInterval <= 0) {
+    throw new ConfigError('query_range.cache_results', 'needs query_range.split_queries_by_interval (-querier.split-queries-by-interval) above 0');
+  }
+  if (cfg.cacheResults && cfg.resultsCache.backend === 'redis') validateRedisConfig(cfg.resultsCache.redis, 'query_range.results_cache');
+}
 
 /** The querier's `frontend_worker` section: where its queries come from. */
 export const frontendWorkerConfig = section({

@@ -10,14 +10,15 @@ import { Frontend, QuerierGoneError } from './frontend.js';
 import type { QuerierRun } from './frontend.js';
 import { RequestQueue, TooManyRequestsError, shuffleShard } from './request-queue.js';
 
-const unusedMerge = (): Promise<Buffer> => Promise.reject(new Error('no range query here'));
+const unusedMerge = (): Promise<never> => Promise.reject(new Error('no range query here'));
 const logger = createLogger({ level: 'error', format: 'logfmt' });
 
 function newFrontend(o: { maxOutstanding?: number; maxRetries?: number; maxQueriers?: number } = {}): Frontend {
   return new Frontend({ ...defaults(frontendConfig), maxOutstandingPerTenant: o.maxOutstanding ?? 100 },
     { ...defaults(queryRangeConfig), maxRetries: o.maxRetries ?? 5 }, {
-      limits: () => ({ maxQueriersPerTenant: o.maxQueriers ?? 0, maxQueryParallelism: 14, maxQueryLength: 0 }),
+      limits: () => ({ maxQueriersPerTenant: o.maxQueriers ?? 0, maxQueryParallelism: 14, maxQueryLength: 0, maxCacheFreshness: 60_000 }),
       merge: unusedMerge,
+      assemble: unusedMerge,
       timeout: 10_000,
       logger,
       registry: new Registry(),
@@ -63,7 +64,7 @@ test('tenants are served round-robin: a burst of one tenant does not delay anoth
 test('a tenant with a full queue gets 429 and the discard is counted; others are still queued', async () => {
   const registry = new Registry();
   const f = new Frontend({ ...defaults(frontendConfig), maxOutstandingPerTenant: 2 }, defaults(queryRangeConfig), {
-    limits: () => ({ maxQueriersPerTenant: 0, maxQueryParallelism: 14, maxQueryLength: 0 }), merge: unusedMerge, timeout: 10_000, logger, registry,
+    limits: () => ({ maxQueriersPerTenant: 0, maxQueryParallelism: 14, maxQueryLength: 0, maxCacheFreshness: 60_000 }), merge: unusedMerge, assemble: unusedMerge, timeout: 10_000, logger, registry,
   });
   const signal = new AbortController().signal;
   const queued = [f.execute(req('a'), signal), f.execute(req('a'), signal)];

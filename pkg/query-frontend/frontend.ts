@@ -13,18 +13,26 @@ import { FrontendMetrics } from './frontend-metrics.js';
 import { executeRangeQuery } from './query-range.js';
 import type { RangeQueryDeps } from './query-range.js';
 import { RequestQueue, TooManyRequestsError } from './request-queue.js';
+import { ResultsCache } from './results-cache.js';
+import type { ResultsCacheDeps } from './results-cache.js';
+import type { Cache } from '../cache/index.js';
 
 /** The per-tenant limits the frontend applies. */
 export interface FrontendLimits {
   maxQueriersPerTenant: number;
   maxQueryParallelism: number;
   maxQueryLength: number;
+  maxCacheFreshness: number;
 }
 
 export interface FrontendDeps {
   limits: (tenant: string) => FrontendLimits;
   /** Merges the answers of a split range query's parts (MergePool.mergeMatrix). */
   merge: RangeQueryDeps['merge'];
+  /** MergePool.assemble, for the results cache. */
+  assemble: ResultsCacheDeps['assemble'];
+  /** Where results are cached, with cache_results. */
+  cache?: Cache;
   /** -querier.timeout (ms): how long a request may wait and run. */
   timeout: number;
   logger: Logger;
@@ -61,6 +69,7 @@ export class Frontend {
   readonly #metrics: FrontendMetrics;
   readonly #queue: RequestQueue<Queued>;
   readonly #now: () => number;
+  readonly #resultsCache: ResultsCache | undefined;
 
   constructor(cfg: FrontendConfig, rangeCfg: QueryRangeConfig, deps: FrontendDeps) {
     this.#cfg = cfg;
@@ -69,6 +78,15 @@ export class Frontend {
     this.#now = deps.now ?? Date.now;
     this.#metrics = new FrontendMetrics(deps.registry);
     this.#queue = new RequestQueue(cfg.maxOutstandingPerTenant, (tenant, n) => this.#metrics.queueLength.set({ user: tenant }, n));
+    this.#resultsCache = deps.cache === undefined ? undefined : new ResultsCache({
+      cache: deps.cache,
+      roundTrip: this.roundTrip,
+      assemble: deps.assemble,
+      // Federated queries: the shortest freshness of their tenants, whichever is set.
+      maxCacheFreshness: (tenant) => this.#smallest(tenant, 'maxCacheFreshness'),
+      registry: deps.registry,
+      now: this.#now,
+    });
   }
 
   get metrics(): FrontendMetrics {
@@ -96,6 +114,7 @@ export class Frontend {
       merge: this.#deps.merge,
       limits: (tenant) => ({ maxQueryParallelism: this.#smallest(tenant, 'maxQueryParallelism'), maxQueryLength: this.#smallest(tenant, 'maxQueryLength') }),
       metrics: this.#metrics,
+      cache: this.#resultsCache,
     });
   }
 

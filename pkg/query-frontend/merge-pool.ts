@@ -1,5 +1,6 @@
-// The query-frontend's worker threads: merging the parts of a split query costs as much as its
-// answer is large, so it runs here and not on the main thread (docs/architecture.md, "Process model").
+// The query-frontend's worker threads: merging the parts of a split query, and a cached extent
+// with the gaps around it, costs as much as the answers are large, so it runs here and not on the
+// main thread (docs/architecture.md, "Process model").
 import { availableParallelism } from 'node:os';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../log/index.js';
@@ -9,6 +10,22 @@ import { WorkerPool } from '../workers/index.js';
 
 /** Merging is quick next to evaluating: a couple of threads serve many queriers' answers. */
 const maxMergeWorkers = 2;
+
+/** A part answered from a cached extent and fetched gaps: the pieces' bodies in time order. */
+export interface AssembleTask {
+  bodies: Uint8Array[];
+  /** The part's range (ms). */
+  from: number;
+  to: number;
+  /** The range to keep as the part's new extent, when there is one. */
+  extent?: { from: number; to: number };
+}
+
+export interface AssembledPart {
+  answer: Uint8Array;
+  /** The new extent as a cache entry (extent.ts); absent when nothing may be cached (no range given, or the answer has warnings). */
+  extent?: Uint8Array;
+}
 
 export class MergePool {
   readonly #pool: WorkerPool;
@@ -33,6 +50,16 @@ export class MergePool {
   /** The merged answer of the parts of a range query (successful matrix bodies, in time order). */
   async mergeMatrix(tenant: string, bodies: Uint8Array[], deadline: number, signal: AbortSignal): Promise<Buffer> {
     const merged = await this.#pool.run<Uint8Array>(tenant, 'merge', bodies, { deadline, signal });
-    return Buffer.from(merged.buffer, merged.byteOffset, merged.byteLength);
+    return asBuffer(merged);
   }
+
+  /** A part's answer from its pieces, and its new extent. */
+  async assemble(tenant: string, task: AssembleTask, deadline: number, signal: AbortSignal): Promise<{ answer: Buffer; extent?: Buffer }> {
+    const a = await this.#pool.run<AssembledPart>(tenant, 'assemble', task, { deadline, signal });
+    return { answer: asBuffer(a.answer), extent: a.extent === undefined ? undefined : asBuffer(a.extent) };
+  }
+}
+
+function asBuffer(b: Uint8Array): Buffer {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 }

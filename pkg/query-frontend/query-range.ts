@@ -1,11 +1,12 @@
 // A range query through the frontend: aligned to its step when asked, split by interval, its
-// parts run at once up to max_query_parallelism (each queued and retried as any request), and
-// their answers merged in a frontend worker.
+// parts run at once up to max_query_parallelism (each through the results cache when it is on,
+// queued and retried as any request), and their answers merged in a frontend worker.
 import type { ApiAnswer, ApiExecutor, ApiRequest } from '../api/prometheus/index.js';
 import { errorOf } from '../api/prometheus/index.js';
 import { ErrorType } from '../promql/index.js';
 import type { QueryRangeConfig } from './config.js';
 import type { FrontendMetrics } from './frontend-metrics.js';
+import type { ResultsCache } from './results-cache.js';
 import { alignToStep, partRequest, rangeOf, splitByInterval, splittable } from './split.js';
 import type { RangeQuery } from './split.js';
 
@@ -16,6 +17,8 @@ export interface RangeQueryDeps {
   /** The tenant's max_query_parallelism and max_query_length (0: none). */
   limits: (tenant: string) => { maxQueryParallelism: number; maxQueryLength: number };
   metrics: FrontendMetrics;
+  /** With cache_results. */
+  cache: ResultsCache | undefined;
 }
 
 /** Runs a query_range request whose `deadline` is set. */
@@ -29,9 +32,13 @@ export async function executeRangeQuery(req: ApiRequest & { deadline: number }, 
   // A query longer than max_query_length is sent whole: the querier refuses it as it should.
   const tooLong = limits.maxQueryLength > 0 && r.end - r.start > limits.maxQueryLength;
   const parts = cfg.splitQueriesByInterval > 0 && splittable(query) && !tooLong ? splitByInterval(r, cfg.splitQueriesByInterval) : [r];
-  if (parts.length === 1) return deps.roundTrip(r === whole ? req : partRequest(req, r), signal);
+  // Answers with stats count what their own evaluation read: never cached.
+  const cache = req.noStore === true || req.params.stats !== undefined ? undefined : deps.cache;
+  const runPart = (p: RangeQuery, s: AbortSignal): Promise<ApiAnswer> =>
+    cache !== undefined ? cache.part(req, query, p, cfg.splitQueriesByInterval, s) : deps.roundTrip(p === whole ? req : partRequest(req, p), s);
+  if (parts.length === 1) return runPart(parts[0], signal);
   deps.metrics.splitQueries.inc(parts.length);
-  const bodies = await runParts(req, parts, Math.min(limits.maxQueryParallelism, parts.length), signal, deps.roundTrip);
+  const bodies = await runParts(parts, Math.min(limits.maxQueryParallelism, parts.length), signal, runPart);
   if (!Array.isArray(bodies)) return bodies;
   try {
     return { status: 200, body: await deps.merge(req.tenant, bodies, req.deadline, signal) };
@@ -41,8 +48,8 @@ export async function executeRangeQuery(req: ApiRequest & { deadline: number }, 
 }
 
 /** The parts' bodies in order, or the first failed part's answer (the other parts are then canceled). */
-async function runParts(req: ApiRequest, parts: RangeQuery[], parallelism: number, signal: AbortSignal,
-  roundTrip: ApiExecutor): Promise<Uint8Array[] | ApiAnswer> {
+async function runParts(parts: RangeQuery[], parallelism: number, signal: AbortSignal,
+  runPart: (p: RangeQuery, s: AbortSignal) => Promise<ApiAnswer>): Promise<Uint8Array[] | ApiAnswer> {
   const ac = new AbortController();
   const onAbort = (): void => ac.abort();
   signal.addEventListener('abort', onAbort, { once: true });
@@ -52,7 +59,7 @@ async function runParts(req: ApiRequest, parts: RangeQuery[], parallelism: numbe
   const runner = async (): Promise<void> => {
     while (failed === undefined && next < parts.length) {
       const i = next++;
-      const a = await roundTrip(partRequest(req, parts[i]), ac.signal);
+      const a = await runPart(parts[i], ac.signal);
       if (a.status !== 200) {
         failed ??= a;
         ac.abort();

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { alignToStep, rangeOf, splitByInterval, splittable } from './split.js';
-import { compareLabels, mergeMatrixBodies } from './merge.js';
 
 const h = 3_600_000;
 const day = 24 * h;
@@ -43,14 +42,4 @@ test('splittable: only @ start() and @ end() keep a query whole', () => {
   assert.equal(splittable('x offset 1h'), true);
   assert.equal(splittable('x @ start()'), false);
   assert.equal(splittable('sum(x @ end ( ))'), false);
-});
-
-test('mergeMatrixBodies: points concatenated, series sorted by labels, warnings once, stats summed', () => {
-  const enc = (s: string) => new TextEncoder().encode(s);
-  const a = '{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"job":"b"},"values":[[1,"1"]]},{"metric":{"job":"a\\u003c"},"values":[[1.5,"2"]]}],"stats":{"samples":{"totalQueryableSamples":3}}},"warnings":["w"]}';
-  const b = '{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"job":"a\\u003c"},"values":[[2.5,"NaN"]]},{"metric":{"job":"c"},"histograms":[[3,{"count":"1","sum":"2"}]]}],"stats":{"samples":{"totalQueryableSamples":4}}},"warnings":["w"]}';
-  assert.equal(mergeMatrixBodies([enc(a), enc(b)]),
-    '{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"job":"a\\u003c"},"values":[[1.500,"2"],[2.500,"NaN"]]},{"metric":{"job":"b"},"values":[[1,"1"]]},{"metric":{"job":"c"},"histograms":[[3,{"count":"1","sum":"2"}]]}],"stats":{"samples":{"totalQueryableSamples":7}}},"warnings":["w"]}');
-  assert.ok(compareLabels({ __name__: 'x', a: '1' }, { __name__: 'x' }) > 0);
-  assert.throws(() => mergeMatrixBodies([enc('{"status":"error"}')]), /BUG/);
 });

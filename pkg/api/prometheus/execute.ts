@@ -50,6 +50,8 @@ export interface ApiRequest {
   deadline?: number;
   /** The request body, for the operations that read one (remote read). */
   body?: Uint8Array;
+  /** The client sent `Cache-Control: no-store`: no cached result may answer it (query-frontend). */
+  noStore?: boolean;
 }
 
 /** A finished answer: the HTTP status and the JSON body (as text, or UTF-8 bytes from a worker). */
