@@ -8,10 +8,12 @@
 // - Fairness: while tenant A has filled its queue (429s), tenant B's query is served before A's.
 // - A querier killed (SIGKILL) while it holds parts of queries: the parts are retried on the other
 //   querier and every answer is still the right one.
+import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Cluster, remoteWriteBody, withLogsOnFailure } from '../e2e/cluster.js';
 import type { MyelinProcess, TestSeries } from '../e2e/cluster.js';
+import { waitUntil } from '../e2e/process.js';
 
 let cluster: Cluster;
 let frontend: MyelinProcess;
@@ -55,6 +57,11 @@ function rangeParams(query: string, minutesBack = 35, shift = 0): Record<string,
   return { query, start: String((grid(last - minutesBack * 60_000) + shift) / 1000), end: String((grid(last - 60_000) + shift) / 1000), step: '37' };
 }
 
+/** A range query through the frontend, with extra request headers. */
+function viaFrontend(tenant: string, params: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${frontend.url('/prometheus/api/v1/query_range')}?${new URLSearchParams(params)}`, { headers: { 'X-Scope-OrgID': tenant, ...headers } });
+}
+
 async function body(r: Response): Promise<string> {
   const text = await r.text();
   assert.equal(r.status, 200, text);
@@ -76,8 +83,8 @@ test('split range queries answer as the unsplit querier does; other requests pas
     ];
     for (const q of queries) {
       const direct = await body(await cluster.query('team-a', '/api/v1/query_range', rangeParams(q), cluster.queriers[0]));
-      const viaFrontend = await body(await cluster.query('team-a', '/api/v1/query_range', rangeParams(q), frontend));
-      assert.equal(viaFrontend, direct, q);
+      const answered = await body(await cluster.query('team-a', '/api/v1/query_range', rangeParams(q), frontend));
+      assert.equal(answered, direct, q);
     }
     assert.ok(await frontend.metric('myelin_frontend_split_queries_total') >= 7 * (queries.length - 1), 'every query but the @ end() one was split');
     // align_queries_with_step (configs/microservices/query-frontend.yaml): start and end move down to the grid.
@@ -98,37 +105,39 @@ test('split range queries answer as the unsplit querier does; other requests pas
     assert.match(await bad.text(), /invalid parameter \\?"step\\?"/);
     const noTenant = await fetch(frontend.url('/prometheus/api/v1/query?query=up'));
     assert.equal(noTenant.status, 401);
+    // query_stats_enabled: the queriers' fetch statistics came back over the Process streams.
+    const stats = readFileSync(frontend.logFile, 'utf8').split('\n').filter((l) => l.includes('msg="query stats"') && l.includes('op=query_range'));
+    assert.ok(stats.some((l) => /fetched_series_count=[1-9]/.test(l) && /querier_requests=[1-9]/.test(l)), stats.slice(0, 3).join('\n'));
   });
 });
 
 test('results cache in Redis: repeated and moved windows answer as the querier does, asking the queriers only for what is new', async () => {
   await withLogsOnFailure(cluster, async () => {
     const q = 'sum by (job) (rate(fe_requests_total[2m]))';
-    const viaFrontend = async (p: Record<string, string>, headers: Record<string, string> = {}) =>
-      body(await fetch(`${frontend.url('/prometheus/api/v1/query_range')}?${new URLSearchParams(p)}`, { headers: { 'X-Scope-OrgID': 'team-b', ...headers } }));
+    const cached = async (p: Record<string, string>, headers: Record<string, string> = {}) => body(await viaFrontend('team-b', p, headers));
     const direct = async (p: Record<string, string>) => body(await cluster.query('team-b', '/api/v1/query_range', p, cluster.queriers[0]));
     const taken = () => frontend.metric('myelin_query_frontend_queue_duration_seconds_count');
     const hits = () => frontend.metric('myelin_frontend_query_result_cache_hits_total');
 
     const p = rangeParams(q, 35);
-    assert.equal(await viaFrontend(p), await direct(p));
+    assert.equal(await cached(p), await direct(p));
     const coldParts = await frontend.metric('myelin_frontend_split_queries_total');
     // The same window: every part from Redis, no querier asked.
     let before = await taken();
     const hitsBefore = await hits();
-    assert.equal(await viaFrontend(p), await direct(p));
+    assert.equal(await cached(p), await direct(p));
     assert.equal(await taken(), before, 'no part went to a querier');
     assert.ok(await hits() > hitsBefore);
     // The window moved by two steps: only its new end is asked for (one gap, in the last part).
     const moved = rangeParams(q, 35, 74_000);
     before = await taken();
-    assert.equal(await viaFrontend(moved), await direct(moved));
+    assert.equal(await cached(moved), await direct(moved));
     assert.ok(await taken() - before <= 2, `at most the last part's gap and the freshness gap went to queriers: ${await taken() - before}`);
     assert.ok(await frontend.metric('myelin_frontend_split_queries_total') > coldParts);
     // Cache-Control: no-store: evaluated again, from the queriers only.
     before = await taken();
     const hitsNow = await hits();
-    assert.equal(await viaFrontend(p, { 'Cache-Control': 'no-store' }), await direct(p));
+    assert.equal(await cached(p, { 'Cache-Control': 'no-store' }), await direct(p));
     assert.ok(await taken() - before >= 7, 'every part was evaluated');
     assert.equal(await hits(), hitsNow);
     assert.ok(await frontend.metric('myelin_cache_fetched_keys_total', { name: 'frontend-results' }) > 0);
@@ -139,15 +148,16 @@ test('fairness: tenant B is served while tenant A has filled its queue', async (
   await withLogsOnFailure(cluster, async () => {
     const started = Date.now();
     const aFinished: number[] = [];
+    // no-store: every part goes to the queriers, whatever the results cache holds.
     const a = Array.from({ length: 8 }, async () => {
-      const r = await cluster.query('team-a', '/api/v1/query_range', rangeParams('sum by (job) (rate(fe_requests_total[5m]))', 40), frontend);
+      const r = await viaFrontend('team-a', rangeParams('sum by (job) (rate(fe_requests_total[5m]))', 40), { 'Cache-Control': 'no-store' });
       await r.text();
       aFinished.push(Date.now() - started);
       return r.status;
     });
     // B asks once A's queue holds parts of A's queries.
-    while (await frontend.metric('myelin_query_frontend_queue_length', { user: 'team-a' }) < 10) await new Promise((r) => setTimeout(r, 5));
-    const b = await cluster.query('team-b', '/api/v1/query_range', rangeParams('sum by (job) (rate(fe_requests_total[5m]))', 40), frontend);
+    await waitUntil(async () => await frontend.metric('myelin_query_frontend_queue_length', { user: 'team-a' }) >= 10, { what: 'A\'s queue filling', intervalMs: 5 });
+    const b = await viaFrontend('team-b', rangeParams('sum by (job) (rate(fe_requests_total[5m]))', 40), { 'Cache-Control': 'no-store' });
     const bFinished = Date.now() - started;
     await body(b);
     const aStatus = await Promise.all(a);
@@ -164,10 +174,10 @@ test('a querier killed while it holds parts of queries: they are retried on the 
     const asked: [string, string][] = [['team-a', 'rate(fe_requests_total[2m])'], ['team-b', 'sum by (job) (rate(fe_requests_total[3m]))']];
     const want = await Promise.all(asked.map(async ([tenant, q]) => body(await cluster.query(tenant, '/api/v1/query_range', rangeParams(q, 40), cluster.queriers[1]))));
     const retriedBefore = await retried();
-    const answers = asked.map(([tenant, q]) => cluster.query(tenant, '/api/v1/query_range', rangeParams(q, 40), frontend));
+    const answers = asked.map(([tenant, q]) => viaFrontend(tenant, rangeParams(q, 40), { 'Cache-Control': 'no-store' }));
     // Kill querier-1 once the frontend handed out work (each querier holds a part at any time).
     const taken = await frontend.metric('myelin_query_frontend_queue_duration_seconds_count');
-    while (await frontend.metric('myelin_query_frontend_queue_duration_seconds_count') < taken + 2) await new Promise((r) => setTimeout(r, 2));
+    await waitUntil(async () => await frontend.metric('myelin_query_frontend_queue_duration_seconds_count') >= taken + 2, { what: 'parts taken by queriers', intervalMs: 2 });
     await cluster.queriers[0].stop('SIGKILL');
     const got = await Promise.all(answers.map(async (r) => body(await r)));
     assert.deepEqual(got, want);

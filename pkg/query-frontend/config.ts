@@ -11,7 +11,9 @@ export const frontendConfig = section({
   maxOutstandingPerTenant: int({ flag: 'querier.max-outstanding-requests-per-tenant', default: 100, min: 1,
     help: 'Requests a tenant may have queued in one query-frontend; more are answered 429.' }),
   logQueriesLongerThan: duration({ flag: 'frontend.log-queries-longer-than', default: 0,
-    help: 'Log queries that take longer than this (the slow query log). 0 disables it.' }),
+    help: 'Log queries that take longer than this (the slow query log, `msg="slow query detected"`). 0 disables it.' }),
+  queryStatsEnabled: bool({ flag: 'frontend.query-stats-enabled', default: false,
+    help: 'Log one line per request (`msg="query stats"`): tenant, query, status, wall and queue time, querier requests, cached parts, series, chunks and bytes fetched, answer size.' }),
 });
 export type FrontendConfig = ConfigOf<typeof frontendConfig>;
 

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { Registry } from 'prom-client';
 import type { ApiAnswer, ApiRequest } from '../api/prometheus/index.js';
 import { ApiOp } from '../api/prometheus/index.js';
@@ -156,3 +157,33 @@ async function waitFor(cond: () => boolean): Promise<void> {
   for (let i = 0; i < 1000 && !cond(); i++) await new Promise((r) => setTimeout(r, 2));
   assert.ok(cond(), 'condition not reached within 2s');
 }
+
+test('query stats: one log line per request with what it fetched and how long it waited; slow queries are logged as such', async () => {
+  const lines: Record<string, unknown>[] = [];
+  const out = new Writable({ write: (chunk: Buffer, _enc, cb) => { lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>); cb(); } });
+  const f = new Frontend({ ...defaults(frontendConfig), queryStatsEnabled: true }, defaults(queryRangeConfig), {
+    limits: () => ({ maxQueriersPerTenant: 0, maxQueryParallelism: 14, maxQueryLength: 0, maxCacheFreshness: 60_000 }),
+    merge: unusedMerge, assemble: unusedMerge, timeout: 10_000, logger: createLogger({ level: 'info', format: 'json' }, out), registry: new Registry(),
+  });
+  const ac = new AbortController();
+  void f.serveQuerier('q', async () => ({ ...ok('{}'), stats: { series: 3, chunks: 4, chunkBytes: 500, dataBytes: 600, peakMemoryBytes: 0 } }), ac.signal);
+  await f.execute(req('a', 'up'), new AbortController().signal);
+  assert.equal(lines.length, 1);
+  assert.deepEqual({ ...lines[0], wall_seconds: undefined, queue_seconds: undefined, time: undefined }, {
+    ...lines[0], msg: 'query stats', tenant: 'a', op: 'query', query: 'up', status: 200, response_bytes: 2, querier_requests: 1, cached_parts: 0,
+    fetched_series_count: 3, fetched_chunks_count: 4, fetched_chunk_bytes: 500, fetched_data_bytes: 600, wall_seconds: undefined, queue_seconds: undefined, time: undefined,
+  });
+  ac.abort();
+  // A request taking longer than log_queries_longer_than (5 ms here) is the slow query log's.
+  const slow = new Frontend({ ...defaults(frontendConfig), logQueriesLongerThan: 5 }, defaults(queryRangeConfig), {
+    limits: () => ({ maxQueriersPerTenant: 0, maxQueryParallelism: 14, maxQueryLength: 0, maxCacheFreshness: 60_000 }),
+    merge: unusedMerge, assemble: unusedMerge, timeout: 10_000, logger: createLogger({ level: 'info', format: 'json' }, out), registry: new Registry(),
+  });
+  const ac2 = new AbortController();
+  void slow.serveQuerier('q', () => new Promise((r) => setTimeout(() => r(ok('{}')), 20)), ac2.signal);
+  await slow.execute(req('b', 'up'), new AbortController().signal);
+  ac2.abort();
+  assert.equal(lines.length, 2);
+  assert.equal(lines[1].msg, 'slow query detected');
+  assert.ok((lines[1].wall_seconds as number) >= 0.005);
+});

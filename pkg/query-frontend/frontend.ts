@@ -13,6 +13,7 @@ import { FrontendMetrics } from './frontend-metrics.js';
 import { executeRangeQuery } from './query-range.js';
 import type { RangeQueryDeps } from './query-range.js';
 import { RequestQueue, TooManyRequestsError } from './request-queue.js';
+import { RequestStats } from './request-stats.js';
 import { ResultsCache } from './results-cache.js';
 import type { ResultsCacheDeps } from './results-cache.js';
 import type { Cache } from '../cache/index.js';
@@ -56,6 +57,7 @@ export class QuerierGoneError extends Error {
 
 interface Queued {
   req: ApiRequest;
+  stats: RequestStats;
   enqueuedAt: number;
   /** The caller's signal: the querier stops when it aborts. */
   signal: AbortSignal;
@@ -80,7 +82,6 @@ export class Frontend {
     this.#queue = new RequestQueue(cfg.maxOutstandingPerTenant, (tenant, n) => this.#metrics.queueLength.set({ user: tenant }, n));
     this.#resultsCache = deps.cache === undefined ? undefined : new ResultsCache({
       cache: deps.cache,
-      roundTrip: this.roundTrip,
       assemble: deps.assemble,
       // Federated queries: the shortest freshness of their tenants, whichever is set.
       maxCacheFreshness: (tenant) => this.#smallest(tenant, 'maxCacheFreshness'),
@@ -96,21 +97,27 @@ export class Frontend {
   /** The API entry: every request the frontend's HTTP API receives. */
   readonly execute: ApiExecutor = async (req, signal) => {
     const start = this.#now();
-    const answer = await this.#execute(req, signal);
+    const stats = new RequestStats();
+    const answer = await this.#execute(req, signal, stats);
     const took = this.#now() - start;
     const slow = this.#cfg.logQueriesLongerThan;
-    if (slow > 0 && took > slow) {
-      this.#deps.logger.info({ tenant: req.tenant, op: req.op, query: req.params.query, start: req.params.start, end: req.params.end,
-        step: req.params.step, time: req.params.time, status: answer.status, seconds: took / 1000 }, 'slow query detected');
+    const isSlow = slow > 0 && took > slow;
+    if (isSlow || this.#cfg.queryStatsEnabled) {
+      this.#deps.logger.info({
+        tenant: req.tenant, op: req.op, query: req.params.query, start: req.params.start, end: req.params.end, step: req.params.step,
+        time: req.params.time, status: answer.status, wall_seconds: took / 1000, response_bytes: answer.body.length, ...stats.fields(),
+      }, isSlow ? 'slow query detected' : 'query stats');
     }
     return answer;
   };
 
-  #execute(req: ApiRequest, signal: AbortSignal): Promise<ApiAnswer> {
-    if (req.op !== ApiOp.QueryRange) return this.roundTrip(req, signal);
+  #execute(req: ApiRequest, signal: AbortSignal, stats: RequestStats): Promise<ApiAnswer> {
+    const roundTrip: ApiExecutor = (r, s) => this.#roundTrip(r, s, stats);
+    if (req.op !== ApiOp.QueryRange) return roundTrip(req, signal);
     const deadline = req.deadline ?? this.#now() + this.#deps.timeout;
     return executeRangeQuery({ ...req, deadline }, signal, this.#rangeCfg, {
-      roundTrip: this.roundTrip,
+      roundTrip,
+      stats,
       merge: this.#deps.merge,
       limits: (tenant) => ({ maxQueryParallelism: this.#smallest(tenant, 'maxQueryParallelism'), maxQueryLength: this.#smallest(tenant, 'maxQueryLength') }),
       metrics: this.#metrics,
@@ -122,14 +129,15 @@ export class Frontend {
    * Runs one request (or one part of a split query) on a querier, again on another when its
    * querier goes away or answers 5xx (up to -querier.max-retries-per-request times).
    */
-  readonly roundTrip: ApiExecutor = async (req, signal) => {
+  async #roundTrip(req: ApiRequest, signal: AbortSignal, stats: RequestStats): Promise<ApiAnswer> {
     const deadline = req.deadline ?? this.#now() + this.#deps.timeout;
     const withDeadline = { ...req, deadline };
     let answer: ApiAnswer | undefined;
     let attempt = 0;
     for (; attempt <= this.#rangeCfg.maxRetries; attempt++) {
       try {
-        answer = await this.#dispatch(withDeadline, signal);
+        answer = await this.#dispatch(withDeadline, signal, stats);
+        stats.add(answer);
         if (!retryable(answer)) break;
       } catch (err) {
         if (err instanceof TooManyRequestsError) {
@@ -145,7 +153,7 @@ export class Frontend {
     }
     this.#metrics.retries.observe(Math.min(attempt + 1, this.#rangeCfg.maxRetries + 1));
     return answer ?? errorOf(ErrorType.Internal, 'no attempt was made');
-  };
+  }
 
   /**
    * Takes requests for querier `querierId` and runs them with `run`, one at a time, until `signal`
@@ -158,7 +166,9 @@ export class Frontend {
       for (;;) {
         const q = await this.#queue.next(querierId, signal);
         if (q === undefined) return;
-        this.#metrics.queueDuration.observe((this.#now() - q.enqueuedAt) / 1000);
+        const waited = this.#now() - q.enqueuedAt;
+        this.#metrics.queueDuration.observe(waited / 1000);
+        q.stats.queueMs += waited;
         try {
           q.settle({ answer: await run(q.req, q.signal) });
         } catch (err) {
@@ -174,7 +184,7 @@ export class Frontend {
   }
 
   /** Queues `req` and waits for a querier's answer; the wait ends at the request's deadline. */
-  #dispatch(req: ApiRequest & { deadline: number }, signal: AbortSignal): Promise<ApiAnswer> {
+  #dispatch(req: ApiRequest & { deadline: number }, signal: AbortSignal, stats: RequestStats): Promise<ApiAnswer> {
     const tenant = req.tenant;
     return new Promise((resolve, reject) => {
       // Settled only from a later tick (a querier's answer), after `timer` is set.
@@ -184,6 +194,7 @@ export class Frontend {
       };
       const q: Queued = {
         req,
+        stats,
         enqueuedAt: this.#now(),
         signal,
         settle: (o) => {

@@ -6,12 +6,15 @@ import { errorOf } from '../api/prometheus/index.js';
 import { ErrorType } from '../promql/index.js';
 import type { QueryRangeConfig } from './config.js';
 import type { FrontendMetrics } from './frontend-metrics.js';
+import type { RequestStats } from './request-stats.js';
 import type { ResultsCache } from './results-cache.js';
 import { alignToStep, partRequest, rangeOf, splitByInterval, splittable } from './split.js';
 import type { RangeQuery } from './split.js';
 
 export interface RangeQueryDeps {
   roundTrip: ApiExecutor;
+  /** The client request's stats (cached parts are counted here). */
+  stats: RequestStats;
   /** Merges successful matrix bodies given in time order (off the main thread). */
   merge: (tenant: string, bodies: Uint8Array[], deadline: number, signal: AbortSignal) => Promise<Buffer>;
   /** The tenant's max_query_parallelism and max_query_length (0: none). */
@@ -35,7 +38,7 @@ export async function executeRangeQuery(req: ApiRequest & { deadline: number }, 
   // Answers with stats count what their own evaluation read: never cached.
   const cache = req.noStore === true || req.params.stats !== undefined ? undefined : deps.cache;
   const runPart = (p: RangeQuery, s: AbortSignal): Promise<ApiAnswer> =>
-    cache !== undefined ? cache.part(req, query, p, cfg.splitQueriesByInterval, s) : deps.roundTrip(p === whole ? req : partRequest(req, p), s);
+    cache !== undefined ? cache.part(req, query, p, cfg.splitQueriesByInterval, s, deps) : deps.roundTrip(p === whole ? req : partRequest(req, p), s);
   if (parts.length === 1) return runPart(parts[0], signal);
   deps.metrics.splitQueries.inc(parts.length);
   const bodies = await runParts(parts, Math.min(limits.maxQueryParallelism, parts.length), signal, runPart);
@@ -59,7 +62,9 @@ async function runParts(parts: RangeQuery[], parallelism: number, signal: AbortS
   const runner = async (): Promise<void> => {
     while (failed === undefined && next < parts.length) {
       const i = next++;
-      const a = await runPart(parts[i], ac.signal);
+      const a = await runPart(parts[i], ac.signal).catch((err: unknown) => ac.signal.aborted
+        ? errorOf(ErrorType.Canceled, 'query was canceled')
+        : errorOf(ErrorType.Internal, `run a part of a split query: ${(err as Error).message}`));
       if (a.status !== 200) {
         failed ??= a;
         ac.abort();

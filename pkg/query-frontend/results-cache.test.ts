@@ -7,6 +7,7 @@ import { LruCache } from '../cache/index.js';
 import { decodeExtent, encodeExtent } from './extent.js';
 import { MergedMatrix } from './merge.js';
 import type { AssembleTask } from './merge-pool.js';
+import { RequestStats } from './request-stats.js';
 import { ResultsCache, cacheKey } from './results-cache.js';
 import { rangeOf } from './split.js';
 
@@ -46,8 +47,9 @@ test('results cache: a moving window asks the queriers only for what is new; ans
   const registry = new Registry();
   const cache = new LruCache('test', 1 << 20);
   let now = 10 * hour;
-  const rc = new ResultsCache({ cache, roundTrip: fakeQuerier(asked), assemble, maxCacheFreshness: () => 60_000, registry, now: () => now });
-  const part = (s: number, e: number) => rc.part(req(s, e), 'x', { start: s, end: e, step }, 24 * hour, new AbortController().signal);
+  const rc = new ResultsCache({ cache, assemble, maxCacheFreshness: () => 60_000, registry, now: () => now });
+  const stats = new RequestStats();
+  const part = (s: number, e: number) => rc.part(req(s, e), 'x', { start: s, end: e, step }, 24 * hour, new AbortController().signal, { roundTrip: fakeQuerier(asked), stats });
   const text = (a: ApiAnswer) => String(a.body);
 
   // Cold: the whole part.
@@ -63,6 +65,7 @@ test('results cache: a moving window asks the queriers only for what is new; ans
   assert.equal(text(await part(8 * hour + 30_000, now - 2 * 60_000)), answer(8 * hour + 30_000, now - 2 * 60_000));
   assert.deepEqual(asked, [], 'answered from the cache alone');
   assert.match(await registry.metrics(), /myelin_frontend_query_result_cache_hits_total 1/);
+  assert.equal(stats.cachedParts, 1);
   // A window starting before the extent: the gap before it is fetched, and the extent grows.
   asked.length = 0;
   assert.equal(text(await part(7 * hour, 9 * hour)), answer(7 * hour, 9 * hour));
@@ -73,9 +76,9 @@ test('results cache: a failed gap is the answer, and nothing is stored', async (
   const cache = new LruCache('test', 1 << 20);
   const rc = new ResultsCache({
     cache, assemble, maxCacheFreshness: () => 0, registry: new Registry(), now: () => 10 * hour,
-    roundTrip: async () => ({ status: 503, body: '{"status":"error"}', errorType: 'unavailable' }),
   });
-  const a = await rc.part(req(0, hour), 'x', { start: 0, end: hour, step }, 24 * hour, new AbortController().signal);
+  const failing = async (): Promise<ApiAnswer> => ({ status: 503, body: '{"status":"error"}', errorType: 'unavailable' });
+  const a = await rc.part(req(0, hour), 'x', { start: 0, end: hour, step }, 24 * hour, new AbortController().signal, { roundTrip: failing, stats: new RequestStats() });
   assert.equal(a.status, 503);
   assert.equal((await cache.fetch([cacheKey('t', 'x', { start: 0, end: hour, step }, 24 * hour)])).size, 0);
 });
@@ -85,4 +88,16 @@ test('extent entries round-trip; anything else is no extent', () => {
   assert.deepEqual(e && { start: e.start, end: e.end, body: e.body.toString() }, { start: 1000, end: 2000, body: '{}' });
   assert.equal(decodeExtent(Buffer.from('short')), undefined);
   assert.equal(decodeExtent(Buffer.from(encodeExtent(2000, 1000, Buffer.alloc(0)))), undefined);
+});
+
+test('results cache: a merge that fails or is canceled is an error answer, never a rejection', async () => {
+  const rc = new ResultsCache({
+    cache: new LruCache('test', 1 << 20), maxCacheFreshness: () => 0, registry: new Registry(), now: () => 10 * hour,
+    assemble: () => Promise.reject(new Error('task was canceled')),
+  });
+  const ac = new AbortController();
+  const via = { roundTrip: fakeQuerier([]), stats: new RequestStats() };
+  assert.equal((await rc.part(req(0, hour), 'x', { start: 0, end: hour, step }, 24 * hour, ac.signal, via)).status, 500);
+  ac.abort();
+  assert.equal((await rc.part(req(0, hour), 'x', { start: 0, end: hour, step }, 24 * hour, ac.signal, via)).status, 499);
 });

@@ -9,10 +9,13 @@ import { createHash } from 'node:crypto';
 import { Counter } from 'prom-client';
 import type { Registry } from 'prom-client';
 import type { ApiAnswer, ApiExecutor, ApiRequest } from '../api/prometheus/index.js';
+import { errorOf } from '../api/prometheus/index.js';
+import { ErrorType } from '../promql/index.js';
 import { LruCache, RedisCache, RedisPool, instrumentedCache } from '../cache/index.js';
 import type { Cache, CacheConfig } from '../cache/index.js';
 import type { Logger } from '../log/index.js';
 import { decodeExtent } from './extent.js';
+import type { RequestStats } from './request-stats.js';
 import type { Extent } from './extent.js';
 import type { AssembleTask } from './merge-pool.js';
 import { partRequest } from './split.js';
@@ -20,7 +23,6 @@ import type { RangeQuery } from './split.js';
 
 export interface ResultsCacheDeps {
   cache: Cache;
-  roundTrip: ApiExecutor;
   /** MergePool.assemble: the part's answer, and its new extent as a cache entry. */
   assemble: (tenant: string, task: AssembleTask, deadline: number, signal: AbortSignal) => Promise<{ answer: Buffer; extent?: Buffer }>;
   /** The tenant's max_cache_freshness (ms). */
@@ -43,7 +45,9 @@ export class ResultsCache {
   }
 
   /** Answers `part` of `req` (a query_range request) from the cache and the queriers. */
-  async part(req: ApiRequest & { deadline: number }, query: string, part: RangeQuery, interval: number, signal: AbortSignal): Promise<ApiAnswer> {
+  /** Never rejects. `via.roundTrip` asks the queriers for the gaps; parts answered from the cache alone are counted in `via.stats`. */
+  async part(req: ApiRequest & { deadline: number }, query: string, part: RangeQuery, interval: number, signal: AbortSignal,
+    via: { roundTrip: ApiExecutor; stats: RequestStats }): Promise<ApiAnswer> {
     const key = cacheKey(req.tenant, query, part, interval);
     this.#requests.inc();
     const found = (await this.#deps.cache.fetch([key])).get(key);
@@ -56,15 +60,23 @@ export class ResultsCache {
       if (part.start < usable.start) gaps.push({ start: part.start, end: usable.start - part.step, step: part.step });
       if (part.end > usable.end) gaps.push({ start: usable.end + part.step, end: part.end, step: part.step });
     }
-    if (gaps.length === 0) this.#hits.inc();
-    const fetched = await Promise.all(gaps.map((g) => this.#deps.roundTrip(partRequest(req, g), signal)));
+    if (gaps.length === 0) {
+      this.#hits.inc();
+      via.stats.cachedParts++;
+    }
+    const fetched = await Promise.all(gaps.map((g) => via.roundTrip(partRequest(req, g), signal)));
     const failed = fetched.find((a) => a.status !== 200);
     if (failed !== undefined) return failed;
     const body = (a: ApiAnswer): Buffer => (typeof a.body === 'string' ? Buffer.from(a.body) : a.body);
     const bodies = usable === undefined ? fetched.map(body) : orderedPieces(usable, gaps, fetched.map(body));
     const from = Math.min(part.start, usable?.start ?? Infinity);
     const to = Math.min(Math.max(part.end, usable?.end ?? -Infinity), lastCacheable(part, this.#now() - this.#deps.maxCacheFreshness(req.tenant)));
-    const assembled = await this.#deps.assemble(req.tenant, { bodies, from: part.start, to: part.end, extent: to >= from ? { from, to } : undefined }, req.deadline, signal);
+    let assembled;
+    try {
+      assembled = await this.#deps.assemble(req.tenant, { bodies, from: part.start, to: part.end, extent: to >= from ? { from, to } : undefined }, req.deadline, signal);
+    } catch (err) {
+      return signal.aborted ? errorOf(ErrorType.Canceled, 'query was canceled') : errorOf(ErrorType.Internal, `assemble a cached part: ${(err as Error).message}`);
+    }
     if (assembled.extent !== undefined && (usable === undefined || from < usable.start || to > usable.end)) {
       void this.#deps.cache.store(new Map([[key, assembled.extent]]));
     }

@@ -63,6 +63,8 @@ export interface ApiAnswer {
   error?: string;
   /** Response headers when the body is not JSON (remote read's protobuf). */
   headers?: Record<string, string>;
+  /** What a data request fetched, for the query-frontend's query stats. */
+  stats?: QueryStats;
 }
 
 /** An answer made in this thread, its body still text. */
@@ -99,11 +101,16 @@ export const statusOfErrorType: Record<string, number> = {
 
 /** Runs `req`; never rejects: failures become Prometheus' error answers. */
 export async function executeApi(req: ApiRequest, backend: ApiBackend, signal?: AbortSignal): Promise<ApiAnswer> {
+  let stats: QueryStats | undefined;
+  const b: ApiBackend = { ...backend, observe: (tenant, s, err) => {
+    stats = s;
+    backend.observe?.(tenant, s, err);
+  } };
   try {
-    if (req.op === ApiOp.RemoteRead) return await limited(req, backend, (limiter) => remoteRead(req, backend, limiter, signal));
-    return success(await run(req, backend, signal));
+    if (req.op === ApiOp.RemoteRead) return { ...(await limited(req, b, (limiter) => remoteRead(req, b, limiter, signal))), stats };
+    return { ...success(await run(req, b, signal)), stats };
   } catch (err) {
-    return errorAnswer(err);
+    return { ...errorAnswer(err), stats };
   }
 }
 

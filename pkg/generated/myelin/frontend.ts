@@ -50,11 +50,22 @@ export interface QueryResponse {
   errorType: string;
   error: string;
   headers: { [key: string]: string };
+  /** What the request fetched (data requests), for the frontend's query stats. */
+  stats: QueryStats | undefined;
 }
 
 export interface QueryResponse_HeadersEntry {
   key: string;
   value: string;
+}
+
+export interface QueryStats {
+  series: number;
+  chunks: number;
+  chunkBytes: number;
+  /** Labels and chunks. */
+  dataBytes: number;
+  peakMemoryBytes: number;
 }
 
 export interface FrontendToClient {
@@ -243,7 +254,7 @@ export const QueryRequest: MessageFns<QueryRequest> = {
 };
 
 function createBaseQueryResponse(): QueryResponse {
-  return { status: 0, body: Buffer.alloc(0), errorType: "", error: "", headers: {} };
+  return { status: 0, body: Buffer.alloc(0), errorType: "", error: "", headers: {}, stats: undefined };
 }
 
 export const QueryResponse: MessageFns<QueryResponse> = {
@@ -263,6 +274,9 @@ export const QueryResponse: MessageFns<QueryResponse> = {
     globalThis.Object.entries(message.headers).forEach(([key, value]: [string, string]) => {
       QueryResponse_HeadersEntry.encode({ key: key as any, value }, writer.uint32(42).fork()).join();
     });
+    if (message.stats !== undefined) {
+      QueryStats.encode(message.stats, writer.uint32(50).fork()).join();
+    }
     return writer;
   },
 
@@ -322,6 +336,14 @@ export const QueryResponse: MessageFns<QueryResponse> = {
             }
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.stats = QueryStats.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -358,6 +380,7 @@ export const QueryResponse: MessageFns<QueryResponse> = {
           {},
         )
         : {},
+      stats: isSet(object.stats) ? QueryStats.fromJSON(object.stats) : undefined,
     };
   },
 
@@ -384,6 +407,9 @@ export const QueryResponse: MessageFns<QueryResponse> = {
         });
       }
     }
+    if (message.stats !== undefined) {
+      obj.stats = QueryStats.toJSON(message.stats);
+    }
     return obj;
   },
 
@@ -405,6 +431,9 @@ export const QueryResponse: MessageFns<QueryResponse> = {
       },
       {},
     );
+    message.stats = (object.stats !== undefined && object.stats !== null)
+      ? QueryStats.fromPartial(object.stats)
+      : undefined;
     return message;
   },
 };
@@ -490,6 +519,151 @@ export const QueryResponse_HeadersEntry: MessageFns<QueryResponse_HeadersEntry> 
     const message = createBaseQueryResponse_HeadersEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseQueryStats(): QueryStats {
+  return { series: 0, chunks: 0, chunkBytes: 0, dataBytes: 0, peakMemoryBytes: 0 };
+}
+
+export const QueryStats: MessageFns<QueryStats> = {
+  encode(message: QueryStats, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.series !== 0) {
+      writer.uint32(8).int64(message.series);
+    }
+    if (message.chunks !== 0) {
+      writer.uint32(16).int64(message.chunks);
+    }
+    if (message.chunkBytes !== 0) {
+      writer.uint32(24).int64(message.chunkBytes);
+    }
+    if (message.dataBytes !== 0) {
+      writer.uint32(32).int64(message.dataBytes);
+    }
+    if (message.peakMemoryBytes !== 0) {
+      writer.uint32(40).int64(message.peakMemoryBytes);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): QueryStats {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseQueryStats();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.series = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.chunks = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.chunkBytes = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.dataBytes = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.peakMemoryBytes = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): QueryStats {
+    return {
+      series: isSet(object.series) ? globalThis.Number(object.series) : 0,
+      chunks: isSet(object.chunks) ? globalThis.Number(object.chunks) : 0,
+      chunkBytes: isSet(object.chunkBytes)
+        ? globalThis.Number(object.chunkBytes)
+        : isSet(object.chunk_bytes)
+        ? globalThis.Number(object.chunk_bytes)
+        : 0,
+      dataBytes: isSet(object.dataBytes)
+        ? globalThis.Number(object.dataBytes)
+        : isSet(object.data_bytes)
+        ? globalThis.Number(object.data_bytes)
+        : 0,
+      peakMemoryBytes: isSet(object.peakMemoryBytes)
+        ? globalThis.Number(object.peakMemoryBytes)
+        : isSet(object.peak_memory_bytes)
+        ? globalThis.Number(object.peak_memory_bytes)
+        : 0,
+    };
+  },
+
+  toJSON(message: QueryStats): unknown {
+    const obj: any = {};
+    if (message.series !== 0) {
+      obj.series = Math.round(message.series);
+    }
+    if (message.chunks !== 0) {
+      obj.chunks = Math.round(message.chunks);
+    }
+    if (message.chunkBytes !== 0) {
+      obj.chunkBytes = Math.round(message.chunkBytes);
+    }
+    if (message.dataBytes !== 0) {
+      obj.dataBytes = Math.round(message.dataBytes);
+    }
+    if (message.peakMemoryBytes !== 0) {
+      obj.peakMemoryBytes = Math.round(message.peakMemoryBytes);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<QueryStats>, I>>(base?: I): QueryStats {
+    return QueryStats.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<QueryStats>, I>>(object: I): QueryStats {
+    const message = createBaseQueryStats();
+    message.series = object.series ?? 0;
+    message.chunks = object.chunks ?? 0;
+    message.chunkBytes = object.chunkBytes ?? 0;
+    message.dataBytes = object.dataBytes ?? 0;
+    message.peakMemoryBytes = object.peakMemoryBytes ?? 0;
     return message;
   },
 };

@@ -82,7 +82,7 @@ export class QueryWorkers {
     const deadline = Date.now() + Math.min(this.#cfg.timeout, requestedTimeout(req) ?? Infinity);
     try {
       const a = await this.#pool.run<QueryTaskAnswer>(req.tenant, 'api', req, { deadline, signal, prepare: (rpc) => this.#extras(rpc, req) });
-      return { status: a.status, body: Buffer.from(a.body.buffer, a.body.byteOffset, a.body.byteLength), errorType: a.errorType, error: a.error, headers: a.headers };
+      return { status: a.status, body: Buffer.from(a.body.buffer, a.body.byteOffset, a.body.byteLength), errorType: a.errorType, error: a.error, headers: a.headers, stats: a.stats };
     } catch (err) {
       return this.#failure(err);
     }

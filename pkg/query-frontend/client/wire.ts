@@ -36,6 +36,7 @@ export function answerToWire(a: ApiAnswer): QueryResponse {
     errorType: a.errorType ?? '',
     error: a.error ?? '',
     headers: a.headers ?? {},
+    stats: a.stats,
   };
 }
 
@@ -46,5 +47,6 @@ export function answerFromWire(m: QueryResponse): ApiAnswer {
     errorType: m.errorType === '' ? undefined : m.errorType,
     error: m.error === '' ? undefined : m.error,
     headers: Object.keys(m.headers).length === 0 ? undefined : m.headers,
+    stats: m.stats,
   };
 }
