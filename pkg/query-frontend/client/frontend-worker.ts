@@ -129,7 +129,8 @@ export class FrontendWorker {
       call.on('error', (err) => {
         if (!signal.aborted) this.#log.warn({ err }, 'query-frontend stream failed');
       });
-      call.on('close', () => {
+      // 'status' ends every call, whichever side ended it ('close' waits for our writable side too).
+      call.on('status', () => {
         running.abort();
         signal.removeEventListener('abort', onAbort);
         resolve(served);
