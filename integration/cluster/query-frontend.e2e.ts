@@ -8,9 +8,13 @@
 // - Fairness: while tenant A has filled its queue (429s), tenant B's query is served before A's.
 // - A querier killed (SIGKILL) while it holds parts of queries: the parts are retried on the other
 //   querier and every answer is still the right one.
+// - Store-gateways down (SIGKILL): a query of blocks fails by default; with partial_response=true
+//   it answers without them, with a warning naming the blocks.
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { GcsBucket } from '../../pkg/bucket/index.js';
+import { uploadTestBlock } from '../../pkg/bucket-index/testing.js';
 import { Cluster, remoteWriteBody, withLogsOnFailure } from '../e2e/cluster.js';
 import type { MyelinProcess, TestSeries } from '../e2e/cluster.js';
 import { waitUntil } from '../e2e/process.js';
@@ -27,7 +31,8 @@ before(async () => {
   cluster = await Cluster.start({
     flags: {
       'query-frontend': ['-querier.split-queries-by-interval=5m', '-querier.max-outstanding-requests-per-tenant=20'],
-      querier: ['-querier.max-concurrent=1'],
+      // The sync interval sets how long a new block may be missing without an error (3 intervals).
+      querier: ['-querier.max-concurrent=1', '-blocks-storage.bucket-store.sync-interval=1s'],
     },
   });
   frontend = cluster.queryFrontends[0];
@@ -182,6 +187,32 @@ test('a querier killed while it holds parts of queries: they are retried on the 
     const got = await Promise.all(answers.map(async (r) => body(await r)));
     assert.deepEqual(got, want);
     assert.ok(await retried() > retriedBefore, 'some part needed a second attempt');
+  });
+});
+
+test('store-gateways down: an error by default, an answer with a warning with partial_response=true', async () => {
+  await withLogsOnFailure(cluster, async () => {
+    // A block 20 h old (only store-gateways serve it), written to the cluster's bucket.
+    const t0 = Math.floor((Date.now() - 20 * 3_600_000) / 60_000) * 60_000;
+    const samples: [number, number][] = Array.from({ length: 60 }, (_, i) => [t0 + i * 30_000, i]);
+    const bucket = new GcsBucket({ bucketName: 'myelin-e2e', serviceAccount: '', endpoint: cluster.gcs.endpoint });
+    const meta = await uploadTestBlock(bucket, 'team-c', [{ labels: { __name__: 'old_metric', job: 'old' }, samples }]);
+    const uploaded = Date.now();
+    const at = { query: 'old_metric', time: String((t0 + 10 * 60_000) / 1000) };
+    const instant = (params: Record<string, string>) => fetch(`${frontend.url('/prometheus/api/v1/query')}?${new URLSearchParams(params)}`, { headers: { 'X-Scope-OrgID': 'team-c' } });
+    await waitUntil(async () => (await (await instant(at)).text()).includes('"old_metric"'), { what: 'the block served by the store-gateways', timeoutMs: 30_000, intervalMs: 250 });
+
+    // A block younger than 3 sync intervals (3 s here) may be missing without an error: wait that out.
+    await waitUntil(() => Date.now() - uploaded > 5_000, { what: 'the block past its upload grace period', intervalMs: 100 });
+    await Promise.all(cluster.storeGateways.map((g) => g.stop('SIGKILL')));
+    const failed = await instant(at);
+    assert.equal(failed.status, 422, await failed.clone().text());
+    assert.match(await failed.text(), /some blocks were not queried/);
+    const partial = await instant({ ...at, partial_response: 'true' });
+    const answer = (await partial.json()) as { status: string; data: { result: unknown[] }; warnings?: string[] };
+    assert.equal(partial.status, 200);
+    assert.deepEqual(answer.data.result, []);
+    assert.ok(answer.warnings?.some((w) => w.startsWith('partial response:') && w.includes(meta.ulid)), JSON.stringify(answer.warnings));
   });
 });
 

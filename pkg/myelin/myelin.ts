@@ -345,6 +345,7 @@ export class Myelin {
       ingesterRing: ring,
       storeGatewayRing: sgRing,
       limits: (tenant) => this.overrides.limits(tenant),
+      partialResponse: (tenant) => this.overrides.limits(tenant).partialResponse,
       logger: this.logger,
       registry: this.registry,
       // A worker that exits before it heard the addresses needs none: its calls fail with it.

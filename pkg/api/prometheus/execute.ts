@@ -170,7 +170,7 @@ async function run(req: ApiRequest, b: ApiBackend, signal: AbortSignal | undefin
 
 /** Runs a data request with one budget for everything it reads, observed once it is done. */
 async function limited<T>(req: ApiRequest, b: ApiBackend, fn: (limiter: QueryLimiter) => Promise<T>): Promise<T> {
-  const limiter = new QueryLimiter(b.limits?.(req.tenant) ?? noQueryLimits);
+  const limiter = new QueryLimiter(b.limits?.(req.tenant) ?? noQueryLimits, { partialResponse: partialResponseOf(req.params) });
   try {
     const out = await fn(limiter);
     b.observe?.(req.tenant, limiter.stats(), undefined);
@@ -179,6 +179,14 @@ async function limited<T>(req: ApiRequest, b: ApiBackend, fn: (limiter: QueryLim
     b.observe?.(req.tenant, limiter.stats(), err);
     throw err;
   }
+}
+
+/** The request's `partial_response` (Thanos): true or false; absent is false. */
+function partialResponseOf(p: Params): boolean {
+  const v = one(p, 'partial_response');
+  if (v === undefined || v === '' || v === 'false' || v === '0') return false;
+  if (v === 'true' || v === '1') return true;
+  throw badParam('partial_response', `cannot parse "${v}" to a boolean`);
 }
 
 async function read(req: ApiRequest, b: ApiBackend, limiter: QueryLimiter, signal: AbortSignal | undefined): Promise<Envelope> {

@@ -31,6 +31,8 @@ export interface QueryWorkersDeps {
   ingesterRing: Ring;
   storeGatewayRing: Ring;
   limits: (tenant: string) => QueryLimits;
+  /** The tenant's default for requests without a partial_response parameter. */
+  partialResponse: (tenant: string) => boolean;
   logger: Logger;
   registry: Registry;
   /** Serves this process's own gRPC services to each new worker (pkg/server InProcessGrpcServer.serve). */
@@ -78,7 +80,8 @@ export class QueryWorkers {
   }
 
   /** The API executor that runs every request in a worker. */
-  readonly execute: ApiExecutor = async (req, signal) => {
+  readonly execute: ApiExecutor = async (asked, signal) => {
+    const req = this.#withPartialResponseDefault(asked);
     const deadline = Date.now() + Math.min(this.#cfg.timeout, requestedTimeout(req) ?? Infinity);
     try {
       const a = await this.#pool.run<QueryTaskAnswer>(req.tenant, 'api', req, { deadline, signal, prepare: (rpc) => this.#extras(rpc, req) });
@@ -87,6 +90,13 @@ export class QueryWorkers {
       return this.#failure(err);
     }
   };
+
+  /** A request that does not say whether it takes a partial response gets its tenants' default (all must allow it). */
+  #withPartialResponseDefault(req: ApiRequest): ApiRequest {
+    if (req.params.partial_response !== undefined) return req;
+    if (!req.tenant.split(TenantSeparator).every((t) => this.#deps.partialResponse(t))) return req;
+    return { ...req, params: { ...req.params, partial_response: 'true' } };
+  }
 
   #extras(rpc: RpcChannel, req: ApiRequest): QueryTaskExtras {
     const ing = this.#deps.ingesterRing.snapshot();
