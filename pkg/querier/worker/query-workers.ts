@@ -81,7 +81,7 @@ export class QueryWorkers {
 
   /** The API executor that runs every request in a worker. */
   readonly execute: ApiExecutor = async (asked, signal) => {
-    const req = this.#withPartialResponseDefault(asked);
+    const req = withPartialResponseDefault(asked, this.#deps.partialResponse);
     const deadline = Date.now() + Math.min(this.#cfg.timeout, requestedTimeout(req) ?? Infinity);
     try {
       const a = await this.#pool.run<QueryTaskAnswer>(req.tenant, 'api', req, { deadline, signal, prepare: (rpc) => this.#extras(rpc, req) });
@@ -90,13 +90,6 @@ export class QueryWorkers {
       return this.#failure(err);
     }
   };
-
-  /** A request that does not say whether it takes a partial response gets its tenants' default (all must allow it). */
-  #withPartialResponseDefault(req: ApiRequest): ApiRequest {
-    if (req.params.partial_response !== undefined) return req;
-    if (!req.tenant.split(TenantSeparator).every((t) => this.#deps.partialResponse(t))) return req;
-    return { ...req, params: { ...req.params, partial_response: 'true' } };
-  }
 
   #extras(rpc: RpcChannel, req: ApiRequest): QueryTaskExtras {
     const ing = this.#deps.ingesterRing.snapshot();
@@ -122,6 +115,13 @@ export class QueryWorkers {
     this.#deps.logger.error({ err }, 'query worker failed');
     return errorOf(ErrorType.Internal, `query worker failed: ${(err as Error).message}`);
   }
+}
+
+/** A request that does not say whether it takes a partial response gets its tenants' default (every tenant must allow it). */
+export function withPartialResponseDefault(req: ApiRequest, partialResponse: (tenant: string) => boolean): ApiRequest {
+  if (req.params.partial_response !== undefined) return req;
+  if (!req.tenant.split(TenantSeparator).every(partialResponse)) return req;
+  return { ...req, params: { ...req.params, partial_response: 'true' } };
 }
 
 /** `-querier.max-concurrent`, with 0 meaning one worker per core. */
