@@ -84,10 +84,14 @@ function append(points: { t: number[]; json: string[] }, seconds: number, v: unk
   const n = points.t.length;
   if (n > 0 && t <= points.t[n - 1]) return;
   points.t.push(t);
-  points.json.push(`[${formatTimestamp(t)},${goJson(v)}]`);
+  // Fast path, most points: a whole second and a sample value (formatFloat's digits, signs, NaN, Inf: nothing to escape).
+  const ts = t % 1000 === 0 ? String(t / 1000) : formatTimestamp(t);
+  points.json.push(typeof v === 'string' ? '[' + ts + ',"' + v + '"]' : '[' + ts + ',' + goJson(v) + ']');
 }
 
 function within(points: { t: number[]; json: string[] }, from: number, to: number): string[] {
+  const n = points.t.length;
+  if (n === 0 || (points.t[0] >= from && points.t[n - 1] <= to)) return points.json;
   const out: string[] = [];
   for (let i = 0; i < points.t.length; i++) if (points.t[i] >= from && points.t[i] <= to) out.push(points.json[i]);
   return out;
