@@ -40,7 +40,7 @@ interface Case {
 const withoutMemberlist = (text: string) =>
   text.replace(/^memberlist:\n(?: {2}.*\n)+/m, '').replace(/store: memberlist/g, 'store: inmemory');
 const memberlistRefused = /^error loading config: ingester\.lifecycler\.ring\.kvstore\.store: memberlist is not supported: Myelin keeps its rings in etcd \(store: etcd\), or in memory for a single process \(store: inmemory\)$/m;
-const notYet = ['frontend_worker', 'alertmanager', 'alertmanager_storage'];
+const notYet = ['alertmanager', 'alertmanager_storage'];
 
 const cases: Case[] = [
   { file: 'single-process-config-blocks.yaml', s3Buckets: ['cortex'] },

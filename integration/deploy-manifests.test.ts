@@ -29,7 +29,7 @@ const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const read = (p: string) => readFileSync(join(repoRoot, p), 'utf8');
 
 /** The microservices deployment: replicas per component, in compose and in Kubernetes alike. */
-const replicas: Record<string, number> = { distributor: 2, ingester: 3, querier: 2, 'store-gateway': 2, compactor: 1, ruler: 2 };
+const replicas: Record<string, number> = { distributor: 2, ingester: 3, querier: 2, 'store-gateway': 2, compactor: 1, ruler: 2, 'query-frontend': 1 };
 
 // ---- The image, as deploy/Dockerfile builds it ----
 
@@ -274,7 +274,7 @@ test('docker-compose: every Myelin service runs the built image with a config th
   assert.deepEqual(counts, replicas);
 });
 
-test('docker-compose: the gateway sends writes to the distributors and queries to the queriers; Prometheus scrapes Myelin and writes through the gateway', () => {
+test('docker-compose: the gateway sends writes to the distributors and queries to the query-frontend; Prometheus scrapes Myelin and writes through the gateway', () => {
   const image = composeImage();
   const byComponent = new Map<string, string[]>();
   const httpPort = new Map<string, number>();
@@ -283,7 +283,7 @@ test('docker-compose: the gateway sends writes to the distributors and queries t
     const cfg = loadIn(composeContainer(compose, name, imageVolumes));
     byComponent.set(cfg.target[0], [...(byComponent.get(cfg.target[0]) ?? []), name]);
     httpPort.set(name, cfg.server.httpListenPort);
-    if (cfg.target[0] === 'querier') apiPrefix = cfg.api.prometheusHttpPrefix;
+    if (cfg.target[0] === 'query-frontend') apiPrefix = cfg.api.prometheusHttpPrefix;
   }
   const addrs = (component: string) => (byComponent.get(component) ?? []).map((n) => `${n}:${httpPort.get(n)}`).sort();
 
@@ -298,7 +298,7 @@ test('docker-compose: the gateway sends writes to the distributors and queries t
     .map((m) => [m[1], /proxy_pass\s+http:\/\/([^/;\s]+)/.exec(m[2])?.[1]]));
   const listen = Number(/listen\s+(\d+);/.exec(nginx)?.[1]);
   assert.deepEqual(upstreams.get(routes.get('/api/v1/push') ?? ''), addrs('distributor'), '/api/v1/push goes to every distributor');
-  assert.deepEqual(upstreams.get(routes.get(`${apiPrefix}/`) ?? ''), addrs('querier'), `${apiPrefix}/ goes to every querier`);
+  assert.deepEqual(upstreams.get(routes.get(`${apiPrefix}/`) ?? ''), addrs('query-frontend'), `${apiPrefix}/ goes to every query-frontend`);
   assert.ok(gatewaySvc.ports?.some((p) => p.endsWith(`:${listen}`)), `the gateway publishes its listen port ${listen}`);
 
   const promSvc = Object.values(compose.services).find((s) => s.image?.startsWith('prom/prometheus:'));
@@ -378,7 +378,7 @@ test('kubernetes: every Myelin workload runs the compose image with a config tha
       assert.equal(pod.securityContext?.runAsUser, uid, `${where}: runs as the image's USER`);
       for (const m of view.mounts) if (m.kind === 'secret') secrets.add(m.source);
       const credentials = view.env.get('GOOGLE_APPLICATION_CREDENTIALS');
-      if (cfg.target[0] !== 'distributor') {
+      if (cfg.target[0] !== 'distributor' && cfg.target[0] !== 'query-frontend') {
         assert.equal(cfg.blocksStorage.backend, 'gcs');
         if (cfg.blocksStorage.gcs.endpoint === '') assert.ok(credentials !== undefined, `${where}: real GCS needs GOOGLE_APPLICATION_CREDENTIALS`);
       }

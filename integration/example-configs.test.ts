@@ -27,7 +27,7 @@ test('every example config under configs/ loads', () => {
 });
 
 test('configs/microservices has one config per component, each running only that component on etcd, Redis and GCS', () => {
-  const components = ['distributor', 'ingester', 'querier', 'store-gateway', 'compactor', 'ruler'];
+  const components = ['distributor', 'ingester', 'querier', 'store-gateway', 'compactor', 'ruler', 'query-frontend'];
   assert.deepEqual(readdirSync(`${repoRoot}configs/microservices`).sort(), components.map((c) => `${c}.yaml`).sort());
   for (const c of components) {
     const res = load(`configs/microservices/${c}.yaml`);
@@ -48,7 +48,8 @@ test('configs/microservices has one config per component, each running only that
       assert.equal(cfg.rulerStorage.backend, 'gcs', 'rule groups in GCS');
       assert.notEqual(cfg.rulerStorage.gcs.bucketName, cfg.blocksStorage.gcs.bucketName, 'rule groups in a bucket of their own');
     }
-    if (c !== 'distributor') assert.equal(cfg.blocksStorage.backend, 'gcs', `${c}: blocks in GCS`);
+    if (c !== 'distributor' && c !== 'query-frontend') assert.equal(cfg.blocksStorage.backend, 'gcs', `${c}: blocks in GCS`);
+    if (c === 'querier') assert.equal(cfg.frontendWorker.frontendAddress, 'query-frontend:9095', 'queriers take work from the query-frontend');
     if (c === 'store-gateway') assert.deepEqual([cfg.blocksStorage.bucketStore.indexCache.backend, cfg.blocksStorage.bucketStore.chunksCache.backend], ['redis', 'redis'], 'store-gateway caches in Redis');
   }
 });

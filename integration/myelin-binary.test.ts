@@ -66,7 +66,7 @@ test('-target=all serves /ready, /services, /config, /metrics, the query page an
   await waitFor('ready', async () => ((await fetch(`${m.base}/ready`)).status === 200 ? true : undefined), 60_000);
 
   const services = await (await fetch(`${m.base}/services`, { headers: { accept: 'application/json' } })).json() as { name: string; state: string }[];
-  assert.deepEqual(services.map((s) => s.name).sort(), ['compactor', 'distributor', 'ingester', 'querier', 'ring', 'ruler', 'runtime-config', 'server', 'store-gateway']);
+  assert.deepEqual(services.map((s) => s.name).sort(), ['compactor', 'distributor', 'ingester', 'querier', 'query-frontend', 'ring', 'ruler', 'runtime-config', 'server', 'store-gateway']);
   assert.ok(services.every((s) => s.state === 'Running'));
   assert.match(await (await fetch(`${m.base}/services`)).text(), /<td>server<\/td><td>Running<\/td>/);
 

@@ -1,5 +1,6 @@
 // A Myelin cluster in microservices mode for end-to-end tests: etcd, Redis and a GCS emulator, then
-// 2 distributors, 3 ingesters (RF=3), 2 queriers, 2 store-gateways and a compactor, each its own
+// a query-frontend, 2 distributors, 3 ingesters (RF=3), 2 queriers taking work from the frontend,
+// 2 store-gateways and a compactor, each its own
 // `myelin` process started from its configs/microservices/<component>.yaml, on 127.0.0.1 with free
 // ports and a temporary directory. Every process's output goes to <dir>/logs/<name>.log.
 import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
@@ -14,7 +15,7 @@ import { EtcdServer } from './etcd.js';
 import { TestProcess, freePort, waitUntil } from './process.js';
 import { RedisServer } from './redis.js';
 
-export type Component = 'distributor' | 'ingester' | 'querier' | 'store-gateway' | 'compactor' | 'ruler';
+export type Component = 'distributor' | 'ingester' | 'querier' | 'store-gateway' | 'compactor' | 'ruler' | 'query-frontend';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const binary = fileURLToPath(new URL('../../cmd/myelin/main.js', import.meta.url));
@@ -47,6 +48,8 @@ function componentFlags(c: Component, name: string, dir: string): string[] {
       // Its in-process distributor joins the distributor ring too, under its own name.
       return [`-distributor.ring.instance-id=${name}-distributor`, `-ruler.ring.instance-id=${name}`, '-ruler.ring.heartbeat-period=1s',
         '-ruler.ring.heartbeat-timeout=4s', '-ruler.poll-interval=2s', '-ruler.evaluation-interval=1s', '-querier.query-store-after=0s'];
+    case 'query-frontend':
+      return [];
   }
 }
 
@@ -180,6 +183,7 @@ export class Cluster {
   readonly compactors: MyelinProcess[] = [];
   /** Started by the tests that need them (newProcess('ruler', ...)), not by start(). */
   readonly rulers: MyelinProcess[] = [];
+  readonly queryFrontends: MyelinProcess[] = [];
   readonly #opts: ClusterOptions;
 
   private constructor(dir: string, etcd: EtcdServer, redis: RedisServer, gcs: FakeGcsServer, opts: ClusterOptions) {
@@ -199,6 +203,10 @@ export class Cluster {
     const [etcd, redis] = await Promise.all([EtcdServer.start(), RedisServer.start()]);
     const c = new Cluster(dir, etcd, redis, gcs, opts);
     try {
+      // First: the queriers are told its gRPC address.
+      const frontend = await c.newProcess('query-frontend', 'query-frontend-1');
+      c.queryFrontends.push(frontend);
+      await frontend.start();
       const plan: [Component, number, MyelinProcess[]][] = [
         ['ingester', 3, c.ingesters], ['store-gateway', 2, c.storeGateways], ['compactor', 1, c.compactors],
         ['distributor', 2, c.distributors], ['querier', 2, c.queriers],
@@ -234,12 +242,13 @@ export class Cluster {
         MYELIN_REDIS_ADDRESS: `127.0.0.1:${this.redis.port}`,
         MYELIN_GCS_BUCKET: BUCKET,
         MYELIN_GCS_ENDPOINT: this.gcs.endpoint,
+        MYELIN_FRONTEND_ADDRESS: `127.0.0.1:${this.queryFrontends[0]?.grpc ?? 0}`,
       },
     });
   }
 
   all(): MyelinProcess[] {
-    return [...this.distributors, ...this.ingesters, ...this.queriers, ...this.storeGateways, ...this.compactors, ...this.rulers];
+    return [...this.queryFrontends, ...this.distributors, ...this.ingesters, ...this.queriers, ...this.storeGateways, ...this.compactors, ...this.rulers];
   }
 
   /** Waits until every running distributor and querier sees `n` ACTIVE, healthy ingesters (and nothing else). */
@@ -273,7 +282,7 @@ export class Cluster {
     });
   }
 
-  /** GETs a Prometheus API path (`/api/v1/query`, ...) from a querier (round robin unless named). */
+  /** GETs a Prometheus API path (`/api/v1/query`, ...) from a querier, or any process serving it (round robin unless named). */
   query(tenant: string, path: string, params: Record<string, string>, querier = this.#next(this.queriers)): Promise<Response> {
     return fetch(`${querier.url(`/prometheus${path}`)}?${new URLSearchParams(params)}`, { headers: { 'X-Scope-OrgID': tenant } });
   }

@@ -145,9 +145,15 @@ export class QueryLimiter {
   #memory = 0;
   #peakMemory = 0;
   readonly #abort = new AbortController();
+  /**
+   * The request asked for a partial response (Thanos' `partial_response`): data a store could not
+   * serve is left out with a warning instead of failing the request.
+   */
+  readonly partialResponse: boolean;
 
-  constructor(limits: QueryLimits) {
+  constructor(limits: QueryLimits, opts: { partialResponse?: boolean } = {}) {
     this.limits = limits;
+    this.partialResponse = opts.partialResponse ?? false;
   }
 
   /** Aborted, with the QueryLimitError as reason, once any limit was passed: cancel streams on it. */

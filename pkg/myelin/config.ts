@@ -9,6 +9,7 @@ import { limitsConfig } from '../limits/index.js';
 import { purgerConfig } from '../purger/index.js';
 import { apiConfig, querierConfig } from '../querier/index.js';
 import { rulerConfig, rulerStorageConfig } from '../ruler/index.js';
+import { frontendConfig, frontendWorkerConfig, queryRangeConfig } from '../query-frontend/index.js';
 import { runtimeConfigConfig } from '../runtime-config/index.js';
 import { serverConfig } from '../server/index.js';
 import { bucketStoreConfig, storeGatewayConfig } from '../store-gateway/index.js';
@@ -30,6 +31,9 @@ export const myelinConfig = section({
   ingesterClient: ingesterClientConfig,
   querier: querierConfig,
   api: apiConfig,
+  frontend: frontendConfig,
+  queryRange: queryRangeConfig,
+  frontendWorker: frontendWorkerConfig,
   blocksStorage: section({ ...bucketFields, tsdb: tsdbConfig, bucketStore: bucketStoreConfig }),
   storeGateway: storeGatewayConfig,
   compactor: compactorConfig,
@@ -44,7 +48,6 @@ export const myelinConfig = section({
     help: 'Cortex\'s legacy HTTP prefix: the Prometheus API (<prefix>/api/v1/query ...), remote write (<prefix>/push) and <prefix>/user_stats are served under it too. Empty serves none of them.',
   }),
   // Cortex's sections for components Myelin does not have yet: accepted, each with one warning.
-  frontendWorker: notYet('frontend_worker', 'query-frontend'),
   alertmanager: notYet('alertmanager', 'alertmanager'),
   alertmanagerStorage: notYet('alertmanager_storage', 'alertmanager'),
   memberlist: refusedSection({

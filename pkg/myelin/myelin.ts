@@ -8,8 +8,11 @@ import type { ReplicaDesc } from '../distributor/index.js';
 import { MemoryStore, MultiClient, createKVClient, jsonCodec } from '../kv/index.js';
 import type { Codec, KVClient, KVConfig } from '../kv/index.js';
 import { prometheusApi } from '../api/prometheus/index.js';
+import type { ApiExecutor } from '../api/prometheus/index.js';
 import { IngesterConn } from '../ingester/client/index.js';
-import { QueryWorkers } from '../querier/worker/index.js';
+import { QueryWorkers, workerCount } from '../querier/worker/index.js';
+import { Frontend, FrontendService, MergePool, frontendGrpcService, openResultsCache, validateQueryRangeConfig } from '../query-frontend/index.js';
+import { FrontendWorker } from '../query-frontend/client/index.js';
 import { BucketIndexUpdater } from '../bucket-index/index.js';
 import { deleteSeriesApi } from '../purger/index.js';
 import { BlocksCleaner, Compactor, blockUploadService, registerBlockUploadRoutes, registerCompactorStatusPage, registerTenantDeletionApi, validateCompactorConfig } from '../compactor/index.js';
@@ -27,8 +30,8 @@ import type { Service, State } from '../services/index.js';
 import { TenantResolver, TenantSeparator } from '../tenant/index.js';
 import { queryPage, registerUiAssets } from '../ui/index.js';
 import { BucketRuleStore, LocalRuleStore, Ruler, RulerPeers, RulerRing, RulerService, distributorAppend, groupJson, rulerGrpcHandlers, registerRuleConfigApi, registerRulesApi, ruleQueries, validateRulerConfig } from '../ruler/index.js';
-import type { ApiExecutor } from '../api/prometheus/index.js';
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
+import { validateClientTls } from '../tls/index.js';
 import { registerBuildInfo, version } from './build-info.js';
 import type { MyelinConfig } from './config.js';
 import { Module, internalModules, moduleDeps } from './modules.js';
@@ -60,6 +63,10 @@ export class Myelin {
   #distributor: Distributor | undefined;
   /** The querier's executor (its query workers), for the ruler. */
   #queryExecute: ApiExecutor | undefined;
+  /** This process's query workers and query-frontend, when it runs them (the frontend hands work to the former). */
+  #queryWorkers: QueryWorkers | undefined;
+  #frontend: Frontend | undefined;
+  readonly #localQuerier = new AbortController();
   #shutdownRequested: () => void = () => {};
   #server: Server | undefined;
   #runtimeConfig: RuntimeConfigManager | undefined;
@@ -144,7 +151,7 @@ export class Myelin {
       [Module.Querier]: () => this.#initQuerier(),
       [Module.StoreGateway]: () => this.#initStoreGateway(),
       [Module.Compactor]: () => this.#initCompactor(),
-      [Module.QueryFrontend]: () => this.#pending(Module.QueryFrontend),
+      [Module.QueryFrontend]: () => this.#initQueryFrontend(),
       [Module.Ruler]: () => this.#initRuler(),
       [Module.All]: () => null,
     };
@@ -360,6 +367,7 @@ export class Myelin {
       ingesterRing: ring,
       storeGatewayRing: sgRing,
       limits: (tenant) => this.overrides.limits(tenant),
+      partialResponse: (tenant) => this.overrides.limits(tenant).partialResponse,
       logger: this.logger,
       registry: this.registry,
       // A worker that exits before it heard the addresses needs none: its calls fail with it.
@@ -367,19 +375,46 @@ export class Myelin {
     });
     this.#workerMetrics.push(() => workers.metricsJson());
     this.#queryExecute = workers.execute;
+    this.#queryWorkers = workers;
+    const services = [sgRing.service, workers.service()];
+    // With a frontend in this process, the frontend serves the API and hands requests to these workers.
+    if (this.#runsFrontend()) this.#connectLocalQuerier();
+    else await this.#registerPrometheusApi(workers.execute, 'Querier');
+    const fw = this.cfg.frontendWorker;
+    if (fw.frontendAddress !== '') {
+      validateClientTls(fw.grpcClientConfig, 'frontend_worker.grpc_client_config');
+      const worker = new FrontendWorker(fw, {
+        execute: workers.execute,
+        maxConcurrent: workerCount(qcfg.maxConcurrent),
+        defaultId: `${advertiseHost(this.cfg.server.grpcListenAddress)}:${this.cfg.server.grpcListenPort}`,
+        logger: this.logger,
+      });
+      services.push(worker.service());
+    }
+    return compositeService('querier', services);
+  }
+
+  #runsFrontend(): boolean {
+    return this.cfg.target.some((t) => t === Module.All || t === Module.QueryFrontend);
+  }
+
+  /**
+   * Prometheus' query API, served under -http.prometheus-http-prefix and, as Cortex does, under
+   * -http.prefix too, by whichever of the query-frontend and the querier faces clients here.
+   */
+  async #registerPrometheusApi(execute: ApiExecutor, section: string): Promise<void> {
     const prefix = this.cfg.api.prometheusHttpPrefix.replace(/\/$/, '');
-    // Served under -http.prometheus-http-prefix and, as Cortex does, under -http.prefix too.
     const legacy = this.#legacyPrefix();
     for (const p of new Set([prefix, ...(legacy === '' ? [] : [legacy])])) {
       await this.server.http.register(prometheusApi, {
         prefix: p,
-        execute: workers.execute,
+        execute,
         // Reads may name several tenants (`a|b`): federated, with `__tenant_id__` on every series.
         tenantOf: (req) => this.server.tenants(req).join(TenantSeparator),
         buildInfo: { version, revision: process.env.MYELIN_REVISION ?? 'unknown', branch: process.env.MYELIN_BRANCH ?? 'unknown' },
       });
     }
-    this.links.push({ section: 'Querier', title: 'Prometheus API: build info', path: `${prefix}/api/v1/status/buildinfo` });
+    this.links.push({ section, title: 'Prometheus API: build info', path: `${prefix}/api/v1/status/buildinfo` });
     const assetsBuilt = await registerUiAssets(this.server.http);
     this.#home = () => queryPage({
       apiPath: `${prefix}/api/v1`,
@@ -387,8 +422,47 @@ export class Myelin {
       tenantsPath: this.#hasDistributor ? '/distributor/all_user_stats' : '',
       assetsBuilt,
     });
-    this.links.push({ section: 'Querier', title: 'Query', path: '/' });
-    return compositeService('querier', [sgRing.service, workers.service()]);
+    this.links.push({ section, title: 'Query', path: '/' });
+  }
+
+  /**
+   * The query-frontend: the Prometheus API for clients, each request queued per tenant until a
+   * querier takes it, over its Process stream or, in this process, from the query workers.
+   */
+  async #initQueryFrontend(): Promise<Service> {
+    validateQueryRangeConfig(this.cfg.queryRange);
+    const mergePool = new MergePool({ logger: this.logger, registry: this.registry });
+    const results = this.cfg.queryRange.cacheResults ? openResultsCache(this.cfg.queryRange.resultsCache, { logger: this.logger, registry: this.registry }) : undefined;
+    const frontend = new Frontend(this.cfg.frontend, this.cfg.queryRange, {
+      limits: (tenant) => this.overrides.limits(tenant),
+      merge: (tenant, bodies, deadline, signal) => mergePool.mergeMatrix(tenant, bodies, deadline, signal),
+      assemble: (tenant, task, deadline, signal) => mergePool.assemble(tenant, task, deadline, signal),
+      cache: results?.cache,
+      timeout: this.cfg.querier.timeout,
+      logger: this.logger.child({ component: 'query-frontend' }),
+      registry: this.registry,
+    });
+    this.#frontend = frontend;
+    this.server.addGrpcService(FrontendService, frontendGrpcService(frontend, this.logger), { requireTenant: false });
+    await this.#registerPrometheusApi(frontend.execute, 'Query-frontend');
+    this.#connectLocalQuerier();
+    return compositeService('query-frontend', [mergePool.service(), idleService('query-frontend-queue', {
+      stopping: async () => {
+        this.#localQuerier.abort();
+        await results?.close();
+      },
+    })]);
+  }
+
+  /** Once both are initialised: this process's query workers take requests from its frontend. */
+  #connectLocalQuerier(): void {
+    const frontend = this.#frontend;
+    const workers = this.#queryWorkers;
+    if (frontend === undefined || workers === undefined) return;
+    const id = `local-${process.pid}`;
+    for (let i = 0; i < workerCount(this.cfg.querier.maxConcurrent); i++) {
+      void frontend.serveQuerier(id, workers.execute, this.#localQuerier.signal);
+    }
   }
 
   /**
@@ -505,12 +579,6 @@ export class Myelin {
     this.#workerMetrics.push(() => shards.metrics());
     this.#ingesterShards = shards;
     return shards.service;
-  }
-
-  /** Components whose issue has not landed yet are in the graph but run no service. */
-  #pending(name: ModuleName): null {
-    this.logger.warn({ module: name }, 'module has no implementation yet; it runs no service');
-    return null;
   }
 }
 

@@ -10,6 +10,7 @@ import { Matcher, MatchType } from '../model/labels/index.js';
 import { dumpPlain, dumpQuerier, type PlainSeries } from '../tsdb/block/block-test-util.js';
 import { markForDeletion } from '../compactor/index.js';
 import { LimitReason, QueryLimitError, QueryLimiter, noQueryLimits } from '../limits/index.js';
+import { ValueType } from '../storage/index.js';
 import { fetchLimitsToWire } from '../wire/index.js';
 import { BlocksConsistencyError } from './blocks-store-queryable.js';
 import { startTestCluster, type TestCluster } from './testing.js';
@@ -199,6 +200,17 @@ describe('blocks store queryable over store-gateways', () => {
       // does not report it as queried, so the querier fails the consistency check, not silently.
       await assert.rejects(query(c, 'a', 0, 6 * HOUR), BlocksConsistencyError);
       assert.equal(gw?.gateway.store.blockIds('a').includes(b2), false);
+      // partial_response: the blocks served answer, and a warning names the one missing.
+      const partial = (await c.queryable.forTenant('a', new QueryLimiter(c.limits, { partialResponse: true })).querier(0, 6 * HOUR))
+        .select({ start: 0, end: 6 * HOUR, step: 0, func: '', range: 0, sortSeries: true }, new Matcher(MatchType.Regexp, '__name__', '.+'));
+      let samples = 0;
+      while (await partial.next()) {
+        const it = partial.at().iterator();
+        while (it.next() !== ValueType.None) samples++;
+      }
+      assert.equal(partial.err(), undefined);
+      assert.equal(samples, 12 * (4 * HOUR / 30_000), 'the two ranges still served, replicas deduplicated');
+      assert.deepEqual(partial.warnings(), [`partial response: consistency check failed because some blocks were not queried: ${b2}`]);
       // Once the index is updated, queries work again, without the deleted range.
       await c.updateIndex();
       await gw?.gateway.sync();

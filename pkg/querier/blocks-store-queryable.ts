@@ -117,9 +117,11 @@ export class BlocksStoreQueryable {
 
   /**
    * Calls `ask` on store-gateways until every block was queried: each round groups the blocks left
-   * by their first owner not tried yet for that block. Returns the results of the calls.
+   * by their first owner not tried yet for that block. Returns the results of the calls. Blocks
+   * no store-gateway served fail the fetch, or with `partial` (partial_response) go to `partial`.
    */
-  async fetch<R extends { queriedBlocks: string[] }>(blocks: BlocksToQuery, ask: (addr: string, blocks: string[]) => Promise<R>, signal?: AbortSignal): Promise<R[]> {
+  async fetch<R extends { queriedBlocks: string[] }>(blocks: BlocksToQuery, ask: (addr: string, blocks: string[]) => Promise<R>, signal?: AbortSignal,
+    partial?: (missing: BlocksConsistencyError) => void): Promise<R[]> {
     const results: R[] = [];
     const tried = new Map<string, Set<string>>(blocks.ids.map((b) => [b, new Set()]));
     let remaining = blocks.ids;
@@ -148,7 +150,9 @@ export class BlocksStoreQueryable {
     const missing = remaining.filter((b) => !blocks.optional.has(b));
     if (missing.length > 0) {
       this.#consistencyFailures.inc();
-      throw new BlocksConsistencyError(missing, lastErr);
+      const err = new BlocksConsistencyError(missing, lastErr);
+      if (partial === undefined) throw err;
+      partial(err);
     }
     return results;
   }
@@ -204,6 +208,7 @@ class BlocksStoreQuerier implements Querier {
     const blocks = await this.#q.blocksFor(this.#tenant, mint, maxt);
     const limiter = this.#limiter;
     const req = { minTime: mint, maxTime: maxt, matchers: matchersToWire(matchers), skipChunks: false, limits: fetchLimitsToWire(limiter.limits) };
+    const warnings: string[] = [];
     // Counted per message as it arrives; every call is cancelled once the query passed a limit.
     const results = await this.#q.fetch(blocks, async (addr, ids) => {
       try {
@@ -215,8 +220,10 @@ class BlocksStoreQuerier implements Querier {
         if (err instanceof QueryLimitError) limiter.fail(err);
         throw err;
       }
-    }, limiter.signal);
-    return storeSeriesSet(results.map((r) => r.series), mint, maxt);
+    }, limiter.signal, limiter.partialResponse ? (err) => warnings.push(`partial response: ${err.message}`) : undefined);
+    const set = storeSeriesSet(results.map((r) => r.series), mint, maxt);
+    // partial_response: the blocks no store-gateway served are left out, and the answer says which.
+    return warnings.length === 0 ? set : { next: () => set.next(), at: () => set.at(), err: () => set.err(), warnings: () => [...set.warnings(), ...warnings] };
   }
 
   async labelNames(hints: LabelHints, ...matchers: Matcher[]): Promise<string[]> {
@@ -239,4 +246,3 @@ class BlocksStoreQuerier implements Querier {
 
   async close(): Promise<void> {}
 }
-

@@ -52,6 +52,8 @@ export interface ApiRequest {
   deadline?: number;
   /** The request body, for the operations that read one (remote read). */
   body?: Uint8Array;
+  /** The client sent `Cache-Control: no-store`: no cached result may answer it (query-frontend). */
+  noStore?: boolean;
 }
 
 /** A finished answer: the HTTP status and the JSON body (as text, or UTF-8 bytes from a worker). */
@@ -63,6 +65,8 @@ export interface ApiAnswer {
   error?: string;
   /** Response headers when the body is not JSON (remote read's protobuf). */
   headers?: Record<string, string>;
+  /** What a data request fetched, for the query-frontend's query stats. */
+  stats?: QueryStats;
 }
 
 /** An answer made in this thread, its body still text. */
@@ -101,12 +105,17 @@ export const statusOfErrorType: Record<string, number> = {
 
 /** Runs `req`; never rejects: failures become Prometheus' error answers. */
 export async function executeApi(req: ApiRequest, backend: ApiBackend, signal?: AbortSignal): Promise<ApiAnswer> {
+  let stats: QueryStats | undefined;
+  const b: ApiBackend = { ...backend, observe: (tenant, s, err) => {
+    stats = s;
+    backend.observe?.(tenant, s, err);
+  } };
   try {
-    if (req.op === ApiOp.RemoteRead) return await limited(req, backend, (limiter) => remoteRead(req, backend, limiter, signal));
-    if (isCardinalityOp(req.op)) return await limited(req, backend, (limiter) => cardinalityAnswer(req.op as CardinalityOp, req, backend, limiter));
-    return success(await run(req, backend, signal));
+    if (req.op === ApiOp.RemoteRead) return { ...(await limited(req, b, (limiter) => remoteRead(req, b, limiter, signal))), stats };
+    if (isCardinalityOp(req.op)) return { ...(await limited(req, b, (limiter) => cardinalityAnswer(req.op as CardinalityOp, req, b, limiter))), stats };
+    return { ...success(await run(req, b, signal)), stats };
   } catch (err) {
-    return errorAnswer(err);
+    return { ...errorAnswer(err), stats };
   }
 }
 
@@ -174,7 +183,7 @@ async function run(req: ApiRequest, b: ApiBackend, signal: AbortSignal | undefin
 
 /** Runs a data request with one budget for everything it reads, observed once it is done. */
 async function limited<T>(req: ApiRequest, b: ApiBackend, fn: (limiter: QueryLimiter) => Promise<T>): Promise<T> {
-  const limiter = new QueryLimiter(b.limits?.(req.tenant) ?? noQueryLimits);
+  const limiter = new QueryLimiter(b.limits?.(req.tenant) ?? noQueryLimits, { partialResponse: partialResponseOf(req.params) });
   try {
     const out = await fn(limiter);
     b.observe?.(req.tenant, limiter.stats(), undefined);
@@ -183,6 +192,14 @@ async function limited<T>(req: ApiRequest, b: ApiBackend, fn: (limiter: QueryLim
     b.observe?.(req.tenant, limiter.stats(), err);
     throw err;
   }
+}
+
+/** The request's `partial_response` (Thanos): true or false; absent is false. */
+function partialResponseOf(p: Params): boolean {
+  const v = one(p, 'partial_response');
+  if (v === undefined || v === '' || v === 'false' || v === '0') return false;
+  if (v === 'true' || v === '1') return true;
+  throw badParam('partial_response', `cannot parse "${v}" to a boolean`);
 }
 
 async function read(req: ApiRequest, b: ApiBackend, limiter: QueryLimiter, signal: AbortSignal | undefined): Promise<Envelope> {

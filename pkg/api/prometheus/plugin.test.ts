@@ -164,6 +164,11 @@ const cases: Record<string, { method?: 'GET' | 'POST'; url: string; form?: strin
     status: 400,
     body: { status: 'error', errorType: 'bad_data', error: 'invalid parameter "limit": "lots" is not an integer' },
   },
+  'partial_response that is not a boolean': {
+    url: '/prometheus/api/v1/query?query=up&partial_response=maybe',
+    status: 400,
+    body: { status: 'error', errorType: 'bad_data', error: 'invalid parameter "partial_response": cannot parse "maybe" to a boolean' },
+  },
   'exemplars of every selector of the query, Prometheus JSON': {
     url: `/prometheus/api/v1/query_exemplars?query=${q('rate(req_total{job="x"}[5m]) / on() up')}&start=10&end=20`,
     status: 200,

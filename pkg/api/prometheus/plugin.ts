@@ -95,7 +95,8 @@ export const prometheusApi: FastifyPluginAsync<PrometheusApiOptions> = async (ap
       const tenant = tenantOf(req);
       if (typeof tenant !== 'string') return send(reply, tenant);
       const labelName = (req.params as { name?: string }).name ?? '';
-      return send(reply, await execute({ op, tenant, params: paramsOf(req), labelName, now: now() }, clientGone(reply)));
+      const noStore = /\bno-store\b/i.test(String(req.headers['cache-control'] ?? ''));
+      return send(reply, await execute({ op, tenant, params: paramsOf(req), labelName, now: now(), noStore }, clientGone(reply)));
     };
     app.get(path, h);
     app.post(path, h);

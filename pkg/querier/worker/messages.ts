@@ -2,7 +2,7 @@
 import type { ApiRequest } from '../../api/prometheus/index.js';
 import type { LogFormat, LogLevel } from '../../log/index.js';
 import type { InstanceDesc, LookupConfig } from '../../ring/index.js';
-import type { QueryLimits } from '../../limits/index.js';
+import type { QueryLimits, QueryStats } from '../../limits/index.js';
 import type { ReadPathConfig } from './read-path.js';
 
 /** A query worker's `workerData`. */
@@ -32,4 +32,5 @@ export interface QueryTaskAnswer {
   errorType?: string;
   error?: string;
   headers?: Record<string, string>;
+  stats?: QueryStats;
 }

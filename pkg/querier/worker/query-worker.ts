@@ -42,7 +42,7 @@ serveTasks(async (msg, signal) => {
   const a = await executeApi({ ...task.args, deadline: task.deadline }, readPath.backend, signal);
   // A Buffer may share its ArrayBuffer (Node's pool): copy it before handing the memory over.
   const body = typeof a.body === 'string' ? encoder.encode(a.body) : new Uint8Array(a.body);
-  const answer: QueryTaskAnswer = { status: a.status, body, errorType: a.errorType, error: a.error, headers: a.headers };
+  const answer: QueryTaskAnswer = { status: a.status, body, errorType: a.errorType, error: a.error, headers: a.headers, stats: a.stats };
   return transferring(answer, [body.buffer]);
 }, registry, rpc);
 

@@ -31,6 +31,8 @@ export interface QueryWorkersDeps {
   ingesterRing: Ring;
   storeGatewayRing: Ring;
   limits: (tenant: string) => QueryLimits;
+  /** The tenant's default for requests without a partial_response parameter. */
+  partialResponse: (tenant: string) => boolean;
   logger: Logger;
   registry: Registry;
   /** Serves this process's own gRPC services to each new worker (pkg/server InProcessGrpcServer.serve). */
@@ -78,11 +80,12 @@ export class QueryWorkers {
   }
 
   /** The API executor that runs every request in a worker. */
-  readonly execute: ApiExecutor = async (req, signal) => {
+  readonly execute: ApiExecutor = async (asked, signal) => {
+    const req = withPartialResponseDefault(asked, this.#deps.partialResponse);
     const deadline = Date.now() + Math.min(this.#cfg.timeout, requestedTimeout(req) ?? Infinity);
     try {
       const a = await this.#pool.run<QueryTaskAnswer>(req.tenant, 'api', req, { deadline, signal, prepare: (rpc) => this.#extras(rpc, req) });
-      return { status: a.status, body: Buffer.from(a.body.buffer, a.body.byteOffset, a.body.byteLength), errorType: a.errorType, error: a.error, headers: a.headers };
+      return { status: a.status, body: Buffer.from(a.body.buffer, a.body.byteOffset, a.body.byteLength), errorType: a.errorType, error: a.error, headers: a.headers, stats: a.stats };
     } catch (err) {
       return this.#failure(err);
     }
@@ -112,6 +115,13 @@ export class QueryWorkers {
     this.#deps.logger.error({ err }, 'query worker failed');
     return errorOf(ErrorType.Internal, `query worker failed: ${(err as Error).message}`);
   }
+}
+
+/** A request that does not say whether it takes a partial response gets its tenants' default (every tenant must allow it). */
+export function withPartialResponseDefault(req: ApiRequest, partialResponse: (tenant: string) => boolean): ApiRequest {
+  if (req.params.partial_response !== undefined) return req;
+  if (!req.tenant.split(TenantSeparator).every(partialResponse)) return req;
+  return { ...req, params: { ...req.params, partial_response: 'true' } };
 }
 
 /** `-querier.max-concurrent`, with 0 meaning one worker per core. */

@@ -1,0 +1,222 @@
+// The query-frontend on a microservices cluster (integration/e2e/cluster.ts): two queriers take
+// their work from it over gRPC Process streams, one query at a time each (-querier.max-concurrent=1).
+// - Range queries split by 5 minutes (the code path of 24h splits at day boundaries, with more
+//   boundaries per test) answer byte for byte as the unsplit querier does, with `offset`, `@`,
+//   subqueries and aggregations; instant queries, series and labels pass through unchanged.
+// - The results cache (Redis): a repeated and a moved window answer as the querier does, from the
+//   cache plus only what is new; `Cache-Control: no-store` bypasses it.
+// - Fairness: while tenant A has filled its queue (429s), tenant B's query is served before A's.
+// - A querier killed (SIGKILL) while it holds parts of queries: the parts are retried on the other
+//   querier and every answer is still the right one.
+// - Store-gateways down (SIGKILL): a query of blocks fails by default; with partial_response=true
+//   it answers without them, with a warning naming the blocks.
+import { readFileSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { GcsBucket } from '../../pkg/bucket/index.js';
+import { uploadTestBlock } from '../../pkg/bucket-index/testing.js';
+import { Cluster, remoteWriteBody, withLogsOnFailure } from '../e2e/cluster.js';
+import type { MyelinProcess, TestSeries } from '../e2e/cluster.js';
+import { waitUntil } from '../e2e/process.js';
+
+let cluster: Cluster;
+let frontend: MyelinProcess;
+/** The newest sample pushed (ms). */
+let last: number;
+
+const step = 15_000;
+const seriesCount = 300;
+
+before(async () => {
+  cluster = await Cluster.start({
+    flags: {
+      'query-frontend': ['-querier.split-queries-by-interval=5m', '-querier.max-outstanding-requests-per-tenant=20'],
+      // The sync interval sets how long a new block may be missing without an error (3 intervals).
+      querier: ['-querier.max-concurrent=1', '-blocks-storage.bucket-store.sync-interval=1s'],
+    },
+  });
+  frontend = cluster.queryFrontends[0];
+  // 40 minutes of counters for 300 series, in every tenant the tests use.
+  last = Math.floor(Date.now() / step) * step - step;
+  const series: TestSeries[] = [];
+  for (let i = 0; i < seriesCount; i++) {
+    const samples: [number, number][] = [];
+    for (let t = last - 40 * 60_000; t <= last; t += step) samples.push([t, Math.floor((t / 1000) * (1 + (i % 7))) % 100_000 + i]);
+    series.push({ labels: { __name__: 'fe_requests_total', job: ['api', 'web', 'db<&>'][i % 3], instance: `i-${i}` }, samples });
+  }
+  for (const tenant of ['team-a', 'team-b']) {
+    for (let i = 0; i < series.length; i += 50) {
+      const r = await cluster.push(tenant, remoteWriteBody(series.slice(i, i + 50)));
+      assert.equal(r.status, 200, await r.text());
+    }
+  }
+});
+
+after(async () => {
+  await cluster?.stop();
+});
+
+/** Range query parameters on a 37s grid (what align_queries_with_step leaves alone): parts start mid-interval, between samples. */
+function rangeParams(query: string, minutesBack = 35, shift = 0): Record<string, string> {
+  const grid = (t: number) => Math.floor(t / 37_000) * 37_000;
+  return { query, start: String((grid(last - minutesBack * 60_000) + shift) / 1000), end: String((grid(last - 60_000) + shift) / 1000), step: '37' };
+}
+
+/** A range query through the frontend, with extra request headers. */
+function viaFrontend(tenant: string, params: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${frontend.url('/prometheus/api/v1/query_range')}?${new URLSearchParams(params)}`, { headers: { 'X-Scope-OrgID': tenant, ...headers } });
+}
+
+async function body(r: Response): Promise<string> {
+  const text = await r.text();
+  assert.equal(r.status, 200, text);
+  return text;
+}
+
+test('split range queries answer as the unsplit querier does; other requests pass through', async () => {
+  await withLogsOnFailure(cluster, async () => {
+    const mid = String((last - 17 * 60_000) / 1000);
+    const queries = [
+      'fe_requests_total{instance=~"i-1.?"}',
+      'rate(fe_requests_total[2m])',
+      'sum by (job) (rate(fe_requests_total[3m]))',
+      'fe_requests_total{job="api"} offset 3m',
+      `sum(fe_requests_total @ ${mid}) by (job)`,
+      'max_over_time(fe_requests_total{job="web"}[10m:1m])',
+      'count(fe_requests_total @ end()) by (job)',
+      'topk(3, fe_requests_total)',
+    ];
+    for (const q of queries) {
+      const direct = await body(await cluster.query('team-a', '/api/v1/query_range', rangeParams(q), cluster.queriers[0]));
+      const answered = await body(await cluster.query('team-a', '/api/v1/query_range', rangeParams(q), frontend));
+      assert.equal(answered, direct, q);
+    }
+    assert.ok(await frontend.metric('myelin_frontend_split_queries_total') >= 7 * (queries.length - 1), 'every query but the @ end() one was split');
+    // align_queries_with_step (configs/microservices/query-frontend.yaml): start and end move down to the grid.
+    const shifted = await body(await cluster.query('team-a', '/api/v1/query_range', rangeParams(queries[1], 35, 11_000), frontend));
+    assert.equal(shifted, await body(await cluster.query('team-a', '/api/v1/query_range', rangeParams(queries[1]), cluster.queriers[0])));
+    const passThrough: [string, Record<string, string>][] = [
+      ['/api/v1/query', { query: 'sum by (job) (fe_requests_total)', time: mid }],
+      ['/api/v1/series', { 'match[]': 'fe_requests_total{instance="i-7"}' }],
+      ['/api/v1/labels', {}],
+      ['/api/v1/label/job/values', {}],
+    ];
+    for (const [path, params] of passThrough) {
+      assert.equal(await body(await cluster.query('team-a', path, params, frontend)), await body(await cluster.query('team-a', path, params, cluster.queriers[1])), path);
+    }
+    // Bad input is the querier's to refuse, with its words, through the frontend.
+    const bad = await cluster.query('team-a', '/api/v1/query_range', { ...rangeParams('rate(fe_requests_total[2m])'), step: 'x' }, frontend);
+    assert.equal(bad.status, 400);
+    assert.match(await bad.text(), /invalid parameter \\?"step\\?"/);
+    const noTenant = await fetch(frontend.url('/prometheus/api/v1/query?query=up'));
+    assert.equal(noTenant.status, 401);
+    // query_stats_enabled: the queriers' fetch statistics came back over the Process streams.
+    const stats = readFileSync(frontend.logFile, 'utf8').split('\n').filter((l) => l.includes('msg="query stats"') && l.includes('op=query_range'));
+    assert.ok(stats.some((l) => /fetched_series_count=[1-9]/.test(l) && /querier_requests=[1-9]/.test(l)), stats.slice(0, 3).join('\n'));
+  });
+});
+
+test('results cache in Redis: repeated and moved windows answer as the querier does, asking the queriers only for what is new', async () => {
+  await withLogsOnFailure(cluster, async () => {
+    const q = 'sum by (job) (rate(fe_requests_total[2m]))';
+    const cached = async (p: Record<string, string>, headers: Record<string, string> = {}) => body(await viaFrontend('team-b', p, headers));
+    const direct = async (p: Record<string, string>) => body(await cluster.query('team-b', '/api/v1/query_range', p, cluster.queriers[0]));
+    const taken = () => frontend.metric('myelin_query_frontend_queue_duration_seconds_count');
+    const hits = () => frontend.metric('myelin_frontend_query_result_cache_hits_total');
+
+    const p = rangeParams(q, 35);
+    assert.equal(await cached(p), await direct(p));
+    const coldParts = await frontend.metric('myelin_frontend_split_queries_total');
+    // The same window: every part from Redis, no querier asked.
+    let before = await taken();
+    const hitsBefore = await hits();
+    assert.equal(await cached(p), await direct(p));
+    assert.equal(await taken(), before, 'no part went to a querier');
+    assert.ok(await hits() > hitsBefore);
+    // The window moved by two steps: only its new end is asked for (one gap, in the last part).
+    const moved = rangeParams(q, 35, 74_000);
+    before = await taken();
+    assert.equal(await cached(moved), await direct(moved));
+    assert.ok(await taken() - before <= 2, `at most the last part's gap and the freshness gap went to queriers: ${await taken() - before}`);
+    assert.ok(await frontend.metric('myelin_frontend_split_queries_total') > coldParts);
+    // Cache-Control: no-store: evaluated again, from the queriers only.
+    before = await taken();
+    const hitsNow = await hits();
+    assert.equal(await cached(p, { 'Cache-Control': 'no-store' }), await direct(p));
+    assert.ok(await taken() - before >= 7, 'every part was evaluated');
+    assert.equal(await hits(), hitsNow);
+    assert.ok(await frontend.metric('myelin_cache_fetched_keys_total', { name: 'frontend-results' }) > 0);
+  });
+});
+
+test('fairness: tenant B is served while tenant A has filled its queue', async () => {
+  await withLogsOnFailure(cluster, async () => {
+    const started = Date.now();
+    const aFinished: number[] = [];
+    // no-store: every part goes to the queriers, whatever the results cache holds.
+    const a = Array.from({ length: 8 }, async () => {
+      const r = await viaFrontend('team-a', rangeParams('sum by (job) (rate(fe_requests_total[5m]))', 40), { 'Cache-Control': 'no-store' });
+      await r.text();
+      aFinished.push(Date.now() - started);
+      return r.status;
+    });
+    // B asks once A's queue holds parts of A's queries.
+    await waitUntil(async () => await frontend.metric('myelin_query_frontend_queue_length', { user: 'team-a' }) >= 10, { what: 'A\'s queue filling', intervalMs: 5 });
+    const b = await viaFrontend('team-b', rangeParams('sum by (job) (rate(fe_requests_total[5m]))', 40), { 'Cache-Control': 'no-store' });
+    const bFinished = Date.now() - started;
+    await body(b);
+    const aStatus = await Promise.all(a);
+    assert.ok(aStatus.includes(429), `A's burst passed its 20 outstanding requests: ${aStatus.join(',')}`);
+    assert.ok(await frontend.metric('myelin_query_frontend_discarded_requests_total', { user: 'team-a' }) > 0);
+    assert.equal(await frontend.metric('myelin_query_frontend_discarded_requests_total', { user: 'team-b' }), 0);
+    assert.ok(bFinished < Math.max(...aFinished), `B (${bFinished}ms) answered before A's last query (${Math.max(...aFinished)}ms)`);
+  });
+});
+
+test('a querier killed while it holds parts of queries: they are retried on the other querier', async () => {
+  await withLogsOnFailure(cluster, async () => {
+    // One query per tenant: each queues at most max_query_parallelism (14) parts, within the 20 allowed.
+    const asked: [string, string][] = [['team-a', 'rate(fe_requests_total[2m])'], ['team-b', 'sum by (job) (rate(fe_requests_total[3m]))']];
+    const want = await Promise.all(asked.map(async ([tenant, q]) => body(await cluster.query(tenant, '/api/v1/query_range', rangeParams(q, 40), cluster.queriers[1]))));
+    const retriedBefore = await retried();
+    const answers = asked.map(([tenant, q]) => viaFrontend(tenant, rangeParams(q, 40), { 'Cache-Control': 'no-store' }));
+    // Kill querier-1 once the frontend handed out work (each querier holds a part at any time).
+    const taken = await frontend.metric('myelin_query_frontend_queue_duration_seconds_count');
+    await waitUntil(async () => await frontend.metric('myelin_query_frontend_queue_duration_seconds_count') >= taken + 2, { what: 'parts taken by queriers', intervalMs: 2 });
+    await cluster.queriers[0].stop('SIGKILL');
+    const got = await Promise.all(answers.map(async (r) => body(await r)));
+    assert.deepEqual(got, want);
+    assert.ok(await retried() > retriedBefore, 'some part needed a second attempt');
+  });
+});
+
+test('store-gateways down: an error by default, an answer with a warning with partial_response=true', async () => {
+  await withLogsOnFailure(cluster, async () => {
+    // A block 20 h old (only store-gateways serve it), written to the cluster's bucket.
+    const t0 = Math.floor((Date.now() - 20 * 3_600_000) / 60_000) * 60_000;
+    const samples: [number, number][] = Array.from({ length: 60 }, (_, i) => [t0 + i * 30_000, i]);
+    const bucket = new GcsBucket({ bucketName: 'myelin-e2e', serviceAccount: '', endpoint: cluster.gcs.endpoint });
+    const meta = await uploadTestBlock(bucket, 'team-c', [{ labels: { __name__: 'old_metric', job: 'old' }, samples }]);
+    const uploaded = Date.now();
+    const at = { query: 'old_metric', time: String((t0 + 10 * 60_000) / 1000) };
+    const instant = (params: Record<string, string>) => fetch(`${frontend.url('/prometheus/api/v1/query')}?${new URLSearchParams(params)}`, { headers: { 'X-Scope-OrgID': 'team-c' } });
+    await waitUntil(async () => (await (await instant(at)).text()).includes('"old_metric"'), { what: 'the block served by the store-gateways', timeoutMs: 30_000, intervalMs: 250 });
+
+    // A block younger than 3 sync intervals (3 s here) may be missing without an error: wait that out.
+    await waitUntil(() => Date.now() - uploaded > 5_000, { what: 'the block past its upload grace period', intervalMs: 100 });
+    await Promise.all(cluster.storeGateways.map((g) => g.stop('SIGKILL')));
+    const failed = await instant(at);
+    assert.equal(failed.status, 422, await failed.clone().text());
+    assert.match(await failed.text(), /some blocks were not queried/);
+    const partial = await instant({ ...at, partial_response: 'true' });
+    const answer = (await partial.json()) as { status: string; data: { result: unknown[] }; warnings?: string[] };
+    assert.equal(partial.status, 200);
+    assert.deepEqual(answer.data.result, []);
+    assert.ok(answer.warnings?.some((w) => w.startsWith('partial response:') && w.includes(meta.ulid)), JSON.stringify(answer.warnings));
+  });
+});
+
+/** Requests (or parts) that needed more than one attempt, from the frontend's retries histogram. */
+async function retried(): Promise<number> {
+  return (await frontend.metric('myelin_query_frontend_retries_count')) - (await frontend.metric('myelin_query_frontend_retries_bucket', { le: '1' }));
+}

@@ -1,0 +1,2 @@
+export { FrontendWorker } from './frontend-worker.js';
+export type { FrontendWorkerDeps } from './frontend-worker.js';

@@ -1,0 +1,112 @@
+// Merges range query answers over adjacent or overlapping time ranges (the parts of a split query,
+// cached extents and the gaps fetched around them) into the answer a querier gives for a window,
+// byte for byte: each series' points in time order, once per timestamp, series in label order
+// (Prometheus sorts a range query's matrix) and without those that have no point in the window,
+// warnings and infos once each, and with `stats`, the answers' queryable samples summed. Runs in a
+// query-frontend worker (merge-worker.ts): its cost grows with the answers.
+import { formatTimestamp, goJson } from '../api/prometheus/index.js';
+
+interface SeriesJson {
+  metric: Record<string, string>;
+  values?: [number, string][];
+  histograms?: [number, unknown][];
+}
+
+interface MatrixAnswer {
+  status: string;
+  data: { resultType: string; result: SeriesJson[]; stats?: { samples?: { totalQueryableSamples?: number } } };
+  warnings?: string[];
+  infos?: string[];
+}
+
+/** One series' points as the answers had them: times in ms, each point already JSON. */
+interface MergedSeries {
+  metric: Record<string, string>;
+  values: { t: number[]; json: string[] };
+  histograms: { t: number[]; json: string[] };
+}
+
+/** The matrices of several answers, merged; render() writes the answer for a window of it. */
+export class MergedMatrix {
+  readonly #series = new Map<string, MergedSeries>();
+  readonly warnings = new Set<string>();
+  readonly #infos = new Set<string>();
+  #samples: number | undefined;
+
+  /** Adds answers in time order; a point at a time already held is dropped (it is the same point). Throws a BUG on anything but successful matrices. */
+  constructor(bodies: readonly Uint8Array[]) {
+    const decoder = new TextDecoder();
+    for (const body of bodies) {
+      const a = JSON.parse(decoder.decode(body)) as MatrixAnswer;
+      if (a.status !== 'success' || a.data?.resultType !== 'matrix') throw new Error('BUG: merging an answer that is not a successful matrix');
+      for (const w of a.warnings ?? []) this.warnings.add(w);
+      for (const i of a.infos ?? []) this.#infos.add(i);
+      const s = a.data.stats?.samples?.totalQueryableSamples;
+      if (s !== undefined) this.#samples = (this.#samples ?? 0) + s;
+      for (const r of a.data.result) {
+        const key = goJson(r.metric);
+        let m = this.#series.get(key);
+        if (m === undefined) {
+          m = { metric: r.metric, values: { t: [], json: [] }, histograms: { t: [], json: [] } };
+          this.#series.set(key, m);
+        }
+        for (const [t, v] of r.values ?? []) append(m.values, t, v);
+        for (const [t, h] of r.histograms ?? []) append(m.histograms, t, h);
+      }
+    }
+  }
+
+  /** The answer for the points in [from, to] (ms). */
+  render(from = -Infinity, to = Infinity): string {
+    const parts: string[] = [];
+    const sorted = [...this.#series.entries()].sort((x, y) => compareLabels(x[1].metric, y[1].metric));
+    for (const [key, m] of sorted) {
+      const values = within(m.values, from, to);
+      const histograms = within(m.histograms, from, to);
+      if (values.length === 0 && histograms.length === 0) continue;
+      let out = `{"metric":${key}`;
+      if (values.length > 0) out += `,"values":[${values.join(',')}]`;
+      if (histograms.length > 0) out += `,"histograms":[${histograms.join(',')}]`;
+      parts.push(out + '}');
+    }
+    let data = `{"resultType":"matrix","result":[${parts.join(',')}]`;
+    if (this.#samples !== undefined) data += `,"stats":{"samples":{"totalQueryableSamples":${this.#samples}}}`;
+    let body = `{"status":"success","data":${data}}`;
+    if (this.warnings.size > 0) body += `,"warnings":${goJson([...this.warnings])}`;
+    if (this.#infos.size > 0) body += `,"infos":${goJson([...this.#infos])}`;
+    return body + '}';
+  }
+}
+
+/** Appends a point written back as the querier wrote it (seconds with up to 3 decimals → ms → Prometheus' format). */
+function append(points: { t: number[]; json: string[] }, seconds: number, v: unknown): void {
+  const t = Math.round(seconds * 1000);
+  const n = points.t.length;
+  if (n > 0 && t <= points.t[n - 1]) return;
+  points.t.push(t);
+  // Fast path, most points: a whole second and a sample value (formatFloat's digits, signs, NaN, Inf: nothing to escape).
+  const ts = t % 1000 === 0 ? String(t / 1000) : formatTimestamp(t);
+  points.json.push(typeof v === 'string' ? '[' + ts + ',"' + v + '"]' : '[' + ts + ',' + goJson(v) + ']');
+}
+
+function within(points: { t: number[]; json: string[] }, from: number, to: number): string[] {
+  const n = points.t.length;
+  if (n === 0 || (points.t[0] >= from && points.t[n - 1] <= to)) return points.json;
+  const out: string[] = [];
+  for (let i = 0; i < points.t.length; i++) if (points.t[i] >= from && points.t[i] <= to) out.push(points.json[i]);
+  return out;
+}
+
+/** Prometheus' labels.Compare over label sets in name order. */
+export function compareLabels(a: Record<string, string>, b: Record<string, string>): number {
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  const n = Math.min(ka.length, kb.length);
+  for (let i = 0; i < n; i++) {
+    if (ka[i] !== kb[i]) return ka[i] < kb[i] ? -1 : 1;
+    const va = a[ka[i]];
+    const vb = b[kb[i]];
+    if (va !== vb) return va < vb ? -1 : 1;
+  }
+  return ka.length - kb.length;
+}

@@ -1,0 +1,33 @@
+import type { ApiAnswer } from '../api/prometheus/index.js';
+
+/** What one client request cost, summed over its parts and attempts: the query stats log line. */
+export class RequestStats {
+  /** Time its requests waited in the queue (ms). */
+  queueMs = 0;
+  /** Requests sent to queriers (parts, gaps, retries). */
+  querierRequests = 0;
+  /** Parts answered from the results cache alone. */
+  cachedParts = 0;
+  series = 0;
+  chunks = 0;
+  chunkBytes = 0;
+  dataBytes = 0;
+
+  /** Counts a querier's answer. */
+  add(a: ApiAnswer): void {
+    this.querierRequests++;
+    if (a.stats === undefined) return;
+    this.series += a.stats.series;
+    this.chunks += a.stats.chunks;
+    this.chunkBytes += a.stats.chunkBytes;
+    this.dataBytes += a.stats.dataBytes;
+  }
+
+  /** Log fields (Cortex's query stats names where it has them). */
+  fields(): Record<string, number> {
+    return {
+      queue_seconds: this.queueMs / 1000, querier_requests: this.querierRequests, cached_parts: this.cachedParts,
+      fetched_series_count: this.series, fetched_chunks_count: this.chunks, fetched_chunk_bytes: this.chunkBytes, fetched_data_bytes: this.dataBytes,
+    };
+  }
+}
