@@ -25,6 +25,11 @@ export interface QueryLimits {
   labelNamesAndValuesResultsMaxSizeBytes: number;
   labelValuesMaxCardinalityLabelNamesPerRequest: number;
   activeSeriesResultsMaxSizeBytes: number;
+  /**
+   * Whether the tenant's series delete requests are applied to its reads. Only tenants allowed to
+   * make them pay for reading them (a listing of the tenant's tombstones per query).
+   */
+  seriesDeletionEnabled: boolean;
 }
 
 export const noQueryLimits: QueryLimits = {
@@ -42,6 +47,7 @@ export const noQueryLimits: QueryLimits = {
   labelNamesAndValuesResultsMaxSizeBytes: 0,
   labelValuesMaxCardinalityLabelNamesPerRequest: 0,
   activeSeriesResultsMaxSizeBytes: 0,
+  seriesDeletionEnabled: true,
 };
 
 type NumericLimit = { [K in keyof QueryLimits]: QueryLimits[K] extends number ? K : never }[keyof QueryLimits];
@@ -54,6 +60,7 @@ export function federatedQueryLimits(each: readonly QueryLimits[]): QueryLimits 
     for (const l of each) if (l[key] > 0 && (out[key] === 0 || l[key] < out[key])) out[key] = l[key];
   }
   out.cardinalityAnalysisEnabled = each.every((l) => l.cardinalityAnalysisEnabled);
+  out.seriesDeletionEnabled = each.some((l) => l.seriesDeletionEnabled);
   return out;
 }
 

@@ -90,10 +90,10 @@ export function newReadPath(cfg: ReadPathConfig, deps: ReadPathDeps): ReadPath {
       // Reads may name several tenants (`a|b`): federated, with `__tenant_id__` on every series.
       // One budget (the request's limiter) for every ingester and store-gateway the request reads.
       queryable: (tenants, limiter: QueryLimiter) => {
-        const one = (tenant: string) => deletedSeriesQueryable(
-          timeSplitQueryable(new IngestersQueryable(tenant, ingesters, limiter), blocks.forTenant(tenant, limiter), qcfg),
-          () => deletions.of(tenant),
-        );
+        const one = (tenant: string) => {
+          const q = timeSplitQueryable(new IngestersQueryable(tenant, ingesters, limiter), blocks.forTenant(tenant, limiter), qcfg);
+          return deps.limits(tenant).seriesDeletionEnabled ? deletedSeriesQueryable(q, () => deletions.of(tenant)) : q;
+        };
         const ids = tenants.split(TenantSeparator);
         return limitedQueryable(ids.length === 1 ? one(ids[0]) : federatedQueryable(ids, one), limiter.limits);
       },
