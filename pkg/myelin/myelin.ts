@@ -1,9 +1,9 @@
 import { networkInterfaces } from 'node:os';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
-import { newBucket, validateBucketConfig } from '../bucket/index.js';
+import { newBucket } from '../bucket/index.js';
 import { Ingester, IngesterShards, TransferReceiver, ingesterGrpcService, ingesterServiceDefinition, registerIngesterRoutes, shardConfigs, shardCount, transferOutVia } from '../ingester/index.js';
-import { Distributor, validateDistributorConfig } from '../distributor/index.js';
+import { Distributor } from '../distributor/index.js';
 import type { ReplicaDesc } from '../distributor/index.js';
 import { MemoryStore, MultiClient, createKVClient, jsonCodec } from '../kv/index.js';
 import type { Codec, KVClient, KVConfig } from '../kv/index.js';
@@ -11,11 +11,12 @@ import { prometheusApi } from '../api/prometheus/index.js';
 import { IngesterConn } from '../ingester/client/index.js';
 import { QueryWorkers } from '../querier/worker/index.js';
 import { BucketIndexUpdater } from '../bucket-index/index.js';
-import { BlocksCleaner, Compactor, registerCompactorStatusPage, validateCompactorConfig } from '../compactor/index.js';
-import { STORE_GATEWAY_RING_KEY, STORE_GATEWAY_RING_NAME, StoreGateway, StoreGatewayService, validateStoreGatewayConfig } from '../store-gateway/index.js';
+import { BlocksCleaner, Compactor, registerCompactorStatusPage } from '../compactor/index.js';
+import { STORE_GATEWAY_RING_KEY, STORE_GATEWAY_RING_NAME, StoreGateway, StoreGatewayService } from '../store-gateway/index.js';
 import { Lifecycler, Ring, instanceAddr, instanceDescCodec, registerRingStatusPage } from '../ring/index.js';
 import type { LifecyclerConfig } from '../ring/index.js';
 import { Overrides } from '../limits/index.js';
+import { ConfigError } from '../flagext/index.js';
 import type { Logger } from '../log/index.js';
 import { ModuleManager } from '../modules/index.js';
 import { RuntimeConfigManager } from '../runtime-config/index.js';
@@ -31,6 +32,7 @@ import { Module, internalModules, moduleDeps } from './modules.js';
 import type { ModuleName } from './modules.js';
 import { registerStatusRoutes } from './status.js';
 import type { IndexLink } from './status.js';
+import { validateConfig } from './validate.js';
 
 /**
  * The composition root (Cortex pkg/cortex): builds the modules that `-target` selects, wires them
@@ -83,17 +85,21 @@ export class Myelin {
     return this.#overrides ?? bug('overrides');
   }
 
-  /** Validates -target against the module names a user may ask for. Throws with the valid names. */
-  validateTargets(): void {
+  /**
+   * Checks -target against the module names a user may ask for, then every config section the
+   * selected modules read, before any of them starts. Throws a ConfigError naming the key path.
+   */
+  validate(): void {
     const visible = this.#mm.userVisibleModules();
     for (const t of this.cfg.target) {
-      if (!this.#mm.isUserVisible(t)) throw new Error(`-target: unknown module ${JSON.stringify(t)}; valid: ${visible.join(', ')}`);
+      if (!this.#mm.isUserVisible(t)) throw new ConfigError('target', `unknown module ${JSON.stringify(t)}; valid: ${visible.join(', ')}`);
     }
+    validateConfig(this.cfg, new Set(this.#mm.dependencyOrder(this.cfg.target) as ModuleName[]));
   }
 
-  /** Initialises the selected modules and starts them; resolves once all are Running. */
+  /** Validates the config, initialises the selected modules and starts them; resolves once all are Running. */
   async start(): Promise<void> {
-    this.validateTargets();
+    this.validate();
     this.#services = await this.#mm.initModuleServices(this.cfg.target);
     this.#manager = new ServiceManager([...this.#services.values()]);
     this.#manager.startAsync();
@@ -182,8 +188,6 @@ export class Myelin {
 
   async #initStoreGateway(): Promise<Service> {
     const cfg = this.cfg.storeGateway;
-    validateBucketConfig(this.cfg.blocksStorage);
-    validateStoreGatewayConfig(cfg, this.cfg.blocksStorage.bucketStore);
     this.#defaultInstanceAddr(cfg.shardingRing);
     const sg = new StoreGateway(cfg, this.cfg.blocksStorage.bucketStore, {
       bucket: newBucket(this.cfg.blocksStorage, { reg: this.registry, name: 'store-gateway' }),
@@ -204,8 +208,6 @@ export class Myelin {
    * the bucket indexes, as in Cortex.
    */
   #initCompactor(): Service {
-    validateBucketConfig(this.cfg.blocksStorage);
-    validateCompactorConfig(this.cfg.compactor, this.cfg.blocksStorage.bucketStore.ignoreDeletionMarksDelay);
     const bucket = newBucket(this.cfg.blocksStorage, { reg: this.registry, name: 'compactor' });
     const compactor = new Compactor(this.cfg.compactor, {
       bucket,
@@ -280,7 +282,6 @@ export class Myelin {
 
   async #initDistributor(): Promise<Service> {
     const cfg = this.cfg.distributor;
-    validateDistributorConfig(cfg);
     const ha = cfg.haTracker;
     // Distributors register in their own ring so the global rate strategy can divide a tenant's
     // limit by the healthy distributors (Cortex's distributor ring).
@@ -373,7 +374,6 @@ export class Myelin {
    */
   async #initIngester(): Promise<Service> {
     const cfg = this.cfg.ingester;
-    validateIngesterMessageSizes(this.cfg);
     this.#defaultInstanceAddr(cfg.lifecycler);
     const log = this.logger.child({ component: 'ingester' });
     const shards = shardCount(cfg.shards, this.cfg.target.some((t) => t === Module.All || t === Module.Distributor));
@@ -396,7 +396,6 @@ export class Myelin {
   }
 
   async #initIngesterShards(count: number, log: Logger): Promise<Service> {
-    validateBucketConfig(this.cfg.blocksStorage);
     const rc = this.#runtimeConfig ?? bug('runtime config');
     const addr = this.cfg.ingester.lifecycler.addr;
     const shards = new IngesterShards(shardConfigs({
@@ -419,19 +418,6 @@ export class Myelin {
   #pending(name: ModuleName): null {
     this.logger.warn({ module: name }, 'module has no implementation yet; it runs no service');
     return null;
-  }
-}
-
-/**
- * Distributors (and ingesters handing over series) send messages of up to the ingester client's
- * max send size, and the ingester's gRPC server refuses anything above its max receive size: an
- * ingester whose own config breaks that order would refuse its peers' valid pushes.
- */
-function validateIngesterMessageSizes(cfg: MyelinConfig): void {
-  const send = cfg.ingesterClient.grpcClientConfig.maxSendMsgSize;
-  const recv = cfg.server.grpcServerMaxRecvMsgSize;
-  if (send > recv) {
-    throw new Error(`-ingester.client.grpc-max-send-msg-size (${send}) is larger than -server.grpc-max-recv-msg-size-bytes (${recv}): this ingester would refuse pushes its distributors split to the larger size; raise the latter or lower the former`);
   }
 }
 
