@@ -7,11 +7,8 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { freePort } from './e2e/process.js';
+import { freePort, myelinBinary as binary, pollFor, portIsFree } from '../pkg/testutil/index.js';
 
-const binary = fileURLToPath(new URL('../cmd/myelin/main.js', import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), 'myelin-bin-data-'));
 const localPorts = ['-server.http-listen-address=127.0.0.1', '-server.http-listen-port=0',
   '-server.grpc-listen-address=127.0.0.1', '-server.grpc-listen-port=0', '-log.format=json',
@@ -43,14 +40,9 @@ function run(args: string[]): Running {
   return { proc, logs, exited, stderr: () => stderr };
 }
 
-async function waitFor<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+/** Polls `fn` (up to 30 s by default) until it returns a value. */
+function waitFor<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  return pollFor(fn, { what, timeoutMs });
 }
 
 async function startMyelin(t: { after: (fn: () => Promise<void>) => void }, extra: string[] = []) {
@@ -131,15 +123,6 @@ test('an ingester whose client may send more than its server receives refuses to
   assert.equal(await r.exited, 1);
   assert.match(r.stderr(), /error loading config: ingester_client\.grpc_client_config\.max_send_msg_size: -ingester\.client\.grpc-max-send-msg-size \(8388608\) is larger than -server\.grpc-max-recv-msg-size-bytes \(4194304\)/);
 });
-
-/** Resolves true when `port` on 127.0.0.1 can be bound, i.e. nothing listens on it. */
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-  });
-}
 
 test('every config error is found before any server listens, named by its key path', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'myelin-bin-'));
