@@ -269,6 +269,11 @@ const exact: Array<{ path: string; params: Record<string, string> }> = [
   { path: '/api/v1/query', params: { query: 'sum(rate(http_requests_total[5m])) by (job) * on() group_left vector(1)', time: instantTime } },
   { path: '/api/v1/query', params: { query: 'node_memory_free_bytes[5m]', time: instantTime } },
   { path: '/api/v1/query', params: { query: '-1/0', time: '-10.005' } },
+  // Negative zero keeps its sign, in values and in count_values' label.
+  { path: '/api/v1/query', params: { query: '-0', time: '1.5' } },
+  { path: '/api/v1/query', params: { query: 'vector(0) * -1', time: '1.5' } },
+  { path: '/api/v1/query', params: { query: 'count_values("v", vector(0) * -1)', time: '1.5' } },
+  { path: '/api/v1/query_range', params: { query: '-vector(0)', start: '0', end: '2', step: '1' } },
   { path: '/api/v1/query', params: { query: 'vector(0/0) < bool 1', time: instantTime } },
   { path: '/api/v1/query', params: { query: '"a<b>&c"', time: instantTime } },
   { path: '/api/v1/query', params: { query: 'sum(', time: instantTime } },
