@@ -10,7 +10,8 @@ import { Read } from '../ring/index.js';
 import type { InstanceDesc, ReadRing } from '../ring/index.js';
 import { lazySeriesSet, mergeLabelLists, seriesSetOf } from '../storage/index.js';
 import type { ChunkSeries, LabelHints, Querier, Queryable, SelectHints, Series, SeriesSet } from '../storage/index.js';
-import { BlockChunkSeries, BlockSeries, mergeOverlappingChunks } from '../tsdb/block/index.js';
+import { BlockChunkSeries, mergeOverlappingChunks } from '../tsdb/block/index.js';
+import { ChunksSeries } from '../tsdb/index.js';
 import { tenantMetadata } from '../tenant/index.js';
 import { QueryLimitError, QueryLimiter, noQueryLimits } from '../limits/index.js';
 import { QueryStreamReader, fetchLimitsToWire, matchersToWire, type WireChunkSeries } from '../wire/index.js';
@@ -243,7 +244,10 @@ function mergeReplicas(all: ChunkSeries[], mint: number, maxt: number): Series[]
     else g.push(s);
   }
   return [...groups.values()]
-    .map((g) => new BlockSeries(mergeOverlappingChunks(g), mint, maxt))
+    .map((g) => {
+      const merged = mergeOverlappingChunks(g);
+      return new ChunksSeries(merged.labels, merged, mint, maxt);
+    })
     .sort((a, b) => Labels.compare(a.labels, b.labels));
 }
 

@@ -25,7 +25,8 @@ import type { MemSeries } from './mem-series.js';
  * immutable, and for the open head chunk the sample count is recorded, so appends that happen later
  * stay invisible (the bytes already written never change; a grown buffer leaves the old one intact).
  */
-interface ChunkSnapshot {
+/** A series' chunks column by column: the head's snapshot of a series, or a block's BlockChunkSeries. */
+export interface ChunkSnapshot {
   bytes: Uint8Array[];
   counts: number[];
   minTs: number[];
@@ -186,26 +187,30 @@ abstract class LazySet<T> {
 class HeadSeriesSet extends LazySet<Series> implements SeriesSet {
   protected make(s: MemSeries): Series | undefined {
     const snap = snapshot(s, this.mint, this.maxt, false);
-    return snap === undefined ? undefined : new HeadSeries(s.labels, snap, this.mint, this.maxt);
+    return snap === undefined ? undefined : new ChunksSeries(s.labels, snap, this.mint, this.maxt);
   }
 }
 
-class HeadSeries implements Series {
+/**
+ * A series whose samples are read from its chunks in memory, clipped to [mint, maxt]: the head's
+ * series, a block's, and the ingesters' merged replicas.
+ */
+export class ChunksSeries implements Series {
   readonly labels: Labels;
-  readonly #snap: ChunkSnapshot;
+  readonly #chunks: ChunkSnapshot;
   readonly #mint: number;
   readonly #maxt: number;
 
-  constructor(labels: Labels, snap: ChunkSnapshot, mint: number, maxt: number) {
+  constructor(labels: Labels, chunks: ChunkSnapshot, mint: number, maxt: number) {
     this.labels = labels;
-    this.#snap = snap;
+    this.#chunks = chunks;
     this.#mint = mint;
     this.#maxt = maxt;
   }
 
   iterator(reuse?: SampleIterator): SampleIterator {
     const it = reuse instanceof ChunksSampleIterator ? reuse : new ChunksSampleIterator();
-    it.reset(this.#snap, this.#mint, this.#maxt);
+    it.reset(this.#chunks, this.#mint, this.#maxt);
     return it;
   }
 }

@@ -3,7 +3,7 @@ export { WalWriteError } from './wal/index.js';
 export { DefaultHeadOptions, Head } from './head.js';
 export type { HeadDeps, HeadOptions, SeriesCreateHook } from './head.js';
 export { HeadAppender } from './head-append.js';
-export { ChunksSampleIterator, HeadChunkQuerier, HeadQuerier } from './head-read.js';
+export { ChunksSampleIterator, ChunksSeries, HeadChunkQuerier, HeadQuerier, type ChunkSnapshot } from './head-read.js';
 export { CircularExemplarStorage, ExemplarMaxLabelSetLength } from './exemplars.js';
 export { StaleNaN } from './chunkenc/index.js';
 export type { Exemplar, SeriesExemplars } from './exemplars.js';

@@ -1,6 +1,6 @@
 export { Block } from './block.js';
 export { BlockChunkSeries, BlockChunkSeriesSet, type BlockReaders } from './block-chunk-series-set.js';
-export { BlockChunkQuerier, BlockQuerier, BlockSeries } from './block-querier.js';
+export { BlockChunkQuerier, BlockQuerier } from './block-querier.js';
 export { chunkSampleCount } from './chunk-sample-count.js';
 export { mergeOverlappingChunks } from './chunk-merge.js';
 export {
