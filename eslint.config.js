@@ -1,6 +1,7 @@
 // Lint rules that keep the house style mechanical (docs/contributing/style.md).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { boundaries } from './scripts/eslint/boundaries.mjs';
 
 const restrictedPaths = [
   { name: 'prom-client', importNames: ['register'], message: 'Register on an injected Registry.' },
@@ -59,6 +60,14 @@ export default tseslint.config(
           message: 'The data model and engine must not depend on tenancy, rings or components.' },
       ] }],
     },
+  },
+  {
+    // pkg/README.md's rule made mechanical: a package is reached only through its index.ts (or a
+    // component's client/), test helpers only from tests and benchmarks; pkg/ never imports
+    // integration/ or bench/.
+    files: ['**/*.ts'],
+    plugins: { myelin: { rules: { boundaries } } },
+    rules: { 'myelin/boundaries': 'error' },
   },
   {
     // Entry points and scripts that print for a person.

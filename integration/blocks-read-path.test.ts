@@ -7,17 +7,14 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { WriteRequest } from '../pkg/generated/prometheus/remote.js';
 import { snappyEncode } from '../pkg/wire/index.js';
-import { TestProcess, freePort, waitUntil } from './e2e/process.js';
-
-const binary = fileURLToPath(new URL('../cmd/myelin/main.js', import.meta.url));
+import { freePort, startMyelinBinary, waitUntil } from '../pkg/testutil/index.js';
 
 test('samples in ingesters and in blocks are each returned once, per tenant', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'myelin-blocks-'));
   const [http, grpc] = [await freePort(), await freePort()];
-  const p = new TestProcess('myelin', process.execPath, [binary, '-target=all',
+  const p = startMyelinBinary(['-target=all',
     '-server.http-listen-address=127.0.0.1', `-server.http-listen-port=${http}`,
     '-server.grpc-listen-address=127.0.0.1', `-server.grpc-listen-port=${grpc}`,
     `-blocks-storage.tsdb.dir=${dir}/tsdb`, `-blocks-storage.filesystem.dir=${dir}/blocks`,

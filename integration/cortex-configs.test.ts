@@ -18,9 +18,9 @@ import { WriteRequest } from '../pkg/generated/prometheus/remote.js';
 import { S3TestServer } from '../pkg/bucket/index.js';
 import { snappyEncode } from '../pkg/wire/index.js';
 import { makeTestCerts } from './e2e/certs.js';
-import { TestProcess, freePort, waitUntil } from './e2e/process.js';
+import type { TestProcess} from '../pkg/testutil/index.js';
+import { freePort, startMyelinBinary, waitUntil } from '../pkg/testutil/index.js';
 
-const binary = fileURLToPath(new URL('../cmd/myelin/main.js', import.meta.url));
 const fixtures = fileURLToPath(new URL('../../integration/cortex-configs/', import.meta.url));
 const tenant = 'cortex-user';
 
@@ -52,7 +52,7 @@ const cases: Case[] = [
 ];
 
 function args(config: string, dir: string, http: number, grpc: number, extra: string[]): string[] {
-  return [binary, `-config.file=${config}`,
+  return [`-config.file=${config}`,
     '-server.http-listen-address=127.0.0.1', `-server.http-listen-port=${http}`,
     '-server.grpc-listen-address=127.0.0.1', `-server.grpc-listen-port=${grpc}`,
     `-blocks-storage.tsdb.dir=${dir}/tsdb`, `-blocks-storage.bucket-store.sync-dir=${dir}/sync`,
@@ -95,7 +95,7 @@ for (const c of cases) {
     const original = join(fixtures, c.file);
 
     if (c.refusedAs !== undefined) {
-      const refused = new TestProcess('myelin', process.execPath, args(original, dir, http, grpc, []), { cwd: dir });
+      const refused = startMyelinBinary(args(original, dir, http, grpc, []), { cwd: dir });
       assert.equal(await refused.exited(), 1, refused.output);
       assert.match(refused.output, c.refusedAs);
       assert.doesNotMatch(refused.output, /server listening/, 'refused before any server listens');
@@ -106,7 +106,7 @@ for (const c of cases) {
       config = join(dir, c.file);
       writeFileSync(config, c.edit(readFileSync(original, 'utf8')));
     }
-    const p = new TestProcess('myelin', process.execPath, args(config, dir, http, grpc, flags), { cwd: dir });
+    const p = startMyelinBinary(args(config, dir, http, grpc, flags), { cwd: dir });
     started.push(p);
     await waitUntil(async () => (await fetch(`http://127.0.0.1:${http}/ready`)).status === 200, { what: `${c.file}: ready`, timeoutMs: 90_000, intervalMs: 200 }).catch((err: Error) => {
       throw new Error(`${err.message}\n${p.output}`);

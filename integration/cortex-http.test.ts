@@ -5,12 +5,9 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { WriteRequest } from '../pkg/generated/prometheus/remote.js';
 import { snappyEncode } from '../pkg/wire/index.js';
-import { TestProcess, freePort, waitUntil } from './e2e/process.js';
-
-const binary = fileURLToPath(new URL('../cmd/myelin/main.js', import.meta.url));
+import { freePort, startMyelinBinary, waitUntil } from '../pkg/testutil/index.js';
 
 function push(base: string, path: string, tenant: string, now: number): Promise<Response> {
   const body = WriteRequest.encode({
@@ -27,7 +24,7 @@ function push(base: string, path: string, tenant: string, now: number): Promise<
 test('flush and shutdown on GET, user stats, /api/prom, profiling', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'myelin-cortex-http-'));
   const [http, grpc] = [await freePort(), await freePort()];
-  const p = new TestProcess('myelin', process.execPath, [binary, '-target=all',
+  const p = startMyelinBinary(['-target=all',
     '-server.http-listen-address=127.0.0.1', `-server.http-listen-port=${http}`,
     '-server.grpc-listen-address=127.0.0.1', `-server.grpc-listen-port=${grpc}`,
     `-blocks-storage.tsdb.dir=${dir}/tsdb`, `-blocks-storage.filesystem.dir=${dir}/blocks`,
@@ -95,7 +92,7 @@ test('flush and shutdown on GET, user stats, /api/prom, profiling', async (t) =>
 
 test('the binary: -help is the basic options by section, -help-all every one; typos get the nearest name', async () => {
   const run = async (args: string[]) => {
-    const p = new TestProcess('myelin', process.execPath, [binary, ...args]);
+    const p = startMyelinBinary(args);
     return { code: await p.exited(), out: p.output };
   };
   const help = await run(['-help']);

@@ -7,9 +7,8 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { freePort, myelinBinary as binary, pollFor, portIsFree } from '../pkg/testutil/index.js';
 
-const binary = fileURLToPath(new URL('../cmd/myelin/main.js', import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), 'myelin-bin-data-'));
 const localPorts = ['-server.http-listen-address=127.0.0.1', '-server.http-listen-port=0',
   '-server.grpc-listen-address=127.0.0.1', '-server.grpc-listen-port=0', '-log.format=json',
@@ -41,14 +40,9 @@ function run(args: string[]): Running {
   return { proc, logs, exited, stderr: () => stderr };
 }
 
-async function waitFor<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+/** Polls `fn` (up to 30 s by default) until it returns a value. */
+function waitFor<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  return pollFor(fn, { what, timeoutMs });
 }
 
 async function startMyelin(t: { after: (fn: () => Promise<void>) => void }, extra: string[] = []) {
@@ -111,7 +105,7 @@ test('-target takes a comma list and rejects unknown modules', async (t) => {
 
   const bad = run([...localPorts, '-target=distributor,bogus']);
   assert.equal(await bad.exited, 1);
-  assert.match(bad.stderr(), /-target: unknown module "bogus"; valid: all, compactor, distributor/);
+  assert.match(bad.stderr(), /error loading config: target: unknown module "bogus"; valid: all, compactor, distributor/);
 });
 
 test('config errors stop startup with the key path and exit code 1', async (t) => {
@@ -127,19 +121,32 @@ test('config errors stop startup with the key path and exit code 1', async (t) =
 test('an ingester whose client may send more than its server receives refuses to start', async () => {
   const r = run([...localPorts, '-target=ingester', '-ingester.client.grpc-max-send-msg-size=8388608']);
   assert.equal(await r.exited, 1);
-  assert.match(r.stderr(), /-ingester\.client\.grpc-max-send-msg-size \(8388608\) is larger than -server\.grpc-max-recv-msg-size-bytes \(4194304\)/);
+  assert.match(r.stderr(), /error loading config: ingester_client\.grpc_client_config\.max_send_msg_size: -ingester\.client\.grpc-max-send-msg-size \(8388608\) is larger than -server\.grpc-max-recv-msg-size-bytes \(4194304\)/);
 });
 
-test('a module that fails to start exits non-zero with a clear log line', async (t) => {
+test('every config error is found before any server listens, named by its key path', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'myelin-bin-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const file = join(dir, 'runtime.yaml');
-  writeFileSync(file, 'overrides:\n  t1:\n    no_such_limit: 1\n');
-  const r = run([...localPorts, `-runtime-config.file=${file}`]);
-  assert.equal(await r.exited, 1);
-  const failure = r.logs.find((l) => l.msg === 'module failed to start');
-  assert.ok(failure, r.stderr());
-  assert.match(JSON.stringify(failure), /overrides\.t1\.no_such_limit: unknown key/);
+  const runtime = join(dir, 'runtime.yaml');
+  writeFileSync(runtime, 'overrides:\n  t1:\n    no_such_limit: 1\n');
+  const cases: Record<string, { args: string[]; err: RegExp }> = {
+    'runtime config file': { args: [`-runtime-config.file=${runtime}`], err: /runtime_config\.file \S+runtime\.yaml: overrides\.t1\.no_such_limit: unknown key/ },
+    'compactor': { args: ['-compactor.deletion-delay=0s'], err: /compactor\.deletion_delay: must be positive/ },
+    'HA tracker timeouts': { args: ['-distributor.ha-tracker.enable=true', '-distributor.ha-tracker.failover-timeout=5s'], err: /distributor\.ha_tracker\.ha_tracker_failover_timeout: must be at least 1s longer/ },
+    'ring KV store': { args: ['-ring.store=etcd'], err: /ingester\.lifecycler\.ring\.kvstore\.etcd\.endpoints: the etcd KV store needs at least one endpoint/ },
+    'store-gateway ring KV store': { args: ['-store-gateway.sharding-ring.store=etcd'], err: /store_gateway\.sharding_ring\.kvstore\.etcd\.endpoints: / },
+    'bucket store': { args: ['-blocks-storage.bucket-store.sync-dir='], err: /blocks_storage\.bucket_store\.sync_dir: must not be empty/ },
+  };
+  for (const [name, c] of Object.entries(cases)) {
+    const [http, grpc] = [await freePort(), await freePort()];
+    const r = run(['-server.http-listen-address=127.0.0.1', `-server.http-listen-port=${http}`, '-server.grpc-listen-address=127.0.0.1',
+      `-server.grpc-listen-port=${grpc}`, `-blocks-storage.tsdb.dir=${dir}/tsdb`, `-blocks-storage.filesystem.dir=${dir}/blocks`, ...c.args]);
+    assert.equal(await r.exited, 1, name);
+    assert.match(r.stderr(), new RegExp(`^error loading config: ${c.err.source}`, 'm'), name);
+    assert.doesNotMatch(r.stderr(), /listening/i, name);
+    assert.ok(await portIsFree(http), `${name}: HTTP port never bound`);
+    assert.ok(await portIsFree(grpc), `${name}: gRPC port never bound`);
+  }
 });
 
 test('-help lists every flag with its default', async () => {

@@ -6,15 +6,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ReadRequest } from '../pkg/generated/prometheus/remote.js';
 import { LabelMatcher_Type } from '../pkg/generated/prometheus/types.js';
 import { snappyEncode } from '../pkg/wire/index.js';
 import { remoteWriteBody } from './e2e/cluster.js';
 import type { TestSeries } from './e2e/cluster.js';
-import { TestProcess, freePort, waitUntil } from './e2e/process.js';
+import { freePort, startMyelinBinary, waitUntil } from '../pkg/testutil/index.js';
 
-const binary = fileURLToPath(new URL('../cmd/myelin/main.js', import.meta.url));
 const SERIES = 1000;
 const SAMPLES = 20;
 
@@ -76,7 +74,7 @@ test('per-tenant query limits: Cortex\'s status and message, counted per tenant,
   const runtime = join(dir, 'runtime.yaml');
   writeFileSync(runtime, overrides(100));
   const [http, grpc] = [await freePort(), await freePort()];
-  const p = new TestProcess('myelin', process.execPath, [binary, '-target=all',
+  const p = startMyelinBinary(['-target=all',
     '-server.http-listen-address=127.0.0.1', `-server.http-listen-port=${http}`,
     '-server.grpc-listen-address=127.0.0.1', `-server.grpc-listen-port=${grpc}`,
     `-blocks-storage.tsdb.dir=${dir}/tsdb`, `-blocks-storage.filesystem.dir=${dir}/blocks`,

@@ -7,24 +7,21 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { ChunkedReadResponse, ReadRequest, ReadRequest_ResponseType } from '../pkg/generated/prometheus/remote.js';
 import { WriteRequest } from '../pkg/generated/prometheus/remote.js';
 import { LabelMatcher_Type } from '../pkg/generated/prometheus/types.js';
 import { readFrames } from '../pkg/api/prometheus/testing.js';
 import { snappyEncode } from '../pkg/wire/index.js';
 import { tenantGateway } from './distributor/remote-writing-prometheus.js';
-import { freePort, TestProcess, waitUntil } from './e2e/process.js';
+import { freePort, startMyelinBinary, TestProcess, waitUntil } from '../pkg/testutil/index.js';
 
-const binary = fileURLToPath(new URL('../cmd/myelin/main.js', import.meta.url));
 const PROMETHEUS = process.env.PROMETHEUS ?? '/usr/bin/prometheus';
 
 test('Prometheus 2.42 remote_read from Myelin answers PromQL as Myelin does; streamed chunks over HTTP', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'myelin-e2e-rr-'));
   const [http, grpc, promPort] = [await freePort(), await freePort(), await freePort()];
   const base = `http://127.0.0.1:${http}`;
-  const myelin = new TestProcess('myelin', process.execPath, [
-    binary, '-target=all', '-server.http-listen-address=127.0.0.1', `-server.http-listen-port=${http}`, '-server.grpc-listen-address=127.0.0.1',
+  const myelin = startMyelinBinary(['-target=all', '-server.http-listen-address=127.0.0.1', `-server.http-listen-port=${http}`, '-server.grpc-listen-address=127.0.0.1',
     `-server.grpc-listen-port=${grpc}`, '-distributor.replication-factor=1', `-blocks-storage.tsdb.dir=${dir}/tsdb`,
     `-blocks-storage.filesystem.dir=${dir}/blocks`, '-log.level=warn',
   ]);

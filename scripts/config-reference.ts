@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { snakeCase } from '../pkg/flagext/index.js';
 import type { Field, Section } from '../pkg/flagext/index.js';
-import { myelinConfig } from '../pkg/myelin/config.js';
+import { myelinConfig } from '../pkg/myelin/index.js';
 
 export const referencePath = 'docs/configuration-reference.md';
 export const regenerateCommand = 'npx tsc -b && node dist/scripts/config-reference.js --write';

@@ -4,8 +4,7 @@
 // (BENCH_PIN_CPU=<core>); and readers of a process's CPU time and resident memory from /proc.
 import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import { freePort, TestProcess, waitUntil } from '../../integration/e2e/process.js';
+import { freePort, myelinBinary, TestProcess, waitUntil } from '../../pkg/testutil/index.js';
 
 export interface BenchServer {
   /** Short name for tables: myelin, prometheus, victoria-metrics. */
@@ -72,7 +71,7 @@ export interface MyelinOptions {
   unpinned?: boolean;
 }
 
-export const MYELIN_BINARY = fileURLToPath(new URL('../../cmd/myelin/main.js', import.meta.url));
+export const MYELIN_BINARY = myelinBinary;
 
 /** Myelin `-target=all`, RF=1, ingestion and series limits out of the way; resolves once /ready. */
 export async function startMyelin(o: MyelinOptions): Promise<BenchServer & { httpPort: number; grpcPort: number }> {

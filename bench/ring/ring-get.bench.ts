@@ -1,10 +1,8 @@
 // Ring lookup cost on the distributor's hot path (one get per series) and the cost of rebuilding
 // the token index when an instance joins or leaves. BENCH_SMOKE=1 runs a few thousand iterations.
-import { Write } from '../../pkg/ring/operation.js';
-import { RingSnapshot } from '../../pkg/ring/ring-snapshot.js';
-import { RingView } from '../../pkg/ring/ring-view.js';
+import { RingSnapshot, RingView, Write } from '../../pkg/ring/index.js';
+import type { InstanceDesc } from '../../pkg/ring/index.js';
 import { instance, seededTokens } from '../../pkg/ring/testing.js';
-import type { InstanceDesc } from '../../pkg/ring/desc.js';
 
 const smoke = process.env.BENCH_SMOKE === '1';
 const lookups = smoke ? 10_000 : 2_000_000;

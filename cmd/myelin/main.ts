@@ -27,9 +27,10 @@ async function main(): Promise<number> {
   for (const w of loaded.warnings) log.warn(`config: ${w}`);
   const myelin = new Myelin(cfg, log);
   try {
-    myelin.validateTargets();
+    myelin.validate();
   } catch (err) {
-    console.error(`error loading config: ${(err as Error).message}`);
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(`error loading config: ${err.message}`);
     return 1;
   }
 

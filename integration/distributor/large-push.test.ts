@@ -10,9 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { snappyEncode } from '../../pkg/wire/index.js';
 import { writeRequestBytes, type TestSeries } from '../e2e/cluster.js';
 import { EtcdServer } from '../e2e/etcd.js';
-import { TestProcess, freePort, waitUntil } from '../e2e/process.js';
+import type { TestProcess} from '../../pkg/testutil/index.js';
+import { freePort, startMyelinBinary, waitUntil } from '../../pkg/testutil/index.js';
 
-const binary = fileURLToPath(new URL('../../cmd/myelin/main.js', import.meta.url));
 const singleProcessConfig = fileURLToPath(new URL('../../../configs/single-process.yaml', import.meta.url));
 const SERIES = 100_000;
 // Room for the whole request in the tenant's rate limit; the time to create 100k series in one
@@ -31,8 +31,8 @@ function largeRequest(t: number): Buffer {
 }
 
 async function startMyelin(name: string, args: string[], http: number): Promise<TestProcess> {
-  const p = new TestProcess(name, process.execPath, ['--enable-source-maps', binary, '-server.http-listen-address=127.0.0.1', `-server.http-listen-port=${http}`,
-    '-server.grpc-listen-address=127.0.0.1', ...args]);
+  const p = startMyelinBinary(['-server.http-listen-address=127.0.0.1', `-server.http-listen-port=${http}`,
+    '-server.grpc-listen-address=127.0.0.1', ...args], { name: name });
   await waitUntil(async () => !p.running || (await fetch(`http://127.0.0.1:${http}/ready`)).status === 200, { what: `${name} ready`, timeoutMs: 30_000, intervalMs: 100 });
   assert.ok(p.running, `${name} exited:\n${p.output}`);
   return p;

@@ -9,10 +9,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TestProcess, freePort, waitUntil } from '../e2e/process.js';
 import { RemoteWritingPrometheus } from './remote-writing-prometheus.js';
+import type { TestProcess} from '../../pkg/testutil/index.js';
+import { freePort, startMyelinBinary, waitUntil } from '../../pkg/testutil/index.js';
 
-const binary = fileURLToPath(new URL('../../cmd/myelin/main.js', import.meta.url));
 const singleProcessConfig = fileURLToPath(new URL('../../../configs/single-process.yaml', import.meta.url));
 const RESTARTS = 3;
 
@@ -52,7 +52,7 @@ for (const [name, flags] of Object.entries(cases)) test(`Ctrl-C and restart of a
   const base = `http://127.0.0.1:${http}`;
   let myelin: TestProcess | undefined;
   const start = async () => {
-    myelin = new TestProcess('myelin', process.execPath, ['--enable-source-maps', binary, `-config.file=${singleProcessConfig}`,
+    myelin = startMyelinBinary([`-config.file=${singleProcessConfig}`,
       '-server.http-listen-address=127.0.0.1', `-server.http-listen-port=${http}`, '-server.grpc-listen-address=127.0.0.1', `-server.grpc-listen-port=${grpc}`,
       `-blocks-storage.tsdb.dir=${dir}/tsdb`, `-blocks-storage.filesystem.dir=${dir}/blocks`, ...flags]);
     const p = myelin;

@@ -5,11 +5,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { freePort, TestProcess, waitUntil } from '../e2e/process.js';
 import { RemoteWritingPrometheus } from './remote-writing-prometheus.js';
-
-const binary = fileURLToPath(new URL('../../cmd/myelin/main.js', import.meta.url));
+import { freePort, startMyelinBinary, waitUntil } from '../../pkg/testutil/index.js';
 
 interface QueryResult {
   status: string;
@@ -19,8 +16,7 @@ interface QueryResult {
 test('Prometheus remote-writes into Myelin; its series are queried back for its tenant only', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'myelin-e2e-rw-'));
   const [http, grpc] = [await freePort(), await freePort()];
-  const myelin = new TestProcess('myelin', process.execPath, [
-    binary, '-target=all', '-server.http-listen-address=127.0.0.1', `-server.http-listen-port=${http}`, '-server.grpc-listen-address=127.0.0.1',
+  const myelin = startMyelinBinary(['-target=all', '-server.http-listen-address=127.0.0.1', `-server.http-listen-port=${http}`, '-server.grpc-listen-address=127.0.0.1',
     `-server.grpc-listen-port=${grpc}`, '-distributor.replication-factor=1', `-blocks-storage.tsdb.dir=${dir}/tsdb`,
     `-blocks-storage.filesystem.dir=${dir}/blocks`, '-log.level=warn',
   ]);

@@ -12,13 +12,13 @@ import { FakeGcsServer } from '../../pkg/bucket/gcs/testing/fake-gcs-server.js';
 import { WriteRequest } from '../../pkg/generated/prometheus/remote.js';
 import { snappyEncode } from '../../pkg/wire/index.js';
 import { EtcdServer } from './etcd.js';
-import { TestProcess, freePort, waitUntil } from './process.js';
+import type { TestProcess} from '../../pkg/testutil/index.js';
+import { freePort, startMyelinBinary, waitUntil } from '../../pkg/testutil/index.js';
 import { RedisServer } from './redis.js';
 
 export type Component = 'distributor' | 'ingester' | 'querier' | 'store-gateway' | 'compactor' | 'ruler' | 'query-frontend';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const binary = fileURLToPath(new URL('../../cmd/myelin/main.js', import.meta.url));
 const BUCKET = 'myelin-e2e';
 
 /**
@@ -119,11 +119,11 @@ export class MyelinProcess {
 
   async #spawn(extra: string[]): Promise<TestProcess> {
     mkdirSync(this.dataDir, { recursive: true });
-    const args = [binary, `-config.file=${join(repoRoot, 'configs', 'microservices', `${this.component}.yaml`)}`, '-config.expand-env=true',
+    const args = [`-config.file=${join(repoRoot, 'configs', 'microservices', `${this.component}.yaml`)}`, '-config.expand-env=true',
       '-server.http-listen-address=127.0.0.1', `-server.http-listen-port=${this.#http}`,
       '-server.grpc-listen-address=127.0.0.1', `-server.grpc-listen-port=${this.#grpc}`,
       ...componentFlags(this.component, this.name, this.dataDir), ...this.#extra, ...extra];
-    const proc = new TestProcess(this.name, process.execPath, ['--enable-source-maps', ...args], { env: this.#env, logFile: this.logFile });
+    const proc = startMyelinBinary(args, { name: this.name, env: this.#env, logFile: this.logFile });
     this.#proc = proc;
     // Only a /ready after our own "server listening" line is ours: another process may hold the port.
     let listening = false;

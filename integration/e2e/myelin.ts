@@ -1,10 +1,7 @@
 // A single-process Myelin (`-target=all`, RF=1) from the compiled binary, for tests against the
 // real thing: ready once /ready answers and its ingester is ACTIVE in the ring.
-import { fileURLToPath } from 'node:url';
 import { remoteWriteBody, type TestSeries } from './cluster.js';
-import { TestProcess, freePort, waitUntil } from './process.js';
-
-const binary = fileURLToPath(new URL('../../cmd/myelin/main.js', import.meta.url));
+import { freePort, startMyelinBinary, waitUntil, type TestProcess } from '../../pkg/testutil/index.js';
 
 export interface SingleMyelin {
   proc: TestProcess;
@@ -18,8 +15,8 @@ export interface SingleMyelin {
 export async function startSingleMyelin(dir: string, flags: string[] = [], ports?: { http: number; grpc: number }): Promise<SingleMyelin> {
   const http = ports?.http ?? (await freePort());
   const grpc = ports?.grpc ?? (await freePort());
-  const proc = new TestProcess('myelin', process.execPath, [
-    binary, '-target=all', '-server.http-listen-address=127.0.0.1', `-server.http-listen-port=${http}`, '-server.grpc-listen-address=127.0.0.1',
+  const proc = startMyelinBinary([
+    '-target=all', '-server.http-listen-address=127.0.0.1', `-server.http-listen-port=${http}`, '-server.grpc-listen-address=127.0.0.1',
     `-server.grpc-listen-port=${grpc}`, '-distributor.replication-factor=1', `-blocks-storage.tsdb.dir=${dir}/tsdb`,
     `-blocks-storage.filesystem.dir=${dir}/blocks`, '-ingester.max-transfer-retries=0', '-log.level=warn', ...flags,
   ]);

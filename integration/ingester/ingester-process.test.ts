@@ -5,24 +5,22 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { credentials } from '@grpc/grpc-js';
 import type { ServiceError } from '@grpc/grpc-js';
 import { IngesterClient } from '../../pkg/generated/myelin/ingester.js';
 import type { QueryResponse } from '../../pkg/generated/myelin/ingester.js';
 import { LabelMatcher_Type } from '../../pkg/generated/prometheus/types.js';
 import { tenantMetadata } from '../../pkg/tenant/index.js';
-import { TestProcess, freePort, waitUntil } from '../e2e/process.js';
-
-const binary = fileURLToPath(new URL('../../cmd/myelin/main.js', import.meta.url));
+import type { TestProcess} from '../../pkg/testutil/index.js';
+import { freePort, startMyelinBinary, waitUntil } from '../../pkg/testutil/index.js';
 
 async function startIngester(dir: string, http: number, grpc: number): Promise<TestProcess> {
-  const p = new TestProcess('ingester', process.execPath, [binary, '-target=ingester', '-auth.enabled=true',
+  const p = startMyelinBinary(['-target=ingester', '-auth.enabled=true',
     '-server.http-listen-address=127.0.0.1', `-server.http-listen-port=${http}`,
     '-server.grpc-listen-address=127.0.0.1', `-server.grpc-listen-port=${grpc}`,
     `-blocks-storage.tsdb.dir=${dir}/tsdb`, `-blocks-storage.filesystem.dir=${dir}/blocks`,
     '-ingester.lifecycler.ID=ing-1', '-distributor.replication-factor=1', '-ingester.max-transfer-retries=0',
-    '-blocks-storage.tsdb.flush-blocks-on-shutdown=false', '-blocks-storage.tsdb.ship-interval=0']);
+    '-blocks-storage.tsdb.flush-blocks-on-shutdown=false', '-blocks-storage.tsdb.ship-interval=0'], { name: 'ingester' });
   try {
     // A loaded machine may take a while to start a process: wait long, and never leave it behind.
     await waitUntil(async () => (await fetch(`http://127.0.0.1:${http}/ready`)).status === 200, { timeoutMs: 60_000, what: `ingester ready\n${p.output}` });

@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WriteRequest } from '../../pkg/generated/prometheus/remote.js';
 import { snappyEncode } from '../../pkg/wire/index.js';
-import { TestProcess, freePort, waitUntil } from '../e2e/process.js';
+import type { TestProcess} from '../../pkg/testutil/index.js';
+import { freePort, startMyelinBinary, waitUntil } from '../../pkg/testutil/index.js';
 
-const binary = fileURLToPath(new URL('../../cmd/myelin/main.js', import.meta.url));
 const config = fileURLToPath(new URL('../../../configs/single-process.yaml', import.meta.url));
 const seriesCount = 2000;
 
@@ -21,7 +21,7 @@ interface RingPage {
 }
 
 async function startMyelin(dir: string, http: number, grpc: number): Promise<TestProcess> {
-  const p = new TestProcess('myelin', process.execPath, [binary, `-config.file=${config}`, '-ingester.shards=2',
+  const p = startMyelinBinary([`-config.file=${config}`, '-ingester.shards=2',
     '-server.http-listen-address=127.0.0.1', `-server.http-listen-port=${http}`,
     '-server.grpc-listen-address=127.0.0.1', `-server.grpc-listen-port=${grpc}`,
     `-blocks-storage.tsdb.dir=${dir}/tsdb`, `-blocks-storage.filesystem.dir=${dir}/blocks`,

@@ -12,9 +12,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { snappyEncode } from '../../pkg/wire/index.js';
 import { writeRequestBytes, type TestSeries } from '../e2e/cluster.js';
-import { TestProcess, freePort, waitUntil } from '../e2e/process.js';
+import type { TestProcess} from '../../pkg/testutil/index.js';
+import { freePort, startMyelinBinary, waitUntil } from '../../pkg/testutil/index.js';
 
-const binary = fileURLToPath(new URL('../../cmd/myelin/main.js', import.meta.url));
 const singleProcessConfig = fileURLToPath(new URL('../../../configs/single-process.yaml', import.meta.url));
 const SERIES = 300;
 
@@ -56,7 +56,7 @@ test('WAL on a full disk: 5xx and /ready 503 while full, recovery without restar
   }
   const http = await freePort();
   const grpc = await freePort();
-  const args = [binary, `-config.file=${singleProcessConfig}`, '-server.http-listen-address=127.0.0.1', `-server.http-listen-port=${http}`,
+  const args = [`-config.file=${singleProcessConfig}`, '-server.http-listen-address=127.0.0.1', `-server.http-listen-port=${http}`,
     '-server.grpc-listen-address=127.0.0.1', `-server.grpc-listen-port=${grpc}`,
     `-blocks-storage.tsdb.dir=${disk}/tsdb`, `-blocks-storage.filesystem.dir=${dir}/blocks`];
   let proc: TestProcess | undefined;
@@ -66,7 +66,7 @@ test('WAL on a full disk: 5xx and /ready 503 while full, recovery without restar
     rmSync(dir, { recursive: true, force: true });
   });
   const start = async () => {
-    proc = new TestProcess('myelin', process.execPath, ['--enable-source-maps', ...args]);
+    proc = startMyelinBinary(args);
     const p = proc;
     await waitUntil(async () => !p.running || (await fetch(`http://127.0.0.1:${http}/ready`)).status === 200, { what: 'myelin ready', timeoutMs: 30_000, intervalMs: 50 });
     assert.ok(p.running, p.output);

@@ -12,10 +12,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { remoteWriteBody } from '../e2e/cluster.js';
 import type { TestSeries } from '../e2e/cluster.js';
-import { TestProcess, freePort, waitUntil } from '../e2e/process.js';
+import type { TestProcess} from '../../pkg/testutil/index.js';
+import { freePort, startMyelinBinary, waitUntil } from '../../pkg/testutil/index.js';
 
 const repo = fileURLToPath(new URL('../../..', import.meta.url));
-const binary = join(repo, 'dist/cmd/myelin/main.js');
 const timeoutSeconds = 3;
 
 interface Myelin {
@@ -25,7 +25,7 @@ interface Myelin {
 
 async function start(dir: string): Promise<Myelin> {
   const [http, grpc] = [await freePort(), await freePort()];
-  const proc = new TestProcess('myelin', process.execPath, [binary, `-config.file=${join(repo, 'configs/single-process.yaml')}`,
+  const proc = startMyelinBinary([`-config.file=${join(repo, 'configs/single-process.yaml')}`,
     '-server.http-listen-address=127.0.0.1', `-server.http-listen-port=${http}`,
     '-server.grpc-listen-address=127.0.0.1', `-server.grpc-listen-port=${grpc}`,
     `-blocks-storage.tsdb.dir=${dir}/tsdb`, `-blocks-storage.filesystem.dir=${dir}/blocks`,

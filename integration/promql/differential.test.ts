@@ -21,10 +21,10 @@ import { after, before, test } from 'node:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { WriteRequest } from '../../pkg/generated/prometheus/remote.js';
 import { snappyEncode } from '../../pkg/wire/index.js';
-import { TestProcess, freePort, waitUntil } from '../e2e/process.js';
+import type { TestProcess} from '../../pkg/testutil/index.js';
+import { freePort, startMyelinBinary, waitUntil } from '../../pkg/testutil/index.js';
 import { generate } from './dataset.js';
 import type { GeneratedSeries } from './dataset.js';
 import { PrometheusServer } from './prometheus-server.js';
@@ -174,7 +174,7 @@ let dataDir: string;
 async function startMyelin(): Promise<void> {
   dataDir = mkdtempSync(join(tmpdir(), 'myelin-differential-'));
   const [http, grpc] = [await freePort(), await freePort()];
-  myelin = new TestProcess('myelin', process.execPath, [fileURLToPath(new URL('../../cmd/myelin/main.js', import.meta.url)),
+  myelin = startMyelinBinary([
     '-target=all', '-auth.enabled=false',
     '-server.http-listen-address=127.0.0.1', `-server.http-listen-port=${http}`,
     '-server.grpc-listen-address=127.0.0.1', `-server.grpc-listen-port=${grpc}`,
@@ -269,6 +269,11 @@ const exact: Array<{ path: string; params: Record<string, string> }> = [
   { path: '/api/v1/query', params: { query: 'sum(rate(http_requests_total[5m])) by (job) * on() group_left vector(1)', time: instantTime } },
   { path: '/api/v1/query', params: { query: 'node_memory_free_bytes[5m]', time: instantTime } },
   { path: '/api/v1/query', params: { query: '-1/0', time: '-10.005' } },
+  // Negative zero keeps its sign, in values and in count_values' label.
+  { path: '/api/v1/query', params: { query: '-0', time: '1.5' } },
+  { path: '/api/v1/query', params: { query: 'vector(0) * -1', time: '1.5' } },
+  { path: '/api/v1/query', params: { query: 'count_values("v", vector(0) * -1)', time: '1.5' } },
+  { path: '/api/v1/query_range', params: { query: '-vector(0)', start: '0', end: '2', step: '1' } },
   { path: '/api/v1/query', params: { query: 'vector(0/0) < bool 1', time: instantTime } },
   { path: '/api/v1/query', params: { query: '"a<b>&c"', time: instantTime } },
   { path: '/api/v1/query', params: { query: 'sum(', time: instantTime } },

@@ -4,38 +4,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { readdir, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { freePort, TestProcess, waitUntil } from '../../pkg/testutil/index.js';
 import { Block, isUlid, readTombstones } from '../../pkg/tsdb/block/index.js';
 import { dumpPlain, dumpQueryable, withTempDir, type PlainSeries } from '../../pkg/tsdb/block/block-test-util.js';
 
 const PROMETHEUS = process.env.PROMETHEUS ?? '/usr/bin/prometheus';
 const PROMTOOL = process.env.PROMTOOL ?? '/usr/bin/promtool';
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
-
-async function pollReady(url: string, exited: () => boolean): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (exited()) throw new Error('prometheus exited before becoming ready');
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await delay(100);
-  }
-  throw new Error(`${url} not ready after 30 s`);
-}
 
 test('Myelin reads blocks with tombstones written by Prometheus', async () => {
   await withTempDir(async (dir) => {
@@ -53,29 +31,25 @@ test('Myelin reads blocks with tombstones written by Prometheus', async () => {
     await writeFile(join(dir, 'prometheus.yml'), 'global:\n  scrape_interval: 1h\n');
 
     const port = await freePort();
-    const proc = spawn(
-      PROMETHEUS,
-      [
-        `--config.file=${join(dir, 'prometheus.yml')}`,
-        `--storage.tsdb.path=${data}`,
-        '--storage.tsdb.retention.time=100y',
-        '--web.enable-admin-api',
-        `--web.listen-address=127.0.0.1:${port}`,
-      ],
-      { stdio: 'ignore' },
-    );
-    let exited = false;
-    const done = new Promise<void>((resolve) => proc.on('exit', () => ((exited = true), resolve())));
+    const proc = new TestProcess('prometheus', PROMETHEUS, [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${data}`,
+      '--storage.tsdb.retention.time=100y',
+      '--web.enable-admin-api',
+      `--web.listen-address=127.0.0.1:${port}`,
+    ]);
     const delStart = t0 + 600_000;
     const delEnd = t0 + 1_200_000;
     try {
-      await pollReady(`http://127.0.0.1:${port}/-/ready`, () => exited);
+      await waitUntil(async () => {
+        if (!proc.running) throw new Error(`prometheus exited before becoming ready: ${proc.output}`);
+        return (await fetch(`http://127.0.0.1:${port}/-/ready`)).ok;
+      }, { timeoutMs: 30_000, intervalMs: 100, what: 'prometheus /-/ready' });
       const q = new URLSearchParams({ 'match[]': 'up{job="a"}', start: String(delStart / 1000), end: String(delEnd / 1000) });
       const res = await fetch(`http://127.0.0.1:${port}/api/v1/admin/tsdb/delete_series?${q}`, { method: 'POST' });
       assert.equal(res.status, 204, await res.text());
     } finally {
-      proc.kill('SIGTERM');
-      await done;
+      await proc.stop();
     }
 
     const [id] = (await readdir(data)).filter(isUlid);

@@ -13,10 +13,10 @@ import { chromium } from 'playwright-core';
 import type { BrowserContext, Page } from 'playwright-core';
 import { remoteWriteBody } from '../e2e/cluster.js';
 import type { TestSeries } from '../e2e/cluster.js';
-import { TestProcess, freePort, waitUntil } from '../e2e/process.js';
+import type { TestProcess} from '../../pkg/testutil/index.js';
+import { freePort, startMyelinBinary, waitUntil } from '../../pkg/testutil/index.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const binary = fileURLToPath(new URL('../../cmd/myelin/main.js', import.meta.url));
 const chromiumPath = '/usr/bin/chromium';
 // Without the background-networking flags Chromium waits on services this closed network lacks.
 const chromiumArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -35,7 +35,7 @@ async function startMyelin(dir: string): Promise<{ proc: TestProcess; base: stri
   // The ingester registers its gRPC address in the ring: a real port, not 0.
   const [http, grpc] = [await freePort(), await freePort()];
   const base = `http://127.0.0.1:${http}`;
-  const proc = new TestProcess('myelin', process.execPath, ['--enable-source-maps', binary, `-config.file=${join(repoRoot, 'configs/single-process.yaml')}`,
+  const proc = startMyelinBinary([`-config.file=${join(repoRoot, 'configs/single-process.yaml')}`,
     '-auth.enabled=true', '-log.format=json', '-server.http-listen-address=127.0.0.1', `-server.http-listen-port=${http}`,
     '-server.grpc-listen-address=127.0.0.1', `-server.grpc-listen-port=${grpc}`,
     `-blocks-storage.tsdb.dir=${dir}/tsdb`, `-blocks-storage.filesystem.dir=${dir}/blocks`, `-runtime-config.file=${join(repoRoot, 'configs/runtime.yaml')}`,

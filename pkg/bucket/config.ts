@@ -1,5 +1,5 @@
 // The bucket part of the `blocks_storage` section (Cortex bucket.Config, flags -blocks-storage.*).
-import { mapping, oneOf, section, string, type ConfigOf } from '../flagext/index.js';
+import { ConfigError, mapping, oneOf, section, string, type ConfigOf } from '../flagext/index.js';
 import { s3Fields, validateS3Config } from './s3/config.js';
 
 export const bucketBackends = ['filesystem', 'gcs', 's3'] as const;
@@ -63,7 +63,7 @@ export const bucketConfig = section(bucketFields);
 export type BucketConfig = ConfigOf<typeof bucketConfig>;
 
 export function validateBucketConfig(cfg: BucketConfig): void {
-  if (cfg.backend === 'filesystem' && cfg.filesystem.dir === '') throw new Error('blocks_storage: filesystem.dir must not be empty');
-  if (cfg.backend === 'gcs' && cfg.gcs.bucketName === '') throw new Error('blocks_storage: gcs.bucket_name is required with backend gcs');
+  if (cfg.backend === 'filesystem' && cfg.filesystem.dir === '') throw new ConfigError('blocks_storage.filesystem.dir', 'must not be empty');
+  if (cfg.backend === 'gcs' && cfg.gcs.bucketName === '') throw new ConfigError('blocks_storage.gcs.bucket_name', 'required with backend gcs');
   if (cfg.backend === 's3') validateS3Config(cfg.s3, 'blocks_storage.s3');
 }

@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test';
 import { FilesystemBucket, tenantBucket, type Bucket } from '../bucket/index.js';
 import { deletionMarkName, readBucketIndex } from '../bucket-index/index.js';
 import { startTestCluster } from '../querier/testing.js';
-import { waitUntil } from '../../integration/e2e/process.js';
+import { waitUntil } from '../testutil/index.js';
 import { Block } from '../tsdb/block/index.js';
 import { dumpPlain, dumpQuerier, dumpQueryable } from '../tsdb/block/block-test-util.js';
 import { BLOCK_DELETION_MARK } from './deletion-mark.js';

@@ -8,3 +8,4 @@ export { registerTenantDeletionApi, type TenantDeletionApiDeps } from './tenant-
 export { BlockUploadError, BlockUploader, UPLOADING_META_FILENAME, type BlockUploadLimits, type BlockValidator, type UploadState } from './block-upload.js';
 export { registerBlockUploadRoutes } from './block-upload-routes.js';
 export { BlockValidationWorkers, blockUploadService } from './block-validation.js';
+export { MetaCache } from './tenant-blocks.js';

@@ -1,6 +1,6 @@
 // The `distributor` config section. Names, flags and defaults are Cortex's
 // (pkg/distributor/distributor.go Config, ha_tracker.go HATrackerConfig, ring.go RingConfig).
-import { bool, bytes, duration, section, type ConfigOf } from '../flagext/index.js';
+import { bool, bytes, ConfigError, duration, section, type ConfigOf } from '../flagext/index.js';
 import { kvConfig } from '../kv/index.js';
 import { ringWithInstanceConfig } from '../ring/index.js';
 
@@ -29,13 +29,12 @@ export const distributorConfig = section({
 });
 export type DistributorConfig = ConfigOf<typeof distributorConfig>;
 
-/** Throws when the HA tracker's timeouts cannot work together (Cortex HATrackerConfig.Validate). */
+/** Throws a ConfigError when the HA tracker's timeouts cannot work together (Cortex HATrackerConfig.Validate). */
 export function validateDistributorConfig(cfg: DistributorConfig): void {
   const ha = cfg.haTracker;
   if (!ha.enableHaTracker) return;
   if (ha.haTrackerFailoverTimeout < ha.haTrackerUpdateTimeout + ha.haTrackerUpdateTimeoutJitterMax + 1000) {
-    throw new Error(
-      'distributor.ha-tracker.failover-timeout must be at least 1s longer than update-timeout + update-timeout-jitter-max',
-    );
+    throw new ConfigError('distributor.ha_tracker.ha_tracker_failover_timeout',
+      'must be at least 1s longer than ha_tracker_update_timeout + ha_tracker_update_timeout_jitter_max (-distributor.ha-tracker.failover-timeout)');
   }
 }

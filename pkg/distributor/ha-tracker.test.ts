@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { EtcdServer } from '../../integration/e2e/etcd.js';
-import { waitUntil } from '../../integration/e2e/process.js';
+import { EtcdServer, waitUntil } from '../testutil/index.js';
 import { defaults } from '../flagext/index.js';
 import { EtcdClient, etcdConfig, jsonCodec } from '../kv/index.js';
 import type { ReplicaDesc } from './ha-tracker.js';

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { waitUntil } from '../../integration/e2e/process.js';
+import { waitUntil } from '../testutil/index.js';
 import { FilesystemBucket, tenantBucket } from '../bucket/index.js';
 import type { QueryResponse } from '../generated/myelin/ingester.js';
 import { LabelMatcher_Type } from '../generated/prometheus/types.js';

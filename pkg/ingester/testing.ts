@@ -23,7 +23,7 @@ import { ingesterGrpcService, ingesterServiceDefinition } from './grpc-service.j
 import { registerIngesterRoutes } from './http.js';
 import { Ingester } from './ingester.js';
 import { TransferReceiver, transferOutVia } from './transfer.js';
-import { freePort } from '../../integration/e2e/process.js';
+import { freePort } from '../testutil/index.js';
 
 export const silentLogger = createLogger({ level: 'error', format: 'json' }, { write: () => true } as unknown as NodeJS.WritableStream);
 

@@ -2,7 +2,7 @@
 // runs the same cases. Call it inside a `describe`; `open` returns a client on an empty prefix.
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { waitUntil } from '../../integration/e2e/process.js';
+import { waitUntil } from '../testutil/index.js';
 import type { KVClient } from './client.js';
 
 export interface Doc {

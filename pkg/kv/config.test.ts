@@ -22,17 +22,17 @@ describe('kvstore config', () => {
     assert.equal(cfg.prefix, 'collectors/');
     applyYaml(spec, cfg, { store: 'etcd', etcd: { endpoints: ['a:2379'], dial_timeout: '3s', tls_enabled: true } });
     assert.equal(cfg.etcd.dialTimeout, 3000);
-    validateKVConfig(cfg);
+    validateKVConfig(cfg, 'ring.kvstore');
 
     const cases: Record<string, { yaml: object; err: RegExp }> = {
-      'etcd without endpoints': { yaml: { store: 'etcd' }, err: /at least one endpoint/ },
+      'etcd without endpoints': { yaml: { store: 'etcd' }, err: /^ConfigError: ring\.kvstore\.etcd\.endpoints: the etcd KV store needs at least one endpoint$/ },
       'multi with a bad primary': { yaml: { store: 'multi', multi: { primary: 'consul', secondary: 'etcd' } }, err: /invalid primary/ },
       'multi with twice the same store': { yaml: { store: 'multi', multi: { primary: 'etcd', secondary: 'etcd' } }, err: /must differ/ },
     };
     for (const [name, c] of Object.entries(cases)) {
       const bad = defaults(spec);
       applyYaml(spec, bad, c.yaml);
-      assert.throws(() => validateKVConfig(bad), c.err, name);
+      assert.throws(() => validateKVConfig(bad, 'ring.kvstore'), c.err, name);
     }
     assert.throws(() => applyYaml(spec, defaults(spec), { store: 'zookeeper' }), /expected one of inmemory, etcd, multi/);
     // Cortex's stores get an error that says what to use instead.

@@ -2,7 +2,7 @@
 // Flags follow Cortex's kv.Config.RegisterFlagsWithPrefix: with an empty flag prefix (the
 // ingester ring) they are `-ring.store`, `-ring.prefix`, `-etcd.endpoints`, `-multi.primary`; with
 // `distributor.ring.` they are `-distributor.ring.store`, `-distributor.ring.etcd.endpoints`, ...
-import { bool, duration, int, oneOf, section, string, stringList, type ConfigOf } from '../flagext/index.js';
+import { bool, ConfigError, duration, int, oneOf, section, string, stringList, type ConfigOf } from '../flagext/index.js';
 
 export const kvStores = ['inmemory', 'etcd', 'multi'] as const;
 export type KVStoreName = (typeof kvStores)[number];
@@ -62,14 +62,15 @@ export type KVConfig = ConfigOf<ReturnType<typeof kvConfig>>;
 export type EtcdConfig = KVConfig['etcd'];
 export type MultiConfig = KVConfig['multi'];
 
-export function validateKVConfig(cfg: KVConfig): void {
-  if (cfg.store === 'etcd' && cfg.etcd.endpoints.length === 0) throw new Error('the etcd KV store needs at least one endpoint');
+/** Throws a ConfigError naming `<path>.<key>` (path: where this kvstore sits, e.g. `ingester.lifecycler.ring.kvstore`). */
+export function validateKVConfig(cfg: KVConfig, path: string): void {
+  if (cfg.store === 'etcd' && cfg.etcd.endpoints.length === 0) throw new ConfigError(`${path}.etcd.endpoints`, 'the etcd KV store needs at least one endpoint');
   if (cfg.store === 'multi') {
     const { primary, secondary } = cfg.multi;
     for (const [what, name] of [['primary', primary], ['secondary', secondary]] as const) {
-      if (name !== 'inmemory' && name !== 'etcd') throw new Error(`multi KV store: invalid ${what} store ${JSON.stringify(name)} (want inmemory or etcd)`);
+      if (name !== 'inmemory' && name !== 'etcd') throw new ConfigError(`${path}.multi.${what}`, `invalid ${what} store ${JSON.stringify(name)} (want inmemory or etcd)`);
     }
-    if (primary === secondary) throw new Error('multi KV store: primary and secondary must differ');
+    if (primary === secondary) throw new ConfigError(`${path}.multi.secondary`, 'primary and secondary must differ');
   }
-  if (cfg.etcd.tlsCertPath !== '' && cfg.etcd.tlsKeyPath === '') throw new Error('etcd TLS: a client certificate needs a key');
+  if (cfg.etcd.tlsCertPath !== '' && cfg.etcd.tlsKeyPath === '') throw new ConfigError(`${path}.etcd.tls_key_path`, 'a client certificate (tls_cert_path) needs a key');
 }

@@ -3,7 +3,7 @@ import type { Logger } from '../log/index.js';
 import type { Registry } from 'prom-client';
 import type { KVClient } from './client.js';
 import type { Codec } from './codec.js';
-import { validateKVConfig, type KVConfig, type KVStoreName } from './config.js';
+import type { KVConfig, KVStoreName } from './config.js';
 import { EtcdClient } from './etcd/etcd-client.js';
 import { InstrumentedClient } from './instrumented-client.js';
 import { MemoryClient } from './memory/memory-client.js';
@@ -20,8 +20,8 @@ export interface KVDeps {
   kvName: string;
 }
 
+/** `cfg` was checked by validateKVConfig with the rest of the configuration, before any server listened. */
 export function createKVClient<T>(cfg: KVConfig, codec: Codec<T>, deps: KVDeps): KVClient<T> {
-  validateKVConfig(cfg);
   if (cfg.store !== 'multi') return createSingle(cfg.store, cfg, codec, deps);
   const names = [cfg.multi.primary, cfg.multi.secondary] as KVStoreName[];
   return new MultiClient(

@@ -1,9 +1,9 @@
 import { networkInterfaces } from 'node:os';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
-import { newBucket, validateBucketConfig } from '../bucket/index.js';
+import { newBucket } from '../bucket/index.js';
 import { Ingester, IngesterShards, TransferReceiver, ingesterGrpcService, ingesterServiceDefinition, registerIngesterRoutes, shardConfigs, shardCount, transferOutVia } from '../ingester/index.js';
-import { Distributor, validateDistributorConfig } from '../distributor/index.js';
+import { Distributor } from '../distributor/index.js';
 import type { ReplicaDesc } from '../distributor/index.js';
 import { MemoryStore, MultiClient, createKVClient, jsonCodec } from '../kv/index.js';
 import type { Codec, KVClient, KVConfig } from '../kv/index.js';
@@ -11,15 +11,16 @@ import { prometheusApi } from '../api/prometheus/index.js';
 import type { ApiExecutor } from '../api/prometheus/index.js';
 import { IngesterConn } from '../ingester/client/index.js';
 import { QueryWorkers, workerCount } from '../querier/worker/index.js';
-import { Frontend, FrontendService, MergePool, frontendGrpcService, openResultsCache, validateQueryRangeConfig } from '../query-frontend/index.js';
+import { Frontend, FrontendService, MergePool, frontendGrpcService, openResultsCache } from '../query-frontend/index.js';
 import { FrontendWorker } from '../query-frontend/client/index.js';
 import { BucketIndexUpdater } from '../bucket-index/index.js';
 import { deleteSeriesApi } from '../purger/index.js';
-import { BlocksCleaner, Compactor, blockUploadService, registerBlockUploadRoutes, registerCompactorStatusPage, registerTenantDeletionApi, validateCompactorConfig } from '../compactor/index.js';
-import { STORE_GATEWAY_RING_KEY, STORE_GATEWAY_RING_NAME, StoreGateway, StoreGatewayService, validateStoreGatewayConfig } from '../store-gateway/index.js';
+import { BlocksCleaner, Compactor, blockUploadService, registerBlockUploadRoutes, registerCompactorStatusPage, registerTenantDeletionApi } from '../compactor/index.js';
+import { STORE_GATEWAY_RING_KEY, STORE_GATEWAY_RING_NAME, StoreGateway, StoreGatewayService } from '../store-gateway/index.js';
 import { Lifecycler, Ring, instanceAddr, instanceDescCodec, registerRingStatusPage } from '../ring/index.js';
 import type { LifecyclerConfig } from '../ring/index.js';
 import { Overrides } from '../limits/index.js';
+import { ConfigError } from '../flagext/index.js';
 import type { Logger } from '../log/index.js';
 import { ModuleManager } from '../modules/index.js';
 import { RuntimeConfigManager } from '../runtime-config/index.js';
@@ -29,15 +30,15 @@ import { ServiceManager, compositeService, idleService } from '../services/index
 import type { Service, State } from '../services/index.js';
 import { TenantResolver, TenantSeparator } from '../tenant/index.js';
 import { queryPage, registerUiAssets } from '../ui/index.js';
-import { BucketRuleStore, LocalRuleStore, Ruler, RulerPeers, RulerRing, RulerService, distributorAppend, groupJson, rulerGrpcHandlers, registerRuleConfigApi, registerRulesApi, ruleQueries, validateRulerConfig } from '../ruler/index.js';
+import { BucketRuleStore, LocalRuleStore, Ruler, RulerPeers, RulerRing, RulerService, distributorAppend, groupJson, rulerGrpcHandlers, registerRuleConfigApi, registerRulesApi, ruleQueries } from '../ruler/index.js';
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
-import { validateClientTls } from '../tls/index.js';
 import { registerBuildInfo, version } from './build-info.js';
 import type { MyelinConfig } from './config.js';
 import { Module, internalModules, moduleDeps } from './modules.js';
 import type { ModuleName } from './modules.js';
 import { registerStatusRoutes } from './status.js';
 import type { IndexLink } from './status.js';
+import { validateConfig } from './validate.js';
 
 /**
  * The composition root (Cortex pkg/cortex): builds the modules that `-target` selects, wires them
@@ -97,17 +98,21 @@ export class Myelin {
     return this.#overrides ?? bug('overrides');
   }
 
-  /** Validates -target against the module names a user may ask for. Throws with the valid names. */
-  validateTargets(): void {
+  /**
+   * Checks -target against the module names a user may ask for, then every config section the
+   * selected modules read, before any of them starts. Throws a ConfigError naming the key path.
+   */
+  validate(): void {
     const visible = this.#mm.userVisibleModules();
     for (const t of this.cfg.target) {
-      if (!this.#mm.isUserVisible(t)) throw new Error(`-target: unknown module ${JSON.stringify(t)}; valid: ${visible.join(', ')}`);
+      if (!this.#mm.isUserVisible(t)) throw new ConfigError('target', `unknown module ${JSON.stringify(t)}; valid: ${visible.join(', ')}`);
     }
+    validateConfig(this.cfg, new Set(this.#mm.dependencyOrder(this.cfg.target) as ModuleName[]));
   }
 
-  /** Initialises the selected modules and starts them; resolves once all are Running. */
+  /** Validates the config, initialises the selected modules and starts them; resolves once all are Running. */
   async start(): Promise<void> {
-    this.validateTargets();
+    this.validate();
     this.#services = await this.#mm.initModuleServices(this.cfg.target);
     this.#manager = new ServiceManager([...this.#services.values()]);
     this.#manager.startAsync();
@@ -197,8 +202,6 @@ export class Myelin {
 
   async #initStoreGateway(): Promise<Service> {
     const cfg = this.cfg.storeGateway;
-    validateBucketConfig(this.cfg.blocksStorage);
-    validateStoreGatewayConfig(cfg, this.cfg.blocksStorage.bucketStore);
     this.#defaultInstanceAddr(cfg.shardingRing);
     const sg = new StoreGateway(cfg, this.cfg.blocksStorage.bucketStore, {
       bucket: newBucket(this.cfg.blocksStorage, { reg: this.registry, name: 'store-gateway' }),
@@ -219,8 +222,6 @@ export class Myelin {
    * the bucket indexes, as in Cortex.
    */
   async #initCompactor(): Promise<Service> {
-    validateBucketConfig(this.cfg.blocksStorage);
-    validateCompactorConfig(this.cfg.compactor, this.cfg.blocksStorage.bucketStore.ignoreDeletionMarksDelay);
     const bucket = newBucket(this.cfg.blocksStorage, { reg: this.registry, name: 'compactor' });
     const compactor = new Compactor(this.cfg.compactor, {
       bucket,
@@ -309,7 +310,6 @@ export class Myelin {
 
   async #initDistributor(): Promise<Service> {
     const cfg = this.cfg.distributor;
-    validateDistributorConfig(cfg);
     const ha = cfg.haTracker;
     // Distributors register in their own ring so the global rate strategy can divide a tenant's
     // limit by the healthy distributors (Cortex's distributor ring).
@@ -382,7 +382,6 @@ export class Myelin {
     else await this.#registerPrometheusApi(workers.execute, 'Querier');
     const fw = this.cfg.frontendWorker;
     if (fw.frontendAddress !== '') {
-      validateClientTls(fw.grpcClientConfig, 'frontend_worker.grpc_client_config');
       const worker = new FrontendWorker(fw, {
         execute: workers.execute,
         maxConcurrent: workerCount(qcfg.maxConcurrent),
@@ -430,7 +429,6 @@ export class Myelin {
    * querier takes it, over its Process stream or, in this process, from the query workers.
    */
   async #initQueryFrontend(): Promise<Service> {
-    validateQueryRangeConfig(this.cfg.queryRange);
     const mergePool = new MergePool({ logger: this.logger, registry: this.registry });
     const results = this.cfg.queryRange.cacheResults ? openResultsCache(this.cfg.queryRange.resultsCache, { logger: this.logger, registry: this.registry }) : undefined;
     const frontend = new Frontend(this.cfg.frontend, this.cfg.queryRange, {
@@ -472,7 +470,6 @@ export class Myelin {
   async #initRuler(): Promise<Service> {
     const cfg = this.cfg.ruler;
     const storage = this.cfg.rulerStorage;
-    validateRulerConfig(cfg, storage);
     const store = storage.backend === 'local'
       ? new LocalRuleStore(storage.local.directory)
       : new BucketRuleStore(newBucket({ ...storage, backend: storage.backend }, { reg: this.registry, name: 'ruler' }));
@@ -537,7 +534,6 @@ export class Myelin {
    */
   async #initIngester(): Promise<Service> {
     const cfg = this.cfg.ingester;
-    validateIngesterMessageSizes(this.cfg);
     this.#defaultInstanceAddr(cfg.lifecycler);
     const log = this.logger.child({ component: 'ingester' });
     const shards = shardCount(cfg.shards, this.cfg.target.some((t) => t === Module.All || t === Module.Distributor));
@@ -561,7 +557,6 @@ export class Myelin {
   }
 
   async #initIngesterShards(count: number, log: Logger): Promise<Service> {
-    validateBucketConfig(this.cfg.blocksStorage);
     const rc = this.#runtimeConfig ?? bug('runtime config');
     const addr = this.cfg.ingester.lifecycler.addr;
     const shards = new IngesterShards(shardConfigs({
@@ -579,19 +574,6 @@ export class Myelin {
     this.#workerMetrics.push(() => shards.metrics());
     this.#ingesterShards = shards;
     return shards.service;
-  }
-}
-
-/**
- * Distributors (and ingesters handing over series) send messages of up to the ingester client's
- * max send size, and the ingester's gRPC server refuses anything above its max receive size: an
- * ingester whose own config breaks that order would refuse its peers' valid pushes.
- */
-function validateIngesterMessageSizes(cfg: MyelinConfig): void {
-  const send = cfg.ingesterClient.grpcClientConfig.maxSendMsgSize;
-  const recv = cfg.server.grpcServerMaxRecvMsgSize;
-  if (send > recv) {
-    throw new Error(`-ingester.client.grpc-max-send-msg-size (${send}) is larger than -server.grpc-max-recv-msg-size-bytes (${recv}): this ingester would refuse pushes its distributors split to the larger size; raise the latter or lower the former`);
   }
 }
 

@@ -4,6 +4,8 @@
  */
 export function formatFloat(v: number): string {
   if (Number.isNaN(v)) return 'NaN';
+  // String(-0) is "0"; Go keeps the sign.
+  if (Object.is(v, -0)) return '-0';
   if (v === Infinity) return '+Inf';
   if (v === -Infinity) return '-Inf';
   const s = String(v);

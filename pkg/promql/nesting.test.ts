@@ -6,8 +6,7 @@ import { test } from 'node:test';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { Labels } from '../model/labels/index.js';
 import { Engine } from './engine.js';
-import { exprToString, parseExpr, prettyPrint, typeOf } from './parser/index.js';
-import { maxNestingDepth } from './parser/nesting.js';
+import { exprToString, maxNestingDepth, parseExpr, prettyPrint, typeOf } from './parser/index.js';
 import { deepQueries } from './parser/testing.js';
 import { MemoryStorage } from './promqltest/memory-storage.js';
 

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { FakeGcsServer, FilesystemBucket, GcsBucket, tenantBucket, type Bucket } from '../bucket/index.js';
 import { uploadTestBlock } from '../bucket-index/testing.js';
-import { waitUntil } from '../../integration/e2e/process.js';
+import { waitUntil } from '../testutil/index.js';
 import { Matcher, MatchType } from '../model/labels/index.js';
 import { dumpPlain, dumpQuerier, type PlainSeries } from '../tsdb/block/block-test-util.js';
 import { markForDeletion } from '../compactor/index.js';

@@ -4,7 +4,7 @@
 // non-overlapping chunks; each lane is read in order and the lanes are chained, which keeps one
 // sample per timestamp (the replica dedupe).
 import { Labels } from '../model/labels/index.js';
-import { ChainSampleIterator, type SampleIterator, type Series, type SeriesSet } from '../storage/index.js';
+import { ChainSampleIterator, seriesSetOf, type SampleIterator, type Series, type SeriesSet } from '../storage/index.js';
 import { ChunksSampleIterator } from '../tsdb/index.js';
 import { chunkSampleCount } from '../tsdb/block/index.js';
 import { Encoding } from '../tsdb/chunkenc/index.js';
@@ -69,11 +69,5 @@ export function storeSeriesSet(responses: readonly StoredSeries[][], mint: numbe
     .filter((g) => g.chunks.length > 0)
     .sort((a, b) => Labels.compare(a.labels, b.labels))
     .map((g) => new StoreSeries(g.labels, g.chunks, mint, maxt));
-  let i = -1;
-  return {
-    next: async () => ++i < series.length,
-    at: () => series[i],
-    err: () => undefined,
-    warnings: () => [],
-  };
+  return seriesSetOf(series);
 }

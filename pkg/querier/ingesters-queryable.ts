@@ -10,7 +10,8 @@ import { Read } from '../ring/index.js';
 import type { InstanceDesc, ReadRing } from '../ring/index.js';
 import { lazySeriesSet, mergeLabelLists, seriesSetOf } from '../storage/index.js';
 import type { ChunkSeries, LabelHints, Querier, Queryable, SelectHints, Series, SeriesSet } from '../storage/index.js';
-import { BlockChunkSeries, BlockSeries, mergeOverlappingChunks } from '../tsdb/block/index.js';
+import { BlockChunkSeries, mergeOverlappingChunks } from '../tsdb/block/index.js';
+import { ChunksSeries } from '../tsdb/index.js';
 import { tenantMetadata } from '../tenant/index.js';
 import { QueryLimitError, QueryLimiter, noQueryLimits } from '../limits/index.js';
 import { QueryStreamReader, fetchLimitsToWire, matchersToWire, type WireChunkSeries } from '../wire/index.js';
@@ -240,7 +241,7 @@ const rawMessage = (b: Buffer): Buffer => b;
  * series pass through without the grouping key, the chunk copies and the merge.
  */
 function mergeReplicas(answers: BlockChunkSeries[][], mint: number, maxt: number): Series[] {
-  if (answers.length === 1) return inLabelOrder(answers[0].map((s) => new BlockSeries(s, mint, maxt)));
+  if (answers.length === 1) return inLabelOrder(answers[0].map((s) => new ChunksSeries(s.labels, s, mint, maxt)));
   const groups = new Map<string, ChunkSeries[]>();
   for (const s of answers.flat()) {
     const g = groups.get(s.labels.key);
@@ -248,7 +249,10 @@ function mergeReplicas(answers: BlockChunkSeries[][], mint: number, maxt: number
     else g.push(s);
   }
   return [...groups.values()]
-    .map((g) => new BlockSeries(mergeOverlappingChunks(g), mint, maxt))
+    .map((g) => {
+      const merged = mergeOverlappingChunks(g);
+      return new ChunksSeries(merged.labels, merged, mint, maxt);
+    })
     .sort((a, b) => Labels.compare(a.labels, b.labels));
 }
 

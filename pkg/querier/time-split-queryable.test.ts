@@ -3,7 +3,7 @@ import * as fs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
-import { waitUntil } from '../../integration/e2e/process.js';
+import { waitUntil } from '../testutil/index.js';
 import { FilesystemBucket } from '../bucket/index.js';
 import { uploadTestBlock } from '../bucket-index/testing.js';
 import { Labels } from '../model/labels/index.js';

@@ -9,7 +9,7 @@ import type { ApiAnswer, ApiRequest } from '../api/prometheus/index.js';
 import { ApiOp } from '../api/prometheus/index.js';
 import { defaults } from '../flagext/index.js';
 import { createLogger } from '../log/index.js';
-import { waitUntil } from '../../integration/e2e/process.js';
+import { waitUntil } from '../testutil/index.js';
 import { FrontendService } from '../generated/myelin/frontend.js';
 import { FrontendWorker } from './client/index.js';
 import { frontendConfig, frontendWorkerConfig, queryRangeConfig } from './config.js';

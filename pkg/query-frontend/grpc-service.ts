@@ -4,7 +4,7 @@ import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { ApiAnswer } from '../api/prometheus/index.js';
 import type { ClientToFrontend, FrontendServer, FrontendToClient } from '../generated/myelin/frontend.js';
 import type { Logger } from '../log/index.js';
-import { answerFromWire, requestToWire } from './client/wire.js';
+import { answerFromWire, requestToWire } from './client/index.js';
 import { QuerierGoneError } from './frontend.js';
 import type { Frontend } from './frontend.js';
 

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { waitUntil } from '../../integration/e2e/process.js';
+import { waitUntil } from '../testutil/index.js';
 import { defaults } from '../flagext/index.js';
 import { MemoryClient, MemoryStore } from '../kv/index.js';
 import { ringConfig } from './config.js';

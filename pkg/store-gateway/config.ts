@@ -2,7 +2,7 @@
 // -store-gateway.sharding-ring.*) and the bucket store (`blocks_storage.bucket_store`, flags
 // -blocks-storage.bucket-store.*), as in Cortex.
 import { cacheConfig, validateRedisConfig } from '../cache/index.js';
-import { bool, duration, section, string, type ConfigOf } from '../flagext/index.js';
+import { bool, ConfigError, duration, section, string, type ConfigOf } from '../flagext/index.js';
 import { ringWithInstanceConfig } from '../ring/index.js';
 
 export const storeGatewayRingPrefix = 'store-gateway.sharding-ring.';
@@ -65,9 +65,9 @@ export const bucketStoreConfig = section({
 export type BucketStoreConfig = ConfigOf<typeof bucketStoreConfig>;
 
 export function validateStoreGatewayConfig(cfg: StoreGatewayConfig, store: BucketStoreConfig): void {
-  if (store.syncDir === '') throw new Error('blocks_storage.bucket_store: sync_dir must not be empty');
-  if (store.syncInterval <= 0) throw new Error('blocks_storage.bucket_store: sync_interval must be positive');
+  if (store.syncDir === '') throw new ConfigError('blocks_storage.bucket_store.sync_dir', 'must not be empty');
+  if (store.syncInterval <= 0) throw new ConfigError('blocks_storage.bucket_store.sync_interval', 'must be positive');
   if (store.indexCache.backend === 'redis') validateRedisConfig(store.indexCache.redis, 'blocks_storage.bucket_store.index_cache');
   if (store.chunksCache.backend === 'redis') validateRedisConfig(store.chunksCache.redis, 'blocks_storage.bucket_store.chunks_cache');
-  if (cfg.shardingRing.replicationFactor < 1) throw new Error('store_gateway.sharding_ring: replication_factor must be at least 1');
+  if (cfg.shardingRing.replicationFactor < 1) throw new ConfigError('store_gateway.sharding_ring.replication_factor', 'must be at least 1');
 }

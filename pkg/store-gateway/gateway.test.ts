@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
 import Fastify from 'fastify';
-import { waitUntil } from '../../integration/e2e/process.js';
+import { waitUntil } from '../testutil/index.js';
 import { FilesystemBucket } from '../bucket/index.js';
 import { BucketIndexUpdater } from '../bucket-index/index.js';
 import { uploadTestBlock } from '../bucket-index/testing.js';

@@ -2,7 +2,7 @@ import type { FloatHistogram, Histogram } from '../model/histogram/index.js';
 import { histogramProblem, identicalHistograms } from '../model/histogram/index.js';
 import type { Labels } from '../model/labels/index.js';
 import type { Appender, SeriesRef } from '../storage/index.js';
-import { f64, u32 } from './chunkenc/float-bits.js';
+import { f64, u32 } from './chunkenc/index.js';
 import { AppendError, AppendErrorCode } from './errors.js';
 import type { Exemplar } from './exemplars.js';
 import type { Head } from './head.js';

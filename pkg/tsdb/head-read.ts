@@ -8,33 +8,23 @@ import type {
   ChunkSeriesSet,
   LabelHints,
   Querier,
-  SampleIterator,
   SelectHints,
   Series,
   SeriesSet,
 } from '../storage/index.js';
-import type { FloatHistogram, Histogram } from '../model/histogram/index.js';
-import { ValueType, limitLabels } from '../storage/index.js';
-import { EncodedChunkIterator, Encoding, FloatHistogramChunk, histogramNumSamples, xorNumSamples } from './chunkenc/index.js';
-import { BlockChunkSeries, mergeOverlappingChunks } from './block/index.js';
+import { limitLabels } from '../storage/index.js';
+import { Encoding, FloatHistogramChunk, histogramNumSamples, xorNumSamples } from './chunkenc/index.js';
+import { BlockChunkSeries, deletionCoverage, dropDeleted, mergeOverlappingChunks } from './block/index.js';
 import type { Head } from './head.js';
 import { postingsForMatchers } from './index/index.js';
-import { deletionCoverage, dropDeleted } from './block/chunk-deletion.js';
 import type { MemSeries } from './mem-series.js';
+import { ChunksSeries, type ChunkSnapshot } from './chunks-series.js';
 
 /**
  * The chunks of one series overlapping a time range, frozen when taken: completed chunks are
  * immutable, and for the open head chunk the sample count is recorded, so appends that happen later
  * stay invisible (the bytes already written never change; a grown buffer leaves the old one intact).
  */
-interface ChunkSnapshot {
-  bytes: Uint8Array[];
-  counts: number[];
-  minTs: number[];
-  maxTs: number[];
-  /** Prometheus chunk encodings (XOR, histogram, float histogram). */
-  encodings: number[];
-}
 
 /**
  * The series' chunks in [mint, maxt]; with out-of-order samples there, in-order and out-of-order
@@ -235,133 +225,7 @@ abstract class LazySet<T> {
 class HeadSeriesSet extends LazySet<Series> implements SeriesSet {
   protected make(s: MemSeries): Series | undefined {
     const snap = this.snapshotOf(s, false);
-    return snap === undefined ? undefined : new HeadSeries(s.labels, snap, this.mint, this.maxt);
-  }
-}
-
-class HeadSeries implements Series {
-  readonly labels: Labels;
-  readonly #snap: ChunkSnapshot;
-  readonly #mint: number;
-  readonly #maxt: number;
-
-  constructor(labels: Labels, snap: ChunkSnapshot, mint: number, maxt: number) {
-    this.labels = labels;
-    this.#snap = snap;
-    this.#mint = mint;
-    this.#maxt = maxt;
-  }
-
-  iterator(reuse?: SampleIterator): SampleIterator {
-    const it = reuse instanceof ChunksSampleIterator ? reuse : new ChunksSampleIterator();
-    it.reset(this.#snap, this.#mint, this.#maxt);
-    return it;
-  }
-}
-
-/** Samples of a chunk snapshot within [mint, maxt], of whatever encoding each chunk has. */
-export class ChunksSampleIterator implements SampleIterator {
-  readonly #it = new EncodedChunkIterator();
-  #vt: ValueType = ValueType.None;
-  #snap: ChunkSnapshot = { bytes: [], counts: [], minTs: [], maxTs: [], encodings: [] };
-  #chunk = -1;
-  #mint = 0;
-  #maxt = 0;
-  #t = 0;
-  #started = false;
-  #done = true;
-  #err: Error | undefined = undefined;
-
-  reset(snap: ChunkSnapshot, mint: number, maxt: number): void {
-    this.#snap = snap;
-    this.#mint = mint;
-    this.#maxt = maxt;
-    this.#chunk = -1;
-    this.#started = false;
-    this.#done = false;
-    this.#err = undefined;
-    this.#nextChunk();
-  }
-
-  #nextChunk(): boolean {
-    this.#chunk++;
-    if (this.#chunk >= this.#snap.bytes.length) {
-      this.#done = true;
-      return false;
-    }
-    this.#it.reset(this.#snap.encodings[this.#chunk], this.#snap.bytes[this.#chunk], this.#snap.counts[this.#chunk]);
-    return true;
-  }
-
-  #accept(vt: ValueType): ValueType {
-    const t = this.#it.atT();
-    if (t > this.#maxt) {
-      this.#done = true;
-      return ValueType.None;
-    }
-    this.#t = t;
-    this.#started = true;
-    this.#vt = vt;
-    return vt;
-  }
-
-  /** Moves to the next sample of the current or later chunks that is at or after `min`. */
-  #advance(min: number): ValueType {
-    while (!this.#done) {
-      const vt = this.#it.seek(min);
-      if (vt !== ValueType.None) return this.#accept(vt);
-      const err = this.#it.err();
-      if (err !== undefined) {
-        this.#err = new Error(`read head chunk ${this.#chunk}`, { cause: err });
-        this.#done = true;
-        return ValueType.None;
-      }
-      this.#nextChunk();
-    }
-    return ValueType.None;
-  }
-
-  next(): ValueType {
-    if (this.#done) return ValueType.None;
-    if (!this.#started) return this.#advance(this.#mint);
-    const vt = this.#it.next();
-    if (vt !== ValueType.None) return this.#accept(vt);
-    const err = this.#it.err();
-    if (err !== undefined) {
-      this.#err = new Error(`read head chunk ${this.#chunk}`, { cause: err });
-      this.#done = true;
-      return ValueType.None;
-    }
-    if (!this.#nextChunk()) return ValueType.None;
-    return this.#advance(this.#mint);
-  }
-
-  seek(t: number): ValueType {
-    if (this.#done) return ValueType.None;
-    if (this.#started && this.#t >= t) return this.#vt;
-    const min = Math.max(t, this.#mint);
-    while (this.#chunk < this.#snap.maxTs.length - 1 && this.#snap.maxTs[this.#chunk] < min) this.#nextChunk();
-    return this.#advance(min);
-  }
-
-  atT(): number {
-    return this.#it.atT();
-  }
-
-  atV(): number {
-    return this.#it.atV();
-  }
-
-  atHistogram(): Histogram {
-    return this.#it.atHistogram();
-  }
-
-  atFloatHistogram(): FloatHistogram {
-    return this.#it.atFloatHistogram();
-  }
-
-  err(): Error | undefined {
-    return this.#err;
+    return snap === undefined ? undefined : new ChunksSeries(s.labels, snap, this.mint, this.maxt);
   }
 }
 

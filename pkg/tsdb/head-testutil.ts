@@ -1,7 +1,7 @@
 import { Matcher, MatchType } from '../model/labels/index.js';
 import type { Queryable } from '../storage/index.js';
 import { ValueType } from '../storage/index.js';
-import { f64, u32 } from './chunkenc/float-bits.js';
+import { f64, u32 } from './chunkenc/index.js';
 
 /**
  * Every sample of a queryable as `labels text → [t, value bits as hex][]`, for tests. Values are

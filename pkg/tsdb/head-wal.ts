@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { hashLabelPairs } from '../model/labels/index.js';
-import { f64, u32 } from './chunkenc/float-bits.js';
+import { f64, u32 } from './chunkenc/index.js';
 import type { Head } from './head.js';
 import { replayExemplars } from './head-exemplars.js';
 import type { MemSeries } from './mem-series.js';

@@ -10,7 +10,7 @@ import { HeadMetrics } from './head-metrics.js';
 import { HeadChunkQuerier, HeadQuerier } from './head-read.js';
 import { checkpointAfterTruncation, replayWal, replayWbl } from './head-wal.js';
 import { MemPostings, postingsForMatchers } from './index/index.js';
-import { mergeIntervals } from './block/tombstones.js';
+import { mergeIntervals } from './block/index.js';
 import type { ChunkCutOptions } from './mem-series.js';
 import { MemSeries } from './mem-series.js';
 import { OooSeries } from './ooo-head.js';

@@ -1,7 +1,7 @@
 import type { FloatHistogram, Histogram } from '../model/histogram/index.js';
 import type { Labels } from '../model/labels/index.js';
 import { Encoding, FloatHistogramChunk, HistogramChunk, XorChunk } from './chunkenc/index.js';
-import { f64, u32 } from './chunkenc/float-bits.js';
+import { f64, u32 } from './chunkenc/index.js';
 import type { OooSeries } from './ooo-head.js';
 
 /** A completed (immutable) head chunk. */

@@ -1,4 +1,5 @@
 export { WireError, WireErrorCode } from './errors.js';
+export { writeVarint } from './varint.js';
 export { snappyDecode, snappyDecodedLength, snappyEncode } from './snappy.js';
 export { WriteRequestDecoder, type MetadataEntry } from './write-request-decoder.js';
 export { WriteV2Decoder } from './write-v2-decoder.js';

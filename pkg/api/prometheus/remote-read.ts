@@ -13,7 +13,7 @@ import { ValueType, type SampleIterator } from '../../storage/index.js';
 import { ChunkBuilder } from '../../tsdb/block/index.js';
 import { crc32c } from '../../tsdb/encoding/index.js';
 import { histogramToWire, matchersFromWire, snappyDecode, snappyEncode, WireError } from '../../wire/index.js';
-import { writeVarint } from '../../wire/varint.js';
+import { writeVarint } from '../../wire/index.js';
 import type { ApiAnswer, ApiBackend, ApiRequest } from './execute.js';
 
 /** Largest decoded ReadRequest taken (Prometheus sends a few matchers per query). */

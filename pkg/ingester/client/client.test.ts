@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { waitUntil } from '../../../integration/e2e/process.js';
+import { waitUntil } from '../../testutil/index.js';
 import { FakeIngester } from '../../distributor/testing.js';
 import { defaults } from '../../flagext/index.js';
 import { WriteRequest } from '../../generated/prometheus/remote.js';

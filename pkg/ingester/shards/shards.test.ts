@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { waitUntil } from '../../../integration/e2e/process.js';
+import { waitUntil } from '../../testutil/index.js';
 import { bucketConfig } from '../../bucket/index.js';
 import { defaults } from '../../flagext/index.js';
 import { MemoryClient, MemoryStore } from '../../kv/index.js';

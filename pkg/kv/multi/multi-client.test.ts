@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { waitUntil } from '../../../integration/e2e/process.js';
+import { waitUntil } from '../../testutil/index.js';
 import { kvAcceptance, type Doc } from '../acceptance.js';
 import { jsonCodec } from '../codec.js';
 import { MemoryClient } from '../memory/memory-client.js';

@@ -22,3 +22,4 @@ export { parseExpr, parseSeriesSelector, startOf } from './parse.js';
 export { ParseError, lineCol } from './parse-errors.js';
 export { exprToString, prettyPrint } from './printer.js';
 export { extractSelectors } from './selectors.js';
+export { maxNestingDepth } from './nesting.js';

@@ -7,7 +7,7 @@ import { copyFloatHistogram } from '../../model/histogram/index.js';
 import type { Matcher } from '../../model/labels/index.js';
 import { Labels, compareStrings } from '../../model/labels/index.js';
 import type { LabelHints, Querier, Queryable, SampleIterator, SelectHints, Series, SeriesSet } from '../../storage/index.js';
-import { ValueType } from '../../storage/index.js';
+import { ValueType, seriesSetOf } from '../../storage/index.js';
 
 /**
  * Values live in a Float64Array: V8 canonicalises NaNs in plain arrays, erasing staleness markers.
@@ -80,6 +80,10 @@ export class MemoryStorage implements Queryable {
   }
 }
 
+function overlaps(s: StoredSeries, mint: number, maxt: number): boolean {
+  return s.ts.length > 0 && s.ts[0] <= maxt && s.ts[s.ts.length - 1] >= mint;
+}
+
 function matchesAll(ls: Labels, matchers: readonly Matcher[]): boolean {
   for (const m of matchers) if (!m.matches(ls.get(m.name))) return false;
   return true;
@@ -101,16 +105,11 @@ class MemoryQuerier implements Querier {
     const maxt = Math.min(this.#maxt, hints.end);
     const picked: Series[] = [];
     for (const s of this.#db.sortedSeries()) {
-      if (!matchesAll(s.labels, matchers)) continue;
+      // As the TSDB's queriers, a series with nothing in the range is not returned.
+      if (!matchesAll(s.labels, matchers) || !overlaps(s, mint, maxt)) continue;
       picked.push({ labels: s.labels, iterator: () => new ArrayIterator(s.ts, s.vs, s.hs, mint, maxt) });
     }
-    let i = -1;
-    return {
-      next: () => Promise.resolve(++i < picked.length),
-      at: () => picked[i],
-      err: () => undefined,
-      warnings: () => [],
-    };
+    return seriesSetOf(picked);
   }
 
   labelNames(_hints: LabelHints, ...matchers: Matcher[]): Promise<string[]> {
@@ -131,7 +130,7 @@ class MemoryQuerier implements Querier {
   }
 
   #overlaps(s: StoredSeries): boolean {
-    return s.ts.length > 0 && s.ts[0] <= this.#maxt && s.ts[s.ts.length - 1] >= this.#mint;
+    return overlaps(s, this.#mint, this.#maxt);
   }
 
   close(): Promise<void> {

@@ -1,17 +1,16 @@
-import { compareUtf8, type Labels, type Matcher } from '../../model/labels/index.js';
+import { compareUtf8, type Matcher } from '../../model/labels/index.js';
 import type {
   ChunkQuerier,
   ChunkSeriesSet,
   LabelHints,
   Querier,
-  SampleIterator,
   SelectHints,
   Series,
   SeriesSet,
 } from '../../storage/index.js';
 import type { IndexReader } from '../index/index.js';
 import { BlockChunkSeriesSet, type BlockChunkSeries, type BlockReaders } from './block-chunk-series-set.js';
-import { ChunksSampleIterator } from '../head-read.js';
+import { ChunksSeries } from '../chunks-series.js';
 import { mergeOverlappingChunks } from './chunk-merge.js';
 import { blockPostingsForMatchers } from './postings-for-matchers.js';
 
@@ -116,7 +115,8 @@ class BlockSeriesSet implements SeriesSet {
   }
 
   at(): Series {
-    return new BlockSeries(this.#cur as BlockChunkSeries, this.#mint, this.#maxt);
+    const s = this.#cur as BlockChunkSeries;
+    return new ChunksSeries(s.labels, s, this.#mint, this.#maxt);
   }
 
   err(): Error | undefined {
@@ -125,26 +125,5 @@ class BlockSeriesSet implements SeriesSet {
 
   warnings(): readonly string[] {
     return this.#chunks.warnings();
-  }
-}
-
-/** A series whose samples are read from its chunks, clipped to [mint, maxt]. */
-export class BlockSeries implements Series {
-  readonly labels: Labels;
-  readonly #s: BlockChunkSeries;
-  readonly #mint: number;
-  readonly #maxt: number;
-
-  constructor(s: BlockChunkSeries, mint: number, maxt: number) {
-    this.labels = s.labels;
-    this.#s = s;
-    this.#mint = mint;
-    this.#maxt = maxt;
-  }
-
-  iterator(reuse?: SampleIterator): SampleIterator {
-    const it = reuse instanceof ChunksSampleIterator ? reuse : new ChunksSampleIterator();
-    it.reset(this.#s, this.#mint, this.#maxt);
-    return it;
   }
 }

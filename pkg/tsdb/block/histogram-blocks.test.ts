@@ -8,7 +8,7 @@ import { Labels, Matcher, MatchType } from '../../model/labels/index.js';
 import { ValueType, type ChunkSeries, type Queryable, type SampleIterator } from '../../storage/index.js';
 import { Encoding } from '../chunkenc/index.js';
 import { Block } from './block.js';
-import { BlockSeries } from './block-querier.js';
+import { ChunksSeries } from '../chunks-series.js';
 import type { BlockChunkSeries } from './block-chunk-series-set.js';
 import { withTempDir } from './block-test-util.js';
 import { writeBlock } from './block-writer.js';
@@ -86,7 +86,7 @@ function valueOf(it: SampleIterator, vt: ValueType): unknown {
 
 function seriesSamples(s: BlockChunkSeries): [number, unknown][] {
   const out: [number, unknown][] = [];
-  const it = new BlockSeries(s, -Infinity, Infinity).iterator();
+  const it = new ChunksSeries(s.labels, s, -Infinity, Infinity).iterator();
   for (let vt = it.next(); vt !== ValueType.None; vt = it.next()) out.push([it.atT(), valueOf(it, vt)]);
   assert.equal(it.err(), undefined);
   return out;

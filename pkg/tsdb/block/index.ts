@@ -1,6 +1,6 @@
 export { Block } from './block.js';
 export { BlockChunkSeries, BlockChunkSeriesSet, type BlockReaders } from './block-chunk-series-set.js';
-export { BlockChunkQuerier, BlockQuerier, BlockSeries } from './block-querier.js';
+export { BlockChunkQuerier, BlockQuerier } from './block-querier.js';
 export { chunkSampleCount } from './chunk-sample-count.js';
 export { mergeOverlappingChunks } from './chunk-merge.js';
 export {
@@ -27,3 +27,4 @@ export { UlidGenerator, encodeUlid, isUlid, ulidTime } from './ulid.js';
 export { syncDir } from './fsync.js';
 export { TOMBSTONES_FILENAME, decodeTombstones, isDeleted, mergeIntervals, readTombstones, writeTombstones, type Tombstones } from './tombstones.js';
 export { InvalidBlockError, messageChain, verifyBlock, type VerifiedBlockStats, type VerifyBlockOptions } from './verify-block.js';
+export { deletionCoverage, dropDeleted, type RewrittenChunk } from './chunk-deletion.js';

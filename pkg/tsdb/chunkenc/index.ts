@@ -1,5 +1,5 @@
 export { BitReader, BitWriter } from './bstream.js';
-export { StaleNaN, StaleNaNHi, StaleNaNLo, isStaleNaN, sameBits } from './float-bits.js';
+export { StaleNaN, StaleNaNHi, StaleNaNLo, f64, isStaleNaN, sameBits, u32 } from './float-bits.js';
 export { Encoding, XorChunk, XorHeaderBytes, XorIterator, XorMaxSamples, xorNumSamples } from './xor.js';
 export { HistogramChunk, HistogramIterator } from './histogram.js';
 export { FloatHistogramChunk, FloatHistogramIterator } from './float-histogram.js';

@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CorruptionError, Decbuf, FileReader, readUpTo, verifyCRC32, type RangeReader } from '../encoding/index.js';
+import { CorruptionError, Decbuf, FileReader, readUpTo, uvarintRecordAt, type RangeReader } from '../encoding/index.js';
 import { SEGMENT_HEADER_SIZE, SEGMENT_MAGIC, chunkRefOffset, chunkRefSeq, segmentName } from './segment-format.js';
 
 /** One chunk read from a segment; `data` is a view into a buffer owned by the caller from now on. */
@@ -93,18 +93,9 @@ export class SegmentReader {
 
   /** Decodes the chunk at `buf[at]`, or undefined when the buffer ends before it does. */
   #decodeAt(f: RangeReader, buf: Uint8Array, at: number, ref: number): SegmentChunk | undefined {
-    if (at >= buf.length) return undefined;
-    const d = new Decbuf(buf, `${f.path} chunk ${ref}`, at);
-    let len: number;
-    try {
-      len = d.uvarint();
-    } catch {
-      return undefined;
-    }
-    const start = d.pos;
-    if (start + 1 + len + 4 > buf.length) return undefined;
-    verifyCRC32(buf, start, start + 1 + len, d.what);
-    return { encoding: buf[start], data: buf.subarray(start + 1, start + 1 + len) };
+    const rec = uvarintRecordAt(buf, at, 1, `${f.path} chunk ${ref}`);
+    if (rec === undefined) return undefined;
+    return { encoding: buf[rec.start], data: buf.subarray(rec.start + 1, rec.end) };
   }
 
   async #readOne(f: RangeReader, ref: number): Promise<SegmentChunk> {

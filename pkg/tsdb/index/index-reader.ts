@@ -1,5 +1,5 @@
 import { Labels } from '../../model/labels/index.js';
-import { CorruptionError, Decbuf, FileReader, readUpTo, verifyCRC32, type RangeReader } from '../encoding/index.js';
+import { CorruptionError, Decbuf, FileReader, readUpTo, uvarintRecordAt, verifyCRC32, type RangeReader } from '../encoding/index.js';
 import { ALL_POSTINGS_NAME, ALL_POSTINGS_VALUE, INDEX_HEADER_SIZE, INDEX_MAGIC, INDEX_VERSION_2, SERIES_ALIGN, TOC_SIZE } from './format.js';
 import { PostingsOffsetTable, type PostingsEntry } from './postings-offset-table.js';
 import { SymbolTable } from './symbol-table.js';
@@ -165,17 +165,9 @@ export class IndexReader {
   /** Decodes the series entry at `buf[at]`; undefined when `buf` ends before the entry does. */
   #decodeSeries(buf: Uint8Array, at: number, ref: number): IndexSeries | undefined {
     const what = `${this.path}: series ${ref}`;
-    const d = new Decbuf(buf, what, at);
-    let len: number;
-    try {
-      len = d.uvarint();
-    } catch {
-      return undefined;
-    }
-    const start = d.pos;
-    if (start + len + 4 > buf.length) return undefined;
-    verifyCRC32(buf, start, start + len, what);
-    const b = new Decbuf(buf, what, start, start + len);
+    const rec = uvarintRecordAt(buf, at, 0, what);
+    if (rec === undefined) return undefined;
+    const b = new Decbuf(buf, what, rec.start, rec.end);
     const nl = b.uvarint();
     const pairs: string[] = new Array(nl * 2);
     for (let i = 0; i < nl * 2; i++) pairs[i] = this.#symbols.lookup(b.uvarint());

@@ -1,5 +1,5 @@
 import { compareUtf8 } from '../../model/labels/index.js';
-import { CorruptionError, Decbuf, type RangeReader, verifyCRC32 } from '../encoding/index.js';
+import { CorruptionError, Decbuf, readBE32Section, type RangeReader } from '../encoding/index.js';
 
 /** Keep every this-many-th entry of a label name in memory (Prometheus uses 32 as well). */
 const SAMPLE_EVERY = 32;
@@ -56,10 +56,8 @@ export class PostingsOffsetTable {
    */
   static async load(f: RangeReader, offset: number, postingsEnd: number): Promise<PostingsOffsetTable> {
     const what = `${f.path}: postings offset table`;
-    const len = new Decbuf(await f.read(offset, 4), what).be32();
-    const buf = await f.read(offset, 4 + len + 4);
-    verifyCRC32(buf, 4, 4 + len, what);
-    const d = new Decbuf(buf, what, 4, 4 + len);
+    const d = await readBE32Section(f, offset, what);
+    const buf = d.buf;
     const n = d.be32();
     const names = new Map<string, NameSamples>();
     // Only sampled values become strings; the name is compared as bytes against the current one.

@@ -1,4 +1,4 @@
-import { CorruptionError, Decbuf, type RangeReader, verifyCRC32 } from '../encoding/index.js';
+import { CorruptionError, Decbuf, readBE32Section, type RangeReader } from '../encoding/index.js';
 
 const textDecoder = new TextDecoder();
 
@@ -18,18 +18,14 @@ export class SymbolTable {
   }
 
   static async load(f: RangeReader, offset: number): Promise<SymbolTable> {
-    const what = `${f.path}: symbol table`;
-    const len = new Decbuf(await f.read(offset, 4), what).be32();
-    const buf = await f.read(offset, 4 + len + 4);
-    verifyCRC32(buf, 4, 4 + len, what);
-    const d = new Decbuf(buf, what, 4, 4 + len);
+    const d = await readBE32Section(f, offset, `${f.path}: symbol table`);
     const n = d.be32();
     const at = new Uint32Array(n);
     for (let i = 0; i < n; i++) {
       at[i] = d.pos;
       d.skip(d.uvarint());
     }
-    return new SymbolTable(buf, at);
+    return new SymbolTable(d.buf, at);
   }
 
   get length(): number {

@@ -8,7 +8,7 @@
  * encoded as a zero delta entry.)
  */
 import { Labels } from '../../model/labels/index.js';
-import { f64, u32 } from '../chunkenc/float-bits.js';
+import { f64, u32 } from '../chunkenc/index.js';
 import { CorruptionError, Decbuf, Encbuf } from '../encoding/index.js';
 import { RecordDecodeError, RecordType } from './records.js';
 

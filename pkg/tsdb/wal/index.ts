@@ -1,6 +1,5 @@
 export { createCheckpoint } from './checkpoint.js';
 export type { CheckpointFilter, CheckpointStats } from './checkpoint.js';
-export { crc32c } from './crc32c.js';
 export { SegmentReader } from './reader.js';
 export type { Corruption } from './reader.js';
 export { HistogramColumns, RecordDecoder, RecordDecodeError, RecordEncoder, RecordType, SampleColumns, histogramRecordType, isHistogramRecord } from './records.js';

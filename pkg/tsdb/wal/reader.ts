@@ -1,5 +1,5 @@
 import { closeSync, openSync, readSync } from 'node:fs';
-import { crc32c } from './crc32c.js';
+import { crc32c } from '../encoding/index.js';
 import type { SegmentRef } from './segments.js';
 import { FragmentType, PageSize, RecordHeaderSize, SnappyFlag } from './segments.js';
 

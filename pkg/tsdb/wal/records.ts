@@ -19,7 +19,7 @@
 import type { FloatHistogram, Histogram, Span } from '../../model/histogram/index.js';
 import { CustomBucketsSchema } from '../../model/histogram/index.js';
 import { Labels } from '../../model/labels/index.js';
-import { f64, u32 } from '../chunkenc/float-bits.js';
+import { f64, u32 } from '../chunkenc/index.js';
 
 /** Prometheus' record type numbers (tsdb/record): the ones Myelin writes. */
 export const RecordType = {

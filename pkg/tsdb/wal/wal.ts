@@ -2,7 +2,7 @@ import { mkdir, open, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { crc32c } from './crc32c.js';
+import { crc32c } from '../encoding/index.js';
 import { WalMetrics } from './metrics.js';
 import { FragmentType, PageSize, RecordHeaderSize, lastCheckpoint, listSegments, segmentName } from './segments.js';
 
