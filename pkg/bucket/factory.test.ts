@@ -16,7 +16,7 @@ test('blocks_storage flags select and configure the backend', async () => {
   const bindings = flagBindings(bucketConfig);
   const set = (flag: string, v: string) => applyFlag(cfg, bindings.get(flag) as never, v, flag);
   set('blocks-storage.backend', 'gcs');
-  assert.throws(() => validateBucketConfig(cfg), /bucket_name is required/);
+  assert.throws(() => validateBucketConfig(cfg), /blocks_storage\.gcs\.bucket_name: required with backend gcs/);
   const server = new FakeGcsServer();
   await server.start();
   try {
