@@ -60,11 +60,17 @@ async function runMyelin(args: string[]): Promise<{ code: number | null; output:
   return { code, output: p.output };
 }
 
-/** Every raw sample (a range selector over the whole span), then two range queries over the span. */
+// The histogram's buckets start from zero: over windows that hold their first sample, Prometheus
+// 2.42 extrapolates rate() further back than 2.51+ and Myelin do (docs/promql.md, "rate() at the
+// start of a series"), so that query starts once its 10m windows no longer reach the series' start.
+const afterStart = start + 10 * 60_000;
+
+/** Every raw sample (a range selector over the whole span), then range queries over the span. */
 const checks: { path: string; params: Record<string, string> & { query: string } }[] = [
   { path: 'query', params: { query: '{__name__=~"http_.+"}[6h]', time: String((start + span) / 1000) } },
   { path: 'query_range', params: { query: 'http_requests_total', start: String(start / 1000), end: String((start + span) / 1000), step: '60' } },
   { path: 'query_range', params: { query: 'sum by (job) (rate(http_requests_total[5m]))', start: String(start / 1000), end: String((start + span) / 1000), step: '60' } },
+  { path: 'query_range', params: { query: 'sum by (le) (rate(http_request_duration_seconds_bucket[10m]))', start: String(afterStart / 1000), end: String((start + span) / 1000), step: '60' } },
 ];
 
 /** Waits until Myelin (at `base`) answers every check for `tenant` as Prometheus does. */

@@ -14,7 +14,10 @@
  *   to-be-dropped name;
  * - functions new in 3.x (`mad_over_time`, `limitk`, `sort_by_label`, …) are covered by the
  *   promqltest conformance scripts instead;
- * - 3.x sums with Kahan compensation: values are compared with a relative tolerance of 1e-6.
+ * - 3.x sums with Kahan compensation: values are compared with a relative tolerance of 1e-6;
+ * - before 2.51, rate() over a window holding a counter's first sample could extrapolate further
+ *   back (docs/promql.md, "rate() at the start of a series"; rate-series-start.test.ts shows it):
+ *   no window, subqueries' included, reaches back to the data's start.
  */
 import { strict as assert } from 'node:assert';
 import { after, before, test } from 'node:test';

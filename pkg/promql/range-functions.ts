@@ -173,6 +173,8 @@ export function extrapolationFactor(w: Window, firstT: number, lastT: number, n:
   const sampled = (lastT - firstT) / 1000;
   const avgStep = sampled / (n - 1);
   const threshold = avgStep * 1.1;
+  // Half an interval first, then the zero point, as Prometheus 2.51+ (2.42 checked the zero point
+  // against the threshold and could extrapolate further: docs/promql.md, "rate() at the start of a series").
   if (durationToStart >= threshold) durationToStart = avgStep / 2;
   const durationToZero = sampled * zeroAt;
   if (durationToZero < durationToStart) durationToStart = durationToZero;
