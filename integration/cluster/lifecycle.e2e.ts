@@ -13,7 +13,8 @@ let cluster: Cluster;
 before(async () => {
   cluster = await Cluster.start({
     flags: {
-      querier: ['-querier.cardinality-analysis-enabled=true'],
+      // A per-tenant limit: queriers read the tenant's delete requests only where it is on, as the compactor takes them.
+      querier: ['-querier.cardinality-analysis-enabled=true', '-purger.series-deletion-enabled=true'],
       compactor: ['-purger.series-deletion-enabled=true', '-compactor.cleanup-interval=1s'],
       ingester: ['-blocks-storage.tsdb.head-compaction-interval=500ms'],
     },
