@@ -38,6 +38,8 @@ export interface EncodedRequest {
   samples: number;
   /** Which slice of the series the request carries: the same slot in every round. */
   slot: number;
+  /** 0 for the requests that create the series. */
+  round: number;
   protocol: RemoteWriteVersion;
 }
 
@@ -68,7 +70,7 @@ export function buildRequests(o: LoadOptions, r: Rounds = {}): EncodedRequest[] 
         const timeseries = mine.slice(b, b + o.batch).map((s) => ({ labels: s.labels, samples: [{ value: value(s.index, round), timestamp: t }], exemplars: [], histograms: [] }));
         const protocol = o.protocol ?? '1.0';
         const raw = protocol === '2.0' ? encodeV2(timeseries) : Buffer.from(WriteRequest.encode({ timeseries, metadata: [] }).finish());
-        out.push({ tenant: `tenant-${tenant}`, body: snappyEncode(raw), samples: timeseries.length, slot, protocol });
+        out.push({ tenant: `tenant-${tenant}`, body: snappyEncode(raw), samples: timeseries.length, slot, round, protocol });
       }
     }
   }
