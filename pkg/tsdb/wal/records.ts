@@ -375,6 +375,8 @@ export class RecordDecoder {
   /** Decodes spans into `out`, reusing its span objects. */
   #spans(out: Span[]): void {
     const n = this.#uvarint();
+    // Shrinking only: setting an array's length is a runtime call even when it does not change.
+    if (out.length > n) out.length = n;
     for (let i = 0; i < n; i++) {
       const offset = this.#varint();
       const length = this.#uvarint();
@@ -383,18 +385,23 @@ export class RecordDecoder {
         out[i].length = length;
       } else out.push({ offset, length });
     }
-    out.length = n;
   }
 
   /** Decodes buckets (or custom values: `isFloat`) into `out`. */
   #buckets(out: number[], isFloat: boolean): void {
     const n = this.#uvarint();
-    for (let i = 0; i < n; i++) {
-      const x = isFloat ? this.#f64() : this.#varint();
-      if (i < out.length) out[i] = x;
-      else out.push(x);
+    if (out.length > n) out.length = n;
+    if (isFloat) {
+      for (let i = 0; i < n; i++) out[i] = this.#f64();
+      return;
     }
-    out.length = n;
+    const b = this.#b;
+    let p = this.#p;
+    for (let i = 0; i < n; i++) {
+      p = zigzagAt(b, p, b.length);
+      out[i] = zigzag;
+    }
+    this.#p = p;
   }
 
   /** Decodes a histogram samples record (types 7 to 10) into `out` (replacing its contents). */
@@ -429,7 +436,7 @@ export class RecordDecoder {
       this.#buckets(h.positiveBuckets, isFloat);
       this.#buckets(h.negativeBuckets, isFloat);
       if (custom) this.#buckets(h.customValues, true);
-      else h.customValues.length = 0;
+      else if (h.customValues.length > 0) h.customValues.length = 0;
       i++;
     }
     out.length = i;
