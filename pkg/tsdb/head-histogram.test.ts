@@ -165,3 +165,35 @@ test('histograms survive a restart through the WAL (records 7 to 10), also after
     assert.deepEqual(await dumpHead(head), kept);
     await head.close();
   }));
+
+test('after a replay every series holds its own last histogram (the decoder reuses its objects across records)', () =>
+  withDir(async (dir) => {
+    const open = () => Head.open({ walDir: dir, wal: { fsync: 'none' } }, { registry: new Registry() });
+    let head = await open();
+    const series = [0, 1, 2, 3].map((k) => Labels.fromRecord({ __name__: 'latency', k: String(k) }));
+    // Bucket counts vary per sample, so decoded spans and buckets grow and shrink in place.
+    const sample = (k: number, i: number): Histogram => latency(i, 1 + ((k * 3 + i) % 6));
+    const lastT = (k: number, i: number): number => (i + 1) * 1000 + (k === 0 ? 500 : 0);
+    // Series k's last sample is in record 8 + k: later records are decoded over the same objects.
+    const lastI = (k: number): number => 8 + k;
+    for (let i = 0; i < 12; i++) {
+      const app = head.appender();
+      // Series 0 has two samples in each record.
+      if (i <= lastI(0)) app.appendHistogram(0, series[0], (i + 1) * 1000, sample(0, 100 + i), undefined);
+      for (let k = 0; k < series.length; k++) if (i <= lastI(k)) app.appendHistogram(0, series[k], lastT(k, i), sample(k, i), undefined);
+      await app.commit();
+    }
+    const before = await dumpHead(head);
+    await head.close();
+
+    head = await open();
+    assert.deepEqual(await dumpHead(head), before, 'replay gives the same samples');
+    for (let k = 0; k < series.length; k++) {
+      const app = head.appender();
+      const i = lastI(k);
+      assert.ok(app.appendHistogram(0, series[k], lastT(k, i), sample(k, i), undefined) > 0, `series ${k}: its last sample again is a no-op`);
+      assert.throws(() => app.appendHistogram(0, series[k], lastT(k, i), sample(k, i - 1), undefined), /duplicate/, `series ${k}: another histogram at its last time`);
+      app.rollback();
+    }
+    await head.close();
+  }));

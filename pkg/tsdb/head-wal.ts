@@ -195,7 +195,10 @@ class ReplayState {
       const s = this.#seriesOf(c.refs[i]);
       const t = c.ts[i];
       if (s === undefined || t <= s.lastT || t < minValid) continue;
+      // The series keeps the sample as its last one; the one it kept before is decoded into next.
+      const spare = s.hist?.last ?? null;
       if (s.appendHistogram(t, c.hs[i], c.isFloat, head.cut)) chunks++;
+      c.keep(i, spare);
       this.samples++;
       mint = Math.min(mint, t);
       maxt = Math.max(maxt, t);

@@ -17,7 +17,7 @@
  *   8/10: as 7/9 with zero count, count and buckets as f64BE (absolute counts).
  */
 import type { FloatHistogram, Histogram, Span } from '../../model/histogram/index.js';
-import { CustomBucketsSchema } from '../../model/histogram/index.js';
+import { CustomBucketsSchema, emptyFloatHistogram } from '../../model/histogram/index.js';
 import { Labels } from '../../model/labels/index.js';
 import { f64, u32 } from '../chunkenc/index.js';
 
@@ -51,14 +51,26 @@ function isFloatHistogramRecord(type: number): boolean {
   return type === RecordType.FloatHistogramSamples || type === RecordType.CustomBucketsFloatHistogramSamples;
 }
 
-/** Histogram samples decoded from one record; arrays are reused across records. */
+/**
+ * Histogram samples decoded from one record; arrays, and the histograms in `hs` with their spans
+ * and buckets, are reused across records (decoded into), so a replay makes no object per sample.
+ */
 export class HistogramColumns {
   refs: number[] = [];
   ts: number[] = [];
-  /** Integer histograms for types 7/9, float histograms for 8/10 (see `isFloat`). */
+  /** Integer histograms for types 7/9, float histograms for 8/10 (see `isFloat`). Overwritten by the next record: see keep(). */
   hs: (Histogram | FloatHistogram)[] = [];
   isFloat = false;
   length = 0;
+
+  /**
+   * For a caller that keeps hs[i] beyond this record: hands it over, and `spare` (a histogram the
+   * caller no longer references, or null) takes its slot to be decoded into. Objects move between
+   * the columns and their keepers instead of being made per sample (replay: series' last samples).
+   */
+  keep(i: number, spare: Histogram | FloatHistogram | null): void {
+    this.hs[i] = spare ?? emptyFloatHistogram();
+  }
 }
 
 const TwoPow32 = 4294967296;
@@ -360,18 +372,36 @@ export class RecordDecoder {
     return u % 2 === 0 ? u / 2 : -(u + 1) / 2;
   }
 
-  #spans(): Span[] {
+  /** Decodes spans into `out`, reusing its span objects. */
+  #spans(out: Span[]): void {
     const n = this.#uvarint();
-    const out: Span[] = [];
-    for (let i = 0; i < n; i++) out.push({ offset: this.#varint(), length: this.#uvarint() });
-    return out;
+    // Shrinking only: setting an array's length is a runtime call even when it does not change.
+    if (out.length > n) out.length = n;
+    for (let i = 0; i < n; i++) {
+      const offset = this.#varint();
+      const length = this.#uvarint();
+      if (i < out.length) {
+        out[i].offset = offset;
+        out[i].length = length;
+      } else out.push({ offset, length });
+    }
   }
 
-  #buckets(isFloat: boolean): number[] {
+  /** Decodes buckets (or custom values: `isFloat`) into `out`. */
+  #buckets(out: number[], isFloat: boolean): void {
     const n = this.#uvarint();
-    const out = new Array<number>(n);
-    for (let i = 0; i < n; i++) out[i] = isFloat ? this.#f64() : this.#varint();
-    return out;
+    if (out.length > n) out.length = n;
+    if (isFloat) {
+      for (let i = 0; i < n; i++) out[i] = this.#f64();
+      return;
+    }
+    const b = this.#b;
+    let p = this.#p;
+    for (let i = 0; i < n; i++) {
+      p = zigzagAt(b, p, b.length);
+      out[i] = zigzag;
+    }
+    this.#p = p;
   }
 
   /** Decodes a histogram samples record (types 7 to 10) into `out` (replacing its contents). */
@@ -393,18 +423,20 @@ export class RecordDecoder {
       this.#need(1);
       const hint = this.#b[this.#p++];
       if (hint > 3) throw new RecordDecodeError(`histogram counter reset hint ${hint} at byte ${this.#p - 1}`);
-      const schema = this.#varint();
-      const zeroThreshold = this.#f64();
-      const zeroCount = isFloat ? this.#f64() : this.#uvarint();
-      const count = isFloat ? this.#f64() : this.#uvarint();
-      const sum = this.#f64();
-      const positiveSpans = this.#spans();
-      const negativeSpans = this.#spans();
-      const positiveBuckets = this.#buckets(isFloat);
-      const negativeBuckets = this.#buckets(isFloat);
-      const customValues: number[] = [];
-      if (custom) for (let k = this.#uvarint(); k > 0; k--) customValues.push(this.#f64());
-      out.hs[i] = { counterResetHint: hint as Histogram['counterResetHint'], schema, zeroThreshold, zeroCount, count, sum, positiveSpans, negativeSpans, positiveBuckets, negativeBuckets, customValues };
+      if (i === out.hs.length) out.hs.push(emptyFloatHistogram());
+      const h = out.hs[i];
+      h.counterResetHint = hint as Histogram['counterResetHint'];
+      h.schema = this.#varint();
+      h.zeroThreshold = this.#f64();
+      h.zeroCount = isFloat ? this.#f64() : this.#uvarint();
+      h.count = isFloat ? this.#f64() : this.#uvarint();
+      h.sum = this.#f64();
+      this.#spans(h.positiveSpans);
+      this.#spans(h.negativeSpans);
+      this.#buckets(h.positiveBuckets, isFloat);
+      this.#buckets(h.negativeBuckets, isFloat);
+      if (custom) this.#buckets(h.customValues, true);
+      else if (h.customValues.length > 0) h.customValues.length = 0;
       i++;
     }
     out.length = i;
