@@ -75,7 +75,7 @@ function inOrderSnapshot(s: MemSeries, mint: number, maxt: number, copyOpen: boo
 }
 
 /** The snapshot without the samples in `intervals` (the series' head tombstones); undefined when none is left. */
-function withoutDeleted(snap: ChunkSnapshot | undefined, intervals: readonly number[] | undefined, what: string): ChunkSnapshot | undefined {
+function withoutDeleted(snap: ChunkSnapshot | undefined, intervals: readonly number[] | undefined, labels: Labels): ChunkSnapshot | undefined {
   if (snap === undefined || intervals === undefined) return snap;
   const out: ChunkSnapshot = { bytes: [], counts: [], minTs: [], maxTs: [], encodings: [] };
   for (let i = 0; i < snap.bytes.length; i++) {
@@ -83,7 +83,7 @@ function withoutDeleted(snap: ChunkSnapshot | undefined, intervals: readonly num
     if (coverage === 'all') continue;
     let { bytes, minT, maxT, count } = { bytes: snap.bytes[i], minT: snap.minTs[i], maxT: snap.maxTs[i], count: snap.counts[i] };
     if (coverage === 'some') {
-      const kept = dropDeleted(snap.encodings[i], bytes, intervals, what);
+      const kept = dropDeleted(snap.encodings[i], bytes, intervals, labels.toString());
       if (kept === undefined) continue;
       ({ bytes, minT, maxT } = kept);
       count = snap.encodings[i] === Encoding.XOR ? xorNumSamples(bytes) : histogramNumSamples(bytes);
@@ -196,7 +196,7 @@ abstract class LazySet<T> {
   /** The series' chunks in range, without what its head tombstones delete. */
   protected snapshotOf(s: MemSeries, copyOpen: boolean): ChunkSnapshot | undefined {
     const stones = this.#head.tombstones.get(s.ref);
-    return withoutDeleted(snapshot(s, this.mint, this.maxt, copyOpen), stones, s.labels.toString());
+    return withoutDeleted(snapshot(s, this.mint, this.maxt, copyOpen), stones, s.labels);
   }
 
   async next(): Promise<boolean> {
