@@ -59,11 +59,11 @@ function inOrderSnapshot(s: MemSeries, mint: number, maxt: number, copyOpen: boo
   const x = s.head;
   const h = s.hist?.chunk ?? null;
   if (x !== null) {
-    out.bytes.push(copyOpen ? x.compact() : x.bytes());
+    out.bytes.push(copyOpen ? frozenCopy(x.bytes()) : x.bytes());
     out.counts.push(x.numSamples());
     out.encodings.push(Encoding.XOR);
   } else if (h !== null) {
-    out.bytes.push(copyOpen ? h.compact() : h.bytes());
+    out.bytes.push(copyOpen ? frozenCopy(h.bytes()) : h.bytes());
     out.counts.push(h.numSamples());
     out.encodings.push(h instanceof FloatHistogramChunk ? Encoding.FloatHistogram : Encoding.Histogram);
   }
@@ -72,6 +72,15 @@ function inOrderSnapshot(s: MemSeries, mint: number, maxt: number, copyOpen: boo
     out.maxTs.push(s.headMaxT);
   }
   return out.bytes.length === 0 ? undefined : out;
+}
+
+/**
+ * A copy of the open chunk as it is now, for readers that keep it past later appends (QueryStream,
+ * head compaction). Taken from Node's buffer pool: a copy per series per query, and a small typed
+ * array of its own (compact()) costs three times as much to allocate and collect.
+ */
+function frozenCopy(bytes: Uint8Array): Uint8Array {
+  return Buffer.from(bytes);
 }
 
 /** The snapshot without the samples in `intervals` (the series' head tombstones); undefined when none is left. */
