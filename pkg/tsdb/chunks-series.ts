@@ -61,17 +61,32 @@ export class ChunksSampleIterator implements SampleIterator {
     this.#started = false;
     this.#done = false;
     this.#err = undefined;
-    this.#nextChunk();
+    this.#toChunk(this.#firstChunkFrom(0, mint));
   }
 
-  #nextChunk(): boolean {
-    this.#chunk++;
-    if (this.#chunk >= this.#snap.bytes.length) {
+  /**
+   * The first chunk from `i` on that ends at or after `t`, found from the chunks' times: chunks
+   * wholly before it are never decoded (a chunk of a series spans up to hours, a window minutes).
+   */
+  #firstChunkFrom(i: number, t: number): number {
+    const maxTs = this.#snap.maxTs;
+    while (i < maxTs.length && maxTs[i] < t) i++;
+    return i;
+  }
+
+  /** Starts decoding chunk `i`; done when there is none or it begins after maxt. */
+  #toChunk(i: number): boolean {
+    this.#chunk = i;
+    if (i >= this.#snap.bytes.length || this.#snap.minTs[i] > this.#maxt) {
       this.#done = true;
       return false;
     }
-    this.#it.reset(this.#snap.encodings[this.#chunk], this.#snap.bytes[this.#chunk], this.#snap.counts[this.#chunk]);
+    this.#it.reset(this.#snap.encodings[i], this.#snap.bytes[i], this.#snap.counts[i]);
     return true;
+  }
+
+  #nextChunk(): boolean {
+    return this.#toChunk(this.#chunk + 1);
   }
 
   #accept(vt: ValueType): ValueType {
@@ -121,7 +136,8 @@ export class ChunksSampleIterator implements SampleIterator {
     if (this.#done) return ValueType.None;
     if (this.#started && this.#t >= t) return this.#vt;
     const min = Math.max(t, this.#mint);
-    while (this.#chunk < this.#snap.maxTs.length - 1 && this.#snap.maxTs[this.#chunk] < min) this.#nextChunk();
+    const i = this.#firstChunkFrom(this.#chunk, min);
+    if (i !== this.#chunk && !this.#toChunk(i)) return ValueType.None;
     return this.#advance(min);
   }
 

@@ -59,11 +59,11 @@ function inOrderSnapshot(s: MemSeries, mint: number, maxt: number, copyOpen: boo
   const x = s.head;
   const h = s.hist?.chunk ?? null;
   if (x !== null) {
-    out.bytes.push(copyOpen ? x.compact() : x.bytes());
+    out.bytes.push(copyOpen ? frozenCopy(x.bytes()) : x.bytes());
     out.counts.push(x.numSamples());
     out.encodings.push(Encoding.XOR);
   } else if (h !== null) {
-    out.bytes.push(copyOpen ? h.compact() : h.bytes());
+    out.bytes.push(copyOpen ? frozenCopy(h.bytes()) : h.bytes());
     out.counts.push(h.numSamples());
     out.encodings.push(h instanceof FloatHistogramChunk ? Encoding.FloatHistogram : Encoding.Histogram);
   }
@@ -74,8 +74,17 @@ function inOrderSnapshot(s: MemSeries, mint: number, maxt: number, copyOpen: boo
   return out.bytes.length === 0 ? undefined : out;
 }
 
+/**
+ * A copy of the open chunk as it is now, for readers that keep it past later appends (QueryStream,
+ * head compaction). Taken from Node's buffer pool: a copy per series per query, and a small typed
+ * array of its own (compact()) costs three times as much to allocate and collect.
+ */
+function frozenCopy(bytes: Uint8Array): Uint8Array {
+  return Buffer.from(bytes);
+}
+
 /** The snapshot without the samples in `intervals` (the series' head tombstones); undefined when none is left. */
-function withoutDeleted(snap: ChunkSnapshot | undefined, intervals: readonly number[] | undefined, what: string): ChunkSnapshot | undefined {
+function withoutDeleted(snap: ChunkSnapshot | undefined, intervals: readonly number[] | undefined, labels: Labels): ChunkSnapshot | undefined {
   if (snap === undefined || intervals === undefined) return snap;
   const out: ChunkSnapshot = { bytes: [], counts: [], minTs: [], maxTs: [], encodings: [] };
   for (let i = 0; i < snap.bytes.length; i++) {
@@ -83,7 +92,7 @@ function withoutDeleted(snap: ChunkSnapshot | undefined, intervals: readonly num
     if (coverage === 'all') continue;
     let { bytes, minT, maxT, count } = { bytes: snap.bytes[i], minT: snap.minTs[i], maxT: snap.maxTs[i], count: snap.counts[i] };
     if (coverage === 'some') {
-      const kept = dropDeleted(snap.encodings[i], bytes, intervals, what);
+      const kept = dropDeleted(snap.encodings[i], bytes, intervals, labels.toString());
       if (kept === undefined) continue;
       ({ bytes, minT, maxT } = kept);
       count = snap.encodings[i] === Encoding.XOR ? xorNumSamples(bytes) : histogramNumSamples(bytes);
@@ -196,7 +205,7 @@ abstract class LazySet<T> {
   /** The series' chunks in range, without what its head tombstones delete. */
   protected snapshotOf(s: MemSeries, copyOpen: boolean): ChunkSnapshot | undefined {
     const stones = this.#head.tombstones.get(s.ref);
-    return withoutDeleted(snapshot(s, this.mint, this.maxt, copyOpen), stones, s.labels.toString());
+    return withoutDeleted(snapshot(s, this.mint, this.maxt, copyOpen), stones, s.labels);
   }
 
   async next(): Promise<boolean> {
