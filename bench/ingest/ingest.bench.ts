@@ -9,7 +9,8 @@
 // BENCH_PIN_CPU); `myelin-cores` the same with one ingester shard worker per core, never pinned
 // (distributor, ingesters with WAL and TSDB head, every other module idle), limits raised out of the way. `myelin-distributor` is
 // `myelin-distributor-server.ts`: the real HTTP push path and distributor with a stand-in ingester
-// that decodes each Push with pkg/wire and discards it, which isolates the distributor's share.
+// (in a child process, whose CPU is not counted) that decodes each Push with pkg/wire and discards
+// it: the distributor's CPU per sample alone, as bench/cluster counts it.
 //
 // Env: BENCH_SERIES, BENCH_SAMPLES (per series), BENCH_BATCH (samples per request),
 // BENCH_CONCURRENCY, BENCH_TENANTS, BENCH_MAX_SECONDS, BENCH_TARGETS (myelin,myelin-cores,myelin-distributor,prometheus,victoria-metrics),
@@ -55,7 +56,7 @@ const all: Record<string, { name: string; start(dir: string): Promise<BenchServe
     name: `myelin -target=all (RF=1, ${availableParallelism()} shards, unpinned)`,
     start: (dir) => startMyelin({ dir, flags: ['-ingester.shards=0'], unpinned: true }),
   },
-  'myelin-distributor': { name: 'myelin distributor + stand-in ingester', start: () => startDistributorOnly() },
+  'myelin-distributor': { name: 'myelin distributor (stand-in ingester not counted)', start: () => startDistributorOnly() },
   prometheus: { name: 'prometheus 2.42', start: (dir) => startPrometheus(dir, `${dir}/data`), v1Only: true },
   'victoria-metrics': { name: 'victoria-metrics', start: (dir) => startVictoriaMetrics(dir), v1Only: true },
 };

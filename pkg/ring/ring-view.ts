@@ -61,38 +61,41 @@ export class RingView implements ReadRing {
     const rf = this.#cfg.replicationFactor;
     const zoneAware = this.#cfg.zoneAwarenessEnabled;
     const maxZones = zoneAware ? s.zones.length : Infinity;
+    // Reused scratch arrays, filled up to a count: resetting an array's length is a runtime call,
+    // and this runs once per series of every push.
     const picked = this.#picked;
     const zones = this.#zones;
-    picked.length = 0;
-    zones.length = 0;
+    let np = 0;
+    let nz = 0;
     let n = rf;
     const start = s.searchToken(key >>> 0);
-    for (let iter = 0; iter < nTokens && picked.length < Math.min(n, s.instances.length) && zones.length < maxZones; iter++) {
+    for (let iter = 0; iter < nTokens && np < Math.min(n, s.instances.length) && nz < maxZones; iter++) {
       const idx = s.owners[(start + iter) % nTokens];
-      if (picked.includes(idx)) continue;
+      if (includes(picked, np, idx)) continue;
       const inst = s.instances[idx];
       if (zoneAware) {
-        if (zones.includes(inst.zone)) continue;
-        zones.push(inst.zone);
+        if (includes(zones, nz, inst.zone)) continue;
+        zones[nz++] = inst.zone;
       }
-      picked.push(idx);
+      picked[np++] = idx;
       if (op.extendsReplicaSet(inst.state)) n++;
     }
-    return this.#filterHealthy(picked, op, rf, buf);
+    return this.#filterHealthy(picked, np, op, rf, buf);
   }
 
-  #filterHealthy(picked: number[], op: Operation, rf: number, out: InstanceDesc[]): ReplicationSet {
+  #filterHealthy(picked: readonly number[], np: number, op: Operation, rf: number, out: InstanceDesc[]): ReplicationSet {
     const now = this.#now();
     const timeout = this.#cfg.heartbeatTimeout;
-    out.length = 0;
+    let k = 0;
     let unhealthy: string[] | undefined;
-    for (const idx of picked) {
-      const inst = this.#snap.instances[idx];
-      if (op.isHealthyState(inst.state) && heartbeatFresh(inst, timeout, now)) out.push(inst);
+    for (let p = 0; p < np; p++) {
+      const inst = this.#snap.instances[picked[p]];
+      if (op.isHealthyState(inst.state) && heartbeatFresh(inst, timeout, now)) out[k++] = inst;
       else (unhealthy ??= []).push(inst.id);
     }
+    if (out.length !== k) out.length = k;
     // A set extended past RF by joining/leaving instances needs a quorum of its real size.
-    const need = quorum(Math.max(rf, picked.length));
+    const need = quorum(Math.max(rf, np));
     if (out.length < need) throw new TooFewHealthyInstancesError(need, out.length, unhealthy ?? []);
     return { instances: out, maxErrors: out.length - need };
   }
@@ -183,4 +186,10 @@ export abstract class CurrentViewRing implements ReadRing {
   snapshot(): RingSnapshot {
     return this.view().snapshot();
   }
+}
+
+/** Whether a[0, n) holds x. */
+function includes<T>(a: readonly T[], n: number, x: T): boolean {
+  for (let i = 0; i < n; i++) if (a[i] === x) return true;
+  return false;
 }

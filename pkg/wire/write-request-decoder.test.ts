@@ -112,6 +112,19 @@ test('reassembled subsets decode to the same series', () => {
   );
 });
 
+test('RequestAssembler joins a range only to the one it continues in the same buffer', () => {
+  const a = Buffer.from('abcdef');
+  const b = Buffer.from('ABCDEF');
+  const asm = new RequestAssembler();
+  asm.add(a, 0, 2);
+  asm.add(a, 2, 3);
+  asm.add(b, 3, 4);
+  asm.add(a, 5, 6);
+  asm.add(a, 1, 2);
+  assert.equal(asm.size, 6);
+  assert.equal(asm.finish().toString(), 'abcDfb');
+});
+
 test('rewriteSeriesLabels drops one label and keeps samples and exemplars', () => {
   const d = new WriteRequestDecoder();
   fc.assert(

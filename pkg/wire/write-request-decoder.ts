@@ -283,7 +283,10 @@ export class WriteRequestDecoder extends ProtoReader implements DecodedWrite {
     const out: WirePieces = { bufs: [], from: [], to: [] };
     for (const i of series) {
       const mine = own?.get(i);
-      const [src, from, to] = mine === undefined ? [this.buf, this.seriesFrom[i], this.seriesTo[i]] : [mine, 0, mine.length];
+      // No array per series to destructure: this runs for every series of every push.
+      const src = mine ?? this.buf;
+      const from = mine === undefined ? this.seriesFrom[i] : 0;
+      const to = mine === undefined ? this.seriesTo[i] : mine.length;
       const cut = withoutLabel(this, i, skip, src, from, to);
       if (cut === undefined) {
         out.bufs.push(src);

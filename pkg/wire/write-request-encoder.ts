@@ -13,10 +13,17 @@ export class RequestAssembler {
   #size = 0;
 
   add(buf: Uint8Array, from: number, to: number): void {
+    this.#size += to - from;
+    // A range that continues the previous one extends it: an ingester owning runs of consecutive
+    // series (all of them, with one ingester) gets them in one copy.
+    const last = this.#bufs.length - 1;
+    if (last >= 0 && this.#bufs[last] === buf && this.#to[last] === from) {
+      this.#to[last] = to;
+      return;
+    }
     this.#bufs.push(buf);
     this.#from.push(from);
     this.#to.push(to);
-    this.#size += to - from;
   }
 
   get size(): number {
