@@ -8,8 +8,12 @@
 // - Fairness: while tenant A has filled its queue (429s), tenant B's query is served before A's.
 // - A querier killed (SIGKILL) while it holds parts of queries: the parts are retried on the other
 //   querier and every answer is still the right one.
+// - The labels cache (results_cache_ttl_for_labels_query=1m): a repeated labels request is answered
+//   by the frontend alone, a label pushed since shows only with `Cache-Control: no-store`.
 // - Store-gateways down (SIGKILL): a query of blocks fails by default; with partial_response=true
 //   it answers without them, with a warning naming the blocks.
+// - Two of three ingesters down (SIGKILL, RF=3): a query fails by default; with partial_response=true
+//   it answers from the one left, with a warning naming the others.
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -30,7 +34,7 @@ const seriesCount = 300;
 before(async () => {
   cluster = await Cluster.start({
     flags: {
-      'query-frontend': ['-querier.split-queries-by-interval=5m', '-querier.max-outstanding-requests-per-tenant=20'],
+      'query-frontend': ['-querier.split-queries-by-interval=5m', '-querier.max-outstanding-requests-per-tenant=20', '-query-frontend.results-cache-ttl-for-labels-query=1m'],
       // The sync interval sets how long a new block may be missing without an error (3 intervals).
       querier: ['-querier.max-concurrent=1', '-blocks-storage.bucket-store.sync-interval=1s'],
     },
@@ -190,6 +194,28 @@ test('a querier killed while it holds parts of queries: they are retried on the 
   });
 });
 
+test('labels cache: a repeated labels request is answered by the frontend alone until its TTL; no-store asks the queriers', async () => {
+  await withLogsOnFailure(cluster, async () => {
+    const taken = () => frontend.metric('myelin_query_frontend_queue_duration_seconds_count');
+    const labelHits = () => frontend.metric('myelin_frontend_query_result_cache_hits_total', { request_type: 'label_names_and_values' });
+    const params = { start: String((last - 30 * 60_000) / 1000), end: String(last / 1000) };
+    const first = await body(await cluster.query('team-b', '/api/v1/labels', params, frontend));
+    // The querier of the test before was killed: any running one.
+    assert.equal(first, await body(await cluster.query('team-b', '/api/v1/labels', params)));
+    const before = await taken();
+    const hitsBefore = await labelHits();
+    assert.equal(await body(await cluster.query('team-b', '/api/v1/labels', params, frontend)), first);
+    assert.equal(await taken(), before, 'no querier was asked');
+    assert.equal(await labelHits(), hitsBefore + 1);
+    // A new label name: the cached answer does not have it yet, a no-store request does.
+    const r = await cluster.push('team-b', remoteWriteBody([{ labels: { __name__: 'fe_requests_total', job: 'api', instance: 'i-new', zone_new: 'z' }, samples: [[last, 1]] }]));
+    assert.equal(r.status, 200, await r.text());
+    assert.equal(await body(await cluster.query('team-b', '/api/v1/labels', params, frontend)), first);
+    const fresh = await body(await fetch(`${frontend.url('/prometheus/api/v1/labels')}?${new URLSearchParams(params)}`, { headers: { 'X-Scope-OrgID': 'team-b', 'Cache-Control': 'no-store' } }));
+    assert.ok(fresh.includes('"zone_new"') && !first.includes('"zone_new"'), fresh);
+  });
+});
+
 test('store-gateways down: an error by default, an answer with a warning with partial_response=true', async () => {
   await withLogsOnFailure(cluster, async () => {
     // A block 20 h old (only store-gateways serve it), written to the cluster's bucket.
@@ -220,3 +246,23 @@ test('store-gateways down: an error by default, an answer with a warning with pa
 async function retried(): Promise<number> {
   return (await frontend.metric('myelin_query_frontend_retries_count')) - (await frontend.metric('myelin_query_frontend_retries_bucket', { le: '1' }));
 }
+
+test('two of three ingesters down: an error by default, the last ingester\'s answer with a warning with partial_response=true', async () => {
+  await withLogsOnFailure(cluster, async () => {
+    const at = { query: 'count(fe_requests_total{job="web"})', time: String(last / 1000) };
+    const instant = (params: Record<string, string>) => fetch(`${frontend.url('/prometheus/api/v1/query')}?${new URLSearchParams(params)}`, { headers: { 'X-Scope-OrgID': 'team-a' } });
+    const whole = (await (await instant(at)).json()) as { data: { result: unknown[] } };
+    assert.equal(whole.data.result.length, 1);
+    await Promise.all(cluster.ingesters.slice(1).map((i) => i.stop('SIGKILL')));
+    const failed = await instant(at);
+    const failedText = await failed.text();
+    assert.notEqual(failed.status, 200, failedText);
+    assert.match(failedText, /query ingesters: 2 of 3 failed|healthy replicas required/);
+    const partial = await instant({ ...at, partial_response: 'true' });
+    const answer = (await partial.json()) as { status: string; data: { result: unknown[] }; warnings?: string[] };
+    assert.equal(partial.status, 200, JSON.stringify(answer));
+    // RF=3: the ingester left holds every series, so the answer is whole; the warning says it may not be.
+    assert.deepEqual(answer.data.result, whole.data.result);
+    assert.ok(answer.warnings?.some((w) => w.startsWith('partial response: ingesters unreachable, 2 of 3 failed')), JSON.stringify(answer.warnings));
+  });
+});

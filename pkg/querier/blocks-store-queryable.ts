@@ -18,6 +18,7 @@ import type { StoreGatewayClients } from '../store-gateway/client/index.js';
 import { QueryLimitError, QueryLimiter, noQueryLimits } from '../limits/index.js';
 import { countStoredSeries, fetchLimitsToWire, matchersToWire } from '../wire/index.js';
 import { storeSeriesSet } from './blocks-store-series.js';
+import { withWarnings } from './with-warnings.js';
 
 /** Some blocks could not be queried on any store-gateway. */
 export class BlocksConsistencyError extends Error {
@@ -223,7 +224,7 @@ class BlocksStoreQuerier implements Querier {
     }, limiter.signal, limiter.partialResponse ? (err) => warnings.push(`partial response: ${err.message}`) : undefined);
     const set = storeSeriesSet(results.map((r) => r.series), mint, maxt);
     // partial_response: the blocks no store-gateway served are left out, and the answer says which.
-    return warnings.length === 0 ? set : { next: () => set.next(), at: () => set.at(), err: () => set.err(), warnings: () => [...set.warnings(), ...warnings] };
+    return withWarnings(set, warnings);
   }
 
   async labelNames(hints: LabelHints, ...matchers: Matcher[]): Promise<string[]> {

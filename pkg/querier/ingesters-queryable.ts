@@ -6,8 +6,8 @@ import { metricMetadata_MetricTypeToJSON } from '../generated/prometheus/types.j
 import type { IngesterConn } from '../ingester/client/index.js';
 import { Labels } from '../model/labels/index.js';
 import type { Matcher } from '../model/labels/index.js';
-import { Read } from '../ring/index.js';
-import type { InstanceDesc, ReadRing } from '../ring/index.js';
+import { Read, TooFewHealthyInstancesError } from '../ring/index.js';
+import type { InstanceDesc, ReadRing, ReplicationSet } from '../ring/index.js';
 import { lazySeriesSet, mergeLabelLists, seriesSetOf } from '../storage/index.js';
 import type { ChunkSeries, LabelHints, Querier, Queryable, SelectHints, Series, SeriesSet } from '../storage/index.js';
 import { BlockChunkSeries, mergeOverlappingChunks } from '../tsdb/block/index.js';
@@ -15,6 +15,7 @@ import { ChunksSeries } from '../tsdb/index.js';
 import { tenantMetadata } from '../tenant/index.js';
 import { QueryLimitError, QueryLimiter, noQueryLimits } from '../limits/index.js';
 import { QueryStreamReader, fetchLimitsToWire, matchersToWire, type WireChunkSeries } from '../wire/index.js';
+import { withWarnings } from './with-warnings.js';
 
 export interface IngestersQueryableDeps {
   ring: ReadRing;
@@ -66,8 +67,11 @@ class IngestersQuerier implements Querier {
     const end = Math.min(this.#maxt, hints.end);
     const limiter = this.#limiter;
     return lazySeriesSet(async () => {
-      const answers = await fanOut(this.#deps, (conn, deadline) => queryStream(conn, this.#tenant, start, end, matchers, deadline, limiter), limiter);
-      return seriesSetOf(mergeReplicas(answers, start, end));
+      const warnings: string[] = [];
+      const answers = await fanOut(this.#deps, (conn, deadline) => queryStream(conn, this.#tenant, start, end, matchers, deadline, limiter), limiter,
+        limiter.partialResponse ? (w) => warnings.push(w) : undefined);
+      // partial_response: the series only the unreachable ingesters hold are left out, and the answer says which ingesters.
+      return withWarnings(seriesSetOf(mergeReplicas(answers, start, end)), warnings);
     });
   }
 
@@ -91,18 +95,37 @@ class IngestersQuerier implements Querier {
 /**
  * Calls every healthy ingester; fails once more than the ring tolerates failed (one of three with
  * RF=3: every series still answers from two replicas), and at once when the query passed a limit
- * (every call in flight is cancelled by then).
+ * (every call in flight is cancelled by then). With `partial` (partial_response), too many failures
+ * answer with what the others returned, and `partial` gets a warning naming the failed ingesters.
  */
-export async function fanOut<T>(deps: IngestersQueryableDeps, call: (conn: IngesterConn, deadline: number) => Promise<T>, limiter?: QueryLimiter): Promise<T[]> {
-  const set = deps.ring.getReplicationSetForOperation(Read);
+export async function fanOut<T>(deps: IngestersQueryableDeps, call: (conn: IngesterConn, deadline: number) => Promise<T>, limiter?: QueryLimiter,
+  partial?: (warning: string) => void): Promise<T[]> {
+  const set = readSet(deps.ring, partial !== undefined);
   const deadline = Date.now() + deps.timeout;
   const results = await Promise.allSettled(set.instances.map((inst: InstanceDesc) => call(deps.client(inst.addr), deadline)));
   if (limiter?.signal.aborted === true) throw limiter.signal.reason;
-  const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+  const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [{ inst: set.instances[i], reason: r.reason as Error }] : []));
   if (failed.length > set.maxErrors) {
-    throw new Error(`query ingesters: ${failed.length} of ${set.instances.length} failed (at most ${set.maxErrors} may): ${(failed[0].reason as Error).message}`);
+    const what = `${failed.length} of ${set.instances.length} failed (at most ${Math.max(0, set.maxErrors)} may)`;
+    if (partial === undefined) throw new Error(`query ingesters: ${what}: ${failed[0].reason.message}`);
+    const names = failed.map((f) => (f.inst.id ? `${f.inst.id} (${f.inst.addr})` : f.inst.addr));
+    partial(`partial response: ingesters unreachable, ${what}: ${names.join(', ')}: ${failed[0].reason.message}`);
   }
   return results.filter((r): r is PromiseFulfilledResult<Awaited<T>> => r.status === 'fulfilled').map((r) => r.value);
+}
+
+/**
+ * The ingesters to ask. When the ring has too few healthy ones (the dead ones' heartbeats expired),
+ * partial_response asks every ingester of the ring: those that answer are the partial answer.
+ */
+function readSet(ring: ReadRing, partial: boolean): ReplicationSet {
+  try {
+    return ring.getReplicationSetForOperation(Read);
+  } catch (err) {
+    if (!partial || !(err instanceof TooFewHealthyInstancesError)) throw err;
+    const instances = [...ring.snapshot().instances];
+    return { instances, maxErrors: instances.length - err.needed };
+  }
 }
 
 /** One metric's metadata as the Prometheus API shows it. */

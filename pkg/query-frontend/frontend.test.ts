@@ -17,7 +17,7 @@ const logger = createLogger({ level: 'error', format: 'logfmt' });
 function newFrontend(o: { maxOutstanding?: number; maxRetries?: number; maxQueriers?: number } = {}): Frontend {
   return new Frontend({ ...defaults(frontendConfig), maxOutstandingPerTenant: o.maxOutstanding ?? 100 },
     { ...defaults(queryRangeConfig), maxRetries: o.maxRetries ?? 5 }, {
-      limits: () => ({ maxQueriersPerTenant: o.maxQueriers ?? 0, maxQueryParallelism: 14, maxQueryLength: 0, maxCacheFreshness: 60_000 }),
+      limits: () => ({ maxQueriersPerTenant: o.maxQueriers ?? 0, maxQueryParallelism: 14, maxQueryLength: 0, maxCacheFreshness: 60_000, resultsCacheTtlForLabelsQuery: 0 }),
       merge: unusedMerge,
       assemble: unusedMerge,
       timeout: 10_000,
@@ -65,7 +65,7 @@ test('tenants are served round-robin: a burst of one tenant does not delay anoth
 test('a tenant with a full queue gets 429 and the discard is counted; others are still queued', async () => {
   const registry = new Registry();
   const f = new Frontend({ ...defaults(frontendConfig), maxOutstandingPerTenant: 2 }, defaults(queryRangeConfig), {
-    limits: () => ({ maxQueriersPerTenant: 0, maxQueryParallelism: 14, maxQueryLength: 0, maxCacheFreshness: 60_000 }), merge: unusedMerge, assemble: unusedMerge, timeout: 10_000, logger, registry,
+    limits: () => ({ maxQueriersPerTenant: 0, maxQueryParallelism: 14, maxQueryLength: 0, maxCacheFreshness: 60_000, resultsCacheTtlForLabelsQuery: 0 }), merge: unusedMerge, assemble: unusedMerge, timeout: 10_000, logger, registry,
   });
   const signal = new AbortController().signal;
   const queued = [f.execute(req('a'), signal), f.execute(req('a'), signal)];
@@ -162,7 +162,7 @@ test('query stats: one log line per request with what it fetched and how long it
   const lines: Record<string, unknown>[] = [];
   const out = new Writable({ write: (chunk: Buffer, _enc, cb) => { lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>); cb(); } });
   const f = new Frontend({ ...defaults(frontendConfig), queryStatsEnabled: true }, defaults(queryRangeConfig), {
-    limits: () => ({ maxQueriersPerTenant: 0, maxQueryParallelism: 14, maxQueryLength: 0, maxCacheFreshness: 60_000 }),
+    limits: () => ({ maxQueriersPerTenant: 0, maxQueryParallelism: 14, maxQueryLength: 0, maxCacheFreshness: 60_000, resultsCacheTtlForLabelsQuery: 0 }),
     merge: unusedMerge, assemble: unusedMerge, timeout: 10_000, logger: createLogger({ level: 'info', format: 'json' }, out), registry: new Registry(),
   });
   const ac = new AbortController();
@@ -176,7 +176,7 @@ test('query stats: one log line per request with what it fetched and how long it
   ac.abort();
   // A request taking longer than log_queries_longer_than (5 ms here) is the slow query log's.
   const slow = new Frontend({ ...defaults(frontendConfig), logQueriesLongerThan: 5 }, defaults(queryRangeConfig), {
-    limits: () => ({ maxQueriersPerTenant: 0, maxQueryParallelism: 14, maxQueryLength: 0, maxCacheFreshness: 60_000 }),
+    limits: () => ({ maxQueriersPerTenant: 0, maxQueryParallelism: 14, maxQueryLength: 0, maxCacheFreshness: 60_000, resultsCacheTtlForLabelsQuery: 0 }),
     merge: unusedMerge, assemble: unusedMerge, timeout: 10_000, logger: createLogger({ level: 'info', format: 'json' }, out), registry: new Registry(),
   });
   const ac2 = new AbortController();

@@ -14,8 +14,10 @@ import { executeRangeQuery } from './query-range.js';
 import type { RangeQueryDeps } from './query-range.js';
 import { RequestQueue, TooManyRequestsError } from './request-queue.js';
 import { RequestStats } from './request-stats.js';
+import { LabelsCache } from './labels-cache.js';
 import { ResultsCache } from './results-cache.js';
 import type { ResultsCacheDeps } from './results-cache.js';
+import { ResultsCacheMetrics } from './results-cache-metrics.js';
 import type { Cache } from '../cache/index.js';
 
 /** The per-tenant limits the frontend applies. */
@@ -24,6 +26,8 @@ export interface FrontendLimits {
   maxQueryParallelism: number;
   maxQueryLength: number;
   maxCacheFreshness: number;
+  /** How long label names, label values and series answers are cached (ms); 0: not cached. */
+  resultsCacheTtlForLabelsQuery: number;
 }
 
 export interface FrontendDeps {
@@ -72,6 +76,7 @@ export class Frontend {
   readonly #queue: RequestQueue<Queued>;
   readonly #now: () => number;
   readonly #resultsCache: ResultsCache | undefined;
+  readonly #labelsCache: LabelsCache | undefined;
 
   constructor(cfg: FrontendConfig, rangeCfg: QueryRangeConfig, deps: FrontendDeps) {
     this.#cfg = cfg;
@@ -80,14 +85,24 @@ export class Frontend {
     this.#now = deps.now ?? Date.now;
     this.#metrics = new FrontendMetrics(deps.registry);
     this.#queue = new RequestQueue(cfg.maxOutstandingPerTenant, (tenant, n) => this.#metrics.queueLength.set({ user: tenant }, n));
-    this.#resultsCache = deps.cache === undefined ? undefined : new ResultsCache({
-      cache: deps.cache,
-      assemble: deps.assemble,
-      // Federated queries: the shortest freshness of their tenants, whichever is set.
-      maxCacheFreshness: (tenant) => this.#smallest(tenant, 'maxCacheFreshness'),
-      registry: deps.registry,
-      now: this.#now,
-    });
+    if (deps.cache !== undefined) {
+      const metrics = new ResultsCacheMetrics(deps.registry);
+      this.#resultsCache = new ResultsCache({
+        cache: deps.cache,
+        assemble: deps.assemble,
+        // Federated queries: the shortest freshness of their tenants, whichever is set.
+        maxCacheFreshness: (tenant) => this.#smallest(tenant, 'maxCacheFreshness'),
+        metrics,
+        now: this.#now,
+      });
+      this.#labelsCache = new LabelsCache({
+        cache: deps.cache,
+        // Federated requests: cached only when every tenant's are, for the shortest TTL.
+        ttl: (tenant) => Math.min(...tenant.split(TenantSeparator).map((t) => deps.limits(t).resultsCacheTtlForLabelsQuery)),
+        metrics,
+        now: this.#now,
+      });
+    }
   }
 
   get metrics(): FrontendMetrics {
@@ -113,6 +128,7 @@ export class Frontend {
 
   #execute(req: ApiRequest, signal: AbortSignal, stats: RequestStats): Promise<ApiAnswer> {
     const roundTrip: ApiExecutor = (r, s) => this.#roundTrip(r, s, stats);
+    if (this.#labelsCache?.handles(req) === true) return this.#labelsCache.answer(req, signal, roundTrip);
     if (req.op !== ApiOp.QueryRange) return roundTrip(req, signal);
     const deadline = req.deadline ?? this.#now() + this.#deps.timeout;
     return executeRangeQuery({ ...req, deadline }, signal, this.#rangeCfg, {

@@ -22,7 +22,7 @@ const unused = (): Promise<never> => Promise.reject(new Error('no range query he
 async function frontendServer(at = '127.0.0.1:0'): Promise<{ frontend: Frontend; registry: Registry; addr: string; close: () => void }> {
   const registry = new Registry();
   const frontend = new Frontend(defaults(frontendConfig), defaults(queryRangeConfig), {
-    limits: () => ({ maxQueriersPerTenant: 0, maxQueryParallelism: 14, maxQueryLength: 0, maxCacheFreshness: 60_000 }),
+    limits: () => ({ maxQueriersPerTenant: 0, maxQueryParallelism: 14, maxQueryLength: 0, maxCacheFreshness: 60_000, resultsCacheTtlForLabelsQuery: 0 }),
     merge: unused, assemble: unused, timeout: 10_000, logger, registry,
   });
   const server = new Server();

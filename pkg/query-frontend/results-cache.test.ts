@@ -9,6 +9,7 @@ import { MergedMatrix } from './merge.js';
 import type { AssembleTask } from './merge-pool.js';
 import { RequestStats } from './request-stats.js';
 import { ResultsCache, cacheKey } from './results-cache.js';
+import { ResultsCacheMetrics } from './results-cache-metrics.js';
 import { rangeOf } from './split.js';
 
 const step = 10_000;
@@ -47,7 +48,7 @@ test('results cache: a moving window asks the queriers only for what is new; ans
   const registry = new Registry();
   const cache = new LruCache('test', 1 << 20);
   let now = 10 * hour;
-  const rc = new ResultsCache({ cache, assemble, maxCacheFreshness: () => 60_000, registry, now: () => now });
+  const rc = new ResultsCache({ cache, assemble, maxCacheFreshness: () => 60_000, metrics: new ResultsCacheMetrics(registry), now: () => now });
   const stats = new RequestStats();
   const part = (s: number, e: number) => rc.part(req(s, e), 'x', { start: s, end: e, step }, 24 * hour, new AbortController().signal, { roundTrip: fakeQuerier(asked), stats });
   const text = (a: ApiAnswer) => String(a.body);
@@ -64,7 +65,7 @@ test('results cache: a moving window asks the queriers only for what is new; ans
   asked.length = 0;
   assert.equal(text(await part(8 * hour + 30_000, now - 2 * 60_000)), answer(8 * hour + 30_000, now - 2 * 60_000));
   assert.deepEqual(asked, [], 'answered from the cache alone');
-  assert.match(await registry.metrics(), /myelin_frontend_query_result_cache_hits_total 1/);
+  assert.match(await registry.metrics(), /myelin_frontend_query_result_cache_hits_total\{request_type="query_range"\} 1/);
   assert.equal(stats.cachedParts, 1);
   // A window starting before the extent: the gap before it is fetched, and the extent grows.
   asked.length = 0;
@@ -75,7 +76,7 @@ test('results cache: a moving window asks the queriers only for what is new; ans
 test('results cache: a failed gap is the answer, and nothing is stored', async () => {
   const cache = new LruCache('test', 1 << 20);
   const rc = new ResultsCache({
-    cache, assemble, maxCacheFreshness: () => 0, registry: new Registry(), now: () => 10 * hour,
+    cache, assemble, maxCacheFreshness: () => 0, metrics: new ResultsCacheMetrics(new Registry()), now: () => 10 * hour,
   });
   const failing = async (): Promise<ApiAnswer> => ({ status: 503, body: '{"status":"error"}', errorType: 'unavailable' });
   const a = await rc.part(req(0, hour), 'x', { start: 0, end: hour, step }, 24 * hour, new AbortController().signal, { roundTrip: failing, stats: new RequestStats() });
@@ -92,7 +93,7 @@ test('extent entries round-trip; anything else is no extent', () => {
 
 test('results cache: a merge that fails or is canceled is an error answer, never a rejection', async () => {
   const rc = new ResultsCache({
-    cache: new LruCache('test', 1 << 20), maxCacheFreshness: () => 0, registry: new Registry(), now: () => 10 * hour,
+    cache: new LruCache('test', 1 << 20), maxCacheFreshness: () => 0, metrics: new ResultsCacheMetrics(new Registry()), now: () => 10 * hour,
     assemble: () => Promise.reject(new Error('task was canceled')),
   });
   const ac = new AbortController();

@@ -6,18 +6,18 @@
 // last half minute of each panel.
 // Entries are extents (extent.ts), written by the frontend worker that assembles the part.
 import { createHash } from 'node:crypto';
-import { Counter } from 'prom-client';
-import type { Registry } from 'prom-client';
 import type { ApiAnswer, ApiExecutor, ApiRequest } from '../api/prometheus/index.js';
 import { errorOf } from '../api/prometheus/index.js';
 import { ErrorType } from '../promql/index.js';
 import { LruCache, RedisCache, RedisPool, instrumentedCache } from '../cache/index.js';
 import type { Cache, CacheConfig } from '../cache/index.js';
+import type { Registry } from 'prom-client';
 import type { Logger } from '../log/index.js';
 import { decodeExtent } from './extent.js';
 import type { RequestStats } from './request-stats.js';
 import type { Extent } from './extent.js';
 import type { AssembleTask } from './merge-pool.js';
+import type { ResultsCacheMetrics } from './results-cache-metrics.js';
 import { partRequest } from './split.js';
 import type { RangeQuery } from './split.js';
 
@@ -27,21 +27,17 @@ export interface ResultsCacheDeps {
   assemble: (tenant: string, task: AssembleTask, deadline: number, signal: AbortSignal) => Promise<{ answer: Buffer; extent?: Buffer }>;
   /** The tenant's max_cache_freshness (ms). */
   maxCacheFreshness: (tenant: string) => number;
-  registry: Registry;
+  metrics: ResultsCacheMetrics;
   now?: () => number;
 }
 
 export class ResultsCache {
   readonly #deps: ResultsCacheDeps;
   readonly #now: () => number;
-  readonly #requests: Counter;
-  readonly #hits: Counter;
 
   constructor(deps: ResultsCacheDeps) {
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
-    this.#requests = new Counter({ name: 'myelin_frontend_query_result_cache_requests_total', help: 'Parts of range queries looked up in the results cache.', registers: [deps.registry] });
-    this.#hits = new Counter({ name: 'myelin_frontend_query_result_cache_hits_total', help: 'Parts of range queries answered from the results cache alone.', registers: [deps.registry] });
   }
 
   /** Answers `part` of `req` (a query_range request) from the cache and the queriers. */
@@ -49,7 +45,7 @@ export class ResultsCache {
   async part(req: ApiRequest & { deadline: number }, query: string, part: RangeQuery, interval: number, signal: AbortSignal,
     via: { roundTrip: ApiExecutor; stats: RequestStats }): Promise<ApiAnswer> {
     const key = cacheKey(req.tenant, query, part, interval);
-    this.#requests.inc();
+    this.#deps.metrics.requests.inc({ request_type: 'query_range' });
     const found = (await this.#deps.cache.fetch([key])).get(key);
     const ext = found === undefined ? undefined : decodeExtent(found);
     // Usable when it touches the part: the pieces then cover the part without a hole.
@@ -61,7 +57,7 @@ export class ResultsCache {
       if (part.end > usable.end) gaps.push({ start: usable.end + part.step, end: part.end, step: part.step });
     }
     if (gaps.length === 0) {
-      this.#hits.inc();
+      this.#deps.metrics.hits.inc({ request_type: 'query_range' });
       via.stats.cachedParts++;
       // The extent is the part (a whole interval of an aligned dashboard): its answer as stored.
       if (usable !== undefined && usable.start === part.start && usable.end === part.end) return { status: 200, body: usable.body };
