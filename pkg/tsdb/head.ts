@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { hashLabelBytes, hashLabelPairs, Interner, Labels } from '../model/labels/index.js';
+import { hashLabelBytes, hashLabelPairs, Interner, type Labels } from '../model/labels/index.js';
 import type { Matcher } from '../model/labels/index.js';
 import type { Appendable, ChunkQuerier, ChunkQueryable, Querier, Queryable, SeriesRef } from '../storage/index.js';
 import { AppendError, AppendErrorCode } from './errors.js';
@@ -89,6 +89,7 @@ export class Head implements Appendable, Queryable, ChunkQueryable {
   /** Internal. */
   readonly postings = new MemPostings();
   readonly #interner = new Interner();
+  readonly #intern = (s: string): string => this.#interner.intern(s);
   /** Internal: the WAL, once open, and record encoders shared by all appenders. */
   wal: Wal | undefined = undefined;
   readonly seriesEncoder = new RecordEncoder();
@@ -348,10 +349,9 @@ export class Head implements Appendable, Queryable, ChunkQueryable {
 
   /** Internal: creates a series with a given ref (WAL replay keeps refs); `hash` as for seriesByLabels. */
   createSeries(ref: number, ls: Labels, hash?: number): MemSeries {
-    const p = ls.pairs();
-    const interned: string[] = new Array(p.length);
-    for (let i = 0; i < p.length; i++) interned[i] = this.#interner.intern(p[i]);
-    const s = new MemSeries(ref, Labels.fromSortedPairs(interned));
+    // The caller's label set becomes the series' own: no second array and Labels per series.
+    ls.internStrings(this.#intern);
+    const s = new MemSeries(ref, ls);
     this.byRef.set(ref, s);
     this.#byLabels.add(s, hash);
     this.postings.add(ref, s.labels);

@@ -21,6 +21,20 @@ test('labels compare, equal and key agree', () => {
   assert.ok(Labels.compare(c, a) < 0);
 });
 
+test('internStrings swaps in the canonical strings without changing the label set', () => {
+  const ls = Labels.fromPairs(['job', 'node', '__name__', 'up']);
+  const key = ls.key;
+  const seen: string[] = [];
+  ls.internStrings((s) => {
+    seen.push(s);
+    return s.slice(0, 1) + s.slice(1);
+  });
+  assert.deepEqual(seen, ['__name__', 'up', 'job', 'node']);
+  assert.deepEqual(ls.pairs(), ['__name__', 'up', 'job', 'node']);
+  assert.equal(ls.key, key);
+  assert.ok(ls.equals(Labels.fromRecord({ __name__: 'up', job: 'node' })));
+});
+
 test('builder sets and deletes', () => {
   const base = Labels.fromRecord({ a: '1', b: '2' });
   const out = new LabelsBuilder(base).set('c', '3').del('a').labels();

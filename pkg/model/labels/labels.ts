@@ -80,6 +80,16 @@ export class Labels {
     return this.#pairs.length === 0;
   }
 
+  /**
+   * Replaces every name and value by the equal string `canonical` returns for it (an interner's),
+   * in place. The label set does not change: equal strings cannot be told apart in JavaScript, only
+   * their memory becomes shared. Lets the head keep a new series' labels without copying them.
+   */
+  internStrings(canonical: (s: string) => string): void {
+    const p = this.#pairs as string[];
+    for (let i = 0; i < p.length; i++) p[i] = canonical(p[i]);
+  }
+
   /** Calls `fn` for every label in name order. */
   forEach(fn: (name: string, value: string) => void): void {
     const p = this.#pairs;
