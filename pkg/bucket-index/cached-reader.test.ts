@@ -63,3 +63,24 @@ test('an index written within the last few milliseconds is read again (a same-si
   await cache.read(reader, 'team');
   assert.equal(gets(), 2);
 });
+
+test('only the most recently read tenants keep their parsed index', async () => {
+  const bucket = new FilesystemBucket(path.join(root, 'c'));
+  const now = Date.now() + 60_000;
+  const cache = new CachedBucketIndexReader(() => now, 2);
+  const readers = new Map<string, ReturnType<typeof counting>>();
+  for (const tenant of ['t1', 't2', 't3']) {
+    const tb = tenantBucket(bucket, tenant);
+    await writeBucketIndex(tb, index(1, ['01HAAAAAAAAAAAAAAAAAAAAAAA']));
+    readers.set(tenant, counting(tb));
+  }
+  const read = (t: string) => cache.read(readers.get(t)?.reader as BucketReader, t);
+  await read('t1');
+  await read('t2');
+  await read('t1'); // t1 is now the most recent: t2 goes when t3 comes
+  await read('t3');
+  await read('t1');
+  await read('t2');
+  assert.equal(readers.get('t1')?.gets(), 1, 't1 stayed cached');
+  assert.equal(readers.get('t2')?.gets(), 2, 't2 was dropped for t3 and read again');
+});

@@ -20,12 +20,17 @@ interface Cached {
  */
 const SETTLE_MS = 5;
 
+/** Tenants whose parsed index is kept by default (least recently read dropped first): a worker's memory stays bounded however many tenants it serves. */
+const MAX_TENANTS = 1_000;
+
 export class CachedBucketIndexReader {
   readonly #cache = new Map<string, Cached>();
   readonly #now: () => number;
+  readonly #maxTenants: number;
 
-  constructor(now: () => number = Date.now) {
+  constructor(now: () => number = Date.now, maxTenants = MAX_TENANTS) {
     this.#now = now;
+    this.#maxTenants = maxTenants;
   }
 
   /** The tenant's index, or undefined when it has none; `tenantBucket` is the tenant's view. */
@@ -43,10 +48,16 @@ export class CachedBucketIndexReader {
       return undefined;
     }
     const hit = this.#cache.get(tenant);
-    if (hit !== undefined && hit.size === size && hit.lastModified === lastModified) return hit.index;
+    this.#cache.delete(tenant); // re-inserted last below when kept: the Map's order is recency
+    if (hit !== undefined && hit.size === size && hit.lastModified === lastModified) {
+      this.#cache.set(tenant, hit);
+      return hit.index;
+    }
     const index = await readBucketIndex(tenantBucket, tenant);
-    if (index === undefined || readAt - lastModified < SETTLE_MS) this.#cache.delete(tenant);
-    else this.#cache.set(tenant, { size, lastModified, index });
+    if (index !== undefined && readAt - lastModified >= SETTLE_MS) {
+      this.#cache.set(tenant, { size, lastModified, index });
+      if (this.#cache.size > this.#maxTenants) this.#cache.delete(this.#cache.keys().next().value as string);
+    }
     return index;
   }
 }
