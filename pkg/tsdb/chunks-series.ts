@@ -101,17 +101,21 @@ export class ChunksSampleIterator implements SampleIterator {
     return vt;
   }
 
+  /** Whether the current chunk's iterator stopped on an error (kept, and the iteration ended). */
+  #failed(): boolean {
+    const err = this.#it.err();
+    if (err === undefined) return false;
+    this.#err = new Error(`read head chunk ${this.#chunk}`, { cause: err });
+    this.#done = true;
+    return true;
+  }
+
   /** Moves to the next sample of the current or later chunks that is at or after `min`. */
   #advance(min: number): ValueType {
     while (!this.#done) {
       const vt = this.#it.seek(min);
       if (vt !== ValueType.None) return this.#accept(vt);
-      const err = this.#it.err();
-      if (err !== undefined) {
-        this.#err = new Error(`read head chunk ${this.#chunk}`, { cause: err });
-        this.#done = true;
-        return ValueType.None;
-      }
+      if (this.#failed()) return ValueType.None;
       this.#nextChunk();
     }
     return ValueType.None;
@@ -122,12 +126,7 @@ export class ChunksSampleIterator implements SampleIterator {
     if (!this.#started) return this.#advance(this.#mint);
     const vt = this.#it.next();
     if (vt !== ValueType.None) return this.#accept(vt);
-    const err = this.#it.err();
-    if (err !== undefined) {
-      this.#err = new Error(`read head chunk ${this.#chunk}`, { cause: err });
-      this.#done = true;
-      return ValueType.None;
-    }
+    if (this.#failed()) return ValueType.None;
     if (!this.#nextChunk()) return ValueType.None;
     return this.#advance(this.#mint);
   }
