@@ -313,6 +313,12 @@ test('flushed blocks answer, exactly, after every ingester lost its disk', { tim
   await Promise.all(cluster.ingesters.map((ing) => ing.start()));
   await cluster.waitIngesterRing(3);
   for (const ing of cluster.ingesters) assert.equal((await ingesterSamples(ing, 'flush', 'fault_flush')).size, 0, `${ing.name} starts empty`);
+  // The queriers' connections to the dead ingesters are in gRPC's reconnect backoff: they reach the
+  // restarted ones within -ingester.client.connect-backoff-max-delay (5s), answering 422 until then.
+  await waitUntil(async () => {
+    for (const q of cluster.queriers) if ((await cluster.query('flush', '/api/v1/query', { query: 'fault_flush' }, q)).status !== 200) return false;
+    return true;
+  }, { what: 'every querier reaching the restarted ingesters', timeoutMs: 15_000, intervalMs: 250 });
   // Three copies of every sample in three blocks, each answered once.
   await assertComplete(w);
 }));

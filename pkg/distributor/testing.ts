@@ -39,7 +39,8 @@ export class FakeIngester {
   readonly #server = new GrpcServer();
   port = 0;
 
-  static async start(): Promise<FakeIngester> {
+  /** `port` 0 picks a free one; a restart passes the port it had, as a restarted ingester keeps its address. */
+  static async start(port = 0): Promise<FakeIngester> {
     const f = new FakeIngester();
     f.#server.addService(IngesterService, {
       push: (call: ServerUnaryCall<WriteRequest, unknown>, cb: sendUnaryData<unknown>) => {
@@ -51,7 +52,7 @@ export class FakeIngester {
       userStats: (_call: ServerUnaryCall<unknown, unknown>, cb: sendUnaryData<UserStatsResponse>) => cb(null, f.stats.stats[0]?.data),
     });
     f.port = await new Promise<number>((resolve, reject) =>
-      f.#server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
+      f.#server.bindAsync(`127.0.0.1:${port}`, ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
     );
     return f;
   }

@@ -5,6 +5,7 @@ import { validateBucketConfig } from '../bucket/index.js';
 import { validateCompactorConfig } from '../compactor/index.js';
 import { validateDistributorConfig } from '../distributor/index.js';
 import { ConfigError } from '../flagext/index.js';
+import { validateIngesterClientConfig } from '../ingester/client/index.js';
 import { validateKVConfig } from '../kv/index.js';
 import { validateQueryRangeConfig } from '../query-frontend/index.js';
 import { validateRulerConfig } from '../ruler/index.js';
@@ -24,6 +25,7 @@ export function validateConfig(cfg: MyelinConfig, running: ReadonlySet<ModuleNam
     validateKVConfig(cfg.distributor.ring.kvstore, 'distributor.ring.kvstore');
     if (cfg.distributor.haTracker.enableHaTracker) validateKVConfig(cfg.distributor.haTracker.kvstore, 'distributor.ha_tracker.kvstore');
   }
+  if (running.has(Module.Distributor) || running.has(Module.Querier)) validateIngesterClientConfig(cfg.ingesterClient);
   if (running.has(Module.Ingester)) {
     validateIngesterMessageSizes(cfg);
     bucket();

@@ -34,6 +34,8 @@ export class IngesterConn {
       'grpc.max_send_message_length': g.maxSendMsgSize,
       'grpc.keepalive_time_ms': 20_000,
       'grpc.keepalive_timeout_ms': 10_000,
+      'grpc.initial_reconnect_backoff_ms': g.connectBackoffBaseDelay,
+      'grpc.max_reconnect_backoff_ms': g.connectBackoffMaxDelay,
       ...(g.grpcCompression === 'gzip' ? { 'grpc.default_compression_algorithm': 2 } : {}),
     });
   }

@@ -1,2 +1,2 @@
 export { IngesterConn, ingesterClientFactory, type CallLimits } from './client.js';
-export { ingesterClientConfig, type IngesterClientConfig } from './config.js';
+export { ingesterClientConfig, validateIngesterClientConfig, type IngesterClientConfig } from './config.js';
