@@ -89,7 +89,7 @@ export function ingesterGrpcService(ing: Ingester, tenants: TenantResolver, tran
       const q = await querierFor(ing, tenant, req.startTimestampMs, req.endTimestampMs);
       if (q === undefined) return { labelNames: [] };
       try {
-        return { labelNames: await q.labelNames({ limit: req.limit }, ...parseMatchers(req.matchers)) };
+        return { labelNames: await q.labelNames({ limit: req.limit }, ...parseLabelMatchers(req.matchers)) };
       } finally {
         await q.close();
       }
@@ -98,7 +98,7 @@ export function ingesterGrpcService(ing: Ingester, tenants: TenantResolver, tran
       const q = await querierFor(ing, tenant, req.startTimestampMs, req.endTimestampMs);
       if (q === undefined) return { labelValues: [] };
       try {
-        return { labelValues: await q.labelValues(req.labelName, { limit: req.limit }, ...parseMatchers(req.matchers)) };
+        return { labelValues: await q.labelValues(req.labelName, { limit: req.limit }, ...parseLabelMatchers(req.matchers)) };
       } finally {
         await q.close();
       }
@@ -136,10 +136,18 @@ export function ingesterGrpcService(ing: Ingester, tenants: TenantResolver, tran
 const hints = (start: number, end: number, func = '', sortSeries = true): SelectHints => ({ start, end, step: 0, func, range: 0, sortSeries });
 
 function parseMatchers(ms: Parameters<typeof matchersFromWire>[0]): Matcher[] {
+  const out = parseLabelMatchers(ms);
+  // No matchers would select nothing; an explicit "any name" selects every series.
+  return out.length > 0 ? out : [new LabelMatcher(MatchType.Regexp, '__name__', '.*')];
+}
+
+/**
+ * Matchers of a label names or values request, as sent: none means the head's whole index, read
+ * from its postings (as Prometheus' head does), where "any name" would visit every series.
+ */
+function parseLabelMatchers(ms: Parameters<typeof matchersFromWire>[0]): Matcher[] {
   try {
-    const out = matchersFromWire(ms);
-    // No matchers would select nothing; an explicit "any name" selects every series.
-    return out.length > 0 ? out : [new LabelMatcher(MatchType.Regexp, '__name__', '.*')];
+    return matchersFromWire(ms);
   } catch (err) {
     throw PushError.invalid((err as Error).message);
   }
