@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { LimitReason, QueryLimitError, QueryLimiter, federatedQueryLimits, noQueryLimits, queryLengthError } from './query-limiter.js';
+import { LimitReason, QueryLimitError, QueryLimiter, federatedQueryLimits, noQueryLimits, onlyQueryLimits, queryLengthError } from './query-limiter.js';
+import { defaults } from '../flagext/index.js';
+import { limitsConfig } from './limits.js';
 
 const limiter = (l: Partial<typeof noQueryLimits>) => new QueryLimiter({ ...noQueryLimits, ...l });
 
@@ -56,4 +58,12 @@ test('a read naming several tenants takes the smallest positive value of each li
     { ...noQueryLimits, maxFetchedSeriesPerQuery: 5, maxFetchedChunksPerQuery: 7 },
   ]);
   assert.deepEqual(got, { ...noQueryLimits, maxFetchedSeriesPerQuery: 5, maxFetchedChunksPerQuery: 7, maxQueryLength: 3_600_000 });
+});
+
+test('onlyQueryLimits keeps exactly the query limits of a tenant\'s whole limits, with its values', () => {
+  const all = { ...defaults(limitsConfig), maxFetchedSeriesPerQuery: 7, maxLabelValuesLimit: 3, seriesDeletionEnabled: true };
+  const got = onlyQueryLimits(all);
+  assert.deepEqual(Object.keys(got).sort(), Object.keys(noQueryLimits).sort());
+  for (const k of Object.keys(noQueryLimits) as (keyof typeof noQueryLimits)[]) assert.equal(got[k], all[k], k);
+  assert.equal(got.maxFetchedSeriesPerQuery, 7);
 });

@@ -50,8 +50,19 @@ export const noQueryLimits: QueryLimits = {
   seriesDeletionEnabled: true,
 };
 
+const queryLimitKeys = Object.keys(noQueryLimits) as (keyof QueryLimits)[];
 type NumericLimit = { [K in keyof QueryLimits]: QueryLimits[K] extends number ? K : never }[keyof QueryLimits];
-const numericLimits = (Object.keys(noQueryLimits) as (keyof QueryLimits)[]).filter((k): k is NumericLimit => typeof noQueryLimits[k] === 'number');
+const numericLimits = queryLimitKeys.filter((k): k is NumericLimit => typeof noQueryLimits[k] === 'number');
+
+/**
+ * Only the query limits of `l` (a tenant's whole Limits, say): what a query worker gets with every
+ * task, where every other field of a tenant's limits would be serialized and copied too.
+ */
+export function onlyQueryLimits(l: QueryLimits): QueryLimits {
+  const out = { ...noQueryLimits } as Record<keyof QueryLimits, number | boolean>;
+  for (const k of queryLimitKeys) out[k] = l[k];
+  return out as unknown as QueryLimits;
+}
 
 /** The query limits of a read naming several tenants: the smallest positive value of each (as Cortex). */
 export function federatedQueryLimits(each: readonly QueryLimits[]): QueryLimits {

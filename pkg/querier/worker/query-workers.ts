@@ -14,7 +14,7 @@ import type { Service } from '../../services/index.js';
 import { TenantSeparator } from '../../tenant/index.js';
 import { TaskCanceledError, TaskTimeoutError, WorkerExitError, WorkerPool } from '../../workers/index.js';
 import type { RpcChannel } from '../../workers/index.js';
-import type { QueryLimits } from '../../limits/index.js';
+import { onlyQueryLimits, type QueryLimits } from '../../limits/index.js';
 import type { QueryTaskAnswer, QueryTaskExtras, QueryWorkerData } from './messages.js';
 
 export interface QueryWorkersConfig {
@@ -49,6 +49,8 @@ export class QueryWorkers {
   /** Bumped on every ring layout change; each worker's last seen version. */
   #ringVersion = 0;
   readonly #sentVersion = new WeakMap<RpcChannel, number>();
+  /** Each tenant Limits object's query limits, made once (overrides hand out the same object until they change). */
+  readonly #queryLimits = new WeakMap<QueryLimits, QueryLimits>();
 
   constructor(cfg: QueryWorkersConfig, deps: QueryWorkersDeps) {
     this.#cfg = cfg;
@@ -95,13 +97,19 @@ export class QueryWorkers {
     const ing = this.#deps.ingesterRing.snapshot();
     const sg = this.#deps.storeGatewayRing.snapshot();
     const limits: Record<string, QueryLimits> = {};
-    for (const t of req.tenant.split(TenantSeparator)) limits[t] = this.#deps.limits(t);
+    for (const t of req.tenant.split(TenantSeparator)) limits[t] = this.#onlyQueryLimits(this.#deps.limits(t));
     const extras: QueryTaskExtras = { heartbeats: { ingesters: heartbeatsOf(ing), storeGateways: heartbeatsOf(sg) }, limits };
     if (this.#sentVersion.get(rpc) !== this.#ringVersion) {
       this.#sentVersion.set(rpc, this.#ringVersion);
       extras.rings = { ingesters: [...ing.instances], storeGateways: [...sg.instances] };
     }
     return extras;
+  }
+
+  #onlyQueryLimits(all: QueryLimits): QueryLimits {
+    let l = this.#queryLimits.get(all);
+    if (l === undefined) this.#queryLimits.set(all, (l = onlyQueryLimits(all)));
+    return l;
   }
 
   #failure(err: unknown): ApiAnswer {
