@@ -12,7 +12,8 @@
 //   BENCH_BASE_DIST=base-dist BENCH_PIN_CPU=1 node dist/bench/query/fixed-cost.bench.js
 //
 // Env: BENCH_HOSTS (20), BENCH_SPAN_MINUTES (20), BENCH_REPS (300), BENCH_ROUNDS (3),
-// BENCH_CALLS (1,4,6,18,19,20,21,22,23,24), BENCH_PIN_CPU, BENCH_CPU_PROF (--cpu-prof directory), BENCH_SMOKE=1.
+// BENCH_CALLS (1,4,6,18,19,20,21,22,23,24), BENCH_PIN_CPU, BENCH_CPU_PROF (--cpu-prof directory),
+// BENCH_NODE_FLAGS (more node flags, e.g. --perf-basic-prof for `perf record`), BENCH_SMOKE=1.
 import { readdir, readFile, mkdtemp, rm } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
@@ -37,20 +38,26 @@ const end = Math.floor(Date.now() / STEP) * STEP;
 const sets = nodeExporterSeries(HOSTS * SERIES_PER_HOST);
 const load: LoadOptions = { series: sets.length, samples: rounds, batch: 2_000, concurrency: 2, tenants: 1, maxSeconds: 600, retries: 3 };
 const host = sets[0].find(([n]) => n === 'instance')?.[1] ?? '';
-const calls = dashboardCalls({ end, range: Math.min(3_600_000, SPAN - 300_000), step: STEP, host })
-  .map((c, i) => ({ c, n: i + 1 })).filter(({ n }) => ONLY.includes(n));
+// Two floors first: HTTP alone (build info, answered on the main thread) and a request that makes the
+// whole trip (frontend, query worker and back) without reading data (format_query).
+const floors: { c: DashboardCall; n: string }[] = [
+  { n: 'f1', c: { name: 'floor: build info (HTTP only)', class: 'metadata', path: '/api/v1/status/buildinfo', params: [], vmComparable: false } },
+  { n: 'f2', c: { name: 'floor: format_query (frontend + worker, no data)', class: 'metadata', path: '/api/v1/format_query', params: [['query', 'up']], vmComparable: false } },
+];
+const calls = [...floors, ...dashboardCalls({ end, range: Math.min(3_600_000, SPAN - 300_000), step: STEP, host })
+  .map((c, i) => ({ c, n: String(i + 1) })).filter(({ n }) => ONLY.includes(Number(n)))];
 
 interface Build { name: string; proc: TestProcess; url: string; pid: number; workers: Set<number> }
 
 /** CPU seconds per thread id of `pid`. */
-async function threadCpu(pid: number): Promise<Map<number, { cpu: number; name: string }>> {
-  const out = new Map<number, { cpu: number; name: string }>();
+async function threadCpu(pid: number): Promise<Map<number, { cpu: number; sys: number; name: string }>> {
+  const out = new Map<number, { cpu: number; sys: number; name: string }>();
   for (const tid of await readdir(`/proc/${pid}/task`)) {
     try {
       const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8');
       const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(Number(tid), { cpu: (Number(f[11]) + Number(f[12])) / clkTck, name });
+      out.set(Number(tid), { cpu: (Number(f[11]) + Number(f[12])) / clkTck, sys: Number(f[12]) / clkTck, name });
     } catch {
       // The thread ended meanwhile.
     }
@@ -62,7 +69,7 @@ async function start(name: string, distDir: string | undefined, dir: string): Pr
   const bin = distDir === undefined ? myelinBinary : resolve(distDir, 'cmd/myelin/main.js');
   const port = await freePort();
   const grpc = await freePort();
-  const args = [...nodeProfFlags(), bin, '-target=all', '-server.http-listen-address=127.0.0.1', `-server.http-listen-port=${port}`,
+  const args = [...nodeProfFlags(), ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f !== ''), bin, '-target=all', '-server.http-listen-address=127.0.0.1', `-server.http-listen-port=${port}`,
     '-server.grpc-listen-address=127.0.0.1', `-server.grpc-listen-port=${grpc}`, '-log.level=warn',
     `-blocks-storage.tsdb.dir=${dir}/tsdb`, `-blocks-storage.filesystem.dir=${dir}/blocks`, `-blocks-storage.bucket-store.sync-dir=${dir}/sync`,
     '-distributor.replication-factor=1', '-distributor.ingestion-rate-limit=1e12', '-distributor.ingestion-burst-size=1000000000000',
@@ -81,7 +88,7 @@ async function call(b: Build, c: DashboardCall): Promise<void> {
   if (res.status !== 200) throw new Error(`${b.name} ${c.name}: ${res.status} ${body.slice(0, 200)}`);
 }
 
-interface Sample { main: number; workers: number; other: number; total: number; p50: number }
+interface Sample { main: number; workers: number; other: number; total: number; sys: number; p50: number }
 
 /** REPS calls; CPU per call (ms) of the main thread, the busiest threads named like workers, and the rest. */
 async function measure(b: Build, c: DashboardCall): Promise<Sample> {
@@ -94,10 +101,11 @@ async function measure(b: Build, c: DashboardCall): Promise<Sample> {
     lat.push(performance.now() - t);
   }
   const after = await threadCpu(b.pid);
-  const s: Sample = { main: 0, workers: 0, other: 0, total: 0, p50: quantile(lat, 0.5) };
+  const s: Sample = { main: 0, workers: 0, other: 0, total: 0, sys: 0, p50: quantile(lat, 0.5) };
   for (const [tid, a] of after) {
     const d = ((a.cpu - (before.get(tid)?.cpu ?? 0)) * 1000) / REPS;
     s.total += d;
+    s.sys += ((a.sys - (before.get(tid)?.sys ?? 0)) * 1000) / REPS;
     if (tid === b.pid) s.main += d;
     else if (b.workers.has(tid)) s.workers += d;
     else s.other += d;
@@ -108,7 +116,7 @@ async function measure(b: Build, c: DashboardCall): Promise<Sample> {
 /** Worker threads are the threads that run JavaScript besides the main one: Node names them after nothing, so find them by CPU under a query load. */
 async function findWorkers(b: Build): Promise<void> {
   const before = await threadCpu(b.pid);
-  const c = calls.find(({ n }) => n === 3)?.c ?? dashboardCalls({ end, range: 3_600_000, step: STEP, host })[2];
+  const c = dashboardCalls({ end, range: 3_600_000, step: STEP, host })[2];
   for (let i = 0; i < 10; i++) await call(b, c);
   const after = await threadCpu(b.pid);
   for (const [tid, a] of after) {
@@ -117,7 +125,7 @@ async function findWorkers(b: Build): Promise<void> {
   }
 }
 
-const fmt = (xs: number[]) => (xs.length === 1 ? xs[0].toFixed(2) : `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`);
+const fmt = (xs: number[]) => (xs.length === 1 ? xs[0].toFixed(2) : `${quantile(xs, 0.5).toFixed(2)} (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})`);
 
 const root = await mkdtemp(join(tmpdir(), 'bench-fixed-cost-'));
 const builds: Build[] = [];
@@ -132,18 +140,18 @@ try {
     await findWorkers(b);
   }
   console.log(`data: ${HOSTS} hosts, ${sets.length} series × ${rounds} samples; ${REPS} calls per measure, ${ROUNDS} rounds; pinned to core ${process.env.BENCH_PIN_CPU ?? '(none)'}`);
-  console.log('CPU ms per call: total = main thread + query workers + other threads (ranges over the rounds)\n');
-  console.log(`| # | call | ${builds.map((b) => `${b.name} total | ${b.name} main | ${b.name} workers | ${b.name} other | ${b.name} p50 ms`).join(' | ')} |`);
-  console.log(`|---|---|${builds.map(() => '---:|---:|---:|---:|---:').join('|')}|`);
+  console.log('CPU ms per call: total = main thread + query workers + other threads, and the system (kernel) part of the total (median and range over the rounds)\n');
+  console.log(`| # | call | ${builds.map((b) => `${b.name} total | ${b.name} main | ${b.name} workers | ${b.name} other | ${b.name} sys | ${b.name} p50 ms`).join(' | ')} |`);
+  console.log(`|---|---|${builds.map(() => '---:|---:|---:|---:|---:|---:').join('|')}|`);
   for (const { c, n } of calls) {
-    const got = builds.map(() => ({ main: [] as number[], workers: [] as number[], other: [] as number[], total: [] as number[], p50: [] as number[] }));
+    const got = builds.map(() => ({ main: [] as number[], workers: [] as number[], other: [] as number[], total: [] as number[], sys: [] as number[], p50: [] as number[] }));
     for (let r = 0; r < ROUNDS; r++) {
       for (let i = 0; i < builds.length; i++) {
         const s = await measure(builds[i], c);
-        for (const k of ['main', 'workers', 'other', 'total', 'p50'] as const) got[i][k].push(s[k]);
+        for (const k of ['main', 'workers', 'other', 'total', 'sys', 'p50'] as const) got[i][k].push(s[k]);
       }
     }
-    console.log(`| ${n} | ${c.name} | ${got.map((g) => `${fmt(g.total)} | ${fmt(g.main)} | ${fmt(g.workers)} | ${fmt(g.other)} | ${fmt(g.p50)}`).join(' | ')} |`);
+    console.log(`| ${n} | ${c.name} | ${got.map((g) => `${fmt(g.total)} | ${fmt(g.main)} | ${fmt(g.workers)} | ${fmt(g.other)} | ${fmt(g.sys)} | ${fmt(g.p50)}`).join(' | ')} |`);
   }
 } finally {
   for (const b of builds) await b.proc.stop();
