@@ -103,14 +103,23 @@ export function ingesterGrpcService(ing: Ingester, tenants: TenantResolver, tran
         await q.close();
       }
     }),
+    // The series API's read (labels only): bounded by the query's series limit, yielding to pushes.
     metricsForLabelMatchers: unary(async (tenant, req: MetricsForLabelMatchersRequest) => {
       const seen = new Map<string, Labels>();
       const q = await querierFor(ing, tenant, req.startTimestampMs, req.endTimestampMs);
       if (q === undefined) return { metric: [] };
+      const budget = new QueryLimiter(fetchLimitsFromWire(req.limits));
+      const slicer = new TimeSlicer();
       try {
         for (const set of req.matchersSet) {
           const ss = q.select(hints(req.startTimestampMs, req.endTimestampMs, 'series'), ...parseMatchers(set.matchers));
-          while (await ss.next()) seen.set(ss.at().labels.key, ss.at().labels);
+          while (await ss.next()) {
+            await slicer.maybeYield();
+            const ls = ss.at().labels;
+            if (seen.has(ls.key)) continue;
+            budget.addSeries(ls);
+            seen.set(ls.key, ls);
+          }
           if (ss.err() !== undefined) throw ss.err();
         }
       } finally {

@@ -86,8 +86,13 @@ test('push then query: QueryStream chunks and samples, Query, labels, series, me
   assert.deepEqual(names.labelNames, ['__name__', 'job']);
   const values = await unary<{ labelValues: string[] }>((cb) => c.labelValues({ labelName: 'job', startTimestampMs: 0, endTimestampMs: 1e13, matchers: [], limit: 0 }, tenantMetadata('team-b'), cb));
   assert.deepEqual(values.labelValues, ['other'], 'team-b sees only its own values');
-  const metrics = await unary<{ metric: { labels: { name: string; value: string }[] }[] }>((cb) => c.metricsForLabelMatchers({ startTimestampMs: 0, endTimestampMs: 1e13, matchersSet: [{ matchers: [{ type: LabelMatcher_Type.EQ, name: 'job', value: 'db' }] }] }, tenantMetadata('team-a'), cb));
+  const metrics = await unary<{ metric: { labels: { name: string; value: string }[] }[] }>((cb) => c.metricsForLabelMatchers({ startTimestampMs: 0, endTimestampMs: 1e13, matchersSet: [{ matchers: [{ type: LabelMatcher_Type.EQ, name: 'job', value: 'db' }] }], limits: undefined }, tenantMetadata('team-a'), cb));
   assert.deepEqual(metrics.metric.map((m) => m.labels.map((l) => l.value)), [['up', 'db']]);
+  // The series API's read stops at the query's series limit, with the limit's message.
+  const everyJob = [{ type: LabelMatcher_Type.RE, name: 'job', value: '.+' }];
+  await assert.rejects(unary((cb) => c.metricsForLabelMatchers({ startTimestampMs: 0, endTimestampMs: 1e13, matchersSet: [{ matchers: everyJob }],
+    limits: { maxSeries: 1, maxChunks: 0, maxChunkBytes: 0, maxDataBytes: 0 } }, tenantMetadata('team-a'), cb)),
+  (err: ServiceError) => err.code === status.RESOURCE_EXHAUSTED && err.details === 'the query hit the max number of series limit (limit: 1 series)');
   const md = await unary<{ metadata: { help: string }[] }>((cb) => c.metricsMetadata({}, tenantMetadata('team-a'), cb));
   assert.deepEqual(md.metadata.map((m) => m.help), ['Up.']);
   const stats = await unary<UserStatsResponse>((cb) => c.userStats({}, tenantMetadata('team-a'), cb));

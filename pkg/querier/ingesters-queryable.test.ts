@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { defaults } from '../flagext/index.js';
 import { IngesterConn, ingesterClientConfig } from '../ingester/client/index.js';
 import { startTestIngester, type TestIngester } from '../ingester/testing.js';
@@ -10,6 +10,7 @@ import { MemoryStore } from '../kv/index.js';
 import { LimitReason, QueryLimitError, QueryLimiter, noQueryLimits } from '../limits/index.js';
 import { MatchType, Matcher } from '../model/labels/index.js';
 import { InstanceState, RingSnapshot, RingView } from '../ring/index.js';
+import { ValueType } from '../storage/index.js';
 import type { InstanceDesc, ReadRing } from '../ring/index.js';
 import { tenantMetadata } from '../tenant/index.js';
 import { IngestersQueryable } from './ingesters-queryable.js';
@@ -31,21 +32,27 @@ async function count(q: IngestersQueryable): Promise<number> {
   return n;
 }
 
-test('the querier counts the series of every ingester together and stops the query once they pass the limit', async (t) => {
+/** Two ingesters on one ring (neither may fail), stopped when `t` ends, and the querier's view of them. */
+async function twoIngesters(t: TestContext) {
   const kv = new MemoryStore();
   const bucketDir = mkdtempSync(join(tmpdir(), 'bucket-'));
   const a = await startTestIngester({ id: 'a', kv, bucketDir });
   t.after(a.stop);
   const b = await startTestIngester({ id: 'b', kv, bucketDir });
   t.after(b.stop);
-  // Each ingester holds 60 series, under the limit of 100; together they hold 120.
-  await push(a, 't', 'from_a', 60);
-  await push(b, 't', 'from_b', 60);
   const instances = [a, b].map((ti) => ({ addr: `127.0.0.1:${ti.server.grpcPort()}` }) as InstanceDesc);
   const ring = { getReplicationSetForOperation: () => ({ instances, maxErrors: 0 }) } as unknown as ReadRing;
   const conns = new Map<string, IngesterConn>();
   const deps = { ring, timeout: 10_000, client: (addr: string) => conns.get(addr) ?? conns.set(addr, new IngesterConn(defaults(ingesterClientConfig), addr)).get(addr) as IngesterConn };
   t.after(() => { for (const c of conns.values()) c.close(); });
+  return { a, b, deps };
+}
+
+test('the querier counts the series of every ingester together and stops the query once they pass the limit', async (t) => {
+  const { a, b, deps } = await twoIngesters(t);
+  // Each ingester holds 60 series, under the limit of 100; together they hold 120.
+  await push(a, 't', 'from_a', 60);
+  await push(b, 't', 'from_b', 60);
 
   assert.equal(await count(new IngestersQueryable('t', deps)), 120);
   const limiter = new QueryLimiter({ ...noQueryLimits, maxFetchedSeriesPerQuery: 100 });
@@ -55,6 +62,27 @@ test('the querier counts the series of every ingester together and stops the que
   // An ingester over the limit on its own ends its stream with the limit's error, which the querier reports as is.
   const small = new QueryLimiter({ ...noQueryLimits, maxFetchedChunksPerQuery: 10 });
   await assert.rejects(count(new IngestersQueryable('t', deps, small)), { name: 'QueryLimitError', message: 'the query hit the max number of chunks limit (limit: 10 chunks)' });
+});
+
+test('series reads (the series API) get labels only: every series once, in label order, without samples, within the series limit', async (t) => {
+  const { a, b, deps } = await twoIngesters(t);
+  // Both ingesters hold the same 3 series, as RF replicas do, and b 2 more.
+  await push(a, 't', 'm', 3);
+  await push(b, 't', 'm', 5);
+  const series = async (limiter?: QueryLimiter) => {
+    const set = (await new IngestersQueryable('t', deps, limiter).querier(0, 1e13))
+      .select({ start: 0, end: 1e13, step: 0, func: 'series', range: 0, sortSeries: true }, new Matcher(MatchType.Equal, '__name__', 'm'));
+    const out: string[] = [];
+    while (await set.next()) {
+      assert.equal(set.at().iterator().next(), ValueType.None, 'no samples');
+      out.push(set.at().labels.get('i'));
+    }
+    if (set.err() !== undefined) throw set.err();
+    return out;
+  };
+  assert.deepEqual(await series(), ['0', '1', '2', '3', '4']);
+  await assert.rejects(series(new QueryLimiter({ ...noQueryLimits, maxFetchedSeriesPerQuery: 4 })),
+    { name: 'QueryLimitError', message: 'the query hit the max number of series limit (limit: 4 series)' });
 });
 
 test('partial_response: when more ingesters are unreachable than the ring tolerates, the reachable ones answer with a warning naming the others; by default the query fails', async (t) => {

@@ -1,6 +1,6 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { IngesterService, QueryRequest } from '../generated/myelin/ingester.js';
-import type { ExemplarQueryResponse, LabelNamesResponse, LabelValuesResponse, MetricsMetadataResponse } from '../generated/myelin/ingester.js';
+import type { ExemplarQueryResponse, LabelNamesResponse, LabelValuesResponse, MetricsForLabelMatchersResponse, MetricsMetadataResponse } from '../generated/myelin/ingester.js';
 import type { Exemplar as WireExemplar } from '../generated/prometheus/types.js';
 import { metricMetadata_MetricTypeToJSON } from '../generated/prometheus/types.js';
 import type { IngesterConn } from '../ingester/client/index.js';
@@ -14,7 +14,7 @@ import { BlockChunkSeries, mergeOverlappingChunks } from '../tsdb/block/index.js
 import { ChunksSeries } from '../tsdb/index.js';
 import { tenantMetadata } from '../tenant/index.js';
 import { QueryLimitError, QueryLimiter, noQueryLimits } from '../limits/index.js';
-import { QueryStreamReader, fetchLimitsToWire, matchersToWire, type WireChunkSeries } from '../wire/index.js';
+import { QueryStreamReader, fetchLimitsToWire, labelsFromWire, matchersToWire, type WireChunkSeries } from '../wire/index.js';
 import { withWarnings } from './with-warnings.js';
 
 export interface IngestersQueryableDeps {
@@ -66,6 +66,7 @@ class IngestersQuerier implements Querier {
     const start = Math.max(this.#mint, hints.start);
     const end = Math.min(this.#maxt, hints.end);
     const limiter = this.#limiter;
+    if (hints.func === 'series') return lazySeriesSet(() => this.#labelsOnly(start, end, matchers));
     return lazySeriesSet(async () => {
       const warnings: string[] = [];
       const answers = await fanOut(this.#deps, (conn, deadline) => queryStream(conn, this.#tenant, start, end, matchers, deadline, limiter), limiter,
@@ -73,6 +74,31 @@ class IngestersQuerier implements Querier {
       // partial_response: the series only the unreachable ingesters hold are left out, and the answer says which ingesters.
       return withWarnings(seriesSetOf(mergeReplicas(answers, start, end)), warnings);
     });
+  }
+
+  /**
+   * The series API reads labels only (as Cortex's querier): MetricsForLabelMatchers instead of
+   * QueryStream, so no ingester copies chunks that nobody reads. The RF replicas of a series are
+   * kept once; series in label order, without samples.
+   */
+  async #labelsOnly(start: number, end: number, matchers: Matcher[]): Promise<SeriesSet> {
+    const limiter = this.#limiter;
+    const req = { startTimestampMs: start, endTimestampMs: end, matchersSet: [{ matchers: matchersToWire(matchers) }], limits: fetchLimitsToWire(limiter.limits) };
+    const warnings: string[] = [];
+    const answers = await fanOut(this.#deps, (conn, deadline) => unary<MetricsForLabelMatchersResponse>((cb) =>
+      conn.client.metricsForLabelMatchers(req, tenantMetadata(this.#tenant), { deadline }, cb)).catch((err: unknown) => rethrowLimit(err, limiter)),
+    limiter, limiter.partialResponse ? (w) => warnings.push(w) : undefined);
+    const byKey = new Map<string, Labels>();
+    for (const a of answers) {
+      for (const m of a.metric) {
+        const ls = labelsFromWire(m.labels);
+        if (byKey.has(ls.key)) continue;
+        limiter.addSeries(ls);
+        byKey.set(ls.key, ls);
+      }
+    }
+    const series = [...byKey.values()].sort(Labels.compare).map((ls) => new ChunksSeries(ls, noChunks, start, end));
+    return withWarnings(seriesSetOf(series), warnings);
   }
 
   async labelNames(hints: LabelHints, ...matchers: Matcher[]): Promise<string[]> {
@@ -231,10 +257,8 @@ function queryStream(conn: IngesterConn, tenant: string, start: number, end: num
     });
     call.on('error', (err: ServiceError) => {
       settle();
-      const limit = err.code === status.RESOURCE_EXHAUSTED ? QueryLimitError.fromMessage(err.details) : undefined;
-      if (limit === undefined) return reject(err);
       try {
-        limiter.fail(limit);
+        rethrowLimit(err, limiter);
       } catch (e) {
         reject(e);
       }
@@ -245,6 +269,16 @@ function queryStream(conn: IngesterConn, tenant: string, start: number, end: num
     });
   });
 }
+
+/** An ingester's RESOURCE_EXHAUSTED is the query's limit: the limiter fails the query with it; other errors as they are. */
+function rethrowLimit(err: unknown, limiter: QueryLimiter): never {
+  const e = err as ServiceError;
+  const limit = e.code === status.RESOURCE_EXHAUSTED ? QueryLimitError.fromMessage(e.details) : undefined;
+  if (limit === undefined) throw err;
+  limiter.fail(limit);
+}
+
+const noChunks = { bytes: [], counts: [], minTs: [], maxTs: [], encodings: [] };
 
 /** Counts one series of a QueryStream answer against the query's limits. */
 function countSeries(limiter: QueryLimiter, labels: Labels, s: WireChunkSeries): void {

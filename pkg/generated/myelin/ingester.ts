@@ -144,6 +144,8 @@ export interface MetricsForLabelMatchersRequest {
   endTimestampMs: number;
   /** A series is returned when it matches every matcher of any one set. */
   matchersSet: LabelMatchers[];
+  /** The query's limits (the series limit applies); the ingester answers RESOURCE_EXHAUSTED past it. */
+  limits: FetchLimits | undefined;
 }
 
 export interface Metric {
@@ -1419,7 +1421,7 @@ export const LabelValuesResponse: MessageFns<LabelValuesResponse> = {
 };
 
 function createBaseMetricsForLabelMatchersRequest(): MetricsForLabelMatchersRequest {
-  return { startTimestampMs: 0, endTimestampMs: 0, matchersSet: [] };
+  return { startTimestampMs: 0, endTimestampMs: 0, matchersSet: [], limits: undefined };
 }
 
 export const MetricsForLabelMatchersRequest: MessageFns<MetricsForLabelMatchersRequest> = {
@@ -1432,6 +1434,9 @@ export const MetricsForLabelMatchersRequest: MessageFns<MetricsForLabelMatchersR
     }
     for (const v of message.matchersSet) {
       LabelMatchers.encode(v!, writer.uint32(26).fork()).join();
+    }
+    if (message.limits !== undefined) {
+      FetchLimits.encode(message.limits, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -1473,6 +1478,14 @@ export const MetricsForLabelMatchersRequest: MessageFns<MetricsForLabelMatchersR
             message.matchersSet.push(LabelMatchers.decode(reader, reader.uint32()));
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.limits = FetchLimits.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1502,6 +1515,7 @@ export const MetricsForLabelMatchersRequest: MessageFns<MetricsForLabelMatchersR
         : globalThis.Array.isArray(object?.matchers_set)
         ? object.matchers_set.map((e: any) => LabelMatchers.fromJSON(e))
         : [],
+      limits: isSet(object.limits) ? FetchLimits.fromJSON(object.limits) : undefined,
     };
   },
 
@@ -1516,6 +1530,9 @@ export const MetricsForLabelMatchersRequest: MessageFns<MetricsForLabelMatchersR
     if (message.matchersSet?.length) {
       obj.matchersSet = message.matchersSet.map((e) => LabelMatchers.toJSON(e));
     }
+    if (message.limits !== undefined) {
+      obj.limits = FetchLimits.toJSON(message.limits);
+    }
     return obj;
   },
 
@@ -1529,6 +1546,9 @@ export const MetricsForLabelMatchersRequest: MessageFns<MetricsForLabelMatchersR
     message.startTimestampMs = object.startTimestampMs ?? 0;
     message.endTimestampMs = object.endTimestampMs ?? 0;
     message.matchersSet = object.matchersSet?.map((e) => LabelMatchers.fromPartial(e)) || [];
+    message.limits = (object.limits !== undefined && object.limits !== null)
+      ? FetchLimits.fromPartial(object.limits)
+      : undefined;
     return message;
   },
 };
