@@ -2,9 +2,10 @@
 // cached extents and the gaps fetched around them) into the answer a querier gives for a window,
 // byte for byte: each series' points in time order, once per timestamp, series in label order
 // (Prometheus sorts a range query's matrix) and without those that have no point in the window,
-// warnings and infos once each, and with `stats`, the answers' queryable samples summed. Runs in a
-// query-frontend worker (merge-worker.ts): its cost grows with the answers.
-import { formatTimestamp, goJson } from '../api/prometheus/index.js';
+// warnings and infos once each, and with `stats`, the answers' stats merged (mergeQueryStats). Runs
+// in a query-frontend worker (merge-worker.ts): its cost grows with the answers.
+import { formatTimestamp, goJson, mergeQueryStats } from '../api/prometheus/index.js';
+import type { QueryStatsJson } from '../api/prometheus/index.js';
 
 interface SeriesJson {
   metric: Record<string, string>;
@@ -14,7 +15,7 @@ interface SeriesJson {
 
 interface MatrixAnswer {
   status: string;
-  data: { resultType: string; result: SeriesJson[]; stats?: { samples?: { totalQueryableSamples?: number } } };
+  data: { resultType: string; result: SeriesJson[]; stats?: QueryStatsJson };
   warnings?: string[];
   infos?: string[];
 }
@@ -31,7 +32,7 @@ export class MergedMatrix {
   readonly #series = new Map<string, MergedSeries>();
   readonly warnings = new Set<string>();
   readonly #infos = new Set<string>();
-  #samples: number | undefined;
+  readonly #stats: QueryStatsJson[] = [];
 
   /** Adds answers in time order; a point at a time already held is dropped (it is the same point). Throws a BUG on anything but successful matrices. */
   constructor(bodies: readonly Uint8Array[]) {
@@ -41,8 +42,7 @@ export class MergedMatrix {
       if (a.status !== 'success' || a.data?.resultType !== 'matrix') throw new Error('BUG: merging an answer that is not a successful matrix');
       for (const w of a.warnings ?? []) this.warnings.add(w);
       for (const i of a.infos ?? []) this.#infos.add(i);
-      const s = a.data.stats?.samples?.totalQueryableSamples;
-      if (s !== undefined) this.#samples = (this.#samples ?? 0) + s;
+      if (a.data.stats !== undefined) this.#stats.push(a.data.stats);
       for (const r of a.data.result) {
         const key = goJson(r.metric);
         let m = this.#series.get(key);
@@ -70,7 +70,7 @@ export class MergedMatrix {
       parts.push(out + '}');
     }
     let data = `{"resultType":"matrix","result":[${parts.join(',')}]`;
-    if (this.#samples !== undefined) data += `,"stats":{"samples":{"totalQueryableSamples":${this.#samples}}}`;
+    if (this.#stats.length > 0) data += `,"stats":${goJson(mergeQueryStats(this.#stats))}`;
     let body = `{"status":"success","data":${data}}`;
     if (this.warnings.size > 0) body += `,"warnings":${goJson([...this.warnings])}`;
     if (this.#infos.size > 0) body += `,"infos":${goJson([...this.#infos])}`;
