@@ -26,7 +26,7 @@ test('chunks, chunk bytes and data bytes each name their limit; 0 disables', () 
     free.addChunks(5, 1000);
     free.addDataBytes(2000);
   }
-  assert.deepEqual(free.stats(), { series: 1000, chunks: 5000, chunkBytes: 1_000_000, dataBytes: 2_000_000, peakMemoryBytes: 1_000_000 });
+  assert.deepEqual(free.stats(), { series: 1000, chunks: 5000, chunkBytes: 1_000_000, dataBytes: 2_000_000, peakMemoryBytes: 1_000_000, samples: 0 });
 });
 
 test('the memory estimate holds chunk bytes and reserved samples, released ones leave only the peak', () => {

@@ -140,6 +140,8 @@ export interface QueryStats {
   dataBytes: number;
   /** Highest estimated memory held at once: fetched chunk bytes plus decoded samples held. */
   peakMemoryBytes: number;
+  /** Samples the evaluation read (Prometheus' totalQueryableSamples); 0 for other requests. */
+  samples: number;
 }
 
 export class QueryLimiter {
@@ -151,6 +153,7 @@ export class QueryLimiter {
   #dataBytes = 0;
   #memory = 0;
   #peakMemory = 0;
+  #samples = 0;
   readonly #abort = new AbortController();
   /**
    * The request asked for a partial response (Thanos' `partial_response`): data a store could not
@@ -221,6 +224,11 @@ export class QueryLimiter {
     this.#memory -= bytes;
   }
 
+  /** Counts the samples the query's evaluation read, for its stats. */
+  countSamples(n: number): void {
+    this.#samples += n;
+  }
+
   /** Throws the error a component reported, and cancels the query's other streams. */
   fail(err: QueryLimitError): never {
     if (!this.#abort.signal.aborted) this.#abort.abort(err);
@@ -228,7 +236,7 @@ export class QueryLimiter {
   }
 
   stats(): QueryStats {
-    return { series: this.#series, chunks: this.#chunks, chunkBytes: this.#chunkBytes, dataBytes: this.#dataBytes, peakMemoryBytes: this.#peakMemory };
+    return { series: this.#series, chunks: this.#chunks, chunkBytes: this.#chunkBytes, dataBytes: this.#dataBytes, peakMemoryBytes: this.#peakMemory, samples: this.#samples };
   }
 
   #fail(reason: LimitReason, limit: number): never {

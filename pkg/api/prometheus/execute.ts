@@ -209,7 +209,9 @@ async function read(req: ApiRequest, b: ApiBackend, limiter: QueryLimiter, signa
     case ApiOp.Query: {
       const query = one(p, 'query') ?? '';
       const t = timeOr(p, 'time', req.now);
-      return envelope(await b.engine.instantQuery(b.queryable(req.tenant, limiter), query, t, queryOptions(req, signal, limiter)), query, p, t, 0);
+      const res = await b.engine.instantQuery(b.queryable(req.tenant, limiter), query, t, queryOptions(req, signal, limiter));
+      limiter.countSamples(res.stats.samplesRead);
+      return envelope(res, query, p, t, 0);
     }
     case ApiOp.QueryRange: {
       const start = parseTime(required(p, 'start'), 'start');
@@ -220,7 +222,9 @@ async function read(req: ApiRequest, b: ApiBackend, limiter: QueryLimiter, signa
       if (maxLength > 0 && end - start > maxLength) throw queryLengthError(end - start, maxLength, 'bad_data');
       const step = parseDuration(required(p, 'step'), 'step');
       const query = one(p, 'query') ?? '';
-      return envelope(await b.engine.rangeQuery(b.queryable(req.tenant, limiter), query, start, end, step, queryOptions(req, signal, limiter)), query, p, start, step);
+      const res = await b.engine.rangeQuery(b.queryable(req.tenant, limiter), query, start, end, step, queryOptions(req, signal, limiter));
+      limiter.countSamples(res.stats.samplesRead);
+      return envelope(res, query, p, start, step);
     }
     case ApiOp.Series:
       return json(await series(req, b, limiter, signal));
