@@ -14,8 +14,9 @@
 //   npx tsc -b && node dist/bench/query-frontend/dashboard-7d.bench.js        BENCH_HOSTS hosts × 7 d at 60 s
 //   BENCH_SMOKE=1 node dist/bench/query-frontend/dashboard-7d.bench.js        1 host × 2 d
 //
-// Env: BENCH_HOSTS (10; ~600 series each), BENCH_DAYS (7), BENCH_SCRAPE_SECONDS (60), BENCH_LOADS
-// (loads per phase, 3 cold / 10 warm), BENCH_PIN_CPU, BENCH_CPU_PROF (profiles of Myelin), BENCH_SMOKE=1.
+// Env: BENCH_HOSTS (10; 424 series each), BENCH_DAYS (7), BENCH_SCRAPE_SECONDS (60), BENCH_COLD_LOADS
+// (3; 0 skips the cold phase, to profile the warm one), BENCH_WARM_LOADS (10), BENCH_PIN_CPU,
+// BENCH_CPU_PROF (a directory: profiles of Myelin's threads), BENCH_SMOKE=1.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,8 +35,8 @@ const env = (name: string, def: number, smokeDef: number) => Number(process.env[
 const HOSTS = env('BENCH_HOSTS', 10, 1);
 const DAYS = env('BENCH_DAYS', 7, 2);
 const SCRAPE = env('BENCH_SCRAPE_SECONDS', 60, 60) * 1000;
-const COLD_LOADS = env('BENCH_LOADS', 3, 1);
-const WARM_LOADS = env('BENCH_LOADS', 10, 2);
+const COLD_LOADS = env('BENCH_COLD_LOADS', 3, 1);
+const WARM_LOADS = env('BENCH_WARM_LOADS', 10, 2);
 const DAY = 86_400_000;
 const STEP = 300_000;
 const TENANT = 'tenant-0';
@@ -136,10 +137,10 @@ async function main(): Promise<void> {
     console.log(`${panels(dataEnd).length} range panels over ${DAYS} d, step ${STEP / 60_000} m, split 24 h`);
 
     // Cold: every load evaluated in full (the first one also warms the store-gateway's caches).
-    await loadDashboard(s, Date.now(), true);
+    if (COLD_LOADS > 0) await loadDashboard(s, Date.now(), true);
     let cpu0 = await cpuSeconds(s.pid);
     for (let i = 0; i < COLD_LOADS; i++) await loadDashboard(s, Date.now(), true);
-    const cold = ((await cpuSeconds(s.pid)) - cpu0) / COLD_LOADS;
+    const cold = COLD_LOADS > 0 ? ((await cpuSeconds(s.pid)) - cpu0) / COLD_LOADS : NaN;
 
     // Warm: one load fills the cache, then refreshes 30 s apart in window time.
     const w0 = Date.now();

@@ -172,18 +172,14 @@ export class QueryLimiter {
   }
 
   /**
-   * Counts a series by its identity (`Labels.key`, read only when the series limit is set); the same
-   * series from several replicas or blocks counts once.
+   * Counts a series by its identity (`Labels.key`): the same series from several replicas or blocks
+   * counts once, for the limit and for the query's stats (fetched_series_count).
    */
   addSeries(series: SeriesIdentity): void {
-    const max = this.limits.maxFetchedSeriesPerQuery;
-    if (max === 0) {
-      this.#series++;
-      return;
-    }
     this.#seen.add(series.key);
     this.#series = this.#seen.size;
-    if (this.#series > max) this.#fail(LimitReason.MaxFetchedSeries, max);
+    const max = this.limits.maxFetchedSeriesPerQuery;
+    if (max > 0 && this.#series > max) this.#fail(LimitReason.MaxFetchedSeries, max);
   }
 
   /** Counts one fetched series: its identity, its chunks, and its label and chunk bytes as data bytes. */
