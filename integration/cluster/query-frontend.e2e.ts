@@ -209,8 +209,11 @@ test('the query stats log line: tenant, query, wall and queue time, what was fet
     assert.equal(Number(cold.samples_processed), direct.data.stats.samples.totalQueryableSamples);
     assert.equal(Number(cold.response_bytes), first.length);
     assert.ok(Number(cold.wall_seconds) > 0 && Number(cold.queue_seconds) >= 0 && Number(cold.queue_seconds) < Number(cold.wall_seconds) * parts);
-    // Again: every part from the cache, nothing fetched or read.
-    assert.equal(await body(await cluster.query('team-a', '/api/v1/query_range', p, frontend)), first);
+    // Again, once the extents are in Redis (stored after the answer): every part from the cache, nothing fetched or read.
+    await waitUntil(async () => {
+      assert.equal(await body(await cluster.query('team-a', '/api/v1/query_range', p, frontend)), first);
+      return lastLogLine('query stats', q)?.results_cache === 'hit';
+    }, { what: 'a results cache hit', timeoutMs: 10_000 });
     const warm = lastLogLine('query stats', q);
     assert.deepEqual([warm?.results_cache, warm?.querier_requests, warm?.cached_parts, warm?.fetched_series_count, warm?.samples_processed], ['hit', '0', String(parts), '0', '0']);
     // Moved by a step: the new end is fetched, the rest comes from the cache.
