@@ -27,8 +27,9 @@ import { Labels } from '../../pkg/model/labels/index.js';
 import type { ChunkSeries, ChunkSeriesSet } from '../../pkg/storage/index.js';
 import { TENANT_EXTERNAL_LABEL, UlidGenerator, chunkSeriesFromSamples, writeBlock } from '../../pkg/tsdb/block/index.js';
 import { nodeExporterSeries, SERIES_PER_HOST } from '../ingest/node-exporter-series.js';
-import { cpuSeconds, startMyelin, type BenchServer } from '../lib/servers.js';
+import { startMyelin, type BenchServer } from '../lib/servers.js';
 import { dashboardCalls } from '../query/dashboard-calls.js';
+import { coldAndWarm, loadDashboard, type LoadFn } from './dashboard-load.js';
 
 const smoke = process.env.BENCH_SMOKE === '1';
 const env = (name: string, def: number, smokeDef: number) => Number(process.env[name] ?? (smoke ? smokeDef : def));
@@ -98,25 +99,6 @@ async function writeBlocks(root: string): Promise<number> {
   return blocks;
 }
 
-async function loadDashboard(s: BenchServer, end: number, noStore: boolean): Promise<string[]> {
-  return Promise.all(panels(end).map(async (c) => {
-    const res = await fetch(`${s.url}${s.apiPrefix}${c.path}?${new URLSearchParams(c.params)}`, {
-      headers: { 'X-Scope-OrgID': TENANT, ...(noStore ? { 'Cache-Control': 'no-store' } : {}) },
-      signal: AbortSignal.timeout(600_000),
-    });
-    const body = await res.text();
-    if (res.status !== 200) throw new Error(`${c.name}: ${res.status} ${body.slice(0, 200)}`);
-    return body;
-  }));
-}
-
-async function metric(s: BenchServer, name: string): Promise<number> {
-  const text = await (await fetch(`${s.url}/metrics`)).text();
-  let sum = 0;
-  for (const m of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))) sum += Number(m[1]);
-  return sum;
-}
-
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'myelin-bench-frontend-7d-'));
   let s: (BenchServer & { httpPort: number }) | undefined;
@@ -136,35 +118,11 @@ async function main(): Promise<void> {
     });
     console.log(`${panels(dataEnd).length} range panels over ${DAYS} d, step ${STEP / 60_000} m, split 24 h`);
 
-    // Cold: every load evaluated in full (the first one also warms the store-gateway's caches).
-    if (COLD_LOADS > 0) await loadDashboard(s, Date.now(), true);
-    let cpu0 = await cpuSeconds(s.pid);
-    for (let i = 0; i < COLD_LOADS; i++) await loadDashboard(s, Date.now(), true);
-    const cold = COLD_LOADS > 0 ? ((await cpuSeconds(s.pid)) - cpu0) / COLD_LOADS : NaN;
-
-    // Warm: one load fills the cache, then refreshes 30 s apart in window time.
-    const w0 = Date.now();
-    await loadDashboard(s, w0, false);
-    const hits0 = await metric(s, 'myelin_frontend_query_result_cache_hits_total');
-    const taken0 = await metric(s, 'myelin_query_frontend_queue_duration_seconds_count');
-    cpu0 = await cpuSeconds(s.pid);
-    const ends: number[] = [];
-    for (let i = 1; i <= WARM_LOADS; i++) {
-      ends.push(w0 + i * REFRESH);
-      await loadDashboard(s, ends[ends.length - 1], false);
-    }
-    const warm = ((await cpuSeconds(s.pid)) - cpu0) / WARM_LOADS;
-    const hits = (await metric(s, 'myelin_frontend_query_result_cache_hits_total')) - hits0;
-    const taken = (await metric(s, 'myelin_query_frontend_queue_duration_seconds_count')) - taken0;
-
-    const last = ends[ends.length - 1];
-    const [cached, fresh] = [await loadDashboard(s, last, false), await loadDashboard(s, last, true)];
-    const equal = cached.every((b, i) => b === fresh[i]);
-
-    console.log(`cold: ${(cold * 1000).toFixed(0)} ms CPU per dashboard load (no-store, ${COLD_LOADS} loads)`);
-    console.log(`warm: ${(warm * 1000).toFixed(0)} ms CPU per dashboard load (cache, ${WARM_LOADS} refreshes 30 s apart; ${hits} parts from the cache alone, ${(taken / WARM_LOADS).toFixed(1)} querier requests per load)`);
-    console.log(`cold / warm: ${(cold / warm).toFixed(1)}×; warm answers equal to uncached ones: ${equal}`);
-    if (!equal) process.exitCode = 1;
+    const server = s;
+    const load: LoadFn = (end, noStore) => loadDashboard(server, panels(end), TENANT, noStore, 600_000);
+    // The first load also warms the store-gateway's caches.
+    if (COLD_LOADS > 0) await load(Date.now(), true);
+    await coldAndWarm(s, load, COLD_LOADS, WARM_LOADS, REFRESH);
   } finally {
     await s?.proc.stop('SIGTERM');
     await rm(dir, { recursive: true, force: true });
