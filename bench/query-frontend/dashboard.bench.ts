@@ -20,8 +20,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildRequests, sendLoad, type LoadOptions } from '../ingest/load-gen.js';
 import { nodeExporterSeries, SERIES_PER_HOST } from '../ingest/node-exporter-series.js';
-import { cpuSeconds, startMyelin, type BenchServer } from '../lib/servers.js';
+import { startMyelin, type BenchServer } from '../lib/servers.js';
 import { dashboardCalls } from '../query/dashboard-calls.js';
+import { coldAndWarm, loadDashboard as loadPanels } from './dashboard-load.js';
 
 const smoke = process.env.BENCH_SMOKE === '1';
 const env = (name: string, def: number, smokeDef: number) => Number(process.env[name] ?? (smoke ? smokeDef : def));
@@ -44,23 +45,8 @@ function panels(end: number) {
   return dashboardCalls({ end, range: SPAN - 10 * 60_000, step: STEP, host }).filter((c) => c.class === 'range');
 }
 
-async function loadDashboard(s: BenchServer, end: number, noStore: boolean): Promise<string[]> {
-  return Promise.all(panels(end).map(async (c) => {
-    const res = await fetch(`${s.url}${s.apiPrefix}${c.path}?${new URLSearchParams(c.params)}`, {
-      headers: { 'X-Scope-OrgID': TENANT, ...(noStore ? { 'Cache-Control': 'no-store' } : {}) },
-      signal: AbortSignal.timeout(120_000),
-    });
-    const body = await res.text();
-    if (res.status !== 200) throw new Error(`${c.name}: ${res.status} ${body.slice(0, 200)}`);
-    return body;
-  }));
-}
-
-async function metric(s: BenchServer, name: string): Promise<number> {
-  const text = await (await fetch(`${s.url}/metrics`)).text();
-  let sum = 0;
-  for (const m of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))) sum += Number(m[1]);
-  return sum;
+function loadDashboard(s: BenchServer, end: number, noStore: boolean): Promise<string[]> {
+  return loadPanels(s, panels(end), TENANT, noStore, 120_000);
 }
 
 async function main(): Promise<void> {
@@ -72,35 +58,7 @@ async function main(): Promise<void> {
     const loaded = await sendLoad(s.url + s.push, reqs, load);
     console.log(`loaded ${sets.length} series × ${rounds} samples (${loaded.ackedSamples} acknowledged); ${panels(dataEnd).length} range panels over ${(SPAN - 600_000) / 60_000} min, step 15 s, split ${SPLIT}`);
 
-    // Cold: every load evaluated in full.
-    let cpu0 = await cpuSeconds(s.pid);
-    for (let i = 0; i < LOADS; i++) await loadDashboard(s, Date.now(), true);
-    const cold = ((await cpuSeconds(s.pid)) - cpu0) / LOADS;
-
-    // Warm: one load fills the cache, then refreshes. Each load's window ends at the wall clock plus
-    // REFRESH per load, as if 30 s passed between them (the data stops at load time; the window moves on).
-    const t0 = Date.now();
-    await loadDashboard(s, t0, false);
-    const hits0 = await metric(s, 'myelin_frontend_query_result_cache_hits_total');
-    const taken0 = await metric(s, 'myelin_query_frontend_queue_duration_seconds_count');
-    cpu0 = await cpuSeconds(s.pid);
-    const ends: number[] = [];
-    for (let i = 1; i <= LOADS; i++) {
-      ends.push(t0 + i * REFRESH);
-      await loadDashboard(s, ends[ends.length - 1], false);
-    }
-    const warm = ((await cpuSeconds(s.pid)) - cpu0) / LOADS;
-    const hits = (await metric(s, 'myelin_frontend_query_result_cache_hits_total')) - hits0;
-    const taken = (await metric(s, 'myelin_query_frontend_queue_duration_seconds_count')) - taken0;
-
-    // Warm answers are the answers: the last window, cached and not.
-    const [cached, fresh] = [await loadDashboard(s, ends[ends.length - 1], false), await loadDashboard(s, ends[ends.length - 1], true)];
-    const equal = cached.every((b, i) => b === fresh[i]);
-
-    console.log(`cold: ${(cold * 1000).toFixed(0)} ms CPU per dashboard load (no-store, ${LOADS} loads)`);
-    console.log(`warm: ${(warm * 1000).toFixed(0)} ms CPU per dashboard load (cache, ${LOADS} refreshes 30 s apart; ${hits} parts from the cache alone, ${(taken / LOADS).toFixed(1)} querier requests per load)`);
-    console.log(`cold / warm: ${(cold / warm).toFixed(1)}×; warm answers equal to uncached ones: ${equal}`);
-    if (!equal) process.exitCode = 1;
+    await coldAndWarm(s, (end, noStore) => loadDashboard(s as BenchServer, end, noStore), LOADS, LOADS, REFRESH);
   } finally {
     await s?.proc.stop('SIGTERM');
     await rm(dir, { recursive: true, force: true });

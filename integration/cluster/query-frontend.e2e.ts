@@ -153,6 +153,75 @@ test('results cache in Redis: repeated and moved windows answer as the querier d
   });
 });
 
+/** The fields of the frontend's last logfmt line with `msg` whose query is `query`. */
+function lastLogLine(msg: string, query: string): Record<string, string> | undefined {
+  const lines = readFileSync(frontend.logFile, 'utf8').split('\n').filter((l) => l.includes(`msg="${msg}"`));
+  for (const line of lines.reverse()) {
+    const fields: Record<string, string> = {};
+    for (const m of line.matchAll(/([\w.]+)=("(?:[^"\\]|\\.)*"|\S*)/g)) fields[m[1]] = m[2].startsWith('"') ? JSON.parse(m[2]) as string : m[2];
+    if (fields.query === query) return fields;
+  }
+  return undefined;
+}
+
+interface StatsAnswer {
+  data: { result: unknown; stats: { timings: Record<string, number>; samples: { totalQueryableSamplesPerStep?: [number, number][]; totalQueryableSamples: number; peakSamples: number } } };
+}
+
+test('stats through the frontend: the split parts\' stats merged as the unsplit querier counts them, never from the cache', async () => {
+  await withLogsOnFailure(cluster, async () => {
+    const p = rangeParams('sum by (job) (rate(fe_requests_total[2m]))', 30);
+    const lookups = () => frontend.metric('myelin_frontend_query_result_cache_requests_total', { request_type: 'query_range' });
+    const before = await lookups();
+    for (const stats of ['all', 'true']) {
+      const direct = JSON.parse(await body(await cluster.query('team-a', '/api/v1/query_range', { ...p, stats }, cluster.queriers[0]))) as StatsAnswer;
+      const split = JSON.parse(await body(await cluster.query('team-a', '/api/v1/query_range', { ...p, stats }, frontend))) as StatsAnswer;
+      assert.deepEqual(split.data.result, direct.data.result);
+      assert.deepEqual(Object.keys(split.data.stats.timings), ['evalTotalTime', 'resultSortTime', 'queryPreparationTime', 'innerEvalTime', 'execQueueTime', 'execTotalTime']);
+      assert.deepEqual(Object.keys(split.data.stats.samples), Object.keys(direct.data.stats.samples));
+      assert.equal(split.data.stats.samples.totalQueryableSamples, direct.data.stats.samples.totalQueryableSamples);
+      assert.deepEqual(split.data.stats.samples.totalQueryableSamplesPerStep, direct.data.stats.samples.totalQueryableSamplesPerStep);
+      assert.ok(split.data.stats.samples.totalQueryableSamples > 0);
+    }
+    assert.equal(await lookups(), before, 'stats requests bypass the results cache');
+  });
+});
+
+test('the query stats log line: tenant, query, wall and queue time, what was fetched and read, and the results cache\'s part', async () => {
+  await withLogsOnFailure(cluster, async () => {
+    // One series: each part fetches it once.
+    const q = 'count_over_time(fe_requests_total{instance="i-42"}[1m])';
+    const p = rangeParams(q, 30);
+    const direct = JSON.parse(await body(await cluster.query('team-a', '/api/v1/query_range', { ...p, stats: 'true' }, cluster.queriers[0]))) as StatsAnswer;
+    const first = await body(await cluster.query('team-a', '/api/v1/query_range', p, frontend));
+    const cold = lastLogLine('query stats', q);
+    assert.ok(cold !== undefined, 'a query stats line for the query');
+    assert.equal(cold.tenant, 'team-a');
+    assert.equal(cold.op, 'query_range');
+    assert.equal(cold.status, '200');
+    assert.equal(cold.results_cache, 'miss');
+    const parts = Number(cold.querier_requests);
+    assert.ok(parts >= 6, `a 29-minute range in 5-minute parts: ${parts}`);
+    assert.equal(Number(cold.fetched_series_count), parts);
+    assert.ok(Number(cold.fetched_chunks_count) >= parts && Number(cold.fetched_chunk_bytes) > 0, JSON.stringify(cold));
+    assert.ok(Number(cold.fetched_data_bytes) > Number(cold.fetched_chunk_bytes));
+    // count_over_time's values are the sizes of its windows: the samples read.
+    assert.equal(Number(cold.samples_processed), direct.data.stats.samples.totalQueryableSamples);
+    assert.equal(Number(cold.response_bytes), first.length);
+    assert.ok(Number(cold.wall_seconds) > 0 && Number(cold.queue_seconds) >= 0 && Number(cold.queue_seconds) < Number(cold.wall_seconds) * parts);
+    // Again, once the extents are in Redis (stored after the answer): every part from the cache, nothing fetched or read.
+    await waitUntil(async () => {
+      assert.equal(await body(await cluster.query('team-a', '/api/v1/query_range', p, frontend)), first);
+      return lastLogLine('query stats', q)?.results_cache === 'hit';
+    }, { what: 'a results cache hit', timeoutMs: 10_000 });
+    const warm = lastLogLine('query stats', q);
+    assert.deepEqual([warm?.results_cache, warm?.querier_requests, warm?.cached_parts, warm?.fetched_series_count, warm?.samples_processed], ['hit', '0', String(parts), '0', '0']);
+    // Moved by a step: the new end is fetched, the rest comes from the cache.
+    await body(await cluster.query('team-a', '/api/v1/query_range', rangeParams(q, 30, 37_000), frontend));
+    assert.equal(lastLogLine('query stats', q)?.results_cache, 'partial');
+  });
+});
+
 test('fairness: tenant B is served while tenant A has filled its queue', async () => {
   await withLogsOnFailure(cluster, async () => {
     const started = Date.now();

@@ -213,7 +213,8 @@ async function remoteWrite(all: readonly GeneratedSeries[]): Promise<void> {
 }
 
 before(async () => {
-  prom = await PrometheusServer.start(series);
+  // Per-step stats (stats=all) need the feature in Prometheus; Myelin always has them.
+  prom = await PrometheusServer.start(series, ['--enable-feature=promql-per-step-stats']);
   await startMyelin();
   await remoteWrite(series);
 });
@@ -304,6 +305,43 @@ test('format_query prints as Prometheus does', async (t) => {
       const mine = await myelinGet('/api/v1/format_query', { query: q });
       const theirs = (await prom.get('/api/v1/format_query', { query: q })) as Json;
       assert.deepEqual(mine, theirs);
+    });
+  }
+});
+
+interface StatsJson {
+  timings: Record<string, number>;
+  samples: { totalQueryableSamplesPerStep?: [number, number][]; totalQueryableSamples: number; peakSamples: number };
+}
+
+/**
+ * `stats` as Prometheus answers it: the same members in the same order, the same samples read in
+ * total and per step (timings and the peak are each engine's own: only their presence is compared).
+ */
+test('stats=all and stats=true: the shape and the samples read of Prometheus', async (t) => {
+  const keysOf = (x: unknown): string[] => Object.keys(x as object);
+  const cases = queries.flatMap(({ q, prom: promQuery }): { path: string; params: Record<string, string>; prom?: string }[] => [
+    { path: '/api/v1/query', params: { query: q, time: instantTime }, prom: promQuery },
+    { path: '/api/v1/query_range', params: { query: q, ...range }, prom: promQuery },
+  ]);
+  for (const { path, params, prom: promQuery } of cases) {
+    await t.test(`${path} ${params.query}`, async () => {
+      for (const stats of ['all', 'true']) {
+        const mine = await myelinGet(path, { ...params, stats });
+        const theirs = (await prom.get(path, { ...params, query: promQuery ?? params.query, stats })) as Json;
+        assert.equal(mine.status, theirs.status);
+        if (theirs.status !== 'success') continue; // errors (2.42's atan2 and matching rules) carry no stats
+        const a = (mine.data as { stats: StatsJson }).stats;
+        const b = (theirs.data as { stats: StatsJson }).stats;
+        assert.deepEqual(keysOf(mine.data), keysOf(theirs.data), `data members, stats=${stats}`);
+        assert.deepEqual(keysOf(a), keysOf(b));
+        assert.deepEqual(keysOf(a.timings), keysOf(b.timings));
+        assert.deepEqual(keysOf(a.samples), keysOf(b.samples), `samples members, stats=${stats}`);
+        for (const v of Object.values(a.timings)) assert.equal(typeof v, 'number');
+        assert.equal(typeof a.samples.peakSamples, 'number');
+        assert.equal(a.samples.totalQueryableSamples, b.samples.totalQueryableSamples, `totalQueryableSamples, stats=${stats}`);
+        assert.deepEqual(a.samples.totalQueryableSamplesPerStep, b.samples.totalQueryableSamplesPerStep, `per step, stats=${stats}`);
+      }
     });
   }
 });

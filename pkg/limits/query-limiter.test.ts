@@ -28,7 +28,12 @@ test('chunks, chunk bytes and data bytes each name their limit; 0 disables', () 
     free.addChunks(5, 1000);
     free.addDataBytes(2000);
   }
-  assert.deepEqual(free.stats(), { series: 1000, chunks: 5000, chunkBytes: 1_000_000, dataBytes: 2_000_000, peakMemoryBytes: 1_000_000 });
+  assert.deepEqual(free.stats(), { series: 1000, chunks: 5000, chunkBytes: 1_000_000, dataBytes: 2_000_000, peakMemoryBytes: 1_000_000, samples: 0 });
+  // Without a series limit too, a series fetched from three replicas is one series in the stats.
+  for (let i = 0; i < 3; i++) free.addSeries({ key: '7' });
+  free.countSamples(42);
+  assert.equal(free.stats().series, 1000);
+  assert.equal(free.stats().samples, 42);
 });
 
 test('the memory estimate holds chunk bytes and reserved samples, released ones leave only the peak', () => {

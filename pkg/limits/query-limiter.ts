@@ -151,6 +151,8 @@ export interface QueryStats {
   dataBytes: number;
   /** Highest estimated memory held at once: fetched chunk bytes plus decoded samples held. */
   peakMemoryBytes: number;
+  /** Samples the evaluation read (Prometheus' totalQueryableSamples); 0 for other requests. */
+  samples: number;
 }
 
 export class QueryLimiter {
@@ -162,6 +164,7 @@ export class QueryLimiter {
   #dataBytes = 0;
   #memory = 0;
   #peakMemory = 0;
+  #samples = 0;
   readonly #abort = new AbortController();
   /**
    * The request asked for a partial response (Thanos' `partial_response`): data a store could not
@@ -180,18 +183,14 @@ export class QueryLimiter {
   }
 
   /**
-   * Counts a series by its identity (`Labels.key`, read only when the series limit is set); the same
-   * series from several replicas or blocks counts once.
+   * Counts a series by its identity (`Labels.key`): the same series from several replicas or blocks
+   * counts once, for the limit and for the query's stats (fetched_series_count).
    */
   addSeries(series: SeriesIdentity): void {
-    const max = this.limits.maxFetchedSeriesPerQuery;
-    if (max === 0) {
-      this.#series++;
-      return;
-    }
     this.#seen.add(series.key);
     this.#series = this.#seen.size;
-    if (this.#series > max) this.#fail(LimitReason.MaxFetchedSeries, max);
+    const max = this.limits.maxFetchedSeriesPerQuery;
+    if (max > 0 && this.#series > max) this.#fail(LimitReason.MaxFetchedSeries, max);
   }
 
   /** Counts one fetched series: its identity, its chunks, and its label and chunk bytes as data bytes. */
@@ -232,6 +231,11 @@ export class QueryLimiter {
     this.#memory -= bytes;
   }
 
+  /** Counts the samples the query's evaluation read, for its stats. */
+  countSamples(n: number): void {
+    this.#samples += n;
+  }
+
   /** Throws the error a component reported, and cancels the query's other streams. */
   fail(err: QueryLimitError): never {
     if (!this.#abort.signal.aborted) this.#abort.abort(err);
@@ -239,7 +243,7 @@ export class QueryLimiter {
   }
 
   stats(): QueryStats {
-    return { series: this.#series, chunks: this.#chunks, chunkBytes: this.#chunkBytes, dataBytes: this.#dataBytes, peakMemoryBytes: this.#peakMemory };
+    return { series: this.#series, chunks: this.#chunks, chunkBytes: this.#chunkBytes, dataBytes: this.#dataBytes, peakMemoryBytes: this.#peakMemory, samples: this.#samples };
   }
 
   #fail(reason: LimitReason, limit: number): never {

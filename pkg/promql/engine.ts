@@ -48,6 +48,22 @@ export interface QueryOptions {
   timeout?: number;
   /** The query's budget (per-tenant limits): samples held count towards its memory estimate. */
   limiter?: QueryLimiter;
+  /** Count the samples read per step too (Prometheus' `stats=all`). */
+  perStepStats?: boolean;
+}
+
+/** Where a query's time went (seconds), as Prometheus' query timers split it. */
+export interface QueryTimings {
+  /** Preparation, inner evaluation and result sorting. */
+  evalTotal: number;
+  resultSort: number;
+  /** Loading the selected series from storage. */
+  queryPreparation: number;
+  innerEval: number;
+  /** Waiting for a slot among the engine's concurrent queries. */
+  execQueue: number;
+  /** Queue wait and evaluation. */
+  execTotal: number;
 }
 
 export interface QueryStats {
@@ -55,6 +71,11 @@ export interface QueryStats {
   samplesLoaded: number;
   /** Samples selectors read at their steps, as Prometheus' totalQueryableSamples counts them. */
   samplesRead: number;
+  /** samplesRead per step (the query's steps in order), with `perStepStats`; null otherwise. */
+  samplesReadPerStep: Float64Array | null;
+  /** Samples held at once: those loaded for evaluation and the result's points. */
+  peakSamples: number;
+  timings: QueryTimings;
 }
 
 export interface QueryResult {
@@ -133,9 +154,13 @@ export class Engine {
     const queued = performance.now();
     try {
       await this.acquire(qo.signal);
-      m.queryDuration.observe({ slice: 'queue_time' }, (performance.now() - queued) / 1000);
+      const execQueue = (performance.now() - queued) / 1000;
+      m.queryDuration.observe({ slice: 'queue_time' }, execQueue);
       try {
-        return await this.run(q, expr, start, end, step, qo);
+        const res = await this.run(q, expr, start, end, step, qo);
+        res.stats.timings.execQueue = execQueue;
+        res.stats.timings.execTotal = (performance.now() - queued) / 1000;
+        return res;
       } finally {
         this.release();
       }
@@ -163,13 +188,13 @@ export class Engine {
     const signal = timeout.signal;
     const lookbackDelta = qo.lookbackDelta ?? this.opts.lookbackDelta;
     const annotations = new Annotations();
-    const counters = { samplesRead: 0 };
+    const perStepStats = qo.perStepStats === true;
     let sel;
     const prepared = performance.now();
     try {
       const maxSamples = this.opts.maxSamples;
       const subqueryStep = this.opts.subqueryStep;
-      sel = await selectAll(expr, q, { start, end, step, lookbackDelta, subqueryStep, maxSamples, limiter: qo.limiter, signal, annotations, counters });
+      sel = await selectAll(expr, q, { start, end, step, lookbackDelta, subqueryStep, maxSamples, limiter: qo.limiter, signal, annotations, perStepStats });
     } catch (err) {
       throw abortError(err, timeout);
     }
@@ -184,7 +209,7 @@ export class Engine {
       signal,
       deadline,
       annotations,
-      counters,
+      perStepStats,
     };
     const ev = new Evaluator(start, end, step, sel, opts);
     let val: Val;
@@ -195,13 +220,22 @@ export class Engine {
     } finally {
       this.#metrics.queryDuration.observe({ slice: 'inner_eval' }, (performance.now() - evaluated) / 1000);
     }
+    const sorting = performance.now();
     const value = toQueryValue(val, ev, step === 0);
+    const done = performance.now();
+    const timings = {
+      evalTotal: (done - prepared) / 1000, resultSort: (done - sorting) / 1000, queryPreparation: (evaluated - prepared) / 1000,
+      innerEval: (sorting - evaluated) / 1000, execQueue: 0, execTotal: 0,
+    };
     return {
       value,
       warnings: [...sel.warnings, ...annotations.warnings],
       infos: [...annotations.infos],
       positions: annotations.positions,
-      stats: { samplesLoaded: sel.samples, samplesRead: opts.counters.samplesRead },
+      stats: {
+        samplesLoaded: sel.samples, samplesRead: ev.samples.total, samplesReadPerStep: ev.samples.perStep,
+        peakSamples: sel.held + pointsOf(value), timings,
+      },
     };
   }
 
@@ -253,6 +287,20 @@ function cleanup(m: Matrix): Matrix {
     seen.add(s.metric.key);
   }
   return m;
+}
+
+function pointsOf(v: QueryValue): number {
+  switch (v.type) {
+    case 'matrix': {
+      let n = 0;
+      for (const s of v.matrix) n += s.ts.length + (s.hts?.length ?? 0);
+      return n;
+    }
+    case 'vector':
+      return v.vector.length;
+    default:
+      return 1;
+  }
 }
 
 function toQueryValue(val: Val, ev: Evaluator, instant: boolean): QueryValue {

@@ -16,6 +16,7 @@ import { callInstantFunction } from './functions.js';
 import { absentLabels } from './range-functions.js';
 import { subqueryGrid } from './subquery-grid.js';
 import { WindowWalker } from './window-walk.js';
+import { QuerySamples } from './query-samples.js';
 import type { LoadedSeries, Selection } from './selection.js';
 import { isStaleNaN, resolveAt } from './selection.js';
 import type { Annotations, Matrix, Sample, Series, Vector } from './value.js';
@@ -38,8 +39,8 @@ export interface EvalOptions {
   /** Wall-clock ms after which evaluation stops with a timeout (timers cannot fire mid-evaluation). */
   deadline: number;
   annotations: Annotations;
-  /** Samples read by selectors at their steps (Prometheus' totalQueryableSamples), shared by subqueries. */
-  counters: { samplesRead: number };
+  /** Count the samples read per step too (`stats=all`). */
+  perStepStats: boolean;
 }
 
 /** A range of input points for a function over time: views plus the step's reference time. */
@@ -70,6 +71,8 @@ export class Evaluator {
   readonly steps: number;
   readonly #sel: Selection;
   readonly opts: EvalOptions;
+  /** The samples read on this evaluation's steps (Prometheus' totalQueryableSamples). */
+  readonly samples: QuerySamples;
   #checks = 0;
 
   constructor(start: number, end: number, interval: number, sel: Selection, opts: EvalOptions) {
@@ -79,6 +82,7 @@ export class Evaluator {
     this.steps = interval > 0 ? Math.floor((end - start) / interval) + 1 : 1;
     this.#sel = sel;
     this.opts = opts;
+    this.samples = new QuerySamples(this.steps, opts.perStepStats);
   }
 
   stepTime(i: number): number {
@@ -110,10 +114,19 @@ export class Evaluator {
         return this.unary(e.op, this.eval(e.expr));
       case NodeKind.VectorSelector:
         return { k: 'vector', m: this.vectorSelector(e, false) };
-      case NodeKind.MatrixSelector:
-        return { k: 'range', m: this.rangeAtEnd(this.matrixInput(e)) };
-      case NodeKind.Subquery:
-        return { k: 'range', m: this.rangeAtEnd(this.subqueryInput(e)) };
+      case NodeKind.MatrixSelector: {
+        const m = this.rangeAtEnd(this.matrixInput(e));
+        let n = 0;
+        for (const s of m) n += s.ts.length + (s.hts?.length ?? 0);
+        this.samples.add(0, n);
+        return { k: 'range', m };
+      }
+      case NodeKind.Subquery: {
+        // As Prometheus: what the subquery's own evaluation read, counted at the last step.
+        const input = this.subqueryInput(e);
+        this.samples.add(this.steps - 1, input.samples);
+        return { k: 'range', m: this.rangeAtEnd(input) };
+      }
       case NodeKind.Call:
         return this.call(e);
       case NodeKind.Aggregate: {
@@ -153,6 +166,7 @@ export class Evaluator {
     const at = resolveAt(e, this.opts.queryStart, this.opts.queryEnd);
     const lookback = this.opts.lookbackDelta;
     const out: Matrix = [];
+    const perStep = this.samples.perStep;
     for (const s of loaded) {
       this.checkAbort();
       if (s.hts !== null) {
@@ -174,8 +188,9 @@ export class Evaluator {
         if (isStaleNaN(v)) continue;
         ts.push(t);
         fs.push(timestamps ? s.ts[k] / 1000 : v);
+        if (perStep !== null) perStep[i]++;
       }
-      this.opts.counters.samplesRead += ts.length;
+      this.samples.total += ts.length;
       if (ts.length > 0) out.push({ metric: s.metric, ts, fs, dropName: false });
     }
     return out;
@@ -208,15 +223,16 @@ export class Evaluator {
           out.hts?.push(t);
           out.hs?.push(h);
         }
+        this.samples.add(i, 1);
         continue;
       }
       const v = s.vs[j - 1];
       if (isStaleNaN(v)) continue;
       out.ts.push(t);
       out.fs.push(timestamps ? ft / 1000 : v);
+      this.samples.add(i, 1);
     }
     const n = out.ts.length + (out.hts?.length ?? 0);
-    this.opts.counters.samplesRead += n;
     return n > 0 ? out : null;
   }
 
@@ -233,11 +249,15 @@ export class Evaluator {
     return { series, range: e.range, offset: sel.offset, at: resolveAt(sel, this.opts.queryStart, this.opts.queryEnd) };
   }
 
-  /** Evaluates a subquery's inner expression on its own aligned steps (Prometheus' alignment). */
-  private subqueryInput(e: SubqueryExpr): RangeInput {
+  /**
+   * Evaluates a subquery's inner expression on its own aligned steps (Prometheus' alignment). The
+   * samples it read are returned, not counted: a function over it counts the points its windows
+   * hold instead (as Prometheus).
+   */
+  private subqueryInput(e: SubqueryExpr): RangeInput & { samples: number } {
     const at = resolveAt(e, this.opts.queryStart, this.opts.queryEnd);
     const g = subqueryGrid(e, this.start, this.end, at, this.opts.subqueryStep);
-    const inner = new Evaluator(g.start, g.end, g.step, this.#sel, this.opts);
+    const inner = new Evaluator(g.start, g.end, g.step, this.#sel, { ...this.opts, perStepStats: false });
     const v = inner.eval(e.expr);
     // Typed arrays like the selectors' keep the window walk monomorphic.
     let series: RangeSeries[];
@@ -253,7 +273,7 @@ export class Evaluator {
     } else if (v.k === 'scalar') {
       series = [{ metric: Labels.EMPTY, ts: Float64Array.from(inner.timesOf()), fs: v.v, dropName: false, hts: null, hs: null }];
     } else throw new Error(`BUG: subquery over ${v.k}`);
-    return { series, range: e.range, offset: e.offset, at };
+    return { series, range: e.range, offset: e.offset, at, samples: inner.samples.total };
   }
 
   timesOf(): number[] {
@@ -286,9 +306,7 @@ export class Evaluator {
           }
         }
       }
-      const n = ts.length + (r.hts?.length ?? 0);
-      if (n > 0) out.push(r);
-      this.opts.counters.samplesRead += n;
+      if (ts.length + (r.hts?.length ?? 0) > 0) out.push(r);
     }
     return out;
   }
@@ -315,7 +333,10 @@ export class Evaluator {
   /** Functions over a range vector: one pass per series with a sliding (ref - range, ref] window. */
   private rangeFunction(e: Call, argIdx: number): Matrix {
     const streamed = this.#sel.results.get(e);
-    if (streamed !== undefined) return streamed;
+    if (streamed !== undefined) {
+      this.samples.addAll(streamed.samples);
+      return streamed.matrix;
+    }
     const arg = rangeExpr(e.args[argIdx]) as MatrixSelector | SubqueryExpr;
     const input = arg.kind === NodeKind.MatrixSelector ? this.matrixInput(arg) : this.subqueryInput(arg);
     if (e.func.name === 'absent_over_time') return this.absentOverTime(arg, input);
@@ -324,34 +345,33 @@ export class Evaluator {
       const v = this.eval(a);
       return v.k === 'scalar' ? v.v : null;
     });
-    const walker = new WindowWalker(e.func.name, this, input, cols, this.opts.annotations, startOf(e.args[0]));
+    const walker = new WindowWalker(e.func.name, this, input, cols, this.opts.annotations, startOf(e.args[0]), this.samples);
     const out: Matrix = [];
     for (const s of input.series) {
       this.checkAbort();
       const r = walker.walk(s.metric, s.dropName, s.ts, s.fs, s.hts, s.hs);
       if (r !== null) out.push(r);
     }
-    this.opts.counters.samplesRead += walker.samplesRead;
     return out;
   }
 
 
   private absentOverTime(arg: MatrixSelector | SubqueryExpr, input: RangeInput): Matrix {
-    // One forward walk per series marks the steps whose window holds a sample.
+    // One forward walk per series and sample kind marks the steps whose window holds a sample
+    // (and counts what the windows hold, as for any function over time).
     const present = new Uint8Array(this.steps);
     for (const s of input.series) {
-      let lo = 0;
-      for (let i = 0; i < this.steps; i++) {
-        const ref = (input.at ?? this.stepTime(i)) - input.offset;
-        while (lo < s.ts.length && s.ts[lo] <= ref - input.range) lo++;
-        if (lo < s.ts.length && s.ts[lo] <= ref) present[i] = 1;
-      }
-      const hts = s.hts ?? [];
-      let hlo = 0;
-      for (let i = 0; i < this.steps; i++) {
-        const ref = (input.at ?? this.stepTime(i)) - input.offset;
-        while (hlo < hts.length && hts[hlo] <= ref - input.range) hlo++;
-        if (hlo < hts.length && hts[hlo] <= ref) present[i] = 1;
+      for (const times of [s.ts, s.hts ?? noTimes]) {
+        let lo = 0;
+        let hi = 0;
+        for (let i = 0; i < this.steps; i++) {
+          const ref = (input.at ?? this.stepTime(i)) - input.offset;
+          while (hi < times.length && times[hi] <= ref) hi++;
+          while (lo < hi && times[lo] <= ref - input.range) lo++;
+          if (hi === lo) continue;
+          present[i] = 1;
+          this.samples.add(i, hi - lo);
+        }
       }
     }
     const ts: number[] = [];
@@ -414,6 +434,8 @@ export class Evaluator {
     return order;
   }
 }
+
+const noTimes: readonly number[] = [];
 
 /** Input of a function over time; typed arrays keep the window walk monomorphic. */
 interface RangeSeries {

@@ -1,4 +1,4 @@
-export type { EngineOptions, QueryOptions, QueryResult, QueryStats } from './engine.js';
+export type { EngineOptions, QueryOptions, QueryResult, QueryStats, QueryTimings } from './engine.js';
 export { Engine, defaultEngineOptions } from './engine.js';
 export { EngineMetrics } from './engine-metrics.js';
 export { formatFloat } from './format-float.js';

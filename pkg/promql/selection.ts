@@ -16,6 +16,7 @@ import { QueryError, ErrorType } from './value.js';
 import type { Grid } from './subquery-grid.js';
 import { gridSteps, subqueryGrid } from './subquery-grid.js';
 import { WindowWalker } from './window-walk.js';
+import { QuerySamples } from './query-samples.js';
 
 export interface LoadedSeries {
   readonly metric: Labels;
@@ -39,13 +40,14 @@ export interface SelectContext {
   limiter: QueryLimiter | undefined;
   signal: AbortSignal | undefined;
   annotations: Annotations;
-  counters: { samplesRead: number };
+  /** Count the samples read per step too (`stats=all`). */
+  perStepStats: boolean;
 }
 
 export interface Selection {
   readonly series: Map<VectorSelector, LoadedSeries[]>;
-  /** Functions over time computed while streaming their series (their samples are not kept). */
-  readonly results: Map<Call, Matrix>;
+  /** Functions over time computed while streaming their series (their samples are not kept), with the samples their windows read. */
+  readonly results: Map<Call, { matrix: Matrix; samples: QuerySamples }>;
   /** Samples copied out of storage, and those still held for evaluation (what maxSamples limits). */
   samples: number;
   held: number;
@@ -265,16 +267,19 @@ async function load(querier: Querier, n: Need, ctx: SelectContext, sel: Selectio
   const out: LoadedSeries[] = [];
   const arena = new Arena();
   const results: Matrix = [];
+  const steps = gridSteps(n.grid);
+  const samples = new QuerySamples(n.stream === null ? 0 : steps, ctx.perStepStats);
   const walker =
     n.stream === null
       ? null
       : new WindowWalker(
           n.stream.call.func.name,
-          { start: n.grid.start, interval: n.grid.step, steps: gridSteps(n.grid) },
+          { start: n.grid.start, interval: n.grid.step, steps },
           { at: resolveAt(n.sel, ctx.start, ctx.end), offset: n.sel.offset, range: n.range },
           n.stream.cols,
           ctx.annotations,
           startOf(n.stream.call.args[0]),
+          samples,
         );
   let it: SampleIterator | undefined;
   const hb: HistogramBuffer = { hts: null, hs: null };
@@ -324,8 +329,7 @@ async function load(querier: Querier, n: Need, ctx: SelectContext, sel: Selectio
     out.push({ metric: series.labels, ts, vs, hts, hs });
   }
   if (walker !== null && n.stream !== null) {
-    sel.results.set(n.stream.call, results);
-    ctx.counters.samplesRead += walker.samplesRead;
+    sel.results.set(n.stream.call, { matrix: results, samples });
   }
   const err = set.err();
   if (err instanceof QueryLimitError) throw err;

@@ -12,6 +12,7 @@ import { checkCounterName, rangeFunction, rangeFunctionKeepsName } from './range
 import type { HistRangeFn } from './range-functions-histogram.js';
 import { histogramRangeFunction, notesIgnoredHistograms } from './range-functions-histogram.js';
 import type { Annotations, Reporter, Series } from './value.js';
+import type { QuerySamples } from './query-samples.js';
 
 export interface WalkSteps {
   start: number;
@@ -39,8 +40,8 @@ export class WindowWalker {
   readonly #params: Float64Array;
   readonly #report: Reporter;
   readonly #w: Window;
-  /** Samples the windows held, summed over steps (Prometheus' samples read). */
-  samplesRead = 0;
+  /** Where the samples the windows hold are counted, per step (Prometheus' totalQueryableSamples). */
+  readonly #samples: QuerySamples;
 
   /** `pos`: where the call's first argument starts in the query (annotations point there). */
   constructor(
@@ -50,7 +51,9 @@ export class WindowWalker {
     cols: readonly (Float64Array | null)[],
     annos: Annotations,
     pos: number | undefined,
+    samples: QuerySamples,
   ) {
+    this.#samples = samples;
     this.#name = name;
     this.#fn = rangeFunction(name);
     this.#hfn = histogramRangeFunction(name);
@@ -87,6 +90,7 @@ export class WindowWalker {
     let lo = 0;
     let hi = 0;
     let read = 0;
+    const perStep = this.#samples.perStep;
     w.ts = ts;
     w.vs = vs;
     w.metric = metric;
@@ -101,6 +105,7 @@ export class WindowWalker {
       w.t = at ?? t;
       w.evalT = t;
       read += hi - lo;
+      if (perStep !== null) perStep[i] += hi - lo;
       for (let a = 0; a < cols.length; a++) {
         const c = cols[a];
         params[a] = c === null ? NaN : c[i];
@@ -110,7 +115,7 @@ export class WindowWalker {
       outT.push(t);
       outF.push(v);
     }
-    this.samplesRead += read;
+    this.#samples.total += read;
     if (outT.length === 0) return null;
     checkCounterName(this.#name, metric, this.#report);
     return { metric, ts: outT, fs: outF, dropName: !this.#keepName || dropName };
@@ -153,7 +158,7 @@ export class WindowWalker {
       w.hto = hhi;
       w.t = at ?? t;
       w.evalT = t;
-      this.samplesRead += hi - lo + hhi - hlo;
+      this.#samples.add(i, hi - lo + hhi - hlo);
       for (let a = 0; a < this.#cols.length; a++) {
         const c = this.#cols[a];
         params[a] = c === null ? NaN : c[i];

@@ -166,12 +166,12 @@ test('query stats: one log line per request with what it fetched and how long it
     merge: unusedMerge, assemble: unusedMerge, timeout: 10_000, logger: createLogger({ level: 'info', format: 'json' }, out), registry: new Registry(),
   });
   const ac = new AbortController();
-  void f.serveQuerier('q', async () => ({ ...ok('{}'), stats: { series: 3, chunks: 4, chunkBytes: 500, dataBytes: 600, peakMemoryBytes: 0 } }), ac.signal);
+  void f.serveQuerier('q', async () => ({ ...ok('{}'), stats: { series: 3, chunks: 4, chunkBytes: 500, dataBytes: 600, peakMemoryBytes: 0, samples: 70 } }), ac.signal);
   await f.execute(req('a', 'up'), new AbortController().signal);
   assert.equal(lines.length, 1);
   assert.deepEqual({ ...lines[0], wall_seconds: undefined, queue_seconds: undefined, time: undefined }, {
     ...lines[0], msg: 'query stats', tenant: 'a', op: 'query', query: 'up', status: 200, response_bytes: 2, querier_requests: 1, cached_parts: 0,
-    fetched_series_count: 3, fetched_chunks_count: 4, fetched_chunk_bytes: 500, fetched_data_bytes: 600, wall_seconds: undefined, queue_seconds: undefined, time: undefined,
+    fetched_series_count: 3, fetched_chunks_count: 4, fetched_chunk_bytes: 500, fetched_data_bytes: 600, samples_processed: 70, wall_seconds: undefined, queue_seconds: undefined, time: undefined,
   });
   ac.abort();
   // A request taking longer than log_queries_longer_than (5 ms here) is the slow query log's.

@@ -46,7 +46,7 @@ test('a querier takes requests over Process streams and answers them; the reques
   const seen: ApiRequest[] = [];
   const svc = worker(fe.addr, 'querier-1', async (r) => {
     seen.push(r);
-    return { status: 200, body: '{"status":"success"}', stats: { series: 1, chunks: 2, chunkBytes: 3, dataBytes: 4, peakMemoryBytes: 5 } };
+    return { status: 200, body: '{"status":"success"}', stats: { series: 1, chunks: 2, chunkBytes: 3, dataBytes: 4, peakMemoryBytes: 5, samples: 6 } };
   });
   try {
     await waitUntil(async () => (await connected(fe.registry)) === 2, { what: 'two streams' });

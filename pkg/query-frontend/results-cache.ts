@@ -50,6 +50,8 @@ export class ResultsCache {
     const ext = found === undefined ? undefined : decodeExtent(found);
     // Usable when it touches the part: the pieces then cover the part without a hole.
     const usable = ext !== undefined && ext.end >= part.start - part.step && ext.start <= part.end + part.step ? ext : undefined;
+    via.stats.cacheLookups++;
+    if (usable !== undefined) via.stats.cacheUsed++;
     const gaps: RangeQuery[] = [];
     if (usable === undefined) gaps.push(part);
     else {

@@ -12,6 +12,7 @@ import { ErrorType, QueryError } from '../../promql/index.js';
 import { ParseError, extractSelectors, lineCol, parseExpr, parseSeriesSelector, prettyPrint } from '../../promql/parser/index.js';
 import { encodeData, encodeExemplars, goJson } from './encode.js';
 import { remoteRead } from './remote-read.js';
+import { queryStatsJson } from './query-stats.js';
 import { CardinalityOp, cardinality, type CardinalitySource } from './cardinality.js';
 import { cutToLimit, labelLimit, storageLimit } from './label-limits.js';
 import type { Params } from './params.js';
@@ -208,7 +209,9 @@ async function read(req: ApiRequest, b: ApiBackend, limiter: QueryLimiter, signa
     case ApiOp.Query: {
       const query = one(p, 'query') ?? '';
       const t = timeOr(p, 'time', req.now);
-      return envelope(await b.engine.instantQuery(b.queryable(req.tenant, limiter), query, t, queryOptions(req, signal, limiter)), query, p);
+      const res = await b.engine.instantQuery(b.queryable(req.tenant, limiter), query, t, queryOptions(req, signal, limiter));
+      limiter.countSamples(res.stats.samplesRead);
+      return envelope(res, query, p, t, 0);
     }
     case ApiOp.QueryRange: {
       const start = parseTime(required(p, 'start'), 'start');
@@ -219,7 +222,9 @@ async function read(req: ApiRequest, b: ApiBackend, limiter: QueryLimiter, signa
       if (maxLength > 0 && end - start > maxLength) throw queryLengthError(end - start, maxLength, 'bad_data');
       const step = parseDuration(required(p, 'step'), 'step');
       const query = one(p, 'query') ?? '';
-      return envelope(await b.engine.rangeQuery(b.queryable(req.tenant, limiter), query, start, end, step, queryOptions(req, signal, limiter)), query, p);
+      const res = await b.engine.rangeQuery(b.queryable(req.tenant, limiter), query, start, end, step, queryOptions(req, signal, limiter));
+      limiter.countSamples(res.stats.samplesRead);
+      return envelope(res, query, p, start, step);
     }
     case ApiOp.Series:
       return json(await series(req, b, limiter, signal));
@@ -356,22 +361,22 @@ function queryOptions(req: ApiRequest, signal: AbortSignal | undefined, limiter:
     return v === undefined || v === '' ? undefined : parseDuration(v, name);
   };
   const left = req.deadline === undefined ? Infinity : Math.max(0, req.deadline - Date.now());
-  return { signal, lookbackDelta: duration('lookback_delta'), timeout: Math.min(duration('timeout') ?? Infinity, left), limiter };
+  const perStepStats = one(req.params, 'stats') === 'all';
+  return { signal, lookbackDelta: duration('lookback_delta'), timeout: Math.min(duration('timeout') ?? Infinity, left), limiter, perStepStats };
 }
 
-/** A query's answer; annotations carry their position in the query, as Prometheus prints them. */
-function envelope(res: QueryResult, query: string, p: Params): Envelope {
+/**
+ * A query's answer; annotations carry their position in the query, as Prometheus prints them.
+ * `start` and `step` (0 for an instant query) place the per-step stats.
+ */
+function envelope(res: QueryResult, query: string, p: Params, start: number, step: number): Envelope {
   const at = (text: string): string => {
     const pos = res.positions.get(text);
     return pos === undefined ? text : `${text} (${lineCol(query, pos)})`;
   };
-  const data = withStats(encodeData(res.value), p, res.stats.samplesRead);
-  return new Envelope(data, res.warnings.map(at), res.infos.map(at));
-}
-
-/** With `stats=<anything>`, Prometheus appends query statistics to `data`. */
-function withStats(data: string, p: Params, samples: number): string {
+  let data = encodeData(res.value);
+  // With `stats=<anything>`, Prometheus adds query statistics to `data`.
   const stats = one(p, 'stats');
-  if (stats === undefined || stats === '') return data;
-  return `${data.slice(0, -1)},"stats":{"samples":{"totalQueryableSamples":${samples}}}}`;
+  if (stats !== undefined && stats !== '') data = `${data.slice(0, -1)},"stats":${goJson(queryStatsJson(res.stats, start, step))}}`;
+  return new Envelope(data, res.warnings.map(at), res.infos.map(at));
 }

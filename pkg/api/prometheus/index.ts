@@ -6,3 +6,5 @@ export { encodeData, formatTimestamp, goJson } from './encode.js';
 export { parseDuration, parseTime } from './params.js';
 export { CardinalityError, CardinalityOp, CardinalityRejectReason } from './cardinality.js';
 export type { CardinalitySource, CountMethod, TsdbStatus } from './cardinality.js';
+export { mergeQueryStats, queryStatsJson } from './query-stats.js';
+export type { QueryStatsJson } from './query-stats.js';

@@ -206,18 +206,6 @@ const cases: Record<string, { method?: 'GET' | 'POST'; url: string; form?: strin
       data: { version: '0.1.0', revision: '', branch: '', buildUser: '', buildDate: '', goVersion: '' },
     },
   },
-  'stats report samples': {
-    url: '/prometheus/api/v1/query?query=sum(req_total)&time=150&stats=all',
-    status: 200,
-    body: {
-      status: 'success',
-      data: {
-        resultType: 'vector',
-        result: [{ metric: {}, value: [150, '1'] }],
-        stats: { samples: { totalQueryableSamples: 1 } },
-      },
-    },
-  },
   'POST labels with match[]': {
     method: 'POST',
     url: '/prometheus/api/v1/labels',
@@ -347,6 +335,25 @@ test('prometheus API', async (t) => {
       assert.deepEqual(res.json(), c.body);
     });
   }
+  await app.close();
+});
+
+test('stats: Prometheus\' timings and samples; per step only with stats=all', async () => {
+  const app = await setup();
+  const get = async (stats: string) => {
+    const res = await app.inject({ method: 'GET', url: `/prometheus/api/v1/query?query=sum(req_total)&time=150&stats=${stats}`, headers: { 'x-scope-orgid': 'a' } });
+    assert.equal(res.statusCode, 200, res.body);
+    return (res.json() as { data: { result: unknown; stats: { timings: Record<string, number>; samples: Record<string, unknown> } } }).data;
+  };
+  const all = await get('all');
+  assert.deepEqual(all.result, [{ metric: {}, value: [150, '1'] }]);
+  assert.deepEqual(Object.keys(all.stats), ['timings', 'samples']);
+  assert.deepEqual(Object.keys(all.stats.timings), ['evalTotalTime', 'resultSortTime', 'queryPreparationTime', 'innerEvalTime', 'execQueueTime', 'execTotalTime']);
+  for (const v of Object.values(all.stats.timings)) assert.ok(typeof v === 'number' && v >= 0);
+  assert.deepEqual({ ...all.stats.samples, peakSamples: 0 }, { totalQueryableSamplesPerStep: [[150, 1]], totalQueryableSamples: 1, peakSamples: 0 });
+  assert.ok((all.stats.samples.peakSamples as number) >= 1);
+  const some = await get('true');
+  assert.deepEqual(Object.keys(some.stats.samples), ['totalQueryableSamples', 'peakSamples']);
   await app.close();
 });
 

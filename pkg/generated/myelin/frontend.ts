@@ -66,6 +66,8 @@ export interface QueryStats {
   /** Labels and chunks. */
   dataBytes: number;
   peakMemoryBytes: number;
+  /** Samples the query's evaluation read (Prometheus' totalQueryableSamples). */
+  samples: number;
 }
 
 export interface FrontendToClient {
@@ -524,7 +526,7 @@ export const QueryResponse_HeadersEntry: MessageFns<QueryResponse_HeadersEntry> 
 };
 
 function createBaseQueryStats(): QueryStats {
-  return { series: 0, chunks: 0, chunkBytes: 0, dataBytes: 0, peakMemoryBytes: 0 };
+  return { series: 0, chunks: 0, chunkBytes: 0, dataBytes: 0, peakMemoryBytes: 0, samples: 0 };
 }
 
 export const QueryStats: MessageFns<QueryStats> = {
@@ -543,6 +545,9 @@ export const QueryStats: MessageFns<QueryStats> = {
     }
     if (message.peakMemoryBytes !== 0) {
       writer.uint32(40).int64(message.peakMemoryBytes);
+    }
+    if (message.samples !== 0) {
+      writer.uint32(48).int64(message.samples);
     }
     return writer;
   },
@@ -600,6 +605,14 @@ export const QueryStats: MessageFns<QueryStats> = {
             message.peakMemoryBytes = longToNumber(reader.int64());
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.samples = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -631,6 +644,7 @@ export const QueryStats: MessageFns<QueryStats> = {
         : isSet(object.peak_memory_bytes)
         ? globalThis.Number(object.peak_memory_bytes)
         : 0,
+      samples: isSet(object.samples) ? globalThis.Number(object.samples) : 0,
     };
   },
 
@@ -651,6 +665,9 @@ export const QueryStats: MessageFns<QueryStats> = {
     if (message.peakMemoryBytes !== 0) {
       obj.peakMemoryBytes = Math.round(message.peakMemoryBytes);
     }
+    if (message.samples !== 0) {
+      obj.samples = Math.round(message.samples);
+    }
     return obj;
   },
 
@@ -664,6 +681,7 @@ export const QueryStats: MessageFns<QueryStats> = {
     message.chunkBytes = object.chunkBytes ?? 0;
     message.dataBytes = object.dataBytes ?? 0;
     message.peakMemoryBytes = object.peakMemoryBytes ?? 0;
+    message.samples = object.samples ?? 0;
     return message;
   },
 };
