@@ -9,9 +9,11 @@
 // not of one component alone (bench/ingest and bench/promql measure those).
 //
 // Env: BENCH_SERIES, BENCH_SAMPLES (per series), BENCH_BATCH, BENCH_CONCURRENCY (per distributor),
-// BENCH_MAX_SECONDS, BENCH_SMOKE=1 (a few seconds in all).
+// BENCH_MAX_SECONDS, BENCH_SMOKE=1 (a few seconds in all), BENCH_CPU_PROF (directory: every Myelin
+// process runs with --cpu-prof and writes <process name>.cpuprofile there when it stops).
 import { buildRequests, sendLoad, type LoadOptions } from '../ingest/load-gen.js';
 import { Cluster, type MyelinProcess } from '../../integration/e2e/cluster.js';
+import { nodeProfFlags } from '../lib/servers.js';
 
 const smoke = process.env.BENCH_SMOKE === '1';
 const env = (name: string, def: number, smokeDef: number) => Number(process.env[name] ?? (smoke ? smokeDef : def));
@@ -38,7 +40,9 @@ async function rssBytes(ps: MyelinProcess[]): Promise<number> {
 
 const fmt = (n: number, digits = 1) => n.toLocaleString('en-US', { maximumFractionDigits: digits });
 
+const prof = nodeProfFlags();
 const cluster = await Cluster.start({
+  nodeArgs: (name) => (prof.length === 0 ? [] : [...prof, `--cpu-prof-name=${name}.cpuprofile`]),
   flags: {
     // Limits out of the way: this measures throughput, not the rate limiter.
     distributor: ['-distributor.ingestion-rate-limit=1000000000', '-distributor.ingestion-burst-size=1000000000'],

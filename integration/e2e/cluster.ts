@@ -61,13 +61,14 @@ export class MyelinProcess {
   readonly logFile: string;
   #extra: string[];
   #env: Record<string, string>;
+  #nodeArgs: string[];
   #proc: TestProcess | undefined;
   #http: number;
   #grpc: number;
   /** Set once the process came up: its ports are known to the ring and to clients from then on. */
   #started = false;
 
-  constructor(o: { name: string; component: Component; http: number; grpc: number; dataDir: string; logFile: string; extra: string[]; env: Record<string, string> }) {
+  constructor(o: { name: string; component: Component; http: number; grpc: number; dataDir: string; logFile: string; extra: string[]; env: Record<string, string>; nodeArgs: string[] }) {
     this.name = o.name;
     this.component = o.component;
     this.#http = o.http;
@@ -76,6 +77,7 @@ export class MyelinProcess {
     this.logFile = o.logFile;
     this.#extra = o.extra;
     this.#env = o.env;
+    this.#nodeArgs = o.nodeArgs;
   }
 
   /** The HTTP port; fixed once the process has started. */
@@ -123,7 +125,7 @@ export class MyelinProcess {
       '-server.http-listen-address=127.0.0.1', `-server.http-listen-port=${this.#http}`,
       '-server.grpc-listen-address=127.0.0.1', `-server.grpc-listen-port=${this.#grpc}`,
       ...componentFlags(this.component, this.name, this.dataDir), ...this.#extra, ...extra];
-    const proc = startMyelinBinary(args, { name: this.name, env: this.#env, logFile: this.logFile });
+    const proc = startMyelinBinary(args, { name: this.name, env: this.#env, logFile: this.logFile, nodeArgs: this.#nodeArgs });
     this.#proc = proc;
     // Only a /ready after our own "server listening" line is ours: another process may hold the port.
     let listening = false;
@@ -169,6 +171,8 @@ export class MyelinProcess {
 export interface ClusterOptions {
   /** Extra flags for every process of a component. */
   flags?: Partial<Record<Component, string[]>>;
+  /** Node flags of a process, by its name (benchmarks: --cpu-prof). */
+  nodeArgs?: (name: string) => string[];
 }
 
 export class Cluster {
@@ -237,6 +241,7 @@ export class Cluster {
       name, component, http: await freePort(), grpc: await freePort(),
       dataDir: join(this.dir, name), logFile: join(this.dir, 'logs', `${name}.log`),
       extra: [...(this.#opts.flags?.[component] ?? []), ...extra],
+      nodeArgs: this.#opts.nodeArgs?.(name) ?? [],
       env: {
         MYELIN_ETCD_ENDPOINTS: `127.0.0.1:${this.etcd.clientPort}`,
         MYELIN_REDIS_ADDRESS: `127.0.0.1:${this.redis.port}`,

@@ -36,8 +36,9 @@ export function doBatch(
   const buf: InstanceDesc[] = [];
   try {
     if (ring.instancesCount() === 0) throw new EmptyRingError();
+    const now = ring.now();
     for (let i = 0; i < n; i++) {
-      const set = ring.get(keys[i], opts.op, buf);
+      const set = ring.get(keys[i], opts.op, buf, now);
       minSuccess[i] = set.instances.length - set.maxErrors;
       maxFailures[i] = set.maxErrors;
       for (const desc of set.instances) {

@@ -69,6 +69,15 @@ describe('RingView.get', () => {
     });
   }
 
+  it('judges health at the time it is given instead of reading the clock', () => {
+    const descs = ['a', 'b', 'c'].map((id, i) => instance(id, [(i + 1) * 100], { timestamp: i === 0 ? 1_000_000 - 30 : 1_000_000 }));
+    const v = view(descs);
+    assert.deepEqual(v.get(50, Write).instances.map((i) => i.id), ['a', 'b', 'c']);
+    // 40 s later 'a' (heartbeat 70 s old) is stale; 'b' and 'c' (40 s) are not.
+    assert.deepEqual(v.get(50, Write, [], nowMs + 40_000).instances.map((i) => i.id), ['b', 'c']);
+    assert.equal(v.now(), nowMs);
+  });
+
   it('reuses the caller buffer', () => {
     const v = view(ring(5, 1));
     const buf: ReturnType<typeof instance>[] = [];

@@ -115,7 +115,7 @@ export class Ring extends CurrentViewRing {
     return this.#cfg.heartbeatTimeout;
   }
 
-  now(): number {
+  override now(): number {
     return this.#now();
   }
 

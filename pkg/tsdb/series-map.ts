@@ -4,7 +4,7 @@ import type { MemSeries } from './mem-series.js';
 
 /**
  * Series by label set: an open-addressing hash table (linear probing, backward-shift deletion) of
- * series refs keyed by a 30-bit hash of the labels' UTF-8 bytes (hashLabelPairs, in-memory only,
+ * series refs keyed by a 30-bit hash of the labels' UTF-8 bytes (hashLabelBytes/hashLabelPairs, in-memory only,
  * never persisted), collisions resolved by comparing labels.
  *
  * Why not `Map<labels.key, …>`: a label set decoded from a request is new, so its key string must be

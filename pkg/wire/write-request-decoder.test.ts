@@ -192,6 +192,36 @@ test('strings must be valid UTF-8, as proto3 requires', () => {
   const bad = Buffer.from([0x0a, 0x06, 0x0a, 0x04, 0x0a, 0x02, 0xc3, 0x28]);
   assert.throws(() => new WriteRequestDecoder().decode(bad), { code: 'bad_protobuf', message: /not valid UTF-8/ });
   assert.throws(() => new WriteRequestDecoder({ labelStrings: false }).decode(bad), { code: 'bad_protobuf', message: /not valid UTF-8/ });
+  // Name and value both present (the decoder's fast path): a bad name, then a bad value.
+  for (const label of [[0x0a, 0x02, 0xc3, 0x28, 0x12, 0x01, 0x61], [0x0a, 0x01, 0x61, 0x12, 0x02, 0xc3, 0x28]]) {
+    const req = Buffer.from([0x0a, label.length + 2, 0x0a, label.length, ...label]);
+    assert.throws(() => new WriteRequestDecoder({ labelStrings: false }).decode(req), { code: 'bad_protobuf', message: /not valid UTF-8/ });
+    assert.throws(() => new WriteRequestDecoder().decode(req), { code: 'bad_protobuf', message: /not valid UTF-8/ });
+  }
   const ok = Buffer.from(WriteRequest.encode({ timeseries: [{ labels: [{ name: 'é', value: '日本' }], samples: [], exemplars: [], histograms: [] }], metadata: [] }).finish());
   assert.deepEqual(new WriteRequestDecoder().decode(ok).values, ['日本']);
 });
+
+test('labels in any layout: long fields, value before name, a missing or repeated field', () => {
+  const long = 'v'.repeat(300);
+  const cases: [number[], string, string][] = [
+    [[0x0a, 0x01, 0x61, 0x12, 0xac, 0x02, ...Buffer.from(long)], 'a', long],
+    [[0x12, 0x01, 0x62, 0x0a, 0x01, 0x61], 'a', 'b'],
+    [[0x0a, 0x01, 0x61], 'a', ''],
+    [[0x0a, 0x01, 0x61, 0x12, 0x01, 0x62, 0x12, 0x01, 0x63], 'a', 'c'],
+  ];
+  for (const [label, name, value] of cases) {
+    const series = [0x0a, ...varint(label.length), ...label];
+    const req = Buffer.from([0x0a, ...varint(series.length), ...series]);
+    const d = new WriteRequestDecoder({ labelStrings: false }).decode(req);
+    assert.deepEqual(d.labelPairs(0, []), [name, value]);
+    assert.deepEqual(new WriteRequestDecoder().decode(req).values, [value]);
+  }
+});
+
+function varint(n: number): number[] {
+  const out: number[] = [];
+  for (; n >= 0x80; n >>>= 7) out.push((n & 0x7f) | 0x80);
+  out.push(n);
+  return out;
+}

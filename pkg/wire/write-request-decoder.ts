@@ -42,6 +42,15 @@ export interface MetadataEntry {
 /** Label positions whose last name and value are remembered (two slots per position). */
 const cacheSlots = 128;
 
+/** Throws unless buf[from, to) is valid UTF-8 (an ASCII run is checked inline, the rest natively). */
+function checkUtf8(buf: Buffer, from: number, to: number): void {
+  let p = from;
+  while (p < to && buf[p] < 0x80) p++;
+  if (p < to && !isUtf8(buf.subarray(from, to))) {
+    throw new WireError(WireErrorCode.BadProtobuf, 'invalid protobuf: string field is not valid UTF-8');
+  }
+}
+
 /**
  * Reusable: `decode(buf)` overwrites the columns, and every view of them (and `buf`, which the
  * ranges point into) stays valid until the next call. Not safe to share across concurrent
@@ -229,15 +238,17 @@ export class WriteRequestDecoder extends ProtoReader implements DecodedWrite {
     const l = this.#labels;
     if (4 * l + 4 > this.labelRanges.length) this.labelRanges = grow(this.labelRanges, 2 * this.labelRanges.length);
     const r = this.labelRanges;
-    // A missing field is an empty string: an empty range at the label's start.
-    r[4 * l] = r[4 * l + 1] = r[4 * l + 2] = r[4 * l + 3] = this.pos;
-    while (this.pos < end) {
-      const tag = this.uvarint(end);
-      if (tag === 10) this.#labelField(end, r, 4 * l, !this.#labelStrings);
-      else if (tag === 18) this.#labelField(end, r, 4 * l + 2, !this.#labelStrings);
-      else {
-        this.checkKnownField(tag, 1, 2);
-        this.skip(tag, end);
+    if (!this.#simpleLabel(end, r, 4 * l)) {
+      // A missing field is an empty string: an empty range at the label's start.
+      r[4 * l] = r[4 * l + 1] = r[4 * l + 2] = r[4 * l + 3] = this.pos;
+      while (this.pos < end) {
+        const tag = this.uvarint(end);
+        if (tag === 10) this.#labelField(end, r, 4 * l, !this.#labelStrings);
+        else if (tag === 18) this.#labelField(end, r, 4 * l + 2, !this.#labelStrings);
+        else {
+          this.checkKnownField(tag, 1, 2);
+          this.skip(tag, end);
+        }
       }
     }
     if (this.#labelStrings) {
@@ -247,20 +258,37 @@ export class WriteRequestDecoder extends ProtoReader implements DecodedWrite {
     this.#labels++;
   }
 
+  /**
+   * The label [pos, end) when it is laid out as nearly every label is (name then value, each with
+   * a one-byte length, nothing else): its ranges at `at` and true, with no per-field calls; false
+   * (nothing read) otherwise.
+   */
+  #simpleLabel(end: number, ranges: Uint32Array, at: number): boolean {
+    const buf = this.buf;
+    const p = this.pos;
+    if (p + 1 >= end || buf[p] !== 10 || buf[p + 1] >= 0x80) return false;
+    const nameTo = p + 2 + buf[p + 1];
+    if (nameTo + 1 >= end || buf[nameTo] !== 18 || buf[nameTo + 1] >= 0x80 || nameTo + 2 + buf[nameTo + 1] !== end) return false;
+    if (!this.#labelStrings) {
+      checkUtf8(buf, p + 2, nameTo);
+      checkUtf8(buf, nameTo + 2, end);
+    }
+    ranges[at] = p + 2;
+    ranges[at + 1] = nameTo;
+    ranges[at + 2] = nameTo + 2;
+    ranges[at + 3] = end;
+    this.pos = end;
+    return true;
+  }
+
   /** Records a label name or value's byte range (at `at` in `ranges`); checks UTF-8 when asked (no string is made). */
-  #labelField(end: number, ranges: Uint32Array, at: number, checkUtf8: boolean): void {
+  #labelField(end: number, ranges: Uint32Array, at: number, utf8: boolean): void {
     const to = this.lengthEnd(end);
     const from = this.pos;
     this.pos = to;
     ranges[at] = from;
     ranges[at + 1] = to;
-    if (!checkUtf8) return;
-    const buf = this.buf;
-    let p = from;
-    while (p < to && buf[p] < 0x80) p++;
-    if (p < to && !isUtf8(buf.subarray(from, to))) {
-      throw new WireError(WireErrorCode.BadProtobuf, 'invalid protobuf: string field is not valid UTF-8');
-    }
+    if (utf8) checkUtf8(this.buf, from, to);
   }
 
   /**

@@ -8,51 +8,80 @@
 // head can find the series of a request's label set without creating its strings (VictoriaMetrics
 // looks series up by their marshaled name for the same reason).
 
-const offset32 = 0x811c9dc5;
-const prime32 = 0x01000193;
+const seed = 0x811c9dc5;
+
+/** One MurmurHash3 (x86, 32 bit) round: the word `w` into the state `h`. */
+function mix(h: number, w: number): number {
+  w = Math.imul(w, 0xcc9e2d51);
+  w = Math.imul((w << 15) | (w >>> 17), 0x1b873593);
+  h ^= w;
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+/** MurmurHash3's finalizer, reduced to 30 bits (a small integer V8 keeps unboxed). */
+function finish(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return ((h ^ (h >>> 16)) >>> 2) & 0x3fffffff;
+}
 
 /**
- * FNV-1a (32 bit) of the UTF-8 bytes of name₀ 0xff value₀ 0xff name₁ 0xff …, reduced to 30 bits
- * (a small integer V8 keeps unboxed as a Map key). In-memory only: never persist it.
+ * buf[p, e) into `h`: four bytes (little endian) per round, then the last 0–3 bytes with the
+ * length's low byte above them, so that ("ab","c") and ("a","bc") hash differently. A word per
+ * round instead of a byte: a third of FNV-1a's dependent multiplications.
+ */
+function addBytes(h: number, buf: Uint8Array, p: number, e: number): number {
+  const len = e - p;
+  for (; p + 4 <= e; p += 4) h = mix(h, buf[p] | (buf[p + 1] << 8) | (buf[p + 2] << 16) | (buf[p + 3] << 24));
+  let w = len << 24;
+  for (let shift = 0; p < e; p++, shift += 8) w |= buf[p] << shift;
+  return mix(h, w);
+}
+
+const encoder = new TextEncoder();
+let scratch = new Uint8Array(256);
+
+/** addBytes() of the UTF-8 encoding of `s` (lone surrogates as U+FFFD), ASCII without encoding it. */
+function addString(h: number, s: string): number {
+  const n = s.length;
+  let g = h;
+  let w = 0;
+  let shift = 0;
+  for (let j = 0; j < n; j++) {
+    const c = s.charCodeAt(j);
+    if (c >= 0x80) return addUtf8(h, s);
+    w |= c << shift;
+    shift += 8;
+    if (shift === 32) {
+      g = mix(g, w);
+      w = 0;
+      shift = 0;
+    }
+  }
+  return mix(g, w | (n << 24));
+}
+
+function addUtf8(h: number, s: string): number {
+  if (scratch.length < 3 * s.length) scratch = new Uint8Array(3 * s.length);
+  return addBytes(h, scratch, 0, encoder.encodeInto(s, scratch).written);
+}
+
+/**
+ * A 30-bit hash (MurmurHash3 rounds) of the label set's UTF-8 bytes, name₀ value₀ name₁ …, each
+ * string with its length. In-memory only: never persist it.
  */
 export function hashLabelBytes(buf: Uint8Array, ranges: Uint32Array, from: number, to: number): number {
-  let h = offset32;
-  for (let k = 4 * from, end = 4 * to; k < end; k += 2) {
-    for (let p = ranges[k], e = ranges[k + 1]; p < e; p++) h = Math.imul(h ^ buf[p], prime32);
-    h = Math.imul(h ^ 0xff, prime32);
-  }
-  return (h >>> 2) & 0x3fffffff;
+  let h = seed;
+  for (let k = 4 * from, end = 4 * to; k < end; k += 2) h = addBytes(h, buf, ranges[k], ranges[k + 1]);
+  return finish(h);
 }
 
 /** hashLabelBytes of the UTF-8 encoding of flat name/value pairs (lone surrogates as U+FFFD). */
 export function hashLabelPairs(pairs: readonly string[]): number {
-  let h = offset32;
-  for (let i = 0; i < pairs.length; i++) {
-    const s = pairs[i];
-    for (let j = 0; j < s.length; j++) {
-      let c = s.charCodeAt(j);
-      if (c < 0x80) {
-        h = Math.imul(h ^ c, prime32);
-        continue;
-      }
-      c = s.codePointAt(j) as number;
-      if (c > 0xffff) j++;
-      else if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd;
-      if (c < 0x800) {
-        h = Math.imul(h ^ (0xc0 | (c >> 6)), prime32);
-      } else if (c < 0x10000) {
-        h = Math.imul(h ^ (0xe0 | (c >> 12)), prime32);
-        h = Math.imul(h ^ (0x80 | ((c >> 6) & 0x3f)), prime32);
-      } else {
-        h = Math.imul(h ^ (0xf0 | (c >> 18)), prime32);
-        h = Math.imul(h ^ (0x80 | ((c >> 12) & 0x3f)), prime32);
-        h = Math.imul(h ^ (0x80 | ((c >> 6) & 0x3f)), prime32);
-      }
-      h = Math.imul(h ^ (0x80 | (c & 0x3f)), prime32);
-    }
-    h = Math.imul(h ^ 0xff, prime32);
-  }
-  return (h >>> 2) & 0x3fffffff;
+  let h = seed;
+  for (let i = 0; i < pairs.length; i++) h = addString(h, pairs[i]);
+  return finish(h);
 }
 
 /** Whether flat name/value pairs are exactly the label set of ranges [from, to) of buf. */
