@@ -5,7 +5,7 @@
 import type { Matcher } from '../model/labels/index.js';
 import { QueryShardError, QueryShardLabel, splitQueryShard } from '../model/labels/index.js';
 import { ErrorType, QueryError } from '../promql/index.js';
-import type { LabelHints, Querier, Queryable, SelectHints, SeriesSet } from '../storage/index.js';
+import type { LabelHints, Queryable, SelectHints, SeriesSet } from '../storage/index.js';
 import { lazySeriesSet } from '../storage/index.js';
 import { SelectWrappingQuerier } from './select-wrapping-querier.js';
 
