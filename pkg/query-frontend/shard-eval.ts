@@ -101,7 +101,7 @@ function load(db: MemoryStorage, a: AnswerJson, shard: string | undefined, step:
 }
 
 /** A sample value as Prometheus writes it: a Go float, or NaN, +Inf, -Inf. */
-function parseValue(v: string): number {
+export function parseValue(v: string): number {
   switch (v) {
     case '+Inf':
       return Infinity;

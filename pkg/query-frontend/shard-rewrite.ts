@@ -5,11 +5,12 @@
 // is shardable when it distributes over any partition of its input series and its input is
 // computed series by series, so that each shard's answer is the aggregation of a disjoint part:
 //   sum, min, max, group → the same op over the shards' answers; count → sum of the counts;
-//   avg → sum / count; topk/bottomk(k) → topk/bottomk(k) over the shards' top k.
+//   avg → the shards' means weighted by their counts; topk/bottomk(k) → topk/bottomk(k) over the
+//   shards' top k.
 // Whatever else reads data (selectors outside those aggregations, subqueries over them) is a leg
 // of one unsharded query, evaluated once by a querier.
-import { Matcher, MatchType, QueryShardLabel, formatQueryShard } from '../model/labels/index.js';
-import type { AggregateExpr, Call, Expr, VectorSelector } from '../promql/parser/index.js';
+import { Matcher, MatchType, MetricName, QueryShardLabel, formatQueryShard } from '../model/labels/index.js';
+import type { AggregateExpr, BinaryExpr, Call, Expr, VectorMatching, VectorSelector } from '../promql/parser/index.js';
 import { Card, NodeKind, ValueKind, exprToString, parseExpr, typeOf } from '../promql/parser/index.js';
 
 /** The label of the selector that stands for a leg in the outer expression: its value is the leg's index. */
@@ -108,6 +109,9 @@ export function shardable(a: AggregateExpr): boolean {
   if ((a.op === 'topk' || a.op === 'bottomk') && a.param?.kind !== NodeKind.Number) return false;
   // A grouping by the shard label itself would keep shards apart.
   if (a.grouping.includes(QueryShardLabel) || a.grouping.includes(LegLabel)) return false;
+  // `by (__name__)` groups by names that may be dropped later: the duplicate series it makes are
+  // an error only when seen together (Prometheus' delayed name removal).
+  if (!a.without && a.grouping.includes(MetricName)) return false;
   return seriesBySeries(a.expr) && hasSelector(a.expr);
 }
 
@@ -200,6 +204,15 @@ function withMatcher(e: Expr, m: Matcher): Expr {
   }
 }
 
+/** `op without (__query_shard__) (e)`: the shards' series of each group, aggregated. */
+function acrossShards(op: string, e: Expr): AggregateExpr {
+  return { kind: NodeKind.Aggregate, op, expr: e, param: null, grouping: [QueryShardLabel], without: true };
+}
+
+function binary(op: string, lhs: Expr, rhs: Expr, matching: VectorMatching): BinaryExpr {
+  return { kind: NodeKind.Binary, op, lhs, rhs, returnBool: false, matching };
+}
+
 function legSelector(i: number): VectorSelector {
   return { kind: NodeKind.VectorSelector, name: '', matchers: [new Matcher(MatchType.Equal, LegLabel, String(i))], offset: 0, timestamp: null, startOrEnd: null };
 }
@@ -254,13 +267,14 @@ class PlanBuilder {
   #shard(a: AggregateExpr): Expr {
     switch (a.op) {
       case 'avg': {
-        const sum = this.#shardedLeg({ ...a, op: 'sum' });
+        // The shards' means weighted by their share of the count: sum/count would overflow where
+        // avg's running mean does not (values near the float64 maximum).
+        const avg = this.#shardedLeg(a);
         const count = this.#shardedLeg({ ...a, op: 'count' });
-        return {
-          kind: NodeKind.Binary, op: '/', returnBool: false,
-          lhs: this.#merge(a, 'sum', sum), rhs: this.#merge(a, 'sum', count),
-          matching: { card: Card.OneToOne, matchingLabels: [], on: false, include: [] },
-        };
+        const total = acrossShards('sum', count);
+        const share = binary('/', count, total, { card: Card.ManyToOne, matchingLabels: [QueryShardLabel], on: false, include: [] });
+        const weighted = binary('*', avg, { kind: NodeKind.Paren, expr: share }, { card: Card.OneToOne, matchingLabels: [], on: false, include: [] });
+        return acrossShards('sum', weighted);
       }
       case 'count':
         return this.#merge(a, 'sum', this.#shardedLeg(a));
