@@ -6,3 +6,4 @@ export { isStaleNaN } from './selection.js';
 export type { Matrix, QueryValue, Sample, Scalar, Series, Vector } from './value.js';
 export { Annotations, ErrorType, QueryError } from './value.js';
 export { MemoryStorage } from './promqltest/memory-storage.js';
+export type { ScriptEngine } from './promqltest/runner.js';

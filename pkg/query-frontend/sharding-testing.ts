@@ -5,8 +5,7 @@
 import { encodeData, goJson } from '../api/prometheus/index.js';
 import { Labels } from '../model/labels/index.js';
 import { Engine } from '../promql/index.js';
-import type { QueryOptions, QueryResult, QueryValue } from '../promql/index.js';
-import type { ScriptEngine } from '../promql/promqltest/runner.js';
+import type { QueryOptions, QueryResult, QueryValue, ScriptEngine } from '../promql/index.js';
 import type { Queryable } from '../storage/index.js';
 import { ShardedHistogramsError, evaluateSharded, parseValue } from './shard-eval.js';
 import { planQuery } from './shard-rewrite.js';
