@@ -60,9 +60,12 @@ test('shapes that do not distribute over shards are not rewritten', () => {
   }
 });
 
-test('max_sharded_queries lowers the shards so that all legs fit; below one shard nothing is sharded', () => {
+test('max_sharded_queries lowers the shards so that all legs\' queries fit; below one shard nothing is sharded', () => {
   assert.equal(planShards(parseExpr('sum(x) + sum(y)'), 16, 20)?.shards, 10);
   assert.equal(planShards(parseExpr('avg(x)'), 16, 0)?.shards, 16);
   assert.equal(planShards(parseExpr('avg(x)'), 16, 9)?.shards, 4);
   assert.equal(planShards(parseExpr('sum(x) + sum(y) + sum(z)'), 16, 2), undefined);
+  // Unsharded legs are queries too: 2 of them leave 8 for the shards.
+  assert.equal(planShards(parseExpr('sum(x) / scalar(y) + z'), 16, 10)?.shards, 8);
+  assert.equal(planShards(parseExpr('sum(x) / scalar(y) + z'), 16, 2), undefined);
 });

@@ -59,7 +59,7 @@ export function planQuery(query: string, totalShards: number, maxShardedQueries:
 
 /**
  * The plan of `expr` with at most `totalShards` shards per leg and at most `maxShardedQueries`
- * shard queries in all (0: no bound); undefined when nothing in it can be sharded, and the query
+ * queries in all, shard queries and unsharded legs (0: no bound); undefined when nothing in it can be sharded, and the query
  * is sent as it is. (One shard is a valid plan, for tests; the frontend shards into 2 or more.)
  */
 export function planShards(expr: Expr, totalShards: number, maxShardedQueries: number): ShardPlan | undefined {
@@ -70,11 +70,20 @@ export function planShards(expr: Expr, totalShards: number, maxShardedQueries: n
   if (found.length === 0) return undefined;
   // avg is two legs (sum and count).
   const legsCount = found.reduce((n, a) => n + (a.op === 'avg' ? 2 : 1), 0);
-  const shards = maxShardedQueries > 0 ? Math.min(totalShards, Math.floor(maxShardedQueries / legsCount)) : totalShards;
+  let plan = build(expr, maxShardedQueries > 0 ? Math.min(totalShards, Math.floor(maxShardedQueries / legsCount)) : totalShards, legsCount);
+  // The unsharded legs count too: every leg's query is a request to a querier.
+  const unsharded = plan === undefined ? 0 : plan.legs.length - legsCount;
+  if (plan !== undefined && maxShardedQueries > 0 && plan.shards * legsCount + unsharded > maxShardedQueries) {
+    plan = build(expr, Math.floor((maxShardedQueries - unsharded) / legsCount), legsCount);
+  }
+  return plan;
+}
+
+function build(expr: Expr, shards: number, shardedLegs: number): ShardPlan | undefined {
   if (shards < 1) return undefined;
   const b = new PlanBuilder(shards);
   const outer = b.embedRest(b.rewrite(expr));
-  return { outer: exprToString(outer), legs: b.legs, shards, shardedLegs: legsCount };
+  return { outer: exprToString(outer), legs: b.legs, shards, shardedLegs };
 }
 
 /** The shardable aggregations of `e` that rewrite() will shard, outermost first. */
