@@ -106,7 +106,9 @@ test('sharded answers through the frontend equal the unsharded querier\'s (inges
   await withLogsOnFailure(cluster, async () => {
     const rewrites = await frontend.metric('myelin_frontend_query_sharding_rewrites_succeeded_total');
     let n = 0;
-    for (const [metric, end] of [['sh_requests_total', last], ['sh_old_total', old + 30 * 60_000]] as const) {
+    // Ends on the 30 s step grid: the frontend aligns range queries to their step (configs/microservices/query-frontend.yaml).
+    const onGrid = (t: number) => Math.floor(t / 30_000) * 30_000;
+    for (const [metric, end] of [['sh_requests_total', onGrid(last)], ['sh_old_total', onGrid(old + 30 * 60_000)]] as const) {
       for (const q of queries(metric)) {
         const range = { query: q, start: String((end - 25 * 60_000) / 1000), end: String(end / 1000), step: '30' };
         assertSame(await json(await cluster.query(tenant, '/api/v1/query_range', range, frontend)),
