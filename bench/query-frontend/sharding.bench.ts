@@ -2,9 +2,10 @@
 // into BENCH_SHARDS by the query-frontend, with 1 querier vs 2. A single-process Myelin (the binary,
 // -target=all) stands for the cluster: its query workers (-querier.max-concurrent) are the
 // queriers that take the shard queries from its frontend. For each count it loads the data by
-// remote write, runs the query once unsharded and once sharded to warm up (their answers must be
-// equal within float rounding), then BENCH_RUNS sharded queries one after another, and prints the
-// wall time (min, median, max) and the process's CPU (utime + stime from /proc) per query.
+// remote write, runs BENCH_RUNS queries unsharded, restarts sharding (same data, WAL replayed),
+// checks the sharded answer equals the unsharded one within float rounding, runs BENCH_RUNS sharded
+// queries, and prints the wall time (min, median, max) and the process's CPU (utime + stime from
+// /proc) per query.
 //
 //   npx tsc -b && node dist/bench/query-frontend/sharding.bench.js           200k series × 10 min at 15 s
 //   BENCH_SMOKE=1 node dist/bench/query-frontend/sharding.bench.js           2k series
@@ -61,20 +62,27 @@ async function measure(queriers: number): Promise<{ walls: number[]; cpu: number
     s = await run(1);
     const loaded = await sendLoad(s.url + s.push, buildRequests(load, { start: dataEnd - rounds * STEP, sets }), load);
     const reference = await query(s);
+    const plain = await runs(s);
     await s.proc.stop('SIGTERM');
     s = await run(SHARDS);
     const warm = await query(s);
     if (!sameAnswer(warm.body, reference.body)) throw new Error('the sharded answer differs from the unsharded one');
-    const cpu0 = await cpuSeconds(s.pid);
-    const walls: number[] = [];
-    for (let i = 0; i < RUNS; i++) walls.push((await query(s)).ms);
-    const cpu = ((await cpuSeconds(s.pid)) - cpu0) / RUNS;
-    console.log(`${queriers} querier(s): ${loaded.ackedSamples} samples loaded; unsharded ${reference.ms.toFixed(0)} ms (first run); sharded into ${SHARDS}: wall min/median/max ${stats(walls)} ms, ${(cpu * 1000).toFixed(0)} ms CPU per query`);
-    return { walls, cpu };
+    const sharded = await runs(s);
+    console.log(`${queriers} querier(s), ${loaded.ackedSamples} samples: unsharded wall min/median/max ${stats(plain.walls)} ms, ${(plain.cpu * 1000).toFixed(0)} ms CPU per query; `
+      + `sharded into ${SHARDS}: ${stats(sharded.walls)} ms, ${(sharded.cpu * 1000).toFixed(0)} ms CPU`);
+    return sharded;
   } finally {
     await s?.proc.stop('SIGTERM');
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** RUNS queries one after another: their wall times and the process's CPU per query. */
+async function runs(s: BenchServer): Promise<{ walls: number[]; cpu: number }> {
+  const cpu0 = await cpuSeconds(s.pid);
+  const walls: number[] = [];
+  for (let i = 0; i < RUNS; i++) walls.push((await query(s)).ms);
+  return { walls, cpu: ((await cpuSeconds(s.pid)) - cpu0) / RUNS };
 }
 
 function stats(xs: number[]): string {
