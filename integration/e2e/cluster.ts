@@ -16,6 +16,9 @@ import type { TestProcess} from '../../pkg/testutil/index.js';
 import { freePort, startMyelinBinary, waitUntil } from '../../pkg/testutil/index.js';
 import { RedisServer } from './redis.js';
 
+/** How long a process may take to become ready: 30 s, or $MYELIN_E2E_READY_TIMEOUT_MS on a busy machine. */
+const readyTimeout = Number(process.env.MYELIN_E2E_READY_TIMEOUT_MS ?? 30_000);
+
 export type Component = 'distributor' | 'ingester' | 'querier' | 'store-gateway' | 'compactor' | 'ruler' | 'query-frontend';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -133,7 +136,7 @@ export class MyelinProcess {
       if (!proc.running) return true;
       listening ||= proc.output.includes('msg="server listening"');
       return listening && (await fetch(this.url('/ready'))).status === 200;
-    }, { what: `${this.name} /ready`, timeoutMs: 30_000, intervalMs: 100 });
+    }, { what: `${this.name} /ready`, timeoutMs: readyTimeout, intervalMs: 100 });
     if (proc.running) this.#started = true;
     return proc;
   }

@@ -435,6 +435,8 @@ export class Myelin {
       limits: (tenant) => this.overrides.limits(tenant),
       merge: (tenant, bodies, deadline, signal) => mergePool.mergeMatrix(tenant, bodies, deadline, signal),
       assemble: (tenant, task, deadline, signal) => mergePool.assemble(tenant, task, deadline, signal),
+      planShards: (tenant, task, deadline, signal) => mergePool.planShards(tenant, task, deadline, signal),
+      evaluateSharded: (tenant, task, deadline, signal) => mergePool.evaluateSharded(tenant, task, deadline, signal),
       cache: results?.cache,
       timeout: this.cfg.querier.timeout,
       logger: this.logger.child({ component: 'query-frontend' }),

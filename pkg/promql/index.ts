@@ -5,3 +5,5 @@ export { formatFloat } from './format-float.js';
 export { isStaleNaN } from './selection.js';
 export type { Matrix, QueryValue, Sample, Scalar, Series, Vector } from './value.js';
 export { Annotations, ErrorType, QueryError } from './value.js';
+export { MemoryStorage } from './promqltest/memory-storage.js';
+export type { ScriptEngine } from './promqltest/runner.js';

@@ -332,7 +332,8 @@ async function load(querier: Querier, n: Need, ctx: SelectContext, sel: Selectio
     sel.results.set(n.stream.call, { matrix: results, samples });
   }
   const err = set.err();
-  if (err instanceof QueryLimitError) throw err;
+  // Limits and errors of the request itself (a bad `__query_shard__`) keep their type.
+  if (err instanceof QueryLimitError || err instanceof QueryError) throw err;
   if (err !== undefined) throw new QueryError(ErrorType.Execution, `select series: ${err.message}`, { cause: err });
   sel.warnings.push(...set.warnings());
   return out;

@@ -4,6 +4,7 @@ import type { Counter, Registry } from 'prom-client';
 import { sharedCounter } from '../kv/index.js';
 import { QueryLimitError, type QueryStats } from '../limits/index.js';
 import { CardinalityError } from '../api/prometheus/index.js';
+import { InvalidQueryShardError } from './query-shard-queryable.js';
 
 export class QueryMetrics {
   readonly #rejected: Counter<'reason' | 'user'>;
@@ -17,7 +18,7 @@ export class QueryMetrics {
     const perUser = (name: string, help: string) => sharedCounter(reg, { name, help, labelNames: ['user'] });
     this.#rejected = sharedCounter(reg, {
       name: 'myelin_querier_queries_rejected_total',
-      help: 'Queries refused by a per-query limit, by limit and tenant.',
+      help: 'Queries refused by a per-query limit (or a bad __query_shard__ matcher: invalid-query-shard), by reason and tenant.',
       labelNames: ['reason', 'user'],
     });
     this.#cardinalityRejected = sharedCounter(reg, {
@@ -34,6 +35,7 @@ export class QueryMetrics {
   /** Records one request: what it fetched, and the limit that refused it, if one did. */
   observe(tenant: string, stats: QueryStats, err: unknown): void {
     if (err instanceof QueryLimitError) this.#rejected.inc({ reason: err.reason, user: tenant });
+    if (err instanceof InvalidQueryShardError) this.#rejected.inc({ reason: 'invalid-query-shard', user: tenant });
     if (err instanceof CardinalityError) this.#cardinalityRejected.inc({ reason: err.reason, user: tenant });
     if (stats.series > 0) this.#series.inc({ user: tenant }, stats.series);
     if (stats.chunks > 0) this.#chunks.inc({ user: tenant }, stats.chunks);

@@ -12,6 +12,8 @@ export const frontendConfig = section({
     help: 'Requests a tenant may have queued in one query-frontend; more are answered 429.' }),
   logQueriesLongerThan: duration({ flag: 'frontend.log-queries-longer-than', default: 0,
     help: 'Log queries that take longer than this (the slow query log, `msg="slow query detected"`). 0 disables it.' }),
+  parallelizeShardableQueries: bool({ flag: 'query-frontend.parallelize-shardable-queries', default: false,
+    help: 'Rewrite shardable aggregations (sum, count, min, max, avg, group, topk, bottomk) into shard queries, each over one shard of the series (per-tenant query_sharding_total_shards), run in parallel on queriers and merged by the frontend.' }),
   queryStatsEnabled: bool({ flag: 'frontend.query-stats-enabled', default: false,
     help: 'Log one line per request (`msg="query stats"`): tenant, query, status, wall and queue time, querier requests, cached parts, series, chunks and bytes fetched, answer size.' }),
 });

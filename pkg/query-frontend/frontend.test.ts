@@ -17,9 +17,9 @@ const logger = createLogger({ level: 'error', format: 'logfmt' });
 function newFrontend(o: { maxOutstanding?: number; maxRetries?: number; maxQueriers?: number } = {}): Frontend {
   return new Frontend({ ...defaults(frontendConfig), maxOutstandingPerTenant: o.maxOutstanding ?? 100 },
     { ...defaults(queryRangeConfig), maxRetries: o.maxRetries ?? 5 }, {
-      limits: () => ({ maxQueriersPerTenant: o.maxQueriers ?? 0, maxQueryParallelism: 14, maxQueryLength: 0, maxCacheFreshness: 60_000, resultsCacheTtlForLabelsQuery: 0 }),
+      limits: () => ({ maxQueriersPerTenant: o.maxQueriers ?? 0, maxQueryParallelism: 14, maxQueryLength: 0, maxCacheFreshness: 60_000, resultsCacheTtlForLabelsQuery: 0, queryShardingTotalShards: 16, queryShardingMaxShardedQueries: 128 }),
       merge: unusedMerge,
-      assemble: unusedMerge,
+      assemble: unusedMerge, planShards: unusedMerge, evaluateSharded: unusedMerge,
       timeout: 10_000,
       logger,
       registry: new Registry(),
@@ -65,7 +65,7 @@ test('tenants are served round-robin: a burst of one tenant does not delay anoth
 test('a tenant with a full queue gets 429 and the discard is counted; others are still queued', async () => {
   const registry = new Registry();
   const f = new Frontend({ ...defaults(frontendConfig), maxOutstandingPerTenant: 2 }, defaults(queryRangeConfig), {
-    limits: () => ({ maxQueriersPerTenant: 0, maxQueryParallelism: 14, maxQueryLength: 0, maxCacheFreshness: 60_000, resultsCacheTtlForLabelsQuery: 0 }), merge: unusedMerge, assemble: unusedMerge, timeout: 10_000, logger, registry,
+    limits: () => ({ maxQueriersPerTenant: 0, maxQueryParallelism: 14, maxQueryLength: 0, maxCacheFreshness: 60_000, resultsCacheTtlForLabelsQuery: 0, queryShardingTotalShards: 16, queryShardingMaxShardedQueries: 128 }), merge: unusedMerge, assemble: unusedMerge, planShards: unusedMerge, evaluateSharded: unusedMerge, timeout: 10_000, logger, registry,
   });
   const signal = new AbortController().signal;
   const queued = [f.execute(req('a'), signal), f.execute(req('a'), signal)];
@@ -162,8 +162,8 @@ test('query stats: one log line per request with what it fetched and how long it
   const lines: Record<string, unknown>[] = [];
   const out = new Writable({ write: (chunk: Buffer, _enc, cb) => { lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>); cb(); } });
   const f = new Frontend({ ...defaults(frontendConfig), queryStatsEnabled: true }, defaults(queryRangeConfig), {
-    limits: () => ({ maxQueriersPerTenant: 0, maxQueryParallelism: 14, maxQueryLength: 0, maxCacheFreshness: 60_000, resultsCacheTtlForLabelsQuery: 0 }),
-    merge: unusedMerge, assemble: unusedMerge, timeout: 10_000, logger: createLogger({ level: 'info', format: 'json' }, out), registry: new Registry(),
+    limits: () => ({ maxQueriersPerTenant: 0, maxQueryParallelism: 14, maxQueryLength: 0, maxCacheFreshness: 60_000, resultsCacheTtlForLabelsQuery: 0, queryShardingTotalShards: 16, queryShardingMaxShardedQueries: 128 }),
+    merge: unusedMerge, assemble: unusedMerge, planShards: unusedMerge, evaluateSharded: unusedMerge, timeout: 10_000, logger: createLogger({ level: 'info', format: 'json' }, out), registry: new Registry(),
   });
   const ac = new AbortController();
   void f.serveQuerier('q', async () => ({ ...ok('{}'), stats: { series: 3, chunks: 4, chunkBytes: 500, dataBytes: 600, peakMemoryBytes: 0, samples: 70 } }), ac.signal);
@@ -176,8 +176,8 @@ test('query stats: one log line per request with what it fetched and how long it
   ac.abort();
   // A request taking longer than log_queries_longer_than (5 ms here) is the slow query log's.
   const slow = new Frontend({ ...defaults(frontendConfig), logQueriesLongerThan: 5 }, defaults(queryRangeConfig), {
-    limits: () => ({ maxQueriersPerTenant: 0, maxQueryParallelism: 14, maxQueryLength: 0, maxCacheFreshness: 60_000, resultsCacheTtlForLabelsQuery: 0 }),
-    merge: unusedMerge, assemble: unusedMerge, timeout: 10_000, logger: createLogger({ level: 'info', format: 'json' }, out), registry: new Registry(),
+    limits: () => ({ maxQueriersPerTenant: 0, maxQueryParallelism: 14, maxQueryLength: 0, maxCacheFreshness: 60_000, resultsCacheTtlForLabelsQuery: 0, queryShardingTotalShards: 16, queryShardingMaxShardedQueries: 128 }),
+    merge: unusedMerge, assemble: unusedMerge, planShards: unusedMerge, evaluateSharded: unusedMerge, timeout: 10_000, logger: createLogger({ level: 'info', format: 'json' }, out), registry: new Registry(),
   });
   const ac2 = new AbortController();
   void slow.serveQuerier('q', () => new Promise((r) => setTimeout(() => r(ok('{}')), 20)), ac2.signal);

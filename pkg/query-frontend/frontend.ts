@@ -11,6 +11,8 @@ import { TenantSeparator } from '../tenant/index.js';
 import type { FrontendConfig, QueryRangeConfig } from './config.js';
 import { FrontendMetrics } from './frontend-metrics.js';
 import { executeRangeQuery } from './query-range.js';
+import { shardingRoundTrip } from './sharding.js';
+import type { ShardingDeps } from './sharding.js';
 import type { RangeQueryDeps } from './query-range.js';
 import { RequestQueue, TooManyRequestsError } from './request-queue.js';
 import { RequestStats } from './request-stats.js';
@@ -28,6 +30,8 @@ export interface FrontendLimits {
   maxCacheFreshness: number;
   /** How long label names, label values and series answers are cached (ms); 0: not cached. */
   resultsCacheTtlForLabelsQuery: number;
+  queryShardingTotalShards: number;
+  queryShardingMaxShardedQueries: number;
 }
 
 export interface FrontendDeps {
@@ -36,6 +40,9 @@ export interface FrontendDeps {
   merge: RangeQueryDeps['merge'];
   /** MergePool.assemble, for the results cache. */
   assemble: ResultsCacheDeps['assemble'];
+  /** MergePool.planShards and evaluateSharded, for query sharding. */
+  planShards: ShardingDeps['plan'];
+  evaluateSharded: ShardingDeps['evaluate'];
   /** Where results are cached, with cache_results. */
   cache?: Cache;
   /** -querier.timeout (ms): how long a request may wait and run. */
@@ -129,9 +136,13 @@ export class Frontend {
   #execute(req: ApiRequest, signal: AbortSignal, stats: RequestStats): Promise<ApiAnswer> {
     const roundTrip: ApiExecutor = (r, s) => this.#roundTrip(r, s, stats);
     if (this.#labelsCache?.handles(req) === true) return this.#labelsCache.answer(req, signal, roundTrip);
-    if (req.op !== ApiOp.QueryRange) return roundTrip(req, signal);
     const deadline = req.deadline ?? this.#now() + this.#deps.timeout;
+    // Sharding runs each query, or each part of a split range query (below the results cache).
+    const sharded = this.#cfg.parallelizeShardableQueries ? (parts: number) => this.#sharded(req.tenant, roundTrip, parts) : undefined;
+    if (req.op === ApiOp.Query && sharded !== undefined) return sharded(1)({ ...req, deadline }, signal);
+    if (req.op !== ApiOp.QueryRange) return roundTrip(req, signal);
     return executeRangeQuery({ ...req, deadline }, signal, this.#rangeCfg, {
+      partRoundTrip: sharded,
       roundTrip,
       stats,
       merge: this.#deps.merge,
@@ -139,6 +150,22 @@ export class Frontend {
       metrics: this.#metrics,
       cache: this.#resultsCache,
     });
+  }
+
+  /** The round trip of the parts of one client request, sharding what it can. */
+  #sharded(tenant: string, roundTrip: ApiExecutor, parts: number): ApiExecutor {
+    return shardingRoundTrip({
+      roundTrip,
+      plan: this.#deps.planShards,
+      evaluate: this.#deps.evaluateSharded,
+      limits: {
+        totalShards: this.#smallest(tenant, 'queryShardingTotalShards'),
+        maxShardedQueries: this.#smallest(tenant, 'queryShardingMaxShardedQueries'),
+        maxQueryParallelism: this.#smallest(tenant, 'maxQueryParallelism'),
+      },
+      metrics: this.#metrics,
+      now: this.#now,
+    }, parts);
   }
 
   /**

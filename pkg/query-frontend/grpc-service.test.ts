@@ -22,8 +22,8 @@ const unused = (): Promise<never> => Promise.reject(new Error('no range query he
 async function frontendServer(at = '127.0.0.1:0'): Promise<{ frontend: Frontend; registry: Registry; addr: string; close: () => void }> {
   const registry = new Registry();
   const frontend = new Frontend(defaults(frontendConfig), defaults(queryRangeConfig), {
-    limits: () => ({ maxQueriersPerTenant: 0, maxQueryParallelism: 14, maxQueryLength: 0, maxCacheFreshness: 60_000, resultsCacheTtlForLabelsQuery: 0 }),
-    merge: unused, assemble: unused, timeout: 10_000, logger, registry,
+    limits: () => ({ maxQueriersPerTenant: 0, maxQueryParallelism: 14, maxQueryLength: 0, maxCacheFreshness: 60_000, resultsCacheTtlForLabelsQuery: 0, queryShardingTotalShards: 16, queryShardingMaxShardedQueries: 128 }),
+    merge: unused, assemble: unused, planShards: unused, evaluateSharded: unused, timeout: 10_000, logger, registry,
   });
   const server = new Server();
   server.addService(FrontendService, frontendGrpcService(frontend, logger));

@@ -18,8 +18,8 @@ function setup(ttl: Record<string, number>) {
   let now = 10 * hour;
   const asked: ApiRequest[] = [];
   const f = new Frontend(defaults(frontendConfig), { ...defaults(queryRangeConfig), cacheResults: true }, {
-    limits: (t) => ({ maxQueriersPerTenant: 0, maxQueryParallelism: 14, maxQueryLength: 0, maxCacheFreshness: 60_000, resultsCacheTtlForLabelsQuery: ttl[t] ?? 0 }),
-    merge: unused, assemble: unused, cache: new LruCache('test', 1 << 20), timeout: 10_000,
+    limits: (t) => ({ maxQueriersPerTenant: 0, maxQueryParallelism: 14, maxQueryLength: 0, maxCacheFreshness: 60_000, resultsCacheTtlForLabelsQuery: ttl[t] ?? 0, queryShardingTotalShards: 16, queryShardingMaxShardedQueries: 128 }),
+    merge: unused, assemble: unused, planShards: unused, evaluateSharded: unused, cache: new LruCache('test', 1 << 20), timeout: 10_000,
     logger: createLogger({ level: 'error', format: 'logfmt' }), registry, now: () => now,
   });
   const ac = new AbortController();

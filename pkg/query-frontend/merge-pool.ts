@@ -7,6 +7,8 @@ import type { Logger } from '../log/index.js';
 import { idleService } from '../services/index.js';
 import type { Service } from '../services/index.js';
 import { WorkerPool } from '../workers/index.js';
+import type { ShardEvalTask } from './shard-eval.js';
+import type { ShardPlan } from './shard-rewrite.js';
 
 /** Merging is quick next to evaluating: a couple of threads serve many queriers' answers. */
 const maxMergeWorkers = 2;
@@ -19,6 +21,13 @@ export interface AssembleTask {
   to: number;
   /** The range to keep as the part's new extent, when there is one. */
   extent?: { from: number; to: number };
+}
+
+export interface ShardPlanTask {
+  query: string;
+  totalShards: number;
+  /** 0: no bound. */
+  maxShardedQueries: number;
 }
 
 export interface AssembledPart {
@@ -51,6 +60,17 @@ export class MergePool {
   async mergeMatrix(tenant: string, bodies: Uint8Array[], deadline: number, signal: AbortSignal): Promise<Buffer> {
     const merged = await this.#pool.run<Uint8Array>(tenant, 'merge', bodies, { deadline, signal });
     return asBuffer(merged);
+  }
+
+  /** The shard plan of a query (shard-rewrite.ts), or undefined when it is not sharded. */
+  async planShards(tenant: string, task: ShardPlanTask, deadline: number, signal: AbortSignal): Promise<ShardPlan | undefined> {
+    return (await this.#pool.run<ShardPlan | null>(tenant, 'shard-plan', task, { deadline, signal })) ?? undefined;
+  }
+
+  /** A sharded query's answer from its legs' answers, or undefined when it must run unsharded (native histograms). */
+  async evaluateSharded(tenant: string, task: ShardEvalTask, deadline: number, signal: AbortSignal): Promise<Buffer | undefined> {
+    const body = await this.#pool.run<Uint8Array | null>(tenant, 'shard-eval', task, { deadline, signal });
+    return body === null ? undefined : asBuffer(body);
   }
 
   /** A part's answer from its pieces, and its new extent. */

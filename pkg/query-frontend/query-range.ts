@@ -22,6 +22,8 @@ export interface RangeQueryDeps {
   metrics: FrontendMetrics;
   /** With cache_results. */
   cache: ResultsCache | undefined;
+  /** With query sharding: how each of `parts` parts is run (below the results cache), in place of roundTrip. */
+  partRoundTrip?: (parts: number) => ApiExecutor;
 }
 
 /** Runs a query_range request whose `deadline` is set. */
@@ -37,11 +39,12 @@ export async function executeRangeQuery(req: ApiRequest & { deadline: number }, 
   const parts = cfg.splitQueriesByInterval > 0 && splittable(query) && !tooLong ? splitByInterval(r, cfg.splitQueriesByInterval) : [r];
   // Answers with stats count what their own evaluation read: never cached.
   const cache = req.noStore === true || req.params.stats !== undefined ? undefined : deps.cache;
+  const partDeps = deps.partRoundTrip === undefined ? deps : { ...deps, roundTrip: deps.partRoundTrip(parts.length) };
   const runPart = (p: RangeQuery, s: AbortSignal): Promise<ApiAnswer> =>
-    cache !== undefined ? cache.part(req, query, p, cfg.splitQueriesByInterval, s, deps) : deps.roundTrip(p === whole ? req : partRequest(req, p), s);
+    cache !== undefined ? cache.part(req, query, p, cfg.splitQueriesByInterval, s, partDeps) : partDeps.roundTrip(p === whole ? req : partRequest(req, p), s);
   if (parts.length === 1) return runPart(parts[0], signal);
   deps.metrics.splitQueries.inc(parts.length);
-  const bodies = await runParts(parts, Math.min(limits.maxQueryParallelism, parts.length), signal, runPart);
+  const bodies = await runAll(parts, limits.maxQueryParallelism, signal, runPart);
   if (!Array.isArray(bodies)) return bodies;
   try {
     return { status: 200, body: await deps.merge(req.tenant, bodies, req.deadline, signal) };
@@ -50,21 +53,21 @@ export async function executeRangeQuery(req: ApiRequest & { deadline: number }, 
   }
 }
 
-/** The parts' bodies in order, or the first failed part's answer (the other parts are then canceled). */
-async function runParts(parts: RangeQuery[], parallelism: number, signal: AbortSignal,
-  runPart: (p: RangeQuery, s: AbortSignal) => Promise<ApiAnswer>): Promise<Uint8Array[] | ApiAnswer> {
+/** The bodies of `items`' answers in order, or the first failed answer (the others are then canceled). */
+export async function runAll<T>(items: readonly T[], parallelism: number, signal: AbortSignal,
+  run: (item: T, s: AbortSignal) => Promise<ApiAnswer>): Promise<Uint8Array[] | ApiAnswer> {
   const ac = new AbortController();
   const onAbort = (): void => ac.abort();
   signal.addEventListener('abort', onAbort, { once: true });
-  const bodies = new Array<Uint8Array>(parts.length);
+  const bodies = new Array<Uint8Array>(items.length);
   let failed: ApiAnswer | undefined;
   let next = 0;
   const runner = async (): Promise<void> => {
-    while (failed === undefined && next < parts.length) {
+    while (failed === undefined && next < items.length) {
       const i = next++;
-      const a = await runPart(parts[i], ac.signal).catch((err: unknown) => ac.signal.aborted
+      const a = await run(items[i], ac.signal).catch((err: unknown) => ac.signal.aborted
         ? errorOf(ErrorType.Canceled, 'query was canceled')
-        : errorOf(ErrorType.Internal, `run a part of a split query: ${(err as Error).message}`));
+        : errorOf(ErrorType.Internal, `run a part of a query: ${(err as Error).message}`));
       if (a.status !== 200) {
         failed ??= a;
         ac.abort();
@@ -74,7 +77,7 @@ async function runParts(parts: RangeQuery[], parallelism: number, signal: AbortS
     }
   };
   try {
-    await Promise.all(Array.from({ length: parallelism }, runner));
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(parallelism, items.length)) }, runner));
   } finally {
     signal.removeEventListener('abort', onAbort);
   }

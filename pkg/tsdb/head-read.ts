@@ -1,5 +1,5 @@
 import type { Matcher } from '../model/labels/index.js';
-import { Labels, compareUtf8 } from '../model/labels/index.js';
+import { Labels, compareUtf8, inQueryShard, splitQueryShard } from '../model/labels/index.js';
 import type {
   ChunkIterator,
   ChunkMeta,
@@ -106,13 +106,16 @@ function withoutDeleted(snap: ChunkSnapshot | undefined, intervals: readonly num
   return out.bytes.length === 0 ? undefined : out;
 }
 
-/** Series of the head selected by matchers, with data in [mint, maxt], optionally sorted. */
+/** Series of the head selected by matchers, with data in [mint, maxt], optionally sorted. Throws a QueryShardError for a bad `__query_shard__`. */
 function selectSeries(head: Head, mint: number, maxt: number, matchers: readonly Matcher[], sort: boolean): MemSeries[] {
-  const refs = postingsForMatchers(head.postings, matchers);
+  // `__query_shard__` (query sharding) is no label: it keeps the series of one shard.
+  const { shard, rest } = splitQueryShard(matchers);
+  const refs = postingsForMatchers(head.postings, rest);
   const out: MemSeries[] = [];
   for (let i = 0; i < refs.length; i++) {
     const s = head.byRef.get(refs[i]);
     if (s === undefined) continue;
+    if (shard !== undefined && !inQueryShard(s.shardHash(), shard)) continue;
     if ((s.hasSamples() && s.maxTime() >= mint && s.minTime() <= maxt) || (s.ooo !== null && s.ooo.maxT >= mint && s.ooo.minT <= maxt)) out.push(s);
   }
   if (sort) out.sort((a, b) => Labels.compare(a.labels, b.labels));

@@ -1,5 +1,6 @@
 import type { FloatHistogram, Histogram } from '../model/histogram/index.js';
 import type { Labels } from '../model/labels/index.js';
+import { queryShardHash } from '../model/labels/index.js';
 import { Encoding, FloatHistogramChunk, HistogramChunk, XorChunk } from './chunkenc/index.js';
 import { f64, u32 } from './chunkenc/index.js';
 import type { OooSeries } from './ooo-head.js';
@@ -74,6 +75,8 @@ export class MemSeries {
   hist: HistogramHead | null;
   /** Out-of-order samples (ooo-head.ts); null while the series has none. */
   ooo: OooSeries | null;
+  /** queryShardHash of the labels, computed on the first sharded query (-1 until then). */
+  #shardHash: number;
 
   constructor(ref: number, labels: Labels) {
     this.ref = ref;
@@ -94,6 +97,13 @@ export class MemSeries {
     this.walLogged = false;
     this.hist = null;
     this.ooo = null;
+    this.#shardHash = -1;
+  }
+
+  /** The labels' shard hash (query sharding), kept once computed. */
+  shardHash(): number {
+    if (this.#shardHash < 0) this.#shardHash = queryShardHash(this.labels);
+    return this.#shardHash;
   }
 
   /** Whether a chunk is open (XOR or histogram). */

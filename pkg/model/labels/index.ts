@@ -14,3 +14,14 @@ export {
   isValidUtf8Bytes,
   isValidUtf8String,
 } from './validate.js';
+export type { QueryShard } from './query-shard.js';
+export {
+  QueryShardError,
+  QueryShardLabel,
+  formatQueryShard,
+  inQueryShard,
+  maxQueryShards,
+  parseQueryShard,
+  queryShardHash,
+  splitQueryShard,
+} from './query-shard.js';

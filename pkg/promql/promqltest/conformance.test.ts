@@ -5,31 +5,17 @@
  * unsupported.
  */
 import { strict as assert } from 'node:assert';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { exprToString, parseExpr, prettyPrint } from '../parser/index.js';
-import type { Labels } from '../../model/labels/index.js';
-import type { FloatHistogram } from '../../model/histogram/index.js';
-import type { Querier } from '../../storage/index.js';
-import { Head } from '../../tsdb/index.js';
+import { HeadScriptStorage } from './head-storage.js';
 import type { ScriptStorage } from './runner.js';
 import { CaseStatus, memoryScriptStorage, runScript } from './runner.js';
+import { testdataDir } from './testdata.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-
-/** The scripts live beside the repository (../shared/promql-testdata) or where the env var says. */
-function testdataDir(): string {
-  const env = process.env.MYELIN_PROMQL_TESTDATA;
-  if (env !== undefined && env !== '') return env;
-  for (let dir = resolve(here); dir !== dirname(dir); dir = dirname(dir)) {
-    for (const candidate of [join(dir, 'shared', 'promql-testdata'), join(dir, '..', 'shared', 'promql-testdata')]) {
-      if (existsSync(candidate)) return candidate;
-    }
-  }
-  throw new Error('promql-testdata not found: set MYELIN_PROMQL_TESTDATA');
-}
 
 // known-failures.json sits in the source tree; tsc does not copy it to dist/.
 const knownPath = resolve(here, '../../../../pkg/promql/promqltest/known-failures.json');
@@ -43,47 +29,6 @@ const files = readdirSync(dir)
 test('promqltest conformance scripts are all present', () => {
   assert.ok(files.length >= 15, `found ${files.length} scripts in ${dir}`);
 });
-
-/**
- * The scripts over Myelin's TSDB head (XOR chunks, postings) as well: the same verdicts are
- * required. Its block range is stretched so that the scripts' long loads stay in bounds.
- */
-class HeadScriptStorage implements ScriptStorage {
-  #head: Head | undefined;
-  #app: ReturnType<Head['appender']> | undefined;
-
-  async #open(): Promise<Head> {
-    this.#head ??= await Head.open({ chunkRange: 100 * 365 * 86400_000 });
-    return this.#head;
-  }
-
-  async querier(mint: number, maxt: number): Promise<Querier> {
-    return (await this.#open()).querier(mint, maxt);
-  }
-
-  append(labels: Labels, t: number, v: number): void {
-    if (this.#app === undefined) throw new Error('BUG: append before flush opened an appender');
-    this.#app.append(0, labels, t, v);
-  }
-
-  appendHistogram(labels: Labels, t: number, h: FloatHistogram): void {
-    if (this.#app === undefined) throw new Error('BUG: append before flush opened an appender');
-    this.#app.appendHistogram(0, labels, t, undefined, h);
-  }
-
-  async flush(): Promise<void> {
-    if (this.#app !== undefined) await this.#app.commit();
-    this.#app = (await this.#open()).appender();
-  }
-
-  async clear(): Promise<void> {
-    this.#app?.rollback();
-    this.#app = undefined;
-    await this.#head?.close();
-    this.#head = undefined;
-    await this.flush();
-  }
-}
 
 for (const [storageName, open] of [
   ['memory', memoryScriptStorage],

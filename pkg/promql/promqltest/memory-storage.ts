@@ -1,5 +1,6 @@
 /**
- * An in-memory Queryable for tests and benchmarks: series kept as sorted columnar arrays. The
+ * An in-memory Queryable for tests, benchmarks and the query-frontend's sharded queries (the
+ * answers of their shards): series kept as sorted columnar arrays. The
  * real TSDB head replaces it in production; this one only has to honour the storage contract.
  */
 import type { FloatHistogram } from '../../model/histogram/index.js';

@@ -50,6 +50,9 @@ export interface ScriptStorage extends Queryable {
   clear(): Promise<void>;
 }
 
+/** What evaluates the scripts' queries: the engine, or the engine behind another layer (the query-frontend's sharding). */
+export type ScriptEngine = Pick<Engine, 'instantQuery' | 'rangeQuery'>;
+
 /** The in-memory storage as a ScriptStorage. */
 export function memoryScriptStorage(): ScriptStorage {
   const db = new MemoryStorage();
@@ -69,7 +72,7 @@ export async function runScript(
   file: string,
   text: string,
   db: ScriptStorage = memoryScriptStorage(),
-  engine = new Engine({ timeout: 60_000 }),
+  engine: ScriptEngine = new Engine({ timeout: 60_000 }),
 ): Promise<CaseResult[]> {
   const results: CaseResult[] = [];
   let native: Labels[] = [];
@@ -144,7 +147,7 @@ function selectors(e: Expr): VectorSelector[] {
   }
 }
 
-async function runEval(engine: Engine, db: Queryable, cmd: EvalCmd): Promise<string | null> {
+async function runEval(engine: ScriptEngine, db: Queryable, cmd: EvalCmd): Promise<string | null> {
   if (!cmd.instant) {
     return check(cmd, () => engine.rangeQuery(db, cmd.query, cmd.start, cmd.end, cmd.step));
   }
@@ -182,7 +185,7 @@ async function check(cmd: EvalCmd, run: () => Promise<QueryResult>): Promise<str
 }
 
 /** The instant query, run as a range query around t, must give the same answer at t. */
-async function checkRangeMode(engine: Engine, db: Queryable, cmd: EvalCmd, query: string, t: number): Promise<string | null> {
+async function checkRangeMode(engine: ScriptEngine, db: Queryable, cmd: EvalCmd, query: string, t: number): Promise<string | null> {
   let res: QueryResult;
   try {
     res = await engine.rangeQuery(db, query, t - 60_000, t + 60_000, 60_000);

@@ -25,6 +25,7 @@ import type { QuerierConfig } from '../config.js';
 import { IngestersQueryable, ingestersExemplars, ingestersMetadata } from '../ingesters-queryable.js';
 import { IngestersCardinality } from '../ingesters-cardinality.js';
 import { limitedQueryable } from '../limited-queryable.js';
+import { queryShardQueryable } from '../query-shard-queryable.js';
 import { deletedSeriesQueryable } from '../deleted-series-queryable.js';
 import { TenantDeletions } from '../tenant-deletions.js';
 import { QueryMetrics } from '../query-metrics.js';
@@ -95,7 +96,7 @@ export function newReadPath(cfg: ReadPathConfig, deps: ReadPathDeps): ReadPath {
           return deps.limits(tenant).seriesDeletionEnabled ? deletedSeriesQueryable(q, () => deletions.of(tenant)) : q;
         };
         const ids = tenants.split(TenantSeparator);
-        return limitedQueryable(ids.length === 1 ? one(ids[0]) : federatedQueryable(ids, one), limiter.limits);
+        return queryShardQueryable(limitedQueryable(ids.length === 1 ? one(ids[0]) : federatedQueryable(ids, one), limiter.limits));
       },
       metadata: (tenants) => ingestersMetadata(tenants.split(TenantSeparator), ingesters),
       // Exemplars are only in the ingesters (never in blocks, as in Cortex).

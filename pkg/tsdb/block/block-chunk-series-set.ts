@@ -1,4 +1,5 @@
-import type { Labels } from '../../model/labels/index.js';
+import type { Labels, QueryShard } from '../../model/labels/index.js';
+import { inQueryShard, queryShardHash } from '../../model/labels/index.js';
 import type { ChunkIterator, ChunkMeta, ChunkSeries, ChunkSeriesSet } from '../../storage/index.js';
 import type { SegmentReader } from '../chunks/index.js';
 import type { IndexReader, Postings } from '../index/index.js';
@@ -100,8 +101,12 @@ export class BlockChunkSeriesSet implements ChunkSeriesSet {
   #bi: number;
   #err: Error | undefined;
 
+  /** Keeps only the series of this query shard, when set. */
+  readonly #shard: QueryShard | undefined;
+
   /** `select` gives the refs of the series to return, sorted; called once, on the first next(). */
-  constructor(r: BlockReaders, mint: number, maxt: number, select: () => Promise<Postings>) {
+  constructor(r: BlockReaders, mint: number, maxt: number, select: () => Promise<Postings>, shard?: QueryShard) {
+    this.#shard = shard;
     const { index, segments } = r;
     this.#stones = r.tombstones;
     this.#index = index;
@@ -139,7 +144,9 @@ export class BlockChunkSeriesSet implements ChunkSeriesSet {
     const series = await this.#index.series(refs);
     const chunkRefs: number[] = [];
     const kept: { labels: Labels; minTs: number[]; maxTs: number[]; deleted: readonly number[] | undefined }[] = [];
+    const shard = this.#shard;
     for (const s of series) {
+      if (shard !== undefined && !inQueryShard(queryShardHash(s.labels), shard)) continue;
       const minTs: number[] = [];
       const maxTs: number[] = [];
       const deleted = this.#stones.get(s.ref);

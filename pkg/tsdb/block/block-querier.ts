@@ -1,4 +1,4 @@
-import { compareUtf8, type Matcher } from '../../model/labels/index.js';
+import { compareUtf8, splitQueryShard, type Matcher } from '../../model/labels/index.js';
 import type {
   ChunkQuerier,
   ChunkSeriesSet,
@@ -34,7 +34,14 @@ class BlockQuerierBase {
   protected selectChunks(hints: SelectHints | undefined, matchers: Matcher[]): BlockChunkSeriesSet {
     const mint = hints === undefined ? this.mint : Math.max(this.mint, hints.start);
     const maxt = hints === undefined ? this.maxt : Math.min(this.maxt, hints.end);
-    return new BlockChunkSeriesSet(this.readers, mint, maxt, () => blockPostingsForMatchers(this.index, matchers));
+    // `__query_shard__` (query sharding) is no label: it keeps the series of one shard.
+    let split: ReturnType<typeof splitQueryShard>;
+    try {
+      split = splitQueryShard(matchers);
+    } catch (err) {
+      return new BlockChunkSeriesSet(this.readers, mint, maxt, () => Promise.reject(err as Error));
+    }
+    return new BlockChunkSeriesSet(this.readers, mint, maxt, () => blockPostingsForMatchers(this.index, split.rest), split.shard);
   }
 
   async labelNames(hints: LabelHints, ...matchers: Matcher[]): Promise<string[]> {

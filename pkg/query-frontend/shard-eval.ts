@@ -1,0 +1,132 @@
+// The outer expression of a sharded query (shard-rewrite.ts), evaluated in a query-frontend worker
+// over its legs' answers: each leg's series become an in-memory storage that the leg's selector
+// reads. Its cost grows with the answers, hence the worker (merge-worker.ts).
+//
+// A leg's answer has points only at the query's steps; a selector looks back up to 5m, and would
+// carry a point into the next steps where the series has none. A staleness marker one step after
+// each point not followed by another ends the series there, so the selector sees at each step
+// exactly the leg's point of that step (as Mimir's embedded queries do).
+import { Labels, QueryShardLabel, formatQueryShard } from '../model/labels/index.js';
+import type { Matcher } from '../model/labels/index.js';
+import { encodeData, goJson } from '../api/prometheus/index.js';
+import { Engine, MemoryStorage } from '../promql/index.js';
+import type { QueryResult } from '../promql/index.js';
+import type { Querier, Queryable, SelectHints } from '../storage/index.js';
+import { seriesSetOf } from '../storage/index.js';
+import { StaleNaN } from '../tsdb/index.js';
+import { LegLabel } from './shard-rewrite.js';
+
+export interface ShardEvalTask {
+  outer: string;
+  /** Each leg's answers (successful query or query_range bodies), shard 1 first. */
+  legs: Array<{ bodies: Uint8Array[]; labelShards: boolean }>;
+  /** An instant query at `time`, or a range query (all ms). */
+  time?: number;
+  range?: { start: number; end: number; step: number };
+}
+
+/** A leg answered with native histograms: their JSON form cannot be read back exactly, so the query is run unsharded. */
+export class ShardedHistogramsError extends Error {
+  constructor() {
+    super('a shard answered with native histograms');
+    this.name = 'ShardedHistogramsError';
+  }
+}
+
+interface AnswerJson {
+  status: string;
+  data: { resultType: string; result: SeriesJson[] };
+  warnings?: string[];
+  infos?: string[];
+}
+
+interface SeriesJson {
+  metric: Record<string, string>;
+  value?: [number, string];
+  values?: [number, string][];
+  histogram?: unknown;
+  histograms?: unknown[];
+}
+
+// No per-worker limit on concurrency beyond the pool's one task at a time.
+const engine = new Engine({ maxConcurrent: 1 });
+
+/** The sharded query's answer body, as a querier would give the unsharded query. */
+export async function evaluateSharded(task: ShardEvalTask, deadline: number, signal: AbortSignal): Promise<string> {
+  const warnings = new Set<string>();
+  const infos = new Set<string>();
+  const decoder = new TextDecoder();
+  const stores = task.legs.map((leg) => {
+    const db = new MemoryStorage();
+    leg.bodies.forEach((body, i) => {
+      const a = JSON.parse(decoder.decode(body)) as AnswerJson;
+      if (a.status !== 'success') throw new Error('BUG: evaluating over an answer that is not a success');
+      for (const w of a.warnings ?? []) warnings.add(w);
+      for (const x of a.infos ?? []) infos.add(x);
+      const shard = leg.labelShards ? formatQueryShard({ index: i + 1, count: leg.bodies.length }) : undefined;
+      load(db, a, shard, task.range?.step ?? 0, task.range?.end ?? 0);
+    });
+    return db;
+  });
+  const q = legsQueryable(stores);
+  const opts = { signal, timeout: Math.max(0, deadline - Date.now()) };
+  const res: QueryResult = task.range === undefined
+    ? await engine.instantQuery(q, task.outer, task.time ?? 0, opts)
+    : await engine.rangeQuery(q, task.outer, task.range.start, task.range.end, task.range.step, opts);
+  for (const w of res.warnings) warnings.add(w);
+  for (const x of res.infos) infos.add(x);
+  let body = `{"status":"success","data":${encodeData(res.value)}`;
+  if (warnings.size > 0) body += `,"warnings":${goJson([...warnings])}`;
+  if (infos.size > 0) body += `,"infos":${goJson([...infos])}`;
+  return body + '}';
+}
+
+/** Adds an answer's series to `db`, with `__query_shard__` when given; `step` > 0 for a range query ending at `end`. */
+function load(db: MemoryStorage, a: AnswerJson, shard: string | undefined, step: number, end: number): void {
+  for (const s of a.data.result) {
+    if (s.histogram !== undefined || (s.histograms?.length ?? 0) > 0) throw new ShardedHistogramsError();
+    const ls = shard === undefined ? Labels.fromRecord(s.metric) : Labels.fromRecord({ ...s.metric, [QueryShardLabel]: shard });
+    if (s.value !== undefined) {
+      db.append(ls, Math.round(s.value[0] * 1000), parseValue(s.value[1]));
+      continue;
+    }
+    const points = s.values ?? [];
+    for (let i = 0; i < points.length; i++) {
+      const t = Math.round(points[i][0] * 1000);
+      db.append(ls, t, parseValue(points[i][1]));
+      const next = i + 1 < points.length ? Math.round(points[i + 1][0] * 1000) : Infinity;
+      if (next !== t + step && t + step <= end) db.append(ls, t + step, StaleNaN);
+    }
+  }
+}
+
+/** A sample value as Prometheus writes it: a Go float, or NaN, +Inf, -Inf. */
+export function parseValue(v: string): number {
+  switch (v) {
+    case '+Inf':
+      return Infinity;
+    case '-Inf':
+      return -Infinity;
+    default:
+      return Number(v);
+  }
+}
+
+/** Leg i's series for the selector `{__myelin_leg__="<i>"}`. */
+function legsQueryable(stores: MemoryStorage[]): Queryable {
+  return {
+    async querier(mint, maxt): Promise<Querier> {
+      const qs = await Promise.all(stores.map((db) => db.querier(mint, maxt)));
+      return {
+        select: (hints: SelectHints, ...matchers: Matcher[]) => {
+          const leg = matchers.find((m) => m.name === LegLabel);
+          const q = leg === undefined ? undefined : qs[Number(leg.value)];
+          return q === undefined ? seriesSetOf([]) : q.select(hints, ...matchers.filter((m) => m.name !== LegLabel));
+        },
+        labelNames: async () => [],
+        labelValues: async () => [],
+        close: async () => {},
+      };
+    },
+  };
+}
