@@ -5,7 +5,7 @@
 import { encodeData, goJson } from '../api/prometheus/index.js';
 import { Labels } from '../model/labels/index.js';
 import { Engine } from '../promql/index.js';
-import type { QueryOptions, QueryResult, QueryValue, ScriptEngine } from '../promql/index.js';
+import type { QueryOptions, QueryResult, QueryStats, QueryValue, ScriptEngine } from '../promql/index.js';
 import type { Queryable } from '../storage/index.js';
 import { ShardedHistogramsError, evaluateSharded, parseValue } from './shard-eval.js';
 import { planQuery } from './shard-rewrite.js';
@@ -14,6 +14,12 @@ interface At {
   time?: number;
   range?: { start: number; end: number; step: number };
 }
+
+/** The conformance scripts read no stats: a sharded answer carries none. */
+const noStats: QueryStats = {
+  samplesLoaded: 0, samplesRead: 0, samplesReadPerStep: null, peakSamples: 0,
+  timings: { evalTotal: 0, resultSort: 0, queryPreparation: 0, innerEval: 0, execQueue: 0, execTotal: 0 },
+};
 
 export class ShardingEngine implements ScriptEngine {
   readonly #shards: number;
@@ -104,5 +110,5 @@ function decodeAnswer(body: string): QueryResult {
       };
     }
   }
-  return { value, warnings: a.warnings ?? [], infos: a.infos ?? [], positions: new Map(), stats: { samplesLoaded: 0, samplesRead: 0 } };
+  return { value, warnings: a.warnings ?? [], infos: a.infos ?? [], positions: new Map(), stats: noStats };
 }
