@@ -163,8 +163,10 @@ test('myelin sidecar ships each block once, survives a restart without uploading
     await waitUntil(async () => (await metric('myelin_sidecar_shipper_uploads_total')) === 1, { timeoutMs: 60_000, intervalMs: 200, what: 'first block shipped' });
     for (const b of blocks.slice(1)) await cp(join(prom.dataDir, b), join(shipDir, b), { recursive: true });
     await waitUntil(async () => (await metric('myelin_sidecar_shipper_uploads_total')) === blocks.length, { timeoutMs: 60_000, intervalMs: 200, what: 'every block shipped' });
-    const state = JSON.parse(await readFile(join(shipDir, 'myelin.shipper.json'), 'utf8')) as { version: number; uploaded: string[] };
-    assert.deepEqual(state, { version: 1, uploaded: blocks });
+    // The state file is written after each upload is counted.
+    const readState = async () => JSON.parse(await readFile(join(shipDir, 'myelin.shipper.json'), 'utf8')) as { version: number; uploaded: string[] };
+    await waitUntil(async () => (await readState()).uploaded.length === blocks.length, { timeoutMs: 10_000, intervalMs: 100, what: 'every block in the state file' });
+    assert.deepEqual(await readState(), { version: 1, uploaded: blocks });
     await p.stop();
     p = sidecar();
     const syncs = async () => (await metric('myelin_sidecar_shipper_dir_syncs_total')) ?? 0;

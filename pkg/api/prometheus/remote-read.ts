@@ -41,7 +41,10 @@ export async function remoteRead(req: ApiRequest, b: ApiBackend, limiter: QueryL
     const querier = await b.queryable(req.tenant, limiter).querier(start, end);
     const timeseries: QueryResult['timeseries'] = [];
     try {
-      const set = querier.select({ start, end, step: h?.stepMs ?? 0, func: h?.func ?? '', range: h?.rangeMs ?? 0, sortSeries: true }, ...matchers);
+      // Not the labels-only read the series API hint asks for: a remote-read answer leaves out series
+      // without samples in the range, so the reader's series API needs them read.
+      const func = h === undefined || h.func === 'series' ? '' : h.func;
+      const set = querier.select({ start, end, step: h?.stepMs ?? 0, func, range: h?.rangeMs ?? 0, sortSeries: true }, ...matchers);
       let it: SampleIterator | undefined;
       while (await set.next()) {
         if (signal?.aborted) throw new QueryError(ErrorType.Canceled, 'remote read was canceled');
