@@ -98,6 +98,8 @@ export class Ruler {
   async #syncTenant(tenant: string): Promise<void> {
     const rules = await this.#deps.store.rules(tenant);
     const before = this.#running.get(tenant) ?? new Map<string, Running>();
+    // Prometheus restores for-state only for the groups of a rule manager's first load.
+    const firstLoad = !this.#running.has(tenant);
     const after = new Map<string, Running>();
     for (const [ns, groups] of rules) {
       for (const desc of groups) {
@@ -115,6 +117,7 @@ export class Ruler {
           forGracePeriod: this.cfg.forGracePeriod,
           forOutageTolerance: this.cfg.forOutageTolerance,
           template: { externalLabels: this.cfg.externalLabels, externalURL: this.cfg.externalUrl },
+          restoreForState: firstLoad,
         }, this.#groupDeps(tenant));
         if (old !== undefined) {
           old.stop.abort();
