@@ -5,6 +5,7 @@ import type { Registry } from 'prom-client';
 import { sleep } from './sleep.js';
 import type { Logger } from '../log/index.js';
 import { basicService, type Service } from '../services/index.js';
+import { AlertmanagerClient } from './alertmanager-client.js';
 import { AlertmanagerDiscovery } from './alertmanager-discovery.js';
 import { alertmanagerUrls, type RulerConfig } from './config.js';
 import { RuleGroup, type GroupDeps } from './group.js';
@@ -49,12 +50,14 @@ export class Ruler {
   /** One discovery per distinct -ruler.alertmanager-url value (the ruler's, and tenants' own). */
   readonly #discoveries = new Map<string, AlertmanagerDiscovery>();
   #syncing: Promise<void> = Promise.resolve();
+  readonly #alertmanagerClient: AlertmanagerClient;
 
   constructor(cfg: RulerConfig, deps: RulerDeps) {
     this.cfg = cfg;
     this.#deps = deps;
     this.#logger = deps.logger.child({ component: 'ruler' });
     this.metrics = new RulerMetrics(deps.registry);
+    this.#alertmanagerClient = new AlertmanagerClient(cfg.alertmanagerClient, cfg.notificationTimeout);
   }
 
   service(): Service {
@@ -72,6 +75,7 @@ export class Ruler {
         for (const r of all) r.stop.abort();
         await Promise.all(all.map((r) => r.done));
         await Promise.all([...this.#notifiers.values()].map((n) => n.flush()));
+        this.#alertmanagerClient.close();
       },
     });
   }
@@ -166,7 +170,7 @@ export class Ruler {
     const list = this.#deps.tenantAlertmanagers?.(tenant) || this.cfg.alertmanagerUrl;
     let d = this.#discoveries.get(list);
     if (d === undefined) {
-      d = new AlertmanagerDiscovery(alertmanagerUrls(list), this.cfg.alertmanagerRefreshInterval, this.#logger);
+      d = new AlertmanagerDiscovery(alertmanagerUrls(list, this.cfg.enableAlertmanagerDiscovery), this.cfg.alertmanagerRefreshInterval, this.#logger);
       this.#discoveries.set(list, d);
     }
     return d.urls();
@@ -175,7 +179,7 @@ export class Ruler {
   #notifier(tenant: string): Notifier {
     let n = this.#notifiers.get(tenant);
     if (n === undefined) {
-      n = new Notifier({ urls: () => this.#alertmanagers(tenant), capacity: this.cfg.notificationQueueCapacity, timeout: this.cfg.notificationTimeout }, tenant, this.metrics.notifier, this.#logger);
+      n = new Notifier({ urls: () => this.#alertmanagers(tenant), capacity: this.cfg.notificationQueueCapacity, client: this.#alertmanagerClient }, tenant, this.metrics.notifier, this.#logger);
       this.#notifiers.set(tenant, n);
     }
     return n;
