@@ -136,9 +136,11 @@ test('the same rules in Prometheus 2.42 and in Myelin give the same series, aler
       d.groups.map(({ file: _f, evaluationTime: _e, lastEvaluation: _l, rules: rs, ...g }) => ({ ...g, rules: rs.map(({ evaluationTime: _re, lastEvaluation: _rl, ...r }) => r) }));
     const [p, m] = await both<{ groups: Array<Record<string, unknown> & { rules: Array<Record<string, unknown>> }> }>('/rules');
     assert.deepEqual(strip(m), strip(p));
+    // Until the first scrape both record nothing: wait for Prometheus' series, so the comparison has something to compare.
+    await waitUntil(async () => (await query('room:temperature:max'))[0].length === 2, { timeoutMs: 30_000, what: 'Prometheus recorded both rooms' });
     await agreeOn(undefined, 'cool');
     // Prometheus' rule results do not reach Myelin: these are the ruler's own.
-    assert.equal((await query('room:temperature:max'))[1].length, 2, 'Myelin\'s ruler recorded room:temperature:max');
+    assert.equal((await query('room:temperature:max'))[1].length, 2, 'Myelin\'s ruler recorded both rooms');
   });
 
   await t.test('hot: pending, then firing after `for`, notified alike', async () => {

@@ -13,6 +13,7 @@ import type { RulerMetrics } from './metrics.js';
 import type { Notifier, PostableAlert } from './notifier.js';
 import { restoreForState } from './restore.js';
 import { sleep } from './sleep.js';
+import { tableLink } from './template/index.js';
 import type { InstantQuery, RangeSelect, RuleAppend } from './rule-query.js';
 import type { RuleDesc, RuleGroupDesc } from './rulefmt.js';
 
@@ -228,7 +229,7 @@ export class RuleGroup {
       annotations: a.annotations,
       startsAt: new Date(a.firedAt).toISOString(),
       endsAt: new Date(a.resolvedAt !== 0 && a.state === AlertState.Inactive ? a.resolvedAt : a.validUntil).toISOString(),
-      generatorURL: `${externalURL.replace(/\/$/, '')}/graph?g0.expr=${goQueryEscape(expr)}&g0.tab=1`,
+      generatorURL: `${externalURL.replace(/\/$/, '')}${tableLink(expr)}`,
     };
   }
 
@@ -263,9 +264,4 @@ function recordingOutput(desc: RuleDesc, result: Array<{ labels: Record<string, 
 
 function timeSeries(labels: Record<string, string>, value: number, ts: number): TimeSeries {
   return { labels: Object.entries(labels).map(([name, v]) => ({ name, value: v })), samples: [{ value, timestamp: ts }], exemplars: [], histograms: [] };
-}
-
-/** Go's url.QueryEscape: spaces as `+`. */
-function goQueryEscape(s: string): string {
-  return encodeURIComponent(s).replace(/%20/g, '+').replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
