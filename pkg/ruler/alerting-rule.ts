@@ -4,6 +4,7 @@
 // 15 minutes so Alertmanager hears of the resolution.
 import type { RuleDesc } from './rulefmt.js';
 import type { RuleSample } from './rule-query.js';
+import type { FloatHistogram } from '../model/histogram/index.js';
 import { AlertTemplate } from './template/index.js';
 
 export const AlertState = { Inactive: 'inactive', Pending: 'pending', Firing: 'firing' } as const;
@@ -37,6 +38,8 @@ export interface TemplateContext {
 export interface OutputSample {
   labels: Record<string, string>;
   value: number;
+  /** A recording rule's native histogram result (then `value` is unused). */
+  histogram?: FloatHistogram;
 }
 
 export class AlertingRule {

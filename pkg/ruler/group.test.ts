@@ -154,3 +154,20 @@ test('iterations an evaluation overran are counted as missed and skipped, as Pro
   assert.equal(await value('myelin_prometheus_rule_group_iterations_missed_total'), 4, '2 missed after each of the first two evaluations');
   assert.equal(await value('myelin_prometheus_rule_group_iterations_total'), 7, 'missed ones count as scheduled');
 });
+
+test('a recording rule over native histograms writes them back as float histograms; an alert over them sees the value 0', async () => {
+  const histogram = {
+    counterResetHint: 0 as const, schema: 1, zeroThreshold: 0.001, zeroCount: 1, count: 6, sum: 12.5,
+    positiveSpans: [{ offset: 1, length: 2 }], positiveBuckets: [2, 3], negativeSpans: [], negativeBuckets: [], customValues: [],
+  };
+  const h = harness('name: g\nrules:\n  - record: r\n    expr: h\n  - alert: A\n    expr: h\n    annotations:\n      v: "{{ $value }}"\n', () => [{ labels: { job: 'j' }, value: 0, histogram }]);
+  await h.group.evaluate(60_000);
+  const [s] = h.written[0];
+  assert.deepEqual(s.samples, []);
+  assert.equal(s.histograms.length, 1);
+  assert.deepEqual(
+    { count: s.histograms[0].countFloat, zero: s.histograms[0].zeroCountFloat, schema: s.histograms[0].schema, spans: s.histograms[0].positiveSpans, counts: s.histograms[0].positiveCounts, ts: s.histograms[0].timestamp },
+    { count: 6, zero: 1, schema: 1, spans: [{ offset: 1, length: 2 }], counts: [2, 3], ts: 60_000 },
+  );
+  assert.equal(h.group.rules[1].alerting?.active.values().next().value?.annotations.v, '0');
+});

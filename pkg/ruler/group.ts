@@ -14,7 +14,9 @@ import type { Notifier, PostableAlert } from './notifier.js';
 import { restoreForState } from './restore.js';
 import { sleep } from './sleep.js';
 import { tableLink } from './template/index.js';
-import type { InstantQuery, RangeSelect, RuleAppend } from './rule-query.js';
+import type { InstantQuery, RangeSelect, RuleAppend, RuleSample } from './rule-query.js';
+import type { FloatHistogram } from '../model/histogram/index.js';
+import { histogramToWire } from '../wire/index.js';
 import type { RuleDesc, RuleGroupDesc } from './rulefmt.js';
 
 export interface GroupOptions {
@@ -197,7 +199,7 @@ export class RuleGroup {
     for (const s of output) {
       const sorted = sortLabels(s.labels);
       now.set(labelsKey(sorted), sorted);
-      series.push(timeSeries(sorted, s.value, ts));
+      series.push(timeSeries(sorted, s.value, ts, s.histogram));
     }
     for (const [k, l] of this.#previous[i]) if (!now.has(k)) series.push(timeSeries(l, StaleNaN, ts));
     this.#previous[i] = now;
@@ -247,7 +249,7 @@ export class RuleGroup {
 }
 
 /** A recording rule's output: its samples renamed to the record, with the rule's labels. */
-function recordingOutput(desc: RuleDesc, result: Array<{ labels: Record<string, string>; value: number }>, limit: number): OutputSample[] {
+function recordingOutput(desc: RuleDesc, result: RuleSample[], limit: number): OutputSample[] {
   const out: OutputSample[] = [];
   const seen = new Set<string>();
   for (const s of result) {
@@ -256,12 +258,18 @@ function recordingOutput(desc: RuleDesc, result: Array<{ labels: Record<string, 
     const key = labelsKey(sortLabels(labels));
     if (seen.has(key)) throw new Error('vector contains metrics with the same labelset after applying rule labels');
     seen.add(key);
-    out.push({ labels, value: s.value });
+    out.push({ labels, value: s.value, histogram: s.histogram });
   }
   if (limit > 0 && out.length > limit) throw new Error(`exceeded limit ${limit} with ${out.length} series`);
   return out;
 }
 
-function timeSeries(labels: Record<string, string>, value: number, ts: number): TimeSeries {
-  return { labels: Object.entries(labels).map(([name, v]) => ({ name, value: v })), samples: [{ value, timestamp: ts }], exemplars: [], histograms: [] };
+/** One sample as remote write carries it: a float, or a float native histogram. */
+function timeSeries(labels: Record<string, string>, value: number, ts: number, histogram?: FloatHistogram): TimeSeries {
+  return {
+    labels: Object.entries(labels).map(([name, v]) => ({ name, value: v })),
+    samples: histogram === undefined ? [{ value, timestamp: ts }] : [],
+    exemplars: [],
+    histograms: histogram === undefined ? [] : [histogramToWire({ t: ts, h: undefined, fh: histogram })],
+  };
 }

@@ -1,15 +1,21 @@
 // How rules read and write: PromQL through the querier's executor (the query worker pool, never
 // this thread: Cortex's "internal" querier mode), results pushed through the distributor so limits,
 // HA and replication apply as they do to remote write.
-import type { ApiExecutor } from '../api/prometheus/index.js';
+import type { ApiExecutor, HistogramJson } from '../api/prometheus/index.js';
+import { floatHistogramFromJson, parseApiFloat } from '../api/prometheus/index.js';
 import { WriteRequest } from '../generated/prometheus/remote.js';
 import type { TimeSeries } from '../generated/prometheus/types.js';
+import type { FloatHistogram } from '../model/histogram/index.js';
 import { snappyEncode } from '../wire/index.js';
 
-/** One sample of an instant vector: its labels (with __name__ when the query kept it) and value. */
+/**
+ * One sample of an instant vector: its labels (with __name__ when the query kept it) and value; a
+ * native histogram sample has `histogram` and the value 0, as Prometheus' rules see it.
+ */
 export interface RuleSample {
   labels: Record<string, string>;
   value: number;
+  histogram?: FloatHistogram;
 }
 
 /** One series of a range selector: its samples as [ms, value] pairs, oldest first. */
@@ -31,8 +37,6 @@ export class RuleQueryError extends Error {
   }
 }
 
-const parseValue = (s: string): number => (s === '+Inf' ? Infinity : s === '-Inf' ? -Infinity : Number(s));
-
 /**
  * The executor as the rules' query function. The answer is JSON made by a worker; it is parsed here
  * only up to `maxBytes`, which bounds what a rule costs this thread.
@@ -48,12 +52,12 @@ export function ruleQueries(execute: ApiExecutor, maxBytes: number): { query: In
   return {
     query: async (tenant, expr, ts, signal) => {
       const data = await run(tenant, expr, ts, signal);
-      if (data.resultType === 'scalar') return [{ labels: {}, value: parseValue((data.result as [number, string])[1]) }];
+      if (data.resultType === 'scalar') return [{ labels: {}, value: parseApiFloat((data.result as [number, string])[1]) }];
       if (data.resultType !== 'vector') throw new RuleQueryError(`rule result is not a vector or scalar: ${data.resultType}`);
       const out: RuleSample[] = [];
-      for (const s of data.result as Array<{ metric: Record<string, string>; value?: [number, string] }>) {
-        if (s.value === undefined) throw new RuleQueryError('native histogram results are not supported by the ruler yet');
-        out.push({ labels: s.metric, value: parseValue(s.value[1]) });
+      for (const s of data.result as Array<{ metric: Record<string, string>; value?: [number, string]; histogram?: [number, HistogramJson] }>) {
+        if (s.histogram !== undefined) out.push({ labels: s.metric, value: 0, histogram: floatHistogramFromJson(s.histogram[1]) });
+        else if (s.value !== undefined) out.push({ labels: s.metric, value: parseApiFloat(s.value[1]) });
       }
       return out;
     },
@@ -62,7 +66,7 @@ export function ruleQueries(execute: ApiExecutor, maxBytes: number): { query: In
       if (data.resultType !== 'matrix') throw new RuleQueryError(`expected a matrix from ${selector}, got ${data.resultType}`);
       return (data.result as Array<{ metric: Record<string, string>; values?: Array<[number, string]> }>).map((s) => ({
         labels: s.metric,
-        points: (s.values ?? []).map(([t, v]) => [Math.round(t * 1000), parseValue(v)] as [number, number]),
+        points: (s.values ?? []).map(([t, v]) => [Math.round(t * 1000), parseApiFloat(v)] as [number, number]),
       }));
     },
   };
