@@ -67,7 +67,7 @@ export class MergePool {
     return (await this.#pool.run<ShardPlan | null>(tenant, 'shard-plan', task, { deadline, signal })) ?? undefined;
   }
 
-  /** A sharded query's answer from its legs' answers, or undefined when it must run unsharded (native histograms). */
+  /** A sharded query's answer from its legs' answers, or undefined when it must run unsharded (custom-bucket histograms). */
   async evaluateSharded(tenant: string, task: ShardEvalTask, deadline: number, signal: AbortSignal): Promise<Buffer | undefined> {
     const body = await this.#pool.run<Uint8Array | null>(tenant, 'shard-eval', task, { deadline, signal });
     return body === null ? undefined : asBuffer(body);

@@ -7,7 +7,7 @@ import { serveTasks, transferring } from '../workers/index.js';
 import { encodeExtent } from './extent.js';
 import { MergedMatrix } from './merge.js';
 import type { AssembleTask, AssembledPart, ShardPlanTask } from './merge-pool.js';
-import { evaluateSharded, ShardedHistogramsError } from './shard-eval.js';
+import { evaluateSharded, ShardedCustomBucketsError } from './shard-eval.js';
 import type { ShardEvalTask } from './shard-eval.js';
 import { planQuery } from './shard-rewrite.js';
 
@@ -20,7 +20,7 @@ serveTasks((task, signal) => {
   }
   if (task.method === 'shard-eval') {
     return evaluateSharded(task.args as ShardEvalTask, task.deadline, signal).then(encodeSharded, (err: unknown) => {
-      if (err instanceof ShardedHistogramsError) return null;
+      if (err instanceof ShardedCustomBucketsError) return null;
       throw err;
     });
   }

@@ -5,10 +5,14 @@
 // A leg's answer has points only at the query's steps; a selector looks back up to 5m, and would
 // carry a point into the next steps where the series has none. A staleness marker one step after
 // each point not followed by another ends the series there, so the selector sees at each step
-// exactly the leg's point of that step (as Mimir's embedded queries do).
+// exactly the leg's point of that step (as Mimir's embedded queries do). Native histograms are read
+// back from their JSON (floatHistogramFromJson: the same buckets, bounds and counts).
 import { Labels, QueryShardLabel, formatQueryShard } from '../model/labels/index.js';
 import type { Matcher } from '../model/labels/index.js';
-import { encodeData, goJson } from '../api/prometheus/index.js';
+import { encodeData, floatHistogramFromJson, goJson } from '../api/prometheus/index.js';
+import { isCustomBucketsSchema } from '../model/histogram/index.js';
+import type { HistogramJson } from '../api/prometheus/index.js';
+import type { FloatHistogram } from '../model/histogram/index.js';
 import { Engine, MemoryStorage } from '../promql/index.js';
 import type { QueryResult } from '../promql/index.js';
 import type { Querier, Queryable, SelectHints } from '../storage/index.js';
@@ -25,12 +29,23 @@ export interface ShardEvalTask {
   range?: { start: number; end: number; step: number };
 }
 
-/** A leg answered with native histograms: their JSON form cannot be read back exactly, so the query is run unsharded. */
-export class ShardedHistogramsError extends Error {
+/**
+ * A leg answered with native histograms of custom buckets: the JSON lists only their populated
+ * buckets' bounds, and shards with different populated buckets would not add up, so the query is
+ * run unsharded.
+ */
+export class ShardedCustomBucketsError extends Error {
   constructor() {
-    super('a shard answered with native histograms');
-    this.name = 'ShardedHistogramsError';
+    super('a shard answered with native histograms of custom buckets');
+    this.name = 'ShardedCustomBucketsError';
   }
+}
+
+/** A histogram of a leg's answer; custom-bucket ones end the sharded evaluation. */
+function legHistogram(j: HistogramJson): FloatHistogram {
+  const h = floatHistogramFromJson(j);
+  if (isCustomBucketsSchema(h.schema)) throw new ShardedCustomBucketsError();
+  return h;
 }
 
 interface AnswerJson {
@@ -44,8 +59,8 @@ interface SeriesJson {
   metric: Record<string, string>;
   value?: [number, string];
   values?: [number, string][];
-  histogram?: unknown;
-  histograms?: unknown[];
+  histogram?: [number, HistogramJson];
+  histograms?: Array<[number, HistogramJson]>;
 }
 
 // No per-worker limit on concurrency beyond the pool's one task at a time.
@@ -81,22 +96,32 @@ export async function evaluateSharded(task: ShardEvalTask, deadline: number, sig
   return body + '}';
 }
 
-/** Adds an answer's series to `db`, with `__query_shard__` when given; `step` > 0 for a range query ending at `end`. */
+/**
+ * Adds an answer's series to `db`, with `__query_shard__` when given; `step` > 0 for a range query
+ * ending at `end`. Native histograms are read back from their JSON (floatHistogramFromJson: the
+ * same buckets, bounds and counts; the counter-reset hint is not in the JSON).
+ */
 function load(db: MemoryStorage, a: AnswerJson, shard: string | undefined, step: number, end: number): void {
   for (const s of a.data.result) {
-    if (s.histogram !== undefined || (s.histograms?.length ?? 0) > 0) throw new ShardedHistogramsError();
     const ls = shard === undefined ? Labels.fromRecord(s.metric) : Labels.fromRecord({ ...s.metric, [QueryShardLabel]: shard });
-    if (s.value !== undefined) {
-      db.append(ls, Math.round(s.value[0] * 1000), parseValue(s.value[1]));
-      continue;
-    }
-    const points = s.values ?? [];
-    for (let i = 0; i < points.length; i++) {
-      const t = Math.round(points[i][0] * 1000);
-      db.append(ls, t, parseValue(points[i][1]));
-      const next = i + 1 < points.length ? Math.round(points[i + 1][0] * 1000) : Infinity;
-      if (next !== t + step && t + step <= end) db.append(ls, t + step, StaleNaN);
-    }
+    if (s.value !== undefined) db.append(ls, Math.round(s.value[0] * 1000), parseValue(s.value[1]));
+    else if (s.histogram !== undefined) db.appendHistogram(ls, Math.round(s.histogram[0] * 1000), legHistogram(s.histogram[1]));
+    else loadPoints(db, ls, s, step, end);
+  }
+}
+
+/** A range query's points of one series, floats and histograms by time, with a staleness marker after each gap. */
+function loadPoints(db: MemoryStorage, ls: Labels, s: SeriesJson, step: number, end: number): void {
+  const points: Array<[number, number | FloatHistogram]> = [
+    ...(s.values ?? []).map(([t, v]): [number, number] => [Math.round(t * 1000), parseValue(v)]),
+    ...(s.histograms ?? []).map(([t, h]): [number, FloatHistogram] => [Math.round(t * 1000), legHistogram(h)]),
+  ].sort((x, y) => x[0] - y[0]);
+  for (let i = 0; i < points.length; i++) {
+    const [t, v] = points[i];
+    if (typeof v === 'number') db.append(ls, t, v);
+    else db.appendHistogram(ls, t, v);
+    const next = i + 1 < points.length ? points[i + 1][0] : Infinity;
+    if (next !== t + step && t + step <= end) db.append(ls, t + step, StaleNaN);
   }
 }
 

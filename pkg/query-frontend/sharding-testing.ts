@@ -2,12 +2,13 @@
 // shard plan is evaluated by the engine, its answer written as a querier writes it, and the outer
 // expression evaluated over those answers exactly as the frontend's worker does; the answer is read
 // back into the engine's values so that the promqltest runner can check it.
-import { encodeData, goJson } from '../api/prometheus/index.js';
+import { encodeData, floatHistogramFromJson, goJson } from '../api/prometheus/index.js';
+import type { HistogramJson } from '../api/prometheus/index.js';
 import { Labels } from '../model/labels/index.js';
 import { Engine } from '../promql/index.js';
 import type { QueryOptions, QueryResult, QueryStats, QueryValue, ScriptEngine } from '../promql/index.js';
 import type { Queryable } from '../storage/index.js';
-import { ShardedHistogramsError, evaluateSharded, parseValue } from './shard-eval.js';
+import { ShardedCustomBucketsError, evaluateSharded, parseValue } from './shard-eval.js';
 import { planQuery } from './shard-rewrite.js';
 
 interface At {
@@ -60,7 +61,7 @@ export class ShardingEngine implements ScriptEngine {
     try {
       body = await evaluateSharded({ outer: plan.outer, legs, ...at }, Date.now() + 60_000, new AbortController().signal);
     } catch (err) {
-      if (err instanceof ShardedHistogramsError) return this.#direct(q, query, at, qo);
+      if (err instanceof ShardedCustomBucketsError) return this.#direct(q, query, at, qo);
       throw err;
     }
     this.sharded++;
@@ -93,12 +94,17 @@ function decodeAnswer(body: string): QueryResult {
       break;
     }
     case 'vector': {
-      const r = a.data.result as Array<{ metric: Record<string, string>; value: [number, string] }>;
-      value = { type: 'vector', vector: r.map((s) => ({ metric: Labels.fromRecord(s.metric), t: Math.round(s.value[0] * 1000), f: parseValue(s.value[1]), dropName: false })) };
+      const r = a.data.result as Array<{ metric: Record<string, string>; value?: [number, string]; histogram?: [number, HistogramJson] }>;
+      value = {
+        type: 'vector',
+        vector: r.map((s) => s.histogram !== undefined
+          ? { metric: Labels.fromRecord(s.metric), t: Math.round(s.histogram[0] * 1000), f: 0, h: floatHistogramFromJson(s.histogram[1]), dropName: false }
+          : { metric: Labels.fromRecord(s.metric), t: Math.round((s.value as [number, string])[0] * 1000), f: parseValue((s.value as [number, string])[1]), dropName: false }),
+      };
       break;
     }
     default: {
-      const r = a.data.result as Array<{ metric: Record<string, string>; values?: [number, string][] }>;
+      const r = a.data.result as Array<{ metric: Record<string, string>; values?: [number, string][]; histograms?: Array<[number, HistogramJson]> }>;
       value = {
         type: 'matrix',
         matrix: r.map((s) => ({
@@ -106,6 +112,10 @@ function decodeAnswer(body: string): QueryResult {
           ts: (s.values ?? []).map((p) => Math.round(p[0] * 1000)),
           fs: (s.values ?? []).map((p) => parseValue(p[1])),
           dropName: false,
+          ...(s.histograms === undefined ? {} : {
+            hts: s.histograms.map((p) => Math.round(p[0] * 1000)),
+            hs: s.histograms.map((p) => floatHistogramFromJson(p[1])),
+          }),
         })),
       };
     }

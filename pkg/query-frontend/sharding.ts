@@ -3,7 +3,7 @@
 // (shard-rewrite.ts); the legs' queries run on queriers like any request, at most
 // max_query_parallelism at once for the whole client request; the worker then evaluates the outer
 // expression over their answers (shard-eval.ts). A query with nothing to shard, `stats`, or native
-// histograms in its shards' answers runs unsharded.
+// histograms of custom buckets in its shards' answers runs unsharded.
 import type { ApiAnswer, ApiExecutor, ApiRequest } from '../api/prometheus/index.js';
 import { ApiOp, errorOf, parseTime } from '../api/prometheus/index.js';
 import { ErrorType } from '../promql/index.js';

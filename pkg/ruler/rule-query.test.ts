@@ -23,6 +23,11 @@ test('an instant query\'s floats and native histograms become rule samples', asy
     { schema: 0, spans: [{ offset: 1, length: 2 }], counts: [1, 2], count: 3, sum: 4.5 });
 });
 
+test('a rule result with custom-bucket histograms fails the rule, naming why', async () => {
+  const { query } = answering({ status: 'success', data: { resultType: 'vector', result: [{ metric: {}, histogram: [60, { count: '1', sum: '1', buckets: [[3, '-Inf', '5', '1']] }] }] } });
+  await assert.rejects(query('t', 'x', 0), (err) => err instanceof RuleQueryError && /custom buckets in a rule result are not supported/.test(err.message));
+});
+
 test('a query answer over the byte limit or in error fails the rule with the reason', async () => {
   const big = ruleQueries(async () => ({ status: 200, body: 'x'.repeat(100) }), 10);
   await assert.rejects(big.query('t', 'x', 0), /exceeds -ruler.max-rule-result-bytes=10/);

@@ -6,6 +6,7 @@ import { floatHistogramFromJson, parseApiFloat } from '../api/prometheus/index.j
 import { WriteRequest } from '../generated/prometheus/remote.js';
 import type { TimeSeries } from '../generated/prometheus/types.js';
 import type { FloatHistogram } from '../model/histogram/index.js';
+import { isCustomBucketsSchema } from '../model/histogram/index.js';
 import { snappyEncode } from '../wire/index.js';
 
 /**
@@ -56,7 +57,7 @@ export function ruleQueries(execute: ApiExecutor, maxBytes: number): { query: In
       if (data.resultType !== 'vector') throw new RuleQueryError(`rule result is not a vector or scalar: ${data.resultType}`);
       const out: RuleSample[] = [];
       for (const s of data.result as Array<{ metric: Record<string, string>; value?: [number, string]; histogram?: [number, HistogramJson] }>) {
-        if (s.histogram !== undefined) out.push({ labels: s.metric, value: 0, histogram: floatHistogramFromJson(s.histogram[1]) });
+        if (s.histogram !== undefined) out.push({ labels: s.metric, value: 0, histogram: ruleHistogram(s.histogram[1]) });
         else if (s.value !== undefined) out.push({ labels: s.metric, value: parseApiFloat(s.value[1]) });
       }
       return out;
@@ -70,6 +71,16 @@ export function ruleQueries(execute: ApiExecutor, maxBytes: number): { query: In
       }));
     },
   };
+}
+
+/**
+ * A histogram of a rule's result. Custom-bucket ones are refused: the answer lists only their
+ * populated buckets' bounds, and written with those alone they would not add up with the rest.
+ */
+function ruleHistogram(j: HistogramJson): FloatHistogram {
+  const h = floatHistogramFromJson(j);
+  if (isCustomBucketsSchema(h.schema)) throw new RuleQueryError('native histograms with custom buckets in a rule result are not supported: the query answer does not carry all their bounds');
+  return h;
 }
 
 /** The distributor's push as the rules' appender: one remote-write request per batch. */

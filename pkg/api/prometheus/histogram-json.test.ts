@@ -65,10 +65,10 @@ test('the layout comes back: schema, indexes, zero bucket', () => {
   assert.deepEqual(floatHistogramFromJson(JSON.parse(histogramJson(h)) as HistogramJson), h);
 });
 
-test('a histogram without populated buckets takes the finest schema and the default zero threshold', () => {
+test('a histogram without populated buckets takes the finest schema and a zero threshold of 0', () => {
   const h = floatHistogramFromJson({ count: '0', sum: '0' });
   assert.equal(h.schema, 8);
-  assert.equal(h.zeroThreshold, 2 ** -128);
+  assert.equal(h.zeroThreshold, 0);
   assert.deepEqual([h.positiveSpans, h.negativeSpans], [[], []]);
 });
 

@@ -4,9 +4,10 @@
 // populated buckets with their bounds; the layout comes back from the bounds: a standard schema's
 // bucket (b^(i-1), b^i] has b = 2^(2^-schema), custom bounds are the bounds themselves. Not in the
 // JSON and so not restored: empty buckets (the same histogram for every PromQL operation), the
-// zero threshold when the zero bucket is empty (Prometheus' default is taken), the schema when no
-// bucket is populated (the finest, which never lowers another histogram's resolution when added),
-// and the counter-reset hint (unknown).
+// zero threshold when the zero bucket is empty (0: no bucket's samples fall into it when added to
+// another histogram), the schema when no bucket is populated (the finest, which never lowers
+// another histogram's resolution when added), custom bounds of empty buckets (so two custom-bucket
+// histograms read back may no longer add up), and the counter-reset hint (unknown).
 import type { FloatHistogram } from '../../model/histogram/index.js';
 import { CounterResetHint, CustomBucketsSchema, MaxSchema, MinSchema, sparse } from '../../model/histogram/index.js';
 
@@ -17,8 +18,6 @@ export interface HistogramJson {
   buckets?: Array<[number, string, string, string]>;
 }
 
-/** Prometheus' default zero threshold (2^-128), for histograms whose zero bucket is empty. */
-const defaultZeroThreshold = 2 ** -128;
 
 /** A JSON histogram the query API could not have written. */
 export class HistogramJsonError extends Error {
@@ -48,7 +47,7 @@ export function floatHistogramFromJson(j: HistogramJson): FloatHistogram {
   const h: FloatHistogram = {
     counterResetHint: CounterResetHint.Unknown,
     schema: MaxSchema,
-    zeroThreshold: defaultZeroThreshold,
+    zeroThreshold: 0,
     zeroCount: 0,
     count: parseApiFloat(j.count),
     sum: parseApiFloat(j.sum),
