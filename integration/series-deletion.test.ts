@@ -2,18 +2,21 @@
 // for every range): a delete request hides the samples it covers from the next query, whether they
 // come from the ingester's head, its blocks or the store-gateway; it is listed and can be
 // cancelled (the data comes back); it survives a kill and restart; past its cancel period the
-// compactor rewrites the shipped blocks and the answers stay the same; refusals are 400s naming
-// what was wrong, counted per tenant and reason. (Replicas, a compaction in between and crashes:
+// compactor rewrites the shipped blocks, the answers stay the same and promtool finds no deleted
+// sample in the blocks left in the bucket; refusals are 400s naming what was wrong, counted per
+// tenant and reason. (Replicas, a compaction in between and crashes:
 // pkg/compactor/compactor.test.ts.)
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { FilesystemBucket } from '../pkg/bucket/index.js';
 import type { TestSeries } from './e2e/cluster.js';
 import { pushSeries, startSingleMyelin } from './e2e/myelin.js';
 import type { SingleMyelin } from './e2e/myelin.js';
 import { waitUntil } from './e2e/process.js';
+import { assertSameDump, dumpBucketBlocks } from './tsdb/promtool.js';
 
 const runtimeConfig = `overrides:
   team:
@@ -133,7 +136,12 @@ test('series deletion: hidden from every read path at once, listed, cancellable,
   });
   await t.test('past its cancel period the compactor rewrites the shipped blocks and marks the request processed; answers stay the same', async () => {
     await m.proc.stop('SIGKILL');
-    m = await startSingleMyelin(dir, [...flags, '-purger.delete-request-cancel-period=1s', '-compactor.compaction-interval=1s']);
+    const bucket = new FilesystemBucket(join(dir, 'blocks'));
+    const { blocks: original } = await dumpBucketBlocks(bucket, 'team', dir);
+    assert.ok(original.length > 0);
+    // The cleaner deletes the rewritten originals 2s after marking them, so the bucket is checked below.
+    m = await startSingleMyelin(dir, [...flags, '-purger.delete-request-cancel-period=1s', '-compactor.compaction-interval=1s',
+      '-compactor.deletion-delay=2s', '-blocks-storage.bucket-store.ignore-deletion-marks-delay=1s']);
     const state = async () => ((await (await api(m, 'delete_series', {}, 'GET')).json()) as { selectors: string[]; state: string }[])
       .find((r) => r.selectors[0] === 'a{i="1"}')?.state;
     await waitUntil(async () => (await state()) === 'processed', { what: 'the request processed by the compactor', timeoutMs: 30_000 });
@@ -143,6 +151,22 @@ test('series deletion: hidden from every read path at once, listed, cancellable,
     assert.deepEqual(after['1'], times.filter((x) => x < from || x > to));
     assert.deepEqual(after['2'], before['2']);
     assert.match(await (await fetch(`${m.base}/metrics`)).text(), /myelin_compactor_blocks_marked_for_deletion_total\{reason="series-deletion"\} [1-9]/);
+
+    // The data is gone from the bucket itself: once the originals are deleted, Prometheus' own
+    // promtool reads every block left and finds exactly the flushed samples minus the deleted ones
+    // (b's request was cancelled, so b is whole).
+    let left: { blocks: string[]; dump: Map<string, [number, number][]> } = { blocks: original, dump: new Map() };
+    await waitUntil(async () => (left = await dumpBucketBlocks(bucket, 'team', dir)).blocks.every((b) => !original.includes(b)),
+      { what: 'the rewritten blocks\' originals deleted from the bucket', timeoutMs: 30_000 });
+    assert.ok(left.blocks.length > 0, 'the rewritten blocks are in the bucket');
+    const flushed = times.slice(0, 6);
+    const want = new Map<string, [number, number][]>([
+      ['{__name__="a", i="1"}', flushed.filter((x) => x < from || x > to).map((x) => [x, 1])],
+      ['{__name__="a", i="2"}', flushed.map((x) => [x, 2])],
+      ['{__name__="a", i="3"}', flushed.map((x) => [x, 3])],
+      ['{__name__="b"}', flushed.map((x) => [x, 0])],
+    ]);
+    assertSameDump(left.dump, want);
     const cancel = await api(m, 'cancel_delete_request', { request_id: (await (await api(m, 'delete_series', {}, 'GET')).json() as { request_id: string; selectors: string[] }[])
       .find((r) => r.selectors[0] === 'a{i="1"}')?.request_id ?? '' }, 'PUT');
     assert.equal(cancel.status, 400);
