@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { WriteRequest } from '../pkg/generated/prometheus/remote.js';
 import { S3TestServer } from '../pkg/bucket/index.js';
 import { snappyEncode } from '../pkg/wire/index.js';
-import { makeTestCerts } from './e2e/certs.js';
+import { makeTestCerts } from '../pkg/testutil/index.js';
 import type { TestProcess} from '../pkg/testutil/index.js';
 import { freePort, startMyelinBinary, waitUntil } from '../pkg/testutil/index.js';
 

@@ -301,6 +301,9 @@ test('docker-compose: the gateway sends writes to the distributors and queries t
   const listen = Number(/listen\s+(\d+);/.exec(nginx)?.[1]);
   assert.deepEqual(upstreams.get(routes.get('/api/v1/push') ?? ''), addrs('distributor'), '/api/v1/push goes to every distributor');
   assert.deepEqual(upstreams.get(routes.get(`${apiPrefix}/`) ?? ''), addrs('query-frontend'), `${apiPrefix}/ goes to every query-frontend`);
+  for (const path of ['/api/v1/rules', `${apiPrefix}/rules`, `${apiPrefix}/config/v1/rules`, '/api/prom/rules', `${apiPrefix}/api/v1/rules`, `${apiPrefix}/api/v1/alerts`]) {
+    assert.deepEqual(upstreams.get(routes.get(path) ?? ''), addrs('ruler'), `${path} goes to every ruler`);
+  }
   // Block uploads, series deletion (under the compactor's Prometheus prefix) and tenant deletion
   // are served by the compactor alone.
   for (const path of ['/api/v1/upload/block/', `${compactorApiPrefix}/api/v1/admin/tsdb/`, '/purger/']) {

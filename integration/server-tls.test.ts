@@ -17,7 +17,7 @@ import { Server, serverConfig } from '../pkg/server/index.js';
 import { TenantResolver } from '../pkg/tenant/index.js';
 import { querierConfig } from '../pkg/querier/index.js';
 import { grpcClientCredentials } from '../pkg/tls/index.js';
-import { makeTestCerts, type TestCerts } from './e2e/certs.js';
+import { makeTestCerts, type TestCerts } from '../pkg/testutil/index.js';
 
 const silent = createLogger({ level: 'error', format: 'json' }, { write: () => true } as unknown as NodeJS.WritableStream);
 const dir = mkdtempSync(join(tmpdir(), 'myelin-tls-'));

@@ -9,13 +9,16 @@
 //   warm  Grafana's refresh every 30 s: the window ends at the wall clock plus 30 s per load, so
 //         each load asks the queriers only for what the cache cannot hold (the newest minute,
 //         -frontend.max-cache-freshness, and the step the window moved)
-// and checks that the last warm answers equal no-store answers of the same window.
+// and checks that the last warm answers equal no-store answers of the same window. It does so with
+// 1 and then 2 queriers (query workers, -querier.max-concurrent, that the frontend splits the
+// panels' days across) and prints how much faster a cold load is with 2. A second querier needs a
+// core of its own to show: on 2 cores the store-gateway and frontend share them with the queriers.
 //
 //   npx tsc -b && node dist/bench/query-frontend/dashboard-7d.bench.js        BENCH_HOSTS hosts × 7 d at 60 s
 //   BENCH_SMOKE=1 node dist/bench/query-frontend/dashboard-7d.bench.js        1 host × 2 d
 //
 // Env: BENCH_HOSTS (10; 424 series each), BENCH_DAYS (7), BENCH_SCRAPE_SECONDS (60), BENCH_COLD_LOADS
-// (3; 0 skips the cold phase, to profile the warm one), BENCH_WARM_LOADS (10), BENCH_PIN_CPU,
+// (3; 0 skips the cold phase, to profile the warm one), BENCH_WARM_LOADS (10), BENCH_QUERIERS (1,2), BENCH_PIN_CPU,
 // BENCH_CPU_PROF (a directory: profiles of Myelin's threads), BENCH_SMOKE=1.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -38,6 +41,7 @@ const DAYS = env('BENCH_DAYS', 7, 2);
 const SCRAPE = env('BENCH_SCRAPE_SECONDS', 60, 60) * 1000;
 const COLD_LOADS = env('BENCH_COLD_LOADS', 3, 1);
 const WARM_LOADS = env('BENCH_WARM_LOADS', 10, 2);
+const QUERIERS = (process.env.BENCH_QUERIERS ?? '1,2').split(',').filter((x) => x !== '').map(Number);
 const DAY = 86_400_000;
 const STEP = 300_000;
 const TENANT = 'tenant-0';
@@ -101,31 +105,45 @@ async function writeBlocks(root: string): Promise<number> {
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'myelin-bench-frontend-7d-'));
-  let s: (BenchServer & { httpPort: number }) | undefined;
   try {
     const t0 = performance.now();
     const blocks = await writeBlocks(join(dir, 'blocks'));
     const samples = sets.length * Math.round((dataEnd - dataStart) / SCRAPE);
     console.log(`wrote ${blocks} day blocks: ${sets.length} series (${HOSTS} hosts) × ${DAYS} d at ${SCRAPE / 1000} s = ${(samples / 1e6).toFixed(0)}M samples in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+    console.log(`${panels(dataEnd).length} range panels over ${DAYS} d, step ${STEP / 60_000} m, split 24 h`);
+    const coldWall = new Map<number, number>();
+    for (const queriers of QUERIERS) {
+      console.log(`-- ${queriers} querier(s) (-querier.max-concurrent=${queriers})`);
+      coldWall.set(queriers, await measure(dir, queriers));
+    }
+    const [one, two] = [coldWall.get(1), coldWall.get(2)];
+    if (one !== undefined && two !== undefined) console.log(`cold load, 2 queriers vs 1: ${(one / two).toFixed(2)}× faster (median wall)`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Cold and warm loads on a Myelin (the same bucket) whose frontend has `queriers` query workers to split across; the median cold wall (ms). */
+async function measure(dir: string, queriers: number): Promise<number> {
+  let s: (BenchServer & { httpPort: number }) | undefined;
+  try {
     s = await startMyelin({
       dir,
       flags: [
+        `-querier.max-concurrent=${queriers}`,
         '-querier.max-outstanding-requests-per-tenant=1000', '-querier.cache-results=true', '-querier.split-queries-by-interval=24h',
         '-querier.align-querier-with-step=true', '-querier.query-ingesters-within=0', '-querier.query-store-after=0',
         '-querier.max-fetched-chunks-per-query=0', '-querier.max-fetched-series-per-query=0', '-querier.max-samples=1000000000',
         '-querier.timeout=10m',
       ],
     });
-    console.log(`${panels(dataEnd).length} range panels over ${DAYS} d, step ${STEP / 60_000} m, split 24 h`);
-
     const server = s;
     const load: LoadFn = (end, noStore) => loadDashboard(server, panels(end), TENANT, noStore, 600_000);
     // The first load also warms the store-gateway's caches.
     if (COLD_LOADS > 0) await load(Date.now(), true);
-    await coldAndWarm(s, load, COLD_LOADS, WARM_LOADS, REFRESH);
+    return (await coldAndWarm(s, load, COLD_LOADS, WARM_LOADS, REFRESH)).coldWallMs;
   } finally {
     await s?.proc.stop('SIGTERM');
-    await rm(dir, { recursive: true, force: true });
   }
 }
 

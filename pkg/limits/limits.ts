@@ -76,6 +76,11 @@ export const limitsConfig = section({
   rulerEvaluationDelay: duration({ flag: 'ruler.evaluation-delay-duration', default: 0, yaml: 'ruler_evaluation_delay_duration', help: 'Evaluate the tenant\'s rules this long in the past, so that samples still on their way are included; results are written with the delayed timestamp (ruler).' }),
   rulerMaxRulesPerRuleGroup: int({ flag: 'ruler.max-rules-per-rule-group', default: 0, min: 0, help: 'Maximum number of rules in one of the tenant\'s rule groups; a larger group is refused with a 400. 0 to disable (ruler).' }),
   rulerMaxRuleGroupsPerTenant: int({ flag: 'ruler.max-rule-groups-per-tenant', default: 0, min: 0, help: 'Maximum number of rule groups of the tenant; a new group past it is refused with a 400. 0 to disable (ruler).' }),
+  rulerTenantShardSize: float({
+    flag: 'ruler.tenant-shard-size', default: 0, min: 0,
+    help: 'Cortex\'s shard size of the tenant with -ruler.sharding-strategy=shuffle-sharding, which Myelin does not support: ignored with a warning when set (ruler).',
+    notice: (v) => (v === 0 ? undefined : 'ignored: the ruler has no shuffle-sharding (ruler.sharding_strategy: default)'),
+  }),
   rulerAlertmanagerConfig: mapping<{ alertmanager_url?: string }>({
     default: {},
     help: 'The tenant\'s own Alertmanagers: `alertmanager_url` in the syntax of -ruler.alertmanager-url, used instead of it for this tenant\'s alerts (ruler; YAML and runtime overrides only).',

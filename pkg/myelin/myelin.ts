@@ -489,8 +489,12 @@ export class Myelin {
       registry: this.registry,
     });
     const tenantOf = (req: Parameters<Server['tenant']>[0]) => this.server.tenant(req);
+    const promPrefix = this.cfg.api.prometheusHttpPrefix.replace(/\/$/, '');
+    const legacy = this.#legacyPrefix();
     if (cfg.enableApi) {
       registerRuleConfigApi(this.server.http, {
+        // Cortex's path, Grafana's Cortex and Mimir ruler clients' paths, Cortex's legacy one.
+        bases: [...new Set(['/api/v1/rules', `${promPrefix}/rules`, `${promPrefix}/config/v1/rules`, ...(legacy === '' ? [] : [`${legacy}/rules`])])],
         store,
         tenantOf,
         limits: (tenant) => this.overrides.limits(tenant),
@@ -506,8 +510,7 @@ export class Myelin {
     }
     const groups = async (tenant: string) => [...local(tenant), ...(await peers?.groups(tenant) ?? [])]
       .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const legacy = this.#legacyPrefix();
-    for (const p of new Set([this.cfg.api.prometheusHttpPrefix.replace(/\/$/, ''), ...(legacy === '' ? [] : [legacy])])) {
+    for (const p of new Set([promPrefix, ...(legacy === '' ? [] : [legacy])])) {
       registerRulesApi(this.server.http, p, { groups, tenantOf });
     }
     if (ring === undefined) return ruler.service();

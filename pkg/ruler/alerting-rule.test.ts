@@ -14,8 +14,7 @@ const hot = (v = 40) => [{ labels: { __name__: 'temp', room: 'lab' }, value: v }
 const states = (r: AlertingRule) => [...r.active.values()].map((a) => a.state);
 
 test('inactive → pending → firing after `for` → resolved, kept 15m for notifications, as Prometheus', () => {
-  const r = new AlertingRule(desc());
-  r.restored = true;
+  const r = new AlertingRule(desc(), true);
   let out = r.eval(0, hot(), ctx, 0);
   assert.deepEqual(states(r), ['pending']);
   const [alert] = r.active.values();
@@ -104,4 +103,21 @@ test('the for-state is restored from ALERTS_FOR_STATE as Prometheus does, within
       assert.equal([...r.active.values()][0].activeAt, want);
     });
   }
+});
+
+test('ALERTS_FOR_STATE holds activeAt in whole seconds, as Prometheus writes activeAt.Unix()', () => {
+  const r = new AlertingRule(desc(), true);
+  const out = r.eval(1_700_000_001_750, hot(), ctx, 0);
+  assert.equal(out.find((s) => s.labels.__name__ === 'ALERTS_FOR_STATE')?.value, 1_700_000_001);
+});
+
+test('templates see $labels.__name__; the alert has no __name__, and a label that expands to "" is dropped', () => {
+  const r = new AlertingRule(desc({
+    labels: { metric: '{{ $labels.__name__ }}', room: '', empty: '{{ if false }}x{{ end }}', severity: 'page' },
+    annotations: { summary: '{{ $labels.__name__ }} in {{ $labels.room }}' },
+  }), true);
+  r.eval(0, hot(), ctx, 0);
+  const [a] = r.active.values();
+  assert.deepEqual(a.labels, { alertname: 'Hot', metric: 'temp', severity: 'page' }, 'room: "" removes the sample\'s room, as labels.Builder.Set does');
+  assert.deepEqual(a.annotations, { summary: 'temp in lab' });
 });

@@ -43,12 +43,13 @@ export class AlertingRule {
   readonly desc: RuleDesc;
   readonly active = new Map<string, Alert>();
   /** Set once the for-state was restored (or needs none): ALERTS are written from then on. */
-  restored = false;
+  restored: boolean;
   readonly #labelTemplates: Array<[string, AlertTemplate]>;
   readonly #annotationTemplates: Array<[string, AlertTemplate]>;
 
-  constructor(desc: RuleDesc) {
+  constructor(desc: RuleDesc, restored = false) {
     this.desc = desc;
+    this.restored = restored;
     const tmpl = ([k, v]: [string, string]): [string, AlertTemplate] => [k, new AlertTemplate(`__alert_${desc.alert}`, v)];
     this.#labelTemplates = Object.entries(desc.labels).map(tmpl);
     this.#annotationTemplates = Object.entries(desc.annotations).map(tmpl);
@@ -65,8 +66,8 @@ export class AlertingRule {
   eval(ts: number, result: RuleSample[], ctx: TemplateContext, limit: number): OutputSample[] {
     const seen = new Map<string, Alert>();
     for (const s of result) {
-      const { __name__: _, ...labels } = s.labels;
-      const data = { labels, externalLabels: ctx.externalLabels, externalURL: ctx.externalURL, value: s.value };
+      // Templates see the sample's labels with __name__ ($labels.__name__), the alert does not (Prometheus).
+      const data = { labels: s.labels, externalLabels: ctx.externalLabels, externalURL: ctx.externalURL, value: s.value };
       const expand = (t: AlertTemplate): string => {
         try {
           return t.expand(data);
@@ -74,8 +75,8 @@ export class AlertingRule {
           return `<error expanding template: ${(err as Error).message}>`;
         }
       };
-      const alertLabels: Record<string, string> = { ...labels };
-      for (const [k, t] of this.#labelTemplates) alertLabels[k] = expand(t);
+      const { __name__: _, ...alertLabels } = s.labels;
+      for (const [k, t] of this.#labelTemplates) setLabel(alertLabels, k, expand(t));
       alertLabels.alertname = this.desc.alert;
       const annotations = sortLabels(Object.fromEntries(this.#annotationTemplates.map(([k, t]) => [k, expand(t)])));
       const sorted = sortLabels(alertLabels);
@@ -111,7 +112,8 @@ export class AlertingRule {
       }
       if (this.restored) {
         out.push({ labels: { ...a.labels, __name__: 'ALERTS', alertstate: a.state }, value: 1 });
-        out.push({ labels: { ...a.labels, __name__: 'ALERTS_FOR_STATE' }, value: a.activeAt / 1000 });
+        // Whole seconds, as Prometheus writes activeAt.Unix().
+        out.push({ labels: { ...a.labels, __name__: 'ALERTS_FOR_STATE' }, value: Math.floor(a.activeAt / 1000) });
       }
     }
     if (limit > 0 && activeCount > limit) {
@@ -143,6 +145,12 @@ export class AlertingRule {
 
 function newAlert(labels: Record<string, string>, annotations: Record<string, string>, ts: number, value: number): Alert {
   return { labels, annotations, state: AlertState.Pending, value, activeAt: ts, firedAt: 0, resolvedAt: 0, lastSentAt: -Infinity, keepFiringSince: 0, validUntil: 0 };
+}
+
+/** Sets a label, or removes it when the value is empty: Prometheus' labels.Builder.Set. */
+export function setLabel(labels: Record<string, string>, name: string, value: string): void {
+  if (value === '') delete labels[name];
+  else labels[name] = value;
 }
 
 export function sortLabels(l: Record<string, string>): Record<string, string> {

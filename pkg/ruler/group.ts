@@ -1,18 +1,19 @@
 // One tenant's rule group, run as Prometheus' rules.Group runs it: evaluated every interval at
 // timestamps aligned to the interval (offset by a hash of the group, so groups spread out), rules
 // in order, each rule's results written before the next rule's query; staleness markers for
-// series a rule stopped producing; missed iterations counted; for-state restored after the first
-// evaluation from ALERTS_FOR_STATE.
+// series a rule stopped producing; missed iterations counted; for a group loaded with its tenant's
+// first rules, for-state restored from ALERTS_FOR_STATE after the second evaluation.
 import type { TimeSeries } from '../generated/prometheus/types.js';
 import type { Logger } from '../log/index.js';
 import { Labels, labelsHashHiLo } from '../model/labels/index.js';
 import { StaleNaN } from '../tsdb/chunkenc/index.js';
-import { AlertState, AlertingRule, labelsKey, sortLabels } from './alerting-rule.js';
+import { AlertState, AlertingRule, labelsKey, setLabel, sortLabels } from './alerting-rule.js';
 import type { Alert, OutputSample, TemplateContext } from './alerting-rule.js';
 import type { RulerMetrics } from './metrics.js';
 import type { Notifier, PostableAlert } from './notifier.js';
 import { restoreForState } from './restore.js';
 import { sleep } from './sleep.js';
+import { tableLink } from './template/index.js';
 import type { InstantQuery, RangeSelect, RuleAppend } from './rule-query.js';
 import type { RuleDesc, RuleGroupDesc } from './rulefmt.js';
 
@@ -23,13 +24,19 @@ export interface GroupOptions {
   forGracePeriod: number;
   forOutageTolerance: number;
   template: TemplateContext;
+  /**
+   * Whether the group restores the for-state of its alerts: true for groups loaded when the ruler
+   * starts the tenant, false for groups added later (Prometheus' manager restores only at its
+   * first load). Until the restore, alerting rules write no ALERTS.
+   */
+  restoreForState: boolean;
 }
 
 export interface GroupDeps {
   query: InstantQuery;
   select: RangeSelect;
   append: RuleAppend;
-  notifier?: Notifier;
+  notifier?: Pick<Notifier, 'send'>;
   metrics: RulerMetrics;
   logger: Logger;
   /** -ruler.evaluation-delay-duration of the tenant (ms), read at every evaluation. */
@@ -61,7 +68,7 @@ export class RuleGroup {
   readonly #deps: GroupDeps;
   /** The series each rule wrote at its previous evaluation, for staleness markers. */
   readonly #previous: Array<Map<string, Record<string, string>>>;
-  #restorePending = true;
+  #restorePending: boolean;
 
   constructor(tenant: string, namespace: string, desc: RuleGroupDesc, opts: GroupOptions, deps: GroupDeps) {
     this.tenant = tenant;
@@ -70,7 +77,8 @@ export class RuleGroup {
     this.interval = desc.interval > 0 ? desc.interval : opts.defaultInterval;
     this.#opts = opts;
     this.#deps = deps;
-    this.rules = desc.rules.map((r) => ({ desc: r, health: 'unknown', lastError: '', lastEvaluation: 0, evaluationTime: 0, alerting: r.alert !== '' ? new AlertingRule(r) : undefined }));
+    this.#restorePending = opts.restoreForState;
+    this.rules = desc.rules.map((r) => ({ desc: r, health: 'unknown', lastError: '', lastEvaluation: 0, evaluationTime: 0, alerting: r.alert !== '' ? new AlertingRule(r, !opts.restoreForState) : undefined }));
     this.#previous = desc.rules.map(() => new Map());
   }
 
@@ -116,6 +124,7 @@ export class RuleGroup {
     m.groupRules.set(labels, this.rules.length);
     m.groupInterval.set(labels, this.interval / 1000);
     let ts = this.nextEvaluation(this.#deps.now());
+    let evaluated = 0;
     while (!signal.aborted) {
       if (!(await sleep(ts - this.#deps.now(), signal))) return;
       const missed = Math.floor((this.#deps.now() - ts) / this.interval);
@@ -126,7 +135,8 @@ export class RuleGroup {
       }
       m.iterations.inc(labels);
       await this.evaluate(ts);
-      if (this.#restorePending) {
+      // Prometheus waits for a second evaluation: at the first, recording rules an alert reads may not have run yet.
+      if (this.#restorePending && ++evaluated >= 2) {
         this.#restorePending = false;
         await this.#restore(this.#deps.now());
       }
@@ -172,8 +182,11 @@ export class RuleGroup {
       this.#deps.logger.warn({ tenant: user, group: this.desc.name, rule: rule.desc.record || rule.desc.alert, err }, 'evaluating rule failed');
     }
     rule.lastEvaluation = ts;
-    if (output !== undefined) await this.#write(i, ts, output);
-    if (rule.alerting !== undefined) this.#notify(rule.alerting, ts);
+    // A failed evaluation writes nothing (no staleness markers either) and sends nothing, as in Prometheus.
+    if (output !== undefined) {
+      await this.#write(i, ts, output);
+      if (rule.alerting !== undefined) this.#notify(rule.alerting, ts);
+    }
     rule.evaluationTime = (performance.now() - started) / 1000;
   }
 
@@ -216,7 +229,7 @@ export class RuleGroup {
       annotations: a.annotations,
       startsAt: new Date(a.firedAt).toISOString(),
       endsAt: new Date(a.resolvedAt !== 0 && a.state === AlertState.Inactive ? a.resolvedAt : a.validUntil).toISOString(),
-      generatorURL: `${externalURL.replace(/\/$/, '')}/graph?g0.expr=${goQueryEscape(expr)}&g0.tab=1`,
+      generatorURL: `${externalURL.replace(/\/$/, '')}${tableLink(expr)}`,
     };
   }
 
@@ -238,7 +251,8 @@ function recordingOutput(desc: RuleDesc, result: Array<{ labels: Record<string, 
   const out: OutputSample[] = [];
   const seen = new Set<string>();
   for (const s of result) {
-    const labels = { ...s.labels, ...desc.labels, __name__: desc.record };
+    const labels = { ...s.labels, __name__: desc.record };
+    for (const [k, v] of Object.entries(desc.labels)) setLabel(labels, k, v);
     const key = labelsKey(sortLabels(labels));
     if (seen.has(key)) throw new Error('vector contains metrics with the same labelset after applying rule labels');
     seen.add(key);
@@ -250,9 +264,4 @@ function recordingOutput(desc: RuleDesc, result: Array<{ labels: Record<string, 
 
 function timeSeries(labels: Record<string, string>, value: number, ts: number): TimeSeries {
   return { labels: Object.entries(labels).map(([name, v]) => ({ name, value: v })), samples: [{ value, timestamp: ts }], exemplars: [], histograms: [] };
-}
-
-/** Go's url.QueryEscape: spaces as `+`. */
-function goQueryEscape(s: string): string {
-  return encodeURIComponent(s).replace(/%20/g, '+').replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }

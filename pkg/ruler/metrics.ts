@@ -1,6 +1,6 @@
 // The ruler's metrics: Prometheus' rule manager and notifier metrics per tenant, as Cortex exports
 // them (cortex_prometheus_* → myelin_prometheus_*), and the ruler's own.
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, Summary, type Registry } from 'prom-client';
 
 export interface NotifierMetrics {
   sent: Counter<'user' | 'alertmanager'>;
@@ -8,6 +8,8 @@ export interface NotifierMetrics {
   dropped: Counter<'user'>;
   queueLength: Gauge<'user'>;
   queueCapacity: Gauge<'user'>;
+  latency: Summary<'user' | 'alertmanager'>;
+  alertmanagersDiscovered: Gauge<'user'>;
 }
 
 export class RulerMetrics {
@@ -49,6 +51,11 @@ export class RulerMetrics {
       dropped: counter('myelin_prometheus_notifications_dropped_total', 'Total number of alerts dropped due to errors when sending to Alertmanager.', ['user']),
       queueLength: gauge('myelin_prometheus_notifications_queue_length', 'The number of alert notifications in the queue.', ['user']),
       queueCapacity: gauge('myelin_prometheus_notifications_queue_capacity', 'The capacity of the alert notifications queue.', ['user']),
+      latency: new Summary({
+        name: 'myelin_prometheus_notifications_latency_seconds', help: 'Latency quantiles for sending alert notifications.',
+        labelNames: ['user', 'alertmanager'], percentiles: [0.5, 0.9, 0.99], maxAgeSeconds: 600, ageBuckets: 5, registers: [reg],
+      }),
+      alertmanagersDiscovered: gauge('myelin_prometheus_notifications_alertmanagers_discovered', 'The number of alertmanagers discovered and active.', ['user']),
     };
   }
 

@@ -1,7 +1,9 @@
 // Sends a tenant's alerts to Alertmanager as Prometheus' notifier does: a bounded queue (the oldest
 // are dropped past its capacity), batches of up to 64 POSTed to <url>/api/v2/alerts of every
 // configured Alertmanager, with the tenant's X-Scope-OrgID so a multi-tenant Alertmanager routes.
+// A batch that no Alertmanager accepted is dropped and counted (Prometheus' sendAll).
 import type { Logger } from '../log/index.js';
+import { withoutCredentials, type AlertmanagerClient } from './alertmanager-client.js';
 import type { NotifierMetrics } from './metrics.js';
 
 /** Alertmanager's API v2 alert (postableAlert). */
@@ -17,8 +19,7 @@ export interface NotifierConfig {
   /** The Alertmanagers' base URLs now (AlertmanagerDiscovery). */
   urls: () => Promise<string[]>;
   capacity: number;
-  /** ms */
-  timeout: number;
+  client: Pick<AlertmanagerClient, 'post'>;
 }
 
 const maxBatchSize = 64;
@@ -66,23 +67,28 @@ export class Notifier {
       const batch = this.#queue.splice(0, maxBatchSize);
       this.#metrics.queueLength.set({ user }, this.#queue.length);
       const body = JSON.stringify(batch);
-      await Promise.all((await this.#cfg.urls()).map(async (url) => {
-        try {
-          const res = await fetch(`${url.replace(/\/$/, '')}/api/v2/alerts`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', 'x-scope-orgid': user },
-            body,
-            signal: AbortSignal.timeout(this.#cfg.timeout),
-          });
-          await res.arrayBuffer();
-          if (!res.ok) throw new Error(`bad response status ${res.status}`);
-          this.#metrics.sent.inc({ user, alertmanager: url }, batch.length);
-        } catch (err) {
-          this.#metrics.errors.inc({ user, alertmanager: url }, batch.length);
-          this.#metrics.sent.inc({ user, alertmanager: url }, batch.length);
-          this.#logger.warn({ tenant: user, alertmanager: url, err }, 'error sending alerts');
-        }
-      }));
+      const urls = await this.#cfg.urls();
+      this.#metrics.alertmanagersDiscovered.set({ user }, urls.length);
+      const accepted = await Promise.all(urls.map((url) => this.#sendOne(url, body, batch.length)));
+      if (!accepted.includes(true)) this.#metrics.dropped.inc({ user }, batch.length);
     }
+  }
+
+  /** Whether the Alertmanager at `url` accepted the batch. */
+  async #sendOne(url: string, body: string, count: number): Promise<boolean> {
+    const user = this.#tenant;
+    const alertmanager = withoutCredentials(url);
+    const started = performance.now();
+    let ok = true;
+    try {
+      await this.#cfg.client.post(url, user, body);
+    } catch (err) {
+      ok = false;
+      this.#metrics.errors.inc({ user, alertmanager }, count);
+      this.#logger.warn({ tenant: user, alertmanager, err }, 'error sending alerts');
+    }
+    this.#metrics.latency.observe({ user, alertmanager }, (performance.now() - started) / 1000);
+    this.#metrics.sent.inc({ user, alertmanager }, count);
+    return ok;
   }
 }

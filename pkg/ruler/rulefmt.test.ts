@@ -67,6 +67,7 @@ const bad: Record<string, [string, RegExp]> = {
   emptyGroupName: ['groups:\n  - name: ""\n    rules: []\n', /Groupname must not be empty/],
   repeatedGroup: ['groups:\n  - name: a\n    rules: []\n  - name: a\n    rules: []\n', /groupname: "a" is repeated in the same file/],
   notYaml: ['groups: [\n', /invalid YAML/],
+  sourceTenants: ['groups:\n  - name: fed\n    source_tenants: [a, b]\n    rules: []\n', /group "fed": source_tenants \(federated rule groups\) is not supported/],
 };
 
 test('invalid rule files are refused, naming the group and rule, where promtool refuses them', async (t) => {

@@ -82,6 +82,8 @@ function parseGroupNode(node: YamlNode): RuleGroupDesc {
   const name = scalarString(node, 'name', 'group');
   const where = `group "${name}"`;
   checkKeys(node, groupKeys, where);
+  // Cortex's federated rule groups: refused rather than evaluated over this tenant alone.
+  if (node.has('source_tenants')) throw new RuleFormatError(`${where}: source_tenants (federated rule groups) is not supported: remove it, or copy the group to each tenant`);
   if (name === '') throw new RuleFormatError('Groupname must not be empty');
   const interval = durationField(node, 'interval', where);
   const limitRaw = scalarValue(node, 'limit');

@@ -5,6 +5,7 @@ import type { Registry } from 'prom-client';
 import { sleep } from './sleep.js';
 import type { Logger } from '../log/index.js';
 import { basicService, type Service } from '../services/index.js';
+import { AlertmanagerClient } from './alertmanager-client.js';
 import { AlertmanagerDiscovery } from './alertmanager-discovery.js';
 import { alertmanagerUrls, type RulerConfig } from './config.js';
 import { RuleGroup, type GroupDeps } from './group.js';
@@ -49,12 +50,14 @@ export class Ruler {
   /** One discovery per distinct -ruler.alertmanager-url value (the ruler's, and tenants' own). */
   readonly #discoveries = new Map<string, AlertmanagerDiscovery>();
   #syncing: Promise<void> = Promise.resolve();
+  readonly #alertmanagerClient: AlertmanagerClient;
 
   constructor(cfg: RulerConfig, deps: RulerDeps) {
     this.cfg = cfg;
     this.#deps = deps;
     this.#logger = deps.logger.child({ component: 'ruler' });
     this.metrics = new RulerMetrics(deps.registry);
+    this.#alertmanagerClient = new AlertmanagerClient(cfg.alertmanagerClient, cfg.notificationTimeout);
   }
 
   service(): Service {
@@ -72,6 +75,7 @@ export class Ruler {
         for (const r of all) r.stop.abort();
         await Promise.all(all.map((r) => r.done));
         await Promise.all([...this.#notifiers.values()].map((n) => n.flush()));
+        this.#alertmanagerClient.close();
       },
     });
   }
@@ -98,6 +102,8 @@ export class Ruler {
   async #syncTenant(tenant: string): Promise<void> {
     const rules = await this.#deps.store.rules(tenant);
     const before = this.#running.get(tenant) ?? new Map<string, Running>();
+    // Prometheus restores for-state only for the groups of a rule manager's first load.
+    const firstLoad = !this.#running.has(tenant);
     const after = new Map<string, Running>();
     for (const [ns, groups] of rules) {
       for (const desc of groups) {
@@ -115,6 +121,7 @@ export class Ruler {
           forGracePeriod: this.cfg.forGracePeriod,
           forOutageTolerance: this.cfg.forOutageTolerance,
           template: { externalLabels: this.cfg.externalLabels, externalURL: this.cfg.externalUrl },
+          restoreForState: firstLoad,
         }, this.#groupDeps(tenant));
         if (old !== undefined) {
           old.stop.abort();
@@ -163,7 +170,7 @@ export class Ruler {
     const list = this.#deps.tenantAlertmanagers?.(tenant) || this.cfg.alertmanagerUrl;
     let d = this.#discoveries.get(list);
     if (d === undefined) {
-      d = new AlertmanagerDiscovery(alertmanagerUrls(list), this.cfg.alertmanagerRefreshInterval, this.#logger);
+      d = new AlertmanagerDiscovery(alertmanagerUrls(list, this.cfg.enableAlertmanagerDiscovery), this.cfg.alertmanagerRefreshInterval, this.#logger);
       this.#discoveries.set(list, d);
     }
     return d.urls();
@@ -172,7 +179,7 @@ export class Ruler {
   #notifier(tenant: string): Notifier {
     let n = this.#notifiers.get(tenant);
     if (n === undefined) {
-      n = new Notifier({ urls: () => this.#alertmanagers(tenant), capacity: this.cfg.notificationQueueCapacity, timeout: this.cfg.notificationTimeout }, tenant, this.metrics.notifier, this.#logger);
+      n = new Notifier({ urls: () => this.#alertmanagers(tenant), capacity: this.cfg.notificationQueueCapacity, client: this.#alertmanagerClient }, tenant, this.metrics.notifier, this.#logger);
       this.#notifiers.set(tenant, n);
     }
     return n;

@@ -8,3 +8,4 @@ export { myelinBinary, startMyelinBinary } from './binary.js';
 export { EtcdServer } from './etcd.js';
 export { RedisServer } from './redis.js';
 export { TcpProxy } from './tcp-proxy.js';
+export { makeTestCerts, type TestCerts } from './certs.js';

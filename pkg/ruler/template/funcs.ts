@@ -12,6 +12,33 @@ export class TemplateExecError extends Error {
   }
 }
 
+/** Go's url.QueryEscape: spaces as `+`, everything but unreserved characters escaped. */
+function goQueryEscape(s: string): string {
+  return encodeURIComponent(s).replace(/%20/g, '+').replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** Prometheus' strutil.GraphLinkForExpression: the graph page of the expression. */
+export function graphLink(expr: string): string {
+  return `/graph?g0.expr=${goQueryEscape(expr)}&g0.tab=0`;
+}
+
+/** Prometheus' strutil.TableLinkForExpression: the table tab of the expression (alerts' generatorURL). */
+export function tableLink(expr: string): string {
+  return `/graph?g0.expr=${goQueryEscape(expr)}&g0.tab=1`;
+}
+
+/** Go's builtin slice over a string or a list: `slice x`, `slice x 1`, `slice x 1 2`. */
+function goSlice(args: unknown[]): unknown {
+  const [x, ...idx] = args;
+  if (typeof x !== 'string' && !Array.isArray(x)) throw new TemplateExecError(`error calling slice: can't slice item of type ${typeof x}`);
+  if (idx.length > 2) throw new TemplateExecError('error calling slice: too many slice indexes: ' + idx.length);
+  const n = idx.map((i) => (i instanceof GoInt ? i.value : typeof i === 'number' && Number.isInteger(i) ? i : NaN));
+  const [from = 0, to = x.length] = n;
+  if (n.some((i) => Number.isNaN(i))) throw new TemplateExecError('error calling slice: cannot index slice/array with a non-integer');
+  if (from < 0 || to > x.length || from > to) throw new TemplateExecError(`error calling slice: index out of range: ${from}:${to}`);
+  return x.slice(from, to);
+}
+
 /** Go's truth: false, 0, nil and empty strings, maps and slices are false. */
 export function isTrue(v: unknown): boolean {
   if (v === undefined || v === null || v === false || v === '' || v === 0) return false;
@@ -190,8 +217,9 @@ export const templateFuncs: ReadonlyMap<string, TemplateFunc> = new Map<string, 
   ['query', unsupported('query')],
   ['sortByLabel', unsupported('sortByLabel')],
   ['strvalue', unsupported('strvalue')],
-  ['graphLink', unsupported('graphLink')],
-  ['tableLink', unsupported('tableLink')],
+  ['graphLink', arity('graphLink', (e) => graphLink(str(e, 'graphLink')), 1)],
+  ['tableLink', arity('tableLink', (e) => tableLink(str(e, 'tableLink')), 1)],
+  ['slice', (args) => goSlice(args)],
   ['pathPrefix', () => ''],
   ['externalURL', () => ''],
 ]);

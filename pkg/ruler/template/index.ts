@@ -1,4 +1,4 @@
 export { AlertTemplate, type AlertTemplateData } from './template.js';
 export { TemplateSyntaxError } from './lex.js';
-export { TemplateExecError } from './funcs.js';
+export { TemplateExecError, graphLink, tableLink } from './funcs.js';
 export { formatFloat } from './go-format.js';

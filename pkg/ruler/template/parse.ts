@@ -1,5 +1,5 @@
 // The parser of Go's text/template subset (lex.ts): a tree of text, actions, if / range / with,
-// variable declarations and pipelines of commands.
+// variable declarations, pipelines of commands, and named templates (define / template / block).
 import { TemplateSyntaxError, lex } from './lex.js';
 import type { Token } from './lex.js';
 
@@ -23,21 +23,32 @@ export interface Pipeline {
 export type Node =
   | { kind: 'text'; text: string }
   | { kind: 'action'; pipe: Pipeline }
-  | { kind: 'if' | 'with' | 'range'; pipe: Pipeline; list: Node[]; elseList: Node[] };
+  | { kind: 'if' | 'with' | 'range'; pipe: Pipeline; list: Node[]; elseList: Node[] }
+  /** `{{template "name" pipeline}}`: runs the named template with dot set to the pipeline (or nil). */
+  | { kind: 'template'; name: string; pipe: Pipeline | undefined };
+
+/** A parsed template: its own nodes and the named templates it defines. */
+export interface ParsedTemplate {
+  list: Node[];
+  defines: ReadonlyMap<string, Node[]>;
+}
 
 const keywords = new Set(['if', 'else', 'end', 'range', 'with', 'define', 'template', 'block', 'break', 'continue']);
 
 /** Parses a template; throws TemplateSyntaxError with a message in Go's style. */
-export function parseTemplate(name: string, src: string, funcs: ReadonlySet<string>): Node[] {
+export function parseTemplate(name: string, src: string, funcs: ReadonlySet<string>): ParsedTemplate {
   const p = new Parser(name, lex(name, src), funcs);
   const { list, end } = p.list();
   if (end !== 'eof') p.fail(`unexpected {{${end}}}`);
-  return list;
+  return { list, defines: p.defines };
 }
 
 class Parser {
   #pos = 0;
-  readonly #vars: string[][] = [['$']];
+  #vars: string[][] = [['$']];
+  /** Depth of if / with / range / define: {{define}} is allowed at the top only, as in Go. */
+  #nesting = 0;
+  readonly defines = new Map<string, Node[]>();
 
   constructor(readonly name: string, readonly tokens: Token[], readonly funcs: ReadonlySet<string>) {}
 
@@ -72,6 +83,13 @@ class Parser {
         }
         if (kw.text === 'else') return { list, end: 'else' };
         if (kw.text === 'if' || kw.text === 'with' || kw.text === 'range') list.push(this.#control(kw.text));
+        else if (kw.text === 'define' && this.#nesting === 0) this.#define(this.#templateName('define'), undefined);
+        else if (kw.text === 'template') list.push(this.#templateCall());
+        else if (kw.text === 'block') {
+          const name = this.#templateName('block');
+          list.push({ kind: 'template', name, pipe: this.#pipeline('block') });
+          this.#define(name, 'block');
+        } else if (kw.text === 'define') this.fail('unexpected <define> in command');
         else this.fail(`{{${kw.text}}} is not supported in alert templates`);
         continue;
       }
@@ -79,7 +97,39 @@ class Parser {
     }
   }
 
+  /** `{{template "name"}}` or `{{template "name" pipeline}}`, after the keyword. */
+  #templateCall(): Node {
+    const name = this.#templateName('template');
+    if (this.#peek().kind === 'close') {
+      this.#next();
+      return { kind: 'template', name, pipe: undefined };
+    }
+    return { kind: 'template', name, pipe: this.#pipeline('template') };
+  }
+
+  #templateName(context: string): string {
+    return unquote(this.#expect('string', `${context} clause`).text);
+  }
+
+  /**
+   * The body of a named template up to its {{end}} (the `{{define "name"}}` action closed first
+   * unless it is a block, whose pipeline was read). Its variables start afresh with `$`, as in Go.
+   */
+  #define(name: string, block: 'block' | undefined): void {
+    if (block === undefined) this.#expect('close', 'define clause');
+    const vars = this.#vars;
+    this.#vars = [['$']];
+    this.#nesting++;
+    const { list, end } = this.list();
+    this.#nesting--;
+    this.#vars = vars;
+    if (end !== 'end') this.fail(`unexpected ${end === 'eof' ? 'EOF' : '{{else}}'} in ${block ?? 'define'}`);
+    if (this.defines.has(name) && list.some((n) => n.kind !== 'text' || n.text.trim() !== '')) this.fail(`multiple definition of template "${name}"`);
+    this.defines.set(name, list);
+  }
+
   #control(kind: 'if' | 'with' | 'range'): Node {
+    this.#nesting++;
     this.#vars.push([]);
     const pipe = this.#pipeline(kind);
     const first = this.list();
@@ -100,6 +150,7 @@ class Parser {
     }
     if (end !== 'end') this.fail(`unexpected EOF in ${kind}`);
     this.#vars.pop();
+    this.#nesting--;
     return { kind, pipe, list, elseList };
   }
 

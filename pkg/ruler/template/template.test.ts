@@ -22,6 +22,11 @@ const templates: Record<string, string> = {
   compare: '{{ eq $labels.job "api" }} {{ ne $labels.job "api" }} {{ and true $labels.job }} {{ or "" "x" }} {{ not false }} {{ len $labels }}',
   vars: '{{ $x := "one" }}{{ $x }}{{ $x = "two" }}{{ $x }}',
   strip: '{{ stripPort $labels.instance }} {{ index $labels "job" }}',
+  define: '{{ define "inst" }}[{{ .instance }}/{{ $.job }}]{{ end }}{{ template "inst" .Labels }} {{ template "inst" $labels }}',
+  templateNoDot: '{{ template "later" }}{{ define "later" }}dot={{ . }}{{ end }}',
+  block: '{{ block "b" $value }}v={{ printf "%.1f" . }}{{ end }};{{ template "b" 2.0 }}',
+  links: '{{ graphLink "rate(x[5m]) > 0" }} {{ tableLink "up{job=\\"a b\\"} == 0" }} {{ slice $labels.instance 0 4 }} {{ slice "abc" 1 }} {{ slice "abc" }}',
+  defineRange: '{{ define "kv" }}{{ range $k, $v := . }}{{ $k }}:{{ $v }} {{ end }}{{ end }}{{ with $labels }}{{ template "kv" . }}{{ end }}',
 };
 
 const values = [0, 1, 0.5, 12.345, 0.125, 2.5, 1234.5, 1234567, 123456, 1e6, 0.000123, -42.5, 3600 * 25 + 61, 1.5e-7, 1700000000];
@@ -70,13 +75,26 @@ test('templates that do not parse are refused with Go\'s reason', async (t) => {
     undefinedVariable: ['{{ $nope }}', /undefined variable "\$nope"/],
     missingEnd: ['{{ if $value }}x', /unexpected EOF/],
     strayEnd: ['x{{ end }}', /unexpected \{\{end\}\}/],
+    nestedDefine: ['{{ if true }}{{ define "x" }}y{{ end }}{{ end }}', /unexpected <define> in command/],
+    outerVariableInDefine: ['{{ define "x" }}{{ $labels.job }}{{ end }}', /undefined variable "\$labels"/],
+    redefined: ['{{ define "x" }}a{{ end }}{{ define "x" }}b{{ end }}', /multiple definition of template "x"/],
+    templateWithoutName: ['{{ template $value }}', /unexpected .* in template clause/],
   };
   for (const [name, [text, re]] of Object.entries(cases)) {
     await t.test(name, () => assert.throws(() => new AlertTemplate(name, text), (err: Error) => err instanceof TemplateSyntaxError && re.test(err.message)));
   }
 });
 
-test('a failing execution throws, as Go\'s Execute does', () => {
-  const tmpl = new AlertTemplate('cmp', '{{ if gt $value 10 }}x{{ end }}');
-  assert.throws(() => tmpl.expand({ labels: {}, externalLabels: {}, externalURL: '', value: 11 }), (err: Error) => err instanceof TemplateExecError && /incompatible types for comparison/.test(err.message));
+test('a failing execution throws, as Go\'s Execute does', async (t) => {
+  const cases: Record<string, [string, RegExp]> = {
+    incompatible: ['{{ if gt $value 10 }}x{{ end }}', /incompatible types for comparison/],
+    undefinedTemplate: ['{{ template "nope" }}', /template "nope" not defined/],
+    endlessRecursion: ['{{ define "loop" }}{{ template "loop" }}{{ end }}{{ template "loop" }}', /exceeded maximum template depth/],
+  };
+  for (const [name, [text, re]] of Object.entries(cases)) {
+    await t.test(name, () => {
+      const tmpl = new AlertTemplate(name, text);
+      assert.throws(() => tmpl.expand({ labels: {}, externalLabels: {}, externalURL: '', value: 11 }), (err: Error) => err instanceof TemplateExecError && re.test(err.message));
+    });
+  }
 });

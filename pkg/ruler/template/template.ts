@@ -5,12 +5,14 @@ import { GoInt, formatValue } from './go-format.js';
 import { TemplateExecError, isTrue, templateFuncs } from './funcs.js';
 import type { TemplateFunc } from './funcs.js';
 import { parseTemplate } from './parse.js';
-import type { Node, Operand, Pipeline } from './parse.js';
+import type { Node, Operand, ParsedTemplate, Pipeline } from './parse.js';
 
 const defs = '{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$externalURL := .ExternalURL}}{{$value := .Value}}';
 const funcNames: ReadonlySet<string> = new Set(templateFuncs.keys());
 /** Output beyond this many characters ends the expansion: templates run on the ruler's main thread. */
 const maxOutput = 64 * 1024;
+/** Nesting of {{template}} calls past which the expansion fails (Go's maxExecDepth, smaller). */
+const maxTemplateDepth = 1000;
 
 export interface AlertTemplateData {
   labels: Record<string, string>;
@@ -21,7 +23,7 @@ export interface AlertTemplateData {
 
 export class AlertTemplate {
   readonly #name: string;
-  readonly #tree: Node[];
+  readonly #tree: ParsedTemplate;
 
   /** Parses `text`; throws TemplateSyntaxError naming `name` when it is not a valid template. */
   constructor(name: string, text: string) {
@@ -41,8 +43,8 @@ export class AlertTemplate {
     const funcs = new Map(templateFuncs);
     funcs.set('externalURL', () => data.externalURL);
     funcs.set('pathPrefix', () => url?.pathname.replace(/\/$/, '') ?? '');
-    const run = new Run(this.#name, funcs, dot);
-    run.list(this.#tree, dot);
+    const run = new Run(this.#name, funcs, dot, this.#tree.defines);
+    run.list(this.#tree.list, dot);
     return run.out;
   }
 }
@@ -50,9 +52,10 @@ export class AlertTemplate {
 /** One execution: the output so far and the variable scopes. */
 class Run {
   out = '';
-  readonly #vars: Array<Map<string, unknown>>;
+  #vars: Array<Map<string, unknown>>;
+  #depth = 0;
 
-  constructor(readonly name: string, readonly funcs: ReadonlyMap<string, TemplateFunc>, root: unknown) {
+  constructor(readonly name: string, readonly funcs: ReadonlyMap<string, TemplateFunc>, root: unknown, readonly defines: ReadonlyMap<string, Node[]>) {
     this.#vars = [new Map([['$', root]])];
   }
 
@@ -71,7 +74,23 @@ class Run {
       else if (n.kind === 'action') {
         const v = this.#pipeline(n.pipe, dot);
         if (n.pipe.vars.length === 0) this.#write(formatValue(v));
-      } else this.#control(n, dot);
+      } else if (n.kind === 'template') this.#template(n, dot);
+      else this.#control(n, dot);
+    }
+  }
+
+  /** A named template runs with its own variables: only `$`, set to its dot. */
+  #template(n: Extract<Node, { kind: 'template' }>, dot: unknown): void {
+    const body = this.defines.get(n.name) ?? this.#fail(`template "${n.name}" not defined`);
+    const v = n.pipe === undefined ? undefined : this.#pipeline(n.pipe, dot);
+    if (++this.#depth > maxTemplateDepth) this.#fail(`exceeded maximum template depth (${maxTemplateDepth})`);
+    const vars = this.#vars;
+    this.#vars = [new Map([['$', v]])];
+    try {
+      this.list(body, v);
+    } finally {
+      this.#vars = vars;
+      this.#depth--;
     }
   }
 

@@ -1,4 +1,4 @@
-// Test certificates made with the machine's openssl: a root CA, a server certificate for
+// Test certificates (for pkg/ and integration/ tests) made with the machine's openssl: a root CA, a server certificate for
 // 127.0.0.1/localhost and a client certificate, both signed by the root. File names follow
 // Cortex's TLS example (root.crt, server.crt/.key, client.crt/.key).
 import { execFileSync } from 'node:child_process';
