@@ -1,7 +1,9 @@
 // Block upload end to end with real components: a real Prometheus 2.42 serves blocks that
 // `promtool tsdb create-blocks-from openmetrics` made (run with equal min and max block durations,
 // so it leaves them as they are); `myelin backfill` and `myelin sidecar` (the compiled binary)
-// upload them to a single-process Myelin; Myelin's query API then answers as Prometheus does.
+// upload them to a single-process Myelin; Myelin's query API then answers as Prometheus does. A
+// second Prometheus takes remote-written samples and cuts a block of its own head while the
+// sidecar watches it.
 // The upload API's refusals are checked over HTTP on the same Myelin.
 import assert from 'node:assert/strict';
 import { cp, mkdir, mkdtemp, readFile, readdir, rm, truncate, writeFile } from 'node:fs/promises';
@@ -11,6 +13,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { S3TestServer } from '../pkg/bucket/index.js';
 import { isUlid } from '../pkg/tsdb/block/index.js';
+import { remoteWriteBody } from './e2e/cluster.js';
 import { startSingleMyelin, type SingleMyelin } from './e2e/myelin.js';
 import { TestProcess, freePort, waitUntil } from './e2e/process.js';
 import { assertSameResult, type Json } from './promql/compare-results.js';
@@ -48,9 +51,11 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function promBlocks(): Promise<string[]> {
-  return (await readdir(prom.dataDir)).filter(isUlid).sort();
+async function promBlocksIn(dataDir: string): Promise<string[]> {
+  return (await readdir(dataDir)).filter(isUlid).sort();
 }
+
+const promBlocks = () => promBlocksIn(prom.dataDir);
 
 /** Runs the binary with `args`; resolves with its exit code and output. */
 async function runMyelin(args: string[]): Promise<{ code: number | null; output: string }> {
@@ -60,24 +65,30 @@ async function runMyelin(args: string[]): Promise<{ code: number | null; output:
   return { code, output: p.output };
 }
 
-// The histogram's buckets start from zero: over windows that hold their first sample, Prometheus
-// 2.42 extrapolates rate() further back than 2.51+ and Myelin do (docs/promql.md, "rate() at the
-// start of a series"), so that query starts once its 10m windows no longer reach the series' start.
-const afterStart = start + 10 * 60_000;
+type Check = { path: string; params: Record<string, string> & { query: string } };
 
-/** Every raw sample (a range selector over the whole span), then range queries over the span. */
-const checks: { path: string; params: Record<string, string> & { query: string } }[] = [
-  { path: 'query', params: { query: '{__name__=~"http_.+"}[6h]', time: String((start + span) / 1000) } },
-  { path: 'query_range', params: { query: 'http_requests_total', start: String(start / 1000), end: String((start + span) / 1000), step: '60' } },
-  { path: 'query_range', params: { query: 'sum by (job) (rate(http_requests_total[5m]))', start: String(start / 1000), end: String((start + span) / 1000), step: '60' } },
-  { path: 'query_range', params: { query: 'sum by (le) (rate(http_request_duration_seconds_bucket[10m]))', start: String(afterStart / 1000), end: String((start + span) / 1000), step: '60' } },
-];
+/**
+ * Every raw sample in [from, to] (a range selector ending at `to`), then range queries over it.
+ * Over windows that hold a series' first sample, Prometheus 2.42 extrapolates rate() further back
+ * than 2.51+ and Myelin do (docs/promql.md, "rate() at the start of a series"), so the rate()
+ * queries start once their windows (10m at most) no longer reach the series' start.
+ */
+function checksOver(from: number, to: number): Check[] {
+  const range = { start: String(from / 1000), end: String(to / 1000), step: '60' };
+  const rateRange = { ...range, start: String((from + 10 * 60_000) / 1000) };
+  return [
+    { path: 'query', params: { query: `{__name__=~"http_.+"}[${Math.ceil((to - from) / 1000) + 1}s]`, time: String(to / 1000) } },
+    { path: 'query_range', params: { query: 'http_requests_total', ...range } },
+    { path: 'query_range', params: { query: 'sum by (job) (rate(http_requests_total[5m]))', ...rateRange } },
+    { path: 'query_range', params: { query: 'sum by (le) (rate(http_request_duration_seconds_bucket[10m]))', ...rateRange } },
+  ];
+}
 
-/** Waits until Myelin (at `base`) answers every check for `tenant` as Prometheus does. */
-async function assertAnswersLikePrometheus(tenant: string, base = myelin.base): Promise<void> {
+/** Waits until Myelin (at `base`) answers every check for `tenant` as Prometheus (`source`) does. */
+async function assertAnswersLikePrometheus(tenant: string, base = myelin.base, checks = checksOver(start, start + span), source = prom): Promise<void> {
   for (const { path, params } of checks) {
     const qs = new URLSearchParams(params);
-    const theirs = (await (await fetch(`${prom.url}/api/v1/${path}?${qs}`)).json()) as Json;
+    const theirs = (await (await fetch(`${source.url}/api/v1/${path}?${qs}`)).json()) as Json;
     assert.ok(((theirs.data as { result: unknown[] }).result).length > 0, `${params.query}: Prometheus has data`);
     await waitUntil(async () => {
       const mine = (await (await fetch(`${base}/prometheus/api/v1/${path}?${qs}`, { headers: { 'X-Scope-OrgID': tenant } })).json()) as Json;
@@ -177,6 +188,44 @@ test('myelin sidecar ships each block once, survives a restart without uploading
     await p.stop();
   }
   await assertAnswersLikePrometheus('shipped');
+});
+
+test('myelin sidecar ships the block a live Prometheus cuts from remote-written samples; Myelin answers over it as Prometheus', async () => {
+  // 3.5h of samples from a 2h boundary, remote-written in time order (Prometheus' head refuses a
+  // sample more than 1h behind its newest). Past 1.5 block ranges, the commit that crossed it
+  // makes Prometheus compact its oldest 2h of head into a block at once.
+  const from = Math.floor((Date.now() - 8 * HOUR) / (2 * HOUR)) * 2 * HOUR;
+  const live = generate({ series: 12, start: from, span: 3.5 * HOUR, scrapeInterval: 15_000, seed: 42 });
+  const receiver = await PrometheusServer.startReceiver(['--storage.tsdb.min-block-duration=2h', '--storage.tsdb.max-block-duration=2h']);
+  const port = await freePort();
+  const sidecar = new TestProcess('sidecar', process.execPath, [binary, 'sidecar', '--tenant', 'live', '--address', myelin.base,
+    '--tsdb.path', receiver.dataDir, '--interval', '1s', '--http-address', `127.0.0.1:${port}`, '--prometheus.url', receiver.url]);
+  try {
+    await waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/metrics`).catch(() => undefined))?.ok === true, { what: 'the sidecar serving its metrics' });
+    assert.deepEqual(await promBlocksIn(receiver.dataDir), [], 'no block before the writes');
+    const step = 10 * 60_000;
+    for (let t = from; t < from + 3.5 * HOUR; t += step) {
+      const batch = live.map((s) => ({ labels: s.labels.toRecord(), samples: [...s.ts.keys()].filter((k) => s.ts[k] >= t && s.ts[k] < t + step).map((k): [number, number] => [s.ts[k], s.vs[k]]) }));
+      const r = await fetch(`${receiver.url}/api/v1/write`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-protobuf', 'Content-Encoding': 'snappy', 'X-Prometheus-Remote-Write-Version': '0.1.0' },
+        body: remoteWriteBody(batch),
+      });
+      assert.equal(r.status, 204, `remote write of [${new Date(t).toISOString()}, +10m): ${await r.text()}`);
+    }
+    let cut: string[] = [];
+    await waitUntil(async () => (cut = await promBlocksIn(receiver.dataDir)).length > 0, { timeoutMs: 60_000, intervalMs: 200, what: 'Prometheus cutting a block of its head' });
+    const meta = JSON.parse(await readFile(join(receiver.dataDir, cut[0], 'meta.json'), 'utf8')) as { minTime: number; maxTime: number; compaction: { level: number } };
+    const first = Math.min(...live.map((s) => s.ts[0]));
+    assert.deepEqual([cut.length, meta.minTime, meta.maxTime, meta.compaction.level], [1, first, from + 2 * HOUR, 1], 'the first 2h of the head, uncompacted');
+    await waitUntil(async () => JSON.parse(await readFile(join(receiver.dataDir, 'myelin.shipper.json'), 'utf8').catch(() => '{"uploaded":[]}')).uploaded.includes(cut[0]) === true,
+      { timeoutMs: 60_000, intervalMs: 200, what: `the sidecar shipping ${cut[0]}` });
+    // Prometheus answers over the block's range from the block alone (its head starts where the block ends).
+    await assertAnswersLikePrometheus('live', myelin.base, checksOver(from, from + 2 * HOUR - 1), receiver);
+  } finally {
+    await sidecar.stop();
+    await receiver.stop();
+  }
 });
 
 test('myelin sidecar refuses a Prometheus whose min and max block durations differ', async () => {

@@ -279,11 +279,13 @@ test('docker-compose: the gateway sends writes to the distributors and queries t
   const byComponent = new Map<string, string[]>();
   const httpPort = new Map<string, number>();
   let apiPrefix = '';
+  let compactorApiPrefix = '';
   for (const name of composeMyelinServices(image)) {
     const cfg = loadIn(composeContainer(compose, name, imageVolumes));
     byComponent.set(cfg.target[0], [...(byComponent.get(cfg.target[0]) ?? []), name]);
     httpPort.set(name, cfg.server.httpListenPort);
     if (cfg.target[0] === 'query-frontend') apiPrefix = cfg.api.prometheusHttpPrefix;
+    if (cfg.target[0] === 'compactor') compactorApiPrefix = cfg.api.prometheusHttpPrefix;
   }
   const addrs = (component: string) => (byComponent.get(component) ?? []).map((n) => `${n}:${httpPort.get(n)}`).sort();
 
@@ -301,6 +303,17 @@ test('docker-compose: the gateway sends writes to the distributors and queries t
   assert.deepEqual(upstreams.get(routes.get(`${apiPrefix}/`) ?? ''), addrs('query-frontend'), `${apiPrefix}/ goes to every query-frontend`);
   for (const path of ['/api/v1/rules', `${apiPrefix}/rules`, `${apiPrefix}/config/v1/rules`, '/api/prom/rules', `${apiPrefix}/api/v1/rules`, `${apiPrefix}/api/v1/alerts`]) {
     assert.deepEqual(upstreams.get(routes.get(path) ?? ''), addrs('ruler'), `${path} goes to every ruler`);
+  }
+  // Block uploads, series deletion (under the compactor's Prometheus prefix) and tenant deletion
+  // are served by the compactor alone.
+  for (const path of ['/api/v1/upload/block/', `${compactorApiPrefix}/api/v1/admin/tsdb/`, '/purger/']) {
+    assert.deepEqual(upstreams.get(routes.get(path) ?? ''), addrs('compactor'), `${path} goes to the compactor`);
+  }
+  assert.match(/location\s+\/api\/v1\/upload\/block\/\s*\{([^}]*)\}/.exec(nginx)?.[1] ?? '', /client_max_body_size\s+0;/,
+    'block files are not cut by the gateway\'s body size limit');
+  for (const server of [...upstreams.values()].flat()) {
+    const host = server.split(':')[0];
+    assert.ok(dependsOn(gatewayName, host), `the gateway starts after ${host}: nginx resolves upstream names when it starts`);
   }
   assert.ok(gatewaySvc.ports?.some((p) => p.endsWith(`:${listen}`)), `the gateway publishes its listen port ${listen}`);
 

@@ -55,12 +55,16 @@ test('configs/microservices has one config per component, each running only that
 });
 
 test('configs/microservices put blocks in S3 when MYELIN_BLOCKS_BACKEND=s3', () => {
-  const env = { MYELIN_BLOCKS_BACKEND: 's3', MYELIN_S3_BUCKET: 'blocks', MYELIN_S3_ENDPOINT: 'minio:9000', MYELIN_S3_INSECURE: 'true' };
-  for (const c of ['ingester', 'querier', 'store-gateway', 'compactor']) {
+  const env = { MYELIN_BLOCKS_BACKEND: 's3', MYELIN_S3_BUCKET: 'blocks', MYELIN_S3_RULER_BUCKET: 'rules', MYELIN_S3_ENDPOINT: 'minio:9000', MYELIN_S3_INSECURE: 'true' };
+  for (const c of ['ingester', 'querier', 'store-gateway', 'compactor', 'ruler']) {
     const res = loadConfig(myelinConfig, [`-config.file=configs/microservices/${c}.yaml`, '-config.expand-env=true'], { env, readFile: read });
     assert.equal(res.kind, 'config', c);
     if (res.kind !== 'config') continue;
     const { backend, s3 } = res.config.blocksStorage;
     assert.deepEqual([backend, s3.bucketName, s3.endpoint, s3.insecure], ['s3', 'blocks', 'minio:9000', true], c);
+    if (c === 'ruler') {
+      const rules = res.config.rulerStorage;
+      assert.deepEqual([rules.backend, rules.s3.bucketName, rules.s3.endpoint, rules.s3.insecure], ['s3', 'rules', 'minio:9000', true], 'rule groups in S3, in their own bucket');
+    }
   }
 });

@@ -1,19 +1,24 @@
 // Series deletion on one Myelin process (-target=all, filesystem bucket, the store-gateway asked
 // for every range): a delete request hides the samples it covers from the next query, whether they
-// come from the ingester's head, its blocks or the store-gateway; it is listed and can be
-// cancelled (the data comes back); it survives a kill and restart; past its cancel period the
-// compactor rewrites the shipped blocks and the answers stay the same; refusals are 400s naming
-// what was wrong, counted per tenant and reason. (Replicas, a compaction in between and crashes:
+// come from the ingester's head, its blocks or the store-gateway, and the exemplars in its range;
+// it is listed and can be cancelled (the data comes back); it survives a kill and restart; past its
+// cancel period the compactor rewrites the shipped blocks, the answers stay the same and promtool
+// finds no deleted sample in the blocks left in the bucket; refusals are 400s naming what was
+// wrong, counted per tenant and reason. (Replicas, a compaction in between and crashes:
 // pkg/compactor/compactor.test.ts.)
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { FilesystemBucket } from '../pkg/bucket/index.js';
+import { WriteRequest } from '../pkg/generated/prometheus/remote.js';
+import { snappyEncode } from '../pkg/wire/index.js';
 import type { TestSeries } from './e2e/cluster.js';
 import { pushSeries, startSingleMyelin } from './e2e/myelin.js';
 import type { SingleMyelin } from './e2e/myelin.js';
 import { waitUntil } from './e2e/process.js';
+import { assertSameDump, dumpBucketBlocks } from './tsdb/promtool.js';
 
 const runtimeConfig = `overrides:
   team:
@@ -31,6 +36,32 @@ async function samples(m: SingleMyelin, selector: string, end: number): Promise<
   return out;
 }
 
+/** Remote-writes an exemplar of a{i} at each of its timestamps (ms). */
+async function pushExemplars(m: SingleMyelin, at: Record<string, number[]>): Promise<void> {
+  const body = WriteRequest.encode({
+    timeseries: Object.entries(at).map(([i, ts]) => ({
+      labels: [{ name: '__name__', value: 'a' }, { name: 'i', value: i }], samples: [], histograms: [],
+      exemplars: ts.map((timestamp) => ({ labels: [{ name: 'trace_id', value: `${i}-${timestamp}` }], value: 1, timestamp })),
+    })),
+    metadata: [],
+  }).finish();
+  const r = await fetch(`${m.base}/api/v1/push`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-protobuf', 'Content-Encoding': 'snappy', 'X-Scope-OrgID': 'team' },
+    body: snappyEncode(Buffer.from(body)),
+  });
+  assert.equal(r.status, 200, await r.text());
+}
+
+/** Exemplar timestamps (ms) of each a{i} in [start, end], by `i`. */
+async function exemplars(m: SingleMyelin, start: number, end: number): Promise<Record<string, number[]>> {
+  const qs = new URLSearchParams({ query: 'a', start: String(start / 1000), end: String(end / 1000) });
+  const r = await fetch(`${m.base}/prometheus/api/v1/query_exemplars?${qs}`, { headers: { 'X-Scope-OrgID': 'team' } });
+  assert.equal(r.status, 200, await r.clone().text());
+  const body = (await r.json()) as { data: { seriesLabels: Record<string, string>; exemplars: { timestamp: number }[] }[] };
+  return Object.fromEntries(body.data.map((s) => [s.seriesLabels.i, s.exemplars.map((e) => Math.round(e.timestamp * 1000))]));
+}
+
 const api = (m: SingleMyelin, path: string, params: Record<string, string | string[]>, method = 'POST', tenant = 'team') => {
   const qs = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) for (const x of Array.isArray(v) ? v : [v]) qs.append(k, x);
@@ -41,6 +72,7 @@ test('series deletion: hidden from every read path at once, listed, cancellable,
   const dir = mkdtempSync(join(tmpdir(), 'myelin-series-deletion-'));
   writeFileSync(join(dir, 'runtime.yaml'), runtimeConfig);
   const flags = [`-runtime-config.file=${join(dir, 'runtime.yaml')}`, '-querier.query-store-after=0s', '-blocks-storage.bucket-store.sync-interval=1s',
+    '-ingester.max-global-exemplars-per-user=100',
     '-blocks-storage.bucket-store.bucket-index.update-interval=1s', '-compactor.cleanup-interval=1s'];
   let m = await startSingleMyelin(dir, flags);
   t.after(async () => {
@@ -58,8 +90,11 @@ test('series deletion: hidden from every read path at once, listed, cancellable,
   await pushSeries(m.base, 'team', seriesAt(times.slice(0, 6)));
   assert.equal((await fetch(`${m.base}/ingester/flush?wait=true`, { method: 'POST' })).status, 204);
   await pushSeries(m.base, 'team', seriesAt(times.slice(6)));
+  // Exemplars (only ever in the head) of a{i="1"} inside and after the range deleted below, and of a{i="2"}.
+  await pushExemplars(m, { '1': [times[7], times[10]], '2': [times[7]] });
   const end = times[11];
   const before = await samples(m, '{__name__=~"a|b"}', end);
+  assert.deepEqual(await exemplars(m, times[6], end), { '1': [times[7], times[10]], '2': [times[7]] });
   assert.deepEqual(Object.keys(before).sort(), ['1', '2', '3', 'b']);
   assert.deepEqual(before['1'], times);
 
@@ -77,6 +112,10 @@ test('series deletion: hidden from every read path at once, listed, cancellable,
     assert.deepEqual(after['2'], before['2']);
     const series = await (await fetch(`${m.base}/prometheus/api/v1/series?match[]=b`, { headers: { 'X-Scope-OrgID': 'team' } })).json() as { data: unknown[] };
     assert.deepEqual(series.data, []);
+  });
+
+  await t.test('the exemplars of the deleted range are hidden as their samples are', async () => {
+    assert.deepEqual(await exemplars(m, times[6], end), { '1': [times[10]], '2': [times[7]] });
   });
 
   await t.test('the requests are listed in Cortex\'s shape', async () => {
@@ -133,7 +172,12 @@ test('series deletion: hidden from every read path at once, listed, cancellable,
   });
   await t.test('past its cancel period the compactor rewrites the shipped blocks and marks the request processed; answers stay the same', async () => {
     await m.proc.stop('SIGKILL');
-    m = await startSingleMyelin(dir, [...flags, '-purger.delete-request-cancel-period=1s', '-compactor.compaction-interval=1s']);
+    const bucket = new FilesystemBucket(join(dir, 'blocks'));
+    const { blocks: original } = await dumpBucketBlocks(bucket, 'team', dir);
+    assert.ok(original.length > 0);
+    // The cleaner deletes the rewritten originals 2s after marking them, so the bucket is checked below.
+    m = await startSingleMyelin(dir, [...flags, '-purger.delete-request-cancel-period=1s', '-compactor.compaction-interval=1s',
+      '-compactor.deletion-delay=2s', '-blocks-storage.bucket-store.ignore-deletion-marks-delay=1s']);
     const state = async () => ((await (await api(m, 'delete_series', {}, 'GET')).json()) as { selectors: string[]; state: string }[])
       .find((r) => r.selectors[0] === 'a{i="1"}')?.state;
     await waitUntil(async () => (await state()) === 'processed', { what: 'the request processed by the compactor', timeoutMs: 30_000 });
@@ -143,6 +187,22 @@ test('series deletion: hidden from every read path at once, listed, cancellable,
     assert.deepEqual(after['1'], times.filter((x) => x < from || x > to));
     assert.deepEqual(after['2'], before['2']);
     assert.match(await (await fetch(`${m.base}/metrics`)).text(), /myelin_compactor_blocks_marked_for_deletion_total\{reason="series-deletion"\} [1-9]/);
+
+    // The data is gone from the bucket itself: once the originals are deleted, Prometheus' own
+    // promtool reads every block left and finds exactly the flushed samples minus the deleted ones
+    // (b's request was cancelled, so b is whole).
+    let left: { blocks: string[]; dump: Map<string, [number, number][]> } = { blocks: original, dump: new Map() };
+    await waitUntil(async () => (left = await dumpBucketBlocks(bucket, 'team', dir)).blocks.every((b) => !original.includes(b)),
+      { what: 'the rewritten blocks\' originals deleted from the bucket', timeoutMs: 30_000 });
+    assert.ok(left.blocks.length > 0, 'the rewritten blocks are in the bucket');
+    const flushed = times.slice(0, 6);
+    const want = new Map<string, [number, number][]>([
+      ['{__name__="a", i="1"}', flushed.filter((x) => x < from || x > to).map((x) => [x, 1])],
+      ['{__name__="a", i="2"}', flushed.map((x) => [x, 2])],
+      ['{__name__="a", i="3"}', flushed.map((x) => [x, 3])],
+      ['{__name__="b"}', flushed.map((x) => [x, 0])],
+    ]);
+    assertSameDump(left.dump, want);
     const cancel = await api(m, 'cancel_delete_request', { request_id: (await (await api(m, 'delete_series', {}, 'GET')).json() as { request_id: string; selectors: string[] }[])
       .find((r) => r.selectors[0] === 'a{i="1"}')?.request_id ?? '' }, 'PUT');
     assert.equal(cancel.status, 400);

@@ -1,7 +1,10 @@
 // Cardinality, series deletion and tenant deletion on a microservices cluster
 // (integration/e2e/cluster.ts: 3 ingesters with RF=3, 2 queriers, 2 store-gateways, a compactor,
 // etcd, Redis and the local GCS-API server): every series lives on three ingesters, and each
-// querier answers as if it lived once.
+// querier answers as if it lived once. Past its cancel period a series deletion is gone from the
+// data itself: the compactor rewrites the block it compacted from the ingesters' replicas, the
+// store-gateways serve the rewritten block, and the ingesters delete the samples from their heads;
+// a querier with series deletion off, which reads the data raw, finds none of them.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Cluster, remoteWriteBody, withLogsOnFailure } from '../e2e/cluster.js';
@@ -14,9 +17,12 @@ before(async () => {
   cluster = await Cluster.start({
     flags: {
       // A per-tenant limit: queriers read the tenant's delete requests only where it is on, as the compactor takes them.
-      querier: ['-querier.cardinality-analysis-enabled=true', '-purger.series-deletion-enabled=true'],
+      // Readers drop blocks marked for deletion at once, so a rewritten block alone answers.
+      querier: ['-querier.cardinality-analysis-enabled=true', '-purger.series-deletion-enabled=true', '-blocks-storage.bucket-store.ignore-deletion-marks-delay=0s'],
+      'store-gateway': ['-blocks-storage.bucket-store.ignore-deletion-marks-delay=0s'],
       compactor: ['-purger.series-deletion-enabled=true', '-compactor.cleanup-interval=1s'],
-      ingester: ['-blocks-storage.tsdb.head-compaction-interval=500ms'],
+      // Ingesters delete a request's samples from their heads once it is past this cancel period.
+      ingester: ['-blocks-storage.tsdb.head-compaction-interval=500ms', '-purger.delete-request-cancel-period=1s'],
     },
   });
 });
@@ -85,6 +91,66 @@ test('cardinality, series deletion and tenant deletion over RF=3 ingesters', { t
       assert.equal(status.blocks_deleted, true);
       const kept = (await json(await cluster.query('life', '/api/v1/query', { query: 'count(small)' }))) as { data: { result: { value: [number, string] }[] } };
       assert.equal(kept.data.result[0].value[1], '2');
+    });
+  });
+});
+
+/** The `pod` labels of `metric`'s series with samples in the 15m up to `at`, as `querier` answers. */
+async function pods(tenant: string, metric: string, at: number, querier = cluster.queriers[0]): Promise<string[]> {
+  const res = (await json(await cluster.query(tenant, '/api/v1/query', { query: `${metric}[15m]`, time: String(at / 1000) }, querier))) as
+    { data: { result: { metric: { pod: string } }[] } };
+  return res.data.result.map((r) => r.metric.pod).sort();
+}
+
+test('series deletion past the cancel period: compacted then rewritten block served by the store-gateways, ingester heads deleted', { timeout: 240_000 }, async (t) => {
+  await withLogsOnFailure(cluster, async () => {
+    const compactor = cluster.compactors[0];
+    // `old` 16h back: blocks alone answer for it (the queriers ask ingesters for the last 13h only),
+    // in a 2h range the compactor takes at once. `recent` stays in the ingesters' heads.
+    const HOUR = 3_600_000;
+    const now = Date.now();
+    const t0 = Math.floor((now - 16 * HOUR) / (2 * HOUR)) * 2 * HOUR + 60_000;
+    const at = t0 + 10 * 60_000;
+    const samples = (from: number): [number, number][] => Array.from({ length: 10 }, (_, k) => [from + k * 60_000, k]);
+    const three = (metric: string, from: number): TestSeries[] => ['p0', 'p1', 'p2'].map((pod) => ({ labels: { __name__: metric, pod }, samples: samples(from) }));
+    assert.equal((await cluster.push('purge', remoteWriteBody(three('old', t0)))).status, 200);
+    for (const ing of cluster.ingesters) assert.equal((await fetch(ing.url('/ingester/flush?wait=true'), { method: 'POST' })).status, 204);
+    assert.equal((await cluster.push('purge', remoteWriteBody(three('recent', now - 9 * 60_000)))).status, 200);
+
+    await t.test('the compactor merges the three replica blocks', async () => {
+      await compactor.stop();
+      await compactor.start(['-compactor.compaction-interval=1s']);
+      await waitUntil(async () => (await compactor.metric('myelin_compactor_blocks_marked_for_deletion_total', { reason: 'compaction' })) >= 3,
+        { what: 'the replicas compacted and marked', timeoutMs: 60_000, intervalMs: 250 });
+      await waitUntil(async () => (await pods('purge', 'old', at)).join() === 'p0,p1,p2', { what: 'the compacted block served', timeoutMs: 30_000 });
+    });
+
+    const del = await fetch(`${compactor.url('/prometheus/api/v1/admin/tsdb/delete_series')}?${new URLSearchParams({ 'match[]': '{pod=~"p[01]"}' })}`,
+      { method: 'POST', headers: { 'X-Scope-OrgID': 'purge' } });
+    assert.equal(del.status, 204, await del.text());
+
+    await t.test('hidden at once in every querier, from blocks and heads', async () => {
+      for (const q of cluster.queriers) {
+        assert.deepEqual(await pods('purge', 'old', at, q), ['p2']);
+        assert.deepEqual(await pods('purge', 'recent', now, q), ['p2']);
+      }
+    });
+
+    await t.test('past the cancel period: the block rewritten, the heads deleted; a querier reading raw data finds nothing deleted', async () => {
+      await compactor.stop();
+      await compactor.start(['-compactor.compaction-interval=1s', '-purger.delete-request-cancel-period=1s']);
+      const state = async () => ((await json(await fetch(compactor.url('/prometheus/api/v1/admin/tsdb/delete_series'), { headers: { 'X-Scope-OrgID': 'purge' } }))) as { state: string }[])[0]?.state;
+      await waitUntil(async () => (await state()) === 'processed', { what: 'the request processed by the compactor', timeoutMs: 60_000, intervalMs: 250 });
+      assert.ok((await compactor.metric('myelin_compactor_blocks_marked_for_deletion_total', { reason: 'series-deletion' })) >= 1);
+      const raw = await cluster.newProcess('querier', 'querier-raw', ['-purger.series-deletion-enabled=false']);
+      await raw.start();
+      try {
+        await waitUntil(async () => (await pods('purge', 'old', at, raw)).join() === 'p2', { what: 'the rewritten block alone answering', timeoutMs: 60_000 });
+        await waitUntil(async () => (await pods('purge', 'recent', now, raw)).join() === 'p2', { what: 'the samples deleted from every ingester head', timeoutMs: 30_000 });
+        for (const q of cluster.queriers) assert.deepEqual(await pods('purge', 'old', at, q), ['p2']);
+      } finally {
+        await raw.stop();
+      }
     });
   });
 });

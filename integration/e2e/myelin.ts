@@ -11,15 +11,18 @@ export interface SingleMyelin {
   grpc: number;
 }
 
-/** Starts Myelin on `dir` (TSDB and filesystem bucket under it) with `flags` after the defaults. */
-export async function startSingleMyelin(dir: string, flags: string[] = [], ports?: { http: number; grpc: number }): Promise<SingleMyelin> {
+/**
+ * Starts Myelin on `dir` (TSDB and filesystem bucket under it) with `flags` after the defaults and
+ * `env` added to this process's environment.
+ */
+export async function startSingleMyelin(dir: string, flags: string[] = [], ports?: { http: number; grpc: number }, env?: Record<string, string>): Promise<SingleMyelin> {
   const http = ports?.http ?? (await freePort());
   const grpc = ports?.grpc ?? (await freePort());
   const proc = startMyelinBinary([
     '-target=all', '-server.http-listen-address=127.0.0.1', `-server.http-listen-port=${http}`, '-server.grpc-listen-address=127.0.0.1',
     `-server.grpc-listen-port=${grpc}`, '-distributor.replication-factor=1', `-blocks-storage.tsdb.dir=${dir}/tsdb`,
     `-blocks-storage.filesystem.dir=${dir}/blocks`, '-ingester.max-transfer-retries=0', '-log.level=warn', ...flags,
-  ]);
+  ], { env });
   try {
     await waitUntil(async () => {
       if (!proc.running) throw new Error(`myelin exited: ${proc.output}`);

@@ -37,10 +37,13 @@ export class PrometheusServer {
     return PrometheusServer.#launch(dir, ['--query.max-samples=500000000', ...args]);
   }
 
-  /** An empty Prometheus that scrapes nothing and takes remote writes at `${url}/api/v1/write`. */
-  static async startReceiver(): Promise<PrometheusServer> {
+  /**
+   * An empty Prometheus that scrapes nothing and takes remote writes at `${url}/api/v1/write`;
+   * `args` are added to its command line.
+   */
+  static async startReceiver(args: readonly string[] = []): Promise<PrometheusServer> {
     const dir = await mkdtemp(join(tmpdir(), 'myelin-prom-'));
-    return PrometheusServer.#launch(dir, ['--web.enable-remote-write-receiver']);
+    return PrometheusServer.#launch(dir, ['--web.enable-remote-write-receiver', ...args]);
   }
 
   static async #launch(dir: string, flags: string[]): Promise<PrometheusServer> {

@@ -73,6 +73,12 @@ export class BlockUploader {
   readonly #now: () => number;
   /** `tenant/block` of validations running in this process. */
   readonly #validating = new Set<string>();
+  /**
+   * `tenant/block` of finish requests between their first await and the start of the validation:
+   * claimed synchronously, so a second finish of the same block is refused instead of validating
+   * (and downloading into the same directory) twice.
+   */
+  readonly #finishing = new Set<string>();
   readonly #rejections;
   readonly #completed;
 
@@ -155,32 +161,44 @@ export class BlockUploader {
   async finish(tenant: string, block: string): Promise<void> {
     return this.#counted(tenant, async () => {
       const limits = this.#enabled(tenant, block);
-      const tb = tenantBucket(this.#deps.bucket, tenant);
-      const meta = await this.#uploading(tb, tenant, block);
-      for (const [path, size] of declaredFiles(meta)) {
-        let have: number;
-        try {
-          have = (await tb.attributes(`${block}/${path}`)).size;
-        } catch (err) {
-          if (!tb.isObjNotFoundErr(err)) throw err;
-          throw new BlockUploadError(400, 'missing_file', `file ${path} of block ${block} was not uploaded`);
-        }
-        if (have !== size) throw new BlockUploadError(400, 'file_size_mismatch', `file ${path} has ${have} bytes, meta.json declares ${size}`);
-      }
-      if (!limits.validationEnabled) {
-        await this.#complete(tb, tenant, block, meta);
-        return;
-      }
       const key = `${tenant}/${block}`;
-      this.#validating.add(key);
+      if (this.#finishing.has(key)) throw new BlockUploadError(409, 'validating', `block ${block} is being finished`);
+      this.#finishing.add(key);
       try {
-        await tb.upload(`${block}/${VALIDATION_FILENAME}`, Buffer.from(JSON.stringify({ startedAt: this.#now() } satisfies ValidationRecord)));
-      } catch (err) {
-        this.#validating.delete(key);
-        throw err;
+        await this.#finish(tenant, block, limits);
+      } finally {
+        this.#finishing.delete(key);
       }
-      void this.#validate(tb, tenant, block, meta, limits.verifyChunks).finally(() => this.#validating.delete(key));
     });
+  }
+
+  /** finish() once the block is claimed: the file check, then completion or the validation's start. */
+  async #finish(tenant: string, block: string, limits: BlockUploadLimits): Promise<void> {
+    const tb = tenantBucket(this.#deps.bucket, tenant);
+    const meta = await this.#uploading(tb, tenant, block);
+    for (const [path, size] of declaredFiles(meta)) {
+      let have: number;
+      try {
+        have = (await tb.attributes(`${block}/${path}`)).size;
+      } catch (err) {
+        if (!tb.isObjNotFoundErr(err)) throw err;
+        throw new BlockUploadError(400, 'missing_file', `file ${path} of block ${block} was not uploaded`);
+      }
+      if (have !== size) throw new BlockUploadError(400, 'file_size_mismatch', `file ${path} has ${have} bytes, meta.json declares ${size}`);
+    }
+    if (!limits.validationEnabled) {
+      await this.#complete(tb, tenant, block, meta);
+      return;
+    }
+    const key = `${tenant}/${block}`;
+    this.#validating.add(key);
+    try {
+      await tb.upload(`${block}/${VALIDATION_FILENAME}`, Buffer.from(JSON.stringify({ startedAt: this.#now() } satisfies ValidationRecord)));
+    } catch (err) {
+      this.#validating.delete(key);
+      throw err;
+    }
+    void this.#validate(tb, tenant, block, meta, limits.verifyChunks).finally(() => this.#validating.delete(key));
   }
 
   /** GET .../check: Mimir's `{"result": "complete" | "uploading" | "validating" | "failed", "error"?}`. */

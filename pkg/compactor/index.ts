@@ -3,6 +3,7 @@ export { Compactor, type CompactionPass, type CompactorDeps } from './compactor.
 export { registerCompactorStatusPage } from './status-page.js';
 export { compactorConfig, validateCompactorConfig, type CompactorConfig } from './config.js';
 export { BLOCK_DELETION_MARK, markForDeletion, readDeletionMarks } from './deletion-mark.js';
+export { downloadBlock } from './block-files.js';
 export { INGESTER_ID_LABEL, coveredBlocks, planGroup } from './planner.js';
 export { registerTenantDeletionApi, type TenantDeletionApiDeps } from './tenant-deletion-api.js';
 export { BlockUploadError, BlockUploader, UPLOADING_META_FILENAME, type BlockUploadLimits, type BlockValidator, type UploadState } from './block-upload.js';

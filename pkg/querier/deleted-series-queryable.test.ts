@@ -5,7 +5,7 @@ import type { ActiveDeletion } from '../purger/index.js';
 import { parseSeriesSelector } from '../promql/parser/index.js';
 import { ValueType } from '../storage/index.js';
 import { Head } from '../tsdb/index.js';
-import { deletedSeriesQueryable } from './deleted-series-queryable.js';
+import { deletedSeriesQueryable, withoutDeletedExemplars } from './deleted-series-queryable.js';
 
 async function head(): Promise<Head> {
   const h = await Head.open();
@@ -49,4 +49,24 @@ test('seek skips deleted samples too', async () => {
   const it = set.at().iterator();
   assert.equal(it.seek(5), ValueType.Float);
   assert.equal(it.atT(), 7);
+});
+
+test('exemplars of deleted ranges are left out, per tenant of a federated answer; a series left with none goes', async () => {
+  const entry = (tenant: string, i: string, ts: number[]) => ({
+    seriesLabels: Labels.fromRecord({ __name__: 'm', i, __tenant_id__: tenant }),
+    exemplars: ts.map((t) => ({ labels: Labels.EMPTY, value: 1, ts: t })),
+  });
+  const asked: string[] = [];
+  const deletions: Record<string, ActiveDeletion[]> = { a: [del('m{i="1"}', 3, 5), del('m{i="2"}', 0, 100)], b: [] };
+  const kept = await withoutDeletedExemplars(
+    [entry('a', '1', [2, 3, 5, 6]), entry('a', '2', [4]), entry('b', '1', [3, 4])],
+    // Deletion matchers see the tenant's own labels, as its samples' selects do.
+    (ls) => ({ tenant: ls.get('__tenant_id__'), labels: ls.drop(new Set(['__tenant_id__'])) }),
+    async (tenant) => {
+      asked.push(tenant);
+      return deletions[tenant];
+    });
+  assert.deepEqual(kept.map((e) => [e.seriesLabels.get('__tenant_id__'), e.seriesLabels.get('i'), e.exemplars.map((x) => x.ts)]),
+    [['a', '1', [2, 6]], ['b', '1', [3, 4]]]);
+  assert.deepEqual(asked, ['a', 'b'], 'each tenant\'s requests read once');
 });

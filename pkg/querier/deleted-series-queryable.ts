@@ -1,7 +1,7 @@
 // Series deletion at read time: the tenant's pending and processed delete requests (pkg/purger)
 // hide the samples they cover from everything the querier reads, ingesters and store-gateways
 // alike, from the first query after the request was written. A series left without samples in the
-// query's range is left out.
+// query's range is left out. The exemplars of the deleted ranges are hidden the same way.
 import type { Labels, Matcher } from '../model/labels/index.js';
 import type { ActiveDeletion } from '../purger/index.js';
 import type { Querier, Queryable, SampleIterator, SelectHints, Series, SeriesSet } from '../storage/index.js';
@@ -18,6 +18,32 @@ export function deletedSeriesQueryable(inner: Queryable, deletions: () => Promis
       return relevant.length === 0 ? q : new DeletingQuerier(q, relevant);
     },
   };
+}
+
+/** One series' exemplars, as query_exemplars answers them. */
+interface SeriesExemplars<E extends { ts: number }> {
+  seriesLabels: Labels;
+  exemplars: E[];
+}
+
+/**
+ * `entries` without the exemplars that the delete requests of their tenant cover; a series left
+ * with none goes. `tenantOf` names an entry's tenant and the labels its tenant's requests match
+ * (without a federated query's tenant label).
+ */
+export async function withoutDeletedExemplars<E extends { ts: number }, S extends SeriesExemplars<E>>(entries: readonly S[],
+  tenantOf: (seriesLabels: Labels) => { tenant: string; labels: Labels }, deletions: (tenant: string) => Promise<ActiveDeletion[]>): Promise<S[]> {
+  const byTenant = new Map<string, Promise<ActiveDeletion[]>>();
+  const out: S[] = [];
+  for (const entry of entries) {
+    const { tenant, labels } = tenantOf(entry.seriesLabels);
+    let ds = byTenant.get(tenant);
+    if (ds === undefined) byTenant.set(tenant, (ds = deletions(tenant)));
+    const intervals = intervalsOf(await ds, labels);
+    const exemplars = intervals.length === 0 ? entry.exemplars : entry.exemplars.filter((e) => !isDeleted(intervals, e.ts));
+    if (exemplars.length > 0) out.push({ ...entry, exemplars });
+  }
+  return out;
 }
 
 const matchesAll = (ms: readonly Matcher[], ls: Labels): boolean => ms.every((m) => m.matches(ls.get(m.name)));

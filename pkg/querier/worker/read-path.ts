@@ -26,7 +26,7 @@ import { IngestersQueryable, ingestersExemplars, ingestersMetadata } from '../in
 import { IngestersCardinality } from '../ingesters-cardinality.js';
 import { limitedQueryable } from '../limited-queryable.js';
 import { queryShardQueryable } from '../query-shard-queryable.js';
-import { deletedSeriesQueryable } from '../deleted-series-queryable.js';
+import { deletedSeriesQueryable, withoutDeletedExemplars } from '../deleted-series-queryable.js';
 import { TenantDeletions } from '../tenant-deletions.js';
 import { QueryMetrics } from '../query-metrics.js';
 import { federatedQueryable } from '../tenant-federation.js';
@@ -99,8 +99,17 @@ export function newReadPath(cfg: ReadPathConfig, deps: ReadPathDeps): ReadPath {
         return queryShardQueryable(limitedQueryable(ids.length === 1 ? one(ids[0]) : federatedQueryable(ids, one), limiter.limits));
       },
       metadata: (tenants) => ingestersMetadata(tenants.split(TenantSeparator), ingesters),
-      // Exemplars are only in the ingesters (never in blocks, as in Cortex).
-      exemplars: (tenants, start, end, sets) => ingestersExemplars(tenants.split(TenantSeparator), ingesters, start, end, sets, TenantLabel),
+      // Exemplars are only in the ingesters (never in blocks, as in Cortex); those of deleted series
+      // ranges are hidden as their samples are.
+      exemplars: async (tenants, start, end, sets) => {
+        const ids = tenants.split(TenantSeparator);
+        const found = await ingestersExemplars(ids, ingesters, start, end, sets, TenantLabel);
+        const withDeletion = ids.filter((id) => deps.limits(id).seriesDeletionEnabled);
+        if (withDeletion.length === 0) return found;
+        return withoutDeletedExemplars(found,
+          (ls) => ids.length === 1 ? { tenant: ids[0], labels: ls } : { tenant: ls.get(TenantLabel), labels: ls.drop(new Set([TenantLabel])) },
+          async (id) => withDeletion.includes(id) ? deletions.of(id) : []);
+      },
       // Cardinality is of the ingesters' heads, as in Mimir: blocks are not read.
       cardinality: new IngestersCardinality(ingesters),
       limits: (tenants) => federatedQueryLimits(tenants.split(TenantSeparator).map(deps.limits)),
