@@ -34,15 +34,22 @@ export function otlpHandler(d: Distributor, tenantOf: TenantOf) {
 
 /**
  * Turns the distributor's answer into OTLP's: the data points refused are those the translation
- * could not express plus those of the series validation refused. When some were accepted (or
- * none was sent) it is a 200, with partial_success when some were refused.
+ * could not express, those of the series validation refused, and one per sample the ingesters
+ * refused (out of order, too old, a series limit; a point may have made several series, so this
+ * is an upper bound, capped at the points received). When some were accepted (or none was sent)
+ * it is a 200, with partial_success when some were refused; when none was, a 400 Status.
  */
 function respond(reply: FastifyReply, format: OtlpFormat, answer: PushAnswer, t: Translated | undefined) {
   const ok = answer.status === 200 || answer.status === 202;
   if (t === undefined || !(ok || answer.status === 400)) return sendStatus(reply, format, answer.status, answer.message);
   const refusedPoints = new Set<number>();
-  for (const i of answer.refusedSeries ?? []) if (t.pointOf[i] >= 0) refusedPoints.add(t.pointOf[i]);
-  const rejected = t.rejected + refusedPoints.size;
+  let refusedSamples = 0;
+  for (const i of answer.refusedSeries ?? []) {
+    if (t.pointOf[i] >= 0) refusedPoints.add(t.pointOf[i]);
+    refusedSamples += samplesOf(t.write.timeseries[i]);
+  }
+  const byIngesters = answer.status === 400 ? Math.max(0, unwritten(t, answer) - refusedSamples) : 0;
+  const rejected = Math.min(t.points, t.rejected + refusedPoints.size + byIngesters);
   const message = answer.status === 400 ? answer.message : t.firstError;
   if (rejected > 0 && rejected === t.points) return sendStatus(reply, format, 400, message);
   const res: ExportMetricsServiceResponse = {
@@ -50,6 +57,16 @@ function respond(reply: FastifyReply, format: OtlpFormat, answer: PushAnswer, t:
   };
   if (format === 'json') return reply.code(200).type('application/json').send(JSON.stringify(ExportMetricsServiceResponse.toJSON(res)));
   return reply.code(200).type('application/x-protobuf').send(Buffer.from(ExportMetricsServiceResponse.encode(res).finish()));
+}
+
+function samplesOf(s: { samples: readonly unknown[]; histograms: readonly unknown[] }): number {
+  return s.samples.length + s.histograms.length;
+}
+
+/** Samples and histograms of the translated request not stored (a 400 that says nothing was written: all). */
+function unwritten(t: Translated, answer: PushAnswer): number {
+  const w = answer.written;
+  return t.write.timeseries.reduce((n, s) => n + samplesOf(s), 0) - (w === undefined ? 0 : w.samples + w.histograms);
 }
 
 /** A google.rpc.Status answer (OTLP's error body) with the gRPC code of the HTTP status. */

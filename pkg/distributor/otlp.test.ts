@@ -188,6 +188,34 @@ test('a request whose every data point is refused is 400', async () => {
   assert.match((await status(res)).message, /delta aggregation temporality is not supported/);
 });
 
+test('ingester refusals (out of order, series limits): partial_success when it stored some, a 400 Status when none', async () => {
+  const cases: Record<string, { code: number; written?: { samples: number; histograms: number; exemplars: number }; want: number | 'status' }> = {
+    'out of order, one of three stored (INVALID_ARGUMENT)': { code: 3, written: { samples: 1, histograms: 0, exemplars: 0 }, want: 2 },
+    'series limit, two of three stored (FAILED_PRECONDITION)': { code: 9, written: { samples: 2, histograms: 0, exemplars: 0 }, want: 1 },
+    'nothing stored': { code: 3, written: { samples: 0, histograms: 0, exemplars: 0 }, want: 'status' },
+    'an ingester that does not say what it stored': { code: 9, want: 'status' },
+  };
+  for (const [name, c] of Object.entries(cases)) {
+    ing.failWith = { code: c.code, details: 'out of order sample', written: c.written };
+    try {
+      const res = await postProto('refusing', request([gauge('a', 1), gauge('b', 1), gauge('c', 1)]));
+      if (c.want === 'status') {
+        assert.equal(res.status, 400, name);
+        const s = await status(res);
+        assert.equal(s.code, 3, `${name}: INVALID_ARGUMENT, not retried`);
+        assert.match(s.message, /out of order sample.*not written: 3 of 3 samples/, name);
+        continue;
+      }
+      assert.equal(res.status, 200, name);
+      const body = ExportMetricsServiceResponse.decode(new Uint8Array(await res.arrayBuffer()));
+      assert.equal(body.partialSuccess?.rejectedDataPoints, BigInt(c.want), name);
+      assert.match(body.partialSuccess?.errorMessage ?? '', new RegExp(`out of order sample.*not written: ${c.want} of 3 samples`), name);
+    } finally {
+      ing.failWith = undefined;
+    }
+  }
+});
+
 test('per-tenant otel_metric_suffixes_enabled', async () => {
   const from = ing.received.length;
   const counter: DeepPartial<Metric> = { name: 'jobs.done', unit: 's', sum: { isMonotonic: true, aggregationTemporality: cumulative, dataPoints: [{ timeUnixNano: nowNs(), asInt: 1n }] } };

@@ -2,14 +2,14 @@
 // doBatch groups them by ingester, the Push messages of each ingester are assembled from the 1.0
 // fields of the request (cut from its original bytes for remote write 1.0), and the push succeeds
 // when every series reached a quorum of its replication set.
-import { status as grpcStatus } from '@grpc/grpc-js';
-import type { IngesterConn } from '../ingester/client/index.js';
+import { status as grpcStatus, type ServiceError } from '@grpc/grpc-js';
+import { writtenFromTrailers, type IngesterConn } from '../ingester/client/index.js';
 import { doBatch, Write, type ReadRing } from '../ring/index.js';
 import { deadlineSignal } from '../services/index.js';
 import type { ClientPool } from '../ring/client/index.js';
 import { RequestAssembler, type WirePieces } from '../wire/index.js';
 import type { DistributorMetrics } from './metrics.js';
-import { EntryTooLargeError, grpcCode } from './push-error.js';
+import { EntryTooLargeError, grpcCode, isClientCode, type Written } from './push-error.js';
 
 /** What to send of a decoded request. */
 export interface Accepted {
@@ -17,7 +17,46 @@ export interface Accepted {
   keys: Uint32Array;
   /** The 1.0 WriteRequest field of each key, in key order. */
   pieces: WirePieces;
+  /** What each key carries (float samples, histograms, exemplars: three per key, 0 for metadata). */
+  counts: Uint32Array;
 }
+
+/**
+ * Ingesters refused part of a push (a 4xx) and stored the rest. `written` is what they stored:
+ * each replica reports its count, and the push's is the request's scaled by the share the
+ * replicas that reported stored (exact when they refuse the same samples, as out-of-order, too-old
+ * and duplicate samples are; their average when not, as a series limit reached on one replica).
+ */
+export class PartialWriteError extends Error {
+  readonly written: Written;
+  constructor(cause: unknown, written: Written) {
+    super('ingesters refused part of the push', { cause });
+    this.name = 'PartialWriteError';
+    this.written = written;
+  }
+}
+
+/** What the ingesters that answered were sent and stored, summed over replicas. */
+class Tally {
+  readonly sent: Written = { samples: 0, histograms: 0, exemplars: 0 };
+  readonly stored: Written = { samples: 0, histograms: 0, exemplars: 0 };
+
+  add(sent: Written, stored: Written): void {
+    for (const k of kinds) {
+      this.sent[k] += sent[k];
+      this.stored[k] += stored[k];
+    }
+  }
+
+  /** `total` (what the request sent once) scaled by the share stored. */
+  written(total: Written): Written {
+    const w = { samples: 0, histograms: 0, exemplars: 0 };
+    for (const k of kinds) w[k] = this.sent[k] === 0 ? 0 : Math.round((total[k] * this.stored[k]) / this.sent[k]);
+    return w;
+  }
+}
+
+const kinds = ['samples', 'histograms', 'exemplars'] as const;
 
 const grpcStatusName = new Map<number, string>(Object.entries(grpcStatus).map(([k, v]) => [v as number, k]));
 
@@ -27,17 +66,37 @@ export interface SendDeps {
   timeout: number;
 }
 
+/**
+ * Sends `a` to the ingesters; resolves when every key reached its quorum. Throws a
+ * PartialWriteError, once every ingester answered, when they refused part of it as bad data.
+ */
 export async function sendToIngesters(ring: ReadRing, tenant: string, a: Accepted, deps: SendDeps): Promise<void> {
   const deadline = Date.now() + deps.timeout;
   const timeout = deadlineSignal(deps.timeout);
+  const tally = new Tally();
+  let settled!: () => void;
+  const allSettled = new Promise<void>((resolve) => (settled = resolve));
   try {
-    await send(ring, tenant, a, deps, deadline, timeout.signal);
+    await send(ring, tenant, a, deps, { deadline, signal: timeout.signal, tally, cleanup: settled });
+  } catch (err) {
+    const code = grpcCode(err);
+    if (code === undefined || !isClientCode(code)) throw err;
+    // The replicas still running are waited for (within their deadline): their counts are the answer's.
+    await allSettled;
+    throw new PartialWriteError(err, tally.written(totals(a.counts)));
   } finally {
     timeout.dispose();
   }
 }
 
-function send(ring: ReadRing, tenant: string, a: Accepted, deps: SendDeps, deadline: number, signal: AbortSignal): Promise<void> {
+interface SendCall {
+  deadline: number;
+  signal: AbortSignal;
+  tally: Tally;
+  cleanup: () => void;
+}
+
+function send(ring: ReadRing, tenant: string, a: Accepted, deps: SendDeps, call: SendCall): Promise<void> {
   return doBatch(
     ring,
     a.keys,
@@ -47,17 +106,34 @@ function send(ring: ReadRing, tenant: string, a: Accepted, deps: SendDeps, deadl
       deps.metrics.ingesterAppends.inc({ ingester: inst.addr, type: 'samples' }, messages.length);
       // Every series is in exactly one message, so the messages may go in parallel.
       await Promise.all(messages.map(async (m) => {
+        const sent = totals(a.counts, m.keys);
         try {
-          await conn.pushRaw(tenant, m.finish(), { deadline });
+          await conn.pushRaw(tenant, m.req.finish(), { deadline: call.deadline });
+          call.tally.add(sent, sent);
         } catch (err) {
           const code = grpcCode(err);
           deps.metrics.ingesterAppendFailures.inc({ ingester: inst.addr, type: 'samples', status: code === undefined ? 'unknown' : (grpcStatusName.get(code) ?? String(code)) });
+          const stored = code !== undefined && isClientCode(code) ? writtenFromTrailers((err as ServiceError).metadata) : undefined;
+          if (stored !== undefined) call.tally.add(sent, stored);
           throw err;
         }
       }));
     },
-    { op: Write, signal },
+    { op: Write, signal: call.signal, cleanup: call.cleanup },
   );
+}
+
+/** What the keys `only` (all when absent) carry, by kind. */
+function totals(counts: Uint32Array, only?: readonly number[]): Written {
+  const w = { samples: 0, histograms: 0, exemplars: 0 };
+  const add = (k: number): void => {
+    w.samples += counts[3 * k];
+    w.histograms += counts[3 * k + 1];
+    w.exemplars += counts[3 * k + 2];
+  };
+  if (only === undefined) for (let k = 0; k < counts.length / 3; k++) add(k);
+  else for (const k of only) add(k);
+  return w;
 }
 
 /**
@@ -65,19 +141,20 @@ function send(ring: ReadRing, tenant: string, a: Accepted, deps: SendDeps, deadl
  * send size, at or below the ingester's max receive size), so that a request the distributor
  * accepts (up to -distributor.max-recv-msg-size) is never refused by an ingester for its size.
  */
-export function splitMessages(a: Accepted, indexes: readonly number[], limit: number): RequestAssembler[] {
+export function splitMessages(a: Accepted, indexes: readonly number[], limit: number): { req: RequestAssembler; keys: number[] }[] {
   const { bufs, from, to } = a.pieces;
-  const out: RequestAssembler[] = [];
-  let req = new RequestAssembler();
+  const out: { req: RequestAssembler; keys: number[] }[] = [];
+  let m = { req: new RequestAssembler(), keys: [] as number[] };
   for (const k of indexes) {
     const n = to[k] - from[k];
     if (n > limit) throw new EntryTooLargeError(n, limit);
-    if (req.size + n > limit) {
-      out.push(req);
-      req = new RequestAssembler();
+    if (m.req.size + n > limit) {
+      out.push(m);
+      m = { req: new RequestAssembler(), keys: [] };
     }
-    req.add(bufs[k], from[k], to[k]);
+    m.req.add(bufs[k], from[k], to[k]);
+    m.keys.push(k);
   }
-  if (req.size > 0) out.push(req);
+  if (m.req.size > 0) out.push(m);
   return out;
 }
