@@ -19,17 +19,30 @@ const contentTypes: Record<string, OtlpFormat> = { 'application/x-protobuf': 'pr
 export function otlpHandler(d: Distributor, tenantOf: TenantOf) {
   return async (req: FastifyRequest, reply: FastifyReply) => {
     const tenant = tenantOf(req);
-    const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-    const format = contentTypes[type];
-    // An unknown Content-Type is answered in protobuf, the OTLP default.
-    if (format === undefined) return sendStatus(reply, 'protobuf', 415, `unsupported Content-Type ${JSON.stringify(type)}: expected application/x-protobuf or application/json (OTLP/HTTP)`);
+    const format = formatOf(req);
+    if (format === undefined) return otlpRefusal(req, reply, 415, `unsupported Content-Type ${JSON.stringify(mediaType(req))}: expected application/x-protobuf or application/json (OTLP/HTTP)`);
     const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
-    if (encoding !== 'gzip' && encoding !== 'identity') return sendStatus(reply, format, 415, `unsupported Content-Encoding ${JSON.stringify(encoding)}: expected gzip or none`);
+    if (encoding !== 'gzip' && encoding !== 'identity') return sendOtlpStatus(reply, format, 415, `unsupported Content-Encoding ${JSON.stringify(encoding)}: expected gzip or none`);
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const { answer, translated } = await d.pushOtlp(tenant, body, format, encoding === 'gzip');
     if (answer.status >= 400 && answer.status < 500) req.log.debug({ tenant, status: answer.status, msg: answer.message }, 'otlp push rejected');
     return respond(reply, format, answer, translated);
   };
+}
+
+/** The OTLP encoding of a request, from its Content-Type; undefined when it is neither. */
+function formatOf(req: FastifyRequest): OtlpFormat | undefined {
+  return contentTypes[mediaType(req)];
+}
+
+function mediaType(req: FastifyRequest): string {
+  return (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+}
+
+/** A request refused before its handler ran (a body over the limit), answered as OTLP answers: a Status in the request's encoding. */
+export function otlpRefusal(req: FastifyRequest, reply: FastifyReply, status: number, message: string) {
+  // An unknown Content-Type is answered in protobuf, the OTLP default.
+  return sendOtlpStatus(reply, formatOf(req) ?? 'protobuf', status, message);
 }
 
 /**
@@ -41,7 +54,7 @@ export function otlpHandler(d: Distributor, tenantOf: TenantOf) {
  */
 function respond(reply: FastifyReply, format: OtlpFormat, answer: PushAnswer, t: Translated | undefined) {
   const ok = answer.status === 200 || answer.status === 202;
-  if (t === undefined || !(ok || answer.status === 400)) return sendStatus(reply, format, answer.status, answer.message);
+  if (t === undefined || !(ok || answer.status === 400)) return sendOtlpStatus(reply, format, answer.status, answer.message);
   const refusedPoints = new Set<number>();
   let refusedSamples = 0;
   for (const i of answer.refusedSeries ?? []) {
@@ -51,7 +64,7 @@ function respond(reply: FastifyReply, format: OtlpFormat, answer: PushAnswer, t:
   const byIngesters = answer.status === 400 ? Math.max(0, unwritten(t, answer) - refusedSamples) : 0;
   const rejected = Math.min(t.points, t.rejected + refusedPoints.size + byIngesters);
   const message = answer.status === 400 ? answer.message : t.firstError;
-  if (rejected > 0 && rejected === t.points) return sendStatus(reply, format, 400, message);
+  if (rejected > 0 && rejected === t.points) return sendOtlpStatus(reply, format, 400, message);
   const res: ExportMetricsServiceResponse = {
     partialSuccess: rejected === 0 ? undefined : { rejectedDataPoints: BigInt(rejected), errorMessage: message },
   };
@@ -70,7 +83,7 @@ function unwritten(t: Translated, answer: PushAnswer): number {
 }
 
 /** A google.rpc.Status answer (OTLP's error body) with the gRPC code of the HTTP status. */
-function sendStatus(reply: FastifyReply, format: OtlpFormat, status: number, message: string) {
+function sendOtlpStatus(reply: FastifyReply, format: OtlpFormat, status: number, message: string) {
   const code = status === 429 ? grpcStatus.RESOURCE_EXHAUSTED
     : status === 503 || status === 502 ? grpcStatus.UNAVAILABLE
       : status === 504 ? grpcStatus.DEADLINE_EXCEEDED

@@ -126,6 +126,18 @@ test('gzip bodies are accepted; a gzip bomb past -distributor.max-recv-msg-size 
   assert.equal(await metricValue(h.registry, 'myelin_discarded_requests_total', { reason: 'bad_gzip', user: 'gz' }), 1);
 });
 
+test('a raw body past -distributor.max-recv-msg-size is 413 with a google.rpc.Status in the request\'s encoding, counted', async () => {
+  const body = Buffer.alloc(64 * 1024 + 1);
+  const proto = await post('huge', body, { 'content-type': 'application/x-protobuf' });
+  assert.equal(proto.status, 413);
+  assert.match(proto.headers.get('content-type') ?? '', /^application\/x-protobuf/);
+  assert.deepEqual(await status(proto), { code: 3, message: 'request body larger than 65536 bytes (-distributor.max-recv-msg-size)' });
+  const json = await post('huge', body, { 'content-type': 'application/json' }, '/api/v1/otlp/v1/metrics');
+  assert.equal(json.status, 413);
+  assert.deepEqual(await json.json(), { code: 3, message: 'request body larger than 65536 bytes (-distributor.max-recv-msg-size)' });
+  assert.equal(await metricValue(h.registry, 'myelin_discarded_requests_total', { reason: 'too_large', user: 'huge' }), 2);
+});
+
 test('malformed bodies are 400 with a google.rpc.Status naming the problem, counted by reason', async () => {
   const badProto = await post('bad', Buffer.from([0x0a, 0xff, 0x01]), { 'content-type': 'application/x-protobuf' });
   assert.equal(badProto.status, 400);
