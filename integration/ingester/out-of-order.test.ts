@@ -1,6 +1,7 @@
 // The out-of-order window end to end, in the single-process binary: shuffled late samples within
 // -ingester.out-of-order-time-window read back exactly through PromQL, across a SIGKILL restart
-// (WAL + WBL replay), after a flush cut them into blocks (promtool reads them), and after the
+// (WAL + WBL replay), after a flush cut them into two overlapping blocks (promtool reads them,
+// PromQL merges them), and after the
 // compactor merged the out-of-order block with the in-order one. Outside the window: 400, too old.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -104,6 +105,12 @@ test('out-of-order samples within the window: exact through a SIGKILL, a flush i
   await waitUntil(() => existsSync(bucket) && metas().some((x) => x.compaction.hints?.includes('from-out-of-order') === true), { what: 'an out-of-order block shipped', timeoutMs: 30_000 });
   const shipped = metas().filter((x) => x.compaction.level === 1);
   assert.equal(shipped.length, 2, JSON.stringify(shipped));
+  // Between the flush and the compaction: the ingester's head no longer holds the range, its two
+  // overlapping level-1 blocks do (the compactor merges the bucket's copies, never the
+  // ingester's), and PromQL merges them sample by sample.
+  const local = readdirSync(join(dir, 'tsdb', TENANT)).filter((b) => shipped.some((x) => x.ulid === b));
+  assert.equal(local.length, 2, `the ingester serves both blocks: ${local.join(', ')}`);
+  assert.deepEqual(await queryAll(m, end), want);
 
   // promtool reads them: analyze each, and a dump of both (Prometheus merges overlapping blocks).
   const promDir = mkdtempSync(join(dir, 'promtool-'));
