@@ -27,11 +27,15 @@ export const maxBytesInFrame = 1 << 20;
 
 export const streamedContentType = 'application/x-streamed-protobuf; proto=prometheus.ChunkedReadResponse';
 
-/** The answer to a remote read; QueryError and QueryLimitError propagate to the caller's error answer. */
-export async function remoteRead(req: ApiRequest, b: ApiBackend, limiter: QueryLimiter, signal: AbortSignal | undefined): Promise<ApiAnswer> {
+/**
+ * The answer to a remote read; QueryError and QueryLimitError propagate to the caller's error
+ * answer. With `sink`, STREAMED_XOR_CHUNKS frames go to it as they are made, 0.5 to 1.5 MiB at a
+ * time, and the answer's body is empty; an error after the first write must cut the stream.
+ */
+export async function remoteRead(req: ApiRequest, b: ApiBackend, limiter: QueryLimiter, signal: AbortSignal | undefined, sink?: (bytes: Uint8Array) => void): Promise<ApiAnswer> {
   const rr = decodeRequest(req.body);
   const streamed = rr.acceptedResponseTypes.length > 0 && rr.acceptedResponseTypes[0] === ReadRequest_ResponseType.STREAMED_XOR_CHUNKS;
-  const frames: Buffer[] = [];
+  const frames = new FrameBuffer(sink);
   const results: QueryResult[] = [];
   // A SAMPLES answer is one message, made in memory: bounded like a PromQL query's samples, as
   // Prometheus bounds it (--storage.remote.read-sample-limit, the same 5e7 by default).
@@ -62,7 +66,7 @@ export async function remoteRead(req: ApiRequest, b: ApiBackend, limiter: QueryL
         it = s.iterator(it);
         const labels = wireLabels(s.labels);
         if (streamed) {
-          for (const chunks of framed(labels, chunksOf(it, start, end, s.labels))) frames.push(frame(ChunkedReadResponse.encode({ chunkedSeries: [{ labels, chunks }], queryIndex: qi }).finish()));
+          for (const chunks of framed(labels, chunksOf(it, start, end, s.labels))) frames.add(frame(ChunkedReadResponse.encode({ chunkedSeries: [{ labels, chunks }], queryIndex: qi }).finish()));
         } else {
           const { samples, histograms } = samplesOf(it, start, end);
           samplesAnswered += samples.length + histograms.length;
@@ -80,7 +84,7 @@ export async function remoteRead(req: ApiRequest, b: ApiBackend, limiter: QueryL
     }
     results.push({ timeseries });
   }
-  if (streamed) return { status: 200, body: Buffer.concat(frames), headers: { 'content-type': streamedContentType } };
+  if (streamed) return { status: 200, body: frames.rest(), headers: { 'content-type': streamedContentType } };
   const body = snappyEncode(Buffer.from(ReadResponse.encode({ results }).finish()));
   return { status: 200, body, headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' } };
 }
@@ -127,6 +131,44 @@ function chunksOf(it: SampleIterator, start: number, end: number, labels: Labels
   }
   const c = b.finish(labels);
   return c.bytes.map((data, k) => ({ minTimeMs: c.minTs[k], maxTimeMs: c.maxTs[k], type: c.encodings[k], data: Buffer.from(data.buffer, data.byteOffset, data.byteLength) }));
+}
+
+/**
+ * Bytes of frames after which they go to the sink: half a frame's limit, so a long series' frames
+ * go out one or two at a time and small series' in batches (a write crosses threads).
+ */
+const flushBytes = maxBytesInFrame / 2;
+
+/** Frames kept for the answer's body, or, with a sink, written to it whenever they pass flushBytes. */
+class FrameBuffer {
+  readonly #sink: ((bytes: Uint8Array) => void) | undefined;
+  #frames: Buffer[] = [];
+  #bytes = 0;
+
+  constructor(sink: ((bytes: Uint8Array) => void) | undefined) {
+    this.#sink = sink;
+  }
+
+  add(f: Buffer): void {
+    this.#frames.push(f);
+    this.#bytes += f.length;
+    if (this.#sink !== undefined && this.#bytes >= flushBytes) this.#flush(this.#sink);
+  }
+
+  /** What is left for the answer's body: everything without a sink, nothing with one (flushed). */
+  rest(): Buffer {
+    if (this.#sink !== undefined) {
+      this.#flush(this.#sink);
+      return Buffer.alloc(0);
+    }
+    return Buffer.concat(this.#frames);
+  }
+
+  #flush(sink: (bytes: Uint8Array) => void): void {
+    if (this.#bytes > 0) sink(Buffer.concat(this.#frames, this.#bytes));
+    this.#frames = [];
+    this.#bytes = 0;
+  }
 }
 
 /** An upper bound of a Chunk message's bytes besides its data: field tags, two timestamps, type, lengths. */
