@@ -36,22 +36,38 @@ export class PartialWriteError extends Error {
   }
 }
 
-/** What the ingesters that answered were sent and stored, summed over replicas. */
+/**
+ * The Push messages the ingesters answered, stored in full or in part, summed only when a push
+ * was refused in part: a successful push costs a list entry per message.
+ */
 class Tally {
-  readonly sent: Written = { samples: 0, histograms: 0, exemplars: 0 };
-  readonly stored: Written = { samples: 0, histograms: 0, exemplars: 0 };
+  readonly #counts: Uint32Array;
+  readonly #answered: { keys: readonly number[]; from: number; to: number; stored: Written | undefined }[] = [];
 
-  add(sent: Written, stored: Written): void {
-    for (const k of kinds) {
-      this.sent[k] += sent[k];
-      this.stored[k] += stored[k];
-    }
+  constructor(counts: Uint32Array) {
+    this.#counts = counts;
   }
 
-  /** `total` (what the request sent once) scaled by the share stored. */
-  written(total: Written): Written {
+  /** Message keys[from:to] was answered; `stored` undefined when it was stored whole. */
+  add(keys: readonly number[], from: number, to: number, stored: Written | undefined): void {
+    this.#answered.push({ keys, from, to, stored });
+  }
+
+  /** What the request carried (once), scaled by the share the answered messages stored. */
+  written(): Written {
+    const sent = { samples: 0, histograms: 0, exemplars: 0 };
+    const stored = { samples: 0, histograms: 0, exemplars: 0 };
+    for (const m of this.#answered) {
+      const s = totals(this.#counts, m.keys, m.from, m.to);
+      const got = m.stored ?? s;
+      for (const k of kinds) {
+        sent[k] += s[k];
+        stored[k] += got[k];
+      }
+    }
+    const all = totals(this.#counts);
     const w = { samples: 0, histograms: 0, exemplars: 0 };
-    for (const k of kinds) w[k] = this.sent[k] === 0 ? 0 : Math.round((total[k] * this.stored[k]) / this.sent[k]);
+    for (const k of kinds) w[k] = sent[k] === 0 ? 0 : Math.round((all[k] * stored[k]) / sent[k]);
     return w;
   }
 }
@@ -73,7 +89,7 @@ export interface SendDeps {
 export async function sendToIngesters(ring: ReadRing, tenant: string, a: Accepted, deps: SendDeps): Promise<void> {
   const deadline = Date.now() + deps.timeout;
   const timeout = deadlineSignal(deps.timeout);
-  const tally = new Tally();
+  const tally = new Tally(a.counts);
   let settled!: () => void;
   const allSettled = new Promise<void>((resolve) => (settled = resolve));
   try {
@@ -83,7 +99,7 @@ export async function sendToIngesters(ring: ReadRing, tenant: string, a: Accepte
     if (code === undefined || !isClientCode(code)) throw err;
     // The replicas still running are waited for (within their deadline): their counts are the answer's.
     await allSettled;
-    throw new PartialWriteError(err, tally.written(totals(a.counts)));
+    throw new PartialWriteError(err, tally.written());
   } finally {
     timeout.dispose();
   }
@@ -106,15 +122,14 @@ function send(ring: ReadRing, tenant: string, a: Accepted, deps: SendDeps, call:
       deps.metrics.ingesterAppends.inc({ ingester: inst.addr, type: 'samples' }, messages.length);
       // Every series is in exactly one message, so the messages may go in parallel.
       await Promise.all(messages.map(async (m) => {
-        const sent = totals(a.counts, m.keys);
         try {
           await conn.pushRaw(tenant, m.req.finish(), { deadline: call.deadline });
-          call.tally.add(sent, sent);
+          call.tally.add(indexes, m.from, m.to, undefined);
         } catch (err) {
           const code = grpcCode(err);
           deps.metrics.ingesterAppendFailures.inc({ ingester: inst.addr, type: 'samples', status: code === undefined ? 'unknown' : (grpcStatusName.get(code) ?? String(code)) });
           const stored = code !== undefined && isClientCode(code) ? writtenFromTrailers((err as ServiceError).metadata) : undefined;
-          if (stored !== undefined) call.tally.add(sent, stored);
+          if (stored !== undefined) call.tally.add(indexes, m.from, m.to, stored);
           throw err;
         }
       }));
@@ -123,16 +138,15 @@ function send(ring: ReadRing, tenant: string, a: Accepted, deps: SendDeps, call:
   );
 }
 
-/** What the keys `only` (all when absent) carry, by kind. */
-function totals(counts: Uint32Array, only?: readonly number[]): Written {
+/** What keys[from:to] (every key when `keys` is absent) carry, by kind. */
+function totals(counts: Uint32Array, keys?: readonly number[], from = 0, to = keys?.length ?? counts.length / 3): Written {
   const w = { samples: 0, histograms: 0, exemplars: 0 };
-  const add = (k: number): void => {
+  for (let i = from; i < to; i++) {
+    const k = keys === undefined ? i : keys[i];
     w.samples += counts[3 * k];
     w.histograms += counts[3 * k + 1];
     w.exemplars += counts[3 * k + 2];
-  };
-  if (only === undefined) for (let k = 0; k < counts.length / 3; k++) add(k);
-  else for (const k of only) add(k);
+  }
   return w;
 }
 
@@ -140,20 +154,22 @@ function totals(counts: Uint32Array, only?: readonly number[]): Written {
  * Cuts what one ingester gets into WriteRequests of at most `limit` bytes each (the client's max
  * send size, at or below the ingester's max receive size), so that a request the distributor
  * accepts (up to -distributor.max-recv-msg-size) is never refused by an ingester for its size.
+ * Each message carries indexes[from:to].
  */
-export function splitMessages(a: Accepted, indexes: readonly number[], limit: number): { req: RequestAssembler; keys: number[] }[] {
+export function splitMessages(a: Accepted, indexes: readonly number[], limit: number): { req: RequestAssembler; from: number; to: number }[] {
   const { bufs, from, to } = a.pieces;
-  const out: { req: RequestAssembler; keys: number[] }[] = [];
-  let m = { req: new RequestAssembler(), keys: [] as number[] };
-  for (const k of indexes) {
+  const out: { req: RequestAssembler; from: number; to: number }[] = [];
+  let m = { req: new RequestAssembler(), from: 0, to: 0 };
+  for (let i = 0; i < indexes.length; i++) {
+    const k = indexes[i];
     const n = to[k] - from[k];
     if (n > limit) throw new EntryTooLargeError(n, limit);
     if (m.req.size + n > limit) {
       out.push(m);
-      m = { req: new RequestAssembler(), keys: [] };
+      m = { req: new RequestAssembler(), from: i, to: i };
     }
     m.req.add(bufs[k], from[k], to[k]);
-    m.keys.push(k);
+    m.to = i + 1;
   }
   if (m.req.size > 0) out.push(m);
   return out;
