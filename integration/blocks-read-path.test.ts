@@ -1,14 +1,19 @@
 // The whole read path in one `myelin -target=all` process: samples pushed by remote write, flushed
 // as blocks to the bucket, indexed by the compactor's bucket-index updater, loaded by the
 // store-gateway, and queried through the querier from ingesters and store-gateway at once: every
-// sample comes back exactly once, and only to its tenant.
+// sample comes back exactly once, and only to its tenant. Remote read of a range older than
+// -querier.query-ingesters-within reads the blocks alone, in both answer types.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WriteRequest } from '../pkg/generated/prometheus/remote.js';
-import { snappyEncode } from '../pkg/wire/index.js';
+import { ChunkedReadResponse, ReadRequest, ReadRequest_ResponseType, ReadResponse, WriteRequest } from '../pkg/generated/prometheus/remote.js';
+import { LabelMatcher_Type } from '../pkg/generated/prometheus/types.js';
+import { readFrames } from '../pkg/api/prometheus/testing.js';
+import { XorIterator } from '../pkg/tsdb/chunkenc/index.js';
+import { ValueType } from '../pkg/storage/index.js';
+import { snappyDecode, snappyEncode } from '../pkg/wire/index.js';
 import { freePort, startMyelinBinary, waitUntil } from '../pkg/testutil/index.js';
 
 test('samples in ingesters and in blocks are each returned once, per tenant', async (t) => {
@@ -21,7 +26,7 @@ test('samples in ingesters and in blocks are each returned once, per tenant', as
     `-blocks-storage.bucket-store.sync-dir=${dir}/sync`, '-blocks-storage.bucket-store.sync-interval=1s',
     '-blocks-storage.bucket-store.bucket-index.update-interval=1s',
     '-distributor.replication-factor=1', '-store-gateway.sharding-ring.replication-factor=1',
-    '-ingester.max-transfer-retries=0', '-querier.query-ingesters-within=0', '-querier.query-store-after=0']);
+    '-ingester.max-transfer-retries=0', '-querier.query-ingesters-within=90m', '-querier.query-store-after=0']);
   t.after(() => p.stop());
   // After the process stopped (after hooks run in the order registered): it may still write there.
   t.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -73,4 +78,38 @@ test('samples in ingesters and in blocks are each returned once, per tenant', as
   assert.match(metrics, /myelin_objstore_bucket_operations_total\{bucket="store-gateway",operation="get_range"\} [1-9]/, 'and read them for the query');
   const other = await query('team-b', 'count(m)');
   assert.deepEqual(other.body.data.result, [], 'team-b sees nothing of team-a');
+
+  // Remote read of [now-179m, now-100m]: past the ingesters' 90m, so from the store-gateway only.
+  const from = now - 179 * 60_000;
+  const to = now - 100 * 60_000;
+  const want = Array.from({ length: 5 }, (_, s) => [`s=${s}`, times.filter((ts) => ts >= from && ts <= to)]);
+  // gRPC calls served (in-process ones included) by route, summed over status codes.
+  const calls = async (route: string) => (await (await fetch(`http://127.0.0.1:${http}/metrics`)).text()).split('\n')
+    .filter((l) => l.startsWith('myelin_request_duration_seconds_count{') && l.includes(`route="${route}"`))
+    .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+  const storeSeries = '/myelin.storegateway.StoreGateway/Series';
+  const ingesterStream = '/myelin.ingester.Ingester/QueryStream';
+  const before = { store: await calls(storeSeries), ingester: await calls(ingesterStream) };
+  assert.ok(before.ingester > 0, 'the PromQL query above, over the last 90m too, asked the ingester');
+  const read = async (type: ReadRequest_ResponseType) => {
+    const r = await fetch(`http://127.0.0.1:${http}/prometheus/api/v1/read`, {
+      method: 'POST', headers: { 'Content-Type': 'application/x-protobuf', 'Content-Encoding': 'snappy', 'X-Scope-OrgID': 'team-a' },
+      body: snappyEncode(Buffer.from(ReadRequest.encode({
+        queries: [{ startTimestampMs: from, endTimestampMs: to, matchers: [{ type: LabelMatcher_Type.EQ, name: '__name__', value: 'm' }], hints: undefined }],
+        acceptedResponseTypes: [type],
+      }).finish())),
+    });
+    assert.equal(r.status, 200, await r.clone().text());
+    return Buffer.from(await r.arrayBuffer());
+  };
+  const samples = ReadResponse.decode(snappyDecode(await read(ReadRequest_ResponseType.SAMPLES), 64 << 20)).results[0].timeseries;
+  assert.deepEqual(samples.map((ts) => [ts.labels.filter((l) => l.name === 's').map((l) => `s=${l.value}`)[0], ts.samples.map((x) => x.timestamp)]), want, 'SAMPLES: each block sample once');
+  const streamed = readFrames(await read(ReadRequest_ResponseType.STREAMED_XOR_CHUNKS)).flatMap((m) => ChunkedReadResponse.decode(m).chunkedSeries);
+  assert.deepEqual(streamed.map((cs) => {
+    const ts: number[] = [];
+    for (const c of cs.chunks) for (const it = new XorIterator(c.data); it.next() !== ValueType.None;) ts.push(it.atT());
+    return [cs.labels.filter((l) => l.name === 's').map((l) => `s=${l.value}`)[0], ts];
+  }), want, 'STREAMED_XOR_CHUNKS: the same samples as chunks');
+  assert.ok(await calls(storeSeries) >= before.store + 2, 'both reads asked the store-gateway');
+  assert.equal(await calls(ingesterStream), before.ingester, 'and no ingester');
 });

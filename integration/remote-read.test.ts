@@ -1,7 +1,8 @@
 // A real Prometheus (Debian's 2.42) with remote_read pointed at Myelin (-target=all, RF=1) through
 // the gateway that sets X-Scope-OrgID: its PromQL answers over Myelin's data equal Myelin's own, for
 // its tenant only. Prometheus 2.42 asks for SAMPLES; STREAMED_XOR_CHUNKS is checked against a
-// running Myelin by frames decoded here.
+// running Myelin by frames decoded here: whole through the query-frontend of -target=all, written
+// as made by a querier's own API.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,6 +17,18 @@ import { tenantGateway } from './distributor/remote-writing-prometheus.js';
 import { freePort, startMyelinBinary, TestProcess, waitUntil } from '../pkg/testutil/index.js';
 
 const PROMETHEUS = process.env.PROMETHEUS ?? '/usr/bin/prometheus';
+
+/** A STREAMED_XOR_CHUNKS remote read of `tenant`'s series with label `eq` in [start, end]. */
+function streamedRead(base: string, tenant: string, start: number, end: number, [name, value]: [string, string]): Promise<Response> {
+  return fetch(`${base}/prometheus/api/v1/read`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-scope-orgid': tenant },
+    body: snappyEncode(Buffer.from(ReadRequest.encode({
+      queries: [{ startTimestampMs: start, endTimestampMs: end, matchers: [{ type: LabelMatcher_Type.EQ, name, value }], hints: undefined }],
+      acceptedResponseTypes: [ReadRequest_ResponseType.STREAMED_XOR_CHUNKS],
+    }).finish())),
+  });
+}
 
 test('Prometheus 2.42 remote_read from Myelin answers PromQL as Myelin does; streamed chunks over HTTP', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'myelin-e2e-rr-'));
@@ -95,14 +108,7 @@ test('Prometheus 2.42 remote_read from Myelin answers PromQL as Myelin does; str
   }
 
   // STREAMED_XOR_CHUNKS straight from the running Myelin: frames of the tenant's series.
-  const res = await fetch(`${base}/prometheus/api/v1/read`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-scope-orgid': 'team-a' },
-    body: snappyEncode(Buffer.from(ReadRequest.encode({
-      queries: [{ startTimestampMs: end - 1_800_000, endTimestampMs: end, matchers: [{ type: LabelMatcher_Type.EQ, name: 'job', value: 'api' }], hints: undefined }],
-      acceptedResponseTypes: [ReadRequest_ResponseType.STREAMED_XOR_CHUNKS],
-    }).finish())),
-  });
+  const res = await streamedRead(base, 'team-a', end - 1_800_000, end, ['job', 'api']);
   assert.equal(res.status, 200);
   assert.equal(res.headers.get('content-type'), 'application/x-streamed-protobuf; proto=prometheus.ChunkedReadResponse');
   const instances: string[] = [];
@@ -113,4 +119,31 @@ test('Prometheus 2.42 remote_read from Myelin answers PromQL as Myelin does; str
     }
   }
   assert.deepEqual(instances, ['a:1', 'a:2']);
+});
+
+test('a querier serving the API itself streams STREAMED_XOR_CHUNKS from its query worker as the frames are made', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'myelin-e2e-rr-querier-'));
+  const [http, grpc] = [await freePort(), await freePort()];
+  const base = `http://127.0.0.1:${http}`;
+  const myelin = startMyelinBinary(['-target=distributor,ingester,querier', '-server.http-listen-address=127.0.0.1', `-server.http-listen-port=${http}`,
+    '-server.grpc-listen-address=127.0.0.1', `-server.grpc-listen-port=${grpc}`, '-distributor.replication-factor=1', `-blocks-storage.tsdb.dir=${dir}/tsdb`,
+    `-blocks-storage.filesystem.dir=${dir}/blocks`, '-log.level=warn']);
+  t.after(async () => {
+    await myelin.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const end = Date.now();
+  const samples = Array.from({ length: 300 }, (_, i) => ({ timestamp: end - (299 - i) * 1000, value: i }));
+  const body = snappyEncode(Buffer.from(WriteRequest.encode({ timeseries: [{ labels: [{ name: '__name__', value: 'streamed' }], samples, exemplars: [], histograms: [] }], metadata: [] }).finish()));
+  await waitUntil(async () => {
+    if (!myelin.running) throw new Error(`myelin exited: ${myelin.output}`);
+    const r = await fetch(`${base}/api/v1/push`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-scope-orgid': 'q' }, body });
+    return r.status === 200;
+  }, { timeoutMs: 60_000, what: 'a push accepted' });
+  const res = await streamedRead(base, 'q', end - 300_000, end, ['__name__', 'streamed']);
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('transfer-encoding'), 'chunked', 'written as it came, not as one body of a known length');
+  assert.equal(res.headers.get('content-length'), null);
+  const chunks = readFrames(new Uint8Array(await res.arrayBuffer())).flatMap((m) => ChunkedReadResponse.decode(m).chunkedSeries.flatMap((cs) => cs.chunks));
+  assert.deepEqual(chunks.map((c) => (c.data[0] << 8) | c.data[1]), [120, 120, 60], 'every sample, in XOR chunks of 120');
 });

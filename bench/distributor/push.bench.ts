@@ -1,11 +1,12 @@
-// Distributor.push CPU per series in one process: a snappy-compressed remote write 1.0 body of
+// Distributor.push CPU per series in one process: a snappy-compressed remote write 1.0 (or, with
+// BENCH_PROTOCOL=2.0, 2.0) body of
 // node-exporter series through decode, validation, HA check, ring lookups and per-ingester message
 // assembly, to a stand-in connection that only takes the bytes (no HTTP, no gRPC). The figure the
 // distributor's own code costs; bench/ingest's myelin-distributor target adds the transports.
 // BENCH_BASE_DIST=<dir> (a copy of dist/ from before a change, inside the worktree so node_modules
 // resolves) runs that build's Distributor too, alternately with this one, on the same bodies, and
 // checks both send the same bytes. Env: BENCH_INGESTERS (1), BENCH_RF (1), BENCH_REPS (4),
-// BENCH_SMOKE=1.
+// BENCH_PROTOCOL (1.0 or 2.0), BENCH_SMOKE=1.
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { pino } from 'pino';
@@ -18,6 +19,8 @@ const requestsPerRep = smoke ? 10 : 300;
 const reps = Number(process.env.BENCH_REPS ?? (smoke ? 1 : 4));
 const ingesters = Number(process.env.BENCH_INGESTERS ?? 1);
 const rf = Number(process.env.BENCH_RF ?? 1);
+const protocol = process.env.BENCH_PROTOCOL ?? '1.0';
+if (protocol !== '1.0' && protocol !== '2.0') throw new Error(`BENCH_PROTOCOL: ${protocol} is neither 1.0 nor 2.0`);
 
 interface Build {
   name: string;
@@ -45,7 +48,7 @@ async function load(name: string, distDir: string): Promise<Build> {
   return {
     name,
     push: async (body) => {
-      const a = await d.push('bench', body);
+      const a = await d.push('bench', body, protocol === '2.0' ? 'v2' : 'v1');
       if (a.status !== 200) throw new Error(`${name}: push answered ${a.status} ${a.message}`);
     },
     sent: () => sent,
@@ -58,6 +61,7 @@ if (process.env.BENCH_BASE_DIST) builds.unshift(await load(`base ${process.env.B
 
 const { WriteRequest } = await import('../../pkg/generated/prometheus/remote.js');
 const { snappyEncode } = await import('../../pkg/wire/index.js');
+const { encodeV2 } = await import('../../pkg/wire/testing.js');
 const all = nodeExporterSeries(20 * seriesPerRequest);
 const now = Date.now();
 const bodies: Buffer[] = [];
@@ -68,7 +72,7 @@ for (let r = 0; r < 20; r++) {
     exemplars: [],
     histograms: [],
   }));
-  bodies.push(snappyEncode(Buffer.from(WriteRequest.encode({ timeseries, metadata: [] }).finish())));
+  bodies.push(snappyEncode(protocol === '2.0' ? encodeV2(timeseries) : Buffer.from(WriteRequest.encode({ timeseries, metadata: [] }).finish())));
 }
 
 const run = async (b: Build, n: number): Promise<void> => {
@@ -84,6 +88,6 @@ for (let rep = 0; rep < reps; rep++) {
     figures.get(b.name)?.push((((c.user + c.system) * 1000) / (requestsPerRep * seriesPerRequest)).toFixed(0));
   }
 }
-console.log(`Distributor.push, ${seriesPerRequest} series of one sample per request, ${ingesters} ingester(s), RF=${rf}: CPU ns per series, ${reps} runs alternated`);
+console.log(`Distributor.push, remote write ${protocol}, ${seriesPerRequest} series of one sample per request, ${ingesters} ingester(s), RF=${rf}: CPU ns per series, ${reps} runs alternated`);
 for (const [name, f] of figures) console.log(`  ${name}: ${f.join(' ')}`);
 if (builds.length === 2 && builds[0].sent() !== builds[1].sent()) throw new Error('BUG: the two builds sent different byte counts');

@@ -15,15 +15,17 @@
 // Env: BENCH_SERIES, BENCH_SAMPLES (per series), BENCH_BATCH (samples per request),
 // BENCH_CONCURRENCY, BENCH_TENANTS, BENCH_MAX_SECONDS, BENCH_TARGETS (myelin,myelin-cores,myelin-distributor,prometheus,victoria-metrics),
 // BENCH_PIN_CPU (run servers under `taskset -c <n>`), BENCH_CPU_PROF (directory: Myelin runs with
-// --cpu-prof), BENCH_SMOKE=1 (a few seconds in all), BENCH_PROTOCOL=2.0 (remote write 2.0 requests:
-// Myelin's targets only, Prometheus 2.42 and VictoriaMetrics 1.79 do not receive 2.0).
+// --cpu-prof), BENCH_SMOKE=1 (a few seconds in all), BENCH_PROTOCOL: `1.0` (default), `2.0`
+// (remote write 2.0 requests), `otlp` (the same series as gzipped OTLP gauges to /otlp/v1/metrics,
+// job and instance as service.name and service.instance.id), or several, comma-separated, run one
+// after the other, a row each; Prometheus 2.42 and VictoriaMetrics 1.79 take 1.0 only.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, TestProcess, waitUntil } from '../../integration/e2e/process.js';
 import { cpuSeconds, nodeProfFlags, pinned, rssBytes, startMyelin, startPrometheus, startVictoriaMetrics, type BenchServer } from '../lib/servers.js';
-import { buildRequests, sendLoad, type LoadOptions } from './load-gen.js';
+import { buildRequests, pushPath, sendLoad, type LoadOptions, type LoadProtocol } from './load-gen.js';
 
 const smoke = process.env.BENCH_SMOKE === '1';
 const env = (name: string, def: number, smokeDef: number) => Number(process.env[name] ?? (smoke ? smokeDef : def));
@@ -34,8 +36,12 @@ const opts: LoadOptions = {
   concurrency: env('BENCH_CONCURRENCY', 4, 2),
   tenants: env('BENCH_TENANTS', 1, 1),
   maxSeconds: env('BENCH_MAX_SECONDS', 600, 10),
-  protocol: process.env.BENCH_PROTOCOL === '2.0' ? '2.0' : '1.0',
 };
+const protocols = (process.env.BENCH_PROTOCOL ?? '1.0').split(',').map((p): LoadProtocol => {
+  if (p !== '1.0' && p !== '2.0' && p !== 'otlp') throw new Error(`BENCH_PROTOCOL: unknown protocol ${p}; known: 1.0, 2.0, otlp`);
+  return p;
+});
+const protocolName = (p: LoadProtocol) => (p === 'otlp' ? 'OTLP' : `remote write ${p}`);
 const targets = (process.env.BENCH_TARGETS ?? 'myelin,myelin-cores,myelin-distributor,prometheus,victoria-metrics').split(',');
 
 /** The real HTTP push path and distributor in front of a stand-in ingester (myelin-distributor-server.ts). */
@@ -61,43 +67,46 @@ const all: Record<string, { name: string; start(dir: string): Promise<BenchServe
   'victoria-metrics': { name: 'victoria-metrics', start: (dir) => startVictoriaMetrics(dir), v1Only: true },
 };
 
-const t0 = performance.now();
-const reqs = buildRequests(opts);
-const total = reqs.reduce((n, r) => n + r.samples, 0);
-console.log(`load: remote write ${opts.protocol}, ${opts.series} series × ${opts.samples} samples = ${total} samples in ${reqs.length} requests of ${opts.batch}, concurrency ${opts.concurrency}, ${opts.tenants} tenant(s); encoded in ${((performance.now() - t0) / 1000).toFixed(1)}s`);
 const rows: { name: string; rate: number; firstRoundRate: number; cpuUs: number; rssPerSeries: number; failed: number; error: string }[] = [];
-for (const key of targets) {
-  const target = all[key];
-  if (target === undefined) throw new Error(`unknown target ${key}; known: ${Object.keys(all).join(', ')}`);
-  if (target.v1Only === true && opts.protocol !== '1.0') {
-    console.log(`${target.name}: skipped, it does not receive remote write ${opts.protocol}`);
-    continue;
+for (const protocol of protocols) {
+  const t0 = performance.now();
+  const load = { ...opts, protocol };
+  const reqs = buildRequests(load);
+  const total = reqs.reduce((n, r) => n + r.samples, 0);
+  console.log(`load: ${protocolName(protocol)}, ${opts.series} series × ${opts.samples} samples = ${total} samples in ${reqs.length} requests of ${opts.batch}, concurrency ${opts.concurrency}, ${opts.tenants} tenant(s); encoded in ${((performance.now() - t0) / 1000).toFixed(1)}s`);
+  for (const key of targets) {
+    const target = all[key];
+    if (target === undefined) throw new Error(`unknown target ${key}; known: ${Object.keys(all).join(', ')}`);
+    if (target.v1Only === true && protocol !== '1.0') {
+      console.log(`${target.name}: skipped, it does not receive ${protocolName(protocol)}`);
+      continue;
+    }
+    rows.push({ name: protocols.length > 1 ? `${target.name}, ${protocolName(protocol)}` : target.name, ...(await measure(key, target, reqs, load)) });
   }
+}
+
+/** Runs the load against a fresh server of `target`: the row's figures. */
+async function measure(key: string, target: { start(dir: string): Promise<BenchServer> }, reqs: ReturnType<typeof buildRequests>, load: LoadOptions) {
   const dir = await mkdtemp(join(tmpdir(), `bench-ingest-${key}-`));
   const server = await target.start(dir);
   try {
     const pid = server.pid;
     const cpu0 = await cpuSeconds(pid);
+    const url = server.url + pushPath(load.protocol ?? '1.0', server.push);
     // Round 0 creates every series (Prometheus' and Cortex' costliest part of a start); timed alone.
-    const first = await sendLoad(server.url + server.push, reqs.filter((r) => r.round === 0), opts);
-    const rest = await sendLoad(server.url + server.push, reqs.filter((r) => r.round > 0), opts);
-    const res = {
-      ackedSamples: first.ackedSamples + rest.ackedSamples,
-      seconds: first.seconds + rest.seconds,
-      failedRequests: first.failedRequests + rest.failedRequests,
-      firstError: first.firstError !== '' ? first.firstError : rest.firstError,
-    };
+    const first = await sendLoad(url, reqs.filter((r) => r.round === 0), load);
+    const rest = await sendLoad(url, reqs.filter((r) => r.round > 0), load);
+    const acked = first.ackedSamples + rest.ackedSamples;
     const cpu = (await cpuSeconds(pid)) - cpu0;
     const rss = await rssBytes(pid);
-    rows.push({
-      name: target.name,
-      rate: res.ackedSamples / res.seconds,
+    return {
+      rate: acked / (first.seconds + rest.seconds),
       firstRoundRate: first.ackedSamples / first.seconds,
-      cpuUs: res.ackedSamples > 0 ? (cpu * 1e6) / res.ackedSamples : NaN,
-      rssPerSeries: rss / opts.series,
-      failed: res.failedRequests,
-      error: res.firstError,
-    });
+      cpuUs: acked > 0 ? (cpu * 1e6) / acked : NaN,
+      rssPerSeries: rss / load.series,
+      failed: first.failedRequests + rest.failedRequests,
+      error: first.firstError !== '' ? first.firstError : rest.firstError,
+    };
   } finally {
     await server.proc.stop();
     await rm(dir, { recursive: true, force: true });

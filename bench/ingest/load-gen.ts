@@ -1,7 +1,10 @@
-// The remote-write load generator: requests are encoded and snappy-compressed before the clock
-// starts, then sent round by round with bounded concurrency over keep-alive connections. Only
-// 127.0.0.1 targets are allowed.
+// The remote-write load generator: requests are encoded and compressed before the clock starts,
+// then sent round by round with bounded concurrency over keep-alive connections. Only 127.0.0.1
+// targets are allowed. The same series go as remote write 1.0, 2.0 or OTLP.
 import { Agent, request } from 'node:http';
+import { gzipSync } from 'node:zlib';
+import { ExportMetricsServiceRequest } from '../../pkg/generated/opentelemetry/proto/collector/metrics/v1/metrics_service.js';
+import type { DeepPartial, NumberDataPoint } from '../../pkg/generated/opentelemetry/proto/metrics/v1/metrics.js';
 import { WriteRequest } from '../../pkg/generated/prometheus/remote.js';
 import { snappyEncode } from '../../pkg/wire/index.js';
 import { encodeV2 } from '../../pkg/wire/testing.js';
@@ -20,17 +23,26 @@ export interface LoadOptions {
   maxSeconds: number;
   /** Send a request again after a 5xx answer this many times (as Prometheus' remote write does); 0 by default. */
   retries?: number;
-  /** Remote write 1.0 (prometheus.WriteRequest, the default) or 2.0 (io.prometheus.write.v2.Request, a symbols table per request). */
-  protocol?: RemoteWriteVersion;
+  /**
+   * Remote write 1.0 (prometheus.WriteRequest, the default), 2.0 (io.prometheus.write.v2.Request,
+   * a symbols table per request) or OTLP (a gzipped protobuf ExportMetricsServiceRequest of gauges).
+   */
+  protocol?: LoadProtocol;
 }
 
-export type RemoteWriteVersion = '1.0' | '2.0';
+export type LoadProtocol = '1.0' | '2.0' | 'otlp';
 
-/** The headers Prometheus sends with each version. */
-const protocolHeaders: Record<RemoteWriteVersion, Record<string, string>> = {
-  '1.0': { 'content-type': 'application/x-protobuf', 'x-prometheus-remote-write-version': '0.1.0' },
-  '2.0': { 'content-type': 'application/x-protobuf;proto=io.prometheus.write.v2.Request', 'x-prometheus-remote-write-version': '2.0.0' },
+/** The headers Prometheus (an OpenTelemetry Collector for OTLP) sends with each protocol. */
+const protocolHeaders: Record<LoadProtocol, Record<string, string>> = {
+  '1.0': { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-prometheus-remote-write-version': '0.1.0' },
+  '2.0': { 'content-type': 'application/x-protobuf;proto=io.prometheus.write.v2.Request', 'content-encoding': 'snappy', 'x-prometheus-remote-write-version': '2.0.0' },
+  otlp: { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' },
 };
+
+/** The path a protocol is pushed to, given the server's remote write path. */
+export function pushPath(protocol: LoadProtocol, remoteWritePath: string): string {
+  return protocol === 'otlp' ? '/otlp/v1/metrics' : remoteWritePath;
+}
 
 export interface EncodedRequest {
   tenant: string;
@@ -40,7 +52,7 @@ export interface EncodedRequest {
   slot: number;
   /** 0 for the requests that create the series. */
   round: number;
-  protocol: RemoteWriteVersion;
+  protocol: LoadProtocol;
 }
 
 /** What the rounds carry; by default node-exporter-like series, 15 s apart, ending now. */
@@ -69,12 +81,50 @@ export function buildRequests(o: LoadOptions, r: Rounds = {}): EncodedRequest[] 
       for (let b = 0; b < mine.length; b += o.batch, slot++) {
         const timeseries = mine.slice(b, b + o.batch).map((s) => ({ labels: s.labels, samples: [{ value: value(s.index, round), timestamp: t }], exemplars: [], histograms: [] }));
         const protocol = o.protocol ?? '1.0';
-        const raw = protocol === '2.0' ? encodeV2(timeseries) : Buffer.from(WriteRequest.encode({ timeseries, metadata: [] }).finish());
-        out.push({ tenant: `tenant-${tenant}`, body: snappyEncode(raw), samples: timeseries.length, slot, round, protocol });
+        const body = protocol === 'otlp' ? gzipSync(otlpRequest(timeseries))
+          : snappyEncode(protocol === '2.0' ? encodeV2(timeseries) : Buffer.from(WriteRequest.encode({ timeseries, metadata: [] }).finish()));
+        out.push({ tenant: `tenant-${tenant}`, body, samples: timeseries.length, slot, round, protocol });
       }
     }
   }
   return out;
+}
+
+/**
+ * The series as OTLP gauges that translate back into the same series: `job` and `instance` as the
+ * resource's service.name and service.instance.id, the other labels as data point attributes, one
+ * Metric per name per resource, as a Collector's prometheus receiver groups a scrape.
+ */
+function otlpRequest(series: { labels: { name: string; value: string }[]; samples: { value: number; timestamp: number }[] }[]): Buffer {
+  const resources = new Map<string, { attributes: DeepPartial<NumberDataPoint>['attributes']; metrics: Map<string, DeepPartial<NumberDataPoint>[]> }>();
+  for (const s of series) {
+    let name = '';
+    let job = '';
+    let instance = '';
+    const attributes: { key: string; value: { stringValue: string } }[] = [];
+    for (const l of s.labels) {
+      if (l.name === '__name__') name = l.value;
+      else if (l.name === 'job') job = l.value;
+      else if (l.name === 'instance') instance = l.value;
+      else attributes.push({ key: l.name, value: { stringValue: l.value } });
+    }
+    const key = `${job}\u0000${instance}`;
+    let r = resources.get(key);
+    if (r === undefined) {
+      r = { attributes: [{ key: 'service.name', value: { stringValue: job } }, { key: 'service.instance.id', value: { stringValue: instance } }], metrics: new Map() };
+      resources.set(key, r);
+    }
+    let points = r.metrics.get(name);
+    if (points === undefined) r.metrics.set(name, (points = []));
+    for (const x of s.samples) points.push({ attributes, timeUnixNano: BigInt(x.timestamp) * 1_000_000n, asDouble: x.value });
+  }
+  const req = ExportMetricsServiceRequest.fromPartial({
+    resourceMetrics: [...resources.values()].map((r) => ({
+      resource: { attributes: r.attributes },
+      scopeMetrics: [{ metrics: [...r.metrics].map(([name, dataPoints]) => ({ name, gauge: { dataPoints } })) }],
+    })),
+  });
+  return Buffer.from(ExportMetricsServiceRequest.encode(req).finish());
 }
 
 export interface LoadResult {
@@ -122,7 +172,7 @@ function post(agent: Agent, u: URL, r: EncodedRequest): Promise<{ status: number
       {
         agent, host: u.hostname, port: u.port, path: u.pathname, method: 'POST',
         headers: {
-          ...protocolHeaders[r.protocol], 'content-encoding': 'snappy', 'x-scope-orgid': r.tenant, 'content-length': r.body.length,
+          ...protocolHeaders[r.protocol], 'x-scope-orgid': r.tenant, 'content-length': r.body.length,
         },
       },
       (res) => {

@@ -283,6 +283,14 @@ test('bad input gets a clear 4xx, is counted, crashes nothing and loses nothing 
         assert.match(text, c.message);
       });
     }
+    await t.test('push: an out-of-order sample beside a new one (three replicas refuse it, store the other)', async () => {
+      const ooo = (samples: [number, number][]) => raw(remoteWriteBody([{ labels: { __name__: 'battery_ooo' }, samples }]));
+      assert.equal((await ooo([[now - 1000, 1]])).status, 200);
+      const res = await ooo([[now - 20_000, 2], [now, 3]]);
+      assert.equal(res.status, 400);
+      assert.match(await res.text(), /out of order sample.*\(not written: 1 of 2 samples, 0 of 0 histograms, 0 of 0 exemplars\)/);
+      assert.equal(res.headers.get('x-prometheus-remote-write-samples-written'), '1', 'what the replicas stored');
+    });
     assert.ok(await d1.metric('myelin_discarded_requests_total', { user: 'battery' }) >= discardedBefore + 3, 'undecodable bodies counted');
     assert.ok(await d1.metric('myelin_discarded_samples_total', { user: 'battery' }) >= samplesDiscardedBefore + 3, 'invalid samples counted');
 

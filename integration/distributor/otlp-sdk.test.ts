@@ -1,4 +1,4 @@
-// The OpenTelemetry JS SDK's OTLP metrics exporters (protobuf, and JSON over the http exporter)
+// The OpenTelemetry JS SDK's OTLP metrics exporters (protobuf, gzipped protobuf, and JSON over the http exporter)
 // send counters, gauges, up-down counters, explicit and exponential histograms to the myelin
 // binary (-target=all, RF=1); PromQL then finds them under the names and values Prometheus' OTLP
 // translator gives them, with job/instance from the service attributes, a promoted resource
@@ -15,6 +15,9 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AggregationType, MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import type { SingleMyelin } from '../e2e/myelin.js';
 import { startSingleMyelin } from '../e2e/myelin.js';
+
+// The exporters' CompressionAlgorithm.GZIP, named through their config type: its package is theirs, not ours.
+const gzip = 'gzip' as NonNullable<NonNullable<ConstructorParameters<typeof ProtoExporter>[0]>['compression']>;
 
 /** Records one set of measurements through `exporter` and exports them (forceFlush fails if the export does). */
 async function sendMeasurements(exporter: PushMetricExporter): Promise<void> {
@@ -63,6 +66,7 @@ test('OpenTelemetry JS SDK exporters (protobuf and JSON) to the myelin binary: P
       const exporters: Record<string, PushMetricExporter> = {
         'otel-proto': new ProtoExporter({ url: `${m.base}/otlp/v1/metrics`, headers: { 'X-Scope-OrgID': 'otel-proto' } }),
         'otel-json': new JsonExporter({ url: `${m.base}/api/v1/otlp/v1/metrics`, headers: { 'X-Scope-OrgID': 'otel-json' } }),
+        'otel-proto-gzip': new ProtoExporter({ url: `${m.base}/otlp/v1/metrics`, headers: { 'X-Scope-OrgID': 'otel-proto-gzip' }, compression: gzip }),
       };
       for (const [tenant, exporter] of Object.entries(exporters)) {
         await t.test(tenant, async () => {

@@ -1,7 +1,9 @@
 // The out-of-order window end to end, in the single-process binary: shuffled late samples within
 // -ingester.out-of-order-time-window read back exactly through PromQL, across a SIGKILL restart
-// (WAL + WBL replay), after a flush cut them into blocks (promtool reads them), and after the
-// compactor merged the out-of-order block with the in-order one. Outside the window: 400, too old.
+// (WAL + WBL replay), after a flush cut them into two overlapping blocks (promtool reads them,
+// PromQL merges them), and after the
+// compactor merged the out-of-order block with the in-order one. Outside the window: 400, too old
+// (with remote write 2.0, the -Written headers count what the ingester stored of the push).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -10,6 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { SampleDump } from '../../pkg/tsdb/block/block-test-util.js';
+import { encodeV2 } from '../../pkg/wire/testing.js';
+import { snappyEncode } from '../../pkg/wire/index.js';
 import { remoteWriteBody, type TestSeries } from '../e2e/cluster.js';
 import { startSingleMyelin, type SingleMyelin } from '../e2e/myelin.js';
 import { waitUntil } from '../e2e/process.js';
@@ -91,6 +95,19 @@ test('out-of-order samples within the window: exact through a SIGKILL, a flush i
   assert.match(metrics, /myelin_discarded_samples_total\{reason="too_old_sample",user="late"\} 1/);
   assert.match(metrics, new RegExp(`myelin_ingester_tsdb_out_of_order_samples_appended_total\\{user="late"\\} ${late.length}`));
 
+  // Remote write 2.0, one sample too old and one new in a push of another tenant: the ingester
+  // stores the new one, and the -Written headers say so (the spec's partial write).
+  const v2 = (samples: [number, number][]) => fetch(`${m?.base}/api/v1/push`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-protobuf;proto=io.prometheus.write.v2.Request', 'Content-Encoding': 'snappy', 'X-Prometheus-Remote-Write-Version': '2.0.0', 'X-Scope-OrgID': 'late-v2' },
+    body: snappyEncode(encodeV2([{ labels: [{ name: '__name__', value: 'v2_test' }], samples: samples.map(([timestamp, value]) => ({ timestamp, value })), exemplars: [], histograms: [] }])),
+  });
+  assert.equal((await v2([[R + H, 1]])).status, 204);
+  const partial = await v2([[R - 2 * H, 2], [R + H + 1000, 3]]);
+  assert.equal(partial.status, 400);
+  assert.deepEqual(['samples', 'histograms', 'exemplars'].map((k) => partial.headers.get(`x-prometheus-remote-write-${k}-written`)), ['1', '0', '0']);
+  assert.match(await partial.text(), /too old sample.*\(not written: 1 of 2 samples, 0 of 0 histograms, 0 of 0 exemplars\)/);
+
   // SIGKILL: the WAL brings the in-order samples back, the WBL the out-of-order ones.
   await m.proc.stop('SIGKILL');
   m = await startSingleMyelin(dir, FLAGS, { http: m.http, grpc: m.grpc });
@@ -104,6 +121,12 @@ test('out-of-order samples within the window: exact through a SIGKILL, a flush i
   await waitUntil(() => existsSync(bucket) && metas().some((x) => x.compaction.hints?.includes('from-out-of-order') === true), { what: 'an out-of-order block shipped', timeoutMs: 30_000 });
   const shipped = metas().filter((x) => x.compaction.level === 1);
   assert.equal(shipped.length, 2, JSON.stringify(shipped));
+  // Between the flush and the compaction: the ingester's head no longer holds the range, its two
+  // overlapping level-1 blocks do (the compactor merges the bucket's copies, never the
+  // ingester's), and PromQL merges them sample by sample.
+  const local = readdirSync(join(dir, 'tsdb', TENANT)).filter((b) => shipped.some((x) => x.ulid === b));
+  assert.equal(local.length, 2, `the ingester serves both blocks: ${local.join(', ')}`);
+  assert.deepEqual(await queryAll(m, end), want);
 
   // promtool reads them: analyze each, and a dump of both (Prometheus merges overlapping blocks).
   const promDir = mkdtempSync(join(dir, 'promtool-'));

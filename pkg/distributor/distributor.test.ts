@@ -245,7 +245,8 @@ test('malformed bodies get 4xx and the distributor keeps working', async (t) => 
   }
   // A body refused by its size keeps the connection, so the 413 is not lost to a reset.
   assert.notEqual((await raw(Buffer.alloc(20 << 20, 0xff))).headers.get('connection'), 'close');
-  for (const [reason, n] of [['bad_snappy', 1], ['bad_protobuf', 2], ['too_large', 1]] as const) {
+  // too_large: the decoded size, the 50 MB and the 20 MB raw bodies.
+  for (const [reason, n] of [['bad_snappy', 1], ['bad_protobuf', 2], ['too_large', 3]] as const) {
     assert.equal(await metricValue(h.registry, 'myelin_discarded_requests_total', { reason, user: 'm' }), n, reason);
   }
   assert.equal((await h.push('m', { timeseries: [good()], metadata: [] }, {})).status, 200);

@@ -21,7 +21,7 @@ import { registerDistributorRoutes, type TenantOf } from './http.js';
 import { DistributorMetrics } from './metrics.js';
 import { answerFor, RateLimitedError, type PushAnswer, type Written } from './push-error.js';
 import { RateLimiter, strategyRate } from './rate-limiter.js';
-import { sendToIngesters, type Accepted } from './send.js';
+import { PartialWriteError, sendToIngesters, type Accepted } from './send.js';
 import { metadataToken, seriesToken } from './shard-token.js';
 import { checkExemplar, checkMetadata, exemplarError, metadataError, SeriesValidator } from './validate.js';
 import { HistogramValidator } from './validate-histograms.js';
@@ -199,6 +199,7 @@ export class Distributor {
     const refused: number[] = [];
     const series: number[] = [];
     const tokens: number[] = [];
+    const counts: number[] = [];
     const written: Written = { samples: 0, histograms: 0, exemplars: 0 };
     let rewritten: Map<number, Buffer> | undefined;
     const v = this.#validator;
@@ -245,6 +246,7 @@ export class Distributor {
       if (own !== undefined) (rewritten ??= new Map()).set(i, own);
       series.push(i);
       tokens.push(seriesToken(tenant, d.buf, d.labelRanges, from, to, replicaLabel));
+      counts.push(n - d.histograms[i], d.histograms[i], kept);
       written.samples += n - d.histograms[i];
       written.histograms += d.histograms[i];
       written.exemplars += kept;
@@ -260,6 +262,7 @@ export class Distributor {
       }
       metadata.push(j);
       tokens.push(metadataToken(tenant, md.metricFamilyName));
+      counts.push(0, 0, 0);
     }
     const samples = written.samples + written.histograms;
     const exemplars = written.exemplars;
@@ -272,15 +275,24 @@ export class Distributor {
         `ingestion rate limit (${limits.ingestionRate}/s, ${limits.ingestionRateStrategy} strategy, burst ${limits.ingestionBurstSize}) exceeded while adding ${samples} samples, ${exemplars} exemplars and ${metadata.length} metadata`,
       );
     }
+    let firstMessage = firstErr?.message;
     if (tokens.length > 0) {
-      const accepted: Accepted = { keys: Uint32Array.from(tokens), pieces: d.v1Pieces(series, metadata, replicaLabel, rewritten) };
+      const accepted: Accepted = { keys: Uint32Array.from(tokens), pieces: d.v1Pieces(series, metadata, replicaLabel, rewritten), counts: Uint32Array.from(counts) };
       const ring = limits.ingestionTenantShardSize > 0 ? this.ingesterRing.shuffleShard(tenant, limits.ingestionTenantShardSize) : this.ingesterRing;
-      await sendToIngesters(ring, tenant, accepted, { pool: this.pool, metrics: m, timeout: this.cfg.remoteTimeout });
-      m.receivedSamples.inc({ user: tenant }, samples);
-      m.receivedExemplars.inc({ user: tenant }, exemplars);
+      try {
+        await sendToIngesters(ring, tenant, accepted, { pool: this.pool, metrics: m, timeout: this.cfg.remoteTimeout });
+      } catch (err) {
+        if (!(err instanceof PartialWriteError)) throw err;
+        // The ingesters refused some (counted in their discard metrics) and stored the rest.
+        Object.assign(written, err.written);
+        firstMessage ??= answerFor(err.cause).message;
+      }
+      m.receivedSamples.inc({ user: tenant }, written.samples + written.histograms);
+      m.receivedExemplars.inc({ user: tenant }, written.exemplars);
       m.receivedMetadata.inc({ user: tenant }, metadata.length);
     }
-    return firstErr === undefined ? { status: 200, message: '', written } : { status: 400, message: firstErr.message, written, refusedSeries: refused };
+    if (firstMessage === undefined) return { status: 200, message: '', written };
+    return { status: 400, message: `${firstMessage}${notWritten(d, written)}`, written, refusedSeries: refused };
   }
 
   /**
@@ -326,6 +338,13 @@ function labelValue(d: DecodedWrite, i: number, name: string): string | undefine
 /** A series (its whole `timeseries` field) with its histograms replaced by `hs`. */
 function withHistograms(series: Buffer, hs: readonly HistogramSample[]): Buffer {
   return replaceSeriesHistograms(series, 0, series.length, hs.map((h) => WireHistogram.encode(histogramToWire(h)).finish()));
+}
+
+/** The 400 message's account of what a request had that was not stored. */
+function notWritten(d: DecodedWrite, w: Written): string {
+  const floats = d.sampleCount;
+  const hs = d.hs.length;
+  return ` (not written: ${floats - w.samples} of ${floats} samples, ${hs - w.histograms} of ${hs} histograms, ${d.exemplarCount - w.exemplars} of ${d.exemplarCount} exemplars)`;
 }
 
 /** Float and native histogram samples of a request (Cortex counts both as samples). */

@@ -4,13 +4,27 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Distributor, WriteProtocol } from './distributor.js';
 import { haTrackerPage } from './ha-tracker-page.js';
-import { otlpHandler } from './otlp-http.js';
+import { otlpHandler, otlpRefusal } from './otlp-http.js';
 import { userStatsPage, wantsJson } from '../server/index.js';
 import { allUserStats, userStats } from './user-stats.js';
 
 const expectedType = 'application/x-protobuf';
 const protoV1 = 'prometheus.WriteRequest';
 const protoV2 = 'io.prometheus.write.v2.Request';
+
+/** OTLP metrics: Mimir's path and Cortex's. */
+const otlpPaths = ['/otlp/v1/metrics', '/api/v1/otlp/v1/metrics'];
+
+/** Counts a body refused for its size, as a too_large request of its tenant when it names one. */
+function countTooLarge(d: Distributor, tenantOf: TenantOf, req: FastifyRequest): void {
+  let tenant: string;
+  try {
+    tenant = tenantOf(req);
+  } catch {
+    return; // answered 413 all the same: the size is checked first
+  }
+  d.metrics.discardedRequests.inc({ reason: 'too_large', user: tenant });
+}
 
 /** Resolves the tenant of a request, throwing the server's TenantError (401/400). */
 export type TenantOf = (req: FastifyRequest) => string;
@@ -24,13 +38,16 @@ export function registerDistributorRoutes(app: FastifyInstance, d: Distributor, 
   void app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: limit }, (_req, body, done) => done(null, body));
-    scope.setErrorHandler(async (err: { code?: string }, _req, reply) => {
+    scope.setErrorHandler(async (err: { code?: string }, req, reply) => {
       if (err.code !== 'FST_ERR_CTP_BODY_TOO_LARGE') throw err;
+      countTooLarge(d, tenantOf, req);
       // Fastify closes the connection after a refused body, while the client is still sending it:
       // the reset can reach the client before the 413 and Prometheus would then retry the batch
       // forever. Keep the connection; Node reads the rest of the body into nothing.
       reply.removeHeader('connection');
-      return reply.code(413).type('text/plain; charset=utf-8').send(`request body larger than ${limit} bytes (-distributor.max-recv-msg-size)`);
+      const message = `request body larger than ${limit} bytes (-distributor.max-recv-msg-size)`;
+      if (otlpPaths.includes(req.routeOptions.url ?? '')) return otlpRefusal(req, reply, 413, message);
+      return reply.code(413).type('text/plain; charset=utf-8').send(message);
     });
     const push = async (req: FastifyRequest, reply: FastifyReply) => {
       const tenant = tenantOf(req);
@@ -51,8 +68,7 @@ export function registerDistributorRoutes(app: FastifyInstance, d: Distributor, 
     };
     const urls = ['/api/v1/push', '/prometheus/api/v1/push', ...(legacyPrefix === '' ? [] : [`${legacyPrefix}/push`])];
     for (const url of urls) scope.post(url, { bodyLimit: limit }, push);
-    // OTLP metrics: Mimir's path and Cortex's.
-    for (const url of ['/otlp/v1/metrics', '/api/v1/otlp/v1/metrics']) scope.post(url, { bodyLimit: limit }, otlpHandler(d, tenantOf));
+    for (const url of otlpPaths) scope.post(url, { bodyLimit: limit }, otlpHandler(d, tenantOf));
   });
 
   app.get('/distributor/ha_tracker', async (_req, reply) => reply.type('text/html; charset=utf-8').send(haTrackerPage(d.haTracker, Date.now())));

@@ -19,12 +19,10 @@ const contentTypes: Record<string, OtlpFormat> = { 'application/x-protobuf': 'pr
 export function otlpHandler(d: Distributor, tenantOf: TenantOf) {
   return async (req: FastifyRequest, reply: FastifyReply) => {
     const tenant = tenantOf(req);
-    const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-    const format = contentTypes[type];
-    // An unknown Content-Type is answered in protobuf, the OTLP default.
-    if (format === undefined) return sendStatus(reply, 'protobuf', 415, `unsupported Content-Type ${JSON.stringify(type)}: expected application/x-protobuf or application/json (OTLP/HTTP)`);
+    const format = formatOf(req);
+    if (format === undefined) return otlpRefusal(req, reply, 415, `unsupported Content-Type ${JSON.stringify(mediaType(req))}: expected application/x-protobuf or application/json (OTLP/HTTP)`);
     const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
-    if (encoding !== 'gzip' && encoding !== 'identity') return sendStatus(reply, format, 415, `unsupported Content-Encoding ${JSON.stringify(encoding)}: expected gzip or none`);
+    if (encoding !== 'gzip' && encoding !== 'identity') return sendOtlpStatus(reply, format, 415, `unsupported Content-Encoding ${JSON.stringify(encoding)}: expected gzip or none`);
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const { answer, translated } = await d.pushOtlp(tenant, body, format, encoding === 'gzip');
     if (answer.status >= 400 && answer.status < 500) req.log.debug({ tenant, status: answer.status, msg: answer.message }, 'otlp push rejected');
@@ -32,19 +30,41 @@ export function otlpHandler(d: Distributor, tenantOf: TenantOf) {
   };
 }
 
+/** The OTLP encoding of a request, from its Content-Type; undefined when it is neither. */
+function formatOf(req: FastifyRequest): OtlpFormat | undefined {
+  return contentTypes[mediaType(req)];
+}
+
+function mediaType(req: FastifyRequest): string {
+  return (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+}
+
+/** A request refused before its handler ran (a body over the limit), answered as OTLP answers: a Status in the request's encoding. */
+export function otlpRefusal(req: FastifyRequest, reply: FastifyReply, status: number, message: string) {
+  // An unknown Content-Type is answered in protobuf, the OTLP default.
+  return sendOtlpStatus(reply, formatOf(req) ?? 'protobuf', status, message);
+}
+
 /**
  * Turns the distributor's answer into OTLP's: the data points refused are those the translation
- * could not express plus those of the series validation refused. When some were accepted (or
- * none was sent) it is a 200, with partial_success when some were refused.
+ * could not express, those of the series validation refused, and one per sample the ingesters
+ * refused (out of order, too old, a series limit; a point may have made several series, so this
+ * is an upper bound, capped at the points received). When some were accepted (or none was sent)
+ * it is a 200, with partial_success when some were refused; when none was, a 400 Status.
  */
 function respond(reply: FastifyReply, format: OtlpFormat, answer: PushAnswer, t: Translated | undefined) {
   const ok = answer.status === 200 || answer.status === 202;
-  if (t === undefined || !(ok || answer.status === 400)) return sendStatus(reply, format, answer.status, answer.message);
+  if (t === undefined || !(ok || answer.status === 400)) return sendOtlpStatus(reply, format, answer.status, answer.message);
   const refusedPoints = new Set<number>();
-  for (const i of answer.refusedSeries ?? []) if (t.pointOf[i] >= 0) refusedPoints.add(t.pointOf[i]);
-  const rejected = t.rejected + refusedPoints.size;
+  let refusedSamples = 0;
+  for (const i of answer.refusedSeries ?? []) {
+    if (t.pointOf[i] >= 0) refusedPoints.add(t.pointOf[i]);
+    refusedSamples += samplesOf(t.write.timeseries[i]);
+  }
+  const byIngesters = answer.status === 400 ? Math.max(0, unwritten(t, answer) - refusedSamples) : 0;
+  const rejected = Math.min(t.points, t.rejected + refusedPoints.size + byIngesters);
   const message = answer.status === 400 ? answer.message : t.firstError;
-  if (rejected > 0 && rejected === t.points) return sendStatus(reply, format, 400, message);
+  if (rejected > 0 && rejected === t.points) return sendOtlpStatus(reply, format, 400, message);
   const res: ExportMetricsServiceResponse = {
     partialSuccess: rejected === 0 ? undefined : { rejectedDataPoints: BigInt(rejected), errorMessage: message },
   };
@@ -52,8 +72,18 @@ function respond(reply: FastifyReply, format: OtlpFormat, answer: PushAnswer, t:
   return reply.code(200).type('application/x-protobuf').send(Buffer.from(ExportMetricsServiceResponse.encode(res).finish()));
 }
 
+function samplesOf(s: { samples: readonly unknown[]; histograms: readonly unknown[] }): number {
+  return s.samples.length + s.histograms.length;
+}
+
+/** Samples and histograms of the translated request not stored (a 400 that says nothing was written: all). */
+function unwritten(t: Translated, answer: PushAnswer): number {
+  const w = answer.written;
+  return t.write.timeseries.reduce((n, s) => n + samplesOf(s), 0) - (w === undefined ? 0 : w.samples + w.histograms);
+}
+
 /** A google.rpc.Status answer (OTLP's error body) with the gRPC code of the HTTP status. */
-function sendStatus(reply: FastifyReply, format: OtlpFormat, status: number, message: string) {
+function sendOtlpStatus(reply: FastifyReply, format: OtlpFormat, status: number, message: string) {
   const code = status === 429 ? grpcStatus.RESOURCE_EXHAUSTED
     : status === 503 || status === 502 ? grpcStatus.UNAVAILABLE
       : status === 504 ? grpcStatus.DEADLINE_EXCEEDED

@@ -126,6 +126,18 @@ test('gzip bodies are accepted; a gzip bomb past -distributor.max-recv-msg-size 
   assert.equal(await metricValue(h.registry, 'myelin_discarded_requests_total', { reason: 'bad_gzip', user: 'gz' }), 1);
 });
 
+test('a raw body past -distributor.max-recv-msg-size is 413 with a google.rpc.Status in the request\'s encoding, counted', async () => {
+  const body = Buffer.alloc(64 * 1024 + 1);
+  const proto = await post('huge', body, { 'content-type': 'application/x-protobuf' });
+  assert.equal(proto.status, 413);
+  assert.match(proto.headers.get('content-type') ?? '', /^application\/x-protobuf/);
+  assert.deepEqual(await status(proto), { code: 3, message: 'request body larger than 65536 bytes (-distributor.max-recv-msg-size)' });
+  const json = await post('huge', body, { 'content-type': 'application/json' }, '/api/v1/otlp/v1/metrics');
+  assert.equal(json.status, 413);
+  assert.deepEqual(await json.json(), { code: 3, message: 'request body larger than 65536 bytes (-distributor.max-recv-msg-size)' });
+  assert.equal(await metricValue(h.registry, 'myelin_discarded_requests_total', { reason: 'too_large', user: 'huge' }), 2);
+});
+
 test('malformed bodies are 400 with a google.rpc.Status naming the problem, counted by reason', async () => {
   const badProto = await post('bad', Buffer.from([0x0a, 0xff, 0x01]), { 'content-type': 'application/x-protobuf' });
   assert.equal(badProto.status, 400);
@@ -186,6 +198,34 @@ test('a request whose every data point is refused is 400', async () => {
   const res = await postProto('refused', request([deltaSum]));
   assert.equal(res.status, 400);
   assert.match((await status(res)).message, /delta aggregation temporality is not supported/);
+});
+
+test('ingester refusals (out of order, series limits): partial_success when it stored some, a 400 Status when none', async () => {
+  const cases: Record<string, { code: number; written?: { samples: number; histograms: number; exemplars: number }; want: number | 'status' }> = {
+    'out of order, one of three stored (INVALID_ARGUMENT)': { code: 3, written: { samples: 1, histograms: 0, exemplars: 0 }, want: 2 },
+    'series limit, two of three stored (FAILED_PRECONDITION)': { code: 9, written: { samples: 2, histograms: 0, exemplars: 0 }, want: 1 },
+    'nothing stored': { code: 3, written: { samples: 0, histograms: 0, exemplars: 0 }, want: 'status' },
+    'an ingester that does not say what it stored': { code: 9, want: 'status' },
+  };
+  for (const [name, c] of Object.entries(cases)) {
+    ing.failWith = { code: c.code, details: 'out of order sample', written: c.written };
+    try {
+      const res = await postProto('refusing', request([gauge('a', 1), gauge('b', 1), gauge('c', 1)]));
+      if (c.want === 'status') {
+        assert.equal(res.status, 400, name);
+        const s = await status(res);
+        assert.equal(s.code, 3, `${name}: INVALID_ARGUMENT, not retried`);
+        assert.match(s.message, /out of order sample.*not written: 3 of 3 samples/, name);
+        continue;
+      }
+      assert.equal(res.status, 200, name);
+      const body = ExportMetricsServiceResponse.decode(new Uint8Array(await res.arrayBuffer()));
+      assert.equal(body.partialSuccess?.rejectedDataPoints, BigInt(c.want), name);
+      assert.match(body.partialSuccess?.errorMessage ?? '', new RegExp(`out of order sample.*not written: ${c.want} of 3 samples`), name);
+    } finally {
+      ing.failWith = undefined;
+    }
+  }
 });
 
 test('per-tenant otel_metric_suffixes_enabled', async () => {

@@ -49,6 +49,11 @@ export interface PushAnswer {
   refusedSeries?: readonly number[];
 }
 
+/** Whether an ingester's gRPC code says it refused the data (HTTP 400). */
+export function isClientCode(code: number): boolean {
+  return clientCodes.has(code);
+}
+
 export function answerFor(err: unknown): PushAnswer {
   if (err instanceof ValidationError) return { status: 400, message: err.message };
   if (err instanceof RateLimitedError) return { status: 429, message: err.message };

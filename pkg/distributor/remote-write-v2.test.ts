@@ -104,6 +104,37 @@ test('the Written headers come with every answer: success, partial write, invali
   }
 });
 
+test('an ingester refusing part of a push: the Written headers carry what it stored, the message what was not', async () => {
+  const now = Date.now();
+  ing.failWith = { code: 3, details: 'out of order sample for series up{job="a"}', written: { samples: 1, histograms: 1, exemplars: 0 } };
+  try {
+    const res = await h.pushV2('part', [series('up', { job: 'a' }, [now - 1, now]), { ...series('h', {}, []), histograms: [histogram(now)] }]);
+    assert.equal(res.status, 400, 'a partial write is not 2xx (MUST)');
+    assert.deepEqual(written(res), [1, 1, 0], 'what the ingester stored (MUST: the precise number written)');
+    assert.match(await res.text(), /^out of order sample for series up\{job="a"\} \(not written: 1 of 2 samples, 0 of 1 histograms, 0 of 0 exemplars\)$/, 'how many were refused and the first reason (SHOULD)');
+  } finally {
+    ing.failWith = undefined;
+  }
+});
+
+test('with replication each replica reports what it stored; the count is their average (exact when they refuse the same samples)', async (t) => {
+  const ings = await Promise.all([0, 1, 2].map(() => FakeIngester.start()));
+  const rf3 = await startDistributor({ ring: ringOver(ings, 3) });
+  t.after(async () => {
+    await rf3.close();
+    for (const i of ings) i.stop();
+  });
+  const now = Date.now();
+  const push = () => rf3.pushV2('rf3', [series('up', { job: 'a' }, [now - 2, now - 1, now])]);
+  for (const i of ings) i.failWith = { code: 3, details: 'out of order sample', written: { samples: 2, histograms: 0, exemplars: 0 } };
+  assert.deepEqual(written(await push()), [2, 0, 0], 'every replica refused the same sample');
+  // One replica stored all three and answered 200, the others two: (3 + 2 + 2) / 3, rounded.
+  ings[0].failWith = undefined;
+  const res = await push();
+  assert.equal(res.status, 400);
+  assert.deepEqual(written(res), [2, 0, 0]);
+});
+
 test('labels: sorted, unique, non-empty names, validated and limited exactly as 1.0', async (t) => {
   const now = Date.now();
   const lbl = (pairs: [string, string][]): SeriesV2 => ({ labels: pairs.map(([name, value]) => ({ name, value })), samples: [{ value: 1, timestamp: now }], exemplars: [], histograms: [] });

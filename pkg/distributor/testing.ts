@@ -8,7 +8,7 @@ import { Registry } from 'prom-client';
 import { defaults } from '../flagext/index.js';
 import { IngesterService, UsersStatsResponse, type UserStatsResponse } from '../generated/myelin/ingester.js';
 import { WriteRequest } from '../generated/prometheus/remote.js';
-import { ingesterClientConfig, ingesterClientFactory, type IngesterClientConfig } from '../ingester/client/index.js';
+import { ingesterClientConfig, ingesterClientFactory, writtenTrailers, type IngesterClientConfig, type WrittenCounts } from '../ingester/client/index.js';
 import { jsonCodec, MemoryClient, MemoryStore, type KVClient } from '../kv/index.js';
 import { limitsConfig, Overrides, type Limits } from '../limits/index.js';
 import { RingSnapshot, RingView, type ReadRing } from '../ring/index.js';
@@ -33,8 +33,8 @@ export interface Received {
 /** A gRPC server implementing the ingester's Push (recording requests) and stats calls. */
 export class FakeIngester {
   readonly received: Received[] = [];
-  /** When set, Push fails with this gRPC status. */
-  failWith: { code: status; details: string } | undefined = undefined;
+  /** When set, Push fails with this gRPC status, saying it stored `written` when that is set (a real ingester's partial refusal). */
+  failWith: { code: status; details: string; written?: WrittenCounts } | undefined = undefined;
   stats: UsersStatsResponse = UsersStatsResponse.create();
   readonly #server = new GrpcServer();
   port = 0;
@@ -44,7 +44,8 @@ export class FakeIngester {
     const f = new FakeIngester();
     f.#server.addService(IngesterService, {
       push: (call: ServerUnaryCall<WriteRequest, unknown>, cb: sendUnaryData<unknown>) => {
-        if (f.failWith !== undefined) return cb(f.failWith);
+        const fail = f.failWith;
+        if (fail !== undefined) return cb({ code: fail.code, details: fail.details, metadata: fail.written === undefined ? undefined : writtenTrailers(fail.written) });
         f.received.push({ tenant: orgIdFromMetadata(call.metadata) ?? '', req: call.request });
         cb(null, {});
       },

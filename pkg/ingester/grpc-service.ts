@@ -18,18 +18,19 @@ import { QueryStreamWriter, fetchLimitsFromWire, histogramToWire, labelsToWire, 
 import type { Ingester } from './ingester.js';
 import { TimeSlicer } from '../workers/index.js';
 import { PushError } from './push-error.js';
+import { writtenTrailers } from './client/index.js';
 import { cardinalityFailure, cardinalityHandlers } from './cardinality-service.js';
 import type { TransferReceiver } from './transfer.js';
 
 /** Series per QueryStream message (Cortex: 128). */
 const seriesPerBatch = 128;
 
-type Fail = { code: status; details: string };
+type Fail = { code: status; details: string; metadata?: Metadata };
 
 function failure(err: unknown): Fail {
   const tooLarge = cardinalityFailure(err);
   if (tooLarge !== undefined) return tooLarge;
-  if (err instanceof PushError) return { code: err.code, details: err.message };
+  if (err instanceof PushError) return { code: err.code, details: err.message, metadata: err.written === undefined ? undefined : writtenTrailers(err.written) };
   if (err instanceof QueryLimitError) return { code: status.RESOURCE_EXHAUSTED, details: err.message };
   return { code: status.INTERNAL, details: err instanceof Error ? err.message : String(err) };
 }

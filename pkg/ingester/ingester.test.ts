@@ -18,6 +18,7 @@ import { ValueType } from '../storage/index.js';
 import { XorIterator } from '../tsdb/chunkenc/index.js';
 import { tenantMetadata } from '../tenant/index.js';
 import { startTestIngester } from './testing.js';
+import { writtenFromTrailers } from './client/index.js';
 
 const series = (name: string, extra: Record<string, string>, samples: [number, number][]): TimeSeries => ({
   labels: [{ name: '__name__', value: name }, ...Object.entries(extra).map(([n, v]) => ({ name: n, value: v }))],
@@ -113,38 +114,41 @@ test('refused samples: limits and append errors name the limit and tenant; the r
   const ti = await startTestIngester({ id: 'ing-1', kv: new MemoryStore(), bucketDir, limits: { maxSeriesPerUser: 2, maxSeriesPerMetric: 1, maxMetadataPerUser: 1 } });
   t.after(ti.stop);
   const c = ti.client;
-  const cases: Record<string, { req: Partial<WriteRequest>; code: status; message: RegExp }> = {
+  // `written`: what the push stored nevertheless, as its trailers say (samples, histograms, exemplars).
+  const cases: Record<string, { req: Partial<WriteRequest>; code: status; message: RegExp; written: number[] }> = {
     'per-metric series limit': {
       req: { timeseries: [series('a', { i: '1' }, [[1000, 1]]), series('a', { i: '2' }, [[1000, 1]])] },
-      code: status.FAILED_PRECONDITION, message: /per-metric series limit of 1 exceeded for tenant t1: .*a\{i="2"\}/,
+      code: status.FAILED_PRECONDITION, message: /per-metric series limit of 1 exceeded for tenant t1: .*a\{i="2"\}/, written: [1, 0, 0],
     },
     'per-user series limit': {
       req: { timeseries: [series('b', {}, [[1000, 1]]), series('c', {}, [[1000, 1]])] },
-      code: status.FAILED_PRECONDITION, message: /per-user series limit of 2 exceeded for tenant t1/,
+      code: status.FAILED_PRECONDITION, message: /per-user series limit of 2 exceeded for tenant t1/, written: [1, 0, 0],
     },
     'out of order sample': {
       req: { timeseries: [series('a', { i: '1' }, [[2000, 1], [1500, 2]])] },
-      code: status.INVALID_ARGUMENT, message: /out of order sample.*a\{i="1"\}.*\(tenant t1\)/,
+      code: status.INVALID_ARGUMENT, message: /out of order sample.*a\{i="1"\}.*\(tenant t1\)/, written: [1, 0, 0],
     },
     'duplicate sample for timestamp': {
-      req: { timeseries: [series('a', { i: '1' }, [[2000, 5]])] },
-      code: status.INVALID_ARGUMENT, message: /duplicate sample for timestamp/,
+      req: { timeseries: [series('a', { i: '1' }, [[2000, 5], [3000, 1]])] },
+      code: status.INVALID_ARGUMENT, message: /duplicate sample for timestamp/, written: [1, 0, 0],
     },
     'metadata limit': {
       req: { metadata: [{ type: 1, metricFamilyName: 'a', help: '', unit: '' }, { type: 1, metricFamilyName: 'b', help: '', unit: '' }] },
-      code: status.FAILED_PRECONDITION, message: /per-user metric metadata limit of 1 exceeded for tenant t1/,
+      code: status.FAILED_PRECONDITION, message: /per-user metric metadata limit of 1 exceeded for tenant t1/, written: [0, 0, 0],
     },
   };
   for (const [name, c2] of Object.entries(cases)) {
     await assert.rejects(push(c, 't1', c2.req), (err: ServiceError) => {
       assert.equal(err.code, c2.code, name);
       assert.match(err.details, c2.message, name);
+      const w = writtenFromTrailers(err.metadata);
+      assert.deepEqual(w && [w.samples, w.histograms, w.exemplars], c2.written, name);
       return true;
     }, name);
   }
-  // Partial acceptance: a{i=1} took 1000, 2000; b took 1000.
+  // Partial acceptance: a{i=1} took 1000, 2000, 3000; b took 1000.
   const stored = decodeChunks(await queryStream(c, 't1', 'a'));
-  assert.deepEqual([...stored.values()], [[[1000, 1], [2000, 1]]]);
+  assert.deepEqual([...stored.values()], [[[1000, 1], [2000, 1], [3000, 1]]]);
   assert.equal(decodeChunks(await queryStream(c, 't1', 'b')).size, 1);
   await assert.rejects(push(c, undefined, { timeseries: [series('a', {}, [[1, 1]])] }), (err: ServiceError) => err.code === status.UNAUTHENTICATED);
   const text = await ti.registry.metrics();

@@ -156,10 +156,11 @@ export class Ingester {
       try {
         this.#decoder.decode(body);
       } catch (err) {
-        if (err instanceof WireError) throw PushError.invalid(`malformed write request: ${err.message}`);
+        if (err instanceof WireError) throw PushError.invalid(`malformed write request: ${err.message}`).storing({ samples: 0, histograms: 0, exemplars: 0 });
         throw err;
       }
       const metadataRefused = this.#storeMetadata(tenant, this.#decoder.metadata);
+      const exemplarsSent = this.#decoder.exemplarCount;
       const res = await db.append(this.#decoder).catch((err: unknown) => {
         // A full or failing disk: nothing of the push was acknowledged; Prometheus retries it.
         const wal = walWriteError(err);
@@ -181,11 +182,13 @@ export class Ingester {
         this.metrics.discardedExemplars.inc({ reason, user: tenant }, n);
       }
       this.metrics.ingestedExemplarsFailures.inc(failedExemplars);
-      if (res.firstError !== undefined) throw PushError.fromAppend(res.firstError, tenant, this.#limiter);
+      // What was stored goes with a refusal: remote write 2.0 answers the exact counts.
+      const written = { samples: res.appended - res.histogramsAppended, histograms: res.histogramsAppended, exemplars: exemplarsSent - failedExemplars };
+      if (res.firstError !== undefined) throw PushError.fromAppend(res.firstError, tenant, this.#limiter).storing(written);
       // The samples were stored; a refused exemplar is the client's to know (400, as Cortex).
-      if (res.firstExemplarError !== undefined) throw PushError.invalid(`${res.firstExemplarError.message} (tenant ${tenant})`);
+      if (res.firstExemplarError !== undefined) throw PushError.invalid(`${res.firstExemplarError.message} (tenant ${tenant})`).storing(written);
       if (metadataRefused > 0) {
-        throw PushError.limit(`per-user metric metadata limit of ${this.#limiter.limits(tenant).maxMetadataPerUser} exceeded for tenant ${tenant}: ${metadataRefused} metadata entries dropped`);
+        throw PushError.limit(`per-user metric metadata limit of ${this.#limiter.limits(tenant).maxMetadataPerUser} exceeded for tenant ${tenant}: ${metadataRefused} metadata entries dropped`).storing(written);
       }
     } finally {
       if (--this.#inflightPushes === 0) this.#drained?.();

@@ -1,5 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import type { AppendError } from '../tsdb/index.js';
+import type { WrittenCounts } from './client/index.js';
 import { SeriesLimitReason } from './limiter.js';
 import type { Limiter } from './limiter.js';
 
@@ -12,11 +13,19 @@ import type { Limiter } from './limiter.js';
  */
 export class PushError extends Error {
   readonly code: status;
+  /** What the push stored before being refused in part; undefined when it stored nothing. */
+  written: WrittenCounts | undefined = undefined;
 
   constructor(code: status, message: string) {
     super(message);
     this.name = 'PushError';
     this.code = code;
+  }
+
+  /** This error, saying the push stored `w` nevertheless. */
+  storing(w: WrittenCounts): this {
+    this.written = w;
+    return this;
   }
 
   static invalid(message: string): PushError {

@@ -33,7 +33,10 @@ export interface UserTsdbDeps {
 
 /** What one append stored and refused. */
 export interface AppendResult {
+  /** Samples stored, floats and histograms (a duplicate of a stored sample counts: it is there). */
   appended: number;
+  /** Of those, histograms. */
+  histogramsAppended: number;
   /** Of those, how many went to the out-of-order head. */
   outOfOrderAppended: number;
   /** Refused samples by reason, and the first refusal. */
@@ -120,7 +123,7 @@ export class UserTsdb {
   async append(req: WriteRequestDecoder): Promise<AppendResult> {
     this.head.setOutOfOrderTimeWindow(this.#deps.outOfOrderTimeWindow());
     const app = this.head.appender();
-    const res: AppendResult = { appended: 0, outOfOrderAppended: 0, failed: new Map(), firstError: undefined, exemplarsAppended: 0, exemplarsFailed: new Map(), firstExemplarError: undefined };
+    const res: AppendResult = { appended: 0, histogramsAppended: 0, outOfOrderAppended: 0, failed: new Map(), firstError: undefined, exemplarsAppended: 0, exemplarsFailed: new Map(), firstExemplarError: undefined };
     const { buf, labelRanges, labelsStart, samplesStart, histogramsStart, hs, t, v } = req;
     const pairs: string[] = [];
     const refs = req.exemplarCount > 0 ? new Float64Array(req.seriesCount) : undefined;
@@ -136,6 +139,7 @@ export class UserTsdb {
           if (h < hEnd && (k === kEnd || hs[h].t < t[k])) {
             const s = hs[h++];
             ref = app.appendHistogram(ref, labels, s.t, s.h, s.fh);
+            res.histogramsAppended++;
           } else {
             const at = k++;
             ref = app.append(ref, labels, t[at], v[at]);
@@ -155,6 +159,7 @@ export class UserTsdb {
     if (drops !== undefined) {
       // Valid at append, out of order at commit (a concurrent push of the series won): refused.
       res.appended -= drops.count;
+      res.histogramsAppended -= drops.histograms;
       res.failed.set(drops.first.code, (res.failed.get(drops.first.code) ?? 0) + drops.count);
       res.firstError ??= drops.first;
     }

@@ -61,12 +61,15 @@ for (const mode of modes) test(`unary calls carry the request, the metadata and 
   assert.deepEqual(seen, { org: 'team-a', req: { startTimestampMs: 1, endTimestampMs: 2, matchers: [], limit: 7 } });
 });
 
-for (const mode of modes) test(`a unary error keeps its gRPC code and details (${mode})`, async (t) => {
-  const { client, close } = await connected(mode, { labelNames: (_call, cb) => cb({ code: status.RESOURCE_EXHAUSTED, details: 'too many series' }) });
+for (const mode of modes) test(`a unary error keeps its gRPC code, details and trailers (${mode})`, async (t) => {
+  const trailers = new Metadata();
+  trailers.set('myelin-samples-written', '7');
+  const { client, close } = await connected(mode, { labelNames: (_call, cb) => cb({ code: status.RESOURCE_EXHAUSTED, details: 'too many series', metadata: trailers }) });
   t.after(close);
   const err = await new Promise<ServiceError | null>((resolve) => client.labelNames({ startTimestampMs: 0, endTimestampMs: 0, matchers: [], limit: 0 }, new Metadata(), {}, (e) => resolve(e)));
   assert.equal(err?.code, status.RESOURCE_EXHAUSTED);
   assert.equal(err?.details, 'too many series');
+  assert.deepEqual(err?.metadata.get('myelin-samples-written'), ['7']);
 });
 
 for (const mode of modes) test(`a server stream delivers every message in order, then ends (${mode})`, async (t) => {

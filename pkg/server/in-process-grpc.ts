@@ -96,7 +96,7 @@ export class InProcessGrpcServer {
     const call = new InProcessServerCall(def.requestDeserialize(asBuffer(m.request)), toMetadata(m.metadata), m.deadline);
     calls.set(m.id, call);
     return new Promise<Uint8Array | undefined>((resolve, reject) => {
-      const fail = (err: Partial<ServiceError>): void => reject(grpcError(err.code ?? status.UNKNOWN, err.details ?? err.message ?? 'unknown error'));
+      const fail = (err: Partial<ServiceError>): void => reject(grpcError(err.code ?? status.UNKNOWN, err.details ?? err.message ?? 'unknown error', err.metadata));
       if (!def.responseStream) {
         (handler as unknown as (c: InProcessServerCall, cb: (err: Partial<ServiceError> | null, v?: unknown) => void) => void)(call, (err, value) => {
           if (err) fail(err);
@@ -307,8 +307,15 @@ class InProcessClientStream extends EventEmitter {
   }
 }
 
-function grpcError(code: status, details: string): ServiceError {
-  return Object.assign(new Error(`${code} ${status[code]}: ${details}`), { code, details, metadata: new Metadata() });
+/**
+ * A failed call's error. Its trailers are also a JSON string field, `trailers`, because only an
+ * error's string and number fields survive a thread hop (RemoteError).
+ */
+function grpcError(code: status, details: string, trailers?: Metadata): ServiceError {
+  const metadata = trailers ?? new Metadata();
+  const err = Object.assign(new Error(`${code} ${status[code]}: ${details}`), { code, details, metadata });
+  const map = metadata.getMap();
+  return Object.keys(map).length === 0 ? err : Object.assign(err, { trailers: JSON.stringify(map) });
 }
 
 function deadlineExceeded(): ServiceError {
@@ -318,7 +325,8 @@ function deadlineExceeded(): ServiceError {
 /** The ServiceError a failed call carries back (its code and details survive a thread hop). */
 function serviceError(err: unknown): ServiceError {
   if (err instanceof RemoteError && typeof err.fields.code === 'number') {
-    return grpcError(err.fields.code, typeof err.fields.details === 'string' ? err.fields.details : err.message);
+    const trailers = typeof err.fields.trailers === 'string' ? toMetadata(JSON.parse(err.fields.trailers) as Record<string, string>) : undefined;
+    return grpcError(err.fields.code, typeof err.fields.details === 'string' ? err.fields.details : err.message, trailers);
   }
   if (err instanceof Error && typeof (err as Partial<ServiceError>).code === 'number') return err as ServiceError;
   return grpcError(status.INTERNAL, (err as Error).message);

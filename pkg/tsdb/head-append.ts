@@ -451,7 +451,10 @@ function histogramRecords(head: Head, b: Batch, from: number, to: number, out: U
 
 /** Samples a commit dropped (out of order by then), with the refusal of the first one. */
 export interface CommitDrops {
+  /** Samples dropped, floats and histograms. */
   count: number;
+  /** Of those, histograms. */
+  histograms: number;
   first: AppendError;
 }
 
@@ -478,7 +481,7 @@ function applySamples(head: Head, series: readonly MemSeries[], ts: Float64Array
         continue;
       }
       head.metrics.rejectedSamples.inc({ reason: AppendErrorCode.OutOfOrderSample });
-      if (drops === undefined) drops = { count: 0, first: new AppendError(AppendErrorCode.OutOfOrderSample, `${s.labels.toString()} t=${t} last=${s.lastT}`) };
+      if (drops === undefined) drops = { count: 0, histograms: 0, first: new AppendError(AppendErrorCode.OutOfOrderSample, `${s.labels.toString()} t=${t} last=${s.lastT}`) };
       drops.count++;
       continue;
     }
@@ -517,7 +520,7 @@ function applyHistogram(head: Head, s: MemSeries, t: number, h: Histogram | Floa
     const last = s.hist?.last ?? null;
     if (t === s.lastT && last !== null && identicalHistograms(last, h)) return undefined;
     head.metrics.rejectedSamples.inc({ reason: AppendErrorCode.OutOfOrderSample });
-    return { count: 1, first: new AppendError(AppendErrorCode.OutOfOrderSample, `${s.labels.toString()} t=${t} last=${s.lastT}`) };
+    return { count: 1, histograms: 1, first: new AppendError(AppendErrorCode.OutOfOrderSample, `${s.labels.toString()} t=${t} last=${s.lastT}`) };
   }
   if (s.appendHistogram(t, h, isFloat, head.cut)) {
     head.metrics.chunksCreated.inc();
@@ -530,6 +533,9 @@ function applyHistogram(head: Head, s: MemSeries, t: number, h: Histogram | Floa
 
 function mergeDrops(a: CommitDrops | undefined, b: CommitDrops | undefined): CommitDrops | undefined {
   if (a === undefined) return b;
-  if (b !== undefined) a.count += b.count;
+  if (b !== undefined) {
+    a.count += b.count;
+    a.histograms += b.histograms;
+  }
   return a;
 }

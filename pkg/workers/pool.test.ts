@@ -29,6 +29,15 @@ test('tasks run on the workers; errors come back with their name, message and fi
     err instanceof RemoteError && err.message === 'task failed on purpose' && err.fields.code === 'PURPOSE');
 });
 
+test('what a task emits reaches onData in order, before its answer', async (t) => {
+  const { pool } = await newPool(1);
+  t.after(() => pool.stop());
+  const got: number[][] = [];
+  const answer = await pool.run('a', 'parts', { parts: 50 }, { deadline: inSeconds(10), onData: (b) => got.push([...b]) });
+  assert.equal(answer, 'sent');
+  assert.deepEqual(got, Array.from({ length: 50 }, (_, i) => [i, i, i]));
+});
+
 test('a task past its deadline is answered at once; a worker that does not stop is replaced', async (t) => {
   const { pool, registry } = await newPool(1);
   t.after(() => pool.stop());

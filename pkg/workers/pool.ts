@@ -15,6 +15,7 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '../log/index.js';
 import { PoolMetrics } from './pool-metrics.js';
 import { RpcChannel } from './rpc.js';
+import { taskData } from './serve.js';
 import { WorkerRegistries } from './worker-registries.js';
 
 export interface WorkerPoolConfig {
@@ -42,6 +43,8 @@ export interface TaskOptions {
   signal?: AbortSignal;
   /** Fresh per worker: extra fields for the task message, computed when it is handed to `rpc`. */
   prepare?: (rpc: RpcChannel) => object;
+  /** Receives what the task emits before its answer, in order; nothing more once it is settled. */
+  onData?: (bytes: Uint8Array) => void;
 }
 
 /** The task ran past its deadline (its worker was told to stop). */
@@ -182,6 +185,10 @@ export class WorkerPool {
     const slot: Slot = { id: this.#nextSlotId++, worker, rpc: new RpcChannel(worker), ready: false, task: undefined, retiring: false, killTimer: undefined };
     this.#slots.add(slot);
     slot.rpc.handle('metrics', (json) => this.#registries.update(slot.id, json as object[]));
+    slot.rpc.handle(taskData, (bytes) => {
+      const task = slot.task;
+      if (task !== undefined && !task.settled) task.opts.onData?.(bytes as Uint8Array);
+    });
     this.#cfg.connect?.(slot.rpc);
     const ready = new Promise<void>((resolve, reject) => {
       slot.rpc.handle('ready', () => {

@@ -4,6 +4,9 @@ import { parentPort } from 'node:worker_threads';
 import type { Registry } from 'prom-client';
 import { RpcChannel } from './rpc.js';
 
+/** The notification that carries a task's emitted bytes. */
+export const taskData = 'task.data';
+
 /** How often a busy worker sends its metrics (ms). */
 const metricsInterval = 1000;
 
@@ -15,8 +18,12 @@ export interface TaskMessage {
   [extra: string]: unknown;
 }
 
-/** Runs one task; `signal` aborts when the pool abandons it (deadline or caller gone). */
-export type TaskHandler = (task: TaskMessage, signal: AbortSignal) => unknown;
+/**
+ * Runs one task; `signal` aborts when the pool abandons it (deadline or caller gone). `emit` sends
+ * bytes ahead of the answer, in order, to the task's TaskOptions.onData (a copy is handed over:
+ * the caller may reuse `bytes`).
+ */
+export type TaskHandler = (task: TaskMessage, signal: AbortSignal, emit: (bytes: Uint8Array) => void) => unknown;
 
 /** This worker thread's channel to its pool. Make it once: each channel handles every message of the port. */
 export function parentChannel(): RpcChannel {
@@ -37,11 +44,15 @@ export function serveTasks(run: TaskHandler, registry: Registry, rpc: RpcChannel
     metricsDue = undefined;
     void registry.getMetricsAsJSON().then((json) => rpc.notify('metrics', json));
   };
+  const emit = (bytes: Uint8Array): void => {
+    const own = new Uint8Array(bytes);
+    rpc.notify(taskData, own, [own.buffer]);
+  };
   rpc.handle('task', async (msg) => {
     const ac = new AbortController();
     current = ac;
     try {
-      return await run(msg as TaskMessage, ac.signal);
+      return await run(msg as TaskMessage, ac.signal, emit);
     } finally {
       current = undefined;
       metricsDue ??= setTimeout(sendMetrics, metricsInterval);

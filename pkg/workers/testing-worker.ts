@@ -1,13 +1,16 @@
-// A worker for pool tests: its tasks sleep, spin, allocate without bound, fail or count.
+// A worker for pool tests: its tasks sleep, spin, allocate without bound, fail, count or emit parts.
 import { Counter, Registry } from 'prom-client';
 import { serveTasks } from './serve.js';
 
 const registry = new Registry();
 const done = new Counter({ name: 'test_tasks_done_total', help: 'Tasks this worker finished.', registers: [registry] });
 
-serveTasks(async (task, signal) => {
-  const args = task.args as { ms?: number; value?: unknown };
+serveTasks(async (task, signal, emit) => {
+  const args = task.args as { ms?: number; value?: unknown; parts?: number };
   switch (task.method) {
+    case 'parts':
+      for (let i = 0; i < (args.parts ?? 0); i++) emit(new Uint8Array([i, i, i]));
+      return 'sent';
     case 'echo':
       done.inc();
       return { value: args.value, deadline: task.deadline };

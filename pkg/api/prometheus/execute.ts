@@ -104,15 +104,18 @@ export const statusOfErrorType: Record<string, number> = {
   [ErrorType.Internal]: 500,
 };
 
-/** Runs `req`; never rejects: failures become Prometheus' error answers. */
-export async function executeApi(req: ApiRequest, backend: ApiBackend, signal?: AbortSignal): Promise<ApiAnswer> {
+/**
+ * Runs `req`; never rejects: failures become Prometheus' error answers. `sink`, when given, takes
+ * a streamed remote read's frames as they are made (the answer's body is then empty).
+ */
+export async function executeApi(req: ApiRequest, backend: ApiBackend, signal?: AbortSignal, sink?: (bytes: Uint8Array) => void): Promise<ApiAnswer> {
   let stats: QueryStats | undefined;
   const b: ApiBackend = { ...backend, observe: (tenant, s, err) => {
     stats = s;
     backend.observe?.(tenant, s, err);
   } };
   try {
-    if (req.op === ApiOp.RemoteRead) return { ...(await limited(req, b, (limiter) => remoteRead(req, b, limiter, signal))), stats };
+    if (req.op === ApiOp.RemoteRead) return { ...(await limited(req, b, (limiter) => remoteRead(req, b, limiter, signal, sink))), stats };
     if (isCardinalityOp(req.op)) return { ...(await limited(req, b, (limiter) => cardinalityAnswer(req.op as CardinalityOp, req, b, limiter))), stats };
     return { ...success(await run(req, b, signal)), stats };
   } catch (err) {

@@ -11,10 +11,15 @@ import { ErrorType } from '../../promql/index.js';
 import { ApiOp, errorOf, executeApi } from './execute.js';
 import type { ApiAnswer, ApiBackend, ApiRequest } from './execute.js';
 import { goJson } from './encode.js';
+import { streamedContentType } from './remote-read.js';
+import { StreamedReply } from './streamed-reply.js';
 import type { Params } from './params.js';
 
-/** Runs an API request; `signal` aborts when the client goes away. Never rejects. */
-export type ApiExecutor = (req: ApiRequest, signal: AbortSignal) => Promise<ApiAnswer>;
+/**
+ * Runs an API request; `signal` aborts when the client goes away. Never rejects. An executor may
+ * write a streamed remote read's body to `sink` as it is made instead of answering it whole.
+ */
+export type ApiExecutor = (req: ApiRequest, signal: AbortSignal, sink?: (bytes: Uint8Array) => void) => Promise<ApiAnswer>;
 
 export interface PrometheusApiOptions {
   /** Where requests run; when absent, in this thread over `backend`. */
@@ -70,7 +75,7 @@ function clientGone(reply: FastifyReply): AbortSignal {
 
 function inThread(backend: ApiBackend | undefined): ApiExecutor {
   if (backend === undefined) throw new Error('BUG: prometheusApi needs execute or backend');
-  return (req, signal) => executeApi(req, backend, signal);
+  return (req, signal, sink) => executeApi(req, backend, signal, sink);
 }
 
 export const prometheusApi: FastifyPluginAsync<PrometheusApiOptions> = async (app: FastifyInstance, opts) => {
@@ -121,7 +126,9 @@ export const prometheusApi: FastifyPluginAsync<PrometheusApiOptions> = async (ap
     const tenant = tenantOf(req);
     if (typeof tenant !== 'string') return send(reply, tenant);
     const body = Buffer.isBuffer(req.body) ? new Uint8Array(req.body) : undefined;
-    return send(reply, await execute({ op: ApiOp.RemoteRead, tenant, params: {}, labelName: '', now: now(), body }, clientGone(reply)));
+    const stream = new StreamedReply(reply, streamedContentType);
+    const answer = await execute({ op: ApiOp.RemoteRead, tenant, params: {}, labelName: '', now: now(), body }, clientGone(reply), stream.write);
+    return stream.started ? stream.finish(answer) : send(reply, answer);
   });
 
   const fixed = (path: string, data: unknown): void => {

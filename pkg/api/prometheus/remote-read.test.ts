@@ -11,6 +11,7 @@ import { ValueType } from '../../storage/index.js';
 import { TenantResolver } from '../../tenant/index.js';
 import { EncodedChunkIterator, Encoding, XorIterator } from '../../tsdb/chunkenc/index.js';
 import { snappyDecode, snappyEncode } from '../../wire/index.js';
+import { ApiOp, executeApi } from './execute.js';
 import { prometheusApi } from './plugin.js';
 import { readFrames } from './testing.js';
 
@@ -19,19 +20,25 @@ function histogramAt(i: number): FloatHistogram {
   return { ...emptyFloatHistogram(0), count: 2 + 2 * i, sum: 3 * i, positiveSpans: [{ offset: 0, length: 2 }], positiveBuckets: [1 + i, 1 + i] };
 }
 
-async function setup() {
+/** Tenant a's data; `bigSamples`: a series `big` of that many random values (XOR chunks of ~10 bytes per sample). */
+function tenantA(opts: { bigSamples?: number }): MemoryStorage {
   const a = new MemoryStorage();
   for (let i = 0; i < 150; i++) {
     a.append(Labels.fromRecord({ __name__: 'up', job: 'x', instance: 'a' }), i * 1000, i);
     a.append(Labels.fromRecord({ __name__: 'up', job: 'y', instance: 'b' }), i * 1000, 2 * i);
   }
+  for (let i = 0; i < (opts.bigSamples ?? 0); i++) a.append(Labels.fromRecord({ __name__: 'big' }), i * 1000, Math.random());
+  return a;
+}
+
+async function setup(opts: { maxSamples?: number; bigSamples?: number } = {}, a = tenantA(opts)) {
   for (let i = 0; i < 3; i++) a.appendHistogram(Labels.fromRecord({ __name__: 'latency', job: 'h' }), i * 1000, histogramAt(i));
   const other = new MemoryStorage();
   other.append(Labels.fromRecord({ __name__: 'up', job: 'x', instance: 'secret' }), 0, 7);
   const app = Fastify();
   await app.register(prometheusApi, {
     prefix: '/prometheus',
-    backend: { engine: new Engine(), queryable: (t) => (t === 'a' ? a : other) },
+    backend: { engine: new Engine({ maxSamples: opts.maxSamples }), queryable: (t) => (t === 'a' ? a : other) },
     tenantOf: (req) => new TenantResolver({ authEnabled: true }).tenant(req.headers['x-scope-orgid'] as string | undefined),
   });
   return app;
@@ -114,6 +121,59 @@ test('native histograms: SAMPLES answers them as the series\' histograms, STREAM
   const got: [number, number][] = [];
   while (it.next() === ValueType.FloatHistogram) got.push([it.atT(), it.atFloatHistogram().count]);
   assert.deepEqual(got, [[1000, 4], [2000, 6]]);
+});
+
+test('bounds as Prometheus\'s: SAMPLES past the sample limit (-querier.max-samples) is 400; a long series streams in frames of about 1 MiB', async () => {
+  const limited = await setup({ maxSamples: 299 });
+  const q = query(0, 200_000, eq('__name__', 'up'));
+  const over = await read(limited, request([q]));
+  assert.equal(over.statusCode, 400, over.body);
+  assert.match(over.body, /remote read: exceeded sample limit \(299, -querier.max-samples\)/);
+  const within = await read(await setup({ maxSamples: 300 }), request([q]));
+  assert.equal(within.statusCode, 200, 'exactly at the limit');
+  const streamed = await read(limited, request([q], [ReadRequest_ResponseType.STREAMED_XOR_CHUNKS]));
+  assert.equal(streamed.statusCode, 200, 'chunks are not samples held in memory');
+
+  const app = await setup({ bigSamples: 250_000 });
+  const res = await read(app, request([query(0, 250_000_000, eq('__name__', 'big'))], [ReadRequest_ResponseType.STREAMED_XOR_CHUNKS]));
+  assert.equal(res.statusCode, 200, res.body);
+  const frames = readFrames(res.rawPayload);
+  assert.ok(frames.length >= 2, `${frames.length} frames`);
+  const chunks = frames.map((m) => ChunkedReadResponse.decode(m).chunkedSeries);
+  for (const [i, m] of frames.entries()) {
+    assert.equal(chunks[i].length, 1, 'one series per frame');
+    assert.deepEqual(chunks[i][0].labels, [{ name: '__name__', value: 'big' }], 'each part of the series carries its labels');
+    assert.ok(m.length < (1 << 20) + 4096, `frame ${i}: ${m.length} bytes, the chunk that passed 1 MiB at most over`);
+  }
+  const all = chunks.flatMap((c) => c[0].chunks);
+  // An XOR chunk starts with its sample count, a big-endian uint16.
+  assert.equal(all.reduce((n, c) => n + ((c.data[0] << 8) | c.data[1]), 0), 250_000, 'every sample once, in order');
+  assert.ok(all.every((c, i) => i === 0 || c.minTimeMs > all[i - 1].maxTimeMs));
+});
+
+test('STREAMED_XOR_CHUNKS is written as it is made, 0.5 to 1.5 MiB at a time; a failure after the first write cuts the stream', async (t) => {
+  const big = tenantA({ bigSamples: 250_000 });
+  const app = await setup({}, big);
+  t.after(() => app.close());
+  // Straight through executeApi with a sink: several writes, each at most a frame past 0.5 MiB, and an empty body.
+  const writes: number[] = [];
+  const body = request([query(0, 250_000_000, eq('__name__', 'big'))], [ReadRequest_ResponseType.STREAMED_XOR_CHUNKS]);
+  const backend = { engine: new Engine(), queryable: () => big };
+  const answer = await executeApi({ op: ApiOp.RemoteRead, tenant: 'a', params: {}, labelName: '', now: Date.now(), body }, backend, undefined, (b) => writes.push(b.length));
+  assert.equal(answer.status, 200);
+  assert.equal(answer.body.length, 0, 'nothing left for the answer');
+  assert.ok(writes.length >= 2, `${writes.length} writes`);
+  assert.ok(writes.every((n) => n < 1.5 * (1 << 20) + (1 << 16)), writes.join(', '));
+
+  // Over HTTP: the first query's frames are out when the second fails (a bad regex): the body is cut.
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  const res = await fetch(`${url}/prometheus/api/v1/read`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-scope-orgid': 'a' },
+    body: request([query(0, 250_000_000, eq('__name__', 'big')), query(0, 1, { type: LabelMatcher_Type.RE, name: 'job', value: '(' })], [ReadRequest_ResponseType.STREAMED_XOR_CHUNKS]),
+  });
+  assert.equal(res.status, 200, 'sent with the first frames');
+  await assert.rejects(res.arrayBuffer(), 'the client sees a broken body, not a complete one');
 });
 
 test('bad requests: 400 naming the problem, 401 without a tenant', async () => {

@@ -19,14 +19,28 @@ import type { ApiAnswer, ApiBackend, ApiRequest } from './execute.js';
 /** Largest decoded ReadRequest taken (Prometheus sends a few matchers per query). */
 const maxRequestBytes = 32 << 20;
 
+/**
+ * Chunk bytes after which a series' frame is cut and its further chunks go in the next frame:
+ * Prometheus' default --storage.remote.read-max-bytes-in-frame, which its readers expect.
+ */
+export const maxBytesInFrame = 1 << 20;
+
 export const streamedContentType = 'application/x-streamed-protobuf; proto=prometheus.ChunkedReadResponse';
 
-/** The answer to a remote read; QueryError and QueryLimitError propagate to the caller's error answer. */
-export async function remoteRead(req: ApiRequest, b: ApiBackend, limiter: QueryLimiter, signal: AbortSignal | undefined): Promise<ApiAnswer> {
+/**
+ * The answer to a remote read; QueryError and QueryLimitError propagate to the caller's error
+ * answer. With `sink`, STREAMED_XOR_CHUNKS frames go to it as they are made, 0.5 to 1.5 MiB at a
+ * time, and the answer's body is empty; an error after the first write must cut the stream.
+ */
+export async function remoteRead(req: ApiRequest, b: ApiBackend, limiter: QueryLimiter, signal: AbortSignal | undefined, sink?: (bytes: Uint8Array) => void): Promise<ApiAnswer> {
   const rr = decodeRequest(req.body);
   const streamed = rr.acceptedResponseTypes.length > 0 && rr.acceptedResponseTypes[0] === ReadRequest_ResponseType.STREAMED_XOR_CHUNKS;
-  const frames: Buffer[] = [];
+  const frames = new FrameBuffer(sink);
   const results: QueryResult[] = [];
+  // A SAMPLES answer is one message, made in memory: bounded like a PromQL query's samples, as
+  // Prometheus bounds it (--storage.remote.read-sample-limit, the same 5e7 by default).
+  const sampleLimit = b.engine.opts.maxSamples;
+  let samplesAnswered = 0;
   for (let qi = 0; qi < rr.queries.length; qi++) {
     const q = rr.queries[qi];
     let matchers;
@@ -52,10 +66,11 @@ export async function remoteRead(req: ApiRequest, b: ApiBackend, limiter: QueryL
         it = s.iterator(it);
         const labels = wireLabels(s.labels);
         if (streamed) {
-          const series: ChunkedSeries = { labels, chunks: chunksOf(it, start, end, s.labels) };
-          if (series.chunks.length > 0) frames.push(frame(ChunkedReadResponse.encode({ chunkedSeries: [series], queryIndex: qi }).finish()));
+          for (const chunks of framed(labels, chunksOf(it, start, end, s.labels))) frames.add(frame(ChunkedReadResponse.encode({ chunkedSeries: [{ labels, chunks }], queryIndex: qi }).finish()));
         } else {
           const { samples, histograms } = samplesOf(it, start, end);
+          samplesAnswered += samples.length + histograms.length;
+          if (samplesAnswered > sampleLimit) throw new QueryError(ErrorType.BadData, `remote read: exceeded sample limit (${sampleLimit}, -querier.max-samples); ask for STREAMED_XOR_CHUNKS or a shorter range`);
           if (samples.length > 0 || histograms.length > 0) timeseries.push({ labels, samples, exemplars: [], histograms });
         }
         const err = it.err();
@@ -69,7 +84,7 @@ export async function remoteRead(req: ApiRequest, b: ApiBackend, limiter: QueryL
     }
     results.push({ timeseries });
   }
-  if (streamed) return { status: 200, body: Buffer.concat(frames), headers: { 'content-type': streamedContentType } };
+  if (streamed) return { status: 200, body: frames.rest(), headers: { 'content-type': streamedContentType } };
   const body = snappyEncode(Buffer.from(ReadResponse.encode({ results }).finish()));
   return { status: 200, body, headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' } };
 }
@@ -116,6 +131,66 @@ function chunksOf(it: SampleIterator, start: number, end: number, labels: Labels
   }
   const c = b.finish(labels);
   return c.bytes.map((data, k) => ({ minTimeMs: c.minTs[k], maxTimeMs: c.maxTs[k], type: c.encodings[k], data: Buffer.from(data.buffer, data.byteOffset, data.byteLength) }));
+}
+
+/**
+ * Bytes of frames after which they go to the sink: half a frame's limit, so a long series' frames
+ * go out one or two at a time and small series' in batches (a write crosses threads).
+ */
+const flushBytes = maxBytesInFrame / 2;
+
+/** Frames kept for the answer's body, or, with a sink, written to it whenever they pass flushBytes. */
+class FrameBuffer {
+  readonly #sink: ((bytes: Uint8Array) => void) | undefined;
+  #frames: Buffer[] = [];
+  #bytes = 0;
+
+  constructor(sink: ((bytes: Uint8Array) => void) | undefined) {
+    this.#sink = sink;
+  }
+
+  add(f: Buffer): void {
+    this.#frames.push(f);
+    this.#bytes += f.length;
+    if (this.#sink !== undefined && this.#bytes >= flushBytes) this.#flush(this.#sink);
+  }
+
+  /** What is left for the answer's body: everything without a sink, nothing with one (flushed). */
+  rest(): Buffer {
+    if (this.#sink !== undefined) {
+      this.#flush(this.#sink);
+      return Buffer.alloc(0);
+    }
+    return Buffer.concat(this.#frames);
+  }
+
+  #flush(sink: (bytes: Uint8Array) => void): void {
+    if (this.#bytes > 0) sink(Buffer.concat(this.#frames, this.#bytes));
+    this.#frames = [];
+    this.#bytes = 0;
+  }
+}
+
+/** An upper bound of a Chunk message's bytes besides its data: field tags, two timestamps, type, lengths. */
+const chunkOverhead = 32;
+
+/**
+ * A series' chunks cut into the frames that carry them, as Prometheus cuts them: a frame ends with
+ * the chunk that takes it past maxBytesInFrame (labels included), so it is at most one chunk over.
+ */
+function framed(labels: readonly Label[], chunks: ChunkedSeries['chunks']): ChunkedSeries['chunks'][] {
+  const labelBytes = labels.reduce((n, l) => n + Buffer.byteLength(l.name) + Buffer.byteLength(l.value) + 8, 0);
+  const out: ChunkedSeries['chunks'][] = [];
+  let from = 0;
+  let bytes = labelBytes;
+  for (let k = 0; k < chunks.length; k++) {
+    bytes += chunks[k].data.length + chunkOverhead;
+    if (bytes < maxBytesInFrame && k < chunks.length - 1) continue;
+    out.push(chunks.slice(from, k + 1));
+    from = k + 1;
+    bytes = labelBytes;
+  }
+  return out;
 }
 
 /** One frame of Prometheus' chunked stream: uvarint length, CRC-32C (big-endian) of the message, the message. */

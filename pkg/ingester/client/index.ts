@@ -1,2 +1,3 @@
 export { IngesterConn, ingesterClientFactory, type CallLimits } from './client.js';
 export { ingesterClientConfig, validateIngesterClientConfig, type IngesterClientConfig } from './config.js';
+export { writtenFromTrailers, writtenTrailers, type WrittenCounts } from './written.js';

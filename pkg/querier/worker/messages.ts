@@ -21,6 +21,8 @@ export interface QueryTaskExtras {
   heartbeats: { ingesters: number[]; storeGateways: number[] };
   /** The limits of every tenant the request names. */
   limits: Record<string, QueryLimits>;
+  /** The caller takes a streamed body as it is made (the pool's onData); otherwise it comes whole in the answer. */
+  stream: boolean;
 }
 
 export type QueryTask = { method: 'api'; args: ApiRequest; deadline: number } & QueryTaskExtras;

@@ -30,7 +30,7 @@ const readPath = newReadPath(data.readPath, {
 readPath.service.startAsync();
 const encoder = new TextEncoder();
 
-serveTasks(async (msg, signal) => {
+serveTasks(async (msg, signal, emit) => {
   const task = msg as unknown as QueryTask;
   if (task.rings !== undefined) {
     ingesterRing.update(task.rings.ingesters);
@@ -39,7 +39,8 @@ serveTasks(async (msg, signal) => {
   ingesterRing.heartbeats(task.heartbeats.ingesters);
   storeGatewayRing.heartbeats(task.heartbeats.storeGateways);
   limits = task.limits;
-  const a = await executeApi({ ...task.args, deadline: task.deadline }, readPath.backend, signal);
+  // A streamed remote read's frames go to the main thread as they are made, when its caller takes them so.
+  const a = await executeApi({ ...task.args, deadline: task.deadline }, readPath.backend, signal, task.stream ? emit : undefined);
   // A Buffer may share its ArrayBuffer (Node's pool): copy it before handing the memory over.
   const body = typeof a.body === 'string' ? encoder.encode(a.body) : new Uint8Array(a.body);
   const answer: QueryTaskAnswer = { status: a.status, body, errorType: a.errorType, error: a.error, headers: a.headers, stats: a.stats };

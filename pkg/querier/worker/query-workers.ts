@@ -82,23 +82,23 @@ export class QueryWorkers {
   }
 
   /** The API executor that runs every request in a worker. */
-  readonly execute: ApiExecutor = async (asked, signal) => {
+  readonly execute: ApiExecutor = async (asked, signal, sink) => {
     const req = withPartialResponseDefault(asked, this.#deps.partialResponse);
     const deadline = Date.now() + Math.min(this.#cfg.timeout, requestedTimeout(req) ?? Infinity);
     try {
-      const a = await this.#pool.run<QueryTaskAnswer>(req.tenant, 'api', req, { deadline, signal, prepare: (rpc) => this.#extras(rpc, req) });
+      const a = await this.#pool.run<QueryTaskAnswer>(req.tenant, 'api', req, { deadline, signal, prepare: (rpc) => this.#extras(rpc, req, sink !== undefined), onData: sink });
       return { status: a.status, body: Buffer.from(a.body.buffer, a.body.byteOffset, a.body.byteLength), errorType: a.errorType, error: a.error, headers: a.headers, stats: a.stats };
     } catch (err) {
       return this.#failure(err);
     }
   };
 
-  #extras(rpc: RpcChannel, req: ApiRequest): QueryTaskExtras {
+  #extras(rpc: RpcChannel, req: ApiRequest, stream: boolean): QueryTaskExtras {
     const ing = this.#deps.ingesterRing.snapshot();
     const sg = this.#deps.storeGatewayRing.snapshot();
     const limits: Record<string, QueryLimits> = {};
     for (const t of req.tenant.split(TenantSeparator)) limits[t] = this.#onlyQueryLimits(this.#deps.limits(t));
-    const extras: QueryTaskExtras = { heartbeats: { ingesters: heartbeatsOf(ing), storeGateways: heartbeatsOf(sg) }, limits };
+    const extras: QueryTaskExtras = { heartbeats: { ingesters: heartbeatsOf(ing), storeGateways: heartbeatsOf(sg) }, limits, stream };
     if (this.#sentVersion.get(rpc) !== this.#ringVersion) {
       this.#sentVersion.set(rpc, this.#ringVersion);
       extras.rings = { ingesters: [...ing.instances], storeGateways: [...sg.instances] };
