@@ -51,7 +51,8 @@ async function timeStart(dir: string): Promise<StartRun> {
     throw new Error(`npm start in ${dir}:\n${output.slice(-4000)}`, { cause: err });
   } finally {
     // The whole group npm started: npm, its shell, scripts/start.mjs and the binary.
-    if (child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');
+    // (npm exits when the binary does, so an empty group means it is already gone).
+    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) process.kill(-child.pid, 'SIGTERM');
     await exited;
   }
 }
