@@ -20,8 +20,8 @@ const log = (msg) => process.stderr.write(`myelin: ${msg}\n`);
 
 // Relative specifiers of a module: `from './x.js'` (imports and re-exports, but not `import type`),
 // `import './x.js'`, `import('./x.js')` and `new URL('./x.js', …)`. The sources use the `.js`
-// suffix nodenext requires, which names the `.ts` file beside it.
-const specifier = /(?<!import\s+type\s[^;]*)(?:\bfrom|\bimport\s*\(?|new URL\()\s*'(\.\.?\/[^']+)\.js'/g;
+// suffix nodenext requires, which names the `.ts` file beside it; generated code uses double quotes.
+const specifier = /(?<!import\s+type\s[^;]*)(?:\bfrom|\bimport\s*\(?|new URL\()\s*(['"])(\.\.?\/[^'"]+)\.js\1/g;
 
 /** Source files (relative to the root) reachable from `start`. */
 function reachable(start) {
@@ -32,7 +32,7 @@ function reachable(start) {
     if (seen.has(src)) continue;
     seen.add(src);
     for (const m of readFileSync(join(root, src), 'utf8').matchAll(specifier)) {
-      const dep = relative(root, join(root, dirname(src), `${m[1]}.ts`));
+      const dep = relative(root, join(root, dirname(src), `${m[2]}.ts`));
       if (mtime(dep) >= 0) todo.push(dep);
     }
   }

@@ -40,11 +40,12 @@ async function timeStart(dir: string): Promise<StartRun> {
   child.stderr.on('data', (b: Buffer) => (output += b.toString()));
   const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   try {
-    await waitUntil(async () => (await fetch(`http://127.0.0.1:${http}/ready`, { signal: AbortSignal.timeout(1_000) })).ok, {
+    const ready = waitUntil(async () => (await fetch(`http://127.0.0.1:${http}/ready`, { signal: AbortSignal.timeout(1_000) })).ok, {
       timeoutMs: 180_000,
       intervalMs: 100,
       what: 'npm start to answer /ready with 200',
     });
+    await Promise.race([ready, exited.then(() => Promise.reject(new Error('npm start exited before it was ready')))]);
     const readySeconds = (performance.now() - t0) / 1000;
     return { readySeconds, transpileLine: /^myelin: (transpiling .*|dist\/ is up to date.*)$/m.exec(output)?.[1] ?? '(no transpile line)' };
   } catch (err) {
