@@ -2,12 +2,16 @@
 // shutdown, the user stats, the /api/prom prefix and the profiling endpoints.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { loadConfig } from '../pkg/flagext/index.js';
+import { myelinAliases, myelinConfig } from '../pkg/myelin/index.js';
 import { WriteRequest } from '../pkg/generated/prometheus/remote.js';
 import { snappyEncode } from '../pkg/wire/index.js';
-import { freePort, startMyelinBinary, waitUntil } from '../pkg/testutil/index.js';
+import { freePort, myelinBinary, startMyelinBinary, waitUntil } from '../pkg/testutil/index.js';
 
 function push(base: string, path: string, tenant: string, now: number): Promise<Response> {
   const body = WriteRequest.encode({
@@ -102,6 +106,13 @@ test('the binary: -help is the basic options by section, -help-all every one; ty
   assert.doesNotMatch(help.out, /-server\.http-idle-timeout/, 'advanced options only in -help-all');
   const helpAll = await run(['-help-all']);
   assert.match(helpAll.out, /-server\.http-idle-timeout duration\n.*\[advanced\]/);
+
+  // Through a pipe (`myelin -help-all | less`) the whole text arrives, not the first 64 KiB.
+  const expected = loadConfig(myelinConfig, ['-help-all'], { env: {}, readFile: () => '', aliases: myelinAliases });
+  assert.equal(expected.kind, 'help');
+  const piped = await promisify(execFile)(process.execPath, [myelinBinary, '-help-all'], { maxBuffer: 1 << 22 });
+  assert.ok(piped.stdout.length > 65_536, `help text is ${piped.stdout.length} bytes, more than one pipe buffer`);
+  assert.equal(piped.stdout, `${expected.text}\n`);
 
   const typo = await run(['-server.http-listen-prot=1']);
   assert.equal(typo.code, 1);

@@ -73,10 +73,22 @@ async function main(): Promise<number> {
   return exitCode;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error('BUG: myelin crashed', err);
-    process.exit(2);
-  },
-);
+/**
+ * Exits once stdout and stderr have taken everything written: a pipe takes 64 KiB at a time, and
+ * process.exit() drops the rest (`myelin -help-all | less` lost its end). Handles left open by a
+ * stopped module must not keep the process alive, so it still exits rather than only setting
+ * process.exitCode.
+ */
+function exitAfterFlush(code: number): void {
+  let pending = 2;
+  const done = () => {
+    if (--pending === 0) process.exit(code);
+  };
+  process.stdout.write('', done);
+  process.stderr.write('', done);
+}
+
+main().then(exitAfterFlush, (err: unknown) => {
+  console.error('BUG: myelin crashed', err);
+  exitAfterFlush(2);
+});
