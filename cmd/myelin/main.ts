@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig } from '../../pkg/flagext/index.js';
 import { createLogger } from '../../pkg/log/index.js';
-import { Myelin, myelinAliases, myelinConfig } from '../../pkg/myelin/index.js';
+import { Myelin, basicFlags, myelinAliases, myelinConfig } from '../../pkg/myelin/index.js';
 
 async function main(): Promise<number> {
   // Subcommands: tools that talk to a running Myelin rather than run it.
@@ -12,7 +12,7 @@ async function main(): Promise<number> {
   if (process.argv[2] === 'sidecar') return (await import('./sidecar.js')).sidecarCommand(process.argv.slice(3));
   let loaded;
   try {
-    loaded = loadConfig(myelinConfig, process.argv.slice(2), { env: process.env, readFile: (p) => readFileSync(p, 'utf8'), aliases: myelinAliases });
+    loaded = loadConfig(myelinConfig, process.argv.slice(2), { env: process.env, readFile: (p) => readFileSync(p, 'utf8'), aliases: myelinAliases, basicFlags });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     console.error(`error loading config: ${err.message}`);
