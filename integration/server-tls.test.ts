@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
+import { connect, type ConnectionOptions } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Metadata } from '@grpc/grpc-js';
@@ -26,10 +27,12 @@ test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 type Tls = ReturnType<typeof defaults<typeof serverConfig>>['httpTlsConfig'];
 
-function newServer(http: Partial<Tls>, grpc: Partial<Tls> = {}): Server {
+type ServerCfg = ReturnType<typeof defaults<typeof serverConfig>>;
+
+function newServer(http: Partial<Tls>, grpc: Partial<Tls> = {}, extra: Partial<ServerCfg> = {}): Server {
   const base = defaults(serverConfig);
   const cfg = {
-    ...base, httpListenAddress: '127.0.0.1', httpListenPort: 0, grpcListenAddress: '127.0.0.1', grpcListenPort: 0,
+    ...base, ...extra, httpListenAddress: '127.0.0.1', httpListenPort: 0, grpcListenAddress: '127.0.0.1', grpcListenPort: 0,
     httpTlsConfig: { ...base.httpTlsConfig, ...http }, grpcTlsConfig: { ...base.grpcTlsConfig, ...grpc },
   };
   const server = new Server(cfg, { logger: silent, registry: new Registry(), tenants: new TenantResolver({ authEnabled: false }) });
@@ -110,6 +113,32 @@ test('gRPC TLS: RequireAndVerifyClientCert serves clients with a certificate of 
   assert.equal(await healthCheck(port, { tlsCertPath: certs.clientCrt, tlsKeyPath: certs.clientKey, tlsCaPath: certs.rootCrt, tlsServerName: 'localhost' }), 'SERVING', 'server name override');
 });
 
+/** A TLS handshake with `port`: the negotiated version and cipher (OpenSSL's name), or the error. */
+function handshake(port: number, opts: ConnectionOptions): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port, ca: readFileSync(certs.rootCrt), servername: 'localhost', ALPNProtocols: ['h2', 'http/1.1'], ...opts }, () => {
+      resolve(`${socket.getProtocol()} ${socket.getCipher().name}`);
+      socket.destroy();
+    });
+    socket.on('error', (err) => resolve(`error: ${err.message}`));
+  });
+}
+
+test('server.tls_min_version and tls_cipher_suites (Go\'s names) apply to the HTTP and the gRPC server', async (t) => {
+  const server = await running(t, newServer(serverTls, serverTls, { tlsMinVersion: 'VersionTLS13' }));
+  for (const [name, port] of [['HTTP', server.httpPort()], ['gRPC', server.grpcPort()]] as const) {
+    assert.match(await handshake(port, { maxVersion: 'TLSv1.2' }), /^error: .*(protocol version|alert)/i, `${name} refuses TLS 1.2`);
+    assert.match(await handshake(port, {}), /^TLSv1\.3 /, `${name} speaks TLS 1.3`);
+  }
+
+  const suites = await running(t, newServer(serverTls, serverTls, { tlsMinVersion: 'VersionTLS12', tlsCipherSuites: 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384' }));
+  for (const [name, port] of [['HTTP', suites.httpPort()], ['gRPC', suites.grpcPort()]] as const) {
+    const tls12 = { maxVersion: 'TLSv1.2' } as const;
+    assert.equal(await handshake(port, { ...tls12, ciphers: 'ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256' }), 'TLSv1.2 ECDHE-RSA-AES256-GCM-SHA384', `${name}: the configured suite`);
+    assert.match(await handshake(port, { ...tls12, ciphers: 'ECDHE-RSA-AES128-GCM-SHA256' }), /^error: /, `${name}: a suite left out is refused`);
+  }
+});
+
 test('unusable TLS settings fail when the server is built (before it listens), naming the key', () => {
   const cases: { http?: Partial<Tls>; grpc?: Partial<Tls>; path: string; why: RegExp }[] = [
     { http: { certFile: certs.serverCrt }, path: 'server.http_tls_config.key_file', why: /required with cert_file/ },
@@ -119,6 +148,9 @@ test('unusable TLS settings fail when the server is built (before it listens), n
     { http: { clientCaFile: certs.rootCrt }, path: 'server.http_tls_config.cert_file', why: /need the server to serve TLS/ },
     { grpc: { ...serverTls, clientAuthType: 'VerifyClientCertIfGiven', clientCaFile: certs.rootCrt }, path: 'server.grpc_tls_config.client_auth_type', why: /not supported for gRPC/ },
   ];
+  const cipher = { path: 'server.tls_cipher_suites', why: /unknown cipher suite TLS_RSA_WITH_RC4_128_SHA; Go's names are/ };
+  assert.throws(() => newServer({}, {}, { tlsCipherSuites: 'TLS_AES_128_GCM_SHA256, TLS_RSA_WITH_RC4_128_SHA' }), (err: unknown) =>
+    err instanceof ConfigError && err.path === cipher.path && cipher.why.test(err.message));
   for (const c of cases) {
     assert.throws(() => newServer(c.http ?? {}, c.grpc ?? {}), (err: unknown) => {
       assert.ok(err instanceof ConfigError, String(err));

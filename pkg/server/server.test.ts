@@ -100,3 +100,10 @@ test('grpc.health.v1 answers per service: SERVING, NOT_SERVING, NOT_FOUND', asyn
   assert.equal((await check('')).status, HealthCheckResponse_ServingStatus.SERVING);
   await assert.rejects(check('no.such.Service'), (err: ServiceError) => err.code === status.NOT_FOUND);
 });
+
+test('-server.http-read-timeout is the HTTP server\'s limit for receiving a request', () => {
+  const cfg = { ...defaults(serverConfig), httpServerReadTimeout: 1234 };
+  const server = new Server(cfg, { logger: silent, registry: new Registry(), tenants: new TenantResolver({ authEnabled: false }) });
+  assert.equal(server.http.server.requestTimeout, 1234);
+  assert.equal(defaults(serverConfig).httpServerReadTimeout, 30_000, 'Cortex\'s default');
+});
