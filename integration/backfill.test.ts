@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { S3TestServer } from '../pkg/bucket/index.js';
 import { isUlid } from '../pkg/tsdb/block/index.js';
 import { startSingleMyelin, type SingleMyelin } from './e2e/myelin.js';
-import { TestProcess, freePort, waitUntil } from './e2e/process.js';
+import { freePort, TestProcess, waitUntil } from '../pkg/testutil/index.js';
 import { assertSameResult, type Json } from './promql/compare-results.js';
 import { generate } from './promql/dataset.js';
 import { PrometheusServer } from './promql/prometheus-server.js';

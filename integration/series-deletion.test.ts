@@ -13,7 +13,7 @@ import { test } from 'node:test';
 import type { TestSeries } from './e2e/cluster.js';
 import { pushSeries, startSingleMyelin } from './e2e/myelin.js';
 import type { SingleMyelin } from './e2e/myelin.js';
-import { waitUntil } from './e2e/process.js';
+import { waitUntil } from '../pkg/testutil/index.js';
 
 const runtimeConfig = `overrides:
   team:

@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import type { SampleDump } from '../../pkg/tsdb/block/block-test-util.js';
 import { remoteWriteBody, type TestSeries } from '../e2e/cluster.js';
 import { startSingleMyelin, type SingleMyelin } from '../e2e/myelin.js';
-import { waitUntil } from '../e2e/process.js';
+import { waitUntil } from '../../pkg/testutil/index.js';
 import { PROMTOOL, assertSameDump, parseDump } from '../tsdb/promtool.js';
 
 const run = promisify(execFile);
