@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { S3TestServer } from '../pkg/bucket/index.js';
+import { S3TestServer } from '../pkg/bucket/s3/testing/s3-test-server.js';
 import { isUlid } from '../pkg/tsdb/block/index.js';
 import { startSingleMyelin, type SingleMyelin } from './e2e/myelin.js';
 import { freePort, TestProcess, waitUntil } from '../pkg/testutil/index.js';

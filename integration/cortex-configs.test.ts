@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WriteRequest } from '../pkg/generated/prometheus/remote.js';
-import { S3TestServer } from '../pkg/bucket/index.js';
+import { S3TestServer } from '../pkg/bucket/s3/testing/s3-test-server.js';
 import { snappyEncode } from '../pkg/wire/index.js';
 import { makeTestCerts } from './e2e/certs.js';
 import type { TestProcess} from '../pkg/testutil/index.js';
