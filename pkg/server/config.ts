@@ -28,6 +28,11 @@ export const serverConfig = section({
   grpcListenPort: int({ flag: 'server.grpc-listen-port', default: 9095, min: 0, help: 'gRPC server listen port.' }),
   gracefulShutdownTimeout: duration({ flag: 'server.graceful-shutdown-timeout', default: '30s', help: 'Timeout for graceful shutdowns: modules that have not stopped by then are abandoned and the process exits non-zero.' }),
   httpServerReadTimeout: duration({ flag: 'server.http-read-timeout', default: '30s', help: 'Time to receive a whole HTTP request, headers and body (Node\'s requestTimeout); 0 means no limit.' }),
+  httpServerWriteTimeout: duration({
+    flag: 'server.http-write-timeout',
+    default: '0s',
+    help: 'Time to write a response, from the request\'s arrival; a slower answer is cut off by closing the connection. 0 (Myelin\'s default; Cortex\'s is 30s) leaves queries to -querier.timeout.',
+  }),
   httpServerIdleTimeout: duration({ flag: 'server.http-idle-timeout', default: '2m', category: 'advanced', help: 'Idle timeout for HTTP server keep-alive connections.' }),
   grpcServerMaxRecvMsgSize: bytes({ flag: 'server.grpc-max-recv-msg-size-bytes', default: 4 << 20, help: 'Limit on the size of a gRPC message this server can receive (bytes).' }),
   grpcServerMaxSendMsgSize: bytes({ flag: 'server.grpc-max-send-msg-size-bytes', default: 4 << 20, help: 'Limit on the size of a gRPC message this server can send (bytes).' }),

@@ -107,3 +107,22 @@ test('-server.http-read-timeout is the HTTP server\'s limit for receiving a requ
   assert.equal(server.http.server.requestTimeout, 1234);
   assert.equal(defaults(serverConfig).httpServerReadTimeout, 30_000, 'Cortex\'s default');
 });
+
+test('-server.http-write-timeout cuts off a response not written in time; a quick one is untouched', async (t) => {
+  const cfg = { ...defaults(serverConfig), httpListenAddress: '127.0.0.1', httpListenPort: 0, grpcListenAddress: '127.0.0.1', grpcListenPort: 0, httpServerWriteTimeout: 200 };
+  const server = new Server(cfg, { logger: silent, registry: new Registry(), tenants: new TenantResolver({ authEnabled: false }) });
+  server.http.get('/quick', async () => 'done');
+  server.http.get('/slow', async () => new Promise((resolve) => setTimeout(() => resolve('late'), 2000)));
+  const svc = server.service();
+  svc.startAsync();
+  await svc.awaitRunning();
+  t.after(async () => {
+    svc.stopAsync();
+    await svc.awaitTerminated();
+  });
+  const base = `http://127.0.0.1:${server.httpPort()}`;
+  assert.equal(await (await fetch(`${base}/quick`)).text(), 'done');
+  const started = Date.now();
+  await assert.rejects(fetch(`${base}/slow`).then((r) => r.text()), /fetch failed|terminated|other side closed/);
+  assert.ok(Date.now() - started < 1500, 'cut off at the write timeout, not when the handler ends');
+});

@@ -78,6 +78,7 @@ export class Server {
     });
     if (httpTls !== undefined) this.http.server.on('secureConnection', (socket: TLSSocket) => enforceClientAuth(httpTls, socket));
     this.#instrumentHttp();
+    if (cfg.httpServerWriteTimeout > 0) this.#limitWriteTime(cfg.httpServerWriteTimeout);
     registerProfilingRoutes(this.http);
     this.addGrpcService(HealthService, healthService(this.#health), { requireTenant: false });
   }
@@ -135,6 +136,18 @@ export class Server {
         await new Promise<void>((resolve) => this.grpc.tryShutdown(() => resolve()));
         await this.http.close();
       },
+    });
+  }
+
+  /**
+   * Go's http.Server WriteTimeout, as Cortex sets it: a response not written within `ms` of the
+   * request's arrival is cut off by closing the connection.
+   */
+  #limitWriteTime(ms: number): void {
+    this.http.addHook('onRequest', (_req, reply, done) => {
+      const timer = setTimeout(() => reply.raw.destroy(), ms);
+      reply.raw.once('close', () => clearTimeout(timer));
+      done();
     });
   }
 
