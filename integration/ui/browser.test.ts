@@ -190,7 +190,7 @@ test('the web UI: query, graph, tenants, shareable URL, errors, and every status
     }
     // The machine endpoints stay as they were; every other link is a page in the layout.
     assert.deepEqual(notHtml.sort(), ['/metrics', '/prometheus/api/v1/status/buildinfo', '/ready']);
-    for (const path of ['/services', '/ingester/ring', '/distributor/ring', '/store-gateway/ring', '/store-gateway/status', '/ruler/ring', '/distributor/ha_tracker',
+    for (const path of ['/services', '/ingester/ring', '/distributor/ring', '/store-gateway/ring', '/store-gateway/status', '/distributor/ha_tracker',
       '/distributor/all_user_stats', '/ingester/all_user_stats', '/compactor/status']) {
       assert.ok(links.includes(path), `${path} is linked from /status`);
     }
