@@ -18,17 +18,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Metadata } from '@grpc/grpc-js';
 import { parse as parseYaml } from 'yaml';
 import { S3Bucket } from '../pkg/bucket/index.js';
-import { HealthCheckResponse_ServingStatus, HealthClient, type HealthCheckResponse } from '../pkg/generated/grpc/health/v1/health.js';
 import { WriteRequest } from '../pkg/generated/prometheus/remote.js';
-import { defaults } from '../pkg/flagext/index.js';
-import { querierConfig } from '../pkg/querier/index.js';
-import { grpcClientCredentials } from '../pkg/tls/index.js';
 import { S3TestServer } from '../pkg/bucket/s3/testing/s3-test-server.js';
 import { snappyEncode } from '../pkg/wire/index.js';
 import { makeTestCerts, type TestCerts } from './e2e/certs.js';
+import { grpcHealthCheck } from './e2e/grpc-health.js';
 import type { TestProcess} from '../pkg/testutil/index.js';
 import { freePort, startMyelinBinary, waitUntil } from '../pkg/testutil/index.js';
 
@@ -76,18 +72,6 @@ const shownAsInFile = ['server.grpc_server_max_concurrent_streams', 'ingester.li
 
 const at = (doc: unknown, path: string): unknown =>
   path.split('.').reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), doc);
-
-/** A gRPC health check of the process's port: SERVING, or `error` when the call fails. */
-function healthCheck(grpc: number, tls: Partial<ReturnType<typeof defaults<typeof querierConfig>>['storeGatewayClient']>): Promise<string> {
-  const { creds, options } = grpcClientCredentials({ ...defaults(querierConfig).storeGatewayClient, ...tls });
-  const client = new HealthClient(`127.0.0.1:${grpc}`, creds, options);
-  return new Promise<string>((resolve) => {
-    client.check({ service: '' }, new Metadata(), { deadline: Date.now() + 5000 }, (err: Error | null, res?: HealthCheckResponse) => {
-      client.close();
-      resolve(err !== null ? 'error' : HealthCheckResponse_ServingStatus[res?.status ?? 0]);
-    });
-  });
-}
 
 function push(http: number, now: number): Promise<Response> {
   const body = WriteRequest.encode({
@@ -179,9 +163,9 @@ for (const c of cases) {
     const ring = await (await fetch(`http://127.0.0.1:${http}/ingester/ring`, { headers: { accept: 'application/json' } })).json() as { instances: { tokens: number }[] };
     assert.deepEqual(ring.instances.map((i) => i.tokens), [at(file, 'ingester.lifecycler.num_tokens')], 'the ingester holds num_tokens tokens');
     if (c.tls === true && certs !== undefined) {
-      assert.equal(await healthCheck(grpc, {}), 'error', 'plain-text gRPC is refused');
-      assert.equal(await healthCheck(grpc, { tlsCaPath: certs.rootCrt }), 'error', 'a client without a certificate is refused');
-      assert.equal(await healthCheck(grpc, { tlsCertPath: certs.clientCrt, tlsKeyPath: certs.clientKey, tlsCaPath: certs.rootCrt }), 'SERVING');
+      assert.equal(await grpcHealthCheck(grpc, {}), 'error', 'plain-text gRPC is refused');
+      assert.equal(await grpcHealthCheck(grpc, { tlsCaPath: certs.rootCrt }), 'error', 'a client without a certificate is refused');
+      assert.equal(await grpcHealthCheck(grpc, { tlsCertPath: certs.clientCrt, tlsKeyPath: certs.clientKey, tlsCaPath: certs.rootCrt }), 'SERVING');
     }
     const blocksBucket = at(file, 'blocks_storage.s3.bucket_name');
     if (at(file, 'blocks_storage.backend') === 's3' && typeof blocksBucket === 'string') {

@@ -8,17 +8,13 @@ import { request } from 'node:https';
 import { connect, type ConnectionOptions } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Metadata } from '@grpc/grpc-js';
 import { Registry } from 'prom-client';
 import { ConfigError, defaults } from '../pkg/flagext/index.js';
-import { HealthCheckResponse_ServingStatus, HealthClient } from '../pkg/generated/grpc/health/v1/health.js';
-import type { HealthCheckResponse } from '../pkg/generated/grpc/health/v1/health.js';
 import { createLogger } from '../pkg/log/index.js';
 import { Server, serverConfig } from '../pkg/server/index.js';
 import { TenantResolver } from '../pkg/tenant/index.js';
-import { querierConfig } from '../pkg/querier/index.js';
-import { grpcClientCredentials } from '../pkg/tls/index.js';
 import { makeTestCerts, type TestCerts } from './e2e/certs.js';
+import { grpcHealthCheck } from './e2e/grpc-health.js';
 
 const silent = createLogger({ level: 'error', format: 'json' }, { write: () => true } as unknown as NodeJS.WritableStream);
 const dir = mkdtempSync(join(tmpdir(), 'myelin-tls-'));
@@ -89,28 +85,17 @@ test('HTTP TLS: every client auth type admits and refuses the right clients', as
   }
 });
 
-function healthCheck(port: number, tls: Partial<ReturnType<typeof defaults<typeof querierConfig>>['storeGatewayClient']>): Promise<string> {
-  const { creds, options } = grpcClientCredentials({ ...defaults(querierConfig).storeGatewayClient, ...tls });
-  const client = new HealthClient(`127.0.0.1:${port}`, creds, options);
-  return new Promise<string>((resolve) => {
-    client.check({ service: '' }, new Metadata(), { deadline: Date.now() + 5000 }, (err: Error | null, res?: HealthCheckResponse) => {
-      client.close();
-      resolve(err !== null ? 'error' : HealthCheckResponse_ServingStatus[res?.status ?? 0]);
-    });
-  });
-}
-
 test('gRPC TLS: RequireAndVerifyClientCert serves clients with a certificate of the client CA only; the clients\' TLS options reach it', async (t) => {
   const server = newServer({}, { ...serverTls, clientAuthType: 'RequireAndVerifyClientCert', clientCaFile: certs.rootCrt });
   server.setHealthCheck('', () => true);
   await running(t, server);
   const port = server.grpcPort();
-  assert.equal(await healthCheck(port, { tlsCertPath: certs.clientCrt, tlsKeyPath: certs.clientKey, tlsCaPath: certs.rootCrt }), 'SERVING');
-  assert.equal(await healthCheck(port, { tlsCaPath: certs.rootCrt }), 'error', 'no client certificate');
-  assert.equal(await healthCheck(port, {}), 'error', 'plain text');
-  assert.equal(await healthCheck(port, { tlsEnabled: true, tlsCertPath: certs.clientCrt, tlsKeyPath: certs.clientKey }), 'error', 'server certificate not trusted by the system roots');
-  assert.equal(await healthCheck(port, { tlsCertPath: certs.clientCrt, tlsKeyPath: certs.clientKey, tlsInsecureSkipVerify: true }), 'SERVING', 'insecure_skip_verify');
-  assert.equal(await healthCheck(port, { tlsCertPath: certs.clientCrt, tlsKeyPath: certs.clientKey, tlsCaPath: certs.rootCrt, tlsServerName: 'localhost' }), 'SERVING', 'server name override');
+  assert.equal(await grpcHealthCheck(port, { tlsCertPath: certs.clientCrt, tlsKeyPath: certs.clientKey, tlsCaPath: certs.rootCrt }), 'SERVING');
+  assert.equal(await grpcHealthCheck(port, { tlsCaPath: certs.rootCrt }), 'error', 'no client certificate');
+  assert.equal(await grpcHealthCheck(port, {}), 'error', 'plain text');
+  assert.equal(await grpcHealthCheck(port, { tlsEnabled: true, tlsCertPath: certs.clientCrt, tlsKeyPath: certs.clientKey }), 'error', 'server certificate not trusted by the system roots');
+  assert.equal(await grpcHealthCheck(port, { tlsCertPath: certs.clientCrt, tlsKeyPath: certs.clientKey, tlsInsecureSkipVerify: true }), 'SERVING', 'insecure_skip_verify');
+  assert.equal(await grpcHealthCheck(port, { tlsCertPath: certs.clientCrt, tlsKeyPath: certs.clientKey, tlsCaPath: certs.rootCrt, tlsServerName: 'localhost' }), 'SERVING', 'server name override');
 });
 
 /** A TLS handshake with `port`: the negotiated version and cipher (OpenSSL's name), or the error. */
