@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import { remoteWriteBody } from './e2e/cluster.js';
 import type { TestSeries } from './e2e/cluster.js';
 import { startSingleMyelin } from './e2e/myelin.js';
-import { waitUntil } from './e2e/process.js';
+import { waitUntil } from '../pkg/testutil/index.js';
 import { PrometheusServer } from './promql/prometheus-server.js';
 
 const runtimeConfig = `overrides:

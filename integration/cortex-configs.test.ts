@@ -8,16 +8,23 @@
 //   the memberlist section left out and the rings on inmemory.
 // - /config/runtime-config.yaml (getting-started) does not exist here: -runtime-config.file= .
 // The TLS one runs with certificates the test makes under the file names it uses.
+// Beyond serving, the settings take effect: GET /config shows the file's values, the ingester
+// holds the file's num_tokens in the ring, a flush puts blocks in the S3 bucket the file names,
+// and with grpc_tls_config the gRPC port refuses plain text and clients without a certificate.
+// Where each file comes from: integration/cortex-configs/README.md.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import { S3Bucket } from '../pkg/bucket/index.js';
 import { WriteRequest } from '../pkg/generated/prometheus/remote.js';
-import { S3TestServer } from '../pkg/bucket/index.js';
+import { S3TestServer } from '../pkg/bucket/s3/testing/s3-test-server.js';
 import { snappyEncode } from '../pkg/wire/index.js';
-import { makeTestCerts } from '../pkg/testutil/index.js';
+import { makeTestCerts, type TestCerts } from '../pkg/testutil/index.js';
+import { grpcHealthCheck } from './e2e/grpc-health.js';
 import type { TestProcess} from '../pkg/testutil/index.js';
 import { freePort, startMyelinBinary, waitUntil } from '../pkg/testutil/index.js';
 
@@ -59,6 +66,13 @@ function args(config: string, dir: string, http: number, grpc: number, extra: st
     `-blocks-storage.filesystem.dir=${dir}/blocks`, `-compactor.data-dir=${dir}/compactor`, ...extra];
 }
 
+/** Options of the files that GET /config must show with the file's value (when the file sets them). */
+const shownAsInFile = ['server.grpc_server_max_concurrent_streams', 'ingester.lifecycler.num_tokens', 'ingester.lifecycler.ring.replication_factor',
+  'distributor.shard_by_all_labels', 'blocks_storage.backend', 'blocks_storage.s3.bucket_name', 'ruler_storage.backend', 'ruler.enable_api'];
+
+const at = (doc: unknown, path: string): unknown =>
+  path.split('.').reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), doc);
+
 function push(http: number, now: number): Promise<Response> {
   const body = WriteRequest.encode({
     timeseries: [{ labels: [{ name: '__name__', value: 'cortex_compat_up' }, { name: 'job', value: 'drop-in' }], samples: [{ timestamp: now, value: 1 }], exemplars: [], histograms: [] }],
@@ -82,15 +96,17 @@ for (const c of cases) {
       rmSync(dir, { recursive: true, force: true });
     });
     const flags = [...(c.flags ?? [])];
+    const buckets = new Map<string, S3Bucket>();
     if (c.s3Buckets !== undefined) {
       await s3.start();
-      for (const b of c.s3Buckets) await s3.createBucket(b);
+      for (const b of c.s3Buckets) buckets.set(b, new S3Bucket(await s3.createBucket(b)));
       for (const storage of ['blocks-storage', 'ruler-storage']) {
         flags.push(`-${storage}.s3.endpoint=${s3.endpoint}`, `-${storage}.s3.insecure=true`,
           `-${storage}.s3.access-key-id=test`, `-${storage}.s3.secret-access-key=test`);
       }
     }
-    if (c.tls === true) makeTestCerts(dir); // root.crt, server.crt, client.crt ... as the file names them
+    // root.crt, server.crt, client.crt ... as the file names them
+    const certs: TestCerts | undefined = c.tls === true ? makeTestCerts(dir) : undefined;
     const [http, grpc] = [await freePort(), await freePort()];
     const original = join(fixtures, c.file);
 
@@ -137,5 +153,28 @@ for (const c of cases) {
     }
     const stats = await (await fetch(`http://127.0.0.1:${http}/api/v1/user_stats`, { headers: { 'X-Scope-OrgID': tenant } })).json() as { numSeries: number };
     assert.equal(stats.numSeries, 1);
+
+    // The file's settings are the ones in force.
+    const file: unknown = parseYaml(readFileSync(config, 'utf8'));
+    const shown: unknown = parseYaml(await (await fetch(`http://127.0.0.1:${http}/config`, { headers: { accept: 'text/plain' } })).text());
+    for (const path of shownAsInFile) {
+      if (at(file, path) !== undefined) assert.deepEqual(at(shown, path), at(file, path), `${c.file}: /config ${path}`);
+    }
+    const ring = await (await fetch(`http://127.0.0.1:${http}/ingester/ring`, { headers: { accept: 'application/json' } })).json() as { instances: { tokens: number }[] };
+    assert.deepEqual(ring.instances.map((i) => i.tokens), [at(file, 'ingester.lifecycler.num_tokens')], 'the ingester holds num_tokens tokens');
+    if (c.tls === true && certs !== undefined) {
+      assert.equal(await grpcHealthCheck(grpc, {}), 'error', 'plain-text gRPC is refused');
+      assert.equal(await grpcHealthCheck(grpc, { tlsCaPath: certs.rootCrt }), 'error', 'a client without a certificate is refused');
+      assert.equal(await grpcHealthCheck(grpc, { tlsCertPath: certs.clientCrt, tlsKeyPath: certs.clientKey, tlsCaPath: certs.rootCrt }), 'SERVING');
+    }
+    const blocksBucket = at(file, 'blocks_storage.s3.bucket_name');
+    if (at(file, 'blocks_storage.backend') === 's3' && typeof blocksBucket === 'string') {
+      assert.equal((await fetch(`http://127.0.0.1:${http}/ingester/flush?wait=true`, { method: 'POST' })).status, 204);
+      const objects: string[] = [];
+      // With auth_enabled: false every request is the tenant `anonymous`, as in Cortex.
+      const owner = at(file, 'auth_enabled') === false ? 'anonymous' : tenant;
+      await (buckets.get(blocksBucket) as S3Bucket).iter(`${owner}/`, (name) => void objects.push(name), { recursive: true });
+      assert.ok(objects.some((o) => /\/meta\.json$/.test(o)), `${c.file}: a flushed block in S3 bucket ${blocksBucket}: ${objects.join(', ')}\n${p.output.slice(-3000)}`);
+    }
   });
 }

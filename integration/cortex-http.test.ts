@@ -2,12 +2,16 @@
 // shutdown, the user stats, the /api/prom prefix and the profiling endpoints.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { flagBindings, loadConfig } from '../pkg/flagext/index.js';
+import { basicFlags, myelinAliases, myelinConfig } from '../pkg/myelin/index.js';
 import { WriteRequest } from '../pkg/generated/prometheus/remote.js';
 import { snappyEncode } from '../pkg/wire/index.js';
-import { freePort, startMyelinBinary, waitUntil } from '../pkg/testutil/index.js';
+import { freePort, myelinBinary, startMyelinBinary, waitUntil } from '../pkg/testutil/index.js';
 
 function push(base: string, path: string, tenant: string, now: number): Promise<Response> {
   const body = WriteRequest.encode({
@@ -90,18 +94,39 @@ test('flush and shutdown on GET, user stats, /api/prom, profiling', async (t) =>
   assert.equal(await p.exited(), 0, p.output);
 });
 
-test('the binary: -help is the basic options by section, -help-all every one; typos get the nearest name', async () => {
+test('the binary: -help is the common options by section, -help-all every one; typos get the nearest name', async () => {
+  // Through a pipe, all of stdout and stderr (`myelin -help-all | less` once lost all but 64 KiB).
   const run = async (args: string[]) => {
-    const p = startMyelinBinary(args);
-    return { code: await p.exited(), out: p.output };
+    try {
+      const r = await promisify(execFile)(process.execPath, [myelinBinary, ...args], { maxBuffer: 1 << 22 });
+      return { code: 0, out: r.stdout + r.stderr };
+    } catch (err) {
+      const e = err as { code: number; stdout: string; stderr: string };
+      return { code: e.code, out: e.stdout + e.stderr };
+    }
+  };
+  const expected = (flag: string) => {
+    const r = loadConfig(myelinConfig, [flag], { env: {}, readFile: () => '', aliases: myelinAliases, basicFlags });
+    assert.equal(r.kind, 'help');
+    return `${r.text}\n`;
   };
   const help = await run(['-help']);
   assert.equal(help.code, 0);
+  assert.equal(help.out, expected('-help'));
   assert.match(help.out, /\nserver:\n {2}-log\.format /);
   assert.match(help.out, /-help-all lists every option/);
   assert.doesNotMatch(help.out, /-server\.http-idle-timeout/, 'advanced options only in -help-all');
+  // Short: the common flags only (Cortex's -help), not the hundreds -help-all lists.
+  const flagsIn = (text: string) => text.split('\n').filter((l) => l.startsWith('  -')).length;
+  assert.ok(help.out.split('\n').length <= 200, `-help has ${help.out.split('\n').length} lines`);
+  for (const name of basicFlags) assert.ok(flagBindings(myelinConfig).has(name), `basic flag -${name} is a flag`);
+
   const helpAll = await run(['-help-all']);
+  assert.equal(helpAll.code, 0);
+  assert.ok(helpAll.out.length > 65_536, `-help-all is ${helpAll.out.length} bytes, more than one pipe buffer`);
+  assert.equal(helpAll.out, expected('-help-all'));
   assert.match(helpAll.out, /-server\.http-idle-timeout duration\n.*\[advanced\]/);
+  assert.ok(flagsIn(helpAll.out) > 4 * flagsIn(help.out), `-help-all ${flagsIn(helpAll.out)} flags, -help ${flagsIn(help.out)}`);
 
   const typo = await run(['-server.http-listen-prot=1']);
   assert.equal(typo.code, 1);

@@ -149,8 +149,8 @@ test('every config error is found before any server listens, named by its key pa
   }
 });
 
-test('-help lists every flag with its default', async () => {
-  const r = run(['-help']);
+test('-help-all lists every flag with its default', async () => {
+  const r = run(['-help-all']);
   assert.equal(await r.exited, 0);
   for (const flag of ['-server.http-listen-port', '-server.grpc-listen-port', '-auth.enabled', '-log.level', '-log.format',
     '-config.file', '-config.expand-env', '-runtime-config.file', '-runtime-config.reload-period', '-target']) {

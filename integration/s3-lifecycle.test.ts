@@ -10,11 +10,12 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { S3Bucket, S3TestServer, tenantBucket } from '../pkg/bucket/index.js';
+import { S3Bucket, tenantBucket } from '../pkg/bucket/index.js';
+import { S3TestServer } from '../pkg/bucket/s3/testing/s3-test-server.js';
 import type { SampleDump } from '../pkg/tsdb/block/block-test-util.js';
 import type { TestSeries } from './e2e/cluster.js';
 import { pushSeries, startSingleMyelin, type SingleMyelin } from './e2e/myelin.js';
-import { waitUntil } from './e2e/process.js';
+import { waitUntil } from '../pkg/testutil/index.js';
 import { assertSameDump, dumpBucketBlocks } from './tsdb/promtool.js';
 
 const H = 3600_000;

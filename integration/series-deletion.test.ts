@@ -17,7 +17,7 @@ import { snappyEncode } from '../pkg/wire/index.js';
 import type { TestSeries } from './e2e/cluster.js';
 import { pushSeries, startSingleMyelin } from './e2e/myelin.js';
 import type { SingleMyelin } from './e2e/myelin.js';
-import { waitUntil } from './e2e/process.js';
+import { waitUntil } from '../pkg/testutil/index.js';
 import { assertSameDump, dumpBucketBlocks } from './tsdb/promtool.js';
 
 const runtimeConfig = `overrides:

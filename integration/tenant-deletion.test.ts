@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import type { TestSeries } from './e2e/cluster.js';
 import { pushSeries, startSingleMyelin } from './e2e/myelin.js';
 import type { SingleMyelin } from './e2e/myelin.js';
-import { waitUntil } from './e2e/process.js';
+import { waitUntil } from '../pkg/testutil/index.js';
 
 const flags = ['-auth.enabled=true', '-blocks-storage.tsdb.head-compaction-interval=200ms', '-compactor.cleanup-interval=500ms',
   '-blocks-storage.bucket-store.bucket-index.update-interval=500ms'];

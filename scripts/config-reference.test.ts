@@ -52,4 +52,9 @@ test('the reference shows every option with its path, flag, type and default', (
   ]);
   assert.match(text, /^- \[`outer_renamed`\]\(#outer_renamed\)$/m);
   assert.match(text, /7 options/);
+
+  // With -help's list of basic flags, the others are marked advanced, as -help-all marks them.
+  const listed = renderConfigReference(spec, { hostname: 'box-7', basicFlags: new Set(['retries']) });
+  assert.match(listed, /^\| `retries` \| int \| `-retries` \| `3` \| Retries\. \|$/m);
+  assert.match(listed, /^\| `on` \| boolean \| `-on` \| `false` \| On\. \*advanced\* \|$/m);
 });

@@ -7,9 +7,9 @@
 import { writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { snakeCase } from '../pkg/flagext/index.js';
+import { flagCategory, snakeCase } from '../pkg/flagext/index.js';
 import type { Field, Section } from '../pkg/flagext/index.js';
-import { myelinConfig } from '../pkg/myelin/index.js';
+import { basicFlags, myelinConfig } from '../pkg/myelin/index.js';
 
 export const referencePath = 'docs/configuration-reference.md';
 export const regenerateCommand = 'npx tsc -b && node dist/scripts/config-reference.js --write';
@@ -20,6 +20,8 @@ export interface RenderOptions {
    * defaults to it; the reference shows `<hostname>` instead, so it reads the same everywhere.
    */
   hostname: string;
+  /** The flags `-help` lists; when given, every other flag is marked advanced, as -help-all does. */
+  basicFlags?: ReadonlySet<string>;
 }
 
 type AnyField = Field<unknown>;
@@ -73,9 +75,11 @@ function renderDefault(f: AnyField, opts: RenderOptions): string {
   return code(String(v));
 }
 
-function renderDescription(f: AnyField): string {
+function renderDescription(f: AnyField, opts: RenderOptions): string {
   const notes: string[] = [];
-  if (f.category !== 'basic') notes.push(`*${f.category}*`);
+  // As `-help` shows it: a flag missing from basicFlags is advanced.
+  const category = f.flag === undefined ? f.category : flagCategory(f.flag, f, opts.basicFlags);
+  if (category !== 'basic') notes.push(`*${category}*`);
   if (f.secret) notes.push('**secret**: shown as `********` by `GET /config`');
   return [f.help, ...notes].join(' ');
 }
@@ -90,7 +94,7 @@ function renderBlock(block: Block, opts: RenderOptions): string[] {
   lines.push('| key | type | flag | default | description |', '|---|---|---|---|---|');
   for (const { key, field } of block.fields) {
     const flag = field.flag === undefined ? 'YAML only' : code(`-${field.flag}`);
-    lines.push(`| ${[code(key), renderType(field), flag, renderDefault(field, opts), renderDescription(field)].map(cell).join(' | ')} |`);
+    lines.push(`| ${[code(key), renderType(field), flag, renderDefault(field, opts), renderDescription(field, opts)].map(cell).join(' | ')} |`);
   }
   lines.push('');
   return lines;
@@ -134,7 +138,7 @@ export function renderConfigReference(spec: Section, opts: RenderOptions): strin
 
 /** The reference of Myelin's own config tree, as it renders on this machine. */
 export function renderMyelinReference(): string {
-  return renderConfigReference(myelinConfig, { hostname: hostname() });
+  return renderConfigReference(myelinConfig, { hostname: hostname(), basicFlags });
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

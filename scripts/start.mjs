@@ -1,53 +1,70 @@
 // `npm start`: make dist/ current for what the binary runs, then run it with the single-process
-// config (arguments after `npm start --` are passed on). Only cmd/ and pkg/ without tests, and
-// only files changed since their last output, are transpiled (TypeScript's transpileModule, one
-// file at a time, which isolatedModules allows); type checking is `npm run build`'s job, so a
-// first start is not held up by it. Plain JavaScript: it runs before anything is compiled.
-/* global console, performance, process -- Node's, in a plain .mjs that no TypeScript config covers */
+// config (arguments after `npm start --` are passed on). Only the files reachable from
+// cmd/myelin/main.ts (static and dynamic imports, and worker scripts named by
+// `new URL('./x.js', import.meta.url)`), and of those only the ones changed since their last
+// output, are transpiled, by esbuild, one output file per source as tsc would write it. Type
+// checking is `npm run build`'s job, so a first start is not held up by it. Plain JavaScript: it
+// runs before anything is compiled.
+import { build } from 'esbuild';
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import process from 'node:process';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const entry = 'cmd/myelin/main.ts';
 const started = performance.now();
-const log = (msg) => console.error(`myelin: ${msg}`);
+const log = (msg) => process.stderr.write(`myelin: ${msg}\n`);
 
-function* sources(dir) {
-  for (const e of readdirSync(join(root, dir), { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) yield* sources(p);
-    else if (e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') && !e.name.endsWith('.d.ts')) yield p;
+// Relative specifiers of a module: `from './x.js'` (imports and re-exports, but not `import type`),
+// `import './x.js'`, `import('./x.js')` and `new URL('./x.js', …)`. The sources use the `.js`
+// suffix nodenext requires, which names the `.ts` file beside it; generated code uses double quotes.
+const specifier = /(?<!import\s+type\s[^;]*)(?:\bfrom|\bimport\s*\(?|new URL\()\s*(['"])(\.\.?\/[^'"]+)\.js\1/g;
+
+/** Source files (relative to the root) reachable from `start`. */
+function reachable(start) {
+  const seen = new Set();
+  const todo = [start];
+  while (todo.length > 0) {
+    const src = todo.pop();
+    if (seen.has(src)) continue;
+    seen.add(src);
+    for (const m of readFileSync(join(root, src), 'utf8').matchAll(specifier)) {
+      const dep = relative(root, join(root, dirname(src), `${m[2]}.ts`));
+      if (mtime(dep) >= 0) todo.push(dep);
+    }
   }
+  return [...seen];
 }
 
-const mtime = (p) => {
+function mtime(path) {
   try {
-    return statSync(p).mtimeMs;
+    return statSync(join(root, path)).mtimeMs;
   } catch {
     return -1;
   }
-};
+}
 
-const stale = [...sources('cmd'), ...sources('pkg')].filter((src) => mtime(join(root, src)) > mtime(join(root, 'dist', src.replace(/\.ts$/, '.js'))));
+const sources = reachable(entry);
+const stale = sources.filter((src) => mtime(src) > mtime(join('dist', src.replace(/\.ts$/, '.js'))));
 if (stale.length === 0) {
-  log('dist/ is up to date');
+  log(`dist/ is up to date for the ${sources.length} files the binary runs`);
 } else {
-  log(`transpiling ${stale.length} changed files of cmd/ and pkg/ into dist/ (no type check: npm run build does that)`);
-  const ts = createRequire(import.meta.url)('typescript');
-  const { options } = ts.convertCompilerOptionsFromJson(JSON.parse(readFileSync(join(root, 'tsconfig.json'), 'utf8')).compilerOptions, root);
-  for (const src of stale) {
-    const out = join(root, 'dist', src.replace(/\.ts$/, '.js'));
-    const { outputText, sourceMapText } = ts.transpileModule(readFileSync(join(root, src), 'utf8'), {
-      // ES modules, as package.json's "type" makes them (nodenext alone cannot see that here).
-      compilerOptions: { ...options, module: ts.ModuleKind.ES2022, sourceMap: true, incremental: false, tsBuildInfoFile: undefined },
-      fileName: join(root, src),
-    });
-    mkdirSync(dirname(out), { recursive: true });
-    writeFileSync(out, outputText);
-    writeFileSync(`${out}.map`, sourceMapText);
-  }
+  log(`transpiling ${stale.length} changed of the ${sources.length} files the binary runs into dist/ (no type check: npm run build does that)`);
+  await build({
+    absWorkingDir: root,
+    entryPoints: stale,
+    outdir: 'dist',
+    outbase: '.',
+    bundle: false,
+    format: 'esm',
+    platform: 'node',
+    target: 'es2022',
+    sourcemap: true,
+    logLevel: 'warning',
+  });
   log(`transpiled in ${((performance.now() - started) / 1000).toFixed(1)}s`);
 }
 

@@ -23,7 +23,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, TestProcess, waitUntil } from '../../integration/e2e/process.js';
+import { freePort, TestProcess, waitUntil } from '../../pkg/testutil/index.js';
 import { cpuSeconds, nodeProfFlags, pinned, rssBytes, startMyelin, startPrometheus, startVictoriaMetrics, type BenchServer } from '../lib/servers.js';
 import { buildRequests, pushPath, sendLoad, type LoadOptions, type LoadProtocol } from './load-gen.js';
 

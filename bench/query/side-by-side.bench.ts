@@ -31,7 +31,7 @@
 import { readdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { waitUntil } from '../../integration/e2e/process.js';
+import { waitUntil } from '../../pkg/testutil/index.js';
 import { buildRequests, sendLoad, type LoadOptions } from '../ingest/load-gen.js';
 import { nodeExporterSeries, SERIES_PER_HOST } from '../ingest/node-exporter-series.js';
 import { cpuSeconds, startMyelin, startPrometheus, startVictoriaMetrics, type BenchServer } from '../lib/servers.js';

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig } from '../../pkg/flagext/index.js';
 import { createLogger } from '../../pkg/log/index.js';
-import { Myelin, myelinAliases, myelinConfig } from '../../pkg/myelin/index.js';
+import { Myelin, basicFlags, myelinAliases, myelinConfig } from '../../pkg/myelin/index.js';
 
 async function main(): Promise<number> {
   // Subcommands: tools that talk to a running Myelin rather than run it.
@@ -12,7 +12,7 @@ async function main(): Promise<number> {
   if (process.argv[2] === 'sidecar') return (await import('./sidecar.js')).sidecarCommand(process.argv.slice(3));
   let loaded;
   try {
-    loaded = loadConfig(myelinConfig, process.argv.slice(2), { env: process.env, readFile: (p) => readFileSync(p, 'utf8'), aliases: myelinAliases });
+    loaded = loadConfig(myelinConfig, process.argv.slice(2), { env: process.env, readFile: (p) => readFileSync(p, 'utf8'), aliases: myelinAliases, basicFlags });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     console.error(`error loading config: ${err.message}`);
@@ -73,10 +73,22 @@ async function main(): Promise<number> {
   return exitCode;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error('BUG: myelin crashed', err);
-    process.exit(2);
-  },
-);
+/**
+ * Exits once stdout and stderr have taken everything written: a pipe takes 64 KiB at a time, and
+ * process.exit() drops the rest (`myelin -help-all | less` lost its end). Handles left open by a
+ * stopped module must not keep the process alive, so it still exits rather than only setting
+ * process.exitCode.
+ */
+function exitAfterFlush(code: number): void {
+  let pending = 2;
+  const done = () => {
+    if (--pending === 0) process.exit(code);
+  };
+  process.stdout.write('', done);
+  process.stderr.write('', done);
+}
+
+main().then(exitAfterFlush, (err: unknown) => {
+  console.error('BUG: myelin crashed', err);
+  exitAfterFlush(2);
+});

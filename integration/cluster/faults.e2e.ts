@@ -16,7 +16,7 @@ import { LabelMatcher_Type } from '../../pkg/generated/prometheus/types.js';
 import { tenantMetadata } from '../../pkg/tenant/index.js';
 import { Cluster, remoteWriteBody, withLogsOnFailure } from '../e2e/cluster.js';
 import type { MyelinProcess } from '../e2e/cluster.js';
-import { waitUntil } from '../e2e/process.js';
+import { waitUntil } from '../../pkg/testutil/index.js';
 
 const SERIES = 20;
 const STEP_MS = 1000;

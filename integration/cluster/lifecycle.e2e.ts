@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Cluster, remoteWriteBody, withLogsOnFailure } from '../e2e/cluster.js';
 import type { TestSeries } from '../e2e/cluster.js';
-import { waitUntil } from '../e2e/process.js';
+import { waitUntil } from '../../pkg/testutil/index.js';
 
 let cluster: Cluster;
 

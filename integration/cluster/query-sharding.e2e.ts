@@ -11,7 +11,7 @@ import { GcsBucket } from '../../pkg/bucket/index.js';
 import { uploadTestBlock } from '../../pkg/bucket-index/testing.js';
 import { Cluster, remoteWriteBody, withLogsOnFailure } from '../e2e/cluster.js';
 import type { MyelinProcess, TestSeries } from '../e2e/cluster.js';
-import { waitUntil } from '../e2e/process.js';
+import { waitUntil } from '../../pkg/testutil/index.js';
 
 let cluster: Cluster;
 let frontend: MyelinProcess;

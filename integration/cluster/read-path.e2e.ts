@@ -21,7 +21,7 @@ import type { AddressInfo } from 'node:net';
 import { RemoteWritingPrometheus } from '../distributor/remote-writing-prometheus.js';
 import { Cluster, remoteWriteBody, withLogsOnFailure, writeRequestBytes } from '../e2e/cluster.js';
 import type { TestSeries } from '../e2e/cluster.js';
-import { waitUntil } from '../e2e/process.js';
+import { waitUntil } from '../../pkg/testutil/index.js';
 import { assertSameResult } from '../promql/compare-results.js';
 import type { Json } from '../promql/compare-results.js';
 import { snappyEncode } from '../../pkg/wire/index.js';

@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Cluster, withLogsOnFailure } from '../e2e/cluster.js';
 import type { MyelinProcess } from '../e2e/cluster.js';
-import { waitUntil } from '../e2e/process.js';
+import { waitUntil } from '../../pkg/testutil/index.js';
 
 const tenant = 'ruler-sharding';
 const GROUPS = 8;

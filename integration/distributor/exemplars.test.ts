@@ -11,8 +11,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { WriteRequest } from '../../pkg/generated/prometheus/remote.js';
 import { snappyEncode } from '../../pkg/wire/index.js';
-import type { TestProcess} from '../e2e/process.js';
-import { freePort, waitUntil } from '../e2e/process.js';
+import { freePort, type TestProcess, waitUntil } from '../../pkg/testutil/index.js';
 import { startSingleMyelin } from '../e2e/myelin.js';
 import { RemoteWritingPrometheus } from './remote-writing-prometheus.js';
 

@@ -9,9 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { snappyEncode } from '../../pkg/wire/index.js';
 import { writeRequestBytes, type TestSeries } from '../e2e/cluster.js';
-import { EtcdServer } from '../e2e/etcd.js';
-import type { TestProcess} from '../../pkg/testutil/index.js';
-import { freePort, startMyelinBinary, waitUntil } from '../../pkg/testutil/index.js';
+import { EtcdServer, freePort, startMyelinBinary, type TestProcess, waitUntil } from '../../pkg/testutil/index.js';
 
 const singleProcessConfig = fileURLToPath(new URL('../../../configs/single-process.yaml', import.meta.url));
 const SERIES = 100_000;

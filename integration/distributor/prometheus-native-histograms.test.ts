@@ -21,7 +21,7 @@ import { ValueType } from '../../pkg/storage/index.js';
 import { Encoding, FloatHistogramIterator, HistogramIterator, XorIterator } from '../../pkg/tsdb/chunkenc/index.js';
 import { tenantMetadata } from '../../pkg/tenant/index.js';
 import { startSingleMyelin } from '../e2e/myelin.js';
-import { waitUntil } from '../e2e/process.js';
+import { waitUntil } from '../../pkg/testutil/index.js';
 import { type ExposedHistogram, startExporter } from '../tsdb/histogram-exporter.js';
 import { RemoteWritingPrometheus } from './remote-writing-prometheus.js';
 

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FakeIngester, metricValue, ringOver, startDistributor } from '../../pkg/distributor/testing.js';
-import { waitUntil } from '../e2e/process.js';
+import { waitUntil } from '../../pkg/testutil/index.js';
 import { RemoteWritingPrometheus } from './remote-writing-prometheus.js';
 
 test('Prometheus remote-writes into the distributor under its tenant', async (t) => {

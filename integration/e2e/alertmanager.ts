@@ -2,7 +2,7 @@
 // what the ruler sends it.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { TestProcess, freePort, waitUntil } from './process.js';
+import { freePort, TestProcess, waitUntil } from '../../pkg/testutil/index.js';
 
 export interface AmAlert {
   labels: Record<string, string>;

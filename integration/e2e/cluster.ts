@@ -11,10 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { FakeGcsServer } from '../../pkg/bucket/gcs/testing/fake-gcs-server.js';
 import { WriteRequest } from '../../pkg/generated/prometheus/remote.js';
 import { snappyEncode } from '../../pkg/wire/index.js';
-import { EtcdServer } from './etcd.js';
-import type { TestProcess} from '../../pkg/testutil/index.js';
-import { freePort, startMyelinBinary, waitUntil } from '../../pkg/testutil/index.js';
-import { RedisServer } from './redis.js';
+import { EtcdServer, freePort, RedisServer, startMyelinBinary, type TestProcess, waitUntil } from '../../pkg/testutil/index.js';
 
 /** How long a process may take to become ready: 30 s, or $MYELIN_E2E_READY_TIMEOUT_MS on a busy machine. */
 const readyTimeout = Number(process.env.MYELIN_E2E_READY_TIMEOUT_MS ?? 30_000);

@@ -16,7 +16,7 @@ import { encodeV2 } from '../../pkg/wire/testing.js';
 import { snappyEncode } from '../../pkg/wire/index.js';
 import { remoteWriteBody, type TestSeries } from '../e2e/cluster.js';
 import { startSingleMyelin, type SingleMyelin } from '../e2e/myelin.js';
-import { waitUntil } from '../e2e/process.js';
+import { waitUntil } from '../../pkg/testutil/index.js';
 import { PROMTOOL, assertSameDump, parseDump } from '../tsdb/promtool.js';
 
 const run = promisify(execFile);

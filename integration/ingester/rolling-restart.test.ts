@@ -21,7 +21,7 @@ import type { Queryable } from '../../pkg/storage/index.js';
 import { ValueType } from '../../pkg/storage/index.js';
 import { Block } from '../../pkg/tsdb/block/index.js';
 import { snappyEncode } from '../../pkg/wire/index.js';
-import { waitUntil } from '../e2e/process.js';
+import { waitUntil } from '../../pkg/testutil/index.js';
 
 const SERIES = 20;
 const all = new Matcher(MatchType.Regexp, '__name__', '.*');

@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { TestProcess, freePort, waitUntil } from '../e2e/process.js';
+import { freePort, TestProcess, waitUntil } from '../../pkg/testutil/index.js';
 import type { GeneratedSeries } from './dataset.js';
 import { toOpenMetrics } from './dataset.js';
 

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { WriteRequest } from '../../pkg/generated/prometheus/remote.js';
 import { histogramToWire, snappyEncode } from '../../pkg/wire/index.js';
 import { startSingleMyelin } from '../e2e/myelin.js';
-import { waitUntil } from '../e2e/process.js';
+import { waitUntil } from '../../pkg/testutil/index.js';
 
 const headers = { 'x-scope-orgid': 'team-h' };
 

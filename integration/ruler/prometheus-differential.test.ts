@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { TestAlertmanager, type AmAlert } from '../e2e/alertmanager.js';
 import { startSingleMyelin } from '../e2e/myelin.js';
-import { waitUntil } from '../e2e/process.js';
+import { waitUntil } from '../../pkg/testutil/index.js';
 import { RemoteWritingPrometheus } from '../distributor/remote-writing-prometheus.js';
 
 const tenant = 'diff';

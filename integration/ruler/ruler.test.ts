@@ -13,7 +13,7 @@ import { parse, stringify } from 'yaml';
 import { TestAlertmanager } from '../e2e/alertmanager.js';
 import { remoteWriteBody } from '../e2e/cluster.js';
 import { startSingleMyelin, type SingleMyelin } from '../e2e/myelin.js';
-import { waitUntil } from '../e2e/process.js';
+import { waitUntil } from '../../pkg/testutil/index.js';
 
 const tenant = 'team-a';
 const headers = { 'x-scope-orgid': tenant };

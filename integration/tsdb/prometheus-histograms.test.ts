@@ -18,7 +18,7 @@ import { ValueType } from '../../pkg/storage/index.js';
 import { Block, isUlid } from '../../pkg/tsdb/block/index.js';
 import { withTempDir } from '../../pkg/tsdb/block/block-test-util.js';
 import { CounterResetHeader, Encoding, FloatHistogramChunk, FloatHistogramIterator, HistogramChunk, HistogramIterator, counterResetHeaderOf } from '../../pkg/tsdb/chunkenc/index.js';
-import { TestProcess, freePort, waitUntil } from '../e2e/process.js';
+import { freePort, TestProcess, waitUntil } from '../../pkg/testutil/index.js';
 import { type ExposedHistogram, startExporter } from './histogram-exporter.js';
 
 const PROMETHEUS = process.env.PROMETHEUS ?? '/usr/bin/prometheus';

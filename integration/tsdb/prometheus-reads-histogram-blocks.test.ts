@@ -16,7 +16,7 @@ import { Labels } from '../../pkg/model/labels/index.js';
 import { ChunkBuilder, listChunkSeriesSet, writeBlock } from '../../pkg/tsdb/block/index.js';
 import { withTempDir } from '../../pkg/tsdb/block/block-test-util.js';
 import { Encoding } from '../../pkg/tsdb/chunkenc/index.js';
-import { TestProcess, freePort, waitUntil } from '../e2e/process.js';
+import { freePort, TestProcess, waitUntil } from '../../pkg/testutil/index.js';
 
 const PROMETHEUS = process.env.PROMETHEUS ?? '/usr/bin/prometheus';
 const PROMTOOL = process.env.PROMTOOL ?? '/usr/bin/promtool';

@@ -185,10 +185,13 @@ test('the web UI: query, graph, tenants, shareable URL, errors, and every status
       assert.equal(await page.locator('header.top a.brand[href="/"]').count(), 1, `${href} has the layout`);
       assert.equal(await page.locator('header.top a[href="/status"]').count(), 1, href);
       if (href === '/ingester/ring') await shot(page, 'ui-ring.png');
+      if (href === '/store-gateway/status') assert.match(await page.locator('main p').first().innerText(), /^Instance \S+ holds \d+ blocks? of \d+ tenants?/);
+      if (href === '/ingester/all_user_stats') assert.match(await page.locator('main').innerText(), /team-a/, 'the ingester counts the tenants pushed');
     }
     // The machine endpoints stay as they were; every other link is a page in the layout.
     assert.deepEqual(notHtml.sort(), ['/metrics', '/prometheus/api/v1/status/buildinfo', '/ready']);
-    for (const path of ['/services', '/ingester/ring', '/distributor/ring', '/store-gateway/ring', '/distributor/ha_tracker', '/distributor/all_user_stats', '/compactor/status']) {
+    for (const path of ['/services', '/ingester/ring', '/distributor/ring', '/store-gateway/ring', '/store-gateway/status', '/distributor/ha_tracker',
+      '/distributor/all_user_stats', '/ingester/all_user_stats', '/compactor/status']) {
       assert.ok(links.includes(path), `${path} is linked from /status`);
     }
   });

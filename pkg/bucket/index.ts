@@ -12,10 +12,8 @@ export { bucketBackends, bucketConfig, bucketFields, storageBucketFields, unsupp
 export { newBucket, type BucketDeps } from './factory.js';
 export { FilesystemBucket } from './filesystem/filesystem-bucket.js';
 export { GcsBucket, type GcsBucketConfig } from './gcs/gcs-bucket.js';
-export { FakeGcsServer } from './gcs/testing/fake-gcs-server.js';
 export { BucketOp, instrumentedBucket } from './instrumented-bucket.js';
 export { prefixedBucket, prefixedBucketReader, tenantBucket, tenantBucketReader } from './prefixed-bucket.js';
 export { uploadDir } from './upload-dir.js';
 export { S3Bucket, type S3BucketOptions } from './s3/s3-bucket.js';
 export { validateS3Config } from './s3/config.js';
-export { S3TestServer } from './s3/testing/s3-test-server.js';

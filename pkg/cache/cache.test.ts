@@ -2,14 +2,16 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { RedisServer, waitUntil } from '../testutil/index.js';
-import { defaults } from '../flagext/index.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort, RedisServer, TestProcess, tempDir, waitUntil } from '../testutil/index.js';
+import { ConfigError, defaults } from '../flagext/index.js';
 import type { Cache } from './cache.js';
-import { redisConfig } from './config.js';
+import { redisConfig, validateRedisConfig } from './config.js';
 import { instrumentedCache } from './instrumented-cache.js';
 import { LruCache } from './lru-cache.js';
 import { RedisCache } from './redis-cache.js';
-import { RedisPool } from './redis-pool.js';
+import { RedisPool, redisOptions } from './redis-pool.js';
 
 const log = pino({ level: 'silent' });
 const kv = (...pairs: [string, string][]) => new Map(pairs.map(([k, v]) => [k, Buffer.from(v)]));
@@ -67,5 +69,47 @@ test('redis cache against a real redis-server; down means misses, never errors; 
     });
   } finally {
     await pool.close();
+  }
+});
+
+test('redis cache through a real Redis Sentinel (master_name): the Sentinel names the master', async (t) => {
+  const dir = tempDir(t, 'myelin-sentinel-');
+  const port = await freePort();
+  writeFileSync(join(dir, 'sentinel.conf'), `port ${port}\nbind 127.0.0.1\nsentinel monitor cache-master 127.0.0.1 ${redis.port} 1\n`);
+  const sentinel = new TestProcess('redis-sentinel', '/usr/bin/redis-server', [join(dir, 'sentinel.conf'), '--sentinel']);
+  t.after(() => sentinel.stop('SIGKILL'));
+  const cfg = { ...defaults(redisConfig('')), addresses: `127.0.0.1:${port}, 127.0.0.1:1`, masterName: 'cache-master', timeout: 300 };
+  validateRedisConfig(cfg, 'cache');
+  const pool = new RedisPool(cfg);
+  t.after(() => pool.close());
+  const c = new RedisCache('chunks', pool, 60_000, { logger: log, registry: new Registry() });
+  await waitUntil(async () => (await c.store(kv(['s:a', 'via sentinel'])), (await c.fetch(['s:a'])).size === 1), { what: 'writes through the sentinel', timeoutMs: 20_000 });
+  // The item is in the master the Sentinel monitors.
+  const direct = new RedisPool({ ...defaults(redisConfig('')), addresses: redis.address });
+  t.after(() => direct.close());
+  await waitUntil(async () => (await direct.client().get('s:a').catch(() => null)) !== null, { what: 'the master to hold the item' });
+});
+
+test('redis options: TLS files, server name, read timeout; unusable settings name their key', (t) => {
+  const dir = tempDir(t, 'myelin-redis-tls-');
+  writeFileSync(join(dir, 'ca.pem'), 'CA');
+  writeFileSync(join(dir, 'c.pem'), 'CERT');
+  writeFileSync(join(dir, 'k.pem'), 'KEY');
+  const base = { ...defaults(redisConfig('')), addresses: 'r:6380' };
+  const tls = { ...base, tlsEnabled: true, tlsCaPath: join(dir, 'ca.pem'), tlsCertPath: join(dir, 'c.pem'), tlsKeyPath: join(dir, 'k.pem'), tlsServerName: 'cache.example', readTimeout: 1500 };
+  validateRedisConfig(tls, 'x');
+  const o = redisOptions(tls);
+  assert.deepEqual([o.host, o.port, o.socketTimeout], ['r', 6380, 1500]);
+  assert.deepEqual({ ...o.tls, ca: String(o.tls?.ca), cert: String(o.tls?.cert), key: String(o.tls?.key) },
+    { rejectUnauthorized: true, ca: 'CA', cert: 'CERT', key: 'KEY', servername: 'cache.example' });
+  assert.equal(redisOptions(base).tls, undefined, 'no TLS unless tls_enabled');
+
+  const cases: [Partial<typeof base>, string, RegExp][] = [
+    [{ addresses: 'a:1,b:2' }, 'x.redis.addresses', /Redis Cluster is not supported/],
+    [{ tlsCertPath: join(dir, 'c.pem') }, 'x.redis.tls_key_path', /go together/],
+    [{ tlsCaPath: join(dir, 'nope.pem') }, 'x.redis.tls_ca_path', /cannot read .*nope\.pem/],
+  ];
+  for (const [change, path, why] of cases) {
+    assert.throws(() => validateRedisConfig({ ...base, ...change }, 'x'), (err: unknown) => err instanceof ConfigError && err.path === path && why.test(err.message), path);
   }
 });

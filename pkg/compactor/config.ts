@@ -1,6 +1,7 @@
 // Config of the compactor (`compactor` section, flags -compactor.*), with Cortex's names and
 // defaults. The per-tenant retention lives in the limits (`compactor_blocks_retention_period`).
-import { ConfigError, bool, duration, formatDuration, mapping, parseDuration, section, string, type ConfigOf, type Field } from '../flagext/index.js';
+import { ConfigError, bool, duration, formatDuration, int, parseDuration, section, string, stringList, type ConfigOf, type Field } from '../flagext/index.js';
+import { kvConfig } from '../kv/index.js';
 
 /** A list of durations in milliseconds: a YAML sequence or a comma-separated flag (`2h,12h,24h`). */
 function durationList(opts: { flag: string; default: string[]; help: string }): Field<number[]> {
@@ -21,6 +22,27 @@ function durationList(opts: { flag: string; default: string[]; help: string }): 
     notice: () => undefined,
   };
 }
+
+const ringFlag = (n: string) => `compactor.ring.${n}`;
+const unused = 'Unused: Myelin runs one compactor without a ring (sharding_enabled is false).';
+
+/** `compactor.sharding_ring`: Cortex 1.21's keys and flags, so its configs load. */
+const compactorRingConfig = section({
+  kvstore: kvConfig('compactor.ring.'),
+  heartbeatPeriod: duration({ flag: ringFlag('heartbeat-period'), default: '5s', category: 'advanced', help: `Period of heartbeats to the compactor ring. ${unused}` }),
+  heartbeatTimeout: duration({ flag: ringFlag('heartbeat-timeout'), default: '1m', category: 'advanced', help: `Heartbeat timeout of the compactor ring. ${unused}` }),
+  autoForgetDelay: duration({ flag: 'compactor.auto-forget-delay', default: '2m', category: 'advanced', help: `Time after which an unhealthy compactor is removed from the ring. ${unused}` }),
+  detailedMetricsEnabled: bool({ flag: ringFlag('detailed-metrics-enabled'), default: true, category: 'advanced', help: `Per-instance ring metrics. ${unused}` }),
+  waitStabilityMinDuration: duration({ flag: ringFlag('wait-stability-min-duration'), default: '1m', category: 'advanced', help: `Minimum wait for ring stability at startup. ${unused}` }),
+  waitStabilityMaxDuration: duration({ flag: ringFlag('wait-stability-max-duration'), default: '5m', category: 'advanced', help: `Maximum wait for ring stability at startup. ${unused}` }),
+  instanceId: string({ flag: ringFlag('instance-id'), default: '', category: 'advanced', help: `ID of this compactor in the ring. ${unused}` }),
+  instanceAddr: string({ flag: ringFlag('instance-addr'), default: '', category: 'advanced', help: `Address of this compactor in the ring. ${unused}` }),
+  instancePort: int({ flag: ringFlag('instance-port'), default: 0, min: 0, category: 'advanced', help: `Port of this compactor in the ring. ${unused}` }),
+  instanceInterfaceNames: stringList({ flag: ringFlag('instance-interface-names'), default: ['eth0', 'en0'], category: 'advanced', help: `Network interfaces to take this compactor's address from. ${unused}` }),
+  tokensFilePath: string({ flag: ringFlag('tokens-file-path'), default: '', category: 'advanced', help: `File that keeps this compactor's tokens. ${unused}` }),
+  unregisterOnShutdown: bool({ flag: ringFlag('unregister-on-shutdown'), default: true, category: 'advanced', help: `Leave the ring on shutdown. ${unused}` }),
+  waitActiveInstanceTimeout: duration({ flag: ringFlag('wait-active-instance-timeout'), default: '10m', category: 'advanced', help: `Time to wait for this compactor to become ACTIVE. ${unused}` }),
+});
 
 export const compactorConfig = section({
   blockRanges: durationList({
@@ -48,7 +70,8 @@ export const compactorConfig = section({
     default: false,
     help: 'Shard tenants across compactors (Cortex). Not supported: Myelin runs exactly one compactor, so only false is valid.',
   }),
-  shardingRing: mapping({ default: {}, help: 'Cortex\'s compactor ring; accepted and unused, as Cortex does without sharding_enabled.' }),
+  // Cortex's compactor ring, checked key by key; unused, as in Cortex without sharding_enabled.
+  shardingRing: compactorRingConfig,
   cleanupInterval: duration({
     flag: 'compactor.cleanup-interval',
     default: '15m',

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { ConfigOf, Field, Section } from './fields.js';
+import type { Category, ConfigOf, Field, Section } from './fields.js';
 import { didYouMean } from './suggest.js';
 
 /** A config problem at startup, naming the key's path (`ingester.lifecycler.join_after`) or flag. */
@@ -122,18 +122,30 @@ export function toYamlObject<S extends Section>(spec: S, cfg: ConfigOf<S>, opts:
 }
 
 /**
+ * The category a flag is shown under. A table marks what is advanced or experimental where the
+ * option is defined; `basicFlags`, when given, is the short list of common flags the binary's
+ * `-help` shows, and every other flag counts as advanced (Mimir's fieldcategory overrides, kept
+ * in one place instead of on each of hundreds of fields).
+ */
+export function flagCategory(name: string, field: { category: Category }, basicFlags: ReadonlySet<string> | undefined): Category {
+  if (field.category !== 'basic' || basicFlags === undefined) return field.category;
+  return basicFlags.has(name) ? 'basic' : 'advanced';
+}
+
+/**
  * `-help` text, Cortex's split: the basic options (or, with `all`, every option) grouped under the
  * top-level YAML section they belong to, each with its type, description and default.
  */
-export function helpText(bindings: Map<string, FlagBinding>, opts: { all: boolean }): string {
+export function helpText(bindings: Map<string, FlagBinding>, opts: { all: boolean; basicFlags?: ReadonlySet<string> }): string {
   const groups = new Map<string, string[]>();
   const sorted = [...bindings].sort(([a], [b]) => a.localeCompare(b));
   for (const [name, { field, yamlPath }] of sorted) {
-    if (!opts.all && field.category !== 'basic') continue;
+    const category = flagCategory(name, field, opts.basicFlags);
+    if (!opts.all && category !== 'basic') continue;
     const group = yamlPath.includes('.') ? yamlPath.slice(0, yamlPath.indexOf('.')) : 'general';
     const def = field.format(field.defaultValue);
     const shown = Array.isArray(def) ? def.join(',') : String(def);
-    const tag = field.category === 'basic' ? '' : ` [${field.category}]`;
+    const tag = category === 'basic' ? '' : ` [${category}]`;
     const lines = groups.get(group) ?? [];
     lines.push(`  -${name} ${field.isBool ? '' : field.typeName}`.trimEnd());
     lines.push(`    \t${field.help}${tag} (default ${JSON.stringify(shown)})`);

@@ -12,6 +12,7 @@ export {
   applyYaml,
   defaults,
   flagBindings,
+  flagCategory,
   helpText,
   snakeCase,
   toYamlObject,

@@ -111,6 +111,15 @@ test('-help lists the basic flags by section, -help-all every flag', () => {
   assert.ok(!basic.includes('-shard-by-all'), 'advanced flags only in -help-all');
   assert.match(basic, /-help-all lists every option/);
   assert.match(help('-help-all'), /-shard-by-all\n\s+Always on\. \[advanced\]/);
+
+  // With a list of basic flags, -help shows those only; the rest are advanced in -help-all.
+  const listed = loadConfig(spec, ['-help-all'], { env: {}, readFile: () => '', basicFlags: new Set(['auth.enabled']) });
+  assert.equal(listed.kind, 'help');
+  const all = listed.kind === 'help' ? listed.text : '';
+  assert.match(all, /-auth\.enabled\n\s+Require X-Scope-OrgID\. \(default "true"\)\n/, 'a listed flag stays basic');
+  assert.match(all, /-server\.http-listen-port int\n\s+HTTP port\. \[advanced\]/, 'an unlisted flag is advanced');
+  const short = loadConfig(spec, ['-help'], { env: {}, readFile: () => '', basicFlags: new Set(['auth.enabled']) });
+  assert.ok(short.kind === 'help' && short.text.includes('-auth.enabled') && !short.text.includes('-server.http-listen-port'));
 });
 
 test('former names: YAML paths and flags are moved to the current ones; both at once is an error', () => {

@@ -15,6 +15,8 @@ export interface LoadOptions {
   readFile: (path: string) => string;
   /** Former YAML paths and flags that still work. */
   aliases?: Aliases;
+  /** The common flags `-help` lists; every other one is advanced (see flagCategory). */
+  basicFlags?: ReadonlySet<string>;
 }
 
 export type LoadResult<S extends Section> =
@@ -51,9 +53,9 @@ export function loadConfig<S extends Section>(spec: S, argv: readonly string[], 
     throw new ConfigError('command line', (err as Error).message);
   }
   const flag = (name: string) => parsed.filter((f) => f.name === name).at(-1)?.value;
-  if (flag('help-all') === 'true') return { kind: 'help', text: `Usage of myelin:\n${loaderHelp}\n${helpText(bindings, { all: true })}` };
+  if (flag('help-all') === 'true') return { kind: 'help', text: `Usage of myelin:\n${loaderHelp}\n${helpText(bindings, { all: true, basicFlags: opts.basicFlags })}` };
   if (flag('help') === 'true' || flag('h') === 'true') {
-    return { kind: 'help', text: `Usage of myelin:\n${loaderHelp}\n${helpText(bindings, { all: false })}` };
+    return { kind: 'help', text: `Usage of myelin:\n${loaderHelp}\n${helpText(bindings, { all: false, basicFlags: opts.basicFlags })}` };
   }
   const config = defaults(spec);
   const warnings: string[] = [];

@@ -19,6 +19,7 @@ import { ingestersExemplars } from '../querier/index.js';
 import { Read, type ReadRing } from '../ring/index.js';
 import { tenantMetadata } from '../tenant/index.js';
 import { startTestIngester } from './testing.js';
+import { waitUntil } from '../testutil/index.js';
 
 const ex = (trace: string, timestamp: number, value = 1): Exemplar => ({ labels: [{ name: 'trace_id', value: trace }], value, timestamp });
 const series = (name: string, samples: [number, number][], exemplars: Exemplar[] = []): TimeSeries => ({
@@ -123,7 +124,7 @@ test('querier: every ingester of the replication set is asked, replicas merged w
   });
   const client = (addr: string) => conns.get(addr) ?? conns.set(addr, new IngesterConn(defaults(ingesterClientConfig), addr)).get(addr) as IngesterConn;
   const ring: ReadRing = a.ing.lifecycler.ring;
-  while (ring.getReplicationSetForOperation(Read).instances.length < 2) await new Promise((r) => setTimeout(r, 20));
+  await waitUntil(() => ring.getReplicationSetForOperation(Read).instances.length >= 2, { what: 'both ingesters in the read set' });
   const got = await ingestersExemplars(['q'], { ring, client, timeout: 5000 }, 0, now + 10, [[new Matcher(MatchType.Regexp, '__name__', 'req|z')]], '__tenant_id__');
   assert.deepEqual(got.map((s) => [s.seriesLabels.toString(), s.exemplars.map((e) => [e.labels.get('trace_id'), e.ts])]), [
     ['req', [['t1', now], ['t2', now + 1], ['t3', now + 2]]],

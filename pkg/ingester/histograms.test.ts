@@ -15,6 +15,7 @@ import { Encoding, FloatHistogramIterator, HistogramIterator, XorIterator } from
 import { tenantMetadata } from '../tenant/index.js';
 import { decodeHistogram, histogramToWire } from '../wire/index.js';
 import { startTestIngester } from './testing.js';
+import { waitUntil } from '../testutil/index.js';
 
 /** The i-th scrape of a 4-bucket histogram; float when `isFloat`. */
 function hist(t: number, i: number, isFloat = false): WireHistogram {
@@ -119,7 +120,7 @@ test('transfer on shutdown carries histogram chunks', async (t) => {
   await push(a.client, 'h', { timeseries: data() });
   const b = await startTestIngester({ id: 'ing-b', kv, bucketDir, joinAfter: 60_000 });
   t.after(b.stop);
-  while (!a.ing.lifecycler.ring.snapshot().instances.some((d) => d.id === 'ing-b')) await new Promise((r) => setTimeout(r, 10));
+  await waitUntil(() => a.ing.lifecycler.ring.snapshot().instances.some((d) => d.id === 'ing-b'), { what: 'ing-a to see ing-b in the ring' });
   await a.stop();
   assert.deepEqual(decode(await queryStream(b.client, 'h', false)).rows, expected());
   assert.match(await b.registry.metrics(), /myelin_ingester_transfers_total\{direction="received",outcome="success"\} 1/);

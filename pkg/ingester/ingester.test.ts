@@ -19,6 +19,7 @@ import { XorIterator } from '../tsdb/chunkenc/index.js';
 import { tenantMetadata } from '../tenant/index.js';
 import { startTestIngester } from './testing.js';
 import { writtenFromTrailers } from './client/index.js';
+import { waitUntil } from '../testutil/index.js';
 
 const series = (name: string, extra: Record<string, string>, samples: [number, number][]): TimeSeries => ({
   labels: [{ name: '__name__', value: name }, ...Object.entries(extra).map(([n, v]) => ({ name: n, value: v }))],
@@ -227,7 +228,7 @@ test('transfer on shutdown: a PENDING ingester takes every series and the tokens
   const tokensA = a.ing.lifecycler.tokens();
   const b = await startTestIngester({ id: 'ing-b', kv, bucketDir, joinAfter: 60_000 });
   t.after(b.stop);
-  while (!a.ing.lifecycler.ring.snapshot().instances.some((d) => d.id === 'ing-b')) await new Promise((r) => setTimeout(r, 10));
+  await waitUntil(() => a.ing.lifecycler.ring.snapshot().instances.some((d) => d.id === 'ing-b'), { what: 'ing-a to see ing-b in the ring' });
   await a.stop();
 
   assert.equal(b.ing.lifecycler.state(), 0 /* ACTIVE */);

@@ -23,7 +23,7 @@ import { ingesterGrpcService, ingesterServiceDefinition } from './grpc-service.j
 import { registerIngesterRoutes } from './http.js';
 import { Ingester } from './ingester.js';
 import { TransferReceiver, transferOutVia } from './transfer.js';
-import { freePort } from '../testutil/index.js';
+import { freePort, waitUntil } from '../testutil/index.js';
 
 export const silentLogger = createLogger({ level: 'error', format: 'json' }, { write: () => true } as unknown as NodeJS.WritableStream);
 
@@ -89,7 +89,7 @@ export async function startTestIngester(o: TestIngesterOptions): Promise<TestIng
   ing.service.startAsync();
   await ing.service.awaitRunning();
   const want = (o.joinAfter ?? 0) > 0 ? InstanceState.PENDING : InstanceState.ACTIVE;
-  while (ing.lifecycler.state() !== want) await new Promise((r) => setTimeout(r, 10));
+  await waitUntil(() => ing.lifecycler.state() === want, { what: `ingester ${o.id} to be ${InstanceState[want]}` });
   const client = new IngesterClient(`127.0.0.1:${server.grpcPort()}`, credentials.createInsecure());
   return {
     ing, server, client, registry, dataDir, http: `http://127.0.0.1:${server.httpPort()}`,

@@ -212,7 +212,10 @@ export class Myelin {
     this.server.addGrpcService(StoreGatewayService, sg.grpcHandlers(), { requireTenant: true });
     this.server.inProcess.advertise(cfg.shardingRing.addr);
     await sg.registerRoutes(this.server.http);
-    this.links.push({ section: 'Store-gateway', title: 'Ring status', path: '/store-gateway/ring' });
+    this.links.push(
+      { section: 'Store-gateway', title: 'Ring status', path: '/store-gateway/ring' },
+      { section: 'Store-gateway', title: 'Tenants and loaded blocks', path: '/store-gateway/status' },
+    );
     return sg.service;
   }
 
@@ -556,7 +559,7 @@ export class Myelin {
       { requireTenant: true, tenantExempt: ['allUserStats', 'transferChunks'] });
     this.server.inProcess.advertise(cfg.lifecycler.addr);
     this.server.setHealthCheck('myelin.ingester.Ingester', () => ing.acceptingWrites());
-    await registerIngesterRoutes(this.server.http, ing, log, () => this.#shutdownRequested());
+    await this.#ingesterRoutes(ing, log);
     this.#ingester = ing;
     return ing.service;
   }
@@ -575,10 +578,16 @@ export class Myelin {
       advertiseHost: addr.slice(0, addr.lastIndexOf(':')),
       deleteRequestCancelPeriod: this.cfg.purger.deleteRequestCancelPeriod,
     }, count), { logger: this.logger, memoryKv: this.memoryKv, runtime: () => rc.current(), onRuntimeChange: (fn) => rc.onChange(fn) });
-    await registerIngesterRoutes(this.server.http, shards, log, () => this.#shutdownRequested());
+    await this.#ingesterRoutes(shards, log);
     this.#workerMetrics.push(() => shards.metrics());
     this.#ingesterShards = shards;
     return shards.service;
+  }
+
+  /** /ingester/flush, /ingester/shutdown, /ingester/all_user_stats ..., and the last one's link. */
+  async #ingesterRoutes(ing: Parameters<typeof registerIngesterRoutes>[1], log: Logger): Promise<void> {
+    await registerIngesterRoutes(this.server.http, ing, log, () => this.#shutdownRequested());
+    this.links.push({ section: 'Ingester', title: 'Tenants of this ingester', path: '/ingester/all_user_stats' });
   }
 }
 

@@ -1,6 +1,7 @@
 // The Querier acceptance suite (pkg/storage/acceptance.ts) against the querier's two sources, each
 // over real gRPC: the store-gateways (a block in a filesystem bucket, served by a store-gateway) and
-// the ingesters (samples pushed to a running ingester).
+// the ingesters (samples pushed to a running ingester); and against the queriers that combine
+// others: the time split between ingesters and store, and tenant federation.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,8 +16,12 @@ import type { InstanceDesc, ReadRing } from '../ring/index.js';
 import { querierAcceptance, type AcceptanceSeries } from '../storage/acceptance.js';
 import { tenantMetadata } from '../tenant/index.js';
 import { waitUntil } from '../testutil/index.js';
+import { Labels } from '../model/labels/index.js';
+import { MemoryStorage } from '../promql/promqltest/memory-storage.js';
 import { IngestersQueryable } from './ingesters-queryable.js';
+import { federatedQueryable } from './tenant-federation.js';
 import { startTestCluster } from './testing.js';
+import { timeSplitQueryable } from './time-split-queryable.js';
 
 describe('blocks store queryable (store-gateway over gRPC)', () => {
   querierAcceptance(async (series) => {
@@ -62,4 +67,33 @@ describe('ingesters queryable (ingester over gRPC)', () => {
       await rm(bucketDir, { recursive: true, force: true });
     } };
   });
+});
+
+/** A storage holding the samples of `series` that `keep` selects. */
+function storageOf(series: readonly AcceptanceSeries[], keep: (s: AcceptanceSeries, t: number) => boolean): MemoryStorage {
+  const db = new MemoryStorage();
+  for (const s of series) for (const [t, v] of s.samples) if (keep(s, t)) db.append(Labels.fromRecord(s.labels), t, v);
+  return db;
+}
+
+describe('time split queryable (recent from the ingesters, older from the store, overlapping)', () => {
+  const minute = 60_000;
+  const now = 200 * minute;
+  querierAcceptance(async (series) => ({
+    // Ingesters are asked from 60m on and hold 55m on; the store is asked up to 70m and holds up to
+    // 75m: the merge must take each side's part and the overlap once.
+    queryable: timeSplitQueryable(storageOf(series, (_s, t) => t >= 55 * minute), storageOf(series, (_s, t) => t <= 75 * minute), {
+      queryIngestersWithin: now - 60 * minute,
+      queryStoreAfter: now - 70 * minute,
+      now: () => now,
+    }),
+  }));
+});
+
+describe('federated queryable (a|b: each series gets its __tenant_id__)', () => {
+  const tenantOf = (s: AcceptanceSeries) => (s.labels.job === 'db' || s.labels.code !== undefined ? 'b' : 'a');
+  querierAcceptance(async (series) => {
+    const stores = new Map(['a', 'b'].map((tenant) => [tenant, storageOf(series, (s) => tenantOf(s) === tenant)]));
+    return { queryable: federatedQueryable(['a', 'b'], (tenant) => stores.get(tenant) as MemoryStorage) };
+  }, { addedLabels: (s) => ({ __tenant_id__: tenantOf(s) }) });
 });

@@ -10,6 +10,7 @@ import { frontendConfig, queryRangeConfig } from './config.js';
 import { Frontend, QuerierGoneError } from './frontend.js';
 import type { QuerierRun } from './frontend.js';
 import { RequestQueue, TooManyRequestsError, shuffleShard } from './request-queue.js';
+import { waitUntil } from '../testutil/index.js';
 
 const unusedMerge = (): Promise<never> => Promise.reject(new Error('no range query here'));
 const logger = createLogger({ level: 'error', format: 'logfmt' });
@@ -54,7 +55,7 @@ test('tenants are served round-robin: a burst of one tenant does not delay anoth
   void f.serveQuerier('querier-1', q.run, ac.signal);
   // The querier takes a's first, then b's, before a's second.
   for (let i = 0; i < 6; i++) {
-    await waitFor(() => q.taken.length === i + 1);
+    await waitUntil(() => q.taken.length === i + 1, { what: `querier to take request ${i + 1}`, intervalMs: 2 });
     q.release();
   }
   assert.deepEqual(q.taken.map((r) => `${r.tenant}:${String(r.params.query)}`), ['a:q0', 'b:q0', 'a:q1', 'a:q2', 'a:q3', 'a:q4']);
@@ -152,11 +153,6 @@ test('RequestQueue refuses the request past max outstanding', () => {
   assert.equal(q.remove('t', 1), true);
   assert.equal(q.length('t'), 0);
 });
-
-async function waitFor(cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 1000 && !cond(); i++) await new Promise((r) => setTimeout(r, 2));
-  assert.ok(cond(), 'condition not reached within 2s');
-}
 
 test('query stats: one log line per request with what it fetched and how long it waited; slow queries are logged as such', async () => {
   const lines: Record<string, unknown>[] = [];

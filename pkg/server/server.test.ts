@@ -10,16 +10,17 @@ import { IngesterClient, IngesterService } from '../generated/myelin/ingester.js
 import type { UserStatsResponse } from '../generated/myelin/ingester.js';
 import { createLogger } from '../log/index.js';
 import { TenantResolver, orgIdFromMetadata, tenantMetadata } from '../tenant/index.js';
-import { serverConfig } from './config.js';
+import { serverConfig, type ServerConfig } from './config.js';
 import { Server } from './server.js';
 
 const silent = createLogger({ level: 'error', format: 'json' }, { write: () => true } as unknown as NodeJS.WritableStream);
 
-async function startServer(authEnabled: boolean) {
-  const cfg = { ...defaults(serverConfig), httpListenAddress: '127.0.0.1', httpListenPort: 0, grpcListenAddress: '127.0.0.1', grpcListenPort: 0 };
+async function startServer(authEnabled: boolean, opts: { cfg?: Partial<ServerConfig>; routes?: (s: Server) => void } = {}) {
+  const cfg = { ...defaults(serverConfig), httpListenAddress: '127.0.0.1', httpListenPort: 0, grpcListenAddress: '127.0.0.1', grpcListenPort: 0, ...opts.cfg };
   const registry = new Registry();
   const tenants = new TenantResolver({ authEnabled });
   const server = new Server(cfg, { logger: silent, registry, tenants });
+  opts.routes?.(server);
   server.http.get('/api/v1/whoami', async (req) => ({ tenant: server.tenant(req) }));
   server.http.get('/api/v1/readers', async (req) => ({ tenants: server.tenants(req) }));
   // Only UserStats is exercised; the other handlers answer UNIMPLEMENTED.
@@ -99,4 +100,26 @@ test('grpc.health.v1 answers per service: SERVING, NOT_SERVING, NOT_FOUND', asyn
   up = true;
   assert.equal((await check('')).status, HealthCheckResponse_ServingStatus.SERVING);
   await assert.rejects(check('no.such.Service'), (err: ServiceError) => err.code === status.NOT_FOUND);
+});
+
+test('-server.http-read-timeout is the HTTP server\'s limit for receiving a request', () => {
+  const cfg = { ...defaults(serverConfig), httpServerReadTimeout: 1234 };
+  const server = new Server(cfg, { logger: silent, registry: new Registry(), tenants: new TenantResolver({ authEnabled: false }) });
+  assert.equal(server.http.server.requestTimeout, 1234);
+  assert.equal(defaults(serverConfig).httpServerReadTimeout, 30_000, 'Cortex\'s default');
+});
+
+test('-server.http-write-timeout cuts off a response not written in time; a quick one is untouched', async (t) => {
+  const { base, stop } = await startServer(false, {
+    cfg: { httpServerWriteTimeout: 200 },
+    routes: (server) => {
+      server.http.get('/quick', async () => 'done');
+      server.http.get('/slow', async () => new Promise((resolve) => setTimeout(() => resolve('late'), 2000)));
+    },
+  });
+  t.after(stop);
+  assert.equal(await (await fetch(`${base}/quick`)).text(), 'done');
+  const started = Date.now();
+  await assert.rejects(fetch(`${base}/slow`).then((r) => r.text()), /fetch failed|terminated|other side closed/);
+  assert.ok(Date.now() - started < 1500, 'cut off at the write timeout, not when the handler ends');
 });

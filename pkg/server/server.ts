@@ -23,6 +23,7 @@ import { healthService } from './health.js';
 import type { GrpcServiceOptions } from './grpc-instrument.js';
 import { ServerMetrics, routeLabel } from './metrics.js';
 import { enforceClientAuth, grpcServerCredentials, httpsOptions, loadServerTls } from './tls.js';
+import { tlsPolicy } from './tls-policy.js';
 import { registerProfilingRoutes } from './profiling.js';
 
 export interface ServerDeps {
@@ -56,16 +57,18 @@ export class Server {
     this.#cfg = cfg;
     this.#deps = deps;
     this.#metrics = new ServerMetrics(deps.registry);
+    const policy = tlsPolicy(cfg.tlsMinVersion, cfg.tlsCipherSuites);
     const httpTls = deps.grpcOnly === true ? undefined : loadServerTls(cfg.httpTlsConfig, 'server.http_tls_config');
-    this.#grpcCredentials = grpcServerCredentials(loadServerTls(cfg.grpcTlsConfig, 'server.grpc_tls_config'), 'server.grpc_tls_config');
+    this.#grpcCredentials = grpcServerCredentials(loadServerTls(cfg.grpcTlsConfig, 'server.grpc_tls_config'), 'server.grpc_tls_config', policy);
     const { fastify, LogController } = fastifyModule();
     this.http = fastify({
-      ...(httpTls === undefined ? {} : { https: httpsOptions(httpTls) }),
+      ...(httpTls === undefined ? {} : { https: httpsOptions(httpTls, policy) }),
       loggerInstance: deps.logger.child({ component: 'http' }) as FastifyBaseLogger,
       logController: new LogController({ disableRequestLogging: true }),
       requestIdHeader: 'x-request-id',
       genReqId: () => randomUUID(),
       keepAliveTimeout: cfg.httpServerIdleTimeout,
+      requestTimeout: cfg.httpServerReadTimeout,
       forceCloseConnections: 'idle',
     });
     this.grpc = new GrpcServer({
@@ -75,6 +78,7 @@ export class Server {
     });
     if (httpTls !== undefined) this.http.server.on('secureConnection', (socket: TLSSocket) => enforceClientAuth(httpTls, socket));
     this.#instrumentHttp();
+    if (cfg.httpServerWriteTimeout > 0) this.#limitWriteTime(cfg.httpServerWriteTimeout);
     registerProfilingRoutes(this.http);
     this.addGrpcService(HealthService, healthService(this.#health), { requireTenant: false });
   }
@@ -132,6 +136,18 @@ export class Server {
         await new Promise<void>((resolve) => this.grpc.tryShutdown(() => resolve()));
         await this.http.close();
       },
+    });
+  }
+
+  /**
+   * Go's http.Server WriteTimeout, as Cortex sets it: a response not written within `ms` of the
+   * request's arrival is cut off by closing the connection.
+   */
+  #limitWriteTime(ms: number): void {
+    this.http.addHook('onRequest', (_req, reply, done) => {
+      const timer = setTimeout(() => reply.raw.destroy(), ms);
+      reply.raw.once('close', () => clearTimeout(timer));
+      done();
     });
   }
 

@@ -5,6 +5,7 @@ import type { TLSSocket } from 'node:tls';
 import { ServerCredentials } from '@grpc/grpc-js';
 import { ConfigError } from '../flagext/index.js';
 import type { ClientAuthType } from './config.js';
+import type { TlsPolicy } from './tls-policy.js';
 
 export interface TlsFiles {
   certFile: string;
@@ -48,8 +49,9 @@ export function loadServerTls(cfg: TlsFiles, path: string): ServerTls | undefine
 }
 
 /** Options for node:https (fastify's `https`): certificates are asked for whenever the policy wants one. */
-export function httpsOptions(tls: ServerTls) {
+export function httpsOptions(tls: ServerTls, policy: TlsPolicy) {
   return {
+    ...policy,
     cert: tls.cert,
     key: tls.key,
     ca: tls.ca,
@@ -73,10 +75,21 @@ export function enforceClientAuth(tls: ServerTls, socket: TLSSocket): void {
  * gRPC server credentials. grpc-js either ignores client certificates or requires verified ones,
  * so only NoClientCert and RequireAndVerifyClientCert are possible there.
  */
-export function grpcServerCredentials(tls: ServerTls | undefined, path: string): ServerCredentials {
+export function grpcServerCredentials(tls: ServerTls | undefined, path: string, policy: TlsPolicy): ServerCredentials {
   if (tls === undefined) return ServerCredentials.createInsecure();
   if (tls.clientAuth !== 'NoClientCert' && tls.clientAuth !== 'RequireAndVerifyClientCert') {
     throw new ConfigError(`${path}.client_auth_type`, `${tls.clientAuth} is not supported for gRPC: use NoClientCert or RequireAndVerifyClientCert`);
   }
-  return ServerCredentials.createSsl(tls.ca ?? null, [{ private_key: tls.key, cert_chain: tls.cert }], tls.clientAuth === 'RequireAndVerifyClientCert');
+  const requireCert = tls.clientAuth === 'RequireAndVerifyClientCert';
+  return new PolicyServerCredentials({ requestCert: requireCert, rejectUnauthorized: requireCert, ...policy }, { ca: tls.ca, cert: tls.cert, key: tls.key });
+}
+
+/**
+ * What ServerCredentials.createSsl makes, plus the minimum version and cipher suites, which
+ * createSsl has no parameter for: grpc-js hands the constructor options to http2.createSecureServer.
+ */
+class PolicyServerCredentials extends ServerCredentials {
+  override _equals(other: ServerCredentials): boolean {
+    return other === this;
+  }
 }

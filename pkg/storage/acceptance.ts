@@ -39,16 +39,39 @@ const hints = (start: number, end: number): SelectHints => ({ start, end, step: 
 
 type Dump = Array<[string, [number, number][]]>;
 
-/** What the data holds for `matchers` within [mint, maxt]: series sorted by labels, empty ones left out. */
-function expected(mint: number, maxt: number, matchers: readonly Matcher[]): Dump {
-  return acceptanceSeries
+export interface AcceptanceOptions {
+  /**
+   * Labels the implementation adds to a series of the data (tenant federation adds
+   * `__tenant_id__`); the answers are expected with them.
+   */
+  addedLabels?: (series: AcceptanceSeries) => Record<string, string>;
+}
+
+const matching = (data: readonly AcceptanceSeries[], matchers: readonly Matcher[]) =>
+  data.map((s) => Labels.fromRecord(s.labels)).filter((l) => matchers.every((m) => m.matches(l.get(m.name) ?? '')));
+
+/** What `data` holds for `matchers` within [mint, maxt]: series sorted by labels, empty ones left out. */
+function expected(data: readonly AcceptanceSeries[], mint: number, maxt: number, matchers: readonly Matcher[]): Dump {
+  return data
     .map((s) => ({ labels: Labels.fromRecord(s.labels), samples: s.samples.filter(([t]) => t >= mint && t <= maxt) }))
     .filter((s) => s.samples.length > 0 && matchers.every((m) => m.matches(s.labels.get(m.name) ?? '')))
     .sort((a, b) => Labels.compare(a.labels, b.labels))
     .map((s) => [s.labels.toString(), s.samples]);
 }
 
-export function querierAcceptance(open: (series: readonly AcceptanceSeries[]) => Promise<OpenedQueryable>): void {
+/** The distinct label names (or values of `name`) of the series of `data` that match, sorted. */
+function expectedLabels(data: readonly AcceptanceSeries[], matchers: readonly Matcher[], name?: string): string[] {
+  const out = new Set<string>();
+  for (const l of matching(data, matchers)) {
+    if (name === undefined) for (const n of Object.keys(l.toRecord())) out.add(n);
+    else if (l.get(name) !== undefined) out.add(l.get(name) as string);
+  }
+  return [...out].sort();
+}
+
+export function querierAcceptance(open: (series: readonly AcceptanceSeries[]) => Promise<OpenedQueryable>, opts: AcceptanceOptions = {}): void {
+  const data = acceptanceSeries.map((s) => ({ labels: { ...s.labels, ...opts.addedLabels?.(s) }, samples: s.samples }));
+  const expectedOf = (mint: number, maxt: number, matchers: readonly Matcher[]) => expected(data, mint, maxt, matchers);
   let opened: Promise<OpenedQueryable> | undefined;
   const queryable = async () => (await (opened ??= open(acceptanceSeries))).queryable;
   after(async () => {
@@ -77,8 +100,8 @@ export function querierAcceptance(open: (series: readonly AcceptanceSeries[]) =>
 
   it('select returns the matching series sorted by labels, with every sample in range', async () => {
     const m = new Matcher(MatchType.Equal, '__name__', 'up');
-    assert.deepEqual(await select(0, 120 * MINUTE, m), expected(0, 120 * MINUTE, [m]));
-    assert.deepEqual(await select(0, 120 * MINUTE, all), expected(0, 120 * MINUTE, [all]));
+    assert.deepEqual(await select(0, 120 * MINUTE, m), expectedOf(0, 120 * MINUTE, [m]));
+    assert.deepEqual(await select(0, 120 * MINUTE, all), expectedOf(0, 120 * MINUTE, [all]));
   });
 
   it('each matcher type filters, and `label=""` matches series without the label', async () => {
@@ -89,13 +112,13 @@ export function querierAcceptance(open: (series: readonly AcceptanceSeries[]) =>
       [new Matcher(MatchType.Equal, 'env', ''), all],
       [new Matcher(MatchType.NotEqual, 'env', ''), all],
     ];
-    for (const ms of cases) assert.deepEqual(await select(0, 120 * MINUTE, ...ms), expected(0, 120 * MINUTE, ms), ms.join(', '));
+    for (const ms of cases) assert.deepEqual(await select(0, 120 * MINUTE, ...ms), expectedOf(0, 120 * MINUTE, ms), ms.join(', '));
   });
 
   it('samples outside [mint, maxt] are left out, and so are series without any inside', async () => {
     const [mint, maxt] = [40 * MINUTE + 1, 50 * MINUTE - 1];
     const got = await select(mint, maxt, all);
-    assert.deepEqual(got, expected(mint, maxt, [all]));
+    assert.deepEqual(got, expectedOf(mint, maxt, [all]));
     assert.ok(!got.some(([l]) => l.includes('job="db"')), 'the db series ended at 30m');
   });
 
@@ -123,11 +146,15 @@ export function querierAcceptance(open: (series: readonly AcceptanceSeries[]) =>
   it('label names and values are sorted and distinct, restricted by matchers', async () => {
     const q = await (await queryable()).querier(0, 120 * MINUTE);
     try {
-      assert.deepEqual(await q.labelNames(noLimit), ['__name__', 'code', 'env', 'instance', 'job']);
-      assert.deepEqual(await q.labelNames(noLimit, new Matcher(MatchType.Equal, 'job', 'db')), ['__name__', 'env', 'instance', 'job']);
+      const db = new Matcher(MatchType.Equal, 'job', 'db');
+      const api = new Matcher(MatchType.Equal, 'job', 'api');
+      assert.deepEqual(await q.labelNames(noLimit), expectedLabels(data, []));
+      assert.deepEqual(await q.labelNames(noLimit, db), expectedLabels(data, [db]));
       assert.deepEqual(await q.labelValues('job', noLimit), ['api', 'db']);
-      assert.deepEqual(await q.labelValues('instance', noLimit, new Matcher(MatchType.Equal, 'job', 'api')), ['a:9090', 'b:9090']);
+      assert.deepEqual(await q.labelValues('instance', noLimit, api), ['a:9090', 'b:9090']);
       assert.deepEqual(await q.labelValues('nope', noLimit), []);
+      // Without added labels, the data's own names (a check on expectedLabels itself).
+      if (opts.addedLabels === undefined) assert.deepEqual(expectedLabels(data, [db]), ['__name__', 'env', 'instance', 'job']);
     } finally {
       await q.close();
     }

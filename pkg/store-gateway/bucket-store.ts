@@ -10,7 +10,7 @@ import { sharedCounter, sharedGauge } from '../kv/index.js';
 import type { Logger } from '../log/index.js';
 import type { Matcher } from '../model/labels/index.js';
 import type { ChunkSeries } from '../storage/index.js';
-import type { Block } from '../tsdb/block/index.js';
+import type { Block, BlockMeta } from '../tsdb/block/index.js';
 import { openBucketBlock, type BlockCaches } from './bucket-block.js';
 
 /** Says whether this store-gateway should hold `block` of `tenant`. */
@@ -65,6 +65,14 @@ export class BucketStore {
     let n = 0;
     for (const m of this.#tenants.values()) n += m.size;
     return n;
+  }
+
+  /** Every held block's meta, by tenant (both sorted): the status page's view. */
+  heldBlocks(): { tenant: string; blocks: BlockMeta[] }[] {
+    return [...this.#tenants].sort(([a], [b]) => a.localeCompare(b)).map(([tenant, held]) => ({
+      tenant,
+      blocks: [...held.values()].map((b) => b.meta).sort((a, b) => a.minTime - b.minTime || a.ulid.localeCompare(b.ulid)),
+    }));
   }
 
   /** Ids of the blocks held for `tenant`. */

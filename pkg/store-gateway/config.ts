@@ -1,8 +1,8 @@
 // Config of the store-gateway: its ring (`store_gateway.sharding_ring`, flags
 // -store-gateway.sharding-ring.*) and the bucket store (`blocks_storage.bucket_store`, flags
 // -blocks-storage.bucket-store.*), as in Cortex.
-import { cacheConfig, validateRedisConfig } from '../cache/index.js';
-import { bool, ConfigError, duration, section, string, type ConfigOf } from '../flagext/index.js';
+import { cacheConfig, redisConfig, validateRedisConfig } from '../cache/index.js';
+import { bool, bytes, ConfigError, duration, section, string, type ConfigOf } from '../flagext/index.js';
 import { ringWithInstanceConfig } from '../ring/index.js';
 
 export const storeGatewayRingPrefix = 'store-gateway.sharding-ring.';
@@ -53,6 +53,7 @@ export const bucketStoreConfig = section({
   // chunks cache, as in Cortex.
   indexCache: cacheConfig('blocks-storage.bucket-store.index-cache.', 'index (postings and series)', 128 << 20),
   chunksCache: cacheConfig('blocks-storage.bucket-store.chunks-cache.', 'chunks', 256 << 20),
+  // Cortex's cache of bucket listings and block metadata, accepted key by key so its configs load.
   metadataCache: section({
     backend: string({
       flag: 'blocks-storage.bucket-store.metadata-cache.backend',
@@ -60,6 +61,10 @@ export const bucketStoreConfig = section({
       help: 'Cortex\'s cache of bucket listings and block metadata. Myelin reads the bucket index instead and has no metadata cache: a backend is accepted with a warning and has no effect.',
       notice: (v) => (v === '' ? undefined : 'ignored: Myelin has no metadata cache (it reads the bucket index)'),
     }),
+    inmemory: section({
+      maxSizeBytes: bytes({ flag: 'blocks-storage.bucket-store.metadata-cache.inmemory.max-size-bytes', default: 1 << 30, category: 'advanced', help: 'Unused: Myelin has no metadata cache.' }),
+    }),
+    redis: redisConfig('blocks-storage.bucket-store.metadata-cache.'),
   }),
 });
 export type BucketStoreConfig = ConfigOf<typeof bucketStoreConfig>;

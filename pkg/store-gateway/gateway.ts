@@ -13,6 +13,7 @@ import { newBlockCaches, type OwnedCaches } from './caches.js';
 import type { BucketStoreConfig, StoreGatewayConfig } from './config.js';
 import { storeGatewayHandlers } from './grpc-handlers.js';
 import { blockOwners } from './sharding.js';
+import { registerStoreGatewayStatusPage } from './status-page.js';
 
 export interface StoreGatewayDeps {
   bucket: BucketReader;
@@ -122,8 +123,9 @@ export class StoreGateway {
     return storeGatewayHandlers(this.store, (err) => this.#deps.bucket.isObjNotFoundErr(err), this.#log);
   }
 
-  /** `GET /store-gateway/ring`: the ring status page. */
+  /** `GET /store-gateway/ring` (the ring) and `GET /store-gateway/status` (the held blocks). */
   registerRoutes(app: FastifyInstance): Promise<void> {
+    registerStoreGatewayStatusPage(app, this.lifecycler.id, this.store);
     return registerRingStatusPage(app, '/store-gateway/ring', this.lifecycler.ring);
   }
 }

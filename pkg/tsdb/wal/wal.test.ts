@@ -12,6 +12,7 @@ import { repairWal } from './repair.js';
 import { PageSize, listSegments } from './segments.js';
 import { FillingDisk } from './testing.js';
 import { FsyncPolicy, Wal, WalWriteError } from './wal.js';
+import { waitUntil } from '../../testutil/index.js';
 
 function record(i: number, len: number): Uint8Array {
   const b = new Uint8Array(len);
@@ -126,9 +127,7 @@ test('fsync policies: batch syncs before resolving, interval syncs in the backgr
     const regInt = new Registry();
     const wi = await Wal.open(join(dir, 'interval'), { fsync: FsyncPolicy.Interval, fsyncIntervalMs: 5 }, regInt);
     await wi.log(record(1, 10));
-    const deadline = Date.now() + 2000;
-    while ((await fsyncs(regInt)) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-    assert.ok((await fsyncs(regInt)) >= 1, 'interval fsync happened');
+    await waitUntil(async () => (await fsyncs(regInt)) >= 1, { what: 'an interval fsync', timeoutMs: 2000, intervalMs: 5 });
     await wi.close();
   }));
 
@@ -233,9 +232,7 @@ test('a failed WAL retries by itself every retryIntervalMs', () =>
     await new Promise((r) => setTimeout(r, 100));
     assert.ok(w.failure() !== undefined);
     disk.budget = Infinity;
-    const deadline = Date.now() + 5000;
-    while (w.failure() !== undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    assert.equal(w.failure(), undefined);
+    await waitUntil(() => w.failure() === undefined, { what: 'the WAL to recover once the disk has room', timeoutMs: 5000 });
     await w.log(record(2, 10));
     await w.close();
     assert.deepEqual(readAll(dir).recs, [record(2, 10)]);

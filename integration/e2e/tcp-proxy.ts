@@ -1,2 +1,0 @@
-// Kept for the tests that import TcpProxy from here; it lives in pkg/testutil.
-export { TcpProxy } from '../../pkg/testutil/index.js';
