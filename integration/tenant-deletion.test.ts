@@ -57,10 +57,12 @@ test('tenant deletion: head, WAL, blocks and bucket index of one tenant go; the 
   await t.test('the deletion runs: ingester and bucket are emptied of the tenant', async () => {
     assert.equal((await fetch(`${m.base}/purger/delete_tenant`, { method: 'POST', headers: { 'X-Scope-OrgID': 'doomed' } })).status, 200);
     assert.equal((await status(m, 'doomed')).deletion_requested, true);
-    await waitUntil(async () => (await status(m, 'doomed')).blocks_deleted === true && !existsSync(join(dir, 'tsdb', 'doomed')),
-      { what: 'blocks and local TSDB of the tenant deleted', timeoutMs: 20_000 });
-    const st = await status(m, 'doomed');
-    assert.equal(typeof st.finished_time, 'number');
+    // blocks_deleted turns true once the blocks are gone; finished_time once the cleaner has also
+    // deleted the bucket index and recorded the end in the mark.
+    await waitUntil(async () => {
+      const st = await status(m, 'doomed');
+      return st.blocks_deleted === true && typeof st.finished_time === 'number' && !existsSync(join(dir, 'tsdb', 'doomed'));
+    }, { what: 'blocks, bucket index and local TSDB of the tenant deleted', timeoutMs: 20_000 });
     assert.deepEqual(blockDirs(dir, 'doomed'), []);
     assert.ok(!existsSync(join(dir, 'blocks', 'doomed', 'bucket-index.json.gz')));
     assert.equal(await seriesCount(m, 'doomed', 'doomed_metric'), 0);

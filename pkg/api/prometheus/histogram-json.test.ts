@@ -54,6 +54,12 @@ test('custom bucket bounds are read back from the bounds of the populated bucket
     assert.equal(histogramJson(back), text);
     if (back.positiveBuckets.length > 0) assert.equal(back.schema, CustomBucketsSchema);
   }), { numRuns: 500 });
+  // A bucket from 0 (found by the property above): no standard bucket starts at 0.
+  const fromZero: FloatHistogram = {
+    counterResetHint: CounterResetHint.Unknown, schema: CustomBucketsSchema, zeroThreshold: 0, zeroCount: 0, count: 1, sum: 1,
+    positiveSpans: [{ offset: 1, length: 1 }], positiveBuckets: [1], negativeSpans: [], negativeBuckets: [], customValues: [0, 3e-323],
+  };
+  assert.deepEqual(floatHistogramFromJson(JSON.parse(histogramJson(fromZero)) as HistogramJson), fromZero);
 });
 
 test('the layout comes back: schema, indexes, zero bucket', () => {

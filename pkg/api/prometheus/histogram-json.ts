@@ -58,8 +58,9 @@ export function floatHistogramFromJson(j: HistogramJson): FloatHistogram {
     customValues: [],
   };
   // Custom bounds start at -Inf and end at +Inf (standard ones end at the largest float), may have
-  // a (l, u] bucket below zero (a standard schema's negative buckets are [l, u)), or fit no schema.
-  const custom = buckets.some((b) => b.lower === -Infinity || b.upper === Infinity || (b.rule === 0 && b.lower < 0));
+  // a (l, u] bucket at or below zero (a standard schema's positive buckets start above zero, its
+  // negative ones are [l, u)), or fit no schema.
+  const custom = buckets.some((b) => b.lower === -Infinity || b.upper === Infinity || (b.rule === 0 && b.lower <= 0));
   const schema = custom ? CustomBucketsSchema : standardSchema(buckets);
   if (schema === CustomBucketsSchema) return withCustomBuckets(h, buckets);
   h.schema = schema ?? MaxSchema;
