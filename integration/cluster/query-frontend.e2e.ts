@@ -194,8 +194,9 @@ test('the query stats log line: tenant, query, wall and queue time, what was fet
     const p = rangeParams(q, 30);
     const direct = JSON.parse(await body(await cluster.query('team-a', '/api/v1/query_range', { ...p, stats: 'true' }, cluster.queriers[0]))) as StatsAnswer;
     const first = await body(await cluster.query('team-a', '/api/v1/query_range', p, frontend));
-    const cold = lastLogLine('query stats', q);
-    assert.ok(cold !== undefined, 'a query stats line for the query');
+    // The frontend logs the line as it answers; the log reaches its file a moment later.
+    await waitUntil(async () => lastLogLine('query stats', q) !== undefined, { what: 'a query stats line for the query', timeoutMs: 5_000 });
+    const cold = lastLogLine('query stats', q) as Record<string, string>;
     assert.equal(cold.tenant, 'team-a');
     assert.equal(cold.op, 'query_range');
     assert.equal(cold.status, '200');
@@ -218,7 +219,7 @@ test('the query stats log line: tenant, query, wall and queue time, what was fet
     assert.deepEqual([warm?.results_cache, warm?.querier_requests, warm?.cached_parts, warm?.fetched_series_count, warm?.samples_processed], ['hit', '0', String(parts), '0', '0']);
     // Moved by a step: the new end is fetched, the rest comes from the cache.
     await body(await cluster.query('team-a', '/api/v1/query_range', rangeParams(q, 30, 37_000), frontend));
-    assert.equal(lastLogLine('query stats', q)?.results_cache, 'partial');
+    await waitUntil(async () => lastLogLine('query stats', q)?.results_cache === 'partial', { what: 'a partial results cache hit logged', timeoutMs: 5_000 });
   });
 });
 
