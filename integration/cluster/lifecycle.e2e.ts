@@ -122,7 +122,11 @@ test('series deletion past the cancel period: compacted then rewritten block ser
       await compactor.start(['-compactor.compaction-interval=1s']);
       await waitUntil(async () => (await compactor.metric('myelin_compactor_blocks_marked_for_deletion_total', { reason: 'compaction' })) >= 3,
         { what: 'the replicas compacted and marked', timeoutMs: 60_000, intervalMs: 250 });
-      await waitUntil(async () => (await pods('purge', 'old', at)).join() === 'p0,p1,p2', { what: 'the compacted block served', timeoutMs: 30_000 });
+      // By every querier: they drop the marked replicas at once (no ignore delay here) and may see the
+      // compacted block a sync later, answering nothing in between.
+      for (const q of cluster.queriers) {
+        await waitUntil(async () => (await pods('purge', 'old', at, q)).join() === 'p0,p1,p2', { what: `the compacted block served by ${q.name}`, timeoutMs: 30_000 });
+      }
     });
 
     const del = await fetch(`${compactor.url('/prometheus/api/v1/admin/tsdb/delete_series')}?${new URLSearchParams({ 'match[]': '{pod=~"p[01]"}' })}`,
