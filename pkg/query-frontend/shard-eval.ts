@@ -9,7 +9,7 @@
 // back from their JSON (floatHistogramFromJson: the same buckets, bounds and counts).
 import { Labels, QueryShardLabel, formatQueryShard } from '../model/labels/index.js';
 import type { Matcher } from '../model/labels/index.js';
-import { encodeData, floatHistogramFromJson, goJson } from '../api/prometheus/index.js';
+import { encodeData, floatHistogramFromJson, goJson, parseApiFloat } from '../api/prometheus/index.js';
 import { isCustomBucketsSchema } from '../model/histogram/index.js';
 import type { HistogramJson } from '../api/prometheus/index.js';
 import type { FloatHistogram } from '../model/histogram/index.js';
@@ -104,7 +104,7 @@ export async function evaluateSharded(task: ShardEvalTask, deadline: number, sig
 function load(db: MemoryStorage, a: AnswerJson, shard: string | undefined, step: number, end: number): void {
   for (const s of a.data.result) {
     const ls = shard === undefined ? Labels.fromRecord(s.metric) : Labels.fromRecord({ ...s.metric, [QueryShardLabel]: shard });
-    if (s.value !== undefined) db.append(ls, Math.round(s.value[0] * 1000), parseValue(s.value[1]));
+    if (s.value !== undefined) db.append(ls, Math.round(s.value[0] * 1000), parseApiFloat(s.value[1]));
     else if (s.histogram !== undefined) db.appendHistogram(ls, Math.round(s.histogram[0] * 1000), legHistogram(s.histogram[1]));
     else loadPoints(db, ls, s, step, end);
   }
@@ -113,7 +113,7 @@ function load(db: MemoryStorage, a: AnswerJson, shard: string | undefined, step:
 /** A range query's points of one series, floats and histograms by time, with a staleness marker after each gap. */
 function loadPoints(db: MemoryStorage, ls: Labels, s: SeriesJson, step: number, end: number): void {
   const points: Array<[number, number | FloatHistogram]> = [
-    ...(s.values ?? []).map(([t, v]): [number, number] => [Math.round(t * 1000), parseValue(v)]),
+    ...(s.values ?? []).map(([t, v]): [number, number] => [Math.round(t * 1000), parseApiFloat(v)]),
     ...(s.histograms ?? []).map(([t, h]): [number, FloatHistogram] => [Math.round(t * 1000), legHistogram(h)]),
   ].sort((x, y) => x[0] - y[0]);
   for (let i = 0; i < points.length; i++) {
@@ -122,18 +122,6 @@ function loadPoints(db: MemoryStorage, ls: Labels, s: SeriesJson, step: number, 
     else db.appendHistogram(ls, t, v);
     const next = i + 1 < points.length ? points[i + 1][0] : Infinity;
     if (next !== t + step && t + step <= end) db.append(ls, t + step, StaleNaN);
-  }
-}
-
-/** A sample value as Prometheus writes it: a Go float, or NaN, +Inf, -Inf. */
-export function parseValue(v: string): number {
-  switch (v) {
-    case '+Inf':
-      return Infinity;
-    case '-Inf':
-      return -Infinity;
-    default:
-      return Number(v);
   }
 }
 

@@ -2,13 +2,13 @@
 // shard plan is evaluated by the engine, its answer written as a querier writes it, and the outer
 // expression evaluated over those answers exactly as the frontend's worker does; the answer is read
 // back into the engine's values so that the promqltest runner can check it.
-import { encodeData, floatHistogramFromJson, goJson } from '../api/prometheus/index.js';
+import { encodeData, floatHistogramFromJson, goJson, parseApiFloat } from '../api/prometheus/index.js';
 import type { HistogramJson } from '../api/prometheus/index.js';
 import { Labels } from '../model/labels/index.js';
 import { Engine } from '../promql/index.js';
 import type { QueryOptions, QueryResult, QueryStats, QueryValue, ScriptEngine } from '../promql/index.js';
 import type { Queryable } from '../storage/index.js';
-import { ShardedCustomBucketsError, evaluateSharded, parseValue } from './shard-eval.js';
+import { ShardedCustomBucketsError, evaluateSharded } from './shard-eval.js';
 import { planQuery } from './shard-rewrite.js';
 
 interface At {
@@ -90,7 +90,7 @@ function decodeAnswer(body: string): QueryResult {
   switch (a.data.resultType) {
     case 'scalar': {
       const [t, v] = a.data.result as [number, string];
-      value = { type: 'scalar', scalar: { t: Math.round(t * 1000), v: parseValue(v) } };
+      value = { type: 'scalar', scalar: { t: Math.round(t * 1000), v: parseApiFloat(v) } };
       break;
     }
     case 'vector': {
@@ -99,7 +99,7 @@ function decodeAnswer(body: string): QueryResult {
         type: 'vector',
         vector: r.map((s) => s.histogram !== undefined
           ? { metric: Labels.fromRecord(s.metric), t: Math.round(s.histogram[0] * 1000), f: 0, h: floatHistogramFromJson(s.histogram[1]), dropName: false }
-          : { metric: Labels.fromRecord(s.metric), t: Math.round((s.value as [number, string])[0] * 1000), f: parseValue((s.value as [number, string])[1]), dropName: false }),
+          : { metric: Labels.fromRecord(s.metric), t: Math.round((s.value as [number, string])[0] * 1000), f: parseApiFloat((s.value as [number, string])[1]), dropName: false }),
       };
       break;
     }
@@ -110,7 +110,7 @@ function decodeAnswer(body: string): QueryResult {
         matrix: r.map((s) => ({
           metric: Labels.fromRecord(s.metric),
           ts: (s.values ?? []).map((p) => Math.round(p[0] * 1000)),
-          fs: (s.values ?? []).map((p) => parseValue(p[1])),
+          fs: (s.values ?? []).map((p) => parseApiFloat(p[1])),
           dropName: false,
           ...(s.histograms === undefined ? {} : {
             hts: s.histograms.map((p) => Math.round(p[0] * 1000)),
