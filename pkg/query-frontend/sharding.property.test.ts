@@ -29,7 +29,8 @@ const query = fc.record({
   return wrap.replace('%', a);
 });
 
-const data = fc.array(fc.record({ job: fc.constantFrom('a', 'b', 'c'), env: fc.constantFrom('p', 'q'), gaps: fc.array(fc.boolean(), { minLength: 25, maxLength: 25 }), slope: fc.double({ min: 1, max: 100, noNaN: true }) }), { minLength: 1, maxLength: 40 });
+// Distinct slopes: equal ones (a shrink toward the minimum makes them) would be ties for topk/bottomk.
+const data = fc.uniqueArray(fc.record({ job: fc.constantFrom('a', 'b', 'c'), env: fc.constantFrom('p', 'q'), gaps: fc.array(fc.boolean(), { minLength: 25, maxLength: 25 }), slope: fc.double({ min: 1, max: 100, noNaN: true }) }), { minLength: 1, maxLength: 40, selector: (s) => s.slope });
 
 test('sharded and unsharded answers are equal on random data and queries', async () => {
   await fc.assert(fc.asyncProperty(data, query, fc.integer({ min: 2, max: 9 }), fc.constantFrom(30_000, 60_000, 120_000), fc.integer({ min: 0, max: 24 }),
