@@ -38,6 +38,17 @@ describe('etcd KV', () => {
 
   kvAcceptance(async () => open());
 
+  it('a read made while etcd is down is answered once etcd is back, within the retry window', async () => {
+    const c = open('outage/');
+    await c.cas('k', () => ({ n: 7 }));
+    await etcd.stop();
+    // Settled into a value so a failure is reported after the restart, not as an unhandled rejection.
+    const read = c.get('k').then((v) => v, (err: unknown) => err);
+    await new Promise((r) => setTimeout(r, 300));
+    await etcd.restart();
+    assert.deepEqual(await read, { n: 7 });
+  });
+
   it('a watch survives an etcd restart and sees writes made while it was down', async () => {
     let restarts = 0;
     const watching = open('restart/', () => restarts++);

@@ -30,7 +30,7 @@ const cockatiel = (): typeof Cockatiel => load('cockatiel') as typeof Cockatiel;
 /** Builds etcd3 options from the config; exported so tests can check the TLS and auth mapping. */
 export function etcdClientOptions(cfg: EtcdConfig): IOptions {
   const { isRecoverableError } = etcd3();
-  const { circuitBreaker, ConsecutiveBreaker, ExponentialBackoff, handleWhen, retry } = cockatiel();
+  const { circuitBreaker, ConsecutiveBreaker, ExponentialBackoff, handleWhen, isBrokenCircuitError, retry } = cockatiel();
   const secure = cfg.tlsEnabled;
   const opts: IOptions = {
     hosts: cfg.endpoints.map((e) => (secure && !/^https?:\/\//.test(e) ? `https://${e}` : e)),
@@ -39,7 +39,13 @@ export function etcdClientOptions(cfg: EtcdConfig): IOptions {
       // etcd3's default breaker keeps a host closed for 5s after three errors; a restarted etcd
       // should be used as soon as it answers.
       host: () => circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: 500, breaker: new ConsecutiveBreaker(3) }),
-      global: retry(handleWhen(isRecoverableError), { maxAttempts: 3 }),
+      // Every call (a lifecycler's first read, a ring listing) rides out a short etcd outage, as
+      // Go's etcd client does: etcd3's default retries three times at once, and a restarted etcd
+      // is not listening yet. Backing off 50 ms .. 1 s over 7 attempts waits about 3 s at most.
+      global: retry(handleWhen((e) => isRecoverableError(e) || isBrokenCircuitError(e)), {
+        maxAttempts: 7,
+        backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 1000 }),
+      }),
       // etcd3 types this as a backoff but calls `.next()` on it as on a factory, which is what
       // its own default (`new ExponentialBackoff()`) is; cap the delay so watches resume quickly.
       watchBackoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 2000 }) as unknown as IBackoff<unknown>,
