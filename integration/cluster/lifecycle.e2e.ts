@@ -122,8 +122,16 @@ test('series deletion past the cancel period: compacted then rewritten block ser
       await compactor.start(['-compactor.compaction-interval=1s']);
       await waitUntil(async () => (await compactor.metric('myelin_compactor_blocks_marked_for_deletion_total', { reason: 'compaction' })) >= 3,
         { what: 'the replicas compacted and marked', timeoutMs: 60_000, intervalMs: 250 });
-      // By every querier: they drop the marked replicas at once (no ignore delay here) and may see the
-      // compacted block a sync later, answering nothing in between.
+      // Queriers drop the marked replicas at once (no ignore delay here) while the compacted block,
+      // new within the upload grace period, may be missed: until every store-gateway (RF 3 of 2:
+      // both) holds it, a querier asking the one that does not yet answers nothing.
+      for (const sg of cluster.storeGateways) {
+        await waitUntil(async () => {
+          const res = await fetch(sg.url('/store-gateway/status'), { headers: { accept: 'application/json' } });
+          const held = (await json(res)) as { tenants: { tenant: string; blocks: { level: number; minTime: number }[] }[] };
+          return held.tenants.some((x) => x.tenant === 'purge' && x.blocks.some((b) => b.level >= 2 && b.minTime <= t0));
+        }, { what: `the compacted block held by ${sg.name}`, timeoutMs: 30_000, intervalMs: 250 });
+      }
       for (const q of cluster.queriers) {
         await waitUntil(async () => (await pods('purge', 'old', at, q)).join() === 'p0,p1,p2', { what: `the compacted block served by ${q.name}`, timeoutMs: 30_000 });
       }
