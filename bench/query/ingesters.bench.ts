@@ -5,6 +5,7 @@
 //
 //   node dist/bench/query/ingesters.bench.js                 50,000 series × 10 samples, 5 runs
 //   BENCH_SMOKE=1 node dist/bench/query/ingesters.bench.js   2,000 series, 2 runs
+//   node --expose-gc dist/bench/query/ingesters.bench.js     also the heap the heads keep afterwards
 //
 // Env: BENCH_SERIES, BENCH_SAMPLES, BENCH_RUNS.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -74,6 +75,16 @@ for (let run = 0; run < RUNS; run++) {
 }
 cpu.sort((a, b) => a - b);
 console.log(`select of ${SERIES} series × ${SAMPLES} samples from 3 ingesters (RF=3): median ${cpu[Math.floor(cpu.length / 2)].toFixed(0)} ms CPU, ${((cpu[Math.floor(cpu.length / 2)] * 1000) / SERIES).toFixed(1)} µs CPU per series`);
+
+// What the heads keep after being read (with --expose-gc): a read must not leave a string per series.
+if (global.gc !== undefined) {
+  for (let i = 0; i < 3; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    global.gc();
+  }
+  const heap = process.memoryUsage().heapUsed;
+  console.log(`heap after the selects: ${(heap / 2 ** 20).toFixed(1)} MiB, ${(heap / (3 * SERIES)).toFixed(0)} B per series per ingester`);
+}
 
 for (const c of conns.values()) c.close();
 ring.service.stopAsync();

@@ -182,7 +182,7 @@ async function forEachSeries(ing: Ingester, tenant: string, req: QueryRequest,
     while (await ss.next()) {
       await slicer.maybeYield();
       const s = ss.at();
-      budget.addSeries(s.labels);
+      budget.addDistinctSeries(); // a select yields each series once: no key per head series
       const samples: { value: number; timestamp: number }[] = [];
       const histograms: WireHistogram[] = [];
       const it = s.iterator();
@@ -285,7 +285,8 @@ async function streamQuery(ing: Ingester, tenant: string, call: ServerWritableSt
       const chunks = copiedChunks(s);
       let bytes = 0;
       for (const c of chunks) bytes += c.bytes.length;
-      budget.addFetchedSeries(s.labels, chunks.length, bytes, labelBytes(s.labels));
+      // A select yields each series once: counted without building a key for every head series.
+      budget.addFetchedSeries(undefined, chunks.length, bytes, labelBytes(s.labels));
       w.add(s.labels, chunks);
       if (w.count >= seriesPerBatch) await send(w.finish());
     }

@@ -18,6 +18,16 @@ test('series count once across replicas and blocks; the first one past the limit
   assert.equal((q.signal.reason as QueryLimitError).reason, LimitReason.MaxFetchedSeries);
 });
 
+test('distinct series (one select of one TSDB) count without an identity, and toward the same limit', () => {
+  const q = limiter({ maxFetchedSeriesPerQuery: 3 });
+  q.addDistinctSeries();
+  q.addFetchedSeries(undefined, 2, 100, 10);
+  q.addSeries({ key: 'a' });
+  assert.deepEqual({ series: q.stats().series, chunks: q.stats().chunks, dataBytes: q.stats().dataBytes }, { series: 3, chunks: 2, dataBytes: 110 });
+  assert.throws(() => q.addDistinctSeries(), { message: 'the query hit the max number of series limit (limit: 3 series)' });
+  assert.equal(q.signal.aborted, true);
+});
+
 test('chunks, chunk bytes and data bytes each name their limit; 0 disables', () => {
   assert.throws(() => limiter({ maxFetchedChunksPerQuery: 3 }).addChunks(4, 10), { message: 'the query hit the max number of chunks limit (limit: 3 chunks)' });
   assert.throws(() => limiter({ maxFetchedChunkBytesPerQuery: 9 }).addChunks(1, 10), { message: 'the query hit the aggregated chunks size limit (limit: 9 bytes)' });

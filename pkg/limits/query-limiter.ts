@@ -158,6 +158,7 @@ export interface QueryStats {
 export class QueryLimiter {
   readonly limits: QueryLimits;
   readonly #seen = new Set<string>();
+  #distinctSeries = 0;
   #series = 0;
   #chunks = 0;
   #chunkBytes = 0;
@@ -188,14 +189,25 @@ export class QueryLimiter {
    */
   addSeries(series: SeriesIdentity): void {
     this.#seen.add(series.key);
-    this.#series = this.#seen.size;
-    const max = this.limits.maxFetchedSeriesPerQuery;
-    if (max > 0 && this.#series > max) this.#fail(LimitReason.MaxFetchedSeries, max);
+    this.#checkSeries();
   }
 
-  /** Counts one fetched series: its identity, its chunks, and its label and chunk bytes as data bytes. */
-  addFetchedSeries(series: SeriesIdentity, chunks: number, chunkBytes: number, labelBytes: number): void {
-    this.addSeries(series);
+  /**
+   * Counts a series the caller knows it has not counted before (one TSDB select yields each series
+   * once) without its identity: an ingester's reads then build and keep no key per head series.
+   */
+  addDistinctSeries(): void {
+    this.#distinctSeries++;
+    this.#checkSeries();
+  }
+
+  /**
+   * Counts one fetched series: its identity (undefined for a distinct series, as addDistinctSeries),
+   * its chunks, and its label and chunk bytes as data bytes.
+   */
+  addFetchedSeries(series: SeriesIdentity | undefined, chunks: number, chunkBytes: number, labelBytes: number): void {
+    if (series === undefined) this.addDistinctSeries();
+    else this.addSeries(series);
     this.addChunks(chunks, chunkBytes);
     this.addDataBytes(labelBytes + chunkBytes);
   }
@@ -244,6 +256,12 @@ export class QueryLimiter {
 
   stats(): QueryStats {
     return { series: this.#series, chunks: this.#chunks, chunkBytes: this.#chunkBytes, dataBytes: this.#dataBytes, peakMemoryBytes: this.#peakMemory, samples: this.#samples };
+  }
+
+  #checkSeries(): void {
+    this.#series = this.#seen.size + this.#distinctSeries;
+    const max = this.limits.maxFetchedSeriesPerQuery;
+    if (max > 0 && this.#series > max) this.#fail(LimitReason.MaxFetchedSeries, max);
   }
 
   #fail(reason: LimitReason, limit: number): never {
