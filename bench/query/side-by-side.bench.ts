@@ -27,7 +27,9 @@
 // BENCH_MIN_SECONDS (repeat a call at least this long, 1), BENCH_SETTLE_SECONDS (idle time after
 // the load, 10), BENCH_TARGETS (myelin,prometheus,victoria-metrics), BENCH_CONCURRENCY (load, 4),
 // BENCH_PIN_CPU, BENCH_CPU_PROF (Myelin's --cpu-prof directory), BENCH_BLOCKS=1, BENCH_SMOKE=1,
-// BENCH_CALLS (only these calls, by their number in the table: `1,18`; for profiling one shape).
+// BENCH_CALLS (only these calls, by their number in the table: `1,18`; for profiling one shape),
+// BENCH_WARMUP_SECONDS (each call served this long by every system before any is measured, 2; 0
+// measures cold JIT code, which is what the first second after a start costs).
 import { readdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,6 +49,7 @@ const REPEAT = env('BENCH_REPEAT', 20, 3);
 const MIN_SECONDS = env('BENCH_MIN_SECONDS', 1, 0.05);
 const MAX_REPEAT = 5_000;
 const SETTLE_SECONDS = env('BENCH_SETTLE_SECONDS', 10, 0.5);
+const WARMUP_SECONDS = env('BENCH_WARMUP_SECONDS', 2, 0);
 const BLOCKS = process.env.BENCH_BLOCKS === '1';
 const TARGETS = (process.env.BENCH_TARGETS ?? 'myelin,prometheus,victoria-metrics').split(',');
 const STEP = 15_000;
@@ -191,6 +194,19 @@ try {
     return `${s.name} ${(((await cpuSeconds(s.pid)) - c0) * 500).toFixed(1)} ms/s`;
   }));
   console.log(`idle CPU after the load (included in the figures below): ${idle.join(', ')}`);
+
+  // Every system serves each call for WARMUP_SECONDS first, unmeasured: a long-running server
+  // answering a dashboard is warm, and Myelin's JavaScript is compiled to optimized code only after
+  // many calls, in each query worker on its own (Go needs no warm-up; it gets the same pass).
+  if (WARMUP_SECONDS > 0) {
+    for (const c of calls) {
+      for (const s of servers) {
+        const t0 = performance.now();
+        while (performance.now() - t0 < WARMUP_SECONDS * 1000) await call(s, c);
+      }
+    }
+  }
+  console.log(`warm-up: every call served ${WARMUP_SECONDS}s by each system before it is measured`);
 
   const myelin = servers[0];
   const grpc0 = [await grpcCalls(myelin, 'StoreGateway'), await grpcCalls(myelin, 'Ingester')];
