@@ -186,6 +186,34 @@ describe('blocks store queryable over store-gateways', () => {
     }
   });
 
+  it('the series API reads labels only: the store-gateway sends the same series without chunks', async () => {
+    const f = await fixture();
+    const c = await startTestCluster({ bucket: f.bucket, gatewayIds: ['sg-1'], replicationFactor: 1 });
+    try {
+      await waitUntil(() => heldCount(c) === 5, { what: 'blocks loaded' });
+      const gw = c.gateways.get('sg-1');
+      const req = { minTime: HOUR, maxTime: 3 * HOUR, matchers: [{ type: 0, name: '__name__', value: 'a_metric' }], blockIds: gw?.gateway.store.blockIds('a') ?? [], limits: undefined };
+      const full = await c.queryable.clients.series(gw?.addr ?? '', 'a', { ...req, skipChunks: false }, () => {});
+      const bare = await c.queryable.clients.series(gw?.addr ?? '', 'a', { ...req, skipChunks: true }, () => {});
+      assert.ok(full.series.length > 0 && full.series.every((x) => x.chunks.length > 0));
+      assert.deepEqual(bare.series.map((x) => ({ labels: x.labels, chunks: x.chunks.length })), full.series.map((x) => ({ labels: x.labels, chunks: 0 })));
+
+      const labelsOf = async (func: string): Promise<string[]> => {
+        const q = await c.queryable.forTenant('a').querier(HOUR, 3 * HOUR);
+        const ss = q.select({ start: HOUR, end: 3 * HOUR, step: 0, func, range: 0, sortSeries: true }, new Matcher(MatchType.Regexp, '__name__', '.+'));
+        const out: string[] = [];
+        while (await ss.next()) out.push(ss.at().labels.toString());
+        assert.equal(ss.err(), undefined);
+        return out;
+      };
+      const series = await labelsOf('series');
+      assert.ok(series.length > 0);
+      assert.deepEqual(series, await labelsOf(''));
+    } finally {
+      await c.close();
+    }
+  });
+
   it('a block deleted under a running store-gateway is dropped without errors; a block nobody serves fails the query', async () => {
     const f = await fixture();
     const c = await startTestCluster({ bucket: f.bucket, gatewayIds: ['sg-1'], replicationFactor: 1 });

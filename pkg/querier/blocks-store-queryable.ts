@@ -202,13 +202,14 @@ class BlocksStoreQuerier implements Querier {
   select(hints: SelectHints, ...matchers: Matcher[]): SeriesSet {
     const mint = Math.max(this.#mint, hints.start);
     const maxt = Math.min(this.#maxt, hints.end);
-    return lazySeriesSet(() => this.#select(mint, maxt, matchers));
+    return lazySeriesSet(() => this.#select(mint, maxt, matchers, hints.func === 'series'));
   }
 
-  async #select(mint: number, maxt: number, matchers: Matcher[]): Promise<SeriesSet> {
+  /** `labelsOnly`: the series API's read, whose series come without chunks (Cortex's SkipChunks). */
+  async #select(mint: number, maxt: number, matchers: Matcher[], labelsOnly: boolean): Promise<SeriesSet> {
     const blocks = await this.#q.blocksFor(this.#tenant, mint, maxt);
     const limiter = this.#limiter;
-    const req = { minTime: mint, maxTime: maxt, matchers: matchersToWire(matchers), skipChunks: false, limits: fetchLimitsToWire(limiter.limits) };
+    const req = { minTime: mint, maxTime: maxt, matchers: matchersToWire(matchers), skipChunks: labelsOnly, limits: fetchLimitsToWire(limiter.limits) };
     const warnings: string[] = [];
     // Counted per message as it arrives; every call is cancelled once the query passed a limit.
     const results = await this.#q.fetch(blocks, async (addr, ids) => {
@@ -222,7 +223,7 @@ class BlocksStoreQuerier implements Querier {
         throw err;
       }
     }, limiter.signal, limiter.partialResponse ? (err) => warnings.push(`partial response: ${err.message}`) : undefined);
-    const set = storeSeriesSet(results.map((r) => r.series), mint, maxt);
+    const set = storeSeriesSet(results.map((r) => r.series), mint, maxt, labelsOnly);
     // partial_response: the blocks no store-gateway served are left out, and the answer says which.
     return withWarnings(set, warnings);
   }

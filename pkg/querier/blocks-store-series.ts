@@ -54,8 +54,12 @@ export class StoreSeries implements Series {
   }
 }
 
-/** Groups the series of every response by labels and returns them sorted, as a SeriesSet. */
-export function storeSeriesSet(responses: readonly StoredSeries[][], mint: number, maxt: number): SeriesSet {
+/**
+ * Groups the series of every response by labels and returns them sorted, as a SeriesSet. Series
+ * without chunks in [mint, maxt] are left out, but for a `labelsOnly` read, whose series come
+ * without chunks (the store-gateway chose them by their chunks' times).
+ */
+export function storeSeriesSet(responses: readonly StoredSeries[][], mint: number, maxt: number, labelsOnly = false): SeriesSet {
   const byKey = new Map<string, { labels: Labels; chunks: StoredChunk[] }>();
   for (const list of responses) {
     for (const s of list) {
@@ -66,7 +70,7 @@ export function storeSeriesSet(responses: readonly StoredSeries[][], mint: numbe
     }
   }
   const series = [...byKey.values()]
-    .filter((g) => g.chunks.length > 0)
+    .filter((g) => labelsOnly || g.chunks.length > 0)
     .sort((a, b) => Labels.compare(a.labels, b.labels))
     .map((g) => new StoreSeries(g.labels, g.chunks, mint, maxt));
   return seriesSetOf(series);

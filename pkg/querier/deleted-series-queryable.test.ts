@@ -70,3 +70,25 @@ test('exemplars of deleted ranges are left out, per tenant of a federated answer
     [['a', '1', [2, 6]], ['b', '1', [3, 4]]]);
   assert.deepEqual(asked, ['a', 'b'], 'each tenant\'s requests read once');
 });
+
+test('a labels-only read (the series API) is answered from samples when a deletion applies: a series keeps its place only while samples are left', async () => {
+  const funcs: string[] = [];
+  const inner = await head();
+  const recording = {
+    querier: async (mint: number, maxt: number) => {
+      const q = await inner.querier(mint, maxt);
+      return Object.assign(Object.create(q) as typeof q, {
+        select: (hints: Parameters<typeof q.select>[0], ...ms: Matcher[]) => {
+          funcs.push(hints.func);
+          return q.select(hints, ...ms);
+        },
+      });
+    },
+  };
+  const q = await deletedSeriesQueryable(recording, async () => [del('m{i="2"}', 0, 100), del('m{i="1"}', 3, 5)]).querier(0, 100);
+  const set = q.select({ start: 0, end: 100, step: 0, func: 'series', range: 0, sortSeries: true }, new Matcher(MatchType.Equal, '__name__', 'm'));
+  const seen: string[] = [];
+  while (await set.next()) seen.push(set.at().labels.get('i'));
+  assert.deepEqual(seen, ['1']);
+  assert.deepEqual(funcs, ['']);
+});

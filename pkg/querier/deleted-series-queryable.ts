@@ -64,7 +64,10 @@ class DeletingQuerier extends SelectWrappingQuerier {
   }
 
   select(hints: SelectHints, ...matchers: Matcher[]): SeriesSet {
-    return new DeletingSeriesSet(this.inner.select(hints, ...matchers), this.#deletions);
+    // Whether a series keeps samples outside the deleted ranges is known from its samples only: a
+    // labels-only read (the series API's) reads them here.
+    const inner = hints.func === 'series' ? { ...hints, func: '' } : hints;
+    return new DeletingSeriesSet(this.inner.select(inner, ...matchers), this.#deletions);
   }
 }
 

@@ -31,6 +31,8 @@ export interface SeriesQuery {
   maxt: number;
   matchers: Matcher[];
   blockIds: readonly string[];
+  /** Labels only (the series API): the series come without chunks, none of which is read. */
+  skipChunks?: boolean;
 }
 
 export class BucketStore {
@@ -188,7 +190,7 @@ export class BucketStore {
   async blockSeries(block: Block, q: SeriesQuery, emit: (s: ChunkSeries) => void): Promise<void> {
     const cq = await block.chunkQuerier(q.mint, q.maxt);
     try {
-      const set = cq.select({ start: q.mint, end: q.maxt, step: 0, func: '', range: 0, sortSeries: true }, ...q.matchers);
+      const set = cq.select({ start: q.mint, end: q.maxt, step: 0, func: q.skipChunks === true ? 'series' : '', range: 0, sortSeries: true }, ...q.matchers);
       while (await set.next()) emit(set.at());
       const err = set.err();
       if (err !== undefined) throw err;

@@ -91,7 +91,7 @@ export function storeGatewayHandlers(store: BucketStore, isObjNotFound: (err: un
   async function series(call: ServerWritableStream<SeriesRequest, SeriesResponse>): Promise<void> {
     const req = call.request;
     const tenant = tenantOf(call.metadata);
-    const q = { mint: req.minTime, maxt: req.maxTime, matchers: parseMatchers(req), blockIds: req.blockIds };
+    const q = { mint: req.minTime, maxt: req.maxTime, matchers: parseMatchers(req), blockIds: req.blockIds, skipChunks: req.skipChunks };
     // Stops reading as soon as this answer passes one of the query's limits.
     const budget = new QueryLimiter(fetchLimitsFromWire(req.limits));
     const count = (s: ChunkSeries, out: StoredSeries): StoredSeries => {

@@ -103,10 +103,16 @@ export class BlockChunkSeriesSet implements ChunkSeriesSet {
 
   /** Keeps only the series of this query shard, when set. */
   readonly #shard: QueryShard | undefined;
+  readonly #labelsOnly: boolean;
 
-  /** `select` gives the refs of the series to return, sorted; called once, on the first next(). */
-  constructor(r: BlockReaders, mint: number, maxt: number, select: () => Promise<Postings>, shard?: QueryShard) {
+  /**
+   * `select` gives the refs of the series to return, sorted; called once, on the first next().
+   * `labelsOnly`: the series that have chunks in [mint, maxt] (by their index entries), returned
+   * without chunks, none of which is read.
+   */
+  constructor(r: BlockReaders, mint: number, maxt: number, select: () => Promise<Postings>, shard?: QueryShard, labelsOnly = false) {
     this.#shard = shard;
+    this.#labelsOnly = labelsOnly;
     const { index, segments } = r;
     this.#stones = r.tombstones;
     this.#index = index;
@@ -159,8 +165,13 @@ export class BlockChunkSeriesSet implements ChunkSeriesSet {
       }
       if (minTs.length > 0) kept.push({ labels: s.labels, minTs, maxTs, deleted });
     }
-    const chunks = await this.#segments.readChunks(chunkRefs);
     this.#batch = [];
+    this.#bi = -1;
+    if (this.#labelsOnly) {
+      for (const s of kept) this.#batch.push(new BlockChunkSeries(s.labels, [], [], [], []));
+      return;
+    }
+    const chunks = await this.#segments.readChunks(chunkRefs);
     let k = 0;
     for (const s of kept) {
       const n = s.minTs.length;
@@ -177,7 +188,6 @@ export class BlockChunkSeriesSet implements ChunkSeriesSet {
       }
       this.#batch.push(new BlockChunkSeries(s.labels, s.minTs, s.maxTs, enc, data));
     }
-    this.#bi = -1;
   }
 
   at(): ChunkSeries {

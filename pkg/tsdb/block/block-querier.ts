@@ -41,7 +41,9 @@ class BlockQuerierBase {
     } catch (err) {
       return new BlockChunkSeriesSet(this.readers, mint, maxt, () => Promise.reject(err as Error));
     }
-    return new BlockChunkSeriesSet(this.readers, mint, maxt, () => blockPostingsForMatchers(this.index, split.rest), split.shard);
+    // The series API's select (Prometheus' `series` hint) needs labels only: no chunk is read.
+    const labelsOnly = hints?.func === 'series';
+    return new BlockChunkSeriesSet(this.readers, mint, maxt, () => blockPostingsForMatchers(this.index, split.rest), split.shard, labelsOnly);
   }
 
   async labelNames(hints: LabelHints, ...matchers: Matcher[]): Promise<string[]> {

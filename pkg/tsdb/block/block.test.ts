@@ -204,3 +204,31 @@ test('a series with overlapping chunks reads back merged, one sample per timesta
     }
   });
 });
+
+test('a labels-only select (the series hint) returns the series with chunks in the range, without chunks', async () => {
+  await withTempDir(async (dir) => {
+    const series = fixture();
+    const meta = await writeBlock(dir, listChunkSeriesSet(toChunkSeries(series)));
+    assert.ok(meta !== undefined);
+    const b = await Block.open(join(dir, meta.ulid));
+    try {
+      const q = await b.chunkQuerier(-Infinity, Infinity);
+      const read = async (func: string, start: number, end: number) => {
+        const ss = q.select({ start, end, step: 0, func, range: 0, sortSeries: true }, new Matcher(MatchType.Regexp, '__name__', '.+'));
+        const out: { labels: string; chunks: number }[] = [];
+        while (await ss.next()) out.push({ labels: ss.at().labels.toString(), chunks: (ss.at() as BlockChunkSeries).bytes.length });
+        assert.equal(ss.err(), undefined);
+        return out;
+      };
+      for (const [start, end] of [[-Infinity, Infinity], [HOUR, HOUR + 60_000], [0, 4000]]) {
+        const full = await read('', start, end);
+        const labelsOnly = await read('series', start, end);
+        assert.ok(full.length > 0 && full.every((s) => s.chunks > 0), JSON.stringify(full));
+        assert.deepEqual(labelsOnly, full.map((s) => ({ labels: s.labels, chunks: 0 })), `range ${start}..${end}`);
+      }
+      await q.close();
+    } finally {
+      await b.close();
+    }
+  });
+});
