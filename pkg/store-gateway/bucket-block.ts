@@ -71,5 +71,6 @@ async function openSegments(tb: BucketReader, tenant: string, id: string, cache:
     const size = (await tb.attributes(want)).size;
     readers.push(new CachingRangeReader(new BucketRangeReader(tb, want, size), `${tenant}/${want}`, () => cache));
   }
-  return SegmentReader.fromReaders(readers);
+  // Queries only: chunks are served unchecked, as Prometheus and Thanos serve them.
+  return SegmentReader.fromReaders(readers, false);
 }

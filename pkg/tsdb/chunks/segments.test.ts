@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, rm, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FileReader } from '../encoding/index.js';
 import { SegmentReader } from './segment-reader.js';
 import { SegmentWriter } from './segment-writer.js';
 import { chunkRefOffset, chunkRefSeq } from './segment-format.js';
@@ -55,5 +56,9 @@ test('a flipped byte is reported as corruption', async () => {
     const r = await SegmentReader.open(dir);
     await assert.rejects(r.readChunks([ref]), /checksum mismatch/);
     await r.close();
+    // A reader that serves queries (the store-gateway's) does not check, as Prometheus' does not.
+    const unchecked = await SegmentReader.fromReaders([await FileReader.open(p)], false);
+    assert.deepEqual([...(await unchecked.readChunks([ref]))[0].data], [1, 2 ^ 0xff, 3, 4]);
+    await unchecked.close();
   });
 });

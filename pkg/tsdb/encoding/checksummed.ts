@@ -6,10 +6,11 @@ import type { RangeReader } from './range-reader.js';
 
 /**
  * Checks the `uvarint len | data | CRC32C` record at `buf[at]`, where the checksum covers `len +
- * extra` bytes (a chunk's encoding byte is outside its length). Returns the checked bytes' range,
- * or undefined when `buf` ends before the record does (the caller reads more and tries again).
+ * extra` bytes (a chunk's encoding byte is outside its length); `verify` false skips the checksum.
+ * Returns the record's data range, or undefined when `buf` ends before the record does (the
+ * caller reads more and tries again).
  */
-export function uvarintRecordAt(buf: Uint8Array, at: number, extra: number, what: string): { start: number; end: number } | undefined {
+export function uvarintRecordAt(buf: Uint8Array, at: number, extra: number, what: string, verify = true): { start: number; end: number } | undefined {
   if (at >= buf.length) return undefined;
   const d = new Decbuf(buf, what, at);
   let len: number;
@@ -21,7 +22,7 @@ export function uvarintRecordAt(buf: Uint8Array, at: number, extra: number, what
   const start = d.pos;
   const end = start + len + extra;
   if (end + 4 > buf.length) return undefined;
-  verifyCRC32(buf, start, end, what);
+  if (verify) verifyCRC32(buf, start, end, what);
   return { start, end };
 }
 
