@@ -11,4 +11,4 @@ export {
 } from './config.js';
 export { STORE_GATEWAY_RING_KEY, STORE_GATEWAY_RING_NAME, StoreGateway, type StoreGatewayDeps } from './gateway.js';
 export { blockKey, blockOwners, type OwnerLookup } from './sharding.js';
-export { StoreGatewayService } from '../generated/myelin/storegateway.js';
+export { StoreGatewayService, serializeSeriesResponse } from './grpc-service.js';

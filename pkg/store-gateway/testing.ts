@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import type { BucketReader } from '../bucket/index.js';
 import { defaults } from '../flagext/index.js';
-import { StoreGatewayService } from '../generated/myelin/storegateway.js';
+import { StoreGatewayService } from './grpc-service.js';
 import { createKVClient, kvConfig, type MemoryStore } from '../kv/index.js';
 import { instanceDescCodec } from '../ring/index.js';
 import { bucketStoreConfig, storeGatewayConfig, type BucketStoreConfig, type StoreGatewayConfig } from './config.js';
