@@ -106,7 +106,10 @@ export function ingesterGrpcService(ing: Ingester, tenants: TenantResolver, tran
     }),
     // The series API's read (labels only): bounded by the query's series limit, yielding to pushes.
     metricsForLabelMatchers: unary(async (tenant, req: MetricsForLabelMatchersRequest) => {
-      const seen = new Map<string, Labels>();
+      const found: Labels[] = [];
+      // Series of one select are distinct; only several matcher sets (rare) need their keys, which
+      // a head series would then keep.
+      const seen = req.matchersSet.length > 1 ? new Set<string>() : undefined;
       const q = await querierFor(ing, tenant, req.startTimestampMs, req.endTimestampMs);
       if (q === undefined) return { metric: [] };
       const budget = new QueryLimiter(fetchLimitsFromWire(req.limits));
@@ -117,16 +120,19 @@ export function ingesterGrpcService(ing: Ingester, tenants: TenantResolver, tran
           while (await ss.next()) {
             await slicer.maybeYield();
             const ls = ss.at().labels;
-            if (seen.has(ls.key)) continue;
-            budget.addSeries(ls);
-            seen.set(ls.key, ls);
+            if (seen !== undefined) {
+              if (seen.has(ls.key)) continue;
+              seen.add(ls.key);
+            }
+            budget.addDistinctSeries();
+            found.push(ls);
           }
           if (ss.err() !== undefined) throw ss.err();
         }
       } finally {
         await q.close();
       }
-      return { metric: [...seen.values()].map((ls) => ({ labels: labelsToWire(ls) })) };
+      return { metric: found.map((ls) => ({ labels: labelsToWire(ls) })) };
     }),
     metricsMetadata: unary(async (tenant) => ({ metadata: ing.metadata(tenant) })),
     queryExemplars: unary(async (tenant, req: ExemplarQueryRequest) => queryExemplars(ing, tenant, req)),

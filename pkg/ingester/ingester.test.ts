@@ -90,6 +90,11 @@ test('push then query: QueryStream chunks and samples, Query, labels, series, me
   assert.deepEqual(values.labelValues, ['other'], 'team-b sees only its own values');
   const metrics = await unary<{ metric: { labels: { name: string; value: string }[] }[] }>((cb) => c.metricsForLabelMatchers({ startTimestampMs: 0, endTimestampMs: 1e13, matchersSet: [{ matchers: [{ type: LabelMatcher_Type.EQ, name: 'job', value: 'db' }] }], limits: undefined }, tenantMetadata('team-a'), cb));
   assert.deepEqual(metrics.metric.map((m) => m.labels.map((l) => l.value)), [['up', 'db']]);
+  // Several matcher sets: a series that two of them select is answered once.
+  const db = [{ type: LabelMatcher_Type.EQ, name: 'job', value: 'db' }];
+  const twice = await unary<{ metric: { labels: { name: string; value: string }[] }[] }>((cb) => c.metricsForLabelMatchers({ startTimestampMs: 0, endTimestampMs: 1e13,
+    matchersSet: [{ matchers: db }, { matchers: [{ type: LabelMatcher_Type.RE, name: 'job', value: 'd.' }] }], limits: undefined }, tenantMetadata('team-a'), cb));
+  assert.deepEqual(twice.metric.map((m) => m.labels.map((l) => l.value)), [['up', 'db']]);
   // The series API's read stops at the query's series limit, with the limit's message.
   const everyJob = [{ type: LabelMatcher_Type.RE, name: 'job', value: '.+' }];
   await assert.rejects(unary((cb) => c.metricsForLabelMatchers({ startTimestampMs: 0, endTimestampMs: 1e13, matchersSet: [{ matchers: everyJob }],
