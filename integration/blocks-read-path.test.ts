@@ -5,7 +5,8 @@
 // -querier.query-ingesters-within reads the blocks alone, in both answer types.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChunkedReadResponse, ReadRequest, ReadRequest_ResponseType, ReadResponse, WriteRequest } from '../pkg/generated/prometheus/remote.js';
@@ -67,9 +68,11 @@ test('samples in ingesters and in blocks are each returned once, per tenant', as
     return { status: r.status, body };
   };
   // The store-gateway loads the new blocks within its sync interval; until then queries may miss
-  // them (they are younger than the upload grace period, and the ingester still holds the data).
-  const loaded = async () => (await (await fetch(`http://127.0.0.1:${http}/metrics`)).text()).match(/myelin_bucket_store_blocks_loaded ([0-9]+)/)?.[1];
-  await waitUntil(async () => Number(await loaded()) > 0, { what: 'the store-gateway loaded the flushed blocks', timeoutMs: 20_000 });
+  // them (they are younger than the upload grace period). Three hours span two or three 2h blocks,
+  // and what is older than -querier.query-ingesters-within is in blocks alone: wait for all of them.
+  const loaded = async () => Number((await (await fetch(`http://127.0.0.1:${http}/metrics`)).text()).match(/myelin_bucket_store_blocks_loaded ([0-9]+)/)?.[1]);
+  const indexed = () => (JSON.parse(gunzipSync(readFileSync(join(dir, 'blocks', 'team-a', 'bucket-index.json.gz'))).toString()) as { blocks: unknown[] }).blocks.length;
+  await waitUntil(async () => indexed() > 0 && (await loaded()) >= indexed(), { what: 'the store-gateway loaded every flushed block', timeoutMs: 20_000 });
   const counted = await query('team-a', `sum(count_over_time(m[${3 * H / 1000}s]))`);
   assert.equal(counted.status, 200);
   assert.deepEqual(counted.body.data.result.map((r) => r.value[1]), [String(5 * 180)], 'each sample once, though ingester and blocks both hold it');
