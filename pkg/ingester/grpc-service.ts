@@ -120,10 +120,8 @@ export function ingesterGrpcService(ing: Ingester, tenants: TenantResolver, tran
           while (await ss.next()) {
             await slicer.maybeYield();
             const ls = ss.at().labels;
-            if (seen !== undefined) {
-              if (seen.has(ls.key)) continue;
-              seen.add(ls.key);
-            }
+            if (seen?.has(ls.key) === true) continue;
+            seen?.add(ls.key);
             budget.addDistinctSeries();
             found.push(ls);
           }

@@ -56,9 +56,9 @@ function toGrpcError(err: unknown): { code: status; details: string } {
   return { code: status.INTERNAL, details: (err as Error).message ?? String(err) };
 }
 
-function seriesToWire(s: ChunkSeries, skipChunks: boolean): StoredSeries {
+/** A series and its chunks (none when the block was selected for labels only: skipChunks). */
+function seriesToWire(s: ChunkSeries): StoredSeries {
   const out: StoredSeries = { labels: labelsToWire(s.labels), chunks: [] };
-  if (skipChunks) return out;
   const it = s.chunks();
   while (it.next()) {
     const c = it.at();
@@ -106,7 +106,7 @@ export function storeGatewayHandlers(store: BucketStore, isObjNotFound: (err: un
     };
     const queried = await eachBlock(tenant, store.blocksFor(tenant, req.blockIds, q.mint, q.maxt), async (b) => {
       const pending: StoredSeries[] = [];
-      await store.blockSeries(b, q, (s) => void pending.push(count(s, seriesToWire(s, req.skipChunks))));
+      await store.blockSeries(b, q, (s) => void pending.push(count(s, seriesToWire(s))));
       // A block's series go out only once the block was read completely.
       for (const s of pending) {
         batch.push(s);
