@@ -14,7 +14,8 @@
 //
 // Env: BENCH_SERIES, BENCH_SAMPLES (per series), BENCH_BATCH (samples per request),
 // BENCH_CONCURRENCY, BENCH_TENANTS, BENCH_MAX_SECONDS, BENCH_TARGETS (myelin,myelin-cores,myelin-distributor,prometheus,victoria-metrics),
-// BENCH_PIN_CPU (run servers under `taskset -c <n>`), BENCH_CPU_PROF (directory: Myelin runs with
+// BENCH_PIN_CPU (run servers under `taskset -c <n>`), BENCH_THREADS=1 (print each server's CPU µs
+// per sample by thread: the main thread, then the others by id), BENCH_CPU_PROF (directory: Myelin runs with
 // --cpu-prof), BENCH_SMOKE=1 (a few seconds in all), BENCH_PROTOCOL: `1.0` (default), `2.0`
 // (remote write 2.0 requests), `otlp` (the same series as gzipped OTLP gauges to /otlp/v1/metrics,
 // job and instance as service.name and service.instance.id), or several, comma-separated, run one
@@ -24,7 +25,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, TestProcess, waitUntil } from '../../pkg/testutil/index.js';
-import { cpuSeconds, nodeProfFlags, pinned, rssBytes, startMyelin, startPrometheus, startVictoriaMetrics, type BenchServer } from '../lib/servers.js';
+import { cpuSeconds, nodeProfFlags, pinned, rssBytes, threadCpu, startMyelin, startPrometheus, startVictoriaMetrics, type BenchServer } from '../lib/servers.js';
 import { buildRequests, pushPath, sendLoad, type LoadOptions, type LoadProtocol } from './load-gen.js';
 
 const smoke = process.env.BENCH_SMOKE === '1';
@@ -92,12 +93,14 @@ async function measure(key: string, target: { start(dir: string): Promise<BenchS
   try {
     const pid = server.pid;
     const cpu0 = await cpuSeconds(pid);
+    const threads0 = await threadCpu(pid);
     const url = server.url + pushPath(load.protocol ?? '1.0', server.push);
     // Round 0 creates every series (Prometheus' and Cortex' costliest part of a start); timed alone.
     const first = await sendLoad(url, reqs.filter((r) => r.round === 0), load);
     const rest = await sendLoad(url, reqs.filter((r) => r.round > 0), load);
     const acked = first.ackedSamples + rest.ackedSamples;
     const cpu = (await cpuSeconds(pid)) - cpu0;
+    if (process.env.BENCH_THREADS === '1') printThreads(server.name, pid, threads0, await threadCpu(pid), acked);
     const rss = await rssBytes(pid);
     return {
       rate: acked / (first.seconds + rest.seconds),
@@ -111,6 +114,16 @@ async function measure(key: string, target: { start(dir: string): Promise<BenchS
     await server.proc.stop();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * CPU µs per sample of each thread that was busy over the load, busiest first (threads are all
+ * named `node`, so by id; the main thread's id is the process's).
+ */
+function printThreads(name: string, pid: number, before: Awaited<ReturnType<typeof threadCpu>>, after: Awaited<ReturnType<typeof threadCpu>>, samples: number): void {
+  const busy = [...after].map(([tid, t]) => [tid === pid ? 'main' : String(tid), t.cpu - (before.get(tid)?.cpu ?? 0)] as const);
+  const parts = busy.filter(([, s]) => (s * 1e6) / samples >= 0.01).sort((a, b) => b[1] - a[1]).map(([n, s]) => `${n} ${((s * 1e6) / samples).toFixed(2)}`);
+  console.log(`${name}: CPU µs per sample by thread: ${parts.join(', ')}`);
 }
 
 const my = rows[0];

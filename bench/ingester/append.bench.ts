@@ -6,7 +6,8 @@
 // BENCH_BASE_DIST=<dir> (a dist/ built from an older commit, whose parent holds or links
 // node_modules) runs that build's ingester too, alternately with this one, on the same requests:
 // same-process before/after figures on a loaded machine. Env: BENCH_SERIES (50000), BENCH_REPS
-// (4 steady runs of BENCH_ROUNDS rounds each, 3), BENCH_SMOKE=1.
+// (4 steady runs of BENCH_ROUNDS rounds each, 3), BENCH_PER_REQUEST (2000), BENCH_CONCURRENCY (4),
+// BENCH_SMOKE=1.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -18,8 +19,8 @@ const smoke = process.env.BENCH_SMOKE === '1';
 const seriesCount = Number(process.env.BENCH_SERIES ?? (smoke ? 4_000 : 50_000));
 const reps = Number(process.env.BENCH_REPS ?? (smoke ? 1 : 4));
 const roundsPerRep = Number(process.env.BENCH_ROUNDS ?? (smoke ? 1 : 3));
-const perRequest = 2_000;
-const concurrency = 4;
+const perRequest = Number(process.env.BENCH_PER_REQUEST ?? 2_000);
+const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 4);
 
 interface Build {
   name: string;

@@ -3,7 +3,7 @@
 // receiver and VictoriaMetrics (Debian packages), optionally pinned to one core with `taskset`
 // (BENCH_PIN_CPU=<core>); and readers of a process's CPU time and resident memory from /proc.
 import { execFileSync } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { freePort, myelinBinary, TestProcess, waitUntil } from '../../pkg/testutil/index.js';
 
 export interface BenchServer {
@@ -26,6 +26,22 @@ export async function cpuSeconds(pid: number): Promise<number> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(f[11]) + Number(f[12])) / clkTck;
+}
+
+/** CPU seconds (and the system part) per thread id of `pid`, with the thread's name (/proc/<pid>/task/<tid>/stat). */
+export async function threadCpu(pid: number): Promise<Map<number, { cpu: number; sys: number; name: string }>> {
+  const out = new Map<number, { cpu: number; sys: number; name: string }>();
+  for (const tid of await readdir(`/proc/${pid}/task`)) {
+    try {
+      const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(tid), { cpu: (Number(f[11]) + Number(f[12])) / clkTck, sys: Number(f[12]) / clkTck, name });
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  return out;
 }
 
 export async function rssBytes(pid: number): Promise<number> {

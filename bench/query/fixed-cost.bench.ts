@@ -14,13 +14,12 @@
 // Env: BENCH_HOSTS (20), BENCH_SPAN_MINUTES (20), BENCH_REPS (300), BENCH_ROUNDS (3),
 // BENCH_CALLS (1,4,6,18,19,20,21,22,23,24), BENCH_PIN_CPU, BENCH_CPU_PROF (--cpu-prof directory),
 // BENCH_NODE_FLAGS (more node flags, e.g. --perf-basic-prof for `perf record`), BENCH_SMOKE=1.
-import { readdir, readFile, mkdtemp, rm } from 'node:fs/promises';
-import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildRequests, sendLoad, type LoadOptions } from '../ingest/load-gen.js';
 import { nodeExporterSeries, SERIES_PER_HOST } from '../ingest/node-exporter-series.js';
-import { nodeProfFlags, pinned } from '../lib/servers.js';
+import { nodeProfFlags, pinned, threadCpu } from '../lib/servers.js';
 import { quantile } from '../lib/stats.js';
 import { freePort, TestProcess, waitUntil, myelinBinary } from '../../pkg/testutil/index.js';
 import { dashboardCalls, type DashboardCall } from './dashboard-calls.js';
@@ -31,7 +30,6 @@ const [HOSTS, SPAN, REPS, ROUNDS] = [env('BENCH_HOSTS', 20, 2), env('BENCH_SPAN_
 const STEP = 15_000;
 const TENANT = 'tenant-0';
 const ONLY = (process.env.BENCH_CALLS ?? '1,4,6,18,19,20,21,22,23,24').split(',').filter((x) => x !== '').map(Number);
-const clkTck = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
 
 const rounds = Math.floor(SPAN / STEP);
 const end = Math.floor(Date.now() / STEP) * STEP;
@@ -48,22 +46,6 @@ const calls = [...floors, ...dashboardCalls({ end, range: Math.min(3_600_000, SP
   .map((c, i) => ({ c, n: String(i + 1) })).filter(({ n }) => ONLY.includes(Number(n)))];
 
 interface Build { name: string; proc: TestProcess; url: string; pid: number; workers: Set<number> }
-
-/** CPU seconds per thread id of `pid`. */
-async function threadCpu(pid: number): Promise<Map<number, { cpu: number; sys: number; name: string }>> {
-  const out = new Map<number, { cpu: number; sys: number; name: string }>();
-  for (const tid of await readdir(`/proc/${pid}/task`)) {
-    try {
-      const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(Number(tid), { cpu: (Number(f[11]) + Number(f[12])) / clkTck, sys: Number(f[12]) / clkTck, name });
-    } catch {
-      // The thread ended meanwhile.
-    }
-  }
-  return out;
-}
 
 async function start(name: string, distDir: string | undefined, dir: string): Promise<Build> {
   const bin = distDir === undefined ? myelinBinary : resolve(distDir, 'cmd/myelin/main.js');

@@ -27,7 +27,10 @@ export function defaults<S extends Section>(spec: S): ConfigOf<S> {
   for (const [name, f] of Object.entries(spec.fields)) {
     out[name] = f.kind === 'section' ? defaults(f) : structuredClone(f.defaultValue);
   }
-  return out as ConfigOf<S>;
+  // Dozens of properties added by computed key leave `out` a dictionary-mode object, whose every
+  // read is a hash lookup; hot paths read limits per series. A structured clone is built with
+  // fast properties (one shape, inline-cached reads), and later config layers only overwrite keys.
+  return structuredClone(out) as ConfigOf<S>;
 }
 
 /**

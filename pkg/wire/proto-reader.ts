@@ -67,11 +67,12 @@ export class ProtoReader {
       this.pos = p + 1;
       return buf[p];
     }
+    // 7 bits per byte, scaled by a running power of 128: `2 ** shift` is a libm pow() call in V8.
     let x = 0;
-    for (let shift = 0; shift < 35; shift += 7) {
+    for (let i = 0, scale = 1; i < 5; i++, scale *= 0x80) {
       if (p >= end) throw truncated('varint');
       const b = buf[p++];
-      x += (b & 0x7f) * 2 ** shift;
+      x += (b & 0x7f) * scale;
       if (b < 0x80) {
         if (x > 0xffffffff) break;
         this.pos = p;
