@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Registry } from 'prom-client';
 import { Labels, Matcher, MatchType } from '../model/labels/index.js';
+import { labelBytesOf } from '../model/labels/testing.js';
 import type { SelectHints } from '../storage/index.js';
 import { ValueType } from '../storage/index.js';
 import { StaleNaN, XorIterator, isStaleNaN } from './chunkenc/index.js';
@@ -274,21 +275,10 @@ test('series are found by their UTF-8 label bytes; a ref needs no labels', async
   const app = h.appender();
   const ref = app.append(0, ls, 1000, 1);
   await app.commit();
-  const bytes = (pairs: string[]) => {
-    const buf = Buffer.from(pairs.join(''), 'utf8');
-    const ranges = new Uint32Array(2 * pairs.length);
-    let at = 0;
-    pairs.forEach((s, i) => {
-      ranges[2 * i] = at;
-      at += Buffer.byteLength(s);
-      ranges[2 * i + 1] = at;
-    });
-    return [buf, ranges] as const;
-  };
-  const [buf, ranges] = bytes(['__name__', 'mé', 'job', '日本']);
+  const { buf, ranges } = labelBytesOf(['__name__', 'mé', 'job', '日本']);
   assert.equal(h.seriesRefByLabelBytes(buf, ranges, 0, 2), ref);
   assert.equal(h.seriesRefByLabelBytes(buf, ranges, 0, 1), 0);
-  const [buf2, ranges2] = bytes(['__name__', 'mé', 'job', '日']);
+  const { buf: buf2, ranges: ranges2 } = labelBytesOf(['__name__', 'mé', 'job', '日']);
   assert.equal(h.seriesRefByLabelBytes(buf2, ranges2, 0, 2), 0);
   assert.equal(app.append(ref, Labels.EMPTY, 2000, 2), ref);
   await app.commit();

@@ -2,21 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { hashLabelBytes, hashLabelPairs, pairsEqualBytes, stringEqualsUtf8, utf16Length } from './label-bytes.js';
+import { labelBytesOf as asBytes } from './testing.js';
 
-/** Flat pairs laid out as a request would carry them: bytes with a gap, and their ranges. */
-function asBytes(pairs: readonly string[]): { buf: Buffer; ranges: Uint32Array } {
-  const parts: Buffer[] = [];
-  const ranges = new Uint32Array(2 * pairs.length);
-  let at = 0;
-  pairs.forEach((s, i) => {
-    const b = Buffer.from(`#${s}`, 'utf8');
-    parts.push(b);
-    ranges[2 * i] = at + 1;
-    ranges[2 * i + 1] = at + b.length;
-    at += b.length;
-  });
-  return { buf: Buffer.concat(parts), ranges };
-}
 
 const text = fc.string({ unit: 'grapheme', maxLength: 8 });
 const pairsArb = fc.array(fc.tuple(text, text), { maxLength: 5 }).map((ps) => ps.flat());
