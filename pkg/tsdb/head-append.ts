@@ -25,17 +25,20 @@ export class HeadAppender implements Appender {
   /** Only the head's hard bound applies (bulk loads such as transfers, like WAL replay). */
   readonly #hardBoundOnly: boolean;
   #minValidTime: number;
-  #b = new Batch();
+  /** The batch being appended to, taken from the spares at the first append after a commit. */
+  #b: Batch | undefined = undefined;
   /** Out-of-order samples this appender committed (into the out-of-order head), for callers' metrics. */
   oooCommitted = 0;
-  /** A batch whose commit finished, kept for reuse (fewer allocations, less GC). */
-  #spare: Batch | undefined = undefined;
 
   constructor(head: Head, id: number, hardBoundOnly = false) {
     this.#head = head;
     this.#id = id;
     this.#hardBoundOnly = hardBoundOnly;
     this.#minValidTime = this.#bound();
+  }
+
+  #batch(): Batch {
+    return (this.#b ??= spareBatches.pop() ?? new Batch());
   }
 
   #bound(): number {
@@ -63,10 +66,10 @@ export class HeadAppender implements Appender {
     s.pendingHi = hi;
     s.pendingLo = lo;
     if (s.hist !== null) {
-      if (ours && s.hist.pending !== null) this.#b.mixed = true;
+      if (ours && s.hist.pending !== null) this.#batch().mixed = true;
       s.hist.pending = null;
     }
-    this.#b.push(s, t, v);
+    this.#batch().push(s, t, v);
     return s.ref;
   }
 
@@ -95,9 +98,9 @@ export class HeadAppender implements Appender {
     }
     this.#own(s, ours, t);
     const hist = (s.hist ??= new HistogramHead());
-    if (ours && hist.pending === null) this.#b.mixed = true;
+    if (ours && hist.pending === null) this.#batch().mixed = true;
     hist.pending = v;
-    this.#b.pushHistogram(s, t, v, h === undefined);
+    this.#batch().pushHistogram(s, t, v, h === undefined);
     return s.ref;
   }
 
@@ -149,7 +152,7 @@ export class HeadAppender implements Appender {
   #appendOoo(s: MemSeries, t: number, v: number): void {
     // Keeps the series from garbage collection until commit, without taking its in-order slot.
     s.pendingAppends++;
-    const b = this.#b;
+    const b = this.#batch();
     b.touched[b.nTouched++] = s;
     b.ooo.push(s, t, v);
   }
@@ -167,7 +170,7 @@ export class HeadAppender implements Appender {
       // Counted once per hand-over, released once per entry of `touched`: balanced even when
       // concurrent appenders take the series back and forth.
       s.pendingAppends++;
-      const b = this.#b;
+      const b = this.#batch();
       b.touched[b.nTouched++] = s;
     }
     s.pendingOwner = this.#id;
@@ -184,7 +187,7 @@ export class HeadAppender implements Appender {
     if (head.exemplars.size === 0) return false;
     const s = head.byRef.get(ref);
     if (s === undefined) throw missingSeriesError(`ref ${ref} exemplar=${e.labels.toString()}`);
-    return this.#b.exemplars.add(head.exemplars, s, e);
+    return this.#batch().exemplars.add(head.exemplars, s, e);
   }
 
   async commit(): Promise<void> {
@@ -199,10 +202,13 @@ export class HeadAppender implements Appender {
    */
   async commitReportingDrops(): Promise<CommitDrops | undefined> {
     const b = this.#b;
-    if (b.n === 0 && b.hn === 0 && b.ooo.n === 0 && b.exemplars.length === 0) return undefined;
+    if (b === undefined) return undefined;
     // Detach the batch so the appender can take the next one while the WAL write is in flight.
-    this.#b = this.#spare ?? new Batch();
-    this.#spare = undefined;
+    this.#b = undefined;
+    if (b.n === 0 && b.hn === 0 && b.ooo.n === 0 && b.exemplars.length === 0) {
+      this.#retire(b);
+      return undefined;
+    }
     const head = this.#head;
     try {
       if (head.wal !== undefined) await logBatch(head, head.wal, b);
@@ -219,9 +225,8 @@ export class HeadAppender implements Appender {
       b.exemplars.apply(head.exemplars);
       return drops;
     } finally {
-      this.#release(b);
+      this.#retire(b);
       this.#minValidTime = this.#bound();
-      this.#spare = b;
     }
   }
 
@@ -238,8 +243,15 @@ export class HeadAppender implements Appender {
   }
 
   rollback(): void {
-    this.#release(this.#b);
+    if (this.#b !== undefined) this.#retire(this.#b);
+    this.#b = undefined;
     this.#minValidTime = this.#bound();
+  }
+
+  /** Releases the batch's series and keeps it for the next appender of this thread. */
+  #retire(b: Batch): void {
+    this.#release(b);
+    if (spareBatches.length < MaxSpareBatches && b.capacity() <= MaxSpareBatchCapacity) spareBatches.push(b);
   }
 }
 
@@ -249,6 +261,16 @@ function lastHistogram(s: MemSeries, pending: boolean): Histogram | FloatHistogr
   if (h === null) return null;
   return pending ? h.pending : h.last;
 }
+
+/**
+ * Committed batches kept for the next appenders of this thread: a push makes an appender, and each
+ * new batch's columns (typed arrays, off the V8 heap) were allocated, zeroed and grown to the
+ * request's size again for every push. A few are enough for the pushes in flight at once; very
+ * large ones are left to the GC.
+ */
+const spareBatches: Batch[] = [];
+const MaxSpareBatches = 8;
+const MaxSpareBatchCapacity = 1 << 16;
 
 /**
  * One batch of samples, columnar. Arrays keep their capacity across clear(). Histogram samples
@@ -298,6 +320,11 @@ class Batch {
     this.ts[n] = t;
     this.vs[n] = v;
     this.n = n + 1;
+  }
+
+  /** Float samples it holds without growing. */
+  capacity(): number {
+    return this.ts.length;
   }
 
   #grow(): void {
