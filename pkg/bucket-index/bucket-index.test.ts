@@ -9,7 +9,7 @@ import { Registry } from 'prom-client';
 import { FilesystemBucket, tenantBucket } from '../bucket/index.js';
 import { BUCKET_INDEX_FILENAME, BucketIndexCorruptedError, blocksInRange, readBucketIndex } from './bucket-index.js';
 import { uploadTestBlock } from './testing.js';
-import { deletionMarkName } from './updater.js';
+import { deletionMarkName, updateBucketIndex } from './updater.js';
 import { BucketIndexUpdater } from './updater-service.js';
 
 const root = await fs.mkdtemp(path.join(tmpdir(), 'myelin-bucket-index-'));
@@ -60,4 +60,33 @@ test('index is gzipped JSON in Cortex format; a corrupted one is reported and re
   assert.deepEqual(Object.keys(raw).sort(), ['block_deletion_marks', 'blocks', 'updated_at', 'version']);
   assert.deepEqual(Object.keys((raw.blocks as object[])[0]).sort(), ['block_id', 'max_time', 'min_time', 'uploaded_at']);
   assert.equal((raw.blocks as { block_id: string }[])[0].block_id, m.ulid);
+});
+
+test('an index never holds a compaction\'s marks without its output, whichever listing the compaction falls between', async () => {
+  const b = newBucket();
+  const ta = tenantBucket(b, 'a');
+  const source = await uploadTestBlock(b, 'a', series('up', 0));
+  let output: string | undefined;
+  // A compactor that uploads its output and then marks the source while the updater lists blocks.
+  const racing = new Proxy(ta, {
+    get(target, prop) {
+      if (prop === 'iter') {
+        return async (prefix: string, fn: (name: string) => void | Promise<void>, opts?: Parameters<typeof target.iter>[2]) => {
+          await target.iter(prefix, fn, opts);
+          if (prefix !== '' || output !== undefined) return;
+          output = (await uploadTestBlock(b, 'a', series('up', 0))).ulid;
+          await ta.upload(deletionMarkName(source.ulid), Buffer.from(JSON.stringify({ id: source.ulid, deletion_time: 1700000000, version: 1 })));
+        };
+      }
+      const v: unknown = Reflect.get(target, prop);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+  const first = (await updateBucketIndex(racing, 'a', undefined, log)).index;
+  // The source still answers for its range: it is not marked in this index (the output is not in it yet).
+  const marked = new Set(first.block_deletion_marks.map((m) => m.block_id));
+  assert.deepEqual(blocksInRange(first, 0, 1000).filter((x) => !marked.has(x.block_id)).map((x) => x.block_id), [source.ulid]);
+  const second = (await updateBucketIndex(ta, 'a', first, log)).index;
+  assert.deepEqual(second.block_deletion_marks.map((m) => m.block_id), [source.ulid]);
+  assert.deepEqual(second.blocks.map((x) => x.block_id).sort(), [source.ulid, output].sort());
 });

@@ -1,6 +1,6 @@
-// Builds a tenant's bucket index from the bucket (Cortex bucketindex.Updater): lists the block
-// directories, reads meta.json of blocks the previous index did not know, and reads the deletion
-// marks under `markers/`. Blocks without meta.json are partial (an upload in progress or an
+// Builds a tenant's bucket index from the bucket (Cortex bucketindex.Updater): lists the deletion
+// marks under `markers/` and the block directories, reads meta.json of blocks the previous index
+// did not know, and reads the marks of listed blocks. Blocks without meta.json are partial (an upload in progress or an
 // interrupted one) and left out; so are blocks whose meta.json is corrupt, with a warning.
 import type { Bucket } from '../bucket/index.js';
 import type { Logger } from '../log/index.js';
@@ -23,6 +23,11 @@ export interface UpdateResult {
 
 export async function updateBucketIndex(tb: Bucket, tenant: string, old: BucketIndex | undefined, log: Logger, now = Date.now): Promise<UpdateResult> {
   const known = new Map((old?.blocks ?? []).map((b) => [b.block_id, b]));
+  // Marks are listed before blocks. A compactor uploads its output before it marks the sources,
+  // so every mark listed here has its compaction's output in the block list below. Listed the
+  // other way round, a compaction between the two listings gave an index with the sources marked
+  // and their output missing, and a querier without an ignore delay skipped that data.
+  const markNames = await listDeletionMarks(tb);
   const ids: string[] = [];
   await tb.iter('', (name) => {
     const id = name.endsWith('/') ? name.slice(0, -1) : '';
@@ -44,7 +49,7 @@ export async function updateBucketIndex(tb: Bucket, tenant: string, old: BucketI
       log.warn({ tenant, block: id, err: got }, 'skipping block with unreadable meta.json');
     } else blocks.push(got);
   }
-  const marks = await readDeletionMarks(tb, new Set(ids), tenant, log);
+  const marks = await readDeletionMarks(tb, markNames, new Set(ids), tenant, log);
   return {
     index: { version: BUCKET_INDEX_VERSION, blocks, block_deletion_marks: marks, updated_at: Math.floor(now() / 1000) },
     partialBlocks,
@@ -78,9 +83,14 @@ async function readIndexBlock(tb: Bucket, id: string): Promise<IndexBlock | 'par
   }
 }
 
-async function readDeletionMarks(tb: Bucket, blocks: Set<string>, tenant: string, log: Logger): Promise<IndexDeletionMark[]> {
+async function listDeletionMarks(tb: Bucket): Promise<string[]> {
   const names: string[] = [];
   await tb.iter(MARKERS_DIR, (n) => void names.push(n));
+  return names;
+}
+
+/** The deletion marks among `names` (object names under markers/) of blocks in `blocks`. */
+async function readDeletionMarks(tb: Bucket, names: readonly string[], blocks: Set<string>, tenant: string, log: Logger): Promise<IndexDeletionMark[]> {
   const marks: IndexDeletionMark[] = [];
   for (const n of names) {
     const base = n.slice(MARKERS_DIR.length + 1);
