@@ -7,7 +7,7 @@
 // a querier with series deletion off, which reads the data raw, finds none of them.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Cluster, remoteWriteBody, withLogsOnFailure } from '../e2e/cluster.js';
+import { Cluster, remoteWriteBody, subtest, withLogsOnFailure } from '../e2e/cluster.js';
 import type { TestSeries } from '../e2e/cluster.js';
 import { waitUntil } from '../../pkg/testutil/index.js';
 
@@ -50,7 +50,7 @@ test('cardinality, series deletion and tenant deletion over RF=3 ingesters', { t
     assert.equal((await cluster.push('life', remoteWriteBody([...series('big', 5, now), ...series('small', 2, now)]))).status, 200);
     assert.equal((await cluster.push('gone', remoteWriteBody(series('big', 3, now)))).status, 200);
 
-    await t.test('each querier counts every series once though three ingesters hold it', async () => {
+    await subtest(t, 'each querier counts every series once though three ingesters hold it', async () => {
       for (const q of cluster.queriers) {
         const s = (await json(await cluster.query('life', '/api/v1/status/tsdb', {}, q))) as { data: { headStats: { numSeries: number }; seriesCountByMetricName: unknown } };
         assert.equal(s.data.headStats.numSeries, 7);
@@ -67,7 +67,7 @@ test('cardinality, series deletion and tenant deletion over RF=3 ingesters', { t
       }
     });
 
-    await t.test('a series delete request sent to the compactor hides the series in every querier at once', async () => {
+    await subtest(t, 'a series delete request sent to the compactor hides the series in every querier at once', async () => {
       const compactor = cluster.compactors[0];
       const r = await fetch(`${compactor.url('/prometheus/api/v1/admin/tsdb/delete_series')}?${new URLSearchParams({ 'match[]': 'big{pod=~"p[0-2]"}' })}`,
         { method: 'POST', headers: { 'X-Scope-OrgID': 'life' } });
@@ -78,7 +78,7 @@ test('cardinality, series deletion and tenant deletion over RF=3 ingesters', { t
       }
     });
 
-    await t.test('tenant deletion: every ingester drops the tenant, the other tenant keeps its series', async () => {
+    await subtest(t, 'tenant deletion: every ingester drops the tenant, the other tenant keeps its series', async () => {
       const compactor = cluster.compactors[0];
       assert.equal((await fetch(compactor.url('/purger/delete_tenant'), { method: 'POST', headers: { 'X-Scope-OrgID': 'gone' } })).status, 200);
       await waitUntil(async () => {
@@ -117,7 +117,7 @@ test('series deletion past the cancel period: compacted then rewritten block ser
     for (const ing of cluster.ingesters) assert.equal((await fetch(ing.url('/ingester/flush?wait=true'), { method: 'POST' })).status, 204);
     assert.equal((await cluster.push('purge', remoteWriteBody(three('recent', now - 9 * 60_000)))).status, 200);
 
-    await t.test('the compactor merges the three replica blocks', async () => {
+    await subtest(t, 'the compactor merges the three replica blocks', async () => {
       await compactor.stop();
       await compactor.start(['-compactor.compaction-interval=1s']);
       await waitUntil(async () => (await compactor.metric('myelin_compactor_blocks_marked_for_deletion_total', { reason: 'compaction' })) >= 3,
@@ -141,14 +141,14 @@ test('series deletion past the cancel period: compacted then rewritten block ser
       { method: 'POST', headers: { 'X-Scope-OrgID': 'purge' } });
     assert.equal(del.status, 204, await del.text());
 
-    await t.test('hidden at once in every querier, from blocks and heads', async () => {
+    await subtest(t, 'hidden at once in every querier, from blocks and heads', async () => {
       for (const q of cluster.queriers) {
         assert.deepEqual(await pods('purge', 'old', at, q), ['p2']);
         assert.deepEqual(await pods('purge', 'recent', now, q), ['p2']);
       }
     });
 
-    await t.test('past the cancel period: the block rewritten, the heads deleted; a querier reading raw data finds nothing deleted', async () => {
+    await subtest(t, 'past the cancel period: the block rewritten, the heads deleted; a querier reading raw data finds nothing deleted', async () => {
       await compactor.stop();
       await compactor.start(['-compactor.compaction-interval=1s', '-purger.delete-request-cancel-period=1s']);
       const state = async () => ((await json(await fetch(compactor.url('/prometheus/api/v1/admin/tsdb/delete_series'), { headers: { 'X-Scope-OrgID': 'purge' } }))) as { state: string }[])[0]?.state;

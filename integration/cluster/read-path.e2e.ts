@@ -19,7 +19,7 @@ import assert from 'node:assert/strict';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RemoteWritingPrometheus } from '../distributor/remote-writing-prometheus.js';
-import { Cluster, remoteWriteBody, withLogsOnFailure, writeRequestBytes } from '../e2e/cluster.js';
+import { Cluster, remoteWriteBody, subtest, withLogsOnFailure, writeRequestBytes } from '../e2e/cluster.js';
 import type { TestSeries } from '../e2e/cluster.js';
 import { waitUntil } from '../../pkg/testutil/index.js';
 import { assertSameResult } from '../promql/compare-results.js';
@@ -162,7 +162,7 @@ test('Prometheus and Myelin answer the same PromQL, per tenant, instant and rang
       ...exporterQueries.map((q) => ({ tenant: 'team-b', q })),
     ];
     for (const { tenant, q } of cases) {
-      await t.test(`${tenant}: ${q}`, async () => {
+      await subtest(t, `${tenant}: ${q}`, async () => {
         const instant = await myelinQuery(tenant, 'query', { query: q, time: w.time });
         assert.equal(instant.status, 200, JSON.stringify(instant.body));
         assertSameResult(`instant ${q}`, instant.body, await promQuery('query', { query: q, time: w.time }));
@@ -276,14 +276,14 @@ test('bad input gets a clear 4xx, is counted, crashes nothing and loses nothing 
       'invalid tenant': { res: () => raw(valid, { 'X-Scope-OrgID': '../etc' }), status: 400, message: /tenant|org id/i },
     };
     for (const [name, c] of Object.entries(pushCases)) {
-      await t.test(`push: ${name}`, async () => {
+      await subtest(t, `push: ${name}`, async () => {
         const res = await c.res();
         const text = await res.text();
         assert.equal(res.status, c.status, text);
         assert.match(text, c.message);
       });
     }
-    await t.test('push: an out-of-order sample beside a new one (three replicas refuse it, store the other)', async () => {
+    await subtest(t, 'push: an out-of-order sample beside a new one (three replicas refuse it, store the other)', async () => {
       const ooo = (samples: [number, number][]) => raw(remoteWriteBody([{ labels: { __name__: 'battery_ooo' }, samples }]));
       assert.equal((await ooo([[now - 1000, 1]])).status, 200);
       const res = await ooo([[now - 20_000, 2], [now, 3]]);
@@ -313,7 +313,7 @@ test('bad input gets a clear 4xx, is counted, crashes nothing and loses nothing 
     };
     const query400Before = await q1.metric('myelin_request_duration_seconds_count', { status_code: '400' });
     for (const [name, c] of Object.entries(queryCases)) {
-      await t.test(`query API: ${name}`, async () => {
+      await subtest(t, `query API: ${name}`, async () => {
         const res = await c.res();
         const text = await res.text();
         assert.equal(res.status, c.status, text);

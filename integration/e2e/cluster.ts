@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { TestContext } from 'node:test';
 import { FakeGcsServer } from '../../pkg/bucket/gcs/testing/fake-gcs-server.js';
 import { WriteRequest } from '../../pkg/generated/prometheus/remote.js';
 import { snappyEncode } from '../../pkg/wire/index.js';
@@ -356,6 +357,23 @@ export function remoteWriteBody(series: TestSeries[]): Uint8Array {
  * Runs `fn` and, when it fails, prints every process's log tail before rethrowing, so a red CI run
  * shows what the cluster said.
  */
+/**
+ * `t.test(name, fn)` whose failure also fails the caller. Node's test runner reports a failed
+ * subtest without rethrowing it, so a withLogsOnFailure around the subtests printed no logs.
+ */
+export async function subtest(t: TestContext, name: string, fn: () => Promise<void>): Promise<void> {
+  let failure: unknown;
+  await t.test(name, async () => {
+    try {
+      await fn();
+    } catch (err) {
+      failure = err;
+      throw err;
+    }
+  });
+  if (failure !== undefined) throw failure;
+}
+
 export async function withLogsOnFailure(cluster: Cluster, fn: () => Promise<void>): Promise<void> {
   try {
     await fn();
