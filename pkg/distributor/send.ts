@@ -19,6 +19,11 @@ export interface Accepted {
   pieces: WirePieces;
   /** What each key carries (float samples, histograms, exemplars: three per key, 0 for metadata). */
   counts: Uint32Array;
+  /**
+   * The request itself as a 1.0 WriteRequest, when every key is in it unchanged: an ingester that
+   * gets every key is sent these bytes as they are, with no message assembled.
+   */
+  whole?: Buffer;
 }
 
 /**
@@ -118,12 +123,13 @@ function send(ring: ReadRing, tenant: string, a: Accepted, deps: SendDeps, call:
     a.keys,
     async (inst, indexes) => {
       const conn = deps.pool.get(inst.addr);
-      const messages = splitMessages(a, indexes, conn.maxSendMsgSize);
+      const whole = a.whole !== undefined && indexes.length === a.keys.length && a.whole.length <= conn.maxSendMsgSize;
+      const messages = whole ? [{ bytes: a.whole as Buffer, from: 0, to: indexes.length }] : splitMessages(a, indexes, conn.maxSendMsgSize);
       deps.metrics.ingesterAppends.inc({ ingester: inst.addr, type: 'samples' }, messages.length);
       // Every series is in exactly one message, so the messages may go in parallel.
       await Promise.all(messages.map(async (m) => {
         try {
-          await conn.pushRaw(tenant, m.req.finish(), { deadline: call.deadline });
+          await conn.pushRaw(tenant, m.bytes, { deadline: call.deadline });
           call.tally.add(indexes, m.from, m.to, undefined);
         } catch (err) {
           const code = grpcCode(err);
@@ -156,21 +162,22 @@ function totals(counts: Uint32Array, keys?: readonly number[], from = 0, to = ke
  * accepts (up to -distributor.max-recv-msg-size) is never refused by an ingester for its size.
  * Each message carries indexes[from:to].
  */
-export function splitMessages(a: Accepted, indexes: readonly number[], limit: number): { req: RequestAssembler; from: number; to: number }[] {
+export function splitMessages(a: Accepted, indexes: readonly number[], limit: number): { bytes: Buffer; from: number; to: number }[] {
   const { bufs, from, to } = a.pieces;
-  const out: { req: RequestAssembler; from: number; to: number }[] = [];
+  const out: { bytes: Buffer; from: number; to: number }[] = [];
   let m = { req: new RequestAssembler(), from: 0, to: 0 };
+  const cut = (): void => void out.push({ bytes: m.req.finish(), from: m.from, to: m.to });
   for (let i = 0; i < indexes.length; i++) {
     const k = indexes[i];
     const n = to[k] - from[k];
     if (n > limit) throw new EntryTooLargeError(n, limit);
     if (m.req.size + n > limit) {
-      out.push(m);
+      cut();
       m = { req: new RequestAssembler(), from: i, to: i };
     }
     m.req.add(bufs[k], from[k], to[k]);
     m.to = i + 1;
   }
-  if (m.req.size > 0) out.push(m);
+  if (m.req.size > 0) cut();
   return out;
 }

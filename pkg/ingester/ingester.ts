@@ -3,7 +3,7 @@ import { Registry } from 'prom-client';
 import { tenantBucket, type Bucket } from '../bucket/index.js';
 import { TENANT_DELETION_MARK } from '../bucket-index/index.js';
 import type { MetricMetadata } from '../generated/prometheus/types.js';
-import { WireError, WriteRequestDecoder } from '../wire/index.js';
+import { decoderOf, WireError, WriteRequestDecoder } from '../wire/index.js';
 import type { MetadataEntry } from '../wire/index.js';
 import type { KVClient } from '../kv/index.js';
 import type { Overrides } from '../limits/index.js';
@@ -152,16 +152,21 @@ export class Ingester {
     this.#inflightPushes++;
     try {
       const db = await this.#getOrOpenTsdb(tenant);
-      // One decoder serves every push: it is read synchronously inside append() before any await.
-      try {
-        this.#decoder.decode(body);
-      } catch (err) {
-        if (err instanceof WireError) throw PushError.invalid(`malformed write request: ${err.message}`).storing({ samples: 0, histograms: 0, exemplars: 0 });
-        throw err;
+      // A body this thread's distributor decoded comes with its columns (held until this push
+      // answers); any other is decoded by the ingester's own decoder, which serves every push: it
+      // is read synchronously inside append() before any await.
+      let req = decoderOf(body);
+      if (req === undefined) {
+        try {
+          req = this.#decoder.decode(body);
+        } catch (err) {
+          if (err instanceof WireError) throw PushError.invalid(`malformed write request: ${err.message}`).storing({ samples: 0, histograms: 0, exemplars: 0 });
+          throw err;
+        }
       }
-      const metadataRefused = this.#storeMetadata(tenant, this.#decoder.metadata);
-      const exemplarsSent = this.#decoder.exemplarCount;
-      const res = await db.append(this.#decoder).catch((err: unknown) => {
+      const metadataRefused = this.#storeMetadata(tenant, req.metadata);
+      const exemplarsSent = req.exemplarCount;
+      const res = await db.append(req).catch((err: unknown) => {
         // A full or failing disk: nothing of the push was acknowledged; Prometheus retries it.
         const wal = walWriteError(err);
         throw wal === undefined ? err : PushError.unavailable(`tenant ${tenant}: ${wal.message}`);

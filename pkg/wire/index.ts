@@ -2,6 +2,7 @@ export { WireError, WireErrorCode } from './errors.js';
 export { writeVarint } from './varint.js';
 export { snappyDecode, snappyDecodedLength, snappyEncode } from './snappy.js';
 export { WriteRequestDecoder, type MetadataEntry } from './write-request-decoder.js';
+export { decoderOf, forgetDecoded, rememberDecoded } from './decoded-bodies.js';
 export { WriteV2Decoder } from './write-v2-decoder.js';
 export type { DecodedWrite, WirePieces } from './decoded-write.js';
 export { RequestAssembler, replaceSeriesHistograms, rewriteSeriesLabels, withoutSeriesFields } from './write-request-encoder.js';
