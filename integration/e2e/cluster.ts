@@ -354,10 +354,6 @@ export function remoteWriteBody(series: TestSeries[]): Uint8Array {
 }
 
 /**
- * Runs `fn` and, when it fails, prints every process's log tail before rethrowing, so a red CI run
- * shows what the cluster said.
- */
-/**
  * `t.test(name, fn)` whose failure also fails the caller. Node's test runner reports a failed
  * subtest without rethrowing it, so a withLogsOnFailure around the subtests printed no logs.
  */
@@ -374,6 +370,10 @@ export async function subtest(t: TestContext, name: string, fn: () => Promise<vo
   if (failure !== undefined) throw failure;
 }
 
+/**
+ * Runs `fn` and, when it fails, prints every process's log tail before rethrowing, so a red CI run
+ * shows what the cluster said.
+ */
 export async function withLogsOnFailure(cluster: Cluster, fn: () => Promise<void>): Promise<void> {
   try {
     await fn();

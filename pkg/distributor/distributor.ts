@@ -13,7 +13,7 @@ import { ClientPool } from '../ring/client/index.js';
 import { basicService, abortedPromise, type Service } from '../services/index.js';
 import { Histogram as WireHistogram } from '../generated/prometheus/types.js';
 import { WriteRequest } from '../generated/prometheus/remote.js';
-import { forgetDecoded, histogramToWire, rememberDecoded, replaceSeriesHistograms, snappyDecode, WireError, WriteRequestDecoder, WriteV2Decoder, type DecodedWrite, type HistogramSample } from '../wire/index.js';
+import { forgetDecoded, histogramToWire, rememberDecoded, replaceSeriesHistograms, snappyDecode, WireError, WriteRequestDecoder, WriteV2Decoder, type DecodedWrite, type HistogramSample, type WirePieces } from '../wire/index.js';
 import type { DistributorConfig } from './config.js';
 import { DiscardReason, ValidationError } from './discard.js';
 import { HaTracker, ReplicasNotMatchError, type ReplicaDesc } from './ha-tracker.js';
@@ -280,10 +280,17 @@ export class Distributor {
       // A 1.0 request taken whole and unchanged goes to the ingesters as it came; an ingester in
       // this thread then reads this decoder's columns instead of decoding it again.
       const whole = d instanceof WriteRequestDecoder && series.length === d.seriesCount && rewritten === undefined && replicaLabel === '' &&
-        metadata.length === d.metadata.length ? d.buf : undefined;
-      const accepted: Accepted = { keys: Uint32Array.from(tokens), pieces: d.v1Pieces(series, metadata, replicaLabel, rewritten), counts: Uint32Array.from(counts), whole };
+        metadata.length === d.metadata.length ? d : undefined;
+      let pieces: WirePieces | undefined;
+      const accepted: Accepted = {
+        keys: Uint32Array.from(tokens),
+        // Only for ingesters that get part of the request, or a request too large for one message.
+        pieces: () => (pieces ??= d.v1Pieces(series, metadata, replicaLabel, rewritten)),
+        counts: Uint32Array.from(counts),
+        whole: whole?.buf,
+      };
       const ring = limits.ingestionTenantShardSize > 0 ? this.ingesterRing.shuffleShard(tenant, limits.ingestionTenantShardSize) : this.ingesterRing;
-      if (whole !== undefined) rememberDecoded(whole, d as WriteRequestDecoder);
+      if (whole !== undefined) rememberDecoded(whole.buf, whole);
       try {
         await sendToIngesters(ring, tenant, accepted, { pool: this.pool, metrics: m, timeout: this.cfg.remoteTimeout });
       } catch (err) {
@@ -292,7 +299,7 @@ export class Distributor {
         Object.assign(written, err.written);
         firstMessage ??= answerFor(err.cause).message;
       } finally {
-        if (whole !== undefined) forgetDecoded(whole);
+        if (whole !== undefined) forgetDecoded(whole.buf);
       }
       m.receivedSamples.inc({ user: tenant }, written.samples + written.histograms);
       m.receivedExemplars.inc({ user: tenant }, written.exemplars);

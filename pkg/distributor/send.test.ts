@@ -28,7 +28,7 @@ function accepted(n: number): { body: Buffer; a: Accepted } {
   const d = new WriteRequestDecoder({ labelStrings: false }).decode(body);
   const all = Array.from({ length: n }, (_, i) => i);
   const keys = Uint32Array.from(all, (i) => seriesToken('t', d.buf, d.labelRanges, d.labelsStart[i], d.labelsStart[i + 1], ''));
-  return { body, a: { keys, pieces: d.v1Pieces(all, [], ''), counts: new Uint32Array(3 * n).fill(1), whole: body } };
+  return { body, a: { keys, pieces: () => d.v1Pieces(all, [], ''), counts: new Uint32Array(3 * n).fill(1), whole: body } };
 }
 
 const ring = (n: number) => new RingView(new RingSnapshot(Array.from({ length: n }, (_, i) => instance(`ingester-${i}`, seededTokens(i + 1, 64)))),

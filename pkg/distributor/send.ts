@@ -15,8 +15,8 @@ import { EntryTooLargeError, grpcCode, isClientCode, type Written } from './push
 export interface Accepted {
   /** One token per accepted series then per accepted metadata entry. */
   keys: Uint32Array;
-  /** The 1.0 WriteRequest field of each key, in key order. */
-  pieces: WirePieces;
+  /** The 1.0 WriteRequest field of each key, in key order (made when a message is assembled). */
+  pieces: () => WirePieces;
   /** What each key carries (float samples, histograms, exemplars: three per key, 0 for metadata). */
   counts: Uint32Array;
   /**
@@ -123,8 +123,8 @@ function send(ring: ReadRing, tenant: string, a: Accepted, deps: SendDeps, call:
     a.keys,
     async (inst, indexes) => {
       const conn = deps.pool.get(inst.addr);
-      const whole = a.whole !== undefined && indexes.length === a.keys.length && a.whole.length <= conn.maxSendMsgSize;
-      const messages = whole ? [{ bytes: a.whole as Buffer, from: 0, to: indexes.length }] : splitMessages(a, indexes, conn.maxSendMsgSize);
+      const whole = indexes.length === a.keys.length && a.whole !== undefined && a.whole.length <= conn.maxSendMsgSize ? a.whole : undefined;
+      const messages = whole !== undefined ? [{ bytes: whole, from: 0, to: indexes.length }] : splitMessages(a, indexes, conn.maxSendMsgSize);
       deps.metrics.ingesterAppends.inc({ ingester: inst.addr, type: 'samples' }, messages.length);
       // Every series is in exactly one message, so the messages may go in parallel.
       await Promise.all(messages.map(async (m) => {
@@ -163,7 +163,7 @@ function totals(counts: Uint32Array, keys?: readonly number[], from = 0, to = ke
  * Each message carries indexes[from:to].
  */
 export function splitMessages(a: Accepted, indexes: readonly number[], limit: number): { bytes: Buffer; from: number; to: number }[] {
-  const { bufs, from, to } = a.pieces;
+  const { bufs, from, to } = a.pieces();
   const out: { bytes: Buffer; from: number; to: number }[] = [];
   let m = { req: new RequestAssembler(), from: 0, to: 0 };
   const cut = (): void => void out.push({ bytes: m.req.finish(), from: m.from, to: m.to });

@@ -19,9 +19,9 @@ export function rememberDecoded(body: Uint8Array, decoder: WriteRequestDecoder):
   decoded.set(body.buffer, { byteOffset: body.byteOffset, byteLength: body.byteLength, decoder });
 }
 
+/** Undoes rememberDecoded(body); an entry of other bytes of the same memory stays. */
 export function forgetDecoded(body: Uint8Array): void {
-  const e = decoded.get(body.buffer);
-  if (e !== undefined && e.byteOffset === body.byteOffset && e.byteLength === body.byteLength) decoded.delete(body.buffer);
+  if (decoderOf(body) !== undefined) decoded.delete(body.buffer);
 }
 
 /** The decoder whose columns are exactly these bytes' decoding, if one was remembered and not forgotten. */
