@@ -23,11 +23,17 @@ export async function startSingleMyelin(dir: string, flags: string[] = [], ports
     `-server.grpc-listen-port=${grpc}`, '-distributor.replication-factor=1', `-blocks-storage.tsdb.dir=${dir}/tsdb`,
     `-blocks-storage.filesystem.dir=${dir}/blocks`, '-ingester.max-transfer-retries=0', '-log.level=warn', ...flags,
   ], { env });
+  // What /ready said last, for the error when it never says ready.
+  let notReady = '';
   try {
     await waitUntil(async () => {
       if (!proc.running) throw new Error(`myelin exited: ${proc.output}`);
-      return (await fetch(`http://127.0.0.1:${http}/ready`)).ok;
-    }, { timeoutMs: 60_000, what: 'myelin ready' });
+      const r = await fetch(`http://127.0.0.1:${http}/ready`);
+      notReady = r.ok ? '' : await r.text();
+      return r.ok;
+    }, { timeoutMs: 60_000, what: 'myelin ready' }).catch((err: unknown) => {
+      throw new Error(`${(err as Error).message}; /ready said: ${notReady}; output: ${proc.output}`, { cause: err });
+    });
     await waitUntil(async () => {
       const r = await fetch(`http://127.0.0.1:${http}/ingester/ring`, { headers: { accept: 'application/json' } });
       return ((await r.json()) as { instances: { state: string }[] }).instances.some((i) => i.state === 'ACTIVE');
